@@ -1,0 +1,44 @@
+# dvmc build. `make` builds the native shim and the jars, `make test` runs every test,
+# `make run` runs the demo, `make bench` runs the benchmarks.
+SHELL := /bin/bash
+JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /usr/lib/jvm/jdk-25*))
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+MVN := mvn -B -q -Dstyle.color=never
+
+NATIVE_LIB := native/build/libdvmcshim.so
+
+.PHONY: all deps native jars test run bench bindings clean
+
+all: deps native jars
+
+deps:
+	@bash deploy/install-deps.sh
+
+native: $(NATIVE_LIB)
+
+$(NATIVE_LIB): $(wildcard native/*.c native/*.h) native/Makefile
+	$(MAKE) -C native
+
+jars: native
+	$(MVN) -DskipTests install
+
+test: deps native
+	$(MVN) install
+
+run: all
+	bash deploy/demo.sh
+
+bench: all
+	bash bench/run.sh
+
+# Regenerates bindings/ from native/dvmc_shim.h where jextract is on PATH; the committed
+# bindings are hand-written in jextract's layout and checked by BindingsCoverageTest.
+bindings:
+	@command -v jextract >/dev/null || { echo "jextract is not on PATH; bindings/ is maintained by hand"; exit 1; }
+	jextract --output bindings/src/main/java --target-package io.dvmc.bindings.shim \
+	  --header-class-name dvmc_shim_h -l dvmcshim $$(pkg-config --cflags-only-I libdpdk) native/dvmc_shim.h
+
+clean:
+	$(MAKE) -C native clean
+	$(MVN) clean

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dvmc needs to build, test and run its demo, when any is missing.
+# Idempotent: a machine that has them all is left untouched and nothing is fetched.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config make maven
+  dpdk dpdk-dev libdpdk-dev libpcap-dev
+  iproute2 tcpdump tshark
+  udhcpc isc-dhcp-client dhcpcd5
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "dvmc: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+jdk=$(ls -d /usr/lib/jvm/temurin-25-jdk* /usr/lib/jvm/jdk-25* 2>/dev/null | head -n 1 || true)
+if [ -z "$jdk" ]; then
+  echo "dvmc: no JDK 25 under /usr/lib/jvm (Temurin 25 expected)" >&2
+  exit 1
+fi

@@ -1,0 +1,2 @@
+/** dvmc: DHCP for multi-tenant overlay networks. */
+package io.dvmc;
