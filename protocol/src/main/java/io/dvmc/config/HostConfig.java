@@ -1,0 +1,180 @@
+package io.dvmc.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The host configuration, read by both the dataplane and the agent of one hypervisor host.
+ *
+ * <pre>{@code
+ * { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "/run/dvmc/host1", "keyFile": "/run/dvmc/cluster.key",
+ *   "policyFile": "policy.json",
+ *   "agent": { "listen": "127.0.0.1:0" },
+ *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "extraEal": [],
+ *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1" } ] },
+ *   "bindings": [ { "port": "vm1", "vlan": 0, "mac": "02:00:00:64:00:01", "domain": 100, "vm": "<uuid>" } ] }
+ * }</pre>
+ *
+ * Relative paths are resolved against the directory of the config file.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record HostConfig(
+    int hostId,
+    String hostAddress,
+    String stateDir,
+    String keyFile,
+    String policyFile,
+    Agent agent,
+    Dataplane dataplane,
+    List<Binding> bindings)
+{
+    public record Agent(String listen)
+    {
+    }
+
+    public record Dataplane(int lcore, int memoryMb, String idle, List<String> extraEal, List<Port> ports)
+    {
+    }
+
+    public record Port(String name, String device)
+    {
+    }
+
+    public record Binding(String port, int vlan, String mac, long domain, String vm)
+    {
+    }
+
+    public static HostConfig load(final Path file) throws ConfigException
+    {
+        final HostConfig raw;
+        try
+        {
+            raw = new ObjectMapper()
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .readValue(Files.readAllBytes(file), HostConfig.class);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new ConfigException(file + ": no such file");
+        }
+        catch (final MismatchedInputException ex)
+        {
+            throw new ConfigException(file + ": " + ex.getOriginalMessage() + " at " + ex.getPathReference());
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(file + ": " + ex.getMessage());
+        }
+        return raw.resolve(file.toAbsolutePath().getParent()).validate(file);
+    }
+
+    private HostConfig resolve(final Path base)
+    {
+        return new HostConfig(
+            hostId,
+            hostAddress == null ? "127.0.0.1" : hostAddress,
+            resolvePath(base, stateDir),
+            resolvePath(base, keyFile),
+            resolvePath(base, policyFile),
+            agent == null ? new Agent("127.0.0.1:0") : agent,
+            dataplane == null ? new Dataplane(0, 128, "backoff", List.of(), List.of()) : new Dataplane(
+                dataplane.lcore(),
+                dataplane.memoryMb() == 0 ? 128 : dataplane.memoryMb(),
+                dataplane.idle() == null ? "backoff" : dataplane.idle(),
+                dataplane.extraEal() == null ? List.of() : List.copyOf(dataplane.extraEal()),
+                dataplane.ports() == null ? List.of() : List.copyOf(dataplane.ports())),
+            bindings == null ? List.of() : List.copyOf(bindings));
+    }
+
+    private static String resolvePath(final Path base, final String path)
+    {
+        return path == null || base == null ? path : base.resolve(path).normalize().toString();
+    }
+
+    private HostConfig validate(final Path file) throws ConfigException
+    {
+        require(file, stateDir != null, "stateDir is required");
+        require(file, keyFile != null, "keyFile is required");
+        require(file, hostId > 0, "hostId must be a positive integer");
+        require(file, Addresses.isIpv4(hostAddress), "hostAddress '" + hostAddress + "' is not an IPv4 address");
+        try
+        {
+            Addresses.socketAddress(agent.listen());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigException(file + ": agent.listen: " + ex.getMessage());
+        }
+        final Set<String> portNames = new HashSet<>();
+        for (final Port port : dataplane.ports())
+        {
+            require(file, port.name() != null && !port.name().isEmpty(), "dataplane.ports: a port has no name");
+            require(file, port.device() != null && !port.device().isEmpty(), "port " + port.name() + ": no device");
+            require(file, portNames.add(port.name()), "port " + port.name() + " is defined twice");
+        }
+        final Set<String> seen = new HashSet<>();
+        for (final Binding binding : bindings)
+        {
+            final String where = "binding of " + binding.mac();
+            require(file, portNames.contains(binding.port()), where + ": unknown port '" + binding.port() + "'");
+            require(file, binding.vlan() >= 0 && binding.vlan() < 4095, where + ": vlan out of range");
+            require(file, binding.domain() > 0 && binding.domain() <= 0xFFFF_FFFFL, where + ": domain must be 1..2^32-1");
+            try
+            {
+                Addresses.parseMac(binding.mac());
+                UUID.fromString(binding.vm());
+            }
+            catch (final IllegalArgumentException | NullPointerException ex)
+            {
+                throw new ConfigException(file + ": " + where + ": " + ex.getMessage());
+            }
+            // One (vlan, MAC) maps to one port: the same MAC seen on another port is a spoof, not a second VM.
+            require(file, seen.add(binding.vlan() + "/" + Addresses.parseMac(binding.mac())),
+                where + ": bound twice (vlan " + binding.vlan() + ")");
+        }
+        return this;
+    }
+
+    private static void require(final Path file, final boolean condition, final String message) throws ConfigException
+    {
+        if (!condition)
+        {
+            throw new ConfigException(file + ": " + message);
+        }
+    }
+
+    public Path statePath()
+    {
+        return Path.of(stateDir);
+    }
+
+    public InetSocketAddress agentListen()
+    {
+        return Addresses.socketAddress(agent.listen());
+    }
+
+    /** Port name to its index in {@link Dataplane#ports()}, which is also its index in the dataplane. */
+    public Map<String, Integer> portIndex()
+    {
+        final Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < dataplane.ports().size(); i++)
+        {
+            index.put(dataplane.ports().get(i).name(), i);
+        }
+        return index;
+    }
+}

@@ -1,0 +1,149 @@
+package io.dvmc.ipc;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A process's counters in a memory-mapped file that another process (dvmcctl stat) reads live, as AeronStat
+ * reads Aeron's.
+ *
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  | magic 'DVMCCNT1' (8) | pid (8) | start ms (8) | meta len (4) | values len (4) | reserved to 64 |
+ *  +---------------------------------------------------------------+
+ *  | Agrona counters metadata (512 bytes per counter)              |
+ *  +---------------------------------------------------------------+
+ *  | Agrona counters values (128 bytes per counter)                |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * The writer creates the file anew at start, so a reader never sees counters of a dead predecessor mixed with
+ * its own. The pid lets a reader tell whether the writer is alive.
+ */
+public final class CountersFile implements AutoCloseable
+{
+    public static final long MAGIC = 0x44564D43434E5431L;
+    public static final int HEADER_LENGTH = 64;
+    public static final int PID_OFFSET = 8;
+    public static final int START_OFFSET = 16;
+    public static final int META_LENGTH_OFFSET = 24;
+    public static final int VALUES_LENGTH_OFFSET = 28;
+
+    private final MappedByteBuffer mapped;
+    private final UnsafeBuffer header;
+    private final CountersReader reader;
+    private final CountersManager manager;
+
+    private CountersFile(final MappedByteBuffer mapped, final boolean writer)
+    {
+        this.mapped = mapped;
+        this.header = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
+        final int metaLength = header.getInt(META_LENGTH_OFFSET);
+        final int valuesLength = header.getInt(VALUES_LENGTH_OFFSET);
+        final UnsafeBuffer meta = new UnsafeBuffer(mapped, HEADER_LENGTH, metaLength);
+        final UnsafeBuffer values = new UnsafeBuffer(mapped, HEADER_LENGTH + metaLength, valuesLength);
+        this.manager = writer ? new CountersManager(meta, values) : null;
+        this.reader = writer ? manager : new CountersReader(meta, values);
+    }
+
+    /** Creates the file anew for a writer holding at most {@code maxCounters} counters. */
+    public static CountersFile create(final Path file, final int maxCounters)
+    {
+        final int valuesLength = maxCounters * CountersReader.COUNTER_LENGTH;
+        final int metaLength = maxCounters * CountersReader.METADATA_LENGTH;
+        try
+        {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            final Path tmp = file.resolveSibling(file.getFileName() + ".new");
+            Files.deleteIfExists(tmp);
+            final MappedByteBuffer mapped;
+            try (FileChannel channel = FileChannel.open(
+                tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE))
+            {
+                mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, HEADER_LENGTH + metaLength + valuesLength);
+            }
+            final UnsafeBuffer header = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
+            header.putLong(PID_OFFSET, ProcessHandle.current().pid());
+            header.putLong(START_OFFSET, System.currentTimeMillis());
+            header.putInt(META_LENGTH_OFFSET, metaLength);
+            header.putInt(VALUES_LENGTH_OFFSET, valuesLength);
+            header.putLongVolatile(0, MAGIC);
+            // A reader opening the old name meanwhile keeps its old mapping; it sees the new file on reopen.
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return new CountersFile(mapped, true);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot create counters file " + file, ex);
+        }
+    }
+
+    /** Opens a writer's file to read it. */
+    public static CountersFile openReader(final Path file) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            if (channel.size() < HEADER_LENGTH)
+            {
+                throw new IOException(file + " is not a counters file (too short)");
+            }
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size());
+            if (new UnsafeBuffer(mapped, 0, HEADER_LENGTH).getLongVolatile(0) != MAGIC)
+            {
+                IoUtil.unmap(mapped);
+                throw new IOException(file + " is not a dvmc counters file");
+            }
+            return new CountersFile(mapped, false);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new IOException(file + ": no such file (is the process running?)", ex);
+        }
+    }
+
+    public AtomicCounter newCounter(final String label, final int typeId)
+    {
+        if (manager == null)
+        {
+            throw new IllegalStateException("counters file opened for reading");
+        }
+        return manager.newCounter(label, typeId);
+    }
+
+    public CountersReader reader()
+    {
+        return reader;
+    }
+
+    public long pid()
+    {
+        return header.getLong(PID_OFFSET);
+    }
+
+    public long startMillis()
+    {
+        return header.getLong(START_OFFSET);
+    }
+
+    public boolean writerAlive()
+    {
+        return ProcessHandle.of(pid()).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    public void close()
+    {
+        IoUtil.unmap(mapped);
+    }
+}

@@ -1,0 +1,46 @@
+package io.dvmc.ipc;
+
+/**
+ * Message type ids of the rings between the dataplane and the agent ({@link RingFiles}).
+ *
+ * <ul>
+ *   <li>{@link #DHCP_REQUEST}: dataplane to agent, a client frame the fast path could not answer
+ *       ({@link DhcpRequestMessage}).</li>
+ *   <li>{@link #TRANSMIT}: agent to dataplane, a frame to send on a port ({@link TransmitMessage}).</li>
+ *   <li>{@link #HELLO}: dataplane to agent, sent once at dataplane start; the agent answers with a store
+ *       hand-over so that a lock a dead dataplane left in the lease store is cleared.</li>
+ *   <li>{@link #STORE_YIELD}: agent to dataplane, close the shared stores and release the shared lock.</li>
+ *   <li>{@link #STORE_RELEASED}: dataplane to agent, stores closed.</li>
+ *   <li>{@link #STORE_READY}: agent to dataplane, stores recovered: open them again.</li>
+ * </ul>
+ * Control messages carry an 8-byte epoch (the sender's start time in ms) and nothing else.
+ */
+public final class RingMessages
+{
+    public static final int DHCP_REQUEST = 1;
+    public static final int TRANSMIT = 2;
+    public static final int HELLO = 10;
+    public static final int STORE_YIELD = 11;
+    public static final int STORE_RELEASED = 12;
+    public static final int STORE_READY = 13;
+
+    public static final int CONTROL_LENGTH = 8;
+
+    private RingMessages()
+    {
+    }
+
+    public static String name(final int type)
+    {
+        return switch (type)
+        {
+            case DHCP_REQUEST -> "DHCP_REQUEST";
+            case TRANSMIT -> "TRANSMIT";
+            case HELLO -> "HELLO";
+            case STORE_YIELD -> "STORE_YIELD";
+            case STORE_RELEASED -> "STORE_RELEASED";
+            case STORE_READY -> "STORE_READY";
+            default -> "UNKNOWN(" + type + ")";
+        };
+    }
+}
