@@ -1,0 +1,487 @@
+package io.dvmc.exchange;
+
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * The agent's side of the DVMC exchange (DESIGN §4, patent FIG. 4 steps 440–470): non-blocking and single-threaded,
+ * driven by {@link #poll(long)} from an agent duty cycle.
+ *
+ * <p>{@link #send} starts a transaction: it encodes the request once into the transaction's slot of a
+ * preallocated slab, signs it and sends it to the service. Until a matching reply arrives the request is re-stamped,
+ * re-signed and resent on the {@link RetryPolicy} schedule; after the last try the transaction ends with
+ * {@link Listener#onTimeout}. A reply matches when its transaction id is in the table and its type answers the
+ * request's type; the transaction then ends with {@link Listener#onReply}, so duplicates of that reply find no
+ * transaction and are dropped. Transactions live in fixed arrays indexed by slot, found by a primitive
+ * xid → slot map: nothing is allocated per message.
+ *
+ * <p>Transaction ids are {@code hostId << 32 | counter} (patent field 200), unique per agent.
+ */
+public final class DvmcClient implements AutoCloseable
+{
+    /** Receives the end of every transaction, on the thread that calls {@link #poll}. */
+    public interface Listener
+    {
+        /** A reply answered transaction {@code transactionId}; {@code reply} is valid only during the call. */
+        void onReply(long transactionId, DvmcMessage reply);
+
+        /** No reply came after the last try. */
+        void onTimeout(long transactionId);
+    }
+
+    public static final int DEFAULT_CAPACITY = 1024;
+    private static final int RECEIVE_BATCH = 16;
+    private static final long NO_SLOT = -1;
+
+    private final DatagramChannel channel;
+    private final Authenticator authenticator;
+    private final EpochClock clock;
+    private final Listener listener;
+    private final RetryPolicy retry;
+    private final int locationAddress;
+    private final int locationPort;
+    private final long hostIdBits;
+    private int counter;
+
+    private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH + 1);
+    private final UnsafeBuffer receiveView = new UnsafeBuffer(receiveBuffer);
+    private final DvmcMessage reply = new DvmcMessage();
+
+    private final ByteBuffer slab;
+    private final ByteBuffer slabSendView;
+    private final UnsafeBuffer slabBuffer;
+    private final DvmcMessageEncoder encoder = new DvmcMessageEncoder();
+
+    private final long[] xids;
+    private final long[] deadlines;
+    private final long[] stamps;
+    private final int[] tries;
+    private final int[] types;
+    private final int[] lengths;
+    private final InetSocketAddress[] endpoints;
+    private final int[] freeSlots;
+    private int freeCount;
+    private final Long2LongHashMap slotByXid;
+    private long nextDeadlineMs = Long.MAX_VALUE;
+
+    private final long[] drops = new long[DvmcError.COUNT];
+    private long retransmits;
+    private long timeouts;
+    private long replies;
+    private long receiveErrors;
+
+    public DvmcClient(
+        final InetSocketAddress bindAddress,
+        final int locationAddress,
+        final int hostId,
+        final Authenticator authenticator,
+        final EpochClock clock,
+        final Listener listener) throws IOException
+    {
+        this(bindAddress, locationAddress, hostId, DEFAULT_CAPACITY, RetryPolicy.DEFAULT, authenticator, clock,
+            listener);
+    }
+
+    /**
+     * @param bindAddress     local address to receive replies on; port 0 picks one.
+     * @param locationAddress this host's IPv4 address for field 220, or 0 to use {@code bindAddress}'s.
+     * @param hostId          the high 32 bits of every transaction id, unique per agent in the cluster.
+     * @param capacity        how many transactions may be in flight.
+     * @param clock           wall clock for message timestamps; {@link #poll}'s {@code nowMs} must come from it.
+     */
+    public DvmcClient(
+        final InetSocketAddress bindAddress,
+        final int locationAddress,
+        final int hostId,
+        final int capacity,
+        final RetryPolicy retry,
+        final Authenticator authenticator,
+        final EpochClock clock,
+        final Listener listener) throws IOException
+    {
+        if (capacity < 1)
+        {
+            throw new IllegalArgumentException("capacity must be positive");
+        }
+        this.authenticator = authenticator;
+        this.clock = clock;
+        this.listener = listener;
+        this.retry = retry;
+        this.hostIdBits = (hostId & 0xFFFF_FFFFL) << 32;
+        this.counter = ThreadLocalRandom.current().nextInt();
+
+        final int location = locationAddress != 0 ? locationAddress : ipv4(bindAddress);
+        if (location == 0)
+        {
+            throw new IllegalArgumentException("a location address is needed when bound to " + bindAddress);
+        }
+        this.locationAddress = location;
+
+        channel = DatagramChannel.open(StandardProtocolFamily.INET);
+        try
+        {
+            channel.configureBlocking(false);
+            channel.bind(bindAddress);
+            this.locationPort = ((InetSocketAddress)channel.getLocalAddress()).getPort();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            channel.close();
+            throw ex;
+        }
+
+        slab = ByteBuffer.allocateDirect(capacity * DvmcMessage.MAX_LENGTH);
+        slabSendView = slab.duplicate();
+        slabBuffer = new UnsafeBuffer(slab);
+        xids = new long[capacity];
+        deadlines = new long[capacity];
+        stamps = new long[capacity];
+        tries = new int[capacity];
+        types = new int[capacity];
+        lengths = new int[capacity];
+        endpoints = new InetSocketAddress[capacity];
+        freeSlots = new int[capacity];
+        for (int i = 0; i < capacity; i++)
+        {
+            freeSlots[i] = capacity - 1 - i;
+        }
+        freeCount = capacity;
+        slotByXid = new Long2LongHashMap(capacity * 2, 0.65f, NO_SLOT);
+    }
+
+    /** Starts a transaction without a configuration block. */
+    public long send(
+        final int type,
+        final InetSocketAddress service,
+        final int domainId,
+        final long mac,
+        final long vmIdMsb,
+        final long vmIdLsb,
+        final int requestedAddress,
+        final int serverId)
+    {
+        return send(type, service, domainId, mac, vmIdMsb, vmIdLsb, requestedAddress, serverId, null, 0, 0);
+    }
+
+    /**
+     * Starts a transaction and sends its first try.
+     *
+     * @param type             a request type: DISCOVER, REQUEST, RELEASE, DECLINE, INFORM or LEASEQUERY.
+     * @param service          the service endpoint (resolved), from the policy store's location reply.
+     * @param requestedAddress the address asked for (the offered one in a REQUEST), or 0.
+     * @param serverId         the server id from the OFFER, or 0.
+     * @param config           DHCP option TLVs for field 225 (the VM's own options), or null.
+     * @return the transaction id, or (see {@link #isError}) {@link DvmcError#BAD_TYPE},
+     *     {@link DvmcError#TABLE_FULL}, {@link DvmcError#BAD_LENGTH}.
+     */
+    public long send(
+        final int type,
+        final InetSocketAddress service,
+        final int domainId,
+        final long mac,
+        final long vmIdMsb,
+        final long vmIdLsb,
+        final int requestedAddress,
+        final int serverId,
+        final DirectBuffer config,
+        final int configOffset,
+        final int configLength)
+    {
+        if (!DvmcMessageType.isRequest(type))
+        {
+            return DvmcError.BAD_TYPE;
+        }
+        if (freeCount == 0)
+        {
+            drops[-DvmcError.TABLE_FULL]++;
+            return DvmcError.TABLE_FULL;
+        }
+        final long xid = nextTransactionId();
+        final int slot = freeSlots[freeCount - 1];
+        encoder.wrap(slabBuffer, slot * DvmcMessage.MAX_LENGTH, DvmcMessage.MAX_LENGTH)
+            .type(type)
+            .transactionId(xid)
+            .domainId(domainId)
+            .mac(mac)
+            .vmId(vmIdMsb, vmIdLsb)
+            .location(locationAddress, locationPort)
+            .yiaddr(requestedAddress)
+            .serverId(serverId);
+        if (config != null && !encoder.config(config, configOffset, configLength))
+        {
+            return DvmcError.BAD_LENGTH;
+        }
+        freeCount--;
+        xids[slot] = xid;
+        types[slot] = type;
+        lengths[slot] = encoder.length();
+        endpoints[slot] = service;
+        tries[slot] = 0;
+        stamps[slot] = Long.MIN_VALUE;
+        slotByXid.put(xid, slot);
+        transmit(slot, clock.time());
+        return xid;
+    }
+
+    /** Forgets a transaction without a callback; a late reply to it is dropped as unmatched. */
+    public boolean cancel(final long transactionId)
+    {
+        final long slot = slotByXid.get(transactionId);
+        if (slot == NO_SLOT)
+        {
+            return false;
+        }
+        release((int)slot);
+        return true;
+    }
+
+    /**
+     * Receives and dispatches replies, then retransmits or times out due transactions.
+     *
+     * @param nowMs the current time from the client's clock.
+     * @return the amount of work done, for the idle strategy.
+     */
+    public int poll(final long nowMs)
+    {
+        int work = 0;
+        for (int i = 0; i < RECEIVE_BATCH; i++)
+        {
+            receiveBuffer.clear();
+            final SocketAddress from;
+            try
+            {
+                from = channel.receive(receiveBuffer);
+            }
+            catch (final IOException ex)
+            {
+                receiveErrors++;
+                break;
+            }
+            if (from == null)
+            {
+                break;
+            }
+            work++;
+            onDatagram(receiveBuffer.position(), nowMs);
+        }
+        if (nowMs >= nextDeadlineMs)
+        {
+            work += checkDeadlines(nowMs);
+        }
+        return work;
+    }
+
+    /** Transactions in flight. */
+    public int inFlight()
+    {
+        return xids.length - freeCount;
+    }
+
+    public InetSocketAddress localAddress()
+    {
+        return new InetSocketAddress(ipv4Address(locationAddress), locationPort);
+    }
+
+    /** The IPv4 address written into field 220. */
+    public int locationAddress()
+    {
+        return locationAddress;
+    }
+
+    public int locationPort()
+    {
+        return locationPort;
+    }
+
+    /** Datagrams dropped or sends refused, by {@link DvmcError} code. */
+    public long drops(final int errorCode)
+    {
+        return drops[-errorCode];
+    }
+
+    public long retransmits()
+    {
+        return retransmits;
+    }
+
+    public long timeouts()
+    {
+        return timeouts;
+    }
+
+    public long replies()
+    {
+        return replies;
+    }
+
+    public long receiveErrors()
+    {
+        return receiveErrors;
+    }
+
+    /** Whether a value returned by {@link #send} is an error code rather than a transaction id. */
+    public static boolean isError(final long sendResult)
+    {
+        return sendResult < 0 && sendResult > -DvmcError.COUNT;
+    }
+
+    public void close()
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // Closing a datagram channel releases the port either way.
+        }
+    }
+
+    private void onDatagram(final int length, final long nowMs)
+    {
+        if (length > DvmcMessage.MAX_LENGTH)
+        {
+            drops[-DvmcError.BAD_LENGTH]++;
+            return;
+        }
+        int rc = reply.wrap(receiveView, 0, length);
+        if (rc < 0)
+        {
+            drops[-rc]++;
+            return;
+        }
+        rc = authenticator.verify(reply, nowMs);
+        if (rc < 0)
+        {
+            drops[-rc]++;
+            return;
+        }
+        if (!DvmcMessageType.isReply(reply.type()))
+        {
+            drops[-DvmcError.UNEXPECTED_TYPE]++;
+            return;
+        }
+        final long xid = reply.transactionId();
+        final long slot = slotByXid.get(xid);
+        if (slot == NO_SLOT || !DvmcMessageType.answers(types[(int)slot], reply.type()))
+        {
+            drops[-DvmcError.UNMATCHED]++;
+            return;
+        }
+        release((int)slot);
+        replies++;
+        listener.onReply(xid, reply);
+    }
+
+    private int checkDeadlines(final long nowMs)
+    {
+        int work = 0;
+        // send() from a callback below lowers this again, so no new deadline is lost.
+        nextDeadlineMs = Long.MAX_VALUE;
+        for (int slot = 0, active = inFlight(); slot < endpoints.length && active > 0; slot++)
+        {
+            if (endpoints[slot] == null)
+            {
+                continue;
+            }
+            active--;
+            if (deadlines[slot] <= nowMs)
+            {
+                work++;
+                if (tries[slot] >= retry.maxTries())
+                {
+                    final long xid = xids[slot];
+                    release(slot);
+                    timeouts++;
+                    listener.onTimeout(xid);
+                    continue;
+                }
+                retransmits++;
+                transmit(slot, nowMs);
+            }
+            nextDeadlineMs = Math.min(nextDeadlineMs, deadlines[slot]);
+        }
+        return work;
+    }
+
+    private void transmit(final int slot, final long nowMs)
+    {
+        final int base = slot * DvmcMessage.MAX_LENGTH;
+        final int length = lengths[slot];
+        // A fresh timestamp per try keeps the service's replay cache from mistaking a retransmission for a replay.
+        final long stamp = Math.max(clock.time(), stamps[slot] + 1);
+        stamps[slot] = stamp;
+        slabBuffer.putLong(base + DvmcMessage.TIMESTAMP_OFFSET, stamp, BIG_ENDIAN);
+        authenticator.sign(slabBuffer, base, length);
+        slabSendView.clear().position(base).limit(base + length);
+        try
+        {
+            if (channel.send(slabSendView, endpoints[slot]) == 0)
+            {
+                drops[-DvmcError.SEND_FAILED]++;
+            }
+        }
+        catch (final IOException ex)
+        {
+            // Lost like a dropped datagram; the next try resends it.
+            drops[-DvmcError.SEND_FAILED]++;
+        }
+        tries[slot]++;
+        deadlines[slot] = nowMs + retry.timeoutAfter(tries[slot]);
+        nextDeadlineMs = Math.min(nextDeadlineMs, deadlines[slot]);
+    }
+
+    private void release(final int slot)
+    {
+        slotByXid.remove(xids[slot]);
+        endpoints[slot] = null;
+        freeSlots[freeCount++] = slot;
+    }
+
+    private long nextTransactionId()
+    {
+        long xid;
+        do
+        {
+            xid = hostIdBits | (++counter & 0xFFFF_FFFFL);
+        }
+        while (isError(xid) || slotByXid.containsKey(xid));
+        return xid;
+    }
+
+    private static int ipv4(final InetSocketAddress address)
+    {
+        if (address.getAddress() instanceof Inet4Address inet4 && !inet4.isAnyLocalAddress())
+        {
+            final byte[] b = inet4.getAddress();
+            return ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
+        }
+        return 0;
+    }
+
+    private static java.net.InetAddress ipv4Address(final int address)
+    {
+        try
+        {
+            return java.net.InetAddress.getByAddress(new byte[]{
+                (byte)(address >>> 24), (byte)(address >>> 16), (byte)(address >>> 8), (byte)address});
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.dvmc.exchange;
+
+/**
+ * The acknowledgement field (patent field 230): a status and, for a NAK, the reason. Requests carry
+ * {@link #NONE}; an OFFER or ACK carries {@link #ACK}; a NAK carries {@link #NAK} and one of the reasons.
+ */
+public final class DvmcStatus
+{
+    public static final int NONE = 0;
+    public static final int ACK = 1;
+    public static final int NAK = 2;
+
+    public static final int REASON_NONE = 0;
+    /** No free address in the domain's pools (RFC 2131 §4.3.1: the server has no address to offer). */
+    public static final int REASON_NO_ADDRESS = 1;
+    /** The requested address is not the one offered or bound to this (domain, MAC) (RFC 2131 §4.3.2). */
+    public static final int REASON_WRONG_ADDRESS = 2;
+    /** The requested address is not in the domain's subnet (RFC 2131 §4.3.2, INIT-REBOOT on a new subnet). */
+    public static final int REASON_OUTSIDE_SUBNET = 3;
+    /** The service does not serve this domain. */
+    public static final int REASON_UNKNOWN_DOMAIN = 4;
+    /** The domain's mode is not supported by this service (relay domains, for now). */
+    public static final int REASON_NOT_SUPPORTED = 5;
+    /** The service holds no lease for this (domain, MAC). */
+    public static final int REASON_NO_LEASE = 6;
+    /** The request named a server id that is not the domain's (the client chose another server). */
+    public static final int REASON_WRONG_SERVER = 7;
+    /** The service could not make the lease durable; try another replica. */
+    public static final int REASON_STORE_FAILURE = 8;
+
+    private DvmcStatus()
+    {
+    }
+
+    public static String name(final int status)
+    {
+        return switch (status)
+        {
+            case NONE -> "NONE";
+            case ACK -> "ACK";
+            case NAK -> "NAK";
+            default -> "UNKNOWN(" + status + ")";
+        };
+    }
+
+    public static String reasonName(final int reason)
+    {
+        return switch (reason)
+        {
+            case REASON_NONE -> "none";
+            case REASON_NO_ADDRESS -> "no free address";
+            case REASON_WRONG_ADDRESS -> "address not offered or bound to this client";
+            case REASON_OUTSIDE_SUBNET -> "address outside the domain's subnet";
+            case REASON_UNKNOWN_DOMAIN -> "unknown domain";
+            case REASON_NOT_SUPPORTED -> "relay mode not yet supported";
+            case REASON_NO_LEASE -> "no lease for this client";
+            case REASON_WRONG_SERVER -> "server id is not this domain's";
+            case REASON_STORE_FAILURE -> "lease store failure";
+            default -> "unknown reason " + reason;
+        };
+    }
+}

@@ -1,0 +1,326 @@
+package io.dvmc.exchange;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class DvmcClientTest
+{
+    private static final byte[] KEY = "client test cluster key 32 bytes".getBytes();
+    private static final long START = 1_700_000_000_000L;
+    private static final int HOST_ID = 0x0000_BEEF;
+
+    private final AtomicLong time = new AtomicLong(START);
+    private final List<Long> replies = new ArrayList<>();
+    private final List<Integer> replyAddresses = new ArrayList<>();
+    private final List<Long> timeouts = new ArrayList<>();
+    private final FakeService service = new FakeService();
+    private final DvmcClient client;
+
+    DvmcClientTest() throws IOException
+    {
+        client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, HOST_ID, 4, RetryPolicy.DEFAULT,
+            new Authenticator(KEY), time::get, new DvmcClient.Listener()
+            {
+                public void onReply(final long transactionId, final DvmcMessage reply)
+                {
+                    replies.add(transactionId);
+                    replyAddresses.add(reply.yiaddr());
+                }
+
+                public void onTimeout(final long transactionId)
+                {
+                    timeouts.add(transactionId);
+                }
+            });
+    }
+
+    @AfterEach
+    void close() throws IOException
+    {
+        client.close();
+        service.close();
+    }
+
+    @Test
+    void aMatchingReplyEndsTheTransactionAndReachesTheListener()
+    {
+        final long xid = discover();
+
+        final DvmcMessage request = service.receive();
+        assertEquals(DvmcMessageType.DISCOVER, request.type());
+        assertEquals(xid, request.transactionId());
+        assertEquals(0x7F000001, request.locationAddress());
+        assertEquals(client.locationPort(), request.locationPort());
+        service.reply(request, DvmcMessageType.OFFER, 0x0A000064, START);
+
+        pollUntil(() -> replies.size() == 1);
+        assertEquals(List.of(xid), replies);
+        assertEquals(List.of(0x0A000064), replyAddresses);
+        assertEquals(0, client.inFlight());
+    }
+
+    @Test
+    void transactionIdsCarryTheHostIdInTheirHighHalf()
+    {
+        final long first = discover();
+        final long second = discover();
+
+        assertEquals(HOST_ID, (int)(first >>> 32));
+        assertEquals(HOST_ID, (int)(second >>> 32));
+        assertEquals((int)first + 1, (int)second);
+    }
+
+    @Test
+    void aDuplicateReplyIsDroppedAsUnmatched()
+    {
+        discover();
+        final DvmcMessage request = service.receive();
+        service.reply(request, DvmcMessageType.OFFER, 0x0A000064, START);
+        service.reply(request, DvmcMessageType.OFFER, 0x0A000064, START + 1);
+
+        pollUntil(() -> client.drops(DvmcError.UNMATCHED) == 1);
+        assertEquals(1, replies.size());
+    }
+
+    @Test
+    void aReplyOfTheWrongTypeLeavesTheTransactionOpen()
+    {
+        discover();
+        final DvmcMessage request = service.receive();
+        service.reply(request, DvmcMessageType.ACK, 0x0A000064, START);
+
+        pollUntil(() -> client.drops(DvmcError.UNMATCHED) == 1);
+        assertTrue(replies.isEmpty());
+        assertEquals(1, client.inFlight());
+    }
+
+    @Test
+    void aNakAnswersAnyRequest()
+    {
+        discover();
+        service.reply(service.receive(), DvmcMessageType.NAK, 0, START);
+
+        pollUntil(() -> replies.size() == 1);
+    }
+
+    @Test
+    void aReplySignedWithAnotherKeyIsDroppedAndCounted()
+    {
+        discover();
+        final DvmcMessage request = service.receive();
+        service.authenticator = new Authenticator("a key that is not the cluster key".getBytes());
+        service.reply(request, DvmcMessageType.OFFER, 0x0A000064, START);
+
+        pollUntil(() -> client.drops(DvmcError.BAD_MAC) == 1);
+        assertTrue(replies.isEmpty());
+    }
+
+    @Test
+    void aStaleReplyIsDroppedAndCounted()
+    {
+        discover();
+        service.reply(service.receive(), DvmcMessageType.OFFER, 0x0A000064, START - 31_000);
+
+        pollUntil(() -> client.drops(DvmcError.STALE) == 1);
+        assertTrue(replies.isEmpty());
+    }
+
+    @Test
+    void anUnansweredRequestIsResentWithExponentialBackoffThenTimesOut()
+    {
+        final long xid = discover();
+        final List<Long> sentAt = new ArrayList<>();
+        sentAt.add(service.receive().timestampMs() - START);
+
+        for (long t = START; timeouts.isEmpty() && t <= START + 10_000; t += 50)
+        {
+            time.set(t);
+            final long before = client.retransmits();
+            client.poll(t);
+            if (client.retransmits() > before)
+            {
+                final DvmcMessage resent = service.receive();
+                assertEquals(xid, resent.transactionId());
+                sentAt.add(resent.timestampMs() - START);
+            }
+        }
+
+        assertEquals(List.of(0L, 250L, 750L, 1750L, 3750L), sentAt);
+        assertEquals(List.of(xid), timeouts);
+        assertEquals(1, client.timeouts());
+        assertEquals(0, client.inFlight());
+        assertTrue(time.get() >= START + 7750);
+    }
+
+    @Test
+    void aReplyToARetransmissionStillMatches()
+    {
+        final long xid = discover();
+        service.receive();
+        time.set(START + 250);
+        client.poll(time.get());
+        final DvmcMessage second = service.receive();
+        service.reply(second, DvmcMessageType.OFFER, 0x0A000065, START + 250);
+
+        pollUntil(() -> replies.size() == 1);
+        assertEquals(List.of(xid), replies);
+    }
+
+    @Test
+    void aFullTableRefusesNewTransactions()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            assertFalse(DvmcClient.isError(discover()));
+        }
+
+        assertEquals(DvmcError.TABLE_FULL, discover());
+    }
+
+    @Test
+    void aCancelledTransactionIsNotRetransmitted()
+    {
+        final long xid = discover();
+        service.receive();
+
+        assertTrue(client.cancel(xid));
+        time.set(START + 10_000);
+        client.poll(time.get());
+        assertEquals(0, client.retransmits());
+        assertTrue(timeouts.isEmpty());
+    }
+
+    @Test
+    void onlyRequestTypesCanBeSent()
+    {
+        assertEquals(DvmcError.BAD_TYPE, client.send(DvmcMessageType.OFFER, service.address(), 1, 1, 0, 0, 0, 0));
+    }
+
+    private long discover()
+    {
+        return client.send(DvmcMessageType.DISCOVER, service.address(), 100, 0x020000000001L, 1, 2, 0, 0);
+    }
+
+    private void pollUntil(final BooleanSupplier condition)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean())
+        {
+            client.poll(time.get());
+            if (System.nanoTime() > deadline)
+            {
+                fail("condition not met within 5 s");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** A bare service endpoint: receives and verifies requests, answers what the test says. */
+    private final class FakeService
+    {
+        private final DatagramChannel channel;
+        private final ByteBuffer rx = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH);
+        private final UnsafeBuffer rxView = new UnsafeBuffer(rx);
+        private final UnsafeBuffer tx = new UnsafeBuffer(ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH));
+        private final DvmcMessage message = new DvmcMessage();
+        private final Authenticator verifier = new Authenticator(KEY);
+        private Authenticator authenticator = new Authenticator(KEY);
+        private SocketAddress lastSender;
+
+        FakeService()
+        {
+            try
+            {
+                channel = DatagramChannel.open();
+                channel.configureBlocking(false);
+                channel.bind(new InetSocketAddress("127.0.0.1", 0));
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        }
+
+        InetSocketAddress address()
+        {
+            try
+            {
+                return (InetSocketAddress)channel.getLocalAddress();
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        }
+
+        DvmcMessage receive()
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            try
+            {
+                while (true)
+                {
+                    rx.clear();
+                    lastSender = channel.receive(rx);
+                    if (lastSender != null)
+                    {
+                        break;
+                    }
+                    if (System.nanoTime() > deadline)
+                    {
+                        fail("no datagram within 5 s");
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+            assertTrue(message.wrap(rxView, 0, rx.position()) > 0);
+            assertEquals(DvmcError.OK, verifier.verify(message, message.timestampMs()));
+            return message;
+        }
+
+        void reply(final DvmcMessage request, final int type, final int yiaddr, final long timestamp)
+        {
+            final int length = new DvmcMessageEncoder().wrap(tx, 0, DvmcMessage.MAX_LENGTH)
+                .type(type)
+                .identityOf(request)
+                .status(type == DvmcMessageType.NAK ? DvmcStatus.NAK : DvmcStatus.ACK, 0)
+                .yiaddr(yiaddr)
+                .sign(authenticator, timestamp);
+            final ByteBuffer bytes = tx.byteBuffer().duplicate().position(0).limit(length);
+            try
+            {
+                channel.send(bytes, new InetSocketAddress("127.0.0.1", request.locationPort()));
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        }
+
+        void close() throws IOException
+        {
+            channel.close();
+        }
+    }
+}
