@@ -2,9 +2,12 @@ package io.dvmc.port;
 
 import io.dvmc.bindings.shim.dvmc_shim_h;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -72,16 +75,31 @@ public final class Eal implements AutoCloseable {
 
     /**
      * Arguments for an EAL without hugepages, PCI, shared config or telemetry, for unprivileged tests and tools:
-     * {@code -l 0 --no-huge -m memoryMb ... --vdev=v} for each vdev. {@code -m} is a hard cap: give about twice the
-     * mempools' size.
+     * {@code -l CPU --no-huge -m memoryMb ... --vdev=v} for each vdev, CPU being the first this thread may run on
+     * (0 unless a cpuset says otherwise). {@code -m} is a hard cap: give about twice the mempools' size.
      */
     public static List<String> noHugeArgs(int memoryMb, String... vdevs) {
-        List<String> out = new ArrayList<>(List.of("-l", "0", "--no-huge", "-m", Integer.toString(memoryMb),
+        List<String> out = new ArrayList<>(List.of("-l", Integer.toString(firstAllowedCpu()), "--no-huge", "-m", Integer.toString(memoryMb),
             "--no-pci", "--no-shconf", "--no-telemetry", "--log-level=*:warning"));
         for (String vdev : vdevs) {
             out.add("--vdev=" + vdev);
         }
         return out;
+    }
+
+    /** The lowest CPU in the calling thread's affinity (Linux), or 0 when it cannot be read. */
+    public static int firstAllowedCpu() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
+                if (line.startsWith("Cpus_allowed_list:")) {
+                    String list = line.substring(line.indexOf(':') + 1).trim();
+                    return Integer.parseInt(list.split("[-,]")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or an unexpected format: EAL will say if CPU 0 is not allowed
+        }
+        return 0;
     }
 
     /** Whether an EAL was initialized in this process (it stays so after close). */
