@@ -34,7 +34,8 @@ for arg in "$@"; do
   esac
 done
 
-dvmc=$top/bin/dvmc
+# DVMC_BIN: another launcher with the same subcommands (a wrapper, a stand-in while developing).
+dvmc=${DVMC_BIN:-$top/bin/dvmc}
 policy=${DVMC_DEMO_POLICY:-$top/deploy/examples/policy.json}
 service_port=6767
 router=10.0.0.1

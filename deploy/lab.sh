@@ -203,9 +203,9 @@ lab_client_run_dir() {
   echo "$run"
 }
 
-# lab_udhcpc NS IF [TRIES]: udhcpc -q in NS (DESIGN §7 command line), retried up to TRIES times (default 3).
+# lab_udhcpc NS IF [TRIES]: udhcpc -q in NS (DESIGN §7 command line), retried up to TRIES times (default 2).
 lab_udhcpc() {
-  local ns=$1 ifname=$2 tries=${3:-3} run n=1
+  local ns=$1 ifname=$2 tries=${3:-2} run n=1
   run=$(lab_client_run_dir "$ns" udhcpc)
   while :; do
     timeout 30 ip netns exec "$ns" udhcpc -f -n -q -i "$ifname" -s "$run/record.sh" -t 3 -T 2 -A 1 -O mtu \
@@ -218,10 +218,10 @@ lab_udhcpc() {
 # lab_dhclient NS IF [TRIES]: dhclient -4 -1 in NS; it daemonizes once bound and is stopped by its pid file in
 # lab_cleanup.
 lab_dhclient() {
-  local ns=$1 ifname=$2 tries=${3:-3} run n=1
+  local ns=$1 ifname=$2 tries=${3:-2} run n=1
   run=$(lab_client_run_dir "$ns" dhclient)
   cat > "$run/dhclient.conf" <<'EOF'
-timeout 15;
+timeout 10;
 retry 1;
 request subnet-mask, broadcast-address, routers, domain-name-servers, domain-name, interface-mtu;
 EOF
