@@ -162,6 +162,19 @@ public final class NetnsLab implements AutoCloseable {
         return vms.get(index).hostIf();
     }
 
+    /** The EAL vdev for {@code vm}'s host end as the dataplane takes it: "net_af_packet<i>,iface=<host end>". */
+    public String afPacketVdev(Vm vm) {
+        return "net_af_packet" + vm.index() + ",iface=" + vm.hostIf();
+    }
+
+    /**
+     * A permanent ARP entry inside the VM for {@code ip}: lets a VM unicast (RENEWING, RELEASE) to a server address
+     * that nothing in the lab answers ARP for.
+     */
+    public void staticNeighbor(Vm vm, String ip, String mac) {
+        exec(vm.ns(), "ip", "neigh", "replace", ip, "lladdr", mac, "dev", vm.ifname(), "nud", "permanent");
+    }
+
     /** Every namespace this lab created, host first. */
     public synchronized List<String> namespaces() {
         return List.copyOf(namespaces);
