@@ -1,0 +1,245 @@
+package io.dvmc.lease;
+
+import java.nio.ByteOrder;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Flyweight over the fixed 512-byte value of the domain store: what the dataplane needs to answer a VM of one
+ * virtual domain by itself.
+ * <pre>
+ *  offset size field           (little-endian; IPv4 as the int 0x0A000001 == 10.0.0.1)
+ *   0     4    domainId        virtual domain id
+ *   4     4    version         bumped by the writer on every change; leases record the version they carried
+ *   8     4    serverIp        option 54 and the source address of replies
+ *  12     4    subnetMask      option 1
+ *  16     8    serverMac       virtual MAC replies come from (low 48 bits)
+ *  24     4    vmLeaseSeconds  lease time given to VMs (option 51)
+ *  28     2    layout          {@link #LAYOUT}
+ *  30     2    optionsLength   bytes of option TLVs at {@link #OPTIONS_OFFSET}
+ *  32     8    updatedMillis   epoch ms of the last write
+ *  40     4    flags           bits defined by the agent
+ *  44     4    checksum        over bytes 0..43 and the options rounded up to 4 bytes ({@link #seal})
+ *  48   464    options         encoded DHCP option TLVs (router, DNS, domain name, MTU, routes...), as the caller
+ *                              encoded them; unused bytes are zero
+ * </pre>
+ */
+public final class DomainRecord {
+    public static final int DOMAIN_ID_OFFSET = 0;
+    public static final int VERSION_OFFSET = 4;
+    public static final int SERVER_IP_OFFSET = 8;
+    public static final int SUBNET_MASK_OFFSET = 12;
+    public static final int SERVER_MAC_OFFSET = 16;
+    public static final int VM_LEASE_SECONDS_OFFSET = 24;
+    public static final int LAYOUT_OFFSET = 28;
+    public static final int OPTIONS_LENGTH_OFFSET = 30;
+    public static final int UPDATED_MILLIS_OFFSET = 32;
+    public static final int FLAGS_OFFSET = 40;
+    public static final int CHECKSUM_OFFSET = 44;
+    public static final int OPTIONS_OFFSET = 48;
+    public static final int LENGTH = 512;
+    public static final int MAX_OPTIONS_LENGTH = LENGTH - OPTIONS_OFFSET;
+    /** Layout version stored at {@link #LAYOUT_OFFSET}. */
+    public static final short LAYOUT = 1;
+
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    private static final long SEED = 0x64766D63_444F4D4EL;
+
+    private final FixedSlice slice;
+
+    /** A record over fresh, zeroed bytes of its own. */
+    public DomainRecord() {
+        this.slice = new FixedSlice(LENGTH);
+    }
+
+    /** A record over {@link #LENGTH} bytes of {@code buffer} from {@code offset}. */
+    public DomainRecord(final MutableDirectBuffer buffer, final int offset) {
+        this.slice = new FixedSlice(LENGTH, buffer, offset);
+    }
+
+    public DomainRecord wrap(final MutableDirectBuffer buffer, final int offset) {
+        slice.wrap(buffer, offset);
+        return this;
+    }
+
+    public MutableDirectBuffer buffer() {
+        return slice.buffer();
+    }
+
+    public int offset() {
+        return slice.offset();
+    }
+
+    /** Zeroes all 512 bytes and stamps the layout version. */
+    public DomainRecord clear() {
+        slice.buffer().setMemory(slice.offset(), LENGTH, (byte) 0);
+        slice.buffer().putShort(slice.offset() + LAYOUT_OFFSET, LAYOUT, ORDER);
+        return this;
+    }
+
+    public DomainRecord copyFrom(final DomainRecord other) {
+        slice.buffer().putBytes(slice.offset(), other.buffer(), other.offset(), LENGTH);
+        return this;
+    }
+
+    /** Stamps the layout version and stores the checksum. */
+    public DomainRecord seal() {
+        slice.buffer().putShort(slice.offset() + LAYOUT_OFFSET, LAYOUT, ORDER);
+        slice.buffer().putInt(slice.offset() + CHECKSUM_OFFSET, computeChecksum(), ORDER);
+        return this;
+    }
+
+    /** Whether the layout is {@link #LAYOUT}, the options length fits and the checksum matches. */
+    public boolean isValid() {
+        final DirectBuffer buffer = slice.buffer();
+        final int at = slice.offset();
+        final int length = buffer.getShort(at + OPTIONS_LENGTH_OFFSET, ORDER) & 0xFFFF;
+        return buffer.getShort(at + LAYOUT_OFFSET, ORDER) == LAYOUT
+            && length <= MAX_OPTIONS_LENGTH
+            && buffer.getInt(at + CHECKSUM_OFFSET, ORDER) == computeChecksum();
+    }
+
+    public int domainId() {
+        return getInt(DOMAIN_ID_OFFSET);
+    }
+
+    public DomainRecord domainId(final int domainId) {
+        return putInt(DOMAIN_ID_OFFSET, domainId);
+    }
+
+    public int version() {
+        return getInt(VERSION_OFFSET);
+    }
+
+    public DomainRecord version(final int version) {
+        return putInt(VERSION_OFFSET, version);
+    }
+
+    public int serverIp() {
+        return getInt(SERVER_IP_OFFSET);
+    }
+
+    public DomainRecord serverIp(final int ip) {
+        return putInt(SERVER_IP_OFFSET, ip);
+    }
+
+    public int subnetMask() {
+        return getInt(SUBNET_MASK_OFFSET);
+    }
+
+    public DomainRecord subnetMask(final int mask) {
+        return putInt(SUBNET_MASK_OFFSET, mask);
+    }
+
+    public long serverMac() {
+        return slice.buffer().getLong(slice.offset() + SERVER_MAC_OFFSET, ORDER);
+    }
+
+    public DomainRecord serverMac(final long mac) {
+        if ((mac & ~LeaseKey.MAC_MASK) != 0) {
+            throw new IllegalArgumentException("MAC wider than 48 bits: 0x" + Long.toHexString(mac));
+        }
+        slice.buffer().putLong(slice.offset() + SERVER_MAC_OFFSET, mac, ORDER);
+        return this;
+    }
+
+    public int vmLeaseSeconds() {
+        return getInt(VM_LEASE_SECONDS_OFFSET);
+    }
+
+    public DomainRecord vmLeaseSeconds(final int seconds) {
+        return putInt(VM_LEASE_SECONDS_OFFSET, seconds);
+    }
+
+    public int layout() {
+        return slice.buffer().getShort(slice.offset() + LAYOUT_OFFSET, ORDER);
+    }
+
+    public long updatedMillis() {
+        return slice.buffer().getLong(slice.offset() + UPDATED_MILLIS_OFFSET, ORDER);
+    }
+
+    public DomainRecord updatedMillis(final long epochMillis) {
+        slice.buffer().putLong(slice.offset() + UPDATED_MILLIS_OFFSET, epochMillis, ORDER);
+        return this;
+    }
+
+    public int flags() {
+        return getInt(FLAGS_OFFSET);
+    }
+
+    public DomainRecord flags(final int flags) {
+        return putInt(FLAGS_OFFSET, flags);
+    }
+
+    public int checksum() {
+        return getInt(CHECKSUM_OFFSET);
+    }
+
+    public int optionsLength() {
+        return slice.buffer().getShort(slice.offset() + OPTIONS_LENGTH_OFFSET, ORDER) & 0xFFFF;
+    }
+
+    /** Index in {@link #buffer()} of the first option byte, for copying the options straight into a frame. */
+    public int optionsIndex() {
+        return slice.offset() + OPTIONS_OFFSET;
+    }
+
+    /**
+     * Replaces the option TLVs with {@code length} bytes of {@code source} and zeroes the rest of the area.
+     *
+     * @throws IllegalArgumentException if longer than {@link #MAX_OPTIONS_LENGTH}
+     */
+    public DomainRecord options(final DirectBuffer source, final int sourceOffset, final int length) {
+        if (length < 0 || length > MAX_OPTIONS_LENGTH) {
+            throw new IllegalArgumentException("options of " + length + " bytes; at most " + MAX_OPTIONS_LENGTH);
+        }
+        final MutableDirectBuffer buffer = slice.buffer();
+        buffer.putBytes(optionsIndex(), source, sourceOffset, length);
+        buffer.setMemory(optionsIndex() + length, MAX_OPTIONS_LENGTH - length, (byte) 0);
+        buffer.putShort(slice.offset() + OPTIONS_LENGTH_OFFSET, (short) length, ORDER);
+        return this;
+    }
+
+    /** Copies the option TLVs to {@code target} at {@code targetOffset}; returns their length. */
+    public int copyOptionsTo(final MutableDirectBuffer target, final int targetOffset) {
+        final int length = optionsLength();
+        target.putBytes(targetOffset, slice.buffer(), optionsIndex(), length);
+        return length;
+    }
+
+    FixedSlice slice() {
+        return slice;
+    }
+
+    private int computeChecksum() {
+        final int length = Math.min(optionsLength(), MAX_OPTIONS_LENGTH);
+        final int covered = (length + 3) & ~3;
+        long h = Checksums.step(SEED, covered);
+        h = Checksums.update(h, slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
+        h = Checksums.update(h, slice.buffer(), optionsIndex(), covered);
+        return Checksums.finish(h);
+    }
+
+    private int getInt(final int field) {
+        return slice.buffer().getInt(slice.offset() + field, ORDER);
+    }
+
+    private DomainRecord putInt(final int field, final int value) {
+        slice.buffer().putInt(slice.offset() + field, value, ORDER);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "DomainRecord{domain=" + Integer.toUnsignedString(domainId())
+            + ", version=" + version()
+            + ", serverIp=" + Formats.ipv4(serverIp())
+            + ", subnetMask=" + Formats.ipv4(subnetMask())
+            + ", serverMac=" + Formats.mac(serverMac())
+            + ", vmLeaseSeconds=" + Integer.toUnsignedString(vmLeaseSeconds())
+            + ", optionsLength=" + optionsLength()
+            + ", updatedMillis=" + updatedMillis()
+            + ", valid=" + isValid() + '}';
+    }
+}

@@ -1,0 +1,113 @@
+package io.dvmc.lease;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The per-host domain store: domain id to {@link DomainRecord} (server address, mask, lease time and the encoded
+ * option TLVs), written by the agent and read by the dataplane when it answers from the lease store. Same
+ * mechanism and crash story as {@link LeaseStore}: {@link FixedRecordMap}, {@link StoreGuard}.
+ */
+public final class DomainStore implements AutoCloseable {
+    /** Map name recorded in the file header; a file of another layout is refused. */
+    public static final String MAP_NAME = "dvmc-domains/1";
+
+    private final SharedMapFile file;
+    private final ThreadLocal<DomainKey> keys = ThreadLocal.withInitial(DomainKey::new);
+
+    private DomainStore(final SharedMapFile file) {
+        this.file = file;
+    }
+
+    public static DomainStore openWriter(final Path file, final long maxEntries) {
+        return openWriter(file, maxEntries, StoreTimeouts.DEFAULTS);
+    }
+
+    public static DomainStore openWriter(final Path file, final long maxEntries, final StoreTimeouts timeouts) {
+        return new DomainStore(SharedMapFile.openWriter(file, MAP_NAME, DomainKey.LENGTH, DomainRecord.LENGTH,
+            maxEntries, timeouts));
+    }
+
+    /** See {@link LeaseStore#openWriter(StoreGuard, long, StoreTimeouts)}. */
+    public static DomainStore openWriter(final StoreGuard guard, final long maxEntries,
+                                         final StoreTimeouts timeouts) {
+        return new DomainStore(SharedMapFile.openWriter(guard, MAP_NAME, DomainKey.LENGTH, DomainRecord.LENGTH,
+            maxEntries, timeouts));
+    }
+
+    /** @throws StoreMissingException if the agent has not created the file yet */
+    public static DomainStore openReader(final Path file) {
+        return openReader(file, StoreTimeouts.DEFAULTS);
+    }
+
+    public static DomainStore openReader(final Path file, final StoreTimeouts timeouts) {
+        return new DomainStore(SharedMapFile.openReader(file, MAP_NAME, DomainKey.LENGTH, DomainRecord.LENGTH,
+            timeouts));
+    }
+
+    public boolean get(final int domainId, final DomainRecord into) {
+        return lookup(domainId, into) == LookupResult.FOUND;
+    }
+
+    public LookupResult lookup(final int domainId, final DomainRecord into) {
+        final LookupResult result = file.map().get(keys.get().set(domainId).slice(), into.slice());
+        if (result == LookupResult.FOUND && (!into.isValid() || into.domainId() != domainId)) {
+            return LookupResult.CORRUPT;
+        }
+        return result;
+    }
+
+    /** Seals and stores {@code record} under {@link DomainRecord#domainId()}. Writer only. */
+    public void put(final DomainRecord record) {
+        record.seal();
+        file.map().put(keys.get().set(record.domainId()).slice(), record.slice());
+    }
+
+    /** Sets the record's domain id to {@code domainId}, then {@link #put(DomainRecord)}. Writer only. */
+    public void put(final int domainId, final DomainRecord record) {
+        put(record.domainId(domainId));
+    }
+
+    /** Writer only. */
+    public boolean remove(final int domainId) {
+        return file.map().remove(keys.get().set(domainId).slice());
+    }
+
+    /** Visits every domain, invalid records included; returns entries skipped as never completed. */
+    public long forEach(final DomainVisitor visitor) {
+        final DomainRecord record = new DomainRecord();
+        return file.map().forEach((keySlice, recordSlice) -> {
+            record.wrap(recordSlice.buffer(), recordSlice.offset());
+            visitor.visit(record);
+        });
+    }
+
+    public long size() {
+        return file.map().size();
+    }
+
+    public void recover(final Duration deadline) {
+        file.recover(deadline);
+    }
+
+    public int lockedSegments(final Duration waitPerSegment) {
+        return file.lockedSegments(waitPerSegment);
+    }
+
+    public StoreGuard guard() {
+        return file.guard();
+    }
+
+    public Path file() {
+        return file.file();
+    }
+
+    public FixedRecordMap map() {
+        return file.map();
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}

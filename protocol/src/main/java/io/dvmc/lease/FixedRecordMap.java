@@ -1,0 +1,556 @@
+package io.dvmc.lease;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.bytes.RandomDataInput;
+import net.openhft.chronicle.bytes.RandomDataOutput;
+import net.openhft.chronicle.hash.ChronicleHashCorruption;
+import net.openhft.chronicle.hash.ChronicleHashRecoveryFailedException;
+import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.hash.SegmentLock;
+import net.openhft.chronicle.hash.impl.SizePrefixedBlob;
+import net.openhft.chronicle.hash.locks.InterProcessLock;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.map.MapSegmentContext;
+import org.agrona.MutableDirectBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A persisted Chronicle Map of fixed-size byte keys to fixed-size records: the one mechanism under both the lease
+ * store and the domain store.
+ *
+ * <h2>Why the value holds two slots</h2>
+ * Chronicle replaces a same-size value in place and updates its entry checksum afterwards; a writer killed in
+ * between leaves a mismatch, and {@code recoverPersistedTo} then drops the whole entry, losing the previous,
+ * acknowledged value (measured: 2 of 3 kills during replacements). So each stored value holds two slots and a
+ * replacement writes the slot that does not hold the newest valid record; a torn slot fails its check word and
+ * the other slot still holds the last acknowledged record. Chronicle's own entry checksums are off, since a slot
+ * written in place would never match them.
+ * <pre>
+ * stored value = slot 0 | slot 1, each SLOT_HEADER_BYTES + recordLength bytes, little-endian:
+ *   +0  int sequence   0 = never written; the newer of two valid slots has the larger sequence (wrapping)
+ *   +4  int check      Checksums over (sequence, record) with SLOT_SEED
+ *   +8  record bytes   recordLength, a multiple of 8
+ * </pre>
+ * A {@link #put} returns once the record is in the shared mapping, so a reader sees it and a kill -9 of the writer
+ * does not lose it (a power loss may: the authoritative copy of a lease is the service's).
+ *
+ * <h2>Locks</h2>
+ * Every segment lock is taken with a deadline ({@link StoreTimeouts}), never Chronicle's blocking wait of a
+ * minute: a lock left behind by a process killed mid-operation surfaces as {@link LookupResult#BUSY} to a reader
+ * and as {@link SegmentLockedException} to the writer, and the cure is the recovery cycle of {@link StoreGuard}.
+ * The writer holds the segment's update lock (readers still proceed) while it looks the key up and takes the
+ * write lock only for the few stores of one slot, so a writer killed at a random moment rarely blocks readers.
+ *
+ * <h2>Opening</h2>
+ * {@link #openWriter} creates the file or recovers it and must only be called while holding the exclusive lock of
+ * the store's {@link StoreGuard}; {@link #openReader} maps an existing, completed file and must only be called
+ * while holding a shared lock.
+ *
+ * <p>Thread-safe; {@link #get} allocates nothing once the calling thread has warmed up its Chronicle context.
+ */
+public final class FixedRecordMap implements AutoCloseable {
+    /** Bytes before the record in each slot: sequence and check word. */
+    public static final int SLOT_HEADER_BYTES = 8;
+    private static final int SEQUENCE_OFFSET = 0;
+    private static final int CHECK_OFFSET = 4;
+    private static final long SLOT_SEED = 0x64766D63_534C4F54L;
+    private static final Logger LOG = LoggerFactory.getLogger(FixedRecordMap.class);
+    private static final int HEADER_PROBE_BYTES = SizePrefixedBlob.SELF_BOOTSTRAPPING_HEADER_OFFSET;
+
+    /** Receives each entry of {@link #forEach}; the slices are reused between calls. */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        void visit(FixedSlice key, FixedSlice record);
+    }
+
+    private final ChronicleMap<FixedSlice, FixedSlice> map;
+    private final Path file;
+    private final int keyLength;
+    private final int recordLength;
+    private final int slotLength;
+    private final boolean writable;
+    private final long readWaitNanos;
+    private final long writeWaitNanos;
+    private final FixedSlice emptyValue;
+    private long recoveryCorruptions;
+    private long purgedOnOpen;
+
+    private FixedRecordMap(final ChronicleMap<FixedSlice, FixedSlice> map, final Path file, final int keyLength,
+                           final int recordLength, final boolean writable, final StoreTimeouts timeouts) {
+        this.map = map;
+        this.file = file;
+        this.keyLength = keyLength;
+        this.recordLength = recordLength;
+        this.slotLength = slotLength(recordLength);
+        this.writable = writable;
+        this.readWaitNanos = timeouts.readLock().toNanos();
+        this.writeWaitNanos = timeouts.writeLock().toNanos();
+        this.emptyValue = writable ? new FixedSlice(2 * slotLength) : null;
+    }
+
+    /**
+     * Creates the file, or recovers it in place when it exists: Chronicle's {@code recoverPersistedTo} resets
+     * every segment lock left by dead processes and rebuilds the segment indexes; then entries whose slots were
+     * never completed (an insert interrupted by a kill, never acknowledged) are removed. Call only under the
+     * exclusive lock.
+     *
+     * @param maxEntries capacity of a newly created file; an existing file keeps the capacity it was created with
+     */
+    public static FixedRecordMap openWriter(final Path file, final String name, final int keyLength,
+                                            final int recordLength, final long maxEntries,
+                                            final StoreTimeouts timeouts) {
+        if (maxEntries <= 0) {
+            throw new IllegalArgumentException("maxEntries must be positive: " + maxEntries);
+        }
+        final ChronicleMapBuilder<FixedSlice, FixedSlice> builder =
+            builder(name, keyLength, recordLength, maxEntries);
+        final ChronicleMap<FixedSlice, FixedSlice> opened;
+        final AtomicLong corruptions = new AtomicLong();
+        try {
+            if (discardIfNeverCompleted(file)) {
+                opened = builder.createPersistedTo(file.toFile());
+            } else {
+                opened = builder.recoverPersistedTo(file.toFile(), true,
+                    corruption -> onCorruption(file, corruptions, corruption));
+            }
+        } catch (final ChronicleHashRecoveryFailedException e) {
+            throw new ForeignStoreException("cannot recover " + file + ": " + e.getMessage(), e);
+        } catch (final IOException e) {
+            throw new StoreIoException("cannot open " + file + " for writing: " + e.getMessage(), e);
+        }
+        final FixedRecordMap result = checked(opened, file, name, keyLength, recordLength, true, timeouts);
+        result.recoveryCorruptions = corruptions.get();
+        result.purgedOnOpen = result.purgeIncomplete();
+        return result;
+    }
+
+    /** Maps an existing, completed file for lookups. Call only under a shared lock. */
+    public static FixedRecordMap openReader(final Path file, final String name, final int keyLength,
+                                            final int recordLength, final StoreTimeouts timeouts) {
+        final int sizeWord = readSizeWord(file);
+        if (!SizePrefixedBlob.isReady(sizeWord)) {
+            throw new StoreNotReadyException(file + " was never completed by its writer (header word 0x"
+                + Integer.toHexString(sizeWord) + "); the writer's recovery must run first");
+        }
+        try {
+            // The builder only supplies the types: an existing file keeps the configuration in its header.
+            final ChronicleMap<FixedSlice, FixedSlice> map =
+                builder(name, keyLength, recordLength, 1).createPersistedTo(file.toFile());
+            return checked(map, file, name, keyLength, recordLength, false, timeouts);
+        } catch (final IOException e) {
+            throw new StoreIoException("cannot open " + file + " for reading: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Copies the newest valid record of {@code key} into {@code into}, waiting at most the read deadline for the
+     * segment lock. On {@link LookupResult#CORRUPT} the content of {@code into} is unspecified.
+     */
+    public LookupResult get(final FixedSlice key, final FixedSlice into) {
+        checkRecord(into);
+        try (ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q = map.queryContext(key)) {
+            if (!tryLock(q.readLock(), readWaitNanos)) {
+                return LookupResult.BUSY;
+            }
+            final MapEntry<FixedSlice, FixedSlice> entry = q.entry();
+            if (entry == null) {
+                return LookupResult.ABSENT;
+            }
+            final Data<FixedSlice> value = entry.value();
+            return copyNewest(value.bytes(), value.offset(), into) >= 0 ? LookupResult.FOUND : LookupResult.CORRUPT;
+        }
+    }
+
+    /** Inserts or replaces; the record is in the shared mapping (visible to readers) when this returns. */
+    public void put(final FixedSlice key, final FixedSlice record) {
+        checkWritable();
+        checkRecord(record);
+        try (ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q = map.queryContext(key)) {
+            lock(q.updateLock(), q);
+            MapEntry<FixedSlice, FixedSlice> entry = q.entry();
+            if (entry == null) {
+                lock(q.writeLock(), q);
+                // Both slots empty until the record is written below: a kill in between leaves no valid slot.
+                q.insert(q.absentEntry(), q.wrapValueAsData(emptyValue));
+                entry = q.entry();
+                writeSlot(entry.value(), 0, 1, record);
+                return;
+            }
+            // Choosing the slot only reads, so it runs under the update lock, which readers share.
+            final Data<FixedSlice> value = entry.value();
+            final long current = newestValidSlot(value.bytes(), value.offset());
+            final int target = current >= 0 && (int) (current >>> 32) == 0 ? 1 : 0;
+            int sequence = current < 0 ? 1 : (int) current + 1;
+            if (sequence == 0) {
+                sequence = 1; // 0 marks an empty slot
+            }
+            lock(q.writeLock(), q);
+            writeSlot(value, target, sequence, record);
+            q.writeLock().unlock();
+        } catch (final IllegalStateException e) {
+            if (isCapacityFailure(e)) {
+                throw new StoreFullException(file + " is full (" + map.longSize() + " entries)", e);
+            }
+            throw e;
+        }
+    }
+
+    /** @return whether an entry was removed */
+    public boolean remove(final FixedSlice key) {
+        checkWritable();
+        try (ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q = map.queryContext(key)) {
+            lock(q.updateLock(), q);
+            final MapEntry<FixedSlice, FixedSlice> entry = q.entry();
+            if (entry == null) {
+                return false;
+            }
+            lock(q.writeLock(), q);
+            q.remove(entry);
+            return true;
+        }
+    }
+
+    /**
+     * Visits the newest valid record of every entry, one segment at a time under that segment's update lock
+     * (readers still proceed, the writer waits).
+     *
+     * @return the number of entries skipped because no slot was valid (inserts interrupted by a kill)
+     * @throws SegmentLockedException if a segment stays locked past the write deadline
+     */
+    public long forEach(final EntryVisitor visitor) {
+        final FixedSlice key = new FixedSlice(keyLength);
+        final FixedSlice record = new FixedSlice(recordLength);
+        final long[] skipped = {0};
+        for (int segment = 0; segment < map.segments(); segment++) {
+            try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment)) {
+                if (!tryLock(((SegmentLock) c).updateLock(), writeWaitNanos)) {
+                    throw new SegmentLockedException("segment " + segment + " of " + file + " stayed locked");
+                }
+                c.forEachSegmentEntry(entry -> {
+                    final Data<FixedSlice> value = entry.value();
+                    if (copyNewest(value.bytes(), value.offset(), record) < 0) {
+                        skipped[0]++;
+                        return;
+                    }
+                    entry.key().getUsing(key);
+                    visitor.visit(key, record);
+                });
+            }
+        }
+        return skipped[0];
+    }
+
+    /** Number of entries. */
+    public long size() {
+        return map.longSize();
+    }
+
+    public int segments() {
+        return map.segments();
+    }
+
+    /**
+     * Counts the segments whose write lock cannot be taken within {@code waitNanos} each: non-zero after a peer
+     * died holding a segment lock, the signal to run the recovery cycle.
+     */
+    public int lockedSegments(final long waitNanos) {
+        int locked = 0;
+        for (int segment = 0; segment < map.segments(); segment++) {
+            try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment)) {
+                if (!tryLock(((SegmentLock) c).writeLock(), waitNanos)) {
+                    locked++;
+                }
+            }
+        }
+        return locked;
+    }
+
+    /** Corrupt structures Chronicle reported while recovering this file at open (writer only). */
+    public long recoveryCorruptions() {
+        return recoveryCorruptions;
+    }
+
+    /** Never-completed inserts removed at open (writer only). */
+    public long purgedOnOpen() {
+        return purgedOnOpen;
+    }
+
+    public boolean writable() {
+        return writable;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public int keyLength() {
+        return keyLength;
+    }
+
+    public int recordLength() {
+        return recordLength;
+    }
+
+    public boolean isOpen() {
+        return map.isOpen();
+    }
+
+    @Override
+    public void close() {
+        map.close();
+    }
+
+    /** Bytes of one slot for a record of {@code recordLength} bytes. */
+    public static int slotLength(final int recordLength) {
+        if (recordLength <= 0 || recordLength % Long.BYTES != 0) {
+            throw new IllegalArgumentException("record length must be a positive multiple of 8: " + recordLength);
+        }
+        return SLOT_HEADER_BYTES + recordLength;
+    }
+
+    /**
+     * Copies the record of the newest valid slot.
+     *
+     * @return the slot index, or -1 if neither slot is valid
+     */
+    private int copyNewest(final RandomDataInput bytes, final long base, final FixedSlice into) {
+        final int sequence0 = bytes.readInt(base + SEQUENCE_OFFSET);
+        final int sequence1 = bytes.readInt(base + slotLength + SEQUENCE_OFFSET);
+        final int first = newer(sequence1, sequence0) ? 1 : 0;
+        if (copySlot(bytes, base + (long) first * slotLength, into)) {
+            return first;
+        }
+        final int second = 1 - first;
+        return copySlot(bytes, base + (long) second * slotLength, into) ? second : -1;
+    }
+
+    /** Copies one slot's record while recomputing its check word; false if empty or torn. */
+    private boolean copySlot(final RandomDataInput bytes, final long slot, final FixedSlice into) {
+        final int sequence = bytes.readInt(slot + SEQUENCE_OFFSET);
+        if (sequence == 0) {
+            return false;
+        }
+        final MutableDirectBuffer target = into.buffer();
+        final int at = into.offset();
+        long h = Checksums.step(Checksums.step(SLOT_SEED, recordLength), sequence);
+        for (int i = 0; i < recordLength; i += Long.BYTES) {
+            final long word = bytes.readLong(slot + SLOT_HEADER_BYTES + i);
+            target.putLong(at + i, word, ByteOrder.LITTLE_ENDIAN);
+            h = Checksums.step(h, word);
+        }
+        return Checksums.finish(h) == bytes.readInt(slot + CHECK_OFFSET);
+    }
+
+    /**
+     * Finds the slot holding the newest valid record.
+     *
+     * @return slot index in the high 32 bits and its sequence in the low 32 bits, or -1 if neither is valid
+     */
+    private long newestValidSlot(final RandomDataInput bytes, final long base) {
+        final int sequence0 = bytes.readInt(base + SEQUENCE_OFFSET);
+        final int sequence1 = bytes.readInt(base + slotLength + SEQUENCE_OFFSET);
+        final int first = newer(sequence1, sequence0) ? 1 : 0;
+        if (slotValid(bytes, base + (long) first * slotLength)) {
+            return ((long) first << 32) | ((first == 0 ? sequence0 : sequence1) & 0xFFFF_FFFFL);
+        }
+        final int second = 1 - first;
+        if (slotValid(bytes, base + (long) second * slotLength)) {
+            return ((long) second << 32) | ((second == 0 ? sequence0 : sequence1) & 0xFFFF_FFFFL);
+        }
+        return -1;
+    }
+
+    /** Stores {@code record} with {@code sequence} into slot {@code target}. Caller holds the write lock. */
+    private void writeSlot(final Data<FixedSlice> value, final int target, final int sequence,
+                           final FixedSlice record) {
+        if (!(value.bytes() instanceof RandomDataOutput<?> out)) {
+            throw new IllegalStateException("Chronicle entry bytes are not writable: " + value.bytes().getClass());
+        }
+        final long slot = value.offset() + (long) target * slotLength;
+        final MutableDirectBuffer source = record.buffer();
+        final int from = record.offset();
+        long h = Checksums.step(Checksums.step(SLOT_SEED, recordLength), sequence);
+        for (int i = 0; i < recordLength; i += Long.BYTES) {
+            final long word = source.getLong(from + i, ByteOrder.LITTLE_ENDIAN);
+            out.writeLong(slot + SLOT_HEADER_BYTES + i, word);
+            h = Checksums.step(h, word);
+        }
+        out.writeInt(slot + CHECK_OFFSET, Checksums.finish(h));
+        out.writeInt(slot + SEQUENCE_OFFSET, sequence);
+    }
+
+    private boolean slotValid(final RandomDataInput bytes, final long slot) {
+        final int sequence = bytes.readInt(slot + SEQUENCE_OFFSET);
+        if (sequence == 0) {
+            return false;
+        }
+        long h = Checksums.step(Checksums.step(SLOT_SEED, recordLength), sequence);
+        for (int i = 0; i < recordLength; i += Long.BYTES) {
+            h = Checksums.step(h, bytes.readLong(slot + SLOT_HEADER_BYTES + i));
+        }
+        return Checksums.finish(h) == bytes.readInt(slot + CHECK_OFFSET);
+    }
+
+    /** Removes entries with no valid slot: inserts whose writer died before the record was stored. */
+    private long purgeIncomplete() {
+        long purged = 0;
+        for (int segment = 0; segment < map.segments(); segment++) {
+            try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment)) {
+                final long[] removed = {0};
+                c.forEachSegmentEntry(entry -> {
+                    final Data<FixedSlice> value = entry.value();
+                    if (!slotValid(value.bytes(), value.offset())
+                        && !slotValid(value.bytes(), value.offset() + slotLength)) {
+                        entry.doRemove();
+                        removed[0]++;
+                    }
+                });
+                purged += removed[0];
+            }
+        }
+        if (purged > 0) {
+            LOG.warn("{}: removed {} never-completed entries", file, purged);
+        }
+        return purged;
+    }
+
+    private static boolean newer(final int a, final int b) {
+        return a - b > 0;
+    }
+
+    private static ChronicleMapBuilder<FixedSlice, FixedSlice> builder(final String name, final int keyLength,
+                                                                      final int recordLength, final long entries) {
+        final int valueLength = 2 * slotLength(recordLength);
+        final FixedSliceMarshaller keys = new FixedSliceMarshaller(keyLength);
+        final FixedSliceMarshaller values = new FixedSliceMarshaller(valueLength);
+        return ChronicleMapBuilder.of(FixedSlice.class, FixedSlice.class)
+            .name(name)
+            .keyMarshallers(keys, keys)
+            .valueMarshallers(values, values)
+            .constantKeySizeBySample(new FixedSlice(keyLength))
+            .constantValueSizeBySample(new FixedSlice(valueLength))
+            .checksumEntries(false)
+            .entries(entries);
+    }
+
+    private static FixedRecordMap checked(final ChronicleMap<FixedSlice, FixedSlice> map, final Path file,
+                                          final String name, final int keyLength, final int recordLength,
+                                          final boolean writable, final StoreTimeouts timeouts) {
+        // The layout name is persisted in the header: a file of another layout is refused, not misread.
+        if (!name.equals(map.name())) {
+            final String found = map.name();
+            map.close();
+            throw new ForeignStoreException(file + " holds map '" + found + "', expected '" + name + "'");
+        }
+        return new FixedRecordMap(map, file, keyLength, recordLength, writable, timeouts);
+    }
+
+    /**
+     * A file whose header never became ready holds nothing committed (the ready bit is set before the first put)
+     * unless a recovery was interrupted. The first kind is deleted and recreated; for the second, the ready bit
+     * is set again so that Chronicle's recovery does not wait a minute for a creator that is gone. Only the
+     * exclusive-lock holder calls this, so no live process is creating the file.
+     *
+     * @return true if the file does not exist (any more) and must be created
+     */
+    private static boolean discardIfNeverCompleted(final Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return true;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            if (ch.size() < HEADER_PROBE_BYTES) {
+                LOG.warn("{}: {} bytes, never initialised; recreating", file, ch.size());
+                Files.delete(file);
+                return true;
+            }
+            final int sizeWord = readSizeWord(ch);
+            if (SizePrefixedBlob.extractSize(sizeWord) == 0) {
+                LOG.warn("{}: header never written; recreating", file);
+                Files.delete(file);
+                return true;
+            }
+            if (!SizePrefixedBlob.isReady(sizeWord)) {
+                LOG.warn("{}: header marked incomplete (interrupted recovery); recovering again", file);
+                final ByteBuffer word = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                word.putInt(0, sizeWord & ~SizePrefixedBlob.NOT_COMPLETE);
+                ch.write(word, SizePrefixedBlob.SIZE_WORD_OFFSET);
+            }
+            return false;
+        }
+    }
+
+    private static int readSizeWord(final Path file) {
+        if (!Files.exists(file)) {
+            throw new StoreMissingException(file + " does not exist; the writer creates it");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() < HEADER_PROBE_BYTES) {
+                return 0;
+            }
+            return readSizeWord(ch);
+        } catch (final IOException e) {
+            throw new StoreIoException("cannot read the header of " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int readSizeWord(final FileChannel ch) throws IOException {
+        final ByteBuffer word = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        while (word.hasRemaining()) {
+            if (ch.read(word, SizePrefixedBlob.SIZE_WORD_OFFSET + word.position()) < 0) {
+                return 0;
+            }
+        }
+        return word.getInt(0);
+    }
+
+    private static void onCorruption(final Path file, final AtomicLong count, final ChronicleHashCorruption c) {
+        count.incrementAndGet();
+        LOG.warn("{}: recovery repaired segment {}: {}", file, c.segmentIndex(), c.message(), c.exception());
+    }
+
+    private void lock(final InterProcessLock lock, final ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q) {
+        if (!tryLock(lock, writeWaitNanos)) {
+            throw new SegmentLockedException("segment " + q.segmentIndex() + " of " + file
+                + " stayed locked past " + writeWaitNanos / 1_000_000 + " ms; a process died holding it");
+        }
+    }
+
+    private void checkWritable() {
+        if (!writable) {
+            throw new IllegalStateException(file + " is open read-only; only the writer mutates it");
+        }
+    }
+
+    private void checkRecord(final FixedSlice record) {
+        if (record.length() != recordLength) {
+            throw new IllegalArgumentException("record of " + record.length() + " bytes for a " + recordLength
+                + "-byte layout");
+        }
+    }
+
+    private static boolean tryLock(final InterProcessLock lock, final long waitNanos) {
+        try {
+            return waitNanos <= 0 ? lock.tryLock() : lock.tryLock(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static boolean isCapacityFailure(final IllegalStateException e) {
+        final String message = String.valueOf(e.getMessage());
+        return message.contains("tier") || message.contains("full");
+    }
+}

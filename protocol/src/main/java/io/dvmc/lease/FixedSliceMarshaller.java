@@ -1,0 +1,91 @@
+package io.dvmc.lease;
+
+import java.nio.ByteOrder;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.hash.serialization.SizedReader;
+import net.openhft.chronicle.hash.serialization.SizedWriter;
+import net.openhft.chronicle.wire.WireIn;
+import net.openhft.chronicle.wire.WireOut;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Copies a {@link FixedSlice} to and from Chronicle Map's memory, byte for byte.
+ *
+ * <p>Both directions copy little-endian longs (Chronicle's own order) so the bytes in the file are exactly the
+ * bytes of the flyweight, whichever JVM wrote them. Chronicle persists this marshaller (class name and
+ * {@code length}) in the file header and rebuilds it in every process that opens the file.
+ */
+public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, SizedWriter<FixedSlice> {
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private int length;
+
+    /** For Chronicle's header deserialisation only. */
+    public FixedSliceMarshaller() {
+    }
+
+    public FixedSliceMarshaller(final int length) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("length must be positive: " + length);
+        }
+        this.length = length;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    @Override
+    public FixedSlice read(final Bytes<?> in, final long size, final FixedSlice using) {
+        if (size != length) {
+            throw new ForeignStoreException("stored size " + size + " differs from the layout size " + length);
+        }
+        final FixedSlice into = using != null ? using : new FixedSlice(length);
+        checkSlice(into);
+        final MutableDirectBuffer buffer = into.buffer();
+        final int base = into.offset();
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+            buffer.putLong(base + i, in.readLong(), ORDER);
+        }
+        for (; i < length; i++) {
+            buffer.putByte(base + i, in.readByte());
+        }
+        return into;
+    }
+
+    @Override
+    public long size(final FixedSlice toWrite) {
+        return length;
+    }
+
+    @Override
+    public void write(final Bytes<?> out, final long size, final FixedSlice toWrite) {
+        checkSlice(toWrite);
+        final MutableDirectBuffer buffer = toWrite.buffer();
+        final int base = toWrite.offset();
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+            out.writeLong(buffer.getLong(base + i, ORDER));
+        }
+        for (; i < length; i++) {
+            out.writeByte(buffer.getByte(base + i));
+        }
+    }
+
+    @Override
+    public void readMarshallable(final WireIn wire) {
+        length = wire.read("length").int32();
+    }
+
+    @Override
+    public void writeMarshallable(final WireOut wire) {
+        wire.write("length").int32(length);
+    }
+
+    private void checkSlice(final FixedSlice slice) {
+        if (slice.length() != length) {
+            throw new IllegalArgumentException("slice of " + slice.length() + " bytes for a " + length + "-byte layout");
+        }
+    }
+}

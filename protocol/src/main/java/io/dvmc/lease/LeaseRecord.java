@@ -1,0 +1,252 @@
+package io.dvmc.lease;
+
+import java.nio.ByteOrder;
+import java.util.UUID;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Flyweight over the fixed 64-byte lease value shared by the agent (writer) and the dataplane (reader).
+ * <pre>
+ *  offset size field                  (little-endian; IPv4 as the int 0x0A000001 == 10.0.0.1)
+ *   0     4    ip                     the VM's address (yiaddr)
+ *   4     1    state                  {@link LeaseState} code: FREE 0, OFFERED 1, BOUND 2, RELEASED 3
+ *   5     1    flags                  bits defined by the agent
+ *   6     2    layout                 {@link #LAYOUT} (a record of another layout fails {@link #isValid})
+ *   8     4    vmLeaseSeconds         lease time given to the VM (option 51)
+ *  12     4    serverId               option 54 the VM was given
+ *  16     8    hostLeaseExpiryMillis  epoch ms; the agent's lease from the service, longer than the VM's
+ *  24     8    vmLeaseExpiryMillis    epoch ms; when the VM's lease ends
+ *  32     8    updatedMillis          epoch ms of the last write
+ *  40     8    vmIdMsb                VM id (UUID), most significant bits
+ *  48     8    vmIdLsb                VM id (UUID), least significant bits
+ *  56     4    optionsVersion         {@link DomainRecord#version()} the lease was answered with
+ *  60     4    checksum               over bytes 0..59 ({@link #seal}); catches torn and foreign bytes
+ * </pre>
+ * Setters do not update the checksum: {@link #seal} does, and {@link LeaseStore#put} seals before storing.
+ */
+public final class LeaseRecord {
+    public static final int IP_OFFSET = 0;
+    public static final int STATE_OFFSET = 4;
+    public static final int FLAGS_OFFSET = 5;
+    public static final int LAYOUT_OFFSET = 6;
+    public static final int VM_LEASE_SECONDS_OFFSET = 8;
+    public static final int SERVER_ID_OFFSET = 12;
+    public static final int HOST_LEASE_EXPIRY_MILLIS_OFFSET = 16;
+    public static final int VM_LEASE_EXPIRY_MILLIS_OFFSET = 24;
+    public static final int UPDATED_MILLIS_OFFSET = 32;
+    public static final int VM_ID_MSB_OFFSET = 40;
+    public static final int VM_ID_LSB_OFFSET = 48;
+    public static final int OPTIONS_VERSION_OFFSET = 56;
+    public static final int CHECKSUM_OFFSET = 60;
+    public static final int LENGTH = 64;
+    /** Layout version stored at {@link #LAYOUT_OFFSET}. */
+    public static final short LAYOUT = 1;
+
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    private static final long SEED = 0x64766D63_4C454153L;
+
+    private final FixedSlice slice;
+
+    /** A record over fresh, zeroed bytes of its own. */
+    public LeaseRecord() {
+        this.slice = new FixedSlice(LENGTH);
+    }
+
+    /** A record over {@link #LENGTH} bytes of {@code buffer} from {@code offset}. */
+    public LeaseRecord(final MutableDirectBuffer buffer, final int offset) {
+        this.slice = new FixedSlice(LENGTH, buffer, offset);
+    }
+
+    public LeaseRecord wrap(final MutableDirectBuffer buffer, final int offset) {
+        slice.wrap(buffer, offset);
+        return this;
+    }
+
+    public MutableDirectBuffer buffer() {
+        return slice.buffer();
+    }
+
+    public int offset() {
+        return slice.offset();
+    }
+
+    /** Zeroes all 64 bytes and stamps the layout version. */
+    public LeaseRecord clear() {
+        slice.buffer().setMemory(slice.offset(), LENGTH, (byte) 0);
+        slice.buffer().putShort(slice.offset() + LAYOUT_OFFSET, LAYOUT, ORDER);
+        return this;
+    }
+
+    /** Copies all 64 bytes of {@code other}. */
+    public LeaseRecord copyFrom(final LeaseRecord other) {
+        slice.buffer().putBytes(slice.offset(), other.buffer(), other.offset(), LENGTH);
+        return this;
+    }
+
+    /** Stamps the layout version and stores the checksum of bytes 0..59. */
+    public LeaseRecord seal() {
+        slice.buffer().putShort(slice.offset() + LAYOUT_OFFSET, LAYOUT, ORDER);
+        slice.buffer().putInt(slice.offset() + CHECKSUM_OFFSET, computeChecksum(), ORDER);
+        return this;
+    }
+
+    /** Whether the layout is {@link #LAYOUT}, the state code is known and the checksum matches. */
+    public boolean isValid() {
+        final DirectBuffer buffer = slice.buffer();
+        final int at = slice.offset();
+        return buffer.getShort(at + LAYOUT_OFFSET, ORDER) == LAYOUT
+            && buffer.getByte(at + STATE_OFFSET) >= 0
+            && buffer.getByte(at + STATE_OFFSET) <= LeaseState.RELEASED.code()
+            && buffer.getInt(at + CHECKSUM_OFFSET, ORDER) == computeChecksum();
+    }
+
+    public int ip() {
+        return getInt(IP_OFFSET);
+    }
+
+    public LeaseRecord ip(final int ip) {
+        return putInt(IP_OFFSET, ip);
+    }
+
+    public LeaseState state() {
+        return LeaseState.of(slice.buffer().getByte(slice.offset() + STATE_OFFSET));
+    }
+
+    public LeaseRecord state(final LeaseState state) {
+        slice.buffer().putByte(slice.offset() + STATE_OFFSET, state.code());
+        return this;
+    }
+
+    public int flags() {
+        return slice.buffer().getByte(slice.offset() + FLAGS_OFFSET) & 0xFF;
+    }
+
+    public LeaseRecord flags(final int flags) {
+        slice.buffer().putByte(slice.offset() + FLAGS_OFFSET, (byte) flags);
+        return this;
+    }
+
+    public int layout() {
+        return slice.buffer().getShort(slice.offset() + LAYOUT_OFFSET, ORDER);
+    }
+
+    public int vmLeaseSeconds() {
+        return getInt(VM_LEASE_SECONDS_OFFSET);
+    }
+
+    public LeaseRecord vmLeaseSeconds(final int seconds) {
+        return putInt(VM_LEASE_SECONDS_OFFSET, seconds);
+    }
+
+    public int serverId() {
+        return getInt(SERVER_ID_OFFSET);
+    }
+
+    public LeaseRecord serverId(final int serverId) {
+        return putInt(SERVER_ID_OFFSET, serverId);
+    }
+
+    public long hostLeaseExpiryMillis() {
+        return getLong(HOST_LEASE_EXPIRY_MILLIS_OFFSET);
+    }
+
+    public LeaseRecord hostLeaseExpiryMillis(final long epochMillis) {
+        return putLong(HOST_LEASE_EXPIRY_MILLIS_OFFSET, epochMillis);
+    }
+
+    public long vmLeaseExpiryMillis() {
+        return getLong(VM_LEASE_EXPIRY_MILLIS_OFFSET);
+    }
+
+    public LeaseRecord vmLeaseExpiryMillis(final long epochMillis) {
+        return putLong(VM_LEASE_EXPIRY_MILLIS_OFFSET, epochMillis);
+    }
+
+    public long updatedMillis() {
+        return getLong(UPDATED_MILLIS_OFFSET);
+    }
+
+    public LeaseRecord updatedMillis(final long epochMillis) {
+        return putLong(UPDATED_MILLIS_OFFSET, epochMillis);
+    }
+
+    public long vmIdMsb() {
+        return getLong(VM_ID_MSB_OFFSET);
+    }
+
+    public long vmIdLsb() {
+        return getLong(VM_ID_LSB_OFFSET);
+    }
+
+    public LeaseRecord vmId(final long msb, final long lsb) {
+        putLong(VM_ID_MSB_OFFSET, msb);
+        return putLong(VM_ID_LSB_OFFSET, lsb);
+    }
+
+    /** Allocates; for the control plane and the CLI. */
+    public UUID vmId() {
+        return new UUID(vmIdMsb(), vmIdLsb());
+    }
+
+    public int optionsVersion() {
+        return getInt(OPTIONS_VERSION_OFFSET);
+    }
+
+    public LeaseRecord optionsVersion(final int version) {
+        return putInt(OPTIONS_VERSION_OFFSET, version);
+    }
+
+    public int checksum() {
+        return getInt(CHECKSUM_OFFSET);
+    }
+
+    /** Whether a BOUND or OFFERED lease still runs for the VM at {@code nowMillis}. */
+    public boolean activeAt(final long nowMillis) {
+        final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
+        return (state == LeaseState.BOUND.code() || state == LeaseState.OFFERED.code())
+            && nowMillis < vmLeaseExpiryMillis();
+    }
+
+    FixedSlice slice() {
+        return slice;
+    }
+
+    private int computeChecksum() {
+        return Checksums.of(SEED, slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
+    }
+
+    private int getInt(final int field) {
+        return slice.buffer().getInt(slice.offset() + field, ORDER);
+    }
+
+    private long getLong(final int field) {
+        return slice.buffer().getLong(slice.offset() + field, ORDER);
+    }
+
+    private LeaseRecord putInt(final int field, final int value) {
+        slice.buffer().putInt(slice.offset() + field, value, ORDER);
+        return this;
+    }
+
+    private LeaseRecord putLong(final int field, final long value) {
+        slice.buffer().putLong(slice.offset() + field, value, ORDER);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
+        return "LeaseRecord{ip=" + Formats.ipv4(ip())
+            + ", state=" + (state >= 0 && state <= LeaseState.RELEASED.code() ? LeaseState.of(state) : "?" + state)
+            + ", flags=0x" + Integer.toHexString(flags())
+            + ", vmLeaseSeconds=" + Integer.toUnsignedString(vmLeaseSeconds())
+            + ", serverId=" + Formats.ipv4(serverId())
+            + ", hostLeaseExpiryMillis=" + hostLeaseExpiryMillis()
+            + ", vmLeaseExpiryMillis=" + vmLeaseExpiryMillis()
+            + ", updatedMillis=" + updatedMillis()
+            + ", vmId=" + vmId()
+            + ", optionsVersion=" + optionsVersion()
+            + ", valid=" + isValid() + '}';
+    }
+}

@@ -1,0 +1,135 @@
+package io.dvmc.lease;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The lifecycle of one shared map file: a {@link FixedRecordMap} opened under its {@link StoreGuard} in the
+ * writer's or a reader's role, and the writer's recovery cycle. {@link LeaseStore} and {@link DomainStore} are
+ * typed faces over this one implementation.
+ *
+ * <p>Lifecycle calls ({@code open*}, {@link #recover}, {@link #close}) belong to one thread; map operations through
+ * {@link #map()} may come from any thread.
+ */
+public final class SharedMapFile implements AutoCloseable {
+    private final StoreGuard guard;
+    private final String name;
+    private final int keyLength;
+    private final int recordLength;
+    private final long maxEntries;
+    private final StoreTimeouts timeouts;
+    private volatile FixedRecordMap map;
+
+    private SharedMapFile(final StoreGuard guard, final FixedRecordMap map, final String name, final int keyLength,
+                          final int recordLength, final long maxEntries, final StoreTimeouts timeouts) {
+        this.guard = guard;
+        this.map = map;
+        this.name = name;
+        this.keyLength = keyLength;
+        this.recordLength = recordLength;
+        this.maxEntries = maxEntries;
+        this.timeouts = timeouts;
+    }
+
+    /**
+     * The writer's start: takes the writer role (if {@code guard} does not hold it yet), then the exclusive lock
+     * (waiting up to {@link StoreTimeouts#lockFile()} for readers told to YIELD), creates or recovers the file and
+     * releases the exclusive lock. On success the returned file owns {@code guard}; on failure the guard keeps
+     * whatever role it had, for a retry.
+     */
+    public static SharedMapFile openWriter(final StoreGuard guard, final String name, final int keyLength,
+                                           final int recordLength, final long maxEntries,
+                                           final StoreTimeouts timeouts) {
+        guard.acquireWriter(timeouts.lockFile());
+        guard.acquireExclusive(timeouts.lockFile());
+        try {
+            final FixedRecordMap map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength,
+                maxEntries, timeouts);
+            return new SharedMapFile(guard, map, name, keyLength, recordLength, maxEntries, timeouts);
+        } finally {
+            guard.releaseExclusive();
+        }
+    }
+
+    /** {@link #openWriter(StoreGuard, String, int, int, long, StoreTimeouts)} with a guard of its own. */
+    public static SharedMapFile openWriter(final Path file, final String name, final int keyLength,
+                                           final int recordLength, final long maxEntries,
+                                           final StoreTimeouts timeouts) {
+        final StoreGuard guard = StoreGuard.open(file);
+        try {
+            return openWriter(guard, name, keyLength, recordLength, maxEntries, timeouts);
+        } catch (final RuntimeException e) {
+            guard.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A reader's open: takes the shared lock (waiting while the writer recovers) and maps the file.
+     *
+     * @throws StoreMissingException     if the file does not exist
+     * @throws StoreNotReadyException    if its creation or recovery never completed
+     * @throws StoreLockTimeoutException if the writer kept the exclusive lock past the deadline
+     */
+    public static SharedMapFile openReader(final Path file, final String name, final int keyLength,
+                                           final int recordLength, final StoreTimeouts timeouts) {
+        if (!Files.exists(file)) {
+            throw new StoreMissingException(file + " does not exist; the agent creates it");
+        }
+        final StoreGuard guard = StoreGuard.open(file);
+        try {
+            guard.acquireShared(timeouts.lockFile());
+            final FixedRecordMap map = FixedRecordMap.openReader(file, name, keyLength, recordLength, timeouts);
+            return new SharedMapFile(guard, map, name, keyLength, recordLength, 0, timeouts);
+        } catch (final RuntimeException e) {
+            guard.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The writer's recovery cycle after readers were told to YIELD: waits for the exclusive lock, unmaps, runs
+     * Chronicle's recovery (clearing segment locks of dead processes), maps again and releases the lock. If the
+     * lock is not granted by the deadline nothing changes and {@link StoreLockTimeoutException} is thrown.
+     */
+    public void recover(final Duration deadline) {
+        if (!guard.isWriter()) {
+            throw new IllegalStateException(guard.mapFile() + " is open for reading; only the writer recovers");
+        }
+        guard.acquireExclusive(deadline);
+        try {
+            map.close();
+            map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength, maxEntries, timeouts);
+        } finally {
+            guard.releaseExclusive();
+        }
+    }
+
+    /** Segments whose write lock is not granted within {@code waitPerSegment}: non-zero calls for recovery. */
+    public int lockedSegments(final Duration waitPerSegment) {
+        return map.lockedSegments(waitPerSegment.toNanos());
+    }
+
+    public FixedRecordMap map() {
+        return map;
+    }
+
+    public StoreGuard guard() {
+        return guard;
+    }
+
+    public Path file() {
+        return guard.mapFile();
+    }
+
+    /** Unmaps the file, then releases every lock (a reader's shared lock, a writer's role). */
+    @Override
+    public void close() {
+        try {
+            map.close();
+        } finally {
+            guard.close();
+        }
+    }
+}

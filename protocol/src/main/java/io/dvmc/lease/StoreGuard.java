@@ -1,0 +1,235 @@
+package io.dvmc.lease;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Who may map a store file, and when: the sidecar lock file {@code <map file>.lock}, locked with
+ * {@code FileChannel} locks that the kernel drops when their process dies, even by kill -9.
+ *
+ * <h2>Why</h2>
+ * A process killed inside a Chronicle Map operation leaves that segment's lock word set in the shared file. A dead
+ * <em>writer</em> mostly leaves the update lock (the writer's next writes to that segment fail) and sometimes the
+ * write lock (reads of that segment answer {@link LookupResult#BUSY}); a dead <em>reader</em> leaves a read count
+ * that blocks every later write to the segment (both measured here). Only Chronicle's recovery clears them, and
+ * recovery needs every other process to have unmapped the file. These locks make "nobody else has it mapped"
+ * checkable.
+ *
+ * <h2>Locks</h2>
+ * <ul>
+ *   <li><b>writer role</b> (byte 1, exclusive, for the writer's lifetime): at most one agent per store;
+ *       {@link #acquireWriter}.</li>
+ *   <li><b>access</b> (byte 0): every reader holds it <em>shared</em> for as long as it has the map open
+ *       ({@link #acquireShared}, {@link #release}); the writer holds it <em>exclusive</em> only while it creates or
+ *       recovers the file ({@link #acquireExclusive}, {@link #releaseExclusive}). The writer does not hold it
+ *       between recoveries (its role byte already keeps other writers out), so it can see at any time whether a
+ *       reader is attached ({@link #readersPresent}).</li>
+ * </ul>
+ * Never delete the lock file: a process that opened the old inode and one that opens a new one would not exclude
+ * each other.
+ *
+ * <h2>Recovery handshake (the ring messages are the ipc package's; this class gives the lock steps)</h2>
+ * <pre>
+ *  dataplane (reader)                       agent (writer)
+ *  ------------------                       --------------
+ *                                           start: acquireWriter
+ *                                                  readersPresent? -- yes --> send YIELD (see below)
+ *                                                  acquireExclusive(deadline); create or recover; releaseExclusive
+ *                                                  send READY
+ *  start: send HELLO  ----------------->    HELLO: lockedSegments(short wait) == 0 ? send READY
+ *                                                  : run a recovery cycle
+ *  READY: acquireShared(deadline), open     recovery cycle:
+ *         the maps (close them first if            send YIELD
+ *         they were open)                          acquireExclusive(deadline)  (waits for the reader's release)
+ *  YIELD: close the maps, release  ------>         recover (Chronicle recoverPersistedTo) ; releaseExclusive
+ *         (fast path answers "miss" until          send READY
+ *          READY: requests take the slow path)
+ * </pre>
+ * The agent also runs the recovery cycle when a write fails with {@link SegmentLockedException} (a reader such as
+ * {@code dvmcctl} died holding a segment lock), and may run it at once, without YIELD, when
+ * {@link #readersPresent} is false (the dataplane died). A reader that finds no writer ({@link #writerPresent}) may
+ * keep serving what the file holds: leases persist and recovery will follow the agent's restart.
+ *
+ * <p>One guard per map file and role. Not thread-safe: a guard belongs to the thread that drives its store's
+ * lifecycle.
+ */
+public final class StoreGuard implements AutoCloseable {
+    private static final long MIN_BACKOFF_NANOS = 100_000;
+    private static final long MAX_BACKOFF_NANOS = 10_000_000;
+
+    private final Path mapFile;
+    private final LockFile lockFile;
+    private boolean writer;
+    private boolean shared;
+    private boolean exclusive;
+    private boolean closed;
+
+    private StoreGuard(final Path mapFile, final LockFile lockFile) {
+        this.mapFile = mapFile;
+        this.lockFile = lockFile;
+    }
+
+    /** The sidecar lock file of {@code mapFile}. */
+    public static Path lockPathFor(final Path mapFile) {
+        return mapFile.resolveSibling(mapFile.getFileName() + ".lock");
+    }
+
+    /** Opens (creating if needed) the lock file of {@code mapFile}; its directory must exist. */
+    public static StoreGuard open(final Path mapFile) {
+        final Path dir = mapFile.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new StoreMissingException("directory of " + mapFile + " does not exist");
+        }
+        return new StoreGuard(mapFile, LockFile.acquire(lockPathFor(mapFile)));
+    }
+
+    /**
+     * Takes the writer role.
+     *
+     * @throws WriterActiveException if another writer still holds it at the deadline
+     */
+    public void acquireWriter(final Duration deadline) {
+        checkOpen();
+        if (writer) {
+            return;
+        }
+        if (!await(lockFile::tryWriter, deadline)) {
+            throw new WriterActiveException("another writer holds " + lockFile.path());
+        }
+        writer = true;
+    }
+
+    /**
+     * Takes the access lock exclusively, waiting for readers to release it. Writer role required.
+     *
+     * @throws StoreLockTimeoutException if a reader still holds it at the deadline
+     */
+    public void acquireExclusive(final Duration deadline) {
+        checkOpen();
+        if (!writer) {
+            throw new IllegalStateException("only the writer recovers " + mapFile + "; acquireWriter first");
+        }
+        if (exclusive) {
+            return;
+        }
+        if (shared) {
+            throw new IllegalStateException("this guard holds the shared lock; release it first");
+        }
+        if (!await(lockFile::tryExclusive, deadline)) {
+            throw new StoreLockTimeoutException("readers still hold " + lockFile.path() + " after " + deadline);
+        }
+        exclusive = true;
+    }
+
+    /** Ends the exclusive phase; readers may open the map again. */
+    public void releaseExclusive() {
+        if (!exclusive) {
+            throw new IllegalStateException("exclusive lock of " + mapFile + " not held");
+        }
+        lockFile.releaseExclusive();
+        exclusive = false;
+    }
+
+    /**
+     * Takes the access lock shared, waiting while the writer recovers.
+     *
+     * @throws StoreLockTimeoutException if the writer still holds it exclusively at the deadline
+     */
+    public void acquireShared(final Duration deadline) {
+        checkOpen();
+        if (shared) {
+            return;
+        }
+        if (exclusive) {
+            throw new IllegalStateException("this guard holds the exclusive lock");
+        }
+        if (!await(lockFile::tryShared, deadline)) {
+            throw new StoreLockTimeoutException("the writer still holds " + lockFile.path() + " exclusively after "
+                + deadline);
+        }
+        shared = true;
+    }
+
+    /** Lets go of the access lock (shared or exclusive) if held; close the map first. */
+    public void release() {
+        if (shared) {
+            lockFile.releaseShared();
+            shared = false;
+        }
+        if (exclusive) {
+            releaseExclusive();
+        }
+    }
+
+    /** Whether any reader (another process, or another guard in this JVM) has the map open. */
+    public boolean readersPresent() {
+        checkOpen();
+        return lockFile.sharedHeldElsewhere();
+    }
+
+    /** Whether a live writer holds the writer role (this guard included). */
+    public boolean writerPresent() {
+        checkOpen();
+        return lockFile.writerHeldAnywhere();
+    }
+
+    public boolean isWriter() {
+        return writer;
+    }
+
+    public boolean holdsShared() {
+        return shared;
+    }
+
+    public boolean holdsExclusive() {
+        return exclusive;
+    }
+
+    public Path mapFile() {
+        return mapFile;
+    }
+
+    /** Releases every lock of this guard, the writer role included. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            release();
+            if (writer) {
+                lockFile.releaseWriter();
+                writer = false;
+            }
+        } finally {
+            closed = true;
+            lockFile.unreference();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("guard of " + mapFile + " is closed");
+        }
+    }
+
+    /** Polls {@code attempt} with growing pauses; the JDK offers no timed wait for file locks. */
+    private static boolean await(final BooleanSupplier attempt, final Duration deadline) {
+        final long end = System.nanoTime() + deadline.toNanos();
+        long backoff = MIN_BACKOFF_NANOS;
+        while (true) {
+            if (attempt.getAsBoolean()) {
+                return true;
+            }
+            final long left = end - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(Math.min(backoff, left));
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
+        }
+    }
+}
