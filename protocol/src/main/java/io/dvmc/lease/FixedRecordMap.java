@@ -22,6 +22,7 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 import net.openhft.chronicle.map.MapSegmentContext;
+import net.openhft.chronicle.map.VanillaChronicleMap;
 import org.agrona.MutableDirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -433,8 +434,8 @@ public final class FixedRecordMap implements AutoCloseable {
     private static ChronicleMapBuilder<FixedSlice, FixedSlice> builder(final String name, final int keyLength,
                                                                       final int recordLength, final long entries) {
         final int valueLength = 2 * slotLength(recordLength);
-        final FixedSliceMarshaller keys = new FixedSliceMarshaller(keyLength);
-        final FixedSliceMarshaller values = new FixedSliceMarshaller(valueLength);
+        final FixedSliceMarshaller keys = new FixedSliceMarshaller(keyLength, name + "#key");
+        final FixedSliceMarshaller values = new FixedSliceMarshaller(valueLength, name);
         return ChronicleMapBuilder.of(FixedSlice.class, FixedSlice.class)
             .name(name)
             .keyMarshallers(keys, keys)
@@ -448,13 +449,26 @@ public final class FixedRecordMap implements AutoCloseable {
     private static FixedRecordMap checked(final ChronicleMap<FixedSlice, FixedSlice> map, final Path file,
                                           final String name, final int keyLength, final int recordLength,
                                           final boolean writable, final StoreTimeouts timeouts) {
-        // The layout name is persisted in the header: a file of another layout is refused, not misread.
-        if (!name.equals(map.name())) {
-            final String found = map.name();
+        // An existing file brings its own marshallers from its header: refuse one of another layout.
+        final String found = layoutOf(map);
+        final String expected = name + " " + keyLength + "/" + 2 * slotLength(recordLength);
+        if (!expected.equals(found)) {
             map.close();
-            throw new ForeignStoreException(file + " holds map '" + found + "', expected '" + name + "'");
+            throw new ForeignStoreException(file + " holds a map of layout '" + found + "', expected '" + expected
+                + "'");
         }
         return new FixedRecordMap(map, file, keyLength, recordLength, writable, timeouts);
+    }
+
+    /** "name keyLength/valueLength" from the file's persisted marshallers (public fields of the map class). */
+    private static String layoutOf(final ChronicleMap<FixedSlice, FixedSlice> map) {
+        if (map instanceof VanillaChronicleMap<?, ?, ?> vanilla
+            && vanilla.keyReader instanceof FixedSliceMarshaller keys
+            && vanilla.valueReader instanceof FixedSliceMarshaller values
+            && keys.layout().equals(values.layout() + "#key")) {
+            return values.layout() + " " + keys.length() + "/" + values.length();
+        }
+        return map.getClass().getSimpleName() + " of unknown marshallers";
     }
 
     /**

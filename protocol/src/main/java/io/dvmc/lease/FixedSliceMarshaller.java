@@ -12,27 +12,34 @@ import org.agrona.MutableDirectBuffer;
  * Copies a {@link FixedSlice} to and from Chronicle Map's memory, byte for byte.
  *
  * <p>Both directions copy little-endian longs (Chronicle's own order) so the bytes in the file are exactly the
- * bytes of the flyweight, whichever JVM wrote them. Chronicle persists this marshaller (class name and
- * {@code length}) in the file header and rebuilds it in every process that opens the file.
+ * bytes of the flyweight, whichever JVM wrote them. Chronicle persists this marshaller (class name,
+ * {@code length} and {@code layout}) in the file header and rebuilds it in every process that opens the file; the
+ * layout tag is how an opener recognises a file of another kind with the same sizes.
  */
 public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, SizedWriter<FixedSlice> {
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     private int length;
+    private String layout = "";
 
     /** For Chronicle's header deserialisation only. */
     public FixedSliceMarshaller() {
     }
 
-    public FixedSliceMarshaller(final int length) {
+    public FixedSliceMarshaller(final int length, final String layout) {
         if (length <= 0) {
             throw new IllegalArgumentException("length must be positive: " + length);
         }
         this.length = length;
+        this.layout = layout;
     }
 
     public int length() {
         return length;
+    }
+
+    public String layout() {
+        return layout;
     }
 
     @Override
@@ -76,11 +83,13 @@ public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, Size
     @Override
     public void readMarshallable(final WireIn wire) {
         length = wire.read("length").int32();
+        layout = wire.read("layout").text();
     }
 
     @Override
     public void writeMarshallable(final WireOut wire) {
         wire.write("length").int32(length);
+        wire.write("layout").text(layout);
     }
 
     private void checkSlice(final FixedSlice slice) {

@@ -1,0 +1,303 @@
+package io.dvmc.lease;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.management.ThreadMXBean;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import net.openhft.chronicle.hash.impl.SizePrefixedBlob;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The stores within one JVM: API behaviour, slot fallback, failure modes, allocation. */
+class LeaseStoreTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writerAndReaderInOneJvmShareEntries() {
+        final Path file = dir.resolve("leases");
+        try (LeaseStore writer = LeaseStore.openWriter(file, 1000);
+             LeaseStore reader = LeaseStore.openReader(file)) {
+            final LeaseRecord record = new LeaseRecord();
+            for (int n = 0; n < 100; n++) {
+                writer.put(Samples.domainOf(n, 100), Samples.macOf(n, 100), Samples.lease(n, record));
+            }
+            assertEquals(100, reader.size());
+            for (int n = 0; n < 100; n++) {
+                assertTrue(reader.get(Samples.domainOf(n, 100), Samples.macOf(n, 100), record));
+                assertEquals(n, record.updatedMillis());
+                assertTrue(record.isValid());
+            }
+            assertEquals(LookupResult.ABSENT, reader.lookup(1, 0x02AB00000000L, record));
+            assertThrows(IllegalStateException.class, () -> reader.put(1, 2L, new LeaseRecord().clear()));
+            assertTrue(writer.remove(Samples.domainOf(5, 100), Samples.macOf(5, 100)));
+            assertFalse(writer.remove(Samples.domainOf(5, 100), Samples.macOf(5, 100)));
+            assertFalse(reader.get(Samples.domainOf(5, 100), Samples.macOf(5, 100), record));
+            assertEquals(99, reader.size());
+        }
+    }
+
+    @Test
+    void replacementsAlternateSlotsAndTheLatestWins() {
+        final Path file = dir.resolve("leases");
+        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+            final LeaseRecord record = new LeaseRecord();
+            for (long n = 0; n < 1000; n++) {
+                store.put(7, 0x020000000007L, Samples.lease(n, record));
+                assertTrue(store.get(7, 0x020000000007L, record));
+                assertEquals(n, record.updatedMillis());
+            }
+            assertEquals(1, store.size());
+        }
+    }
+
+    @Test
+    void forEachVisitsEveryLease() {
+        final Path file = dir.resolve("leases");
+        try (LeaseStore store = LeaseStore.openWriter(file, 1000)) {
+            final LeaseRecord record = new LeaseRecord();
+            for (int n = 0; n < 300; n++) {
+                store.put(Samples.domainOf(n, 300), Samples.macOf(n, 300), Samples.lease(n, record));
+            }
+            final Map<Long, Long> seen = new HashMap<>();
+            final long skipped = store.forEach((domainId, mac, lease) -> {
+                assertEquals(Samples.domainOf(lease.updatedMillis(), 300), domainId);
+                assertTrue(lease.isValid());
+                seen.put(mac, lease.updatedMillis());
+            });
+            assertEquals(0, skipped);
+            assertEquals(300, seen.size());
+            for (long n = 0; n < 300; n++) {
+                assertEquals(n, seen.get(Samples.macOf(n, 300)));
+            }
+        }
+    }
+
+    @Test
+    void aTornNewestSlotFallsBackToThePreviousRecord() throws IOException {
+        final Path file = dir.resolve("leases");
+        final LeaseRecord record = new LeaseRecord();
+        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+            store.put(1, 0x020000000001L, Samples.lease(1, record));
+            store.put(1, 0x020000000001L, Samples.lease(0x5A5A5A5A5A5AL, record));
+        }
+        // Damage the newest record where it lies in the file, as a writer killed mid-copy would.
+        corruptFirstOccurrence(file, record.buffer().getLong(LeaseRecord.VM_ID_MSB_OFFSET, ByteOrder.LITTLE_ENDIAN));
+        try (LeaseStore store = LeaseStore.openReader(file)) {
+            assertEquals(LookupResult.FOUND, store.lookup(1, 0x020000000001L, record));
+            assertEquals(1, record.updatedMillis(), "the previous acknowledged record");
+        }
+        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+            assertEquals(0, store.map().purgedOnOpen(), "an entry with one valid slot is kept");
+            store.put(1, 0x020000000001L, Samples.lease(3, record));
+            assertTrue(store.get(1, 0x020000000001L, record));
+            assertEquals(3, record.updatedMillis());
+        }
+    }
+
+    @Test
+    void anEntryWithNoValidSlotIsCorruptForReadersAndPurgedByTheWriter() throws IOException {
+        final Path file = dir.resolve("leases");
+        final LeaseRecord record = new LeaseRecord();
+        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+            store.put(1, 0x020000000001L, Samples.lease(0x6B6B6B6B6B6BL, record));
+            store.put(1, 0x020000000002L, Samples.lease(4, record));
+        }
+        corruptFirstOccurrence(file, Samples.lease(0x6B6B6B6B6B6BL, record).vmIdMsb());
+        try (LeaseStore store = LeaseStore.openReader(file)) {
+            assertEquals(LookupResult.CORRUPT, store.lookup(1, 0x020000000001L, record));
+            assertEquals(1, store.forEach((d, m, r) -> assertEquals(0x020000000002L, m)));
+        }
+        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+            assertEquals(1, store.map().purgedOnOpen());
+            assertEquals(LookupResult.ABSENT, store.lookup(1, 0x020000000001L, record));
+            assertEquals(1, store.size());
+        }
+    }
+
+    @Test
+    void openReaderOnAMissingFileFailsClearly() {
+        final Path file = dir.resolve("absent");
+        final StoreMissingException e = assertThrows(StoreMissingException.class, () -> LeaseStore.openReader(file));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        assertFalse(Files.exists(file), "a reader never creates the store");
+        assertThrows(StoreMissingException.class, () -> LeaseStore.openReader(dir.resolve("no-dir").resolve("x")));
+    }
+
+    @Test
+    void aFileOfAnotherLayoutIsRefused() {
+        final Path file = dir.resolve("domains");
+        DomainStore.openWriter(file, 10).close();
+        assertThrows(ForeignStoreException.class, () -> LeaseStore.openReader(file));
+        assertThrows(ForeignStoreException.class, () -> LeaseStore.openWriter(file, 10));
+        try (DomainStore store = DomainStore.openReader(file)) {
+            assertEquals(0, store.size(), "the refused opens left the file usable");
+        }
+    }
+
+    @Test
+    void aNeverCompletedFileIsRefusedToReadersAndRecreatedByTheWriter() throws IOException {
+        final Path file = dir.resolve("leases");
+        Files.write(file, new byte[0]);
+        assertThrows(StoreNotReadyException.class, () -> LeaseStore.openReader(file));
+        try (LeaseStore store = LeaseStore.openWriter(file, 10)) {
+            assertEquals(0, store.size());
+        }
+    }
+
+    @Test
+    void anInterruptedRecoveryIsResumedWithoutChronicleWaitingAMinute() throws IOException {
+        final Path file = dir.resolve("leases");
+        final LeaseRecord record = new LeaseRecord();
+        try (LeaseStore store = LeaseStore.openWriter(file, 10)) {
+            store.put(1, 2L, Samples.lease(11, record));
+        }
+        // What a writer killed inside recoverPersistedTo leaves: the header marked not complete.
+        final int sizeWord = readInt(file, SizePrefixedBlob.SIZE_WORD_OFFSET);
+        writeInt(file, SizePrefixedBlob.SIZE_WORD_OFFSET, sizeWord | SizePrefixedBlob.NOT_COMPLETE);
+        assertThrows(StoreNotReadyException.class, () -> LeaseStore.openReader(file));
+        final long start = System.nanoTime();
+        try (LeaseStore store = LeaseStore.openWriter(file, 10)) {
+            assertTrue(store.get(1, 2L, record));
+            assertEquals(11, record.updatedMillis());
+        }
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(50).toNanos(), "no one-minute wait");
+        try (LeaseStore store = LeaseStore.openReader(file)) {
+            assertTrue(store.get(1, 2L, record));
+        }
+    }
+
+    @Test
+    void aSecondWriterIsRefused() {
+        final Path file = dir.resolve("leases");
+        final StoreTimeouts quick = new StoreTimeouts(Duration.ofMillis(200), Duration.ofSeconds(1),
+            Duration.ofNanos(50_000));
+        try (LeaseStore first = LeaseStore.openWriter(file, 10)) {
+            assertThrows(WriterActiveException.class, () -> LeaseStore.openWriter(file, 10, quick));
+            assertTrue(first.guard().writerPresent());
+        }
+        LeaseStore.openWriter(file, 10, quick).close();
+    }
+
+    @Test
+    void recoveryWaitsForInJvmReadersAndLetsThemReopen() {
+        final Path file = dir.resolve("leases");
+        final LeaseRecord record = new LeaseRecord();
+        try (LeaseStore writer = LeaseStore.openWriter(file, 10)) {
+            writer.put(1, 2L, Samples.lease(1, record));
+            final LeaseStore reader = LeaseStore.openReader(file);
+            assertTrue(writer.guard().readersPresent());
+            assertThrows(StoreLockTimeoutException.class, () -> writer.recover(Duration.ofMillis(100)));
+            assertTrue(writer.get(1, 2L, record), "a refused recovery leaves the writer working");
+            reader.close();
+            assertFalse(writer.guard().readersPresent());
+            writer.recover(Duration.ofSeconds(5));
+            writer.put(1, 2L, Samples.lease(2, record));
+            try (LeaseStore again = LeaseStore.openReader(file)) {
+                assertTrue(again.get(1, 2L, record));
+                assertEquals(2, record.updatedMillis());
+            }
+        }
+    }
+
+    @Test
+    void domainStoreRoundTrip() {
+        final Path file = dir.resolve("domains");
+        try (DomainStore writer = DomainStore.openWriter(file, 64);
+             DomainStore reader = DomainStore.openReader(file)) {
+            final DomainRecord record = new DomainRecord();
+            for (int n = 1; n <= 20; n++) {
+                writer.put(Samples.domain(n, record));
+            }
+            writer.put(21, Samples.domain(3, record));
+            for (int n = 1; n <= 20; n++) {
+                assertTrue(reader.get(n, record));
+                assertEquals(n * 3 + 1, record.version());
+                assertTrue(record.isValid());
+            }
+            assertTrue(reader.get(21, record));
+            assertEquals(21, record.domainId());
+            assertEquals(LookupResult.ABSENT, reader.lookup(99, record));
+            final int[] count = {0};
+            reader.forEach(domain -> count[0]++);
+            assertEquals(21, count[0]);
+        }
+    }
+
+    @Test
+    void lookupsAllocateNothing() {
+        final Path file = dir.resolve("leases");
+        final int keys = 10_000;
+        try (LeaseStore writer = LeaseStore.openWriter(file, 2 * keys);
+             LeaseStore reader = LeaseStore.openReader(file);
+             DomainStore domains = DomainStore.openWriter(dir.resolve("domains"), 16)) {
+            final LeaseRecord record = new LeaseRecord();
+            for (int n = 0; n < keys; n++) {
+                writer.put(Samples.domainOf(n, keys), Samples.macOf(n, keys), Samples.lease(n, record));
+            }
+            final DomainRecord domain = Samples.domain(1, new DomainRecord());
+            domains.put(domain);
+            final ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+            final long thread = Thread.currentThread().threadId();
+            long allocated = 0;
+            long found = 0;
+            for (int round = 0; round < 5; round++) {
+                final long before = threads.getThreadAllocatedBytes(thread);
+                for (int i = 0; i < 100_000; i++) {
+                    final int n = i % keys;
+                    if (reader.get(Samples.domainOf(n, keys), Samples.macOf(n, keys), record)) {
+                        found++;
+                    }
+                    if (domains.get(1, domain)) {
+                        found++;
+                    }
+                }
+                allocated = threads.getThreadAllocatedBytes(thread) - before;
+            }
+            assertEquals(5 * 200_000, found);
+            // The last round is warm: whatever the JIT and Chronicle set up per thread is done by then.
+            assertTrue(allocated < 1024, "100k lease + 100k domain lookups allocated " + allocated + " bytes");
+        }
+    }
+
+    private static void corruptFirstOccurrence(final Path file, final long marker) throws IOException {
+        final byte[] bytes = Files.readAllBytes(file);
+        final ByteBuffer view = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i + Long.BYTES <= bytes.length; i++) {
+            if (view.getLong(i) == marker) {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.write(ByteBuffer.wrap(new byte[] {(byte) (bytes[i] ^ 0xFF)}), i);
+                }
+                return;
+            }
+        }
+        throw new AssertionError("marker not found in " + file);
+    }
+
+    private static int readInt(final Path file, final long position) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            final ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(b, position);
+            return b.getInt(0);
+        }
+    }
+
+    private static void writeInt(final Path file, final long position, final int value) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value), position);
+        }
+    }
+}

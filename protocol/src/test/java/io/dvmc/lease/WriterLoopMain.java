@@ -1,0 +1,29 @@
+package io.dvmc.lease;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * Child JVM of {@link WriterKillTest}: opens the lease store as the writer (recovering it) and puts sample leases
+ * {@code start, start+1, ...} over {@code keys} keys forever, reporting "committed n" after each put returns.
+ */
+public final class WriterLoopMain {
+    private WriterLoopMain() {
+    }
+
+    public static void main(final String[] args) {
+        final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+        final Path file = Path.of(args[0]);
+        final long start = Long.parseLong(args[1]);
+        final int keys = Integer.parseInt(args[2]);
+        final LeaseStore store = LeaseStore.openWriter(file, 4 * keys);
+        out.println("ready");
+        final LeaseRecord lease = new LeaseRecord();
+        for (long n = start; ; n++) {
+            store.put(Samples.domainOf(n, keys), Samples.macOf(n, keys), Samples.lease(n, lease));
+            out.println("committed " + n);
+        }
+    }
+}
