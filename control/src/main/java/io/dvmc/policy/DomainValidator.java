@@ -1,0 +1,171 @@
+package io.dvmc.policy;
+
+import io.dvmc.config.Addresses;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Checks one {@link Domain} for consistency; every message names the domain and the field. */
+final class DomainValidator
+{
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final Pattern DNS_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+    /** RFC 2132 §5.1: the minimum legal MTU is 68. */
+    private static final int MIN_MTU = 68;
+
+    private final Domain d;
+    private final String where;
+
+    private DomainValidator(final Domain domain)
+    {
+        this.d = domain;
+        this.where = "domain " + domain.idString() + (domain.name() == null ? "" : " (" + domain.name() + ")");
+    }
+
+    static void validate(final Domain domain) throws PolicyException
+    {
+        new DomainValidator(domain).run();
+    }
+
+    private void run() throws PolicyException
+    {
+        check(d.id() != 0, "id", "0 is reserved");
+        check(d.name() != null && NAME.matcher(d.name()).matches(), "name",
+            "must be 1-63 letters, digits, '.', '_' or '-'");
+        check(d.prefixLength() >= 1 && d.prefixLength() <= 30, "subnet",
+            "prefix length must be 1..30, is " + d.prefixLength());
+        check((d.network() & ~d.subnetMask()) == 0, "subnet", d.subnet() + " has host bits set");
+
+        if (d.router() != 0)
+        {
+            checkHostAddress("router", d.router());
+        }
+        checkHostAddress("serverIp", d.serverIp());
+        checkRanges("pools", d.pools(), true);
+        checkRanges("exclusions", d.exclusions(), false);
+        if (d.mode() == Domain.Mode.BUILTIN)
+        {
+            check(!d.pools().isEmpty(), "pools", "a builtin domain needs at least one pool");
+        }
+        else
+        {
+            check(!d.relayServers().isEmpty(), "relayServers", "a relay domain needs at least one relay server");
+        }
+        checkReservations();
+        checkServers("dns", d.dns());
+        checkServers("ntp", d.ntp());
+        if (d.domainName() != null)
+        {
+            checkDnsName("domainName", d.domainName());
+        }
+        for (int i = 0; i < d.searchList().size(); i++)
+        {
+            checkDnsName("searchList[" + i + "]", d.searchList().get(i));
+        }
+        check(d.mtu() == 0 || (d.mtu() >= MIN_MTU && d.mtu() <= 65535), "mtu",
+            "must be " + MIN_MTU + "..65535, is " + d.mtu());
+        checkRoutes();
+        check(d.leaseSeconds() > 0, "leaseSeconds", "must be positive");
+        check(d.hostLeaseSeconds() >= d.leaseSeconds(), "hostLeaseSeconds",
+            "must be at least leaseSeconds (" + d.leaseSeconds() + "), is " + d.hostLeaseSeconds());
+        check(d.offerHoldSeconds() > 0, "offerHoldSeconds", "must be positive");
+        check(d.serverMac() != 0 && (d.serverMac() & ~0xFFFF_FFFF_FFFFL) == 0 &&
+            (d.serverMac() & 0x0100_0000_0000L) == 0, "serverMac", "must be a unicast MAC");
+        check(!d.services().isEmpty(), "services", "at least one service endpoint is needed");
+        check(DomainOptions.encodedLength(d) >= 0, "options",
+            "the encoded options exceed " + DomainOptions.MAX_LENGTH + " bytes");
+    }
+
+    private void checkHostAddress(final String field, final int address) throws PolicyException
+    {
+        check(d.inSubnet(address), field, Addresses.ipv4(address) + " is not in subnet " + d.subnet());
+        check(address != d.network() && address != d.broadcast(), field,
+            Addresses.ipv4(address) + " is the network or broadcast address of " + d.subnet());
+    }
+
+    private void checkRanges(final String field, final List<Domain.AddressRange> ranges, final boolean disjoint)
+        throws PolicyException
+    {
+        for (int i = 0; i < ranges.size(); i++)
+        {
+            final Domain.AddressRange r = ranges.get(i);
+            final String f = field + "[" + i + "]";
+            check(Integer.compareUnsigned(r.first(), r.last()) <= 0, f, r + ": start is after end");
+            check(d.inSubnet(r.first()) && d.inSubnet(r.last()), f, r + " is not inside subnet " + d.subnet());
+        }
+        if (disjoint)
+        {
+            final List<Domain.AddressRange> sorted = new ArrayList<>(ranges);
+            sorted.sort(Comparator.comparingLong(r -> r.first() & 0xFFFF_FFFFL));
+            for (int i = 1; i < sorted.size(); i++)
+            {
+                check(Integer.compareUnsigned(sorted.get(i - 1).last(), sorted.get(i).first()) < 0, field,
+                    sorted.get(i - 1) + " overlaps " + sorted.get(i));
+            }
+        }
+    }
+
+    private void checkReservations() throws PolicyException
+    {
+        final Set<Long> macs = new HashSet<>();
+        final Set<Integer> addresses = new HashSet<>();
+        for (int i = 0; i < d.reservations().size(); i++)
+        {
+            final Domain.Reservation r = d.reservations().get(i);
+            final String f = "reservations[" + i + "]";
+            check(r.mac() != 0 && (r.mac() & ~0xFFFF_FFFF_FFFFL) == 0 && (r.mac() & 0x0100_0000_0000L) == 0,
+                f, Addresses.mac(r.mac()) + " is not a unicast MAC");
+            checkHostAddress(f, r.address());
+            check(r.address() != d.router() && r.address() != d.serverIp(), f,
+                Addresses.ipv4(r.address()) + " is the router or server address");
+            check(macs.add(r.mac()), f, Addresses.mac(r.mac()) + " is reserved twice");
+            check(addresses.add(r.address()), f, Addresses.ipv4(r.address()) + " is reserved twice");
+        }
+    }
+
+    private void checkServers(final String field, final List<Integer> servers) throws PolicyException
+    {
+        for (int i = 0; i < servers.size(); i++)
+        {
+            final int a = servers.get(i);
+            check(a != 0 && a != -1, field + "[" + i + "]", Addresses.ipv4(a) + " is not a server address");
+        }
+    }
+
+    private void checkRoutes() throws PolicyException
+    {
+        for (int i = 0; i < d.staticRoutes().size(); i++)
+        {
+            final Domain.StaticRoute r = d.staticRoutes().get(i);
+            final String f = "staticRoutes[" + i + "]";
+            check(r.prefixLength() >= 0 && r.prefixLength() <= 32, f, "prefix length must be 0..32");
+            check((r.destination() & ~Domain.mask(r.prefixLength())) == 0, f,
+                Addresses.ipv4(r.destination()) + "/" + r.prefixLength() + " has host bits set");
+            // RFC 3442 routes are installed on the VM's interface: the gateway must be on-link.
+            check(d.inSubnet(r.gateway()), f, "gateway " + Addresses.ipv4(r.gateway()) +
+                " is not in subnet " + d.subnet());
+        }
+    }
+
+    private void checkDnsName(final String field, final String name) throws PolicyException
+    {
+        final String trimmed = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        check(!trimmed.isEmpty() && trimmed.length() <= 253, field, "'" + name + "' is not a DNS name");
+        for (final String label : trimmed.split("\\.", -1))
+        {
+            check(DNS_LABEL.matcher(label).matches(), field, "'" + name + "' is not a DNS name");
+        }
+    }
+
+    private void check(final boolean ok, final String field, final String message) throws PolicyException
+    {
+        if (!ok)
+        {
+            throw new PolicyException(where + ": " + field + ": " + message);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.dvmc.policy;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.dvmc.config.Addresses;
+import io.dvmc.exchange.DvmcMessage;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Loads the policy file (DESIGN §5):
+ *
+ * <pre>{@code
+ * { "services": ["127.0.0.1:6767"],                 // default endpoints for domains that name none
+ *   "domains": [
+ *     { "id": 100, "name": "blue", "subnet": "10.0.0.0/24",
+ *       "pools": [ { "start": "10.0.0.100", "end": "10.0.0.199" } ],
+ *       "exclusions": [ "10.0.0.150", "10.0.0.160-10.0.0.165" ],
+ *       "reservations": [ { "mac": "02:00:00:00:00:10", "ip": "10.0.0.10" } ],
+ *       "router": "10.0.0.1", "dns": ["10.0.0.53"], "domainName": "blue.example", "searchList": ["blue.example"],
+ *       "mtu": 1450, "staticRoutes": [ { "destination": "192.168.0.0/16", "gateway": "10.0.0.1" } ],
+ *       "ntp": ["10.0.0.123"], "leaseSeconds": 600, "hostLeaseSeconds": 2400, "offerHoldSeconds": 30,
+ *       "serverMac": "02:44:00:00:00:64", "serverIp": "10.0.0.1",
+ *       "mode": "builtin", "relayServers": [], "services": ["127.0.0.1:6767"] } ] }
+ * }</pre>
+ *
+ * Defaults: hostLeaseSeconds 4 × leaseSeconds, offerHoldSeconds 30, leaseSeconds 3600, serverIp the router,
+ * serverMac {@link Domain#defaultServerMac}, mode builtin, service port 6767, relay server port 67. Comments are
+ * allowed; unknown fields are errors.
+ */
+public final class PolicyFile
+{
+    public static final int DEFAULT_LEASE_SECONDS = 3600;
+    public static final int HOST_LEASE_FACTOR = 4;
+    public static final int DEFAULT_OFFER_HOLD_SECONDS = 30;
+    private static final int DHCP_SERVER_PORT = 67;
+
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+        .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .build();
+
+    private PolicyFile()
+    {
+    }
+
+    public static Policy load(final Path file) throws PolicyException
+    {
+        final String text;
+        try
+        {
+            text = Files.readString(file);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new PolicyException(file + ": no such policy file");
+        }
+        catch (final IOException ex)
+        {
+            throw new PolicyException(file + ": " + ex.getMessage(), ex);
+        }
+        return parse(text, file.toString());
+    }
+
+    /** @param source names the text in messages, e.g. the file name. */
+    public static Policy parse(final String json, final String source) throws PolicyException
+    {
+        final JsonNode root;
+        try
+        {
+            root = MAPPER.readTree(json);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new PolicyException(source + ": not valid JSON: " + ex.getOriginalMessage() +
+                (ex.getLocation() == null ? "" : " at line " + ex.getLocation().getLineNr()), ex);
+        }
+        final JsonFields top = new JsonFields(root, source);
+        final List<InetSocketAddress> defaultServices =
+            endpoints(top, "services", top.stringList("services"), DvmcMessage.DEFAULT_PORT);
+        final List<JsonNode> items = top.array("domains");
+        top.rejectUnknown();
+        final List<Domain> domains = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++)
+        {
+            domains.add(domain(items.get(i), source + ": domains[" + i + "]", defaultServices));
+        }
+        try
+        {
+            return Policy.of(domains);
+        }
+        catch (final PolicyException ex)
+        {
+            throw new PolicyException(source + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private static Domain domain(final JsonNode node, final String position, final List<InetSocketAddress> defaults)
+        throws PolicyException
+    {
+        final JsonFields pre = new JsonFields(node, position);
+        final int id = (int)pre.requiredInteger("id", 1, 0xFFFF_FFFFL);
+        final String name = pre.string("name", null);
+        final JsonFields f = new JsonFields(node, position.substring(0, position.lastIndexOf(':')) +
+            ": domain " + Integer.toUnsignedString(id) + (name == null ? "" : " (" + name + ")"));
+        f.get("id");
+        f.get("name");
+
+        final int[] subnet = f.parseCidr("subnet", f.requiredString("subnet"));
+        final List<Domain.AddressRange> pools = new ArrayList<>();
+        final List<JsonNode> poolNodes = f.array("pools");
+        for (int i = 0; i < poolNodes.size(); i++)
+        {
+            final JsonFields p = new JsonFields(poolNodes.get(i), f.where() + ": pools[" + i + "]");
+            pools.add(new Domain.AddressRange(
+                p.parseIpv4("start", p.requiredString("start")), p.parseIpv4("end", p.requiredString("end"))));
+            p.rejectUnknown();
+        }
+        final List<String> exclusionTexts = f.stringList("exclusions");
+        final List<Domain.AddressRange> exclusions = new ArrayList<>();
+        for (int i = 0; i < exclusionTexts.size(); i++)
+        {
+            exclusions.add(range(f, "exclusions[" + i + "]", exclusionTexts.get(i)));
+        }
+        final List<Domain.Reservation> reservations = new ArrayList<>();
+        final List<JsonNode> reservationNodes = f.array("reservations");
+        for (int i = 0; i < reservationNodes.size(); i++)
+        {
+            final JsonFields r = new JsonFields(reservationNodes.get(i), f.where() + ": reservations[" + i + "]");
+            reservations.add(new Domain.Reservation(
+                r.parseMac("mac", r.requiredString("mac")), r.parseIpv4("ip", r.requiredString("ip"))));
+            r.rejectUnknown();
+        }
+        final int router = f.ipv4("router", 0);
+        final List<Integer> dns = f.ipv4List("dns");
+        final String domainName = f.string("domainName", null);
+        final List<String> searchList = f.stringList("searchList");
+        final int mtu = (int)f.integer("mtu", 0, 65535, 0);
+        final List<Domain.StaticRoute> routes = new ArrayList<>();
+        final List<JsonNode> routeNodes = f.array("staticRoutes");
+        for (int i = 0; i < routeNodes.size(); i++)
+        {
+            final JsonFields r = new JsonFields(routeNodes.get(i), f.where() + ": staticRoutes[" + i + "]");
+            final int[] destination = r.parseCidr("destination", r.requiredString("destination"));
+            routes.add(new Domain.StaticRoute(destination[0], destination[1],
+                r.parseIpv4("gateway", r.requiredString("gateway"))));
+            r.rejectUnknown();
+        }
+        final List<Integer> ntp = f.ipv4List("ntp");
+        final int lease = (int)f.integer("leaseSeconds", 1, Integer.MAX_VALUE, DEFAULT_LEASE_SECONDS);
+        final int hostLease = (int)f.integer("hostLeaseSeconds", 1, Integer.MAX_VALUE,
+            Math.min(Integer.MAX_VALUE, (long)lease * HOST_LEASE_FACTOR));
+        final int offerHold = (int)f.integer("offerHoldSeconds", 1, 3600, DEFAULT_OFFER_HOLD_SECONDS);
+        final String serverMacText = f.string("serverMac", null);
+        final long serverMac = serverMacText == null ? Domain.defaultServerMac(id) :
+            f.parseMac("serverMac", serverMacText);
+        final int serverIp = f.ipv4("serverIp", router);
+        if (serverIp == 0)
+        {
+            throw f.error("serverIp", "required when the domain has no router");
+        }
+        final String modeText = f.string("mode", "builtin");
+        final Domain.Mode mode = switch (modeText)
+        {
+            case "builtin" -> Domain.Mode.BUILTIN;
+            case "relay" -> Domain.Mode.RELAY;
+            default -> throw f.error("mode", "'" + modeText + "' is not builtin or relay");
+        };
+        final List<InetSocketAddress> relayServers =
+            endpoints(f, "relayServers", f.stringList("relayServers"), DHCP_SERVER_PORT);
+        final List<InetSocketAddress> services = f.has("services") ?
+            endpoints(f, "services", f.stringList("services"), DvmcMessage.DEFAULT_PORT) : defaults;
+        f.rejectUnknown();
+
+        return new Domain(id, name, subnet[0], subnet[1], pools, exclusions, reservations, router, dns, domainName,
+            searchList, mtu, routes, ntp, lease, hostLease, offerHold, serverMac, serverIp, mode, relayServers,
+            services);
+    }
+
+    private static Domain.AddressRange range(final JsonFields f, final String field, final String text)
+        throws PolicyException
+    {
+        final int dash = text.indexOf('-');
+        if (dash < 0)
+        {
+            final int a = f.parseIpv4(field, text);
+            return new Domain.AddressRange(a, a);
+        }
+        return new Domain.AddressRange(
+            f.parseIpv4(field, text.substring(0, dash)), f.parseIpv4(field, text.substring(dash + 1)));
+    }
+
+    /** "a.b.c.d:port" or "a.b.c.d" (default port); literal IPv4 only, so loading never waits on DNS. */
+    private static List<InetSocketAddress> endpoints(
+        final JsonFields f, final String field, final List<String> texts, final int defaultPort)
+        throws PolicyException
+    {
+        final List<InetSocketAddress> out = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++)
+        {
+            final String text = texts.get(i).trim();
+            final String f1 = field + "[" + i + "]";
+            try
+            {
+                out.add(text.indexOf(':') < 0 ?
+                    Addresses.socketAddress(text + ":" + defaultPort) : Addresses.socketAddress(text));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw f.error(f1, ex.getMessage());
+            }
+            if (out.get(i).getPort() == 0)
+            {
+                throw f.error(f1, "port 0 is not a service port");
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,30 @@
+package io.dvmc.policy;
+
+import java.net.InetSocketAddress;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The policy service (DESIGN §5, patent FIG. 1 item 130): domains and where their dvmc services run. Safe for
+ * concurrent readers.
+ */
+public interface PolicyStore
+{
+    Optional<Domain> domain(int id);
+
+    /**
+     * The service endpoints of a domain: the patent's DVMC server location request 125 and reply 135.
+     *
+     * @return the endpoints, or an empty list for an unknown domain.
+     */
+    List<InetSocketAddress> serviceLocations(int domainId);
+
+    Collection<Domain> domains();
+
+    /** {@link #domain} without the Optional, for per-message lookups. */
+    default Domain domainOrNull(final int id)
+    {
+        return domain(id).orElse(null);
+    }
+}

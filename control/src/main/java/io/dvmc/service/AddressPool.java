@@ -1,0 +1,261 @@
+package io.dvmc.service;
+
+import io.dvmc.config.Addresses;
+import io.dvmc.policy.Domain;
+import org.agrona.collections.Long2LongHashMap;
+
+/**
+ * The addresses of one domain, as bitsets over the span from the lowest to the highest pool or reserved address.
+ * An address is handed out dynamically when it is in a pool, not excluded, not the network, broadcast, router
+ * or server address, not reserved for a MAC, not in use and not declined. Reserved addresses go only to their MAC.
+ * Single-threaded.
+ */
+final class AddressPool
+{
+    /** 16 Mi addresses (a /8 of pools): 2 MiB per bitset. */
+    static final long MAX_SPAN = 1L << 24;
+
+    private final Domain domain;
+    private final int base;
+    private final int span;
+    private final long[] dynamic;
+    private final long[] reserved;
+    private final long[] used;
+    private final long[] declined;
+    private final Long2LongHashMap declinedUntil = new Long2LongHashMap(Long.MIN_VALUE);
+    private int searchFromWord;
+    private int usedCount;
+
+    AddressPool(final Domain domain)
+    {
+        this.domain = domain;
+        long low = 0xFFFF_FFFFL;
+        long high = 0;
+        for (final Domain.AddressRange r : domain.pools())
+        {
+            low = Math.min(low, r.first() & 0xFFFF_FFFFL);
+            high = Math.max(high, r.last() & 0xFFFF_FFFFL);
+        }
+        for (final Domain.Reservation r : domain.reservations())
+        {
+            low = Math.min(low, r.address() & 0xFFFF_FFFFL);
+            high = Math.max(high, r.address() & 0xFFFF_FFFFL);
+        }
+        final long size = high >= low ? high - low + 1 : 0;
+        if (size > MAX_SPAN)
+        {
+            throw new IllegalArgumentException(domain.label() + ": pools span " + size + " addresses, more than " +
+                MAX_SPAN);
+        }
+        base = (int)low;
+        span = (int)size;
+        final int words = (span + 63) >>> 6;
+        dynamic = new long[words];
+        reserved = new long[words];
+        used = new long[words];
+        declined = new long[words];
+
+        for (final Domain.AddressRange r : domain.pools())
+        {
+            for (long a = r.first() & 0xFFFF_FFFFL; a <= (r.last() & 0xFFFF_FFFFL); a++)
+            {
+                set(dynamic, (int)a);
+            }
+        }
+        for (final Domain.AddressRange r : domain.exclusions())
+        {
+            for (long a = r.first() & 0xFFFF_FFFFL; a <= (r.last() & 0xFFFF_FFFFL); a++)
+            {
+                clear(dynamic, (int)a);
+            }
+        }
+        clear(dynamic, domain.network());
+        clear(dynamic, domain.broadcast());
+        clear(dynamic, domain.router());
+        clear(dynamic, domain.serverIp());
+        for (final Domain.Reservation r : domain.reservations())
+        {
+            set(reserved, r.address());
+        }
+    }
+
+    Domain domain()
+    {
+        return domain;
+    }
+
+    /**
+     * Picks an address for a client without a current binding, in the order of RFC 2131 §4.3.1: its reserved
+     * address, else its previous address, else the requested one, each only if free; else the lowest free address.
+     * The address is marked in use.
+     *
+     * @param previous  the client's address from an expired or released binding, or 0.
+     * @param requested the address the client asked for (option 50), or 0.
+     */
+    int allocate(final long mac, final int previous, final int requested) throws OutOfAddressesException
+    {
+        final int reservedAddress = domain.reservedAddress(mac);
+        if (reservedAddress != 0 && isFreeFor(reservedAddress, mac))
+        {
+            take(reservedAddress);
+            return reservedAddress;
+        }
+        if (previous != 0 && isFreeFor(previous, mac))
+        {
+            take(previous);
+            return previous;
+        }
+        if (requested != 0 && isFreeFor(requested, mac))
+        {
+            take(requested);
+            return requested;
+        }
+        for (int w = searchFromWord; w < dynamic.length; w++)
+        {
+            final long free = dynamic[w] & ~used[w] & ~reserved[w] & ~declined[w];
+            if (free != 0)
+            {
+                searchFromWord = w;
+                final int address = base + (w << 6) + Long.numberOfTrailingZeros(free);
+                take(address);
+                return address;
+            }
+        }
+        searchFromWord = dynamic.length;
+        throw new OutOfAddressesException(domain.label() + ": no free address in " + domain.pools());
+    }
+
+    /** Whether {@code address} may be handed to {@code mac} now: free, and dynamic or reserved for it. */
+    boolean isFreeFor(final int address, final long mac)
+    {
+        if (!covers(address) || get(used, address) || get(declined, address))
+        {
+            return false;
+        }
+        if (get(reserved, address))
+        {
+            return domain.reservedAddress(mac) == address;
+        }
+        return get(dynamic, address);
+    }
+
+    /** Marks an address in use; addresses outside the span (a lease from an older policy) are ignored. */
+    void take(final int address)
+    {
+        if (covers(address) && !get(used, address))
+        {
+            set(used, address);
+            usedCount++;
+        }
+    }
+
+    void release(final int address)
+    {
+        if (covers(address) && get(used, address))
+        {
+            clear(used, address);
+            usedCount--;
+            searchFromWord = Math.min(searchFromWord, index(address) >>> 6);
+        }
+    }
+
+    /** RFC 2131 §4.3.3: a declined address is not handed out again until {@code untilMs}. */
+    void decline(final int address, final long untilMs)
+    {
+        if (covers(address))
+        {
+            set(declined, address);
+            declinedUntil.put(address & 0xFFFF_FFFFL, untilMs);
+        }
+    }
+
+    /** Ends the declines whose hold has passed; returns how many. */
+    int sweepDeclined(final long nowMs)
+    {
+        if (declinedUntil.isEmpty())
+        {
+            return 0;
+        }
+        int ended = 0;
+        final Long2LongHashMap.EntryIterator it = declinedUntil.entrySet().iterator();
+        while (it.hasNext())
+        {
+            it.next();
+            if (it.getLongValue() <= nowMs)
+            {
+                final int address = (int)it.getLongKey();
+                clear(declined, address);
+                searchFromWord = Math.min(searchFromWord, index(address) >>> 6);
+                it.remove();
+                ended++;
+            }
+        }
+        return ended;
+    }
+
+    boolean isUsed(final int address)
+    {
+        return covers(address) && get(used, address);
+    }
+
+    boolean isDeclined(final int address)
+    {
+        return covers(address) && get(declined, address);
+    }
+
+    int usedCount()
+    {
+        return usedCount;
+    }
+
+    /** Addresses that could be handed out dynamically right now. */
+    int freeCount()
+    {
+        int free = 0;
+        for (int w = 0; w < dynamic.length; w++)
+        {
+            free += Long.bitCount(dynamic[w] & ~used[w] & ~reserved[w] & ~declined[w]);
+        }
+        return free;
+    }
+
+    public String toString()
+    {
+        return "AddressPool{" + domain.label() + " base=" + Addresses.ipv4(base) + " span=" + span +
+            " used=" + usedCount + "}";
+    }
+
+    private boolean covers(final int address)
+    {
+        return Integer.toUnsignedLong(address - base) < span;
+    }
+
+    private int index(final int address)
+    {
+        return address - base;
+    }
+
+    private boolean get(final long[] bits, final int address)
+    {
+        final int i = index(address);
+        return (bits[i >>> 6] & (1L << i)) != 0;
+    }
+
+    private void set(final long[] bits, final int address)
+    {
+        if (covers(address))
+        {
+            final int i = index(address);
+            bits[i >>> 6] |= 1L << i;
+        }
+    }
+
+    private void clear(final long[] bits, final int address)
+    {
+        if (covers(address))
+        {
+            final int i = index(address);
+            bits[i >>> 6] &= ~(1L << i);
+        }
+    }
+}

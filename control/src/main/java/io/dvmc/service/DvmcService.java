@@ -1,0 +1,385 @@
+package io.dvmc.service;
+
+import io.dvmc.config.IdleStrategies;
+import io.dvmc.exchange.Authenticator;
+import io.dvmc.exchange.DvmcError;
+import io.dvmc.exchange.DvmcMessage;
+import io.dvmc.exchange.DvmcMessageEncoder;
+import io.dvmc.exchange.DvmcMessageType;
+import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.policy.PolicyStore;
+import io.dvmc.service.ServiceCounters.Counter;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * The dvmc service process (DESIGN §2, §4; patent FIG. 1 item 145): a UDP server on a non-blocking
+ * {@link DatagramChannel}, run as an Agrona {@link Agent}. Each duty cycle it
+ *
+ * <ol>
+ *   <li>receives a batch of datagrams; each is decoded and authenticated (failures are dropped and counted by
+ *   reason, never answered), then DISCOVER → OFFER, REQUEST → ACK/NAK, RELEASE, DECLINE, INFORM and LEASEQUERY →
+ *   ACK/NAK through the {@link AddressManager}; replies are built in a batch buffer;</li>
+ *   <li>syncs the lease journal once for the whole batch if any reply depends on it (group commit), and only then
+ *   sends the replies, each to the VM location of its request (field 220);</li>
+ *   <li>once a second, expires offers and leases and compacts the journal when due.</li>
+ * </ol>
+ *
+ * Duplicates are answered idempotently: a retransmitted DISCOVER gets the same offer, a retransmitted REQUEST the
+ * same ACK without a new journal write, a retransmitted RELEASE an ACK. Relay domains are answered with a NAK
+ * ({@link DvmcStatus#REASON_NOT_SUPPORTED}) for now.
+ */
+public final class DvmcService implements Agent, AutoCloseable
+{
+    public static final int RECEIVE_BATCH = 32;
+    private static final long MAINTENANCE_INTERVAL_MS = 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(DvmcService.class);
+
+    private final Clock clock;
+    private final IdleStrategy idleStrategy;
+    private final Authenticator authenticator;
+    private final AddressManager manager;
+    private final DatagramChannel channel;
+    private final InetSocketAddress localAddress;
+    private final ServiceCounters counters = new ServiceCounters();
+    private final ReplyTargets targets = new ReplyTargets(4096);
+
+    private final ByteBuffer rx = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH + 1);
+    private final UnsafeBuffer rxView = new UnsafeBuffer(rx);
+    private final ByteBuffer tx = ByteBuffer.allocateDirect(RECEIVE_BATCH * DvmcMessage.MAX_LENGTH);
+    private final ByteBuffer txSend = tx.duplicate();
+    private final UnsafeBuffer txView = new UnsafeBuffer(tx);
+    private final SocketAddress[] pendingTargets = new SocketAddress[RECEIVE_BATCH];
+    private final int[] pendingLengths = new int[RECEIVE_BATCH];
+    private int pending;
+
+    private final DvmcMessage message = new DvmcMessage();
+    private final DvmcMessageEncoder encoder = new DvmcMessageEncoder();
+    private final Grant grant = new Grant();
+    private long nextMaintenanceMs;
+    private AgentRunner runner;
+    private boolean resourcesClosed;
+
+    /**
+     * Opens the journal in {@code journalDir} (replaying it) and binds {@code listen}; call {@link #start()} to
+     * serve.
+     *
+     * @param key          the cluster key (HMAC-SHA256, DESIGN §4).
+     * @param clock        time for leases and for the authentication window.
+     * @param idleStrategy for the agent thread; null means backoff. Busy spin for a dedicated core.
+     */
+    public DvmcService(
+        final PolicyStore policy,
+        final InetSocketAddress listen,
+        final byte[] key,
+        final Path journalDir,
+        final Clock clock,
+        final IdleStrategy idleStrategy) throws IOException
+    {
+        this.clock = clock;
+        this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
+        this.authenticator = new Authenticator(key);
+        this.manager = new AddressManager(policy, journalDir, clock);
+        DatagramChannel ch = null;
+        try
+        {
+            ch = DatagramChannel.open(StandardProtocolFamily.INET);
+            ch.configureBlocking(false);
+            ch.bind(listen);
+            this.localAddress = (InetSocketAddress)ch.getLocalAddress();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            if (ch != null)
+            {
+                ch.close();
+            }
+            manager.close();
+            throw ex;
+        }
+        this.channel = ch;
+        LOG.info("dvmc service on {}: {} leases restored from {}", localAddress, manager.leaseCount(), journalDir);
+    }
+
+    /** Runs the service on its own thread under an {@link AgentRunner}. */
+    public DvmcService start()
+    {
+        if (runner != null)
+        {
+            throw new IllegalStateException("already started");
+        }
+        runner = new AgentRunner(idleStrategy, this::onError, null, this);
+        AgentRunner.startOnThread(runner);
+        return this;
+    }
+
+    /** The bound address; with port 0 in the listen address, the port picked. */
+    public InetSocketAddress localAddress()
+    {
+        return localAddress;
+    }
+
+    public ServiceCounters counters()
+    {
+        return counters;
+    }
+
+    public String roleName()
+    {
+        return "dvmc-service";
+    }
+
+    public int doWork()
+    {
+        final long now = clock.millis();
+        int work = 0;
+        for (int i = 0; i < RECEIVE_BATCH; i++)
+        {
+            rx.clear();
+            final SocketAddress from;
+            try
+            {
+                from = channel.receive(rx);
+            }
+            catch (final IOException ex)
+            {
+                counters.increment(Counter.ERRORS);
+                break;
+            }
+            if (from == null)
+            {
+                break;
+            }
+            work++;
+            counters.increment(Counter.RECEIVED);
+            onDatagram(rx.position(), from, now);
+        }
+        if (pending > 0)
+        {
+            flush();
+        }
+        if (now >= nextMaintenanceMs)
+        {
+            nextMaintenanceMs = now + MAINTENANCE_INTERVAL_MS;
+            work += maintain();
+        }
+        return work;
+    }
+
+    public void onClose()
+    {
+        closeResources();
+    }
+
+    /** Stops the agent thread (if started) and closes the socket and the journal. */
+    public void close()
+    {
+        if (runner != null)
+        {
+            runner.close();
+        }
+        closeResources();
+    }
+
+    private void onDatagram(final int length, final SocketAddress from, final long now)
+    {
+        if (length > DvmcMessage.MAX_LENGTH)
+        {
+            counters.drop(DvmcError.BAD_LENGTH);
+            return;
+        }
+        int rc = message.wrap(rxView, 0, length);
+        if (rc < 0)
+        {
+            counters.drop(rc);
+            return;
+        }
+        rc = authenticator.verify(message, now);
+        if (rc < 0)
+        {
+            counters.drop(rc);
+            return;
+        }
+        final int type = message.type();
+        if (!DvmcMessageType.isRequest(type))
+        {
+            counters.drop(DvmcError.UNEXPECTED_TYPE);
+            return;
+        }
+
+        final int slot = pending;
+        encoder.wrap(txView, slot * DvmcMessage.MAX_LENGTH, DvmcMessage.MAX_LENGTH).identityOf(message);
+        try
+        {
+            final int replyType = decide(type);
+            encoder.type(replyType)
+                .status(DvmcStatus.ACK, DvmcStatus.REASON_NONE)
+                .yiaddr(grant.address())
+                .serverId(grant.serverId())
+                .vmLeaseSeconds(grant.vmLeaseSeconds())
+                .hostLeaseSeconds(grant.hostLeaseSeconds());
+            if (grant.options() != null)
+            {
+                encoder.config(grant.options(), 0, grant.optionsLength());
+            }
+        }
+        catch (final LeaseException ex)
+        {
+            counters.increment(Counter.NAKS);
+            encoder.type(DvmcMessageType.NAK).status(DvmcStatus.NAK, ex.reason());
+            if (LOG.isDebugEnabled())
+            {
+                LOG.debug("NAK {}: {}", message, ex.getMessage());
+            }
+        }
+        pendingLengths[slot] = encoder.sign(authenticator, now);
+        pendingTargets[slot] = targets.resolve(message.locationAddress(), message.locationPort(), from);
+        pending++;
+    }
+
+    private int decide(final int type) throws LeaseException
+    {
+        final DvmcMessage m = message;
+        switch (type)
+        {
+            case DvmcMessageType.DISCOVER ->
+            {
+                manager.offer(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
+                    m.locationPort(), m.yiaddr(), grant);
+                counters.increment(Counter.OFFERS);
+                return DvmcMessageType.OFFER;
+            }
+            case DvmcMessageType.REQUEST ->
+            {
+                manager.request(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
+                    m.locationPort(), m.yiaddr(), m.serverId(), m.transactionId(), grant);
+                counters.increment(Counter.ACKS);
+                return DvmcMessageType.ACK;
+            }
+            case DvmcMessageType.RELEASE ->
+            {
+                manager.release(m.domainId(), m.mac(), m.yiaddr(), grant);
+                counters.increment(Counter.RELEASES);
+                return DvmcMessageType.ACK;
+            }
+            case DvmcMessageType.DECLINE ->
+            {
+                manager.decline(m.domainId(), m.mac(), m.yiaddr(), grant);
+                counters.increment(Counter.DECLINES);
+                return DvmcMessageType.ACK;
+            }
+            case DvmcMessageType.INFORM ->
+            {
+                manager.inform(m.domainId(), grant);
+                counters.increment(Counter.INFORMS);
+                return DvmcMessageType.ACK;
+            }
+            default ->
+            {
+                manager.query(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
+                    m.locationPort(), grant);
+                counters.increment(Counter.LEASE_QUERIES);
+                return DvmcMessageType.ACK;
+            }
+        }
+    }
+
+    private void flush()
+    {
+        if (manager.needsSync())
+        {
+            try
+            {
+                manager.sync();
+                counters.increment(Counter.JOURNAL_SYNCS);
+            }
+            catch (final LeaseStoreException ex)
+            {
+                // Nothing in this batch may be acknowledged: the journal may not hold it.
+                counters.increment(Counter.JOURNAL_FAILURES);
+                LOG.error("lease journal failed, replies withheld: {}", ex.getMessage());
+                pending = 0;
+                return;
+            }
+        }
+        for (int i = 0; i < pending; i++)
+        {
+            final int start = i * DvmcMessage.MAX_LENGTH;
+            txSend.clear().position(start).limit(start + pendingLengths[i]);
+            try
+            {
+                if (channel.send(txSend, pendingTargets[i]) > 0)
+                {
+                    counters.increment(Counter.SENT);
+                }
+                else
+                {
+                    counters.increment(Counter.SEND_FAILURES);
+                }
+            }
+            catch (final IOException ex)
+            {
+                // The agent retransmits; its retry gets the same answer.
+                counters.increment(Counter.SEND_FAILURES);
+            }
+            pendingTargets[i] = null;
+        }
+        pending = 0;
+    }
+
+    private int maintain()
+    {
+        final int expired = manager.sweep();
+        counters.add(Counter.EXPIRED, expired);
+        try
+        {
+            if (manager.compactIfDue())
+            {
+                counters.increment(Counter.COMPACTIONS);
+            }
+        }
+        catch (final LeaseStoreException ex)
+        {
+            counters.increment(Counter.JOURNAL_FAILURES);
+            LOG.error("lease journal compaction failed: {}", ex.getMessage());
+        }
+        return expired;
+    }
+
+    private void onError(final Throwable error)
+    {
+        counters.increment(Counter.ERRORS);
+        LOG.error("dvmc service duty cycle failed", error);
+    }
+
+    private synchronized void closeResources()
+    {
+        if (resourcesClosed)
+        {
+            return;
+        }
+        resourcesClosed = true;
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // Closing the socket on shutdown.
+        }
+        manager.close();
+    }
+}

@@ -1,0 +1,255 @@
+package io.dvmc.service;
+
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2LongHashMap;
+
+import java.util.Arrays;
+
+/**
+ * The service's in-memory leases, keyed by (domain id, MAC): two domains with the same subnet hold separate
+ * leases. Leases live in parallel arrays indexed by slot (no object per lease); a per-domain primitive map finds
+ * the slot of a MAC. When a lease ends its address is remembered as the client's previous address, which RFC 2131
+ * §4.3.1 prefers when the client comes back. Single-threaded.
+ */
+final class LeaseBook
+{
+    static final int FREE = 0;
+    /** Held for the client between OFFER and REQUEST (RFC 2131 §4.3.1). */
+    static final int OFFERED = 1;
+    /** Acknowledged; held until the host lease expires (DESIGN §5). */
+    static final int BOUND = 2;
+
+    static final int NONE = -1;
+    private static final int INITIAL_CAPACITY = 1024;
+
+    private int[] domainIds = new int[INITIAL_CAPACITY];
+    private long[] macs = new long[INITIAL_CAPACITY];
+    private int[] addresses = new int[INITIAL_CAPACITY];
+    private int[] states = new int[INITIAL_CAPACITY];
+    private long[] expiresAtMs = new long[INITIAL_CAPACITY];
+    private long[] vmIdMsbs = new long[INITIAL_CAPACITY];
+    private long[] vmIdLsbs = new long[INITIAL_CAPACITY];
+    private int[] locationAddresses = new int[INITIAL_CAPACITY];
+    private int[] locationPorts = new int[INITIAL_CAPACITY];
+    private long[] transactionIds = new long[INITIAL_CAPACITY];
+    private int[] freeSlots = new int[INITIAL_CAPACITY];
+    private int freeCount;
+    private int highWater;
+    private int size;
+    private int boundCount;
+
+    private final Int2ObjectHashMap<Long2LongHashMap> slotsByDomain = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<Long2LongHashMap> previousByDomain = new Int2ObjectHashMap<>();
+
+    /** The slot of (domain, MAC), or {@link #NONE}. */
+    int find(final int domainId, final long mac)
+    {
+        final Long2LongHashMap slots = slotsByDomain.get(domainId);
+        return slots == null ? NONE : (int)slots.get(mac);
+    }
+
+    /** Adds a lease for a (domain, MAC) that has none. */
+    int add(final int domainId, final long mac, final int address, final int state, final long expiresAt)
+    {
+        final int slot = freeCount > 0 ? freeSlots[--freeCount] : nextSlot();
+        domainIds[slot] = domainId;
+        macs[slot] = mac;
+        addresses[slot] = address;
+        states[slot] = state;
+        expiresAtMs[slot] = expiresAt;
+        vmIdMsbs[slot] = 0;
+        vmIdLsbs[slot] = 0;
+        locationAddresses[slot] = 0;
+        locationPorts[slot] = 0;
+        transactionIds[slot] = 0;
+        slots(domainId).put(mac, slot);
+        size++;
+        if (state == BOUND)
+        {
+            boundCount++;
+        }
+        return slot;
+    }
+
+    /** Ends a lease and remembers its address as the client's previous one. */
+    void remove(final int slot)
+    {
+        final int domainId = domainIds[slot];
+        final long mac = macs[slot];
+        slotsByDomain.get(domainId).remove(mac);
+        if (states[slot] == BOUND)
+        {
+            boundCount--;
+            previous(domainId).put(mac, addresses[slot] & 0xFFFF_FFFFL);
+        }
+        states[slot] = FREE;
+        freeSlots[freeCount++] = slot;
+        size--;
+    }
+
+    /** The address of the client's last ended binding, or 0. */
+    int previousAddress(final int domainId, final long mac)
+    {
+        final Long2LongHashMap previous = previousByDomain.get(domainId);
+        if (previous == null)
+        {
+            return 0;
+        }
+        final long address = previous.get(mac);
+        return address == NONE ? 0 : (int)address;
+    }
+
+    /** Forgets a previous address, e.g. once it has been handed to someone else. */
+    void forgetPrevious(final int domainId, final long mac)
+    {
+        final Long2LongHashMap previous = previousByDomain.get(domainId);
+        if (previous != null)
+        {
+            previous.remove(mac);
+        }
+    }
+
+    void bind(final int slot, final long expiresAt)
+    {
+        if (states[slot] != BOUND)
+        {
+            boundCount++;
+            states[slot] = BOUND;
+        }
+        expiresAtMs[slot] = expiresAt;
+    }
+
+    void expiresAt(final int slot, final long expiresAt)
+    {
+        expiresAtMs[slot] = expiresAt;
+    }
+
+    void client(final int slot, final long vmIdMsb, final long vmIdLsb, final int locationAddress,
+        final int locationPort)
+    {
+        vmIdMsbs[slot] = vmIdMsb;
+        vmIdLsbs[slot] = vmIdLsb;
+        locationAddresses[slot] = locationAddress;
+        locationPorts[slot] = locationPort;
+    }
+
+    void transactionId(final int slot, final long transactionId)
+    {
+        transactionIds[slot] = transactionId;
+    }
+
+    int domainId(final int slot)
+    {
+        return domainIds[slot];
+    }
+
+    long mac(final int slot)
+    {
+        return macs[slot];
+    }
+
+    int address(final int slot)
+    {
+        return addresses[slot];
+    }
+
+    int state(final int slot)
+    {
+        return states[slot];
+    }
+
+    long expiresAtMs(final int slot)
+    {
+        return expiresAtMs[slot];
+    }
+
+    long vmIdMsb(final int slot)
+    {
+        return vmIdMsbs[slot];
+    }
+
+    long vmIdLsb(final int slot)
+    {
+        return vmIdLsbs[slot];
+    }
+
+    int locationAddress(final int slot)
+    {
+        return locationAddresses[slot];
+    }
+
+    int locationPort(final int slot)
+    {
+        return locationPorts[slot];
+    }
+
+    /** The transaction that last bound or renewed the lease, to recognise its retransmissions. */
+    long transactionId(final int slot)
+    {
+        return transactionIds[slot];
+    }
+
+    /** Slots are {@code 0 ..< slotLimit()}; a slot is in use when its state is not {@link #FREE}. */
+    int slotLimit()
+    {
+        return highWater;
+    }
+
+    int size()
+    {
+        return size;
+    }
+
+    int boundCount()
+    {
+        return boundCount;
+    }
+
+    /** The (MAC → slot) map of a domain, or null; for walking a domain's leases. */
+    Long2LongHashMap domainSlots(final int domainId)
+    {
+        return slotsByDomain.get(domainId);
+    }
+
+    private Long2LongHashMap slots(final int domainId)
+    {
+        Long2LongHashMap slots = slotsByDomain.get(domainId);
+        if (slots == null)
+        {
+            slots = new Long2LongHashMap(64, 0.65f, NONE, true);
+            slotsByDomain.put(domainId, slots);
+        }
+        return slots;
+    }
+
+    private Long2LongHashMap previous(final int domainId)
+    {
+        Long2LongHashMap previous = previousByDomain.get(domainId);
+        if (previous == null)
+        {
+            previous = new Long2LongHashMap(64, 0.65f, NONE);
+            previousByDomain.put(domainId, previous);
+        }
+        return previous;
+    }
+
+    private int nextSlot()
+    {
+        if (highWater == domainIds.length)
+        {
+            final int n = domainIds.length * 2;
+            domainIds = Arrays.copyOf(domainIds, n);
+            macs = Arrays.copyOf(macs, n);
+            addresses = Arrays.copyOf(addresses, n);
+            states = Arrays.copyOf(states, n);
+            expiresAtMs = Arrays.copyOf(expiresAtMs, n);
+            vmIdMsbs = Arrays.copyOf(vmIdMsbs, n);
+            vmIdLsbs = Arrays.copyOf(vmIdLsbs, n);
+            locationAddresses = Arrays.copyOf(locationAddresses, n);
+            locationPorts = Arrays.copyOf(locationPorts, n);
+            transactionIds = Arrays.copyOf(transactionIds, n);
+            freeSlots = Arrays.copyOf(freeSlots, n);
+        }
+        return highWater++;
+    }
+}

@@ -1,0 +1,212 @@
+package io.dvmc.service;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * Flyweight over one fixed-size record of the {@link LeaseJournal}. Big-endian; the CRC32C covers bytes 4..63,
+ * so a record torn by a crash (short, or half old bytes) fails its check.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                       CRC32C of bytes 4..63                   |  0
+ *  +---------------+---------------+-------------------------------+
+ *  |     type      |    version    |           reserved            |  4
+ *  +---------------+---------------+-------------------------------+
+ *  |                           domain id                           |  8
+ *  +---------------------------------------------------------------+
+ *  |                            address                            | 12
+ *  +---------------------------------------------------------------+
+ *  |                    MAC (low 48 bits of 64)                    | 16
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |          host lease expiry, ms since the epoch                | 24
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                        VM id, high 64 bits                    | 32
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                        VM id, low 64 bits                     | 40
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                   VM location: host address                   | 48
+ *  +-------------------------------+-------------------------------+
+ *  |      VM location: port        |           reserved            | 52
+ *  +-------------------------------+-------------------------------+
+ *  |                transaction id that bound the lease            | 56
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * The first record of a journal file is a {@link #HEADER} whose MAC field holds {@link #HEADER_MAGIC}.
+ */
+final class LeaseRecord
+{
+    static final int LENGTH = 64;
+    static final int VERSION = 1;
+
+    static final int HEADER = 'H';
+    static final int BOUND = 'B';
+    static final int RELEASED = 'R';
+    static final int EXPIRED = 'X';
+
+    /** "DVMCJL" in the MAC field of the header record. */
+    static final long HEADER_MAGIC = 0x44564D434A4CL;
+
+    static final int CRC_OFFSET = 0;
+    static final int TYPE_OFFSET = 4;
+    static final int VERSION_OFFSET = 5;
+    static final int DOMAIN_ID_OFFSET = 8;
+    static final int ADDRESS_OFFSET = 12;
+    static final int MAC_OFFSET = 16;
+    static final int EXPIRES_AT_OFFSET = 24;
+    static final int VM_ID_MSB_OFFSET = 32;
+    static final int VM_ID_LSB_OFFSET = 40;
+    static final int LOCATION_ADDRESS_OFFSET = 48;
+    static final int LOCATION_PORT_OFFSET = 52;
+    static final int TRANSACTION_ID_OFFSET = 56;
+
+    private final CRC32C crc = new CRC32C();
+    private DirectBuffer buffer;
+    private int offset;
+    private ByteBuffer viewSource;
+    private ByteBuffer view;
+
+    LeaseRecord wrap(final DirectBuffer buffer, final int offset)
+    {
+        this.buffer = buffer;
+        this.offset = offset;
+        return this;
+    }
+
+    /** Writes a whole record at {@code offset} of {@code out}, CRC included, and stays wrapped over it. */
+    void write(
+        final MutableDirectBuffer out,
+        final int offset,
+        final int type,
+        final int domainId,
+        final long mac,
+        final int address,
+        final long expiresAtMs,
+        final long vmIdMsb,
+        final long vmIdLsb,
+        final int locationAddress,
+        final int locationPort,
+        final long transactionId)
+    {
+        wrap(out, offset);
+        out.setMemory(offset, LENGTH, (byte)0);
+        out.putByte(offset + TYPE_OFFSET, (byte)type);
+        out.putByte(offset + VERSION_OFFSET, (byte)VERSION);
+        out.putInt(offset + DOMAIN_ID_OFFSET, domainId, BIG_ENDIAN);
+        out.putInt(offset + ADDRESS_OFFSET, address, BIG_ENDIAN);
+        out.putLong(offset + MAC_OFFSET, mac, BIG_ENDIAN);
+        out.putLong(offset + EXPIRES_AT_OFFSET, expiresAtMs, BIG_ENDIAN);
+        out.putLong(offset + VM_ID_MSB_OFFSET, vmIdMsb, BIG_ENDIAN);
+        out.putLong(offset + VM_ID_LSB_OFFSET, vmIdLsb, BIG_ENDIAN);
+        out.putInt(offset + LOCATION_ADDRESS_OFFSET, locationAddress, BIG_ENDIAN);
+        out.putShort(offset + LOCATION_PORT_OFFSET, (short)locationPort, BIG_ENDIAN);
+        out.putLong(offset + TRANSACTION_ID_OFFSET, transactionId, BIG_ENDIAN);
+        out.putInt(offset + CRC_OFFSET, computeCrc(), BIG_ENDIAN);
+    }
+
+    /** Whether the stored CRC matches the record's bytes. */
+    boolean isIntact()
+    {
+        return buffer.getInt(offset + CRC_OFFSET, BIG_ENDIAN) == computeCrc();
+    }
+
+    int type()
+    {
+        return buffer.getByte(offset + TYPE_OFFSET) & 0xFF;
+    }
+
+    int version()
+    {
+        return buffer.getByte(offset + VERSION_OFFSET) & 0xFF;
+    }
+
+    int domainId()
+    {
+        return buffer.getInt(offset + DOMAIN_ID_OFFSET, BIG_ENDIAN);
+    }
+
+    int address()
+    {
+        return buffer.getInt(offset + ADDRESS_OFFSET, BIG_ENDIAN);
+    }
+
+    long mac()
+    {
+        return buffer.getLong(offset + MAC_OFFSET, BIG_ENDIAN);
+    }
+
+    long expiresAtMs()
+    {
+        return buffer.getLong(offset + EXPIRES_AT_OFFSET, BIG_ENDIAN);
+    }
+
+    long vmIdMsb()
+    {
+        return buffer.getLong(offset + VM_ID_MSB_OFFSET, BIG_ENDIAN);
+    }
+
+    long vmIdLsb()
+    {
+        return buffer.getLong(offset + VM_ID_LSB_OFFSET, BIG_ENDIAN);
+    }
+
+    int locationAddress()
+    {
+        return buffer.getInt(offset + LOCATION_ADDRESS_OFFSET, BIG_ENDIAN);
+    }
+
+    int locationPort()
+    {
+        return buffer.getShort(offset + LOCATION_PORT_OFFSET, BIG_ENDIAN) & 0xFFFF;
+    }
+
+    long transactionId()
+    {
+        return buffer.getLong(offset + TRANSACTION_ID_OFFSET, BIG_ENDIAN);
+    }
+
+    private int computeCrc()
+    {
+        crc.reset();
+        final int start = buffer.wrapAdjustment() + offset + TYPE_OFFSET;
+        final int length = LENGTH - TYPE_OFFSET;
+        final byte[] array = buffer.byteArray();
+        final ByteBuffer bytes = buffer.byteBuffer();
+        if (array != null)
+        {
+            crc.update(array, start, length);
+        }
+        else if (bytes != null)
+        {
+            // CRC32C reads a direct ByteBuffer in place; a cached duplicate leaves the owner's position alone.
+            if (bytes != viewSource)
+            {
+                viewSource = bytes;
+                view = bytes.duplicate();
+            }
+            view.clear().position(start).limit(start + length);
+            crc.update(view);
+        }
+        else
+        {
+            for (int i = TYPE_OFFSET; i < LENGTH; i++)
+            {
+                crc.update(buffer.getByte(offset + i));
+            }
+        }
+        return (int)crc.getValue();
+    }
+}

@@ -1,0 +1,48 @@
+package io.dvmc.service;
+
+import io.dvmc.config.ClusterKeyFile;
+import io.dvmc.config.ConfigException;
+import io.dvmc.config.IdleStrategies;
+import io.dvmc.policy.FilePolicyStore;
+import io.dvmc.policy.PolicyException;
+import io.dvmc.policy.PolicyStore;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P --listen A --state-dir D
+ * --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its own thread until
+ * {@link DvmcService#close()}.
+ */
+public final class ServiceMain
+{
+    private ServiceMain()
+    {
+    }
+
+    /**
+     * @param policyFile the policy (reloaded when it changes).
+     * @param listen     where to receive DVMC requests, e.g. 0.0.0.0:6767.
+     * @param stateDir   holds the lease journal; one service per directory.
+     * @param keyFile    the cluster key file.
+     * @param idle       an idle strategy name ({@link IdleStrategies#of}); null means backoff.
+     */
+    public static DvmcService start(
+        final Path policyFile, final InetSocketAddress listen, final Path stateDir, final Path keyFile,
+        final String idle) throws PolicyException, ConfigException, IOException
+    {
+        return start(new FilePolicyStore(policyFile), listen, ClusterKeyFile.load(keyFile), stateDir,
+            IdleStrategies.of(idle));
+    }
+
+    public static DvmcService start(
+        final PolicyStore policy, final InetSocketAddress listen, final byte[] key, final Path stateDir,
+        final IdleStrategy idle) throws IOException
+    {
+        return new DvmcService(policy, listen, key, stateDir, Clock.systemUTC(), idle).start();
+    }
+}

@@ -1,0 +1,356 @@
+package io.dvmc.service;
+
+import io.dvmc.exchange.DvmcStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import static io.dvmc.service.TestPolicies.BLUE;
+import static io.dvmc.service.TestPolicies.FIRST;
+import static io.dvmc.service.TestPolicies.RED;
+import static io.dvmc.service.TestPolicies.RELAY;
+import static io.dvmc.service.TestPolicies.ROUTER;
+import static io.dvmc.service.TestPolicies.TINY;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AddressManagerTest
+{
+    private static final long MAC = 0x020000000001L;
+    private static final long OTHER_MAC = 0x020000000002L;
+
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    private final Grant grant = new Grant();
+    private AddressManager manager;
+
+    @AfterEach
+    void close()
+    {
+        if (manager != null)
+        {
+            manager.close();
+        }
+    }
+
+    @Test
+    void aDiscoverIsOfferedTheLowestFreeAddressWithTheDomainsLeaseTimes() throws Exception
+    {
+        open();
+        manager.offer(BLUE, MAC, 1, 2, 0x7F000001, 5000, 0, grant);
+
+        assertEquals(FIRST, grant.address());
+        assertEquals(ROUTER, grant.serverId());
+        assertEquals(600, grant.vmLeaseSeconds());
+        assertEquals(2400, grant.hostLeaseSeconds());
+        assertTrue(grant.optionsLength() > 0);
+        assertFalse(grant.durable());
+        assertFalse(manager.isBound(BLUE, MAC));
+    }
+
+    @Test
+    void aRequestForTheOfferedAddressBindsItDurably() throws Exception
+    {
+        open();
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, grant);
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, grant);
+
+        assertEquals(FIRST, grant.address());
+        assertTrue(grant.durable());
+        assertTrue(manager.needsSync());
+        manager.sync();
+        assertFalse(manager.needsSync());
+        assertTrue(manager.isBound(BLUE, MAC));
+    }
+
+    @Test
+    void aRetransmittedRequestGetsTheSameAnswerWithoutAJournalWrite() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 7);
+        final long records = manager.journal().records();
+
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, grant);
+
+        assertEquals(FIRST, grant.address());
+        assertFalse(grant.durable());
+        assertEquals(records, manager.journal().records());
+    }
+
+    @Test
+    void aRenewalWithANewTransactionExtendsTheLeaseAndIsJournalled() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 7);
+        clock.advanceSeconds(2000);
+
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, 8, grant);
+        assertTrue(grant.durable());
+        clock.advanceSeconds(2000);
+        manager.sweep();
+
+        assertTrue(manager.isBound(BLUE, MAC));
+    }
+
+    @Test
+    void theSameMacInTwoDomainsOnTheSameSubnetHoldsTwoSeparateLeases() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 1);
+        bind(RED, MAC, 2);
+
+        assertEquals(FIRST, manager.addressOf(BLUE, MAC));
+        assertEquals(FIRST, manager.addressOf(RED, MAC));
+        manager.release(BLUE, MAC, FIRST, grant);
+        assertFalse(manager.isBound(BLUE, MAC));
+        assertTrue(manager.isBound(RED, MAC));
+    }
+
+    @Test
+    void aRequestForAnAddressThatWasNotOfferedIsRefused() throws Exception
+    {
+        open();
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, grant);
+
+        final InvalidAddressException wrong = assertThrows(InvalidAddressException.class,
+            () -> manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST + 1, 0, 7, grant));
+        assertEquals(DvmcStatus.REASON_WRONG_ADDRESS, wrong.reason());
+    }
+
+    @Test
+    void aRequestOutsideTheSubnetIsRefused() throws Exception
+    {
+        open();
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, grant);
+
+        final InvalidAddressException outside = assertThrows(InvalidAddressException.class,
+            () -> manager.request(BLUE, MAC, 1, 2, 0, 0, 0x0A000164, 0, 7, grant));
+        assertEquals(DvmcStatus.REASON_OUTSIDE_SUBNET, outside.reason());
+    }
+
+    @Test
+    void aRequestWithoutAnyOfferOrBindingIsRefused() throws Exception
+    {
+        open();
+
+        final LeaseNotFoundException none = assertThrows(LeaseNotFoundException.class,
+            () -> manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, 7, grant));
+        assertEquals(DvmcStatus.REASON_NO_LEASE, none.reason());
+    }
+
+    @Test
+    void aRequestNamingAnotherServerWithdrawsTheOffer() throws Exception
+    {
+        open();
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, grant);
+
+        final InvalidAddressException other = assertThrows(InvalidAddressException.class,
+            () -> manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0x0A000002, 7, grant));
+        assertEquals(DvmcStatus.REASON_WRONG_SERVER, other.reason());
+        assertEquals(0, manager.addressOf(BLUE, MAC));
+    }
+
+    @Test
+    void anOfferNotRequestedWithinTheHoldReturnsToThePool() throws Exception
+    {
+        open();
+        manager.offer(TINY, MAC, 1, 2, 0, 0, 0, grant);
+        assertThrows(OutOfAddressesException.class, () -> manager.offer(TINY, OTHER_MAC, 1, 2, 0, 0, 0, grant));
+
+        clock.advanceSeconds(29);
+        assertEquals(0, manager.sweep());
+        clock.advanceSeconds(1);
+        assertEquals(1, manager.sweep());
+
+        manager.offer(TINY, OTHER_MAC, 1, 2, 0, 0, 0, grant);
+        assertEquals(0x0A090064, grant.address());
+    }
+
+    @Test
+    void aRepeatedDiscoverGetsTheSameOfferAndRestartsTheHold() throws Exception
+    {
+        open();
+        manager.offer(TINY, MAC, 1, 2, 0, 0, 0, grant);
+        clock.advanceSeconds(20);
+        manager.offer(TINY, MAC, 1, 2, 0, 0, 0, grant);
+        clock.advanceSeconds(20);
+
+        assertEquals(0, manager.sweep());
+        assertEquals(0x0A090064, manager.addressOf(TINY, MAC));
+    }
+
+    @Test
+    void aBoundLeaseExpiresWithTheHostLease() throws Exception
+    {
+        open();
+        bind(TINY, MAC, 1);
+
+        clock.advanceSeconds(240 - 1);
+        assertEquals(0, manager.sweep());
+        clock.advanceSeconds(1);
+        assertEquals(1, manager.sweep());
+        assertFalse(manager.isBound(TINY, MAC));
+    }
+
+    @Test
+    void aClientComingBackGetsItsPreviousAddress() throws Exception
+    {
+        open();
+        bind(BLUE, OTHER_MAC, 1);
+        bind(BLUE, MAC, 2);
+        manager.release(BLUE, MAC, FIRST + 1, grant);
+
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, grant);
+
+        assertEquals(FIRST + 1, grant.address());
+    }
+
+    @Test
+    void aReleaseFreesTheAddressAndARepeatedReleaseStillSucceeds() throws Exception
+    {
+        open();
+        bind(TINY, MAC, 1);
+
+        manager.release(TINY, MAC, 0x0A090064, grant);
+        assertTrue(grant.durable());
+        manager.release(TINY, MAC, 0x0A090064, grant);
+        manager.offer(TINY, OTHER_MAC, 1, 2, 0, 0, 0, grant);
+        assertEquals(0x0A090064, grant.address());
+    }
+
+    @Test
+    void releasingAnAddressTheClientDoesNotHoldIsRefused() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 1);
+
+        assertThrows(InvalidAddressException.class, () -> manager.release(BLUE, MAC, FIRST + 5, grant));
+        assertTrue(manager.isBound(BLUE, MAC));
+    }
+
+    @Test
+    void aDeclinedAddressIsNotOfferedAgainDuringTheHold() throws Exception
+    {
+        open();
+        bind(TINY, MAC, 1);
+        manager.decline(TINY, MAC, 0x0A090064, grant);
+
+        assertThrows(OutOfAddressesException.class, () -> manager.offer(TINY, MAC, 1, 2, 0, 0, 0, grant));
+        clock.advanceMillis(AddressManager.DECLINE_HOLD_MS);
+        manager.sweep();
+        manager.offer(TINY, MAC, 1, 2, 0, 0, 0, grant);
+        assertEquals(0x0A090064, grant.address());
+    }
+
+    @Test
+    void informGivesOptionsWithoutAnAddress() throws Exception
+    {
+        open();
+        manager.inform(RED, grant);
+
+        assertEquals(0, grant.address());
+        assertEquals(0, grant.vmLeaseSeconds());
+        assertTrue(grant.optionsLength() > 0);
+    }
+
+    @Test
+    void aLeaseQueryReportsTheBindingAndTheHostLeaseLeft() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 1);
+        clock.advanceSeconds(400);
+
+        manager.query(BLUE, MAC, 1, 2, 0x7F000002, 6000, grant);
+
+        assertEquals(FIRST, grant.address());
+        assertEquals(2000, grant.hostLeaseSeconds());
+        assertThrows(LeaseNotFoundException.class, () -> manager.query(RED, MAC, 1, 2, 0, 0, grant));
+    }
+
+    @Test
+    void unknownAndRelayDomainsAreRefusedWithTheirOwnReasons() throws Exception
+    {
+        open();
+
+        assertEquals(DvmcStatus.REASON_UNKNOWN_DOMAIN, assertThrows(UnknownDomainException.class,
+            () -> manager.offer(999, MAC, 1, 2, 0, 0, 0, grant)).reason());
+        assertEquals(DvmcStatus.REASON_NOT_SUPPORTED, assertThrows(UnsupportedModeException.class,
+            () -> manager.offer(RELAY, MAC, 1, 2, 0, 0, 0, grant)).reason());
+    }
+
+    @Test
+    void boundLeasesSurviveARestartAndOffersDoNot() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 1);
+        bind(RED, MAC, 2);
+        manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0, grant);
+        manager.release(RED, MAC, FIRST, grant);
+        manager.sync();
+        manager.close();
+
+        open();
+
+        assertTrue(manager.isBound(BLUE, MAC));
+        assertFalse(manager.isBound(RED, MAC));
+        assertEquals(0, manager.addressOf(BLUE, OTHER_MAC));
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, 3, grant);
+        manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0, grant);
+        assertEquals(FIRST + 1, grant.address());
+    }
+
+    @Test
+    void aLeaseThatExpiredWhileTheServiceWasDownIsGoneAfterRestart() throws Exception
+    {
+        open();
+        bind(TINY, MAC, 1);
+        manager.close();
+        clock.advanceSeconds(241);
+
+        open();
+        manager.sweep();
+
+        assertFalse(manager.isBound(TINY, MAC));
+        manager.offer(TINY, OTHER_MAC, 1, 2, 0, 0, 0, grant);
+        assertEquals(0x0A090064, grant.address());
+    }
+
+    @Test
+    void theJournalIsCompactedWhenItOutgrowsTheLiveLeases() throws Exception
+    {
+        manager = new AddressManager(TestPolicies.policy(), dir, clock, 2, 16);
+        bind(BLUE, MAC, 1);
+        for (long xid = 2; xid < 40; xid++)
+        {
+            manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, xid, grant);
+        }
+        manager.sync();
+        assertEquals(39, manager.journal().records());
+
+        assertTrue(manager.compactIfDue());
+
+        assertEquals(1, manager.journal().records());
+        manager.close();
+        open();
+        assertTrue(manager.isBound(BLUE, MAC));
+    }
+
+    private void open() throws IOException
+    {
+        manager = new AddressManager(TestPolicies.policy(), dir, clock);
+    }
+
+    private void bind(final int domain, final long mac, final long xid) throws Exception
+    {
+        manager.offer(domain, mac, 1, 2, 0, 0, 0, grant);
+        manager.request(domain, mac, 1, 2, 0, 0, grant.address(), grant.serverId(), xid, grant);
+        manager.sync();
+    }
+}
