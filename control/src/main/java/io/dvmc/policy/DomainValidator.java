@@ -14,6 +14,8 @@ final class DomainValidator
 {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern DNS_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+    /** The address manager keeps bitsets over the span of pools and reservations: bound them to a /8. */
+    static final long MAX_SPAN = 1L << 24;
     /** RFC 2132 §5.1: the minimum legal MTU is 68. */
     private static final int MIN_MTU = 68;
 
@@ -56,6 +58,7 @@ final class DomainValidator
             check(!d.relayServers().isEmpty(), "relayServers", "a relay domain needs at least one relay server");
         }
         checkReservations();
+        checkSpan();
         checkServers("dns", d.dns());
         checkServers("ntp", d.ntp());
         if (d.domainName() != null)
@@ -125,6 +128,24 @@ final class DomainValidator
             check(macs.add(r.mac()), f, Addresses.mac(r.mac()) + " is reserved twice");
             check(addresses.add(r.address()), f, Addresses.ipv4(r.address()) + " is reserved twice");
         }
+    }
+
+    private void checkSpan() throws PolicyException
+    {
+        long low = 0xFFFF_FFFFL;
+        long high = 0;
+        for (final Domain.AddressRange r : d.pools())
+        {
+            low = Math.min(low, r.first() & 0xFFFF_FFFFL);
+            high = Math.max(high, r.last() & 0xFFFF_FFFFL);
+        }
+        for (final Domain.Reservation r : d.reservations())
+        {
+            low = Math.min(low, r.address() & 0xFFFF_FFFFL);
+            high = Math.max(high, r.address() & 0xFFFF_FFFFL);
+        }
+        check(high < low || high - low < MAX_SPAN, "pools",
+            "pools and reservations span " + (high - low + 1) + " addresses, at most " + MAX_SPAN + " are supported");
     }
 
     private void checkServers(final String field, final List<Integer> servers) throws PolicyException

@@ -172,6 +172,9 @@ class PolicyFileTest
         assertError("domainName: 'bad_name' is not a DNS name", MINIMAL.formatted(", \"domainName\": \"bad_name\""));
         assertError("services[0]: '127.0.0.1:x' has no numeric port",
             MINIMAL.formatted("").replace("127.0.0.1:6767", "127.0.0.1:x"));
+        assertError("pools: pools and reservations span 33554429 addresses, at most 16777216 are supported",
+            MINIMAL.formatted("").replace("10.0.0.0/24", "10.0.0.0/7").replace("10.0.0.199", "11.255.255.254")
+                .replace("\"10.0.0.100\"", "\"10.0.0.2\""));
         assertError("serverIp: required when the domain has no router",
             MINIMAL.formatted("").replace("\"router\": \"10.0.0.1\",", ""));
         assertPolicyError("domains[0]: id: required", "{ \"domains\": [ { \"name\": \"x\" } ] }");

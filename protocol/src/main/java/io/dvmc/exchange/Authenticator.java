@@ -24,14 +24,17 @@ public final class Authenticator
     public static final int MIN_KEY_LENGTH = 16;
     public static final long DEFAULT_WINDOW_MS = 30_000;
     public static final int DEFAULT_REPLAY_CAPACITY = 1 << 16;
+    private static final int VIEW_CACHE_SIZE = 4;
 
     private final Mac mac;
     private final long windowMs;
     private final ReplayCache replays;
     private final byte[] digest = new byte[DvmcMessage.TRAILER_LENGTH];
     private final byte[] scratch = new byte[DvmcMessage.MAX_LENGTH];
-    private ByteBuffer viewSource;
-    private ByteBuffer view;
+    /** Duplicates of the ByteBuffers seen, so that alternating rx and tx buffers never allocate a view. */
+    private final ByteBuffer[] viewSources = new ByteBuffer[VIEW_CACHE_SIZE];
+    private final ByteBuffer[] views = new ByteBuffer[VIEW_CACHE_SIZE];
+    private int nextView;
 
     public Authenticator(final byte[] key)
     {
@@ -123,11 +126,7 @@ public final class Authenticator
         }
         else if (byteBuffer != null)
         {
-            if (byteBuffer != viewSource)
-            {
-                viewSource = byteBuffer;
-                view = byteBuffer.duplicate();
-            }
+            final ByteBuffer view = viewOf(byteBuffer);
             final int start = buffer.wrapAdjustment() + offset;
             view.limit(view.capacity()).position(start).limit(start + length);
             mac.update(view);
@@ -145,6 +144,22 @@ public final class Authenticator
         {
             throw new IllegalStateException(ex);
         }
+    }
+
+    private ByteBuffer viewOf(final ByteBuffer source)
+    {
+        for (int i = 0; i < VIEW_CACHE_SIZE; i++)
+        {
+            if (viewSources[i] == source)
+            {
+                return views[i];
+            }
+        }
+        final int i = nextView;
+        nextView = (nextView + 1) % VIEW_CACHE_SIZE;
+        viewSources[i] = source;
+        views[i] = source.duplicate();
+        return views[i];
     }
 
     /** Parses a cluster key given as hex (64 digits for 32 bytes); whitespace is ignored. */
