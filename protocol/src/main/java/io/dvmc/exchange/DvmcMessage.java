@@ -20,7 +20,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *  |                        domain id (205)                        | 12
  *  +---------------------------------------------------------------+
  *  |                  transaction id (200), 64 bits                | 16
- *  |                  host id &lt;&lt; 32 | counter                      |
+ *  |          high 32 bits: host id, low 32 bits: counter          |
  *  +---------------------------------------------------------------+
  *  |                timestamp, ms since the epoch                  | 24
  *  |                                                               |
@@ -38,7 +38,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *  +-------------------------------+---------------+---------------+
  *  |  VM location: agent UDP port  | status (230)  |    reason     | 60
  *  +-------------------------------+---------------+---------------+
- *  |          yiaddr (request: requested address, reply: assigned)| 64
+ *  |     yiaddr (request: address asked for, reply: address given) | 64
  *  +---------------------------------------------------------------+
  *  |                server id (the domain's virtual server)        | 68
  *  +---------------------------------------------------------------+
@@ -49,11 +49,12 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *  |     configuration (225): DHCP option TLVs, no pad/end needed  | 80
  *  |                             ...                               |
  *  +---------------------------------------------------------------+
- *  |       HMAC-SHA256 over bytes [0, total length - 32), 32 bytes |
+ *  |     HMAC-SHA256 over bytes [0, total length - 32), 32 bytes   |
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * {@link #wrap} checks the structure and returns a negative {@link DvmcError} code on anything malformed; it
+ * <p>Flags are reserved: sent as 0, ignored on receipt, so a later version can add meaning without a version bump.
+ * <p>{@link #wrap} checks the structure and returns a negative {@link DvmcError} code on anything malformed; it
  * never throws on bad input. Authentication is {@link Authenticator#verify}'s job.
  */
 public final class DvmcMessage
