@@ -312,7 +312,9 @@ class DhcpPacketTest
         {
             sink += parseAll(frame, length);
         }
-        assertEquals(0, Allocations.ofThisThread() - before, "bytes allocated (sink " + sink + ")");
+        final long allocated = Allocations.ofThisThread() - before;
+        // a one-off (a JIT transition) may show; anything per packet would be at least 16 bytes x 20 000
+        assertTrue(allocated < 20_000, allocated + " bytes allocated (sink " + sink + ")");
     }
 
     private long parseAll(final UnsafeBuffer frame, final int length)
