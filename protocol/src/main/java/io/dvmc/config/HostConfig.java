@@ -24,7 +24,7 @@ import java.util.UUID;
  * { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "/run/dvmc/host1", "keyFile": "/run/dvmc/cluster.key",
  *   "policyFile": "policy.json",
  *   "agent": { "listen": "127.0.0.1:0" },
- *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "extraEal": [],
+ *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "extraEal": [],
  *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1" } ] },
  *   "bindings": [ { "port": "vm1", "vlan": 0, "mac": "02:00:00:64:00:01", "domain": 100, "vm": "<uuid>" } ] }
  * }</pre>
@@ -46,7 +46,11 @@ public record HostConfig(
     {
     }
 
-    public record Dataplane(int lcore, int memoryMb, String idle, List<String> extraEal, List<Port> ports)
+    /**
+     * @param workers DHCP worker threads: 1 (default) runs them beside the poll thread, 0 runs the worker inside
+     *                the poll loop's duty cycle, for a host that gives the dataplane a single core.
+     */
+    public record Dataplane(int lcore, int memoryMb, String idle, Integer workers, List<String> extraEal, List<Port> ports)
     {
     }
 
@@ -91,10 +95,11 @@ public record HostConfig(
             resolvePath(base, keyFile),
             resolvePath(base, policyFile),
             agent == null ? new Agent("127.0.0.1:0") : agent,
-            dataplane == null ? new Dataplane(0, 128, "backoff", List.of(), List.of()) : new Dataplane(
+            dataplane == null ? new Dataplane(0, 128, "backoff", 1, List.of(), List.of()) : new Dataplane(
                 dataplane.lcore(),
                 dataplane.memoryMb() == 0 ? 128 : dataplane.memoryMb(),
                 dataplane.idle() == null ? "backoff" : dataplane.idle(),
+                dataplane.workers() == null ? 1 : dataplane.workers(),
                 dataplane.extraEal() == null ? List.of() : List.copyOf(dataplane.extraEal()),
                 dataplane.ports() == null ? List.of() : List.copyOf(dataplane.ports())),
             bindings == null ? List.of() : List.copyOf(bindings));
@@ -119,6 +124,8 @@ public record HostConfig(
         {
             throw new ConfigException(file + ": agent.listen: " + ex.getMessage());
         }
+        require(file, dataplane.workers() == 0 || dataplane.workers() == 1,
+            "dataplane.workers must be 0 (worker in the poll loop) or 1 (a worker thread)");
         final Set<String> portNames = new HashSet<>();
         for (final Port port : dataplane.ports())
         {

@@ -1,0 +1,401 @@
+package io.dvmc.agent;
+
+import io.dvmc.dhcp.DhcpMessageType;
+import io.dvmc.dhcp.DhcpOption;
+import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.exchange.DvmcClient;
+import io.dvmc.exchange.DvmcMessage;
+import io.dvmc.exchange.DvmcMessageType;
+import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.frame.FrameClass;
+import io.dvmc.frame.FrameClassifier;
+import io.dvmc.frame.FrameView;
+import io.dvmc.ipc.DhcpRequestMessage;
+import io.dvmc.ipc.RingMessages;
+import io.dvmc.ipc.TransmitMessage;
+import io.dvmc.lease.DomainRecord;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.lease.LeaseState;
+import io.dvmc.policy.Domain;
+import io.dvmc.policy.PolicyStore;
+import io.dvmc.reply.ReplyBuilder;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.net.InetSocketAddress;
+
+/**
+ * The host agent's duty cycle (patent FIG. 4): takes the VM requests the dataplane could not answer, finds the
+ * domain's service ({@link ServiceLocator}), runs the unicast DVMC exchange with it ({@link DvmcClient}), writes
+ * the outcome to the shared stores, and hands the standard DHCP reply back to the dataplane.
+ *
+ * <p>A VM DISCOVER becomes a DVMC DISCOVER and the service's OFFER a DHCPOFFER; a VM REQUEST becomes a DVMC
+ * REQUEST and the service's ACK is written to the lease store as BOUND <em>before</em> the DHCPACK goes out, so
+ * no acknowledged lease exists only in flight. RELEASE and DECLINE are passed on and remove the host's lease.
+ */
+public final class HostAgent implements Agent, DvmcClient.Listener
+{
+    private static final int LIMIT = 64;
+
+    private final RingBuffer fromDataplane;
+    private final RingBuffer toDataplane;
+    private final HostStores stores;
+    private final ServiceLocator locator;
+    private final PolicyStore policy;
+    private final AgentCounters counters;
+    private final EpochClock clock;
+    private final Exchanges exchanges;
+    private DvmcClient client;
+
+    private final DhcpRequestMessage request = new DhcpRequestMessage();
+    private final FrameClassifier classifier = new FrameClassifier();
+    private final FrameView view = new FrameView();
+    private final DhcpPacket dhcp = new DhcpPacket();
+    private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
+    private final ReplyBuilder replies = new ReplyBuilder();
+    private final LeaseRecord lease = new LeaseRecord();
+    private final LeaseRecord current = new LeaseRecord();
+    private final DomainRecord domain = new DomainRecord();
+    private final DomainRecord stored = new DomainRecord();
+    private final MessageHandler ringHandler = this::onRingMessage;
+
+    public HostAgent(
+        final RingBuffer fromDataplane,
+        final RingBuffer toDataplane,
+        final HostStores stores,
+        final ServiceLocator locator,
+        final PolicyStore policy,
+        final AgentCounters counters,
+        final EpochClock clock,
+        final int maxExchanges)
+    {
+        this.fromDataplane = fromDataplane;
+        this.toDataplane = toDataplane;
+        this.stores = stores;
+        this.locator = locator;
+        this.policy = policy;
+        this.counters = counters;
+        this.clock = clock;
+        this.exchanges = new Exchanges(maxExchanges);
+    }
+
+    /** The client takes this agent as its listener, so it is attached after construction. */
+    public void client(final DvmcClient client)
+    {
+        this.client = client;
+    }
+
+    public String roleName()
+    {
+        return "dvmc-agent";
+    }
+
+    public int doWork()
+    {
+        int work = fromDataplane.read(ringHandler, LIMIT);
+        work += client.poll(clock.time());
+        return work;
+    }
+
+    private void onRingMessage(final int type, final DirectBuffer buffer, final int index, final int length)
+    {
+        switch (type)
+        {
+            case RingMessages.DHCP_REQUEST -> onVmRequest(buffer, index, length);
+            case RingMessages.HELLO -> stores.onHello();
+            case RingMessages.STORE_RELEASED ->
+            {
+                // The exclusive lock, not this message, is what the recovery waits on.
+            }
+            default -> counters.badFrames.incrementRelease();
+        }
+    }
+
+    private void onVmRequest(final DirectBuffer buffer, final int index, final int length)
+    {
+        counters.vmRequests.incrementRelease();
+        request.wrap(buffer, index);
+        final int frameLength = request.frameLength();
+        if (DhcpRequestMessage.FRAME_OFFSET + frameLength > length ||
+            classifier.classify(buffer, request.frameOffset(), frameLength, view) != FrameClass.CLIENT_DHCP ||
+            dhcp.wrap(buffer, view.payloadOffset(), view.payloadLength()).validate() < 0)
+        {
+            counters.badFrames.incrementRelease();
+            return;
+        }
+        final int domainId = request.domainId();
+        final long mac = dhcp.chaddrMac();
+        final int dhcpType = dhcp.messageType();
+        final int dvmcType = dvmcTypeOf(dhcpType);
+        if (dvmcType == 0)
+        {
+            counters.unsupported.incrementRelease();
+            return;
+        }
+
+        int slot = exchanges.byVm(domainId, mac);
+        if (slot != Exchanges.NONE)
+        {
+            if (exchanges.dhcpType(slot) == dhcpType)
+            {
+                // A retransmission while the service is being asked: answer the latest frame (its xid).
+                exchanges.storeFrame(slot, buffer, request.frameOffset(), frameLength);
+                return;
+            }
+            client.cancel(exchanges.transactionId(slot));
+            exchanges.release(slot);
+        }
+
+        final InetSocketAddress service = locator.locate(domainId);
+        if (service == null)
+        {
+            counters.noService.incrementRelease();
+            return;
+        }
+        slot = exchanges.claim(domainId, mac, request.vmMsb(), request.vmLsb(), request.port());
+        if (slot == Exchanges.NONE)
+        {
+            counters.exchangesFull.incrementRelease();
+            return;
+        }
+        if (!exchanges.storeFrame(slot, buffer, request.frameOffset(), frameLength))
+        {
+            exchanges.release(slot);
+            counters.badFrames.incrementRelease();
+            return;
+        }
+
+        final int requested = switch (dhcpType)
+        {
+            // RFC 2131 §4.3.2: the address is option 50 in SELECTING and INIT-REBOOT, ciaddr when renewing.
+            case DhcpMessageType.REQUEST -> dhcp.requestedIp() != 0 ? dhcp.requestedIp() : dhcp.ciaddr();
+            case DhcpMessageType.RELEASE -> dhcp.ciaddr();
+            default -> dhcp.requestedIp();
+        };
+        final long xid = client.send(dvmcType, service, domainId, mac, request.vmMsb(), request.vmLsb(),
+            requested, dhcp.serverId());
+        if (DvmcClient.isError(xid))
+        {
+            exchanges.release(slot);
+            counters.exchangesFull.incrementRelease();
+            return;
+        }
+        exchanges.started(slot, xid, dhcpType, dvmcType, service);
+        counters.exchangesStarted.incrementRelease();
+
+        if (dhcpType == DhcpMessageType.RELEASE || dhcpType == DhcpMessageType.DECLINE)
+        {
+            // RFC 2131 §4.3.3–4.3.4: the client no longer uses the address; no reply is sent to it.
+            stores.removeLease(domainId, mac);
+        }
+    }
+
+    private static int dvmcTypeOf(final int dhcpType)
+    {
+        return switch (dhcpType)
+        {
+            case DhcpMessageType.DISCOVER -> DvmcMessageType.DISCOVER;
+            case DhcpMessageType.REQUEST -> DvmcMessageType.REQUEST;
+            case DhcpMessageType.RELEASE -> DvmcMessageType.RELEASE;
+            case DhcpMessageType.DECLINE -> DvmcMessageType.DECLINE;
+            default -> 0;
+        };
+    }
+
+    public void onReply(final long transactionId, final DvmcMessage reply)
+    {
+        final int slot = exchanges.byXid(transactionId);
+        if (slot == Exchanges.NONE)
+        {
+            counters.unmatchedReplies.incrementRelease();
+            return;
+        }
+        try
+        {
+            final int dhcpType = exchanges.dhcpType(slot);
+            if (reply.type() == DvmcMessageType.NAK || reply.status() == DvmcStatus.NAK)
+            {
+                counters.naks.incrementRelease();
+                if (dhcpType == DhcpMessageType.REQUEST)
+                {
+                    // RFC 2131 §4.3.2: the client's notion of its address is wrong; it restarts in INIT.
+                    stores.removeLease(exchanges.domainId(slot), exchanges.mac(slot));
+                    answer(slot, DhcpMessageType.NAK, 0, 0, reply);
+                }
+                return;
+            }
+            if (reply.type() == DvmcMessageType.OFFER && dhcpType == DhcpMessageType.DISCOVER)
+            {
+                counters.offers.incrementRelease();
+                writeDomain(exchanges.domainId(slot), reply);
+                recordOffer(slot, reply);
+                answer(slot, DhcpMessageType.OFFER, reply.yiaddr(), reply.vmLeaseSeconds(), reply);
+            }
+            else if (reply.type() == DvmcMessageType.ACK)
+            {
+                counters.acks.incrementRelease();
+                if (dhcpType == DhcpMessageType.REQUEST)
+                {
+                    writeDomain(exchanges.domainId(slot), reply);
+                    bind(slot, reply);
+                    answer(slot, DhcpMessageType.ACK, reply.yiaddr(), reply.vmLeaseSeconds(), reply);
+                }
+            }
+            else
+            {
+                counters.unmatchedReplies.incrementRelease();
+            }
+        }
+        finally
+        {
+            exchanges.release(slot);
+        }
+    }
+
+    public void onTimeout(final long transactionId)
+    {
+        counters.timeouts.incrementRelease();
+        final int slot = exchanges.byXid(transactionId);
+        if (slot != Exchanges.NONE)
+        {
+            // The VM retransmits; its next request goes to the domain's next service, if it has one.
+            locator.failover(exchanges.domainId(slot));
+            exchanges.release(slot);
+        }
+    }
+
+    /** The service's ACK, made durable in the host's lease store before the VM hears of it. */
+    private void bind(final int slot, final DvmcMessage reply)
+    {
+        final long now = clock.time();
+        lease.clear()
+            .ip(reply.yiaddr())
+            .state(LeaseState.BOUND)
+            .vmLeaseSeconds(reply.vmLeaseSeconds())
+            .serverId(reply.serverId())
+            .hostLeaseExpiryMillis(now + Math.max(reply.hostLeaseSeconds(), reply.vmLeaseSeconds()) * 1000L)
+            .vmLeaseExpiryMillis(now + reply.vmLeaseSeconds() * 1000L)
+            .updatedMillis(now)
+            .vmId(exchanges.vmMsb(slot), exchanges.vmLsb(slot))
+            .optionsVersion(domain.version())
+            .seal();
+        stores.putLease(exchanges.domainId(slot), exchanges.mac(slot), lease);
+    }
+
+    /** Notes an offer in the store (for the operator), unless the VM holds a bound lease there already. */
+    private void recordOffer(final int slot, final DvmcMessage reply)
+    {
+        final int domainId = exchanges.domainId(slot);
+        final long mac = exchanges.mac(slot);
+        if (stores.lease(domainId, mac, current) && current.state() == LeaseState.BOUND)
+        {
+            return;
+        }
+        final long now = clock.time();
+        lease.clear()
+            .ip(reply.yiaddr())
+            .state(LeaseState.OFFERED)
+            .vmLeaseSeconds(reply.vmLeaseSeconds())
+            .serverId(reply.serverId())
+            .vmLeaseExpiryMillis(now)
+            .hostLeaseExpiryMillis(now)
+            .updatedMillis(now)
+            .vmId(exchanges.vmMsb(slot), exchanges.vmLsb(slot))
+            .optionsVersion(domain.version())
+            .seal();
+        stores.putLease(domainId, mac, lease);
+    }
+
+    /**
+     * The domain as this host answers for it: the virtual server (address from the reply's server id, MAC from
+     * the policy), and the options of field 225. Written when it changes, with a new version, so the fast path
+     * always answers with the options of the last exchange.
+     */
+    private void writeDomain(final int domainId, final DvmcMessage reply)
+    {
+        final Domain policyDomain = policy.domainOrNull(domainId);
+        final long serverMac = policyDomain != null ? policyDomain.serverMac() : Domain.defaultServerMac(domainId);
+        final int maskAt = reply.findOption(DhcpOption.SUBNET_MASK);
+        final int mask = maskAt >= 0 ? reply.buffer().getInt(maskAt, java.nio.ByteOrder.BIG_ENDIAN) : 0;
+        final boolean known = stores.domain(domainId, stored);
+        domain.clear()
+            .domainId(domainId)
+            .serverIp(reply.serverId())
+            .serverMac(serverMac)
+            .subnetMask(mask)
+            .vmLeaseSeconds(reply.vmLeaseSeconds())
+            .options(reply.buffer(), reply.configOffset(), reply.configLength())
+            .version(known ? stored.version() : 0);
+        if (known && sameContent(domain, stored))
+        {
+            domain.copyFrom(stored);
+            return;
+        }
+        domain.version(known ? stored.version() + 1 : 1).updatedMillis(clock.time()).seal();
+        stores.putDomain(domain);
+    }
+
+    private static boolean sameContent(final DomainRecord a, final DomainRecord b)
+    {
+        final int length = a.optionsLength();
+        if (a.serverIp() != b.serverIp() || a.serverMac() != b.serverMac() || a.subnetMask() != b.subnetMask() ||
+            a.vmLeaseSeconds() != b.vmLeaseSeconds() || length != b.optionsLength())
+        {
+            return false;
+        }
+        for (int i = 0; i < length; i++)
+        {
+            if (a.buffer().getByte(a.optionsIndex() + i) != b.buffer().getByte(b.optionsIndex() + i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Builds the DHCP reply over the VM's frame kept in the slot and hands it to the dataplane. */
+    private void answer(final int slot, final int dhcpType, final int yiaddr, final int leaseSeconds,
+        final DvmcMessage reply)
+    {
+        final int offset = exchanges.frameOffset(slot);
+        frame.wrap(exchanges.frames(), offset, Exchanges.FRAME_CAPACITY);
+        final int frameLength = exchanges.frameLength(slot);
+        if (classifier.classify(frame, 0, frameLength, view) != FrameClass.CLIENT_DHCP)
+        {
+            counters.badFrames.incrementRelease();
+            return;
+        }
+        dhcp.wrap(frame, view.payloadOffset(), view.payloadLength());
+        if (dhcpType == DhcpMessageType.NAK && !stores.domain(exchanges.domainId(slot), domain))
+        {
+            domain.clear().domainId(exchanges.domainId(slot)).serverIp(reply.serverId())
+                .serverMac(Domain.defaultServerMac(exchanges.domainId(slot)));
+        }
+        final int length = replies.build(frame, Exchanges.FRAME_CAPACITY, view, dhcp, dhcpType, yiaddr, leaseSeconds,
+            domain);
+        if (length < 0)
+        {
+            counters.badFrames.incrementRelease();
+            return;
+        }
+        final int index = toDataplane.tryClaim(RingMessages.TRANSMIT, TransmitMessage.FRAME_OFFSET + length);
+        if (index < 0)
+        {
+            counters.dataplaneRingFull.incrementRelease();
+            return;
+        }
+        toDataplane.buffer().putBytes(index + TransmitMessage.FRAME_OFFSET, frame, 0, length);
+        TransmitMessage.writeHeader(toDataplane.buffer(), index, exchanges.port(slot), length);
+        toDataplane.commit(index);
+        counters.transmitted.incrementRelease();
+    }
+
+    public void onClose()
+    {
+        stores.close();
+    }
+}

@@ -1,0 +1,113 @@
+package io.dvmc.agent;
+
+import io.dvmc.config.Addresses;
+import io.dvmc.config.ClusterKeyFile;
+import io.dvmc.config.ConfigException;
+import io.dvmc.config.HostConfig;
+import io.dvmc.config.IdleStrategies;
+import io.dvmc.exchange.Authenticator;
+import io.dvmc.exchange.DvmcClient;
+import io.dvmc.ipc.CountersFile;
+import io.dvmc.ipc.RingFiles;
+import io.dvmc.policy.FilePolicyStore;
+import io.dvmc.policy.PolicyException;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SystemEpochClock;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+
+/**
+ * One host's agent, assembled: counters, rings to the dataplane, the shared stores (recovered at start), the
+ * policy store, the DVMC client and the duty cycle, run by an {@link AgentRunner} on its own thread.
+ */
+public final class HostAgentMain implements AutoCloseable
+{
+    public static final String READY_FILE = "agent.ready";
+    public static final String COUNTERS_FILE = "agent-counters.dat";
+    private static final long MAX_LEASES = 65_536;
+    private static final int MAX_DOMAINS = 4_096;
+    private static final int MAX_EXCHANGES = 1_024;
+    private static final long LOCATION_TTL_MS = 30_000;
+
+    private final HostConfig host;
+    private final CountersFile countersFile;
+    private final RingFiles rings;
+    private final HostStores stores;
+    private final DvmcClient client;
+    private final AgentRunner runner;
+
+    private HostAgentMain(final HostConfig host, final String idle)
+        throws ConfigException, PolicyException, IOException
+    {
+        this.host = host;
+        final byte[] key = ClusterKeyFile.load(Path.of(host.keyFile()));
+        if (host.policyFile() == null)
+        {
+            throw new ConfigException("policyFile is required (the embedded file-backed policy store)");
+        }
+        final FilePolicyStore policy = new FilePolicyStore(Path.of(host.policyFile()));
+        countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), 256);
+        final AgentCounters counters = new AgentCounters(countersFile);
+        rings = RingFiles.open(host.statePath());
+        stores = new HostStores(host.statePath(), rings.toDataplane(), counters, MAX_LEASES, MAX_DOMAINS,
+            Duration.ofSeconds(30));
+        try
+        {
+            stores.open();
+            final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
+                new ServiceLocator(policy, SystemEpochClock.INSTANCE, LOCATION_TTL_MS, counters), policy, counters,
+                SystemEpochClock.INSTANCE, MAX_EXCHANGES);
+            client = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
+                new Authenticator(key), SystemEpochClock.INSTANCE, agent);
+            agent.client(client);
+            runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
+                countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP), agent);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(stores, rings, countersFile);
+            throw ex;
+        }
+    }
+
+    public static HostAgentMain start(final HostConfig host, final String idle)
+        throws ConfigException, PolicyException, IOException
+    {
+        final HostAgentMain main = new HostAgentMain(host, idle);
+        AgentRunner.startOnThread(main.runner);
+        main.writeReadyFile();
+        return main;
+    }
+
+    private void writeReadyFile() throws IOException
+    {
+        final Path ready = host.statePath().resolve(READY_FILE);
+        final Path tmp = ready.resolveSibling(READY_FILE + ".tmp");
+        Files.writeString(tmp, ProcessHandle.current().pid() + " " + client.localAddress() + "\n");
+        Files.move(tmp, ready, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void logError(final Throwable error)
+    {
+        System.err.println("dvmc agent: " + error);
+        error.printStackTrace(System.err);
+    }
+
+    public void close()
+    {
+        try
+        {
+            Files.deleteIfExists(host.statePath().resolve(READY_FILE));
+        }
+        catch (final IOException ignore)
+        {
+            // The next start replaces it.
+        }
+        CloseHelper.quietCloseAll(runner, client, rings, countersFile);
+    }
+}

@@ -1,0 +1,185 @@
+package io.dvmc.agent;
+
+import io.dvmc.ipc.RingMessages;
+import io.dvmc.lease.DomainRecord;
+import io.dvmc.lease.DomainStore;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.lease.LeaseStore;
+import io.dvmc.lease.SegmentLockedException;
+import io.dvmc.lease.StoreGuard;
+import io.dvmc.lease.StoreTimeouts;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The agent's side of the host's shared stores: it is their only writer, creates or recovers them at start,
+ * and runs the recovery hand-over with the dataplane ({@link StoreGuard} documents the protocol) whenever a
+ * dead process may have left a segment locked: at its own start, when a new dataplane says HELLO, and when a
+ * write finds a segment locked.
+ */
+public final class HostStores implements AutoCloseable
+{
+    public static final String LEASES_FILE = "leases.dat";
+    public static final String DOMAINS_FILE = "domains.dat";
+    private static final Duration SEGMENT_PROBE = Duration.ofMillis(20);
+
+    private final Path stateDir;
+    private final RingBuffer toDataplane;
+    private final AgentCounters counters;
+    private final long maxLeases;
+    private final int maxDomains;
+    private final Duration deadline;
+    private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
+    private LeaseStore leases;
+    private DomainStore domains;
+
+    public HostStores(
+        final Path stateDir,
+        final RingBuffer toDataplane,
+        final AgentCounters counters,
+        final long maxLeases,
+        final int maxDomains,
+        final Duration deadline)
+    {
+        this.stateDir = stateDir;
+        this.toDataplane = toDataplane;
+        this.counters = counters;
+        this.maxLeases = maxLeases;
+        this.maxDomains = maxDomains;
+        this.deadline = deadline;
+        this.control.putLong(0, System.currentTimeMillis());
+    }
+
+    /** The agent's start: take the writer role, have a running dataplane let go, create or recover, say READY. */
+    public void open()
+    {
+        final StoreTimeouts timeouts = new StoreTimeouts(deadline, StoreTimeouts.DEFAULTS.writeLock(),
+            StoreTimeouts.DEFAULTS.readLock());
+        final StoreGuard leaseGuard = StoreGuard.open(stateDir.resolve(LEASES_FILE));
+        final StoreGuard domainGuard = StoreGuard.open(stateDir.resolve(DOMAINS_FILE));
+        try
+        {
+            leaseGuard.acquireWriter(deadline);
+            domainGuard.acquireWriter(deadline);
+            if (leaseGuard.readersPresent() || domainGuard.readersPresent())
+            {
+                send(RingMessages.STORE_YIELD);
+            }
+            leases = LeaseStore.openWriter(leaseGuard, maxLeases, timeouts);
+            domains = DomainStore.openWriter(domainGuard, maxDomains, timeouts);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (leases == null)
+            {
+                leaseGuard.close();
+            }
+            domainGuard.close();
+            throw ex;
+        }
+        counters.storeHandovers.incrementRelease();
+        send(RingMessages.STORE_READY);
+    }
+
+    /** A dataplane started: a predecessor killed mid-read may have left a read lock, which blocks our writes. */
+    public void onHello()
+    {
+        if (leases.lockedSegments(SEGMENT_PROBE) == 0 && domains.lockedSegments(SEGMENT_PROBE) == 0)
+        {
+            send(RingMessages.STORE_READY);
+        }
+        else
+        {
+            recover();
+        }
+    }
+
+    /** The recovery cycle: YIELD, wait for the readers to let go, recover both maps, READY. */
+    public void recover()
+    {
+        send(RingMessages.STORE_YIELD);
+        leases.recover(deadline);
+        domains.recover(deadline);
+        counters.storeHandovers.incrementRelease();
+        send(RingMessages.STORE_READY);
+    }
+
+    public boolean lease(final int domainId, final long mac, final LeaseRecord into)
+    {
+        return leases.get(domainId, mac, into);
+    }
+
+    public void putLease(final int domainId, final long mac, final LeaseRecord record)
+    {
+        try
+        {
+            leases.put(domainId, mac, record);
+        }
+        catch (final SegmentLockedException ex)
+        {
+            recover();
+            leases.put(domainId, mac, record);
+        }
+        counters.leasesWritten.incrementRelease();
+    }
+
+    public void removeLease(final int domainId, final long mac)
+    {
+        boolean removed;
+        try
+        {
+            removed = leases.remove(domainId, mac);
+        }
+        catch (final SegmentLockedException ex)
+        {
+            recover();
+            removed = leases.remove(domainId, mac);
+        }
+        if (removed)
+        {
+            counters.leasesRemoved.incrementRelease();
+        }
+    }
+
+    public boolean domain(final int domainId, final DomainRecord into)
+    {
+        return domains.get(domainId, into);
+    }
+
+    public void putDomain(final DomainRecord record)
+    {
+        try
+        {
+            domains.put(record);
+        }
+        catch (final SegmentLockedException ex)
+        {
+            recover();
+            domains.put(record);
+        }
+    }
+
+    private void send(final int type)
+    {
+        if (!toDataplane.write(type, control, 0, RingMessages.CONTROL_LENGTH))
+        {
+            counters.dataplaneRingFull.incrementRelease();
+        }
+    }
+
+    public void close()
+    {
+        if (domains != null)
+        {
+            domains.close();
+        }
+        if (leases != null)
+        {
+            leases.close();
+        }
+    }
+}

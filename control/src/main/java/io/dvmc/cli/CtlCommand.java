@@ -1,0 +1,19 @@
+package io.dvmc.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code dvmc ctl}: the operator CLI (dvmcctl). */
+@Command(name = "ctl", mixinStandardHelpOptions = true,
+    description = "Operator commands: leases, live counters.",
+    subcommands = {LeasesCommand.class, StatCommand.class})
+final class CtlCommand implements Runnable
+{
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public void run()
+    {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,93 @@
+package io.dvmc.cli;
+
+import io.dvmc.agent.HostStores;
+import io.dvmc.config.Addresses;
+import io.dvmc.config.ConfigException;
+import io.dvmc.config.HostConfig;
+import io.dvmc.lease.LeaseStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+/** Lists the host's lease store, as the dataplane's fast path sees it. */
+@Command(name = "leases", mixinStandardHelpOptions = true, description = "Lists the host's leases.")
+final class LeasesCommand implements Callable<Integer>
+{
+    @Option(names = "--config", required = true, description = "host config file")
+    private Path config;
+
+    @Option(names = "--json", description = "a JSON array")
+    private boolean json;
+
+    private record Row(long domain, String mac, String ip, String state, String vm, long hostExpiry, long vmExpiry,
+        int vmLeaseSeconds)
+    {
+    }
+
+    public Integer call()
+    {
+        final HostConfig host;
+        try
+        {
+            host = HostConfig.load(config);
+        }
+        catch (final ConfigException ex)
+        {
+            System.err.println("dvmc ctl leases: " + ex.getMessage());
+            return 2;
+        }
+        final List<Row> rows = new ArrayList<>();
+        try (LeaseStore store = LeaseStore.openReader(host.statePath().resolve(HostStores.LEASES_FILE)))
+        {
+            store.forEach((domainId, mac, lease) -> rows.add(new Row(
+                domainId & 0xFFFF_FFFFL,
+                Addresses.mac(mac),
+                Addresses.ipv4(lease.ip()),
+                lease.state().name(),
+                new UUID(lease.vmIdMsb(), lease.vmIdLsb()).toString(),
+                lease.hostLeaseExpiryMillis(),
+                lease.vmLeaseExpiryMillis(),
+                lease.vmLeaseSeconds())));
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("dvmc ctl leases: " + ex.getMessage());
+            return 1;
+        }
+        rows.sort(Comparator.comparingLong(Row::domain).thenComparing(Row::mac));
+        final StringBuilder out = new StringBuilder();
+        if (json)
+        {
+            out.append('[');
+            for (int i = 0; i < rows.size(); i++)
+            {
+                final Row r = rows.get(i);
+                out.append(i == 0 ? "" : ",").append(String.format(
+                    "{\"domain\":%d,\"mac\":\"%s\",\"ip\":\"%s\",\"state\":\"%s\",\"vm\":\"%s\"," +
+                    "\"hostLeaseExpiry\":\"%s\",\"vmLeaseExpiry\":\"%s\",\"vmLeaseSeconds\":%d}",
+                    r.domain, r.mac, r.ip, r.state, r.vm, Instant.ofEpochMilli(r.hostExpiry),
+                    Instant.ofEpochMilli(r.vmExpiry), r.vmLeaseSeconds));
+            }
+            out.append("]\n");
+        }
+        else
+        {
+            out.append(String.format("%-10s %-17s %-15s %-8s %-36s %s%n",
+                "DOMAIN", "MAC", "ADDRESS", "STATE", "VM", "HOST LEASE UNTIL"));
+            for (final Row r : rows)
+            {
+                out.append(String.format("%-10d %-17s %-15s %-8s %-36s %s%n",
+                    r.domain, r.mac, r.ip, r.state, r.vm, Instant.ofEpochMilli(r.hostExpiry)));
+            }
+        }
+        System.out.print(out);
+        return 0;
+    }
+}

@@ -1,0 +1,254 @@
+package io.dvmc.e2e;
+
+import io.dvmc.agent.HostAgentMain;
+import io.dvmc.cli.Dvmc;
+import io.dvmc.config.ClusterKeyFile;
+import io.dvmc.dataplane.Dataplane;
+import io.dvmc.dataplane.DataplaneMain;
+import io.dvmc.ipc.CountersFile;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One dvmc host under test: a service, an agent and a dataplane, each its own JVM, on the configs a test writes
+ * into a temporary directory. The embedded default: file-backed policy, one service on loopback.
+ */
+final class DvmcHost implements AutoCloseable
+{
+    record Port(String name, String device)
+    {
+    }
+
+    record Binding(String port, String mac, int domain, String vm)
+    {
+    }
+
+    static final Duration START = Duration.ofSeconds(90);
+
+    private final Path dir;
+    private final Path stateDir;
+    private final Path hostConfig;
+    private final Path policy;
+    private final Path key;
+    private final int servicePort;
+    private final String dataplaneNetns;
+    private JvmProcess service;
+    private JvmProcess agent;
+    private JvmProcess dataplane;
+    private int ctlRuns;
+
+    DvmcHost(final Path dir, final List<Port> ports, final List<Binding> bindings, final String dataplaneNetns)
+        throws IOException
+    {
+        this.dir = dir;
+        this.stateDir = dir.resolve("host");
+        this.hostConfig = dir.resolve("host.json");
+        this.policy = dir.resolve("policy.json");
+        this.key = dir.resolve("cluster.key");
+        this.dataplaneNetns = dataplaneNetns;
+        this.servicePort = freeUdpPort();
+        ClusterKeyFile.generate(key);
+        Files.writeString(policy, policyJson(servicePort));
+        Files.writeString(hostConfig, hostJson(ports, bindings));
+    }
+
+    private static int freeUdpPort() throws IOException
+    {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Two domains with the same subnet, as in deploy/examples/policy.json, on this test's service port. */
+    private static String policyJson(final int servicePort)
+    {
+        final StringBuilder sb = new StringBuilder("{ \"domains\": [\n");
+        final int[] ids = {100, 200};
+        final String[] names = {"blue", "red"};
+        final String[] dns = {"10.0.0.53", "10.0.0.54"};
+        final int[] mtu = {1450, 1400};
+        for (int i = 0; i < 2; i++)
+        {
+            sb.append(i == 0 ? "" : ",\n").append(String.format(
+                "{ \"id\": %d, \"name\": \"%s\", \"subnet\": \"10.0.0.0/24\", \"router\": \"10.0.0.1\"," +
+                " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.199\" } ], \"dns\": [ \"%s\" ]," +
+                " \"domainName\": \"%s.example\", \"mtu\": %d, \"leaseSeconds\": 600," +
+                " \"services\": [ \"127.0.0.1:%d\" ] }", ids[i], names[i], dns[i], names[i], mtu[i], servicePort));
+        }
+        return sb.append("\n] }\n").toString();
+    }
+
+    private String hostJson(final List<Port> ports, final List<Binding> bindings)
+    {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("{ \"hostId\": 1, \"hostAddress\": \"127.0.0.1\", \"stateDir\": \"host\",")
+            .append(" \"keyFile\": \"cluster.key\", \"policyFile\": \"policy.json\",")
+            .append(" \"agent\": { \"listen\": \"127.0.0.1:0\" },")
+            .append(" \"dataplane\": { \"lcore\": ").append(io.dvmc.port.Eal.firstAllowedCpu())
+            .append(", \"memoryMb\": 128, \"idle\": \"backoff\", \"extraEal\": [\"--log-level=*:warning\"], \"ports\": [");
+        for (int i = 0; i < ports.size(); i++)
+        {
+            sb.append(i == 0 ? "" : ", ").append(String.format("{ \"name\": \"%s\", \"device\": \"%s\" }",
+                ports.get(i).name(), ports.get(i).device()));
+        }
+        sb.append("] }, \"bindings\": [");
+        for (int i = 0; i < bindings.size(); i++)
+        {
+            final Binding b = bindings.get(i);
+            sb.append(i == 0 ? "" : ", ").append(String.format(
+                "{ \"port\": \"%s\", \"vlan\": 0, \"mac\": \"%s\", \"domain\": %d, \"vm\": \"%s\" }",
+                b.port(), b.mac(), b.domain(), b.vm()));
+        }
+        return sb.append("] }\n").toString();
+    }
+
+    Path stateDir()
+    {
+        return stateDir;
+    }
+
+    Path hostConfig()
+    {
+        return hostConfig;
+    }
+
+    void startService() throws IOException
+    {
+        service = JvmProcess.start("service", dir, null, Dvmc.class.getName(), "service",
+            "--policy", policy.toString(), "--listen", "127.0.0.1:" + servicePort,
+            "--state-dir", dir.resolve("service").toString(), "--key-file", key.toString());
+        service.await("the service to listen", START, () -> service.log().contains("listening on"));
+    }
+
+    void startAgent() throws IOException
+    {
+        Files.deleteIfExists(stateDir.resolve(HostAgentMain.READY_FILE));
+        agent = JvmProcess.start("agent", dir, null, Dvmc.class.getName(), "agent", "--config", hostConfig.toString());
+        agent.await("the agent to be ready", START, () -> Files.exists(stateDir.resolve(HostAgentMain.READY_FILE)));
+    }
+
+    void startDataplane() throws IOException
+    {
+        Files.deleteIfExists(stateDir.resolve(Dataplane.READY_FILE));
+        dataplane = JvmProcess.start("dataplane", dir, dataplaneNetns, DataplaneMain.class.getName(),
+            "--config", hostConfig.toString());
+        dataplane.await("the dataplane to be ready", START, () -> Files.exists(stateDir.resolve(Dataplane.READY_FILE)));
+    }
+
+    void start() throws IOException
+    {
+        startService();
+        startAgent();
+        startDataplane();
+    }
+
+    JvmProcess service()
+    {
+        return service;
+    }
+
+    JvmProcess agent()
+    {
+        return agent;
+    }
+
+    JvmProcess dataplane()
+    {
+        return dataplane;
+    }
+
+    /** Label to value of every counter of the dataplane and the agent, read live from their files. */
+    Map<String, Long> counters()
+    {
+        final Map<String, Long> values = new HashMap<>();
+        for (final String name : List.of(Dataplane.COUNTERS_FILE, HostAgentMain.COUNTERS_FILE))
+        {
+            final Path file = stateDir.resolve(name);
+            if (!Files.exists(file))
+            {
+                continue;
+            }
+            try (CountersFile counters = CountersFile.openReader(file))
+            {
+                final String process = name.substring(0, name.indexOf('-'));
+                counters.reader().forEach((value, id, label) -> values.put(process + ": " + label, value));
+            }
+            catch (final IOException ex)
+            {
+                throw new AssertionError(ex);
+            }
+        }
+        return values;
+    }
+
+    long counter(final String label)
+    {
+        return counters().getOrDefault(label, 0L);
+    }
+
+    void awaitCounter(final JvmProcess process, final String label, final long atLeast, final Duration timeout)
+    {
+        process.await("counter '" + label + "' >= " + atLeast + " (counters: " + counters() + ")", timeout,
+            () -> counter(label) >= atLeast);
+    }
+
+    /** Runs {@code dvmc ctl ARGS --config HOST} as its own process and returns what it printed. */
+    String ctl(final String... args) throws IOException
+    {
+        final List<String> all = new ArrayList<>(List.of("ctl"));
+        all.addAll(List.of(args));
+        all.add("--config");
+        all.add(hostConfig.toString());
+        final String name = "ctl-" + (++ctlRuns);
+        try (JvmProcess ctl = JvmProcess.start(name, dir, null, Dvmc.class.getName(), all.toArray(String[]::new)))
+        {
+            final int exit = ctl.waitFor(START);
+            if (exit != 0)
+            {
+                throw new AssertionError("dvmc " + all + " exited with " + exit + ":\n" + ctl.log());
+            }
+            return ctl.log();
+        }
+    }
+
+    /** The virtual server MAC of a domain of this host's policy (the default one: no serverMac given). */
+    String serverMac(final int domainId)
+    {
+        return io.dvmc.config.Addresses.mac(io.dvmc.policy.Domain.defaultServerMac(domainId));
+    }
+
+    /** The logs of every process, for a failing assertion's message. */
+    String logs()
+    {
+        final List<String> parts = new ArrayList<>();
+        for (final JvmProcess p : new JvmProcess[] {service, agent, dataplane})
+        {
+            if (p != null)
+            {
+                parts.add("--- " + p.name() + " ---\n" + p.log());
+            }
+        }
+        return String.join("\n", parts);
+    }
+
+    public void close()
+    {
+        for (final JvmProcess p : new JvmProcess[] {dataplane, agent, service})
+        {
+            if (p != null)
+            {
+                p.close();
+            }
+        }
+    }
+}

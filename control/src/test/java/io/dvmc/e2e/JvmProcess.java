@@ -1,0 +1,179 @@
+package io.dvmc.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A dvmc process (service, agent or dataplane) run as its own JVM from the test classpath, with the project's
+ * JVM flags, its output in a log file, optionally inside a network namespace. Closing it stops it with SIGTERM
+ * (SIGKILL after a grace period); {@link #kill()} is kill -9.
+ */
+final class JvmProcess implements AutoCloseable
+{
+    private final String name;
+    private final Process process;
+    private final Path log;
+
+    private JvmProcess(final String name, final Process process, final Path log)
+    {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    static JvmProcess start(final String name, final Path logDir, final String netns, final String mainClass,
+        final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        if (netns != null)
+        {
+            command.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        final String flags = System.getenv("DVMC_JVM_FLAGS");
+        if (flags != null && !flags.isBlank())
+        {
+            command.addAll(Arrays.asList(flags.trim().split("\\s+")));
+        }
+        final String nativeDir = System.getProperty("dvmc.native.dir");
+        if (nativeDir != null)
+        {
+            command.add("-Ddvmc.native.dir=" + nativeDir);
+        }
+        command.add("-Xmx256m");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(Arrays.asList(args));
+        Files.createDirectories(logDir);
+        final Path log = logDir.resolve(name + ".log");
+        final Process process = new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+        return new JvmProcess(name, process, log);
+    }
+
+    String name()
+    {
+        return name;
+    }
+
+    boolean isAlive()
+    {
+        return process.isAlive();
+    }
+
+    long pid()
+    {
+        return process.pid();
+    }
+
+    String log()
+    {
+        try
+        {
+            return Files.exists(log) ? Files.readString(log) : "";
+        }
+        catch (final IOException ex)
+        {
+            return "(cannot read " + log + ": " + ex.getMessage() + ")";
+        }
+    }
+
+    /** Waits for a condition while the process lives; fails with the process's log otherwise. */
+    void await(final String what, final Duration timeout, final BooleanSupplier condition)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (!process.isAlive())
+            {
+                throw new AssertionError(name + " exited with " + process.exitValue() + " before " + what +
+                    "\n--- " + name + " log ---\n" + log());
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("timed out waiting for " + what + "\n--- " + name + " log ---\n" + log());
+            }
+            try
+            {
+                process.waitFor(20, TimeUnit.MILLISECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    /** Waits for the process to exit by itself; kills it and fails after {@code timeout}. */
+    int waitFor(final Duration timeout)
+    {
+        try
+        {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+            {
+                kill();
+                throw new AssertionError(name + " did not exit within " + timeout + "\n" + log());
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            kill();
+            throw new AssertionError("interrupted waiting for " + name);
+        }
+        return process.exitValue();
+    }
+
+    /** kill -9 of the whole process tree (an {@code ip netns exec} wrapper execs, so the pid is the JVM's). */
+    void kill()
+    {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try
+        {
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGTERM and wait: the process runs its shutdown hooks (the dataplane flushes pcap files then). */
+    int stop(final Duration grace)
+    {
+        process.destroy();
+        try
+        {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS))
+            {
+                kill();
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            kill();
+        }
+        return process.exitValue();
+    }
+
+    public void close()
+    {
+        if (process.isAlive())
+        {
+            stop(Duration.ofSeconds(10));
+        }
+    }
+}

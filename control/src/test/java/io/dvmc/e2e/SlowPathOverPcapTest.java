@@ -1,0 +1,87 @@
+package io.dvmc.e2e;
+
+import io.dvmc.config.Addresses;
+import io.dvmc.dhcp.DhcpMessageType;
+import io.dvmc.dhcp.DhcpOption;
+import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.frame.FrameClass;
+import io.dvmc.frame.FrameClassifier;
+import io.dvmc.frame.FrameView;
+import io.dvmc.policy.Domain;
+import io.dvmc.port.PcapFile;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tier 2 (no privileges): the slow path end to end on a pcap port. A real udhcpc DISCOVER is read by DPDK from
+ * the rx pcap, goes through the dataplane's ring to the agent, the agent asks the dvmc service over DVMC on
+ * loopback, and the service's OFFER comes back as a standard DHCPOFFER in the tx pcap.
+ */
+class SlowPathOverPcapTest
+{
+    static final Path CAPTURES = Path.of("..", "protocol", "src", "test", "resources", "captures");
+    private static final String UDHCPC_MAC = "02:dc:00:00:00:01";
+    private static final int UDHCPC_XID = 0x3ad6ff35;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aDiscoverFromThePcapPortIsOfferedAnAddressOfItsDomainThroughAgentAndService() throws Exception
+    {
+        final Path rx = dir.resolve("rx.pcap");
+        final Path tx = dir.resolve("tx.pcap");
+        PcapFile.write(rx, List.of(Files.readAllBytes(CAPTURES.resolve("udhcpc-discover.bin"))));
+        try (DvmcHost host = new DvmcHost(dir,
+            List.of(new DvmcHost.Port("vm1", "net_pcap0,rx_pcap=" + rx + ",tx_pcap=" + tx)),
+            List.of(new DvmcHost.Binding("vm1", UDHCPC_MAC, 200, UUID.randomUUID().toString())), null))
+        {
+            host.start();
+            host.awaitCounter(host.dataplane(), "dataplane: tx frames", 1, Duration.ofSeconds(60));
+            // 143: ended by SIGTERM after its shutdown hook closed the ports (and flushed the pcap), not killed.
+            assertEquals(143, host.dataplane().stop(Duration.ofSeconds(20)), host.logs());
+
+            final List<byte[]> sent = PcapFile.read(tx);
+            assertEquals(1, sent.size(), "frames in the tx pcap");
+            final UnsafeBuffer frame = new UnsafeBuffer(sent.get(0));
+            final FrameView view = new FrameView();
+            assertEquals(FrameClass.SERVER_DHCP, new FrameClassifier().classify(frame, 0, frame.capacity(), view));
+            final DhcpPacket offer = new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength());
+            assertEquals(0, offer.validate());
+            final int yiaddr = offer.yiaddr();
+            assertAll(
+                () -> assertEquals(DhcpMessageType.OFFER, offer.messageType()),
+                () -> assertEquals(UDHCPC_XID, offer.xid()),
+                () -> assertEquals(Addresses.parseMac(UDHCPC_MAC), offer.chaddrMac()),
+                () -> assertTrue(yiaddr >= Addresses.parseIpv4("10.0.0.100") && yiaddr <= Addresses.parseIpv4("10.0.0.199"),
+                    Addresses.ipv4(yiaddr) + " is not in the pool"),
+                () -> assertEquals(Addresses.parseIpv4("10.0.0.1"), offer.serverId()),
+                () -> assertEquals(600, offer.leaseTime()),
+                () -> assertEquals(Addresses.parseIpv4("10.0.0.54"), ipOption(offer, DhcpOption.DOMAIN_NAME_SERVER)),
+                () -> assertEquals(Addresses.parseIpv4("10.0.0.1"), ipOption(offer, DhcpOption.ROUTER)),
+                () -> assertEquals(Domain.defaultServerMac(200), view.srcMac()),
+                () -> assertEquals(Addresses.parseMac(UDHCPC_MAC), view.dstMac()),
+                () -> assertEquals(Addresses.parseIpv4("10.0.0.1"), view.srcIp()),
+                () -> assertEquals(yiaddr, view.dstIp()),
+                () -> assertEquals(67, view.srcPort()),
+                () -> assertEquals(68, view.dstPort()));
+        }
+    }
+
+    static int ipOption(final DhcpPacket packet, final int code)
+    {
+        final int at = packet.findOption(code);
+        return at < 0 ? 0 : packet.buffer().getInt(at, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+}

@@ -1,0 +1,82 @@
+package io.dvmc.dataplane;
+
+import io.dvmc.ipc.CounterTypes;
+import io.dvmc.ipc.CountersFile;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.util.List;
+
+/**
+ * The dataplane's counters, in the counters file that {@code dvmcctl stat} reads live. Hot-path updates are
+ * plain ordered increments of a single-writer counter; each counter has one writing thread.
+ */
+public final class DataplaneCounters
+{
+    public final AtomicCounter rxFrames;
+    public final AtomicCounter txFrames;
+    public final AtomicCounter txFailed;
+    public final AtomicCounter clientDhcp;
+    public final AtomicCounter rogueServerDropped;
+    public final AtomicCounter otherDropped;
+    public final AtomicCounter malformedDropped;
+    public final AtomicCounter badDhcpDropped;
+    public final AtomicCounter unboundDropped;
+    public final AtomicCounter chaddrMismatchDropped;
+    public final AtomicCounter workerQueueFull;
+    public final AtomicCounter fastPathOffers;
+    public final AtomicCounter fastPathAcks;
+    public final AtomicCounter slowPath;
+    public final AtomicCounter agentRingFull;
+    public final AtomicCounter agentFrames;
+    public final AtomicCounter mbufAllocFailed;
+    public final AtomicCounter txQueueFull;
+    public final AtomicCounter storeOpen;
+
+    public final AtomicCounter[] portRx;
+    public final AtomicCounter[] portTx;
+    public final AtomicCounter[] portDhcp;
+    public final AtomicCounter[] portDpdkRx;
+    public final AtomicCounter[] portDpdkTx;
+    public final AtomicCounter[] portDpdkMissed;
+
+    public DataplaneCounters(final CountersFile file, final List<String> portNames)
+    {
+        rxFrames = file.newCounter("rx frames", CounterTypes.DATAPLANE);
+        txFrames = file.newCounter("tx frames", CounterTypes.DATAPLANE);
+        txFailed = file.newCounter("tx failed", CounterTypes.DROP);
+        clientDhcp = file.newCounter("client DHCP frames", CounterTypes.DATAPLANE);
+        rogueServerDropped = file.newCounter("rogue server DHCP dropped", CounterTypes.DROP);
+        otherDropped = file.newCounter("other frames dropped", CounterTypes.DROP);
+        malformedDropped = file.newCounter("malformed frames dropped", CounterTypes.DROP);
+        badDhcpDropped = file.newCounter("bad DHCP dropped", CounterTypes.DROP);
+        unboundDropped = file.newCounter("unbound MAC dropped", CounterTypes.DROP);
+        chaddrMismatchDropped = file.newCounter("chaddr != source MAC dropped", CounterTypes.DROP);
+        workerQueueFull = file.newCounter("worker queue full dropped", CounterTypes.DROP);
+        fastPathOffers = file.newCounter("fast path OFFER", CounterTypes.DATAPLANE);
+        fastPathAcks = file.newCounter("fast path ACK", CounterTypes.DATAPLANE);
+        slowPath = file.newCounter("slow path to agent", CounterTypes.DATAPLANE);
+        agentRingFull = file.newCounter("agent ring full dropped", CounterTypes.DROP);
+        agentFrames = file.newCounter("frames from agent", CounterTypes.DATAPLANE);
+        mbufAllocFailed = file.newCounter("mbuf alloc failed", CounterTypes.DROP);
+        txQueueFull = file.newCounter("tx queue full dropped", CounterTypes.DROP);
+        storeOpen = file.newCounter("lease store open", CounterTypes.DATAPLANE);
+
+        final int n = portNames.size();
+        portRx = new AtomicCounter[n];
+        portTx = new AtomicCounter[n];
+        portDhcp = new AtomicCounter[n];
+        portDpdkRx = new AtomicCounter[n];
+        portDpdkTx = new AtomicCounter[n];
+        portDpdkMissed = new AtomicCounter[n];
+        for (int i = 0; i < n; i++)
+        {
+            final String port = "port " + portNames.get(i) + " ";
+            portRx[i] = file.newCounter(port + "rx", CounterTypes.PORT);
+            portTx[i] = file.newCounter(port + "tx", CounterTypes.PORT);
+            portDhcp[i] = file.newCounter(port + "rx DHCP", CounterTypes.PORT);
+            portDpdkRx[i] = file.newCounter(port + "dpdk ipackets", CounterTypes.PORT);
+            portDpdkTx[i] = file.newCounter(port + "dpdk opackets", CounterTypes.PORT);
+            portDpdkMissed[i] = file.newCounter(port + "dpdk imissed", CounterTypes.PORT);
+        }
+    }
+}

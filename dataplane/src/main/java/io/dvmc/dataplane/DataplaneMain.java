@@ -1,0 +1,55 @@
+package io.dvmc.dataplane;
+
+import io.dvmc.config.ConfigException;
+import io.dvmc.config.HostConfig;
+import io.dvmc.config.IdleStrategies;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code dvmc dataplane}: the per-host DPDK process. */
+@Command(
+    name = "dataplane",
+    mixinStandardHelpOptions = true,
+    description = "Runs the host's DPDK dataplane: intercepts VMs' DHCP, answers from the lease store, hands the rest to the agent.")
+public final class DataplaneMain implements Callable<Integer>
+{
+    @Option(names = "--config", required = true, description = "host config file (JSON)")
+    private Path config;
+
+    @Option(names = "--idle", description = "idle strategy of the poll loop: busy, yield, backoff, sleep (default: from config)")
+    private String idle;
+
+    public Integer call() throws Exception
+    {
+        final HostConfig host;
+        try
+        {
+            host = HostConfig.load(config);
+            IdleStrategies.of(idle != null ? idle : host.dataplane().idle());
+        }
+        catch (final ConfigException | IllegalArgumentException ex)
+        {
+            System.err.println("dvmc dataplane: " + ex.getMessage());
+            return 2;
+        }
+        final Dataplane dataplane = Dataplane.start(host, idle != null ? idle : host.dataplane().idle());
+        final CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            dataplane.close();
+            closed.countDown();
+        }, "dvmc-dataplane-shutdown"));
+        closed.await();
+        return 0;
+    }
+
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new DataplaneMain()).execute(args));
+    }
+}

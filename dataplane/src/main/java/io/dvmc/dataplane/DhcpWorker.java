@@ -1,0 +1,272 @@
+package io.dvmc.dataplane;
+
+import io.dvmc.dhcp.DhcpMessageType;
+import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.frame.FrameClass;
+import io.dvmc.frame.FrameClassifier;
+import io.dvmc.frame.FrameView;
+import io.dvmc.ipc.DhcpRequestMessage;
+import io.dvmc.ipc.RingMessages;
+import io.dvmc.ipc.TransmitMessage;
+import io.dvmc.lease.DomainRecord;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.port.Eal;
+import io.dvmc.port.MbufBurst;
+import io.dvmc.port.MbufPool;
+import io.dvmc.port.Mbufs;
+import io.dvmc.reply.ReplyBuilder;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+/**
+ * The DHCP worker: takes the client frames the poll loop classified, checks the port binding, answers from
+ * the shared lease store where it can (the fast path, rewriting the received mbuf in place), and hands the rest
+ * to the agent over the {@code to-agent} ring. It also sends the frames the agent hands back and follows the
+ * agent's store hand-over messages.
+ */
+public final class DhcpWorker implements Agent
+{
+    private static final int LIMIT = 64;
+
+    private final FrameQueue fromPoll;
+    private final FrameQueue txQueue;
+    private final RingBuffer toAgent;
+    private final RingBuffer fromAgent;
+    private final PortBindings bindings;
+    private final StoreAccess stores;
+    private final MbufPool pool;
+    private final DataplaneCounters counters;
+    private final EpochClock clock;
+
+    private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
+    private final FrameView view = new FrameView();
+    private final FrameClassifier classifier = new FrameClassifier();
+    private final DhcpPacket dhcp = new DhcpPacket();
+    private final LeaseRecord lease = new LeaseRecord();
+    private final DomainRecord domain = new DomainRecord();
+    private final ReplyBuilder replies = new ReplyBuilder();
+    private final TransmitMessage transmit = new TransmitMessage();
+    private final MbufBurst free = new MbufBurst(LIMIT);
+    private final MbufBurst stash = new MbufBurst(PollLoop.BURST);
+    private final FrameQueue.Consumer frameConsumer = this::onFrame;
+    private final MessageHandler agentHandler = this::onAgentMessage;
+    private int freeCount;
+    private int stashCount;
+
+    public DhcpWorker(
+        final FrameQueue fromPoll,
+        final FrameQueue txQueue,
+        final RingBuffer toAgent,
+        final RingBuffer fromAgent,
+        final PortBindings bindings,
+        final StoreAccess stores,
+        final MbufPool pool,
+        final DataplaneCounters counters,
+        final EpochClock clock)
+    {
+        this.fromPoll = fromPoll;
+        this.txQueue = txQueue;
+        this.toAgent = toAgent;
+        this.fromAgent = fromAgent;
+        this.bindings = bindings;
+        this.stores = stores;
+        this.pool = pool;
+        this.counters = counters;
+        this.clock = clock;
+    }
+
+    public String roleName()
+    {
+        return "dvmc-dhcp-worker";
+    }
+
+    public void onStart()
+    {
+        try
+        {
+            // An lcore id gives this thread a mempool cache for the mbufs it allocates and frees.
+            Eal.registerThread();
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("dvmc dataplane: worker runs without a mempool cache: " + ex.getMessage());
+        }
+        stores.hello(toAgent);
+    }
+
+    public int doWork()
+    {
+        int work = fromPoll.drain(frameConsumer, LIMIT);
+        flushFree();
+        work += fromAgent.read(agentHandler, LIMIT);
+        work += stores.doWork(toAgent);
+        return work;
+    }
+
+    public void onClose()
+    {
+        flushFree();
+        if (stashCount > 0)
+        {
+            stash.freeAll(0, stashCount);
+            stashCount = 0;
+        }
+        stores.close();
+    }
+
+    private void onFrame(final long mbuf, final int port)
+    {
+        final int length = Mbufs.dataLength(mbuf);
+        final int capacity = Mbufs.capacity(mbuf);
+        frame.wrap(Mbufs.dataAddress(mbuf), capacity);
+        if (classifier.classify(frame, 0, length, view) != FrameClass.CLIENT_DHCP)
+        {
+            counters.malformedDropped.incrementRelease();
+            free(mbuf);
+            return;
+        }
+        dhcp.wrap(frame, view.payloadOffset(), view.payloadLength());
+        if (dhcp.validate() < 0)
+        {
+            counters.badDhcpDropped.incrementRelease();
+            free(mbuf);
+            return;
+        }
+        final long mac = view.srcMac();
+        if (dhcp.chaddrMac() != mac)
+        {
+            // A client asking for another MAC's lease: port security, not a relay (no giaddr on a VM port).
+            counters.chaddrMismatchDropped.incrementRelease();
+            free(mbuf);
+            return;
+        }
+        final int vlan = vlanId(view);
+        final int slot = bindings.find(port, vlan, mac);
+        if (slot == PortBindings.NONE)
+        {
+            counters.unboundDropped.incrementRelease();
+            free(mbuf);
+            return;
+        }
+        final int domainId = bindings.domainId(slot);
+        if (fastPath(mbuf, port, domainId, mac, capacity))
+        {
+            return;
+        }
+        final int index = toAgent.tryClaim(RingMessages.DHCP_REQUEST, DhcpRequestMessage.FRAME_OFFSET + length);
+        if (index < 0)
+        {
+            counters.agentRingFull.incrementRelease();
+        }
+        else
+        {
+            DhcpRequestMessage.write(toAgent.buffer(), index, port, vlan, domainId,
+                bindings.vmMsb(slot), bindings.vmLsb(slot), clock.time(), frame, 0, length);
+            toAgent.commit(index);
+            counters.slowPath.incrementRelease();
+        }
+        free(mbuf);
+    }
+
+    private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity)
+    {
+        if (!stores.lookup(domainId, mac, lease, domain))
+        {
+            return false;
+        }
+        final int type = FastPath.decide(dhcp, lease, domain.serverIp(), clock.time());
+        if (type == FastPath.SLOW)
+        {
+            return false;
+        }
+        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(), lease.vmLeaseSeconds(), domain);
+        if (length < 0)
+        {
+            return false;
+        }
+        Mbufs.setLength(mbuf, length);
+        if (!txQueue.offer(mbuf, port))
+        {
+            counters.txQueueFull.incrementRelease();
+            free(mbuf);
+            return true;
+        }
+        (type == DhcpMessageType.OFFER ? counters.fastPathOffers : counters.fastPathAcks).incrementRelease();
+        return true;
+    }
+
+    private static int vlanId(final FrameView view)
+    {
+        // The VM's own VLAN is the innermost tag.
+        return switch (view.vlanCount())
+        {
+            case 0 -> 0;
+            case 1 -> view.outerTci() & 0xFFF;
+            default -> view.innerTci() & 0xFFF;
+        };
+    }
+
+    private void onAgentMessage(final int type, final DirectBuffer buffer, final int index, final int length)
+    {
+        switch (type)
+        {
+            case RingMessages.TRANSMIT -> transmit(buffer, index);
+            case RingMessages.STORE_YIELD -> stores.onYield(toAgent);
+            case RingMessages.STORE_READY -> stores.onReady();
+            default -> counters.malformedDropped.incrementRelease();
+        }
+    }
+
+    private void transmit(final DirectBuffer buffer, final int index)
+    {
+        transmit.wrap(buffer, index);
+        final int length = transmit.frameLength();
+        if (stashCount == 0)
+        {
+            if (!stash.allocBulk(pool, PollLoop.BURST))
+            {
+                counters.mbufAllocFailed.incrementRelease();
+                return;
+            }
+            stashCount = PollLoop.BURST;
+        }
+        final long mbuf = stash.mbuf(--stashCount);
+        if (length > Mbufs.capacity(mbuf))
+        {
+            counters.txFailed.incrementRelease();
+            free(mbuf);
+            return;
+        }
+        frame.wrap(Mbufs.dataAddress(mbuf), length);
+        frame.putBytes(0, buffer, transmit.frameOffset(), length);
+        Mbufs.setLength(mbuf, length);
+        counters.agentFrames.incrementRelease();
+        if (!txQueue.offer(mbuf, transmit.port()))
+        {
+            counters.txQueueFull.incrementRelease();
+            free(mbuf);
+        }
+    }
+
+    private void free(final long mbuf)
+    {
+        if (freeCount == LIMIT)
+        {
+            flushFree();
+        }
+        free.set(freeCount++, mbuf);
+    }
+
+    private void flushFree()
+    {
+        if (freeCount > 0)
+        {
+            free.freeAll(0, freeCount);
+            freeCount = 0;
+        }
+    }
+}

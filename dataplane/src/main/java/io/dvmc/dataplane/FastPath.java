@@ -1,0 +1,58 @@
+package io.dvmc.dataplane;
+
+import io.dvmc.dhcp.DhcpMessageType;
+import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.lease.LeaseState;
+
+/**
+ * What the host may answer by itself (DESIGN §2 step 3): a VM whose (domain, MAC) holds a BOUND lease in
+ * the shared store, with enough host lease left to grant a whole VM lease. Everything else, including every
+ * case that would need a NAK, goes to the agent, which asks the domain's service.
+ */
+public final class FastPath
+{
+    /** Not answerable on the host: hand the frame to the agent. */
+    public static final int SLOW = 0;
+
+    private FastPath()
+    {
+    }
+
+    /**
+     * @param serverIp the domain's virtual server address (option 54 of the replies).
+     * @return {@link DhcpMessageType#OFFER}, {@link DhcpMessageType#ACK} or {@link #SLOW}.
+     */
+    public static int decide(final DhcpPacket request, final LeaseRecord lease, final int serverIp, final long nowMs)
+    {
+        if (lease.state() != LeaseState.BOUND ||
+            lease.hostLeaseExpiryMillis() - nowMs < lease.vmLeaseSeconds() * 1000L)
+        {
+            return SLOW;
+        }
+        final int ip = lease.ip();
+        return switch (request.messageType())
+        {
+            // RFC 2131 §4.3.1: offer the address the client is bound to.
+            case DhcpMessageType.DISCOVER -> DhcpMessageType.OFFER;
+            case DhcpMessageType.REQUEST -> requestState(request, ip, serverIp);
+            default -> SLOW;
+        };
+    }
+
+    /** RFC 2131 §4.3.2: SELECTING, INIT-REBOOT, RENEWING/REBINDING are told apart by 54, 50 and ciaddr. */
+    private static int requestState(final DhcpPacket request, final int ip, final int serverIp)
+    {
+        final int serverId = request.serverId();
+        final int requested = request.requestedIp();
+        if (serverId != 0)
+        {
+            return serverId == serverIp && requested == ip && request.ciaddr() == 0 ? DhcpMessageType.ACK : SLOW;
+        }
+        if (requested != 0)
+        {
+            return requested == ip && request.ciaddr() == 0 ? DhcpMessageType.ACK : SLOW;
+        }
+        return request.ciaddr() == ip ? DhcpMessageType.ACK : SLOW;
+    }
+}
