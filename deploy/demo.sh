@@ -37,7 +37,7 @@ done
 # DVMC_BIN: another launcher with the same subcommands (a wrapper, a stand-in while developing).
 dvmc=${DVMC_BIN:-$top/bin/dvmc}
 policy=${DVMC_DEMO_POLICY:-$top/deploy/examples/policy.json}
-service_port=6767
+service_listen=127.0.0.1:6767
 router=10.0.0.1
 
 # The VMs: domain, domain name, MAC, client.
@@ -45,9 +45,23 @@ vm_domain=([1]=100 [2]=100 [3]=200 [4]=200)
 vm_dname=([1]=blue [2]=blue [3]=red [4]=red)
 vm_mac=([1]=02:00:00:64:00:01 [2]=02:00:00:64:00:02 [3]=02:00:00:c8:00:03 [4]=02:00:00:c8:00:04)
 vm_client=([1]=udhcpc [2]=dhclient [3]=udhcpc [4]=dhclient)
-# What deploy/examples/policy.json hands out per domain; a VM that gets something else fails the demo.
+# What each domain hands out; a VM that gets something else fails the demo. Read from the policy when there is
+# one (the selftest's dnsmasq is told the same), else the values of deploy/examples/policy.json.
 want_dns=([100]=10.0.0.53 [200]=10.0.0.54)
 want_mtu=([100]=1450 [200]=1400)
+read_policy() {
+  local d v
+  [ -f "$policy" ] && command -v jq > /dev/null || return 0
+  for d in 100 200; do
+    v=$(jq -r --argjson d $d '.domains[] | select(.id == $d) | .dns // [] | join(" ")' "$policy") && [ -n "$v" ] && want_dns[$d]=$v
+    v=$(jq -r --argjson d $d '.domains[] | select(.id == $d) | .mtu // empty' "$policy") && [ -n "$v" ] && want_mtu[$d]=$v
+    v=$(jq -r --argjson d $d '.domains[] | select(.id == $d) | .name // empty' "$policy") && [ -n "$v" ] && vm_dname_of[$d]=$v
+  done
+  v=$(jq -r '[.domains[].router] | unique | if length == 1 then .[0] else empty end' "$policy") && [ -n "$v" ] && router=$v
+  v=$(jq -r '[.domains[].services[]?] | unique | if length == 1 then .[0] else empty end' "$policy") && [ -n "$v" ] && service_listen=$v
+  return 0
+}
+declare -A vm_dname_of=()
 
 need() {
   command -v "$1" > /dev/null 2>&1 || lab_die "needs '$1' (apt-get install $2, or run deploy/install-deps.sh)"
@@ -67,6 +81,9 @@ else
   [ -f "$policy" ] || lab_die "no policy file at $policy"
 fi
 
+read_policy
+for i in 1 2 3 4; do vm_dname[$i]=${vm_dname_of[${vm_domain[$i]}]:-${vm_dname[$i]}}; done
+
 lab_init
 trap lab_cleanup EXIT
 trap 'echo; echo "dvmc demo: interrupted, cleaning up" >&2; exit 130' INT
@@ -82,7 +99,8 @@ udp_listening() { ss -Huln "sport = :$1" | grep -q .; }
 
 start_dvmc() {
   local host_json=$LAB_DIR/host.json ports="" bindings="" i sep=""
-  udp_listening $service_port && lab_die "UDP port $service_port is already in use (another dvmc service?)"
+  local service_port=${service_listen##*:}
+  udp_listening "$service_port" && lab_die "UDP port $service_port is already in use (another dvmc service?)"
   mkdir -p "$LAB_DIR/host" "$LAB_DIR/service"
   "$dvmc" keygen "$LAB_DIR/cluster.key" > "$LAB_DIR/keygen.log" 2>&1 || { lab_tail keygen; lab_die "dvmc keygen failed"; }
   for i in 1 2 3 4; do
@@ -98,9 +116,9 @@ start_dvmc() {
   "bindings": [ $bindings ] }
 EOF
   echo "dvmc demo: starting dvmc service, agent, dataplane (logs in $LAB_DIR)"
-  lab_spawn service - "$dvmc" service --policy "$policy" --listen 127.0.0.1:$service_port \
+  lab_spawn service - "$dvmc" service --policy "$policy" --listen "$service_listen" \
     --state-dir "$LAB_DIR/service" --key-file "$LAB_DIR/cluster.key"
-  LAB_WATCH="service" lab_wait 120 "dvmc service to listen on 127.0.0.1:$service_port" udp_listening $service_port
+  LAB_WATCH="service" lab_wait 120 "dvmc service to listen on $service_listen" udp_listening "$service_port"
   lab_spawn agent - "$dvmc" agent --config "$host_json"
   # The dataplane must live where the VMs' veth peers are: the host namespace.
   lab_spawn dataplane "$LAB_HOST_NS" "$dvmc" dataplane --config "$host_json"
@@ -117,18 +135,18 @@ start_dnsmasq() {
   ip -n "$LAB_HOST_NS" link set "$br" up
   for i in 1 2 3 4; do
     ip -n "$LAB_HOST_NS" link set "${LAB_VM_HOSTIF[$i]}" master "$br"
-    args+=("--dhcp-host=${vm_mac[$i]},set:${vm_dname[$i]}")
+    args+=("--dhcp-host=${vm_mac[$i]},set:d${vm_domain[$i]}")
   done
   lab_spawn dnsmasq "$LAB_HOST_NS" unshare -m --propagation private sh -c \
     'mount -t tmpfs tmpfs /run && exec dnsmasq "$@"' sh \
     --keep-in-foreground --conf-file=/dev/null --port=0 --no-resolv --no-hosts --no-ping --dhcp-authoritative \
     --bind-interfaces --interface="$br" --user=root --group=root --pid-file= --log-facility=- --log-dhcp \
     --dhcp-leasefile="$LAB_DIR/dnsmasq.leases" "${args[@]}" \
-    --dhcp-range=tag:blue,10.0.0.100,10.0.0.149,255.255.255.0,1h \
-    --dhcp-range=tag:red,10.0.0.150,10.0.0.199,255.255.255.0,1h \
-    --dhcp-option=option:router,$router \
-    --dhcp-option=tag:blue,option:dns-server,${want_dns[100]} --dhcp-option=tag:blue,option:mtu,${want_mtu[100]} \
-    --dhcp-option=tag:red,option:dns-server,${want_dns[200]} --dhcp-option=tag:red,option:mtu,${want_mtu[200]}
+    --dhcp-range=tag:d100,10.0.0.100,10.0.0.149,255.255.255.0,1h \
+    --dhcp-range=tag:d200,10.0.0.150,10.0.0.199,255.255.255.0,1h \
+    --dhcp-option=option:router,"$router" \
+    --dhcp-option=tag:d100,option:dns-server,"${want_dns[100]// /,}" --dhcp-option=tag:d100,option:mtu,"${want_mtu[100]}" \
+    --dhcp-option=tag:d200,option:dns-server,"${want_dns[200]// /,}" --dhcp-option=tag:d200,option:mtu,"${want_mtu[200]}"
   LAB_WATCH=dnsmasq lab_wait 20 "dnsmasq" grep -q "DHCP, sockets bound exclusively" "$LAB_DIR/dnsmasq.log"
 }
 
@@ -164,7 +182,7 @@ store_of() {
 }
 
 echo
-fmt='%-4s %-11s %-17s %-8s %-16s %-9s %-10s %-5s %s\n'
+fmt='%-4s %-11s %-17s %-8s %-16s %-9s %-20s %-5s %s\n'
 # shellcheck disable=SC2059
 printf "$fmt" VM domain MAC client address router DNS MTU "lease store"
 for i in 1 2 3 4; do
