@@ -10,8 +10,10 @@
 # Usage: capture.sh [output-dir]   (default: the folder of this script)
 # Tagged frames are not captured: the kernel here has neither 8021q nor the tc vlan action, so the
 # tests insert 802.1Q/802.1ad tags into these real frames instead.
-# Output: one pcap per scenario and one raw Ethernet frame per fixture (*.bin: the pcap record's bytes,
-# no FCS). Addresses, MACs and xids differ run to run only where the clients randomise them (xid, DUID).
+# Output: one pcap per scenario, one raw Ethernet frame per fixture (*.bin: the pcap record's bytes, no FCS),
+# and fixtures.tsv: what tshark reads in each frame. The tests check the codec against fixtures.tsv, so
+# regenerated fixtures need no test edits; only xids and dhcpcd's DUID change run to run (the MACs, addresses
+# and lease times the tests also name are fixed here, and dnsmasq picks addresses from the MAC).
 set -euo pipefail
 
 OUT=$(cd "${1:-$(dirname "$0")}" && pwd)
