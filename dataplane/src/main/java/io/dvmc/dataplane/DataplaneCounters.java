@@ -30,7 +30,6 @@ public final class DataplaneCounters
     public final AtomicCounter agentFrames;
     public final AtomicCounter mbufAllocFailed;
     public final AtomicCounter txQueueFull;
-    public final AtomicCounter storeOpen;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -59,7 +58,6 @@ public final class DataplaneCounters
         agentFrames = file.newCounter("frames from agent", CounterTypes.DATAPLANE);
         mbufAllocFailed = file.newCounter("mbuf alloc failed", CounterTypes.DROP);
         txQueueFull = file.newCounter("tx queue full dropped", CounterTypes.DROP);
-        storeOpen = file.newCounter("lease store open", CounterTypes.DATAPLANE);
 
         final int n = portNames.size();
         portRx = new AtomicCounter[n];
