@@ -7,7 +7,7 @@ packages=(
   build-essential pkg-config make maven
   dpdk dpdk-dev libdpdk-dev libpcap-dev
   iproute2 tcpdump tshark
-  udhcpc isc-dhcp-client dhcpcd5 dnsmasq jq
+  udhcpc isc-dhcp-client dhcpcd5 dnsmasq-base jq
 )
 
 missing=()

@@ -241,4 +241,9 @@ stop_capture dhcpcd
 extract dhcpcd 'dhcp.option.dhcp == 1' dhcpcd-discover
 extract dhcpcd 'dhcp.option.dhcp == 3' dhcpcd-request-selecting
 
+# arp.pcap / arp-request-for-server.bin: the VM (02:dc:00:00:00:01, 192.0.2.147) asking for the server's MAC, as a
+# RENEWING client does before its unicast REQUEST. Made in the same pair of namespaces with the client address set
+# and `tcpdump -i $SIF -U -w arp.pcap arp` running in the server namespace while the client namespace ran
+# `bash -c 'echo x > /dev/udp/192.0.2.1/9'`; the .bin is the first frame.
+
 echo "fixtures written to $OUT"

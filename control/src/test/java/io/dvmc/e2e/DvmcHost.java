@@ -221,12 +221,6 @@ final class DvmcHost implements AutoCloseable
         }
     }
 
-    /** The virtual server MAC of a domain of this host's policy (the default one: no serverMac given). */
-    String serverMac(final int domainId)
-    {
-        return io.dvmc.config.Addresses.mac(io.dvmc.policy.Domain.defaultServerMac(domainId));
-    }
-
     /** The logs of every process, for a failing assertion's message. */
     String logs()
     {

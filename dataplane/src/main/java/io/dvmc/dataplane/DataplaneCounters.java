@@ -30,6 +30,9 @@ public final class DataplaneCounters
     public final AtomicCounter agentFrames;
     public final AtomicCounter mbufAllocFailed;
     public final AtomicCounter txQueueFull;
+    public final AtomicCounter arpRequests;
+    public final AtomicCounter arpReplies;
+    public final AtomicCounter arpIgnored;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -58,6 +61,9 @@ public final class DataplaneCounters
         agentFrames = file.newCounter("frames from agent", CounterTypes.DATAPLANE);
         mbufAllocFailed = file.newCounter("mbuf alloc failed", CounterTypes.DROP);
         txQueueFull = file.newCounter("tx queue full dropped", CounterTypes.DROP);
+        arpRequests = file.newCounter("ARP frames", CounterTypes.DATAPLANE);
+        arpReplies = file.newCounter("ARP replies for virtual servers", CounterTypes.DATAPLANE);
+        arpIgnored = file.newCounter("ARP not for a virtual server dropped", CounterTypes.DROP);
 
         final int n = portNames.size();
         portRx = new AtomicCounter[n];

@@ -2,6 +2,7 @@ package io.dvmc.dataplane;
 
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.frame.Arp;
 import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
@@ -25,7 +26,8 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 /**
  * The DHCP worker: takes the client frames the poll loop classified, checks the port binding, answers from
  * the shared lease store where it can (the fast path, rewriting the received mbuf in place), and hands the rest
- * to the agent over the {@code to-agent} ring. It also sends the frames the agent hands back and follows the
+ * to the agent over the {@code to-agent} ring. It also answers ARP for the domains' virtual server addresses, which
+ * VMs unicast to when they renew. It also sends the frames the agent hands back and follows the
  * agent's store hand-over messages.
  */
 public final class DhcpWorker implements Agent
@@ -123,7 +125,13 @@ public final class DhcpWorker implements Agent
         final int length = Mbufs.dataLength(mbuf);
         final int capacity = Mbufs.capacity(mbuf);
         frame.wrap(Mbufs.dataAddress(mbuf), capacity);
-        if (classifier.classify(frame, 0, length, view) != FrameClass.CLIENT_DHCP)
+        final int frameClass = classifier.classify(frame, 0, length, view);
+        if (frameClass == FrameClass.OTHER)
+        {
+            answerArp(mbuf, port);
+            return;
+        }
+        if (frameClass != FrameClass.CLIENT_DHCP)
         {
             counters.malformedDropped.incrementRelease();
             free(mbuf);
@@ -170,6 +178,31 @@ public final class DhcpWorker implements Agent
             counters.slowPath.incrementRelease();
         }
         free(mbuf);
+    }
+
+    /** Answers a VM asking for its domain's virtual server address; drops every other ARP frame. */
+    private void answerArp(final long mbuf, final int port)
+    {
+        final int slot = bindings.find(port, vlanId(view), view.srcMac());
+        if (slot == PortBindings.NONE ||
+            !Arp.isRequest(frame, view) ||
+            !stores.domain(bindings.domainId(slot), domain) ||
+            Arp.targetIp(frame, view) != domain.serverIp())
+        {
+            counters.arpIgnored.incrementRelease();
+            free(mbuf);
+            return;
+        }
+        Arp.answerInPlace(frame, view, domain.serverMac(), domain.serverIp());
+        if (txQueue.offer(mbuf, port))
+        {
+            counters.arpReplies.incrementRelease();
+        }
+        else
+        {
+            counters.txQueueFull.incrementRelease();
+            free(mbuf);
+        }
     }
 
     private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity)

@@ -1,5 +1,6 @@
 package io.dvmc.dataplane;
 
+import io.dvmc.frame.Arp;
 import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
@@ -12,7 +13,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The poll-mode loop (DESIGN §3): one rx burst per port, classification of every frame, client DHCP frames
- * to the worker queue, then the frames the worker hands back are sent in one tx burst per port.
+ * (and ARP, which the worker answers for the domains' virtual servers) to the worker queue, then the frames the worker hands back are sent in one tx burst per port.
  *
  * <p>Per frame it touches only the headers, through one {@link UnsafeBuffer} re-wrapped on the mbuf's data;
  * no allocation, no native call per frame. Frames it does not keep are freed in one bulk call per burst.
@@ -94,10 +95,18 @@ public final class PollLoop implements Agent
             final int length = Mbufs.dataLength(mbuf);
             frame.wrap(Mbufs.dataAddress(mbuf), length);
             final int frameClass = classifier.classify(frame, 0, length, view);
-            if (frameClass == FrameClass.CLIENT_DHCP)
+            final boolean arp = frameClass == FrameClass.OTHER && view.etherType() == Arp.ETHER_TYPE_ARP;
+            if (frameClass == FrameClass.CLIENT_DHCP || arp)
             {
-                counters.clientDhcp.incrementRelease();
-                counters.portDhcp[p].incrementRelease();
+                if (arp)
+                {
+                    counters.arpRequests.incrementRelease();
+                }
+                else
+                {
+                    counters.clientDhcp.incrementRelease();
+                    counters.portDhcp[p].incrementRelease();
+                }
                 if (!toWorker.offer(mbuf, p))
                 {
                     counters.workerQueueFull.incrementRelease();

@@ -68,6 +68,13 @@ public final class StoreAccess implements AutoCloseable
         return stores != null && stores.leases.get(domainId, mac, lease) && stores.domains.get(domainId, domain);
     }
 
+    /** @return whether the domain store is open and holds the domain's record. */
+    public boolean domain(final int domainId, final DomainRecord domain)
+    {
+        final Opened stores = current;
+        return stores != null && stores.domains.get(domainId, domain);
+    }
+
     public boolean isOpen()
     {
         return current != null;

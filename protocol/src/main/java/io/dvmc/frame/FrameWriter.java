@@ -118,7 +118,7 @@ public final class FrameWriter
         return frameLength;
     }
 
-    private static void putMac(final MutableDirectBuffer frame, final int at, final long mac)
+    static void putMac(final MutableDirectBuffer frame, final int at, final long mac)
     {
         frame.putShort(at, (short)(mac >>> 32), NET);
         frame.putInt(at + 2, (int)mac, NET);
