@@ -5,6 +5,8 @@ JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /us
 export JAVA_HOME
 export PATH := $(JAVA_HOME)/bin:$(PATH)
 MVN := mvn -B -q -Dstyle.color=never
+# The test run is not quiet: its "Tests run:" lines are the record of what ran.
+MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
@@ -24,7 +26,7 @@ jars: native
 	$(MVN) -DskipTests install
 
 test: deps native
-	$(MVN) install
+	$(MVN_TEST) install
 
 run: all
 	bash deploy/demo.sh
