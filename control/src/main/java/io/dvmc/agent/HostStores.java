@@ -34,6 +34,7 @@ public final class HostStores implements AutoCloseable
     private final int maxDomains;
     private final Duration deadline;
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
+    private final UnsafeBuffer domainChanged = new UnsafeBuffer(ByteBuffer.allocateDirect(Integer.BYTES));
     private LeaseStore leases;
     private DomainStore domains;
 
@@ -150,6 +151,7 @@ public final class HostStores implements AutoCloseable
         return domains.get(domainId, into);
     }
 
+    /** Writes the record, then tells the dataplane, which caches domain records, to read it again. */
     public void putDomain(final DomainRecord record)
     {
         try
@@ -160,6 +162,11 @@ public final class HostStores implements AutoCloseable
         {
             recover();
             domains.put(record);
+        }
+        domainChanged.putInt(0, record.domainId());
+        if (!toDataplane.write(RingMessages.DOMAIN_CHANGED, domainChanged, 0, Integer.BYTES))
+        {
+            counters.dataplaneRingFull.incrementRelease();
         }
     }
 

@@ -49,7 +49,6 @@ public final class DhcpWorker implements Agent
     private final FrameClassifier classifier = new FrameClassifier();
     private final DhcpPacket dhcp = new DhcpPacket();
     private final LeaseRecord lease = new LeaseRecord();
-    private final DomainRecord domain = new DomainRecord();
     private final ReplyBuilder replies = new ReplyBuilder();
     private final TransmitMessage transmit = new TransmitMessage();
     private final MbufBurst free = new MbufBurst(LIMIT);
@@ -184,10 +183,8 @@ public final class DhcpWorker implements Agent
     private void answerArp(final long mbuf, final int port)
     {
         final int slot = bindings.find(port, vlanId(view), view.srcMac());
-        if (slot == PortBindings.NONE ||
-            !Arp.isRequest(frame, view) ||
-            !stores.domain(bindings.domainId(slot), domain) ||
-            Arp.targetIp(frame, view) != domain.serverIp())
+        final DomainRecord domain = slot == PortBindings.NONE ? null : stores.domain(bindings.domainId(slot));
+        if (domain == null || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != domain.serverIp())
         {
             counters.arpIgnored.incrementRelease();
             free(mbuf);
@@ -207,7 +204,8 @@ public final class DhcpWorker implements Agent
 
     private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity)
     {
-        if (!stores.lookup(domainId, mac, lease, domain))
+        final DomainRecord domain;
+        if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null)
         {
             return false;
         }
@@ -250,6 +248,7 @@ public final class DhcpWorker implements Agent
             case RingMessages.TRANSMIT -> transmit(buffer, index);
             case RingMessages.STORE_YIELD -> stores.onYield(toAgent);
             case RingMessages.STORE_READY -> stores.onReady();
+            case RingMessages.DOMAIN_CHANGED -> stores.onDomainChanged(buffer.getInt(index));
             default -> counters.malformedDropped.incrementRelease();
         }
     }

@@ -12,8 +12,10 @@ package io.dvmc.ipc;
  *   <li>{@link #STORE_YIELD}: agent to dataplane, close the shared stores and release the shared lock.</li>
  *   <li>{@link #STORE_RELEASED}: dataplane to agent, stores closed.</li>
  *   <li>{@link #STORE_READY}: agent to dataplane, stores recovered: open them again.</li>
+ *   <li>{@link #DOMAIN_CHANGED}: agent to dataplane, a domain's record was rewritten (4-byte domain id, native
+ *       order): the worker drops its cached copy.</li>
  * </ul>
- * Control messages carry an 8-byte epoch (the sender's start time in ms) and nothing else.
+ * The store control messages carry an 8-byte epoch (the sender's start time in ms) and nothing else.
  */
 public final class RingMessages
 {
@@ -23,6 +25,7 @@ public final class RingMessages
     public static final int STORE_YIELD = 11;
     public static final int STORE_RELEASED = 12;
     public static final int STORE_READY = 13;
+    public static final int DOMAIN_CHANGED = 14;
 
     public static final int CONTROL_LENGTH = 8;
 
@@ -40,6 +43,7 @@ public final class RingMessages
             case STORE_YIELD -> "STORE_YIELD";
             case STORE_RELEASED -> "STORE_RELEASED";
             case STORE_READY -> "STORE_READY";
+            case DOMAIN_CHANGED -> "DOMAIN_CHANGED";
             default -> "UNKNOWN(" + type + ")";
         };
     }
