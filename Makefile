@@ -1,5 +1,5 @@
 # dvmc build. `make` builds the native shim and the jars, `make test` runs every test,
-# `make run` runs the demo, `make bench` runs the benchmarks.
+# `make run` runs the demo, `make bench` the fast-path benchmark, `make jmh` the micro benchmarks.
 SHELL := /bin/bash
 JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /usr/lib/jvm/jdk-25*))
 export JAVA_HOME
@@ -10,7 +10,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars test run bench bindings clean
+.PHONY: all deps native jars test run bench jmh bindings clean
 
 all: deps native jars
 
@@ -33,6 +33,9 @@ run: all
 
 bench: all
 	bash bench/run.sh
+
+jmh: all
+	bash bench/jmh.sh
 
 # Regenerates bindings/ from native/dvmc_shim.h where jextract is on PATH; the committed
 # bindings are hand-written in jextract's layout and checked by BindingsCoverageTest.

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# make jmh: JMH micro benchmarks of the per-frame work, each beside its reference in the same run.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+exec "${JAVA_HOME:?JAVA_HOME}/bin/java" @deploy/jvm.options -cp "bench/target/classes:bench/target/lib/*" \
+  org.openjdk.jmh.Main "${@:-ReplyBenchmark}"
