@@ -25,6 +25,7 @@ public final class AgentCounters
     public final AtomicCounter leasesRemoved;
     public final AtomicCounter storeHandovers;
     public final AtomicCounter unsupported;
+    public final AtomicCounter optionsTooLong;
 
     public AgentCounters(final CountersFile file)
     {
@@ -46,5 +47,6 @@ public final class AgentCounters
         leasesRemoved = file.newCounter("leases removed", CounterTypes.AGENT);
         storeHandovers = file.newCounter("store hand-overs", CounterTypes.AGENT);
         unsupported = file.newCounter("unsupported requests dropped", CounterTypes.DROP);
+        optionsTooLong = file.newCounter("domain options too long dropped", CounterTypes.DROP);
     }
 }

@@ -231,7 +231,10 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             if (reply.type() == DvmcMessageType.OFFER && dhcpType == DhcpMessageType.DISCOVER)
             {
                 counters.offers.incrementRelease();
-                writeDomain(exchanges.domainId(slot), reply);
+                if (!writeDomain(exchanges.domainId(slot), reply))
+                {
+                    return;
+                }
                 recordOffer(slot, reply);
                 answer(slot, DhcpMessageType.OFFER, reply.yiaddr(), reply.vmLeaseSeconds(), reply);
             }
@@ -240,7 +243,10 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                 counters.acks.incrementRelease();
                 if (dhcpType == DhcpMessageType.REQUEST)
                 {
-                    writeDomain(exchanges.domainId(slot), reply);
+                    if (!writeDomain(exchanges.domainId(slot), reply))
+                    {
+                        return;
+                    }
                     bind(slot, reply);
                     answer(slot, DhcpMessageType.ACK, reply.yiaddr(), reply.vmLeaseSeconds(), reply);
                 }
@@ -314,9 +320,16 @@ public final class HostAgent implements Agent, DvmcClient.Listener
      * The domain as this host answers for it: the virtual server (address from the reply's server id, MAC from
      * the policy), and the options of field 225. Written when it changes, with a new version, so the fast path
      * always answers with the options of the last exchange.
+     *
+     * @return false if the options do not fit a domain record: counted, and the VM is not answered.
      */
-    private void writeDomain(final int domainId, final DvmcMessage reply)
+    private boolean writeDomain(final int domainId, final DvmcMessage reply)
     {
+        if (reply.configLength() > DomainRecord.MAX_OPTIONS_LENGTH)
+        {
+            counters.optionsTooLong.incrementRelease();
+            return false;
+        }
         final Domain policyDomain = policy.domainOrNull(domainId);
         final long serverMac = policyDomain != null ? policyDomain.serverMac() : Domain.defaultServerMac(domainId);
         final int maskAt = reply.findOption(DhcpOption.SUBNET_MASK);
@@ -333,10 +346,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         if (known && sameContent(domain, stored))
         {
             domain.copyFrom(stored);
-            return;
+            return true;
         }
         domain.version(known ? stored.version() + 1 : 1).updatedMillis(clock.time()).seal();
         stores.putDomain(domain);
+        return true;
     }
 
     private static boolean sameContent(final DomainRecord a, final DomainRecord b)

@@ -91,9 +91,4 @@ public final class FrameQueue
     {
         consumer.accept(buffer.getLong(index + MBUF_OFFSET), buffer.getInt(index + PORT_OFFSET));
     }
-
-    public int size()
-    {
-        return ring.size() / BitUtil.align(LENGTH + 8, 8);
-    }
 }

@@ -71,6 +71,7 @@ public final class PollLoop implements Agent
         {
             flushTx(p);
         }
+        flushDrops();
         final long now = System.nanoTime();
         if (now - nextStatsNs >= 0)
         {
@@ -131,17 +132,26 @@ public final class PollLoop implements Agent
                 drop(mbuf);
             }
         }
-        if (dropCount > 0)
-        {
-            drop.freeAll(0, dropCount);
-            dropCount = 0;
-        }
+        flushDrops();
         return n;
     }
 
     private void drop(final long mbuf)
     {
+        if (dropCount == BURST)
+        {
+            flushDrops();
+        }
         drop.set(dropCount++, mbuf);
+    }
+
+    private void flushDrops()
+    {
+        if (dropCount > 0)
+        {
+            drop.freeAll(0, dropCount);
+            dropCount = 0;
+        }
     }
 
     private void queueTx(final long mbuf, final int port)
@@ -149,8 +159,7 @@ public final class PollLoop implements Agent
         if (port < 0 || port >= ports.length)
         {
             counters.txFailed.incrementRelease();
-            drop.set(0, mbuf);
-            drop.freeAll(0, 1);
+            drop(mbuf);
             return;
         }
         if (txCount[port] == BURST)
