@@ -1,7 +1,6 @@
 package io.dvmc.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
@@ -67,9 +66,8 @@ public record HostConfig(
         final HostConfig raw;
         try
         {
-            raw = new ObjectMapper()
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .readValue(Files.readAllBytes(file), HostConfig.class);
+            // An absent number is 0: validation rejects it where 0 is not a valid value, defaults fill the rest.
+            raw = new ObjectMapper().readValue(Files.readAllBytes(file), HostConfig.class);
         }
         catch (final NoSuchFileException ex)
         {

@@ -1,0 +1,105 @@
+package io.dvmc.dataplane;
+
+import io.dvmc.dhcp.DhcpMessageType;
+import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.frame.FrameClassifier;
+import io.dvmc.frame.FrameView;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.lease.LeaseState;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** What the host answers by itself, on real client frames (captured against 192.0.2.1, leases 192.0.2.147/148). */
+class FastPathTest
+{
+    private static final Path CAPTURES = Path.of("..", "protocol", "src", "test", "resources", "captures");
+    private static final int SERVER = 0xC000_0201;
+    private static final int UDHCPC_IP = 0xC000_0293;
+    private static final int DHCLIENT_IP = 0xC000_0294;
+    private static final long NOW = 1_800_000_000_000L;
+
+    private static DhcpPacket packet(final String capture) throws IOException
+    {
+        final UnsafeBuffer frame = new UnsafeBuffer(Files.readAllBytes(CAPTURES.resolve(capture + ".bin")));
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+        final DhcpPacket packet = new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength());
+        assertEquals(0, packet.validate());
+        return packet;
+    }
+
+    private static LeaseRecord bound(final int ip, final long hostLeaseLeftMs)
+    {
+        return new LeaseRecord().clear().ip(ip).state(LeaseState.BOUND).vmLeaseSeconds(600)
+            .hostLeaseExpiryMillis(NOW + hostLeaseLeftMs).vmLeaseExpiryMillis(NOW + 600_000).seal();
+    }
+
+    @Test
+    void aRenewingRequestForTheBoundAddressIsAcknowledgedOnTheHost() throws IOException
+    {
+        assertEquals(DhcpMessageType.ACK,
+            FastPath.decide(packet("udhcpc-request-renewing"), bound(UDHCPC_IP, 2_400_000), SERVER, NOW));
+    }
+
+    @Test
+    void aRenewingRequestFromAnotherAddressGoesToTheAgent() throws IOException
+    {
+        assertEquals(FastPath.SLOW,
+            FastPath.decide(packet("udhcpc-request-renewing"), bound(DHCLIENT_IP, 2_400_000), SERVER, NOW));
+    }
+
+    @Test
+    void aDiscoverOfABoundVmIsOfferedItsAddress() throws IOException
+    {
+        assertEquals(DhcpMessageType.OFFER,
+            FastPath.decide(packet("udhcpc-discover"), bound(UDHCPC_IP, 2_400_000), SERVER, NOW));
+    }
+
+    @Test
+    void aSelectingRequestForTheBoundAddressFromThisServerIsAcknowledged() throws IOException
+    {
+        assertEquals(DhcpMessageType.ACK,
+            FastPath.decide(packet("dhclient-request-selecting"), bound(DHCLIENT_IP, 2_400_000), SERVER, NOW));
+    }
+
+    @Test
+    void aSelectingRequestThatChoseAnotherServerGoesToTheAgent() throws IOException
+    {
+        assertEquals(FastPath.SLOW,
+            FastPath.decide(packet("dhclient-request-selecting"), bound(DHCLIENT_IP, 2_400_000), SERVER + 1, NOW));
+    }
+
+    @Test
+    void anInitRebootForAnotherAddressIsLeftToTheServiceWhichMayNakIt() throws IOException
+    {
+        assertEquals(FastPath.SLOW,
+            FastPath.decide(packet("dhclient-request-init-reboot"), bound(DHCLIENT_IP, 2_400_000), SERVER, NOW));
+    }
+
+    @Test
+    void aHostLeaseShorterThanAWholeVmLeaseSendsTheRenewalToTheService() throws IOException
+    {
+        assertEquals(FastPath.SLOW,
+            FastPath.decide(packet("udhcpc-request-renewing"), bound(UDHCPC_IP, 599_999), SERVER, NOW));
+    }
+
+    @Test
+    void anOfferedButUnboundLeaseIsNeverAnsweredOnTheHost() throws IOException
+    {
+        final LeaseRecord offered = bound(UDHCPC_IP, 2_400_000).state(LeaseState.OFFERED).seal();
+        assertEquals(FastPath.SLOW, FastPath.decide(packet("udhcpc-discover"), offered, SERVER, NOW));
+    }
+
+    @Test
+    void aReleaseAlwaysGoesToTheService() throws IOException
+    {
+        assertEquals(FastPath.SLOW,
+            FastPath.decide(packet("udhcpc-release"), bound(UDHCPC_IP, 2_400_000), SERVER, NOW));
+    }
+}

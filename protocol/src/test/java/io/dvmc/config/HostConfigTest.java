@@ -1,0 +1,97 @@
+package io.dvmc.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HostConfigTest
+{
+    private static final String VALID = """
+        { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "state", "keyFile": "cluster.key",
+          "policyFile": "policy.json",
+          "dataplane": { "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1" } ] },
+          "bindings": [ { "port": "vm1", "vlan": 0, "mac": "02:00:00:64:00:01", "domain": 100,
+                          "vm": "6f1c1d2e-0000-4000-8000-000000000001" } ] }
+        """;
+
+    @TempDir
+    Path dir;
+
+    private HostConfig load(final String json) throws IOException, ConfigException
+    {
+        final Path file = dir.resolve("host.json");
+        Files.writeString(file, json);
+        return HostConfig.load(file);
+    }
+
+    private String rejected(final String json)
+    {
+        return assertThrows(ConfigException.class, () -> load(json)).getMessage();
+    }
+
+    @Test
+    void theExampleHostConfigLoads() throws ConfigException
+    {
+        final HostConfig config = HostConfig.load(Path.of("..", "deploy", "examples", "host.json"));
+        assertTrue(config.dataplane().ports().size() >= 1);
+        assertTrue(config.policyFile().endsWith("policy.json"));
+    }
+
+    @Test
+    void relativePathsAreResolvedAgainstTheConfigFileAndDefaultsAreFilledIn() throws Exception
+    {
+        final HostConfig config = load(VALID);
+        assertEquals(dir.resolve("state").toString(), config.stateDir());
+        assertEquals(dir.resolve("policy.json").toString(), config.policyFile());
+        assertEquals(1, config.dataplane().workers());
+        assertEquals("backoff", config.dataplane().idle());
+        assertEquals(0, config.portIndex().get("vm1"));
+    }
+
+    @Test
+    void aBindingOnAnUnknownPortIsRejectedByName()
+    {
+        assertTrue(rejected(VALID.replace("\"port\": \"vm1\"", "\"port\": \"vm9\"")).contains("unknown port 'vm9'"));
+    }
+
+    @Test
+    void aMalformedMacIsRejected()
+    {
+        assertTrue(rejected(VALID.replace("02:00:00:64:00:01", "02:00:00:64:00")).contains("not a MAC address"));
+    }
+
+    @Test
+    void aDomainIdOfZeroIsRejected()
+    {
+        assertTrue(rejected(VALID.replace("\"domain\": 100", "\"domain\": 0")).contains("domain must be"));
+    }
+
+    @Test
+    void anUnknownFieldIsAnErrorNotSilentlyIgnored()
+    {
+        assertTrue(rejected(VALID.replace("\"hostId\": 1", "\"hostId\": 1, \"hostid\": 2")).contains("hostid"));
+    }
+
+    @Test
+    void theSameMacBoundTwiceOnOneVlanIsRejected()
+    {
+        final String twice = VALID.replace("\"bindings\": [ {", "\"bindings\": [ { \"port\": \"vm1\", \"vlan\": 0," +
+            " \"mac\": \"02:00:00:64:00:01\", \"domain\": 200, \"vm\": \"6f1c1d2e-0000-4000-8000-000000000002\" }, {");
+        assertTrue(rejected(twice).contains("bound twice"));
+    }
+
+    @Test
+    void aMissingFileIsNamed()
+    {
+        final String message = assertThrows(ConfigException.class,
+            () -> HostConfig.load(dir.resolve("absent.json"))).getMessage();
+        assertTrue(message.contains("absent.json") && message.contains("no such file"), message);
+    }
+}
