@@ -187,6 +187,7 @@ public final class FixedRecordMap implements AutoCloseable {
                 q.insert(q.absentEntry(), q.wrapValueAsData(emptyValue));
                 entry = q.entry();
                 writeSlot(entry.value(), 0, 1, record);
+                q.writeLock().unlock();
                 return;
             }
             // Choosing the slot only reads, so it runs under the update lock, which readers share.
@@ -199,6 +200,8 @@ public final class FixedRecordMap implements AutoCloseable {
             }
             lock(q.writeLock(), q);
             writeSlot(value, target, sequence, record);
+            // Back to the update lock at once: Chronicle's context close takes a while, and a writer killed
+            // holding only the update lock does not block readers (measured: kills then leave update locks).
             q.writeLock().unlock();
         } catch (final IllegalStateException e) {
             if (isCapacityFailure(e)) {

@@ -102,9 +102,13 @@ final class ForkedJvm implements AutoCloseable {
         stdin.flush();
     }
 
-    /** SIGKILL, then waits for the death and for stdout to be read to its end. */
+    /**
+     * SIGKILL, then waits for the death and for stdout to be read to its end. Sent through the process handle:
+     * {@code Process.destroyForcibly()} sends the same signal but also closes our end of the child's stdout,
+     * losing lines the child wrote just before dying (the "committed" reports this test depends on).
+     */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new AssertionError("child " + process.pid() + " survived SIGKILL");
         }
@@ -124,6 +128,10 @@ final class ForkedJvm implements AutoCloseable {
         return process.pid();
     }
 
+    Process process() {
+        return process;
+    }
+
     String stderrTail() {
         try {
             final String all = Files.readString(stderr);
@@ -134,9 +142,13 @@ final class ForkedJvm implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
-            kill();
+            try {
+                kill();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

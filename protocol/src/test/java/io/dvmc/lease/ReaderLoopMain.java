@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * Child JVM of {@link ReaderKillTest}: the dataplane's side. Looks leases up in a tight loop and obeys commands on
  * stdin: YIELD (close the store, releasing the shared lock), READY (open it again), CHECK n (look sample n up).
+ * Counts its lookups in the {@link SharedCounter} file given as third argument.
  */
 public final class ReaderLoopMain {
     private ReaderLoopMain() {
@@ -22,6 +23,7 @@ public final class ReaderLoopMain {
         final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         final Path file = Path.of(args[0]);
         final int keys = Integer.parseInt(args[1]);
+        final SharedCounter progress = SharedCounter.open(Path.of(args[2]));
         final ConcurrentLinkedQueue<String> commands = new ConcurrentLinkedQueue<>();
         Thread.ofPlatform().daemon().start(() -> readCommands(commands));
         LeaseStore store = LeaseStore.openReader(file);
@@ -59,7 +61,7 @@ public final class ReaderLoopMain {
                 == LookupResult.BUSY) {
                 busy++;
             }
-            lookups++;
+            progress.set(++lookups);
             if (lookups == 10_000) {
                 out.println("reading busy=" + busy);
             }

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 
 /**
  * Child JVM of {@link WriterKillTest}: opens the lease store as the writer (recovering it) and puts sample leases
- * {@code start, start+1, ...} over {@code keys} keys forever, reporting "committed n" after each put returns.
+ * {@code start, start+1, ...} over {@code keys} keys forever, reporting "committed n" after each put returns and
+ * counting its puts in the {@link SharedCounter} file given as fourth argument.
  */
 public final class WriterLoopMain {
     private WriterLoopMain() {
@@ -18,12 +19,14 @@ public final class WriterLoopMain {
         final Path file = Path.of(args[0]);
         final long start = Long.parseLong(args[1]);
         final int keys = Integer.parseInt(args[2]);
+        final SharedCounter progress = SharedCounter.open(Path.of(args[3]));
         final LeaseStore store = LeaseStore.openWriter(file, 4 * keys);
         out.println("ready");
         final LeaseRecord lease = new LeaseRecord();
         for (long n = start; ; n++) {
             store.put(Samples.domainOf(n, keys), Samples.macOf(n, keys), Samples.lease(n, lease));
             out.println("committed " + n);
+            progress.set(n - start + 1);
         }
     }
 }

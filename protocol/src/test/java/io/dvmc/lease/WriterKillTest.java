@@ -1,0 +1,132 @@
+package io.dvmc.lease;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGKILL of the writer at random moments of a put loop (inserts, then replacements): every put the child
+ * reported as returned is found after the agent-side restart, and every segment takes writes again at once.
+ */
+class WriterKillTest {
+    private static final int KEYS = 2_000;
+    private static final int ROUNDS = 6;
+    private static final Duration LONG = Duration.ofSeconds(120);
+    private static final StoreTimeouts AGENT = new StoreTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(1),
+        Duration.ofNanos(50_000));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyCommittedLeaseSurvivesAndNoSegmentStaysLocked() throws Exception {
+        final Path file = dir.resolve("leases");
+        final long seed = System.nanoTime();
+        final Random random = new Random(seed);
+        final long[] committed = new long[KEYS];
+        Arrays.fill(committed, -1);
+        long next = 0;
+        final StringBuilder report = new StringBuilder("seed " + seed + "\n");
+        for (int round = 0; round < ROUNDS; round++) {
+            long last = next - 1;
+            final Path counterFile = dir.resolve("progress-" + round);
+            try (SharedCounter progress = SharedCounter.create(counterFile);
+                 ForkedJvm child = ForkedJvm.start(WriterLoopMain.class, dir, file.toString(), Long.toString(next),
+                     Integer.toString(KEYS), counterFile.toString())) {
+                child.awaitLine("ready"::equals, LONG);
+                // The first round dies among inserts, later ones mostly among replacements of acknowledged leases.
+                progress.awaitAtLeast(1 + random.nextInt(round == 0 ? KEYS / 2 : 4 * KEYS), LONG);
+                child.kill();
+                for (final String line : child.drain()) {
+                    if (line.startsWith("committed ")) {
+                        last = Math.max(last, parse(line, committed));
+                    }
+                }
+            }
+            final long inFlight = last + 1;
+            final ReaderView view = readWhileWriterIsDead(file);
+            try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT)) {
+                verify(agent, committed, inFlight);
+                assertEquals(0, agent.lockedSegments(Duration.ofMillis(100)), "a segment stayed locked");
+                // Writes to every key, so to every segment, each within the 1 s write deadline.
+                final LeaseRecord record = new LeaseRecord();
+                for (int k = 0; k < KEYS; k++) {
+                    if (committed[k] >= 0) {
+                        agent.put(Samples.domainOf(committed[k], KEYS), Samples.macOf(committed[k], KEYS),
+                            Samples.lease(committed[k], record));
+                    }
+                }
+                report.append(String.format("round %d: killed after n=%d; reader before recovery: busy=%d/%d "
+                        + "maxLookupMicros=%d; recovery repaired %d lock(s), purged %d%n", round, last, view.busy,
+                    view.lookups, view.maxLookupNanos / 1000, agent.map().recoveryCorruptions(),
+                    agent.map().purgedOnOpen()));
+            }
+            next = inFlight + 1;
+        }
+        System.out.print(report);
+    }
+
+    private record ReaderView(long lookups, long busy, long maxLookupNanos) {
+    }
+
+    /** The dataplane's view before the agent restarts: lookups answer at once, at worst BUSY, never block. */
+    private static ReaderView readWhileWriterIsDead(final Path file) {
+        try (LeaseStore reader = LeaseStore.openReader(file)) {
+            final LeaseRecord record = new LeaseRecord();
+            long busy = 0;
+            long max = 0;
+            for (int k = 0; k < KEYS; k++) {
+                final long start = System.nanoTime();
+                final LookupResult r = reader.lookup(Samples.domainOf(k, KEYS), Samples.macOf(k, KEYS), record);
+                max = Math.max(max, System.nanoTime() - start);
+                if (r == LookupResult.BUSY) {
+                    busy++;
+                }
+            }
+            assertTrue(max < Duration.ofSeconds(5).toNanos(), "a lookup blocked for " + max / 1_000_000 + " ms");
+            return new ReaderView(KEYS, busy, max);
+        }
+    }
+
+    private static long parse(final String line, final long[] committed) {
+        final long n = Long.parseLong(line.substring("committed ".length()));
+        committed[(int) (n % KEYS)] = n;
+        return n;
+    }
+
+    /** Each key holds its last acknowledged lease, or the one put in flight when the writer died. */
+    private static void verify(final LeaseStore store, final long[] committed, final long inFlight) {
+        final LeaseRecord found = new LeaseRecord();
+        final LeaseRecord expected = new LeaseRecord();
+        for (int k = 0; k < KEYS; k++) {
+            final int domainId = Samples.domainOf(k, KEYS);
+            final long mac = Samples.macOf(k, KEYS);
+            final LookupResult r = store.lookup(domainId, mac, found);
+            final boolean inFlightKey = inFlight % KEYS == k;
+            if (committed[k] < 0) {
+                if (r != LookupResult.ABSENT && !(inFlightKey && r == LookupResult.FOUND)) {
+                    fail("key " + k + " never committed but " + r);
+                }
+                continue;
+            }
+            assertEquals(LookupResult.FOUND, r, "acknowledged lease " + committed[k] + " lost");
+            final long n = found.updatedMillis();
+            if (n != committed[k] && !(inFlightKey && n == inFlight)) {
+                fail("key " + k + " holds lease " + n + ", acknowledged " + committed[k] + ", in flight " + inFlight);
+            }
+            Samples.lease(n, expected);
+            assertEquals(Samples.hex(expected.buffer(), 0, LeaseRecord.LENGTH),
+                Samples.hex(found.buffer(), 0, LeaseRecord.LENGTH), "key " + k);
+            if (n == inFlight) {
+                committed[k] = n;
+            }
+        }
+    }
+}
