@@ -54,11 +54,12 @@ class EndToEndTest
     }
 
     @Test
-    void udhcpcAndDhclientInTwoDomainsWithTheSameSubnetEachGetAnAddressRouterDnsAndMtuThroughDpdk() throws Exception
+    void udhcpcDhclientAndDhcpcdInTwoDomainsWithTheSameSubnetGetAddressRouterDnsAndMtuThroughDpdk() throws Exception
     {
-        try (NetnsLab lab = NetnsLab.create(4);
+        Prerequisites.requireCommands("dhcpcd", "unshare");
+        try (NetnsLab lab = NetnsLab.create(5);
             DhcpClients clients = new DhcpClients(true);
-            DvmcHost host = host(dir, lab, 100, 100, 200, 200))
+            DvmcHost host = host(dir, lab, 100, 100, 200, 200, 200))
         {
             host.start();
             final List<NetnsLab.Vm> vms = lab.vms();
@@ -66,12 +67,16 @@ class EndToEndTest
             final Lease blueDhclient = clients.dhclient(vms.get(1).ns(), vms.get(1).ifname(), BIND);
             final Lease redUdhcpc = clients.udhcpc(vms.get(2).ns(), vms.get(2).ifname(), BIND);
             final Lease redDhclient = clients.dhclient(vms.get(3).ns(), vms.get(3).ifname(), BIND);
+            final Lease redDhcpcd = clients.dhcpcd(vms.get(4).ns(), vms.get(4).ifname(), BIND);
 
             assertAll(
                 () -> assertDomain(blueUdhcpc, "10.0.0.53", 1450),
                 () -> assertDomain(blueDhclient, "10.0.0.53", 1450),
                 () -> assertDomain(redUdhcpc, "10.0.0.54", 1400),
                 () -> assertDomain(redDhclient, "10.0.0.54", 1400),
+                () -> assertDomain(redDhcpcd, "10.0.0.54", 1400),
+                () -> assertNotEquals(redDhcpcd.ip(), redUdhcpc.ip(), "two VMs of one domain share an address"),
+                () -> assertNotEquals(redDhcpcd.ip(), redDhclient.ip(), "two VMs of one domain share an address"),
                 () -> assertNotEquals(blueUdhcpc.ip(), blueDhclient.ip(), "two VMs of one domain share an address"),
                 () -> assertNotEquals(redUdhcpc.ip(), redDhclient.ip(), "two VMs of one domain share an address"),
                 // Separate address spaces: each domain hands out its lowest free address first.
@@ -82,7 +87,7 @@ class EndToEndTest
             {
                 assertTrue(leases.contains("\"mac\":\"" + vm.mac() + "\""), vm.mac() + " not in " + leases);
             }
-            assertEquals(4, leases.split("\"state\":\"BOUND\"", -1).length - 1, leases);
+            assertEquals(vms.size(), leases.split("\"state\":\"BOUND\"", -1).length - 1, leases);
             for (final NetnsLab.Vm vm : vms)
             {
                 final String port = "dataplane: port vm" + vm.index() + " ";
