@@ -134,6 +134,8 @@ public final class FilePolicyStore implements PolicyStore
         catch (final PolicyException ex)
         {
             lastError = ex.getMessage();
+            // Once per bad edit (the file is re-read only when it changes): operators see why it was refused.
+            System.err.println("dvmc: policy change refused, previous policy stays in force: " + lastError);
         }
     }
 
