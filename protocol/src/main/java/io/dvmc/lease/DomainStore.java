@@ -45,6 +45,11 @@ public final class DomainStore implements AutoCloseable {
             timeouts));
     }
 
+    /** See {@link FixedRecordMap#warmUp()}: call at process start to make the first open fast. */
+    public static void warmUp() {
+        FixedRecordMap.warmUp();
+    }
+
     public boolean get(final int domainId, final DomainRecord into) {
         return lookup(domainId, into) == LookupResult.FOUND;
     }

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * write lock only for the few stores of one slot, so a writer killed at a random moment rarely blocks readers.
  *
  * <h2>Opening</h2>
- * {@link #openWriter} creates the file or recovers it and must only be called while holding the exclusive lock of
+ * {@link #openWriter} creates, opens or recovers the file and must only be called while holding the exclusive lock of
  * the store's {@link StoreGuard}; {@link #openReader} maps an existing, completed file and must only be called
  * while holding a shared lock.
  *
@@ -85,6 +85,7 @@ public final class FixedRecordMap implements AutoCloseable {
     private final long readWaitNanos;
     private final long writeWaitNanos;
     private final FixedSlice emptyValue;
+    private boolean recovered;
     private long recoveryCorruptions;
     private long purgedOnOpen;
 
@@ -102,39 +103,55 @@ public final class FixedRecordMap implements AutoCloseable {
     }
 
     /**
-     * Creates the file, or recovers it in place when it exists: Chronicle's {@code recoverPersistedTo} resets
-     * every segment lock left by dead processes and rebuilds the segment indexes; then entries whose slots were
-     * never completed (an insert interrupted by a kill, never acknowledged) are removed. Call only under the
-     * exclusive lock.
+     * Opens the file for the single writer: creates it when absent (or never completed), otherwise maps it and
+     * runs Chronicle's {@code recoverPersistedTo} when needed: on request, after an interrupted recovery, or when
+     * a segment lock is found held. With the exclusive lock held no live process can hold one, so a held lock is
+     * the footprint of a process killed mid-operation; it is also the only one, since Chronicle changes a segment
+     * only under its lock. Recovery resets those locks and rebuilds the segment indexes; then entries whose
+     * slots were never completed (an insert interrupted by a kill, never acknowledged) are removed. Call only
+     * under the exclusive lock.
      *
-     * @param maxEntries capacity of a newly created file; an existing file keeps the capacity it was created with
+     * @param maxEntries    capacity of a newly created file; an existing file keeps the capacity it was created with
+     * @param forceRecovery recover even if no lock is found held (the previous writer did not close cleanly: it may
+     *                      have died holding the map-wide lock taken to add segment tiers, which the probe cannot see)
      */
     public static FixedRecordMap openWriter(final Path file, final String name, final int keyLength,
                                             final int recordLength, final long maxEntries,
-                                            final StoreTimeouts timeouts) {
+                                            final StoreTimeouts timeouts, final boolean forceRecovery) {
         if (maxEntries <= 0) {
             throw new IllegalArgumentException("maxEntries must be positive: " + maxEntries);
         }
         final ChronicleMapBuilder<FixedSlice, FixedSlice> builder =
             builder(name, keyLength, recordLength, maxEntries);
-        final ChronicleMap<FixedSlice, FixedSlice> opened;
-        final AtomicLong corruptions = new AtomicLong();
         try {
-            if (discardIfNeverCompleted(file)) {
-                opened = builder.createPersistedTo(file.toFile());
-            } else {
-                opened = builder.recoverPersistedTo(file.toFile(), true,
-                    corruption -> onCorruption(file, corruptions, corruption));
+            final FileState state = prepare(file);
+            if (state == FileState.ABSENT) {
+                return checked(builder.createPersistedTo(file.toFile()), file, name, keyLength, recordLength, true,
+                    timeouts);
             }
+            if (state == FileState.READY && !forceRecovery) {
+                final FixedRecordMap opened = checked(builder.createPersistedTo(file.toFile()), file, name, keyLength,
+                    recordLength, true, timeouts);
+                final int held = opened.lockedSegments(0);
+                if (held == 0) {
+                    return opened;
+                }
+                LOG.warn("{}: {} segment lock(s) left by a dead process; recovering", file, held);
+                opened.close();
+            }
+            final AtomicLong corruptions = new AtomicLong();
+            final FixedRecordMap recovered = checked(builder.recoverPersistedTo(file.toFile(), true,
+                corruption -> onCorruption(file, corruptions, corruption)), file, name, keyLength, recordLength, true,
+                timeouts);
+            recovered.recovered = true;
+            recovered.recoveryCorruptions = corruptions.get();
+            recovered.purgedOnOpen = recovered.purgeIncomplete();
+            return recovered;
         } catch (final ChronicleHashRecoveryFailedException e) {
             throw new ForeignStoreException("cannot recover " + file + ": " + e.getMessage(), e);
         } catch (final IOException e) {
             throw new StoreIoException("cannot open " + file + " for writing: " + e.getMessage(), e);
         }
-        final FixedRecordMap result = checked(opened, file, name, keyLength, recordLength, true, timeouts);
-        result.recoveryCorruptions = corruptions.get();
-        result.purgedOnOpen = result.purgeIncomplete();
-        return result;
     }
 
     /** Maps an existing, completed file for lookups. Call only under a shared lock. */
@@ -152,6 +169,37 @@ public final class FixedRecordMap implements AutoCloseable {
             return checked(map, file, name, keyLength, recordLength, false, timeouts);
         } catch (final IOException e) {
             throw new StoreIoException("cannot open " + file + " for reading: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Pays Chronicle's one-time start-up cost (class loading and static initialisation: about 0.8 s of the first
+     * open in a JVM, against 2-15 ms for later ones) on a throw-away map in the temp directory, so that a process
+     * does it at start rather than while its fast path waits for READY. The JVM keeps the benefit.
+     *
+     * @throws StoreIoException if the temp directory is unusable
+     */
+    public static void warmUp() {
+        final FixedSlice key = new FixedSlice(Long.BYTES);
+        final FixedSlice record = new FixedSlice(Long.BYTES);
+        try {
+            final Path dir = Files.createTempDirectory("dvmc-warm-up");
+            final Path file = dir.resolve("map");
+            try {
+                try (FixedRecordMap map = openWriter(file, "dvmc-warm-up", Long.BYTES, Long.BYTES, 16,
+                    StoreTimeouts.DEFAULTS, false)) {
+                    map.put(key, record);
+                }
+                try (FixedRecordMap map = openReader(file, "dvmc-warm-up", Long.BYTES, Long.BYTES,
+                    StoreTimeouts.DEFAULTS)) {
+                    map.get(key, record);
+                }
+            } finally {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(dir);
+            }
+        } catch (final IOException e) {
+            throw new StoreIoException("warm-up in the temp directory failed: " + e.getMessage(), e);
         }
     }
 
@@ -279,6 +327,11 @@ public final class FixedRecordMap implements AutoCloseable {
             }
         }
         return locked;
+    }
+
+    /** Whether Chronicle's recovery ran when this writer opened the file. */
+    public boolean recovered() {
+        return recovered;
     }
 
     /** Corrupt structures Chronicle reported while recovering this file at open (writer only). */
@@ -474,37 +527,46 @@ public final class FixedRecordMap implements AutoCloseable {
         return map.getClass().getSimpleName() + " of unknown marshallers";
     }
 
+    /** What the writer found at open. */
+    private enum FileState {
+        /** No file, or one whose creation never completed: create it. */
+        ABSENT,
+        /** A recovery was interrupted: recover again. */
+        INTERRUPTED_RECOVERY,
+        /** Completed: map it, recover only if needed. */
+        READY
+    }
+
     /**
      * A file whose header never became ready holds nothing committed (the ready bit is set before the first put)
-     * unless a recovery was interrupted. The first kind is deleted and recreated; for the second, the ready bit
-     * is set again so that Chronicle's recovery does not wait a minute for a creator that is gone. Only the
+     * unless a recovery was interrupted. The first kind is deleted, to be created again; for the second, the ready
+     * bit is set again so that Chronicle's recovery does not wait a minute for a creator that is gone. Only the
      * exclusive-lock holder calls this, so no live process is creating the file.
-     *
-     * @return true if the file does not exist (any more) and must be created
      */
-    private static boolean discardIfNeverCompleted(final Path file) throws IOException {
+    private static FileState prepare(final Path file) throws IOException {
         if (!Files.exists(file)) {
-            return true;
+            return FileState.ABSENT;
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             if (ch.size() < HEADER_PROBE_BYTES) {
                 LOG.warn("{}: {} bytes, never initialised; recreating", file, ch.size());
                 Files.delete(file);
-                return true;
+                return FileState.ABSENT;
             }
             final int sizeWord = readSizeWord(ch);
             if (SizePrefixedBlob.extractSize(sizeWord) == 0) {
                 LOG.warn("{}: header never written; recreating", file);
                 Files.delete(file);
-                return true;
+                return FileState.ABSENT;
             }
-            if (!SizePrefixedBlob.isReady(sizeWord)) {
-                LOG.warn("{}: header marked incomplete (interrupted recovery); recovering again", file);
-                final ByteBuffer word = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                word.putInt(0, sizeWord & ~SizePrefixedBlob.NOT_COMPLETE);
-                ch.write(word, SizePrefixedBlob.SIZE_WORD_OFFSET);
+            if (SizePrefixedBlob.isReady(sizeWord)) {
+                return FileState.READY;
             }
-            return false;
+            LOG.warn("{}: header marked incomplete (interrupted recovery); recovering again", file);
+            final ByteBuffer word = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            word.putInt(0, sizeWord & ~SizePrefixedBlob.NOT_COMPLETE);
+            ch.write(word, SizePrefixedBlob.SIZE_WORD_OFFSET);
+            return FileState.INTERRUPTED_RECOVERY;
         }
     }
 

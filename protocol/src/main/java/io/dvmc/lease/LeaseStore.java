@@ -55,6 +55,11 @@ public final class LeaseStore implements AutoCloseable {
             timeouts));
     }
 
+    /** See {@link FixedRecordMap#warmUp()}: call at process start to make the first open fast. */
+    public static void warmUp() {
+        FixedRecordMap.warmUp();
+    }
+
     /** Whether a valid lease was copied into {@code into}; every other outcome means "take the slow path". */
     public boolean get(final int domainId, final long mac, final LeaseRecord into) {
         return lookup(domainId, mac, into) == LookupResult.FOUND;

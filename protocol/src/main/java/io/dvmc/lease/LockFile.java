@@ -1,6 +1,7 @@
 package io.dvmc.lease;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
@@ -17,11 +18,15 @@ import java.util.Map;
  * kill -9, loses its OS locks with its file descriptors.
  *
  * <p>Byte {@link #ACCESS} is locked shared by readers that have the map open and exclusive by the writer while it
- * recovers; byte {@link #WRITER} is locked exclusive by the single writer for its lifetime.
+ * recovers; byte {@link #WRITER} is locked exclusive by the single writer for its lifetime. Byte {@link #STATE}
+ * (never locked) holds the writer's {@link #CLEAN} / {@link #DIRTY} mark.
  */
 final class LockFile {
     static final long ACCESS = 0;
     static final long WRITER = 1;
+    static final long STATE = 8;
+    static final byte CLEAN = 'C';
+    static final byte DIRTY = 'D';
 
     private static final Map<Path, LockFile> OPEN = new HashMap<>();
 
@@ -157,6 +162,26 @@ final class LockFile {
         }
         release(probe);
         return false;
+    }
+
+    /** The writer's mark, or 0 if none was ever written. */
+    synchronized byte readState() {
+        final ByteBuffer one = ByteBuffer.allocate(1);
+        try {
+            return channel.read(one, STATE) == 1 ? one.get(0) : 0;
+        } catch (final IOException e) {
+            throw new StoreIoException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the writer's mark and forces it to the device, so that a power cut cannot leave a stale CLEAN. */
+    synchronized void writeState(final byte state) {
+        try {
+            channel.write(ByteBuffer.wrap(new byte[] {state}), STATE);
+            channel.force(false);
+        } catch (final IOException e) {
+            throw new StoreIoException("cannot write " + path + ": " + e.getMessage(), e);
+        }
     }
 
     Path path() {

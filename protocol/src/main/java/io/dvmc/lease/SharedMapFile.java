@@ -1,7 +1,10 @@
 package io.dvmc.lease;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 
 /**
@@ -34,8 +37,9 @@ public final class SharedMapFile implements AutoCloseable {
 
     /**
      * The writer's start: takes the writer role (if {@code guard} does not hold it yet), then the exclusive lock
-     * (waiting up to {@link StoreTimeouts#lockFile()} for readers told to YIELD), creates or recovers the file and
-     * releases the exclusive lock. On success the returned file owns {@code guard}; on failure the guard keeps
+     * (waiting up to {@link StoreTimeouts#lockFile()} for readers told to YIELD), creates, opens or recovers the
+     * file (recovering if the last writer did not close cleanly or a dead process left a segment lock), marks the
+     * store dirty until {@link #close} and releases the exclusive lock. On success the returned file owns {@code guard}; on failure the guard keeps
      * whatever role it had, for a retry.
      */
     public static SharedMapFile openWriter(final StoreGuard guard, final String name, final int keyLength,
@@ -45,7 +49,8 @@ public final class SharedMapFile implements AutoCloseable {
         guard.acquireExclusive(timeouts.lockFile());
         try {
             final FixedRecordMap map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength,
-                maxEntries, timeouts);
+                maxEntries, timeouts, !guard.closedCleanly());
+            guard.markDirty();
             return new SharedMapFile(guard, map, name, keyLength, recordLength, maxEntries, timeouts);
         } finally {
             guard.releaseExclusive();
@@ -100,7 +105,8 @@ public final class SharedMapFile implements AutoCloseable {
         guard.acquireExclusive(deadline);
         try {
             map.close();
-            map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength, maxEntries, timeouts);
+            map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength, maxEntries, timeouts,
+                true);
         } finally {
             guard.releaseExclusive();
         }
@@ -123,13 +129,28 @@ public final class SharedMapFile implements AutoCloseable {
         return guard.mapFile();
     }
 
-    /** Unmaps the file, then releases every lock (a reader's shared lock, a writer's role). */
+    /**
+     * Unmaps the file, then releases every lock (a reader's shared lock, a writer's role). A writer first forces
+     * the file to the device and marks the store clean, which lets its next open skip recovery.
+     */
     @Override
     public void close() {
         try {
             map.close();
+            if (guard.isWriter()) {
+                force(guard.mapFile());
+                guard.markClean();
+            }
         } finally {
             guard.close();
+        }
+    }
+
+    private static void force(final Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(false);
+        } catch (final IOException e) {
+            throw new StoreIoException("cannot flush " + file + ": " + e.getMessage(), e);
         }
     }
 }

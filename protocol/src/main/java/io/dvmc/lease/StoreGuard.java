@@ -27,6 +27,9 @@ import java.util.function.BooleanSupplier;
  *       recovers the file ({@link #acquireExclusive}, {@link #releaseExclusive}). The writer does not hold it
  *       between recoveries (its role byte already keeps other writers out), so it can see at any time whether a
  *       reader is attached ({@link #readersPresent}).</li>
+ *   <li>byte 8 of the file (not a lock) records whether the last writer closed cleanly ({@link #closedCleanly}).
+ *       If it did, the writer's next open maps the file directly and recovers only if it finds a segment lock
+ *       held (left by a dead reader); otherwise it always recovers.</li>
  * </ul>
  * Never delete the lock file: a process that opened the old inode and one that opens a new one would not exclude
  * each other.
@@ -164,6 +167,27 @@ public final class StoreGuard implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the previous writer closed the store cleanly. Writer role required. If not, the next open recovers
+     * even when no segment lock is found held.
+     */
+    public boolean closedCleanly() {
+        checkWriter();
+        return lockFile.readState() == LockFile.CLEAN;
+    }
+
+    /** Marks the store as being written: a crash from here on makes the next open recover. */
+    void markDirty() {
+        checkWriter();
+        lockFile.writeState(LockFile.DIRTY);
+    }
+
+    /** Marks the store as closed cleanly; call after the map is unmapped and forced to the device. */
+    void markClean() {
+        checkWriter();
+        lockFile.writeState(LockFile.CLEAN);
+    }
+
     /** Whether any reader (another process, or another guard in this JVM) has the map open. */
     public boolean readersPresent() {
         checkOpen();
@@ -207,6 +231,13 @@ public final class StoreGuard implements AutoCloseable {
         } finally {
             closed = true;
             lockFile.unreference();
+        }
+    }
+
+    private void checkWriter() {
+        checkOpen();
+        if (!writer) {
+            throw new IllegalStateException("writer role not held on " + mapFile);
         }
     }
 

@@ -122,9 +122,38 @@ class LeaseStoreTest {
             assertEquals(1, store.forEach((d, m, r) -> assertEquals(0x020000000002L, m)));
         }
         try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+            assertFalse(store.map().recovered(), "closed cleanly, no lock held: mapped without recovery");
+            assertEquals(LookupResult.CORRUPT, store.lookup(1, 0x020000000001L, record));
+            store.recover(Duration.ofSeconds(10));
+            assertTrue(store.map().recovered());
             assertEquals(1, store.map().purgedOnOpen());
             assertEquals(LookupResult.ABSENT, store.lookup(1, 0x020000000001L, record));
             assertEquals(1, store.size());
+        }
+    }
+
+    @Test
+    void onlyAStoreNotClosedCleanlyIsRecoveredAtOpen() {
+        final Path file = dir.resolve("leases");
+        final LeaseRecord record = Samples.lease(1, new LeaseRecord());
+        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+            assertFalse(store.map().recovered(), "created");
+            store.put(1, 2L, record);
+        }
+        final LeaseStore unclean = LeaseStore.openWriter(file, 100);
+        assertFalse(unclean.map().recovered(), "the previous writer closed cleanly");
+        assertFalse(unclean.guard().closedCleanly(), "marked dirty while open");
+        // Drop the writer role without close(), as a killed writer would.
+        unclean.map().close();
+        unclean.guard().release();
+        closeGuardOnly(unclean.guard());
+        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+            assertTrue(store.map().recovered(), "the previous writer did not close cleanly");
+            assertTrue(store.get(1, 2L, record));
+        }
+        try (StoreGuard guard = StoreGuard.open(file)) {
+            guard.acquireWriter(Duration.ofSeconds(1));
+            assertTrue(guard.closedCleanly());
         }
     }
 
@@ -271,6 +300,11 @@ class LeaseStoreTest {
             // The last round is warm: whatever the JIT and Chronicle set up per thread is done by then.
             assertTrue(allocated < 1024, "100k lease + 100k domain lookups allocated " + allocated + " bytes");
         }
+    }
+
+    /** Releases the guard's locks without the clean mark that LeaseStore.close() writes. */
+    private static void closeGuardOnly(final StoreGuard guard) {
+        guard.close();
     }
 
     private static void corruptFirstOccurrence(final Path file, final long marker) throws IOException {

@@ -53,6 +53,7 @@ class WriterKillTest {
             final long inFlight = last + 1;
             final ReaderView view = readWhileWriterIsDead(file);
             try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT)) {
+                assertTrue(agent.map().recovered(), "a killed writer never marks the store clean");
                 verify(agent, committed, inFlight);
                 assertEquals(0, agent.lockedSegments(Duration.ofMillis(100)), "a segment stayed locked");
                 // Writes to every key, so to every segment, each within the 1 s write deadline.
