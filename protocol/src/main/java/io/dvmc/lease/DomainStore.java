@@ -9,7 +9,7 @@ import java.time.Duration;
  * mechanism and crash story as {@link LeaseStore}: {@link FixedRecordMap}, {@link StoreGuard}.
  */
 public final class DomainStore implements AutoCloseable {
-    /** Map name recorded in the file header; a file of another layout is refused. */
+    /** Layout tag persisted in the file header (with the marshallers); a file of another layout is refused. */
     public static final String MAP_NAME = "dvmc-domains/1";
 
     private final SharedMapFile file;

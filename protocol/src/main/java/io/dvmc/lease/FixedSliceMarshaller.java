@@ -94,7 +94,8 @@ public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, Size
 
     private void checkSlice(final FixedSlice slice) {
         if (slice.length() != length) {
-            throw new IllegalArgumentException("slice of " + slice.length() + " bytes for a " + length + "-byte layout");
+            throw new IllegalArgumentException("slice of " + slice.length() + " bytes for a " + length
+                + "-byte layout");
         }
     }
 }

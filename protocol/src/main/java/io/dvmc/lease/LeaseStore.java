@@ -12,7 +12,7 @@ import java.time.Duration;
  * {@link #close}) belong to one thread. {@link #get} allocates nothing after the calling thread's first calls.
  */
 public final class LeaseStore implements AutoCloseable {
-    /** Map name recorded in the file header; a file of another layout is refused. */
+    /** Layout tag persisted in the file header (with the marshallers); a file of another layout is refused. */
     public static final String MAP_NAME = "dvmc-leases/1";
 
     private final SharedMapFile file;
@@ -115,7 +115,10 @@ public final class LeaseStore implements AutoCloseable {
         file.recover(deadline);
     }
 
-    /** See {@link SharedMapFile#lockedSegments}. */
+    /**
+     * See {@link SharedMapFile#lockedSegments}: the agent's probe (it briefly takes each segment's write lock), used
+     * on HELLO to decide whether a recovery cycle is needed.
+     */
     public int lockedSegments(final Duration waitPerSegment) {
         return file.lockedSegments(waitPerSegment);
     }

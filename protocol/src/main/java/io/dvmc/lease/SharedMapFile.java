@@ -39,8 +39,8 @@ public final class SharedMapFile implements AutoCloseable {
      * The writer's start: takes the writer role (if {@code guard} does not hold it yet), then the exclusive lock
      * (waiting up to {@link StoreTimeouts#lockFile()} for readers told to YIELD), creates, opens or recovers the
      * file (recovering if the last writer did not close cleanly or a dead process left a segment lock), marks the
-     * store dirty until {@link #close} and releases the exclusive lock. On success the returned file owns {@code guard}; on failure the guard keeps
-     * whatever role it had, for a retry.
+     * store dirty until {@link #close} and releases the exclusive lock. On success the returned file owns
+     * {@code guard}; on failure the guard keeps whatever role it had, for a retry.
      */
     public static SharedMapFile openWriter(final StoreGuard guard, final String name, final int keyLength,
                                            final int recordLength, final long maxEntries,

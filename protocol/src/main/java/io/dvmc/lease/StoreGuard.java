@@ -34,27 +34,32 @@ import java.util.function.BooleanSupplier;
  * Never delete the lock file: a process that opened the old inode and one that opens a new one would not exclude
  * each other.
  *
- * <h2>Recovery handshake (the ring messages are the ipc package's; this class gives the lock steps)</h2>
+ * <h2>Recovery handshake (the ring messages belong to the ipc package; these are the lock steps)</h2>
+ * The same cycle covers the lease store and the domain store: the agent runs it over both, the dataplane closes
+ * and reopens both.
  * <pre>
- *  dataplane (reader)                       agent (writer)
- *  ------------------                       --------------
- *                                           start: acquireWriter
- *                                                  readersPresent? -- yes --> send YIELD (see below)
- *                                                  acquireExclusive(deadline); create or recover; releaseExclusive
- *                                                  send READY
- *  start: send HELLO  ----------------->    HELLO: lockedSegments(short wait) == 0 ? send READY
- *                                                  : run a recovery cycle
- *  READY: acquireShared(deadline), open     recovery cycle:
- *         the maps (close them first if            send YIELD
- *         they were open)                          acquireExclusive(deadline)  (waits for the reader's release)
- *  YIELD: close the maps, release  ------>         recover (Chronicle recoverPersistedTo) ; releaseExclusive
- *         (fast path answers "miss" until          send READY
- *          READY: requests take the slow path)
+ *  dataplane (reader)                           agent (writer)
+ *  ------------------                           --------------
+ *                                               start: g = StoreGuard.open(file); g.acquireWriter(d)
+ *                                                      if g.readersPresent(): send YIELD, go on at once
+ *                                                      store = LeaseStore.openWriter(g, max, timeouts)
+ *                                                        (exclusive lock, waiting for the YIELD to be obeyed;
+ *                                                         create / map / recover; lock released)
+ *                                                      send READY
+ *  start: LeaseStore.warmUp(); send HELLO,  --->  HELLO: store.lockedSegments(1 ms) == 0 ? send READY
+ *         maps not open yet                                : recovery cycle
+ *  READY: LeaseStore.openReader(file)             recovery cycle:
+ *         (shared lock, then map)                        send YIELD
+ *  YIELD: store.close() (unmap, release)  --->           store.recover(deadline)  (exclusive lock as soon as
+ *         until READY every lookup is a miss:              the reader released; Chronicle recoverPersistedTo;
+ *         requests take the slow path                      lock released)
+ *                                                        send READY
  * </pre>
  * The agent also runs the recovery cycle when a write fails with {@link SegmentLockedException} (a reader such as
- * {@code dvmcctl} died holding a segment lock), and may run it at once, without YIELD, when
- * {@link #readersPresent} is false (the dataplane died). A reader that finds no writer ({@link #writerPresent}) may
- * keep serving what the file holds: leases persist and recovery will follow the agent's restart.
+ * {@code dvmcctl} died holding a segment lock), and may recover at once, without YIELD, when
+ * {@link #readersPresent} is false (the dataplane died). If the YIELD goes unanswered, {@code recover} throws
+ * {@link StoreLockTimeoutException} and changes nothing. A reader that finds no writer ({@link #writerPresent})
+ * may keep serving what the file holds: leases persist, and the agent's restart brings a YIELD.
  *
  * <p>One guard per map file and role. Not thread-safe: a guard belongs to the thread that drives its store's
  * lifecycle.

@@ -33,7 +33,8 @@ public final class LayoutChildMain {
                  DomainStore domainStore = DomainStore.openReader(domains)) {
                 final LeaseRecord lease = new LeaseRecord();
                 for (int n = 0; n < count; n++) {
-                    final LookupResult r = leaseStore.lookup(Samples.domainOf(n, count), Samples.macOf(n, count), lease);
+                    final LookupResult r =
+                        leaseStore.lookup(Samples.domainOf(n, count), Samples.macOf(n, count), lease);
                     out.println("lease " + n + " " + r + " " + Samples.hex(lease.buffer(), lease.offset(),
                         LeaseRecord.LENGTH));
                 }

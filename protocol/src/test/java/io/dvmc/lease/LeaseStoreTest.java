@@ -158,6 +158,21 @@ class LeaseStoreTest {
     }
 
     @Test
+    void aFullStoreFailsWithATypedException() {
+        final Path file = dir.resolve("leases");
+        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+            final LeaseRecord record = new LeaseRecord();
+            final StoreFullException e = assertThrows(StoreFullException.class, () -> {
+                for (int n = 0; n < 1_000_000; n++) {
+                    store.put(1, n, Samples.lease(n, record));
+                }
+            });
+            assertTrue(store.size() >= 100, e.getMessage());
+            assertTrue(store.get(1, 0, record), "what fitted is still there");
+        }
+    }
+
+    @Test
     void openReaderOnAMissingFileFailsClearly() {
         final Path file = dir.resolve("absent");
         final StoreMissingException e = assertThrows(StoreMissingException.class, () -> LeaseStore.openReader(file));
