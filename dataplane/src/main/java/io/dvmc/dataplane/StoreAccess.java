@@ -21,7 +21,7 @@ import java.util.concurrent.Executors;
  * (the agent then recovers them with exclusive access). While they are closed every lookup misses and
  * requests take the slow path.
  *
- * <p>Opening a Chronicle Map takes seconds (DESIGN §5a), so it runs on a helper thread and the worker adopts
+ * <p>Opening a Chronicle Map can take a second (its first open loads classes), so it runs on a helper thread and the worker adopts
  * the result; a YIELD that arrives meanwhile makes the worker discard it. Lookups and the hand-over messages
  * all run on the worker thread.
  */
@@ -43,7 +43,7 @@ public final class StoreAccess implements AutoCloseable
     private final AtomicCounter handovers;
     private final long epoch = System.currentTimeMillis();
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
-    private ExecutorService opener;
+    private final ExecutorService opener;
     private volatile Opened pending;
     private Opened current;
     private int generation;
@@ -51,11 +51,22 @@ public final class StoreAccess implements AutoCloseable
     private DomainRecord spare;
     private boolean helloSent;
 
+    /**
+     * Call before the EAL starts: the helper thread created here must not inherit the poll thread's pinning. It
+     * warms Chronicle Map up at once, so the first open after READY takes milliseconds, not a second.
+     */
     public StoreAccess(final Path stateDir, final AtomicCounter handovers)
     {
         this.stateDir = stateDir;
         this.handovers = handovers;
         this.control.putLong(0, epoch);
+        this.opener = Executors.newSingleThreadExecutor(r ->
+        {
+            final Thread thread = new Thread(r, "dvmc-store-open");
+            thread.setDaemon(true);
+            return thread;
+        });
+        opener.execute(LeaseStore::warmUp);
     }
 
     /** Tells the agent this dataplane started, so that it clears what a dead predecessor may have left locked. */
@@ -153,15 +164,6 @@ public final class StoreAccess implements AutoCloseable
     {
         final int myGeneration = ++generation;
         closeCurrent();
-        if (opener == null)
-        {
-            opener = Executors.newSingleThreadExecutor(r ->
-            {
-                final Thread thread = new Thread(r, "dvmc-store-open");
-                thread.setDaemon(true);
-                return thread;
-            });
-        }
         opener.execute(() -> open(myGeneration));
     }
 
@@ -205,9 +207,6 @@ public final class StoreAccess implements AutoCloseable
             pending = null;
             opened.close();
         }
-        if (opener != null)
-        {
-            opener.shutdownNow();
-        }
+        opener.shutdownNow();
     }
 }

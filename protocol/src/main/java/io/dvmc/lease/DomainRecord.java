@@ -1,6 +1,6 @@
 package io.dvmc.lease;
 
-import java.nio.ByteOrder;
+import io.dvmc.config.Addresses;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -24,7 +24,7 @@ import org.agrona.MutableDirectBuffer;
  *                              encoded them; unused bytes are zero
  * </pre>
  */
-public final class DomainRecord {
+public final class DomainRecord extends SealedRecord<DomainRecord> {
     public static final int DOMAIN_ID_OFFSET = 0;
     public static final int VERSION_OFFSET = 4;
     public static final int SERVER_IP_OFFSET = 8;
@@ -42,61 +42,21 @@ public final class DomainRecord {
     /** Layout version stored at {@link #LAYOUT_OFFSET}. */
     public static final short LAYOUT = 1;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     private static final long SEED = 0x64766D63_444F4D4EL;
-
-    private final FixedSlice slice;
 
     /** A record over fresh, zeroed bytes of its own. */
     public DomainRecord() {
-        this.slice = new FixedSlice(LENGTH);
+        super(LENGTH, LAYOUT_OFFSET, LAYOUT, CHECKSUM_OFFSET);
     }
 
     /** A record over {@link #LENGTH} bytes of {@code buffer} from {@code offset}. */
     public DomainRecord(final MutableDirectBuffer buffer, final int offset) {
-        this.slice = new FixedSlice(LENGTH, buffer, offset);
+        super(LENGTH, LAYOUT_OFFSET, LAYOUT, CHECKSUM_OFFSET, buffer, offset);
     }
 
-    public DomainRecord wrap(final MutableDirectBuffer buffer, final int offset) {
-        slice.wrap(buffer, offset);
-        return this;
-    }
-
-    public MutableDirectBuffer buffer() {
-        return slice.buffer();
-    }
-
-    public int offset() {
-        return slice.offset();
-    }
-
-    /** Zeroes all 512 bytes and stamps the layout version. */
-    public DomainRecord clear() {
-        slice.buffer().setMemory(slice.offset(), LENGTH, (byte) 0);
-        slice.buffer().putShort(slice.offset() + LAYOUT_OFFSET, LAYOUT, ORDER);
-        return this;
-    }
-
-    public DomainRecord copyFrom(final DomainRecord other) {
-        slice.buffer().putBytes(slice.offset(), other.buffer(), other.offset(), LENGTH);
-        return this;
-    }
-
-    /** Stamps the layout version and stores the checksum. */
-    public DomainRecord seal() {
-        slice.buffer().putShort(slice.offset() + LAYOUT_OFFSET, LAYOUT, ORDER);
-        slice.buffer().putInt(slice.offset() + CHECKSUM_OFFSET, computeChecksum(), ORDER);
-        return this;
-    }
-
-    /** Whether the layout is {@link #LAYOUT}, the options length fits and the checksum matches. */
-    public boolean isValid() {
-        final DirectBuffer buffer = slice.buffer();
-        final int at = slice.offset();
-        final int length = buffer.getShort(at + OPTIONS_LENGTH_OFFSET, ORDER) & 0xFFFF;
-        return buffer.getShort(at + LAYOUT_OFFSET, ORDER) == LAYOUT
-            && length <= MAX_OPTIONS_LENGTH
-            && buffer.getInt(at + CHECKSUM_OFFSET, ORDER) == computeChecksum();
+    @Override
+    boolean fieldsValid() {
+        return optionsLength() <= MAX_OPTIONS_LENGTH;
     }
 
     public int domainId() {
@@ -132,15 +92,14 @@ public final class DomainRecord {
     }
 
     public long serverMac() {
-        return slice.buffer().getLong(slice.offset() + SERVER_MAC_OFFSET, ORDER);
+        return getLong(SERVER_MAC_OFFSET);
     }
 
     public DomainRecord serverMac(final long mac) {
         if ((mac & ~LeaseKey.MAC_MASK) != 0) {
             throw new IllegalArgumentException("MAC wider than 48 bits: 0x" + Long.toHexString(mac));
         }
-        slice.buffer().putLong(slice.offset() + SERVER_MAC_OFFSET, mac, ORDER);
-        return this;
+        return putLong(SERVER_MAC_OFFSET, mac);
     }
 
     public int vmLeaseSeconds() {
@@ -151,17 +110,12 @@ public final class DomainRecord {
         return putInt(VM_LEASE_SECONDS_OFFSET, seconds);
     }
 
-    public int layout() {
-        return slice.buffer().getShort(slice.offset() + LAYOUT_OFFSET, ORDER);
-    }
-
     public long updatedMillis() {
-        return slice.buffer().getLong(slice.offset() + UPDATED_MILLIS_OFFSET, ORDER);
+        return getLong(UPDATED_MILLIS_OFFSET);
     }
 
     public DomainRecord updatedMillis(final long epochMillis) {
-        slice.buffer().putLong(slice.offset() + UPDATED_MILLIS_OFFSET, epochMillis, ORDER);
-        return this;
+        return putLong(UPDATED_MILLIS_OFFSET, epochMillis);
     }
 
     public int flags() {
@@ -170,10 +124,6 @@ public final class DomainRecord {
 
     public DomainRecord flags(final int flags) {
         return putInt(FLAGS_OFFSET, flags);
-    }
-
-    public int checksum() {
-        return getInt(CHECKSUM_OFFSET);
     }
 
     public int optionsLength() {
@@ -208,11 +158,8 @@ public final class DomainRecord {
         return length;
     }
 
-    FixedSlice slice() {
-        return slice;
-    }
-
-    private int computeChecksum() {
+    @Override
+    int computeChecksum() {
         final int length = Math.min(optionsLength(), MAX_OPTIONS_LENGTH);
         final int covered = (length + 3) & ~3;
         long h = Checksums.step(SEED, covered);
@@ -221,22 +168,13 @@ public final class DomainRecord {
         return Checksums.finish(h);
     }
 
-    private int getInt(final int field) {
-        return slice.buffer().getInt(slice.offset() + field, ORDER);
-    }
-
-    private DomainRecord putInt(final int field, final int value) {
-        slice.buffer().putInt(slice.offset() + field, value, ORDER);
-        return this;
-    }
-
     @Override
     public String toString() {
         return "DomainRecord{domain=" + Integer.toUnsignedString(domainId())
             + ", version=" + version()
-            + ", serverIp=" + Formats.ipv4(serverIp())
-            + ", subnetMask=" + Formats.ipv4(subnetMask())
-            + ", serverMac=" + Formats.mac(serverMac())
+            + ", serverIp=" + Addresses.ipv4(serverIp())
+            + ", subnetMask=" + Addresses.ipv4(subnetMask())
+            + ", serverMac=" + Addresses.mac(serverMac())
             + ", vmLeaseSeconds=" + Integer.toUnsignedString(vmLeaseSeconds())
             + ", optionsLength=" + optionsLength()
             + ", updatedMillis=" + updatedMillis()

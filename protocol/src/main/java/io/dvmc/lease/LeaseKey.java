@@ -1,5 +1,6 @@
 package io.dvmc.lease;
 
+import io.dvmc.config.Addresses;
 import java.nio.ByteOrder;
 import org.agrona.MutableDirectBuffer;
 
@@ -73,6 +74,6 @@ public final class LeaseKey {
 
     @Override
     public String toString() {
-        return "LeaseKey{domain=" + Integer.toUnsignedString(domainId()) + ", mac=" + Formats.mac(mac()) + '}';
+        return "LeaseKey{domain=" + Integer.toUnsignedString(domainId()) + ", mac=" + Addresses.mac(mac()) + '}';
     }
 }

@@ -1,8 +1,7 @@
 package io.dvmc.lease;
 
-import java.nio.ByteOrder;
+import io.dvmc.config.Addresses;
 import java.util.UUID;
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -25,7 +24,7 @@ import org.agrona.MutableDirectBuffer;
  * </pre>
  * Setters do not update the checksum: {@link #seal} does, and {@link LeaseStore#put} seals before storing.
  */
-public final class LeaseRecord {
+public final class LeaseRecord extends SealedRecord<LeaseRecord> {
     public static final int IP_OFFSET = 0;
     public static final int STATE_OFFSET = 4;
     public static final int FLAGS_OFFSET = 5;
@@ -43,62 +42,22 @@ public final class LeaseRecord {
     /** Layout version stored at {@link #LAYOUT_OFFSET}. */
     public static final short LAYOUT = 1;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     private static final long SEED = 0x64766D63_4C454153L;
-
-    private final FixedSlice slice;
 
     /** A record over fresh, zeroed bytes of its own. */
     public LeaseRecord() {
-        this.slice = new FixedSlice(LENGTH);
+        super(LENGTH, LAYOUT_OFFSET, LAYOUT, CHECKSUM_OFFSET);
     }
 
     /** A record over {@link #LENGTH} bytes of {@code buffer} from {@code offset}. */
     public LeaseRecord(final MutableDirectBuffer buffer, final int offset) {
-        this.slice = new FixedSlice(LENGTH, buffer, offset);
+        super(LENGTH, LAYOUT_OFFSET, LAYOUT, CHECKSUM_OFFSET, buffer, offset);
     }
 
-    public LeaseRecord wrap(final MutableDirectBuffer buffer, final int offset) {
-        slice.wrap(buffer, offset);
-        return this;
-    }
-
-    public MutableDirectBuffer buffer() {
-        return slice.buffer();
-    }
-
-    public int offset() {
-        return slice.offset();
-    }
-
-    /** Zeroes all 64 bytes and stamps the layout version. */
-    public LeaseRecord clear() {
-        slice.buffer().setMemory(slice.offset(), LENGTH, (byte) 0);
-        slice.buffer().putShort(slice.offset() + LAYOUT_OFFSET, LAYOUT, ORDER);
-        return this;
-    }
-
-    /** Copies all 64 bytes of {@code other}. */
-    public LeaseRecord copyFrom(final LeaseRecord other) {
-        slice.buffer().putBytes(slice.offset(), other.buffer(), other.offset(), LENGTH);
-        return this;
-    }
-
-    /** Stamps the layout version and stores the checksum of bytes 0..59. */
-    public LeaseRecord seal() {
-        slice.buffer().putShort(slice.offset() + LAYOUT_OFFSET, LAYOUT, ORDER);
-        slice.buffer().putInt(slice.offset() + CHECKSUM_OFFSET, computeChecksum(), ORDER);
-        return this;
-    }
-
-    /** Whether the layout is {@link #LAYOUT}, the state code is known and the checksum matches. */
-    public boolean isValid() {
-        final DirectBuffer buffer = slice.buffer();
-        final int at = slice.offset();
-        return buffer.getShort(at + LAYOUT_OFFSET, ORDER) == LAYOUT
-            && buffer.getByte(at + STATE_OFFSET) >= 0
-            && buffer.getByte(at + STATE_OFFSET) <= LeaseState.RELEASED.code()
-            && buffer.getInt(at + CHECKSUM_OFFSET, ORDER) == computeChecksum();
+    @Override
+    boolean fieldsValid() {
+        final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
+        return state >= 0 && state <= LeaseState.RELEASED.code();
     }
 
     public int ip() {
@@ -125,10 +84,6 @@ public final class LeaseRecord {
     public LeaseRecord flags(final int flags) {
         slice.buffer().putByte(slice.offset() + FLAGS_OFFSET, (byte) flags);
         return this;
-    }
-
-    public int layout() {
-        return slice.buffer().getShort(slice.offset() + LAYOUT_OFFSET, ORDER);
     }
 
     public int vmLeaseSeconds() {
@@ -197,10 +152,6 @@ public final class LeaseRecord {
         return putInt(OPTIONS_VERSION_OFFSET, version);
     }
 
-    public int checksum() {
-        return getInt(CHECKSUM_OFFSET);
-    }
-
     /** Whether a BOUND or OFFERED lease still runs for the VM at {@code nowMillis}. */
     public boolean activeAt(final long nowMillis) {
         final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
@@ -208,40 +159,19 @@ public final class LeaseRecord {
             && nowMillis < vmLeaseExpiryMillis();
     }
 
-    FixedSlice slice() {
-        return slice;
-    }
-
-    private int computeChecksum() {
+    @Override
+    int computeChecksum() {
         return Checksums.of(SEED, slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
-    }
-
-    private int getInt(final int field) {
-        return slice.buffer().getInt(slice.offset() + field, ORDER);
-    }
-
-    private long getLong(final int field) {
-        return slice.buffer().getLong(slice.offset() + field, ORDER);
-    }
-
-    private LeaseRecord putInt(final int field, final int value) {
-        slice.buffer().putInt(slice.offset() + field, value, ORDER);
-        return this;
-    }
-
-    private LeaseRecord putLong(final int field, final long value) {
-        slice.buffer().putLong(slice.offset() + field, value, ORDER);
-        return this;
     }
 
     @Override
     public String toString() {
         final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
-        return "LeaseRecord{ip=" + Formats.ipv4(ip())
+        return "LeaseRecord{ip=" + Addresses.ipv4(ip())
             + ", state=" + (state >= 0 && state <= LeaseState.RELEASED.code() ? LeaseState.of(state) : "?" + state)
             + ", flags=0x" + Integer.toHexString(flags())
             + ", vmLeaseSeconds=" + Integer.toUnsignedString(vmLeaseSeconds())
-            + ", serverId=" + Formats.ipv4(serverId())
+            + ", serverId=" + Addresses.ipv4(serverId())
             + ", hostLeaseExpiryMillis=" + hostLeaseExpiryMillis()
             + ", vmLeaseExpiryMillis=" + vmLeaseExpiryMillis()
             + ", updatedMillis=" + updatedMillis()
