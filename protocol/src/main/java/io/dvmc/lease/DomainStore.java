@@ -1,22 +1,20 @@
 package io.dvmc.lease;
 
 import java.nio.file.Path;
-import java.time.Duration;
 
 /**
  * The per-host domain store: domain id to {@link DomainRecord} (server address, mask, lease time and the encoded
  * option TLVs), written by the agent and read by the dataplane when it answers from the lease store. Same
  * mechanism and crash story as {@link LeaseStore}: {@link FixedRecordMap}, {@link StoreGuard}.
  */
-public final class DomainStore implements AutoCloseable {
+public final class DomainStore extends SharedStore {
     /** Layout tag persisted in the file header (with the marshallers); a file of another layout is refused. */
     public static final String MAP_NAME = "dvmc-domains/1";
 
-    private final SharedMapFile file;
     private final ThreadLocal<DomainKey> keys = ThreadLocal.withInitial(DomainKey::new);
 
     private DomainStore(final SharedMapFile file) {
-        this.file = file;
+        super(file);
     }
 
     public static DomainStore openWriter(final Path file, final long maxEntries) {
@@ -85,34 +83,5 @@ public final class DomainStore implements AutoCloseable {
             record.wrap(recordSlice.buffer(), recordSlice.offset());
             visitor.visit(record);
         });
-    }
-
-    public long size() {
-        return file.map().size();
-    }
-
-    public void recover(final Duration deadline) {
-        file.recover(deadline);
-    }
-
-    public int lockedSegments(final Duration waitPerSegment) {
-        return file.lockedSegments(waitPerSegment);
-    }
-
-    public StoreGuard guard() {
-        return file.guard();
-    }
-
-    public Path file() {
-        return file.file();
-    }
-
-    public FixedRecordMap map() {
-        return file.map();
-    }
-
-    @Override
-    public void close() {
-        file.close();
     }
 }

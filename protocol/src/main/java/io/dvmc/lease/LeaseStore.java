@@ -1,7 +1,6 @@
 package io.dvmc.lease;
 
 import java.nio.file.Path;
-import java.time.Duration;
 
 /**
  * The per-host lease store: (domain, MAC) to {@link LeaseRecord}, in a Chronicle Map file written by the agent and
@@ -11,15 +10,14 @@ import java.time.Duration;
  * <p>Thread-safe for lookups and writes (each thread uses a key of its own); lifecycle calls ({@link #recover},
  * {@link #close}) belong to one thread. {@link #get} allocates nothing after the calling thread's first calls.
  */
-public final class LeaseStore implements AutoCloseable {
+public final class LeaseStore extends SharedStore {
     /** Layout tag persisted in the file header (with the marshallers); a file of another layout is refused. */
     public static final String MAP_NAME = "dvmc-leases/1";
 
-    private final SharedMapFile file;
     private final ThreadLocal<LeaseKey> keys = ThreadLocal.withInitial(LeaseKey::new);
 
     private LeaseStore(final SharedMapFile file) {
-        this.file = file;
+        super(file);
     }
 
     /** The agent's start: create or recover {@code file}; see {@link SharedMapFile#openWriter}. */
@@ -104,41 +102,5 @@ public final class LeaseStore implements AutoCloseable {
             record.wrap(recordSlice.buffer(), recordSlice.offset());
             visitor.visit(key.domainId(), key.mac(), record);
         });
-    }
-
-    public long size() {
-        return file.map().size();
-    }
-
-    /** See {@link SharedMapFile#recover}. Writer only. */
-    public void recover(final Duration deadline) {
-        file.recover(deadline);
-    }
-
-    /**
-     * See {@link SharedMapFile#lockedSegments}: the agent's probe (it briefly takes each segment's write lock), used
-     * on HELLO to decide whether a recovery cycle is needed.
-     */
-    public int lockedSegments(final Duration waitPerSegment) {
-        return file.lockedSegments(waitPerSegment);
-    }
-
-    public StoreGuard guard() {
-        return file.guard();
-    }
-
-    public Path file() {
-        return file.file();
-    }
-
-    /** The underlying map, for tests and tools. */
-    public FixedRecordMap map() {
-        return file.map();
-    }
-
-    /** Unmaps and releases the locks: a reader's answer to YIELD. */
-    @Override
-    public void close() {
-        file.close();
     }
 }
