@@ -35,7 +35,8 @@ import java.net.InetSocketAddress;
  *
  * <p>A VM DISCOVER becomes a DVMC DISCOVER and the service's OFFER a DHCPOFFER; a VM REQUEST becomes a DVMC
  * REQUEST and the service's ACK is written to the lease store as BOUND <em>before</em> the DHCPACK goes out, so
- * no acknowledged lease exists only in flight. RELEASE and DECLINE are passed on and remove the host's lease.
+ * no acknowledged lease exists only in flight. RELEASE and DECLINE are passed on and remove the host's lease;
+ * INFORM is answered with the domain's options only.
  */
 public final class HostAgent implements Agent, DvmcClient.Listener
 {
@@ -202,6 +203,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             case DhcpMessageType.REQUEST -> DvmcMessageType.REQUEST;
             case DhcpMessageType.RELEASE -> DvmcMessageType.RELEASE;
             case DhcpMessageType.DECLINE -> DvmcMessageType.DECLINE;
+            case DhcpMessageType.INFORM -> DvmcMessageType.INFORM;
             default -> 0;
         };
     }
@@ -249,6 +251,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                     }
                     bind(slot, reply);
                     answer(slot, DhcpMessageType.ACK, reply.yiaddr(), reply.vmLeaseSeconds(), reply);
+                }
+                else if (dhcpType == DhcpMessageType.INFORM && writeDomain(exchanges.domainId(slot), reply))
+                {
+                    // RFC 2131 §4.3.5: the configuration only; the client keeps the address it has.
+                    answer(slot, DhcpMessageType.ACK, 0, 0, reply);
                 }
             }
             else

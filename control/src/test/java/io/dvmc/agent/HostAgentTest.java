@@ -207,6 +207,24 @@ class HostAgentTest
     }
 
     @Test
+    void anInformIsAnsweredWithTheDomainsOptionsAndNoAddressOrLease() throws Exception
+    {
+        final UnsafeBuffer inform = capture("udhcpc-request-renewing");
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(inform, 0, inform.capacity(), view);
+        final DhcpPacket request = new DhcpPacket().wrap(inform, view.payloadOffset(), view.payloadLength());
+        inform.putByte(request.findOption(DhcpOption.MESSAGE_TYPE), (byte)DhcpMessageType.INFORM);
+        fromVm(inform);
+        final DhcpPacket ack = toVm();
+        assertEquals(DhcpMessageType.ACK, ack.messageType());
+        assertEquals(0, ack.yiaddr());
+        assertEquals(-1, ack.findOption(DhcpOption.LEASE_TIME));
+        assertEquals(Addresses.parseIpv4("10.0.0.53"),
+            ack.buffer().getInt(ack.findOption(DhcpOption.DOMAIN_NAME_SERVER), ByteOrder.BIG_ENDIAN));
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()));
+    }
+
+    @Test
     void aReleaseRemovesTheHostsLeaseAndFreesTheAddressForTheNextVm() throws Exception
     {
         fromVm(capture("udhcpc-discover"));
