@@ -28,8 +28,12 @@ final class DvmcHost implements AutoCloseable
     {
     }
 
-    record Binding(String port, String mac, int domain, String vm)
+    record Binding(String port, int vlan, String mac, int domain, String vm)
     {
+        Binding(final String port, final String mac, final int domain, final String vm)
+        {
+            this(port, 0, mac, domain, vm);
+        }
     }
 
     static final Duration START = Duration.ofSeconds(90);
@@ -106,8 +110,8 @@ final class DvmcHost implements AutoCloseable
         {
             final Binding b = bindings.get(i);
             sb.append(i == 0 ? "" : ", ").append(String.format(
-                "{ \"port\": \"%s\", \"vlan\": 0, \"mac\": \"%s\", \"domain\": %d, \"vm\": \"%s\" }",
-                b.port(), b.mac(), b.domain(), b.vm()));
+                "{ \"port\": \"%s\", \"vlan\": %d, \"mac\": \"%s\", \"domain\": %d, \"vm\": \"%s\" }",
+                b.port(), b.vlan(), b.mac(), b.domain(), b.vm()));
         }
         return sb.append("] }\n").toString();
     }

@@ -79,6 +79,41 @@ class SlowPathOverPcapTest
         }
     }
 
+    @Test
+    void aVlanTaggedDiscoverIsBoundByItsVlanAndAnsweredWithTheSameTag() throws Exception
+    {
+        final byte[] untagged = Files.readAllBytes(CAPTURES.resolve("udhcpc-discover.bin"));
+        final byte[] tagged = new byte[untagged.length + 4];
+        System.arraycopy(untagged, 0, tagged, 0, 12);
+        tagged[12] = (byte)0x81;
+        tagged[13] = 0x00;
+        tagged[14] = 0x00;
+        tagged[15] = 42;
+        System.arraycopy(untagged, 12, tagged, 16, untagged.length - 12);
+        final Path rx = dir.resolve("rx.pcap");
+        final Path tx = dir.resolve("tx.pcap");
+        PcapFile.write(rx, List.of(tagged));
+        try (DvmcHost host = new DvmcHost(dir,
+            List.of(new DvmcHost.Port("trunk", "net_pcap0,rx_pcap=" + rx + ",tx_pcap=" + tx)),
+            List.of(new DvmcHost.Binding("trunk", 42, UDHCPC_MAC, 100, UUID.randomUUID().toString())), null))
+        {
+            host.start();
+            host.awaitCounter(host.dataplane(), "dataplane: tx frames", 1, Duration.ofSeconds(60));
+            assertEquals(143, host.dataplane().stop(Duration.ofSeconds(20)), host.logs());
+
+            final List<byte[]> sent = PcapFile.read(tx);
+            assertEquals(1, sent.size(), "frames in the tx pcap");
+            final UnsafeBuffer frame = new UnsafeBuffer(sent.get(0));
+            final FrameView view = new FrameView();
+            assertEquals(FrameClass.SERVER_DHCP, new FrameClassifier().classify(frame, 0, frame.capacity(), view));
+            assertEquals(1, view.vlanCount());
+            assertEquals(42, view.outerTci() & 0xFFF);
+            final DhcpPacket offer = new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength());
+            assertEquals(DhcpMessageType.OFFER, offer.messageType());
+            assertEquals(Addresses.parseIpv4("10.0.0.53"), ipOption(offer, DhcpOption.DOMAIN_NAME_SERVER));
+        }
+    }
+
     static int ipOption(final DhcpPacket packet, final int code)
     {
         final int at = packet.findOption(code);
