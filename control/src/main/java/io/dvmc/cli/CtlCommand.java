@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /** {@code dvmc ctl}: the operator CLI (dvmcctl). */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
-    description = "Operator commands: leases, live counters.",
-    subcommands = {LeasesCommand.class, StatCommand.class})
+    description = "Operator commands: leases, live counters, domains, bindings.",
+    subcommands = {LeasesCommand.class, StatCommand.class, DomainsCommand.class, BindingsCommand.class})
 final class CtlCommand implements Runnable
 {
     @CommandLine.Spec
