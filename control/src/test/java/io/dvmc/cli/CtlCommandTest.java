@@ -1,0 +1,97 @@
+package io.dvmc.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The operator CLI on the example configs: what it prints, and how it refuses. */
+class CtlCommandTest
+{
+    private static final Path EXAMPLES = Path.of("..", "deploy", "examples");
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err)
+    {
+    }
+
+    private static synchronized Run dvmc(final String... args)
+    {
+        final PrintStream out = System.out;
+        final PrintStream err = System.err;
+        final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try
+        {
+            final int exit = new CommandLine(new Dvmc()).execute(args);
+            return new Run(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void domainsListsBothExampleDomainsWithTheirOwnDnsOnTheSameSubnet()
+    {
+        final Run run = dvmc("ctl", "domains", "--config", EXAMPLES.resolve("host.json").toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().matches("(?s).*100 +blue +10\\.0\\.0\\.0/24 .*10\\.0\\.0\\.53 .*"), run.out());
+        assertTrue(run.out().matches("(?s).*200 +red +10\\.0\\.0\\.0/24 .*10\\.0\\.0\\.54 .*"), run.out());
+    }
+
+    @Test
+    void bindingsListsEachVmWithItsPortDeviceAndDomain()
+    {
+        final Run run = dvmc("ctl", "bindings", "--config", EXAMPLES.resolve("host.json").toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().matches("(?s).*vm1 +net_af_packet0,iface=dvh-vm1 +0 +02:00:00:64:00:01 +100 .*"), run.out());
+    }
+
+    @Test
+    void domainsOfAnInvalidPolicyNamesTheDomainAndField() throws Exception
+    {
+        final Path policy = dir.resolve("policy.json");
+        Files.writeString(policy, Files.readString(EXAMPLES.resolve("policy.json")).replace("10.0.0.199", "10.0.1.199"));
+        final Run run = dvmc("ctl", "domains", "--policy", policy.toString());
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("blue") && run.err().contains("pools"), run.err());
+    }
+
+    @Test
+    void leasesOfAHostThatNeverRanSaysSoInsteadOfCreatingAStore() throws Exception
+    {
+        final Path host = dir.resolve("host.json");
+        Files.writeString(host, Files.readString(EXAMPLES.resolve("host.json"))
+            .replace("/run/dvmc/host1", dir.resolve("state").toString()));
+        final Run run = dvmc("ctl", "leases", "--config", host.toString());
+        assertEquals(1, run.exit());
+        assertTrue(run.err().contains("leases.dat"), run.err());
+        assertTrue(Files.notExists(dir.resolve("state").resolve("leases.dat")));
+    }
+
+    @Test
+    void statOfAHostThatNeverRanSaysSo() throws Exception
+    {
+        final Path host = dir.resolve("host.json");
+        Files.writeString(host, Files.readString(EXAMPLES.resolve("host.json"))
+            .replace("/run/dvmc/host1", dir.resolve("state").toString()));
+        final Run run = dvmc("ctl", "stat", "--config", host.toString());
+        assertEquals(1, run.exit());
+        assertTrue(run.err().contains("no counters"), run.err());
+    }
+}
