@@ -114,6 +114,51 @@ class SlowPathOverPcapTest
         }
     }
 
+    @Test
+    void hostileAndForeignFramesAreCountedAndDroppedAndTheRealClientIsStillAnswered() throws Exception
+    {
+        final byte[] discover = Files.readAllBytes(CAPTURES.resolve("udhcpc-discover.bin"));
+        final byte[] truncated = java.util.Arrays.copyOf(discover, 100);
+        final byte[] noise = new byte[342];
+        new java.util.Random(7).nextBytes(noise);
+        final byte[] badIpChecksum = discover.clone();
+        badIpChecksum[24] ^= 0x5A;
+        final byte[] spoofedChaddr = discover.clone();
+        spoofedChaddr[14 + 20 + 8 + DhcpPacket.CHADDR_OFFSET + 5] = 0x77;
+        final Path rx = dir.resolve("rx.pcap");
+        final Path tx = dir.resolve("tx.pcap");
+        PcapFile.write(rx, List.of(
+            Files.readAllBytes(CAPTURES.resolve("dnsmasq-offer.bin")),      // a DHCP server inside a VM
+            Files.readAllBytes(CAPTURES.resolve("dhclient-discover.bin")),  // a MAC with no binding
+            truncated, noise, badIpChecksum, spoofedChaddr,
+            discover));
+        try (DvmcHost host = new DvmcHost(dir,
+            List.of(new DvmcHost.Port("vm1", "net_pcap0,rx_pcap=" + rx + ",tx_pcap=" + tx)),
+            List.of(new DvmcHost.Binding("vm1", UDHCPC_MAC, 100, UUID.randomUUID().toString())), null))
+        {
+            host.start();
+            host.awaitCounter(host.dataplane(), "dataplane: tx frames", 1, Duration.ofSeconds(60));
+            assertAll(
+                () -> assertEquals(7, host.counter("dataplane: rx frames")),
+                () -> assertEquals(1, host.counter("dataplane: rogue server DHCP dropped")),
+                () -> assertEquals(1, host.counter("dataplane: unbound MAC dropped")),
+                () -> assertEquals(1, host.counter("dataplane: chaddr != source MAC dropped")),
+                () -> assertEquals(3, host.counter("dataplane: malformed frames dropped") +
+                    host.counter("dataplane: other frames dropped")),
+                () -> assertEquals(1, host.counter("dataplane: slow path to agent")),
+                () -> assertEquals(0, host.counter("agent: bad frames dropped")));
+            assertEquals(143, host.dataplane().stop(Duration.ofSeconds(20)), host.logs());
+            final List<byte[]> sent = PcapFile.read(tx);
+            assertEquals(1, sent.size(), "frames in the tx pcap");
+            final UnsafeBuffer frame = new UnsafeBuffer(sent.get(0));
+            final FrameView view = new FrameView();
+            new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+            final DhcpPacket offer = new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength());
+            assertEquals(UDHCPC_XID, offer.xid());
+            assertTrue(host.service().isAlive() && host.agent().isAlive());
+        }
+    }
+
     static int ipOption(final DhcpPacket packet, final int code)
     {
         final int at = packet.findOption(code);
