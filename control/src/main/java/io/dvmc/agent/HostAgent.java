@@ -41,6 +41,9 @@ import java.net.InetSocketAddress;
 public final class HostAgent implements Agent, DvmcClient.Listener
 {
     private static final int LIMIT = 64;
+    private static final long SWEEP_INTERVAL_MS = 10_000;
+    /** How long an offer is noted in the host store; the service holds it for its own offer hold. */
+    private static final long OFFER_NOTE_MS = 60_000;
 
     private final RingBuffer fromDataplane;
     private final RingBuffer toDataplane;
@@ -51,6 +54,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final EpochClock clock;
     private final Exchanges exchanges;
     private DvmcClient client;
+    private long nextSweepMs;
 
     private final DhcpRequestMessage request = new DhcpRequestMessage();
     private final FrameClassifier classifier = new FrameClassifier();
@@ -97,8 +101,14 @@ public final class HostAgent implements Agent, DvmcClient.Listener
 
     public int doWork()
     {
+        final long now = clock.time();
         int work = fromDataplane.read(ringHandler, LIMIT);
-        work += client.poll(clock.time());
+        work += client.poll(now);
+        if (now >= nextSweepMs)
+        {
+            nextSweepMs = now + SWEEP_INTERVAL_MS;
+            work += stores.sweepExpired(now);
+        }
         return work;
     }
 
@@ -315,7 +325,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             .vmLeaseSeconds(reply.vmLeaseSeconds())
             .serverId(reply.serverId())
             .vmLeaseExpiryMillis(now)
-            .hostLeaseExpiryMillis(now)
+            .hostLeaseExpiryMillis(now + OFFER_NOTE_MS)
             .updatedMillis(now)
             .vmId(exchanges.vmMsb(slot), exchanges.vmLsb(slot))
             .optionsVersion(domain.version())

@@ -8,6 +8,8 @@ import io.dvmc.lease.LeaseStore;
 import io.dvmc.lease.SegmentLockedException;
 import io.dvmc.lease.StoreGuard;
 import io.dvmc.lease.StoreTimeouts;
+import org.agrona.collections.IntArrayList;
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -35,6 +37,8 @@ public final class HostStores implements AutoCloseable
     private final Duration deadline;
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
     private final UnsafeBuffer domainChanged = new UnsafeBuffer(ByteBuffer.allocateDirect(Integer.BYTES));
+    private final IntArrayList expiredDomains = new IntArrayList();
+    private final LongArrayList expiredMacs = new LongArrayList();
     private LeaseStore leases;
     private DomainStore domains;
 
@@ -144,6 +148,31 @@ public final class HostStores implements AutoCloseable
         {
             counters.leasesRemoved.incrementRelease();
         }
+    }
+
+    /**
+     * Removes the leases whose host lease has run out: BOUND ones the VM stopped renewing (no VM lease the host
+     * granted can outlive its host lease, see {@code FastPath}) and OFFERED ones never requested.
+     *
+     * @return how many were removed.
+     */
+    public int sweepExpired(final long nowMs)
+    {
+        expiredDomains.clear();
+        expiredMacs.clear();
+        leases.forEach((domainId, mac, lease) ->
+        {
+            if (lease.hostLeaseExpiryMillis() < nowMs)
+            {
+                expiredDomains.addInt(domainId);
+                expiredMacs.addLong(mac);
+            }
+        });
+        for (int i = 0; i < expiredDomains.size(); i++)
+        {
+            removeLease(expiredDomains.getInt(i), expiredMacs.getLong(i));
+        }
+        return expiredDomains.size();
     }
 
     public boolean domain(final int domainId, final DomainRecord into)

@@ -21,6 +21,7 @@ import io.dvmc.service.DvmcService;
 import io.dvmc.service.ServiceMain;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -61,6 +62,7 @@ class HostAgentTest
     private DvmcService service;
     private DvmcClient client;
     private HostAgent agent;
+    private volatile long clockOffsetMs;
     private final FrameView view = new FrameView();
     private final DhcpPacket reply = new DhcpPacket();
 
@@ -89,9 +91,9 @@ class HostAgentTest
         final AgentCounters counters = new AgentCounters(countersFile);
         stores = new HostStores(state, rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
         stores.open();
+        final EpochClock clock = () -> System.currentTimeMillis() + clockOffsetMs;
         agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
-            new ServiceLocator(policy, SystemEpochClock.INSTANCE, 30_000, counters), policy, counters,
-            SystemEpochClock.INSTANCE, 16);
+            new ServiceLocator(policy, clock, 30_000, counters), policy, counters, clock, 16);
         client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, 1, new Authenticator(key),
             SystemEpochClock.INSTANCE, agent);
         agent.client(client);
@@ -203,6 +205,19 @@ class HostAgentTest
         final DhcpPacket nak = toVm();
         assertEquals(DhcpMessageType.NAK, nak.messageType());
         assertEquals(0, nak.yiaddr());
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()));
+    }
+
+    @Test
+    void anOfferTheVmNeverRequestedIsSweptFromTheHostStoreAfterAMinute() throws Exception
+    {
+        fromVm(capture("udhcpc-discover"));
+        toVm();
+        assertTrue(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()));
+        agent.doWork();
+        assertTrue(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()), "swept before its time");
+        clockOffsetMs = 61_000;
+        agent.doWork();
         assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()));
     }
 
