@@ -1,0 +1,74 @@
+package io.dvmc.bench;
+
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Prints latency percentiles of labelled samples ("label micros" or "label failed" per line) from one run, and the
+ * ratio of the first label to the second, the reference measured in the same run.
+ */
+public final class LatencyReport
+{
+    private static final double[] PERCENTILES = {50, 90, 99, 100};
+
+    private LatencyReport()
+    {
+    }
+
+    public static void main(final String[] args) throws IOException
+    {
+        final List<String> lines = Files.readAllLines(Path.of(args[0]));
+        final Map<String, Histogram> histograms = new LinkedHashMap<>();
+        final Map<String, Integer> failures = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++)
+        {
+            histograms.put(args[i], new Histogram(60_000_000L, 3));
+            failures.put(args[i], 0);
+        }
+        for (final String line : lines)
+        {
+            final String[] parts = line.trim().split("\\s+");
+            if (parts.length != 2 || !histograms.containsKey(parts[0]))
+            {
+                continue;
+            }
+            if (parts[1].equals("failed"))
+            {
+                failures.merge(parts[0], 1, Integer::sum);
+            }
+            else
+            {
+                histograms.get(parts[0]).recordValue(Long.parseLong(parts[1]));
+            }
+        }
+        System.out.printf(Locale.ROOT, "%-10s %8s %8s %10s %10s %10s %10s%n",
+            "target", "binds", "failed", "p50 ms", "p90 ms", "p99 ms", "max ms");
+        for (final Map.Entry<String, Histogram> e : histograms.entrySet())
+        {
+            final Histogram h = e.getValue();
+            System.out.printf(Locale.ROOT, "%-10s %8d %8d", e.getKey(), h.getTotalCount(), failures.get(e.getKey()));
+            for (final double p : PERCENTILES)
+            {
+                System.out.printf(Locale.ROOT, " %10.2f", h.getValueAtPercentile(p) / 1000.0);
+            }
+            System.out.println();
+        }
+        if (args.length >= 3)
+        {
+            final Histogram subject = histograms.get(args[1]);
+            final Histogram reference = histograms.get(args[2]);
+            for (final double p : new double[] {50, 99})
+            {
+                System.out.printf(Locale.ROOT, "%s / %s at p%.0f: %.2f%n", args[1], args[2], p,
+                    (double)subject.getValueAtPercentile(p) / reference.getValueAtPercentile(p));
+            }
+        }
+    }
+}
