@@ -17,8 +17,12 @@ run() {
 
 echo "dvmc bench: $vms VMs, ${seconds}s per figure, net_pcap infinite_rx, one lcore ($(nproc) cores on this machine)" >&2
 raw=$(run raw)
+echo_=$(run echo)
 fast=$(run fastpath)
 printf '\n%-52s %14s\n' "figure" "per second"
 printf '%-52s %14.0f\n' "raw rx + bulk free (reference)" "$raw"
+printf '%-52s %14.0f\n' "rx + tx of the same frames, no processing" "$echo_"
 printf '%-52s %14.0f\n' "fast path: renewal REQUEST -> DHCPACK (replies)" "$fast"
-awk -v f="$fast" -v r="$raw" 'BEGIN { printf "%-52s %14.3f\n", "fast path / raw", f / r }'
+awk -v f="$fast" -v r="$raw" -v e="$echo_" 'BEGIN {
+  printf "%-52s %14.3f\n", "fast path / raw", f / r
+  printf "%-52s %14.3f\n", "fast path / rx+tx", f / e }'

@@ -35,6 +35,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>
  *   FastPathBench raw      TEMPLATE VMS SECONDS   rx burst + bulk free, nothing else: the ceiling
+ *   FastPathBench echo     TEMPLATE VMS SECONDS   rx burst + tx burst of the same frames: the I/O the fast path pays
  *   FastPathBench fastpath TEMPLATE VMS SECONDS   the dataplane (worker inline on the poll lcore, busy spin):
  *                                                 classify, binding, lease lookup, ACK built in place, tx
  * </pre>
@@ -63,15 +64,16 @@ public final class FastPathBench
         final String vdev = "net_pcap0,rx_pcap=" + rx + ",infinite_rx=1,tx_pcap=/dev/null";
         final double rate = switch (mode)
         {
-            case "raw" -> raw(vdev, seconds);
+            case "raw" -> raw(vdev, seconds, false);
+            case "echo" -> raw(vdev, seconds, true);
             case "fastpath" -> fastPath(dir, vdev, vms, seconds);
-            default -> throw new IllegalArgumentException("mode: raw or fastpath");
+            default -> throw new IllegalArgumentException("mode: raw, echo or fastpath");
         };
         System.out.printf(Locale.ROOT, "RESULT %s %.0f%n", mode, rate);
         System.exit(0);
     }
 
-    private static double raw(final String vdev, final int seconds)
+    private static double raw(final String vdev, final int seconds, final boolean echo)
     {
         Eal.init(Eal.noHugeArgs(256, vdev));
         final MbufPool pool = MbufPool.create("bench", 8191, 256, MbufPool.DEFAULT_DATA_ROOM, Eal.socketId());
@@ -81,7 +83,7 @@ public final class FastPathBench
         final long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
         while (System.nanoTime() - warmEnd < 0)
         {
-            burst.freeAll(0, port.rxBurst(burst));
+            pass(port, burst, echo);
         }
         long frames = 0;
         final long start = System.nanoTime();
@@ -89,11 +91,23 @@ public final class FastPathBench
         long now;
         while ((now = System.nanoTime()) - end < 0)
         {
-            final int n = port.rxBurst(burst);
-            burst.freeAll(0, n);
-            frames += n;
+            frames += pass(port, burst, echo);
         }
         return frames * 1e9 / (now - start);
+    }
+
+    /** One burst: received frames freed, or sent back as they are (the unsent freed); returns frames handled. */
+    private static int pass(final EthPort port, final MbufBurst burst, final boolean echo)
+    {
+        final int n = port.rxBurst(burst);
+        if (!echo)
+        {
+            burst.freeAll(0, n);
+            return n;
+        }
+        final int sent = port.txBurst(burst, 0, n);
+        burst.freeAll(sent, n - sent);
+        return sent;
     }
 
     private static double fastPath(final Path dir, final String vdev, final int vms, final int seconds)
