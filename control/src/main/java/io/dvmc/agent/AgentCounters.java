@@ -26,6 +26,7 @@ public final class AgentCounters
     public final AtomicCounter storeHandovers;
     public final AtomicCounter unsupported;
     public final AtomicCounter optionsTooLong;
+    public final AtomicCounter deadProducerSkipped;
 
     public AgentCounters(final CountersFile file)
     {
@@ -48,5 +49,6 @@ public final class AgentCounters
         storeHandovers = file.newCounter("store hand-overs", CounterTypes.AGENT);
         unsupported = file.newCounter("unsupported requests dropped", CounterTypes.DROP);
         optionsTooLong = file.newCounter("domain options too long dropped", CounterTypes.DROP);
+        deadProducerSkipped = file.newCounter("ring records of a dead dataplane skipped", CounterTypes.DROP);
     }
 }

@@ -12,6 +12,7 @@ import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
 import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.RingMessages;
+import io.dvmc.ipc.StalledRingGuard;
 import io.dvmc.ipc.TransmitMessage;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.LeaseRecord;
@@ -42,6 +43,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
 {
     private static final int LIMIT = 64;
     private static final long SWEEP_INTERVAL_MS = 10_000;
+    private static final long STALLED_RING_NS = 1_000_000_000L;
     /** How long an offer is noted in the host store; the service holds it for its own offer hold. */
     private static final long OFFER_NOTE_MS = 60_000;
 
@@ -67,6 +69,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final DomainRecord domain = new DomainRecord();
     private final DomainRecord stored = new DomainRecord();
     private final MessageHandler ringHandler = this::onRingMessage;
+    private final StalledRingGuard fromDataplaneGuard;
 
     public HostAgent(
         final RingBuffer fromDataplane,
@@ -86,6 +89,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         this.counters = counters;
         this.clock = clock;
         this.exchanges = new Exchanges(maxExchanges);
+        this.fromDataplaneGuard = new StalledRingGuard(fromDataplane, STALLED_RING_NS);
     }
 
     /** The client takes this agent as its listener, so it is attached after construction. */
@@ -103,6 +107,10 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     {
         final long now = clock.time();
         int work = fromDataplane.read(ringHandler, LIMIT);
+        if (work == 0 && fromDataplaneGuard.check() > 0)
+        {
+            counters.deadProducerSkipped.incrementRelease();
+        }
         work += client.poll(now);
         if (now >= nextSweepMs)
         {

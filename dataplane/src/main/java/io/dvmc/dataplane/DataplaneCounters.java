@@ -30,6 +30,7 @@ public final class DataplaneCounters
     public final AtomicCounter agentFrames;
     public final AtomicCounter mbufAllocFailed;
     public final AtomicCounter txQueueFull;
+    public final AtomicCounter deadProducerSkipped;
     public final AtomicCounter arpRequests;
     public final AtomicCounter arpReplies;
     public final AtomicCounter arpIgnored;
@@ -61,6 +62,7 @@ public final class DataplaneCounters
         agentFrames = file.newCounter("frames from agent", CounterTypes.DATAPLANE);
         mbufAllocFailed = file.newCounter("mbuf alloc failed", CounterTypes.DROP);
         txQueueFull = file.newCounter("tx queue full dropped", CounterTypes.DROP);
+        deadProducerSkipped = file.newCounter("ring records of a dead agent skipped", CounterTypes.DROP);
         arpRequests = file.newCounter("ARP frames", CounterTypes.DATAPLANE);
         arpReplies = file.newCounter("ARP replies for virtual servers", CounterTypes.DATAPLANE);
         arpIgnored = file.newCounter("ARP not for a virtual server dropped", CounterTypes.DROP);

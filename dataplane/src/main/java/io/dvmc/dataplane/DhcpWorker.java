@@ -8,6 +8,7 @@ import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
 import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.RingMessages;
+import io.dvmc.ipc.StalledRingGuard;
 import io.dvmc.ipc.TransmitMessage;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.LeaseRecord;
@@ -33,6 +34,7 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 public final class DhcpWorker implements Agent
 {
     private static final int LIMIT = 64;
+    private static final long STALLED_RING_NS = 1_000_000_000L;
 
     private final FrameQueue fromPoll;
     private final FrameQueue txQueue;
@@ -55,6 +57,7 @@ public final class DhcpWorker implements Agent
     private final MbufBurst stash = new MbufBurst(PollLoop.BURST);
     private final FrameQueue.Consumer frameConsumer = this::onFrame;
     private final MessageHandler agentHandler = this::onAgentMessage;
+    private final StalledRingGuard fromAgentGuard;
     private int freeCount;
     private int stashCount;
 
@@ -78,6 +81,7 @@ public final class DhcpWorker implements Agent
         this.pool = pool;
         this.counters = counters;
         this.clock = clock;
+        this.fromAgentGuard = new StalledRingGuard(fromAgent, STALLED_RING_NS);
     }
 
     public String roleName()
@@ -103,7 +107,12 @@ public final class DhcpWorker implements Agent
     {
         int work = fromPoll.drain(frameConsumer, LIMIT);
         flushFree();
-        work += fromAgent.read(agentHandler, LIMIT);
+        final int fromAgentWork = fromAgent.read(agentHandler, LIMIT);
+        if (fromAgentWork == 0 && fromAgentGuard.check() > 0)
+        {
+            counters.deadProducerSkipped.incrementRelease();
+        }
+        work += fromAgentWork;
         work += stores.doWork(toAgent);
         return work;
     }
