@@ -24,8 +24,12 @@ import java.util.Map;
  */
 final class DvmcHost implements AutoCloseable
 {
-    record Port(String name, String device)
+    record Port(String name, String device, String other)
     {
+        Port(final String name, final String device)
+        {
+            this(name, device, "drop");
+        }
     }
 
     record Binding(String port, int vlan, String mac, int domain, String vm)
@@ -102,8 +106,9 @@ final class DvmcHost implements AutoCloseable
             .append(", \"memoryMb\": 128, \"idle\": \"backoff\", \"extraEal\": [\"--log-level=*:warning\"], \"ports\": [");
         for (int i = 0; i < ports.size(); i++)
         {
-            sb.append(i == 0 ? "" : ", ").append(String.format("{ \"name\": \"%s\", \"device\": \"%s\" }",
-                ports.get(i).name(), ports.get(i).device()));
+            sb.append(i == 0 ? "" : ", ").append(String.format(
+                "{ \"name\": \"%s\", \"device\": \"%s\", \"other\": \"%s\" }",
+                ports.get(i).name(), ports.get(i).device(), ports.get(i).other()));
         }
         sb.append("] }, \"bindings\": [");
         for (int i = 0; i < bindings.size(); i++)

@@ -159,6 +159,44 @@ class SlowPathOverPcapTest
         }
     }
 
+    @Test
+    void framesThatAreNotForDvmcAreForwardedToThePortsPeerWhileDhcpIsAnsweredOnThePort() throws Exception
+    {
+        final byte[] discover = Files.readAllBytes(CAPTURES.resolve("udhcpc-discover.bin"));
+        final byte[] dns = discover.clone();
+        dns[14 + 20 + 2] = 0;
+        dns[14 + 20 + 3] = 53;
+        final byte[] arpForAnotherHost = Files.readAllBytes(CAPTURES.resolve("arp-request-for-server.bin"));
+        final Path rx = dir.resolve("rx.pcap");
+        final Path tx = dir.resolve("tx.pcap");
+        final Path uplinkRx = dir.resolve("uplink-rx.pcap");
+        final Path uplinkTx = dir.resolve("uplink-tx.pcap");
+        PcapFile.write(rx, List.of(dns, arpForAnotherHost, discover));
+        PcapFile.write(uplinkRx, List.of());
+        try (DvmcHost host = new DvmcHost(dir,
+            List.of(new DvmcHost.Port("vm1", "net_pcap0,rx_pcap=" + rx + ",tx_pcap=" + tx, "forward:uplink"),
+                new DvmcHost.Port("uplink", "net_pcap1,rx_pcap=" + uplinkRx + ",tx_pcap=" + uplinkTx)),
+            List.of(new DvmcHost.Binding("vm1", UDHCPC_MAC, 100, UUID.randomUUID().toString())), null))
+        {
+            host.start();
+            host.awaitCounter(host.dataplane(), "dataplane: port vm1 tx", 1, Duration.ofSeconds(60));
+            host.awaitCounter(host.dataplane(), "dataplane: port uplink tx", 2, Duration.ofSeconds(10));
+            assertEquals(143, host.dataplane().stop(Duration.ofSeconds(20)), host.logs());
+
+            final List<byte[]> forwarded = PcapFile.read(uplinkTx);
+            assertEquals(2, forwarded.size());
+            assertTrue(java.util.Arrays.equals(dns, forwarded.get(0)), "forwarded as received");
+            assertTrue(java.util.Arrays.equals(arpForAnotherHost, forwarded.get(1)), "forwarded as received");
+            final List<byte[]> answered = PcapFile.read(tx);
+            assertEquals(1, answered.size());
+            final UnsafeBuffer frame = new UnsafeBuffer(answered.get(0));
+            final FrameView view = new FrameView();
+            new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+            assertEquals(DhcpMessageType.OFFER,
+                new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength()).messageType());
+        }
+    }
+
     static int ipOption(final DhcpPacket packet, final int code)
     {
         final int at = packet.findOption(code);

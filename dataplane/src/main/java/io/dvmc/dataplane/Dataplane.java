@@ -119,10 +119,11 @@ public final class Dataplane implements AutoCloseable
         final FrameQueue toWorker = FrameQueue.oneToOne(4096);
         final FrameQueue txQueue = FrameQueue.manyToOne(4096);
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
+        final int[] forward = host.forwardIndex();
         final DhcpWorker worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(),
-            bindings, stores, pool, counters, SystemEpochClock.INSTANCE);
+            bindings, forward, stores, pool, counters, SystemEpochClock.INSTANCE);
         final AtomicCounter errors = countersFile.newCounter("dataplane errors", io.dvmc.ipc.CounterTypes.DROP);
-        final PollLoop pollLoop = new PollLoop(ports.toArray(EthPort[]::new), toWorker, txQueue, counters);
+        final PollLoop pollLoop = new PollLoop(ports.toArray(EthPort[]::new), forward, toWorker, txQueue, counters);
         if (host.dataplane().workers() == 0)
         {
             pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors,

@@ -18,6 +18,7 @@ public final class DataplaneCounters
     public final AtomicCounter clientDhcp;
     public final AtomicCounter rogueServerDropped;
     public final AtomicCounter otherDropped;
+    public final AtomicCounter otherForwarded;
     public final AtomicCounter malformedDropped;
     public final AtomicCounter badDhcpDropped;
     public final AtomicCounter unboundDropped;
@@ -50,6 +51,7 @@ public final class DataplaneCounters
         clientDhcp = file.newCounter("client DHCP frames", CounterTypes.DATAPLANE);
         rogueServerDropped = file.newCounter("rogue server DHCP dropped", CounterTypes.DROP);
         otherDropped = file.newCounter("other frames dropped", CounterTypes.DROP);
+        otherForwarded = file.newCounter("other frames forwarded", CounterTypes.DATAPLANE);
         malformedDropped = file.newCounter("malformed frames dropped", CounterTypes.DROP);
         badDhcpDropped = file.newCounter("bad DHCP dropped", CounterTypes.DROP);
         unboundDropped = file.newCounter("unbound MAC dropped", CounterTypes.DROP);
@@ -65,7 +67,7 @@ public final class DataplaneCounters
         deadProducerSkipped = file.newCounter("ring records of a dead agent skipped", CounterTypes.DROP);
         arpRequests = file.newCounter("ARP frames", CounterTypes.DATAPLANE);
         arpReplies = file.newCounter("ARP replies for virtual servers", CounterTypes.DATAPLANE);
-        arpIgnored = file.newCounter("ARP not for a virtual server dropped", CounterTypes.DROP);
+        arpIgnored = file.newCounter("ARP not answered dropped", CounterTypes.DROP);
 
         final int n = portNames.size();
         portRx = new AtomicCounter[n];

@@ -41,6 +41,7 @@ public final class DhcpWorker implements Agent
     private final RingBuffer toAgent;
     private final RingBuffer fromAgent;
     private final PortBindings bindings;
+    private final int[] forward;
     private final StoreAccess stores;
     private final MbufPool pool;
     private final DataplaneCounters counters;
@@ -67,6 +68,7 @@ public final class DhcpWorker implements Agent
         final RingBuffer toAgent,
         final RingBuffer fromAgent,
         final PortBindings bindings,
+        final int[] forward,
         final StoreAccess stores,
         final MbufPool pool,
         final DataplaneCounters counters,
@@ -77,6 +79,7 @@ public final class DhcpWorker implements Agent
         this.toAgent = toAgent;
         this.fromAgent = fromAgent;
         this.bindings = bindings;
+        this.forward = forward;
         this.stores = stores;
         this.pool = pool;
         this.counters = counters;
@@ -188,13 +191,21 @@ public final class DhcpWorker implements Agent
         free(mbuf);
     }
 
-    /** Answers a VM asking for its domain's virtual server address; drops every other ARP frame. */
+    /**
+     * Answers a VM asking for its domain's virtual server address; any other ARP frame takes the port's action for
+     * other frames (forwarded or dropped).
+     */
     private void answerArp(final long mbuf, final int port)
     {
         final int slot = bindings.find(port, vlanId(view), view.srcMac());
         final DomainRecord domain = slot == PortBindings.NONE ? null : stores.domain(bindings.domainId(slot));
         if (domain == null || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != domain.serverIp())
         {
+            if (forward[port] >= 0 && txQueue.offer(mbuf, forward[port]))
+            {
+                counters.otherForwarded.incrementRelease();
+                return;
+            }
             counters.arpIgnored.incrementRelease();
             free(mbuf);
             return;

@@ -13,7 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The poll-mode loop (DESIGN §3): one rx burst per port, classification of every frame, client DHCP frames
- * (and ARP, which the worker answers for the domains' virtual servers) to the worker queue, then the frames the worker hands back are sent in one tx burst per port.
+ * (and ARP, which the worker answers for the domains' virtual servers) to the worker queue, server DHCP from a VM
+ * dropped as a rogue server, everything else forwarded to the port's peer or dropped as the port is configured, then the frames the worker hands back are sent in one tx burst per port.
  *
  * <p>Per frame it touches only the headers, through one {@link UnsafeBuffer} re-wrapped on the mbuf's data;
  * no allocation, no native call per frame. Frames it does not keep are freed in one bulk call per burst.
@@ -24,6 +25,7 @@ public final class PollLoop implements Agent
     private static final long STATS_INTERVAL_NS = 1_000_000_000L;
 
     private final EthPort[] ports;
+    private final int[] forward;
     private final FrameQueue toWorker;
     private final FrameQueue txQueue;
     private final DataplaneCounters counters;
@@ -39,10 +41,18 @@ public final class PollLoop implements Agent
     private long nextStatsNs;
     private int dropCount;
 
+    /**
+     * @param forward per port: where its other frames go (a port index), or -1 to drop them.
+     */
     public PollLoop(
-        final EthPort[] ports, final FrameQueue toWorker, final FrameQueue txQueue, final DataplaneCounters counters)
+        final EthPort[] ports,
+        final int[] forward,
+        final FrameQueue toWorker,
+        final FrameQueue txQueue,
+        final DataplaneCounters counters)
     {
         this.ports = ports;
+        this.forward = forward;
         this.toWorker = toWorker;
         this.txQueue = txQueue;
         this.counters = counters;
@@ -122,7 +132,12 @@ public final class PollLoop implements Agent
                 }
                 else if (frameClass == FrameClass.OTHER)
                 {
-                    // The port's forward action comes with the peer/exception ports; until then: drop.
+                    if (forward[p] >= 0)
+                    {
+                        counters.otherForwarded.incrementRelease();
+                        queueTx(mbuf, forward[p]);
+                        continue;
+                    }
                     counters.otherDropped.incrementRelease();
                 }
                 else

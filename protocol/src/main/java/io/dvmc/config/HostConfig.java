@@ -24,7 +24,8 @@ import java.util.UUID;
  *   "policyFile": "policy.json",
  *   "agent": { "listen": "127.0.0.1:0" },
  *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "extraEal": [],
- *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1" } ] },
+ *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1", "other": "forward:uplink" },
+ *                             { "name": "uplink", "device": "0000:3b:00.0" } ] },
  *   "bindings": [ { "port": "vm1", "vlan": 0, "mac": "02:00:00:64:00:01", "domain": 100, "vm": "<uuid>" } ] }
  * }</pre>
  *
@@ -53,8 +54,28 @@ public record HostConfig(
     {
     }
 
-    public record Port(String name, String device)
+    /**
+     * A VM-facing port.
+     *
+     * @param other what to do with frames that are neither client DHCP nor ARP for a virtual server (DESIGN §3):
+     *              {@code "drop"} (the default) or {@code "forward:<port>"}, e.g. to an uplink or to a net_tap
+     *              exception port towards the kernel.
+     */
+    public record Port(String name, String device, String other)
     {
+        public static final String DROP = "drop";
+        public static final String FORWARD = "forward:";
+
+        public Port(final String name, final String device)
+        {
+            this(name, device, DROP);
+        }
+
+        /** @return the port that takes this port's other frames, or null to drop them. */
+        public String forwardTo()
+        {
+            return other != null && other.startsWith(FORWARD) ? other.substring(FORWARD.length()) : null;
+        }
     }
 
     public record Binding(String port, int vlan, String mac, long domain, String vm)
@@ -131,6 +152,14 @@ public record HostConfig(
             require(file, port.device() != null && !port.device().isEmpty(), "port " + port.name() + ": no device");
             require(file, portNames.add(port.name()), "port " + port.name() + " is defined twice");
         }
+        for (final Port port : dataplane.ports())
+        {
+            final String to = port.forwardTo();
+            require(file, port.other() == null || port.other().equals(Port.DROP) || to != null,
+                "port " + port.name() + ": other must be \"drop\" or \"forward:<port>\", not \"" + port.other() + "\"");
+            require(file, to == null || portNames.contains(to) && !to.equals(port.name()),
+                "port " + port.name() + ": forwards to '" + to + "', which is not another port");
+        }
         final Set<String> seen = new HashSet<>();
         for (final Binding binding : bindings)
         {
@@ -170,6 +199,19 @@ public record HostConfig(
     public InetSocketAddress agentListen()
     {
         return Addresses.socketAddress(agent.listen());
+    }
+
+    /** Per port index: the index of the port its other frames are forwarded to, or -1 to drop them. */
+    public int[] forwardIndex()
+    {
+        final Map<String, Integer> index = portIndex();
+        final int[] forward = new int[dataplane.ports().size()];
+        for (int i = 0; i < forward.length; i++)
+        {
+            final String to = dataplane.ports().get(i).forwardTo();
+            forward[i] = to == null ? -1 : index.get(to);
+        }
+        return forward;
     }
 
     /** Port name to its index in {@link Dataplane#ports()}, which is also its index in the dataplane. */

@@ -88,6 +88,19 @@ class HostConfigTest
     }
 
     @Test
+    void aPortForwardsItsOtherFramesOnlyToAnotherDefinedPort() throws Exception
+    {
+        final String twoPorts = VALID.replace("\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\" } ]",
+            "\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\", \"other\": \"forward:up\" }," +
+            " { \"name\": \"up\", \"device\": \"net_tap0\" } ]");
+        assertEquals(1, load(twoPorts).forwardIndex()[0]);
+        assertEquals(-1, load(twoPorts).forwardIndex()[1]);
+        assertTrue(rejected(twoPorts.replace("forward:up", "forward:nowhere")).contains("not another port"));
+        assertTrue(rejected(twoPorts.replace("forward:up", "forward:vm1")).contains("not another port"));
+        assertTrue(rejected(twoPorts.replace("forward:up", "bounce")).contains("\"drop\" or \"forward:<port>\""));
+    }
+
+    @Test
     void aMissingFileIsNamed()
     {
         final String message = assertThrows(ConfigException.class,
