@@ -4,6 +4,7 @@ import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
 import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,19 +12,30 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
-/** Prints the live counters of a host's processes from their counters files, as AeronStat does. */
+/** Prints the live counters of dvmc processes from their counters files, as AeronStat does. */
 @Command(name = "stat", mixinStandardHelpOptions = true,
-    description = "Prints the live counters of the host's dataplane and agent.")
+    description = "Prints the live counters of the host's dataplane and agent, or of a service.")
 final class StatCommand implements Callable<Integer>
 {
-    static final List<String> FILES = List.of("dataplane-counters.dat", "agent-counters.dat");
+    static final String SUFFIX = "-counters.dat";
 
-    @Option(names = "--config", required = true, description = "host config file")
-    private Path config;
+    static final class Source
+    {
+        @Option(names = "--config", description = "host config file: the host's dataplane and agent")
+        Path config;
+
+        @Option(names = "--state-dir", description = "a state directory, e.g. a service's --state-dir")
+        Path stateDir;
+    }
+
+    @ArgGroup(multiplicity = "1")
+    private Source source;
 
     @Option(names = "--json", description = "one JSON object of label: value")
     private boolean json;
@@ -33,10 +45,10 @@ final class StatCommand implements Callable<Integer>
 
     public Integer call()
     {
-        final HostConfig host;
+        final Path stateDir;
         try
         {
-            host = HostConfig.load(config);
+            stateDir = source.stateDir != null ? source.stateDir : HostConfig.load(source.config).statePath();
         }
         catch (final ConfigException ex)
         {
@@ -45,10 +57,10 @@ final class StatCommand implements Callable<Integer>
         }
         do
         {
-            final int found = print(host.statePath(), System.out);
+            final int found = print(stateDir, System.out);
             if (found == 0)
             {
-                System.err.println("dvmc ctl stat: no counters in " + host.statePath() + " (is the host running?)");
+                System.err.println("dvmc ctl stat: no counters in " + stateDir + " (is the process running?)");
                 return 1;
             }
             if (watch > 0)
@@ -60,6 +72,24 @@ final class StatCommand implements Callable<Integer>
         return 0;
     }
 
+    /** The counters files of a state directory, dataplane first, then agent, then any other (a service). */
+    private static List<String> counterFiles(final Path stateDir)
+    {
+        try (Stream<Path> files = Files.list(stateDir))
+        {
+            final List<String> order = List.of("dataplane" + SUFFIX, "agent" + SUFFIX);
+            return files.map(f -> f.getFileName().toString())
+                .filter(n -> n.endsWith(SUFFIX))
+                .sorted(Comparator.comparingInt((String n) -> order.contains(n) ? order.indexOf(n) : order.size())
+                    .thenComparing(Comparator.naturalOrder()))
+                .toList();
+        }
+        catch (final IOException ex)
+        {
+            return List.of();
+        }
+    }
+
     private int print(final Path stateDir, final PrintStream out)
     {
         int found = 0;
@@ -68,13 +98,9 @@ final class StatCommand implements Callable<Integer>
         {
             sb.append('{');
         }
-        for (final String name : FILES)
+        for (final String name : counterFiles(stateDir))
         {
             final Path file = stateDir.resolve(name);
-            if (!Files.exists(file))
-            {
-                continue;
-            }
             try (CountersFile counters = CountersFile.openReader(file))
             {
                 found++;

@@ -56,7 +56,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private final AddressManager manager;
     private final DatagramChannel channel;
     private final InetSocketAddress localAddress;
-    private final ServiceCounters counters = new ServiceCounters();
+    private final ServiceCounters counters;
     private final ReplyTargets targets = new ReplyTargets(4096);
 
     private final ByteBuffer rx = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH + 1);
@@ -95,6 +95,7 @@ public final class DvmcService implements Agent, AutoCloseable
         this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
         this.authenticator = new Authenticator(key, Authenticator.DEFAULT_WINDOW_MS, REPLAY_CAPACITY);
         this.manager = new AddressManager(policy, journalDir, clock);
+        this.counters = new ServiceCounters(journalDir);
         DatagramChannel ch = null;
         try
         {
@@ -110,6 +111,7 @@ public final class DvmcService implements Agent, AutoCloseable
                 ch.close();
             }
             manager.close();
+            counters.close();
             throw ex;
         }
         this.channel = ch;

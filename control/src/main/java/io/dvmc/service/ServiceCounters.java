@@ -1,17 +1,23 @@
 package io.dvmc.service;
 
 import io.dvmc.exchange.DvmcError;
+import io.dvmc.ipc.CounterTypes;
+import io.dvmc.ipc.CountersFile;
+import org.agrona.concurrent.status.AtomicCounter;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The service's counters: written by its agent thread only (single writer, ordered stores), readable from any
- * thread. Drops are counted by {@link DvmcError} code.
+ * The service's counters, in {@code service-counters.dat} of its state directory so that {@code dvmc ctl stat}
+ * reads them live from another process, as it reads the host's. Written by the service's agent thread only
+ * (single writer, ordered stores), readable from any thread. Drops are counted by {@link DvmcError} code.
  */
-public final class ServiceCounters
+public final class ServiceCounters implements AutoCloseable
 {
+    public static final String FILE = "service-counters.dat";
+
     /** What the service counts besides drops. */
     public enum Counter
     {
@@ -34,31 +40,46 @@ public final class ServiceCounters
 
     private static final Counter[] COUNTERS = Counter.values();
 
-    private final AtomicLongArray counters = new AtomicLongArray(COUNTERS.length);
-    private final AtomicLongArray drops = new AtomicLongArray(DvmcError.COUNT);
+    private final CountersFile file;
+    private final AtomicCounter[] counters = new AtomicCounter[COUNTERS.length];
+    private final AtomicCounter[] drops = new AtomicCounter[DvmcError.COUNT];
+
+    /** Creates the counters file anew in {@code stateDir}. */
+    public ServiceCounters(final Path stateDir)
+    {
+        file = CountersFile.create(stateDir.resolve(FILE), COUNTERS.length + DvmcError.COUNT);
+        for (final Counter c : COUNTERS)
+        {
+            counters[c.ordinal()] = file.newCounter(c.name().toLowerCase().replace('_', ' '), CounterTypes.SERVICE);
+        }
+        for (int i = 1; i < DvmcError.COUNT; i++)
+        {
+            drops[i] = file.newCounter("dropped: " + DvmcError.name(-i), CounterTypes.DROP);
+        }
+    }
 
     public long get(final Counter counter)
     {
-        return counters.get(counter.ordinal());
+        return counters[counter.ordinal()].get();
     }
 
     /** Datagrams dropped without an answer for reason {@code errorCode} (a negative {@link DvmcError} code). */
     public long drops(final int errorCode)
     {
-        return drops.get(-errorCode);
+        return drops[-errorCode].get();
     }
 
     public long totalDrops()
     {
         long total = 0;
-        for (int i = 0; i < DvmcError.COUNT; i++)
+        for (int i = 1; i < DvmcError.COUNT; i++)
         {
-            total += drops.get(i);
+            total += drops[i].get();
         }
         return total;
     }
 
-    /** Every non-zero counter by name, drops as "drop.&lt;reason&gt;", for dvmcctl and logs. */
+    /** Every counter by name, and the non-zero drops as "drop.&lt;reason&gt;", for logs and tests. */
     public Map<String, Long> snapshot()
     {
         final Map<String, Long> out = new LinkedHashMap<>();
@@ -68,7 +89,7 @@ public final class ServiceCounters
         }
         for (int i = 1; i < DvmcError.COUNT; i++)
         {
-            final long n = drops.get(i);
+            final long n = drops[i].get();
             if (n != 0)
             {
                 out.put("drop." + DvmcError.name(-i), n);
@@ -79,22 +100,21 @@ public final class ServiceCounters
 
     void increment(final Counter counter)
     {
-        add(counters, counter.ordinal(), 1);
+        counters[counter.ordinal()].incrementRelease();
     }
 
     void add(final Counter counter, final long delta)
     {
-        add(counters, counter.ordinal(), delta);
+        counters[counter.ordinal()].getAndAddRelease(delta);
     }
 
     void drop(final int errorCode)
     {
-        add(drops, -errorCode, 1);
+        drops[-errorCode].incrementRelease();
     }
 
-    private static void add(final AtomicLongArray array, final int index, final long delta)
+    public void close()
     {
-        // Single writer: an ordered store is enough and cheaper than an atomic add.
-        array.lazySet(index, array.get(index) + delta);
+        file.close();
     }
 }

@@ -85,6 +85,21 @@ class CtlCommandTest
     }
 
     @Test
+    void statOfAServiceStateDirShowsTheRunningServicesCounters() throws Exception
+    {
+        final io.dvmc.policy.FilePolicyStore policy = new io.dvmc.policy.FilePolicyStore(EXAMPLES.resolve("policy.json"));
+        try (io.dvmc.service.DvmcService service = io.dvmc.service.ServiceMain.start(policy,
+            new java.net.InetSocketAddress("127.0.0.1", 0), new byte[32], dir, new org.agrona.concurrent.BackoffIdleStrategy()))
+        {
+            final Run run = dvmc("ctl", "stat", "--state-dir", dir.toString());
+            assertEquals(0, run.exit(), run.err());
+            assertTrue(run.out().contains("service (pid " + ProcessHandle.current().pid() + ", running)"), run.out());
+            assertTrue(run.out().matches("(?s).*service +received +0.*"), run.out());
+            assertTrue(run.out().contains("dropped: bad-hmac"), run.out());
+        }
+    }
+
+    @Test
     void statOfAHostThatNeverRanSaysSo() throws Exception
     {
         final Path host = dir.resolve("host.json");
