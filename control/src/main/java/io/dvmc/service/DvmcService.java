@@ -385,5 +385,6 @@ public final class DvmcService implements Agent, AutoCloseable
             // Closing the socket on shutdown.
         }
         manager.close();
+        // The counters file stays mapped: readers of counters() after close must not touch unmapped memory.
     }
 }
