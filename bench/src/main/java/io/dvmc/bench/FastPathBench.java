@@ -39,8 +39,9 @@ import java.util.concurrent.locks.LockSupport;
  *   FastPathBench fastpath TEMPLATE VMS SECONDS   the dataplane (worker inline on the poll lcore, busy spin):
  *                                                 classify, binding, lease lookup, ACK built in place, tx
  * </pre>
- * One EAL per process, so each mode is its own JVM; bench/run.sh runs both and prints the ratio. Each prints one
- * line {@code RESULT <mode> <per second>}.
+ * One EAL per process, so each mode is its own JVM; bench/run.sh runs them all and prints the ratios. Each prints
+ * one line {@code RESULT <mode> <per second>}. {@code -Ddvmc.bench.workers=1} runs the worker on a thread of its
+ * own beside the poll thread (two cores) instead of inside the poll loop.
  */
 public final class FastPathBench
 {
@@ -206,7 +207,7 @@ public final class FastPathBench
         }
         return "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\"," +
             " \"dataplane\": { \"lcore\": " + Eal.firstAllowedCpu() + ", \"memoryMb\": 256, \"idle\": \"busy\"," +
-            " \"workers\": 0, \"extraEal\": [\"--log-level=*:warning\"]," +
+            " \"workers\": " + Integer.getInteger("dvmc.bench.workers", 0) + ", \"extraEal\": [\"--log-level=*:warning\"]," +
             " \"ports\": [ { \"name\": \"p0\", \"device\": \"" + vdev + "\" } ] }," +
             " \"bindings\": [ " + String.join(",\n", bindings) + " ] }\n";
     }
