@@ -75,7 +75,7 @@ public final class AddressManager implements AutoCloseable
         if (slot != LeaseBook.NONE && !d.inSubnet(book.address(slot)))
         {
             // A lease from before the domain's subnet changed: useless to the client now.
-            end(slot, LeaseRecord.RELEASED);
+            end(slot, JournalRecord.RELEASED);
             slot = LeaseBook.NONE;
         }
         if (slot == LeaseBook.NONE)
@@ -120,7 +120,7 @@ public final class AddressManager implements AutoCloseable
             // SELECTING with another server's id: the client declined our offer.
             if (slot != LeaseBook.NONE && book.state(slot) == LeaseBook.OFFERED)
             {
-                end(slot, LeaseRecord.RELEASED);
+                end(slot, JournalRecord.RELEASED);
             }
             throw new InvalidAddressException(DvmcStatus.REASON_WRONG_SERVER, d.label() + ": server id " +
                 Addresses.ipv4(serverId) + " is not " + Addresses.ipv4(d.serverIp()));
@@ -176,7 +176,7 @@ public final class AddressManager implements AutoCloseable
         }
         checkHolds(s.domain, slot, mac, address);
         out.durable = book.state(slot) == LeaseBook.BOUND;
-        end(slot, LeaseRecord.RELEASED);
+        end(slot, JournalRecord.RELEASED);
     }
 
     /**
@@ -199,7 +199,7 @@ public final class AddressManager implements AutoCloseable
         out.domain = s.domain;
         out.durable = book.state(slot) == LeaseBook.BOUND;
         final int declined = book.address(slot);
-        end(slot, LeaseRecord.RELEASED);
+        end(slot, JournalRecord.RELEASED);
         book.forgetPrevious(domainId, mac);
         s.pool.decline(declined, now + DECLINE_HOLD_MS);
     }
@@ -402,7 +402,7 @@ public final class AddressManager implements AutoCloseable
     {
         try
         {
-            end(slot, LeaseRecord.EXPIRED);
+            end(slot, JournalRecord.EXPIRED);
         }
         catch (final LeaseStoreException ex)
         {
@@ -421,12 +421,12 @@ public final class AddressManager implements AutoCloseable
         }
     }
 
-    private void restore(final LeaseRecord r)
+    private void restore(final JournalRecord r)
     {
         final int slot = book.find(r.domainId(), r.mac());
         switch (r.type())
         {
-            case LeaseRecord.BOUND ->
+            case JournalRecord.BOUND ->
             {
                 int s = slot;
                 if (s != LeaseBook.NONE && book.address(s) != r.address())
@@ -442,7 +442,7 @@ public final class AddressManager implements AutoCloseable
                 book.client(s, r.vmIdMsb(), r.vmIdLsb(), r.locationAddress(), r.locationPort());
                 book.transactionId(s, r.transactionId());
             }
-            case LeaseRecord.RELEASED, LeaseRecord.EXPIRED ->
+            case JournalRecord.RELEASED, JournalRecord.EXPIRED ->
             {
                 if (slot != LeaseBook.NONE && book.address(slot) == r.address())
                 {

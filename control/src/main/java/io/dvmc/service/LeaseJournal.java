@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The service's durable lease store (DESIGN §5, "service lease state", embedded default): an append-only file of
- * fixed-size {@link LeaseRecord}s, each with its own CRC32C.
+ * fixed-size {@link JournalRecord}s, each with its own CRC32C.
  *
  * <ul>
  *   <li>BOUND records are appended when a lease is bound or renewed, and {@link #sync()} (fdatasync) runs before
@@ -46,7 +46,7 @@ public final class LeaseJournal implements AutoCloseable
     @FunctionalInterface
     interface Replayer
     {
-        void onRecord(LeaseRecord record);
+        void onRecord(JournalRecord record);
     }
 
     private final Path dir;
@@ -55,9 +55,9 @@ public final class LeaseJournal implements AutoCloseable
     private final FileLock lock;
     private final int compactFactor;
     private final long minCompactRecords;
-    private final ByteBuffer io = ByteBuffer.allocateDirect(IO_RECORDS * LeaseRecord.LENGTH);
+    private final ByteBuffer io = ByteBuffer.allocateDirect(IO_RECORDS * JournalRecord.LENGTH);
     private final UnsafeBuffer ioView = new UnsafeBuffer(io);
-    private final LeaseRecord record = new LeaseRecord();
+    private final JournalRecord record = new JournalRecord();
     private FileChannel channel;
     private long position;
     private long records;
@@ -135,7 +135,7 @@ public final class LeaseJournal implements AutoCloseable
         final int locationPort,
         final long transactionId) throws LeaseStoreException
     {
-        append(LeaseRecord.BOUND, domainId, mac, address, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress,
+        append(JournalRecord.BOUND, domainId, mac, address, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress,
             locationPort, transactionId);
     }
 
@@ -223,7 +223,7 @@ public final class LeaseJournal implements AutoCloseable
                     at += writeFully(out, inBuffer, at);
                     inBuffer = 0;
                 }
-                record.write(ioView, inBuffer++ * LeaseRecord.LENGTH, LeaseRecord.BOUND, book.domainId(slot),
+                record.write(ioView, inBuffer++ * JournalRecord.LENGTH, JournalRecord.BOUND, book.domainId(slot),
                     book.mac(slot), book.address(slot), book.expiresAtMs(slot), book.vmIdMsb(slot),
                     book.vmIdLsb(slot), book.locationAddress(slot), book.locationPort(slot),
                     book.transactionId(slot));
@@ -298,7 +298,7 @@ public final class LeaseJournal implements AutoCloseable
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
         final long size = channel.size();
-        if (size < LeaseRecord.LENGTH || (size == LeaseRecord.LENGTH && !headerIntact()))
+        if (size < JournalRecord.LENGTH || (size == JournalRecord.LENGTH && !headerIntact()))
         {
             // New, or a crash while it was being created: nothing in it was ever acknowledged.
             channel.truncate(0);
@@ -307,7 +307,7 @@ public final class LeaseJournal implements AutoCloseable
             writeFully(channel, 1, 0);
             channel.force(true);
             syncDirectory();
-            position = LeaseRecord.LENGTH;
+            position = JournalRecord.LENGTH;
             truncatedBytes = size;
             return;
         }
@@ -316,7 +316,7 @@ public final class LeaseJournal implements AutoCloseable
             throw new IOException(file + " is not a dvmc lease journal");
         }
 
-        long at = LeaseRecord.LENGTH;
+        long at = JournalRecord.LENGTH;
         boolean torn = false;
         while (at < size && !torn)
         {
@@ -330,10 +330,10 @@ public final class LeaseJournal implements AutoCloseable
                     break;
                 }
             }
-            final int whole = io.position() / LeaseRecord.LENGTH;
+            final int whole = io.position() / JournalRecord.LENGTH;
             for (int i = 0; i < whole; i++)
             {
-                record.wrap(ioView, i * LeaseRecord.LENGTH);
+                record.wrap(ioView, i * JournalRecord.LENGTH);
                 if (!record.isIntact())
                 {
                     torn = true;
@@ -341,9 +341,9 @@ public final class LeaseJournal implements AutoCloseable
                 }
                 replayer.onRecord(record);
                 records++;
-                at += LeaseRecord.LENGTH;
+                at += JournalRecord.LENGTH;
             }
-            if (whole * LeaseRecord.LENGTH < io.position() || whole == 0)
+            if (whole * JournalRecord.LENGTH < io.position() || whole == 0)
             {
                 // A short record at the end: the crash came mid-write.
                 torn = true;
@@ -360,7 +360,7 @@ public final class LeaseJournal implements AutoCloseable
 
     private boolean headerIntact() throws IOException
     {
-        io.clear().limit(LeaseRecord.LENGTH);
+        io.clear().limit(JournalRecord.LENGTH);
         while (io.hasRemaining())
         {
             if (channel.read(io, io.position()) < 0)
@@ -369,12 +369,12 @@ public final class LeaseJournal implements AutoCloseable
             }
         }
         record.wrap(ioView, 0);
-        return record.isIntact() && record.type() == LeaseRecord.HEADER && record.mac() == LeaseRecord.HEADER_MAGIC;
+        return record.isIntact() && record.type() == JournalRecord.HEADER && record.mac() == JournalRecord.HEADER_MAGIC;
     }
 
     private void writeHeader(final int index)
     {
-        record.write(ioView, index * LeaseRecord.LENGTH, LeaseRecord.HEADER, 0, LeaseRecord.HEADER_MAGIC, 0,
+        record.write(ioView, index * JournalRecord.LENGTH, JournalRecord.HEADER, 0, JournalRecord.HEADER_MAGIC, 0,
             System.currentTimeMillis(), 0, 0, 0, 0, 0);
     }
 
@@ -408,12 +408,12 @@ public final class LeaseJournal implements AutoCloseable
 
     private long writeFully(final FileChannel out, final int recordCount, final long at) throws IOException
     {
-        io.clear().limit(recordCount * LeaseRecord.LENGTH);
+        io.clear().limit(recordCount * JournalRecord.LENGTH);
         while (io.hasRemaining())
         {
             out.write(io, at + io.position());
         }
-        return (long)recordCount * LeaseRecord.LENGTH;
+        return (long)recordCount * JournalRecord.LENGTH;
     }
 
     private void checkHealthy() throws LeaseStoreException

@@ -30,7 +30,7 @@ class LeaseJournalTest
         try (LeaseJournal journal = open())
         {
             journal.appendBound(100, 1, 0x0A000064, 5_000, 7, 8, 0x7F000001, 4000, 99);
-            journal.appendEnded(LeaseRecord.RELEASED, 100, 1, 0x0A000064);
+            journal.appendEnded(JournalRecord.RELEASED, 100, 1, 0x0A000064);
             journal.appendBound(200, 2, 0x0A000065, 6_000, 0, 0, 0, 0, 0);
             journal.sync();
         }
@@ -39,7 +39,7 @@ class LeaseJournalTest
         try (LeaseJournal journal = LeaseJournal.open(dir, r ->
         {
             replayedTypes.add(r.type());
-            if (r.type() == LeaseRecord.BOUND)
+            if (r.type() == JournalRecord.BOUND)
             {
                 bound.add(new long[]{r.domainId(), r.mac(), r.address(), r.expiresAtMs(), r.vmIdMsb(), r.vmIdLsb(),
                     r.locationAddress(), r.locationPort(), r.transactionId()});
@@ -48,7 +48,7 @@ class LeaseJournalTest
         {
             assertEquals(3, journal.records());
         }
-        assertEquals(List.of(LeaseRecord.BOUND, LeaseRecord.RELEASED, LeaseRecord.BOUND), replayedTypes);
+        assertEquals(List.of(JournalRecord.BOUND, JournalRecord.RELEASED, JournalRecord.BOUND), replayedTypes);
         assertEquals(List.of(100L, 1L, 0x0A000064L, 5_000L, 7L, 8L, 0x7F000001L, 4000L, 99L),
             toList(bound.get(0)));
     }
@@ -64,19 +64,19 @@ class LeaseJournalTest
             assertEquals(List.of(1L, 2L, 3L), replayedMacs);
             assertEquals(30, journal.truncatedBytes());
         }
-        assertEquals(4 * LeaseRecord.LENGTH, Files.size(file()));
+        assertEquals(4 * JournalRecord.LENGTH, Files.size(file()));
     }
 
     @Test
     void aLastRecordWithABadCrcIsCut() throws Exception
     {
         writeThree();
-        flipByte(3 * LeaseRecord.LENGTH + LeaseRecord.ADDRESS_OFFSET);
+        flipByte(3 * JournalRecord.LENGTH + JournalRecord.ADDRESS_OFFSET);
 
         try (LeaseJournal journal = open())
         {
             assertEquals(List.of(1L, 2L), replayedMacs);
-            assertEquals(LeaseRecord.LENGTH, journal.truncatedBytes());
+            assertEquals(JournalRecord.LENGTH, journal.truncatedBytes());
         }
     }
 
@@ -84,12 +84,12 @@ class LeaseJournalTest
     void aTornRecordEndsTheReplayEvenIfBytesFollowIt() throws Exception
     {
         writeThree();
-        flipByte(2 * LeaseRecord.LENGTH + LeaseRecord.MAC_OFFSET + 7);
+        flipByte(2 * JournalRecord.LENGTH + JournalRecord.MAC_OFFSET + 7);
 
         try (LeaseJournal journal = open())
         {
             assertEquals(List.of(1L), replayedMacs);
-            assertEquals(2 * LeaseRecord.LENGTH, journal.truncatedBytes());
+            assertEquals(2 * JournalRecord.LENGTH, journal.truncatedBytes());
         }
     }
 
@@ -121,7 +121,7 @@ class LeaseJournalTest
         {
             assertEquals(0, journal.records());
         }
-        assertEquals(LeaseRecord.LENGTH, Files.size(file()));
+        assertEquals(JournalRecord.LENGTH, Files.size(file()));
     }
 
     @Test

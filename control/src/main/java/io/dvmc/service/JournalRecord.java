@@ -47,7 +47,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *
  * The first record of a journal file is a {@link #HEADER} whose MAC field holds {@link #HEADER_MAGIC}.
  */
-final class LeaseRecord
+final class JournalRecord
 {
     static final int LENGTH = 64;
     static final int VERSION = 1;
@@ -79,7 +79,7 @@ final class LeaseRecord
     private ByteBuffer viewSource;
     private ByteBuffer view;
 
-    LeaseRecord wrap(final DirectBuffer buffer, final int offset)
+    JournalRecord wrap(final DirectBuffer buffer, final int offset)
     {
         this.buffer = buffer;
         this.offset = offset;
