@@ -1,0 +1,208 @@
+package io.dvmc.dataplane;
+
+import io.dvmc.bindings.shim.dvmc_mbuf_layout;
+import io.dvmc.bindings.shim.dvmc_shim_h;
+import io.dvmc.config.HostConfig;
+import io.dvmc.dhcp.DhcpMessageType;
+import io.dvmc.dhcp.DhcpOption;
+import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.dhcp.OptionWriter;
+import io.dvmc.frame.FrameClass;
+import io.dvmc.frame.FrameClassifier;
+import io.dvmc.frame.FrameView;
+import io.dvmc.ipc.CounterTypes;
+import io.dvmc.ipc.CountersFile;
+import io.dvmc.ipc.RingFiles;
+import io.dvmc.lease.DomainRecord;
+import io.dvmc.lease.DomainStore;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.lease.LeaseState;
+import io.dvmc.lease.LeaseStore;
+import io.dvmc.port.Mbufs;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The DHCP worker's fast path on its real parts (Chronicle Map stores, Agrona queues and rings, the codec), fed a
+ * real udhcpc renewal through an mbuf laid out as DPDK's, without an EAL: the ACK is written into the mbuf, and a
+ * renewal costs no allocation.
+ */
+class DhcpWorkerTest
+{
+    private static final Path CAPTURES = Path.of("..", "protocol", "src", "test", "resources", "captures");
+    private static final long MAC = 0x02DC_0000_0001L;
+    private static final int IP = 0xC000_0293;
+    private static final int SERVER = 0xC000_0201;
+    private static final int DOMAIN = 100;
+
+    @TempDir
+    Path dir;
+
+    private final Arena arena = Arena.ofShared();
+    private LeaseStore leases;
+    private DomainStore domains;
+    private RingFiles rings;
+    private CountersFile countersFile;
+    private StoreAccess stores;
+    private DhcpWorker worker;
+    private final FrameQueue toWorker = FrameQueue.oneToOne(64);
+    private final FrameQueue txQueue = FrameQueue.manyToOne(64);
+    private byte[] renewal;
+    private long mbuf;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        renewal = Files.readAllBytes(CAPTURES.resolve("udhcpc-request-renewing.bin"));
+        final long now = System.currentTimeMillis();
+        leases = LeaseStore.openWriter(dir.resolve(StoreAccess.LEASES_FILE), 1024);
+        domains = DomainStore.openWriter(dir.resolve(StoreAccess.DOMAINS_FILE), 16);
+        leases.put(DOMAIN, MAC, new LeaseRecord().clear().ip(IP).state(LeaseState.BOUND).vmLeaseSeconds(600)
+            .hostLeaseExpiryMillis(now + 2_400_000).vmLeaseExpiryMillis(now + 600_000).seal());
+        final UnsafeBuffer options = new UnsafeBuffer(new byte[64]);
+        final OptionWriter writer = new OptionWriter().wrap(options, 0, options.capacity());
+        writer.putInt(DhcpOption.ROUTER, SERVER);
+        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[] {0xC000_0235}, 1);
+        domains.put(new DomainRecord().clear().domainId(DOMAIN).version(1).serverIp(SERVER)
+            .serverMac(0x0244_0000_0064L).subnetMask(0xFFFF_FF00).vmLeaseSeconds(600)
+            .options(options, 0, writer.length()).seal());
+
+        rings = RingFiles.open(dir, 64 * 1024);
+        countersFile = CountersFile.create(dir.resolve("counters.dat"), 128);
+        final DataplaneCounters counters = new DataplaneCounters(countersFile, List.of("vm1"));
+        stores = new StoreAccess(dir, countersFile.newCounter("hand-overs", CounterTypes.DATAPLANE));
+        final PortBindings bindings = new PortBindings(
+            List.of(new HostConfig.Binding("vm1", 0, "02:dc:00:00:00:01", DOMAIN, "6f1c1d2e-0000-4000-8000-000000000001")),
+            Map.of("vm1", 0));
+        worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings, new int[] {-1},
+            stores, null, counters, SystemEpochClock.INSTANCE);
+        stores.onReady();
+        final long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!stores.isOpen())
+        {
+            worker.doWork();
+            assertTrue(System.nanoTime() - deadline < 0, "the stores did not open");
+        }
+        mbuf = fakeMbuf();
+    }
+
+    @AfterEach
+    void stop()
+    {
+        CloseHelper.quietCloseAll(stores, leases, domains, rings, countersFile);
+        arena.close();
+    }
+
+    /** An rte_mbuf as DPDK lays it out (offsets from the shim), with its data room right after it. */
+    private long fakeMbuf()
+    {
+        final int headroom = Mbufs.DEFAULT_HEADROOM;
+        final int room = headroom + 2048;
+        final MemorySegment segment = arena.allocate(Mbufs.MBUF_SIZE + room, 64);
+        final MemorySegment layout = dvmc_mbuf_layout.allocate(arena);
+        dvmc_shim_h.dvmc_mbuf_layout(layout);
+        segment.set(ValueLayout.JAVA_LONG_UNALIGNED, dvmc_mbuf_layout.buf_addr(layout),
+            segment.address() + Mbufs.MBUF_SIZE);
+        segment.set(ValueLayout.JAVA_SHORT_UNALIGNED, dvmc_mbuf_layout.data_off(layout), (short)headroom);
+        segment.set(ValueLayout.JAVA_SHORT_UNALIGNED, dvmc_mbuf_layout.buf_len(layout), (short)room);
+        segment.set(ValueLayout.JAVA_SHORT_UNALIGNED, dvmc_mbuf_layout.nb_segs(layout), (short)1);
+        return segment.address();
+    }
+
+    private final UnsafeBuffer data = new UnsafeBuffer(0, 0);
+
+    private final FrameQueue.Consumer sent = (m, port) -> assertEquals(mbuf, m);
+
+    /**
+     * Puts the renewal into the mbuf, runs the worker, and returns how many frames it queued for tx. A ring read
+     * stops at the end of its buffer, so a record that wrapped around is read by the next duty cycle: two at most.
+     */
+    private int renew()
+    {
+        data.wrap(Mbufs.dataAddress(mbuf), Mbufs.capacity(mbuf));
+        data.putBytes(0, renewal);
+        Mbufs.setLength(mbuf, renewal.length);
+        assertTrue(toWorker.offer(mbuf, 0));
+        int answered = 0;
+        for (int cycle = 0; cycle < 3 && answered == 0; cycle++)
+        {
+            worker.doWork();
+            answered = txQueue.drain(sent, 64) + txQueue.drain(sent, 64);
+        }
+        return answered;
+    }
+
+    private String counterValues()
+    {
+        final StringBuilder sb = new StringBuilder();
+        countersFile.reader().forEach((value, id, label) ->
+        {
+            if (value != 0)
+            {
+                sb.append(label).append('=').append(value).append(", ");
+            }
+        });
+        return sb.toString();
+    }
+
+    @Test
+    void aRenewalOfABoundLeaseIsAcknowledgedInPlaceInTheMbuf()
+    {
+        assertEquals(1, renew());
+        final UnsafeBuffer reply = new UnsafeBuffer(Mbufs.dataAddress(mbuf), Mbufs.dataLength(mbuf));
+        final FrameView view = new FrameView();
+        assertEquals(FrameClass.SERVER_DHCP, new FrameClassifier().classify(reply, 0, reply.capacity(), view));
+        final DhcpPacket ack = new DhcpPacket().wrap(reply, view.payloadOffset(), view.payloadLength());
+        assertEquals(DhcpMessageType.ACK, ack.messageType());
+        assertEquals(IP, ack.yiaddr());
+        assertEquals(SERVER, ack.serverId());
+        assertEquals(600, ack.leaseTime());
+        assertEquals(IP, view.dstIp());
+        assertEquals(MAC, view.dstMac());
+    }
+
+    @Test
+    void aRenewalOnTheFastPathAllocatesNothing()
+    {
+        for (int i = 0; i < 20_000; i++)
+        {
+            final int n = i;
+            assertEquals(1, renew(), () -> "renewal " + n + ": " + counterValues());
+        }
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().threadId();
+        final long[] allocated = new long[4];
+        for (int round = 0; round < allocated.length; round++)
+        {
+            final long before = threads.getThreadAllocatedBytes(thread);
+            int answered = 0;
+            for (int i = 0; i < 50_000; i++)
+            {
+                answered += renew();
+            }
+            allocated[round] = threads.getThreadAllocatedBytes(thread) - before;
+            assertEquals(50_000, answered);
+        }
+        // Early rounds still run code the JIT has not compiled (no escape analysis yet): steady state is what counts.
+        assertEquals(0, java.util.Arrays.stream(allocated).min().orElseThrow(),
+            "bytes allocated per round of 50 000 fast-path renewals: " + java.util.Arrays.toString(allocated));
+    }
+}
