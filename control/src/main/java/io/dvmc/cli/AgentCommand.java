@@ -29,7 +29,7 @@ final class AgentCommand implements Callable<Integer>
         {
             agent = HostAgentMain.start(HostConfig.load(config), idle);
         }
-        catch (final ConfigException | PolicyException | IOException | IllegalArgumentException ex)
+        catch (final ConfigException | PolicyException | IOException | RuntimeException ex)
         {
             System.err.println("dvmc agent: " + ex.getMessage());
             return 2;

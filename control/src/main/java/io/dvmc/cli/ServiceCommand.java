@@ -39,7 +39,7 @@ final class ServiceCommand implements Callable<Integer>
         {
             service = ServiceMain.start(policy, Addresses.socketAddress(listen), stateDir, keyFile, idle);
         }
-        catch (final PolicyException | ConfigException | IOException | IllegalArgumentException ex)
+        catch (final PolicyException | ConfigException | IOException | RuntimeException ex)
         {
             System.err.println("dvmc service: " + ex.getMessage());
             return 2;

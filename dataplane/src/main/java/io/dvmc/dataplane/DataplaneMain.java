@@ -37,7 +37,17 @@ public final class DataplaneMain implements Callable<Integer>
             System.err.println("dvmc dataplane: " + ex.getMessage());
             return 2;
         }
-        final Dataplane dataplane = Dataplane.start(host, idle != null ? idle : host.dataplane().idle());
+        final Dataplane dataplane;
+        try
+        {
+            dataplane = Dataplane.start(host, idle != null ? idle : host.dataplane().idle());
+        }
+        catch (final RuntimeException ex)
+        {
+            // An EAL or port that cannot start (a missing interface, no memory, a second instance): say why, once.
+            System.err.println("dvmc dataplane: cannot start: " + ex.getMessage());
+            return 1;
+        }
         final CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {

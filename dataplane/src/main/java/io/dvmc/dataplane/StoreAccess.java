@@ -66,7 +66,19 @@ public final class StoreAccess implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
-        opener.execute(LeaseStore::warmUp);
+        opener.execute(StoreAccess::warmUp);
+    }
+
+    private static void warmUp()
+    {
+        try
+        {
+            LeaseStore.warmUp();
+        }
+        catch (final RuntimeException | LinkageError ex)
+        {
+            // Only a head start: the first open pays the class loading instead (or the process is exiting).
+        }
     }
 
     /** Tells the agent this dataplane started, so that it clears what a dead predecessor may have left locked. */
