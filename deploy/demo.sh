@@ -124,6 +124,10 @@ EOF
   lab_spawn dataplane "$LAB_HOST_NS" "$dvmc" dataplane --config "$host_json"
   LAB_WATCH="service agent dataplane" lab_wait 180 "the dataplane's counters (dvmc ctl stat)" \
     "$dvmc" ctl stat --config "$host_json"
+  # Ready for the fast path once the dataplane has the lease store open; the first VMs would otherwise meet
+  # three JVMs still starting on a small machine (they would be answered, a client retransmission later).
+  LAB_WATCH="service agent dataplane" lab_wait 180 "the dataplane to open the lease store" \
+    sh -c "'$dvmc' ctl stat --json --config '$host_json' | grep -q '\"dataplane: store hand-overs\":[1-9]'"
 }
 
 # Stand-in for dvmc in --selftest: one dnsmasq on a bridge over the host ends, telling the two domains apart by
