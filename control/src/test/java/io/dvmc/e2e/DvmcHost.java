@@ -154,11 +154,13 @@ final class DvmcHost implements AutoCloseable
         dataplane.await("the dataplane to be ready", START, () -> Files.exists(stateDir.resolve(Dataplane.READY_FILE)));
     }
 
+    /** All three processes, ready for the fast path: the dataplane has the lease store open. */
     void start() throws IOException
     {
         startService();
         startAgent();
         startDataplane();
+        awaitCounter(dataplane, "dataplane: store hand-overs", 1, START);
     }
 
     JvmProcess service()
