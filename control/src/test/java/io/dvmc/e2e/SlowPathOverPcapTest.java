@@ -76,7 +76,24 @@ class SlowPathOverPcapTest
                 () -> assertEquals(yiaddr, view.dstIp()),
                 () -> assertEquals(67, view.srcPort()),
                 () -> assertEquals(68, view.dstPort()));
+            assertTsharkReadsAnOffer(tx, Addresses.ipv4(yiaddr));
         }
+    }
+
+    /** A second opinion on the bytes from an independent dissector (required in CI, where it is installed). */
+    private static void assertTsharkReadsAnOffer(final Path pcap, final String yiaddr) throws Exception
+    {
+        io.dvmc.lab.Prerequisites.require("tshark (apt-get install tshark)",
+            io.dvmc.lab.Prerequisites.hasCommand("tshark"));
+        final Process tshark = new ProcessBuilder("tshark", "-r", pcap.toString(), "-T", "fields",
+            "-e", "dhcp.option.dhcp", "-e", "dhcp.ip.your", "-e", "dhcp.option.dhcp_server_id",
+            "-e", "dhcp.option.interface_mtu", "-e", "ip.checksum.status", "-e", "udp.checksum.status",
+            "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE")
+            .redirectErrorStream(false).start();
+        final String out = new String(tshark.getInputStream().readAllBytes()).trim();
+        assertEquals(0, tshark.waitFor());
+        // No MTU: this udhcpc did not ask for option 26 (RFC 2132 §9.8). Checksum status 1: good.
+        assertEquals("2\t" + yiaddr + "\t10.0.0.1\t\t1\t1", out, "tshark's reading of the OFFER");
     }
 
     @Test
