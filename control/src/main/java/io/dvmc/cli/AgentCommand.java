@@ -3,6 +3,7 @@ package io.dvmc.cli;
 import io.dvmc.agent.HostAgentMain;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
+import io.dvmc.config.Lifecycle;
 import io.dvmc.policy.PolicyException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,7 +11,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 @Command(name = "agent", mixinStandardHelpOptions = true,
     description = "Runs the host agent: the dataplane's slow path, the DVMC client, the writer of the lease store.")
@@ -34,13 +34,7 @@ final class AgentCommand implements Callable<Integer>
             System.err.println("dvmc agent: " + ex.getMessage());
             return 2;
         }
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            agent.close();
-            stopped.countDown();
-        }, "dvmc-agent-shutdown"));
-        stopped.await();
+        Lifecycle.runUntilShutdown(agent, "dvmc agent");
         return 0;
     }
 }

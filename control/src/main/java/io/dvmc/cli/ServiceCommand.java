@@ -2,6 +2,7 @@ package io.dvmc.cli;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.config.ConfigException;
+import io.dvmc.config.Lifecycle;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.service.DvmcService;
 import io.dvmc.service.ServiceMain;
@@ -11,7 +12,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 @Command(name = "service", mixinStandardHelpOptions = true,
     description = "Runs a dvmc service: the address manager of the domains of a policy file.")
@@ -45,13 +45,7 @@ final class ServiceCommand implements Callable<Integer>
             return 2;
         }
         System.out.println("dvmc service listening on " + service.localAddress());
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            service.close();
-            stopped.countDown();
-        }, "dvmc-service-shutdown"));
-        stopped.await();
+        Lifecycle.runUntilShutdown(service, "dvmc service");
         return 0;
     }
 }

@@ -3,13 +3,13 @@ package io.dvmc.dataplane;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
 import io.dvmc.config.IdleStrategies;
+import io.dvmc.config.Lifecycle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code dvmc dataplane}: the per-host DPDK process. */
 @Command(
@@ -48,13 +48,7 @@ public final class DataplaneMain implements Callable<Integer>
             System.err.println("dvmc dataplane: cannot start: " + ex.getMessage());
             return 1;
         }
-        final CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            dataplane.close();
-            closed.countDown();
-        }, "dvmc-dataplane-shutdown"));
-        closed.await();
+        Lifecycle.runUntilShutdown(dataplane, "dvmc dataplane");
         return 0;
     }
 

@@ -1,0 +1,36 @@
+package io.dvmc.config;
+
+import java.util.concurrent.CountDownLatch;
+
+/** How every dvmc process ends: on SIGTERM or SIGINT it closes what it started, then the JVM exits. */
+public final class Lifecycle
+{
+    private Lifecycle()
+    {
+    }
+
+    /**
+     * Blocks the calling (main) thread until the JVM shuts down, closing {@code running} in the shutdown hook. The
+     * hook does not wait for the caller, so a caller blocked here cannot deadlock the shutdown.
+     */
+    public static void runUntilShutdown(final AutoCloseable running, final String name) throws InterruptedException
+    {
+        final CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            try
+            {
+                running.close();
+            }
+            catch (final Exception ex)
+            {
+                System.err.println(name + ": error while stopping: " + ex);
+            }
+            finally
+            {
+                closed.countDown();
+            }
+        }, name + "-shutdown"));
+        closed.await();
+    }
+}
