@@ -85,21 +85,40 @@ class NetnsLabTest {
                     Lease first = s.awaitLease(CLIENT_TIMEOUT);
                     assertMatchesConfig(first);
                     assertEquals(leases.get(0).ip(), first.ip(), "same MAC, same address");
-                    s.renew();
-                    Lease renewed = s.awaitEvent("renew", CLIENT_TIMEOUT).lease(v0.ns());
-                    assertEquals("renew", renewed.event());
-                    assertEquals(first.ip(), renewed.ip());
-                    assertMatchesConfig(renewed);
-                    assertTrue(s.output().contains("sending renew to server " + ROUTER), s.output());
-                    assertFalse(s.output().contains("broadcasting renew"), s.output());
-                    // A second renew is a new event, not the one already returned.
+                    int renewals = renewByUnicast(s, first, 3);
+                    // A further renew is a new event, not one already returned.
                     s.renew();
                     s.awaitEvent("renew", CLIENT_TIMEOUT);
-                    assertEquals(2, s.events().stream().filter(e -> e.name().equals("renew")).count());
+                    assertEquals(renewals + 1, s.events().stream().filter(e -> e.name().equals("renew")).count());
                 }
             }
         }
         assertGone(namespaces, ifPrefix);
+    }
+
+    /**
+     * Renews until one renewal is a unicast REQUEST to the server answered by unicast, at most {@code attempts}
+     * times, and returns how many renewals that took. udhcpc makes a single unicast try and then rebinds by
+     * broadcast when it gets no answer for reasons of its own (busybox notes a racy EADDRNOTAVAIL on its sending
+     * socket; CI saw one such fallback), so one clean renewal, not the first, is what proves the lab routes unicast.
+     * Every renewal must keep the address and the configuration.
+     */
+    private static int renewByUnicast(UdhcpcSession s, Lease first, int attempts) {
+        StringBuilder tries = new StringBuilder();
+        for (int i = 1; i <= attempts; i++) {
+            int mark = s.output().length();
+            s.renew();
+            Lease renewed = s.awaitEvent("renew", CLIENT_TIMEOUT).lease(first.ns());
+            assertEquals("renew", renewed.event());
+            assertEquals(first.ip(), renewed.ip());
+            assertMatchesConfig(renewed);
+            String said = s.output().substring(mark);
+            if (said.contains("sending renew to server " + ROUTER) && !said.contains("broadcasting renew")) {
+                return i;
+            }
+            tries.append(said);
+        }
+        throw new AssertionError("no unicast renewal in " + attempts + " tries:\n" + tries);
     }
 
     @Test
