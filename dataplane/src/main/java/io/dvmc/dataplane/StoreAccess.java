@@ -12,8 +12,13 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The dataplane's side of the store hand-over with the agent ({@link io.dvmc.lease.StoreGuard}): it opens the
@@ -24,6 +29,11 @@ import java.util.concurrent.Executors;
  * <p>Opening a Chronicle Map can take a second (its first open loads classes), so it runs on a helper thread and the worker adopts
  * the result; a YIELD that arrives meanwhile makes the worker discard it. Lookups and the hand-over messages
  * all run on the worker thread.
+ *
+ * <p>Every store the helper opens holds the shared lock until it is closed, so none may be dropped unclosed: an
+ * open whose READY was superseded before it started is skipped, and one the worker has not adopted when the next
+ * open completes is closed by the helper. A lost one would hold the lock for the dataplane's lifetime, and every
+ * later recovery by the agent would time out waiting for it.
  */
 public final class StoreAccess implements AutoCloseable
 {
@@ -44,9 +54,10 @@ public final class StoreAccess implements AutoCloseable
     private final long epoch = System.currentTimeMillis();
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
     private final ExecutorService opener;
-    private volatile Opened pending;
+    private final AtomicReference<Opened> pending = new AtomicReference<>();
     private Opened current;
-    private int generation;
+    /** Written by the worker only; the helper reads it to skip opens that a later hand-over made stale. */
+    private volatile int generation;
     private final Int2ObjectHashMap<DomainRecord> domains = new Int2ObjectHashMap<>();
     private DomainRecord spare;
     private boolean helloSent;
@@ -145,12 +156,11 @@ public final class StoreAccess implements AutoCloseable
         {
             hello(toAgent);
         }
-        final Opened opened = pending;
-        if (opened == null)
+        if (pending.get() == null)
         {
             return 0;
         }
-        pending = null;
+        final Opened opened = pending.getAndSet(null);
         if (opened.generation == generation)
         {
             current = opened;
@@ -181,12 +191,20 @@ public final class StoreAccess implements AutoCloseable
 
     private void open(final int myGeneration)
     {
+        if (myGeneration != generation)
+        {
+            return;
+        }
         LeaseStore leases = null;
         try
         {
             leases = LeaseStore.openReader(stateDir.resolve(LEASES_FILE));
             final DomainStore domains = DomainStore.openReader(stateDir.resolve(DOMAINS_FILE));
-            pending = new Opened(myGeneration, leases, domains);
+            final Opened unadopted = pending.getAndSet(new Opened(myGeneration, leases, domains));
+            if (unadopted != null)
+            {
+                unadopted.close();
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -209,16 +227,47 @@ public final class StoreAccess implements AutoCloseable
         }
     }
 
+    /**
+     * Waits until the helper has finished every open asked for so far, for tests and tools that must know what the
+     * next {@link #doWork} will find.
+     *
+     * @return false if it has not finished within {@code timeout}.
+     */
+    boolean awaitOpens(final Duration timeout) throws InterruptedException
+    {
+        try
+        {
+            opener.submit(() -> { }).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        }
+        catch (final TimeoutException ex)
+        {
+            return false;
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IllegalStateException(ex.getCause());
+        }
+    }
+
     public void close()
     {
         generation++;
         closeCurrent();
-        final Opened opened = pending;
+        opener.shutdownNow();
+        try
+        {
+            // An open still running would otherwise hand over a store, and its lock, after the drain below.
+            opener.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        final Opened opened = pending.getAndSet(null);
         if (opened != null)
         {
-            pending = null;
             opened.close();
         }
-        opener.shutdownNow();
     }
 }
