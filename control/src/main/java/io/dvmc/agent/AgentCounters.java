@@ -27,6 +27,7 @@ public final class AgentCounters
     public final AtomicCounter unsupported;
     public final AtomicCounter optionsTooLong;
     public final AtomicCounter deadProducerSkipped;
+    public final AtomicCounter staleRequests;
 
     public AgentCounters(final CountersFile file)
     {
@@ -50,5 +51,6 @@ public final class AgentCounters
         unsupported = file.newCounter("unsupported requests dropped", CounterTypes.DROP);
         optionsTooLong = file.newCounter("domain options too long dropped", CounterTypes.DROP);
         deadProducerSkipped = file.newCounter("ring records of a dead dataplane skipped", CounterTypes.DROP);
+        staleRequests = file.newCounter("stale VM requests dropped", CounterTypes.DROP);
     }
 }

@@ -46,6 +46,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private static final long STALLED_RING_NS = 1_000_000_000L;
     /** How long an offer is noted in the host store; the service holds it for its own offer hold. */
     private static final long OFFER_NOTE_MS = 60_000;
+    /**
+     * A request older than this was queued for an agent that has since died, or that lags: an RFC 2131 §4.1
+     * client retransmits 3 to 5 s after its first try, so it has already sent the request again.
+     */
+    static final long STALE_REQUEST_MS = 5_000;
 
     private final RingBuffer fromDataplane;
     private final RingBuffer toDataplane;
@@ -57,6 +62,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final Exchanges exchanges;
     private DvmcClient client;
     private long nextSweepMs;
+    private long nowMs;
 
     private final DhcpRequestMessage request = new DhcpRequestMessage();
     private final FrameClassifier classifier = new FrameClassifier();
@@ -106,6 +112,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     public int doWork()
     {
         final long now = clock.time();
+        nowMs = now;
         int work = fromDataplane.read(ringHandler, LIMIT);
         if (work == 0 && fromDataplaneGuard.check() > 0)
         {
@@ -138,6 +145,12 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     {
         counters.vmRequests.incrementRelease();
         request.wrap(buffer, index);
+        if (nowMs - request.receivedMillis() > STALE_REQUEST_MS)
+        {
+            // Dropping, not answering, is also what lets a lagging agent catch up.
+            counters.staleRequests.incrementRelease();
+            return;
+        }
         final int frameLength = request.frameLength();
         if (DhcpRequestMessage.FRAME_OFFSET + frameLength > length ||
             classifier.classify(buffer, request.frameOffset(), frameLength, view) != FrameClass.CLIENT_DHCP ||

@@ -58,6 +58,7 @@ class HostAgentTest
 
     private RingFiles rings;
     private CountersFile countersFile;
+    private AgentCounters counters;
     private HostStores stores;
     private DvmcService service;
     private DvmcClient client;
@@ -88,7 +89,7 @@ class HostAgentTest
         final Path state = dir.resolve("host");
         rings = RingFiles.open(state);
         countersFile = CountersFile.create(state.resolve("agent-counters.dat"), 64);
-        final AgentCounters counters = new AgentCounters(countersFile);
+        counters = new AgentCounters(countersFile);
         stores = new HostStores(state, rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
         stores.open();
         final EpochClock clock = () -> System.currentTimeMillis() + clockOffsetMs;
@@ -107,9 +108,14 @@ class HostAgentTest
 
     private void fromVm(final UnsafeBuffer frame)
     {
+        fromVm(frame, System.currentTimeMillis());
+    }
+
+    private void fromVm(final UnsafeBuffer frame, final long receivedMillis)
+    {
         final int index = rings.toAgent().tryClaim(RingMessages.DHCP_REQUEST,
             DhcpRequestMessage.FRAME_OFFSET + frame.capacity());
-        DhcpRequestMessage.write(rings.toAgent().buffer(), index, 3, 0, DOMAIN, 1, 2, System.currentTimeMillis(),
+        DhcpRequestMessage.write(rings.toAgent().buffer(), index, 3, 0, DOMAIN, 1, 2, receivedMillis,
             frame, 0, frame.capacity());
         rings.toAgent().commit(index);
     }
@@ -257,5 +263,25 @@ class HostAgentTest
             agent.doWork();
             assertTrue(System.nanoTime() - deadline < 0, "the lease stayed in the host store");
         }
+    }
+
+    @Test
+    void aRequestThatWaitedInTheRingLongerThanAClientWaitsBeforeRetransmittingIsDroppedUnanswered() throws Exception
+    {
+        // Queued for an agent that died: by now the client has sent it again.
+        fromVm(capture("udhcpc-discover"), System.currentTimeMillis() - HostAgent.STALE_REQUEST_MS - 1_000);
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (counters.vmRequests.get() == 0)
+        {
+            agent.doWork();
+            assertTrue(System.nanoTime() - deadline < 0, "the agent never read the request");
+        }
+        assertEquals(1, counters.staleRequests.get());
+        assertEquals(0, counters.exchangesStarted.get());
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()));
+
+        fromVm(capture("udhcpc-discover"));
+        assertEquals(DhcpMessageType.OFFER, toVm().messageType());
+        assertEquals(1, counters.staleRequests.get());
     }
 }
