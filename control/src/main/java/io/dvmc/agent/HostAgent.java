@@ -43,7 +43,6 @@ public final class HostAgent implements Agent, DvmcClient.Listener
 {
     private static final int LIMIT = 64;
     private static final long SWEEP_INTERVAL_MS = 10_000;
-    private static final long STALLED_RING_NS = 1_000_000_000L;
     /** How long an offer is noted in the host store; the service holds it for its own offer hold. */
     private static final long OFFER_NOTE_MS = 60_000;
     /**
@@ -95,7 +94,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         this.counters = counters;
         this.clock = clock;
         this.exchanges = new Exchanges(maxExchanges);
-        this.fromDataplaneGuard = new StalledRingGuard(fromDataplane, STALLED_RING_NS);
+        this.fromDataplaneGuard = new StalledRingGuard(fromDataplane);
     }
 
     /** The client takes this agent as its listener, so it is attached after construction. */

@@ -16,6 +16,7 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The agent's side of the host's shared stores: it is their only writer, creates or recovers them at start,
@@ -28,6 +29,8 @@ public final class HostStores implements AutoCloseable
     public static final String LEASES_FILE = "leases.dat";
     public static final String DOMAINS_FILE = "domains.dat";
     private static final Duration SEGMENT_PROBE = Duration.ofMillis(20);
+    private static final long YIELD_REPEAT_NS = 1_000_000_000L;
+    private static final long READER_POLL_NS = 1_000_000L;
 
     private final Path stateDir;
     private final RingBuffer toDataplane;
@@ -70,10 +73,9 @@ public final class HostStores implements AutoCloseable
         {
             leaseGuard.acquireWriter(deadline);
             domainGuard.acquireWriter(deadline);
-            if (leaseGuard.readersPresent() || domainGuard.readersPresent())
-            {
-                send(RingMessages.STORE_YIELD);
-            }
+            // Even with no reader seen: a dataplane may be opening the stores right now, for a READY of our
+            // predecessor still in the ring, and take its shared lock after the look.
+            yieldReaders(leaseGuard, domainGuard);
             leases = LeaseStore.openWriter(leaseGuard, maxLeases, timeouts);
             domains = DomainStore.openWriter(domainGuard, maxDomains, timeouts);
         }
@@ -103,14 +105,49 @@ public final class HostStores implements AutoCloseable
         }
     }
 
-    /** The recovery cycle: YIELD, wait for the readers to let go, recover both maps, READY. */
+    /**
+     * The recovery cycle: YIELD, wait for the readers to let go, recover both maps, READY. READY goes out even when
+     * the recovery failed (a recovery that timed out changed nothing), so the dataplane does not stay on the slow
+     * path until the next hand-over.
+     */
     public void recover()
     {
-        send(RingMessages.STORE_YIELD);
-        leases.recover(deadline);
-        domains.recover(deadline);
-        counters.storeHandovers.incrementRelease();
-        send(RingMessages.STORE_READY);
+        yieldReaders(leases.guard(), domains.guard());
+        try
+        {
+            leases.recover(deadline);
+            domains.recover(deadline);
+            counters.storeHandovers.incrementRelease();
+        }
+        finally
+        {
+            send(RingMessages.STORE_READY);
+        }
+    }
+
+    /**
+     * Sends YIELD, and again every second while a reader still has either store open, until none has or the
+     * deadline passes; the exclusive lock taken next reports a reader that never let go. The repeats cover a YIELD
+     * that a full ring refused; a dataplane that reads several just closes nothing for the later ones.
+     */
+    private void yieldReaders(final StoreGuard leaseGuard, final StoreGuard domainGuard)
+    {
+        final long start = System.nanoTime();
+        long nextYield = start;
+        while (true)
+        {
+            final long now = System.nanoTime();
+            if (now - nextYield >= 0)
+            {
+                send(RingMessages.STORE_YIELD);
+                nextYield = now + YIELD_REPEAT_NS;
+            }
+            if (!leaseGuard.readersPresent() && !domainGuard.readersPresent() || now - start >= deadline.toNanos())
+            {
+                return;
+            }
+            LockSupport.parkNanos(READER_POLL_NS);
+        }
     }
 
     public boolean lease(final int domainId, final long mac, final LeaseRecord into)
@@ -158,6 +195,24 @@ public final class HostStores implements AutoCloseable
      */
     public int sweepExpired(final long nowMs)
     {
+        try
+        {
+            collectExpired(nowMs);
+        }
+        catch (final SegmentLockedException ex)
+        {
+            recover();
+            collectExpired(nowMs);
+        }
+        for (int i = 0; i < expiredDomains.size(); i++)
+        {
+            removeLease(expiredDomains.getInt(i), expiredMacs.getLong(i));
+        }
+        return expiredDomains.size();
+    }
+
+    private void collectExpired(final long nowMs)
+    {
         expiredDomains.clear();
         expiredMacs.clear();
         leases.forEach((domainId, mac, lease) ->
@@ -168,11 +223,6 @@ public final class HostStores implements AutoCloseable
                 expiredMacs.addLong(mac);
             }
         });
-        for (int i = 0; i < expiredDomains.size(); i++)
-        {
-            removeLease(expiredDomains.getInt(i), expiredMacs.getLong(i));
-        }
-        return expiredDomains.size();
     }
 
     public boolean domain(final int domainId, final DomainRecord into)
@@ -209,13 +259,19 @@ public final class HostStores implements AutoCloseable
 
     public void close()
     {
-        if (domains != null)
+        try
         {
-            domains.close();
+            if (domains != null)
+            {
+                domains.close();
+            }
         }
-        if (leases != null)
+        finally
         {
-            leases.close();
+            if (leases != null)
+            {
+                leases.close();
+            }
         }
     }
 }

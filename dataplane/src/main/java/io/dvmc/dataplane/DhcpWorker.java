@@ -34,7 +34,6 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 public final class DhcpWorker implements Agent
 {
     private static final int LIMIT = 64;
-    private static final long STALLED_RING_NS = 1_000_000_000L;
 
     private final FrameQueue fromPoll;
     private final FrameQueue txQueue;
@@ -84,7 +83,7 @@ public final class DhcpWorker implements Agent
         this.pool = pool;
         this.counters = counters;
         this.clock = clock;
-        this.fromAgentGuard = new StalledRingGuard(fromAgent, STALLED_RING_NS);
+        this.fromAgentGuard = new StalledRingGuard(fromAgent);
     }
 
     public String roleName()

@@ -44,8 +44,14 @@ public final class StoreAccess implements AutoCloseable
     {
         void close()
         {
-            domains.close();
-            leases.close();
+            try
+            {
+                domains.close();
+            }
+            finally
+            {
+                leases.close();
+            }
         }
     }
 
@@ -58,6 +64,7 @@ public final class StoreAccess implements AutoCloseable
     private Opened current;
     /** Written by the worker only; the helper reads it to skip opens that a later hand-over made stale. */
     private volatile int generation;
+    private volatile boolean closed;
     private final Int2ObjectHashMap<DomainRecord> domains = new Int2ObjectHashMap<>();
     private DomainRecord spare;
     private boolean helloSent;
@@ -201,9 +208,19 @@ public final class StoreAccess implements AutoCloseable
             leases = LeaseStore.openReader(stateDir.resolve(LEASES_FILE));
             final DomainStore domains = DomainStore.openReader(stateDir.resolve(DOMAINS_FILE));
             final Opened unadopted = pending.getAndSet(new Opened(myGeneration, leases, domains));
+            leases = null;
             if (unadopted != null)
             {
                 unadopted.close();
+            }
+            if (closed)
+            {
+                // The dataplane closed while this open ran: nobody will adopt what was just handed over.
+                final Opened orphan = pending.getAndSet(null);
+                if (orphan != null)
+                {
+                    orphan.close();
+                }
             }
         }
         catch (final RuntimeException ex)
@@ -252,18 +269,19 @@ public final class StoreAccess implements AutoCloseable
 
     public void close()
     {
+        closed = true;
         generation++;
         closeCurrent();
         opener.shutdownNow();
         try
         {
-            // An open still running would otherwise hand over a store, and its lock, after the drain below.
             opener.awaitTermination(5, TimeUnit.SECONDS);
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
         }
+        // An open that outlives the wait closes its own result (it sees closed).
         final Opened opened = pending.getAndSet(null);
         if (opened != null)
         {

@@ -13,11 +13,24 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  */
 public final class StalledRingGuard
 {
+    /**
+     * How long a record may stay claimed before it counts as a dead producer's. A live producer stopped that long
+     * (a GC pause, a starved CPU) would lose its record and fail its commit, so this is far above any such stall;
+     * a producer killed inside the few nanoseconds between claim and commit is rare enough that the ring may wait.
+     * Aeron's driver waits 15 s before it unblocks a publication, for the same reason.
+     */
+    public static final long DEFAULT_TIMEOUT_NS = 10_000_000_000L;
+
     private final RingBuffer ring;
     private final long timeoutNs;
     private long lastConsumerPosition = -1;
     private long stalledSinceNs;
     private long unblocked;
+
+    public StalledRingGuard(final RingBuffer ring)
+    {
+        this(ring, DEFAULT_TIMEOUT_NS);
+    }
 
     public StalledRingGuard(final RingBuffer ring, final long timeoutNs)
     {

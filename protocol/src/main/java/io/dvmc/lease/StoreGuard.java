@@ -41,7 +41,8 @@ import java.util.function.BooleanSupplier;
  *  dataplane (reader)                           agent (writer)
  *  ------------------                           --------------
  *                                               start: g = StoreGuard.open(file); g.acquireWriter(d)
- *                                                      if g.readersPresent(): send YIELD, go on at once
+ *                                                      send YIELD (again each second while
+ *                                                        g.readersPresent(), up to the deadline)
  *                                                      store = LeaseStore.openWriter(g, max, timeouts)
  *                                                        (exclusive lock, waiting for the YIELD to be obeyed;
  *                                                         create / map / recover; lock released)
@@ -252,7 +253,10 @@ public final class StoreGuard implements AutoCloseable {
         }
     }
 
-    /** Polls {@code attempt} with growing pauses; the JDK offers no timed wait for file locks. */
+    /**
+     * Polls {@code attempt} with growing pauses; the JDK offers no timed wait for file locks. An interrupt ends the
+     * wait as a timeout would (the flag stays set): parkNanos would otherwise return at once and spin.
+     */
     private static boolean await(final BooleanSupplier attempt, final Duration deadline) {
         final long end = System.nanoTime() + deadline.toNanos();
         long backoff = MIN_BACKOFF_NANOS;
@@ -261,7 +265,7 @@ public final class StoreGuard implements AutoCloseable {
                 return true;
             }
             final long left = end - System.nanoTime();
-            if (left <= 0) {
+            if (left <= 0 || Thread.currentThread().isInterrupted()) {
                 return false;
             }
             LockSupport.parkNanos(Math.min(backoff, left));

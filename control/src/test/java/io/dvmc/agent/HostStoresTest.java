@@ -1,0 +1,251 @@
+package io.dvmc.agent;
+
+import io.dvmc.dataplane.StoreAccess;
+import io.dvmc.ipc.CounterTypes;
+import io.dvmc.ipc.CountersFile;
+import io.dvmc.ipc.RingFiles;
+import io.dvmc.ipc.RingMessages;
+import io.dvmc.lease.LeaseStore;
+import io.dvmc.lease.StoreLockTimeoutException;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The agent's half of the store hand-over, against real store files and rings and the dataplane's own
+ * {@link StoreAccess} driven the way its worker drives it: the agent gets the stores back from a dataplane even when
+ * its first YIELD cannot be delivered, and a recovery that fails still tells the dataplane to reopen.
+ */
+class HostStoresTest
+{
+    private static final Duration DEADLINE = Duration.ofSeconds(10);
+    private static final int RING_CAPACITY = 64 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private RingFiles rings;
+    private CountersFile countersFile;
+    private AgentCounters counters;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeEach
+    void start()
+    {
+        rings = RingFiles.open(dir, RING_CAPACITY);
+        countersFile = CountersFile.create(dir.resolve("agent-counters.dat"), 64);
+        counters = new AgentCounters(countersFile);
+    }
+
+    @AfterEach
+    void stop()
+    {
+        for (int i = open.size() - 1; i >= 0; i--)
+        {
+            CloseHelper.quietClose(open.get(i));
+        }
+        CloseHelper.quietCloseAll(rings, countersFile);
+    }
+
+    @Test
+    void aRestartedAgentRepeatsItsYieldUntilTheDataplaneCanReadIt() throws Exception
+    {
+        final HostStores first = agent();
+        first.open();
+        final Dataplane dataplane = new Dataplane();
+        dataplane.awaitOpen(true);
+        first.close();
+
+        // The dataplane stops reading (busy, or starting) while its ring fills up: the next agent's first
+        // YIELD finds no room.
+        dataplane.pause();
+        fillRingToDataplane();
+        final long refusedBefore = counters.dataplaneRingFull.get();
+        final HostStores second = agent();
+        final CompletableFuture<Void> opened = CompletableFuture.runAsync(second::open);
+        awaitCounterAbove(counters.dataplaneRingFull, refusedBefore);
+        dataplane.resume();
+
+        opened.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        dataplane.awaitOpen(true);
+        assertEquals(2, counters.storeHandovers.get());
+    }
+
+    @Test
+    void aRecoveryThatTimesOutStillTellsTheDataplaneToReopen()
+    {
+        final HostStores agent = agent(Duration.ofMillis(300));
+        agent.open();
+        drainRingToDataplane();
+        // A reader that never yields, such as a stuck dvmc ctl.
+        open.add(LeaseStore.openReader(dir.resolve(HostStores.LEASES_FILE)));
+
+        assertThrows(StoreLockTimeoutException.class, agent::recover);
+
+        final List<Integer> sent = drainRingToDataplane();
+        assertTrue(sent.contains(RingMessages.STORE_YIELD), sent.toString());
+        assertEquals(RingMessages.STORE_READY, sent.getLast(), sent.toString());
+    }
+
+    @Test
+    void anAgentYieldsAtStartWithNoReaderInSightSinceADataplaneMayBeOpeningTheStoresThatVeryMoment() throws Exception
+    {
+        // The first agent's READY stays in the ring: a dataplane starting now opens the stores for it, and may
+        // take its shared lock just after the next agent looked for readers.
+        final HostStores first = agent();
+        first.open();
+        first.close();
+        final HostStores second = agent();
+        second.open();
+
+        assertEquals(List.of(RingMessages.STORE_YIELD, RingMessages.STORE_READY, RingMessages.STORE_YIELD,
+            RingMessages.STORE_READY), drainRingToDataplane());
+        final Dataplane dataplane = new Dataplane();
+        second.onHello();
+        dataplane.awaitOpen(true);
+    }
+
+    private HostStores agent()
+    {
+        return agent(DEADLINE);
+    }
+
+    private HostStores agent(final Duration deadline)
+    {
+        final HostStores stores = new HostStores(dir, rings.toDataplane(), counters, 1024, 16, deadline);
+        open.add(stores);
+        return stores;
+    }
+
+    private void fillRingToDataplane()
+    {
+        final UnsafeBuffer filler = new UnsafeBuffer(new byte[1024]);
+        for (final int length : new int[] {filler.capacity(), 0})
+        {
+            while (rings.toDataplane().write(RingMessages.DOMAIN_CHANGED, filler, 0, length))
+            {
+                // until not even an empty record fits
+            }
+        }
+    }
+
+    private List<Integer> drainRingToDataplane()
+    {
+        final List<Integer> types = new ArrayList<>();
+        rings.toDataplane().read((type, buffer, index, length) -> types.add(type));
+        return types;
+    }
+
+    private static void awaitCounterAbove(final AtomicCounter counter, final long value)
+    {
+        final long end = System.nanoTime() + DEADLINE.toNanos();
+        while (counter.get() <= value)
+        {
+            assertTrue(System.nanoTime() - end < 0, "the counter stayed at " + value);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** The dataplane's store access, fed from the ring on a thread of its own, as its worker does. */
+    private final class Dataplane implements AutoCloseable
+    {
+        private final AtomicBoolean paused = new AtomicBoolean();
+        private volatile boolean stopped;
+        final List<Integer> told = new ArrayList<>();
+        private final CountersFile dataplaneCounters = CountersFile.create(dir.resolve("dataplane-counters.dat"), 8);
+        private final StoreAccess access = new StoreAccess(dir,
+            dataplaneCounters.newCounter("hand-overs", CounterTypes.DATAPLANE));
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private volatile boolean isOpen;
+        private final Thread thread = new Thread(this::run, "test-dataplane-worker");
+
+        Dataplane()
+        {
+            open.add(this);
+            thread.start();
+        }
+
+        private void run()
+        {
+            while (running.get())
+            {
+                stopped = paused.get();
+                if (!stopped)
+                {
+                    rings.toDataplane().read((type, buffer, index, length) ->
+                    {
+                        synchronized (told)
+                        {
+                            told.add(type);
+                        }
+                        switch (type)
+                        {
+                            case RingMessages.STORE_YIELD -> access.onYield(rings.toAgent());
+                            case RingMessages.STORE_READY -> access.onReady();
+                            default ->
+                            {
+                            }
+                        }
+                    });
+                    access.doWork(rings.toAgent());
+                    isOpen = access.isOpen();
+                }
+                LockSupport.parkNanos(100_000);
+            }
+        }
+
+        /** Stops reading the ring; returns once the worker thread has stopped. */
+        void pause()
+        {
+            paused.set(true);
+            final long end = System.nanoTime() + DEADLINE.toNanos();
+            while (!stopped)
+            {
+                assertTrue(System.nanoTime() - end < 0, "the dataplane did not pause");
+                LockSupport.parkNanos(100_000);
+            }
+        }
+
+        void resume()
+        {
+            paused.set(false);
+        }
+
+        void awaitOpen(final boolean wanted)
+        {
+            final long end = System.nanoTime() + DEADLINE.toNanos();
+            while (isOpen != wanted)
+            {
+                assertTrue(System.nanoTime() - end < 0, "the dataplane's stores stayed " + (wanted ? "closed" : "open"));
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+
+        public void close() throws InterruptedException
+        {
+            running.set(false);
+            thread.join(DEADLINE.toMillis());
+            assertFalse(thread.isAlive());
+            access.close();
+            dataplaneCounters.close();
+        }
+    }
+}
