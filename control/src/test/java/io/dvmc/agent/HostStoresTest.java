@@ -70,7 +70,7 @@ class HostStoresTest
     {
         final HostStores first = agent();
         first.open();
-        final Dataplane dataplane = new Dataplane();
+        final DataplaneStores dataplane = new DataplaneStores();
         dataplane.awaitOpen(true);
         first.close();
 
@@ -118,7 +118,7 @@ class HostStoresTest
 
         assertEquals(List.of(RingMessages.STORE_YIELD, RingMessages.STORE_READY, RingMessages.STORE_YIELD,
             RingMessages.STORE_READY), drainRingToDataplane());
-        final Dataplane dataplane = new Dataplane();
+        final DataplaneStores dataplane = new DataplaneStores();
         second.onHello();
         dataplane.awaitOpen(true);
     }
@@ -165,7 +165,7 @@ class HostStoresTest
     }
 
     /** The dataplane's store access, fed from the ring on a thread of its own, as its worker does. */
-    private final class Dataplane implements AutoCloseable
+    private final class DataplaneStores implements AutoCloseable
     {
         private final AtomicBoolean paused = new AtomicBoolean();
         private volatile boolean stopped;
@@ -177,7 +177,7 @@ class HostStoresTest
         private volatile boolean isOpen;
         private final Thread thread = new Thread(this::run, "test-dataplane-worker");
 
-        Dataplane()
+        DataplaneStores()
         {
             open.add(this);
             thread.start();
