@@ -1,6 +1,7 @@
 package io.dvmc.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
@@ -93,6 +94,11 @@ public record HostConfig(
         catch (final NoSuchFileException ex)
         {
             throw new ConfigException(file + ": no such file");
+        }
+        catch (final JsonParseException ex)
+        {
+            throw new ConfigException(file + ": not valid JSON: " + ex.getOriginalMessage() +
+                (ex.getLocation() == null ? "" : " at line " + ex.getLocation().getLineNr()));
         }
         catch (final MismatchedInputException ex)
         {

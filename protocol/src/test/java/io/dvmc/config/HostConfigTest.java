@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,6 +99,14 @@ class HostConfigTest
         assertTrue(rejected(twoPorts.replace("forward:up", "forward:nowhere")).contains("not another port"));
         assertTrue(rejected(twoPorts.replace("forward:up", "forward:vm1")).contains("not another port"));
         assertTrue(rejected(twoPorts.replace("forward:up", "bounce")).contains("\"drop\" or \"forward:<port>\""));
+    }
+
+    @Test
+    void textThatIsNotJsonIsRejectedWithItsLineAndNoParserInternals()
+    {
+        final String message = rejected("{\n  \"stateDir\": \"state\",\n  bad\n}");
+        assertTrue(message.contains("host.json: not valid JSON: ") && message.endsWith(" at line 3"), message);
+        assertFalse(message.contains("Source:"), message);
     }
 
     @Test
