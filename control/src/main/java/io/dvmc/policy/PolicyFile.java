@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.dvmc.config.Addresses;
+import io.dvmc.config.JsonSyntax;
 import io.dvmc.exchange.DvmcMessage;
 
 import java.io.IOException;
@@ -81,8 +82,7 @@ public final class PolicyFile
         }
         catch (final JsonProcessingException ex)
         {
-            throw new PolicyException(source + ": not valid JSON: " + ex.getOriginalMessage() +
-                (ex.getLocation() == null ? "" : " at line " + ex.getLocation().getLineNr()), ex);
+            throw new PolicyException(source + ": " + JsonSyntax.describe(ex), ex);
         }
         final JsonFields top = new JsonFields(root, source);
         final List<InetSocketAddress> defaultServices =

@@ -97,8 +97,7 @@ public record HostConfig(
         }
         catch (final JsonParseException ex)
         {
-            throw new ConfigException(file + ": not valid JSON: " + ex.getOriginalMessage() +
-                (ex.getLocation() == null ? "" : " at line " + ex.getLocation().getLineNr()));
+            throw new ConfigException(file + ": " + JsonSyntax.describe(ex));
         }
         catch (final MismatchedInputException ex)
         {
