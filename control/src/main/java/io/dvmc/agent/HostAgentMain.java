@@ -9,6 +9,7 @@ import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcClient;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
+import io.dvmc.lease.StoreFailedException;
 import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
 import org.agrona.CloseHelper;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One host's agent, assembled: counters, rings to the dataplane, the shared stores (recovered at start), the
@@ -33,6 +35,9 @@ public final class HostAgentMain implements AutoCloseable
     private static final int MAX_DOMAINS = 4_096;
     private static final int MAX_EXCHANGES = 1_024;
     private static final long LOCATION_TTL_MS = 30_000;
+    /** EX_IOERR of sysexits.h; the systemd unit restarts the agent. */
+    static final int EXIT_STORE_FAILED = 74;
+    private static final AtomicBoolean EXITING = new AtomicBoolean();
 
     private final HostConfig host;
     private final CountersFile countersFile;
@@ -96,6 +101,25 @@ public final class HostAgentMain implements AutoCloseable
     {
         System.err.println("dvmc agent: " + error);
         error.printStackTrace(System.err);
+        if (isFatal(error) && EXITING.compareAndSet(false, true))
+        {
+            System.err.println("dvmc agent: the host's stores are unusable; exiting so that a restart opens them anew");
+            // Not on the agent thread: exit runs the shutdown hook, which waits for that thread to stop.
+            new Thread(() -> System.exit(EXIT_STORE_FAILED), "dvmc-agent-exit").start();
+        }
+    }
+
+    /** Whether {@code error} leaves the agent unable to go on: a store that could not be mapped again. */
+    static boolean isFatal(final Throwable error)
+    {
+        for (Throwable t = error; t != null; t = t.getCause())
+        {
+            if (t instanceof StoreFailedException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void close()

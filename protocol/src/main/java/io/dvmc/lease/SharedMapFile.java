@@ -23,6 +23,7 @@ public final class SharedMapFile implements AutoCloseable {
     private final long maxEntries;
     private final StoreTimeouts timeouts;
     private volatile FixedRecordMap map;
+    private boolean failed;
 
     private SharedMapFile(final StoreGuard guard, final FixedRecordMap map, final String name, final int keyLength,
                           final int recordLength, final long maxEntries, final StoreTimeouts timeouts) {
@@ -97,6 +98,8 @@ public final class SharedMapFile implements AutoCloseable {
      * The writer's recovery cycle after readers were told to YIELD: waits for the exclusive lock, unmaps, runs
      * Chronicle's recovery (clearing segment locks of dead processes), maps again and releases the lock. If the
      * lock is not granted by the deadline nothing changes and {@link StoreLockTimeoutException} is thrown.
+     *
+     * @throws StoreFailedException if the file cannot be mapped again; the store stays closed
      */
     public void recover(final Duration deadline) {
         if (!guard.isWriter()) {
@@ -105,8 +108,14 @@ public final class SharedMapFile implements AutoCloseable {
         guard.acquireExclusive(deadline);
         try {
             map.close();
-            map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength, maxEntries, timeouts,
-                true);
+            try {
+                map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength, maxEntries,
+                    timeouts, true);
+            } catch (final RuntimeException e) {
+                failed = true;
+                throw new StoreFailedException("cannot map " + guard.mapFile() + " again after recovery: "
+                    + e.getMessage(), e);
+            }
         } finally {
             guard.releaseExclusive();
         }
@@ -135,6 +144,11 @@ public final class SharedMapFile implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (failed) {
+            // Unmapped already, and not to be marked clean: the next open must recover.
+            guard.close();
+            return;
+        }
         try {
             map.close();
             if (guard.isWriter()) {

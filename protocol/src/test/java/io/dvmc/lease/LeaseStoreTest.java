@@ -51,6 +51,31 @@ class LeaseStoreTest {
     }
 
     @Test
+    void aRecoveryThatCannotMapTheFileAgainIsAStoreFailureAndLeavesTheStoreToBeRecoveredAtTheNextOpen()
+        throws IOException {
+        final Path file = dir.resolve("leases");
+        final LeaseStore store = LeaseStore.openWriter(file, 100);
+        store.put(7, 0x020000000007L, Samples.lease(1, new LeaseRecord()));
+        // An operator moved the file away and something else took its name.
+        Files.move(file, dir.resolve("leases.moved"));
+        Files.createDirectory(file);
+
+        final StoreFailedException failure = assertThrows(StoreFailedException.class,
+            () -> store.recover(Duration.ofSeconds(1)));
+        assertTrue(failure.getMessage().contains("cannot map " + file), failure.getMessage());
+        store.close();
+
+        Files.delete(file);
+        Files.move(dir.resolve("leases.moved"), file);
+        try (LeaseStore reopened = LeaseStore.openWriter(file, 100)) {
+            assertTrue(reopened.map().recovered(), "a store that failed was marked clean");
+            final LeaseRecord record = new LeaseRecord();
+            assertTrue(reopened.get(7, 0x020000000007L, record));
+            assertEquals(1, record.updatedMillis());
+        }
+    }
+
+    @Test
     void replacementsAlternateSlotsAndTheLatestWins() {
         final Path file = dir.resolve("leases");
         try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
