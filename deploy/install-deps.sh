@@ -8,6 +8,7 @@ packages=(
   dpdk dpdk-dev libdpdk-dev libpcap-dev
   iproute2 tcpdump tshark
   udhcpc isc-dhcp-client dhcpcd5 dnsmasq-base jq
+  etcd-server etcd-client
 )
 
 missing=()
