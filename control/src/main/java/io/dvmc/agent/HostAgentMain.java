@@ -7,6 +7,7 @@ import io.dvmc.config.HostConfig;
 import io.dvmc.config.IdleStrategies;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcClient;
+import io.dvmc.exchange.KeyRing;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.lease.StoreFailedException;
@@ -50,7 +51,8 @@ public final class HostAgentMain implements AutoCloseable
         throws ConfigException, PolicyException, IOException
     {
         this.host = host;
-        final byte[] key = ClusterKeyFile.load(Path.of(host.keyFile()));
+        final KeyRing keys = ClusterKeyFile.loadRing(Path.of(host.keyFile()));
+        final int signingKey = signingKey(keys, host);
         if (host.policyFile() == null)
         {
             throw new ConfigException("policyFile is required (the embedded file-backed policy store)");
@@ -68,7 +70,8 @@ public final class HostAgentMain implements AutoCloseable
                 new ServiceLocator(policy, SystemEpochClock.INSTANCE, LOCATION_TTL_MS, counters), policy, counters,
                 SystemEpochClock.INSTANCE, MAX_EXCHANGES);
             client = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
-                new Authenticator(key), SystemEpochClock.INSTANCE, agent);
+                new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY),
+                SystemEpochClock.INSTANCE, agent);
             agent.client(client);
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
                 countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP), agent);
@@ -77,6 +80,18 @@ public final class HostAgentMain implements AutoCloseable
         {
             CloseHelper.quietCloseAll(stores, rings, countersFile);
             throw ex;
+        }
+    }
+
+    private static int signingKey(final KeyRing keys, final HostConfig host) throws ConfigException
+    {
+        try
+        {
+            return keys.signingKeyFor(host.hostId()).id();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigException(host.keyFile() + ": " + ex.getMessage());
         }
     }
 

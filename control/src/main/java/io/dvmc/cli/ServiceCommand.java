@@ -23,10 +23,14 @@ final class ServiceCommand implements Callable<Integer>
     @Option(names = "--listen", defaultValue = "127.0.0.1:6767", description = "UDP address for DVMC requests")
     private String listen;
 
+    @Option(names = "--advertise", description = "host:port agents send to, when --listen is a wildcard " +
+        "(requests are signed for it)")
+    private String advertise;
+
     @Option(names = "--state-dir", required = true, description = "directory of the durable lease journal")
     private Path stateDir;
 
-    @Option(names = "--key-file", required = true, description = "cluster key file (dvmc keygen)")
+    @Option(names = "--key-file", required = true, description = "cluster key or key ring file (dvmc keygen)")
     private Path keyFile;
 
     @Option(names = "--idle", defaultValue = "backoff", description = "idle strategy: busy, yield, backoff, sleep")
@@ -37,7 +41,8 @@ final class ServiceCommand implements Callable<Integer>
         final DvmcService service;
         try
         {
-            service = ServiceMain.start(policy, Addresses.socketAddress(listen), stateDir, keyFile, idle);
+            service = ServiceMain.start(policy, Addresses.socketAddress(listen),
+                advertise == null ? null : Addresses.socketAddress(advertise), stateDir, keyFile, idle);
         }
         catch (final PolicyException | ConfigException | IOException | RuntimeException ex)
         {

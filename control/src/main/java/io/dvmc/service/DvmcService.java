@@ -1,5 +1,6 @@
 package io.dvmc.service;
 
+import io.dvmc.config.Addresses;
 import io.dvmc.config.IdleStrategies;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcError;
@@ -7,6 +8,7 @@ import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageEncoder;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.exchange.KeyRing;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.service.ServiceCounters.Counter;
 import org.agrona.concurrent.Agent;
@@ -75,14 +77,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private AgentRunner runner;
     private boolean resourcesClosed;
 
-    /**
-     * Opens the journal in {@code journalDir} (replaying it) and binds {@code listen}; call {@link #start()} to
-     * serve.
-     *
-     * @param key          the cluster key (HMAC-SHA256, DESIGN §4).
-     * @param clock        time for leases and for the authentication window.
-     * @param idleStrategy for the agent thread; null means backoff. Busy spin for a dedicated core.
-     */
+    /** A service with a single cluster-wide key, whose agents address it by its listen address. */
     public DvmcService(
         final PolicyStore policy,
         final InetSocketAddress listen,
@@ -91,9 +86,34 @@ public final class DvmcService implements Agent, AutoCloseable
         final Clock clock,
         final IdleStrategy idleStrategy) throws IOException
     {
+        this(policy, listen, null, KeyRing.single(key), journalDir, clock, idleStrategy);
+    }
+
+    /**
+     * Opens the journal in {@code journalDir} (replaying it) and binds {@code listen}; call {@link #start()} to
+     * serve.
+     *
+     * @param advertise    the endpoint agents send to (the policy's services entry), to which their requests are
+     *                     signed; null means the bound address, which must then not be a wildcard.
+     * @param keys         every key accepted (DESIGN §4); replies are signed with the key of their request.
+     * @param clock        time for leases and for the authentication window.
+     * @param idleStrategy for the agent thread; null means backoff. Busy spin for a dedicated core.
+     */
+    public DvmcService(
+        final PolicyStore policy,
+        final InetSocketAddress listen,
+        final InetSocketAddress advertise,
+        final KeyRing keys,
+        final Path journalDir,
+        final Clock clock,
+        final IdleStrategy idleStrategy) throws IOException
+    {
         this.clock = clock;
         this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
-        this.authenticator = new Authenticator(key, Authenticator.DEFAULT_WINDOW_MS, REPLAY_CAPACITY);
+        this.authenticator = new Authenticator(keys, keys.keys().get(0).id(), Authenticator.DEFAULT_WINDOW_MS,
+            REPLAY_CAPACITY);
+        // A restarted service has an empty replay cache: nothing stamped before its start is taken.
+        authenticator.notBefore(clock.millis());
         this.manager = new AddressManager(policy, journalDir, clock);
         this.counters = new ServiceCounters(journalDir);
         DatagramChannel ch = null;
@@ -103,6 +123,7 @@ public final class DvmcService implements Agent, AutoCloseable
             ch.configureBlocking(false);
             ch.bind(listen);
             this.localAddress = (InetSocketAddress)ch.getLocalAddress();
+            bindRequestsTo(advertise != null ? advertise : localAddress);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -116,6 +137,17 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         this.channel = ch;
         LOG.info("dvmc service on {}: {} leases restored from {}", localAddress, manager.leaseCount(), journalDir);
+    }
+
+    private void bindRequestsTo(final InetSocketAddress endpoint)
+    {
+        final int address = Addresses.ipv4Bits(endpoint.getAddress());
+        if (address == 0 || endpoint.getPort() == 0)
+        {
+            throw new IllegalArgumentException("listening on " + localAddress + " needs an advertised address " +
+                "(the host:port agents send to, as in the policy's services)");
+        }
+        authenticator.receiverEndpoint(address, endpoint.getPort());
     }
 
     /** Runs the service on its own thread under an {@link AgentRunner}. */
@@ -249,7 +281,7 @@ public final class DvmcService implements Agent, AutoCloseable
                 LOG.debug("NAK {}: {}", message, ex.getMessage());
             }
         }
-        pendingLengths[slot] = encoder.sign(authenticator, now);
+        pendingLengths[slot] = encoder.signReply(authenticator, now, message.keyId());
         pendingTargets[slot] = targets.resolve(message.locationAddress(), message.locationPort(), from);
         pending++;
     }

@@ -15,7 +15,7 @@ import java.time.Clock;
 
 /**
  * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P --listen A --state-dir D
- * --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its own thread until
+ * --key-file K [--advertise A] [--idle backoff|busy|yield|sleep]}). The returned service runs on its own thread until
  * {@link DvmcService#close()}.
  */
 public final class ServiceMain
@@ -35,8 +35,19 @@ public final class ServiceMain
         final Path policyFile, final InetSocketAddress listen, final Path stateDir, final Path keyFile,
         final String idle) throws PolicyException, ConfigException, IOException
     {
-        return start(new FilePolicyStore(policyFile), listen, ClusterKeyFile.load(keyFile), stateDir,
-            IdleStrategies.of(idle));
+        return start(policyFile, listen, null, stateDir, keyFile, idle);
+    }
+
+    /**
+     * @param advertise the endpoint agents send to when {@code listen} is a wildcard; null means {@code listen}.
+     * @param keyFile   a single cluster key or a key ring with the keys of every host served.
+     */
+    public static DvmcService start(
+        final Path policyFile, final InetSocketAddress listen, final InetSocketAddress advertise, final Path stateDir,
+        final Path keyFile, final String idle) throws PolicyException, ConfigException, IOException
+    {
+        return new DvmcService(new FilePolicyStore(policyFile), listen, advertise, ClusterKeyFile.loadRing(keyFile),
+            stateDir, Clock.systemUTC(), IdleStrategies.of(idle)).start();
     }
 
     public static DvmcService start(

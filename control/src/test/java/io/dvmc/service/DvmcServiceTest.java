@@ -210,6 +210,30 @@ class DvmcServiceTest
     }
 
     @Test
+    void aRequestCapturedOnItsWayToOneReplicaIsRefusedByAnotherAndAfterARestart() throws Exception
+    {
+        final DvmcService replicaA = start(ANY_LOOPBACK, dir.resolve("a"));
+        final DvmcService replicaB = start(ANY_LOOPBACK, dir.resolve("b"));
+        final RawAgent raw = raw(TestAgent.KEY);
+        final int captured = inform(raw, 5, clock.millis());
+        raw.send(replicaA, captured);
+        assertEquals(5, raw.receive().transactionId());
+
+        raw.replay(replicaB, captured);
+        awaitCondition(() -> replicaB.counters().drops(DvmcError.BAD_MAC) == 1);
+
+        final InetSocketAddress at = replicaA.localAddress();
+        replicaA.close();
+        clock.advanceMillis(1_000);
+        final DvmcService restarted = start(at, dir.resolve("a"));
+        raw.replay(restarted, captured);
+        awaitCondition(() -> restarted.counters().drops(DvmcError.STALE) == 1);
+        raw.send(restarted, inform(raw, 6, clock.millis()));
+        assertEquals(6, raw.receive().transactionId());
+        assertEquals(1, restarted.counters().get(Counter.SENT), "only the fresh request is answered");
+    }
+
+    @Test
     void theClientRetransmitsUntilALateServiceAnswers() throws Exception
     {
         final InetSocketAddress address = freeLoopbackPort();
@@ -251,8 +275,13 @@ class DvmcServiceTest
 
     private DvmcService start(final InetSocketAddress listen) throws IOException
     {
+        return start(listen, dir);
+    }
+
+    private DvmcService start(final InetSocketAddress listen, final Path journalDir) throws IOException
+    {
         final Policy policy = TestPolicies.policy();
-        final DvmcService service = new DvmcService(policy, listen, TestAgent.KEY, dir, clock,
+        final DvmcService service = new DvmcService(policy, listen, TestAgent.KEY, journalDir, clock,
             new BackoffIdleStrategy()).start();
         closeables.add(service);
         return service;
@@ -332,6 +361,14 @@ class DvmcServiceTest
         }
 
         void send(final DvmcService service, final int length) throws IOException
+        {
+            // Signed here, for the endpoint it goes to, with the timestamp encode() gave it.
+            authenticator.signRequest(tx, 0, length, 0x7F000001, service.localAddress().getPort());
+            channel.send(tx.byteBuffer().duplicate().position(0).limit(length), service.localAddress());
+        }
+
+        /** Sends the bytes of an earlier message again, as an attacker who captured them would. */
+        void replay(final DvmcService service, final int length) throws IOException
         {
             channel.send(tx.byteBuffer().duplicate().position(0).limit(length), service.localAddress());
         }

@@ -1,5 +1,7 @@
 package io.dvmc.config;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -51,6 +53,17 @@ public final class Addresses
             value = (value << 8) | octet;
         }
         return value;
+    }
+
+    /** The address as a big-endian int, or 0 for one that is not IPv4 or is the wildcard. */
+    public static int ipv4Bits(final InetAddress address)
+    {
+        if (!(address instanceof Inet4Address) || address.isAnyLocalAddress())
+        {
+            return 0;
+        }
+        final byte[] b = address.getAddress();
+        return ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
     }
 
     public static String ipv4(final int address)

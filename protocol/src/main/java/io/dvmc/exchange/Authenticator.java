@@ -1,19 +1,34 @@
 package io.dvmc.exchange;
 
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Signs and verifies DVMC messages with HMAC-SHA256 under the cluster key (DESIGN §4), rejects timestamps outside a
- * window around the receiver's clock, and drops replays through a {@link ReplayCache}. One instance per thread:
- * the {@link Mac} and the scratch arrays are reused for every message.
+ * Signs and verifies DVMC messages with HMAC-SHA256 (DESIGN §4) under the keys of a {@link KeyRing}, rejects
+ * timestamps outside a window around the receiver's clock, and drops replays through a {@link ReplayCache}. One
+ * instance per thread: the {@link Mac}s and the scratch arrays are reused for every message.
+ *
+ * <p>Replay defence across a cluster, without shared state:
+ * <ul>
+ *   <li>a request's HMAC also covers the endpoint it was sent to ({@link #signRequest}); a receiver verifies with its
+ *   own endpoint ({@link #receiverEndpoint}), so a request captured on its way to one replica fails at every
+ *   other;</li>
+ *   <li>a receiver refuses anything stamped before {@link #notBefore} (its start), so a request captured before a
+ *   restart cannot be replayed to the restarted process, whose replay cache is empty. Senders re-stamp every
+ *   retransmission, so a live exchange is not hurt;</li>
+ *   <li>within one process, the replay cache.</li>
+ * </ul>
+ * A request signed with a host's key must name that host in its transaction id ({@link KeyRing.Key#servesHost}).
  *
  * <p>Input bytes reach the Mac without copying: a byte[]-backed buffer by array, a ByteBuffer-backed one through
  * a cached duplicate view. The JCE's {@code doFinal(byte[], int)} still allocates the 32-byte result internally.
@@ -25,37 +40,62 @@ public final class Authenticator
     public static final long DEFAULT_WINDOW_MS = 30_000;
     public static final int DEFAULT_REPLAY_CAPACITY = 1 << 16;
     private static final int VIEW_CACHE_SIZE = 4;
+    private static final int ENDPOINT_LENGTH = 6;
 
-    private final Mac mac;
+    private final KeyRing ring;
+    private final int signingKeyId;
+    private final Int2ObjectHashMap<Mac> macs = new Int2ObjectHashMap<>();
     private final long windowMs;
     private final ReplayCache replays;
     private final byte[] digest = new byte[DvmcMessage.TRAILER_LENGTH];
     private final byte[] scratch = new byte[DvmcMessage.MAX_LENGTH];
+    private final byte[] endpoint = new byte[ENDPOINT_LENGTH];
+    private final byte[] ownEndpoint = new byte[ENDPOINT_LENGTH];
+    private long notBeforeMs = Long.MIN_VALUE;
     /** Duplicates of the ByteBuffers seen, so that alternating rx and tx buffers never allocate a view. */
     private final ByteBuffer[] viewSources = new ByteBuffer[VIEW_CACHE_SIZE];
     private final ByteBuffer[] views = new ByteBuffer[VIEW_CACHE_SIZE];
     private int nextView;
 
+    /** A single cluster-wide key (id 0). */
     public Authenticator(final byte[] key)
     {
         this(key, DEFAULT_WINDOW_MS, DEFAULT_REPLAY_CAPACITY);
     }
 
     /**
-     * @param key            the cluster key, at least {@value #MIN_KEY_LENGTH} bytes.
+     * @param key            a single cluster-wide key (id 0), at least {@value #MIN_KEY_LENGTH} bytes.
      * @param windowMs       how far a message's timestamp may be from the receiver's clock, either way.
      * @param replayCapacity how many distinct messages one window may hold before new ones are refused.
      */
     public Authenticator(final byte[] key, final long windowMs, final int replayCapacity)
     {
-        if (key == null || key.length < MIN_KEY_LENGTH)
+        this(keyRingOf(key), 0, windowMs, replayCapacity);
+    }
+
+    /**
+     * @param ring           every key this side accepts.
+     * @param signingKeyId   the key it signs its own messages with (an agent: {@link KeyRing#signingKeyFor}).
+     * @param windowMs       how far a message's timestamp may be from the receiver's clock, either way.
+     * @param replayCapacity how many distinct messages one window may hold before new ones are refused.
+     */
+    public Authenticator(final KeyRing ring, final int signingKeyId, final long windowMs, final int replayCapacity)
+    {
+        if (ring.key(signingKeyId) == null)
         {
-            throw new IllegalArgumentException("cluster key must be at least " + MIN_KEY_LENGTH + " bytes");
+            throw new IllegalArgumentException("signing key " + signingKeyId + " is not in the ring " +
+                ring.describe());
         }
+        this.ring = ring;
+        this.signingKeyId = signingKeyId;
         try
         {
-            mac = Mac.getInstance(ALGORITHM);
-            mac.init(new SecretKeySpec(key, ALGORITHM));
+            for (final KeyRing.Key k : ring.keys())
+            {
+                final Mac mac = Mac.getInstance(ALGORITHM);
+                mac.init(new SecretKeySpec(k.secret(), ALGORITHM));
+                macs.put(k.id(), mac);
+            }
         }
         catch (final NoSuchAlgorithmException | InvalidKeyException ex)
         {
@@ -65,37 +105,109 @@ public final class Authenticator
         this.replays = new ReplayCache(replayCapacity, windowMs);
     }
 
+    private static KeyRing keyRingOf(final byte[] key)
+    {
+        if (key == null || key.length < MIN_KEY_LENGTH)
+        {
+            throw new IllegalArgumentException("cluster key must be at least " + MIN_KEY_LENGTH + " bytes");
+        }
+        return KeyRing.single(key);
+    }
+
     public long windowMs()
     {
         return windowMs;
     }
 
+    public int signingKeyId()
+    {
+        return signingKeyId;
+    }
+
+    public KeyRing keyRing()
+    {
+        return ring;
+    }
+
     /**
-     * Computes the HMAC over {@code [offset, offset + length - 32)} and writes it into the last 32 bytes.
+     * The endpoint this side receives requests on, as its senders address it (a service's advertised address and
+     * port). Requests are verified as bound to it; 0:0 (the default) accepts only requests signed unbound.
+     */
+    public Authenticator receiverEndpoint(final int address, final int port)
+    {
+        putEndpoint(ownEndpoint, address, port);
+        return this;
+    }
+
+    /** Refuses messages stamped before {@code ms}: a restarted receiver's start, so pre-restart captures fail. */
+    public Authenticator notBefore(final long ms)
+    {
+        notBeforeMs = ms;
+        return this;
+    }
+
+    /**
+     * Signs with this side's own key, a request as bound to no endpoint; writes the key id and the HMAC over
+     * {@code [offset, offset + length - 32)} into the last 32 bytes.
      *
      * @param length total message length including the trailer.
      * @return {@code length}, for chaining into a send.
      */
     public int sign(final MutableDirectBuffer buffer, final int offset, final int length)
     {
+        Arrays.fill(endpoint, (byte)0);
+        return sign(buffer, offset, length, signingKeyId, endpoint);
+    }
+
+    /** Signs a request with this side's own key, bound to the endpoint it is sent to. */
+    public int signRequest(final MutableDirectBuffer buffer, final int offset, final int length,
+        final int toAddress, final int toPort)
+    {
+        putEndpoint(endpoint, toAddress, toPort);
+        return sign(buffer, offset, length, signingKeyId, endpoint);
+    }
+
+    /** Signs a reply with {@code keyId}, the key its request was verified with. */
+    public int signReply(final MutableDirectBuffer buffer, final int offset, final int length, final int keyId)
+    {
+        return sign(buffer, offset, length, keyId, null);
+    }
+
+    private int sign(final MutableDirectBuffer buffer, final int offset, final int length, final int keyId,
+        final byte[] requestEndpoint)
+    {
+        final Mac mac = macs.get(keyId);
+        if (mac == null)
+        {
+            throw new IllegalArgumentException("key " + keyId + " is not in the ring " + ring.describe());
+        }
+        buffer.putShort(offset + DvmcMessage.KEY_ID_OFFSET, (short)keyId, ByteOrder.BIG_ENDIAN);
         final int signed = length - DvmcMessage.TRAILER_LENGTH;
-        compute(buffer, offset, signed);
+        final boolean request = DvmcMessageType.isRequest(buffer.getByte(offset + DvmcMessage.TYPE_OFFSET) & 0xFF);
+        compute(mac, buffer, offset, signed, request ? requestEndpoint : null);
         buffer.putBytes(offset + signed, digest, 0, DvmcMessage.TRAILER_LENGTH);
         return length;
     }
 
     /**
-     * Checks a message {@link DvmcMessage#wrap wrapped} without error: HMAC first (nothing unauthenticated touches
-     * the replay cache), then the timestamp window, then the replay cache.
+     * Checks a message {@link DvmcMessage#wrap wrapped} without error: key, HMAC first (nothing unauthenticated
+     * touches the replay cache), then the key's host, the timestamp window and start, then the replay cache.
      *
-     * @return {@link DvmcError#OK} or {@link DvmcError#BAD_MAC}, {@link DvmcError#STALE},
-     *     {@link DvmcError#REPLAY}, {@link DvmcError#REPLAY_CACHE_FULL}.
+     * @return {@link DvmcError#OK} or {@link DvmcError#UNKNOWN_KEY}, {@link DvmcError#BAD_MAC},
+     *     {@link DvmcError#KEY_NOT_FOR_HOST}, {@link DvmcError#STALE}, {@link DvmcError#REPLAY},
+     *     {@link DvmcError#REPLAY_CACHE_FULL}.
      */
     public int verify(final DvmcMessage message, final long nowMs)
     {
+        final KeyRing.Key key = ring.key(message.keyId());
+        if (key == null)
+        {
+            return DvmcError.UNKNOWN_KEY;
+        }
         final DirectBuffer buffer = message.buffer();
         final int signed = message.length() - DvmcMessage.TRAILER_LENGTH;
-        compute(buffer, message.offset(), signed);
+        final boolean request = DvmcMessageType.isRequest(message.type());
+        compute(macs.get(key.id()), buffer, message.offset(), signed, request ? ownEndpoint : null);
         final int trailer = message.offset() + signed;
         int difference = 0;
         // Constant time: do not reveal how many leading bytes of a forged trailer were right.
@@ -107,8 +219,12 @@ public final class Authenticator
         {
             return DvmcError.BAD_MAC;
         }
+        if (request && !key.servesHost((int)(message.transactionId() >>> 32)))
+        {
+            return DvmcError.KEY_NOT_FOR_HOST;
+        }
         final long timestamp = message.timestampMs();
-        if (timestamp < nowMs - windowMs || timestamp > nowMs + windowMs)
+        if (timestamp < nowMs - windowMs || timestamp > nowMs + windowMs || timestamp < notBeforeMs)
         {
             return DvmcError.STALE;
         }
@@ -116,7 +232,18 @@ public final class Authenticator
         return replays.check(sender, message.transactionId(), message.type(), timestamp, nowMs);
     }
 
-    private void compute(final DirectBuffer buffer, final int offset, final int length)
+    private static void putEndpoint(final byte[] into, final int address, final int port)
+    {
+        into[0] = (byte)(address >>> 24);
+        into[1] = (byte)(address >>> 16);
+        into[2] = (byte)(address >>> 8);
+        into[3] = (byte)address;
+        into[4] = (byte)(port >>> 8);
+        into[5] = (byte)port;
+    }
+
+    private void compute(final Mac mac, final DirectBuffer buffer, final int offset, final int length,
+        final byte[] boundEndpoint)
     {
         final byte[] array = buffer.byteArray();
         final ByteBuffer byteBuffer = buffer.byteBuffer();
@@ -135,6 +262,10 @@ public final class Authenticator
         {
             buffer.getBytes(offset, scratch, 0, length);
             mac.update(scratch, 0, length);
+        }
+        if (boundEndpoint != null)
+        {
+            mac.update(boundEndpoint, 0, ENDPOINT_LENGTH);
         }
         try
         {

@@ -1,12 +1,12 @@
 package io.dvmc.exchange;
 
+import io.dvmc.config.Addresses;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
@@ -72,6 +72,9 @@ public final class DvmcClient implements AutoCloseable
     private final int[] types;
     private final int[] lengths;
     private final InetSocketAddress[] endpoints;
+    /** The endpoint each request's HMAC is bound to, resolved once per endpoint a slot is sent to. */
+    private final InetSocketAddress[] boundEndpoints;
+    private final int[] boundAddresses;
     private final int[] freeSlots;
     private int freeCount;
     private final Long2LongHashMap slotByXid;
@@ -153,6 +156,8 @@ public final class DvmcClient implements AutoCloseable
         types = new int[capacity];
         lengths = new int[capacity];
         endpoints = new InetSocketAddress[capacity];
+        boundEndpoints = new InetSocketAddress[capacity];
+        boundAddresses = new int[capacity];
         freeSlots = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
@@ -425,7 +430,13 @@ public final class DvmcClient implements AutoCloseable
         final long stamp = Math.max(clock.time(), stamps[slot] + 1);
         stamps[slot] = stamp;
         slabBuffer.putLong(base + DvmcMessage.TIMESTAMP_OFFSET, stamp, BIG_ENDIAN);
-        authenticator.sign(slabBuffer, base, length);
+        final InetSocketAddress to = endpoints[slot];
+        if (boundEndpoints[slot] != to)
+        {
+            boundEndpoints[slot] = to;
+            boundAddresses[slot] = ipv4(to);
+        }
+        authenticator.signRequest(slabBuffer, base, length, boundAddresses[slot], to.getPort());
         slabSendView.clear().position(base).limit(base + length);
         try
         {
@@ -464,12 +475,7 @@ public final class DvmcClient implements AutoCloseable
 
     private static int ipv4(final InetSocketAddress address)
     {
-        if (address.getAddress() instanceof Inet4Address inet4 && !inet4.isAnyLocalAddress())
-        {
-            final byte[] b = inet4.getAddress();
-            return ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
-        }
-        return 0;
+        return Addresses.ipv4Bits(address.getAddress());
     }
 
     private static java.net.InetAddress ipv4Address(final int address)

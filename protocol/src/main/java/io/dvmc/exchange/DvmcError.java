@@ -24,9 +24,15 @@ public final class DvmcError
     public static final int UNEXPECTED_TYPE = -13;
     public static final int TABLE_FULL = -14;
     public static final int SEND_FAILED = -15;
+    /** The message names a key id the receiver does not hold (a retired key, or another cluster's). */
+    public static final int UNKNOWN_KEY = -16;
+    /** A request signed with one host's key that claims to come from another host. */
+    public static final int KEY_NOT_FOR_HOST = -17;
+    /** A request for a domain that the policy does not let the sending host serve. */
+    public static final int HOST_NOT_AUTHORIZED = -18;
 
     /** Size of an array indexed by {@code -code}. */
-    public static final int COUNT = 16;
+    public static final int COUNT = 19;
 
     private DvmcError()
     {
@@ -52,6 +58,9 @@ public final class DvmcError
             case UNEXPECTED_TYPE -> "unexpected-type";
             case TABLE_FULL -> "transaction-table-full";
             case SEND_FAILED -> "send-failed";
+            case UNKNOWN_KEY -> "unknown-key";
+            case KEY_NOT_FOR_HOST -> "key-not-for-host";
+            case HOST_NOT_AUTHORIZED -> "host-not-authorized";
             default -> "error(" + code + ")";
         };
     }

@@ -13,7 +13,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |                       magic "DVMC"                            |  0
  *  +---------------+---------------+-------------------------------+
- *  |    version    |     type      |             flags             |  4
+ *  |    version    |     type      |            key id             |  4
  *  +---------------+---------------+-------------------------------+
  *  |         total length          |   configuration length (225)  |  8
  *  +-------------------------------+-------------------------------+
@@ -53,7 +53,10 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <p>Flags are reserved: sent as 0, ignored on receipt, so a later version can add meaning without a version bump.
+ * <p>The key id names the key of the {@link KeyRing} that made the HMAC, so keys can be rotated host by host. The
+ * HMAC of a request also covers the endpoint it is sent to (address and port, not in the message): a request
+ * captured on its way to one service replica is refused by every other (see {@link Authenticator}). Version 2 is
+ * version 1 with these two meanings.
  * <p>{@link #wrap} checks the structure and returns a negative {@link DvmcError} code on anything malformed; it
  * never throws on bad input. Authentication is {@link Authenticator#verify}'s job.
  */
@@ -61,13 +64,13 @@ public final class DvmcMessage
 {
     /** "DVMC" in ASCII. */
     public static final int MAGIC = 0x44564D43;
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final int DEFAULT_PORT = 6767;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 4;
     public static final int TYPE_OFFSET = 5;
-    public static final int FLAGS_OFFSET = 6;
+    public static final int KEY_ID_OFFSET = 6;
     public static final int LENGTH_OFFSET = 8;
     public static final int CONFIG_LENGTH_OFFSET = 10;
     public static final int DOMAIN_ID_OFFSET = 12;
@@ -205,9 +208,10 @@ public final class DvmcMessage
         return buffer.getByte(offset + TYPE_OFFSET) & 0xFF;
     }
 
-    public int flags()
+    /** The id of the key that signed the message ({@link KeyRing}). */
+    public int keyId()
     {
-        return buffer.getShort(offset + FLAGS_OFFSET, BIG_ENDIAN) & 0xFFFF;
+        return buffer.getShort(offset + KEY_ID_OFFSET, BIG_ENDIAN) & 0xFFFF;
     }
 
     /** Patent field 205; an unsigned 32-bit value held in an int. */

@@ -55,12 +55,6 @@ public final class DvmcMessageEncoder
         return this;
     }
 
-    public DvmcMessageEncoder flags(final int flags)
-    {
-        buffer.putShort(offset + FLAGS_OFFSET, (short)flags, BIG_ENDIAN);
-        return this;
-    }
-
     public DvmcMessageEncoder domainId(final int domainId)
     {
         buffer.putInt(offset + DOMAIN_ID_OFFSET, domainId, BIG_ENDIAN);
@@ -193,11 +187,25 @@ public final class DvmcMessageEncoder
         return (buffer.getShort(offset + LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF);
     }
 
-    /** Signs with the current time and returns the length to send. */
+    /** Signs with the authenticator's own key and the current time; returns the length to send. */
     public int sign(final Authenticator authenticator, final long nowMs)
     {
         timestampMs(nowMs);
         return authenticator.sign(buffer, offset, length());
+    }
+
+    /** Signs a request bound to the service endpoint it is sent to ({@link Authenticator#signRequest}). */
+    public int signRequest(final Authenticator authenticator, final long nowMs, final int toAddress, final int toPort)
+    {
+        timestampMs(nowMs);
+        return authenticator.signRequest(buffer, offset, length(), toAddress, toPort);
+    }
+
+    /** Signs a reply with the key its request came with ({@link Authenticator#signReply}). */
+    public int signReply(final Authenticator authenticator, final long nowMs, final int keyId)
+    {
+        timestampMs(nowMs);
+        return authenticator.signReply(buffer, offset, length(), keyId);
     }
 
     private void setConfigLength(final int configLength)

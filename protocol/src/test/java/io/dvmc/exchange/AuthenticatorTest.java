@@ -38,7 +38,10 @@ class AuthenticatorTest
             buffer.putByte(i, (byte)(original ^ 0x10));
             if (message.wrap(buffer, 0, length) > 0)
             {
-                assertEquals(DvmcError.BAD_MAC, new Authenticator(KEY).verify(message, NOW), "byte " + i);
+                // A flipped key id names a key the receiver does not hold; every other byte fails the HMAC.
+                final boolean keyId = i >= DvmcMessage.KEY_ID_OFFSET && i < DvmcMessage.KEY_ID_OFFSET + 2;
+                assertEquals(keyId ? DvmcError.UNKNOWN_KEY : DvmcError.BAD_MAC,
+                    new Authenticator(KEY).verify(message, NOW), "byte " + i);
             }
             buffer.putByte(i, original);
         }

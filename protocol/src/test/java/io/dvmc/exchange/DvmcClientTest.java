@@ -251,6 +251,8 @@ class DvmcClientTest
                 channel = DatagramChannel.open();
                 channel.configureBlocking(false);
                 channel.bind(new InetSocketAddress("127.0.0.1", 0));
+                // Requests are signed for the endpoint they are sent to.
+                verifier.receiverEndpoint(0x7F00_0001, address().getPort());
             }
             catch (final IOException ex)
             {

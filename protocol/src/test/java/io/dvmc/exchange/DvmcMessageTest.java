@@ -26,7 +26,7 @@ class DvmcMessageTest
         assertEquals(length, message.wrap(buffer, 0, length));
         assertEquals(DvmcMessageType.OFFER, message.type());
         assertEquals(DvmcMessage.VERSION, message.version());
-        assertEquals(0x8001, message.flags());
+        assertEquals(authenticator.signingKeyId(), message.keyId());
         assertEquals(0x7000_0000_0000_0001L, message.transactionId());
         assertEquals(0xFFFF_FFF0, message.domainId());
         assertEquals(0x02_00_00_00_00_01L, message.mac());
@@ -106,9 +106,11 @@ class DvmcMessageTest
     {
         final int length = encodeOffer();
 
-        buffer.putByte(DvmcMessage.VERSION_OFFSET, (byte)2);
+        buffer.putByte(DvmcMessage.VERSION_OFFSET, (byte)(DvmcMessage.VERSION + 1));
         assertEquals(DvmcError.BAD_VERSION, message.wrap(buffer, 0, length));
-        buffer.putByte(DvmcMessage.VERSION_OFFSET, (byte)1);
+        buffer.putByte(DvmcMessage.VERSION_OFFSET, (byte)(DvmcMessage.VERSION - 1));
+        assertEquals(DvmcError.BAD_VERSION, message.wrap(buffer, 0, length));
+        buffer.putByte(DvmcMessage.VERSION_OFFSET, (byte)DvmcMessage.VERSION);
 
         buffer.putByte(DvmcMessage.TYPE_OFFSET, (byte)0);
         assertEquals(DvmcError.BAD_TYPE, message.wrap(buffer, 0, length));
@@ -177,7 +179,7 @@ class DvmcMessageTest
             if ((i & 1) == 0)
             {
                 noise.putInt(0, DvmcMessage.MAGIC, BIG_ENDIAN);
-                noise.putByte(DvmcMessage.VERSION_OFFSET, (byte)1);
+                noise.putByte(DvmcMessage.VERSION_OFFSET, (byte)DvmcMessage.VERSION);
                 noise.putByte(DvmcMessage.TYPE_OFFSET, (byte)(1 + random.nextInt(9)));
             }
             final int length = random.nextInt(bytes.length + 1);
@@ -207,7 +209,6 @@ class DvmcMessageTest
         final UnsafeBuffer options = new UnsafeBuffer(new byte[]{1, 4, (byte)255, (byte)255, (byte)255, 0});
         encoder.wrap(buffer, 0, DvmcMessage.MAX_LENGTH)
             .type(DvmcMessageType.OFFER)
-            .flags(0x8001)
             .transactionId(0x7000_0000_0000_0001L)
             .domainId(0xFFFF_FFF0)
             .mac(0x02_00_00_00_00_01L)
