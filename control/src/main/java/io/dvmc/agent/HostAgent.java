@@ -189,6 +189,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                 exchanges.storeFrame(slot, buffer, request.frameOffset(), frameLength);
                 return;
             }
+            // The VM moved on, or asks while its host lease is being refreshed: its own request speaks for it now
+            // (a refresh answered after a RELEASE would bring the lease back).
             client.cancel(exchanges.transactionId(slot));
             exchanges.release(slot);
         }
@@ -273,19 +275,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             }
             if (nak)
             {
-                if (DvmcStatus.isAddressFault(reply.reason()))
+                if (DvmcStatus.isAddressFault(reply.reason()) && dhcpType == DhcpMessageType.REQUEST)
                 {
-                    if (dhcpType == DhcpMessageType.REQUEST)
-                    {
-                        // RFC 2131 §4.3.2: the client's notion of its address is wrong; it restarts in INIT.
-                        stores.removeLease(exchanges.domainId(slot), exchanges.mac(slot));
-                        answer(slot, DhcpMessageType.NAK, 0, 0, reply);
-                    }
-                }
-                else if (DvmcStatus.isServiceFault(reply.reason()))
-                {
-                    // The VM retransmits; its next request goes to the domain's next service, if it has one.
-                    locator.failover(exchanges.domainId(slot));
+                    // RFC 2131 §4.3.2: the client's notion of its address is wrong; it restarts in INIT.
+                    stores.removeLease(exchanges.domainId(slot), exchanges.mac(slot));
+                    answer(slot, DhcpMessageType.NAK, 0, 0, reply);
                 }
                 return;
             }
@@ -336,24 +330,28 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             return;
         }
+        // The VM retransmits, the refresher tries again: either goes to the domain's next service, if it has one.
+        locator.failover(exchanges.domainId(slot));
         if (exchanges.isRefresh(slot))
         {
-            refresher.onTimeout(slot);
-        }
-        else
-        {
-            // The VM retransmits; its next request goes to the domain's next service, if it has one.
-            locator.failover(exchanges.domainId(slot));
+            refresher.onTimeout();
         }
         exchanges.release(slot);
     }
 
-    /** Counts and logs a NAK by its reason; what it means for the VM is the caller's. */
+    /**
+     * Counts and logs a NAK by its reason, and moves the domain to its next service when the fault is the service's;
+     * what the NAK means for the VM's lease is the caller's.
+     */
     private void onNak(final int slot, final int reason)
     {
         counters.naks.incrementRelease();
         counters.nak(reason).incrementRelease();
         nakLog.nak(reason, exchanges.domainId(slot), exchanges.mac(slot), exchanges.isRefresh(slot), clock.time());
+        if (DvmcStatus.isServiceFault(reason))
+        {
+            locator.failover(exchanges.domainId(slot));
+        }
     }
 
     /** The host lease the reply grants runs from when the request went out. */

@@ -139,7 +139,10 @@ final class LeaseRefresher
         return true;
     }
 
-    /** The service answered the refresh in {@code slot}; the caller releases the slot. */
+    /**
+     * The service answered the refresh in {@code slot}; the caller has counted a NAK (and moved the domain to its
+     * next service on a service fault) and releases the slot.
+     */
     void onReply(final int slot, final DvmcMessage reply, final long nowMs)
     {
         final int domainId = exchanges.domainId(slot);
@@ -163,17 +166,12 @@ final class LeaseRefresher
             counters.refreshesWithdrawn.incrementRelease();
             return;
         }
-        if (DvmcStatus.isServiceFault(reply.reason()))
-        {
-            locator.failover(domainId);
-        }
         counters.refreshesFailed.incrementRelease();
     }
 
-    /** No answer to the refresh in {@code slot}: the service may be down; the caller releases the slot. */
-    void onTimeout(final int slot)
+    /** No answer to a refresh: the service may be down; the caller has moved the domain on and releases the slot. */
+    void onTimeout()
     {
-        locator.failover(exchanges.domainId(slot));
         counters.refreshesFailed.incrementRelease();
     }
 }
