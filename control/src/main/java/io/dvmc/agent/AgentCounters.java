@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -28,6 +29,12 @@ public final class AgentCounters
     public final AtomicCounter optionsTooLong;
     public final AtomicCounter deadProducerSkipped;
     public final AtomicCounter staleRequests;
+    public final AtomicCounter refreshesSent;
+    public final AtomicCounter refreshesAcked;
+    public final AtomicCounter refreshesFailed;
+    public final AtomicCounter refreshesWithdrawn;
+    /** By {@link DvmcStatus} reason; the last one counts reasons of a newer service. */
+    private final AtomicCounter[] naksByReason = new AtomicCounter[DvmcStatus.REASON_COUNT + 1];
 
     public AgentCounters(final CountersFile file)
     {
@@ -52,5 +59,23 @@ public final class AgentCounters
         optionsTooLong = file.newCounter("domain options too long dropped", CounterTypes.DROP);
         deadProducerSkipped = file.newCounter("ring records of a dead dataplane skipped", CounterTypes.DROP);
         staleRequests = file.newCounter("stale VM requests dropped", CounterTypes.DROP);
+        refreshesSent = file.newCounter("host lease refreshes sent", CounterTypes.AGENT);
+        refreshesAcked = file.newCounter("host lease refreshes acknowledged", CounterTypes.AGENT);
+        refreshesFailed = file.newCounter("host lease refreshes failed", CounterTypes.DROP);
+        refreshesWithdrawn = file.newCounter("host leases withdrawn by the service", CounterTypes.AGENT);
+        for (int reason = 1; reason < naksByReason.length; reason++)
+        {
+            // RFC 2131 §4.3.2: only an address fault reaches the VM, as a DHCPNAK; every other cause is dropped.
+            naksByReason[reason] = DvmcStatus.isAddressFault(reason) ?
+                file.newCounter("DVMC NAK " + DvmcStatus.reasonName(reason) + ", DHCPNAK", CounterTypes.AGENT) :
+                file.newCounter("DVMC NAK " + (reason < DvmcStatus.REASON_COUNT ?
+                    DvmcStatus.reasonName(reason) : "of another reason") + ", VM not answered", CounterTypes.DROP);
+        }
+    }
+
+    /** The counter of DVMC NAKs with {@code reason}; reasons this agent does not know share one. */
+    public AtomicCounter nak(final int reason)
+    {
+        return naksByReason[reason > 0 && reason < DvmcStatus.REASON_COUNT ? reason : naksByReason.length - 1];
     }
 }

@@ -7,13 +7,16 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * The DVMC exchanges in flight, one per VM at most: which VM frame each DVMC transaction answers. A fixed table
- * of slots with the VM's frame copied into preallocated memory, so the slow path allocates nothing per request.
+ * The DVMC exchanges in flight, one per VM at most: which VM frame each DVMC transaction answers, or that it is the
+ * agent's own refresh of the VM's host lease ({@link #REFRESH}, no frame). A fixed table of slots with the VM's
+ * frame copied into preallocated memory, so the slow path allocates nothing per request.
  */
 final class Exchanges
 {
     static final int NONE = -1;
     static final int FRAME_CAPACITY = 2048;
+    /** The "DHCP type" of a host lease refresh: no VM frame waits for it, and no DHCP type equals it. */
+    static final int REFRESH = -1;
 
     private final int capacity;
     private final long[] xid;
@@ -25,10 +28,12 @@ final class Exchanges
     private final int[] frameLength;
     private final long[] vmMsb;
     private final long[] vmLsb;
+    private final long[] startedMs;
     private final InetSocketAddress[] service;
     private final UnsafeBuffer frames;
     private final int[] free;
     private int freeCount;
+    private int refreshes;
     private final Long2LongHashMap byXid;
     private final Long2LongHashMap byVm;
 
@@ -44,6 +49,7 @@ final class Exchanges
         frameLength = new int[capacity];
         vmMsb = new long[capacity];
         vmLsb = new long[capacity];
+        startedMs = new long[capacity];
         service = new InetSocketAddress[capacity];
         frames = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity * FRAME_CAPACITY));
         free = new int[capacity];
@@ -87,17 +93,26 @@ final class Exchanges
         vmLsb[slot] = lsb;
         port[slot] = vmPort;
         xid[slot] = 0;
+        dhcpType[slot] = 0;
         byVm.put(vmKey(domainId, vmMac), slot);
         return slot;
     }
 
-    void started(final int slot, final long transactionId, final int dhcp, final int dvmc, final InetSocketAddress to)
+    /** @param nowMs when the DVMC request went out: a lease it brings back runs from then at most. */
+    void started(
+        final int slot, final long transactionId, final int dhcp, final int dvmc, final InetSocketAddress to,
+        final long nowMs)
     {
         if (xid[slot] != 0)
         {
             byXid.remove(xid[slot]);
         }
+        if (dhcp == REFRESH)
+        {
+            refreshes++;
+        }
         xid[slot] = transactionId;
+        startedMs[slot] = nowMs;
         dhcpType[slot] = dhcp;
         dvmcType[slot] = dvmc;
         service[slot] = to;
@@ -106,6 +121,11 @@ final class Exchanges
 
     void release(final int slot)
     {
+        if (dhcpType[slot] == REFRESH)
+        {
+            refreshes--;
+        }
+        dhcpType[slot] = 0;
         byXid.remove(xid[slot]);
         final long key = vmKey(domain[slot], mac[slot]);
         if (byVm.get(key) == slot)
@@ -181,6 +201,22 @@ final class Exchanges
     long vmLsb(final int slot)
     {
         return vmLsb[slot];
+    }
+
+    long startedMs(final int slot)
+    {
+        return startedMs[slot];
+    }
+
+    boolean isRefresh(final int slot)
+    {
+        return dhcpType[slot] == REFRESH;
+    }
+
+    /** Host lease refreshes in flight. */
+    int refreshes()
+    {
+        return refreshes;
     }
 
     InetSocketAddress service(final int slot)

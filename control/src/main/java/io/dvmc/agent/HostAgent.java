@@ -15,6 +15,7 @@ import io.dvmc.ipc.RingMessages;
 import io.dvmc.ipc.StalledRingGuard;
 import io.dvmc.ipc.TransmitMessage;
 import io.dvmc.lease.DomainRecord;
+import io.dvmc.lease.HostLease;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.policy.Domain;
@@ -38,6 +39,12 @@ import java.net.InetSocketAddress;
  * REQUEST and the service's ACK is written to the lease store as BOUND <em>before</em> the DHCPACK goes out, so
  * no acknowledged lease exists only in flight. RELEASE and DECLINE are passed on and remove the host's lease;
  * INFORM is answered with the domain's options only.
+ *
+ * <p>A NAK reaches the VM as a DHCPNAK only when it says the address is wrong for the VM (RFC 2131 §4.3.2,
+ * {@link DvmcStatus#isAddressFault}); every other NAK is silence toward the VM, which retransmits, and a counted,
+ * logged cause for the operator; a fault of the service itself also moves the domain to its next service. The host
+ * leases of bound VMs are refreshed in the background ({@link LeaseRefresher}), and no VM is granted more than the
+ * host lease has left ({@link HostLease}).
  */
 public final class HostAgent implements Agent, DvmcClient.Listener
 {
@@ -45,6 +52,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private static final long SWEEP_INTERVAL_MS = 10_000;
     /** How long an offer is noted in the host store; the service holds it for its own offer hold. */
     private static final long OFFER_NOTE_MS = 60_000;
+    private static final long NAK_LOG_INTERVAL_MS = 10_000;
     /**
      * A request older than this was queued for an agent that has since died, or that lags: an RFC 2131 §4.1
      * client retransmits 3 to 5 s after its first try, so it has already sent the request again.
@@ -59,6 +67,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final AgentCounters counters;
     private final EpochClock clock;
     private final Exchanges exchanges;
+    private final LeaseRefresher refresher;
+    private final NakLog nakLog = new NakLog(NAK_LOG_INTERVAL_MS);
     private DvmcClient client;
     private long nextSweepMs;
     private long nowMs;
@@ -94,6 +104,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         this.counters = counters;
         this.clock = clock;
         this.exchanges = new Exchanges(maxExchanges);
+        this.refresher = new LeaseRefresher(stores, exchanges, locator, counters, Math.max(1, maxExchanges / 4));
         this.fromDataplaneGuard = new StalledRingGuard(fromDataplane);
     }
 
@@ -118,6 +129,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             counters.deadProducerSkipped.incrementRelease();
         }
         work += client.poll(now);
+        work += refresher.poll(now, client);
         if (now >= nextSweepMs)
         {
             nextSweepMs = now + SWEEP_INTERVAL_MS;
@@ -177,6 +189,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                 exchanges.storeFrame(slot, buffer, request.frameOffset(), frameLength);
                 return;
             }
+            // The VM moved on, or asks while its host lease is being refreshed: its own request speaks for it now
+            // (a refresh answered after a RELEASE would bring the lease back).
             client.cancel(exchanges.transactionId(slot));
             exchanges.release(slot);
         }
@@ -215,7 +229,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             counters.exchangesFull.incrementRelease();
             return;
         }
-        exchanges.started(slot, xid, dhcpType, dvmcType, service);
+        exchanges.started(slot, xid, dhcpType, dvmcType, service, nowMs);
         counters.exchangesStarted.incrementRelease();
 
         if (dhcpType == DhcpMessageType.RELEASE || dhcpType == DhcpMessageType.DECLINE)
@@ -249,10 +263,19 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         try
         {
             final int dhcpType = exchanges.dhcpType(slot);
-            if (reply.type() == DvmcMessageType.NAK || reply.status() == DvmcStatus.NAK)
+            final boolean nak = reply.type() == DvmcMessageType.NAK || reply.status() == DvmcStatus.NAK;
+            if (nak)
             {
-                counters.naks.incrementRelease();
-                if (dhcpType == DhcpMessageType.REQUEST)
+                onNak(slot, reply.reason());
+            }
+            if (dhcpType == Exchanges.REFRESH)
+            {
+                refresher.onReply(slot, reply, clock.time());
+                return;
+            }
+            if (nak)
+            {
+                if (DvmcStatus.isAddressFault(reply.reason()) && dhcpType == DhcpMessageType.REQUEST)
                 {
                     // RFC 2131 §4.3.2: the client's notion of its address is wrong; it restarts in INIT.
                     stores.removeLease(exchanges.domainId(slot), exchanges.mac(slot));
@@ -268,7 +291,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                     return;
                 }
                 recordOffer(slot, reply);
-                answer(slot, DhcpMessageType.OFFER, reply.yiaddr(), reply.vmLeaseSeconds(), reply);
+                answer(slot, DhcpMessageType.OFFER, reply.yiaddr(), grantSeconds(slot, reply), reply);
             }
             else if (reply.type() == DvmcMessageType.ACK)
             {
@@ -279,8 +302,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                     {
                         return;
                     }
-                    bind(slot, reply);
-                    answer(slot, DhcpMessageType.ACK, reply.yiaddr(), reply.vmLeaseSeconds(), reply);
+                    final int granted = bind(slot, reply);
+                    answer(slot, DhcpMessageType.ACK, reply.yiaddr(), granted, reply);
                 }
                 else if (dhcpType == DhcpMessageType.INFORM && writeDomain(exchanges.domainId(slot), reply))
                 {
@@ -303,30 +326,68 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     {
         counters.timeouts.incrementRelease();
         final int slot = exchanges.byXid(transactionId);
-        if (slot != Exchanges.NONE)
+        if (slot == Exchanges.NONE)
         {
-            // The VM retransmits; its next request goes to the domain's next service, if it has one.
+            return;
+        }
+        // The VM retransmits, the refresher tries again: either goes to the domain's next service, if it has one.
+        locator.failover(exchanges.domainId(slot));
+        if (exchanges.isRefresh(slot))
+        {
+            refresher.onTimeout();
+        }
+        exchanges.release(slot);
+    }
+
+    /**
+     * Counts and logs a NAK by its reason, and moves the domain to its next service when the fault is the service's;
+     * what the NAK means for the VM's lease is the caller's.
+     */
+    private void onNak(final int slot, final int reason)
+    {
+        counters.naks.incrementRelease();
+        counters.nak(reason).incrementRelease();
+        nakLog.nak(reason, exchanges.domainId(slot), exchanges.mac(slot), exchanges.isRefresh(slot), clock.time());
+        if (DvmcStatus.isServiceFault(reason))
+        {
             locator.failover(exchanges.domainId(slot));
-            exchanges.release(slot);
         }
     }
 
-    /** The service's ACK, made durable in the host's lease store before the VM hears of it. */
-    private void bind(final int slot, final DvmcMessage reply)
+    /** The host lease the reply grants runs from when the request went out. */
+    private long hostLeaseExpiry(final int slot, final DvmcMessage reply)
+    {
+        return exchanges.startedMs(slot) + reply.hostLeaseSeconds() * 1000L;
+    }
+
+    /** The VM lease of the reply, but no more than the host lease it comes with has left. */
+    private int grantSeconds(final int slot, final DvmcMessage reply)
+    {
+        return HostLease.grantSeconds(reply.vmLeaseSeconds(), hostLeaseExpiry(slot, reply) - clock.time());
+    }
+
+    /**
+     * The service's ACK, made durable in the host's lease store before the VM hears of it.
+     *
+     * @return the lease time granted to the VM.
+     */
+    private int bind(final int slot, final DvmcMessage reply)
     {
         final long now = clock.time();
+        final int granted = grantSeconds(slot, reply);
         lease.clear()
             .ip(reply.yiaddr())
             .state(LeaseState.BOUND)
             .vmLeaseSeconds(reply.vmLeaseSeconds())
             .serverId(reply.serverId())
-            .hostLeaseExpiryMillis(now + Math.max(reply.hostLeaseSeconds(), reply.vmLeaseSeconds()) * 1000L)
-            .vmLeaseExpiryMillis(now + reply.vmLeaseSeconds() * 1000L)
+            .hostLeaseExpiryMillis(hostLeaseExpiry(slot, reply))
+            .vmLeaseExpiryMillis(now + (granted & 0xFFFF_FFFFL) * 1000L)
             .updatedMillis(now)
             .vmId(exchanges.vmMsb(slot), exchanges.vmLsb(slot))
             .optionsVersion(domain.version())
             .seal();
         stores.putLease(exchanges.domainId(slot), exchanges.mac(slot), lease);
+        return granted;
     }
 
     /** Notes an offer in the store (for the operator), unless the VM holds a bound lease there already. */

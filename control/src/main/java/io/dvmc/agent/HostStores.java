@@ -5,6 +5,7 @@ import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseStore;
+import io.dvmc.lease.LeaseVisitor;
 import io.dvmc.lease.SegmentLockedException;
 import io.dvmc.lease.StoreGuard;
 import io.dvmc.lease.StoreTimeouts;
@@ -42,6 +43,8 @@ public final class HostStores implements AutoCloseable
     private final UnsafeBuffer domainChanged = new UnsafeBuffer(ByteBuffer.allocateDirect(Integer.BYTES));
     private final IntArrayList expiredDomains = new IntArrayList();
     private final LongArrayList expiredMacs = new LongArrayList();
+    private final LeaseFilter expiredFilter = this::isExpired;
+    private long sweepNowMs;
     private LeaseStore leases;
     private DomainStore domains;
 
@@ -188,41 +191,59 @@ public final class HostStores implements AutoCloseable
     }
 
     /**
-     * Removes the leases whose host lease has run out: BOUND ones the VM stopped renewing (no VM lease the host
-     * granted can outlive its host lease, see {@code FastPath}) and OFFERED ones never requested.
+     * Removes the leases whose host lease has run out: BOUND ones the VM stopped renewing and the service stopped
+     * refreshing (no VM lease the host granted outlives its host lease, see {@code FastPath}) and OFFERED ones
+     * never requested.
      *
      * @return how many were removed.
      */
     public int sweepExpired(final long nowMs)
     {
+        sweepNowMs = nowMs;
+        final int expired = collectLeases(expiredFilter, Integer.MAX_VALUE, expiredDomains, expiredMacs);
+        for (int i = 0; i < expired; i++)
+        {
+            removeLease(expiredDomains.getInt(i), expiredMacs.getLong(i));
+        }
+        return expired;
+    }
+
+    /**
+     * Walks every lease and collects the keys of those {@code filter} accepts, up to {@code limit} of them (the walk
+     * goes on, the filter sees every lease). A walk that finds a segment locked runs the recovery cycle and walks
+     * again from the start, so the filter may see a lease twice; the keys are collected once.
+     *
+     * @return how many keys were collected into {@code domainIds} and {@code macs} (cleared first).
+     */
+    int collectLeases(final LeaseFilter filter, final int limit, final IntArrayList domainIds, final LongArrayList macs)
+    {
+        final LeaseVisitor collector = (domainId, mac, lease) ->
+        {
+            if (filter.accept(domainId, mac, lease) && domainIds.size() < limit)
+            {
+                domainIds.addInt(domainId);
+                macs.addLong(mac);
+            }
+        };
+        domainIds.clear();
+        macs.clear();
         try
         {
-            collectExpired(nowMs);
+            leases.forEach(collector);
         }
         catch (final SegmentLockedException ex)
         {
             recover();
-            collectExpired(nowMs);
+            domainIds.clear();
+            macs.clear();
+            leases.forEach(collector);
         }
-        for (int i = 0; i < expiredDomains.size(); i++)
-        {
-            removeLease(expiredDomains.getInt(i), expiredMacs.getLong(i));
-        }
-        return expiredDomains.size();
+        return domainIds.size();
     }
 
-    private void collectExpired(final long nowMs)
+    private boolean isExpired(final int domainId, final long mac, final LeaseRecord lease)
     {
-        expiredDomains.clear();
-        expiredMacs.clear();
-        leases.forEach((domainId, mac, lease) ->
-        {
-            if (lease.hostLeaseExpiryMillis() < nowMs)
-            {
-                expiredDomains.addInt(domainId);
-                expiredMacs.addLong(mac);
-            }
-        });
+        return lease.hostLeaseExpiryMillis() < sweepNowMs;
     }
 
     public boolean domain(final int domainId, final DomainRecord into)

@@ -6,6 +6,7 @@ import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcClient;
+import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
@@ -18,11 +19,10 @@ import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.service.DvmcService;
-import io.dvmc.service.ServiceMain;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochClock;
-import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +35,12 @@ import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,7 +49,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The agent's slow path (patent FIG. 4) against a real dvmc service on loopback, real rings and real lease stores:
- * what the dataplane would hand it, and what it hands back.
+ * what the dataplane would hand it, and what it hands back. The service reads a policy file of its own, so a test can
+ * change what the service knows (a relay domain, a renumbered subnet) while the agent still routes to it; agent,
+ * DVMC client and service share one clock that a test moves forward.
  */
 class HostAgentTest
 {
@@ -52,6 +59,7 @@ class HostAgentTest
     private static final long UDHCPC_MAC = 0x02DC_0000_0001L;
     private static final int DOMAIN = 100;
     private static final int SERVER = 0x0A00_0001;
+    private static final long HOST_LEASE_MS = 2_400_000;
 
     @TempDir
     Path dir;
@@ -63,6 +71,11 @@ class HostAgentTest
     private DvmcService service;
     private DvmcClient client;
     private HostAgent agent;
+    private ServiceLocator locator;
+    private Path servicePolicy;
+    private FilePolicyStore servicePolicyStore;
+    private int servicePort;
+    private int standbyPort;
     private volatile long clockOffsetMs;
     private final FrameView view = new FrameView();
     private final DhcpPacket reply = new DhcpPacket();
@@ -70,21 +83,39 @@ class HostAgentTest
     @BeforeEach
     void start() throws Exception
     {
-        final int port;
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            port = socket.getLocalPort();
-        }
+        servicePort = freePort();
+        standbyPort = freePort();
         final Path policyFile = dir.resolve("policy.json");
-        Files.writeString(policyFile, """
-            { "domains": [ { "id": 100, "name": "blue", "subnet": "10.0.0.0/24", "router": "10.0.0.1",
-              "pools": [ { "start": "10.0.0.100", "end": "10.0.0.101" } ], "dns": [ "10.0.0.53" ], "mtu": 1450,
-              "leaseSeconds": 600, "services": [ "127.0.0.1:%d" ] } ] }
-            """.formatted(port));
+        Files.writeString(policyFile, policy("10.0", "builtin"));
+        servicePolicy = dir.resolve("service-policy.json");
+        Files.writeString(servicePolicy, policy("10.0", "builtin"));
         final byte[] key = new byte[32];
         final FilePolicyStore policy = new FilePolicyStore(policyFile);
-        service = ServiceMain.start(policy, new InetSocketAddress("127.0.0.1", port), key, dir.resolve("service"),
-            new BackoffIdleStrategy());
+        final Clock serviceClock = new Clock()
+        {
+            public ZoneId getZone()
+            {
+                return ZoneOffset.UTC;
+            }
+
+            public Clock withZone(final ZoneId zone)
+            {
+                return this;
+            }
+
+            public Instant instant()
+            {
+                return Instant.ofEpochMilli(millis());
+            }
+
+            public long millis()
+            {
+                return System.currentTimeMillis() + clockOffsetMs;
+            }
+        };
+        servicePolicyStore = new FilePolicyStore(servicePolicy);
+        service = new DvmcService(servicePolicyStore, new InetSocketAddress("127.0.0.1", servicePort), key,
+            dir.resolve("service"), serviceClock, new BackoffIdleStrategy()).start();
 
         final Path state = dir.resolve("host");
         rings = RingFiles.open(state);
@@ -93,10 +124,9 @@ class HostAgentTest
         stores = new HostStores(state, rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
         stores.open();
         final EpochClock clock = () -> System.currentTimeMillis() + clockOffsetMs;
-        agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
-            new ServiceLocator(policy, clock, 30_000, counters), policy, counters, clock, 16);
-        client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, 1, new Authenticator(key),
-            SystemEpochClock.INSTANCE, agent);
+        locator = new ServiceLocator(policy, clock, 30_000, counters);
+        agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores, locator, policy, counters, clock, 16);
+        client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, 1, new Authenticator(key), clock, agent);
         agent.client(client);
     }
 
@@ -106,9 +136,98 @@ class HostAgentTest
         CloseHelper.quietCloseAll(client, stores, service, rings, countersFile);
     }
 
+    private static int freePort() throws Exception
+    {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Domain 100 on {@code prefix}.0.0/24 in {@code mode}; its services: this test's, then a standby. */
+    private String policy(final String prefix, final String mode)
+    {
+        return """
+            { "domains": [ { "id": 100, "name": "blue", "subnet": "%1$s.0.0/24", "router": "%1$s.0.1",
+              "pools": [ { "start": "%1$s.0.100", "end": "%1$s.0.101" } ], "dns": [ "%1$s.0.53" ], "mtu": 1450,
+              "leaseSeconds": 600, "hostLeaseSeconds": %2$d, "mode": "%3$s", "relayServers": [ "%1$s.0.2" ],
+              "services": [ "127.0.0.1:%4$d", "127.0.0.1:%5$d" ] } ] }
+            """.formatted(prefix, HOST_LEASE_MS / 1000, mode, servicePort, standbyPort);
+    }
+
+    /** Changes what the service knows of domain 100; the agent's policy stays as it was. */
+    private void servicePolicy(final String prefix, final String mode) throws Exception
+    {
+        servicePolicy(policy(prefix, mode));
+    }
+
+    private void servicePolicy(final String json) throws Exception
+    {
+        Files.writeString(servicePolicy, json);
+        servicePolicyStore.reload();
+        assertTrue(servicePolicyStore.lastError().isEmpty(), () -> servicePolicyStore.lastError().orElseThrow());
+    }
+
+    /**
+     * Runs the agent until {@code done}, then a little longer for a reply that should not come; returns how many
+     * frames it handed the dataplane meanwhile.
+     */
+    private int runUntil(final BooleanSupplier done, final String what)
+    {
+        final int[] sent = new int[1];
+        final MessageHandler count = (type, buffer, index, length) ->
+        {
+            if (type == RingMessages.TRANSMIT)
+            {
+                sent[0]++;
+            }
+        };
+        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!done.getAsBoolean())
+        {
+            agent.doWork();
+            rings.toDataplane().read(count);
+            assertTrue(System.nanoTime() - deadline < 0, "not within 20 s: " + what);
+        }
+        final long after = System.nanoTime() + Duration.ofMillis(300).toNanos();
+        while (System.nanoTime() - after < 0)
+        {
+            agent.doWork();
+            rings.toDataplane().read(count);
+        }
+        return sent[0];
+    }
+
+    /** The VM's DISCOVER and SELECTING REQUEST: it is bound, in the service and in the host store. */
+    private int bindVm() throws Exception
+    {
+        fromVm(capture("udhcpc-discover"));
+        final int offered = toVm().yiaddr();
+        fromVm(selecting(offered));
+        assertEquals(DhcpMessageType.ACK, toVm().messageType());
+        return offered;
+    }
+
+    /** A real RENEWING REQUEST from the bound address. */
+    private static UnsafeBuffer renewing(final int address) throws Exception
+    {
+        final UnsafeBuffer frame = capture("udhcpc-request-renewing");
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+        frame.putInt(view.payloadOffset() + DhcpPacket.CIADDR_OFFSET, address, ByteOrder.BIG_ENDIAN);
+        return frame;
+    }
+
+    private LeaseRecord hostLease()
+    {
+        final LeaseRecord lease = new LeaseRecord();
+        assertTrue(stores.lease(DOMAIN, UDHCPC_MAC, lease), "no host lease");
+        return lease;
+    }
+
     private void fromVm(final UnsafeBuffer frame)
     {
-        fromVm(frame, System.currentTimeMillis());
+        fromVm(frame, System.currentTimeMillis() + clockOffsetMs);
     }
 
     private void fromVm(final UnsafeBuffer frame, final long receivedMillis)
@@ -205,13 +324,148 @@ class HostAgentTest
     }
 
     @Test
-    void aRequestForAnAddressTheServiceDidNotOfferIsNakedAndLeavesNoLease() throws Exception
+    void aRequestForAnAddressOtherThanTheOneOfferedIsNakedAndLeavesNoLease() throws Exception
     {
+        fromVm(capture("udhcpc-discover"));
+        assertEquals(Addresses.parseIpv4("10.0.0.100"), toVm().yiaddr());
         fromVm(selecting(Addresses.parseIpv4("10.0.0.150")));
         final DhcpPacket nak = toVm();
         assertEquals(DhcpMessageType.NAK, nak.messageType());
         assertEquals(0, nak.yiaddr());
         assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()));
+        assertEquals(1, counters.nak(DvmcStatus.REASON_WRONG_ADDRESS).get());
+    }
+
+    @Test
+    void aRenewalFromAnAddressOutsideTheDomainsSubnetIsNakedAndTheHostLeaseRemoved() throws Exception
+    {
+        bindVm();
+        fromVm(renewing(Addresses.parseIpv4("10.7.0.100")));
+        assertEquals(DhcpMessageType.NAK, toVm().messageType());
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()));
+        assertEquals(1, counters.nak(DvmcStatus.REASON_OUTSIDE_SUBNET).get());
+    }
+
+    @Test
+    void aRequestTheServiceHoldsNoLeaseForIsLeftUnansweredAndCounted() throws Exception
+    {
+        // RFC 2131 §4.3.2: a server with no record of the client remains silent.
+        fromVm(selecting(Addresses.parseIpv4("10.0.0.150")));
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NO_LEASE).get() == 1, "the NAK"));
+        assertEquals(1, counters.naks.get());
+    }
+
+    @Test
+    void aServiceThatCannotServeTheDomainsModeLeavesTheBoundVmUnansweredWithItsHostLeaseAndMovesTheDomain()
+        throws Exception
+    {
+        final int bound = bindVm();
+        final long expiry = hostLease().hostLeaseExpiryMillis();
+        servicePolicy("10.0", "relay");
+
+        fromVm(renewing(bound));
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NOT_SUPPORTED).get() == 1, "the NAK"),
+            "a DHCPNAK (or anything) went to the VM");
+        final LeaseRecord lease = hostLease();
+        assertEquals(LeaseState.BOUND, lease.state());
+        assertEquals(bound, lease.ip());
+        assertEquals(expiry, lease.hostLeaseExpiryMillis());
+        assertEquals(new InetSocketAddress("127.0.0.1", standbyPort), locator.locate(DOMAIN),
+            "the VM's retransmission goes to the domain's next service");
+    }
+
+    @Test
+    void aServiceThatDoesNotKnowTheDomainLeavesTheBoundVmUnansweredWithItsHostLease() throws Exception
+    {
+        final int bound = bindVm();
+        servicePolicy("{ \"domains\": [] }");
+
+        fromVm(renewing(bound));
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_UNKNOWN_DOMAIN).get() == 1, "the NAK"),
+            "a DHCPNAK (or anything) went to the VM");
+        assertEquals(bound, hostLease().ip());
+        assertEquals(LeaseState.BOUND, hostLease().state());
+    }
+
+    @Test
+    void theHostLeaseOfABoundVmIsRefreshedAtAboutHalfItsLifeSoTheServiceStillHoldsItAfterTheFirstHostLease()
+        throws Exception
+    {
+        final int bound = bindVm();
+        final long expiry = hostLease().hostLeaseExpiryMillis();
+
+        clockOffsetMs = HOST_LEASE_MS / 2 - 60_000;
+        runUntil(() -> true, "nothing");
+        assertEquals(0, counters.refreshesSent.get(), "refreshed before half of its life");
+        assertEquals(expiry, hostLease().hostLeaseExpiryMillis());
+
+        clockOffsetMs = HOST_LEASE_MS / 2 + 1_000;
+        runUntil(() -> counters.refreshesAcked.get() == 1, "the refresh");
+        final long refreshed = hostLease().hostLeaseExpiryMillis();
+        final long now = System.currentTimeMillis() + clockOffsetMs;
+        assertTrue(refreshed > now + HOST_LEASE_MS - 10_000 && refreshed <= now + HOST_LEASE_MS,
+            "host lease " + (refreshed - now) + " ms from now after the refresh");
+        assertEquals(1, counters.refreshesSent.get());
+
+        // Past the first host lease: the service has swept what it did not renew, the host still serves the VM.
+        clockOffsetMs = HOST_LEASE_MS + 60_000;
+        runUntil(() -> true, "the sweeps");
+        fromVm(renewing(bound));
+        final DhcpPacket ack = toVm();
+        assertEquals(DhcpMessageType.ACK, ack.messageType());
+        assertEquals(bound, ack.yiaddr());
+        assertEquals(600, ack.leaseTime());
+    }
+
+    @Test
+    void aRefreshTheServiceRefusesBecauseTheSubnetWasRenumberedRemovesTheHostLease() throws Exception
+    {
+        bindVm();
+        servicePolicy("10.20", "builtin");
+        clockOffsetMs = HOST_LEASE_MS / 2 + 1_000;
+        assertEquals(0, runUntil(() -> counters.refreshesWithdrawn.get() == 1, "the withdrawal"));
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()),
+            "the fast path would go on answering with an address of the old subnet");
+        assertEquals(1, counters.nak(DvmcStatus.REASON_OUTSIDE_SUBNET).get());
+    }
+
+    @Test
+    void aRefreshThatMeetsAServiceFaultKeepsTheHostLeaseAndMovesTheDomainToItsNextService() throws Exception
+    {
+        final int bound = bindVm();
+        final long expiry = hostLease().hostLeaseExpiryMillis();
+        servicePolicy("10.0", "relay");
+        clockOffsetMs = HOST_LEASE_MS / 2 + 1_000;
+        runUntil(() -> counters.refreshesFailed.get() == 1, "the failed refresh");
+        assertEquals(bound, hostLease().ip());
+        assertEquals(expiry, hostLease().hostLeaseExpiryMillis());
+        assertEquals(0, counters.refreshesAcked.get());
+        assertEquals(new InetSocketAddress("127.0.0.1", standbyPort), locator.locate(DOMAIN));
+    }
+
+    @Test
+    void noRefreshIsSentWhileTheVmsOwnExchangeIsInFlightAndAnUnansweredRefreshKeepsTheHostLease() throws Exception
+    {
+        final int bound = bindVm();
+        final long expiry = hostLease().hostLeaseExpiryMillis();
+        service.close();
+        fromVm(renewing(bound));
+        runUntil(() -> counters.exchangesStarted.get() == 3, "the VM's renewal");
+
+        clockOffsetMs = HOST_LEASE_MS / 2 + 1_000;
+        agent.doWork();
+        assertEquals(0, counters.refreshesSent.get(), "a refresh beside the VM's own exchange");
+
+        // Moving the clock on runs the retransmissions: the VM's exchange, then the refresh, time out.
+        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (counters.refreshesFailed.get() == 0)
+        {
+            clockOffsetMs += 1_000;
+            agent.doWork();
+            assertTrue(System.nanoTime() - deadline < 0, "the refresh never timed out");
+        }
+        assertEquals(bound, hostLease().ip());
+        assertEquals(expiry, hostLease().hostLeaseExpiryMillis());
     }
 
     @Test

@@ -65,8 +65,14 @@ final class DvmcHost implements AutoCloseable
         this.dataplaneNetns = dataplaneNetns;
         this.servicePort = freeUdpPort();
         ClusterKeyFile.generate(key);
-        Files.writeString(policy, policyJson(servicePort));
+        Files.writeString(policy, policyJson(servicePort, 600, 2400));
         Files.writeString(hostConfig, hostJson(ports, bindings));
+    }
+
+    /** Gives both domains these lease times: the VM's and the host's (DESIGN §5); before {@link #start()}. */
+    void leaseSeconds(final int vm, final int host) throws IOException
+    {
+        Files.writeString(policy, policyJson(servicePort, vm, host));
     }
 
     private static int freeUdpPort() throws IOException
@@ -78,7 +84,7 @@ final class DvmcHost implements AutoCloseable
     }
 
     /** Two domains with the same subnet, as in deploy/examples/policy.json, on this test's service port. */
-    private static String policyJson(final int servicePort)
+    private static String policyJson(final int servicePort, final int leaseSeconds, final int hostLeaseSeconds)
     {
         final StringBuilder sb = new StringBuilder("{ \"domains\": [\n");
         final int[] ids = {100, 200};
@@ -90,8 +96,9 @@ final class DvmcHost implements AutoCloseable
             sb.append(i == 0 ? "" : ",\n").append(String.format(
                 "{ \"id\": %d, \"name\": \"%s\", \"subnet\": \"10.0.0.0/24\", \"router\": \"10.0.0.1\"," +
                 " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.199\" } ], \"dns\": [ \"%s\" ]," +
-                " \"domainName\": \"%s.example\", \"mtu\": %d, \"leaseSeconds\": 600," +
-                " \"services\": [ \"127.0.0.1:%d\" ] }", ids[i], names[i], dns[i], names[i], mtu[i], servicePort));
+                " \"domainName\": \"%s.example\", \"mtu\": %d, \"leaseSeconds\": %d, \"hostLeaseSeconds\": %d," +
+                " \"services\": [ \"127.0.0.1:%d\" ] }", ids[i], names[i], dns[i], names[i], mtu[i], leaseSeconds,
+                hostLeaseSeconds, servicePort));
         }
         return sb.append("\n] }\n").toString();
     }

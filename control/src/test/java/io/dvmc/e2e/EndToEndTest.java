@@ -39,7 +39,7 @@ class EndToEndTest
         Prerequisites.requireCommands("ip", "udhcpc", "dhclient");
     }
 
-    private static DvmcHost host(final Path dir, final NetnsLab lab, final int... domains) throws Exception
+    static DvmcHost host(final Path dir, final NetnsLab lab, final int... domains) throws Exception
     {
         final List<DvmcHost.Port> ports = new ArrayList<>();
         final List<DvmcHost.Binding> bindings = new ArrayList<>();

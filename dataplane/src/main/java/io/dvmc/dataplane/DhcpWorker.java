@@ -228,12 +228,14 @@ public final class DhcpWorker implements Agent
         {
             return false;
         }
-        final int type = FastPath.decide(dhcp, lease, domain.serverIp(), clock.time());
+        final long now = clock.time();
+        final int type = FastPath.decide(dhcp, lease, domain.serverIp(), now);
         if (type == FastPath.SLOW)
         {
             return false;
         }
-        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(), lease.vmLeaseSeconds(), domain);
+        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(),
+            FastPath.leaseSeconds(lease, now), domain);
         if (length < 0)
         {
             return false;

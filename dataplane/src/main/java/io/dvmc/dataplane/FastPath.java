@@ -2,13 +2,16 @@ package io.dvmc.dataplane;
 
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.lease.HostLease;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 
 /**
  * What the host may answer by itself (DESIGN §2 step 3): a VM whose (domain, MAC) holds a BOUND lease in
- * the shared store, with enough host lease left to grant a whole VM lease. Everything else, including every
- * case that would need a NAK, goes to the agent, which asks the domain's service.
+ * the shared store, for as long as its host lease has at least {@link HostLease#MIN_GRANT_SECONDS} left. The VM is
+ * given its lease time but never more than the host lease has left ({@link #leaseSeconds}), so a VM served through
+ * a service outage loses its address no later than the host does. Everything else, including every case that would
+ * need a NAK, goes to the agent, which asks the domain's service.
  */
 public final class FastPath
 {
@@ -25,8 +28,7 @@ public final class FastPath
      */
     public static int decide(final DhcpPacket request, final LeaseRecord lease, final int serverIp, final long nowMs)
     {
-        if (lease.state() != LeaseState.BOUND ||
-            lease.hostLeaseExpiryMillis() - nowMs < lease.vmLeaseSeconds() * 1000L)
+        if (lease.state() != LeaseState.BOUND || !HostLease.answerable(leaseSeconds(lease, nowMs)))
         {
             return SLOW;
         }
@@ -38,6 +40,12 @@ public final class FastPath
             case DhcpMessageType.REQUEST -> requestState(request, ip, serverIp);
             default -> SLOW;
         };
+    }
+
+    /** The lease time (option 51) of the host's answer: the VM lease, cut to what remains of the host lease. */
+    public static int leaseSeconds(final LeaseRecord lease, final long nowMs)
+    {
+        return HostLease.grantSeconds(lease.vmLeaseSeconds(), lease.hostLeaseExpiryMillis() - nowMs);
     }
 
     /** RFC 2131 §4.3.2: SELECTING, INIT-REBOOT, RENEWING/REBINDING are told apart by 54, 50 and ciaddr. */

@@ -31,6 +31,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -176,6 +177,27 @@ class DhcpWorkerTest
         assertEquals(600, ack.leaseTime());
         assertEquals(IP, view.dstIp());
         assertEquals(MAC, view.dstMac());
+    }
+
+    @Test
+    void aRenewalWhenLessHostLeaseIsLeftThanAVmLeaseIsGrantedWhatIsLeftWithT1AndT2ScaledToIt()
+    {
+        // The service has been unreachable for a while: 100 s of the host lease remain, less than the 600 s VM lease.
+        final long now = System.currentTimeMillis();
+        leases.put(DOMAIN, MAC, new LeaseRecord().clear().ip(IP).state(LeaseState.BOUND).vmLeaseSeconds(600)
+            .hostLeaseExpiryMillis(now + 100_500).vmLeaseExpiryMillis(now + 600_000).updatedMillis(now).seal());
+        assertEquals(1, renew());
+        final UnsafeBuffer reply = new UnsafeBuffer(Mbufs.dataAddress(mbuf), Mbufs.dataLength(mbuf));
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(reply, 0, reply.capacity(), view);
+        final DhcpPacket ack = new DhcpPacket().wrap(reply, view.payloadOffset(), view.payloadLength());
+        assertEquals(DhcpMessageType.ACK, ack.messageType());
+        final int lease = ack.leaseTime();
+        assertTrue(lease >= 98 && lease <= 100, "lease time " + lease + " is not what the host lease has left");
+        // RFC 2131 §4.4.5: T1 0.5 and T2 0.875 of the lease given.
+        assertEquals(lease / 2, ack.buffer().getInt(ack.findOption(DhcpOption.RENEWAL_TIME), ByteOrder.BIG_ENDIAN));
+        assertEquals(lease * 7 / 8,
+            ack.buffer().getInt(ack.findOption(DhcpOption.REBINDING_TIME), ByteOrder.BIG_ENDIAN));
     }
 
     @Test

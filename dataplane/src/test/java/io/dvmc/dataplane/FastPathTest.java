@@ -83,10 +83,38 @@ class FastPathTest
     }
 
     @Test
-    void aHostLeaseShorterThanAWholeVmLeaseSendsTheRenewalToTheService() throws IOException
+    void aBoundVmIsGrantedItsWholeVmLeaseWhileTheHostLeaseOutlastsIt()
+    {
+        assertEquals(600, FastPath.leaseSeconds(bound(UDHCPC_IP, 2_400_000), NOW));
+        assertEquals(600, FastPath.leaseSeconds(bound(UDHCPC_IP, 600_000), NOW));
+    }
+
+    @Test
+    void aHostLeaseShorterThanAWholeVmLeaseStillAnswersOnTheHostGrantingOnlyWhatIsLeft() throws IOException
+    {
+        // The service is out of reach and the refresh has not come back: the VM is served as long as the host is.
+        assertEquals(DhcpMessageType.ACK,
+            FastPath.decide(packet("udhcpc-request-renewing"), bound(UDHCPC_IP, 599_999), SERVER, NOW));
+        assertEquals(599, FastPath.leaseSeconds(bound(UDHCPC_IP, 599_999), NOW));
+        assertEquals(DhcpMessageType.ACK,
+            FastPath.decide(packet("udhcpc-request-renewing"), bound(UDHCPC_IP, 2_000), SERVER, NOW));
+        assertEquals(2, FastPath.leaseSeconds(bound(UDHCPC_IP, 2_999), NOW));
+    }
+
+    @Test
+    void aHostLeaseBelowTheFloorSendsTheRenewalToTheService() throws IOException
     {
         assertEquals(FastPath.SLOW,
-            FastPath.decide(packet("udhcpc-request-renewing"), bound(UDHCPC_IP, 599_999), SERVER, NOW));
+            FastPath.decide(packet("udhcpc-request-renewing"), bound(UDHCPC_IP, 1_999), SERVER, NOW));
+        assertEquals(FastPath.SLOW,
+            FastPath.decide(packet("udhcpc-discover"), bound(UDHCPC_IP, -1), SERVER, NOW));
+    }
+
+    @Test
+    void anInfiniteVmLeaseIsGrantedOnlyWhatTheHostLeaseHasLeft()
+    {
+        final LeaseRecord infinite = bound(UDHCPC_IP, 3_600_000).vmLeaseSeconds(-1).seal();
+        assertEquals(3_600, FastPath.leaseSeconds(infinite, NOW));
     }
 
     @Test

@@ -28,8 +28,30 @@ public final class DvmcStatus
     /** The service could not make the lease durable; try another replica. */
     public static final int REASON_STORE_FAILURE = 8;
 
+    /** One past the highest reason this version knows; a larger one comes from a newer service. */
+    public static final int REASON_COUNT = 9;
+
     private DvmcStatus()
     {
+    }
+
+    /**
+     * Whether a NAK with this reason says "this address is wrong for you", the only meaning a DHCPNAK may carry
+     * (RFC 2131 §4.3.2): the VM must drop its address and restart in INIT. Every other NAK is a fault the VM is not
+     * told of; it retransmits, and its next try may reach a healthy replica.
+     */
+    public static boolean isAddressFault(final int reason)
+    {
+        return reason == REASON_WRONG_ADDRESS || reason == REASON_OUTSIDE_SUBNET;
+    }
+
+    /**
+     * Whether a NAK with this reason is a fault of the service that sent it (its store, its policy, its features),
+     * which another replica of the domain's services may not share, so the agent moves the domain to its next one.
+     */
+    public static boolean isServiceFault(final int reason)
+    {
+        return reason == REASON_STORE_FAILURE || reason == REASON_UNKNOWN_DOMAIN || reason == REASON_NOT_SUPPORTED;
     }
 
     public static String name(final int status)

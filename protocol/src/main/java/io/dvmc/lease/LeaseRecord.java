@@ -16,7 +16,8 @@ import org.agrona.MutableDirectBuffer;
  *  12     4    serverId               option 54 the VM was given
  *  16     8    hostLeaseExpiryMillis  epoch ms; the agent's lease from the service, longer than the VM's
  *  24     8    vmLeaseExpiryMillis    epoch ms; when the VM's lease ends
- *  32     8    updatedMillis          epoch ms of the last write
+ *  32     8    updatedMillis          epoch ms of the last write; a BOUND lease's host lease is granted with
+ *                                     it, so the host lease runs from here to hostLeaseExpiryMillis
  *  40     8    vmIdMsb                VM id (UUID), most significant bits
  *  48     8    vmIdLsb                VM id (UUID), least significant bits
  *  56     4    optionsVersion         {@link DomainRecord#version()} the lease was answered with

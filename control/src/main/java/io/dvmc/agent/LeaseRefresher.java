@@ -1,0 +1,177 @@
+package io.dvmc.agent;
+
+import io.dvmc.exchange.DvmcClient;
+import io.dvmc.exchange.DvmcMessage;
+import io.dvmc.exchange.DvmcMessageType;
+import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.lease.LeaseState;
+import org.agrona.collections.IntArrayList;
+import org.agrona.collections.LongArrayList;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Keeps the host leases of bound VMs running (DESIGN §5), so that the fast path serves every bound VM through a
+ * service outage for as long as the host lease lasts. Once per walk interval it walks the lease store and, for each
+ * BOUND lease past half of its host lease, asks the domain's service to renew that address for that VM: a DVMC
+ * REQUEST as a RENEWING client sends it (RFC 2131 §4.3.2: the bound address, no server id), at the time such a
+ * client would (T1, half the lease, RFC 2131 §4.4.5). A lease whose VM has an exchange of its own in flight is left
+ * to that exchange, and a VM request cancels a refresh in flight ({@link HostAgent}).
+ *
+ * <ul>
+ *   <li>ACK: the new host lease is written to the store, from when the request went out.</li>
+ *   <li>NAK "this address is wrong" ({@link DvmcStatus#isAddressFault}): the host lease is removed; the VM's next
+ *   request takes the slow path and is NAKed there.</li>
+ *   <li>Timeout or a service fault: the lease stays, the domain moves to its next service, the next walk tries again.
+ *   Any other NAK: the lease stays and the next walk tries again.</li>
+ * </ul>
+ *
+ * The host lease of a BOUND record runs from {@link LeaseRecord#updatedMillis()} (written together with it) to
+ * {@link LeaseRecord#hostLeaseExpiryMillis()}. At most {@code maxInFlight} refreshes are in flight; when more are due,
+ * each walk starts where the last one stopped, so every due lease gets its turn.
+ */
+final class LeaseRefresher
+{
+    static final long WALK_INTERVAL_MS = 1_000;
+
+    private final HostStores stores;
+    private final Exchanges exchanges;
+    private final ServiceLocator locator;
+    private final AgentCounters counters;
+    private final int maxInFlight;
+    private final IntArrayList dueDomains = new IntArrayList();
+    private final LongArrayList dueMacs = new LongArrayList();
+    private final LeaseRecord lease = new LeaseRecord();
+    private final LeaseFilter dueFilter = this::isDue;
+    private long walkNowMs;
+    private long nextWalkMs;
+    private int dueSeen;
+    private int skip;
+
+    LeaseRefresher(
+        final HostStores stores,
+        final Exchanges exchanges,
+        final ServiceLocator locator,
+        final AgentCounters counters,
+        final int maxInFlight)
+    {
+        this.stores = stores;
+        this.exchanges = exchanges;
+        this.locator = locator;
+        this.counters = counters;
+        this.maxInFlight = maxInFlight;
+    }
+
+    /** Walks the store when the interval has passed and sends the refreshes due. @return refreshes sent. */
+    int poll(final long nowMs, final DvmcClient client)
+    {
+        if (nowMs < nextWalkMs)
+        {
+            return 0;
+        }
+        nextWalkMs = nowMs + WALK_INTERVAL_MS;
+        final int room = maxInFlight - exchanges.refreshes();
+        if (room <= 0)
+        {
+            return 0;
+        }
+        walkNowMs = nowMs;
+        dueSeen = 0;
+        final int found = stores.collectLeases(dueFilter, room, dueDomains, dueMacs);
+        // Round robin over the due leases: the next walk skips those taken now, or starts over when all had a turn.
+        skip = found == room ? skip + found : 0;
+        int sent = 0;
+        for (int i = 0; i < found; i++)
+        {
+            if (!send(dueDomains.getInt(i), dueMacs.getLong(i), nowMs, client))
+            {
+                break;
+            }
+            sent++;
+        }
+        return sent;
+    }
+
+    private boolean isDue(final int domainId, final long mac, final LeaseRecord record)
+    {
+        if (!record.isValid() || record.state() != LeaseState.BOUND)
+        {
+            return false;
+        }
+        final long expiry = record.hostLeaseExpiryMillis();
+        final long halfLife = record.updatedMillis() + (expiry - record.updatedMillis()) / 2;
+        if (walkNowMs < halfLife || walkNowMs >= expiry || exchanges.byVm(domainId, mac) != Exchanges.NONE)
+        {
+            return false;
+        }
+        return dueSeen++ >= skip;
+    }
+
+    /** @return false when no more can be sent in this walk (the exchange table or the client's is full). */
+    private boolean send(final int domainId, final long mac, final long nowMs, final DvmcClient client)
+    {
+        if (!stores.lease(domainId, mac, lease) || lease.state() != LeaseState.BOUND)
+        {
+            return true;
+        }
+        final InetSocketAddress service = locator.locate(domainId);
+        if (service == null)
+        {
+            counters.noService.incrementRelease();
+            counters.refreshesFailed.incrementRelease();
+            return true;
+        }
+        final int slot = exchanges.claim(domainId, mac, lease.vmIdMsb(), lease.vmIdLsb(), -1);
+        if (slot == Exchanges.NONE)
+        {
+            return false;
+        }
+        final long xid = client.send(DvmcMessageType.REQUEST, service, domainId, mac, lease.vmIdMsb(),
+            lease.vmIdLsb(), lease.ip(), 0);
+        if (DvmcClient.isError(xid))
+        {
+            exchanges.release(slot);
+            return false;
+        }
+        exchanges.started(slot, xid, Exchanges.REFRESH, DvmcMessageType.REQUEST, service, nowMs);
+        counters.refreshesSent.incrementRelease();
+        return true;
+    }
+
+    /**
+     * The service answered the refresh in {@code slot}; the caller has counted a NAK (and moved the domain to its
+     * next service on a service fault) and releases the slot.
+     */
+    void onReply(final int slot, final DvmcMessage reply, final long nowMs)
+    {
+        final int domainId = exchanges.domainId(slot);
+        final long mac = exchanges.mac(slot);
+        if (reply.type() == DvmcMessageType.ACK && reply.status() == DvmcStatus.ACK)
+        {
+            if (stores.lease(domainId, mac, lease) && lease.state() == LeaseState.BOUND &&
+                lease.ip() == reply.yiaddr())
+            {
+                lease.hostLeaseExpiryMillis(exchanges.startedMs(slot) + reply.hostLeaseSeconds() * 1000L)
+                    .vmLeaseSeconds(reply.vmLeaseSeconds())
+                    .updatedMillis(nowMs);
+                stores.putLease(domainId, mac, lease);
+                counters.refreshesAcked.incrementRelease();
+            }
+            return;
+        }
+        if (DvmcStatus.isAddressFault(reply.reason()))
+        {
+            stores.removeLease(domainId, mac);
+            counters.refreshesWithdrawn.incrementRelease();
+            return;
+        }
+        counters.refreshesFailed.incrementRelease();
+    }
+
+    /** No answer to a refresh: the service may be down; the caller has moved the domain on and releases the slot. */
+    void onTimeout()
+    {
+        counters.refreshesFailed.incrementRelease();
+    }
+}
