@@ -10,8 +10,9 @@ import io.dvmc.exchange.DvmcClient;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.lease.StoreFailedException;
-import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
+import io.dvmc.policy.PolicyStore;
+import io.dvmc.policy.PolicyStores;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SystemEpochClock;
@@ -40,6 +41,7 @@ public final class HostAgentMain implements AutoCloseable
     private static final AtomicBoolean EXITING = new AtomicBoolean();
 
     private final HostConfig host;
+    private final PolicyStore policy;
     private final CountersFile countersFile;
     private final RingFiles rings;
     private final HostStores stores;
@@ -51,11 +53,7 @@ public final class HostAgentMain implements AutoCloseable
     {
         this.host = host;
         final byte[] key = ClusterKeyFile.load(Path.of(host.keyFile()));
-        if (host.policyFile() == null)
-        {
-            throw new ConfigException("policyFile is required (the embedded file-backed policy store)");
-        }
-        final FilePolicyStore policy = new FilePolicyStore(Path.of(host.policyFile()));
+        policy = PolicyStores.open(host);
         countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), 256);
         final AgentCounters counters = new AgentCounters(countersFile);
         rings = RingFiles.open(host.statePath());
@@ -75,7 +73,7 @@ public final class HostAgentMain implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(stores, rings, countersFile);
+            CloseHelper.quietCloseAll(stores, rings, countersFile, PolicyStores.closer(policy));
             throw ex;
         }
     }
@@ -132,6 +130,6 @@ public final class HostAgentMain implements AutoCloseable
         {
             // The next start replaces it.
         }
-        CloseHelper.quietCloseAll(runner, client, rings, countersFile);
+        CloseHelper.quietCloseAll(runner, client, rings, countersFile, PolicyStores.closer(policy));
     }
 }

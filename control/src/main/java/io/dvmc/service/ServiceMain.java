@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P --listen A --state-dir D
- * --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its own thread until
+ * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P|--etcd URLS --listen A
+ * --state-dir D --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its own thread until
  * {@link DvmcService#close()}.
  */
 public final class ServiceMain
@@ -35,8 +35,15 @@ public final class ServiceMain
         final Path policyFile, final InetSocketAddress listen, final Path stateDir, final Path keyFile,
         final String idle) throws PolicyException, ConfigException, IOException
     {
-        return start(new FilePolicyStore(policyFile), listen, ClusterKeyFile.load(keyFile), stateDir,
-            IdleStrategies.of(idle));
+        return start(new FilePolicyStore(policyFile), listen, stateDir, keyFile, idle);
+    }
+
+    /** @param policy the policy store the launcher opened (the file, or etcd); the caller closes it. */
+    public static DvmcService start(
+        final PolicyStore policy, final InetSocketAddress listen, final Path stateDir, final Path keyFile,
+        final String idle) throws ConfigException, IOException
+    {
+        return start(policy, listen, ClusterKeyFile.load(keyFile), stateDir, IdleStrategies.of(idle));
     }
 
     public static DvmcService start(
