@@ -13,6 +13,7 @@ public final class AgentCounters
     public final AtomicCounter noService;
     public final AtomicCounter policyLookups;
     public final AtomicCounter locationCacheHits;
+    public final AtomicCounter locationsInvalidated;
     public final AtomicCounter exchangesStarted;
     public final AtomicCounter exchangesFull;
     public final AtomicCounter offers;
@@ -43,6 +44,7 @@ public final class AgentCounters
         noService = file.newCounter("no service for domain dropped", CounterTypes.DROP);
         policyLookups = file.newCounter("policy service lookups", CounterTypes.AGENT);
         locationCacheHits = file.newCounter("service location cache hits", CounterTypes.AGENT);
+        locationsInvalidated = file.newCounter("service locations dropped by policy change", CounterTypes.AGENT);
         exchangesStarted = file.newCounter("DVMC exchanges started", CounterTypes.AGENT);
         exchangesFull = file.newCounter("DVMC exchange table full dropped", CounterTypes.DROP);
         offers = file.newCounter("DVMC OFFER received", CounterTypes.AGENT);

@@ -11,8 +11,9 @@ import io.dvmc.exchange.KeyRing;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.lease.StoreFailedException;
-import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
+import io.dvmc.policy.PolicyStore;
+import io.dvmc.policy.PolicyStores;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SystemEpochClock;
@@ -41,6 +42,7 @@ public final class HostAgentMain implements AutoCloseable
     private static final AtomicBoolean EXITING = new AtomicBoolean();
 
     private final HostConfig host;
+    private final PolicyStore policy;
     private final CountersFile countersFile;
     private final RingFiles rings;
     private final HostStores stores;
@@ -53,11 +55,7 @@ public final class HostAgentMain implements AutoCloseable
         this.host = host;
         final KeyRing keys = ClusterKeyFile.loadRing(Path.of(host.keyFile()));
         final int signingKey = signingKey(keys, host);
-        if (host.policyFile() == null)
-        {
-            throw new ConfigException("policyFile is required (the embedded file-backed policy store)");
-        }
-        final FilePolicyStore policy = new FilePolicyStore(Path.of(host.policyFile()));
+        policy = PolicyStores.open(host);
         countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), 256);
         final AgentCounters counters = new AgentCounters(countersFile);
         rings = RingFiles.open(host.statePath());
@@ -78,7 +76,7 @@ public final class HostAgentMain implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(stores, rings, countersFile);
+            CloseHelper.quietCloseAll(stores, rings, countersFile, PolicyStores.closer(policy));
             throw ex;
         }
     }
@@ -147,6 +145,6 @@ public final class HostAgentMain implements AutoCloseable
         {
             // The next start replaces it.
         }
-        CloseHelper.quietCloseAll(runner, client, rings, countersFile);
+        CloseHelper.quietCloseAll(runner, client, rings, countersFile, PolicyStores.closer(policy));
     }
 }

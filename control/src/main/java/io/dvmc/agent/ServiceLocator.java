@@ -1,17 +1,21 @@
 package io.dvmc.agent;
 
+import io.dvmc.policy.DomainChangeQueue;
 import io.dvmc.policy.PolicyStore;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.EpochClock;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Finds the dvmc service of a virtual domain (patent FIG. 4, decision 420): the local cache first, else the
  * policy service (steps 425–430). Entries expire so that a moved service is found again. All exchanges of a
  * domain go to one service (an OFFER is held by the service that made it) until it stops answering: then
- * {@link #failover} moves the domain to its next service.
+ * {@link #failover} moves the domain to its next service. A store that watches the policy service (etcd) tells
+ * of changed domains: their entries are dropped before the next lookup (claim 1), so the next VM of a domain
+ * whose services moved reaches the new endpoint at once rather than when the entry expires.
  */
 public final class ServiceLocator
 {
@@ -26,7 +30,12 @@ public final class ServiceLocator
     private final EpochClock clock;
     private final long ttlMs;
     private final AgentCounters counters;
+    private static final int CHANGE_QUEUE_CAPACITY = 4096;
+
     private final Int2ObjectHashMap<Entry> cache = new Int2ObjectHashMap<>();
+    private final DomainChangeQueue changes = new DomainChangeQueue(CHANGE_QUEUE_CAPACITY);
+    private final IntConsumer invalidator = this::invalidate;
+    private final Runnable invalidatorOfAll = this::invalidateAll;
 
     public ServiceLocator(final PolicyStore policy, final EpochClock clock, final long ttlMs, final AgentCounters counters)
     {
@@ -34,11 +43,13 @@ public final class ServiceLocator
         this.clock = clock;
         this.ttlMs = ttlMs;
         this.counters = counters;
+        policy.addListener(changes);
     }
 
     /** @return the current service of the domain, or null if it has none. */
     public InetSocketAddress locate(final int domainId)
     {
+        changes.drain(invalidator, invalidatorOfAll);
         final long now = clock.time();
         Entry entry = cache.get(domainId);
         if (entry == null || now >= entry.expiresMs)
@@ -63,6 +74,21 @@ public final class ServiceLocator
             counters.locationCacheHits.incrementRelease();
         }
         return entry.services.get(entry.next % entry.services.size());
+    }
+
+    /** The domain changed in the policy service: forget where its service was. On the agent's thread. */
+    public void invalidate(final int domainId)
+    {
+        if (cache.remove(domainId) != null)
+        {
+            counters.locationsInvalidated.incrementRelease();
+        }
+    }
+
+    private void invalidateAll()
+    {
+        counters.locationsInvalidated.getAndAddRelease(cache.size());
+        cache.clear();
     }
 
     /** The current service of the domain did not answer: use its next one, and look the domain up again soon. */

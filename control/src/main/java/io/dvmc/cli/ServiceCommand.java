@@ -4,21 +4,40 @@ import io.dvmc.config.Addresses;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.Lifecycle;
 import io.dvmc.policy.PolicyException;
+import io.dvmc.policy.PolicyStore;
+import io.dvmc.policy.PolicyStores;
 import io.dvmc.service.DvmcService;
 import io.dvmc.service.ServiceMain;
+import org.agrona.CloseHelper;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "service", mixinStandardHelpOptions = true,
-    description = "Runs a dvmc service: the address manager of the domains of a policy file.")
+    description = "Runs a dvmc service: the address manager of the domains of a policy file or of etcd.")
 final class ServiceCommand implements Callable<Integer>
 {
-    @Option(names = "--policy", required = true, description = "policy file (JSON)")
-    private Path policy;
+    /** Where the policy comes from: exactly one of the two. */
+    static final class PolicySource
+    {
+        @Option(names = "--policy", required = true, description = "policy file (JSON)")
+        private Path file;
+
+        @Option(names = "--etcd", required = true, split = ",", paramLabel = "URL",
+            description = "etcd client URLs of the policy service, comma-separated")
+        private List<String> etcd;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    private PolicySource policy;
+
+    @Option(names = "--etcd-prefix", defaultValue = "/dvmc", description = "root of the dvmc keys in etcd")
+    private String etcdPrefix;
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:6767", description = "UDP address for DVMC requests")
     private String listen;
@@ -39,18 +58,22 @@ final class ServiceCommand implements Callable<Integer>
     public Integer call() throws InterruptedException
     {
         final DvmcService service;
+        PolicyStore store = null;
         try
         {
-            service = ServiceMain.start(policy, Addresses.socketAddress(listen),
+            store = PolicyStores.open(policy.file, policy.etcd == null ? List.of() : policy.etcd, etcdPrefix);
+            service = ServiceMain.start(store, Addresses.socketAddress(listen),
                 advertise == null ? null : Addresses.socketAddress(advertise), stateDir, keyFile, idle);
         }
         catch (final PolicyException | ConfigException | IOException | RuntimeException ex)
         {
+            CloseHelper.quietClose(store == null ? null : PolicyStores.closer(store));
             System.err.println("dvmc service: " + ex.getMessage());
             return 2;
         }
         System.out.println("dvmc service listening on " + service.localAddress());
-        Lifecycle.runUntilShutdown(service, "dvmc service");
+        final AutoCloseable policyStore = PolicyStores.closer(store);
+        Lifecycle.runUntilShutdown(() -> CloseHelper.closeAll(service, policyStore), "dvmc service");
         return 0;
     }
 }

@@ -10,12 +10,13 @@ import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The embedded policy store (DESIGN §5): the policy file, reloaded when it changes. A lookup checks the file's
  * modification time and size at most once per {@link #CHECK_INTERVAL_MS}; a changed file that fails to load or
  * validate is reported by {@link #lastError()} and the previous policy stays in force. Readers on any thread see
- * one whole policy at a time.
+ * one whole policy at a time. Listeners hear of the domains a reload changed on the reader's thread that noticed it.
  */
 public final class FilePolicyStore implements PolicyStore
 {
@@ -27,6 +28,7 @@ public final class FilePolicyStore implements PolicyStore
     private volatile long nextCheckMs;
     private volatile String lastError;
     private volatile long generation;
+    private final List<PolicyListener> listeners = new CopyOnWriteArrayList<>();
     private FileTime loadedModified;
     private long loadedSize;
 
@@ -65,6 +67,11 @@ public final class FilePolicyStore implements PolicyStore
     public Collection<Domain> domains()
     {
         return current().domains();
+    }
+
+    public void addListener(final PolicyListener listener)
+    {
+        listeners.add(listener);
     }
 
     public Path file()
@@ -127,9 +134,15 @@ public final class FilePolicyStore implements PolicyStore
         loadedSize = attributes.size();
         try
         {
+            final Policy previous = policy;
             policy = PolicyFile.load(file);
             lastError = null;
             generation++;
+            final int[] changed = Policy.changedDomains(previous, policy);
+            if (changed.length > 0)
+            {
+                listeners.forEach(listener -> listener.domainsChanged(changed));
+            }
         }
         catch (final PolicyException ex)
         {

@@ -1,6 +1,7 @@
 package io.dvmc.policy;
 
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntArrayList;
 
 import java.net.InetSocketAddress;
 import java.util.Collection;
@@ -46,6 +47,27 @@ public final class Policy implements PolicyStore
             }
         }
         return new Policy(List.copyOf(domains));
+    }
+
+    /** The ids of the domains that differ between two policies: added, changed in any field, or removed. */
+    public static int[] changedDomains(final Policy before, final Policy after)
+    {
+        final IntArrayList changed = new IntArrayList();
+        for (final Domain d : after.domains)
+        {
+            if (!d.equals(before.byId.get(d.id())))
+            {
+                changed.addInt(d.id());
+            }
+        }
+        for (final Domain d : before.domains)
+        {
+            if (!after.byId.containsKey(d.id()))
+            {
+                changed.addInt(d.id());
+            }
+        }
+        return changed.toIntArray();
     }
 
     public Optional<Domain> domain(final int id)

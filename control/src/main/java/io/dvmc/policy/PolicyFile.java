@@ -75,15 +75,7 @@ public final class PolicyFile
     /** @param source names the text in messages, e.g. the file name. */
     public static Policy parse(final String json, final String source) throws PolicyException
     {
-        final JsonNode root;
-        try
-        {
-            root = MAPPER.readTree(json);
-        }
-        catch (final JsonProcessingException ex)
-        {
-            throw new PolicyException(source + ": " + JsonSyntax.describe(ex), ex);
-        }
+        final JsonNode root = readTree(json, source);
         final JsonFields top = new JsonFields(root, source);
         final List<InetSocketAddress> defaultServices =
             endpoints(top, "services", top.stringList("services"), DvmcMessage.DEFAULT_PORT);
@@ -101,6 +93,38 @@ public final class PolicyFile
         catch (final PolicyException ex)
         {
             throw new PolicyException(source + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * One domain object as it stands in the {@code "domains"} array, read and checked alone (the value of an etcd
+     * key {@code <prefix>/domains/<id>}). A domain without {@code "services"} has none.
+     *
+     * @param source names the text in messages, e.g. the etcd key.
+     */
+    public static Domain parseDomain(final String json, final String source) throws PolicyException
+    {
+        final Domain domain = domain(readTree(json, source), source + ": value", List.of());
+        try
+        {
+            DomainValidator.validate(domain);
+        }
+        catch (final PolicyException ex)
+        {
+            throw new PolicyException(source + ": " + ex.getMessage(), ex);
+        }
+        return domain;
+    }
+
+    private static JsonNode readTree(final String json, final String source) throws PolicyException
+    {
+        try
+        {
+            return MAPPER.readTree(json);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new PolicyException(source + ": " + JsonSyntax.describe(ex), ex);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.dvmc.policy;
 
+import io.dvmc.config.HostConfig;
+
 import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.List;
@@ -21,6 +23,23 @@ public interface PolicyStore
     List<InetSocketAddress> serviceLocations(int domainId);
 
     Collection<Domain> domains();
+
+    /**
+     * The bindings the policy service holds for one host (port, VLAN, MAC → domain, VM id). A store without
+     * bindings (the policy file) has none: host.json keeps its own.
+     */
+    default List<HostConfig.Binding> bindings(final int hostId)
+    {
+        return List.of();
+    }
+
+    /**
+     * Registers a listener told of every later change, on the store's thread. A store that never changes tells
+     * nothing.
+     */
+    default void addListener(final PolicyListener listener)
+    {
+    }
 
     /** {@link #domain} without the Optional, for per-message lookups. */
     default Domain domainOrNull(final int id)

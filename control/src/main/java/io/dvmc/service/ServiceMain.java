@@ -14,8 +14,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P --listen A --state-dir D
- * --key-file K [--advertise A] [--idle backoff|busy|yield|sleep]}). The returned service runs on its own thread until
+ * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P|--etcd URLS --listen A
+ * [--advertise A] --state-dir D --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its
+ * own thread until
  * {@link DvmcService#close()}.
  */
 public final class ServiceMain
@@ -35,19 +36,42 @@ public final class ServiceMain
         final Path policyFile, final InetSocketAddress listen, final Path stateDir, final Path keyFile,
         final String idle) throws PolicyException, ConfigException, IOException
     {
-        return start(policyFile, listen, null, stateDir, keyFile, idle);
+        return start(new FilePolicyStore(policyFile), listen, null, stateDir, keyFile, idle);
     }
 
     /**
+     * @param policy    the policy store the launcher opened (the file, or etcd); the caller closes it.
      * @param advertise the endpoint agents send to when {@code listen} is a wildcard; null means {@code listen}.
      * @param keyFile   a single cluster key or a key ring with the keys of every host served.
      */
     public static DvmcService start(
-        final Path policyFile, final InetSocketAddress listen, final InetSocketAddress advertise, final Path stateDir,
-        final Path keyFile, final String idle) throws PolicyException, ConfigException, IOException
+        final PolicyStore policy, final InetSocketAddress listen, final InetSocketAddress advertise,
+        final Path stateDir, final Path keyFile, final String idle) throws ConfigException, IOException
     {
-        return new DvmcService(new FilePolicyStore(policyFile), listen, advertise, ClusterKeyFile.loadRing(keyFile),
-            stateDir, Clock.systemUTC(), IdleStrategies.of(idle)).start();
+        return new DvmcService(policy, listen, advertise, ClusterKeyFile.loadRing(keyFile), stateDir,
+            Clock.systemUTC(), IdleStrategies.of(idle)).start();
+ * {@link DvmcService#close()}.
+ */
+public final class ServiceMain
+{
+    private ServiceMain()
+    {
+    }
+
+    /**
+     * @param policyFile the policy (reloaded when it changes).
+     * @param listen     where to receive DVMC requests, e.g. 0.0.0.0:6767.
+     * @param stateDir   holds the lease journal; one service per directory.
+     * @param keyFile    the cluster key file.
+     * @param idle       an idle strategy name ({@link IdleStrategies#of}); null means backoff.
+     */
+    public static DvmcService start(
+        final Path policyFile, final InetSocketAddress listen, final Path stateDir, final Path keyFile,
+        final String idle) throws PolicyException, ConfigException, IOException
+    {
+ * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P|--etcd URLS --listen A
+ * [--advertise A] --state-dir D --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its
+ * own thread until
     }
 
     public static DvmcService start(

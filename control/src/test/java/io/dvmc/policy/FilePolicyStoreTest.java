@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -70,6 +73,29 @@ class FilePolicyStoreTest
         store.reload();
         assertEquals(1400, store.domainOrNull(100).mtu());
         assertTrue(store.lastError().isEmpty());
+    }
+
+    @Test
+    void listenersHearWhichDomainsAReloadChangedAndNothingOfARefusedEdit() throws Exception
+    {
+        final FilePolicyStore store = new FilePolicyStore(write(POLICY.formatted(1450), 1), clock);
+        final List<Integer> changed = new ArrayList<>();
+        store.addListener(new PolicyListener()
+        {
+            public void domainsChanged(final int[] domainIds)
+            {
+                Arrays.stream(domainIds).forEach(changed::add);
+            }
+        });
+
+        write(POLICY.formatted(20), 2);
+        store.reload();
+        write(POLICY.formatted(1400), 3);
+        store.reload();
+        write(POLICY.formatted(1400).replace("\"id\": 100", "\"id\": 101"), 4);
+        store.reload();
+
+        assertEquals(List.of(100, 101, 100), changed);
     }
 
     @Test

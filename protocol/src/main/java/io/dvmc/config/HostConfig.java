@@ -22,7 +22,7 @@ import java.util.UUID;
  *
  * <pre>{@code
  * { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "/run/dvmc/host1", "keyFile": "/run/dvmc/cluster.key",
- *   "policyFile": "policy.json",
+ *   "policyFile": "policy.json",            // or "policy": { "etcd": ["http://127.0.0.1:2379"], "prefix": "/dvmc" }
  *   "agent": { "listen": "127.0.0.1:0" },
  *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "extraEal": [],
  *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1", "other": "forward:uplink" },
@@ -30,7 +30,8 @@ import java.util.UUID;
  *   "bindings": [ { "port": "vm1", "vlan": 0, "mac": "02:00:00:64:00:01", "domain": 100, "vm": "<uuid>" } ] }
  * }</pre>
  *
- * Relative paths are resolved against the directory of the config file.
+ * Relative paths are resolved against the directory of the config file. The policy comes from exactly one place:
+ * the file (the embedded default) or the etcd policy service.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record HostConfig(
@@ -39,10 +40,22 @@ public record HostConfig(
     String stateDir,
     String keyFile,
     String policyFile,
+    PolicyService policy,
     Agent agent,
     Dataplane dataplane,
     List<Binding> bindings)
 {
+    /**
+     * The distributed policy service (DESIGN §5): etcd members and the key prefix of this installation.
+     *
+     * @param etcd   client URLs, e.g. {@code http://127.0.0.1:2379}.
+     * @param prefix the root of the dvmc keys, {@value #DEFAULT_PREFIX} by default.
+     */
+    public record PolicyService(List<String> etcd, String prefix)
+    {
+        public static final String DEFAULT_PREFIX = "/dvmc";
+    }
+
     public record Agent(String listen)
     {
     }
@@ -81,6 +94,28 @@ public record HostConfig(
 
     public record Binding(String port, int vlan, String mac, long domain, String vm)
     {
+        /** @return what is wrong with the binding on its own (not its port, which the host defines), or null. */
+        public String problem()
+        {
+            if (vlan < 0 || vlan >= 4095)
+            {
+                return "vlan out of range";
+            }
+            if (domain <= 0 || domain > 0xFFFF_FFFFL)
+            {
+                return "domain must be 1..2^32-1";
+            }
+            try
+            {
+                Addresses.parseMac(mac);
+                UUID.fromString(vm);
+            }
+            catch (final IllegalArgumentException | NullPointerException ex)
+            {
+                return ex.getMessage();
+            }
+            return null;
+        }
     }
 
     public static HostConfig load(final Path file) throws ConfigException
@@ -118,6 +153,8 @@ public record HostConfig(
             resolvePath(base, stateDir),
             resolvePath(base, keyFile),
             resolvePath(base, policyFile),
+            policy == null ? null : new PolicyService(policy.etcd() == null ? List.of() : List.copyOf(policy.etcd()),
+                policy.prefix() == null ? PolicyService.DEFAULT_PREFIX : policy.prefix()),
             agent == null ? new Agent("127.0.0.1:0") : agent,
             dataplane == null ? new Dataplane(0, 128, "backoff", 1, List.of(), List.of()) : new Dataplane(
                 dataplane.lcore(),
@@ -139,6 +176,10 @@ public record HostConfig(
         require(file, stateDir != null, "stateDir is required");
         require(file, keyFile != null, "keyFile is required");
         require(file, hostId > 0, "hostId must be a positive integer");
+        require(file, (policyFile == null) != (policy == null),
+            "give the policy either as \"policyFile\" or as \"policy\": { \"etcd\": [...] }, exactly one of the two");
+        require(file, policy == null || !policy.etcd().isEmpty(), "policy.etcd: list at least one etcd client URL");
+        require(file, policy == null || policy.prefix().startsWith("/"), "policy.prefix must start with '/'");
         require(file, Addresses.isIpv4(hostAddress), "hostAddress '" + hostAddress + "' is not an IPv4 address");
         try
         {
@@ -170,17 +211,8 @@ public record HostConfig(
         {
             final String where = "binding of " + binding.mac();
             require(file, portNames.contains(binding.port()), where + ": unknown port '" + binding.port() + "'");
-            require(file, binding.vlan() >= 0 && binding.vlan() < 4095, where + ": vlan out of range");
-            require(file, binding.domain() > 0 && binding.domain() <= 0xFFFF_FFFFL, where + ": domain must be 1..2^32-1");
-            try
-            {
-                Addresses.parseMac(binding.mac());
-                UUID.fromString(binding.vm());
-            }
-            catch (final IllegalArgumentException | NullPointerException ex)
-            {
-                throw new ConfigException(file + ": " + where + ": " + ex.getMessage());
-            }
+            final String problem = binding.problem();
+            require(file, problem == null, where + ": " + problem);
             // One (vlan, MAC) maps to one port: the same MAC seen on another port is a spoof, not a second VM.
             require(file, seen.add(binding.vlan() + "/" + Addresses.parseMac(binding.mac())),
                 where + ": bound twice (vlan " + binding.vlan() + ")");

@@ -102,6 +102,32 @@ class HostConfigTest
     }
 
     @Test
+    void thePolicyMayComeFromEtcdInsteadOfAFileWithTheDefaultPrefix() throws Exception
+    {
+        final HostConfig config = load(VALID.replace("\"policyFile\": \"policy.json\"",
+            "\"policy\": { \"etcd\": [ \"http://127.0.0.1:2379\", \"http://127.0.0.1:22379\" ] }"));
+        assertEquals(null, config.policyFile());
+        assertEquals(java.util.List.of("http://127.0.0.1:2379", "http://127.0.0.1:22379"), config.policy().etcd());
+        assertEquals("/dvmc", config.policy().prefix());
+    }
+
+    @Test
+    void aConfigNamesExactlyOnePolicySourceWithAtLeastOneEtcdMember()
+    {
+        final String both = VALID.replace("\"policyFile\": \"policy.json\"",
+            "\"policyFile\": \"policy.json\", \"policy\": { \"etcd\": [ \"http://127.0.0.1:2379\" ] }");
+        assertTrue(rejected(both).contains("exactly one of the two"), rejected(both));
+        final String neither = VALID.replace("\"policyFile\": \"policy.json\",", "");
+        assertTrue(rejected(neither).contains("exactly one of the two"), rejected(neither));
+        final String noMembers = VALID.replace("\"policyFile\": \"policy.json\"",
+            "\"policy\": { \"etcd\": [], \"prefix\": \"/dvmc\" }");
+        assertTrue(rejected(noMembers).contains("policy.etcd: list at least one"), rejected(noMembers));
+        final String badPrefix = VALID.replace("\"policyFile\": \"policy.json\"",
+            "\"policy\": { \"etcd\": [ \"http://127.0.0.1:2379\" ], \"prefix\": \"dvmc\" }");
+        assertTrue(rejected(badPrefix).contains("policy.prefix must start with '/'"), rejected(badPrefix));
+    }
+
+    @Test
     void textThatIsNotJsonIsRejectedWithItsLineAndNoParserInternals()
     {
         final String message = rejected("{\n  \"stateDir\": \"state\",\n  bad\n}");

@@ -1,0 +1,287 @@
+package io.dvmc.policy;
+
+import io.dvmc.config.HostConfig;
+import io.dvmc.lab.EtcdCluster;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The etcd policy store against a real etcd on loopback, written to as an operator's tools would. */
+class EtcdPolicyStoreTest
+{
+    private static final String DOMAIN = """
+        { "id": %d, "name": "%s", "subnet": "10.0.0.0/24", "router": "10.0.0.1",
+          "pools": [ { "start": "10.0.0.100", "end": "10.0.0.199" } ], "mtu": %d, "services": [ "127.0.0.1:%d" ] }
+        """;
+    private static final String BINDING = """
+        { "port": "vm1", "vlan": 0, "mac": "02:00:00:64:00:01", "domain": 100,
+          "vm": "6f1c1d2e-0000-4000-8000-000000000001" }
+        """;
+    private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+    private static EtcdCluster etcd;
+    private static Client writer;
+
+    @BeforeAll
+    static void startEtcd() throws Exception
+    {
+        etcd = EtcdCluster.start(1);
+        writer = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+    }
+
+    @AfterAll
+    static void stopEtcd()
+    {
+        if (writer != null)
+        {
+            writer.close();
+        }
+        if (etcd != null)
+        {
+            etcd.close();
+        }
+    }
+
+    /** A prefix of its own for each test, so that tests sharing the cluster do not see each other. */
+    private static String prefix()
+    {
+        return "/t" + PREFIXES.incrementAndGet();
+    }
+
+    /** Domains 100 (blue) and 200 (red), MTU 1450, under a new prefix; returns the prefix. */
+    private static String blueAndRed() throws Exception
+    {
+        final String prefix = prefix();
+        put(writer, prefix + "/domains/100", domain(100, "blue", 1450, 6767));
+        put(writer, prefix + "/domains/200", domain(200, "red", 1450, 6767));
+        return prefix;
+    }
+
+    private static String domain(final int id, final String name, final int mtu, final int servicePort)
+    {
+        return DOMAIN.formatted(id, name, mtu, servicePort);
+    }
+
+    /** A put retried until etcd takes it: a put in flight when the leader dies fails without being applied. */
+    private static void put(final Client client, final String key, final String value) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true)
+        {
+            try
+            {
+                client.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
+                return;
+            }
+            catch (final ExecutionException | TimeoutException ex)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw ex;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static void delete(final String key) throws Exception
+    {
+        writer.getKVClient().delete(bytes(key)).get(20, TimeUnit.SECONDS);
+    }
+
+    private static ByteSequence bytes(final String text)
+    {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    private static boolean within(final Duration timeout, final BooleanSupplier condition) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
+    private static int mtu(final PolicyStore store, final int id)
+    {
+        final Domain d = store.domainOrNull(id);
+        return d == null ? -1 : d.mtu();
+    }
+
+    @Test
+    void theStoreSeesTheDomainsAndBindingsAlreadyInEtcdAndThoseWrittenLater() throws Exception
+    {
+        final String prefix = prefix();
+        put(writer, prefix + "/domains/100", domain(100, "blue", 1450, 6767));
+        put(writer, prefix + "/bindings/1/0/02:00:00:64:00:01", BINDING);
+        put(writer, prefix + "/leases/100/10.0.0.100", "{ \"not\": \"a domain\" }");
+        try (EtcdPolicyStore store = EtcdPolicyStore.connect(etcd.endpoints(), prefix))
+        {
+            final List<Integer> hosts = new CopyOnWriteArrayList<>();
+            store.addListener(new PolicyListener()
+            {
+                public void bindingsChanged(final int hostId)
+                {
+                    hosts.add(hostId);
+                }
+            });
+            assertEquals(1450, mtu(store, 100));
+            assertEquals(List.of(new InetSocketAddress("127.0.0.1", 6767)), store.serviceLocations(100));
+            assertEquals(List.of(new HostConfig.Binding("vm1", 0, "02:00:00:64:00:01", 100,
+                "6f1c1d2e-0000-4000-8000-000000000001")), store.bindings(1));
+            assertEquals(List.of(), store.bindings(2));
+
+            put(writer, prefix + "/domains/200", domain(200, "red", 1400, 6768));
+            put(writer, prefix + "/bindings/2/7/02:00:00:c8:00:01", BINDING
+                .replace("\"vlan\": 0", "\"vlan\": 7").replace("64:00:01", "c8:00:01").replace("100", "200"));
+            assertTrue(within(Duration.ofSeconds(10), () -> store.bindings(2).size() == 1));
+            assertEquals(1400, mtu(store, 200));
+            assertEquals(200, store.bindings(2).get(0).domain());
+            assertEquals(List.of(2), hosts);
+            assertEquals(2, store.domains().size());
+        }
+    }
+
+    @Test
+    void aDomainEditArrivesWithinASecondAndListenersAreToldWhichDomainChanged() throws Exception
+    {
+        final String prefix = blueAndRed();
+        try (EtcdPolicyStore store = EtcdPolicyStore.connect(etcd.endpoints(), prefix))
+        {
+            final List<Integer> changed = new CopyOnWriteArrayList<>();
+            store.addListener(new PolicyListener()
+            {
+                public void domainsChanged(final int[] domainIds)
+                {
+                    for (final int id : domainIds)
+                    {
+                        changed.add(id);
+                    }
+                }
+            });
+            put(writer, prefix + "/domains/100", domain(100, "blue", 1400, 6767));
+            // The spec's bound (issue 5, item 2), from the moment etcd acknowledged the write.
+            assertTrue(within(Duration.ofSeconds(1), () -> mtu(store, 100) == 1400), "the edit did not arrive");
+            assertTrue(within(Duration.ofSeconds(1), () -> changed.equals(List.of(100))), changed::toString);
+
+            delete(prefix + "/domains/100");
+            assertTrue(within(Duration.ofSeconds(10), () -> store.domainOrNull(100) == null));
+            assertEquals(List.of(), store.serviceLocations(100));
+            assertEquals(1450, mtu(store, 200));
+            assertTrue(within(Duration.ofSeconds(1), () -> changed.equals(List.of(100, 100))), changed::toString);
+        }
+    }
+
+    @Test
+    void anInvalidDomainValueIsRefusedAndThePreviousDomainStaysInForce() throws Exception
+    {
+        final String prefix = blueAndRed();
+        try (EtcdPolicyStore store = EtcdPolicyStore.connect(etcd.endpoints(), prefix))
+        {
+            // A pool outside the subnet, text that is not JSON, a value that is another domain than its key, a
+            // name another domain has: each refused, and the domain as it was before stays.
+            put(writer, prefix + "/domains/100", domain(100, "blue", 1400, 6767).replace("10.0.0.199", "10.0.1.9"));
+            put(writer, prefix + "/domains/100", "{ \"id\": 100, ");
+            put(writer, prefix + "/domains/100", domain(101, "blue", 1400, 6767));
+            put(writer, prefix + "/domains/100", domain(100, "red", 1400, 6767));
+            put(writer, prefix + "/domains/300", "not json");
+            put(writer, prefix + "/domains/200", domain(200, "red", 1300, 6767));
+            assertTrue(within(Duration.ofSeconds(10), () -> mtu(store, 200) == 1300));
+            assertEquals(1450, mtu(store, 100));
+            assertEquals("blue", store.domainOrNull(100).name());
+            assertEquals(2, store.domains().size());
+
+            // A store started on bad values takes the good ones and leaves the rest out: it has nothing older.
+            put(writer, prefix + "/domains/100", "{ \"id\": 100, ");
+            try (EtcdPolicyStore second = EtcdPolicyStore.connect(etcd.endpoints(), prefix))
+            {
+                assertEquals(1300, mtu(second, 200));
+                assertEquals(-1, mtu(second, 100));
+                assertEquals(-1, mtu(second, 300));
+            }
+            assertEquals(1450, mtu(store, 100));
+        }
+    }
+
+    @Test
+    void aBindingThatDisagreesWithItsKeyOrIsMalformedIsRefused() throws Exception
+    {
+        final String prefix = prefix();
+        try (EtcdPolicyStore store = EtcdPolicyStore.connect(etcd.endpoints(), prefix))
+        {
+            put(writer, prefix + "/bindings/1/0/02:00:00:64:00:09", BINDING);
+            put(writer, prefix + "/bindings/1/0/02:00:00:64:00:01", BINDING.replace("\"vm\"", "\"vmid\""));
+            put(writer, prefix + "/bindings/x/0/02:00:00:64:00:01", BINDING);
+            put(writer, prefix + "/bindings/1/0/02:00:00:64:00:01", BINDING.replace("\"domain\": 100", "\"domain\": 0"));
+            put(writer, prefix + "/bindings/3/0/02:00:00:64:00:01", BINDING);
+            assertTrue(within(Duration.ofSeconds(10), () -> store.bindings(3).size() == 1));
+            assertEquals(List.of(), store.bindings(1));
+        }
+    }
+
+    @Test
+    void aStoreThatCannotReachEtcdFailsAtStartWithOneClearLine() throws Exception
+    {
+        final int port;
+        try (ServerSocket socket = new ServerSocket(0))
+        {
+            port = socket.getLocalPort();
+        }
+        final String message = assertThrows(PolicyException.class, () -> EtcdPolicyStore.connect(
+            List.of("http://127.0.0.1:" + port), "/dvmc", Duration.ofMillis(1500))).getMessage();
+        assertEquals("etcd http://127.0.0.1:" + port + ": no answer within 1500 ms", message);
+    }
+
+    @Test
+    void theStoreKeepsFollowingChangesWhenTheEtcdLeaderIsKilled() throws Exception
+    {
+        try (EtcdCluster cluster = EtcdCluster.start(3);
+             Client client = Client.builder().endpoints(cluster.endpoints().toArray(String[]::new)).build())
+        {
+            put(client, "/dvmc/domains/100", domain(100, "blue", 1450, 6767));
+            try (EtcdPolicyStore store = EtcdPolicyStore.connect(cluster.endpoints(), "/dvmc"))
+            {
+                assertEquals(1450, mtu(store, 100));
+                cluster.kill(cluster.leader());
+                put(client, "/dvmc/domains/100", domain(100, "blue", 1400, 6767));
+                assertTrue(within(Duration.ofSeconds(30), () -> mtu(store, 100) == 1400), cluster::logs);
+
+                final EtcdCluster.Member second = cluster.leader();
+                cluster.kill(second);
+                // One member of three left: no quorum, no writes; the store serves what it has.
+                assertEquals(1400, mtu(store, 100));
+                cluster.restart(second);
+                put(client, "/dvmc/domains/200", domain(200, "red", 1300, 6767));
+                put(client, "/dvmc/domains/100", domain(100, "blue", 1350, 6767));
+                assertTrue(within(Duration.ofSeconds(30), () -> mtu(store, 100) == 1350 && mtu(store, 200) == 1300),
+                    cluster::logs);
+                assertFalse(store.domains().isEmpty());
+            }
+        }
+    }
+}
