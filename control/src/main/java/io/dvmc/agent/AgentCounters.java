@@ -28,6 +28,8 @@ public final class AgentCounters
     public final AtomicCounter optionsTooLong;
     public final AtomicCounter deadProducerSkipped;
     public final AtomicCounter staleRequests;
+    public final AtomicCounter bindingChanges;
+    public final AtomicCounter hostConfigRefused;
 
     public AgentCounters(final CountersFile file)
     {
@@ -52,5 +54,7 @@ public final class AgentCounters
         optionsTooLong = file.newCounter("domain options too long dropped", CounterTypes.DROP);
         deadProducerSkipped = file.newCounter("ring records of a dead dataplane skipped", CounterTypes.DROP);
         staleRequests = file.newCounter("stale VM requests dropped", CounterTypes.DROP);
+        bindingChanges = file.newCounter("bindings sent to dataplane", CounterTypes.AGENT);
+        hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
     }
 }

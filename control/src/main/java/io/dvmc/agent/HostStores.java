@@ -40,8 +40,10 @@ public final class HostStores implements AutoCloseable
     private final Duration deadline;
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
     private final UnsafeBuffer domainChanged = new UnsafeBuffer(ByteBuffer.allocateDirect(Integer.BYTES));
-    private final IntArrayList expiredDomains = new IntArrayList();
-    private final LongArrayList expiredMacs = new LongArrayList();
+    private final IntArrayList chosenDomains = new IntArrayList();
+    private final LongArrayList chosenMacs = new LongArrayList();
+    private final LeaseFilter expired = (domainId, mac, lease) -> lease.hostLeaseExpiryMillis() < this.sweepBeforeMs;
+    private long sweepBeforeMs;
     private LeaseStore leases;
     private DomainStore domains;
 
@@ -195,32 +197,46 @@ public final class HostStores implements AutoCloseable
      */
     public int sweepExpired(final long nowMs)
     {
+        sweepBeforeMs = nowMs;
+        return removeLeasesWhere(expired);
+    }
+
+    /** Which leases {@link #removeLeasesWhere} removes; the record is reused between calls. */
+    @FunctionalInterface
+    public interface LeaseFilter
+    {
+        boolean test(int domainId, long mac, LeaseRecord lease);
+    }
+
+    /** @return how many leases {@code filter} chose, now removed. */
+    public int removeLeasesWhere(final LeaseFilter filter)
+    {
         try
         {
-            collectExpired(nowMs);
+            collect(filter);
         }
         catch (final SegmentLockedException ex)
         {
             recover();
-            collectExpired(nowMs);
+            collect(filter);
         }
-        for (int i = 0; i < expiredDomains.size(); i++)
+        for (int i = 0; i < chosenDomains.size(); i++)
         {
-            removeLease(expiredDomains.getInt(i), expiredMacs.getLong(i));
+            removeLease(chosenDomains.getInt(i), chosenMacs.getLong(i));
         }
-        return expiredDomains.size();
+        return chosenDomains.size();
     }
 
-    private void collectExpired(final long nowMs)
+    private void collect(final LeaseFilter filter)
     {
-        expiredDomains.clear();
-        expiredMacs.clear();
+        chosenDomains.clear();
+        chosenMacs.clear();
         leases.forEach((domainId, mac, lease) ->
         {
-            if (lease.hostLeaseExpiryMillis() < nowMs)
+            if (filter.test(domainId, mac, lease))
             {
-                expiredDomains.addInt(domainId);
-                expiredMacs.addLong(mac);
+                chosenDomains.addInt(domainId);
+                chosenMacs.addLong(mac);
             }
         });
     }

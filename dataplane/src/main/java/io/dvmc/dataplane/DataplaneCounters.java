@@ -35,6 +35,8 @@ public final class DataplaneCounters
     public final AtomicCounter arpRequests;
     public final AtomicCounter arpReplies;
     public final AtomicCounter arpIgnored;
+    public final AtomicCounter bindingChanges;
+    public final AtomicCounter bindingsInForce;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -68,6 +70,8 @@ public final class DataplaneCounters
         arpRequests = file.newCounter("ARP frames", CounterTypes.DATAPLANE);
         arpReplies = file.newCounter("ARP replies for virtual servers", CounterTypes.DATAPLANE);
         arpIgnored = file.newCounter("ARP not answered dropped", CounterTypes.DROP);
+        bindingChanges = file.newCounter("binding changes applied", CounterTypes.DATAPLANE);
+        bindingsInForce = file.newCounter("bindings in force", CounterTypes.DATAPLANE);
 
         final int n = portNames.size();
         portRx = new AtomicCounter[n];
