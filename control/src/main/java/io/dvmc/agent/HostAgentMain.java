@@ -5,6 +5,7 @@ import io.dvmc.config.ClusterKeyFile;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.Hangup;
 import io.dvmc.config.HostConfig;
+import io.dvmc.config.HostConfigWatch;
 import io.dvmc.config.IdleStrategies;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcClient;
@@ -97,7 +98,7 @@ public final class HostAgentMain implements AutoCloseable
             return HostBindings.of(host.bindings());
         }
         final HostConfigBindings bindings = new HostConfigBindings(configFile, host,
-            HostConfigBindings.CHECK_INTERVAL_MS, counters.hostConfigRefused);
+            HostConfigWatch.CHECK_INTERVAL_MS, counters.hostConfigRefused);
         Hangup.handle("dvmc agent", bindings::reload);
         return bindings;
     }
