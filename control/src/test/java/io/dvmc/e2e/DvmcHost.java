@@ -49,7 +49,7 @@ final class DvmcHost implements AutoCloseable
     private final Path key;
     private final int servicePort;
     private final String dataplaneNetns;
-    private final List<Port> ports;
+    private List<Port> ports;
     private JvmProcess service;
     private JvmProcess agent;
     private JvmProcess dataplane;
@@ -126,6 +126,13 @@ final class DvmcHost implements AutoCloseable
     /** Rewrites host.json with these bindings, as an operator's editor does: whole, in one rename. */
     void rewriteBindings(final List<Binding> bindings) throws IOException
     {
+        rewrite(ports, bindings);
+    }
+
+    /** Rewrites host.json with these ports and bindings, whole, in one rename. */
+    void rewrite(final List<Port> ports, final List<Binding> bindings) throws IOException
+    {
+        this.ports = List.copyOf(ports);
         final Path tmp = hostConfig.resolveSibling("host.json.tmp");
         Files.writeString(tmp, hostJson(ports, bindings));
         Files.move(tmp, hostConfig, java.nio.file.StandardCopyOption.REPLACE_EXISTING,

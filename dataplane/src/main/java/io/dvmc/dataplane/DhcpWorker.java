@@ -26,6 +26,8 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
+import java.util.Queue;
+
 /**
  * The DHCP worker: takes the client frames the poll loop classified, checks the port binding, answers from
  * the shared lease store where it can (the fast path, rewriting the received mbuf in place), and hands the rest
@@ -43,6 +45,7 @@ public final class DhcpWorker implements Agent
     private final RingBuffer toAgent;
     private final RingBuffer fromAgent;
     private final PortBindings bindings;
+    private final Queue<PortTable.PortEvent> portEvents;
     private final int[] forward;
     private final StoreAccess stores;
     private final MbufPool pool;
@@ -72,6 +75,7 @@ public final class DhcpWorker implements Agent
         final RingBuffer toAgent,
         final RingBuffer fromAgent,
         final PortBindings bindings,
+        final Queue<PortTable.PortEvent> portEvents,
         final int[] forward,
         final StoreAccess stores,
         final MbufPool pool,
@@ -83,6 +87,7 @@ public final class DhcpWorker implements Agent
         this.toAgent = toAgent;
         this.fromAgent = fromAgent;
         this.bindings = bindings;
+        this.portEvents = portEvents;
         this.forward = forward;
         this.stores = stores;
         this.pool = pool;
@@ -113,7 +118,8 @@ public final class DhcpWorker implements Agent
 
     public int doWork()
     {
-        int work = fromPoll.drain(frameConsumer, LIMIT);
+        int work = portEvents.isEmpty() ? 0 : onPortEvents();
+        work += fromPoll.drain(frameConsumer, LIMIT);
         flushFree();
         final int fromAgentWork = fromAgent.read(agentHandler, LIMIT);
         if (fromAgentWork == 0 && fromAgentGuard.check() > 0)
@@ -315,6 +321,25 @@ public final class DhcpWorker implements Agent
                     ") " + change);
             }
         }
+    }
+
+    /** Ports attached or detached by the poll thread: the bindings naming them follow. */
+    private int onPortEvents()
+    {
+        int events = 0;
+        for (PortTable.PortEvent event = portEvents.poll(); event != null; event = portEvents.poll())
+        {
+            if (event.slot() == PortBindings.NONE)
+            {
+                bindings.portDetached(event.name());
+            }
+            else
+            {
+                bindings.portAttached(event.name(), event.slot());
+            }
+            events++;
+        }
+        return events;
     }
 
     /** The agent's complete set follows (it started, or this dataplane did). */
