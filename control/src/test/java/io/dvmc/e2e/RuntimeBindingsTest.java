@@ -47,7 +47,8 @@ class RuntimeBindingsTest
 
     private static DvmcHost.Binding binding(final NetnsLab.Vm vm)
     {
-        return new DvmcHost.Binding("vm0", vm.mac(), 100, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString());
+        return new DvmcHost.Binding("vm" + vm.index(), vm.mac(), 100,
+            UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString());
     }
 
     /** The VM keeps asking, and the dataplane keeps dropping its DISCOVERs as unbound. */
@@ -93,6 +94,25 @@ class RuntimeBindingsTest
             assertTrue(host.counter("dataplane: unbound MAC dropped") > unbound, host.counters().toString());
             final String leases = host.ctl("leases", "--json");
             assertFalse(leases.contains(vm.mac()), "the host lease of a VM no longer bound here: " + leases);
+        }
+    }
+
+    @Test
+    void aRealClientOnAPortAddedToHostJsonWhileEverythingRunsGetsAnAddress() throws Exception
+    {
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true);
+            DvmcHost host = unboundHost(dir, lab))
+        {
+            host.start();
+            final NetnsLab.Vm first = lab.vm(0);
+            final NetnsLab.Vm added = lab.addVm("02:ee:00:00:00:01");
+            host.rewrite(List.of(new DvmcHost.Port("vm0", lab.afPacketVdev(first)),
+                new DvmcHost.Port("vm1", lab.afPacketVdev(added))), List.of(binding(first), binding(added)));
+            final Lease lease = clients.udhcpc(added.ns(), added.ifname(), BIND);
+            assertTrue(lease.ip().startsWith("10.0.0."), lease.toString());
+            assertTrue(host.counter("dataplane: port vm1 rx DHCP") >= 2, host.counters().toString());
+            assertTrue(clients.udhcpc(first.ns(), first.ifname(), BIND).ip().startsWith("10.0.0."));
         }
     }
 
