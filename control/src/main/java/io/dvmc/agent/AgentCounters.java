@@ -34,6 +34,8 @@ public final class AgentCounters
     public final AtomicCounter refreshesAcked;
     public final AtomicCounter refreshesFailed;
     public final AtomicCounter refreshesWithdrawn;
+    public final AtomicCounter bindingChanges;
+    public final AtomicCounter hostConfigRefused;
     /** By {@link DvmcStatus} reason; the last one counts reasons of a newer service. */
     private final AtomicCounter[] naksByReason = new AtomicCounter[DvmcStatus.REASON_COUNT + 1];
 
@@ -73,6 +75,8 @@ public final class AgentCounters
                 file.newCounter("DVMC NAK " + (reason < DvmcStatus.REASON_COUNT ?
                     DvmcStatus.reasonName(reason) : "of another reason") + ", VM not answered", CounterTypes.DROP);
         }
+        bindingChanges = file.newCounter("bindings sent to dataplane", CounterTypes.AGENT);
+        hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
     }
 
     /** The counter of DVMC NAKs with {@code reason}; reasons this agent does not know share one. */

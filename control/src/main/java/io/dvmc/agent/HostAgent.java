@@ -70,6 +70,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final LeaseRefresher refresher;
     private final NakLog nakLog = new NakLog(NAK_LOG_INTERVAL_MS);
     private DvmcClient client;
+    private BindingPublisher bindings;
     private long nextSweepMs;
     private long nowMs;
 
@@ -114,6 +115,12 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         this.client = client;
     }
 
+    /** Told when a dataplane says HELLO, so that it gets the host's complete set of bindings. */
+    public void bindings(final BindingPublisher bindings)
+    {
+        this.bindings = bindings;
+    }
+
     public String roleName()
     {
         return "dvmc-agent";
@@ -143,12 +150,21 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         switch (type)
         {
             case RingMessages.DHCP_REQUEST -> onVmRequest(buffer, index, length);
-            case RingMessages.HELLO -> stores.onHello();
+            case RingMessages.HELLO -> onHello();
             case RingMessages.STORE_RELEASED ->
             {
                 // The exclusive lock, not this message, is what the recovery waits on.
             }
             default -> counters.badFrames.incrementRelease();
+        }
+    }
+
+    private void onHello()
+    {
+        stores.onHello();
+        if (bindings != null)
+        {
+            bindings.onDataplaneHello();
         }
     }
 

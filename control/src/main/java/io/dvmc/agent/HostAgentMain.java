@@ -3,7 +3,9 @@ package io.dvmc.agent;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.ClusterKeyFile;
 import io.dvmc.config.ConfigException;
+import io.dvmc.config.Hangup;
 import io.dvmc.config.HostConfig;
+import io.dvmc.config.HostConfigWatch;
 import io.dvmc.config.IdleStrategies;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcClient;
@@ -16,6 +18,7 @@ import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SystemEpochClock;
 
 import java.io.IOException;
@@ -49,7 +52,7 @@ public final class HostAgentMain implements AutoCloseable
     private final DvmcClient client;
     private final AgentRunner runner;
 
-    private HostAgentMain(final HostConfig host, final String idle)
+    private HostAgentMain(final HostConfig host, final Path configFile, final String idle)
         throws ConfigException, PolicyException, IOException
     {
         this.host = host;
@@ -71,8 +74,12 @@ public final class HostAgentMain implements AutoCloseable
                 new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY),
                 SystemEpochClock.INSTANCE, agent);
             agent.client(client);
+            final BindingPublisher bindings = new BindingPublisher(hostBindings(host, configFile, counters),
+                rings.toDataplane(), stores, counters, SystemEpochClock.INSTANCE);
+            agent.bindings(bindings);
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
-                countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP), agent);
+                countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP),
+                new CompositeAgent(agent, bindings));
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -93,10 +100,33 @@ public final class HostAgentMain implements AutoCloseable
         }
     }
 
+    /**
+     * The host's bindings: host.json's, re-read when it changes and on SIGHUP; fixed when there is no file to
+     * watch.
+     */
+    private static HostBindings hostBindings(final HostConfig host, final Path configFile, final AgentCounters counters)
+    {
+        if (configFile == null)
+        {
+            return HostBindings.of(host.bindings());
+        }
+        final HostConfigBindings bindings = new HostConfigBindings(configFile, host,
+            HostConfigWatch.CHECK_INTERVAL_MS, counters.hostConfigRefused);
+        Hangup.handle("dvmc agent", bindings::reload);
+        return bindings;
+    }
+
     public static HostAgentMain start(final HostConfig host, final String idle)
         throws ConfigException, PolicyException, IOException
     {
-        final HostAgentMain main = new HostAgentMain(host, idle);
+        return start(host, null, idle);
+    }
+
+    /** @param configFile where {@code host} was read from: its bindings are re-read when it changes. */
+    public static HostAgentMain start(final HostConfig host, final Path configFile, final String idle)
+        throws ConfigException, PolicyException, IOException
+    {
+        final HostAgentMain main = new HostAgentMain(host, configFile, idle);
         AgentRunner.startOnThread(main.runner);
         main.writeReadyFile();
         return main;

@@ -41,8 +41,8 @@ public final class HostStores implements AutoCloseable
     private final Duration deadline;
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
     private final UnsafeBuffer domainChanged = new UnsafeBuffer(ByteBuffer.allocateDirect(Integer.BYTES));
-    private final IntArrayList expiredDomains = new IntArrayList();
-    private final LongArrayList expiredMacs = new LongArrayList();
+    private final IntArrayList chosenDomains = new IntArrayList();
+    private final LongArrayList chosenMacs = new LongArrayList();
     private final LeaseFilter expiredFilter = this::isExpired;
     private long sweepNowMs;
     private LeaseStore leases;
@@ -200,12 +200,18 @@ public final class HostStores implements AutoCloseable
     public int sweepExpired(final long nowMs)
     {
         sweepNowMs = nowMs;
-        final int expired = collectLeases(expiredFilter, Integer.MAX_VALUE, expiredDomains, expiredMacs);
-        for (int i = 0; i < expired; i++)
+        return removeLeasesWhere(expiredFilter);
+    }
+
+    /** @return how many leases {@code filter} chose, now removed. */
+    public int removeLeasesWhere(final LeaseFilter filter)
+    {
+        final int chosen = collectLeases(filter, Integer.MAX_VALUE, chosenDomains, chosenMacs);
+        for (int i = 0; i < chosen; i++)
         {
-            removeLease(expiredDomains.getInt(i), expiredMacs.getLong(i));
+            removeLease(chosenDomains.getInt(i), chosenMacs.getLong(i));
         }
-        return expired;
+        return chosen;
     }
 
     /**

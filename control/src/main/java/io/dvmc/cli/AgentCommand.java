@@ -27,7 +27,7 @@ final class AgentCommand implements Callable<Integer>
         final HostAgentMain agent;
         try
         {
-            agent = HostAgentMain.start(HostConfig.load(config), idle);
+            agent = HostAgentMain.start(HostConfig.load(config), config, idle);
         }
         catch (final ConfigException | PolicyException | IOException | RuntimeException ex)
         {

@@ -49,6 +49,7 @@ final class DvmcHost implements AutoCloseable
     private final Path key;
     private final int servicePort;
     private final String dataplaneNetns;
+    private List<Port> ports;
     private JvmProcess service;
     private JvmProcess agent;
     private JvmProcess dataplane;
@@ -63,6 +64,7 @@ final class DvmcHost implements AutoCloseable
         this.policy = dir.resolve("policy.json");
         this.key = dir.resolve("cluster.key");
         this.dataplaneNetns = dataplaneNetns;
+        this.ports = List.copyOf(ports);
         this.servicePort = freeUdpPort();
         ClusterKeyFile.generate(key);
         Files.writeString(policy, policyJson(servicePort, 600, 2400));
@@ -126,6 +128,22 @@ final class DvmcHost implements AutoCloseable
                 b.port(), b.vlan(), b.mac(), b.domain(), b.vm()));
         }
         return sb.append("] }\n").toString();
+    }
+
+    /** Rewrites host.json with these bindings, as an operator's editor does: whole, in one rename. */
+    void rewriteBindings(final List<Binding> bindings) throws IOException
+    {
+        rewrite(ports, bindings);
+    }
+
+    /** Rewrites host.json with these ports and bindings, whole, in one rename. */
+    void rewrite(final List<Port> ports, final List<Binding> bindings) throws IOException
+    {
+        this.ports = List.copyOf(ports);
+        final Path tmp = hostConfig.resolveSibling("host.json.tmp");
+        Files.writeString(tmp, hostJson(ports, bindings));
+        Files.move(tmp, hostConfig, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     Path stateDir()

@@ -116,12 +116,28 @@ public final class DhcpClients implements AutoCloseable {
      * Starts udhcpc in {@code ns} without {@code -q}: it stays bound and renews, here on demand through
      * {@link UdhcpcSession#renew()} (SIGUSR1).
      */
-    public synchronized UdhcpcSession start(String ns, String ifname) {
+    public UdhcpcSession start(String ns, String ifname) {
+        return start(ns, ifname, true);
+    }
+
+    /**
+     * Starts udhcpc in {@code ns} that, as a VM does, keeps sending DISCOVERs (three, then one second's pause) until
+     * it is answered, then stays bound.
+     */
+    public UdhcpcSession startUntilBound(String ns, String ifname) {
+        return start(ns, ifname, false);
+    }
+
+    private synchronized UdhcpcSession start(String ns, String ifname, boolean exitIfUnanswered) {
         Path run = newRun("udhcpc-session", ns);
         Path script = writeScript(run, "udhcpc");
         Path log = run.resolve("udhcpc.log");
-        Process p = Exec.start(log, NetnsLab.inNs(ns, "udhcpc", "-f", "-n", "-i", ifname, "-s", script.toString(),
+        List<String> command = new ArrayList<>(List.of("udhcpc", "-f", "-i", ifname, "-s", script.toString(),
                 "-t", "3", "-T", "2", "-A", "1", "-O", "mtu"));
+        if (exitIfUnanswered) {
+            command.add(1, "-n");
+        }
+        Process p = Exec.start(log, NetnsLab.inNs(ns, command.toArray(String[]::new)));
         UdhcpcSession s = new UdhcpcSession(ns, p, new EventDir(run.resolve("events")), log);
         sessions.add(s);
         return s;

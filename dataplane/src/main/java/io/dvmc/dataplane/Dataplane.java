@@ -1,11 +1,12 @@
 package io.dvmc.dataplane;
 
+import io.dvmc.config.Hangup;
 import io.dvmc.config.HostConfig;
+import io.dvmc.config.HostConfigWatch;
 import io.dvmc.config.IdleStrategies;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.port.Eal;
-import io.dvmc.port.EthPort;
 import io.dvmc.port.MbufPool;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
@@ -16,11 +17,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One host's dataplane, assembled: counters, rings to the agent, EAL, mempool, ports, the DHCP worker and the
@@ -40,6 +43,7 @@ public final class Dataplane implements AutoCloseable
     private static final int POOL_CACHE = 256;
     private static final int DATA_ROOM = 2048 + 128;
     private static final int RING_DESCRIPTORS = 1024;
+    private static final long CONFIG_POLL_NS = 100_000_000L;
 
     private final HostConfig host;
     private final CountersFile countersFile;
@@ -51,7 +55,9 @@ public final class Dataplane implements AutoCloseable
     private AgentRunner pollRunner;
     private Eal eal;
     private MbufPool pool;
-    private final List<EthPort> ports = new ArrayList<>();
+    private PortTable ports;
+    private DataplaneCounters counters;
+    private Thread configThread;
     private volatile boolean stopping;
     private boolean closed;
 
@@ -69,6 +75,17 @@ public final class Dataplane implements AutoCloseable
      * loop; returns once the ports are up, or throws what stopped them.
      */
     public static Dataplane start(final HostConfig host, final String idle)
+    {
+        return start(host, null, idle);
+    }
+
+    /**
+     * As {@link #start(HostConfig, String)}, then watches {@code configFile} (where {@code host} was read from;
+     * null: no watch) for port changes, checked about once a second and at once on SIGHUP. The dataplane watches
+     * the file itself rather than hear of ports from the agent: ports are this host's devices, not policy (the
+     * policy store holds bindings only), and it is the process that owns them, agent running or not.
+     */
+    public static Dataplane start(final HostConfig host, final Path configFile, final String idle)
     {
         final Dataplane dataplane = new Dataplane(host);
         dataplane.workerThread.start();
@@ -97,33 +114,50 @@ public final class Dataplane implements AutoCloseable
             dataplane.close();
             throw ex.getCause() instanceof RuntimeException r ? r : ex;
         }
+        if (configFile != null)
+        {
+            dataplane.watchPorts(configFile);
+        }
         return dataplane;
+    }
+
+    private void watchPorts(final Path configFile)
+    {
+        final HostConfigWatch watch = new HostConfigWatch(configFile, HostConfigWatch.CHECK_INTERVAL_MS,
+            "dvmc dataplane", counters.hostConfigRefused);
+        Hangup.handle("dvmc dataplane", watch::reload);
+        configThread = new Thread(() ->
+        {
+            while (!stopping)
+            {
+                final HostConfig changed = watch.poll(System.currentTimeMillis());
+                if (changed != null)
+                {
+                    ports.offer(changed.dataplane().ports());
+                }
+                LockSupport.parkNanos(CONFIG_POLL_NS);
+            }
+        }, "dvmc-config");
+        configThread.setDaemon(true);
+        configThread.start();
     }
 
     private void open(final String idle)
     {
-        final List<String> portNames = new ArrayList<>();
-        for (final HostConfig.Port port : host.dataplane().ports())
-        {
-            portNames.add(port.name());
-        }
-        final DataplaneCounters counters = new DataplaneCounters(countersFile, portNames);
+        counters = new DataplaneCounters(countersFile, List.of());
         eal = Eal.init(EalArgs.of(host.dataplane()));
         pool = MbufPool.create("dvmc_pool", POOL_SIZE, POOL_CACHE, DATA_ROOM, Eal.socketId());
-        for (final HostConfig.Port port : host.dataplane().ports())
-        {
-            final EthPort ethPort = EthPort.byName(EalArgs.deviceName(port));
-            ethPort.setup(pool, RING_DESCRIPTORS, RING_DESCRIPTORS);
-            ports.add(ethPort);
-        }
+        final Queue<PortTable.PortEvent> portEvents = new ConcurrentLinkedQueue<>();
+        ports = new PortTable(pool, RING_DESCRIPTORS, counters, portEvents, SystemEpochClock.INSTANCE);
+        ports.attachAtStart(host.dataplane().ports());
         final FrameQueue toWorker = FrameQueue.oneToOne(4096);
         final FrameQueue txQueue = FrameQueue.manyToOne(4096);
+        // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
-        final int[] forward = host.forwardIndex();
         final DhcpWorker worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(),
-            bindings, forward, stores, pool, counters, SystemEpochClock.INSTANCE);
+            bindings, portEvents, ports.forward(), stores, pool, counters, SystemEpochClock.INSTANCE);
         final AtomicCounter errors = countersFile.newCounter("dataplane errors", io.dvmc.ipc.CounterTypes.DROP);
-        final PollLoop pollLoop = new PollLoop(ports.toArray(EthPort[]::new), forward, toWorker, txQueue, counters);
+        final PollLoop pollLoop = new PollLoop(ports, toWorker, txQueue, counters);
         if (host.dataplane().workers() == 0)
         {
             pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors,
@@ -207,9 +241,9 @@ public final class Dataplane implements AutoCloseable
         {
             // The next start replaces it.
         }
-        for (final EthPort port : ports)
+        if (ports != null)
         {
-            port.close();
+            ports.close();
         }
         if (pool != null)
         {

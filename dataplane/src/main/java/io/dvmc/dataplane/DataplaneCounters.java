@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The dataplane's counters, in the counters file that {@code dvmcctl stat} reads live. Hot-path updates are
- * plain ordered increments of a single-writer counter; each counter has one writing thread.
+ * plain ordered increments of a single-writer counter; each counter has one writing thread. Per-port counters are
+ * indexed by port slot ({@link PortTable}) and come and go with their port.
  */
 public final class DataplaneCounters
 {
@@ -35,6 +36,9 @@ public final class DataplaneCounters
     public final AtomicCounter arpRequests;
     public final AtomicCounter arpReplies;
     public final AtomicCounter arpIgnored;
+    public final AtomicCounter bindingChanges;
+    public final AtomicCounter bindingsInForce;
+    public final AtomicCounter hostConfigRefused;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -42,6 +46,7 @@ public final class DataplaneCounters
     public final AtomicCounter[] portDpdkRx;
     public final AtomicCounter[] portDpdkTx;
     public final AtomicCounter[] portDpdkMissed;
+    private final CountersFile file;
 
     public DataplaneCounters(final CountersFile file, final List<String> portNames)
     {
@@ -68,23 +73,43 @@ public final class DataplaneCounters
         arpRequests = file.newCounter("ARP frames", CounterTypes.DATAPLANE);
         arpReplies = file.newCounter("ARP replies for virtual servers", CounterTypes.DATAPLANE);
         arpIgnored = file.newCounter("ARP not answered dropped", CounterTypes.DROP);
+        bindingChanges = file.newCounter("binding changes applied", CounterTypes.DATAPLANE);
+        bindingsInForce = file.newCounter("bindings in force", CounterTypes.DATAPLANE);
+        hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
 
-        final int n = portNames.size();
-        portRx = new AtomicCounter[n];
-        portTx = new AtomicCounter[n];
-        portDhcp = new AtomicCounter[n];
-        portDpdkRx = new AtomicCounter[n];
-        portDpdkTx = new AtomicCounter[n];
-        portDpdkMissed = new AtomicCounter[n];
-        for (int i = 0; i < n; i++)
+        this.file = file;
+        portRx = new AtomicCounter[PortTable.MAX_PORTS];
+        portTx = new AtomicCounter[PortTable.MAX_PORTS];
+        portDhcp = new AtomicCounter[PortTable.MAX_PORTS];
+        portDpdkRx = new AtomicCounter[PortTable.MAX_PORTS];
+        portDpdkTx = new AtomicCounter[PortTable.MAX_PORTS];
+        portDpdkMissed = new AtomicCounter[PortTable.MAX_PORTS];
+        for (int i = 0; i < portNames.size(); i++)
         {
-            final String port = "port " + portNames.get(i) + " ";
-            portRx[i] = file.newCounter(port + "rx", CounterTypes.PORT);
-            portTx[i] = file.newCounter(port + "tx", CounterTypes.PORT);
-            portDhcp[i] = file.newCounter(port + "rx DHCP", CounterTypes.PORT);
-            portDpdkRx[i] = file.newCounter(port + "dpdk ipackets", CounterTypes.PORT);
-            portDpdkTx[i] = file.newCounter(port + "dpdk opackets", CounterTypes.PORT);
-            portDpdkMissed[i] = file.newCounter(port + "dpdk imissed", CounterTypes.PORT);
+            attachPort(i, portNames.get(i));
+        }
+    }
+
+    /** The counters of a port attached at {@code slot}; on the poll thread, which alone allocates at run time. */
+    public void attachPort(final int slot, final String name)
+    {
+        final String port = "port " + name + " ";
+        portRx[slot] = file.newCounter(port + "rx", CounterTypes.PORT);
+        portTx[slot] = file.newCounter(port + "tx", CounterTypes.PORT);
+        portDhcp[slot] = file.newCounter(port + "rx DHCP", CounterTypes.PORT);
+        portDpdkRx[slot] = file.newCounter(port + "dpdk ipackets", CounterTypes.PORT);
+        portDpdkTx[slot] = file.newCounter(port + "dpdk opackets", CounterTypes.PORT);
+        portDpdkMissed[slot] = file.newCounter(port + "dpdk imissed", CounterTypes.PORT);
+    }
+
+    /** A port detached: its counters are freed, and leave {@code dvmc ctl stat}. */
+    public void detachPort(final int slot)
+    {
+        for (final AtomicCounter[] perPort : new AtomicCounter[][] {portRx, portTx, portDhcp, portDpdkRx, portDpdkTx,
+            portDpdkMissed})
+        {
+            perPort[slot].close();
+            perPort[slot] = null;
         }
     }
 }

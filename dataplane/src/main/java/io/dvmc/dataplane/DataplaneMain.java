@@ -40,7 +40,7 @@ public final class DataplaneMain implements Callable<Integer>
         final Dataplane dataplane;
         try
         {
-            dataplane = Dataplane.start(host, idle != null ? idle : host.dataplane().idle());
+            dataplane = Dataplane.start(host, config, idle != null ? idle : host.dataplane().idle());
         }
         catch (final RuntimeException ex)
         {

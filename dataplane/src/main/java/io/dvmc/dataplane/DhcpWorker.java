@@ -1,11 +1,13 @@
 package io.dvmc.dataplane;
 
+import io.dvmc.config.Addresses;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.frame.Arp;
 import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
+import io.dvmc.ipc.BindingMessage;
 import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.ipc.StalledRingGuard;
@@ -24,12 +26,15 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
+import java.util.Queue;
+
 /**
  * The DHCP worker: takes the client frames the poll loop classified, checks the port binding, answers from
  * the shared lease store where it can (the fast path, rewriting the received mbuf in place), and hands the rest
  * to the agent over the {@code to-agent} ring. It also answers ARP for the domains' virtual server addresses, which
- * VMs unicast to when they renew. It also sends the frames the agent hands back and follows the
- * agent's store hand-over messages.
+ * VMs unicast to when they renew. It also sends the frames the agent hands back, follows the
+ * agent's store hand-over messages, and applies the binding changes the agent sends, on this thread, so that a
+ * lookup needs no lock.
  */
 public final class DhcpWorker implements Agent
 {
@@ -40,6 +45,7 @@ public final class DhcpWorker implements Agent
     private final RingBuffer toAgent;
     private final RingBuffer fromAgent;
     private final PortBindings bindings;
+    private final Queue<PortTable.PortEvent> portEvents;
     private final int[] forward;
     private final StoreAccess stores;
     private final MbufPool pool;
@@ -53,6 +59,7 @@ public final class DhcpWorker implements Agent
     private final LeaseRecord lease = new LeaseRecord();
     private final ReplyBuilder replies = new ReplyBuilder();
     private final TransmitMessage transmit = new TransmitMessage();
+    private final BindingMessage binding = new BindingMessage();
     private final MbufBurst free = new MbufBurst(LIMIT);
     private final MbufBurst stash = new MbufBurst(PollLoop.BURST);
     private final FrameQueue.Consumer frameConsumer = this::onFrame;
@@ -60,6 +67,7 @@ public final class DhcpWorker implements Agent
     private final StalledRingGuard fromAgentGuard;
     private int freeCount;
     private int stashCount;
+    private boolean syncing;
 
     public DhcpWorker(
         final FrameQueue fromPoll,
@@ -67,6 +75,7 @@ public final class DhcpWorker implements Agent
         final RingBuffer toAgent,
         final RingBuffer fromAgent,
         final PortBindings bindings,
+        final Queue<PortTable.PortEvent> portEvents,
         final int[] forward,
         final StoreAccess stores,
         final MbufPool pool,
@@ -78,12 +87,14 @@ public final class DhcpWorker implements Agent
         this.toAgent = toAgent;
         this.fromAgent = fromAgent;
         this.bindings = bindings;
+        this.portEvents = portEvents;
         this.forward = forward;
         this.stores = stores;
         this.pool = pool;
         this.counters = counters;
         this.clock = clock;
         this.fromAgentGuard = new StalledRingGuard(fromAgent);
+        counters.bindingsInForce.setRelease(bindings.size());
     }
 
     public String roleName()
@@ -107,7 +118,8 @@ public final class DhcpWorker implements Agent
 
     public int doWork()
     {
-        int work = fromPoll.drain(frameConsumer, LIMIT);
+        int work = portEvents.isEmpty() ? 0 : onPortEvents();
+        work += fromPoll.drain(frameConsumer, LIMIT);
         flushFree();
         final int fromAgentWork = fromAgent.read(agentHandler, LIMIT);
         if (fromAgentWork == 0 && fromAgentGuard.check() > 0)
@@ -270,8 +282,83 @@ public final class DhcpWorker implements Agent
             case RingMessages.STORE_YIELD -> stores.onYield(toAgent);
             case RingMessages.STORE_READY -> stores.onReady();
             case RingMessages.DOMAIN_CHANGED -> stores.onDomainChanged(buffer.getInt(index));
+            case RingMessages.BINDING_ADD, RingMessages.BINDING_REMOVE -> onBinding(type, buffer, index, length);
+            case RingMessages.BINDINGS_SYNC_START -> onSyncStart();
+            case RingMessages.BINDINGS_SYNC_END -> onSyncEnd();
             default -> counters.malformedDropped.incrementRelease();
         }
+    }
+
+    /**
+     * A binding the agent added, replaced or removed. From the next frame on, the VM is answered, or dropped as
+     * unbound; the agent removes a removed VM's host leases itself.
+     */
+    private void onBinding(final int type, final DirectBuffer buffer, final int index, final int length)
+    {
+        binding.wrap(buffer, index, length);
+        if (!binding.valid())
+        {
+            counters.malformedDropped.incrementRelease();
+            return;
+        }
+        final String port = binding.portName();
+        final String change;
+        if (type == RingMessages.BINDING_REMOVE)
+        {
+            change = bindings.remove(binding.vlan(), binding.mac()) ? "removed" : null;
+        }
+        else
+        {
+            change = bindings.put(port, binding.vlan(), binding.mac(), binding.domainId(), binding.vmMsb(),
+                binding.vmLsb()) ? "in force" : "waits for its port to be attached";
+        }
+        if (change != null)
+        {
+            counters.bindingChanges.incrementRelease();
+            counters.bindingsInForce.setRelease(bindings.size());
+            if (!syncing)
+            {
+                System.err.println("dvmc dataplane: binding of " + Addresses.mac(binding.mac()) + " vlan " +
+                    binding.vlan() + " on port " + port + " (domain " + Integer.toUnsignedString(binding.domainId()) +
+                    ") " + change);
+            }
+        }
+    }
+
+    /** Ports attached or detached by the poll thread: the bindings naming them follow. */
+    private int onPortEvents()
+    {
+        int events = 0;
+        for (PortTable.PortEvent event = portEvents.poll(); event != null; event = portEvents.poll())
+        {
+            if (event.slot() == PortBindings.NONE)
+            {
+                bindings.portDetached(event.name());
+            }
+            else
+            {
+                bindings.portAttached(event.name(), event.slot());
+            }
+            events++;
+        }
+        return events;
+    }
+
+    /** The agent's complete set follows (it started, or this dataplane did). */
+    private void onSyncStart()
+    {
+        syncing = true;
+        bindings.startSync();
+    }
+
+    private void onSyncEnd()
+    {
+        syncing = false;
+        final int removed = bindings.endSync();
+        counters.bindingChanges.getAndAddRelease(removed);
+        counters.bindingsInForce.setRelease(bindings.size());
+        System.err.println("dvmc dataplane: the agent's bindings are in force: " + bindings.size() + " binding(s), " +
+            removed + " it no longer has removed");
     }
 
     private void transmit(final DirectBuffer buffer, final int index)

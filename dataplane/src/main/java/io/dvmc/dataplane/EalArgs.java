@@ -34,7 +34,7 @@ public final class EalArgs
         for (final HostConfig.Port port : dataplane.ports())
         {
             // vdevs are created by the EAL from --vdev; a PCI NIC (bound to vfio-pci) is allow-listed with -a.
-            if (port.device().startsWith("net_"))
+            if (isVdev(port))
             {
                 args.add("--vdev=" + port.device());
             }
@@ -51,6 +51,12 @@ public final class EalArgs
         }
         args.addAll(dataplane.extraEal());
         return args;
+    }
+
+    /** Whether the port is a virtual device (net_af_packet, net_vhost, net_tap, ...), which can be hot-plugged. */
+    public static boolean isVdev(final HostConfig.Port port)
+    {
+        return port.device().startsWith("net_");
     }
 
     /** The ethdev name of a port: the vdev name before its arguments, or a PCI address as given. */

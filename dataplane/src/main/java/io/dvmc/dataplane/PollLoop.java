@@ -4,7 +4,6 @@ import io.dvmc.frame.Arp;
 import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
-import io.dvmc.port.EthPort;
 import io.dvmc.port.MbufBurst;
 import io.dvmc.port.Mbufs;
 import io.dvmc.port.PortStats;
@@ -15,6 +14,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The poll-mode loop (DESIGN §3): one rx burst per port, classification of every frame, client DHCP frames
  * (and ARP, which the worker answers for the domains' virtual servers) to the worker queue, server DHCP from a VM
  * dropped as a rogue server, everything else forwarded to the port's peer or dropped as the port is configured, then the frames the worker hands back are sent in one tx burst per port.
+ * Between duty cycles it applies the port changes host.json asked for ({@link PortTable}); a frame for a port
+ * that is gone is dropped and counted as a tx failure.
  *
  * <p>Per frame it touches only the headers, through one {@link UnsafeBuffer} re-wrapped on the mbuf's data;
  * no allocation, no native call per frame. Frames it does not keep are freed in one bulk call per burst.
@@ -24,8 +25,7 @@ public final class PollLoop implements Agent
     static final int BURST = 32;
     private static final long STATS_INTERVAL_NS = 1_000_000_000L;
 
-    private final EthPort[] ports;
-    private final int[] forward;
+    private final PortTable ports;
     private final FrameQueue toWorker;
     private final FrameQueue txQueue;
     private final DataplaneCounters counters;
@@ -41,24 +41,19 @@ public final class PollLoop implements Agent
     private long nextStatsNs;
     private int dropCount;
 
-    /**
-     * @param forward per port: where its other frames go (a port index), or -1 to drop them.
-     */
-    public PollLoop(
-        final EthPort[] ports,
-        final int[] forward,
+    PollLoop(
+        final PortTable ports,
         final FrameQueue toWorker,
         final FrameQueue txQueue,
         final DataplaneCounters counters)
     {
         this.ports = ports;
-        this.forward = forward;
         this.toWorker = toWorker;
         this.txQueue = txQueue;
         this.counters = counters;
-        this.tx = new MbufBurst[ports.length];
-        this.txCount = new int[ports.length];
-        for (int i = 0; i < ports.length; i++)
+        this.tx = new MbufBurst[PortTable.MAX_PORTS];
+        this.txCount = new int[PortTable.MAX_PORTS];
+        for (int i = 0; i < tx.length; i++)
         {
             tx[i] = new MbufBurst(BURST);
         }
@@ -71,13 +66,17 @@ public final class PollLoop implements Agent
 
     public int doWork()
     {
-        int work = 0;
-        for (int p = 0; p < ports.length; p++)
+        int work = ports.applyPending();
+        final int limit = ports.limit();
+        for (int p = 0; p < limit; p++)
         {
-            work += receive(p);
+            if (ports.port(p) != null)
+            {
+                work += receive(p);
+            }
         }
-        work += txQueue.drain(txConsumer, BURST * ports.length);
-        for (int p = 0; p < ports.length; p++)
+        work += txQueue.drain(txConsumer, BURST * Math.max(1, limit));
+        for (int p = 0; p < limit; p++)
         {
             flushTx(p);
         }
@@ -93,7 +92,7 @@ public final class PollLoop implements Agent
 
     private int receive(final int p)
     {
-        final int n = ports[p].rxBurst(rx);
+        final int n = ports.port(p).rxBurst(rx);
         if (n == 0)
         {
             return 0;
@@ -132,10 +131,11 @@ public final class PollLoop implements Agent
                 }
                 else if (frameClass == FrameClass.OTHER)
                 {
-                    if (forward[p] >= 0)
+                    final int to = ports.forward()[p];
+                    if (to >= 0)
                     {
                         counters.otherForwarded.incrementRelease();
-                        queueTx(mbuf, forward[p]);
+                        queueTx(mbuf, to);
                         continue;
                     }
                     counters.otherDropped.incrementRelease();
@@ -171,7 +171,7 @@ public final class PollLoop implements Agent
 
     private void queueTx(final long mbuf, final int port)
     {
-        if (port < 0 || port >= ports.length)
+        if (port < 0 || port >= PortTable.MAX_PORTS || ports.port(port) == null)
         {
             counters.txFailed.incrementRelease();
             drop(mbuf);
@@ -192,7 +192,7 @@ public final class PollLoop implements Agent
             return;
         }
         txCount[p] = 0;
-        final int sent = ports[p].txBurst(tx[p], 0, count);
+        final int sent = ports.port(p).txBurst(tx[p], 0, count);
         counters.txFrames.getAndAddRelease(sent);
         counters.portTx[p].getAndAddRelease(sent);
         if (sent < count)
@@ -204,9 +204,9 @@ public final class PollLoop implements Agent
 
     private void publishPortStats()
     {
-        for (int p = 0; p < ports.length; p++)
+        for (int p = 0; p < ports.limit(); p++)
         {
-            if (ports[p].stats(stats))
+            if (ports.port(p) != null && ports.port(p).stats(stats))
             {
                 counters.portDpdkRx[p].setRelease(stats.ipackets());
                 counters.portDpdkTx[p].setRelease(stats.opackets());

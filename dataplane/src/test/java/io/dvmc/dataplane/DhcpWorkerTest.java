@@ -11,8 +11,11 @@ import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
 import io.dvmc.ipc.CounterTypes;
+import io.dvmc.ipc.BindingMessage;
 import io.dvmc.ipc.CountersFile;
+import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.RingFiles;
+import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
 import io.dvmc.lease.LeaseRecord;
@@ -92,7 +95,8 @@ class DhcpWorkerTest
         final PortBindings bindings = new PortBindings(
             List.of(new HostConfig.Binding("vm1", 0, "02:dc:00:00:00:01", DOMAIN, "6f1c1d2e-0000-4000-8000-000000000001")),
             Map.of("vm1", 0));
-        worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings, new int[] {-1},
+        worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings,
+            new java.util.concurrent.ConcurrentLinkedQueue<>(), new int[] {-1},
             stores, null, counters, SystemEpochClock.INSTANCE);
         stores.onReady();
         final long deadline = System.nanoTime() + 30_000_000_000L;
@@ -177,6 +181,74 @@ class DhcpWorkerTest
         assertEquals(600, ack.leaseTime());
         assertEquals(IP, view.dstIp());
         assertEquals(MAC, view.dstMac());
+    }
+
+    /** Sends the worker a binding message as the agent does, and lets it read it. */
+    private void fromAgent(final int type, final String port, final int domain)
+    {
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[BindingMessage.MAX_LENGTH]);
+        final int length = type == RingMessages.BINDINGS_SYNC_START || type == RingMessages.BINDINGS_SYNC_END ?
+            RingMessages.CONTROL_LENGTH : BindingMessage.write(message, 0, port, 0, MAC, domain, 1, 2);
+        assertTrue(rings.toDataplane().write(type, message, 0, length));
+        worker.doWork();
+    }
+
+    @Test
+    void aBindingRemovedAtRunTimeDropsTheVmsNextRequestAsUnboundAndOneAddedAgainAnswersIt()
+    {
+        assertEquals(1, renew());
+        fromAgent(RingMessages.BINDING_REMOVE, "vm1", DOMAIN);
+        final long unbound = counter("unbound MAC dropped");
+        assertEquals(0, renew());
+        assertEquals(unbound + 1, counter("unbound MAC dropped"));
+        fromAgent(RingMessages.BINDING_ADD, "vm1", DOMAIN);
+        assertEquals(1, renew());
+        assertEquals(1, counter("bindings in force"));
+    }
+
+    @Test
+    void aBindingMovedToAnotherDomainTakesTheSlowPathWithThatDomain()
+    {
+        fromAgent(RingMessages.BINDING_ADD, "vm1", 200);
+        assertEquals(0, renew());
+        final DhcpRequestMessage request = new DhcpRequestMessage();
+        final int[] domain = {0};
+        rings.toAgent().read((type, buffer, index, length) -> domain[0] = request.wrap(buffer, index).domainId());
+        assertEquals(200, domain[0]);
+    }
+
+    @Test
+    void theAgentsCompleteSetRemovesEveryBindingItDoesNotName()
+    {
+        fromAgent(RingMessages.BINDINGS_SYNC_START, null, 0);
+        assertEquals(1, renew(), "a binding the set has not named yet stays in force while it is sent");
+        fromAgent(RingMessages.BINDINGS_SYNC_END, null, 0);
+        assertEquals(0, renew());
+        assertEquals(0, counter("bindings in force"));
+        fromAgent(RingMessages.BINDINGS_SYNC_START, null, 0);
+        fromAgent(RingMessages.BINDING_ADD, "vm1", DOMAIN);
+        fromAgent(RingMessages.BINDINGS_SYNC_END, null, 0);
+        assertEquals(1, renew());
+    }
+
+    @Test
+    void aBindingMovedToAPortNotAttachedYetMatchesNothing()
+    {
+        fromAgent(RingMessages.BINDING_ADD, "vm9", DOMAIN);
+        assertEquals(0, renew());
+    }
+
+    private long counter(final String label)
+    {
+        final long[] value = {-1};
+        countersFile.reader().forEach((v, id, l) ->
+        {
+            if (l.equals(label))
+            {
+                value[0] = v;
+            }
+        });
+        return value[0];
     }
 
     @Test

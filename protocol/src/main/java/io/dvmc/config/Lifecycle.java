@@ -2,7 +2,10 @@ package io.dvmc.config;
 
 import java.util.concurrent.CountDownLatch;
 
-/** How every dvmc process ends: on SIGTERM or SIGINT it closes what it started, then the JVM exits. */
+/**
+ * How every dvmc process ends: on SIGTERM or SIGINT it closes what it started, then the JVM exits. SIGHUP never
+ * ends it ({@link Hangup}).
+ */
 public final class Lifecycle
 {
     private Lifecycle()
@@ -15,6 +18,7 @@ public final class Lifecycle
      */
     public static void runUntilShutdown(final AutoCloseable running, final String name) throws InterruptedException
     {
+        Hangup.survive(name);
         final CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {

@@ -14,8 +14,14 @@ package io.dvmc.ipc;
  *   <li>{@link #STORE_READY}: agent to dataplane, stores recovered: open them again.</li>
  *   <li>{@link #DOMAIN_CHANGED}: agent to dataplane, a domain's record was rewritten (4-byte domain id, native
  *       order): the worker drops its cached copy.</li>
+ *   <li>{@link #BINDING_ADD}, {@link #BINDING_REMOVE}: agent to dataplane, one port binding added (or replaced,
+ *       for the same VLAN and MAC) or removed at run time ({@link BindingMessage}).</li>
+ *   <li>{@link #BINDINGS_SYNC_START}, {@link #BINDINGS_SYNC_END}: agent to dataplane, around the complete set of
+ *       the host's bindings (at agent start and after a dataplane's HELLO): at the end the dataplane removes every
+ *       binding the set did not name. Bindings the set keeps stay in force throughout, so no VM goes unbound while
+ *       the set is sent.</li>
  * </ul>
- * The store control messages carry an 8-byte epoch (the sender's start time in ms) and nothing else.
+ * The store control and sync messages carry an 8-byte epoch (the sender's start time in ms) and nothing else.
  */
 public final class RingMessages
 {
@@ -26,6 +32,10 @@ public final class RingMessages
     public static final int STORE_RELEASED = 12;
     public static final int STORE_READY = 13;
     public static final int DOMAIN_CHANGED = 14;
+    public static final int BINDING_ADD = 20;
+    public static final int BINDING_REMOVE = 21;
+    public static final int BINDINGS_SYNC_START = 22;
+    public static final int BINDINGS_SYNC_END = 23;
 
     public static final int CONTROL_LENGTH = 8;
 
@@ -44,6 +54,10 @@ public final class RingMessages
             case STORE_RELEASED -> "STORE_RELEASED";
             case STORE_READY -> "STORE_READY";
             case DOMAIN_CHANGED -> "DOMAIN_CHANGED";
+            case BINDING_ADD -> "BINDING_ADD";
+            case BINDING_REMOVE -> "BINDING_REMOVE";
+            case BINDINGS_SYNC_START -> "BINDINGS_SYNC_START";
+            case BINDINGS_SYNC_END -> "BINDINGS_SYNC_END";
             default -> "UNKNOWN(" + type + ")";
         };
     }

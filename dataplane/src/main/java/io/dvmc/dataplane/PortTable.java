@@ -1,0 +1,292 @@
+package io.dvmc.dataplane;
+
+import io.dvmc.config.HostConfig;
+import io.dvmc.port.EthPort;
+import io.dvmc.port.MbufPool;
+import io.dvmc.port.VdevHotplug;
+import org.agrona.concurrent.EpochClock;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The dataplane's ports by slot, the port index that frames, bindings and the agent's replies carry. The host
+ * config's ports are attached at start; afterwards the port list host.json has now is {@link #offer offered} from
+ * any thread, and the poll thread, which alone touches ports, applies it between two duty cycles
+ * ({@link #applyPending()}): a new vdev is hot-plugged ({@code rte_eal_hotplug_add}), configured, started and
+ * polled; a removed one is closed and detached; a changed device is both. A PCI NIC is allow-listed at EAL start
+ * and so needs a restart. The worker hears of each change ({@link PortEvent}) to resolve the bindings by port name.
+ *
+ * <p>A freed slot is not given to another port for a while: a reply to the old port's VM may still be on its way
+ * (the agent's DVMC exchange lasts up to about 8 s) and must not reach the new port's VM.
+ */
+final class PortTable
+{
+    /** RTE_MAX_ETHPORTS of Debian's DPDK build. */
+    static final int MAX_PORTS = 32;
+    static final long SLOT_QUARANTINE_MS = 30_000;
+
+    /** A port attached at {@code slot}, or detached ({@code slot} is {@link PortBindings#NONE}). */
+    record PortEvent(String name, int slot)
+    {
+    }
+
+    private final MbufPool pool;
+    private final int descriptors;
+    private final DataplaneCounters counters;
+    private final Queue<PortEvent> toWorker;
+    private final EpochClock clock;
+    private final AtomicReference<List<HostConfig.Port>> pending = new AtomicReference<>();
+    private final EthPort[] ports = new EthPort[MAX_PORTS];
+    private final HostConfig.Port[] configs = new HostConfig.Port[MAX_PORTS];
+    private final int[] forward = new int[MAX_PORTS];
+    private final long[] freedAtMs = new long[MAX_PORTS];
+    private int limit;
+
+    PortTable(
+        final MbufPool pool,
+        final int descriptors,
+        final DataplaneCounters counters,
+        final Queue<PortEvent> toWorker,
+        final EpochClock clock)
+    {
+        this.pool = pool;
+        this.descriptors = descriptors;
+        this.counters = counters;
+        this.toWorker = toWorker;
+        this.clock = clock;
+        Arrays.fill(forward, -1);
+        Arrays.fill(freedAtMs, Long.MIN_VALUE / 2);
+    }
+
+    /**
+     * The ports of the start config, which the EAL created from its arguments, in slots 0..n-1 (their index in the
+     * config); one that cannot start stops the dataplane.
+     */
+    void attachAtStart(final List<HostConfig.Port> start)
+    {
+        for (final HostConfig.Port port : start)
+        {
+            attach(port, false);
+        }
+        updateForward();
+    }
+
+    /** The port list host.json has now; any thread. The poll thread applies the latest one offered. */
+    void offer(final List<HostConfig.Port> wanted)
+    {
+        pending.set(List.copyOf(wanted));
+    }
+
+    /** On the poll thread, between duty cycles: @return 1 if a port list was applied. */
+    int applyPending()
+    {
+        if (pending.get() == null)
+        {
+            return 0;
+        }
+        apply(pending.getAndSet(null));
+        return 1;
+    }
+
+    private void apply(final List<HostConfig.Port> wanted)
+    {
+        final Map<String, HostConfig.Port> byName = new HashMap<>();
+        for (final HostConfig.Port port : wanted)
+        {
+            byName.put(port.name(), port);
+        }
+        for (int slot = 0; slot < limit; slot++)
+        {
+            final HostConfig.Port now = configs[slot];
+            if (now != null)
+            {
+                final HostConfig.Port next = byName.get(now.name());
+                if (next == null || !next.device().equals(now.device()))
+                {
+                    detach(slot);
+                }
+                else
+                {
+                    configs[slot] = next;
+                }
+            }
+        }
+        for (final HostConfig.Port port : wanted)
+        {
+            if (slotOf(port.name()) == PortBindings.NONE)
+            {
+                try
+                {
+                    attach(port, true);
+                }
+                catch (final RuntimeException ex)
+                {
+                    System.err.println("dvmc dataplane: port " + port.name() + " (" + port.device() +
+                        ") not attached: " + ex.getMessage());
+                }
+            }
+        }
+        updateForward();
+    }
+
+    private void attach(final HostConfig.Port port, final boolean hotplug)
+    {
+        final int slot = freeSlot();
+        if (slot == PortBindings.NONE)
+        {
+            throw new IllegalStateException("no free port slot (" + MAX_PORTS + " ports at most)");
+        }
+        final String device = EalArgs.deviceName(port);
+        if (hotplug)
+        {
+            if (!EalArgs.isVdev(port))
+            {
+                throw new IllegalArgumentException("a PCI device is allow-listed at EAL start: restart the dataplane");
+            }
+            final int comma = port.device().indexOf(',');
+            VdevHotplug.add(device, comma < 0 ? "" : port.device().substring(comma + 1));
+        }
+        final EthPort ethPort;
+        try
+        {
+            ethPort = EthPort.byName(device);
+            ethPort.setup(pool, descriptors, descriptors);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (hotplug)
+            {
+                unplug(device);
+            }
+            throw ex;
+        }
+        ports[slot] = ethPort;
+        configs[slot] = port;
+        limit = Math.max(limit, slot + 1);
+        counters.attachPort(slot, port.name());
+        toWorker.add(new PortEvent(port.name(), slot));
+        if (hotplug)
+        {
+            System.err.println("dvmc dataplane: port " + port.name() + " (" + port.device() + ") attached at index " +
+                slot);
+        }
+    }
+
+    private void detach(final int slot)
+    {
+        final HostConfig.Port port = configs[slot];
+        final EthPort ethPort = ports[slot];
+        ports[slot] = null;
+        configs[slot] = null;
+        freedAtMs[slot] = clock.time();
+        while (limit > 0 && ports[limit - 1] == null)
+        {
+            limit--;
+        }
+        toWorker.add(new PortEvent(port.name(), PortBindings.NONE));
+        counters.detachPort(slot);
+        try
+        {
+            ethPort.close();
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("dvmc dataplane: port " + port.name() + ": " + ex.getMessage());
+        }
+        if (EalArgs.isVdev(port))
+        {
+            unplug(EalArgs.deviceName(port));
+        }
+        System.err.println("dvmc dataplane: port " + port.name() + " (" + port.device() + ") detached");
+    }
+
+    private static void unplug(final String device)
+    {
+        try
+        {
+            VdevHotplug.remove(device);
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("dvmc dataplane: " + ex.getMessage());
+        }
+    }
+
+    /** The lowest free slot out of quarantine, else the one freed longest ago, else {@link PortBindings#NONE}. */
+    private int freeSlot()
+    {
+        final long now = clock.time();
+        int oldest = PortBindings.NONE;
+        for (int slot = 0; slot < MAX_PORTS; slot++)
+        {
+            if (ports[slot] == null)
+            {
+                if (now - freedAtMs[slot] >= SLOT_QUARANTINE_MS)
+                {
+                    return slot;
+                }
+                if (oldest == PortBindings.NONE || freedAtMs[slot] < freedAtMs[oldest])
+                {
+                    oldest = slot;
+                }
+            }
+        }
+        return oldest;
+    }
+
+    private int slotOf(final String name)
+    {
+        for (int slot = 0; slot < limit; slot++)
+        {
+            if (configs[slot] != null && configs[slot].name().equals(name))
+            {
+                return slot;
+            }
+        }
+        return PortBindings.NONE;
+    }
+
+    private void updateForward()
+    {
+        for (int slot = 0; slot < MAX_PORTS; slot++)
+        {
+            final String to = configs[slot] == null ? null : configs[slot].forwardTo();
+            forward[slot] = to == null ? -1 : slotOf(to);
+        }
+    }
+
+    /** One past the highest slot in use. */
+    int limit()
+    {
+        return limit;
+    }
+
+    /** @return the port in {@code slot}, or null. */
+    EthPort port(final int slot)
+    {
+        return ports[slot];
+    }
+
+    /** Per slot, where its other frames go (a slot), or -1 to drop them; shared with the worker. */
+    int[] forward()
+    {
+        return forward;
+    }
+
+    /** Closes every port (at shutdown; vdevs go with the EAL). */
+    void close()
+    {
+        for (int slot = 0; slot < limit; slot++)
+        {
+            if (ports[slot] != null)
+            {
+                ports[slot].close();
+            }
+        }
+    }
+}
