@@ -5,8 +5,11 @@ import picocli.CommandLine.Command;
 
 /** {@code dvmc ctl}: the operator CLI (dvmcctl). */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
-    description = "Operator commands: leases, live counters, domains, bindings.",
-    subcommands = {LeasesCommand.class, StatCommand.class, DomainsCommand.class, BindingsCommand.class})
+    description = "Operator commands: leases, live counters, domains, bindings; in etcd (distributed mode): " +
+        "domain, pool, reservation, bind, unbind, leases list|show|release, service list.",
+    subcommands = {LeasesCommand.class, StatCommand.class, DomainsCommand.class, BindingsCommand.class,
+        DomainCommand.class, PoolCommand.class, ReservationCommand.class, BindCommand.class, UnbindCommand.class,
+        ServicesCommand.class})
 final class CtlCommand implements Runnable
 {
     @CommandLine.Spec

@@ -17,10 +17,13 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /** Lists the host's lease store, as the dataplane's fast path sees it. */
-@Command(name = "leases", mixinStandardHelpOptions = true, description = "Lists the host's leases.")
+@Command(name = "leases", mixinStandardHelpOptions = true,
+    description = "Lists the host's leases (--config); list|show|release: the service-side leases in etcd.",
+    subcommands = {ServiceLeasesCommand.ListLeases.class, ServiceLeasesCommand.Show.class,
+        ServiceLeasesCommand.Release.class})
 final class LeasesCommand implements Callable<Integer>
 {
-    @Option(names = "--config", required = true, description = "host config file")
+    @Option(names = "--config", description = "host config file (required without a subcommand)")
     private Path config;
 
     @Option(names = "--json", description = "a JSON array")
@@ -33,6 +36,11 @@ final class LeasesCommand implements Callable<Integer>
 
     public Integer call()
     {
+        if (config == null)
+        {
+            System.err.println("dvmc ctl leases: --config HOST.json is required (or: leases list|show|release)");
+            return 2;
+        }
         final HostConfig host;
         try
         {

@@ -1,15 +1,13 @@
 package io.dvmc.cli;
 
+import io.dvmc.cli.DvmcRun.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static io.dvmc.cli.DvmcRun.dvmc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,30 +18,6 @@ class CtlCommandTest
 
     @TempDir
     Path dir;
-
-    private record Run(int exit, String out, String err)
-    {
-    }
-
-    private static synchronized Run dvmc(final String... args)
-    {
-        final PrintStream out = System.out;
-        final PrintStream err = System.err;
-        final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-        try
-        {
-            final int exit = new CommandLine(new Dvmc()).execute(args);
-            return new Run(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        }
-        finally
-        {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     @Test
     void domainsListsBothExampleDomainsWithTheirOwnDnsOnTheSameSubnet()

@@ -1,0 +1,224 @@
+package io.dvmc.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dvmc.config.Addresses;
+import io.dvmc.policy.EtcdPolicyAdmin;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code dvmc ctl leases list|show|release}: the service-side leases of the distributed mode, one etcd key per
+ * address ({@code <prefix>/leases/<domainId>/<a.b.c.d>}), written by the service replicas. A record whose expiry has
+ * passed is free (the replicas may not have removed it yet). Release deletes the key if it is still at the revision
+ * read; the replicas watch the prefix and free the address.
+ */
+final class ServiceLeasesCommand
+{
+    private ServiceLeasesCommand()
+    {
+    }
+
+    /** One lease record, as read from etcd. */
+    record Lease(long domain, String ip, String mac, long expiresAtMs, String vm, String location, String xid,
+        String replica, String key, long revision)
+    {
+        boolean bound(final long nowMs)
+        {
+            return expiresAtMs > nowMs;
+        }
+
+        ObjectNode json(final long nowMs)
+        {
+            return EtcdCommand.JSON.createObjectNode().put("domain", domain).put("ip", ip).put("mac", mac)
+                .put("state", bound(nowMs) ? "bound" : "expired").put("expiresAtMs", expiresAtMs)
+                .put("expires", Instant.ofEpochMilli(expiresAtMs).toString()).put("vm", vm)
+                .put("location", location).put("xid", xid).put("replica", replica).put("revision", revision);
+        }
+    }
+
+    /** The selection shared by the three commands: a domain, and a MAC or address. */
+    abstract static class LeaseCommand extends EtcdCommand
+    {
+        @Option(names = "--domain", description = "domain id or name (default: every domain)")
+        String domain;
+
+        /** The records of the domain (or all), matching {@code macOrAddress} unless it is null, by domain and address. */
+        List<Lease> select(final Client client, final EtcdPolicyAdmin admin, final String macOrAddress)
+            throws Exception
+        {
+            final String leases = key("leases/");
+            final String scope = domain == null ? leases :
+                leases + Integer.toUnsignedString(admin.find(domain).domain().id()) + "/";
+            final String wanted = wanted(macOrAddress);
+            final List<Lease> out = new ArrayList<>();
+            for (final KeyValue kv : getPrefix(client, scope))
+            {
+                final Lease lease = lease(leases, kv);
+                if (wanted == null || wanted.equals(lease.mac()) || wanted.equals(lease.ip()))
+                {
+                    out.add(lease);
+                }
+            }
+            out.sort(Comparator.comparingLong(Lease::domain)
+                .thenComparingLong(l -> Integer.toUnsignedLong(Addresses.parseIpv4(l.ip()))));
+            return out;
+        }
+
+        /** {@link #select} of one MAC or address, refused if it has no lease. */
+        List<Lease> selectSome(final Client client, final EtcdPolicyAdmin admin, final String macOrAddress)
+            throws Exception
+        {
+            final List<Lease> leases = select(client, admin, macOrAddress);
+            if (leases.isEmpty())
+            {
+                throw new BadInputException("no lease for " + macOrAddress +
+                    (domain == null ? "" : " in domain " + domain));
+            }
+            return leases;
+        }
+
+        /** The MAC in canonical form, or the address, or null for all. */
+        private static String wanted(final String macOrAddress) throws BadInputException
+        {
+            if (macOrAddress == null)
+            {
+                return null;
+            }
+            if (Addresses.isIpv4(macOrAddress))
+            {
+                return Addresses.ipv4(Addresses.parseIpv4(macOrAddress));
+            }
+            return Addresses.mac(CtlArguments.mac("MAC|ADDRESS", macOrAddress));
+        }
+
+        private static Lease lease(final String leases, final KeyValue kv) throws BadInputException
+        {
+            final String key = kv.getKey().toString(StandardCharsets.UTF_8);
+            final String[] parts = key.substring(leases.length()).split("/");
+            final JsonNode v;
+            try
+            {
+                v = JSON.readTree(kv.getValue().toString(StandardCharsets.UTF_8));
+            }
+            catch (final IOException ex)
+            {
+                throw new BadInputException(key + ": not a lease record: " + ex.getMessage());
+            }
+            if (parts.length != 2 || !v.isObject())
+            {
+                throw new BadInputException(key + ": not a lease record");
+            }
+            return new Lease(Long.parseUnsignedLong(parts[0]), parts[1], v.path("mac").asText("").toLowerCase(),
+                v.path("expiresAtMs").asLong(0), v.path("vm").asText(""), v.path("location").asText(""),
+                v.path("xid").asText(""), v.path("replica").asText(""), key, kv.getModRevision());
+        }
+
+        void print(final List<Lease> leases) throws JsonProcessingException
+        {
+            final long now = System.currentTimeMillis();
+            if (json)
+            {
+                final ArrayNode out = JSON.createArrayNode();
+                leases.forEach(l -> out.add(l.json(now)));
+                printJson(out);
+                return;
+            }
+            final StringBuilder out = new StringBuilder(String.format("%-10s %-15s %-17s %-7s %-24s %-36s %-21s %s%n",
+                "DOMAIN", "ADDRESS", "MAC", "STATE", "EXPIRES", "VM", "LOCATION", "REPLICA"));
+            for (final Lease l : leases)
+            {
+                out.append(String.format("%-10d %-15s %-17s %-7s %-24s %-36s %-21s %s%n", l.domain(), l.ip(), l.mac(),
+                    l.bound(now) ? "bound" : "expired", Instant.ofEpochMilli(l.expiresAtMs()), l.vm(), l.location(),
+                    l.replica()));
+            }
+            System.out.print(out);
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+        description = "Lists the service-side leases in etcd (distributed mode).")
+    static final class ListLeases extends LeaseCommand
+    {
+        int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
+        {
+            print(select(client, admin, null));
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Shows the service-side lease(s) of a MAC or an address.")
+    static final class Show extends LeaseCommand
+    {
+        @Parameters(paramLabel = "MAC|ADDRESS")
+        String which;
+
+        int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
+        {
+            final List<Lease> leases = selectSome(client, admin, which);
+            print(leases);
+            return 0;
+        }
+    }
+
+    @Command(name = "release", mixinStandardHelpOptions = true,
+        description = "Releases the service-side lease of a MAC or an address: the replicas free the address.")
+    static final class Release extends LeaseCommand
+    {
+        @Parameters(paramLabel = "MAC|ADDRESS")
+        String which;
+
+        int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
+        {
+            final List<Lease> leases = selectSome(client, admin, which);
+            if (leases.size() > 1)
+            {
+                throw new BadInputException(which + " has " + leases.size() + " leases (" + leases.stream()
+                    .map(l -> "domain " + l.domain() + " " + l.ip()).collect(Collectors.joining(", ")) +
+                    "): name the domain with --domain, or give the address");
+            }
+            final Lease lease = leases.getFirst();
+            final ByteSequence key = bytes(lease.key());
+            final TxnResponse r = EtcdPolicyAdmin.await(client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(lease.revision())))
+                .Then(Op.delete(key, DeleteOption.DEFAULT)).commit(), deadline());
+            if (!r.isSucceeded())
+            {
+                throw new EtcdPolicyAdmin.ConflictException("the lease of " + lease.ip() + " in domain " +
+                    lease.domain() + " changed since it was read: nothing was released");
+            }
+            final long revision = r.getHeader().getRevision();
+            if (json)
+            {
+                printJson(JSON.createObjectNode().put("revision", revision)
+                    .set("released", lease.json(System.currentTimeMillis())));
+            }
+            else
+            {
+                System.out.println("released " + lease.ip() + " (" + lease.mac() + ") in domain " + lease.domain() +
+                    " at revision " + revision);
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.dvmc.policy;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dvmc.config.Addresses;
+import io.dvmc.config.JsonSyntax;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * One {@link Domain} as the JSON object of the policy file's {@code "domains"} array: the value of a domain's key
+ * in etcd ({@code /dvmc/domains/<id>}) and what {@code dvmc ctl domain} reads and prints. {@link #toJson} is the
+ * exact inverse of {@link PolicyFile}'s parsing of one domain, and {@link #parse} is that parsing, so the file
+ * and etcd can never disagree on a field. Every field is written explicitly (defaults included) except the three
+ * whose absence means "none": {@code router} 0, {@code domainName} null and {@code mtu} 0.
+ */
+public final class DomainJson
+{
+    static final JsonMapper MAPPER = JsonMapper.builder()
+        .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .build();
+
+    private DomainJson()
+    {
+    }
+
+    /** The domain as a policy-file domain object, fields in the order of the policy file's documentation. */
+    public static ObjectNode toJson(final Domain d)
+    {
+        final ObjectNode o = MAPPER.createObjectNode();
+        o.put("id", Integer.toUnsignedLong(d.id()));
+        o.put("name", d.name());
+        o.put("subnet", d.subnet());
+        final ArrayNode pools = o.putArray("pools");
+        for (final Domain.AddressRange r : d.pools())
+        {
+            pools.addObject().put("start", Addresses.ipv4(r.first())).put("end", Addresses.ipv4(r.last()));
+        }
+        final ArrayNode exclusions = o.putArray("exclusions");
+        d.exclusions().forEach(r -> exclusions.add(r.toString()));
+        final ArrayNode reservations = o.putArray("reservations");
+        for (final Domain.Reservation r : d.reservations())
+        {
+            reservations.addObject().put("mac", Addresses.mac(r.mac())).put("ip", Addresses.ipv4(r.address()));
+        }
+        if (d.router() != 0)
+        {
+            o.put("router", Addresses.ipv4(d.router()));
+        }
+        addresses(o.putArray("dns"), d.dns());
+        if (d.domainName() != null)
+        {
+            o.put("domainName", d.domainName());
+        }
+        final ArrayNode search = o.putArray("searchList");
+        d.searchList().forEach(search::add);
+        if (d.mtu() != 0)
+        {
+            o.put("mtu", d.mtu());
+        }
+        final ArrayNode routes = o.putArray("staticRoutes");
+        for (final Domain.StaticRoute r : d.staticRoutes())
+        {
+            routes.addObject()
+                .put("destination", Addresses.ipv4(r.destination()) + "/" + r.prefixLength())
+                .put("gateway", Addresses.ipv4(r.gateway()));
+        }
+        addresses(o.putArray("ntp"), d.ntp());
+        o.put("leaseSeconds", d.leaseSeconds());
+        o.put("hostLeaseSeconds", d.hostLeaseSeconds());
+        o.put("offerHoldSeconds", d.offerHoldSeconds());
+        o.put("serverMac", Addresses.mac(d.serverMac()));
+        o.put("serverIp", Addresses.ipv4(d.serverIp()));
+        o.put("mode", d.mode().name().toLowerCase());
+        endpoints(o.putArray("relayServers"), d.relayServers());
+        endpoints(o.putArray("services"), d.services());
+        return o;
+    }
+
+    /** {@link #toJson} as compact text, the form stored in etcd. */
+    public static String write(final Domain d)
+    {
+        return toJson(d).toString();
+    }
+
+    /**
+     * Parses and validates one domain object exactly as the policy file does (same defaults, same messages; a
+     * domain without {@code services} has none, since there is no file-wide default here).
+     *
+     * @param source names the text in messages, e.g. a file name or an etcd key; empty for none.
+     */
+    public static Domain parse(final String json, final String source) throws PolicyException
+    {
+        final JsonNode node;
+        try
+        {
+            node = MAPPER.readTree(json);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new PolicyException(prefixed(source, JsonSyntax.describe(ex)), ex);
+        }
+        return parse(node, source);
+    }
+
+    /** {@link #parse(String, String)} of an object already read. */
+    public static Domain parse(final JsonNode node, final String source) throws PolicyException
+    {
+        if (node == null || !node.isObject())
+        {
+            throw new PolicyException(prefixed(source, "expected a JSON object (one domain)"));
+        }
+        final ObjectNode file = MAPPER.createObjectNode();
+        file.putArray("domains").add(node);
+        try
+        {
+            return PolicyFile.parse(file.toString(), source).domains().getFirst();
+        }
+        catch (final PolicyException ex)
+        {
+            // PolicyFile prefixes every message with "<source>: ".
+            throw source.isEmpty() ? new PolicyException(ex.getMessage().substring(2), ex) : ex;
+        }
+    }
+
+    private static String prefixed(final String source, final String message)
+    {
+        return source.isEmpty() ? message : source + ": " + message;
+    }
+
+    private static void addresses(final ArrayNode out, final List<Integer> addresses)
+    {
+        addresses.forEach(a -> out.add(Addresses.ipv4(a)));
+    }
+
+    private static void endpoints(final ArrayNode out, final List<InetSocketAddress> endpoints)
+    {
+        endpoints.forEach(a -> out.add(a.getHostString() + ":" + a.getPort()));
+    }
+}
