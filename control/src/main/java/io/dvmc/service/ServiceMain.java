@@ -16,8 +16,7 @@ import java.time.Clock;
 /**
  * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P|--etcd URLS --listen A
  * [--advertise A] --state-dir D --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its
- * own thread until
- * {@link DvmcService#close()}.
+ * own thread until {@link DvmcService#close()}.
  */
 public final class ServiceMain
 {
@@ -50,28 +49,6 @@ public final class ServiceMain
     {
         return new DvmcService(policy, listen, advertise, ClusterKeyFile.loadRing(keyFile), stateDir,
             Clock.systemUTC(), IdleStrategies.of(idle)).start();
- * {@link DvmcService#close()}.
- */
-public final class ServiceMain
-{
-    private ServiceMain()
-    {
-    }
-
-    /**
-     * @param policyFile the policy (reloaded when it changes).
-     * @param listen     where to receive DVMC requests, e.g. 0.0.0.0:6767.
-     * @param stateDir   holds the lease journal; one service per directory.
-     * @param keyFile    the cluster key file.
-     * @param idle       an idle strategy name ({@link IdleStrategies#of}); null means backoff.
-     */
-    public static DvmcService start(
-        final Path policyFile, final InetSocketAddress listen, final Path stateDir, final Path keyFile,
-        final String idle) throws PolicyException, ConfigException, IOException
-    {
- * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P|--etcd URLS --listen A
- * [--advertise A] --state-dir D --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its
- * own thread until
     }
 
     public static DvmcService start(
