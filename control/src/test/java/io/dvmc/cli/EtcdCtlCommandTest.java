@@ -446,4 +446,19 @@ class EtcdCtlCommandTest
         assertEquals(2, run.exit());
         assertEquals("dvmc ctl leases: --config HOST.json is required (or: leases list|show|release)\n", run.err());
     }
+
+    @Test
+    void aDomainWithoutAnIdIsRefusedNamingTheOption()
+    {
+        assertRefused(ctl("domain", "create", "--name", "blue", "--subnet", "10.0.0.0/24", "--router", "10.0.0.1",
+            "--pool", "10.0.0.100-10.0.0.199", "--service", "127.0.0.1"), 2, "--id is required");
+    }
+
+    @Test
+    void aLeaseKeyThatIsNotALeaseIsNamedByItsKey() throws Exception
+    {
+        put("/leases/100/not-an-address", "{\"mac\":\"02:00:00:64:00:01\",\"expiresAtMs\":1}");
+
+        assertRefused(ctl("leases", "list"), 2, prefix + "/leases/100/not-an-address: not a lease record");
+    }
 }
