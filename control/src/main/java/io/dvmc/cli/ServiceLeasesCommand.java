@@ -62,7 +62,7 @@ final class ServiceLeasesCommand
         @Option(names = "--domain", description = "domain id or name (default: every domain)")
         String domain;
 
-        /** The records of the domain (or all), matching {@code macOrAddress} unless it is null, by domain and address. */
+        /** The records of the domain (or all) that match {@code macOrAddress} (all if null), by domain and address. */
         List<Lease> select(final Client client, final EtcdPolicyAdmin admin, final String macOrAddress)
             throws Exception
         {
