@@ -217,7 +217,7 @@ public final class HostStores implements AutoCloseable
     /**
      * Walks every lease and collects the keys of those {@code filter} accepts, up to {@code limit} of them (the walk
      * goes on, the filter sees every lease). A walk that finds a segment locked runs the recovery cycle and walks
-     * again from the start, so the filter may see a lease twice; the keys are collected once.
+     * again from the start ({@link LeaseFilter#startWalk} again); the keys are collected once.
      *
      * @return how many keys were collected into {@code domainIds} and {@code macs} (cleared first).
      */
@@ -233,6 +233,7 @@ public final class HostStores implements AutoCloseable
         };
         domainIds.clear();
         macs.clear();
+        filter.startWalk();
         try
         {
             leases.forEach(collector);
@@ -242,6 +243,7 @@ public final class HostStores implements AutoCloseable
             recover();
             domainIds.clear();
             macs.clear();
+            filter.startWalk();
             leases.forEach(collector);
         }
         return domainIds.size();

@@ -6,5 +6,10 @@ import io.dvmc.lease.LeaseRecord;
 @FunctionalInterface
 interface LeaseFilter
 {
+    /** Called before each walk: a walk that met a locked segment starts again after the recovery. */
+    default void startWalk()
+    {
+    }
+
     boolean accept(int domainId, long mac, LeaseRecord lease);
 }

@@ -29,9 +29,10 @@ import java.net.InetSocketAddress;
  *
  * The host lease of a BOUND record runs from {@link LeaseRecord#updatedMillis()} (written together with it) to
  * {@link LeaseRecord#hostLeaseExpiryMillis()}. At most {@code maxInFlight} refreshes are in flight; when more are due,
- * each walk starts where the last one stopped, so every due lease gets its turn.
+ * each walk goes on from the last one taken before (counting the due leases in the store's order), so a lease whose
+ * refresh keeps failing does not keep the others from their turn.
  */
-final class LeaseRefresher
+final class LeaseRefresher implements LeaseFilter
 {
     static final long WALK_INTERVAL_MS = 1_000;
 
@@ -43,10 +44,11 @@ final class LeaseRefresher
     private final IntArrayList dueDomains = new IntArrayList();
     private final LongArrayList dueMacs = new LongArrayList();
     private final LeaseRecord lease = new LeaseRecord();
-    private final LeaseFilter dueFilter = this::isDue;
     private long walkNowMs;
     private long nextWalkMs;
+    private int room;
     private int dueSeen;
+    private int lastTaken;
     private int skip;
 
     LeaseRefresher(
@@ -71,16 +73,16 @@ final class LeaseRefresher
             return 0;
         }
         nextWalkMs = nowMs + WALK_INTERVAL_MS;
-        final int room = maxInFlight - exchanges.refreshes();
+        room = maxInFlight - exchanges.refreshes();
         if (room <= 0)
         {
             return 0;
         }
         walkNowMs = nowMs;
-        dueSeen = 0;
-        final int found = stores.collectLeases(dueFilter, room, dueDomains, dueMacs);
-        // Round robin over the due leases: the next walk skips those taken now, or starts over when all had a turn.
-        skip = found == room ? skip + found : 0;
+        final int found = stores.collectLeases(this, room, dueDomains, dueMacs);
+        // Round robin over the due leases: the next walk goes on after the last taken now, or from the start when
+        // this one reached the end with room to spare.
+        skip = found == room ? lastTaken + 1 : 0;
         int sent = 0;
         for (int i = 0; i < found; i++)
         {
@@ -93,7 +95,14 @@ final class LeaseRefresher
         return sent;
     }
 
-    private boolean isDue(final int domainId, final long mac, final LeaseRecord record)
+    public void startWalk()
+    {
+        dueSeen = 0;
+        lastTaken = -1;
+    }
+
+    /** A BOUND lease past half of its host lease, whose VM has no exchange in flight, and whose turn it is. */
+    public boolean accept(final int domainId, final long mac, final LeaseRecord record)
     {
         if (!record.isValid() || record.state() != LeaseState.BOUND)
         {
@@ -101,11 +110,17 @@ final class LeaseRefresher
         }
         final long expiry = record.hostLeaseExpiryMillis();
         final long halfLife = record.updatedMillis() + (expiry - record.updatedMillis()) / 2;
-        if (walkNowMs < halfLife || walkNowMs >= expiry || exchanges.byVm(domainId, mac) != Exchanges.NONE)
+        if (walkNowMs < halfLife || walkNowMs >= expiry)
         {
             return false;
         }
-        return dueSeen++ >= skip;
+        final int index = dueSeen++;
+        if (index < skip || dueDomains.size() >= room || exchanges.byVm(domainId, mac) != Exchanges.NONE)
+        {
+            return false;
+        }
+        lastTaken = index;
+        return true;
     }
 
     /** @return false when no more can be sent in this walk (the exchange table or the client's is full). */

@@ -19,6 +19,9 @@ import java.util.function.IntConsumer;
  */
 public final class ServiceLocator
 {
+    /** Domain changes waiting for the agent thread; more than this between two lookups drops the whole cache. */
+    private static final int CHANGE_QUEUE_CAPACITY = 4096;
+
     private static final class Entry
     {
         List<InetSocketAddress> services;
@@ -30,8 +33,6 @@ public final class ServiceLocator
     private final EpochClock clock;
     private final long ttlMs;
     private final AgentCounters counters;
-    private static final int CHANGE_QUEUE_CAPACITY = 4096;
-
     private final Int2ObjectHashMap<Entry> cache = new Int2ObjectHashMap<>();
     private final DomainChangeQueue changes = new DomainChangeQueue(CHANGE_QUEUE_CAPACITY);
     private final IntConsumer invalidator = this::invalidate;

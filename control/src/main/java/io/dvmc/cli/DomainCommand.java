@@ -56,6 +56,10 @@ final class DomainCommand extends CommandGroup
                 {
                     domain.put("id", id);
                 }
+                if (!domain.has("id"))
+                {
+                    throw new BadInputException("--id is required (or an \"id\" in --file)");
+                }
                 domains = List.of(DomainJson.parse(domain, file == null ? "" : file.toString()));
             }
             else

@@ -67,7 +67,7 @@ final class ServiceCommand implements Callable<Integer>
         }
         catch (final PolicyException | ConfigException | IOException | RuntimeException ex)
         {
-            CloseHelper.quietClose(store == null ? null : PolicyStores.closer(store));
+            CloseHelper.quietClose(PolicyStores.closer(store));
             System.err.println("dvmc service: " + ex.getMessage());
             return 2;
         }

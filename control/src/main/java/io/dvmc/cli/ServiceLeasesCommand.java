@@ -62,7 +62,7 @@ final class ServiceLeasesCommand
         @Option(names = "--domain", description = "domain id or name (default: every domain)")
         String domain;
 
-        /** The records of the domain (or all), matching {@code macOrAddress} unless it is null, by domain and address. */
+        /** The records of the domain (or all) that match {@code macOrAddress} (all if null), by domain and address. */
         List<Lease> select(final Client client, final EtcdPolicyAdmin admin, final String macOrAddress)
             throws Exception
         {
@@ -124,11 +124,12 @@ final class ServiceLeasesCommand
             {
                 throw new BadInputException(key + ": not a lease record: " + ex.getMessage());
             }
-            if (parts.length != 2 || !v.isObject())
+            if (parts.length != 2 || EtcdPolicyAdmin.parseId(parts[0]) == 0 || !Addresses.isIpv4(parts[1]) ||
+                !v.isObject())
             {
                 throw new BadInputException(key + ": not a lease record");
             }
-            return new Lease(Long.parseUnsignedLong(parts[0]), parts[1], v.path("mac").asText("").toLowerCase(),
+            return new Lease(Long.parseLong(parts[0]), parts[1], v.path("mac").asText("").toLowerCase(),
                 v.path("expiresAtMs").asLong(0), v.path("vm").asText(""), v.path("location").asText(""),
                 v.path("xid").asText(""), v.path("replica").asText(""), key, kv.getModRevision());
         }

@@ -38,8 +38,10 @@ import java.util.concurrent.TimeoutException;
  * {@link HostConfig.Binding} form. Every domain written is first validated with {@link Policy#of} against the
  * whole set held in etcd (unique ids and names included), and written in a transaction that compares the key's mod
  * revision with the one it was read at: of two operators who change a domain from the same read, the second is
- * refused ({@link ConflictException}) instead of silently undoing the first. Every etcd call has a deadline; an
- * etcd that does not answer in time is an {@link UnavailableException}, never a hang. Does not own the client.
+ * refused ({@link ConflictException}) instead of silently undoing the first; a name given to another id between the
+ * read and the write is caught by the write's own transaction (see {@link #checkNames}). Every etcd call has a
+ * deadline; an etcd that does not answer in time is an {@link UnavailableException}, never a hang. Does not own
+ * the client.
  */
 public final class EtcdPolicyAdmin
 {
@@ -193,12 +195,14 @@ public final class EtcdPolicyAdmin
             puts.add(Op.put(bytes(domainKey(d.id())), bytes(DomainJson.write(d)), PutOption.DEFAULT));
         }
         Policy.of(all.values());
-        final TxnResponse r = txn(compares, puts);
+        final TxnResponse r = txn(compares, withSnapshot(puts));
         if (!r.isSucceeded())
         {
             throw new ConflictException("a domain of the same id was created meanwhile: nothing was written");
         }
-        return r.getHeader().getRevision();
+        final List<Op> undo = new ArrayList<>();
+        domains.forEach(d -> undo.add(Op.delete(bytes(domainKey(d.id())), DeleteOption.DEFAULT)));
+        return checkNames(r, domains, undo);
     }
 
     /**
@@ -214,16 +218,16 @@ public final class EtcdPolicyAdmin
         {
             throw new PolicyException("unknown domain " + d.idString());
         }
-        all.put(d.id(), d);
+        final Domain previous = all.put(d.id(), d);
         Policy.of(all.values());
         final ByteSequence key = bytes(domainKey(d.id()));
         final TxnResponse r = txn(List.of(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedRevision))),
-            List.of(Op.put(key, bytes(DomainJson.write(d)), PutOption.DEFAULT)));
+            withSnapshot(List.of(Op.put(key, bytes(DomainJson.write(d)), PutOption.DEFAULT))));
         if (!r.isSucceeded())
         {
             throw changed(d.idString(), expectedRevision);
         }
-        return r.getHeader().getRevision();
+        return checkNames(r, List.of(d), List.of(Op.put(key, bytes(DomainJson.write(previous)), PutOption.DEFAULT)));
     }
 
     /**
@@ -351,6 +355,59 @@ public final class EtcdPolicyAdmin
             throw new PolicyException("binding: " + Addresses.mac(mac) + " is not a unicast MAC");
         }
         return mac;
+    }
+
+    /** The writes, then a read of every domain as the same transaction leaves them. */
+    private List<Op> withSnapshot(final List<Op> writes)
+    {
+        final List<Op> ops = new ArrayList<>(writes);
+        ops.add(Op.get(bytes(prefix + "/domains/"), GetOption.builder().isPrefix(true).build()));
+        return ops;
+    }
+
+    /**
+     * Names are checked against the set read before the write, but etcd compares only the keys written: another
+     * operator may have given a different id the same name in between. The transaction's own read of every domain
+     * shows it; of two such writes only the later one sees the other, and it undoes itself (if still unchanged), so
+     * exactly one stands.
+     *
+     * @return the revision of the write, which stands.
+     */
+    private long checkNames(final TxnResponse r, final Collection<Domain> written, final List<Op> undo)
+        throws ConflictException, UnavailableException
+    {
+        final long revision = r.getHeader().getRevision();
+        for (final KeyValue kvs : r.getGetResponses().getFirst().getKvs())
+        {
+            final String key = kvs.getKey().toString(StandardCharsets.UTF_8);
+            final String name;
+            try
+            {
+                name = DomainJson.MAPPER.readTree(kvs.getValue().toString(StandardCharsets.UTF_8))
+                    .path("name").asText();
+            }
+            catch (final IOException ex)
+            {
+                continue;
+            }
+            for (final Domain d : written)
+            {
+                if (d.name().equals(name) && !key.equals(domainKey(d.id())))
+                {
+                    final List<Cmp> unchanged = new ArrayList<>();
+                    written.forEach(w -> unchanged.add(
+                        new Cmp(bytes(domainKey(w.id())), Cmp.Op.EQUAL, CmpTarget.modRevision(revision))));
+                    final String clash = "name '" + name + "' was given to " + key + " meanwhile";
+                    if (!txn(unchanged, undo).isSucceeded())
+                    {
+                        throw new ConflictException(clash + "; the write of revision " + revision +
+                            " was changed since and is left as it is: fix the names");
+                    }
+                    throw new ConflictException(clash + ": nothing was written");
+                }
+            }
+        }
+        return revision;
     }
 
     private HostBinding hostBinding(final KeyValue kvs) throws PolicyException

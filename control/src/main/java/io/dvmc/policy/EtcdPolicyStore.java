@@ -74,7 +74,8 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            throw new PolicyException("etcd " + endpoints + ": " + ex.getMessage(), ex);
+            throw new PolicyException("etcd " + String.join(",", endpoints) + ": not a client URL such as " +
+                "http://127.0.0.1:2379 (" + ex.getMessage() + ")", ex);
         }
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable ->
         {

@@ -136,7 +136,7 @@ class HostAgentTest
         CloseHelper.quietCloseAll(client, stores, service, rings, countersFile);
     }
 
-    private static int freePort() throws Exception
+    static int freePort() throws Exception
     {
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
         {

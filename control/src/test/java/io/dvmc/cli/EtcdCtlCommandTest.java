@@ -10,6 +10,11 @@ import io.dvmc.policy.EtcdPolicyAdmin;
 import io.dvmc.policy.PolicyFile;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.dvmc.cli.DvmcRun.dvmc;
@@ -130,8 +136,8 @@ class EtcdCtlCommandTest
 
         final Run list = ctl("domain", "list");
         assertEquals(0, list.exit(), list.err());
-        assertTrue(list.out().matches("(?s)DOMAIN.*\n100 +blue +10\\.0\\.0\\.0/24 +10\\.0\\.0\\.100-10\\.0\\.0\\.199 .*"),
-            list.out());
+        assertTrue(list.out().matches(
+            "(?s)DOMAIN.*\n100 +blue +10\\.0\\.0\\.0/24 +10\\.0\\.0\\.100-10\\.0\\.0\\.199 .*"), list.out());
 
         final JsonNode listed = ctl("domain", "list", "--json").json();
         assertEquals(1, listed.size());
@@ -445,5 +451,89 @@ class EtcdCtlCommandTest
 
         assertEquals(2, run.exit());
         assertEquals("dvmc ctl leases: --config HOST.json is required (or: leases list|show|release)\n", run.err());
+    }
+
+    @Test
+    void aDomainWithoutAnIdIsRefusedNamingTheOption()
+    {
+        assertRefused(ctl("domain", "create", "--name", "blue", "--subnet", "10.0.0.0/24", "--router", "10.0.0.1",
+            "--pool", "10.0.0.100-10.0.0.199", "--service", "127.0.0.1"), 2, "--id is required");
+    }
+
+    @Test
+    void aLeaseKeyThatIsNotALeaseIsNamedByItsKey() throws Exception
+    {
+        put("/leases/100/not-an-address", "{\"mac\":\"02:00:00:64:00:01\",\"expiresAtMs\":1}");
+
+        assertRefused(ctl("leases", "list"), 2, prefix + "/leases/100/not-an-address: not a lease record");
+    }
+
+    /**
+     * A client whose first transaction is preceded by another operator's raw write of {@code rivalKey}: the race
+     * between an admin's read of the set and its write, made to happen every time.
+     */
+    private Client clientRacedBy(final String rivalKey, final String rivalValue)
+    {
+        final AtomicBoolean armed = new AtomicBoolean(true);
+        return Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).interceptor(new ClientInterceptor()
+        {
+            public <Q, S> ClientCall<Q, S> interceptCall(
+                final MethodDescriptor<Q, S> method, final CallOptions options, final Channel next)
+            {
+                if (method.getFullMethodName().endsWith("KV/Txn") && armed.getAndSet(false))
+                {
+                    try
+                    {
+                        put(rivalKey, rivalValue);
+                    }
+                    catch (final Exception ex)
+                    {
+                        throw new IllegalStateException(ex);
+                    }
+                }
+                return next.newCall(method, options);
+            }
+        }).build();
+    }
+
+    private static String green(final int id) throws Exception
+    {
+        return DomainJson.write(DomainJson.parse("{\"id\":" + id + ",\"name\":\"green\",\"subnet\":\"10.3.0.0/24\"," +
+            "\"router\":\"10.3.0.1\",\"pools\":[{\"start\":\"10.3.0.10\",\"end\":\"10.3.0.20\"}]," +
+            "\"services\":[\"127.0.0.1:6767\"]}", ""));
+    }
+
+    @Test
+    void aNameGivenToAnotherIdBetweenReadAndCreateUndoesTheCreate() throws Exception
+    {
+        try (Client raced = clientRacedBy("/domains/102", green(102)))
+        {
+            final EtcdPolicyAdmin admin = new EtcdPolicyAdmin(raced, prefix, Duration.ofSeconds(20));
+
+            final EtcdPolicyAdmin.ConflictException ex = assertThrows(EtcdPolicyAdmin.ConflictException.class,
+                () -> admin.create(List.of(DomainJson.parse(green(101), ""))));
+
+            assertEquals("name 'green' was given to " + prefix + "/domains/102 meanwhile: nothing was written",
+                ex.getMessage());
+            assertEquals(null, get("/domains/101"));
+            assertEquals(green(102), get("/domains/102"));
+        }
+    }
+
+    @Test
+    void aNameGivenToAnotherIdBetweenReadAndRenameUndoesTheRename() throws Exception
+    {
+        createBlue();
+        final String blue = get("/domains/100");
+        try (Client raced = clientRacedBy("/domains/102", green(102)))
+        {
+            final EtcdPolicyAdmin admin = new EtcdPolicyAdmin(raced, prefix, Duration.ofSeconds(20));
+            final EtcdPolicyAdmin.Versioned read = admin.domain(100);
+            final Domain renamed = DomainJson.parse(DomainJson.toJson(read.domain()).put("name", "green"), "");
+
+            assertThrows(EtcdPolicyAdmin.ConflictException.class, () -> admin.update(renamed, read.modRevision()));
+
+            assertEquals(blue, get("/domains/100"));
+        }
     }
 }

@@ -284,4 +284,33 @@ class EtcdPolicyStoreTest
             }
         }
     }
+
+    @Test
+    void changesMadeWhileTheStoreWasCutOffArriveEvenWhenEtcdCompactedItsHistoryMeanwhile() throws Exception
+    {
+        try (EtcdCluster single = EtcdCluster.start(1);
+             Client client = Client.builder().endpoints(single.endpoints().toArray(String[]::new)).build())
+        {
+            put(client, "/dvmc/domains/100", domain(100, "blue", 1450, 6767));
+            put(client, "/dvmc/domains/200", domain(200, "red", 1450, 6767));
+            try (EtcdPolicyStore store = EtcdPolicyStore.connect(single.endpoints(), "/dvmc"))
+            {
+                final EtcdCluster.Member member = single.members().get(0);
+                single.kill(member);
+                assertEquals(1450, mtu(store, 100), "the policy read last stays in force");
+                single.restart(member);
+                put(client, "/dvmc/domains/100", domain(100, "blue", 1400, 6767));
+                client.getKVClient().delete(bytes("/dvmc/domains/200")).get(20, TimeUnit.SECONDS);
+                final long latest = client.getKVClient().get(bytes("/dvmc/domains/100")).get(20, TimeUnit.SECONDS)
+                    .getHeader().getRevision();
+                client.getKVClient().compact(latest).get(20, TimeUnit.SECONDS);
+
+                assertTrue(within(Duration.ofSeconds(30), () -> mtu(store, 100) == 1400 && mtu(store, 200) == -1),
+                    single::logs);
+                assertTrue(store.resyncs() >= 1);
+                put(client, "/dvmc/domains/100", domain(100, "blue", 1300, 6767));
+                assertTrue(within(Duration.ofSeconds(10), () -> mtu(store, 100) == 1300), "the watch goes on");
+            }
+        }
+    }
 }

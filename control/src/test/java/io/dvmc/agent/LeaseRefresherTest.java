@@ -1,0 +1,141 @@
+package io.dvmc.agent;
+
+import io.dvmc.exchange.Authenticator;
+import io.dvmc.exchange.DvmcClient;
+import io.dvmc.exchange.DvmcMessage;
+import io.dvmc.ipc.CountersFile;
+import io.dvmc.ipc.RingFiles;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.lease.LeaseState;
+import io.dvmc.policy.FilePolicyStore;
+import io.dvmc.service.DvmcService;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The refresher's turn-taking, against a real service that refuses every refresh at once (a relay domain it cannot
+ * serve), real stores and a real DVMC client: more leases are due than may be in flight, and the ones that keep
+ * failing do not keep the others from their turn.
+ */
+class LeaseRefresherTest
+{
+    private static final int DOMAIN = 100;
+    private static final int LEASES = 10;
+    private static final int IN_FLIGHT = 4;
+
+    @TempDir
+    Path dir;
+
+    private RingFiles rings;
+    private CountersFile countersFile;
+    private AgentCounters counters;
+    private HostStores stores;
+    private DvmcService service;
+    private DvmcClient client;
+    private Exchanges exchanges;
+    private LeaseRefresher refresher;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        final int port = HostAgentTest.freePort();
+        final Path policyFile = dir.resolve("policy.json");
+        Files.writeString(policyFile, """
+            { "domains": [ { "id": 100, "name": "blue", "subnet": "10.0.0.0/24", "router": "10.0.0.1",
+              "mode": "relay", "relayServers": [ "10.0.0.2" ], "services": [ "127.0.0.1:%d" ] } ] }
+            """.formatted(port));
+        final byte[] key = new byte[32];
+        final FilePolicyStore policy = new FilePolicyStore(policyFile);
+        service = new DvmcService(policy, new InetSocketAddress("127.0.0.1", port), key, dir.resolve("service"),
+            Clock.systemUTC(), new BackoffIdleStrategy()).start();
+
+        final Path state = dir.resolve("host");
+        rings = RingFiles.open(state);
+        countersFile = CountersFile.create(state.resolve("agent-counters.dat"), 64);
+        counters = new AgentCounters(countersFile);
+        stores = new HostStores(state, rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
+        stores.open();
+        exchanges = new Exchanges(16);
+        refresher = new LeaseRefresher(stores, exchanges,
+            new ServiceLocator(policy, SystemEpochClock.INSTANCE, 30_000, counters), counters, IN_FLIGHT);
+        client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, 1, new Authenticator(key),
+            SystemEpochClock.INSTANCE, new DvmcClient.Listener()
+            {
+                // What the host agent does with the end of a refresh.
+                public void onReply(final long transactionId, final DvmcMessage reply)
+                {
+                    final int slot = exchanges.byXid(transactionId);
+                    refresher.onReply(slot, reply, System.currentTimeMillis());
+                    exchanges.release(slot);
+                }
+
+                public void onTimeout(final long transactionId)
+                {
+                    refresher.onTimeout();
+                    exchanges.release(exchanges.byXid(transactionId));
+                }
+            });
+    }
+
+    @AfterEach
+    void stop()
+    {
+        CloseHelper.quietCloseAll(client, stores, service, rings, countersFile);
+    }
+
+    @Test
+    void leasesWhoseRefreshKeepsFailingTakeTurnsWithTheOthersWhenMoreAreDueThanMayBeInFlight()
+    {
+        final long now = System.currentTimeMillis();
+        for (int i = 0; i < LEASES; i++)
+        {
+            // Bound an hour ago with a host lease of 80 minutes: past half of it.
+            stores.putLease(DOMAIN, 0x0200_0000_0000L + i, new LeaseRecord().clear().ip(0x0A00_0064 + i)
+                .state(LeaseState.BOUND).vmLeaseSeconds(600).serverId(0x0A00_0001).updatedMillis(now - 3_600_000)
+                .hostLeaseExpiryMillis(now + 1_200_000).vmLeaseExpiryMillis(now).vmId(1, i));
+        }
+
+        final Set<Long> tried = new HashSet<>();
+        long clock = now;
+        long sent = 0;
+        for (int walk = 1; walk <= 3; walk++)
+        {
+            clock += LeaseRefresher.WALK_INTERVAL_MS;
+            final int sentNow = refresher.poll(clock, client);
+            assertTrue(sentNow > 0 && sentNow <= IN_FLIGHT, "walk " + walk + " sent " + sentNow);
+            sent += sentNow;
+            for (int i = 0; i < LEASES; i++)
+            {
+                if (exchanges.byVm(DOMAIN, 0x0200_0000_0000L + i) != Exchanges.NONE)
+                {
+                    tried.add((long)i);
+                }
+            }
+            final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (counters.refreshesFailed.get() < sent)
+            {
+                client.poll(System.currentTimeMillis());
+                assertTrue(System.nanoTime() - deadline < 0, "the service did not refuse walk " + walk);
+            }
+        }
+        assertEquals(LEASES, tried.size(), "leases tried in three walks: " + tried);
+        assertEquals(sent, counters.refreshesSent.get());
+        assertEquals(0, counters.refreshesAcked.get());
+    }
+}
