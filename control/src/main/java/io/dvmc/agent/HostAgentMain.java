@@ -74,7 +74,9 @@ public final class HostAgentMain implements AutoCloseable
                 new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY),
                 SystemEpochClock.INSTANCE, agent);
             agent.client(client);
-            final BindingPublisher bindings = new BindingPublisher(hostBindings(host, configFile, counters),
+            final HostBindings sources = new MergedBindings(hostBindings(host, configFile, counters),
+                new PolicyStoreBindings(policy, host.hostId()));
+            final BindingPublisher bindings = new BindingPublisher(sources,
                 rings.toDataplane(), stores, counters, SystemEpochClock.INSTANCE);
             agent.bindings(bindings);
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,

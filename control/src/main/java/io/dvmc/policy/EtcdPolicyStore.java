@@ -146,6 +146,11 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
         return snapshot.policy().domains();
     }
 
+    public boolean mayServe(final int hostId, final int domainId)
+    {
+        return snapshot.mayServe(hostId, domainId);
+    }
+
     public List<HostConfig.Binding> bindings(final int hostId)
     {
         return snapshot.bindings(hostId);

@@ -10,6 +10,8 @@ import io.dvmc.config.HostConfig;
 import io.dvmc.config.JsonSyntax;
 import org.agrona.collections.IntHashSet;
 
+import org.agrona.collections.LongHashSet;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -46,6 +48,8 @@ final class PolicySnapshot
     private final Policy policy;
     private final Map<Integer, Map<String, HostConfig.Binding>> bindings;
     private final Map<Integer, List<HostConfig.Binding>> bindingLists;
+    /** (host id, domain id) pairs that some binding of the host names: who may ask for which domain. */
+    private final LongHashSet served = new LongHashSet();
 
     private PolicySnapshot(
         final String domainsPrefix,
@@ -60,7 +64,22 @@ final class PolicySnapshot
         this.policy = policy;
         this.bindings = bindings;
         this.bindingLists = new HashMap<>();
-        bindings.forEach((host, byKey) -> bindingLists.put(host, List.copyOf(byKey.values())));
+        bindings.forEach((host, byKey) ->
+        {
+            bindingLists.put(host, List.copyOf(byKey.values()));
+            byKey.values().forEach(b -> served.add(hostDomain(host, (int)b.domain())));
+        });
+    }
+
+    private static long hostDomain(final int hostId, final int domainId)
+    {
+        return ((long)hostId << 32) | (domainId & 0xFFFF_FFFFL);
+    }
+
+    /** Whether a binding of {@code hostId} names {@code domainId}. */
+    boolean mayServe(final int hostId, final int domainId)
+    {
+        return served.contains(hostDomain(hostId, domainId));
     }
 
     /** No domains and no bindings, under {@code prefix} (e.g. "/dvmc"). */

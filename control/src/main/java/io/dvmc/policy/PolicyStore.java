@@ -34,6 +34,17 @@ public interface PolicyStore
     }
 
     /**
+     * Whether the policy lets host {@code hostId} ask for domain {@code domainId} (DESIGN §4: one compromised
+     * hypervisor must not reach other tenants). A store that holds the bindings of every host (etcd) allows a host
+     * only the domains its bindings name; one that does not (the policy file: bindings live in each host.json)
+     * allows every host that holds a valid key.
+     */
+    default boolean mayServe(final int hostId, final int domainId)
+    {
+        return true;
+    }
+
+    /**
      * Registers a listener told of every later change, on the store's thread. A store that never changes tells
      * nothing.
      */
