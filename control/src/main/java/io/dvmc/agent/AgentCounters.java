@@ -35,6 +35,7 @@ public final class AgentCounters
     public final AtomicCounter refreshesFailed;
     public final AtomicCounter refreshesWithdrawn;
     public final AtomicCounter bindingChanges;
+    public final AtomicCounter optionsRefreshes;
     public final AtomicCounter hostConfigRefused;
     /** By {@link DvmcStatus} reason; the last one counts reasons of a newer service. */
     private final AtomicCounter[] naksByReason = new AtomicCounter[DvmcStatus.REASON_COUNT + 1];
@@ -76,6 +77,7 @@ public final class AgentCounters
                     DvmcStatus.reasonName(reason) : "of another reason") + ", VM not answered", CounterTypes.DROP);
         }
         bindingChanges = file.newCounter("bindings sent to dataplane", CounterTypes.AGENT);
+        optionsRefreshes = file.newCounter("domain options asked for after a policy change", CounterTypes.AGENT);
         hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
     }
 

@@ -17,6 +17,10 @@ final class Exchanges
     static final int FRAME_CAPACITY = 2048;
     /** The "DHCP type" of a host lease refresh: no VM frame waits for it, and no DHCP type equals it. */
     static final int REFRESH = -1;
+    /** The agent's own INFORM for a domain's changed options ({@link OptionsRefresh}), no VM, no frame. */
+    static final int OPTIONS = -2;
+    /** The MAC of an exchange that is no VM's: MAC 0 is never a VM's source address. */
+    static final long NO_VM = 0;
 
     private final int capacity;
     private final long[] xid;

@@ -68,6 +68,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final EpochClock clock;
     private final Exchanges exchanges;
     private final LeaseRefresher refresher;
+    private final OptionsRefresh optionsRefresh;
     private final NakLog nakLog = new NakLog(NAK_LOG_INTERVAL_MS);
     private DvmcClient client;
     private BindingPublisher bindings;
@@ -106,6 +107,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         this.clock = clock;
         this.exchanges = new Exchanges(maxExchanges);
         this.refresher = new LeaseRefresher(stores, exchanges, locator, counters, Math.max(1, maxExchanges / 4));
+        this.optionsRefresh = new OptionsRefresh(policy, stores, exchanges, locator, counters);
         this.fromDataplaneGuard = new StalledRingGuard(fromDataplane);
     }
 
@@ -137,6 +139,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         }
         work += client.poll(now);
         work += refresher.poll(now, client);
+        work += optionsRefresh.poll(now, client);
         if (now >= nextSweepMs)
         {
             nextSweepMs = now + SWEEP_INTERVAL_MS;
@@ -284,9 +287,18 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             {
                 onNak(slot, reply.reason());
             }
-            if (dhcpType == Exchanges.REFRESH)
+            final boolean ack = reply.type() == DvmcMessageType.ACK && reply.status() == DvmcStatus.ACK;
+            if (dhcpType == Exchanges.REFRESH || dhcpType == Exchanges.OPTIONS)
             {
-                refresher.onReply(slot, reply, clock.time());
+                if (ack)
+                {
+                    // Every answer carries the domain's configuration: a changed one reaches the fast path now.
+                    writeDomain(exchanges.domainId(slot), reply);
+                }
+                if (dhcpType == Exchanges.REFRESH)
+                {
+                    refresher.onReply(slot, reply, clock.time());
+                }
                 return;
             }
             if (nak)
