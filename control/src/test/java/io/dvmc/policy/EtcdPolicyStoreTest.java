@@ -295,6 +295,9 @@ class EtcdPolicyStoreTest
             put(client, "/dvmc/domains/200", domain(200, "red", 1450, 6767));
             try (EtcdPolicyStore store = EtcdPolicyStore.connect(single.endpoints(), "/dvmc"))
             {
+                // A change seen proves the watch is up before etcd goes away.
+                put(client, "/dvmc/domains/200", domain(200, "red", 1440, 6767));
+                assertTrue(within(Duration.ofSeconds(10), () -> mtu(store, 200) == 1440));
                 final EtcdCluster.Member member = single.members().get(0);
                 single.kill(member);
                 assertEquals(1450, mtu(store, 100), "the policy read last stays in force");
