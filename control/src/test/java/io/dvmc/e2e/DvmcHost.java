@@ -71,6 +71,15 @@ final class DvmcHost implements AutoCloseable
         Files.writeString(hostConfig, hostJson(ports, bindings));
     }
 
+    /** Edits the policy file as an operator's editor does: whole, in one rename; the processes read it again. */
+    void editPolicy(final java.util.function.UnaryOperator<String> edit) throws IOException
+    {
+        final Path tmp = policy.resolveSibling("policy.json.tmp");
+        Files.writeString(tmp, edit.apply(Files.readString(policy)));
+        Files.move(tmp, policy, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     /** Gives both domains these lease times: the VM's and the host's (DESIGN §5); before {@link #start()}. */
     void leaseSeconds(final int vm, final int host) throws IOException
     {
