@@ -49,6 +49,9 @@ final class DvmcHost implements AutoCloseable
     private final Path key;
     private final int servicePort;
     private final String dataplaneNetns;
+    private final int hostId;
+    /** host.json's policy source: the policy file, or the etcd cluster of the distributed mode. */
+    private final String policySource;
     private List<Port> ports;
     private JvmProcess service;
     private JvmProcess agent;
@@ -64,11 +67,48 @@ final class DvmcHost implements AutoCloseable
         this.policy = dir.resolve("policy.json");
         this.key = dir.resolve("cluster.key");
         this.dataplaneNetns = dataplaneNetns;
+        this.hostId = 1;
+        this.policySource = "\"policyFile\": \"policy.json\"";
         this.ports = List.copyOf(ports);
         this.servicePort = freeUdpPort();
         ClusterKeyFile.generate(key);
         Files.writeString(policy, policyJson(servicePort, 600, 2400));
         Files.writeString(hostConfig, hostJson(ports, bindings));
+    }
+
+    /**
+     * A host of the distributed mode: its agent and dataplane only, the policy (domains, this host's bindings) in
+     * etcd, its own key ring; the services run elsewhere ({@link DistributedDvmc}).
+     */
+    DvmcHost(final Path dir, final int hostId, final List<Port> ports, final String dataplaneNetns,
+        final List<String> etcd, final Path keyRing) throws IOException
+    {
+        this.dir = dir;
+        this.stateDir = dir.resolve("host");
+        this.hostConfig = dir.resolve("host.json");
+        this.policy = null;
+        this.key = keyRing;
+        this.dataplaneNetns = dataplaneNetns;
+        this.hostId = hostId;
+        this.policySource = "\"policy\": { \"etcd\": [" + String.join(", ",
+            etcd.stream().map(e -> "\"" + e + "\"").toList()) + "] }";
+        this.ports = List.copyOf(ports);
+        this.servicePort = 0;
+        Files.createDirectories(dir);
+        Files.writeString(hostConfig, hostJson(ports, List.of()));
+    }
+
+    /** The agent and the dataplane of a distributed-mode host, ready for the fast path. */
+    void startHost() throws IOException
+    {
+        startAgent();
+        startDataplane();
+        awaitCounter(dataplane, "dataplane: store hand-overs", 1, START);
+    }
+
+    int hostId()
+    {
+        return hostId;
     }
 
     /** Edits the policy file as an operator's editor does: whole, in one rename; the processes read it again. */
@@ -117,8 +157,8 @@ final class DvmcHost implements AutoCloseable
     private String hostJson(final List<Port> ports, final List<Binding> bindings)
     {
         final StringBuilder sb = new StringBuilder();
-        sb.append("{ \"hostId\": 1, \"hostAddress\": \"127.0.0.1\", \"stateDir\": \"host\",")
-            .append(" \"keyFile\": \"cluster.key\", \"policyFile\": \"policy.json\",")
+        sb.append("{ \"hostId\": ").append(hostId).append(", \"hostAddress\": \"127.0.0.1\", \"stateDir\": \"host\",")
+            .append(" \"keyFile\": \"").append(key.toAbsolutePath()).append("\", ").append(policySource).append(",")
             .append(" \"agent\": { \"listen\": \"127.0.0.1:0\" },")
             .append(" \"dataplane\": { \"lcore\": ").append(io.dvmc.port.Eal.firstAllowedCpu())
             .append(", \"memoryMb\": 128, \"idle\": \"backoff\", \"extraEal\": [\"--log-level=*:warning\"], \"ports\": [");

@@ -62,6 +62,14 @@ public final class DhcpClients implements AutoCloseable {
      * it is stopped by its pid file in {@link #close()} or {@link #stopDhclients()}.
      */
     public Lease dhclient(String ns, String ifname, Duration timeout) {
+        return dhclient(ns, ifname, timeout, null);
+    }
+
+    /**
+     * {@link #dhclient(String, String, Duration)} with the lease database {@code leaseFile}: a lease already in it makes
+     * dhclient start in INIT-REBOOT (RFC 2131 §3.2), as a VM that moved to another host with its memory does.
+     */
+    public Lease dhclient(String ns, String ifname, Duration timeout, Path leaseFile) {
         Path run = newRun("dhclient", ns);
         Path script = writeScript(run, "dhclient");
         Path conf = run.resolve("dhclient.conf");
@@ -78,7 +86,7 @@ public final class DhcpClients implements AutoCloseable {
         }
         Exec.Result r = Exec.run(timeout.plusSeconds(5), NetnsLab.inNs(ns, "dhclient", "-4", "-1", "-v",
                 "-cf", conf.toString(), "-sf", script.toString(), "-pf", pidFile.toString(),
-                "-lf", run.resolve("dhclient.leases").toString(), ifname));
+                "-lf", (leaseFile != null ? leaseFile : run.resolve("dhclient.leases")).toString(), ifname));
         return leaseOf(ns, run, r);
     }
 
