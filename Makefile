@@ -1,5 +1,5 @@
 # dvmc build. `make` builds the native shim and the jars, `make test` runs every test,
-# `make run` runs the demo, `make bench` the fast-path benchmark, `make jmh` the micro benchmarks.
+# `make run` runs the demo, `make run-cluster` the distributed one, `make bench` the fast-path benchmark, `make jmh` the micro benchmarks.
 SHELL := /bin/bash
 JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /usr/lib/jvm/jdk-25*))
 export JAVA_HOME
@@ -10,7 +10,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars test run bench bench-e2e jmh bindings clean
+.PHONY: all deps native jars test run run-cluster bench bench-e2e jmh bindings clean
 
 all: deps native jars
 
@@ -30,6 +30,9 @@ test: deps native
 
 run: all
 	bash deploy/demo.sh
+
+run-cluster: all
+	bash deploy/cluster-demo.sh
 
 bench: all
 	bash bench/run.sh
