@@ -65,10 +65,12 @@ public final class HostAgentMain implements AutoCloseable
         {
             stores.open();
             final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
-                new ServiceLocator(policy, SystemEpochClock.INSTANCE, LOCATION_TTL_MS, counters), policy, counters,
+                new ServiceLocator(policy, SystemEpochClock.INSTANCE, LOCATION_TTL_MS, counters, host.hostId()), policy,
+                counters,
                 SystemEpochClock.INSTANCE, MAX_EXCHANGES);
             client = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
-                new Authenticator(key), SystemEpochClock.INSTANCE, agent);
+                DvmcClient.DEFAULT_CAPACITY, ServiceLocator.FAILOVER_RETRY, new Authenticator(key),
+                SystemEpochClock.INSTANCE, agent);
             agent.client(client);
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
                 countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP), agent);

@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.exchange.RetryPolicy;
 import io.dvmc.policy.PolicyStore;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.EpochClock;
@@ -12,6 +13,11 @@ import java.util.List;
  * policy service (steps 425–430). Entries expire so that a moved service is found again. All exchanges of a
  * domain go to one service (an OFFER is held by the service that made it) until it stops answering: then
  * {@link #failover} moves the domain to its next service.
+ *
+ * <p>The first service of a domain is picked by a stable hash of (host id, domain id) over the domain's service
+ * list, so that the hosts of a domain spread over its active replicas (which share their leases) instead of all
+ * loading the first. A request unanswered after {@link #FAILOVER_RETRY} moves the domain on quickly enough that
+ * the VM's own second try already reaches the next replica.
  */
 public final class ServiceLocator
 {
@@ -22,14 +28,31 @@ public final class ServiceLocator
         int next;
     }
 
+    /**
+     * The agent's DVMC retransmissions: sends at 0, 0.2 and 0.6 s and the failover at 1.4 s, before a DHCP client
+     * tries again (udhcpc every 2–3 s, dhclient and dhcpcd after ~4 s, RFC 2131 §4.1): the client's second try
+     * goes to the next service.
+     */
+    public static final RetryPolicy FAILOVER_RETRY = new RetryPolicy(3, 200, 4_000);
+
     private final PolicyStore policy;
     private final EpochClock clock;
     private final long ttlMs;
     private final AgentCounters counters;
     private final Int2ObjectHashMap<Entry> cache = new Int2ObjectHashMap<>();
+    private final int hostId;
 
     public ServiceLocator(final PolicyStore policy, final EpochClock clock, final long ttlMs, final AgentCounters counters)
     {
+        this(policy, clock, ttlMs, counters, 0);
+    }
+
+    /** @param hostId spreads the domains of this host over their services (see the class comment). */
+    public ServiceLocator(
+        final PolicyStore policy, final EpochClock clock, final long ttlMs, final AgentCounters counters,
+        final int hostId)
+    {
+        this.hostId = hostId;
         this.policy = policy;
         this.clock = clock;
         this.ttlMs = ttlMs;
@@ -53,6 +76,7 @@ public final class ServiceLocator
             if (entry == null)
             {
                 entry = new Entry();
+                entry.next = firstService(hostId, domainId, services.size());
                 cache.put(domainId, entry);
             }
             entry.services = services;
@@ -63,6 +87,19 @@ public final class ServiceLocator
             counters.locationCacheHits.incrementRelease();
         }
         return entry.services.get(entry.next % entry.services.size());
+    }
+
+    /** The index of the first service a host uses for a domain: the same for every start of the agent. */
+    static int firstService(final int hostId, final int domainId, final int services)
+    {
+        // MurmurHash3's 64-bit finaliser: neighbouring host ids land on unrelated services.
+        long h = ((long)hostId << 32) ^ (domainId & 0xFFFF_FFFFL);
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return (int)Long.remainderUnsigned(h, services);
     }
 
     /** The current service of the domain did not answer: use its next one, and look the domain up again soon. */

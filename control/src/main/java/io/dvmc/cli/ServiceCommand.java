@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "service", mixinStandardHelpOptions = true,
@@ -32,12 +33,27 @@ final class ServiceCommand implements Callable<Integer>
     @Option(names = "--idle", defaultValue = "backoff", description = "idle strategy: busy, yield, backoff, sleep")
     private String idle;
 
+    @Option(names = "--etcd", split = ",", paramLabel = "URL",
+        description = "keep the leases in etcd, shared with other replicas (client URLs, comma-separated)")
+    private List<String> etcd;
+
+    @Option(names = "--replica-id", description = "this replica's unique name (with --etcd)")
+    private String replicaId;
+
     public Integer call() throws InterruptedException
     {
         final DvmcService service;
         try
         {
-            service = ServiceMain.start(policy, Addresses.socketAddress(listen), stateDir, keyFile, idle);
+            if (etcd != null && replicaId == null)
+            {
+                System.err.println("dvmc service: --etcd needs --replica-id");
+                return 2;
+            }
+            service = etcd != null ?
+                ServiceMain.startReplica(policy, Addresses.socketAddress(listen), stateDir, keyFile, idle, etcd,
+                    replicaId) :
+                ServiceMain.start(policy, Addresses.socketAddress(listen), stateDir, keyFile, idle);
         }
         catch (final PolicyException | ConfigException | IOException | RuntimeException ex)
         {

@@ -38,7 +38,13 @@ import java.time.Clock;
  *   <li>once a second, expires offers and leases and compacts the journal when due.</li>
  * </ol>
  *
- * Duplicates are answered idempotently: a retransmitted DISCOVER gets the same offer, a retransmitted REQUEST the
+ * With leases shared in etcd ({@link EtcdLeaseLog}) the sync is one etcd transaction for the batch; a binding that
+ * another replica made impossible meanwhile is answered with a NAK only if the address is bound to another MAC,
+ * and not at all if its fate is unknown (the client retransmits). Until the shared leases are loaded, and while
+ * etcd cannot be read, nothing is received: the clients' retransmissions wait in the socket or reach another
+ * replica.
+ *
+ * <p>Duplicates are answered idempotently: a retransmitted DISCOVER gets the same offer, a retransmitted REQUEST the
  * same ACK without a new journal write, a retransmitted RELEASE an ACK. Relay domains are answered with a NAK
  * ({@link DvmcStatus#REASON_NOT_SUPPORTED}) for now.
  */
@@ -66,6 +72,9 @@ public final class DvmcService implements Agent, AutoCloseable
     private final UnsafeBuffer txView = new UnsafeBuffer(tx);
     private final SocketAddress[] pendingTargets = new SocketAddress[RECEIVE_BATCH];
     private final int[] pendingLengths = new int[RECEIVE_BATCH];
+    private final int[] pendingEntries = new int[RECEIVE_BATCH];
+    private final DvmcMessage sentReply = new DvmcMessage();
+    private final UnsafeBuffer nakScratch = new UnsafeBuffer(new byte[DvmcMessage.MAX_LENGTH]);
     private int pending;
 
     private final DvmcMessage message = new DvmcMessage();
@@ -91,10 +100,28 @@ public final class DvmcService implements Agent, AutoCloseable
         final Clock clock,
         final IdleStrategy idleStrategy) throws IOException
     {
+        this(policy, listen, key, journalDir, clock, idleStrategy, null);
+    }
+
+    /**
+     * @param sharedLeases the leases in etcd, shared with the service's other replicas, or null for the journal in
+     *                     {@code stateDir} (which then holds only the counters). Closed with the service.
+     */
+    public DvmcService(
+        final PolicyStore policy,
+        final InetSocketAddress listen,
+        final byte[] key,
+        final Path stateDir,
+        final Clock clock,
+        final IdleStrategy idleStrategy,
+        final EtcdLeaseLog sharedLeases) throws IOException
+    {
         this.clock = clock;
         this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
         this.authenticator = new Authenticator(key, Authenticator.DEFAULT_WINDOW_MS, REPLAY_CAPACITY);
-        this.manager = new AddressManager(policy, journalDir, clock);
+        final Path journalDir = stateDir;
+        this.manager = sharedLeases != null ? new AddressManager(policy, sharedLeases, clock) :
+            new AddressManager(policy, journalDir, clock);
         this.counters = new ServiceCounters(journalDir);
         DatagramChannel ch = null;
         try
@@ -149,7 +176,13 @@ public final class DvmcService implements Agent, AutoCloseable
     public int doWork()
     {
         final long now = clock.millis();
-        int work = 0;
+        final int changes = manager.pollShared();
+        if (changes < 0)
+        {
+            // The shared leases are not known: deciding now could hand out what another replica bound.
+            return 0;
+        }
+        int work = changes;
         for (int i = 0; i < RECEIVE_BATCH; i++)
         {
             rx.clear();
@@ -225,10 +258,12 @@ public final class DvmcService implements Agent, AutoCloseable
         }
 
         final int slot = pending;
+        pendingEntries[slot] = -1;
         encoder.wrap(txView, slot * DvmcMessage.MAX_LENGTH, DvmcMessage.MAX_LENGTH).identityOf(message);
         try
         {
             final int replyType = decide(type);
+            pendingEntries[slot] = grant.entry;
             encoder.type(replyType)
                 .status(DvmcStatus.ACK, DvmcStatus.REASON_NONE)
                 .yiaddr(grant.address())
@@ -316,12 +351,18 @@ public final class DvmcService implements Agent, AutoCloseable
                 counters.increment(Counter.JOURNAL_FAILURES);
                 LOG.error("lease journal failed, replies withheld: {}", ex.getMessage());
                 pending = 0;
+                manager.endBatch();
                 return;
             }
         }
         for (int i = 0; i < pending; i++)
         {
             final int start = i * DvmcMessage.MAX_LENGTH;
+            if (pendingEntries[i] >= 0 && !settle(i, start))
+            {
+                pendingTargets[i] = null;
+                continue;
+            }
             txSend.clear().position(start).limit(start + pendingLengths[i]);
             try
             {
@@ -342,12 +383,57 @@ public final class DvmcService implements Agent, AutoCloseable
             pendingTargets[i] = null;
         }
         pending = 0;
+        manager.endBatch();
+    }
+
+    /**
+     * The reply in slot {@code i} depends on a shared binding: keep the ACK if it became durable, turn it into a
+     * NAK if the address is bound to another MAC (RFC 2131 §4.3.2), withhold it otherwise.
+     *
+     * @return whether a reply is to be sent.
+     */
+    private boolean settle(final int i, final int start)
+    {
+        grant.entry = pendingEntries[i];
+        final int outcome = manager.outcome(grant);
+        if (outcome == LeaseLog.OK)
+        {
+            return true;
+        }
+        if (outcome == LeaseLog.UNCERTAIN)
+        {
+            counters.increment(Counter.WITHHELD);
+            return false;
+        }
+        counters.increment(Counter.CONFLICTS);
+        counters.increment(Counter.NAKS);
+        final long now = clock.millis();
+        sentReply.wrap(txView, start, pendingLengths[i]);
+        encoder.wrap(nakScratch, 0, DvmcMessage.MAX_LENGTH).identityOf(sentReply)
+            .type(DvmcMessageType.NAK).status(DvmcStatus.NAK, DvmcStatus.REASON_WRONG_ADDRESS);
+        final int length = encoder.sign(authenticator, now);
+        txView.putBytes(start, nakScratch, 0, length);
+        pendingLengths[i] = length;
+        return true;
     }
 
     private int maintain()
     {
         final int expired = manager.sweep();
         counters.add(Counter.EXPIRED, expired);
+        if (manager.isShared() && manager.needsSync())
+        {
+            try
+            {
+                manager.sync();
+            }
+            catch (final LeaseStoreException ex)
+            {
+                counters.increment(Counter.JOURNAL_FAILURES);
+                LOG.warn("expired leases not removed from the shared store: {}", ex.getMessage());
+            }
+            manager.endBatch();
+        }
         try
         {
             if (manager.compactIfDue())

@@ -12,10 +12,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P --listen A --state-dir D
- * --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its own thread until
+ * --key-file K [--idle backoff|busy|yield|sleep] [--etcd URLS --replica-id ID]}). The returned service runs on its own thread until
  * {@link DvmcService#close()}.
  */
 public final class ServiceMain
@@ -37,6 +38,32 @@ public final class ServiceMain
     {
         return start(new FilePolicyStore(policyFile), listen, ClusterKeyFile.load(keyFile), stateDir,
             IdleStrategies.of(idle));
+    }
+
+    /**
+     * A replica whose leases are in etcd, shared with the other replicas of the service.
+     *
+     * @param etcd      etcd client URLs.
+     * @param replicaId this replica's name, unique among the replicas.
+     */
+    public static DvmcService startReplica(
+        final Path policyFile, final InetSocketAddress listen, final Path stateDir, final Path keyFile,
+        final String idle, final List<String> etcd, final String replicaId)
+        throws PolicyException, ConfigException, IOException
+    {
+        final FilePolicyStore policy = new FilePolicyStore(policyFile);
+        final byte[] key = ClusterKeyFile.load(keyFile);
+        final EtcdLeaseLog leases = EtcdLeaseLog.open(etcd, replicaId, listen.getHostString() + ":" + listen.getPort());
+        try
+        {
+            return new DvmcService(policy, listen, key, stateDir, Clock.systemUTC(), IdleStrategies.of(idle), leases)
+                .start();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            leases.close();
+            throw ex;
+        }
     }
 
     public static DvmcService start(
