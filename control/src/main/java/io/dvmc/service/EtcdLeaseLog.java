@@ -35,6 +35,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -79,6 +80,7 @@ public final class EtcdLeaseLog implements LeaseLog
     /** etcd's default {@code --max-txn-ops}: a batch is split into transactions of at most this many keys. */
     static final int MAX_TXN_OPS = 128;
     private static final long STARTUP_SECONDS = 30;
+    private static final int SNAPSHOT_PAGE = 2_000;
     private static final int EVENT_QUEUE_CAPACITY = 1 << 16;
     private static final long UNKNOWN = Long.MIN_VALUE;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -140,6 +142,7 @@ public final class EtcdLeaseLog implements LeaseLog
     private long blockClaims;
     private long resyncs;
     private long syncs;
+    private long syncedEntries;
 
     private EtcdLeaseLog(
         final Client client, final String prefix, final String replicaId, final String listen, final Clock clock,
@@ -240,34 +243,63 @@ public final class EtcdLeaseLog implements LeaseLog
         return false;
     }
 
+    /**
+     * One transaction per {@link #MAX_TXN_OPS} entries, all sent at once (their keys differ). A transaction that
+     * does not complete leaves its entries {@link #UNCERTAIN}; when none completes the whole batch is refused.
+     */
     public void sync() throws LeaseStoreException
     {
         final int from = syncedUpTo;
+        syncedEntries += entryCount - from;
         final int to = entryCount;
         syncedUpTo = to;
         pendingByKey.clear();
+        if (from == to)
+        {
+            return;
+        }
+        final List<CompletableFuture<TxnResponse>> txns = new ArrayList<>();
         for (int start = from; start < to; start += MAX_TXN_OPS)
+        {
+            txns.add(commitChunk(start, Math.min(to, start + MAX_TXN_OPS)));
+        }
+        LeaseStoreException failure = null;
+        int failed = 0;
+        for (int c = 0, start = from; start < to; c++, start += MAX_TXN_OPS)
         {
             final int end = Math.min(to, start + MAX_TXN_OPS);
             try
             {
-                syncChunk(start, end);
+                final TxnResponse r = await(txns.get(c), "write leases");
+                if (r.isSucceeded())
+                {
+                    written(start, end, r.getHeader().getRevision());
+                }
+                else
+                {
+                    resolve(start, end, r.getGetResponses());
+                }
             }
             catch (final LeaseStoreException ex)
             {
-                for (int i = start; i < to; i++)
+                failure = ex;
+                failed++;
+                for (int i = start; i < end; i++)
                 {
                     final Entry e = entries.get(i);
                     e.outcome = UNCERTAIN;
                     revisions.put(e.key, UNKNOWN);
                 }
-                uncertain += to - start;
+                uncertain += end - start;
                 // A delete that may not have landed would leave an address held here and free there: reload.
                 resyncNeeded.set(true);
-                throw ex;
             }
         }
         syncs++;
+        if (failed == txns.size())
+        {
+            throw failure;
+        }
     }
 
     public int outcome(final int entry)
@@ -351,7 +383,7 @@ public final class EtcdLeaseLog implements LeaseLog
             {
                 blockClaims++;
                 claimedBlockKeys.add(key);
-                learnDomain(domainId);
+                learnBlock(domainId, firsts[i]);
                 LOG.info("replica {} claimed address block {}", replicaId, key);
                 return firsts[i];
             }
@@ -388,10 +420,16 @@ public final class EtcdLeaseLog implements LeaseLog
         return badRecords.get();
     }
 
-    /** Batch transactions that completed. */
+    /** Batches synced. */
     public long syncs()
     {
         return syncs;
+    }
+
+    /** Puts and deletes synced, over all batches. */
+    public long syncedEntries()
+    {
+        return syncedEntries;
     }
 
     public void close()
@@ -461,7 +499,7 @@ public final class EtcdLeaseLog implements LeaseLog
         return seen == revisions.missingValue() || seen < 0 ? 0 : seen;
     }
 
-    private void syncChunk(final int start, final int end) throws LeaseStoreException
+    private CompletableFuture<TxnResponse> commitChunk(final int start, final int end)
     {
         final int n = end - start;
         final Cmp[] compares = new Cmp[n];
@@ -475,13 +513,7 @@ public final class EtcdLeaseLog implements LeaseLog
             writes[i] = write(e, key);
             reads[i] = Op.get(key, GetOption.DEFAULT);
         }
-        final TxnResponse r = await(kv.txn().If(compares).Then(writes).Else(reads).commit(), "write leases");
-        if (r.isSucceeded())
-        {
-            written(start, end, r.getHeader().getRevision());
-            return;
-        }
-        resolve(start, end, r.getGetResponses());
+        return kv.txn().If(compares).Then(writes).Else(reads).commit();
     }
 
     /**
@@ -627,13 +659,37 @@ public final class EtcdLeaseLog implements LeaseLog
         }
     }
 
-    /** Reads every lease, reports it as a snapshot, and watches from the revision read. */
+    /**
+     * Reads every lease, reports it as a snapshot, and watches from the revision read. The read is paged
+     * ({@link #SNAPSHOT_PAGE} keys a request, all at the revision of the first page), since one reply may not
+     * exceed gRPC's 4 MiB.
+     */
     private boolean resync()
     {
-        final GetResponse all;
+        final List<KeyValue> all = new ArrayList<>();
+        long revision = 0;
         try
         {
-            all = await(kv.get(bytes(leasesPrefix), GetOption.builder().isPrefix(true).build()), "read leases");
+            final ByteSequence end = bytes(leasesPrefix.substring(0, leasesPrefix.length() - 1) +
+                (char)(leasesPrefix.charAt(leasesPrefix.length() - 1) + 1));
+            ByteSequence from = bytes(leasesPrefix);
+            while (true)
+            {
+                final GetOption.Builder page = GetOption.builder().withRange(end).withLimit(SNAPSHOT_PAGE);
+                final GetResponse r = await(kv.get(from, revision == 0 ? page.build() :
+                    page.withRevision(revision).build()), "read leases");
+                if (revision == 0)
+                {
+                    revision = r.getHeader().getRevision();
+                }
+                all.addAll(r.getKvs());
+                if (!r.isMore() || r.getKvs().isEmpty())
+                {
+                    break;
+                }
+                from = bytes(r.getKvs().get(r.getKvs().size() - 1).getKey().toString(StandardCharsets.UTF_8) +
+                    '\0');
+            }
         }
         catch (final LeaseStoreException ex)
         {
@@ -646,10 +702,9 @@ public final class EtcdLeaseLog implements LeaseLog
             watcher.close();
         }
         events.clear();
-        final long revision = all.getHeader().getRevision();
         revisions.clear();
         listener.onSnapshotBegin();
-        for (final KeyValue k : all.getKvs())
+        for (final KeyValue k : all)
         {
             final Event e = parse(k);
             if (e != null)
@@ -664,21 +719,34 @@ public final class EtcdLeaseLog implements LeaseLog
             Watch.listener(this::onWatch, this::onWatchError));
         resyncs++;
         ready = true;
-        LOG.info("replica {}: {} lease keys loaded at revision {}", replicaId, all.getKvs().size(), revision);
+        LOG.info("replica {}: {} lease keys loaded at revision {}", replicaId, all.size(), revision);
         return true;
     }
 
-    /** Reads a domain's leases into the book: what a dead replica bound in a block just claimed. */
-    private void learnDomain(final int domainId) throws LeaseStoreException
+    /**
+     * Reads the leases of a block just claimed into the book (what a dead replica bound there), in one
+     * transaction of prefix reads, one per /24 the block touches.
+     */
+    private void learnBlock(final int domainId, final int first) throws LeaseStoreException
     {
-        final GetResponse r = await(kv.get(bytes(leasesPrefix + Integer.toUnsignedString(domainId) + "/"),
-            GetOption.builder().isPrefix(true).build()), "read leases of a block");
-        for (final KeyValue k : r.getKvs())
+        final String domainPrefix = leasesPrefix + Integer.toUnsignedString(domainId) + "/";
+        final List<Op> reads = new ArrayList<>();
+        for (long a = first & 0xFFFF_FF00L; a < (first & 0xFFFF_FFFFL) + AddressPool.BLOCK; a += 256)
         {
-            final Event e = parse(k);
-            if (e != null)
+            final String ip = Addresses.ipv4((int)a);
+            reads.add(Op.get(bytes(domainPrefix + ip.substring(0, ip.lastIndexOf('.') + 1)),
+                GetOption.builder().isPrefix(true).build()));
+        }
+        final TxnResponse r = await(kv.txn().Then(reads.toArray(new Op[0])).commit(), "read leases of a block");
+        for (final GetResponse g : r.getGetResponses())
+        {
+            for (final KeyValue k : g.getKvs())
             {
-                apply(e, false);
+                final Event e = parse(k);
+                if (e != null)
+                {
+                    apply(e, false);
+                }
             }
         }
     }
@@ -838,7 +906,7 @@ public final class EtcdLeaseLog implements LeaseLog
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
-    private <T> T await(final java.util.concurrent.CompletableFuture<T> future, final String what)
+    private <T> T await(final CompletableFuture<T> future, final String what)
         throws LeaseStoreException
     {
         try
