@@ -91,6 +91,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private long nextMaintenanceMs;
     private AgentRunner runner;
     private boolean resourcesClosed;
+    private boolean sharedAvailable = true;
 
     /**
      * Opens the journal in {@code journalDir} (replaying it) and binds {@code listen}; call {@link #start()} to
@@ -199,8 +200,15 @@ public final class DvmcService implements Agent, AutoCloseable
         if (changes < 0)
         {
             // The shared leases are not known: deciding now could hand out what another replica bound.
+            if (sharedAvailable)
+            {
+                sharedAvailable = false;
+                counters.increment(Counter.UNAVAILABLE);
+                LOG.warn("shared leases unreadable: requests wait unanswered until etcd answers");
+            }
             return 0;
         }
+        sharedAvailable = true;
         int work = changes;
         for (int i = 0; i < receiveBatch; i++)
         {

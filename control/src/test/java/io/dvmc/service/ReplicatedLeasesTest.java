@@ -13,7 +13,9 @@ import io.dvmc.policy.FilePolicyStore;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
@@ -34,6 +36,8 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +56,7 @@ class ReplicatedLeasesTest
 {
     private static final int BLUE = 100;
     private static final int TINY = 300;
+    private static final int BIG = 400;
     private static final long MAC = 0x0200_0000_0001L;
 
     @TempDir
@@ -205,6 +210,47 @@ class ReplicatedLeasesTest
         }
     }
 
+    @Test
+    void aReplicaStartingOnMoreLeasesThanOneEtcdReplyCanCarryLoadsThemAll() throws Exception
+    {
+        final int first = Addresses.parseIpv4("10.1.0.0");
+        final int count = 96 * 256;
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build())
+        {
+            // Leases of a replica that is gone: more than 4 MiB of records, the most one gRPC reply carries.
+            final long expiresAtMs = System.currentTimeMillis() + 3_600_000;
+            final List<CompletableFuture<?>> writes = new ArrayList<>();
+            for (int start = 0; start < count; start += 128)
+            {
+                final List<Op> puts = new ArrayList<>();
+                for (int i = start; i < Math.min(count, start + 128); i++)
+                {
+                    final String record = ("{\"mac\":\"%s\",\"expiresAtMs\":%d,\"vm\":\"%s\"," +
+                        "\"location\":\"10.200.0.7:40000\",\"xid\":\"1f00000a\",\"replica\":\"old\"}")
+                        .formatted(Addresses.mac(MAC + 0x10000 + i), expiresAtMs, new UUID(1, i));
+                    puts.add(Op.put(bytes("/dvmc/leases/" + BIG + "/" + Addresses.ipv4(first + i)), bytes(record),
+                        PutOption.DEFAULT));
+                }
+                writes.add(operator.getKVClient().txn().Then(puts.toArray(new Op[0])).commit());
+            }
+            for (final CompletableFuture<?> w : writes)
+            {
+                w.get(30, TimeUnit.SECONDS);
+            }
+
+            try (DvmcService replica = replica(etcd, "late");
+                TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+            {
+                final TestAgent.Reply full = agent.discover(replica.localAddress(), BIG, MAC);
+                assertEquals(DvmcStatus.REASON_NO_ADDRESS, full.reason(), "every address is bound: " + full);
+                final TestAgent.Reply renewed = agent.request(replica.localAddress(), BIG, MAC + 0x10000 + 5,
+                    first + 5);
+                assertEquals(DvmcMessageType.ACK, renewed.type(), "a lease it loaded renews");
+            }
+        }
+    }
+
     private DvmcService replica(final EtcdCluster etcd, final String id) throws Exception
     {
         final int port = freePort();
@@ -240,7 +286,10 @@ class ReplicatedLeasesTest
                   "services": [ %1$s ] },
                 { "id": 300, "name": "tiny", "subnet": "10.9.0.0/24", "router": "10.9.0.1",
                   "pools": [ { "start": "10.9.0.100", "end": "10.9.0.100" } ], "leaseSeconds": 60,
-                  "offerHoldSeconds": 30, "services": [ %1$s ] } ] }
+                  "offerHoldSeconds": 30, "services": [ %1$s ] },
+                { "id": 400, "name": "big", "subnet": "10.0.0.0/8", "router": "10.0.0.1",
+                  "pools": [ { "start": "10.1.0.0", "end": "10.1.95.255" } ], "leaseSeconds": 600,
+                  "services": [ %1$s ] } ] }
             """.formatted(services));
         return file;
     }
