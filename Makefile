@@ -10,7 +10,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars test run run-cluster bench bench-e2e jmh bindings clean
+.PHONY: all deps native jars test run run-cluster bench bench-alloc bench-e2e jmh bindings clean
 
 all: deps native jars
 
@@ -42,6 +42,9 @@ jmh: all
 
 bench-e2e: all
 	bash bench/bind-latency.sh
+
+bench-alloc: all
+	bash bench/allocation.sh
 
 # Regenerates bindings/ from native/dvmc_shim.h where jextract is on PATH; the committed
 # bindings are hand-written in jextract's layout and checked by BindingsCoverageTest.

@@ -68,9 +68,11 @@ public final class HostAgentMain implements AutoCloseable
         {
             stores.open();
             final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
-                new ServiceLocator(policy, SystemEpochClock.INSTANCE, LOCATION_TTL_MS, counters), policy, counters,
+                new ServiceLocator(policy, SystemEpochClock.INSTANCE, LOCATION_TTL_MS, counters, host.hostId()), policy,
+                counters,
                 SystemEpochClock.INSTANCE, MAX_EXCHANGES);
             client = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
+                DvmcClient.DEFAULT_CAPACITY, ServiceLocator.FAILOVER_RETRY,
                 new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY),
                 SystemEpochClock.INSTANCE, agent);
             agent.client(client);

@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.exchange.RetryPolicy;
 import io.dvmc.policy.DomainChangeQueue;
 import io.dvmc.policy.PolicyStore;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -16,6 +17,11 @@ import java.util.function.IntConsumer;
  * {@link #failover} moves the domain to its next service. A store that watches the policy service (etcd) tells
  * of changed domains: their entries are dropped before the next lookup (claim 1), so the next VM of a domain
  * whose services moved reaches the new endpoint at once rather than when the entry expires.
+ *
+ * <p>The first service of a domain is picked by a stable hash of (host id, domain id) over the domain's service
+ * list, so that the hosts of a domain spread over its active replicas (which share their leases) instead of all
+ * loading the first. A request unanswered after {@link #FAILOVER_RETRY} moves the domain on quickly enough that
+ * the VM's own second try already reaches the next replica.
  */
 public final class ServiceLocator
 {
@@ -29,6 +35,13 @@ public final class ServiceLocator
         int next;
     }
 
+    /**
+     * The agent's DVMC retransmissions: sends at 0, 0.2 and 0.6 s and the failover at 1.4 s, before a DHCP client
+     * tries again (udhcpc every 2–3 s, dhclient and dhcpcd after ~4 s, RFC 2131 §4.1): the client's second try
+     * goes to the next service.
+     */
+    public static final RetryPolicy FAILOVER_RETRY = new RetryPolicy(3, 200, 4_000);
+
     private final PolicyStore policy;
     private final EpochClock clock;
     private final long ttlMs;
@@ -37,9 +50,19 @@ public final class ServiceLocator
     private final DomainChangeQueue changes = new DomainChangeQueue(CHANGE_QUEUE_CAPACITY);
     private final IntConsumer invalidator = this::invalidate;
     private final Runnable invalidatorOfAll = this::invalidateAll;
+    private final int hostId;
 
     public ServiceLocator(final PolicyStore policy, final EpochClock clock, final long ttlMs, final AgentCounters counters)
     {
+        this(policy, clock, ttlMs, counters, 0);
+    }
+
+    /** @param hostId spreads the domains of this host over their services (see the class comment). */
+    public ServiceLocator(
+        final PolicyStore policy, final EpochClock clock, final long ttlMs, final AgentCounters counters,
+        final int hostId)
+    {
+        this.hostId = hostId;
         this.policy = policy;
         this.clock = clock;
         this.ttlMs = ttlMs;
@@ -65,6 +88,7 @@ public final class ServiceLocator
             if (entry == null)
             {
                 entry = new Entry();
+                entry.next = firstService(hostId, domainId, services.size());
                 cache.put(domainId, entry);
             }
             entry.services = services;
@@ -90,6 +114,19 @@ public final class ServiceLocator
     {
         counters.locationsInvalidated.getAndAddRelease(cache.size());
         cache.clear();
+    }
+
+    /** The index of the first service a host uses for a domain: the same for every start of the agent. */
+    static int firstService(final int hostId, final int domainId, final int services)
+    {
+        // MurmurHash3's 64-bit finaliser: neighbouring host ids land on unrelated services.
+        long h = ((long)hostId << 32) ^ (domainId & 0xFFFF_FFFFL);
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return (int)Long.remainderUnsigned(h, services);
     }
 
     /** The current service of the domain did not answer: use its next one, and look the domain up again soon. */

@@ -9,11 +9,11 @@ import io.dvmc.policy.PolicyStores;
 import io.dvmc.service.DvmcService;
 import io.dvmc.service.ServiceMain;
 import org.agrona.CloseHelper;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,19 +22,12 @@ import java.util.concurrent.Callable;
     description = "Runs a dvmc service: the address manager of the domains of a policy file or of etcd.")
 final class ServiceCommand implements Callable<Integer>
 {
-    /** Where the policy comes from: exactly one of the two. */
-    static final class PolicySource
-    {
-        @Option(names = "--policy", required = true, description = "policy file (JSON)")
-        private Path file;
+    @Option(names = "--policy", description = "policy file (JSON); without it the policy is read from --etcd")
+    private Path policy;
 
-        @Option(names = "--etcd", required = true, split = ",", paramLabel = "URL",
-            description = "etcd client URLs of the policy service, comma-separated")
-        private List<String> etcd;
-    }
-
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    private PolicySource policy;
+    @Option(names = "--etcd", split = ",", paramLabel = "URL",
+        description = "etcd client URLs, comma-separated: the policy service, and with --replica-id the shared leases")
+    private List<String> etcd;
 
     @Option(names = "--etcd-prefix", defaultValue = "/dvmc", description = "root of the dvmc keys in etcd")
     private String etcdPrefix;
@@ -55,15 +48,32 @@ final class ServiceCommand implements Callable<Integer>
     @Option(names = "--idle", defaultValue = "backoff", description = "idle strategy: busy, yield, backoff, sleep")
     private String idle;
 
+    @Option(names = "--replica-id", description = "this replica's unique name: its leases are kept in --etcd, " +
+        "shared with the other replicas (without it, in the journal of --state-dir)")
+    private String replicaId;
+
     public Integer call() throws InterruptedException
     {
         final DvmcService service;
         PolicyStore store = null;
         try
         {
-            store = PolicyStores.open(policy.file, policy.etcd == null ? List.of() : policy.etcd, etcdPrefix);
-            service = ServiceMain.start(store, Addresses.socketAddress(listen),
-                advertise == null ? null : Addresses.socketAddress(advertise), stateDir, keyFile, idle);
+            if (policy == null && etcd == null)
+            {
+                System.err.println("dvmc service: give the policy: --policy FILE or --etcd URL[,URL...]");
+                return 2;
+            }
+            if (replicaId != null && etcd == null)
+            {
+                System.err.println("dvmc service: --replica-id keeps the leases in etcd: give --etcd URL[,URL...]");
+                return 2;
+            }
+            store = PolicyStores.open(policy, policy != null || etcd == null ? List.of() : etcd, etcdPrefix);
+            final InetSocketAddress advertised = advertise == null ? null : Addresses.socketAddress(advertise);
+            service = replicaId != null ?
+                ServiceMain.startReplica(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle,
+                    etcd, replicaId) :
+                ServiceMain.start(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle);
         }
         catch (final PolicyException | ConfigException | IOException | RuntimeException ex)
         {

@@ -5,6 +5,8 @@ import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.PolicyStore;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntArrayList;
+import org.agrona.collections.LongHashSet;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,6 +26,12 @@ import java.time.Clock;
  *   <li>INFORM → options only (§4.3.5); LEASEQUERY → the current binding.</li>
  * </ul>
  *
+ * <p>With a shared {@link LeaseLog} (etcd, several active replicas) the book also holds what other replicas bound,
+ * reported by the log, so a client bound through one replica renews through another; new addresses come from
+ * the address blocks this replica claimed; and a REQUEST for an address this replica never offered binds it if it
+ * is free, so a client whose exchange failed over keeps its address. Whether an address is free is finally decided
+ * by the log's compare-and-set at the sync, never by this book alone.
+ *
  * Time comes from the injected clock. Single-threaded: the service's agent thread.
  */
 public final class AddressManager implements AutoCloseable
@@ -35,12 +43,27 @@ public final class AddressManager implements AutoCloseable
     private final Clock clock;
     private final LeaseBook book = new LeaseBook();
     private final Int2ObjectHashMap<DomainState> states = new Int2ObjectHashMap<>();
-    private final LeaseJournal journal;
+    private final LeaseLog journal;
+    private final SharedLeases shared = new SharedLeases();
+    /** First addresses of the blocks claimed per domain, owned again when a domain's pool is rebuilt. */
+    private final Int2ObjectHashMap<IntArrayList> ownedBlocks = new Int2ObjectHashMap<>();
+    private final int[] blockCandidates = new int[16];
+    private int[] batchDomains = new int[64];
+    private long[] batchMacs = new long[64];
+    private int batchSize;
 
     /** Opens (and replays) the journal in {@code journalDir}. */
     public AddressManager(final PolicyStore policy, final Path journalDir, final Clock clock) throws IOException
     {
         this(policy, journalDir, clock, LeaseJournal.DEFAULT_COMPACT_FACTOR, LeaseJournal.DEFAULT_MIN_COMPACT_RECORDS);
+    }
+
+    /** Keeps the leases in etcd, shared with the other replicas of the service. */
+    public AddressManager(final PolicyStore policy, final EtcdLeaseLog sharedLog, final Clock clock)
+    {
+        this.policy = policy;
+        this.clock = clock;
+        this.journal = sharedLog;
     }
 
     AddressManager(
@@ -80,8 +103,17 @@ public final class AddressManager implements AutoCloseable
         }
         if (slot == LeaseBook.NONE)
         {
-            final int address = s.pool.allocate(mac, book.previousAddress(domainId, mac), requested);
-            slot = book.add(domainId, mac, address, LeaseBook.OFFERED, now + d.offerHoldSeconds() * 1000L);
+            final int address = allocate(s, mac, book.previousAddress(domainId, mac), requested);
+            slot = book.find(domainId, mac);
+            if (slot == LeaseBook.NONE)
+            {
+                slot = book.add(domainId, mac, address, LeaseBook.OFFERED, now + d.offerHoldSeconds() * 1000L);
+            }
+            else if (book.address(slot) != address)
+            {
+                // Claiming a block taught us that another replica bound this client meanwhile: keep that.
+                s.pool.release(address);
+            }
         }
         else if (book.state(slot) == LeaseBook.OFFERED)
         {
@@ -114,7 +146,7 @@ public final class AddressManager implements AutoCloseable
         final Domain d = s.domain;
         // Even a retransmission is refused: its first ACK may never have become durable.
         checkJournal();
-        final int slot = book.find(domainId, mac);
+        int slot = book.find(domainId, mac);
         if (serverId != 0 && serverId != d.serverIp())
         {
             // SELECTING with another server's id: the client declined our offer.
@@ -132,7 +164,7 @@ public final class AddressManager implements AutoCloseable
         }
         if (slot == LeaseBook.NONE)
         {
-            throw new LeaseNotFoundException(d.label() + ": nothing offered or bound to " + Addresses.mac(mac));
+            slot = adopt(s, mac, requested, now);
         }
         if (book.address(slot) != requested)
         {
@@ -148,13 +180,15 @@ public final class AddressManager implements AutoCloseable
             return;
         }
         final long expiresAt = now + d.hostLeaseSeconds() * 1000L;
-        journal.appendBound(domainId, mac, requested, expiresAt, vmIdMsb, vmIdLsb, locationAddress, locationPort,
-            transactionId);
+        final int entry = journal.appendBound(domainId, mac, requested, expiresAt, vmIdMsb, vmIdLsb,
+            locationAddress, locationPort, transactionId);
+        noteBatchEntry(entry, domainId, mac);
         book.bind(slot, expiresAt);
         book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
         book.transactionId(slot, transactionId);
         fill(out, s, requested);
         out.durable = true;
+        out.entry = entry;
     }
 
     /**
@@ -282,10 +316,61 @@ public final class AddressManager implements AutoCloseable
         return journal.isDirty();
     }
 
-    /** Makes every journalled decision durable. */
+    /**
+     * Makes every journalled decision durable. With shared leases a binding may come out {@link LeaseLog#TAKEN}
+     * or {@link LeaseLog#UNCERTAIN} ({@link #outcome}): the book then holds what etcd holds, and a retransmission
+     * of that REQUEST is decided again rather than answered from the book.
+     */
     public void sync() throws LeaseStoreException
     {
-        journal.sync();
+        try
+        {
+            journal.sync();
+        }
+        catch (final LeaseStoreException ex)
+        {
+            for (int i = 0; i < batchSize; i++)
+            {
+                forgetTransaction(i);
+            }
+            throw ex;
+        }
+        for (int i = 0; i < batchSize; i++)
+        {
+            if (batchMacs[i] != 0 && journal.outcome(i) != LeaseLog.OK)
+            {
+                forgetTransaction(i);
+            }
+        }
+    }
+
+    /** Whether the binding decided for {@code grant} became durable; see {@link LeaseLog#outcome}. */
+    public int outcome(final Grant grant)
+    {
+        return grant.entry < 0 ? LeaseLog.OK : journal.outcome(grant.entry);
+    }
+
+    /** The replies of the batch were sent or withheld: its entries are done with. */
+    public void endBatch()
+    {
+        journal.endBatch();
+        batchSize = 0;
+    }
+
+    /** Whether leases are shared with other replicas (etcd). */
+    public boolean isShared()
+    {
+        return journal.isShared();
+    }
+
+    /**
+     * Applies what other replicas bound and ended.
+     *
+     * @return the number of changes, or -1 while the shared leases are not known yet: decide nothing then.
+     */
+    public int pollShared()
+    {
+        return journal.poll(shared);
     }
 
     /** Leases held, offered or bound. */
@@ -322,7 +407,7 @@ public final class AddressManager implements AutoCloseable
 
     LeaseJournal journal()
     {
-        return journal;
+        return (LeaseJournal)journal;
     }
 
     public void close()
@@ -348,6 +433,15 @@ public final class AddressManager implements AutoCloseable
             {
                 s = new DomainState(d, book);
                 states.put(domainId, s);
+                if (journal.isShared() && s.pool != null)
+                {
+                    s.pool.restrictToOwnedBlocks();
+                    final IntArrayList owned = ownedBlocks.get(domainId);
+                    for (int i = 0, n = owned == null ? 0 : owned.size(); i < n; i++)
+                    {
+                        s.pool.own(owned.getInt(i));
+                    }
+                }
             }
         }
         if (d.mode() != Domain.Mode.BUILTIN)
@@ -355,6 +449,193 @@ public final class AddressManager implements AutoCloseable
             throw new UnsupportedModeException(d.label() + ": relay mode is not yet supported");
         }
         return s;
+    }
+
+    /**
+     * An address for a client without a lease: with shared leases from this replica's blocks, claiming another
+     * block when they are full, and from anywhere in the pool (contending with other replicas) when no block is
+     * left to claim.
+     */
+    private int allocate(final DomainState s, final long mac, final int previous, final int requested)
+        throws LeaseException
+    {
+        if (!journal.isShared())
+        {
+            return s.pool.allocate(mac, previous, requested);
+        }
+        int address = s.pool.allocateOwned(mac, previous, requested);
+        while (address == 0)
+        {
+            final int domainId = s.domain.id();
+            final int candidates = s.pool.unownedBlocksWithFree(blockCandidates);
+            final int first = candidates == 0 ? 0 :
+                journal.claimBlock(domainId, blockCandidates, candidates, shared);
+            if (first == 0)
+            {
+                return s.pool.allocate(mac, previous, requested);
+            }
+            IntArrayList owned = ownedBlocks.get(domainId);
+            if (owned == null)
+            {
+                owned = new IntArrayList();
+                ownedBlocks.put(domainId, owned);
+            }
+            owned.addInt(first);
+            s.pool.own(first);
+            address = s.pool.allocateOwned(mac, previous, requested);
+        }
+        return address;
+    }
+
+    /**
+     * A REQUEST (INIT-REBOOT, RENEWING, or SELECTING after a failover) from a client this replica holds nothing
+     * for: with shared leases, an address free here is bound to it (the log's compare decides at the sync whether
+     * it really is free); an address bound to another client is refused as wrong (RFC 2131 §4.3.2).
+     */
+    private int adopt(final DomainState s, final long mac, final int requested, final long now) throws LeaseException
+    {
+        final Domain d = s.domain;
+        if (journal.isShared())
+        {
+            if (s.pool.isFreeFor(requested, mac))
+            {
+                s.pool.take(requested);
+                return book.add(d.id(), mac, requested, LeaseBook.OFFERED, now + d.offerHoldSeconds() * 1000L);
+            }
+            final int owner = book.findAddress(d.id(), requested);
+            if (owner != LeaseBook.NONE && book.state(owner) == LeaseBook.BOUND && book.mac(owner) != mac)
+            {
+                throw new InvalidAddressException(DvmcStatus.REASON_WRONG_ADDRESS, d.label() + ": " +
+                    Addresses.ipv4(requested) + " is bound to another client");
+            }
+        }
+        throw new LeaseNotFoundException(d.label() + ": nothing offered or bound to " + Addresses.mac(mac));
+    }
+
+    private void noteBatchEntry(final int entry, final int domainId, final long mac)
+    {
+        if (!journal.isShared())
+        {
+            return;
+        }
+        if (entry >= batchDomains.length)
+        {
+            batchDomains = java.util.Arrays.copyOf(batchDomains, entry * 2 + 2);
+            batchMacs = java.util.Arrays.copyOf(batchMacs, entry * 2 + 2);
+        }
+        for (int i = batchSize; i < entry; i++)
+        {
+            batchMacs[i] = 0;
+        }
+        batchDomains[entry] = domainId;
+        batchMacs[entry] = mac;
+        batchSize = Math.max(batchSize, entry + 1);
+    }
+
+    /** The binding of batch entry {@code i} may not be durable: its retransmission must be decided again. */
+    private void forgetTransaction(final int i)
+    {
+        if (batchMacs[i] == 0)
+        {
+            return;
+        }
+        final int slot = book.find(batchDomains[i], batchMacs[i]);
+        if (slot != LeaseBook.NONE)
+        {
+            book.transactionId(slot, 0);
+        }
+    }
+
+    private void takeShared(final int domainId, final int address)
+    {
+        final DomainState s = states.get(domainId);
+        if (s != null && s.pool != null)
+        {
+            s.pool.take(address);
+        }
+    }
+
+    /** Applies the leases other replicas bind and end to the book and the pools. */
+    private final class SharedLeases implements LeaseLog.Listener
+    {
+        private final LongHashSet confirmed = new LongHashSet();
+        private boolean snapshot;
+
+        public void onBound(
+            final int domainId,
+            final int address,
+            final long mac,
+            final long expiresAtMs,
+            final long vmIdMsb,
+            final long vmIdLsb,
+            final int locationAddress,
+            final int locationPort,
+            final long transactionId)
+        {
+            int slot = book.find(domainId, mac);
+            if (slot != LeaseBook.NONE && book.address(slot) != address)
+            {
+                // The client moved to another address through another replica.
+                releaseAddress(slot);
+                book.remove(slot);
+                slot = LeaseBook.NONE;
+            }
+            if (expiresAtMs <= clock.millis())
+            {
+                // A record left behind after its expiry: the address is free (COMMON key layout).
+                onEnded(domainId, address);
+                return;
+            }
+            final int other = book.findAddress(domainId, address);
+            if (other != LeaseBook.NONE && other != slot)
+            {
+                // An offer (or a stale binding) of ours lost the address; it stays in use by its new holder.
+                book.remove(other);
+            }
+            if (slot == LeaseBook.NONE)
+            {
+                slot = book.add(domainId, mac, address, LeaseBook.BOUND, expiresAtMs);
+                takeShared(domainId, address);
+            }
+            book.bind(slot, expiresAtMs);
+            book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
+            book.transactionId(slot, transactionId);
+            if (snapshot)
+            {
+                confirmed.add(LeaseBook.addressKey(domainId, address));
+            }
+        }
+
+        public void onEnded(final int domainId, final int address)
+        {
+            final int slot = book.findAddress(domainId, address);
+            if (slot != LeaseBook.NONE && book.state(slot) == LeaseBook.BOUND)
+            {
+                releaseAddress(slot);
+                book.remove(slot);
+            }
+        }
+
+        public void onSnapshotBegin()
+        {
+            snapshot = true;
+            confirmed.clear();
+        }
+
+        public void onSnapshotEnd()
+        {
+            snapshot = false;
+            for (int slot = 0, limit = book.slotLimit(); slot < limit; slot++)
+            {
+                if (book.state(slot) == LeaseBook.BOUND &&
+                    !confirmed.contains(LeaseBook.addressKey(book.domainId(slot), book.address(slot))))
+                {
+                    releaseAddress(slot);
+                    book.remove(slot);
+                }
+            }
+            confirmed.clear();
+        }
     }
 
     private void checkJournal() throws LeaseStoreException

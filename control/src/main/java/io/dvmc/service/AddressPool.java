@@ -14,6 +14,13 @@ final class AddressPool
 {
     /** 16 Mi addresses (a /8 of pools): 2 MiB per bitset. */
     static final long MAX_SPAN = 1L << 24;
+    /**
+     * Addresses in a block that a replica claims for itself when leases are shared (DESIGN §5, the "hierarchical"
+     * servers): blocks start at the pool's lowest address, every {@code BLOCK} addresses (sixteen bitset words).
+     * A claim costs a few etcd round trips; a block this size keeps claims rare next to the bindings.
+     */
+    static final int BLOCK = 1024;
+    private static final int BLOCK_WORDS = BLOCK >>> 6;
 
     private final Domain domain;
     private final int base;
@@ -22,6 +29,8 @@ final class AddressPool
     private final long[] reserved;
     private final long[] used;
     private final long[] declined;
+    /** Words of the blocks this replica claimed, or null when every address is this service's. */
+    private long[] owned;
     private final Long2LongHashMap declinedUntil = new Long2LongHashMap(Long.MIN_VALUE);
     private int searchFromWord;
     private int usedCount;
@@ -123,6 +132,90 @@ final class AddressPool
         }
         searchFromWord = dynamic.length;
         throw new OutOfAddressesException(domain.label() + ": no free address in " + domain.pools());
+    }
+
+    /**
+     * Like {@link #allocate}, but only inside the blocks this replica owns ({@link #restrictToOwnedBlocks}), so that
+     * replicas rarely offer the same address; a client's reserved address is its own wherever it lies.
+     *
+     * @return the address taken, or 0 if the owned blocks have none for this client.
+     */
+    int allocateOwned(final long mac, final int previous, final int requested)
+    {
+        final int reservedAddress = domain.reservedAddress(mac);
+        if (reservedAddress != 0 && isFreeFor(reservedAddress, mac))
+        {
+            take(reservedAddress);
+            return reservedAddress;
+        }
+        if (previous != 0 && isOwned(previous) && isFreeFor(previous, mac))
+        {
+            take(previous);
+            return previous;
+        }
+        if (requested != 0 && isOwned(requested) && isFreeFor(requested, mac))
+        {
+            take(requested);
+            return requested;
+        }
+        for (int w = 0; w < dynamic.length; w++)
+        {
+            final long free = dynamic[w] & ~used[w] & ~reserved[w] & ~declined[w] & owned[w];
+            if (free != 0)
+            {
+                final int address = base + (w << 6) + Long.numberOfTrailingZeros(free);
+                take(address);
+                return address;
+            }
+        }
+        return 0;
+    }
+
+    /** From now on {@link #allocateOwned} hands out addresses of owned blocks only; none is owned yet. */
+    void restrictToOwnedBlocks()
+    {
+        if (owned == null)
+        {
+            owned = new long[dynamic.length];
+        }
+    }
+
+    /** The block starting at {@code first} is this replica's. */
+    void own(final int first)
+    {
+        if (owned != null && covers(first))
+        {
+            final int w = index(first) >>> 6;
+            java.util.Arrays.fill(owned, w, Math.min(owned.length, w + BLOCK_WORDS), -1L);
+        }
+    }
+
+    /**
+     * The first addresses of blocks not owned that have a free dynamic address, lowest first.
+     *
+     * @return how many were written to {@code firsts}.
+     */
+    int unownedBlocksWithFree(final int[] firsts)
+    {
+        int count = 0;
+        for (int w = 0; w < dynamic.length && count < firsts.length; w += BLOCK_WORDS)
+        {
+            for (int i = w, end = Math.min(dynamic.length, w + BLOCK_WORDS); i < end; i++)
+            {
+                if ((owned == null || owned[i] == 0) &&
+                    (dynamic[i] & ~used[i] & ~reserved[i] & ~declined[i]) != 0)
+                {
+                    firsts[count++] = base + (w << 6);
+                    break;
+                }
+            }
+        }
+        return count;
+    }
+
+    private boolean isOwned(final int address)
+    {
+        return covers(address) && get(owned, address);
     }
 
     /** Whether {@code address} may be handed to {@code mac} now: free, and dynamic or reserved for it. */

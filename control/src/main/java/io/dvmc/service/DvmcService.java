@@ -40,13 +40,26 @@ import java.time.Clock;
  *   <li>once a second, expires offers and leases and compacts the journal when due.</li>
  * </ol>
  *
- * Duplicates are answered idempotently: a retransmitted DISCOVER gets the same offer, a retransmitted REQUEST the
+ * With leases shared in etcd ({@link EtcdLeaseLog}) the sync is one etcd transaction for the batch; a binding that
+ * another replica made impossible meanwhile is answered with a NAK only if the address is bound to another MAC,
+ * and not at all if its fate is unknown (the client retransmits). Until the shared leases are loaded, and while
+ * etcd cannot be read, nothing is received: the clients' retransmissions wait in the socket or reach another
+ * replica.
+ *
+ * <p>Duplicates are answered idempotently: a retransmitted DISCOVER gets the same offer, a retransmitted REQUEST the
  * same ACK without a new journal write, a retransmitted RELEASE an ACK. Relay domains are answered with a NAK
  * ({@link DvmcStatus#REASON_NOT_SUPPORTED}) for now.
  */
 public final class DvmcService implements Agent, AutoCloseable
 {
     public static final int RECEIVE_BATCH = 32;
+    /**
+     * Requests decided per duty cycle with leases in etcd: a batch costs one etcd round trip (raft and fsync on a
+     * quorum, milliseconds), so the batch is what the rate scales with.
+     */
+    public static final int SHARED_RECEIVE_BATCH = 512;
+    /** Asked of the kernel for the socket with leases in etcd, to hold the requests that arrive during a sync. */
+    private static final int SHARED_RECEIVE_BUFFER = 8 << 20;
     /** Distinct requests remembered per replay window: ~17k requests/s sustained with the 30 s window. */
     public static final int REPLAY_CAPACITY = 1 << 19;
     private static final long MAINTENANCE_INTERVAL_MS = 1000;
@@ -63,11 +76,15 @@ public final class DvmcService implements Agent, AutoCloseable
 
     private final ByteBuffer rx = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH + 1);
     private final UnsafeBuffer rxView = new UnsafeBuffer(rx);
-    private final ByteBuffer tx = ByteBuffer.allocateDirect(RECEIVE_BATCH * DvmcMessage.MAX_LENGTH);
-    private final ByteBuffer txSend = tx.duplicate();
-    private final UnsafeBuffer txView = new UnsafeBuffer(tx);
-    private final SocketAddress[] pendingTargets = new SocketAddress[RECEIVE_BATCH];
-    private final int[] pendingLengths = new int[RECEIVE_BATCH];
+    private final int receiveBatch;
+    private final ByteBuffer tx;
+    private final ByteBuffer txSend;
+    private final UnsafeBuffer txView;
+    private final SocketAddress[] pendingTargets;
+    private final int[] pendingLengths;
+    private final int[] pendingEntries;
+    private final DvmcMessage sentReply = new DvmcMessage();
+    private final UnsafeBuffer nakScratch = new UnsafeBuffer(new byte[DvmcMessage.MAX_LENGTH]);
     private int pending;
 
     private final DvmcMessage message = new DvmcMessage();
@@ -76,6 +93,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private long nextMaintenanceMs;
     private AgentRunner runner;
     private boolean resourcesClosed;
+    private boolean sharedAvailable = true;
 
     /** A service with a single cluster-wide key, whose agents address it by its listen address. */
     public DvmcService(
@@ -86,27 +104,30 @@ public final class DvmcService implements Agent, AutoCloseable
         final Clock clock,
         final IdleStrategy idleStrategy) throws IOException
     {
-        this(policy, listen, null, KeyRing.single(key), journalDir, clock, idleStrategy);
+        this(policy, listen, null, KeyRing.single(key), journalDir, clock, idleStrategy, null);
     }
 
     /**
-     * Opens the journal in {@code journalDir} (replaying it) and binds {@code listen}; call {@link #start()} to
-     * serve.
+     * Binds {@code listen} and opens the service's leases; call {@link #start()} to serve.
      *
      * @param advertise    the endpoint agents send to (the policy's services entry), to which their requests are
      *                     signed; null means the bound address, which must then not be a wildcard.
      * @param keys         every key accepted (DESIGN §4); replies are signed with the key of their request.
+     * @param stateDir     the journal (replayed here) when the leases are the service's own, and the counters.
      * @param clock        time for leases and for the authentication window.
      * @param idleStrategy for the agent thread; null means backoff. Busy spin for a dedicated core.
+     * @param sharedLeases the leases in etcd, shared with the service's other replicas, or null for the journal in
+     *                     {@code stateDir}. Closed with the service.
      */
     public DvmcService(
         final PolicyStore policy,
         final InetSocketAddress listen,
         final InetSocketAddress advertise,
         final KeyRing keys,
-        final Path journalDir,
+        final Path stateDir,
         final Clock clock,
-        final IdleStrategy idleStrategy) throws IOException
+        final IdleStrategy idleStrategy,
+        final EtcdLeaseLog sharedLeases) throws IOException
     {
         this.clock = clock;
         this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
@@ -114,13 +135,26 @@ public final class DvmcService implements Agent, AutoCloseable
             REPLAY_CAPACITY);
         // A restarted service has an empty replay cache: nothing stamped before its start is taken.
         authenticator.notBefore(clock.millis());
-        this.manager = new AddressManager(policy, journalDir, clock);
+        final Path journalDir = stateDir;
+        this.manager = sharedLeases != null ? new AddressManager(policy, sharedLeases, clock) :
+            new AddressManager(policy, journalDir, clock);
         this.counters = new ServiceCounters(journalDir);
+        this.receiveBatch = sharedLeases != null ? SHARED_RECEIVE_BATCH : RECEIVE_BATCH;
+        this.tx = ByteBuffer.allocateDirect(receiveBatch * DvmcMessage.MAX_LENGTH);
+        this.txSend = tx.duplicate();
+        this.txView = new UnsafeBuffer(tx);
+        this.pendingTargets = new SocketAddress[receiveBatch];
+        this.pendingLengths = new int[receiveBatch];
+        this.pendingEntries = new int[receiveBatch];
         DatagramChannel ch = null;
         try
         {
             ch = DatagramChannel.open(StandardProtocolFamily.INET);
             ch.configureBlocking(false);
+            if (sharedLeases != null)
+            {
+                ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, SHARED_RECEIVE_BUFFER);
+            }
             ch.bind(listen);
             this.localAddress = (InetSocketAddress)ch.getLocalAddress();
             bindRequestsTo(advertise != null ? advertise : localAddress);
@@ -181,8 +215,21 @@ public final class DvmcService implements Agent, AutoCloseable
     public int doWork()
     {
         final long now = clock.millis();
-        int work = 0;
-        for (int i = 0; i < RECEIVE_BATCH; i++)
+        final int changes = manager.pollShared();
+        if (changes < 0)
+        {
+            // The shared leases are not known: deciding now could hand out what another replica bound.
+            if (sharedAvailable)
+            {
+                sharedAvailable = false;
+                counters.increment(Counter.UNAVAILABLE);
+                LOG.warn("shared leases unreadable: requests wait unanswered until etcd answers");
+            }
+            return 0;
+        }
+        sharedAvailable = true;
+        int work = changes;
+        for (int i = 0; i < receiveBatch; i++)
         {
             rx.clear();
             final SocketAddress from;
@@ -257,10 +304,12 @@ public final class DvmcService implements Agent, AutoCloseable
         }
 
         final int slot = pending;
+        pendingEntries[slot] = -1;
         encoder.wrap(txView, slot * DvmcMessage.MAX_LENGTH, DvmcMessage.MAX_LENGTH).identityOf(message);
         try
         {
             final int replyType = decide(type);
+            pendingEntries[slot] = grant.entry;
             encoder.type(replyType)
                 .status(DvmcStatus.ACK, DvmcStatus.REASON_NONE)
                 .yiaddr(grant.address())
@@ -348,12 +397,18 @@ public final class DvmcService implements Agent, AutoCloseable
                 counters.increment(Counter.JOURNAL_FAILURES);
                 LOG.error("lease journal failed, replies withheld: {}", ex.getMessage());
                 pending = 0;
+                manager.endBatch();
                 return;
             }
         }
         for (int i = 0; i < pending; i++)
         {
             final int start = i * DvmcMessage.MAX_LENGTH;
+            if (pendingEntries[i] >= 0 && !settle(i, start))
+            {
+                pendingTargets[i] = null;
+                continue;
+            }
             txSend.clear().position(start).limit(start + pendingLengths[i]);
             try
             {
@@ -374,12 +429,57 @@ public final class DvmcService implements Agent, AutoCloseable
             pendingTargets[i] = null;
         }
         pending = 0;
+        manager.endBatch();
+    }
+
+    /**
+     * The reply in slot {@code i} depends on a shared binding: keep the ACK if it became durable, turn it into a
+     * NAK if the address is bound to another MAC (RFC 2131 §4.3.2), withhold it otherwise.
+     *
+     * @return whether a reply is to be sent.
+     */
+    private boolean settle(final int i, final int start)
+    {
+        grant.entry = pendingEntries[i];
+        final int outcome = manager.outcome(grant);
+        if (outcome == LeaseLog.OK)
+        {
+            return true;
+        }
+        if (outcome == LeaseLog.UNCERTAIN)
+        {
+            counters.increment(Counter.WITHHELD);
+            return false;
+        }
+        counters.increment(Counter.CONFLICTS);
+        counters.increment(Counter.NAKS);
+        final long now = clock.millis();
+        sentReply.wrap(txView, start, pendingLengths[i]);
+        encoder.wrap(nakScratch, 0, DvmcMessage.MAX_LENGTH).identityOf(sentReply)
+            .type(DvmcMessageType.NAK).status(DvmcStatus.NAK, DvmcStatus.REASON_WRONG_ADDRESS);
+        final int length = encoder.sign(authenticator, now);
+        txView.putBytes(start, nakScratch, 0, length);
+        pendingLengths[i] = length;
+        return true;
     }
 
     private int maintain()
     {
         final int expired = manager.sweep();
         counters.add(Counter.EXPIRED, expired);
+        if (manager.isShared() && manager.needsSync())
+        {
+            try
+            {
+                manager.sync();
+            }
+            catch (final LeaseStoreException ex)
+            {
+                counters.increment(Counter.JOURNAL_FAILURES);
+                LOG.warn("expired leases not removed from the shared store: {}", ex.getMessage());
+            }
+            manager.endBatch();
+        }
         try
         {
             if (manager.compactIfDue())

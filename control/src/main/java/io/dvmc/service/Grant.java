@@ -16,6 +16,8 @@ public final class Grant
     DirectBuffer options;
     int optionsLength;
     boolean durable;
+    /** The lease log entry that makes the decision durable, or -1. */
+    int entry = -1;
 
     void reset()
     {
@@ -26,6 +28,7 @@ public final class Grant
         options = null;
         optionsLength = 0;
         durable = false;
+        entry = -1;
     }
 
     public Domain domain()

@@ -40,12 +40,20 @@ final class LeaseBook
 
     private final Int2ObjectHashMap<Long2LongHashMap> slotsByDomain = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<Long2LongHashMap> previousByDomain = new Int2ObjectHashMap<>();
+    /** (domain id, address) → slot of the lease that last took the address; for leases shared by replicas. */
+    private final Long2LongHashMap slotByAddress = new Long2LongHashMap(1024, 0.65f, NONE, true);
 
     /** The slot of (domain, MAC), or {@link #NONE}. */
     int find(final int domainId, final long mac)
     {
         final Long2LongHashMap slots = slotsByDomain.get(domainId);
         return slots == null ? NONE : (int)slots.get(mac);
+    }
+
+    /** The slot of the lease holding (domain, address), or {@link #NONE}. */
+    int findAddress(final int domainId, final int address)
+    {
+        return (int)slotByAddress.get(addressKey(domainId, address));
     }
 
     /** Adds a lease for a (domain, MAC) that has none. */
@@ -63,6 +71,7 @@ final class LeaseBook
         locationPorts[slot] = 0;
         transactionIds[slot] = 0;
         slots(domainId).put(mac, slot);
+        slotByAddress.put(addressKey(domainId, address), slot);
         size++;
         if (state == BOUND)
         {
@@ -77,6 +86,11 @@ final class LeaseBook
         final int domainId = domainIds[slot];
         final long mac = macs[slot];
         slotsByDomain.get(domainId).remove(mac);
+        final long addressKey = addressKey(domainId, addresses[slot]);
+        if (slotByAddress.get(addressKey) == slot)
+        {
+            slotByAddress.remove(addressKey);
+        }
         if (states[slot] == BOUND)
         {
             boundCount--;
@@ -209,6 +223,11 @@ final class LeaseBook
     Long2LongHashMap domainSlots(final int domainId)
     {
         return slotsByDomain.get(domainId);
+    }
+
+    static long addressKey(final int domainId, final int address)
+    {
+        return ((long)domainId << 32) | (address & 0xFFFF_FFFFL);
     }
 
     private Long2LongHashMap slots(final int domainId)

@@ -32,7 +32,7 @@ import java.nio.file.StandardOpenOption;
  *
  * Single-threaded (the service's agent thread).
  */
-public final class LeaseJournal implements AutoCloseable
+public final class LeaseJournal implements LeaseLog
 {
     public static final String FILE_NAME = "leases.journal";
     static final String COMPACT_FILE_NAME = "leases.journal.compact";
@@ -124,7 +124,7 @@ public final class LeaseJournal implements AutoCloseable
     }
 
     /** Appends a BOUND record; it becomes durable at the next {@link #sync()}. */
-    void appendBound(
+    public int appendBound(
         final int domainId,
         final long mac,
         final int address,
@@ -137,29 +137,30 @@ public final class LeaseJournal implements AutoCloseable
     {
         append(JournalRecord.BOUND, domainId, mac, address, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress,
             locationPort, transactionId);
+        return 0;
     }
 
     /** Appends a RELEASED or EXPIRED record. */
-    void appendEnded(final int type, final int domainId, final long mac, final int address)
+    public void appendEnded(final int type, final int domainId, final long mac, final int address)
         throws LeaseStoreException
     {
         append(type, domainId, mac, address, 0, 0, 0, 0, 0, 0);
     }
 
     /** Whether records were appended since the last sync. */
-    boolean isDirty()
+    public boolean isDirty()
     {
         return dirty;
     }
 
     /** Whether a write or sync failed; a failed journal refuses every append until the service restarts. */
-    boolean hasFailed()
+    public boolean hasFailed()
     {
         return failed;
     }
 
     /** Makes every appended record durable (fdatasync). */
-    void sync() throws LeaseStoreException
+    public void sync() throws LeaseStoreException
     {
         if (!dirty)
         {
@@ -191,7 +192,7 @@ public final class LeaseJournal implements AutoCloseable
         return truncatedBytes;
     }
 
-    boolean shouldCompact(final long liveLeases)
+    public boolean shouldCompact(final long liveLeases)
     {
         return records > Math.max(minCompactRecords, compactFactor * liveLeases);
     }
@@ -200,7 +201,7 @@ public final class LeaseJournal implements AutoCloseable
      * Rewrites the journal as one BOUND record per bound, unexpired lease of {@code book}, synced and renamed
      * atomically over the old file. Leaves the journal synced.
      */
-    void compact(final LeaseBook book, final long nowMs) throws LeaseStoreException
+    public void compact(final LeaseBook book, final long nowMs) throws LeaseStoreException
     {
         checkHealthy();
         final Path tmp = dir.resolve(COMPACT_FILE_NAME);
@@ -262,6 +263,33 @@ public final class LeaseJournal implements AutoCloseable
             failed = true;
             throw new LeaseStoreException("lease journal reopen after compaction failed: " + ex);
         }
+    }
+
+    /** A synced record is durable: every entry of a synced batch is. */
+    public int outcome(final int entry)
+    {
+        return OK;
+    }
+
+    public void endBatch()
+    {
+    }
+
+    public boolean isShared()
+    {
+        return false;
+    }
+
+    /** One service owns the journal's leases: nobody else changes them. */
+    public int poll(final Listener listener)
+    {
+        return 0;
+    }
+
+    /** Every address of the policy is this service's. */
+    public int claimBlock(final int domainId, final int[] firsts, final int count, final Listener listener)
+    {
+        return 0;
     }
 
     public void close()

@@ -35,7 +35,13 @@ public final class ServiceCounters implements AutoCloseable
         JOURNAL_SYNCS,
         JOURNAL_FAILURES,
         COMPACTIONS,
-        ERRORS
+        ERRORS,
+        /** ACKs not sent: whether the shared store holds the binding is unknown (the client retransmits). */
+        WITHHELD,
+        /** REQUESTs refused because another replica bound the address to another MAC meanwhile. */
+        CONFLICTS,
+        /** Times the shared leases in etcd became unreadable; requests wait unanswered meanwhile. */
+        UNAVAILABLE
     }
 
     private static final Counter[] COUNTERS = Counter.values();

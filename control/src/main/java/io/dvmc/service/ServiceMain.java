@@ -3,6 +3,7 @@ package io.dvmc.service;
 import io.dvmc.config.ClusterKeyFile;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.IdleStrategies;
+import io.dvmc.exchange.KeyRing;
 import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
@@ -12,11 +13,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 
 /**
- * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P|--etcd URLS --listen A
- * [--advertise A] --state-dir D --key-file K [--idle backoff|busy|yield|sleep]}). The returned service runs on its
- * own thread until {@link DvmcService#close()}.
+ * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P|--etcd URLS [--replica-id ID]
+ * --listen A [--advertise A] --state-dir D --key-file K [--idle backoff|busy|yield|sleep]}). The returned service
+ * runs on its own thread until {@link DvmcService#close()}.
  */
 public final class ServiceMain
 {
@@ -48,7 +50,35 @@ public final class ServiceMain
         final Path stateDir, final Path keyFile, final String idle) throws ConfigException, IOException
     {
         return new DvmcService(policy, listen, advertise, ClusterKeyFile.loadRing(keyFile), stateDir,
-            Clock.systemUTC(), IdleStrategies.of(idle)).start();
+            Clock.systemUTC(), IdleStrategies.of(idle), null).start();
+    }
+
+    /**
+     * A replica whose leases are in etcd, shared with the other replicas of the service.
+     *
+     * @param policy    the policy store the launcher opened (the file, or etcd); the caller closes it.
+     * @param etcd      etcd client URLs.
+     * @param replicaId this replica's name, unique among the replicas.
+     */
+    public static DvmcService startReplica(
+        final PolicyStore policy, final InetSocketAddress listen, final InetSocketAddress advertise,
+        final Path stateDir, final Path keyFile, final String idle, final List<String> etcd, final String replicaId)
+        throws ConfigException, IOException
+    {
+        final KeyRing keys = ClusterKeyFile.loadRing(keyFile);
+        final InetSocketAddress endpoint = advertise != null ? advertise : listen;
+        final EtcdLeaseLog leases = EtcdLeaseLog.open(etcd, replicaId,
+            endpoint.getHostString() + ":" + endpoint.getPort());
+        try
+        {
+            return new DvmcService(policy, listen, advertise, keys, stateDir, Clock.systemUTC(),
+                IdleStrategies.of(idle), leases).start();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            leases.close();
+            throw ex;
+        }
     }
 
     public static DvmcService start(

@@ -3,7 +3,10 @@ package io.dvmc.cli;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,13 +22,40 @@ class ServiceCommandTest
         return err.toString();
     }
 
-    @Test
-    void aServiceTakesItsPolicyEitherFromAFileOrFromEtcdNeverBoth()
+    private static String refusal(final String... args)
     {
-        final String both = usageError("service", "--policy", "policy.json", "--etcd", "http://127.0.0.1:2379",
-            "--state-dir", "state", "--key-file", "cluster.key");
-        assertTrue(both.contains("mutually exclusive"), both);
-        final String neither = usageError("service", "--state-dir", "state", "--key-file", "cluster.key");
-        assertTrue(neither.contains("--policy") && neither.contains("--etcd"), neither);
+        final PrintStream err = System.err;
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try
+        {
+            assertEquals(2, new CommandLine(new Dvmc()).execute(args));
+        }
+        finally
+        {
+            System.setErr(err);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aServiceNeedsAPolicyFromAFileOrFromEtcd()
+    {
+        final String neither = refusal("service", "--state-dir", "state", "--key-file", "cluster.key");
+        assertEquals("dvmc service: give the policy: --policy FILE or --etcd URL[,URL...]\n", neither);
+    }
+
+    @Test
+    void aReplicaKeepsItsLeasesInEtcdSoItNeedsEtcd()
+    {
+        final String noEtcd = refusal("service", "--policy", "policy.json", "--replica-id", "r1", "--state-dir",
+            "state", "--key-file", "cluster.key");
+        assertEquals("dvmc service: --replica-id keeps the leases in etcd: give --etcd URL[,URL...]\n", noEtcd);
+    }
+
+    @Test
+    void anUnknownOptionIsAUsageError()
+    {
+        assertTrue(usageError("service", "--polcy", "x").contains("--polcy"));
     }
 }

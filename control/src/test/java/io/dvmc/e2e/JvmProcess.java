@@ -15,7 +15,7 @@ import java.util.function.BooleanSupplier;
  * JVM flags, its output in a log file, optionally inside a network namespace. Closing it stops it with SIGTERM
  * (SIGKILL after a grace period); {@link #kill()} is kill -9.
  */
-final class JvmProcess implements AutoCloseable
+public final class JvmProcess implements AutoCloseable
 {
     private final String name;
     private final Process process;
@@ -28,7 +28,7 @@ final class JvmProcess implements AutoCloseable
         this.log = log;
     }
 
-    static JvmProcess start(final String name, final Path logDir, final String netns, final String mainClass,
+    public static JvmProcess start(final String name, final Path logDir, final String netns, final String mainClass,
         final String... args) throws IOException
     {
         final List<String> command = new ArrayList<>();
@@ -61,22 +61,22 @@ final class JvmProcess implements AutoCloseable
         return new JvmProcess(name, process, log);
     }
 
-    String name()
+    public String name()
     {
         return name;
     }
 
-    boolean isAlive()
+    public boolean isAlive()
     {
         return process.isAlive();
     }
 
-    long pid()
+    public long pid()
     {
         return process.pid();
     }
 
-    String log()
+    public String log()
     {
         try
         {
@@ -89,7 +89,7 @@ final class JvmProcess implements AutoCloseable
     }
 
     /** Waits for a condition while the process lives; fails with the process's log otherwise. */
-    void await(final String what, final Duration timeout, final BooleanSupplier condition)
+    public void await(final String what, final Duration timeout, final BooleanSupplier condition)
     {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean())
@@ -116,7 +116,7 @@ final class JvmProcess implements AutoCloseable
     }
 
     /** Waits for the process to exit by itself; kills it and fails after {@code timeout}. */
-    int waitFor(final Duration timeout)
+    public int waitFor(final Duration timeout)
     {
         try
         {
@@ -136,7 +136,7 @@ final class JvmProcess implements AutoCloseable
     }
 
     /** kill -9 of the whole process tree (an {@code ip netns exec} wrapper execs, so the pid is the JVM's). */
-    void kill()
+    public void kill()
     {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
@@ -151,7 +151,7 @@ final class JvmProcess implements AutoCloseable
     }
 
     /** SIGTERM and wait: the process runs its shutdown hooks (the dataplane flushes pcap files then). */
-    int stop(final Duration grace)
+    public int stop(final Duration grace)
     {
         process.destroy();
         try

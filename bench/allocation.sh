@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# make bench-alloc: new allocations per second (DISCOVER + REQUEST per MAC, many MACs in flight) through one
+# service on its file journal, then 1 and 2 replicas sharing their leases on a 3-member etcd on loopback, in one
+# run on this machine. The etcd members are started here, on free loopback ports, and removed at the end.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+macs=${DVMC_BENCH_MACS:-20000}
+java=${JAVA_HOME:?JAVA_HOME}/bin/java
+cp="bench/target/classes:bench/target/lib/*"
+work=$(mktemp -d /tmp/dvmc-alloc-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+names=(m0 m1 m2); client=(); peer=()
+for i in 0 1 2; do client[i]=$(free_port); peer[i]=$(free_port); done
+cluster=$(for i in 0 1 2; do printf '%s=http://127.0.0.1:%s,' "${names[i]}" "${peer[i]}"; done); cluster=${cluster%,}
+for i in 0 1 2; do
+  etcd --name "${names[i]}" --data-dir "$work/${names[i]}" \
+    --listen-client-urls "http://127.0.0.1:${client[i]}" --advertise-client-urls "http://127.0.0.1:${client[i]}" \
+    --listen-peer-urls "http://127.0.0.1:${peer[i]}" --initial-advertise-peer-urls "http://127.0.0.1:${peer[i]}" \
+    --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token "$(basename "$work")" \
+    --logger=zap --log-outputs=stderr >"$work/${names[i]}.log" 2>&1 &
+  pids+=($!)
+done
+endpoints=$(for i in 0 1 2; do printf 'http://127.0.0.1:%s,' "${client[i]}"; done); endpoints=${endpoints%,}
+for i in 0 1 2; do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:${client[i]}/health" | grep -q true && break; sleep 0.2; done
+done
+
+run() {
+  "$java" @deploy/jvm.options -Xmx1g -Ddvmc.bench.inflight="${DVMC_BENCH_INFLIGHT:-1024}" -cp "$cp" \
+    io.dvmc.bench.AllocationBench "$@" 2>&1 | tee /dev/stderr |
+    awk '/^RESULT/ {print $3, $4, $5}'
+}
+echo "dvmc allocation bench: $macs MACs per figure, 3-member etcd on loopback ($(nproc) cores on this machine)" >&2
+journal=$(run journal "$macs")
+etcd1=$(run etcd "$macs" 1 "$endpoints")
+etcd2=$(run etcd "$macs" 2 "$endpoints")
+printf '\n%-52s %14s\n' "figure" "allocations/s"
+printf '%-52s %14s\n' "1 service, file journal (embedded default)" "$journal"
+printf '%-52s %14s\n' "1 replica, leases in 3-member etcd" "$etcd1"
+printf '%-52s %14s\n' "2 replicas, leases in 3-member etcd" "$etcd2"

@@ -1,0 +1,931 @@
+package io.dvmc.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dvmc.config.Addresses;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.support.CloseableClient;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.grpc.stub.StreamObserver;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The service lease state in etcd, shared by every active replica of a service (DESIGN §5), in the key layout of
+ * the distributed mode: {@code <prefix>/leases/<domain>/<a.b.c.d>} holds the binding of one address (so one
+ * address can never be held by two MACs of a domain), {@code <prefix>/blocks/<domain>/<first>} the address
+ * blocks of a replica and {@code <prefix>/services/<replica>} the replica itself, both on the replica's etcd lease.
+ *
+ * <p><b>Safety.</b> A binding is written by a transaction whose compare requires the address key's mod revision
+ * to equal the one this replica last saw: the key was absent (revision 0), expired, or this MAC's when the replica
+ * saw it, and nobody has changed it since. A release or expiry deletes with the same compare. Whatever the
+ * concurrency, and whichever replica dies, an address is therefore written for a second MAC only after it was seen
+ * free.
+ *
+ * <p><b>Batching.</b> The bindings of a receive batch are one transaction ({@link #sync()}): {@code If(every
+ * compare) Then(every put or delete) Else(a get of every key)}. When a compare fails, the Else branch shows each key
+ * as it is: an address that is absent, expired, or already this MAC's is written again with its current revision in
+ * a second transaction; an address bound to another MAC is {@link #TAKEN} (the client gets a NAK); anything that
+ * cannot be decided is {@link #UNCERTAIN} (no reply; the client retransmits). A transaction that does not complete
+ * within the deadline (etcd unreachable, leader lost) leaves the whole batch unacknowledged.
+ *
+ * <p><b>Shared view.</b> All leases are read at the first {@link #poll} and then followed with a watch; the watch
+ * thread only parses events into a queue that {@link #poll} drains on the service thread. A queue overflow or a
+ * watch error reloads everything (a snapshot).
+ *
+ * <p><b>Blocks.</b> A replica allocates new addresses inside blocks it claimed ({@link #claimBlock}, one
+ * transaction, the key on the replica's etcd lease with a short TTL): replicas rarely contend for an address. The
+ * blocks of a replica that died become claimable once its etcd lease expires; the claimer reads the domain's
+ * leases before allocating from a block.
+ *
+ * <p>Single-threaded except for the watch and keep-alive callbacks, which only touch the queue and flags.
+ */
+public final class EtcdLeaseLog implements LeaseLog
+{
+    public static final String DEFAULT_PREFIX = "/dvmc";
+    public static final long DEFAULT_TTL_SECONDS = 5;
+    public static final long DEFAULT_TIMEOUT_MS = 3_000;
+    /** etcd's default {@code --max-txn-ops}: a batch is split into transactions of at most this many keys. */
+    static final int MAX_TXN_OPS = 128;
+    private static final long STARTUP_SECONDS = 30;
+    private static final int SNAPSHOT_PAGE = 2_000;
+    private static final int EVENT_QUEUE_CAPACITY = 1 << 16;
+    private static final long UNKNOWN = Long.MIN_VALUE;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaseLog.class);
+
+    /** A lease key as seen in etcd: deleted, or bound with its record. */
+    private record Event(int domainId, int address, long revision, boolean deleted, long mac, long expiresAtMs,
+        long vmIdMsb, long vmIdLsb, int locationAddress, int locationPort, long transactionId)
+    {
+    }
+
+    /** One put or delete of the current batch. */
+    private static final class Entry
+    {
+        long key;
+        int domainId;
+        int address;
+        long mac;
+        int type;
+        ByteSequence value;
+        long compareRevision;
+        int outcome;
+    }
+
+    private final Client client;
+    private final KV kv;
+    private final String prefix;
+    private final String leasesPrefix;
+    private final String replicaId;
+    private final String listen;
+    private final Clock clock;
+    private final long ttlSeconds;
+    private final long timeoutMs;
+
+    private final ManyToOneConcurrentArrayQueue<Event> events = new ManyToOneConcurrentArrayQueue<>(
+        EVENT_QUEUE_CAPACITY);
+    private final AtomicBoolean resyncNeeded = new AtomicBoolean(true);
+    private final AtomicBoolean etcdLeaseLost = new AtomicBoolean();
+    private final AtomicLong badRecords = new AtomicLong();
+    /**
+     * Per (domain, address): the mod revision of the key as last seen; negative: deleted at that revision;
+     * missing: never seen (absent); {@link #UNKNOWN}: a write whose fate is unknown.
+     */
+    private final Long2LongHashMap revisions = new Long2LongHashMap(UNKNOWN + 1);
+    private final Long2LongHashMap pendingByKey = new Long2LongHashMap(-1);
+    private final List<Entry> entries = new ArrayList<>();
+    private final List<String> claimedBlockKeys = new ArrayList<>();
+    private int entryCount;
+    private int syncedUpTo;
+    private long snapshotRevision;
+    private boolean ready;
+    private Listener listener;
+    private long etcdLeaseId;
+    private CloseableClient keepAlive;
+    private Watch.Watcher watcher;
+
+    private long conflicts;
+    private long uncertain;
+    private long blockClaims;
+    private long resyncs;
+    private long syncs;
+    private long syncedEntries;
+
+    private EtcdLeaseLog(
+        final Client client, final String prefix, final String replicaId, final String listen, final Clock clock,
+        final long ttlSeconds, final long timeoutMs)
+    {
+        this.client = client;
+        this.kv = client.getKVClient();
+        this.prefix = prefix;
+        this.leasesPrefix = prefix + "/leases/";
+        this.replicaId = replicaId;
+        this.listen = listen;
+        this.clock = clock;
+        this.ttlSeconds = ttlSeconds;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /**
+     * Connects, takes an etcd lease for this replica and registers it under {@code <prefix>/services/<replicaId>}.
+     * The shared leases are loaded at the first {@link #poll}.
+     *
+     * @param endpoints etcd client URLs, e.g. {@code http://127.0.0.1:2379}.
+     * @param listen    the replica's DVMC address, for operators.
+     */
+    public static EtcdLeaseLog open(
+        final List<String> endpoints, final String prefix, final String replicaId, final String listen,
+        final Clock clock, final long ttlSeconds, final long timeoutMs) throws IOException
+    {
+        if (replicaId == null || replicaId.isBlank() || replicaId.contains("/"))
+        {
+            throw new IllegalArgumentException("a replica id without '/' is required, got: " + replicaId);
+        }
+        final Client client = Client.builder().endpoints(endpoints.toArray(new String[0]))
+            .connectTimeout(java.time.Duration.ofMillis(timeoutMs)).build();
+        final EtcdLeaseLog log = new EtcdLeaseLog(client, prefix, replicaId, listen, clock, ttlSeconds, timeoutMs);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STARTUP_SECONDS);
+        while (true)
+        {
+            try
+            {
+                log.register();
+                return log;
+            }
+            catch (final LeaseStoreException ex)
+            {
+                // The first call connects (and may meet an election): worth a few tries before giving up.
+                if (System.nanoTime() - deadline > 0)
+                {
+                    log.close();
+                    throw new IOException("etcd at " + endpoints + ": " + ex.getMessage(), ex);
+                }
+                LOG.warn("replica {}: {}; trying again", replicaId, ex.getMessage());
+            }
+        }
+    }
+
+    public static EtcdLeaseLog open(final List<String> endpoints, final String replicaId, final String listen)
+        throws IOException
+    {
+        return open(endpoints, DEFAULT_PREFIX, replicaId, listen, Clock.systemUTC(), DEFAULT_TTL_SECONDS,
+            DEFAULT_TIMEOUT_MS);
+    }
+
+    public String replicaId()
+    {
+        return replicaId;
+    }
+
+    public int appendBound(
+        final int domainId,
+        final long mac,
+        final int address,
+        final long expiresAtMs,
+        final long vmIdMsb,
+        final long vmIdLsb,
+        final int locationAddress,
+        final int locationPort,
+        final long transactionId) throws LeaseStoreException
+    {
+        final Entry e = append(JournalRecord.BOUND, domainId, mac, address);
+        e.value = bytes(record(mac, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress, locationPort, transactionId));
+        return entryCount - 1;
+    }
+
+    public void appendEnded(final int type, final int domainId, final long mac, final int address)
+        throws LeaseStoreException
+    {
+        append(type, domainId, mac, address);
+    }
+
+    public boolean isDirty()
+    {
+        return syncedUpTo < entryCount;
+    }
+
+    /** etcd failures pass: a later transaction may succeed. */
+    public boolean hasFailed()
+    {
+        return false;
+    }
+
+    /**
+     * One transaction per {@link #MAX_TXN_OPS} entries, all sent at once (their keys differ). A transaction that
+     * does not complete leaves its entries {@link #UNCERTAIN}; when none completes the whole batch is refused.
+     */
+    public void sync() throws LeaseStoreException
+    {
+        final int from = syncedUpTo;
+        syncedEntries += entryCount - from;
+        final int to = entryCount;
+        syncedUpTo = to;
+        pendingByKey.clear();
+        if (from == to)
+        {
+            return;
+        }
+        final List<CompletableFuture<TxnResponse>> txns = new ArrayList<>();
+        for (int start = from; start < to; start += MAX_TXN_OPS)
+        {
+            txns.add(commitChunk(start, Math.min(to, start + MAX_TXN_OPS)));
+        }
+        LeaseStoreException failure = null;
+        int failed = 0;
+        for (int c = 0, start = from; start < to; c++, start += MAX_TXN_OPS)
+        {
+            final int end = Math.min(to, start + MAX_TXN_OPS);
+            try
+            {
+                final TxnResponse r = await(txns.get(c), "write leases");
+                if (r.isSucceeded())
+                {
+                    written(start, end, r.getHeader().getRevision());
+                }
+                else
+                {
+                    resolve(start, end, r.getGetResponses());
+                }
+            }
+            catch (final LeaseStoreException ex)
+            {
+                failure = ex;
+                failed++;
+                for (int i = start; i < end; i++)
+                {
+                    final Entry e = entries.get(i);
+                    e.outcome = UNCERTAIN;
+                    revisions.put(e.key, UNKNOWN);
+                }
+                uncertain += end - start;
+                // A delete that may not have landed would leave an address held here and free there: reload.
+                resyncNeeded.set(true);
+            }
+        }
+        syncs++;
+        if (failed == txns.size())
+        {
+            throw failure;
+        }
+    }
+
+    public int outcome(final int entry)
+    {
+        return entry < syncedUpTo ? entries.get(entry).outcome : UNCERTAIN;
+    }
+
+    public void endBatch()
+    {
+        entryCount = 0;
+        syncedUpTo = 0;
+        pendingByKey.clear();
+    }
+
+    /** Nothing to compact: etcd keeps one key per address, and compacts its own history. */
+    public boolean shouldCompact(final long liveLeases)
+    {
+        return false;
+    }
+
+    public void compact(final LeaseBook book, final long nowMs)
+    {
+    }
+
+    public boolean isShared()
+    {
+        return true;
+    }
+
+    public int poll(final Listener listener)
+    {
+        this.listener = listener;
+        if (etcdLeaseLost.get())
+        {
+            renewRegistration();
+        }
+        if (resyncNeeded.get() && !resync())
+        {
+            return -1;
+        }
+        if (!ready)
+        {
+            return -1;
+        }
+        int applied = 0;
+        Event e;
+        while (applied < EVENT_QUEUE_CAPACITY && (e = events.poll()) != null)
+        {
+            apply(e, false);
+            applied++;
+        }
+        return applied;
+    }
+
+    public int claimBlock(final int domainId, final int[] firsts, final int count, final Listener listener)
+        throws LeaseStoreException
+    {
+        this.listener = listener;
+        final String blocksPrefix = prefix + "/blocks/" + Integer.toUnsignedString(domainId) + "/";
+        final GetResponse claimed = await(kv.get(bytes(blocksPrefix), GetOption.builder().isPrefix(true).build()),
+            "read the address blocks of domain " + Integer.toUnsignedString(domainId));
+        final Set<String> taken = new HashSet<>();
+        for (final KeyValue k : claimed.getKvs())
+        {
+            taken.add(k.getKey().toString(StandardCharsets.UTF_8));
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final String key = blocksPrefix + Addresses.ipv4(firsts[i]);
+            if (taken.contains(key))
+            {
+                continue;
+            }
+            final String value = "{\"replica\":\"" + replicaId + "\",\"first\":\"" + Addresses.ipv4(firsts[i]) +
+                "\",\"last\":\"" + Addresses.ipv4(firsts[i] + AddressPool.BLOCK - 1) + "\"}";
+            final TxnResponse r = await(kv.txn()
+                .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)))
+                .Then(Op.put(bytes(key), bytes(value), PutOption.builder().withLeaseId(etcdLeaseId).build()))
+                .commit(), "claim block " + key);
+            if (r.isSucceeded())
+            {
+                blockClaims++;
+                claimedBlockKeys.add(key);
+                learnBlock(domainId, firsts[i]);
+                LOG.info("replica {} claimed address block {}", replicaId, key);
+                return firsts[i];
+            }
+        }
+        return 0;
+    }
+
+    /** Bindings refused because another replica had bound the address to another MAC. */
+    public long conflicts()
+    {
+        return conflicts;
+    }
+
+    /** Bindings whose transaction did not complete or whose retry failed: not acknowledged. */
+    public long uncertain()
+    {
+        return uncertain;
+    }
+
+    public long blockClaims()
+    {
+        return blockClaims;
+    }
+
+    /** Full reloads of the shared leases (start, watch errors, unknown outcomes). */
+    public long resyncs()
+    {
+        return resyncs;
+    }
+
+    /** Lease records in etcd that could not be read (skipped). */
+    public long badRecords()
+    {
+        return badRecords.get();
+    }
+
+    /** Batches synced. */
+    public long syncs()
+    {
+        return syncs;
+    }
+
+    /** Puts and deletes synced, over all batches. */
+    public long syncedEntries()
+    {
+        return syncedEntries;
+    }
+
+    public void close()
+    {
+        if (watcher != null)
+        {
+            watcher.close();
+        }
+        if (keepAlive != null)
+        {
+            keepAlive.close();
+        }
+        if (etcdLeaseId != 0)
+        {
+            try
+            {
+                // The blocks and the registration go at once instead of after the TTL.
+                client.getLeaseClient().revoke(etcdLeaseId).get(timeoutMs, TimeUnit.MILLISECONDS);
+            }
+            catch (final ExecutionException | TimeoutException | RuntimeException ex)
+            {
+                LOG.warn("replica {}: etcd lease not revoked, it expires in {} s", replicaId, ttlSeconds);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        client.close();
+    }
+
+    private Entry append(final int type, final int domainId, final long mac, final int address)
+        throws LeaseStoreException
+    {
+        final long key = LeaseBook.addressKey(domainId, address);
+        if (pendingByKey.containsKey(key))
+        {
+            // etcd refuses a transaction that names a key twice: the earlier decision becomes durable first.
+            sync();
+        }
+        if (entryCount == entries.size())
+        {
+            entries.add(new Entry());
+        }
+        final Entry e = entries.get(entryCount);
+        e.key = key;
+        e.domainId = domainId;
+        e.address = address;
+        e.mac = mac;
+        e.type = type;
+        e.value = null;
+        e.compareRevision = compareRevision(key);
+        e.outcome = UNCERTAIN;
+        pendingByKey.put(key, entryCount);
+        entryCount++;
+        return e;
+    }
+
+    private long compareRevision(final long key)
+    {
+        final long seen = revisions.get(key);
+        if (seen == UNKNOWN)
+        {
+            // No revision matches: the compare fails and the Else branch shows the key as it is.
+            return -1;
+        }
+        return seen == revisions.missingValue() || seen < 0 ? 0 : seen;
+    }
+
+    private CompletableFuture<TxnResponse> commitChunk(final int start, final int end)
+    {
+        final int n = end - start;
+        final Cmp[] compares = new Cmp[n];
+        final Op[] writes = new Op[n];
+        final Op[] reads = new Op[n];
+        for (int i = 0; i < n; i++)
+        {
+            final Entry e = entries.get(start + i);
+            final ByteSequence key = leaseKey(e.domainId, e.address);
+            compares[i] = new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(e.compareRevision));
+            writes[i] = write(e, key);
+            reads[i] = Op.get(key, GetOption.DEFAULT);
+        }
+        return kv.txn().If(compares).Then(writes).Else(reads).commit();
+    }
+
+    /**
+     * The batch transaction failed a compare: each key as it is now decides its entry, and the entries that may
+     * still be written are written with the revision just read, in one more transaction.
+     */
+    private void resolve(final int start, final int end, final List<GetResponse> current) throws LeaseStoreException
+    {
+        final long now = clock.millis();
+        final List<Entry> retry = new ArrayList<>();
+        for (int i = start; i < end; i++)
+        {
+            final Entry e = entries.get(i);
+            final List<KeyValue> kvs = current.get(i - start).getKvs();
+            final KeyValue k = kvs.isEmpty() ? null : kvs.get(0);
+            final Event held = k == null ? null : parse(k);
+            if (k != null && held == null)
+            {
+                e.outcome = UNCERTAIN;
+                uncertain++;
+                continue;
+            }
+            if (e.type == JournalRecord.BOUND)
+            {
+                if (held == null || held.mac() == e.mac || held.expiresAtMs() <= now)
+                {
+                    e.compareRevision = k == null ? 0 : k.getModRevision();
+                    retry.add(e);
+                }
+                else
+                {
+                    e.outcome = TAKEN;
+                    conflicts++;
+                    apply(held, true);
+                }
+            }
+            else if (held != null && held.mac() == e.mac &&
+                (e.type == JournalRecord.RELEASED || held.expiresAtMs() <= now))
+            {
+                e.compareRevision = k.getModRevision();
+                retry.add(e);
+            }
+            else
+            {
+                // Nothing of this client's left to delete: gone already, renewed meanwhile, or someone else's.
+                e.outcome = OK;
+                if (held != null)
+                {
+                    apply(held, true);
+                }
+            }
+        }
+        if (retry.isEmpty())
+        {
+            return;
+        }
+        final int n = retry.size();
+        final Cmp[] compares = new Cmp[n];
+        final Op[] writes = new Op[n];
+        for (int i = 0; i < n; i++)
+        {
+            final Entry e = retry.get(i);
+            final ByteSequence key = leaseKey(e.domainId, e.address);
+            compares[i] = new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(e.compareRevision));
+            writes[i] = write(e, key);
+        }
+        final TxnResponse r;
+        try
+        {
+            r = await(kv.txn().If(compares).Then(writes).commit(), "write leases again");
+        }
+        catch (final LeaseStoreException ex)
+        {
+            markUncertain(retry);
+            resyncNeeded.set(true);
+            return;
+        }
+        if (!r.isSucceeded())
+        {
+            // Changed again in between: the client's retransmission is decided afresh.
+            markUncertain(retry);
+            return;
+        }
+        final long revision = r.getHeader().getRevision();
+        for (final Entry e : retry)
+        {
+            e.outcome = OK;
+            revisions.put(e.key, e.type == JournalRecord.BOUND ? revision : -revision);
+        }
+    }
+
+    private void markUncertain(final List<Entry> retry)
+    {
+        for (final Entry e : retry)
+        {
+            e.outcome = UNCERTAIN;
+            revisions.put(e.key, UNKNOWN);
+        }
+        uncertain += retry.size();
+    }
+
+    private void written(final int start, final int end, final long revision)
+    {
+        for (int i = start; i < end; i++)
+        {
+            final Entry e = entries.get(i);
+            e.outcome = OK;
+            revisions.put(e.key, e.type == JournalRecord.BOUND ? revision : -revision);
+        }
+    }
+
+    private static Op write(final Entry e, final ByteSequence key)
+    {
+        return e.type == JournalRecord.BOUND ? Op.put(key, e.value, PutOption.DEFAULT) :
+            Op.delete(key, DeleteOption.DEFAULT);
+    }
+
+    /**
+     * Applies a key's state to the listener unless a newer one was seen already ({@code force}: it is the state
+     * just read, and the book may hold a decision that did not become durable).
+     */
+    private void apply(final Event e, final boolean force)
+    {
+        if (!force && e.revision() <= snapshotRevision)
+        {
+            return;
+        }
+        final long key = LeaseBook.addressKey(e.domainId(), e.address());
+        final long seen = revisions.get(key);
+        if (!force && seen != UNKNOWN && seen != revisions.missingValue() && Math.abs(seen) >= e.revision())
+        {
+            return;
+        }
+        revisions.put(key, e.deleted() ? -e.revision() : e.revision());
+        if (e.deleted())
+        {
+            listener.onEnded(e.domainId(), e.address());
+        }
+        else
+        {
+            listener.onBound(e.domainId(), e.address(), e.mac(), e.expiresAtMs(), e.vmIdMsb(), e.vmIdLsb(),
+                e.locationAddress(), e.locationPort(), e.transactionId());
+        }
+    }
+
+    /**
+     * Reads every lease, reports it as a snapshot, and watches from the revision read. The read is paged
+     * ({@link #SNAPSHOT_PAGE} keys a request, all at the revision of the first page), since one reply may not
+     * exceed gRPC's 4 MiB.
+     */
+    private boolean resync()
+    {
+        final List<KeyValue> all = new ArrayList<>();
+        long revision = 0;
+        try
+        {
+            final ByteSequence end = bytes(leasesPrefix.substring(0, leasesPrefix.length() - 1) +
+                (char)(leasesPrefix.charAt(leasesPrefix.length() - 1) + 1));
+            ByteSequence from = bytes(leasesPrefix);
+            while (true)
+            {
+                final GetOption.Builder page = GetOption.builder().withRange(end).withLimit(SNAPSHOT_PAGE);
+                final GetResponse r = await(kv.get(from, revision == 0 ? page.build() :
+                    page.withRevision(revision).build()), "read leases");
+                if (revision == 0)
+                {
+                    revision = r.getHeader().getRevision();
+                }
+                all.addAll(r.getKvs());
+                if (!r.isMore() || r.getKvs().isEmpty())
+                {
+                    break;
+                }
+                from = bytes(r.getKvs().get(r.getKvs().size() - 1).getKey().toString(StandardCharsets.UTF_8) +
+                    '\0');
+            }
+        }
+        catch (final LeaseStoreException ex)
+        {
+            LOG.warn("replica {}: {}", replicaId, ex.getMessage());
+            return false;
+        }
+        resyncNeeded.set(false);
+        if (watcher != null)
+        {
+            watcher.close();
+        }
+        events.clear();
+        revisions.clear();
+        listener.onSnapshotBegin();
+        for (final KeyValue k : all)
+        {
+            final Event e = parse(k);
+            if (e != null)
+            {
+                apply(e, true);
+            }
+        }
+        listener.onSnapshotEnd();
+        snapshotRevision = revision;
+        watcher = client.getWatchClient().watch(bytes(leasesPrefix),
+            WatchOption.builder().isPrefix(true).withRevision(revision + 1).build(),
+            Watch.listener(this::onWatch, this::onWatchError));
+        resyncs++;
+        ready = true;
+        LOG.info("replica {}: {} lease keys loaded at revision {}", replicaId, all.size(), revision);
+        return true;
+    }
+
+    /**
+     * Reads the leases of a block just claimed into the book (what a dead replica bound there), in one
+     * transaction of prefix reads, one per /24 the block touches.
+     */
+    private void learnBlock(final int domainId, final int first) throws LeaseStoreException
+    {
+        final String domainPrefix = leasesPrefix + Integer.toUnsignedString(domainId) + "/";
+        final List<Op> reads = new ArrayList<>();
+        for (long a = first & 0xFFFF_FF00L; a < (first & 0xFFFF_FFFFL) + AddressPool.BLOCK; a += 256)
+        {
+            final String ip = Addresses.ipv4((int)a);
+            reads.add(Op.get(bytes(domainPrefix + ip.substring(0, ip.lastIndexOf('.') + 1)),
+                GetOption.builder().isPrefix(true).build()));
+        }
+        final TxnResponse r = await(kv.txn().Then(reads.toArray(new Op[0])).commit(), "read leases of a block");
+        for (final GetResponse g : r.getGetResponses())
+        {
+            for (final KeyValue k : g.getKvs())
+            {
+                final Event e = parse(k);
+                if (e != null)
+                {
+                    apply(e, false);
+                }
+            }
+        }
+    }
+
+    private void onWatch(final WatchResponse response)
+    {
+        for (final WatchEvent we : response.getEvents())
+        {
+            final KeyValue k = we.getKeyValue();
+            final Event e = we.getEventType() == WatchEvent.EventType.DELETE ? parseDeleted(k) :
+                we.getEventType() == WatchEvent.EventType.PUT ? parse(k) : null;
+            if (e != null && !events.offer(e))
+            {
+                resyncNeeded.set(true);
+            }
+        }
+    }
+
+    private void onWatchError(final Throwable error)
+    {
+        LOG.warn("replica {}: lease watch failed, reloading: {}", replicaId, error.toString());
+        resyncNeeded.set(true);
+    }
+
+    private void register() throws LeaseStoreException
+    {
+        etcdLeaseId = await(client.getLeaseClient().grant(ttlSeconds), "grant an etcd lease").getID();
+        keepAlive = client.getLeaseClient().keepAlive(etcdLeaseId, new StreamObserver<>()
+        {
+            public void onNext(final LeaseKeepAliveResponse value)
+            {
+                if (value.getTTL() <= 0)
+                {
+                    etcdLeaseLost.set(true);
+                }
+            }
+
+            public void onError(final Throwable t)
+            {
+                etcdLeaseLost.set(true);
+            }
+
+            public void onCompleted()
+            {
+                etcdLeaseLost.set(true);
+            }
+        });
+        final String value = "{\"replica\":\"" + replicaId + "\",\"listen\":\"" + listen + "\",\"startedMs\":" +
+            clock.millis() + "}";
+        await(kv.put(bytes(prefix + "/services/" + replicaId), bytes(value),
+            PutOption.builder().withLeaseId(etcdLeaseId).build()), "register the replica");
+    }
+
+    /**
+     * The etcd lease ran out (etcd unreachable longer than the TTL): register again and take back the blocks that
+     * nobody claimed meanwhile. Safety never rests on blocks, only on the lease keys' compares.
+     */
+    private void renewRegistration()
+    {
+        final CloseableClient old = keepAlive;
+        try
+        {
+            etcdLeaseLost.set(false);
+            register();
+            if (old != null)
+            {
+                old.close();
+            }
+            for (final String key : claimedBlockKeys)
+            {
+                await(kv.txn()
+                    .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)))
+                    .Then(Op.put(bytes(key), bytes("{\"replica\":\"" + replicaId + "\"}"),
+                        PutOption.builder().withLeaseId(etcdLeaseId).build()))
+                    .commit(), "reclaim block " + key);
+            }
+        }
+        catch (final LeaseStoreException ex)
+        {
+            etcdLeaseLost.set(true);
+            LOG.warn("replica {}: cannot register again: {}", replicaId, ex.getMessage());
+        }
+    }
+
+    private Event parse(final KeyValue k)
+    {
+        final String key = k.getKey().toString(StandardCharsets.UTF_8);
+        try
+        {
+            final int slash = key.indexOf('/', leasesPrefix.length());
+            final int domainId = Integer.parseUnsignedInt(key.substring(leasesPrefix.length(), slash));
+            final int address = Addresses.parseIpv4(key.substring(slash + 1));
+            final JsonNode v = JSON.readTree(k.getValue().getBytes());
+            final long mac = Addresses.parseMac(v.path("mac").asText());
+            final long expiresAtMs = v.path("expiresAtMs").asLong();
+            long msb = 0;
+            long lsb = 0;
+            if (v.hasNonNull("vm"))
+            {
+                final UUID vm = UUID.fromString(v.get("vm").asText());
+                msb = vm.getMostSignificantBits();
+                lsb = vm.getLeastSignificantBits();
+            }
+            int locationAddress = 0;
+            int locationPort = 0;
+            if (v.hasNonNull("location"))
+            {
+                final String location = v.get("location").asText();
+                final int colon = location.lastIndexOf(':');
+                locationAddress = Addresses.parseIpv4(location.substring(0, colon));
+                locationPort = Integer.parseInt(location.substring(colon + 1));
+            }
+            final long xid = v.hasNonNull("xid") ? Long.parseUnsignedLong(v.get("xid").asText(), 16) : 0;
+            return new Event(domainId, address, k.getModRevision(), false, mac, expiresAtMs, msb, lsb,
+                locationAddress, locationPort, xid);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            badRecords.incrementAndGet();
+            LOG.warn("replica {}: unreadable lease record {}: {}", replicaId, key, ex.toString());
+            return null;
+        }
+    }
+
+    private Event parseDeleted(final KeyValue k)
+    {
+        final String key = k.getKey().toString(StandardCharsets.UTF_8);
+        try
+        {
+            final int slash = key.indexOf('/', leasesPrefix.length());
+            return new Event(Integer.parseUnsignedInt(key.substring(leasesPrefix.length(), slash)),
+                Addresses.parseIpv4(key.substring(slash + 1)), k.getModRevision(), true, 0, 0, 0, 0, 0, 0, 0);
+        }
+        catch (final RuntimeException ex)
+        {
+            badRecords.incrementAndGet();
+            return null;
+        }
+    }
+
+    private String record(
+        final long mac, final long expiresAtMs, final long vmIdMsb, final long vmIdLsb, final int locationAddress,
+        final int locationPort, final long transactionId)
+    {
+        return "{\"mac\":\"" + Addresses.mac(mac) + "\",\"expiresAtMs\":" + expiresAtMs + ",\"vm\":\"" +
+            new UUID(vmIdMsb, vmIdLsb) + "\",\"location\":\"" + Addresses.ipv4(locationAddress) + ":" + locationPort +
+            "\",\"xid\":\"" + Long.toHexString(transactionId) + "\",\"replica\":\"" + replicaId + "\"}";
+    }
+
+    private ByteSequence leaseKey(final int domainId, final int address)
+    {
+        return bytes(leasesPrefix + Integer.toUnsignedString(domainId) + "/" + Addresses.ipv4(address));
+    }
+
+    private static ByteSequence bytes(final String s)
+    {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private <T> T await(final CompletableFuture<T> future, final String what)
+        throws LeaseStoreException
+    {
+        try
+        {
+            return future.get(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            future.cancel(true);
+            throw new LeaseStoreException("etcd: " + what + ": no answer within " + timeoutMs + " ms");
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new LeaseStoreException("etcd: " + what + ": " + ex.getCause());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new LeaseStoreException("etcd: " + what + ": interrupted");
+        }
+    }
+}

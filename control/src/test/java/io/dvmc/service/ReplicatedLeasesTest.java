@@ -1,0 +1,432 @@
+package io.dvmc.service;
+
+import io.dvmc.agent.ServiceLocator;
+import io.dvmc.config.Addresses;
+import io.dvmc.e2e.JvmProcess;
+import io.dvmc.exchange.Authenticator;
+import io.dvmc.exchange.DvmcClient;
+import io.dvmc.exchange.DvmcMessage;
+import io.dvmc.exchange.DvmcMessageType;
+import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.exchange.KeyRing;
+import io.dvmc.lab.EtcdCluster;
+import io.dvmc.policy.FilePolicyStore;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Active service replicas sharing their leases in a real etcd (issue 5, item 3): what one binds the others know, no
+ * address goes to two MACs whichever replica or etcd member dies, and nothing acknowledged is lost.
+ */
+class ReplicatedLeasesTest
+{
+    private static final int BLUE = 100;
+    private static final int TINY = 300;
+    private static final int BIG = 400;
+    private static final long MAC = 0x0200_0000_0001L;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoReplicasAllocatingConcurrentlyNeverGiveAnAddressToTwoMacsThroughAReplicaKillAndALeaderKill()
+        throws Exception
+    {
+        try (EtcdCluster etcd = EtcdCluster.start(3);
+            Client check = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build())
+        {
+            final int[] ports = {freePort(), freePort()};
+            final Path policy = policy(ports);
+            final Path key = dir.resolve("cluster.key");
+            Files.writeString(key, HexFormat.of().formatHex(TestAgent.KEY) + "\n");
+            final List<JvmProcess> replicas = new ArrayList<>();
+            final List<BindingAgent> agents = new ArrayList<>();
+            final List<Thread> threads = new ArrayList<>();
+            try
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    final JvmProcess replica = JvmProcess.start("replica" + i, dir.resolve("logs"), null,
+                        "io.dvmc.cli.Dvmc", "service", "--policy", policy.toString(), "--listen",
+                        "127.0.0.1:" + ports[i], "--state-dir", dir.resolve("replica" + i).toString(), "--key-file",
+                        key.toString(), "--etcd", etcd.endpointList(), "--replica-id", "r" + i);
+                    replicas.add(replica);
+                }
+                for (final JvmProcess replica : replicas)
+                {
+                    replica.await("the replica listening", Duration.ofSeconds(30),
+                        () -> replica.log().contains("listening on"));
+                }
+                final List<InetSocketAddress> endpoints = List.of(new InetSocketAddress("127.0.0.1", ports[0]),
+                    new InetSocketAddress("127.0.0.1", ports[1]));
+                for (int i = 0; i < 2; i++)
+                {
+                    final BindingAgent agent = new BindingAgent(i + 1, endpoints, i, MAC + i * 0x1_0000L, 300, 16);
+                    agents.add(agent);
+                    final Thread t = new Thread(agent, "binding-agent-" + i);
+                    threads.add(t);
+                    t.start();
+                }
+                final BooleanSupplier done = () -> agents.stream().allMatch(a -> a.acks.size() == a.count);
+                awaitTrue("100 bindings", Duration.ofSeconds(30), () -> acks(agents) >= 100);
+                replicas.get(0).kill();
+                final int beforeLeaderKill = acks(agents);
+                awaitTrue("bindings after the replica kill", Duration.ofSeconds(30),
+                    () -> acks(agents) >= beforeLeaderKill + 100 || done.getAsBoolean());
+                etcd.kill(etcd.leader());
+                awaitTrue("every VM bound", Duration.ofSeconds(50), done);
+            }
+            finally
+            {
+                agents.forEach(a -> a.stop = true);
+                for (final Thread t : threads)
+                {
+                    t.join(10_000);
+                }
+                CloseHelper.quietCloseAll(replicas);
+            }
+
+            final Map<Integer, Long> held = new HashMap<>();
+            for (final KeyValue kv : check.getKVClient().get(bytes("/dvmc/leases/" + BLUE + "/"),
+                GetOption.builder().isPrefix(true).build()).get(20, TimeUnit.SECONDS).getKvs())
+            {
+                final String k = kv.getKey().toString(StandardCharsets.UTF_8);
+                final String v = kv.getValue().toString(StandardCharsets.UTF_8);
+                final int at = v.indexOf("\"mac\":\"") + 7;
+                held.put(Addresses.parseIpv4(k.substring(k.lastIndexOf('/') + 1)),
+                    Addresses.parseMac(v.substring(at, at + 17)));
+            }
+            final Map<Integer, Long> acknowledged = new HashMap<>();
+            for (final BindingAgent agent : agents)
+            {
+                assertEquals(0, agent.naks.get(), "no VM saw a NAK");
+                for (final Map.Entry<Long, Integer> ack : agent.acks.entrySet())
+                {
+                    final Long other = acknowledged.put(ack.getValue(), ack.getKey());
+                    if (other != null && other.longValue() != ack.getKey())
+                    {
+                        fail(Addresses.ipv4(ack.getValue()) + " was acknowledged to " + Addresses.mac(other) +
+                            " and to " + Addresses.mac(ack.getKey()));
+                    }
+                    assertEquals(ack.getKey(), held.get(ack.getValue()), "etcd holds the acknowledged lease of " +
+                        Addresses.mac(ack.getKey()) + " at " + Addresses.ipv4(ack.getValue()));
+                }
+            }
+            assertEquals(600, acknowledged.size());
+        }
+    }
+
+    @Test
+    void aVmBoundThroughOneReplicaRenewsThroughTheOtherWhichNeverHandsItsAddressOut() throws Exception
+    {
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            DvmcService a = replica(etcd, "a");
+            DvmcService b = replica(etcd, "b");
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+        {
+            final TestAgent.Reply bound = agent.bind(a.localAddress(), BLUE, MAC);
+            assertEquals(DvmcMessageType.ACK, bound.type());
+
+            final TestAgent.Reply renewed = agent.request(b.localAddress(), BLUE, MAC, bound.yiaddr());
+            assertEquals(DvmcMessageType.ACK, renewed.type(), "the standby knows the lease: " + renewed);
+            assertEquals(bound.yiaddr(), renewed.yiaddr());
+
+            for (long mac = MAC + 1; mac < MAC + 20; mac++)
+            {
+                final TestAgent.Reply other = agent.bind(b.localAddress(), BLUE, mac);
+                assertEquals(DvmcMessageType.ACK, other.type());
+                assertNotEquals(bound.yiaddr(), other.yiaddr(), "the standby handed out a bound address again");
+            }
+            final TestAgent.Reply rediscover = agent.discover(b.localAddress(), BLUE, MAC);
+            assertEquals(bound.yiaddr(), rediscover.yiaddr(), "the VM is offered its own address at the standby");
+        }
+    }
+
+    @Test
+    void aLeaseDeletedInEtcdFreesTheAddressAtEveryReplica() throws Exception
+    {
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+            DvmcService a = replica(etcd, "a");
+            DvmcService b = replica(etcd, "b");
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+        {
+            final TestAgent.Reply bound = agent.bind(a.localAddress(), TINY, MAC);
+            assertEquals(DvmcMessageType.ACK, bound.type());
+            for (final DvmcService replica : List.of(a, b))
+            {
+                awaitTrue("the only address taken at " + replica.localAddress(), Duration.ofSeconds(10),
+                    () -> agent.discover(replica.localAddress(), TINY, MAC + 1).status() == DvmcStatus.NAK);
+            }
+
+            operator.getKVClient().delete(bytes("/dvmc/leases/" + TINY + "/" + Addresses.ipv4(bound.yiaddr())))
+                .get(10, TimeUnit.SECONDS);
+
+            final TestAgent.Reply[] offer = new TestAgent.Reply[1];
+            for (final DvmcService replica : List.of(b, a))
+            {
+                awaitTrue("the address free again at " + replica.localAddress(), Duration.ofSeconds(10), () ->
+                {
+                    offer[0] = agent.discover(replica.localAddress(), TINY, MAC + 2);
+                    return offer[0].type() == DvmcMessageType.OFFER;
+                });
+                assertEquals(bound.yiaddr(), offer[0].yiaddr());
+                agent.send(DvmcMessageType.RELEASE, replica.localAddress(), TINY, MAC + 2, 0);
+            }
+        }
+    }
+
+    @Test
+    void aReplicaStartingOnMoreLeasesThanOneEtcdReplyCanCarryLoadsThemAll() throws Exception
+    {
+        final int first = Addresses.parseIpv4("10.1.0.0");
+        final int count = 96 * 256;
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build())
+        {
+            // Leases of a replica that is gone: more than 4 MiB of records, the most one gRPC reply carries.
+            final long expiresAtMs = System.currentTimeMillis() + 3_600_000;
+            final List<CompletableFuture<?>> writes = new ArrayList<>();
+            for (int start = 0; start < count; start += 128)
+            {
+                final List<Op> puts = new ArrayList<>();
+                for (int i = start; i < Math.min(count, start + 128); i++)
+                {
+                    final String record = ("{\"mac\":\"%s\",\"expiresAtMs\":%d,\"vm\":\"%s\"," +
+                        "\"location\":\"10.200.0.7:40000\",\"xid\":\"1f00000a\",\"replica\":\"old\"}")
+                        .formatted(Addresses.mac(MAC + 0x10000 + i), expiresAtMs, new UUID(1, i));
+                    puts.add(Op.put(bytes("/dvmc/leases/" + BIG + "/" + Addresses.ipv4(first + i)), bytes(record),
+                        PutOption.DEFAULT));
+                }
+                writes.add(operator.getKVClient().txn().Then(puts.toArray(new Op[0])).commit());
+            }
+            for (final CompletableFuture<?> w : writes)
+            {
+                w.get(30, TimeUnit.SECONDS);
+            }
+
+            try (DvmcService replica = replica(etcd, "late");
+                TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+            {
+                final TestAgent.Reply full = agent.discover(replica.localAddress(), BIG, MAC);
+                assertEquals(DvmcStatus.REASON_NO_ADDRESS, full.reason(), "every address is bound: " + full);
+                final TestAgent.Reply renewed = agent.request(replica.localAddress(), BIG, MAC + 0x10000 + 5,
+                    first + 5);
+                assertEquals(DvmcMessageType.ACK, renewed.type(), "a lease it loaded renews");
+            }
+        }
+    }
+
+    private DvmcService replica(final EtcdCluster etcd, final String id) throws Exception
+    {
+        final int port = freePort();
+        final Path policy = dir.resolve("policy-" + id + ".json");
+        Files.copy(policy(new int[]{port}), policy);
+        final EtcdLeaseLog leases = EtcdLeaseLog.open(etcd.endpoints(), EtcdLeaseLog.DEFAULT_PREFIX, id,
+            "127.0.0.1:" + port, Clock.systemUTC(), EtcdLeaseLog.DEFAULT_TTL_SECONDS, EtcdLeaseLog.DEFAULT_TIMEOUT_MS);
+        try
+        {
+            return new DvmcService(new FilePolicyStore(policy), new InetSocketAddress("127.0.0.1", port), null,
+                KeyRing.single(TestAgent.KEY), dir.resolve("state-" + id), Clock.systemUTC(), new BackoffIdleStrategy(),
+                leases).start();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            leases.close();
+            throw ex;
+        }
+    }
+
+    private Path policy(final int[] ports) throws IOException
+    {
+        final StringBuilder services = new StringBuilder();
+        for (final int port : ports)
+        {
+            services.append(services.isEmpty() ? "" : ", ").append("\"127.0.0.1:").append(port).append('"');
+        }
+        final Path file = dir.resolve("policy.json");
+        Files.writeString(file, """
+            { "domains": [
+                { "id": 100, "name": "blue", "subnet": "10.0.0.0/16", "router": "10.0.0.1",
+                  "pools": [ { "start": "10.0.1.0", "end": "10.0.8.255" } ], "leaseSeconds": 600,
+                  "services": [ %1$s ] },
+                { "id": 300, "name": "tiny", "subnet": "10.9.0.0/24", "router": "10.9.0.1",
+                  "pools": [ { "start": "10.9.0.100", "end": "10.9.0.100" } ], "leaseSeconds": 60,
+                  "offerHoldSeconds": 30, "services": [ %1$s ] },
+                { "id": 400, "name": "big", "subnet": "10.0.0.0/8", "router": "10.0.0.1",
+                  "pools": [ { "start": "10.1.0.0", "end": "10.1.95.255" } ], "leaseSeconds": 600,
+                  "services": [ %1$s ] } ] }
+            """.formatted(services));
+        return file;
+    }
+
+    private static int acks(final List<BindingAgent> agents)
+    {
+        return agents.stream().mapToInt(a -> a.acks.size()).sum();
+    }
+
+    private static void awaitTrue(final String what, final Duration timeout, final BooleanSupplier condition)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static int freePort() throws IOException
+    {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static ByteSequence bytes(final String s)
+    {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A host agent with many VMs binding at once: DISCOVER then REQUEST of the offer, a window of exchanges in
+     * flight, and after a timeout the exchange goes on at the next replica, as {@link ServiceLocator} moves it.
+     */
+    private static final class BindingAgent implements Runnable, DvmcClient.Listener
+    {
+        final List<InetSocketAddress> replicas;
+        final long firstMac;
+        final int count;
+        final int window;
+        final Map<Long, Integer> acks = new ConcurrentHashMap<>();
+        final AtomicInteger naks = new AtomicInteger();
+        final DvmcClient client;
+        final Map<Long, long[]> inFlight = new HashMap<>();
+        volatile boolean stop;
+        private int current;
+        private int started;
+
+        BindingAgent(final int hostId, final List<InetSocketAddress> replicas, final int first, final long firstMac,
+            final int count, final int window) throws IOException
+        {
+            this.replicas = replicas;
+            this.current = first;
+            this.firstMac = firstMac;
+            this.count = count;
+            this.window = window;
+            client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, hostId, 256,
+                ServiceLocator.FAILOVER_RETRY, new Authenticator(TestAgent.KEY), SystemEpochClock.INSTANCE, this);
+        }
+
+        public void run()
+        {
+            try
+            {
+                while (!stop && acks.size() < count)
+                {
+                    while (inFlight.size() < window && started < count)
+                    {
+                        send(DvmcMessageType.DISCOVER, firstMac + started++, 0);
+                    }
+                    if (client.poll(System.currentTimeMillis()) == 0)
+                    {
+                        Thread.sleep(1);
+                    }
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            finally
+            {
+                client.close();
+            }
+        }
+
+        public void onReply(final long xid, final DvmcMessage reply)
+        {
+            final long[] exchange = inFlight.remove(xid);
+            if (exchange == null)
+            {
+                return;
+            }
+            final long mac = exchange[0];
+            if (reply.type() == DvmcMessageType.NAK || reply.status() == DvmcStatus.NAK)
+            {
+                naks.incrementAndGet();
+                send(DvmcMessageType.DISCOVER, mac, 0);
+            }
+            else if (reply.type() == DvmcMessageType.OFFER)
+            {
+                send(DvmcMessageType.REQUEST, mac, reply.yiaddr());
+            }
+            else
+            {
+                acks.put(mac, reply.yiaddr());
+            }
+        }
+
+        public void onTimeout(final long xid)
+        {
+            final long[] exchange = inFlight.remove(xid);
+            if (exchange != null)
+            {
+                if (replicas.get(current).equals(replicas.get((int)exchange[3])))
+                {
+                    current = (current + 1) % replicas.size();
+                }
+                send((int)exchange[1], exchange[0], (int)exchange[2]);
+            }
+        }
+
+        private void send(final int type, final long mac, final int address)
+        {
+            final long xid = client.send(type, replicas.get(current), BLUE, mac, 1, mac, address, 0);
+            if (DvmcClient.isError(xid))
+            {
+                throw new IllegalStateException("send failed: " + xid);
+            }
+            inFlight.put(xid, new long[]{mac, type, address, current});
+        }
+    }
+}
