@@ -66,6 +66,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(DvmcService.class);
 
     private final Clock clock;
+    private final PolicyStore policy;
     private final IdleStrategy idleStrategy;
     private final Authenticator authenticator;
     private final AddressManager manager;
@@ -130,6 +131,7 @@ public final class DvmcService implements Agent, AutoCloseable
         final EtcdLeaseLog sharedLeases) throws IOException
     {
         this.clock = clock;
+        this.policy = policy;
         this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
         this.authenticator = new Authenticator(keys, keys.keys().get(0).id(), Authenticator.DEFAULT_WINDOW_MS,
             REPLAY_CAPACITY);
@@ -300,6 +302,12 @@ public final class DvmcService implements Agent, AutoCloseable
         if (!DvmcMessageType.isRequest(type))
         {
             counters.drop(DvmcError.UNEXPECTED_TYPE);
+            return;
+        }
+        if (!policy.mayServe((int)(message.transactionId() >>> 32), message.domainId()))
+        {
+            // A host asking for a tenant it has no VM of: a compromised hypervisor must not reach other tenants.
+            counters.drop(DvmcError.HOST_NOT_AUTHORIZED);
             return;
         }
 

@@ -5,23 +5,12 @@ import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ServiceCommandTest
 {
-    private static String usageError(final String... args)
-    {
-        final StringWriter err = new StringWriter();
-        final int exit = new CommandLine(new Dvmc()).setErr(new PrintWriter(err, true)).execute(args);
-        assertEquals(2, exit, err.toString());
-        return err.toString();
-    }
-
     private static String refusal(final String... args)
     {
         final PrintStream err = System.err;
@@ -51,11 +40,5 @@ class ServiceCommandTest
         final String noEtcd = refusal("service", "--policy", "policy.json", "--replica-id", "r1", "--state-dir",
             "state", "--key-file", "cluster.key");
         assertEquals("dvmc service: --replica-id keeps the leases in etcd: give --etcd URL[,URL...]\n", noEtcd);
-    }
-
-    @Test
-    void anUnknownOptionIsAUsageError()
-    {
-        assertTrue(usageError("service", "--polcy", "x").contains("--polcy"));
     }
 }
