@@ -36,11 +36,12 @@ need etcd etcd-server; need etcdctl etcd-client
 [ -x "$dvmc" ] || lab_die "no launcher at $dvmc"
 ls "$top"/control/target/dvmc-control-*.jar > /dev/null 2>&1 || lab_die "the jars are not built: run 'make' first"
 
-# The VMs: host, domain, MAC, client. VMs 5 and 6 bind after replica r1 is killed.
+# The VMs: host, domain, MAC, client. VMs 5 and 6 bind after replica r1 is killed; each host starts each domain
+# at a replica of its own (a hash of host and domain), and host 1 starts red at r1, so VM 5 shows the failover.
 vm_host=([1]=1 [2]=1 [3]=2 [4]=2 [5]=1 [6]=2)
-vm_domain=([1]=100 [2]=200 [3]=100 [4]=200 [5]=100 [6]=200)
+vm_domain=([1]=100 [2]=200 [3]=100 [4]=200 [5]=200 [6]=200)
 vm_mac=([1]=02:00:00:64:01:01 [2]=02:00:00:c8:01:02 [3]=02:00:00:64:02:03 [4]=02:00:00:c8:02:04
-        [5]=02:00:00:64:01:05 [6]=02:00:00:c8:02:06)
+        [5]=02:00:00:c8:01:05 [6]=02:00:00:c8:02:06)
 vm_client=([1]=udhcpc [2]=dhclient [3]=dhclient [4]=udhcpc [5]=udhcpc [6]=udhcpc)
 want_dns=([100]=10.0.0.53 [200]=10.0.0.54)
 want_mtu=([100]=1450 [200]=1400)
@@ -56,19 +57,20 @@ echo "dvmc cluster demo: state in $LAB_DIR"
 tcp_free() { ! ss -Htln "sport = :$1" | grep -q .; }
 udp_free() { ! ss -Huln "sport = :$1" | grep -q .; }
 udp_listening() { ! udp_free "$1"; }
-# Free loopback ports, from a base that differs between runs.
+# Free loopback ports, from a base that differs between runs: take_port tcp|udp sets $port (not a subshell, so
+# that the next call goes on from there).
 next_port=$((20000 + (LAB_PID % 2000) * 10))
 take_port() {
-  local kind=$1
-  while ! "${kind}_free" "$next_port"; do next_port=$((next_port + 1)); done
-  echo "$next_port"; next_port=$((next_port + 1))
+  while ! "${1}_free" "$next_port"; do next_port=$((next_port + 1)); done
+  port=$next_port; next_port=$((next_port + 1))
 }
 
 # 1. etcd, three members.
 cluster="" endpoints="" sep=""
 declare -a etcd_client etcd_peer
 for m in 0 1 2; do
-  etcd_client[$m]=$(take_port tcp); etcd_peer[$m]=$(take_port tcp)
+  take_port tcp; etcd_client[$m]=$port
+  take_port tcp; etcd_peer[$m]=$port
   cluster+="${sep}m$m=http://127.0.0.1:${etcd_peer[$m]}"
   endpoints+="${sep}http://127.0.0.1:${etcd_client[$m]}"
   sep=,
@@ -93,7 +95,7 @@ chmod 600 "$LAB_DIR/service.keys"
 
 # 3. The policy: two domains with one subnet, each served by both replicas.
 declare -A replica_port
-for r in r1 r2; do replica_port[$r]=$(take_port udp); done
+for r in r1 r2; do take_port udp; replica_port[$r]=$port; done
 for d in 100 200; do
   ctl domain create --id "$d" --name "${dname[$d]}" --subnet 10.0.0.0/24 --router 10.0.0.1 \
     --pool 10.0.0.100-10.0.0.199 --dns "${want_dns[$d]}" --mtu "${want_mtu[$d]}" --lease-seconds 600 \
@@ -156,7 +158,9 @@ run_client() {
 echo "dvmc cluster demo: DHCP clients, both replicas up"
 for i in 1 2 3 4; do run_client "$i"; done
 echo "dvmc cluster demo: kill -9 replica r1 ($(lab_pid_of service-r1))"
-kill -KILL "$(lab_pid_of service-r1)"
+r1_pid=$(lab_pid_of service-r1)
+kill -KILL "$r1_pid"
+wait "$r1_pid" 2> /dev/null || true
 for i in 5 6; do run_client "$i"; done
 
 # 6. Who got what.
