@@ -331,6 +331,10 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         catch (final LeaseException ex)
         {
+            if (manager.isShared() && isSilent(ex))
+            {
+                return;
+            }
             counters.increment(Counter.NAKS);
             encoder.type(DvmcMessageType.NAK).status(DvmcStatus.NAK, ex.reason());
             if (LOG.isDebugEnabled())
@@ -341,6 +345,27 @@ public final class DvmcService implements Agent, AutoCloseable
         pendingLengths[slot] = encoder.signReply(authenticator, now, message.keyId());
         pendingTargets[slot] = targets.resolve(message.locationAddress(), message.locationPort(), from);
         pending++;
+    }
+
+    /**
+     * With shared leases, what is not an address fault gets no answer: etcd unreachable (counted; the client's
+     * retransmission may reach a healthy replica), or no record of the client here (RFC 2131 §4.3.2: a server
+     * without a record of the client remains silent; another replica may hold its offer or lease).
+     */
+    private boolean isSilent(final LeaseException ex)
+    {
+        if (ex instanceof LeaseStoreException)
+        {
+            counters.increment(Counter.JOURNAL_FAILURES);
+            LOG.warn("shared leases: no answer to {}: {}", message, ex.getMessage());
+            return true;
+        }
+        if (ex instanceof LeaseNotFoundException)
+        {
+            counters.increment(Counter.WITHHELD);
+            return true;
+        }
+        return false;
     }
 
     private int decide(final int type) throws LeaseException

@@ -41,7 +41,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -134,7 +133,7 @@ class ReplicatedLeasesTest
             final Map<Integer, Long> acknowledged = new HashMap<>();
             for (final BindingAgent agent : agents)
             {
-                assertEquals(0, agent.naks.get(), "no VM saw a NAK");
+                assertEquals(List.of(), agent.naks, "no VM saw a NAK");
                 for (final Map.Entry<Long, Integer> ack : agent.acks.entrySet())
                 {
                     final Long other = acknowledged.put(ack.getValue(), ack.getKey());
@@ -208,6 +207,50 @@ class ReplicatedLeasesTest
                 assertEquals(bound.yiaddr(), offer[0].yiaddr());
                 agent.send(DvmcMessageType.RELEASE, replica.localAddress(), TINY, MAC + 2, 0);
             }
+        }
+    }
+
+    @Test
+    void aReplicaThatCannotReachEtcdAcknowledgesNothingCountsItAndServesAgainWhenEtcdIsBack() throws Exception
+    {
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            DvmcService a = replica(etcd, "a");
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+        {
+            final TestAgent.Reply bound = agent.bind(a.localAddress(), BLUE, MAC);
+            assertEquals(DvmcMessageType.ACK, bound.type());
+            // The agent keeps asking for 7.75 s, longer than the replica waits for etcd (3 s): a late ACK is seen.
+            final EtcdCluster.Member member = etcd.members().get(0);
+            etcd.kill(member);
+
+            final long renewal = agent.client.send(DvmcMessageType.REQUEST, a.localAddress(), BLUE, MAC, 1, MAC,
+                bound.yiaddr(), 0);
+            awaitTrue("the renewal to go unanswered", Duration.ofSeconds(20), () ->
+            {
+                agent.client.poll(System.currentTimeMillis());
+                assertTrue(!agent.replies.containsKey(renewal), "acknowledged without etcd: " +
+                    agent.replies.get(renewal));
+                return agent.timeouts.contains(renewal);
+            });
+            awaitTrue("the failure counted", Duration.ofSeconds(10), () ->
+                a.counters().get(ServiceCounters.Counter.JOURNAL_FAILURES) +
+                    a.counters().get(ServiceCounters.Counter.UNAVAILABLE) > 0);
+
+            etcd.restart(member);
+            final TestAgent.Reply[] renewed = new TestAgent.Reply[1];
+            awaitTrue("a renewal acknowledged once etcd is back", Duration.ofSeconds(40), () ->
+            {
+                final long xid = agent.client.send(DvmcMessageType.REQUEST, a.localAddress(), BLUE, MAC, 1, MAC,
+                    bound.yiaddr(), 0);
+                while (!agent.replies.containsKey(xid) && !agent.timeouts.contains(xid))
+                {
+                    agent.client.poll(System.currentTimeMillis());
+                }
+                renewed[0] = agent.replies.get(xid);
+                return renewed[0] != null;
+            });
+            assertEquals(DvmcMessageType.ACK, renewed[0].type());
+            assertEquals(bound.yiaddr(), renewed[0].yiaddr());
         }
     }
 
@@ -338,7 +381,7 @@ class ReplicatedLeasesTest
         final int count;
         final int window;
         final Map<Long, Integer> acks = new ConcurrentHashMap<>();
-        final AtomicInteger naks = new AtomicInteger();
+        final List<String> naks = new java.util.concurrent.CopyOnWriteArrayList<>();
         final DvmcClient client;
         final Map<Long, long[]> inFlight = new HashMap<>();
         volatile boolean stop;
@@ -365,7 +408,7 @@ class ReplicatedLeasesTest
                 {
                     while (inFlight.size() < window && started < count)
                     {
-                        send(DvmcMessageType.DISCOVER, firstMac + started++, 0);
+                        send(DvmcMessageType.DISCOVER, firstMac + started++, 0, 0);
                     }
                     if (client.poll(System.currentTimeMillis()) == 0)
                     {
@@ -393,12 +436,13 @@ class ReplicatedLeasesTest
             final long mac = exchange[0];
             if (reply.type() == DvmcMessageType.NAK || reply.status() == DvmcStatus.NAK)
             {
-                naks.incrementAndGet();
-                send(DvmcMessageType.DISCOVER, mac, 0);
+                naks.add(Addresses.mac(mac) + " " + DvmcMessageType.name((int)exchange[1]) + " " +
+                    Addresses.ipv4((int)exchange[2]) + ": " + DvmcStatus.reasonName(reply.reason()));
+                send(DvmcMessageType.DISCOVER, mac, 0, 0);
             }
             else if (reply.type() == DvmcMessageType.OFFER)
             {
-                send(DvmcMessageType.REQUEST, mac, reply.yiaddr());
+                send(DvmcMessageType.REQUEST, mac, reply.yiaddr(), 0);
             }
             else
             {
@@ -415,18 +459,21 @@ class ReplicatedLeasesTest
                 {
                     current = (current + 1) % replicas.size();
                 }
-                send((int)exchange[1], exchange[0], (int)exchange[2]);
+                // Like udhcpc and dhclient: a REQUEST left unanswered a few times sends the client back to DISCOVER.
+                final boolean again = exchange[1] == DvmcMessageType.REQUEST && exchange[4] < 2;
+                send(again ? DvmcMessageType.REQUEST : DvmcMessageType.DISCOVER, exchange[0],
+                    again ? (int)exchange[2] : 0, again ? exchange[4] + 1 : 0);
             }
         }
 
-        private void send(final int type, final long mac, final int address)
+        private void send(final int type, final long mac, final int address, final long unanswered)
         {
             final long xid = client.send(type, replicas.get(current), BLUE, mac, 1, mac, address, 0);
             if (DvmcClient.isError(xid))
             {
                 throw new IllegalStateException("send failed: " + xid);
             }
-            inFlight.put(xid, new long[]{mac, type, address, current});
+            inFlight.put(xid, new long[]{mac, type, address, current, unanswered});
         }
     }
 }
