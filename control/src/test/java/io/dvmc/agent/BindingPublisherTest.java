@@ -86,6 +86,7 @@ class BindingPublisherTest
     private void writeHostJson(final List<String> bindings) throws Exception
     {
         writeHostJson("{ \"hostId\": 1, \"stateDir\": \"state\", \"keyFile\": \"cluster.key\"," +
+            " \"policyFile\": \"policy.json\"," +
             " \"dataplane\": { \"ports\": [ { \"name\": \"vm1\", \"device\": \"net_ring0\" }," +
             " { \"name\": \"vm2\", \"device\": \"net_ring1\" } ] }, \"bindings\": [ " + String.join(", ", bindings) +
             " ] }");
