@@ -36,6 +36,7 @@ public final class AgentCounters
     public final AtomicCounter refreshesWithdrawn;
     public final AtomicCounter bindingChanges;
     public final AtomicCounter optionsRefreshes;
+    public final AtomicCounter unboundReplies;
     public final AtomicCounter hostConfigRefused;
     /** By {@link DvmcStatus} reason; the last one counts reasons of a newer service. */
     private final AtomicCounter[] naksByReason = new AtomicCounter[DvmcStatus.REASON_COUNT + 1];
@@ -78,6 +79,7 @@ public final class AgentCounters
         }
         bindingChanges = file.newCounter("bindings sent to dataplane", CounterTypes.AGENT);
         optionsRefreshes = file.newCounter("domain options asked for after a policy change", CounterTypes.AGENT);
+        unboundReplies = file.newCounter("replies for VMs unbound meanwhile dropped", CounterTypes.DROP);
         hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
     }
 

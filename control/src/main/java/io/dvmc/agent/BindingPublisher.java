@@ -4,6 +4,7 @@ import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
 import io.dvmc.ipc.BindingMessage;
 import io.dvmc.ipc.RingMessages;
+import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -57,6 +58,8 @@ public final class BindingPublisher implements Agent
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private Map<Key, HostConfig.Binding> applied = new HashMap<>();
+    /** (domain, MAC) of every binding in force, for {@link #isBound}: a hash set of primitives. */
+    private final LongHashSet bound = new LongHashSet();
     private boolean started;
     private long version;
 
@@ -89,6 +92,7 @@ public final class BindingPublisher implements Agent
             started = true;
             version = now;
             applied = index(source.current());
+            indexBound();
             final Set<Holder> holders = holders(applied);
             final int removed = stores.removeLeasesWhere((domainId, mac, lease) ->
                 !holders.contains(new Holder(domainId & 0xFFFF_FFFFL, mac, lease.vmId().toString())));
@@ -152,7 +156,32 @@ public final class BindingPublisher implements Agent
             stores.removeLease((int)holder.domain(), holder.mac());
         }
         applied = next;
+        indexBound();
         return changes;
+    }
+
+    /**
+     * Whether a binding in force names this VM (domain, MAC); before the first duty cycle, every VM is. An exchange
+     * that ends after its VM's binding went must not bring the VM's lease back to this host.
+     */
+    public boolean isBound(final int domainId, final long mac)
+    {
+        return !started || bound.contains(boundKey(domainId, mac));
+    }
+
+    private void indexBound()
+    {
+        bound.clear();
+        for (final HostConfig.Binding b : applied.values())
+        {
+            bound.add(boundKey((int)b.domain(), Addresses.parseMac(b.mac())));
+        }
+    }
+
+    private static long boundKey(final int domainId, final long mac)
+    {
+        // One long for (domain, MAC); a rare collision only keeps a late reply from being dropped.
+        return (mac & 0xFFFF_FFFF_FFFFL) ^ ((domainId & 0xFFFF_FFFFL) * 0x9E37_79B9_7F4A_7C15L);
     }
 
     private int send()

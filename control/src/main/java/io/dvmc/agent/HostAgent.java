@@ -301,6 +301,12 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                 }
                 return;
             }
+            if (bindings != null && !bindings.isBound(exchanges.domainId(slot), exchanges.mac(slot)))
+            {
+                // The VM's binding went while the service was asked (it moved away): no lease, no answer here.
+                counters.unboundReplies.incrementRelease();
+                return;
+            }
             if (nak)
             {
                 if (DvmcStatus.isAddressFault(reply.reason()) && dhcpType == DhcpMessageType.REQUEST)

@@ -172,6 +172,20 @@ class BindingPublisherTest
     }
 
     @Test
+    void aVmIsBoundHereOnlyWhileABindingNamesIt() throws Exception
+    {
+        publisher.doWork();
+        assertTrue(publisher.isBound(100, Addresses.parseMac(A)));
+        assertFalse(publisher.isBound(100, Addresses.parseMac(B)));
+        assertFalse(publisher.isBound(200, Addresses.parseMac(A)), "the same MAC in another domain");
+        writeHostJson(List.of(binding(B, "vm2", VM_B)));
+        now += HostConfigWatch.CHECK_INTERVAL_MS;
+        publisher.doWork();
+        assertFalse(publisher.isBound(100, Addresses.parseMac(A)), "a reply for A's exchange is no longer taken");
+        assertTrue(publisher.isBound(100, Addresses.parseMac(B)));
+    }
+
+    @Test
     void aVmMovedToAnotherPortOfThisHostIsReboundThereAndKeepsItsHostLease() throws Exception
     {
         publisher.doWork();
