@@ -4,17 +4,21 @@ import io.dvmc.cli.Dvmc;
 import io.dvmc.config.ClusterKeyFile;
 import io.dvmc.lab.EtcdCluster;
 import io.dvmc.lab.NetnsLab;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import picocli.CommandLine;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -156,6 +160,17 @@ final class DistributedDvmc implements AutoCloseable
         hosts.add(host);
         host.startHost();
         return host;
+    }
+
+    /** The lease record the services keep in etcd for an address of a domain (JSON), or null. */
+    String leaseRecord(final int domain, final String ip) throws Exception
+    {
+        try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build())
+        {
+            final var kvs = client.getKVClient().get(ByteSequence.from("/dvmc/leases/" + domain + "/" + ip,
+                StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS).getKvs();
+            return kvs.isEmpty() ? null : kvs.get(0).getValue().toString(StandardCharsets.UTF_8);
+        }
     }
 
     /** Every process's log, for a failing assertion's message. */

@@ -60,7 +60,7 @@ class DistributedHostsTest
             cluster.bind(1, "vm1", RED_1, 200, vm(RED_1));
             cluster.bind(1, "vm2", MIGRANT, 100, vm(MIGRANT));
             cluster.bind(2, "vm0", BLUE_2, 100, vm(BLUE_2));
-            cluster.startService("service", servicePort, null);
+            cluster.startService("service", servicePort, "r1");
             final DvmcHost host1 = cluster.startHost(1, lab1);
             final DvmcHost host2 = cluster.startHost(2, lab2);
 
@@ -93,9 +93,21 @@ class DistributedHostsTest
             host1.agent().await("host 1 to forget the VM's lease", Duration.ofSeconds(10),
                 () -> !ctlLeases(host1).contains(MIGRANT));
             assertTrue(ctlLeases(host2).contains(MIGRANT), "host 2 now serves the VM from its store");
+            // The service records where the VM now is (patent field 220): host 2's agent.
+            final String record = cluster.leaseRecord(100, after.ip());
+            assertTrue(record != null && record.contains(MIGRANT) && record.contains(":" + agentPort(host2) + "\""),
+                "lease record " + record + ", host 2's agent on port " + agentPort(host2));
             System.out.println("DistributedHostsTest: dvmc ctl bind to an ACKed INIT-REBOOT on the new host: " +
                 bindToBoundMs + " ms");
         }
+    }
+
+    /** The UDP port of a host's agent, from its ready file ("pid /address:port"). */
+    private static String agentPort(final DvmcHost host) throws java.io.IOException
+    {
+        final String ready = java.nio.file.Files.readString(host.stateDir().resolve(
+            io.dvmc.agent.HostAgentMain.READY_FILE)).strip();
+        return ready.substring(ready.lastIndexOf(':') + 1);
     }
 
     private static String ctlLeases(final DvmcHost host)
