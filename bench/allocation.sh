@@ -13,9 +13,14 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Free loopback TCP ports, each call going on from the last (no subshell: it sets $port).
+next_port=$((30000 + $$ % 5000))
+take_port() {
+  while ss -Htln "sport = :$next_port" | grep -q .; do next_port=$((next_port + 1)); done
+  port=$next_port; next_port=$((next_port + 1))
+}
 names=(m0 m1 m2); client=(); peer=()
-for i in 0 1 2; do client[i]=$(free_port); peer[i]=$(free_port); done
+for i in 0 1 2; do take_port; client[i]=$port; take_port; peer[i]=$port; done
 cluster=$(for i in 0 1 2; do printf '%s=http://127.0.0.1:%s,' "${names[i]}" "${peer[i]}"; done); cluster=${cluster%,}
 for i in 0 1 2; do
   etcd --name "${names[i]}" --data-dir "$work/${names[i]}" \
@@ -27,7 +32,10 @@ for i in 0 1 2; do
 done
 endpoints=$(for i in 0 1 2; do printf 'http://127.0.0.1:%s,' "${client[i]}"; done); endpoints=${endpoints%,}
 for i in 0 1 2; do
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:${client[i]}/health" | grep -q true && break; sleep 0.2; done
+  for _ in $(seq 100); do
+    ETCDCTL_API=3 etcdctl --endpoints "http://127.0.0.1:${client[i]}" endpoint health > /dev/null 2>&1 && break
+    sleep 0.2
+  done
 done
 
 run() {
