@@ -1,6 +1,7 @@
 package io.dvmc.agent;
 
 import io.dvmc.config.HostConfig;
+import io.dvmc.lab.Await;
 import io.dvmc.lab.EtcdCluster;
 import io.dvmc.policy.EtcdPolicyStore;
 import io.etcd.jetcd.ByteSequence;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -55,16 +57,15 @@ class PolicyBindingsTest
             ", \"vm\": \"" + VM + "\" }";
     }
 
-    private static long pollUntil(final HostBindings source, final int size) throws InterruptedException
+    private static long pollUntil(final HostBindings source, final int size)
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long version = source.poll(System.currentTimeMillis());
-        while (source.current().size() != size && System.nanoTime() < deadline)
+        final long[] version = new long[1];
+        Await.until(size + " binding(s)", Duration.ofSeconds(10), () ->
         {
-            Thread.sleep(10);
-            version = source.poll(System.currentTimeMillis());
-        }
-        return version;
+            version[0] = source.poll(System.currentTimeMillis());
+            return source.current().size() == size;
+        });
+        return version[0];
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.ipc.TransmitMessage;
+import io.dvmc.lab.Await;
 import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.service.DvmcService;
 import io.dvmc.service.ServiceMain;
@@ -145,16 +146,12 @@ class ServiceFailoverTest
     }
 
     /** Runs the agent for up to {@code wait}; the DHCP reply it handed the dataplane, or null. */
-    private DhcpPacket toVm(final HostAgent agent, final Duration wait) throws InterruptedException
+    private DhcpPacket toVm(final HostAgent agent, final Duration wait)
     {
         final byte[][] sent = new byte[1][];
-        final long deadline = System.nanoTime() + wait.toNanos();
-        while (sent[0] == null && System.nanoTime() - deadline < 0)
+        Await.within(wait, () ->
         {
-            if (agent.doWork() == 0)
-            {
-                Thread.sleep(1);
-            }
+            agent.doWork();
             rings.toDataplane().read((type, buffer, index, length) ->
             {
                 if (type == RingMessages.TRANSMIT)
@@ -164,7 +161,8 @@ class ServiceFailoverTest
                     buffer.getBytes(message.frameOffset(), sent[0]);
                 }
             });
-        }
+            return sent[0] != null;
+        });
         if (sent[0] == null)
         {
             return null;

@@ -1,5 +1,6 @@
 package io.dvmc.e2e;
 
+import io.dvmc.lab.Await;
 import io.dvmc.lab.ClientEvent;
 import io.dvmc.lab.DhcpClients;
 import io.dvmc.lab.Lease;
@@ -77,7 +78,10 @@ class ServiceOutageTest
                     assertTrue(renewed.leaseSeconds() > 0 && renewed.leaseSeconds() <= VM_LEASE_SECONDS,
                         "lease time " + renewed.leaseSeconds());
                     renewals++;
-                    Thread.sleep(RENEW_EVERY.toMillis());
+                    // The next renewal comes at T1 of this one, as the client's own timer would send it.
+                    final long renewedAt = System.nanoTime();
+                    Await.until("T1 of the renewed lease", RENEW_EVERY.multipliedBy(2),
+                        () -> System.nanoTime() - renewedAt >= RENEW_EVERY.toNanos());
                 }
                 assertTrue(System.nanoTime() - boundAt > Duration.ofSeconds(HOST_LEASE_SECONDS).toNanos());
                 assertTrue(renewals >= 4, renewals + " renewals");

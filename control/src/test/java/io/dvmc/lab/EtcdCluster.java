@@ -108,36 +108,36 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** The member that leads now, asked of the running members; waits for an election in progress. */
     public Member leader() {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (Member m : members) {
-                if (!m.isRunning()) {
+        Member[] found = new Member[1];
+        if (!Await.within(START_TIMEOUT, () -> (found[0] = currentLeader()) != null)) {
+            throw new LabException("no etcd member reports a leader:\n" + logs());
+        }
+        return found[0];
+    }
+
+    /** The running member that the running members name as leader, or null during an election. */
+    private Member currentLeader() {
+        for (Member m : members) {
+            if (!m.isRunning()) {
+                continue;
+            }
+            try {
+                String leader = post(m, "/v3/maintenance/status", "{}").path("leader").asText("");
+                if (leader.isEmpty() || "0".equals(leader)) {
                     continue;
                 }
-                try {
-                    JsonNode status = post(m, "/v3/maintenance/status", "{}");
-                    String leader = status.path("leader").asText("");
-                    String self = status.path("header").path("member_id").asText("");
-                    if (!leader.isEmpty() && !"0".equals(leader)) {
-                        for (Member other : members) {
-                            if (other.isRunning()) {
-                                JsonNode s = post(other, "/v3/maintenance/status", "{}");
-                                if (leader.equals(s.path("header").path("member_id").asText(""))) {
-                                    return other;
-                                }
-                            }
-                        }
-                        if (leader.equals(self)) {
-                            return m;
-                        }
+                for (Member other : members) {
+                    if (other.isRunning()
+                            && leader.equals(post(other, "/v3/maintenance/status", "{}")
+                                    .path("header").path("member_id").asText(""))) {
+                        return other;
                     }
-                } catch (IOException e) {
-                    // Not answering yet: ask the next one.
                 }
+            } catch (IOException e) {
+                // Not answering yet: ask the next one.
             }
-            sleep(100);
         }
-        throw new LabException("no etcd member reports a leader:\n" + logs());
+        return null;
     }
 
     /** kill -9 of one member: no chance to flush or step down. */
@@ -217,26 +217,25 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     private void awaitHealthy(Member m) {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!m.isRunning()) {
-                throw new LabException("etcd " + m.name + " exited:\n" + logs());
-            }
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(m.clientUrl() + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && JSON.readTree(r.body()).path("health").asText().equals("true")) {
-                    return;
-                }
-            } catch (IOException e) {
-                // Not listening yet.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LabException("interrupted waiting for etcd " + m.name, e);
-            }
-            sleep(100);
+        if (!Await.within(START_TIMEOUT, () -> healthy(m))) {
+            throw new LabException("etcd " + m.name + " not healthy within " + START_TIMEOUT + ":\n" + logs());
         }
-        throw new LabException("etcd " + m.name + " not healthy within " + START_TIMEOUT + ":\n" + logs());
+    }
+
+    private boolean healthy(Member m) {
+        if (!m.isRunning()) {
+            throw new LabException("etcd " + m.name + " exited:\n" + logs());
+        }
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(m.clientUrl() + "/health"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 && JSON.readTree(r.body()).path("health").asText().equals("true");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LabException("interrupted waiting for etcd " + m.name, e);
+        }
     }
 
     private JsonNode post(Member m, String path, String body) throws IOException {
@@ -254,15 +253,6 @@ public final class EtcdCluster implements AutoCloseable {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LabException("interrupted", e);
         }
     }
 }

@@ -9,6 +9,7 @@ import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.exchange.KeyRing;
+import io.dvmc.lab.Await;
 import io.dvmc.lab.EtcdCluster;
 import io.dvmc.policy.FilePolicyStore;
 import io.etcd.jetcd.ByteSequence;
@@ -19,6 +20,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -344,17 +346,8 @@ class ReplicatedLeasesTest
     }
 
     private static void awaitTrue(final String what, final Duration timeout, final BooleanSupplier condition)
-        throws InterruptedException
     {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() - deadline > 0)
-            {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        Await.until(what, timeout, condition);
     }
 
     private static int freePort() throws IOException
@@ -402,6 +395,7 @@ class ReplicatedLeasesTest
 
         public void run()
         {
+            final IdleStrategy idle = new BackoffIdleStrategy();
             try
             {
                 while (!stop && acks.size() < count)
@@ -410,15 +404,8 @@ class ReplicatedLeasesTest
                     {
                         send(DvmcMessageType.DISCOVER, firstMac + started++, 0, 0);
                     }
-                    if (client.poll(System.currentTimeMillis()) == 0)
-                    {
-                        Thread.sleep(1);
-                    }
+                    idle.idle(client.poll(System.currentTimeMillis()));
                 }
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
             }
             finally
             {
