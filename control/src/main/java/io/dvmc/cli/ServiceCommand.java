@@ -72,7 +72,7 @@ final class ServiceCommand implements Callable<Integer>
             final InetSocketAddress advertised = advertise == null ? null : Addresses.socketAddress(advertise);
             service = replicaId != null ?
                 ServiceMain.startReplica(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle,
-                    etcd, replicaId) :
+                    etcd, etcdPrefix, replicaId) :
                 ServiceMain.start(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle);
         }
         catch (final PolicyException | ConfigException | IOException | RuntimeException ex)

@@ -174,9 +174,11 @@ public final class AddressManager implements AutoCloseable
         }
         if (book.state(slot) == LeaseBook.BOUND && book.transactionId(slot) == transactionId)
         {
-            // A retransmission of the REQUEST that bound the lease: the same ACK, nothing new to journal.
+            // A retransmission of the REQUEST that bound the lease: the same ACK, nothing new to journal. If the first
+            // one's write is still in this batch, this ACK waits for that write's outcome too.
             book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
             fill(out, s, requested);
+            out.entry = batchEntryOf(domainId, mac);
             return;
         }
         final long expiresAt = now + d.hostLeaseSeconds() * 1000L;
@@ -530,6 +532,19 @@ public final class AddressManager implements AutoCloseable
         batchDomains[entry] = domainId;
         batchMacs[entry] = mac;
         batchSize = Math.max(batchSize, entry + 1);
+    }
+
+    /** The entry of the current batch that binds (domain, MAC), or -1. */
+    private int batchEntryOf(final int domainId, final long mac)
+    {
+        for (int i = batchSize - 1; i >= 0; i--)
+        {
+            if (batchMacs[i] == mac && batchDomains[i] == domainId)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The binding of batch entry {@code i} may not be durable: its retransmission must be decided again. */

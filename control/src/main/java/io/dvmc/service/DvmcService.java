@@ -490,7 +490,7 @@ public final class DvmcService implements Agent, AutoCloseable
         sentReply.wrap(txView, start, pendingLengths[i]);
         encoder.wrap(nakScratch, 0, DvmcMessage.MAX_LENGTH).identityOf(sentReply)
             .type(DvmcMessageType.NAK).status(DvmcStatus.NAK, DvmcStatus.REASON_WRONG_ADDRESS);
-        final int length = encoder.sign(authenticator, now);
+        final int length = encoder.signReply(authenticator, now, sentReply.keyId());
         txView.putBytes(start, nakScratch, 0, length);
         pendingLengths[i] = length;
         return true;

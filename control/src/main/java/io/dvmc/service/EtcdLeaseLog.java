@@ -198,11 +198,12 @@ public final class EtcdLeaseLog implements LeaseLog
         }
     }
 
-    public static EtcdLeaseLog open(final List<String> endpoints, final String replicaId, final String listen)
-        throws IOException
+    /** @param prefix the root of the dvmc keys, as the policy store takes it (null for {@link #DEFAULT_PREFIX}). */
+    public static EtcdLeaseLog open(final List<String> endpoints, final String prefix, final String replicaId,
+        final String listen) throws IOException
     {
-        return open(endpoints, DEFAULT_PREFIX, replicaId, listen, Clock.systemUTC(), DEFAULT_TTL_SECONDS,
-            DEFAULT_TIMEOUT_MS);
+        return open(endpoints, prefix == null ? DEFAULT_PREFIX : prefix, replicaId, listen, Clock.systemUTC(),
+            DEFAULT_TTL_SECONDS, DEFAULT_TIMEOUT_MS);
     }
 
     public String replicaId()

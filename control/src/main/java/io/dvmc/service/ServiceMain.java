@@ -58,16 +58,17 @@ public final class ServiceMain
      *
      * @param policy    the policy store the launcher opened (the file, or etcd); the caller closes it.
      * @param etcd      etcd client URLs.
+     * @param prefix    the root of the dvmc keys in etcd, the policy store's too.
      * @param replicaId this replica's name, unique among the replicas.
      */
     public static DvmcService startReplica(
         final PolicyStore policy, final InetSocketAddress listen, final InetSocketAddress advertise,
-        final Path stateDir, final Path keyFile, final String idle, final List<String> etcd, final String replicaId)
-        throws ConfigException, IOException
+        final Path stateDir, final Path keyFile, final String idle, final List<String> etcd, final String prefix,
+        final String replicaId) throws ConfigException, IOException
     {
         final KeyRing keys = ClusterKeyFile.loadRing(keyFile);
         final InetSocketAddress endpoint = advertise != null ? advertise : listen;
-        final EtcdLeaseLog leases = EtcdLeaseLog.open(etcd, replicaId,
+        final EtcdLeaseLog leases = EtcdLeaseLog.open(etcd, prefix, replicaId,
             endpoint.getHostString() + ":" + endpoint.getPort());
         try
         {

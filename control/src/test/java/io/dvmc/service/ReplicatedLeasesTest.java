@@ -77,6 +77,7 @@ class ReplicatedLeasesTest
             Files.writeString(key, HexFormat.of().formatHex(TestAgent.KEY) + "\n");
             final List<JvmProcess> replicas = new ArrayList<>();
             final List<BindingAgent> agents = new ArrayList<>();
+            final StringBuilder logs = new StringBuilder();
             final List<Thread> threads = new ArrayList<>();
             try
             {
@@ -120,6 +121,7 @@ class ReplicatedLeasesTest
                     t.join(10_000);
                 }
                 CloseHelper.quietCloseAll(replicas);
+                replicas.forEach(r -> logs.append("--- ").append(r.name()).append('\n').append(r.log()));
             }
 
             final Map<Integer, Long> held = new HashMap<>();
@@ -135,7 +137,7 @@ class ReplicatedLeasesTest
             final Map<Integer, Long> acknowledged = new HashMap<>();
             for (final BindingAgent agent : agents)
             {
-                assertEquals(List.of(), agent.naks, "no VM saw a NAK");
+                assertEquals(List.of(), agent.naks, () -> "no VM saw a NAK\n" + logs);
                 for (final Map.Entry<Long, Integer> ack : agent.acks.entrySet())
                 {
                     final Long other = acknowledged.put(ack.getValue(), ack.getKey());
