@@ -20,16 +20,4 @@ final class CtlArguments
             throw new EtcdCommand.BadInputException(argument + ": " + ex.getMessage());
         }
     }
-
-    static int ipv4(final String argument, final String text) throws EtcdCommand.BadInputException
-    {
-        try
-        {
-            return Addresses.parseIpv4(text);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new EtcdCommand.BadInputException(argument + ": " + ex.getMessage());
-        }
-    }
 }

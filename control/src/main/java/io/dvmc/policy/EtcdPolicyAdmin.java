@@ -26,7 +26,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +72,6 @@ public final class EtcdPolicyAdmin
         }
     }
 
-    private static final int MAX_VLAN = 4094;
 
     private final KV kv;
     private final String prefix;
@@ -257,13 +255,13 @@ public final class EtcdPolicyAdmin
     public long bind(final String hostId, final HostConfig.Binding b)
         throws PolicyException, ConflictException, UnavailableException
     {
-        final long mac = checkBinding(hostId, b);
+        final long mac = checkBinding(b);
         final int domainId = (int)b.domain();
         if (domain(domainId) == null)
         {
             throw new PolicyException("unknown domain " + b.domain());
         }
-        final String key = bindingKey(hostId, b.vlan(), mac);
+        final String key = bindingKey(hostKey(hostId), b.vlan(), mac);
         final ObjectNode value = JsonNodeFactory.instance.objectNode()
             .put("port", b.port()).put("vlan", b.vlan()).put("mac", Addresses.mac(mac)).put("domain", b.domain())
             .put("vm", b.vm());
@@ -293,7 +291,7 @@ public final class EtcdPolicyAdmin
     {
         final DeleteOption prev = DeleteOption.builder().withPrevKV(true).build();
         final List<KeyValue> removed =
-            await(kv.delete(bytes(bindingKey(hostId, vlan, mac)), prev), deadline).getPrevKvs();
+            await(kv.delete(bytes(bindingKey(hostKey(hostId), vlan, mac)), prev), deadline).getPrevKvs();
         return removed.isEmpty() ? null : hostBinding(removed.getFirst());
     }
 
@@ -322,34 +320,39 @@ public final class EtcdPolicyAdmin
         }
     }
 
-    private long checkBinding(final String hostId, final HostConfig.Binding b) throws PolicyException
+    /**
+     * A host id as every reader of the bindings takes it (host.json's {@code hostId}, the high half of a DVMC
+     * transaction id): a positive number, written in one way only, so that "01" and "1" are one host.
+     */
+    static String hostKey(final String hostId) throws PolicyException
     {
-        if (hostId == null || hostId.isEmpty() || hostId.contains("/"))
+        try
         {
-            throw new PolicyException("host id '" + hostId + "' must be non-empty and without '/'");
+            final int id = Integer.parseInt(hostId == null ? "" : hostId.strip());
+            if (id > 0)
+            {
+                return Integer.toString(id);
+            }
         }
+        catch (final NumberFormatException ex)
+        {
+            // Refused below, with the id as given.
+        }
+        throw new PolicyException("host id '" + hostId + "' is not a host's number (1..2147483647, its hostId)");
+    }
+
+    private static long checkBinding(final HostConfig.Binding b) throws PolicyException
+    {
         if (b.port() == null || b.port().isEmpty())
         {
             throw new PolicyException("binding: port is required");
         }
-        if (b.vlan() < 0 || b.vlan() > MAX_VLAN)
+        final String problem = b.problem();
+        if (problem != null)
         {
-            throw new PolicyException("binding: vlan " + b.vlan() + " is not in 0.." + MAX_VLAN);
+            throw new PolicyException("binding: " + (b.vm() == null ? "vm id is required" : problem));
         }
-        if (b.domain() <= 0 || b.domain() > 0xFFFF_FFFFL)
-        {
-            throw new PolicyException("binding: domain must be 1..4294967295");
-        }
-        final long mac;
-        try
-        {
-            mac = Addresses.parseMac(b.mac());
-            UUID.fromString(b.vm());
-        }
-        catch (final IllegalArgumentException | NullPointerException ex)
-        {
-            throw new PolicyException("binding: " + (ex.getMessage() == null ? "vm id is required" : ex.getMessage()));
-        }
+        final long mac = Addresses.parseMac(b.mac());
         if ((mac & 0x0100_0000_0000L) != 0)
         {
             throw new PolicyException("binding: " + Addresses.mac(mac) + " is not a unicast MAC");
