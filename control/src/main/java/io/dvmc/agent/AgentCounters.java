@@ -86,6 +86,6 @@ public final class AgentCounters
     /** The counter of DVMC NAKs with {@code reason}; reasons this agent does not know share one. */
     public AtomicCounter nak(final int reason)
     {
-        return naksByReason[reason > 0 && reason < DvmcStatus.REASON_COUNT ? reason : naksByReason.length - 1];
+        return naksByReason[DvmcStatus.reasonIndex(reason)];
     }
 }

@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
 
 import java.util.ArrayList;
@@ -50,18 +51,24 @@ public final class MergedBindings implements HostBindings
     static List<HostConfig.Binding> merge(final List<HostConfig.Binding> first, final List<HostConfig.Binding> second)
     {
         final List<HostConfig.Binding> merged = new ArrayList<>(first);
-        final Set<String> taken = new HashSet<>();
+        final Set<Long> taken = new HashSet<>();
         for (final HostConfig.Binding b : first)
         {
-            taken.add(b.vlan() + "/" + b.mac().toLowerCase());
+            taken.add(key(b));
         }
         for (final HostConfig.Binding b : second)
         {
-            if (taken.add(b.vlan() + "/" + b.mac().toLowerCase()))
+            if (taken.add(key(b)))
             {
                 merged.add(b);
             }
         }
         return List.copyOf(merged);
+    }
+
+    /** (VLAN, MAC) as the dataplane keys a binding: one MAC however it was written. */
+    private static long key(final HostConfig.Binding b)
+    {
+        return ((long)(b.vlan() & 0xFFF) << 48) | Addresses.parseMac(b.mac());
     }
 }

@@ -28,7 +28,7 @@ final class NakLog
      */
     void nak(final int reason, final int domainId, final long mac, final boolean refresh, final long nowMs)
     {
-        final int cause = reason >= 0 && reason < DvmcStatus.REASON_COUNT ? reason : DvmcStatus.REASON_COUNT;
+        final int cause = DvmcStatus.reasonIndex(reason);
         if (nowMs < nextLogMs[cause])
         {
             unlogged[cause]++;

@@ -7,9 +7,11 @@ import io.dvmc.policy.Domain;
 import io.dvmc.policy.DomainChangeQueue;
 import io.dvmc.policy.PolicyStore;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongLongConsumer;
 import org.agrona.collections.IntArrayList;
 
 import java.net.InetSocketAddress;
+import java.util.function.IntConsumer;
 
 /**
  * Brings a domain's changed options (router, DNS, MTU, routes, ...) to every VM of it on this host at its next
@@ -41,6 +43,9 @@ final class OptionsRefresh
     private final Long2LongHashMap secondAsk = new Long2LongHashMap(NONE);
     private final IntArrayList due = new IntArrayList();
     private final DomainRecord record = new DomainRecord();
+    private final IntConsumer scheduler = this::schedule;
+    private final Runnable schedulerOfAll = this::scheduleAll;
+    private final LongLongConsumer collectDue = this::collectDue;
     private long nowMs;
     private long nextPolicyLookMs;
 
@@ -67,7 +72,7 @@ final class OptionsRefresh
             nextPolicyLookMs = now + POLICY_LOOK_INTERVAL_MS;
             policy.domains();
         }
-        int work = changes.drain(this::schedule, this::scheduleAll);
+        int work = changes.drain(scheduler, schedulerOfAll);
         work += askDue(firstAsk, client);
         work += askDue(secondAsk, client);
         return work;
@@ -95,13 +100,7 @@ final class OptionsRefresh
             return 0;
         }
         due.clear();
-        asks.forEachLong((domainId, at) ->
-        {
-            if (at <= nowMs)
-            {
-                due.addInt((int)domainId);
-            }
-        });
+        asks.forEachLong(collectDue);
         for (int i = 0; i < due.size(); i++)
         {
             final int domainId = due.getInt(i);
@@ -113,12 +112,25 @@ final class OptionsRefresh
         return due.size();
     }
 
-    /** @return false to try again at the next poll (no room in the exchange tables). */
+    private void collectDue(final long domainId, final long atMs)
+    {
+        if (atMs <= nowMs)
+        {
+            due.addInt((int)domainId);
+        }
+    }
+
+    /** @return false to try again at the next poll (an INFORM of the domain in flight, or no room in the tables). */
     private boolean ask(final int domainId, final DvmcClient client)
     {
-        if (!stores.domain(domainId, record) || exchanges.byVm(domainId, Exchanges.NO_VM) != Exchanges.NONE)
+        if (!stores.domain(domainId, record))
         {
             return true;
+        }
+        if (exchanges.byVm(domainId, Exchanges.NO_VM) != Exchanges.NONE)
+        {
+            // Its answer may predate the change: ask again once it is in.
+            return false;
         }
         final InetSocketAddress service = locator.locate(domainId);
         if (service == null)

@@ -54,6 +54,15 @@ public final class DvmcStatus
         return reason == REASON_STORE_FAILURE || reason == REASON_UNKNOWN_DOMAIN || reason == REASON_NOT_SUPPORTED;
     }
 
+    /**
+     * The reason as an index of an array of {@link #REASON_COUNT} + 1, for counting and logging by reason: a reason
+     * this side does not know (a newer service's, or none in a NAK) shares the last one.
+     */
+    public static int reasonIndex(final int reason)
+    {
+        return reason > REASON_NONE && reason < REASON_COUNT ? reason : REASON_COUNT;
+    }
+
     public static String name(final int status)
     {
         return switch (status)
