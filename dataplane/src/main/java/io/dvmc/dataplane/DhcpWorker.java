@@ -27,6 +27,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.util.Queue;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * The DHCP worker: takes the client frames the poll loop classified, checks the port binding, answers from
@@ -46,7 +47,7 @@ public final class DhcpWorker implements Agent
     private final RingBuffer fromAgent;
     private final PortBindings bindings;
     private final Queue<PortTable.PortEvent> portEvents;
-    private final int[] forward;
+    private final AtomicIntegerArray forward;
     private final StoreAccess stores;
     private final MbufPool pool;
     private final DataplaneCounters counters;
@@ -76,7 +77,7 @@ public final class DhcpWorker implements Agent
         final RingBuffer fromAgent,
         final PortBindings bindings,
         final Queue<PortTable.PortEvent> portEvents,
-        final int[] forward,
+        final AtomicIntegerArray forward,
         final StoreAccess stores,
         final MbufPool pool,
         final DataplaneCounters counters,
@@ -212,7 +213,8 @@ public final class DhcpWorker implements Agent
         final DomainRecord domain = slot == PortBindings.NONE ? null : stores.domain(bindings.domainId(slot));
         if (domain == null || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != domain.serverIp())
         {
-            if (forward[port] >= 0 && txQueue.offer(mbuf, forward[port]))
+            final int to = forward.getAcquire(port);
+            if (to >= 0 && txQueue.offer(mbuf, to))
             {
                 counters.otherForwarded.incrementRelease();
                 return;
@@ -240,14 +242,13 @@ public final class DhcpWorker implements Agent
         {
             return false;
         }
-        final long now = clock.time();
-        final int type = FastPath.decide(dhcp, lease, domain.serverIp(), now);
+        final int grantSeconds = FastPath.leaseSeconds(lease, clock.time());
+        final int type = FastPath.decide(dhcp, lease, domain.serverIp(), grantSeconds);
         if (type == FastPath.SLOW)
         {
             return false;
         }
-        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(),
-            FastPath.leaseSeconds(lease, now), domain);
+        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain);
         if (length < 0)
         {
             return false;

@@ -28,7 +28,14 @@ public final class FastPath
      */
     public static int decide(final DhcpPacket request, final LeaseRecord lease, final int serverIp, final long nowMs)
     {
-        if (lease.state() != LeaseState.BOUND || !HostLease.answerable(leaseSeconds(lease, nowMs)))
+        return decide(request, lease, serverIp, leaseSeconds(lease, nowMs));
+    }
+
+    /** {@link #decide(DhcpPacket, LeaseRecord, int, long)} for a grant already worked out ({@link #leaseSeconds}). */
+    public static int decide(final DhcpPacket request, final LeaseRecord lease, final int serverIp,
+        final int grantSeconds)
+    {
+        if (lease.state() != LeaseState.BOUND || !HostLease.answerable(grantSeconds))
         {
             return SLOW;
         }

@@ -131,7 +131,7 @@ public final class PollLoop implements Agent
                 }
                 else if (frameClass == FrameClass.OTHER)
                 {
-                    final int to = ports.forward()[p];
+                    final int to = ports.forward().getAcquire(p);
                     if (to >= 0)
                     {
                         counters.otherForwarded.incrementRelease();

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -43,7 +44,8 @@ final class PortTable
     private final AtomicReference<List<HostConfig.Port>> pending = new AtomicReference<>();
     private final EthPort[] ports = new EthPort[MAX_PORTS];
     private final HostConfig.Port[] configs = new HostConfig.Port[MAX_PORTS];
-    private final int[] forward = new int[MAX_PORTS];
+    /** Written by the poll thread, read by the worker too: release stores, acquire loads (plain on x86). */
+    private final AtomicIntegerArray forward = new AtomicIntegerArray(MAX_PORTS);
     private final long[] freedAtMs = new long[MAX_PORTS];
     private int limit;
 
@@ -59,7 +61,10 @@ final class PortTable
         this.counters = counters;
         this.toWorker = toWorker;
         this.clock = clock;
-        Arrays.fill(forward, -1);
+        for (int slot = 0; slot < MAX_PORTS; slot++)
+        {
+            forward.setRelease(slot, -1);
+        }
         Arrays.fill(freedAtMs, Long.MIN_VALUE / 2);
     }
 
@@ -256,7 +261,7 @@ final class PortTable
         for (int slot = 0; slot < MAX_PORTS; slot++)
         {
             final String to = configs[slot] == null ? null : configs[slot].forwardTo();
-            forward[slot] = to == null ? -1 : slotOf(to);
+            forward.setRelease(slot, to == null ? -1 : slotOf(to));
         }
     }
 
@@ -273,7 +278,7 @@ final class PortTable
     }
 
     /** Per slot, where its other frames go (a slot), or -1 to drop them; shared with the worker. */
-    int[] forward()
+    AtomicIntegerArray forward()
     {
         return forward;
     }

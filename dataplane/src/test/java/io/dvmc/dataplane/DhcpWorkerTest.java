@@ -96,7 +96,7 @@ class DhcpWorkerTest
             List.of(new HostConfig.Binding("vm1", 0, "02:dc:00:00:00:01", DOMAIN, "6f1c1d2e-0000-4000-8000-000000000001")),
             Map.of("vm1", 0));
         worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings,
-            new java.util.concurrent.ConcurrentLinkedQueue<>(), new int[] {-1},
+            new java.util.concurrent.ConcurrentLinkedQueue<>(), new java.util.concurrent.atomic.AtomicIntegerArray(new int[] {-1}),
             stores, null, counters, SystemEpochClock.INSTANCE);
         stores.onReady();
         final long deadline = System.nanoTime() + 30_000_000_000L;
