@@ -18,7 +18,6 @@ LAB_NS=()            # namespaces created, in order
 LAB_VM_NS=()         # per VM index (1-based): its namespace
 LAB_VM_HOSTIF=()     # per VM index: the veth end in the host namespace
 LAB_VM_MAC=()        # per VM index: the MAC of its eth0
-LAB_VM_HOSTNS=()     # per VM index: the host namespace its veth peer is in
 LAB_HOST_NS=
 LAB_QUIET=${LAB_QUIET:-0}
 
@@ -109,7 +108,6 @@ lab_vm_add() {
   LAB_VM_NS[$i]=$ns
   LAB_VM_HOSTIF[$i]=$hostif
   LAB_VM_MAC[$i]=$mac
-  LAB_VM_HOSTNS[$i]=$LAB_HOST_NS
 }
 
 # lab_spawn NAME NS|- CMD...: starts CMD in the background (inside NS unless "-"), output to $LAB_DIR/NAME.log;

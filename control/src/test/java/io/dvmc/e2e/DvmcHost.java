@@ -106,11 +106,6 @@ final class DvmcHost implements AutoCloseable
         awaitCounter(dataplane, "dataplane: store hand-overs", 1, START);
     }
 
-    int hostId()
-    {
-        return hostId;
-    }
-
     /** Edits the policy file as an operator's editor does: whole, in one rename; the processes read it again. */
     void editPolicy(final java.util.function.UnaryOperator<String> edit) throws IOException
     {

@@ -149,12 +149,6 @@ public final class ClusterKeyFile
             StandardOpenOption.APPEND);
     }
 
-    /** Loads a single-key file: the one cluster-wide key. */
-    public static byte[] load(final Path file) throws ConfigException
-    {
-        return parseKey(file + ": ", read(file).trim());
-    }
-
     private static String read(final Path file) throws ConfigException
     {
         try

@@ -124,11 +124,6 @@ public final class Authenticator
         return signingKeyId;
     }
 
-    public KeyRing keyRing()
-    {
-        return ring;
-    }
-
     /**
      * The endpoint this side receives requests on, as its senders address it (a service's advertised address and
      * port). Requests are verified as bound to it; 0:0 (the default) accepts only requests signed unbound.
