@@ -11,7 +11,9 @@ cp="bench/target/classes:bench/target/lib/*"
 work=$(mktemp -d /tmp/dvmc-alloc-bench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Free loopback TCP ports, each call going on from the last (no subshell: it sets $port).
 next_port=$((30000 + $$ % 5000))

@@ -183,9 +183,14 @@ for i in 1 2 3 4 5 6; do
   [ "$dns" = "${want_dns[$d]}" ] || failed+=("vm$i: DNS ${dns:-none}, expected ${want_dns[$d]}")
   [ "$mtu" = "${want_mtu[$d]}" ] || failed+=("vm$i: MTU $mtu, expected ${want_mtu[$d]}")
 done
-dups=$(jq -r '[.. | objects | select(.mac? and .ip?) | "\(.domain) \(.ip)"] | group_by(.) | map(select(length > 1)) | length' \
-  <<< "$leases_json" 2> /dev/null || echo 0)
-[ "${dups:-0}" = 0 ] || failed+=("$dups address(es) held by two MACs of one domain")
+# What the VMs' own interfaces hold: no address on two VMs of one domain.
+declare -A holder=()
+for i in 1 2 3 4 5 6; do
+  a=$(lab_if_addr "${LAB_VM_NS[$i]}"); [ -n "$a" ] || continue
+  k="${vm_domain[$i]} ${a%/*}"
+  [ -z "${holder[$k]:-}" ] || failed+=("vm${holder[$k]} and vm$i both hold ${a%/*} in domain ${vm_domain[$i]}")
+  holder[$k]=$i
+done
 echo
 echo "service replicas (dvmc ctl service list):"
 ctl service list 2>&1 | sed 's/^/  /' || true

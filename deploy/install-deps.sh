@@ -24,6 +24,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Debian's etcd-server starts a system etcd on 127.0.0.1:2379 at install. dvmc's tests and demos start their own
+# members on free ports; a stray one would only take writes meant for another cluster.
+if [[ " ${missing[*]:-} " == *" etcd-server "* ]] && command -v systemctl > /dev/null && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now etcd > /dev/null 2>&1 || true
+fi
+
 jdk=$(ls -d /usr/lib/jvm/temurin-25-jdk* /usr/lib/jvm/jdk-25* 2>/dev/null | head -n 1 || true)
 if [ -z "$jdk" ]; then
   echo "dvmc: no JDK 25 under /usr/lib/jvm (Temurin 25 expected)" >&2
