@@ -30,6 +30,13 @@ if [[ " ${missing[*]:-} " == *" etcd-server "* ]] && command -v systemctl > /dev
   $sudo systemctl disable --now etcd > /dev/null 2>&1 || true
 fi
 
+# Socket receive buffers as large as dvmc asks for (deploy/sysctl/60-dvmc.conf); never lowers a larger limit.
+want=$(awk '/^net.core.rmem_max/ {print $3}' "$(dirname "$0")/sysctl/60-dvmc.conf")
+if [ "$(cat /proc/sys/net/core/rmem_max)" -lt "$want" ]; then
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo sysctl -q -w net.core.rmem_max="$want"
+fi
+
 jdk=$(ls -d /usr/lib/jvm/temurin-25-jdk* /usr/lib/jvm/jdk-25* 2>/dev/null | head -n 1 || true)
 if [ -z "$jdk" ]; then
   echo "dvmc: no JDK 25 under /usr/lib/jvm (Temurin 25 expected)" >&2

@@ -1,5 +1,6 @@
 package io.dvmc.bench;
 
+import io.dvmc.config.IdleStrategies;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcClient;
 import io.dvmc.exchange.DvmcMessage;
@@ -12,9 +13,8 @@ import io.dvmc.service.DvmcService;
 import io.dvmc.service.EtcdLeaseLog;
 import org.agrona.CloseHelper;
 import org.agrona.collections.Long2LongHashMap;
-import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
-import org.agrona.concurrent.YieldingIdleStrategy;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -40,6 +40,8 @@ public final class AllocationBench
     private static final byte[] KEY = "allocation bench cluster key 32b".getBytes();
     /** Exchanges in flight per replica: about what the kernel's default socket buffer holds. */
     private static final int IN_FLIGHT = Integer.getInteger("dvmc.bench.inflight", 256);
+    /** Backoff, as the docs advise where the services, etcd and the load share two cores. */
+    private static final String IDLE = System.getProperty("dvmc.bench.idle", "backoff");
 
     private AllocationBench()
     {
@@ -78,7 +80,7 @@ public final class AllocationBench
                 }
                 final DvmcService service = new DvmcService(new FilePolicyStore(policy),
                     new InetSocketAddress("127.0.0.1", 0), null, KeyRing.single(KEY), dir.resolve("replica" + r),
-                    Clock.systemUTC(), new YieldingIdleStrategy(), log).start();
+                    Clock.systemUTC(), IdleStrategies.of(IDLE), log).start();
                 services.add(service);
                 targets.add(service.localAddress());
             }
@@ -129,7 +131,7 @@ public final class AllocationBench
 
         void run()
         {
-            final SleepingMillisIdleStrategy idle = new SleepingMillisIdleStrategy(0);
+            final IdleStrategy idle = IdleStrategies.of(IDLE);
             final long start = System.nanoTime();
             final long deadline = start + 120_000_000_000L;
             while (acked + naks < macs && System.nanoTime() - deadline < 0 && (inFlight > 0 || started < macs))

@@ -9,6 +9,7 @@ import io.dvmc.exchange.DvmcMessageEncoder;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.exchange.KeyRing;
+import io.dvmc.exchange.ReceiveBuffer;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.service.ServiceCounters.Counter;
 import org.agrona.concurrent.Agent;
@@ -58,10 +59,8 @@ public final class DvmcService implements Agent, AutoCloseable
      * quorum, milliseconds), so the batch is what the rate scales with.
      */
     public static final int SHARED_RECEIVE_BATCH = 512;
-    /** Asked of the kernel for the socket with leases in etcd, to hold the requests that arrive during a sync. */
-    private static final int SHARED_RECEIVE_BUFFER = 8 << 20;
-    /** Distinct requests remembered per replay window: ~17k requests/s sustained with the 30 s window. */
-    public static final int REPLAY_CAPACITY = 1 << 19;
+    /** Requests the socket holds while a batch is made durable: a few batches' worth at the etcd batch size. */
+    static final int RECEIVE_QUEUE = 4 * SHARED_RECEIVE_BATCH;
     private static final long MAINTENANCE_INTERVAL_MS = 1000;
     private static final Logger LOG = LoggerFactory.getLogger(DvmcService.class);
 
@@ -134,7 +133,7 @@ public final class DvmcService implements Agent, AutoCloseable
         this.policy = policy;
         this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
         this.authenticator = new Authenticator(keys, keys.keys().get(0).id(), Authenticator.DEFAULT_WINDOW_MS,
-            REPLAY_CAPACITY);
+            Authenticator.DEFAULT_REPLAY_CAPACITY);
         // A restarted service has an empty replay cache: nothing stamped before its start is taken.
         authenticator.notBefore(clock.millis());
         final Path journalDir = stateDir;
@@ -153,11 +152,9 @@ public final class DvmcService implements Agent, AutoCloseable
         {
             ch = DatagramChannel.open(StandardProtocolFamily.INET);
             ch.configureBlocking(false);
-            if (sharedLeases != null)
-            {
-                ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, SHARED_RECEIVE_BUFFER);
-            }
             ch.bind(listen);
+            // The requests that arrive while a batch is made durable wait in the socket.
+            ReceiveBuffer.size(ch, RECEIVE_QUEUE, "dvmc service on " + listen);
             this.localAddress = (InetSocketAddress)ch.getLocalAddress();
             bindRequestsTo(advertise != null ? advertise : localAddress);
         }

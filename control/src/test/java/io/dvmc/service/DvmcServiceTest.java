@@ -234,6 +234,27 @@ class DvmcServiceTest
     }
 
     @Test
+    void aBurstOfRequestsThatArrivesWhileTheServiceIsBusyWaitsInItsSocket() throws Exception
+    {
+        // Not started yet: as busy as a service waiting on its lease store. The kernel's default queue held ~256.
+        final DvmcService service = new DvmcService(TestPolicies.policy(), ANY_LOOPBACK, TestAgent.KEY, dir, clock,
+            new BackoffIdleStrategy());
+        closeables.add(service);
+        final RawAgent raw = raw(TestAgent.KEY);
+        final int burst = 1024;
+        for (int i = 0; i < burst; i++)
+        {
+            raw.send(service, inform(raw, i + 1, clock.millis()));
+        }
+        service.start();
+
+        for (int i = 0; i < burst; i++)
+        {
+            assertEquals(DvmcMessageType.ACK, raw.receive().type(), "reply " + i);
+        }
+    }
+
+    @Test
     void theClientRetransmitsUntilALateServiceAnswers() throws Exception
     {
         final InetSocketAddress address = freeLoopbackPort();
@@ -347,6 +368,7 @@ class DvmcServiceTest
         {
             authenticator = new Authenticator(key);
             channel.configureBlocking(false);
+            channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
             channel.bind(ANY_LOOPBACK);
             port = ((InetSocketAddress)channel.getLocalAddress()).getPort();
         }

@@ -26,7 +26,8 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>a receiver refuses anything stamped before {@link #notBefore} (its start), so a request captured before a
  *   restart cannot be replayed to the restarted process, whose replay cache is empty. Senders re-stamp every
  *   retransmission, so a live exchange is not hurt;</li>
- *   <li>within one process, the replay cache.</li>
+ *   <li>within one process, the replay cache for requests. A reply is taken only by the transaction it answers,
+ *   which it ends ({@link DvmcClient}), so a copy of a reply finds nothing to answer and needs no cache.</li>
  * </ul>
  * A request signed with a host's key must name that host in its transaction id ({@link KeyRing.Key#servesHost}).
  *
@@ -38,7 +39,8 @@ public final class Authenticator
     public static final String ALGORITHM = "HmacSHA256";
     public static final int MIN_KEY_LENGTH = 16;
     public static final long DEFAULT_WINDOW_MS = 30_000;
-    public static final int DEFAULT_REPLAY_CAPACITY = 1 << 16;
+    /** Requests remembered at most (a memory bound of about 100 MB): 70,000 a second held for a minute. */
+    public static final int DEFAULT_REPLAY_CAPACITY = 1 << 22;
     private static final int VIEW_CACHE_SIZE = 4;
     private static final int ENDPOINT_LENGTH = 6;
 
@@ -66,7 +68,7 @@ public final class Authenticator
     /**
      * @param key            a single cluster-wide key (id 0), at least {@value #MIN_KEY_LENGTH} bytes.
      * @param windowMs       how far a message's timestamp may be from the receiver's clock, either way.
-     * @param replayCapacity how many distinct messages one window may hold before new ones are refused.
+     * @param replayCapacity how many requests may be remembered at once before new ones are refused.
      */
     public Authenticator(final byte[] key, final long windowMs, final int replayCapacity)
     {
@@ -77,7 +79,7 @@ public final class Authenticator
      * @param ring           every key this side accepts.
      * @param signingKeyId   the key it signs its own messages with (an agent: {@link KeyRing#signingKeyFor}).
      * @param windowMs       how far a message's timestamp may be from the receiver's clock, either way.
-     * @param replayCapacity how many distinct messages one window may hold before new ones are refused.
+     * @param replayCapacity how many requests may be remembered at once before new ones are refused.
      */
     public Authenticator(final KeyRing ring, final int signingKeyId, final long windowMs, final int replayCapacity)
     {
@@ -186,7 +188,7 @@ public final class Authenticator
 
     /**
      * Checks a message {@link DvmcMessage#wrap wrapped} without error: key, HMAC first (nothing unauthenticated
-     * touches the replay cache), then the key's host, the timestamp window and start, then the replay cache.
+     * touches the replay cache), then the key's host, the timestamp window and start, then (requests only) the replay cache.
      *
      * @return {@link DvmcError#OK} or {@link DvmcError#UNKNOWN_KEY}, {@link DvmcError#BAD_MAC},
      *     {@link DvmcError#KEY_NOT_FOR_HOST}, {@link DvmcError#STALE}, {@link DvmcError#REPLAY},
@@ -222,6 +224,11 @@ public final class Authenticator
         if (timestamp < nowMs - windowMs || timestamp > nowMs + windowMs || timestamp < notBeforeMs)
         {
             return DvmcError.STALE;
+        }
+        if (!request)
+        {
+            // A reply is taken only by the transaction it answers, which it ends (DvmcClient): a copy finds none.
+            return DvmcError.OK;
         }
         final long sender = ((message.locationAddress() & 0xFFFF_FFFFL) << 16) | message.locationPort();
         return replays.check(sender, message.transactionId(), message.type(), timestamp, nowMs);

@@ -138,6 +138,8 @@ public final class DvmcClient implements AutoCloseable
         {
             channel.configureBlocking(false);
             channel.bind(bindAddress);
+            // Every transaction in flight may be answered in one burst (a service replies to a batch at once).
+            ReceiveBuffer.size(channel, capacity, "dvmc client on " + bindAddress);
             this.locationPort = ((InetSocketAddress)channel.getLocalAddress()).getPort();
         }
         catch (final IOException | RuntimeException ex)

@@ -103,8 +103,21 @@ class AuthenticatorTest
         message.wrap(buffer, 0, request(10, NOW));
         assertEquals(DvmcError.REPLAY_CACHE_FULL, small.verify(message, NOW));
 
-        message.wrap(buffer, 0, request(11, NOW + 1_500));
-        assertEquals(DvmcError.OK, small.verify(message, NOW + 1_500));
+        // Entries are forgotten a whole window-wide generation at a time, once no stamp in it can be accepted.
+        message.wrap(buffer, 0, request(11, NOW + 2_000));
+        assertEquals(DvmcError.OK, small.verify(message, NOW + 2_000));
+    }
+
+    @Test
+    void repliesAreNeverRefusedByAFullReplayCache()
+    {
+        // An agent matches a reply to the transaction it ends; 65,536 remembered replies once stopped new leases.
+        final Authenticator agent = new Authenticator(KEY, 30_000, 4);
+        for (int i = 0; i < 100; i++)
+        {
+            message.wrap(buffer, 0, reply(i, NOW));
+            assertEquals(DvmcError.OK, agent.verify(message, NOW), "reply " + i);
+        }
     }
 
     @Test
@@ -154,6 +167,17 @@ class AuthenticatorTest
         assertEquals((byte)0xAB, key[3]);
         assertThrows(IllegalArgumentException.class, () -> Authenticator.parseHexKey("abc"));
         assertThrows(IllegalArgumentException.class, () -> Authenticator.parseHexKey("zz"));
+    }
+
+    private int reply(final long xid, final long timestamp)
+    {
+        return encoder.wrap(buffer, 0, DvmcMessage.MAX_LENGTH)
+            .type(DvmcMessageType.OFFER)
+            .transactionId(xid)
+            .domainId(100)
+            .mac(0x020000000001L)
+            .location(0x7F000001, 5000)
+            .sign(signer, timestamp);
     }
 
     private int request(final long xid, final long timestamp)

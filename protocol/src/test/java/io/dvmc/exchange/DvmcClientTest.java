@@ -88,6 +88,48 @@ class DvmcClientTest
     }
 
     @Test
+    void aServiceAnsweringEveryTransactionInFlightAtOnceLosesNoReply() throws IOException
+    {
+        // A service answers its batch in one burst; the kernel's default queue held about 270 of them.
+        final int capacity = 1024;
+        final List<Long> answered = new ArrayList<>();
+        final DvmcClient full = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, HOST_ID, capacity,
+            RetryPolicy.DEFAULT, new Authenticator(KEY), time::get, new DvmcClient.Listener()
+            {
+                public void onReply(final long transactionId, final DvmcMessage reply)
+                {
+                    answered.add(transactionId);
+                }
+
+                public void onTimeout(final long transactionId)
+                {
+                    fail("timed out: " + transactionId);
+                }
+            });
+        try
+        {
+            for (int i = 0; i < capacity; i++)
+            {
+                full.send(DvmcMessageType.DISCOVER, service.address(), 100, 0x020000000001L + i, 1, 2, 0, 0);
+            }
+            for (int i = 0; i < capacity; i++)
+            {
+                service.reply(service.receive(), DvmcMessageType.OFFER, 0x0A000064 + i, START);
+            }
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (answered.size() < capacity && System.nanoTime() < deadline)
+            {
+                full.poll(time.get());
+            }
+            assertEquals(capacity, answered.size());
+        }
+        finally
+        {
+            full.close();
+        }
+    }
+
+    @Test
     void aDuplicateReplyIsDroppedAsUnmatched()
     {
         discover();
@@ -250,6 +292,7 @@ class DvmcClientTest
             {
                 channel = DatagramChannel.open();
                 channel.configureBlocking(false);
+                channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
                 channel.bind(new InetSocketAddress("127.0.0.1", 0));
                 // Requests are signed for the endpoint they are sent to.
                 verifier.receiverEndpoint(0x7F00_0001, address().getPort());
