@@ -53,7 +53,7 @@ public final class AllocationBench
         final int macs = Integer.parseInt(args[1]);
         final int replicas = "etcd".equals(mode) ? Integer.parseInt(args[2]) : 1;
         final List<String> endpoints = "etcd".equals(mode) ? Arrays.asList(args[3].split(",")) : List.of();
-        // A fresh domain per run: leases of an earlier figure in the same etcd do not help or hinder this one.
+        // A fresh domain and key prefix per run: an earlier figure's leases in the same etcd neither help nor hinder.
         final int domain = (int)(System.currentTimeMillis() / 1000 % 1_000_000) + 1;
 
         final Path dir = Files.createTempDirectory("dvmc-allocation-bench");
@@ -71,7 +71,7 @@ public final class AllocationBench
             for (int r = 0; r < replicas; r++)
             {
                 final EtcdLeaseLog log = "etcd".equals(mode) ?
-                    EtcdLeaseLog.open(endpoints, "/dvmc", "bench-" + domain + "-" + r, "127.0.0.1:0",
+                    EtcdLeaseLog.open(endpoints, "/dvmc-bench-" + domain, "bench-" + domain + "-" + r, "127.0.0.1:0",
                         Clock.systemUTC(), EtcdLeaseLog.DEFAULT_TTL_SECONDS, EtcdLeaseLog.DEFAULT_TIMEOUT_MS) :
                     null;
                 if (log != null)
@@ -84,14 +84,20 @@ public final class AllocationBench
                 services.add(service);
                 targets.add(service.localAddress());
             }
+            // Timed from when every replica has read the shared leases and serves.
+            final long readyBy = System.nanoTime() + 60_000_000_000L;
+            while (logs.stream().anyMatch(l -> l.resyncs() == 0) && System.nanoTime() < readyBy)
+            {
+                Thread.sleep(10);
+            }
             final Load load = new Load(targets, domain, macs, IN_FLIGHT * replicas);
             load.run();
             final String label = "journal".equals(mode) ? "journal-1" : "etcd-" + replicas;
             for (final EtcdLeaseLog log : logs)
             {
                 System.out.printf("replica %s: %d batches of %.0f writes on average, %d conflicts, %d withheld, " +
-                    "%d blocks%n", log.replicaId(), log.syncs(), (double)log.syncedEntries() / Math.max(1, log.syncs()),
-                    log.conflicts(), log.uncertain(), log.blockClaims());
+                    "%d blocks, %d reloads%n", log.replicaId(), log.syncs(), (double)log.syncedEntries() / Math.max(1, log.syncs()),
+                    log.conflicts(), log.uncertain(), log.blockClaims(), log.resyncs());
             }
             System.out.printf("RESULT %s %.0f acked=%d failed=%d%n", label, load.acked / load.seconds, load.acked,
                 load.naks);

@@ -40,7 +40,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The service lease state in etcd, shared by every active replica of a service (DESIGN §5), in the key layout of
@@ -82,6 +84,8 @@ public final class EtcdLeaseLog implements LeaseLog
     private static final long STARTUP_SECONDS = 30;
     private static final int SNAPSHOT_PAGE = 2_000;
     private static final int EVENT_QUEUE_CAPACITY = 1 << 16;
+    /** Own transactions remembered for the watch: more than are in flight at once. */
+    private static final int OWN_REVISIONS = 256;
     private static final long UNKNOWN = Long.MIN_VALUE;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaseLog.class);
@@ -120,6 +124,12 @@ public final class EtcdLeaseLog implements LeaseLog
     private final AtomicBoolean resyncNeeded = new AtomicBoolean(true);
     private final AtomicBoolean etcdLeaseLost = new AtomicBoolean();
     private final AtomicLong badRecords = new AtomicLong();
+    /**
+     * The revisions of this replica's own committed lease transactions, noted as each commits (on the gRPC thread).
+     * Their watch events carry what the service thread applied already: they are skipped unparsed.
+     */
+    private final AtomicLongArray ownRevisions = new AtomicLongArray(OWN_REVISIONS);
+    private final AtomicInteger ownRevisionCount = new AtomicInteger();
     /**
      * Per (domain, address): the mod revision of the key as last seen; negative: deleted at that revision;
      * missing: never seen (absent); {@link #UNKNOWN}: a write whose fate is unknown.
@@ -514,7 +524,29 @@ public final class EtcdLeaseLog implements LeaseLog
             writes[i] = write(e, key);
             reads[i] = Op.get(key, GetOption.DEFAULT);
         }
-        return kv.txn().If(compares).Then(writes).Else(reads).commit();
+        return kv.txn().If(compares).Then(writes).Else(reads).commit().thenApply(this::noteOwn);
+    }
+
+    private TxnResponse noteOwn(final TxnResponse response)
+    {
+        if (response.isSucceeded())
+        {
+            ownRevisions.set(ownRevisionCount.getAndIncrement() & (OWN_REVISIONS - 1),
+                response.getHeader().getRevision());
+        }
+        return response;
+    }
+
+    private boolean isOwn(final long revision)
+    {
+        for (int i = 0; i < OWN_REVISIONS; i++)
+        {
+            if (ownRevisions.get(i) == revision)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -584,7 +616,7 @@ public final class EtcdLeaseLog implements LeaseLog
         final TxnResponse r;
         try
         {
-            r = await(kv.txn().If(compares).Then(writes).commit(), "write leases again");
+            r = await(kv.txn().If(compares).Then(writes).commit().thenApply(this::noteOwn), "write leases again");
         }
         catch (final LeaseStoreException ex)
         {
@@ -757,6 +789,10 @@ public final class EtcdLeaseLog implements LeaseLog
         for (final WatchEvent we : response.getEvents())
         {
             final KeyValue k = we.getKeyValue();
+            if (isOwn(k.getModRevision()))
+            {
+                continue;
+            }
             final Event e = we.getEventType() == WatchEvent.EventType.DELETE ? parseDeleted(k) :
                 we.getEventType() == WatchEvent.EventType.PUT ? parse(k) : null;
             if (e != null && !events.offer(e))

@@ -37,13 +37,12 @@ public final class ReceiveBuffer
             return channel.getOption(StandardSocketOptions.SO_RCVBUF);
         }
         channel.setOption(StandardSocketOptions.SO_RCVBUF, wanted);
-        // Linux reports twice what it granted (the doubled value covers its bookkeeping).
         final int granted = channel.getOption(StandardSocketOptions.SO_RCVBUF);
         if (granted < wanted)
         {
             LOG.warn("{}: receive buffer is {} bytes, {} wanted for {} datagrams in flight; bursts beyond it are " +
                 "lost and retransmitted. Raise net.core.rmem_max to at least {}", role, granted, wanted, datagrams,
-                wanted / 2);
+                wanted);
         }
         return granted;
     }
