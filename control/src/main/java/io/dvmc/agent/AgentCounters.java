@@ -38,6 +38,8 @@ public final class AgentCounters
     public final AtomicCounter optionsRefreshes;
     public final AtomicCounter unboundReplies;
     public final AtomicCounter hostConfigRefused;
+    /** By {@link RequestLimits} result; slot 0 (admitted) is not counted. */
+    private final AtomicCounter[] rateLimited = new AtomicCounter[4];
     /** By {@link DvmcStatus} reason; the last one counts reasons of a newer service. */
     private final AtomicCounter[] naksByReason = new AtomicCounter[DvmcStatus.REASON_COUNT + 1];
 
@@ -81,9 +83,18 @@ public final class AgentCounters
         optionsRefreshes = file.newCounter("domain options asked for after a policy change", CounterTypes.AGENT);
         unboundReplies = file.newCounter("replies for VMs unbound meanwhile dropped", CounterTypes.DROP);
         hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
+        rateLimited[RequestLimits.VM] = file.newCounter("VM request rate exceeded dropped", CounterTypes.DROP);
+        rateLimited[RequestLimits.DECLINE] = file.newCounter("VM decline rate exceeded dropped", CounterTypes.DROP);
+        rateLimited[RequestLimits.PORT] = file.newCounter("port request rate exceeded dropped", CounterTypes.DROP);
     }
 
     /** The counter of DVMC NAKs with {@code reason}; reasons this agent does not know share one. */
+    /** The drop counter of a limit {@link RequestLimits#admit} reported. */
+    AtomicCounter rateLimited(final int limit)
+    {
+        return rateLimited[limit];
+    }
+
     public AtomicCounter nak(final int reason)
     {
         return naksByReason[DvmcStatus.reasonIndex(reason)];

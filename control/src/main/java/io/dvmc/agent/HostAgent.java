@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.config.HostConfig;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
@@ -25,6 +26,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -87,6 +89,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final DomainRecord stored = new DomainRecord();
     private final MessageHandler ringHandler = this::onRingMessage;
     private final StalledRingGuard fromDataplaneGuard;
+    private final RequestLimits limits;
 
     public HostAgent(
         final RingBuffer fromDataplane,
@@ -98,6 +101,22 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         final EpochClock clock,
         final int maxExchanges)
     {
+        this(fromDataplane, toDataplane, stores, locator, policy, counters, clock, maxExchanges,
+            new RequestLimits(HostConfig.Limits.DEFAULT, SystemNanoClock.INSTANCE));
+    }
+
+    HostAgent(
+        final RingBuffer fromDataplane,
+        final RingBuffer toDataplane,
+        final HostStores stores,
+        final ServiceLocator locator,
+        final PolicyStore policy,
+        final AgentCounters counters,
+        final EpochClock clock,
+        final int maxExchanges,
+        final RequestLimits limits)
+    {
+        this.limits = limits;
         this.fromDataplane = fromDataplane;
         this.toDataplane = toDataplane;
         this.stores = stores;
@@ -200,14 +219,21 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         }
 
         int slot = exchanges.byVm(domainId, mac);
+        if (slot != Exchanges.NONE && exchanges.dhcpType(slot) == dhcpType)
+        {
+            // A retransmission while the service is being asked: answer the latest frame (its xid).
+            exchanges.storeFrame(slot, buffer, request.frameOffset(), frameLength);
+            return;
+        }
+        final int limited = limits.admit(domainId, mac, request.port(), dhcpType);
+        if (limited != RequestLimits.OK)
+        {
+            // Before anything of the VM's exchange in flight is touched: a flood must not cancel it either.
+            counters.rateLimited(limited).incrementRelease();
+            return;
+        }
         if (slot != Exchanges.NONE)
         {
-            if (exchanges.dhcpType(slot) == dhcpType)
-            {
-                // A retransmission while the service is being asked: answer the latest frame (its xid).
-                exchanges.storeFrame(slot, buffer, request.frameOffset(), frameLength);
-                return;
-            }
             // The VM moved on, or asks while its host lease is being refreshed: its own request speaks for it now
             // (a refresh answered after a RELEASE would bring the lease back).
             client.cancel(exchanges.transactionId(slot));

@@ -20,6 +20,7 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,8 +70,8 @@ public final class HostAgentMain implements AutoCloseable
             stores.open();
             final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
                 new ServiceLocator(policy, SystemEpochClock.INSTANCE, LOCATION_TTL_MS, counters, host.hostId()), policy,
-                counters,
-                SystemEpochClock.INSTANCE, MAX_EXCHANGES);
+                counters, SystemEpochClock.INSTANCE, MAX_EXCHANGES,
+                new RequestLimits(host.agent().limits(), SystemNanoClock.INSTANCE));
             client = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
                 DvmcClient.DEFAULT_CAPACITY, ServiceLocator.FAILOVER_RETRY,
                 new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY),

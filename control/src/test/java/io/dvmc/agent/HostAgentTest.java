@@ -1,6 +1,7 @@
 package io.dvmc.agent;
 
 import io.dvmc.config.Addresses;
+import io.dvmc.config.HostConfig;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
@@ -23,6 +24,7 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -285,6 +287,99 @@ class HostAgentTest
         final DhcpPacket request = new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength());
         frame.putInt(request.findOption(DhcpOption.REQUESTED_IP), address, ByteOrder.BIG_ENDIAN);
         frame.putInt(request.findOption(DhcpOption.SERVER_ID), SERVER, ByteOrder.BIG_ENDIAN);
+        return frame;
+    }
+
+    @Test
+    void aVmAlternatingDeclineAndDiscoverIsHeldToOneDeclinePerIntervalAndOtherVmsAreStillServed() throws Exception
+    {
+        final long[] nanos = {0};
+        limitedAgent(HostConfig.Limits.DEFAULT, () -> nanos[0]);
+        // An address the VM was never given: the service quarantines nothing, so the pool of two stays free.
+        final int declined = Addresses.parseIpv4("10.0.0.200");
+        for (int i = 0; i < 10; i++)
+        {
+            fromVm(declining(declined));
+            fromVm(capture("udhcpc-discover"));
+            runUntil(() -> true, "the ring drained");
+        }
+        // Three DECLINEs at once (the burst), then none until an interval has passed; the DISCOVERs go on.
+        assertEquals(7, counters.rateLimited(RequestLimits.DECLINE).get());
+        assertEquals(0, counters.rateLimited(RequestLimits.VM).get());
+
+        nanos[0] += Duration.ofSeconds(10).toNanos();
+        fromVm(declining(declined));
+        runUntil(() -> true, "the ring drained");
+        assertEquals(7, counters.rateLimited(RequestLimits.DECLINE).get());
+
+        fromVm(withMac(capture("udhcpc-discover"), UDHCPC_MAC + 1));
+        assertEquals(DhcpMessageType.OFFER, toVm().messageType());
+    }
+
+    @Test
+    void aVmBeyondItsRequestRateIsDroppedUnansweredAndServedAgainOnceItsBucketRefills() throws Exception
+    {
+        final long[] nanos = {0};
+        limitedAgent(new HostConfig.Limits(1.0, 2, 1000.0, 1000, 10, 3), () -> nanos[0]);
+        fromVm(capture("udhcpc-discover"));
+        final int offered = toVm().yiaddr();
+        fromVm(capture("udhcpc-release"));
+        fromVm(capture("udhcpc-discover"));
+        runUntil(() -> true, "the ring drained");
+        assertEquals(1, counters.rateLimited(RequestLimits.VM).get());
+
+        nanos[0] += Duration.ofSeconds(1).toNanos();
+        fromVm(selecting(offered));
+        assertEquals(DhcpMessageType.ACK, toVm().messageType());
+    }
+
+    @Test
+    void aPortBeyondItsRateDropsNewExchangesOfEveryVmBehindIt() throws Exception
+    {
+        final long[] nanos = {0};
+        limitedAgent(new HostConfig.Limits(100.0, 100, 1.0, 3, 10, 3), () -> nanos[0]);
+        for (int vm = 0; vm < 5; vm++)
+        {
+            fromVm(withMac(capture("udhcpc-discover"), UDHCPC_MAC + vm));
+        }
+        runUntil(() -> true, "the ring drained");
+        assertEquals(2, counters.rateLimited(RequestLimits.PORT).get());
+    }
+
+    /** The fixture's agent, with these limits and this monotonic clock. */
+    private void limitedAgent(final HostConfig.Limits limits, final NanoClock nanos) throws Exception
+    {
+        client.close();
+        final EpochClock clock = () -> System.currentTimeMillis() + clockOffsetMs;
+        agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores, locator,
+            new FilePolicyStore(dir.resolve("policy.json")), counters, clock, 16, new RequestLimits(limits, nanos));
+        client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, 1, new Authenticator(new byte[32]), clock,
+            agent);
+        agent.client(client);
+    }
+
+    /** A real SELECTING REQUEST turned into the DHCPDECLINE of {@code address} (RFC 2131 §4.4.1: option 50). */
+    private static UnsafeBuffer declining(final int address) throws Exception
+    {
+        final UnsafeBuffer frame = selecting(address);
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+        final DhcpPacket request = new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength());
+        frame.putByte(request.findOption(DhcpOption.MESSAGE_TYPE), (byte)DhcpMessageType.DECLINE);
+        return frame;
+    }
+
+    /** The same frame from another VM: chaddr and the Ethernet source changed. */
+    private static UnsafeBuffer withMac(final UnsafeBuffer frame, final long mac)
+    {
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+        for (int i = 0; i < 6; i++)
+        {
+            final byte b = (byte)(mac >>> (40 - 8 * i));
+            frame.putByte(6 + i, b);
+            frame.putByte(view.payloadOffset() + DhcpPacket.CHADDR_OFFSET + i, b);
+        }
         return frame;
     }
 

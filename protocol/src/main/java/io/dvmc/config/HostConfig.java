@@ -23,7 +23,8 @@ import java.util.UUID;
  * <pre>{@code
  * { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "/run/dvmc/host1", "keyFile": "/run/dvmc/cluster.key",
  *   "policyFile": "policy.json",            // or "policy": { "etcd": ["http://127.0.0.1:2379"], "prefix": "/dvmc" }
- *   "agent": { "listen": "127.0.0.1:0" },
+ *   "agent": { "listen": "127.0.0.1:0", "limits": { "vmPerSecond": 4, "vmBurst": 20, "portPerSecond": 2000,
+ *              "portBurst": 4000, "declineIntervalSeconds": 10, "declineBurst": 3 } },
  *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "extraEal": [],
  *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1", "other": "forward:uplink" },
  *                             { "name": "uplink", "device": "0000:3b:00.0" } ] },
@@ -56,8 +57,51 @@ public record HostConfig(
         public static final String DEFAULT_PREFIX = "/dvmc";
     }
 
-    public record Agent(String listen)
+    /**
+     * @param listen where the agent receives DVMC replies.
+     * @param limits the rate limits in front of the slow path; absent fields take their defaults.
+     */
+    public record Agent(String listen, Limits limits)
     {
+        public Agent(final String listen)
+        {
+            this(listen, Limits.DEFAULT);
+        }
+    }
+
+    /**
+     * How many new DHCP exchanges a VM and a port may start: a sustained rate and a burst (token buckets). A VM's
+     * DECLINEs are limited apart, to one per interval in the long run.
+     */
+    public record Limits(Double vmPerSecond, Integer vmBurst, Double portPerSecond, Integer portBurst,
+        Integer declineIntervalSeconds, Integer declineBurst)
+    {
+        public static final Limits DEFAULT = new Limits(4.0, 20, 2000.0, 4000, 10, 3);
+
+        Limits withDefaults()
+        {
+            return new Limits(
+                vmPerSecond == null ? DEFAULT.vmPerSecond : vmPerSecond,
+                vmBurst == null ? DEFAULT.vmBurst : vmBurst,
+                portPerSecond == null ? DEFAULT.portPerSecond : portPerSecond,
+                portBurst == null ? DEFAULT.portBurst : portBurst,
+                declineIntervalSeconds == null ? DEFAULT.declineIntervalSeconds : declineIntervalSeconds,
+                declineBurst == null ? DEFAULT.declineBurst : declineBurst);
+        }
+
+        /** @return what is wrong with the limits, or null. */
+        String problem()
+        {
+            if (!(vmPerSecond > 0) || !(portPerSecond > 0))
+            {
+                return "agent.limits: vmPerSecond and portPerSecond must be positive";
+            }
+            if (vmBurst < 1 || portBurst < 1 || declineBurst < 1 || declineIntervalSeconds < 1)
+            {
+                return "agent.limits: bursts and declineIntervalSeconds must be at least 1";
+            }
+            return null;
+        }
     }
 
     /**
@@ -155,7 +199,8 @@ public record HostConfig(
             resolvePath(base, policyFile),
             policy == null ? null : new PolicyService(policy.etcd() == null ? List.of() : List.copyOf(policy.etcd()),
                 policy.prefix() == null ? PolicyService.DEFAULT_PREFIX : policy.prefix()),
-            agent == null ? new Agent("127.0.0.1:0") : agent,
+            agent == null ? new Agent("127.0.0.1:0") : new Agent(agent.listen(),
+                agent.limits() == null ? Limits.DEFAULT : agent.limits().withDefaults()),
             dataplane == null ? new Dataplane(0, 128, "backoff", 1, List.of(), List.of()) : new Dataplane(
                 dataplane.lcore(),
                 dataplane.memoryMb() == 0 ? 128 : dataplane.memoryMb(),
@@ -189,6 +234,8 @@ public record HostConfig(
         {
             throw new ConfigException(file + ": agent.listen: " + ex.getMessage());
         }
+        final String limitsProblem = agent.limits().problem();
+        require(file, limitsProblem == null, limitsProblem);
         require(file, dataplane.workers() == 0 || dataplane.workers() == 1,
             "dataplane.workers must be 0 (worker in the poll loop) or 1 (a worker thread)");
         final Set<String> portNames = new HashSet<>();

@@ -57,6 +57,20 @@ class HostConfigTest
     }
 
     @Test
+    void agentRateLimitsTakeTheirDefaultsFieldByFieldAndRefuseNonsense() throws Exception
+    {
+        assertEquals(HostConfig.Limits.DEFAULT, load(VALID).agent().limits());
+        final HostConfig config = load(VALID.replace("\"dataplane\"",
+            "\"agent\": { \"listen\": \"127.0.0.1:0\", \"limits\": { \"portPerSecond\": 50.5 } }, \"dataplane\""));
+        assertEquals(50.5, config.agent().limits().portPerSecond());
+        assertEquals(HostConfig.Limits.DEFAULT.vmBurst(), config.agent().limits().vmBurst());
+
+        assertTrue(rejected(VALID.replace("\"dataplane\"",
+            "\"agent\": { \"listen\": \"127.0.0.1:0\", \"limits\": { \"vmBurst\": 0 } }, \"dataplane\""))
+            .contains("agent.limits"));
+    }
+
+    @Test
     void aBindingOnAnUnknownPortIsRejectedByName()
     {
         assertTrue(rejected(VALID.replace("\"port\": \"vm1\"", "\"port\": \"vm9\"")).contains("unknown port 'vm9'"));
