@@ -466,15 +466,21 @@ public final class AddressManager implements AutoCloseable
             return s.pool.allocate(mac, previous, requested);
         }
         int address = s.pool.allocateOwned(mac, previous, requested);
+        int fromBlock = 0;
         while (address == 0)
         {
             final int domainId = s.domain.id();
-            final int candidates = s.pool.unownedBlocksWithFree(blockCandidates);
-            final int first = candidates == 0 ? 0 :
-                journal.claimBlock(domainId, blockCandidates, candidates, shared);
-            if (first == 0)
+            final int candidates = s.pool.unownedBlocksWithFree(blockCandidates, fromBlock);
+            if (candidates == 0)
             {
                 return s.pool.allocate(mac, previous, requested);
+            }
+            final int first = journal.claimBlock(domainId, blockCandidates, candidates, shared);
+            if (first == 0)
+            {
+                // Every candidate is another replica's: look further up the pool.
+                fromBlock = s.pool.blockIndex(blockCandidates[candidates - 1]) + 1;
+                continue;
             }
             IntArrayList owned = ownedBlocks.get(domainId);
             if (owned == null)

@@ -180,6 +180,12 @@ final class AddressPool
         }
     }
 
+    /** The index of the block that starts at {@code first}, for {@link #unownedBlocksWithFree}. */
+    int blockIndex(final int first)
+    {
+        return index(first) / BLOCK;
+    }
+
     /** The block starting at {@code first} is this replica's. */
     void own(final int first)
     {
@@ -191,14 +197,15 @@ final class AddressPool
     }
 
     /**
-     * The first addresses of blocks not owned that have a free dynamic address, lowest first.
+     * The first addresses of blocks not owned that have a free dynamic address, lowest first, from the block at
+     * {@code fromBlock} (a block index, 0 for the pool's first block) on.
      *
      * @return how many were written to {@code firsts}.
      */
-    int unownedBlocksWithFree(final int[] firsts)
+    int unownedBlocksWithFree(final int[] firsts, final int fromBlock)
     {
         int count = 0;
-        for (int w = 0; w < dynamic.length && count < firsts.length; w += BLOCK_WORDS)
+        for (int w = fromBlock * BLOCK_WORDS; w < dynamic.length && count < firsts.length; w += BLOCK_WORDS)
         {
             for (int i = w, end = Math.min(dynamic.length, w + BLOCK_WORDS); i < end; i++)
             {

@@ -181,6 +181,33 @@ class ReplicatedLeasesTest
     }
 
     @Test
+    void aReplicaWhoseLowestSixteenCandidateBlocksAreAllTakenClaimsAHigherFreeBlock() throws Exception
+    {
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build())
+        {
+            // Other replicas hold the pool's first 20 blocks (of 24), each of 1,024 addresses from 10.1.0.0.
+            for (int block = 0; block < 20; block++)
+            {
+                final String first = Addresses.ipv4(Addresses.parseIpv4("10.1.0.0") + block * AddressPool.BLOCK);
+                operator.getKVClient().put(bytes("/dvmc/blocks/" + BIG + "/" + first),
+                    bytes("{\"replica\":\"other-" + block + "\"}")).get(10, TimeUnit.SECONDS);
+            }
+            try (DvmcService a = replica(etcd, "a");
+                TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+            {
+                final TestAgent.Reply bound = agent.bind(a.localAddress(), BIG, MAC);
+                assertEquals(DvmcMessageType.ACK, bound.type());
+                assertTrue(Integer.compareUnsigned(bound.yiaddr(), Addresses.parseIpv4("10.1.80.0")) >= 0,
+                    "bound in a block of its own, not in another replica's: " + Addresses.ipv4(bound.yiaddr()));
+                final List<KeyValue> mine = operator.getKVClient().get(bytes("/dvmc/blocks/" + BIG + "/"),
+                    GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS).getKvs();
+                assertEquals(21, mine.size(), "one block claimed beside the 20 taken");
+            }
+        }
+    }
+
+    @Test
     void aLeaseDeletedInEtcdFreesTheAddressAtEveryReplica() throws Exception
     {
         try (EtcdCluster etcd = EtcdCluster.start(1);
