@@ -287,7 +287,16 @@ public final class AddressManager implements AutoCloseable
         {
             if (book.state(slot) != LeaseBook.FREE && book.expiresAtMs(slot) <= now)
             {
-                endQuietly(slot);
+                if (isOthers(slot))
+                {
+                    // Another replica's block: its owner deletes the key. Until then an expired key is free to all.
+                    releaseAddress(slot);
+                    book.remove(slot);
+                }
+                else
+                {
+                    endQuietly(slot);
+                }
                 ended++;
             }
         }
@@ -698,6 +707,17 @@ public final class AddressManager implements AutoCloseable
         }
         releaseAddress(slot);
         book.remove(slot);
+    }
+
+    /** A shared binding in an address block that is not this replica's (or in none). */
+    private boolean isOthers(final int slot)
+    {
+        if (!journal.isShared() || book.state(slot) != LeaseBook.BOUND)
+        {
+            return false;
+        }
+        final DomainState s = states.get(book.domainId(slot));
+        return s != null && s.pool != null && !s.pool.isOwned(book.address(slot));
     }
 
     private void endQuietly(final int slot)

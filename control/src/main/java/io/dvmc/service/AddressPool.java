@@ -220,9 +220,10 @@ final class AddressPool
         return count;
     }
 
-    private boolean isOwned(final int address)
+    /** Whether the address is in one of this replica's blocks (always false without blocks). */
+    boolean isOwned(final int address)
     {
-        return covers(address) && get(owned, address);
+        return owned != null && covers(address) && get(owned, address);
     }
 
     /** Whether {@code address} may be handed to {@code mac} now: free, and dynamic or reserved for it. */

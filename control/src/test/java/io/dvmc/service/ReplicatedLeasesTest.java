@@ -208,6 +208,43 @@ class ReplicatedLeasesTest
     }
 
     @Test
+    void anExpiredLeaseIsDeletedInEtcdByTheReplicaThatOwnsItsBlockAloneAndIsFreeEverywhere() throws Exception
+    {
+        final MutableClock clockA = new MutableClock(System.currentTimeMillis());
+        final MutableClock clockB = new MutableClock(clockA.millis());
+        final EtcdLeaseLog[] logA = new EtcdLeaseLog[1];
+        final EtcdLeaseLog[] logB = new EtcdLeaseLog[1];
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+            DvmcService a = replica(etcd, "a", clockA, logA);
+            DvmcService b = replica(etcd, "b", clockB, logB);
+            TestAgent agentA = new TestAgent(clockA::millis);
+            TestAgent agentB = new TestAgent(clockB::millis))
+        {
+            final TestAgent.Reply bound = agentA.bind(a.localAddress(), TINY, MAC);
+            assertEquals(DvmcMessageType.ACK, bound.type());
+            final ByteSequence key = bytes("/dvmc/leases/" + TINY + "/" + Addresses.ipv4(bound.yiaddr()));
+            awaitTrue("b knows the lease", Duration.ofSeconds(10),
+                () -> agentB.discover(b.localAddress(), TINY, MAC + 1).status() == DvmcStatus.NAK);
+            final long bWrites = logB[0].syncs();
+
+            // b sees the lease expire first: the address is free at b, but the key is a's to delete.
+            clockB.advanceSeconds(3_600);
+            awaitTrue("b expired the lease", Duration.ofSeconds(10),
+                () -> b.counters().get(ServiceCounters.Counter.EXPIRED) > 0);
+            // Answered after the duty cycle that expired it, and its writes, are over.
+            final TestAgent.Reply offer = agentB.discover(b.localAddress(), TINY, MAC + 2);
+            assertEquals(bound.yiaddr(), offer.yiaddr(), "free at b: " + offer);
+            assertEquals(bWrites, logB[0].syncs(), "b, which owns no block of the address, wrote nothing");
+            assertEquals(1, operator.getKVClient().get(key).join().getKvs().size());
+
+            clockA.advanceSeconds(3_600);
+            awaitTrue("a, the block's owner, deleted the expired key", Duration.ofSeconds(10),
+                () -> operator.getKVClient().get(key).join().getKvs().isEmpty());
+        }
+    }
+
+    @Test
     void aLeaseDeletedInEtcdFreesTheAddressAtEveryReplica() throws Exception
     {
         try (EtcdCluster etcd = EtcdCluster.start(1);
@@ -328,15 +365,23 @@ class ReplicatedLeasesTest
 
     private DvmcService replica(final EtcdCluster etcd, final String id) throws Exception
     {
+        return replica(etcd, id, Clock.systemUTC(), new EtcdLeaseLog[1]);
+    }
+
+    /** A replica on {@code clock}; its lease log is handed back in {@code log[0]}. */
+    private DvmcService replica(final EtcdCluster etcd, final String id, final Clock clock, final EtcdLeaseLog[] log)
+        throws Exception
+    {
         final int port = freePort();
         final Path policy = dir.resolve("policy-" + id + ".json");
         Files.copy(policy(new int[]{port}), policy);
         final EtcdLeaseLog leases = EtcdLeaseLog.open(etcd.endpoints(), EtcdLeaseLog.DEFAULT_PREFIX, id,
-            "127.0.0.1:" + port, Clock.systemUTC(), EtcdLeaseLog.DEFAULT_TTL_SECONDS, EtcdLeaseLog.DEFAULT_TIMEOUT_MS);
+            "127.0.0.1:" + port, clock, EtcdLeaseLog.DEFAULT_TTL_SECONDS, EtcdLeaseLog.DEFAULT_TIMEOUT_MS);
+        log[0] = leases;
         try
         {
             return new DvmcService(new FilePolicyStore(policy), new InetSocketAddress("127.0.0.1", port), null,
-                KeyRing.single(TestAgent.KEY), dir.resolve("state-" + id), Clock.systemUTC(), new BackoffIdleStrategy(),
+                KeyRing.single(TestAgent.KEY), dir.resolve("state-" + id), clock, new BackoffIdleStrategy(),
                 leases).start();
         }
         catch (final IOException | RuntimeException ex)
