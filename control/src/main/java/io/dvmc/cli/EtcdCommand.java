@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.dvmc.config.JsonSyntax;
 import io.dvmc.policy.EtcdPolicyAdmin;
+import io.dvmc.policy.EtcdPrefixRead;
 import io.dvmc.policy.PolicyException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -139,8 +139,7 @@ abstract class EtcdCommand implements Callable<Integer>
     /** Every key under {@code keyPrefix}, read within the deadline. */
     List<KeyValue> getPrefix(final Client client, final String keyPrefix) throws EtcdPolicyAdmin.UnavailableException
     {
-        return EtcdPolicyAdmin.await(client.getKVClient().get(bytes(keyPrefix),
-            GetOption.builder().isPrefix(true).build()), deadline()).getKvs();
+        return EtcdPolicyAdmin.await(EtcdPrefixRead.of(client.getKVClient(), keyPrefix, 0), deadline()).kvs();
     }
 
     static ByteSequence bytes(final String text)

@@ -5,8 +5,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
@@ -198,18 +196,17 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
     {
         try
         {
-            final GetResponse domainValues = client.getKVClient()
-                .get(bytes(domainsPrefix), GetOption.builder().isPrefix(true).build())
+            // Paged: the bindings of a large fleet exceed what one reply carries.
+            final EtcdPrefixRead domainValues = EtcdPrefixRead.of(client.getKVClient(), domainsPrefix, 0)
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            final long at = domainValues.getHeader().getRevision();
-            final GetResponse bindingValues = client.getKVClient()
-                .get(bytes(bindingsPrefix), GetOption.builder().isPrefix(true).withRevision(at).build())
+            final long at = domainValues.revision();
+            final EtcdPrefixRead bindingValues = EtcdPrefixRead.of(client.getKVClient(), bindingsPrefix, at)
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             final List<PolicySnapshot.Change> changes = new ArrayList<>();
             final Set<String> present = new HashSet<>();
-            for (final GetResponse response : List.of(domainValues, bindingValues))
+            for (final EtcdPrefixRead response : List.of(domainValues, bindingValues))
             {
-                for (final KeyValue kv : response.getKvs())
+                for (final KeyValue kv : response.kvs())
                 {
                     final String key = text(kv.getKey());
                     present.add(key);

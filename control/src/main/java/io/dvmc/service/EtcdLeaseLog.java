@@ -3,6 +3,7 @@ package io.dvmc.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dvmc.config.Addresses;
+import io.dvmc.policy.EtcdPrefixRead;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -82,7 +83,6 @@ public final class EtcdLeaseLog implements LeaseLog
     /** etcd's default {@code --max-txn-ops}: a batch is split into transactions of at most this many keys. */
     static final int MAX_TXN_OPS = 128;
     private static final long STARTUP_SECONDS = 30;
-    private static final int SNAPSHOT_PAGE = 2_000;
     private static final int EVENT_QUEUE_CAPACITY = 1 << 16;
     /** Own transactions remembered for the watch: more than are in flight at once. */
     private static final int OWN_REVISIONS = 256;
@@ -694,35 +694,17 @@ public final class EtcdLeaseLog implements LeaseLog
 
     /**
      * Reads every lease, reports it as a snapshot, and watches from the revision read. The read is paged
-     * ({@link #SNAPSHOT_PAGE} keys a request, all at the revision of the first page), since one reply may not
-     * exceed gRPC's 4 MiB.
+     * ({@link EtcdPrefixRead}), since one reply may not exceed gRPC's 4 MiB.
      */
     private boolean resync()
     {
-        final List<KeyValue> all = new ArrayList<>();
-        long revision = 0;
+        final List<KeyValue> all;
+        final long revision;
         try
         {
-            final ByteSequence end = bytes(leasesPrefix.substring(0, leasesPrefix.length() - 1) +
-                (char)(leasesPrefix.charAt(leasesPrefix.length() - 1) + 1));
-            ByteSequence from = bytes(leasesPrefix);
-            while (true)
-            {
-                final GetOption.Builder page = GetOption.builder().withRange(end).withLimit(SNAPSHOT_PAGE);
-                final GetResponse r = await(kv.get(from, revision == 0 ? page.build() :
-                    page.withRevision(revision).build()), "read leases");
-                if (revision == 0)
-                {
-                    revision = r.getHeader().getRevision();
-                }
-                all.addAll(r.getKvs());
-                if (!r.isMore() || r.getKvs().isEmpty())
-                {
-                    break;
-                }
-                from = bytes(r.getKvs().get(r.getKvs().size() - 1).getKey().toString(StandardCharsets.UTF_8) +
-                    '\0');
-            }
+            final EtcdPrefixRead read = await(EtcdPrefixRead.of(kv, leasesPrefix, 0), "read leases");
+            all = read.kvs();
+            revision = read.revision();
         }
         catch (final LeaseStoreException ex)
         {

@@ -1,10 +1,13 @@
 package io.dvmc.policy;
 
+import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
 import io.dvmc.lab.Await;
 import io.dvmc.lab.EtcdCluster;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,7 +16,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -161,6 +166,39 @@ class EtcdPolicyStoreTest
             assertEquals(1400, mtu(store, 200));
             assertEquals(200, store.bindings(2).get(0).domain());
             assertEquals(List.of(2), hosts);
+            assertEquals(2, store.domains().size());
+        }
+    }
+
+    @Test
+    void aFleetWhoseBindingsExceedWhatOneEtcdReplyCarriesIsReadWhole() throws Exception
+    {
+        final String prefix = blueAndRed();
+        final int hosts = 300;
+        final int perHost = 100;
+        // ~5.7 MB of bindings: one gRPC reply carries at most 4 MiB.
+        final List<CompletableFuture<?>> writes = new ArrayList<>();
+        for (int host = 1; host <= hosts; host++)
+        {
+            final List<Op> puts = new ArrayList<>();
+            for (int vm = 0; vm < perHost; vm++)
+            {
+                final String mac = Addresses.mac(0x0200_0000_0000L + (long)host * perHost + vm);
+                puts.add(Op.put(bytes(prefix + "/bindings/" + host + "/0/" + mac), bytes(BINDING
+                    .replace("02:00:00:64:00:01", mac)
+                    .replace("000000000001", "%012d".formatted((long)host * perHost + vm))), PutOption.DEFAULT));
+            }
+            writes.add(writer.getKVClient().txn().Then(puts.toArray(new Op[0])).commit());
+        }
+        for (final CompletableFuture<?> write : writes)
+        {
+            write.get(30, TimeUnit.SECONDS);
+        }
+
+        try (EtcdPolicyStore store = EtcdPolicyStore.connect(etcd.endpoints(), prefix))
+        {
+            assertEquals(perHost, store.bindings(1).size());
+            assertEquals(perHost, store.bindings(hosts).size());
             assertEquals(2, store.domains().size());
         }
     }
