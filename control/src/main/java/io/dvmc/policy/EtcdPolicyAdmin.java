@@ -8,7 +8,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -126,7 +125,7 @@ public final class EtcdPolicyAdmin
     public List<Versioned> domains() throws PolicyException, UnavailableException
     {
         final List<Versioned> out = new ArrayList<>();
-        for (final KeyValue kvs : getPrefix(prefix + "/domains/").getKvs())
+        for (final KeyValue kvs : getPrefix(prefix + "/domains/"))
         {
             out.add(versioned(kvs));
         }
@@ -299,7 +298,7 @@ public final class EtcdPolicyAdmin
     public List<HostBinding> bindings(final String hostId) throws PolicyException, UnavailableException
     {
         final List<HostBinding> out = new ArrayList<>();
-        for (final KeyValue kvs : getPrefix(prefix + "/bindings/" + (hostId == null ? "" : hostId + "/")).getKvs())
+        for (final KeyValue kvs : getPrefix(prefix + "/bindings/" + (hostId == null ? "" : hostKey(hostId) + "/")))
         {
             out.add(hostBinding(kvs));
         }
@@ -440,9 +439,9 @@ public final class EtcdPolicyAdmin
         return new Versioned(d, kvs.getModRevision());
     }
 
-    private GetResponse getPrefix(final String keyPrefix) throws UnavailableException
+    private List<KeyValue> getPrefix(final String keyPrefix) throws UnavailableException
     {
-        return await(kv.get(bytes(keyPrefix), GetOption.builder().isPrefix(true).build()), deadline);
+        return await(EtcdPrefixRead.of(kv, keyPrefix, 0), deadline).kvs();
     }
 
     private TxnResponse txn(final List<Cmp> compares, final List<Op> ops) throws UnavailableException

@@ -260,6 +260,29 @@ class EtcdCtlCommandTest
     }
 
     @Test
+    void bindingsListShowsTheBindingsOfEveryHostOrOfOne() throws Exception
+    {
+        createBlue();
+        assertEquals(0, ctl("bind", "--host", "1", "--port", "vm1", "--mac", "02:00:00:64:00:01",
+            "--domain", "blue", "--vm", VM).exit());
+        assertEquals(0, ctl("bind", "--host", "2", "--port", "vm3", "--vlan", "5", "--mac", "02:00:00:64:00:02",
+            "--domain", "100", "--vm", VM).exit());
+
+        final Run all = ctl("bindings", "list");
+        assertEquals(0, all.exit(), all.err());
+        assertTrue(all.out().contains("vm1") && all.out().contains("vm3"), all.out());
+
+        final Run one = ctl("bindings", "list", "--host", "02", "--json");
+        assertEquals(0, one.exit(), one.err());
+        assertEquals(1, one.json().size());
+        assertEquals("2", one.json().get(0).get("host").asText());
+        assertEquals("02:00:00:64:00:02", one.json().get(0).get("mac").asText());
+        assertEquals(5, one.json().get(0).get("vlan").asInt());
+
+        assertRefused(ctl("bindings", "list", "--host", "vm1"), 2, "not a host's number");
+    }
+
+    @Test
     void leasesListShowAndReleaseTheServiceSideLeasesByMacOrAddress() throws Exception
     {
         createBlue();
