@@ -298,6 +298,7 @@ public final class AddressManager implements AutoCloseable
                 s.pool.sweepDeclined(now);
             }
         }
+        book.prunePrevious(now);
         return ended;
     }
 

@@ -226,6 +226,23 @@ class AddressManagerTest
     }
 
     @Test
+    void aClientComingBackAfterTheRetentionOfPreviousAddressesGetsTheLowestFreeOne() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 1);
+        bind(BLUE, OTHER_MAC, 2);
+        manager.release(BLUE, OTHER_MAC, FIRST + 1, grant);
+        manager.release(BLUE, MAC, FIRST, grant);
+        manager.sweep();
+
+        clock.advanceSeconds(24 * 3600);
+        manager.sweep();
+        manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0, grant);
+
+        assertEquals(FIRST, grant.address());
+    }
+
+    @Test
     void releasingAnAddressTheClientDoesNotHoldIsRefused() throws Exception
     {
         open();
