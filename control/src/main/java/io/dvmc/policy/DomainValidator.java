@@ -1,6 +1,7 @@
 package io.dvmc.policy;
 
 import io.dvmc.config.Addresses;
+import io.dvmc.lease.DomainRecord;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -79,8 +80,22 @@ final class DomainValidator
         check(d.serverMac() != 0 && (d.serverMac() & ~0xFFFF_FFFF_FFFFL) == 0 &&
             (d.serverMac() & 0x0100_0000_0000L) == 0, "serverMac", "must be a unicast MAC");
         check(!d.services().isEmpty(), "services", "at least one service endpoint is needed");
-        check(DomainOptions.encodedLength(d) >= 0, "options",
-            "the encoded options exceed " + DomainOptions.MAX_LENGTH + " bytes");
+        checkOptionsFitTheHost();
+    }
+
+    /**
+     * The agent copies the options into the host's domain record for its fast-path replies, and refuses every VM of
+     * a domain whose options do not fit there: refuse such a domain here, where the operator sees why.
+     */
+    private void checkOptionsFitTheHost() throws PolicyException
+    {
+        final int length = DomainOptions.encodedLength(d);
+        final String hostLimit = "the host's domain record holds at most " + DomainRecord.MAX_OPTIONS_LENGTH +
+            " bytes of options (use fewer DNS or NTP servers, search domains or static routes)";
+        check(length >= 0, "options", "the encoded options take more than " + DomainOptions.MAX_LENGTH +
+            " bytes; " + hostLimit);
+        check(length <= DomainRecord.MAX_OPTIONS_LENGTH, "options", "the encoded options take " + length +
+            " bytes; " + hostLimit);
     }
 
     private void checkHostAddress(final String field, final int address) throws PolicyException

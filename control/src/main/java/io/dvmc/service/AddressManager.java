@@ -8,6 +8,9 @@ import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongHashSet;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,10 +41,15 @@ public final class AddressManager implements AutoCloseable
 {
     /** RFC 2131 §4.3.3 leaves the duration to the server; ten minutes lets an address conflict clear. */
     public static final long DECLINE_HOLD_MS = 10 * 60 * 1000;
+    /** The first retry of a failed compaction or journal rewrite; each failure doubles it, up to the maximum. */
+    static final long FIRST_RETRY_MS = 1000;
+    static final long MAX_RETRY_MS = 5 * 60 * 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(AddressManager.class);
 
     private final PolicyStore policy;
     private final Clock clock;
     private final LeaseBook book = new LeaseBook();
+    private final HeldAddresses held = new HeldAddresses();
     private final Int2ObjectHashMap<DomainState> states = new Int2ObjectHashMap<>();
     private final LeaseLog journal;
     private final SharedLeases shared = new SharedLeases();
@@ -51,6 +59,8 @@ public final class AddressManager implements AutoCloseable
     private int[] batchDomains = new int[64];
     private long[] batchMacs = new long[64];
     private int batchSize;
+    private long nextRewriteMs;
+    private long rewriteBackoffMs = FIRST_RETRY_MS;
 
     /** Opens (and replays) the journal in {@code journalDir}. */
     public AddressManager(final PolicyStore policy, final Path journalDir, final Clock clock) throws IOException
@@ -72,7 +82,21 @@ public final class AddressManager implements AutoCloseable
     {
         this.policy = policy;
         this.clock = clock;
-        this.journal = LeaseJournal.open(journalDir, compactFactor, minCompactRecords, this::restore);
+        final LeaseJournal file = LeaseJournal.open(journalDir, compactFactor, minCompactRecords, new Restorer());
+        this.journal = file;
+        if (file.damagedSpans() > 0)
+        {
+            // Replace the damaged file by the leases and quarantines read from it, so that the damage is reported
+            // once and a quarantine the operator lifts stays lifted. If that fails, the next start reads it again.
+            try
+            {
+                file.compact(book, held, clock.millis());
+            }
+            catch (final LeaseStoreException ex)
+            {
+                LOG.warn("damaged lease journal not rewritten yet: {}", ex.getMessage());
+            }
+        }
     }
 
     /**
@@ -233,11 +257,14 @@ public final class AddressManager implements AutoCloseable
         checkHolds(s.domain, slot, mac, address);
         out.reset();
         out.domain = s.domain;
-        out.durable = book.state(slot) == LeaseBook.BOUND;
         final int declined = book.address(slot);
+        // Journalled, so that neither a restart nor a policy edit hands the address out during the hold.
+        journal.appendHeld(JournalRecord.DECLINED, domainId, declined, mac, now + DECLINE_HOLD_MS);
+        held.hold(domainId, declined, now + DECLINE_HOLD_MS);
+        s.pool.hold(declined);
+        out.durable = true;
         end(slot, JournalRecord.RELEASED);
         book.forgetPrevious(domainId, mac);
-        s.pool.decline(declined, now + DECLINE_HOLD_MS);
     }
 
     /** INFORM (RFC 2131 §4.3.5): the domain's options, no address, no lease. */
@@ -300,25 +327,89 @@ public final class AddressManager implements AutoCloseable
                 ended++;
             }
         }
-        for (final DomainState s : states.values())
-        {
-            if (s.pool != null)
-            {
-                s.pool.sweepDeclined(now);
-            }
-        }
+        held.sweep(now, this::unhold);
+        book.prunePrevious(now);
         return ended;
     }
 
-    /** Rewrites the journal when it has grown past its bound; see {@link LeaseJournal#compact}. */
+    /**
+     * Rewrites the journal when it has grown past its bound, or when a failed sync left it unusable; see
+     * {@link LeaseJournal#compact}. A failed rewrite is retried after a backoff that doubles up to
+     * {@link #MAX_RETRY_MS}, not at every call.
+     *
+     * @return whether the journal was rewritten.
+     * @throws LeaseStoreException if the rewrite failed.
+     */
     public boolean compactIfDue() throws LeaseStoreException
     {
-        if (!journal.shouldCompact(book.boundCount()))
+        if (!journal.hasFailed() && !journal.shouldCompact(book.boundCount()))
         {
             return false;
         }
-        journal.compact(book, clock.millis());
+        final long now = clock.millis();
+        if (now < nextRewriteMs)
+        {
+            return false;
+        }
+        try
+        {
+            journal.compact(book, held, now);
+        }
+        catch (final LeaseStoreException ex)
+        {
+            nextRewriteMs = now + rewriteBackoffMs;
+            rewriteBackoffMs = Math.min(MAX_RETRY_MS, rewriteBackoffMs * 2);
+            throw ex;
+        }
+        nextRewriteMs = 0;
+        rewriteBackoffMs = FIRST_RETRY_MS;
         return true;
+    }
+
+    /**
+     * Lifts the quarantine of (domain, address), or of every address with domain and address 0: the operator
+     * decided that no lease the damaged journal held is still in use there. Journalled and synced.
+     *
+     * @return the quarantines lifted.
+     */
+    public int liftQuarantine(final int domainId, final int address) throws LeaseStoreException
+    {
+        final int before = held.quarantined();
+        if (before == 0)
+        {
+            return 0;
+        }
+        journal.appendHeld(JournalRecord.LIFTED, domainId, address, 0, 0);
+        journal.sync();
+        for (final long[] lifted : held.lift(domainId, address))
+        {
+            unhold((int)lifted[0], (int)lifted[1]);
+        }
+        return before - held.quarantined();
+    }
+
+    /** Quarantines in force (addresses a damaged journal record may hold); see {@link HeldAddresses}. */
+    public int quarantined()
+    {
+        return held.quarantined();
+    }
+
+    /** The quarantines in force, one "DOMAIN ADDRESS" (or "any any") per line. */
+    public java.util.List<String> describeQuarantines()
+    {
+        return held.describeQuarantines();
+    }
+
+    /** Whether (domain, address) is declined or quarantined. */
+    public boolean isHeld(final int domainId, final int address)
+    {
+        return held.isHeld(domainId, address);
+    }
+
+    /** Damaged spans found in the journal at start. */
+    public long journalDamage()
+    {
+        return journal instanceof LeaseJournal file ? file.damagedSpans() : 0;
     }
 
     /** Whether a reply that depends on the journal must wait for {@link #sync()}. */
@@ -444,6 +535,18 @@ public final class AddressManager implements AutoCloseable
             {
                 s = new DomainState(d, book);
                 states.put(domainId, s);
+                if (s.pool != null)
+                {
+                    final AddressPool pool = s.pool;
+                    // Declines and quarantines outlive a policy edit that rebuilt the pool.
+                    held.forEach((heldDomain, address, until) ->
+                    {
+                        if (heldDomain == domainId)
+                        {
+                            pool.hold(address);
+                        }
+                    });
+                }
                 if (journal.isShared() && s.pool != null)
                 {
                     s.pool.restrictToOwnedBlocks();
@@ -470,6 +573,11 @@ public final class AddressManager implements AutoCloseable
     private int allocate(final DomainState s, final long mac, final int previous, final int requested)
         throws LeaseException
     {
+        if (held.holdsEveryAddress())
+        {
+            throw new OutOfAddressesException(s.domain.label() + ": no new address is handed out while a damaged " +
+                "lease journal record that could not be read is quarantined (dvmc ctl quarantine)");
+        }
         if (!journal.isShared())
         {
             return s.pool.allocate(mac, previous, requested);
@@ -531,10 +639,6 @@ public final class AddressManager implements AutoCloseable
 
     private void noteBatchEntry(final int entry, final int domainId, final long mac)
     {
-        if (!journal.isShared())
-        {
-            return;
-        }
         if (entry >= batchDomains.length)
         {
             batchDomains = java.util.Arrays.copyOf(batchDomains, entry * 2 + 2);
@@ -668,11 +772,25 @@ public final class AddressManager implements AutoCloseable
         }
     }
 
+    /** A journal whose sync failed is rewritten first (within the backoff); until then nothing is bound. */
     private void checkJournal() throws LeaseStoreException
     {
         if (journal.hasFailed())
         {
-            throw new LeaseStoreException("lease journal failed; restart the service");
+            compactIfDue();
+            if (journal.hasFailed())
+            {
+                throw new LeaseStoreException("lease journal sync failed earlier and is not rewritten yet");
+            }
+        }
+    }
+
+    private void unhold(final int domainId, final int address)
+    {
+        final DomainState s = states.get(domainId);
+        if (s != null && s.pool != null && !held.isHeld(domainId, address))
+        {
+            s.pool.unhold(address);
         }
     }
 
@@ -743,6 +861,33 @@ public final class AddressManager implements AutoCloseable
         }
     }
 
+    /** Rebuilds the book and the holds from the journal, and quarantines what damaged records may hold. */
+    private final class Restorer implements LeaseJournal.Replayer
+    {
+        public void onRecord(final JournalRecord r)
+        {
+            restore(r);
+        }
+
+        public void onDamage(final long offset, final long length, final JournalRecord repaired)
+        {
+            if (repaired == null)
+            {
+                held.hold(0, 0, HeldAddresses.UNTIL_LIFTED);
+                LOG.error("lease journal damage at offset {} may hide any lease: no new address is handed out " +
+                    "until the operator lifts the quarantine (dvmc ctl quarantine)", offset);
+            }
+            else if (repaired.type() == JournalRecord.BOUND || repaired.type() == JournalRecord.DECLINED ||
+                repaired.type() == JournalRecord.QUARANTINED)
+            {
+                held.hold(repaired.domainId(), repaired.address(), HeldAddresses.UNTIL_LIFTED);
+                LOG.error("lease journal damage at offset {}: address {} of domain {} is quarantined until the " +
+                    "operator lifts it (dvmc ctl quarantine)", offset, Addresses.ipv4(repaired.address()),
+                    Integer.toUnsignedString(repaired.domainId()));
+            }
+        }
+    }
+
     private void restore(final JournalRecord r)
     {
         final int slot = book.find(r.domainId(), r.mac());
@@ -771,6 +916,9 @@ public final class AddressManager implements AutoCloseable
                     book.remove(slot);
                 }
             }
+            case JournalRecord.DECLINED -> held.hold(r.domainId(), r.address(), r.expiresAtMs());
+            case JournalRecord.QUARANTINED -> held.hold(r.domainId(), r.address(), HeldAddresses.UNTIL_LIFTED);
+            case JournalRecord.LIFTED -> held.lift(r.domainId(), r.address());
             default ->
             {
                 // Header, or a record type from a newer version: nothing to restore.

@@ -2,12 +2,11 @@ package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.policy.Domain;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * The addresses of one domain, as bitsets over the span from the lowest to the highest pool or reserved address.
  * An address is handed out dynamically when it is in a pool, not excluded, not the network, broadcast, router
- * or server address, not reserved for a MAC, not in use and not declined. Reserved addresses go only to their MAC.
+ * or server address, not reserved for a MAC, not in use and not held (declined or quarantined). Reserved addresses go only to their MAC.
  * Single-threaded.
  */
 final class AddressPool
@@ -31,7 +30,6 @@ final class AddressPool
     private final long[] declined;
     /** Words of the blocks this replica claimed, or null when every address is this service's. */
     private long[] owned;
-    private final Long2LongHashMap declinedUntil = new Long2LongHashMap(Long.MIN_VALUE);
     private int searchFromWord;
     private int usedCount;
 
@@ -260,38 +258,23 @@ final class AddressPool
         }
     }
 
-    /** RFC 2131 §4.3.3: a declined address is not handed out again until {@code untilMs}. */
-    void decline(final int address, final long untilMs)
+    /**
+     * Holds an address out of the pool: declined (RFC 2131 §4.3.3) or quarantined. How long is for
+     * {@link HeldAddresses} to say, which outlives the pool.
+     */
+    void hold(final int address)
+    {
+        set(declined, address);
+    }
+
+    /** The hold of an address ended. */
+    void unhold(final int address)
     {
         if (covers(address))
         {
-            set(declined, address);
-            declinedUntil.put(address & 0xFFFF_FFFFL, untilMs);
+            clear(declined, address);
+            searchFromWord = Math.min(searchFromWord, index(address) >>> 6);
         }
-    }
-
-    /** Ends the declines whose hold has passed; returns how many. */
-    int sweepDeclined(final long nowMs)
-    {
-        if (declinedUntil.isEmpty())
-        {
-            return 0;
-        }
-        int ended = 0;
-        final Long2LongHashMap.EntryIterator it = declinedUntil.entrySet().iterator();
-        while (it.hasNext())
-        {
-            it.next();
-            if (it.getLongValue() <= nowMs)
-            {
-                final int address = (int)it.getLongKey();
-                clear(declined, address);
-                searchFromWord = Math.min(searchFromWord, index(address) >>> 6);
-                it.remove();
-                ended++;
-            }
-        }
-        return ended;
     }
 
     boolean isUsed(final int address)

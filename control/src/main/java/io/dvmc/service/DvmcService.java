@@ -63,6 +63,8 @@ public final class DvmcService implements Agent, AutoCloseable
     static final int RECEIVE_QUEUE = 4 * SHARED_RECEIVE_BATCH;
     private static final long MAINTENANCE_INTERVAL_MS = 1000;
     private static final Logger LOG = LoggerFactory.getLogger(DvmcService.class);
+    /** A journal fault hit by every request is logged at most this often. */
+    private static final long LOG_INTERVAL_MS = 10_000;
 
     private final Clock clock;
     private final PolicyStore policy;
@@ -94,6 +96,10 @@ public final class DvmcService implements Agent, AutoCloseable
     private AgentRunner runner;
     private boolean resourcesClosed;
     private boolean sharedAvailable = true;
+    private final Path stateDir;
+    private final LogLimiter journalLog = new LogLimiter(LOG_INTERVAL_MS);
+    private final LogLimiter compactionLog = new LogLimiter(LOG_INTERVAL_MS);
+    private int listedQuarantines = -1;
 
     /** A service with a single cluster-wide key, whose agents address it by its listen address. */
     public DvmcService(
@@ -137,6 +143,7 @@ public final class DvmcService implements Agent, AutoCloseable
         // A restarted service has an empty replay cache: nothing stamped before its start is taken.
         authenticator.notBefore(clock.millis());
         final Path journalDir = stateDir;
+        this.stateDir = stateDir;
         this.manager = sharedLeases != null ? new AddressManager(policy, sharedLeases, clock) :
             new AddressManager(policy, journalDir, clock);
         this.counters = new ServiceCounters(journalDir);
@@ -169,6 +176,7 @@ public final class DvmcService implements Agent, AutoCloseable
             throw ex;
         }
         this.channel = ch;
+        counters.add(Counter.JOURNAL_DAMAGE, manager.journalDamage());
         LOG.info("dvmc service on {}: {} leases restored from {}", localAddress, manager.leaseCount(), journalDir);
     }
 
@@ -328,7 +336,7 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         catch (final LeaseException ex)
         {
-            if (manager.isShared() && isSilent(ex))
+            if (isSilent(ex))
             {
                 return;
             }
@@ -345,8 +353,9 @@ public final class DvmcService implements Agent, AutoCloseable
     }
 
     /**
-     * With shared leases, what is not an address fault gets no answer: etcd unreachable (counted; the client's
-     * retransmission may reach a healthy replica), or no record of the client here (RFC 2131 §4.3.2: a server
+     * What is not an address fault gets no answer: the lease store failing (a full disk, etcd unreachable: an
+     * internal fault is no "this address is wrong for you"; counted and logged, the client retransmits and the
+     * store is tried again), or, with shared leases, no record of the client here (RFC 2131 §4.3.2: a server
      * without a record of the client remains silent; another replica may hold its offer or lease).
      */
     private boolean isSilent(final LeaseException ex)
@@ -354,10 +363,15 @@ public final class DvmcService implements Agent, AutoCloseable
         if (ex instanceof LeaseStoreException)
         {
             counters.increment(Counter.JOURNAL_FAILURES);
-            LOG.warn("shared leases: no answer to {}: {}", message, ex.getMessage());
+            final long held = journalLog.allow(clock.millis());
+            if (held >= 0)
+            {
+                LOG.error("lease store failed, no answer to {}: {} ({} more such lines held back)", message,
+                    ex.getMessage(), held);
+            }
             return true;
         }
-        if (ex instanceof LeaseNotFoundException)
+        if (manager.isShared() && ex instanceof LeaseNotFoundException)
         {
             counters.increment(Counter.WITHHELD);
             return true;
@@ -425,7 +439,12 @@ public final class DvmcService implements Agent, AutoCloseable
             {
                 // Nothing in this batch may be acknowledged: the journal may not hold it.
                 counters.increment(Counter.JOURNAL_FAILURES);
-                LOG.error("lease journal failed, replies withheld: {}", ex.getMessage());
+                final long held = journalLog.allow(clock.millis());
+                if (held >= 0)
+                {
+                    LOG.error("lease journal sync failed, {} replies withheld: {} ({} more such lines held back)",
+                        pending, ex.getMessage(), held);
+                }
                 pending = 0;
                 manager.endBatch();
                 return;
@@ -519,10 +538,45 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         catch (final LeaseStoreException ex)
         {
-            counters.increment(Counter.JOURNAL_FAILURES);
-            LOG.error("lease journal compaction failed: {}", ex.getMessage());
+            counters.increment(Counter.COMPACTION_FAILURES);
+            final long held = compactionLog.allow(clock.millis());
+            if (held >= 0)
+            {
+                LOG.error("{} (retried with a backoff; {} more such lines held back)", ex.getMessage(), held);
+            }
+        }
+        if (!manager.isShared())
+        {
+            maintainQuarantine();
         }
         return expired;
+    }
+
+    /** Applies the operator's lift requests and publishes the quarantine ({@link QuarantineFiles}). */
+    private void maintainQuarantine()
+    {
+        try
+        {
+            for (final int[] lift : QuarantineFiles.takeLift(stateDir))
+            {
+                final int lifted = manager.liftQuarantine(lift[0], lift[1]);
+                LOG.warn("quarantine lifted by the operator: {} ({} lifted, {} left)", lift[0] == 0 && lift[1] == 0 ?
+                    "all" : Integer.toUnsignedString(lift[0]) + " " + Addresses.ipv4(lift[1]), lifted,
+                    manager.quarantined());
+            }
+            final int quarantined = manager.quarantined();
+            counters.set(Counter.QUARANTINED, quarantined);
+            if (quarantined != listedQuarantines)
+            {
+                QuarantineFiles.writeList(stateDir, manager.describeQuarantines());
+                listedQuarantines = quarantined;
+            }
+        }
+        catch (final IOException | IllegalArgumentException | LeaseStoreException ex)
+        {
+            counters.increment(Counter.ERRORS);
+            LOG.error("quarantine lift request in {} not applied: {}", stateDir, ex.getMessage());
+        }
     }
 
     private void onError(final Throwable error)

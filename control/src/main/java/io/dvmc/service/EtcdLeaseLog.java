@@ -331,7 +331,13 @@ public final class EtcdLeaseLog implements LeaseLog
         return false;
     }
 
-    public void compact(final LeaseBook book, final long nowMs)
+    public void compact(final LeaseBook book, final HeldAddresses held, final long nowMs)
+    {
+    }
+
+    /** Declines are held by the replica that received them, in memory: etcd keeps bindings only. */
+    public void appendHeld(final int type, final int domainId, final int address, final long mac,
+        final long untilMs)
     {
     }
 

@@ -10,7 +10,10 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
  * Flyweight over one fixed-size record of the {@link LeaseJournal}. Big-endian; the CRC32C covers bytes 4..63,
- * so a record torn by a crash (short, or half old bytes) fails its check.
+ * so a record torn by a crash (short, or half old bytes) fails its check. Version 2 records carry a sync marker
+ * ({@link #SYNC}) in bytes 6..7, where version 1 records have zeros: a reader that met damage finds the next record
+ * by scanning for the marker and a matching CRC. Version 1 journals stay readable as they are; every record written
+ * now is version 2.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -18,7 +21,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |                       CRC32C of bytes 4..63                   |  0
  *  +---------------+---------------+-------------------------------+
- *  |     type      |    version    |           reserved            |  4
+ *  |     type      |    version    |     sync marker (version 2)   |  4
  *  +---------------+---------------+-------------------------------+
  *  |                           domain id                           |  8
  *  +---------------------------------------------------------------+
@@ -45,17 +48,28 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * The first record of a journal file is a {@link #HEADER} whose MAC field holds {@link #HEADER_MAGIC}.
+ * The first record of a journal file is a {@link #HEADER} whose MAC field holds {@link #HEADER_MAGIC}. DECLINED
+ * records hold the end of the hold in the expiry field; QUARANTINED and LIFTED records name an address, or every
+ * address when domain and address are 0.
  */
 final class JournalRecord
 {
     static final int LENGTH = 64;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    static final int VERSION_1 = 1;
+    /** The sync marker of version 2 records. */
+    static final short SYNC = (short)0xD7C3;
 
     static final int HEADER = 'H';
     static final int BOUND = 'B';
     static final int RELEASED = 'R';
     static final int EXPIRED = 'X';
+    /** RFC 2131 §4.3.3: a client declined the address; not handed out until the hold ends. */
+    static final int DECLINED = 'D';
+    /** A damaged journal record may hold the address (or any, with domain and address 0): held until lifted. */
+    static final int QUARANTINED = 'Q';
+    /** The operator lifted the quarantine of the address (or of every address, with domain and address 0). */
+    static final int LIFTED = 'L';
 
     /** "DVMCJL" in the MAC field of the header record. */
     static final long HEADER_MAGIC = 0x44564D434A4CL;
@@ -63,6 +77,7 @@ final class JournalRecord
     static final int CRC_OFFSET = 0;
     static final int TYPE_OFFSET = 4;
     static final int VERSION_OFFSET = 5;
+    static final int SYNC_OFFSET = 6;
     static final int DOMAIN_ID_OFFSET = 8;
     static final int ADDRESS_OFFSET = 12;
     static final int MAC_OFFSET = 16;
@@ -105,6 +120,7 @@ final class JournalRecord
         out.setMemory(offset, LENGTH, (byte)0);
         out.putByte(offset + TYPE_OFFSET, (byte)type);
         out.putByte(offset + VERSION_OFFSET, (byte)VERSION);
+        out.putShort(offset + SYNC_OFFSET, SYNC, BIG_ENDIAN);
         out.putInt(offset + DOMAIN_ID_OFFSET, domainId, BIG_ENDIAN);
         out.putInt(offset + ADDRESS_OFFSET, address, BIG_ENDIAN);
         out.putLong(offset + MAC_OFFSET, mac, BIG_ENDIAN);
@@ -121,6 +137,21 @@ final class JournalRecord
     boolean isIntact()
     {
         return buffer.getInt(offset + CRC_OFFSET, BIG_ENDIAN) == computeCrc();
+    }
+
+    /**
+     * Whether the bytes are a whole record as some version of dvmc wrote it: version and sync marker agree (a
+     * cheap test first, while scanning damage byte by byte), and the CRC matches.
+     */
+    boolean isValid()
+    {
+        final int version = version();
+        final short sync = buffer.getShort(offset + SYNC_OFFSET, BIG_ENDIAN);
+        if (!(version == VERSION && sync == SYNC) && !(version == VERSION_1 && sync == 0))
+        {
+            return false;
+        }
+        return isIntact();
     }
 
     int type()

@@ -9,7 +9,8 @@ import java.util.Arrays;
  * The service's in-memory leases, keyed by (domain id, MAC): two domains with the same subnet hold separate
  * leases. Leases live in parallel arrays indexed by slot (no object per lease); a per-domain primitive map finds
  * the slot of a MAC. When a lease ends its address is remembered as the client's previous address, which RFC 2131
- * §4.3.1 prefers when the client comes back. Single-threaded.
+ * §4.3.1 prefers when the client comes back, for a bounded time and number of clients ({@link PreviousAddresses}).
+ * Single-threaded.
  */
 final class LeaseBook
 {
@@ -39,9 +40,20 @@ final class LeaseBook
     private int boundCount;
 
     private final Int2ObjectHashMap<Long2LongHashMap> slotsByDomain = new Int2ObjectHashMap<>();
-    private final Int2ObjectHashMap<Long2LongHashMap> previousByDomain = new Int2ObjectHashMap<>();
+    private final PreviousAddresses previous;
     /** (domain id, address) → slot of the lease that last took the address; for leases shared by replicas. */
     private final Long2LongHashMap slotByAddress = new Long2LongHashMap(1024, 0.65f, NONE, true);
+
+    LeaseBook()
+    {
+        this(PreviousAddresses.DEFAULT_CAPACITY, PreviousAddresses.DEFAULT_RETENTION_MS);
+    }
+
+    /** A book that remembers at most {@code previousCapacity} previous addresses, for {@code previousRetentionMs}. */
+    LeaseBook(final int previousCapacity, final long previousRetentionMs)
+    {
+        previous = new PreviousAddresses(previousCapacity, previousRetentionMs);
+    }
 
     /** The slot of (domain, MAC), or {@link #NONE}. */
     int find(final int domainId, final long mac)
@@ -94,7 +106,7 @@ final class LeaseBook
         if (states[slot] == BOUND)
         {
             boundCount--;
-            previous(domainId).put(mac, addresses[slot] & 0xFFFF_FFFFL);
+            previous.put(domainId, mac, addresses[slot]);
         }
         states[slot] = FREE;
         freeSlots[freeCount++] = slot;
@@ -104,23 +116,25 @@ final class LeaseBook
     /** The address of the client's last ended binding, or 0. */
     int previousAddress(final int domainId, final long mac)
     {
-        final Long2LongHashMap previous = previousByDomain.get(domainId);
-        if (previous == null)
-        {
-            return 0;
-        }
-        final long address = previous.get(mac);
-        return address == NONE ? 0 : (int)address;
+        return previous.get(domainId, mac);
     }
 
     /** Forgets a previous address, e.g. once it has been handed to someone else. */
     void forgetPrevious(final int domainId, final long mac)
     {
-        final Long2LongHashMap previous = previousByDomain.get(domainId);
-        if (previous != null)
-        {
-            previous.remove(mac);
-        }
+        previous.remove(domainId, mac);
+    }
+
+    /** Forgets previous addresses past their retention; see {@link PreviousAddresses}. */
+    void prunePrevious(final long nowMs)
+    {
+        previous.prune(nowMs);
+    }
+
+    /** Clients whose previous address is remembered. */
+    int previousCount()
+    {
+        return previous.size();
     }
 
     void bind(final int slot, final long expiresAt)
@@ -239,17 +253,6 @@ final class LeaseBook
             slotsByDomain.put(domainId, slots);
         }
         return slots;
-    }
-
-    private Long2LongHashMap previous(final int domainId)
-    {
-        Long2LongHashMap previous = previousByDomain.get(domainId);
-        if (previous == null)
-        {
-            previous = new Long2LongHashMap(64, 0.65f, NONE);
-            previousByDomain.put(domainId, previous);
-        }
-        return previous;
     }
 
     private int nextSlot()

@@ -1,8 +1,12 @@
 package io.dvmc.service;
 
+import io.dvmc.config.Addresses;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -21,9 +25,14 @@ import java.nio.file.StandardOpenOption;
  *   the ACK leaves the service: an acknowledged lease survives kill -9 and power loss. RELEASED and EXPIRED records
  *   ride along with the next sync; losing one only keeps an address reserved until its lease expires. OFFERED
  *   state is not journalled: a lost offer costs the client one more DISCOVER.</li>
- *   <li>On open the file is replayed in order. The first record that is short or fails its CRC is where a crash
- *   interrupted a write: it and everything after it are truncated (nothing after it was ever synced, since a sync
- *   covers all earlier bytes), everything before it is kept.</li>
+ *   <li>On open the file is replayed in order. Bytes that are no valid record are scanned past, byte by byte, to the
+ *   next record whose sync marker and CRC hold ({@link JournalRecord}): every intact record before and after them is
+ *   replayed. A tail without any valid record that is shorter than a record or all zeros is where a crash
+ *   interrupted an append (nothing in it was acknowledged, since a sync covers all earlier bytes): it is truncated,
+ *   with an info line. Anything else is damage: logged with the file and byte offsets, counted
+ *   ({@link #damagedSpans()}), reported to the replayer (which quarantines what the damaged bytes may have held), and
+ *   the damaged file is kept beside the journal as {@code leases.journal.damaged-<ms>} for inspection. A whole
+ *   record cut off the end cannot be told from a torn append.</li>
  *   <li>When the file holds more than {@code compactFactor} × the live leases, the live leases are rewritten to a
  *   new file, which is synced and atomically renamed over the journal; a crash at any point leaves either the old
  *   or the new file whole.</li>
@@ -41,12 +50,23 @@ public final class LeaseJournal implements LeaseLog
     public static final long DEFAULT_MIN_COMPACT_RECORDS = 4096;
 
     private static final int IO_RECORDS = 256;
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseJournal.class);
 
-    /** Receives every intact record in file order during {@link #open}. */
+    /** Receives every intact record in file order during {@link #open}, and every damaged span where it was. */
     @FunctionalInterface
     interface Replayer
     {
         void onRecord(JournalRecord record);
+
+        /**
+         * Bytes {@code [offset, offset + length)} hold no valid record, and are not a torn tail.
+         *
+         * @param repaired the record they held, if they are one record damaged in one byte ({@link RecordRepair}),
+         *     else null: they may have held any record.
+         */
+        default void onDamage(long offset, long length, JournalRecord repaired)
+        {
+        }
     }
 
     private final Path dir;
@@ -62,7 +82,12 @@ public final class LeaseJournal implements LeaseLog
     private long position;
     private long records;
     private long truncatedBytes;
+    private long damagedSpans;
+    private long damagedBytes;
+    private long windowStart;
+    private int windowLength;
     private boolean dirty;
+    private int batchEntries;
     private boolean failed;
 
     private LeaseJournal(
@@ -137,7 +162,7 @@ public final class LeaseJournal implements LeaseLog
     {
         append(JournalRecord.BOUND, domainId, mac, address, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress,
             locationPort, transactionId);
-        return 0;
+        return batchEntries++;
     }
 
     /** Appends a RELEASED or EXPIRED record. */
@@ -147,13 +172,23 @@ public final class LeaseJournal implements LeaseLog
         append(type, domainId, mac, address, 0, 0, 0, 0, 0, 0);
     }
 
+    /** Appends a DECLINED, QUARANTINED or LIFTED record. */
+    public void appendHeld(final int type, final int domainId, final int address, final long mac,
+        final long untilMs) throws LeaseStoreException
+    {
+        append(type, domainId, mac, address, untilMs, 0, 0, 0, 0, 0);
+    }
+
     /** Whether records were appended since the last sync. */
     public boolean isDirty()
     {
         return dirty;
     }
 
-    /** Whether a write or sync failed; a failed journal refuses every append until the service restarts. */
+    /**
+     * Whether a sync failed: what the file holds is then unknown (Linux may drop the pages it could not write), so
+     * the journal refuses every append until a {@link #compact} has rewritten it whole from memory.
+     */
     public boolean hasFailed()
     {
         return failed;
@@ -174,7 +209,8 @@ public final class LeaseJournal implements LeaseLog
         }
         catch (final IOException ex)
         {
-            // After a failed fsync the page cache state is unknown (Linux may drop the dirty pages): stop.
+            // After a failed fsync the page cache state is unknown (Linux may drop the dirty pages): appending
+            // more would build on bytes that may not be there. Only a rewrite from memory mends it.
             failed = true;
             throw new LeaseStoreException("lease journal sync failed: " + ex);
         }
@@ -192,52 +228,75 @@ public final class LeaseJournal implements LeaseLog
         return truncatedBytes;
     }
 
+    /** Damaged spans found at open (not torn tails). */
+    public long damagedSpans()
+    {
+        return damagedSpans;
+    }
+
+    /** Bytes in the damaged spans found at open. */
+    public long damagedBytes()
+    {
+        return damagedBytes;
+    }
+
+    /** The journal file. */
+    public Path file()
+    {
+        return file;
+    }
+
     public boolean shouldCompact(final long liveLeases)
     {
         return records > Math.max(minCompactRecords, compactFactor * liveLeases);
     }
 
     /**
-     * Rewrites the journal as one BOUND record per bound, unexpired lease of {@code book}, synced and renamed
-     * atomically over the old file. Leaves the journal synced.
+     * Rewrites the journal as one BOUND record per bound, unexpired lease of {@code book} and one record per
+     * address {@code held} holds, synced and renamed atomically over the old file. Leaves the journal synced, and
+     * mends a journal whose sync failed.
+     *
+     * @throws LeaseStoreException if the new file could not be written (the journal in use is unchanged), or the
+     *     journal could not be reopened after the rename (it has then failed).
      */
-    public void compact(final LeaseBook book, final long nowMs) throws LeaseStoreException
+    public void compact(final LeaseBook book, final HeldAddresses held, final long nowMs) throws LeaseStoreException
     {
-        checkHealthy();
         final Path tmp = dir.resolve(COMPACT_FILE_NAME);
-        long written = 0;
+        final long[] written = {0};
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING))
         {
-            long at = 0;
-            io.clear();
-            int inBuffer = 0;
-            writeHeader(inBuffer++);
+            final Writer writer = new Writer(out);
+            writeHeader(writer.next());
             for (int slot = 0, limit = book.slotLimit(); slot < limit; slot++)
             {
                 if (book.state(slot) != LeaseBook.BOUND || book.expiresAtMs(slot) <= nowMs)
                 {
                     continue;
                 }
-                if (inBuffer == IO_RECORDS)
-                {
-                    at += writeFully(out, inBuffer, at);
-                    inBuffer = 0;
-                }
-                record.write(ioView, inBuffer++ * JournalRecord.LENGTH, JournalRecord.BOUND, book.domainId(slot),
-                    book.mac(slot), book.address(slot), book.expiresAtMs(slot), book.vmIdMsb(slot),
-                    book.vmIdLsb(slot), book.locationAddress(slot), book.locationPort(slot),
-                    book.transactionId(slot));
-                written++;
+                record.write(ioView, writer.next(), JournalRecord.BOUND, book.domainId(slot), book.mac(slot),
+                    book.address(slot), book.expiresAtMs(slot), book.vmIdMsb(slot), book.vmIdLsb(slot),
+                    book.locationAddress(slot), book.locationPort(slot), book.transactionId(slot));
+                written[0]++;
             }
-            writeFully(out, inBuffer, at);
+            held.forEach((domainId, address, until) ->
+            {
+                if (until > nowMs)
+                {
+                    final boolean quarantine = until == HeldAddresses.UNTIL_LIFTED;
+                    record.write(ioView, writer.next(), quarantine ? JournalRecord.QUARANTINED :
+                        JournalRecord.DECLINED, domainId, 0, address, quarantine ? 0 : until, 0, 0, 0, 0, 0);
+                    written[0]++;
+                }
+            });
+            writer.finish();
             out.force(true);
         }
-        catch (final IOException ex)
+        catch (final IOException | UncheckedIOException ex)
         {
             deleteQuietly(tmp);
             // The old journal is untouched and still open: keep using it.
-            return;
+            throw new LeaseStoreException("lease journal compaction failed writing " + tmp + ": " + ex);
         }
         try
         {
@@ -246,7 +305,7 @@ public final class LeaseJournal implements LeaseLog
         catch (final IOException ex)
         {
             deleteQuietly(tmp);
-            return;
+            throw new LeaseStoreException("lease journal compaction failed renaming " + tmp + ": " + ex);
         }
         try
         {
@@ -254,14 +313,53 @@ public final class LeaseJournal implements LeaseLog
             channel.close();
             channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             position = channel.size();
-            records = written;
+            records = written[0];
             dirty = false;
+            failed = false;
         }
         catch (final IOException ex)
         {
             // The rename happened; appending to the old, unlinked file would lose records.
             failed = true;
             throw new LeaseStoreException("lease journal reopen after compaction failed: " + ex);
+        }
+    }
+
+    /** Fills {@link #io} record by record and writes it out whenever it is full. */
+    private final class Writer
+    {
+        private final FileChannel out;
+        private long at;
+        private int inBuffer;
+
+        Writer(final FileChannel out)
+        {
+            this.out = out;
+            io.clear();
+        }
+
+        /** The offset in {@link #ioView} of the next record to fill. */
+        int next()
+        {
+            if (inBuffer == IO_RECORDS)
+            {
+                try
+                {
+                    at += writeFully(out, inBuffer, at);
+                }
+                catch (final IOException ex)
+                {
+                    // Unchecked to get through the visitors that fill records; compact() catches it.
+                    throw new UncheckedIOException(ex);
+                }
+                inBuffer = 0;
+            }
+            return inBuffer++ * JournalRecord.LENGTH;
+        }
+
+        void finish() throws IOException
+        {
+            writeFully(out, inBuffer, at);
         }
     }
 
@@ -273,6 +371,7 @@ public final class LeaseJournal implements LeaseLog
 
     public void endBatch()
     {
+        batchEntries = 0;
     }
 
     public boolean isShared()
@@ -344,46 +443,114 @@ public final class LeaseJournal implements LeaseLog
             throw new IOException(file + " is not a dvmc lease journal");
         }
 
+        windowLength = 0;
         long at = JournalRecord.LENGTH;
-        boolean torn = false;
-        while (at < size && !torn)
+        long damageStart = -1;
+        while (at + JournalRecord.LENGTH <= size)
         {
-            io.clear();
-            final long want = Math.min(io.capacity(), size - at);
-            io.limit((int)want);
-            while (io.hasRemaining())
+            fill(at, size);
+            record.wrap(ioView, (int)(at - windowStart));
+            if (!record.isValid())
             {
-                if (channel.read(io, at + io.position()) < 0)
-                {
-                    break;
-                }
+                // Not a record here: resynchronise on the next offset where one validates.
+                damageStart = damageStart < 0 ? at : damageStart;
+                at++;
+                continue;
             }
-            final int whole = io.position() / JournalRecord.LENGTH;
-            for (int i = 0; i < whole; i++)
+            if (damageStart >= 0)
             {
-                record.wrap(ioView, i * JournalRecord.LENGTH);
-                if (!record.isIntact())
-                {
-                    torn = true;
-                    break;
-                }
-                replayer.onRecord(record);
-                records++;
-                at += JournalRecord.LENGTH;
+                onDamage(damageStart, at, replayer);
+                damageStart = -1;
+                fill(at, size);
+                record.wrap(ioView, (int)(at - windowStart));
             }
-            if (whole * JournalRecord.LENGTH < io.position() || whole == 0)
-            {
-                // A short record at the end: the crash came mid-write.
-                torn = true;
-            }
+            replayer.onRecord(record);
+            records++;
+            at += JournalRecord.LENGTH;
         }
-        if (at < size)
+        final long tail = damageStart >= 0 ? damageStart : at;
+        if (tail < size)
         {
-            truncatedBytes = size - at;
-            channel.truncate(at);
+            if (size - tail < JournalRecord.LENGTH || allZero(tail, size))
+            {
+                LOG.info("{}: {} bytes of an append torn by a crash cut at offset {}", file, size - tail, tail);
+                truncatedBytes = size - tail;
+            }
+            else
+            {
+                onDamage(tail, size, replayer);
+            }
+            channel.truncate(tail);
             channel.force(true);
         }
-        position = at;
+        position = tail;
+    }
+
+    /** Reports damaged bytes {@code [start, end)}, keeping a copy of the file as found the first time. */
+    private void onDamage(final long start, final long end, final Replayer replayer) throws IOException
+    {
+        if (damagedSpans++ == 0)
+        {
+            final Path copy = dir.resolve(FILE_NAME + ".damaged-" + System.currentTimeMillis());
+            Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+            LOG.error("{} is damaged: a copy as found is kept in {}", file, copy);
+        }
+        damagedBytes += end - start;
+        JournalRecord repaired = null;
+        if (end - start == JournalRecord.LENGTH)
+        {
+            fill(start, end);
+            repaired = new RecordRepair().repair(ioView, (int)(start - windowStart));
+        }
+        LOG.error("{}: damaged bytes at offset {}..{} ({} bytes) between intact records{}", file, start, end,
+            end - start, repaired == null ? ": what they held cannot be read" :
+            ": they held " + describe(repaired));
+        replayer.onDamage(start, end - start, repaired);
+    }
+
+    private static String describe(final JournalRecord r)
+    {
+        return "a record of type '" + (char)r.type() + "' for domain " + Integer.toUnsignedString(r.domainId()) +
+            ", address " + Addresses.ipv4(r.address()) + ", MAC " +
+            Addresses.mac(r.mac());
+    }
+
+    /** Makes {@code [at, min(at + window, size))} readable in {@link #io}, reading only if it is not already. */
+    private void fill(final long at, final long size) throws IOException
+    {
+        final long want = Math.min(io.capacity(), size - at);
+        if (at >= windowStart && at + want <= windowStart + windowLength)
+        {
+            return;
+        }
+        io.clear().limit((int)want);
+        while (io.hasRemaining())
+        {
+            if (channel.read(io, at + io.position()) < 0)
+            {
+                break;
+            }
+        }
+        windowStart = at;
+        windowLength = io.position();
+    }
+
+    private boolean allZero(final long from, final long size) throws IOException
+    {
+        for (long at = from; at < size; )
+        {
+            fill(at, size);
+            final int n = (int)Math.min(windowLength - (at - windowStart), size - at);
+            for (int i = 0; i < n; i++)
+            {
+                if (ioView.getByte((int)(at - windowStart) + i) != 0)
+                {
+                    return false;
+                }
+            }
+            at += n;
+        }
+        return true;
     }
 
     private boolean headerIntact() throws IOException
@@ -400,9 +567,9 @@ public final class LeaseJournal implements LeaseLog
         return record.isIntact() && record.type() == JournalRecord.HEADER && record.mac() == JournalRecord.HEADER_MAGIC;
     }
 
-    private void writeHeader(final int index)
+    private void writeHeader(final int offset)
     {
-        record.write(ioView, index * JournalRecord.LENGTH, JournalRecord.HEADER, 0, JournalRecord.HEADER_MAGIC, 0,
+        record.write(ioView, offset, JournalRecord.HEADER, 0, JournalRecord.HEADER_MAGIC, 0,
             System.currentTimeMillis(), 0, 0, 0, 0, 0);
     }
 
@@ -427,7 +594,16 @@ public final class LeaseJournal implements LeaseLog
         }
         catch (final IOException ex)
         {
-            failed = true;
+            // A full disk (ENOSPC) or a quota: nothing was acknowledged from this record, and the records before it
+            // are whole. Cut what part of it was written; the next append tries the same place again.
+            try
+            {
+                channel.truncate(position);
+            }
+            catch (final IOException ignore)
+            {
+                // The next append overwrites the same bytes anyway.
+            }
             throw new LeaseStoreException("lease journal write failed: " + ex);
         }
         records++;
@@ -448,7 +624,7 @@ public final class LeaseJournal implements LeaseLog
     {
         if (failed)
         {
-            throw new LeaseStoreException("lease journal failed earlier; restart the service");
+            throw new LeaseStoreException("lease journal sync failed earlier; it is rewritten from memory when it can be");
         }
     }
 

@@ -49,10 +49,16 @@ interface LeaseLog extends AutoCloseable
     /** Appends the end of a binding ({@link JournalRecord#RELEASED} or {@link JournalRecord#EXPIRED}). */
     void appendEnded(int type, int domainId, long mac, int address) throws LeaseStoreException;
 
+    /**
+     * Appends a hold on an address: {@link JournalRecord#DECLINED} until {@code untilMs},
+     * {@link JournalRecord#QUARANTINED} or {@link JournalRecord#LIFTED}. A log that does not keep holds ignores it.
+     */
+    void appendHeld(int type, int domainId, int address, long mac, long untilMs) throws LeaseStoreException;
+
     /** Whether entries were appended since the last sync. */
     boolean isDirty();
 
-    /** Whether the log failed for good; a failed log refuses every binding until the service restarts. */
+    /** Whether the log failed; a failed log refuses every binding until a {@link #compact} mends it. */
     boolean hasFailed();
 
     /**
@@ -70,8 +76,8 @@ interface LeaseLog extends AutoCloseable
 
     boolean shouldCompact(long liveLeases);
 
-    /** Rewrites the log to the live leases of {@code book}, if the log keeps history. */
-    void compact(LeaseBook book, long nowMs) throws LeaseStoreException;
+    /** Rewrites the log to the live leases of {@code book} and the holds of {@code held}, if it keeps history. */
+    void compact(LeaseBook book, HeldAddresses held, long nowMs) throws LeaseStoreException;
 
     /** Whether other replicas share the leases: bindings arrive through {@link #poll} and addresses by block. */
     boolean isShared();

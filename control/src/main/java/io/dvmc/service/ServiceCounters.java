@@ -41,7 +41,13 @@ public final class ServiceCounters implements AutoCloseable
         /** REQUESTs refused because another replica bound the address to another MAC meanwhile. */
         CONFLICTS,
         /** Times the shared leases in etcd became unreadable; requests wait unanswered meanwhile. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** Journal compactions (or rewrites after a failed sync) that failed; retried with a backoff. */
+        COMPACTION_FAILURES,
+        /** Damaged spans found in the lease journal at start (not torn tails); see docs/operations.md. */
+        JOURNAL_DAMAGE,
+        /** Quarantines in force: addresses a damaged journal record may hold, until the operator lifts them. */
+        QUARANTINED
     }
 
     private static final Counter[] COUNTERS = Counter.values();
@@ -112,6 +118,11 @@ public final class ServiceCounters implements AutoCloseable
     void add(final Counter counter, final long delta)
     {
         counters[counter.ordinal()].getAndAddRelease(delta);
+    }
+
+    void set(final Counter counter, final long value)
+    {
+        counters[counter.ordinal()].setRelease(value);
     }
 
     void drop(final int errorCode)

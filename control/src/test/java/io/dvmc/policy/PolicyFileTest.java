@@ -181,6 +181,16 @@ class PolicyFileTest
     }
 
     @Test
+    void optionsLargerThanTheHostsDomainRecordAreRefusedNamingTheDomainAndBothSizes()
+    {
+        // 30 search domains of 20 bytes: 618 bytes of options, within the DVMC field but not the host's record.
+        final String search = String.join(", ", java.util.Collections.nCopies(30, "\"abcdefghij.example\""));
+
+        assertError("domain 100 (blue): options: the encoded options take 618 bytes; the host's domain record " +
+            "holds at most 464 bytes", MINIMAL.formatted(", \"searchList\": [" + search + "]"));
+    }
+
+    @Test
     void invalidJsonNamesTheSourceAndLine()
     {
         final PolicyException ex = assertThrows(PolicyException.class,

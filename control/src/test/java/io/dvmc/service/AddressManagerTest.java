@@ -5,8 +5,22 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.dvmc.policy.Domain;
+import io.dvmc.policy.Policy;
+import io.dvmc.policy.PolicyFile;
+import io.dvmc.policy.PolicyStore;
+
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.dvmc.service.TestPolicies.BLUE;
 import static io.dvmc.service.TestPolicies.FIRST;
@@ -226,6 +240,23 @@ class AddressManagerTest
     }
 
     @Test
+    void aClientComingBackAfterTheRetentionOfPreviousAddressesGetsTheLowestFreeOne() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 1);
+        bind(BLUE, OTHER_MAC, 2);
+        manager.release(BLUE, OTHER_MAC, FIRST + 1, grant);
+        manager.release(BLUE, MAC, FIRST, grant);
+        manager.sweep();
+
+        clock.advanceSeconds(24 * 3600);
+        manager.sweep();
+        manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0, grant);
+
+        assertEquals(FIRST, grant.address());
+    }
+
+    @Test
     void releasingAnAddressTheClientDoesNotHoldIsRefused() throws Exception
     {
         open();
@@ -246,6 +277,104 @@ class AddressManagerTest
         clock.advanceMillis(AddressManager.DECLINE_HOLD_MS);
         manager.sweep();
         manager.offer(TINY, MAC, 1, 2, 0, 0, 0, grant);
+        assertEquals(0x0A090064, grant.address());
+    }
+
+    @Test
+    void anAddressADamagedJournalRecordHeldIsNotHandedOutAgainUntilTheOperatorLiftsIt() throws Exception
+    {
+        open();
+        for (long i = 1; i <= 10; i++)
+        {
+            bind(BLUE, MAC + i, i);
+        }
+        manager.close();
+        flipByte(3 * JournalRecord.LENGTH + JournalRecord.VM_ID_LSB_OFFSET);
+
+        open();
+
+        for (long i = 1; i <= 10; i++)
+        {
+            assertEquals(i != 3, manager.isBound(BLUE, MAC + i), "lease " + i);
+        }
+        assertEquals(1, manager.quarantined());
+        assertEquals(List.of("100 10.0.0.102"), manager.describeQuarantines());
+        manager.offer(BLUE, OTHER_MAC + 100, 1, 2, 0, 0, FIRST + 2, grant);
+        assertEquals(FIRST + 10, grant.address(), "the address of lost lease 3 is held");
+        manager.close();
+
+        open();
+        assertEquals(1, manager.quarantined(), "the quarantine survives a restart");
+        assertEquals(0, manager.journalDamage(), "the damage was reported once and rewritten");
+        assertEquals(1, manager.liftQuarantine(BLUE, FIRST + 2));
+        manager.offer(BLUE, OTHER_MAC + 101, 1, 2, 0, 0, 0, grant);
+        assertEquals(FIRST + 2, grant.address());
+        manager.close();
+        open();
+        assertEquals(0, manager.quarantined());
+    }
+
+    @Test
+    void damageThatCannotBeReadStopsNewAddressesButNotRenewalsUntilTheOperatorLiftsIt() throws Exception
+    {
+        open();
+        for (long i = 1; i <= 10; i++)
+        {
+            bind(BLUE, MAC + i, i);
+        }
+        manager.close();
+        cutBytes(6 * JournalRecord.LENGTH + 30, 20);
+
+        open();
+
+        assertEquals(9, manager.boundCount());
+        assertTrue(manager.isBound(BLUE, MAC + 10));
+        assertThrows(OutOfAddressesException.class, () -> manager.offer(BLUE, OTHER_MAC + 100, 1, 2, 0, 0, 0, grant));
+        manager.request(BLUE, MAC + 10, 1, 2, 0, 0, FIRST + 9, 0, 99, grant);
+        assertEquals(FIRST + 9, grant.address());
+        assertEquals(List.of("any any"), manager.describeQuarantines());
+
+        assertEquals(1, manager.liftQuarantine(0, 0));
+        manager.offer(BLUE, OTHER_MAC + 100, 1, 2, 0, 0, 0, grant);
+        assertEquals(FIRST + 5, grant.address());
+    }
+
+    @Test
+    void aDeclinedAddressStaysHeldAcrossARestartAndAPolicyEditUntilItsHoldEnds() throws Exception
+    {
+        final AtomicReference<Policy> current = new AtomicReference<>(TestPolicies.policy());
+        final PolicyStore store = new PolicyStore()
+        {
+            public Optional<Domain> domain(final int id)
+            {
+                return current.get().domain(id);
+            }
+
+            public List<InetSocketAddress> serviceLocations(final int domainId)
+            {
+                return current.get().serviceLocations(domainId);
+            }
+
+            public Collection<Domain> domains()
+            {
+                return current.get().domains();
+            }
+        };
+        manager = new AddressManager(store, dir, clock);
+        bind(TINY, MAC, 1);
+        manager.decline(TINY, MAC, 0x0A090064, grant);
+        manager.sync();
+        manager.close();
+
+        manager = new AddressManager(store, dir, clock);
+        assertThrows(OutOfAddressesException.class, () -> manager.offer(TINY, OTHER_MAC, 1, 2, 0, 0, 0, grant));
+        current.set(PolicyFile.parse(TestPolicies.json(6767).replace("\"offerHoldSeconds\": 30",
+            "\"offerHoldSeconds\": 31"), "edited policy"));
+        assertThrows(OutOfAddressesException.class, () -> manager.offer(TINY, OTHER_MAC, 1, 2, 0, 0, 0, grant));
+
+        clock.advanceMillis(AddressManager.DECLINE_HOLD_MS);
+        manager.sweep();
+        manager.offer(TINY, OTHER_MAC, 1, 2, 0, 0, 0, grant);
         assertEquals(0x0A090064, grant.address());
     }
 
@@ -340,6 +469,29 @@ class AddressManagerTest
         manager.close();
         open();
         assertTrue(manager.isBound(BLUE, MAC));
+    }
+
+    private void flipByte(final long position) throws IOException
+    {
+        try (FileChannel ch = FileChannel.open(dir.resolve(LeaseJournal.FILE_NAME), StandardOpenOption.READ,
+            StandardOpenOption.WRITE))
+        {
+            final ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, position);
+            b.put(0, (byte)(b.get(0) ^ 0x10)).rewind();
+            ch.write(b, position);
+        }
+    }
+
+    /** Removes {@code count} bytes at {@code at}: what follows moves up, off the record boundaries. */
+    private void cutBytes(final int at, final int count) throws IOException
+    {
+        final Path file = dir.resolve(LeaseJournal.FILE_NAME);
+        final byte[] bytes = Files.readAllBytes(file);
+        final byte[] cut = new byte[bytes.length - count];
+        System.arraycopy(bytes, 0, cut, 0, at);
+        System.arraycopy(bytes, at + count, cut, at, bytes.length - at - count);
+        Files.write(file, cut);
     }
 
     private void open() throws IOException

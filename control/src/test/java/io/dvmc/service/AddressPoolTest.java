@@ -108,15 +108,14 @@ class AddressPoolTest
     }
 
     @Test
-    void aDeclinedAddressIsHeldUntilItsHoldEnds() throws Exception
+    void aHeldAddressIsNotHandedOutUntilItsHoldEnds() throws Exception
     {
         final AddressPool pool = new AddressPool(domain(List.of(range(100, 101)), List.of(), List.of()));
-        pool.decline(NET + 100, 5_000);
+        pool.hold(NET + 100);
 
         assertEquals(NET + 101, pool.allocate(MAC_A, NET + 100, NET + 100));
         assertThrows(OutOfAddressesException.class, () -> pool.allocate(MAC_B, 0, 0));
-        assertEquals(0, pool.sweepDeclined(4_999));
-        assertEquals(1, pool.sweepDeclined(5_000));
+        pool.unhold(NET + 100);
         assertEquals(NET + 100, pool.allocate(MAC_B, 0, 0));
     }
 

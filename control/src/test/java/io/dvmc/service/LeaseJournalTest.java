@@ -1,5 +1,6 @@
 package io.dvmc.service;
 
+import io.dvmc.config.Addresses;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,6 +25,7 @@ class LeaseJournalTest
 
     private final List<Long> replayedMacs = new ArrayList<>();
     private final List<Integer> replayedTypes = new ArrayList<>();
+    private final List<String> damage = new ArrayList<>();
 
     @Test
     void recordsComeBackInTheOrderTheyWereWritten() throws Exception
@@ -68,28 +71,93 @@ class LeaseJournalTest
     }
 
     @Test
-    void aLastRecordWithABadCrcIsCut() throws Exception
+    void zerosWhereTheLastRecordsShouldBeAreATornTailAndCutSilently() throws Exception
     {
         writeThree();
-        flipByte(3 * JournalRecord.LENGTH + JournalRecord.ADDRESS_OFFSET);
+        appendRaw(new byte[2 * JournalRecord.LENGTH + 10]);
 
         try (LeaseJournal journal = open())
         {
-            assertEquals(List.of(1L, 2L), replayedMacs);
-            assertEquals(JournalRecord.LENGTH, journal.truncatedBytes());
+            assertEquals(List.of(1L, 2L, 3L), replayedMacs);
+            assertEquals(2 * JournalRecord.LENGTH + 10, journal.truncatedBytes());
+            assertEquals(0, journal.damagedSpans());
         }
     }
 
     @Test
-    void aTornRecordEndsTheReplayEvenIfBytesFollowIt() throws Exception
+    void aFlippedByteInsideTheJournalIsReportedWithItsOffsetAndEveryRecordAfterItIsKept() throws Exception
     {
-        writeThree();
-        flipByte(2 * JournalRecord.LENGTH + JournalRecord.MAC_OFFSET + 7);
+        writeTen();
+        flipByte(3 * JournalRecord.LENGTH + JournalRecord.ADDRESS_OFFSET + 3);
 
         try (LeaseJournal journal = open())
         {
-            assertEquals(List.of(1L), replayedMacs);
-            assertEquals(2 * JournalRecord.LENGTH, journal.truncatedBytes());
+            assertEquals(List.of(1L, 2L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), replayedMacs);
+            assertEquals(1, journal.damagedSpans());
+            assertEquals(0, journal.truncatedBytes());
+        }
+        assertEquals(List.of(3L * JournalRecord.LENGTH + ":" + JournalRecord.LENGTH + ":mac 3 address 10.0.0.102"),
+            damage);
+        assertEquals(1, damagedCopies());
+    }
+
+    @Test
+    void bytesCutOutOfARecordAreReportedAndTheRecordsAfterThemKept() throws Exception
+    {
+        writeTen();
+        final byte[] bytes = Files.readAllBytes(file());
+        final int cutAt = 6 * JournalRecord.LENGTH + 30;
+        final byte[] cut = new byte[bytes.length - 20];
+        System.arraycopy(bytes, 0, cut, 0, cutAt);
+        System.arraycopy(bytes, cutAt + 20, cut, cutAt, bytes.length - cutAt - 20);
+        Files.write(file(), cut);
+
+        try (LeaseJournal journal = open())
+        {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 7L, 8L, 9L, 10L), replayedMacs);
+            assertEquals(1, journal.damagedSpans());
+        }
+        assertEquals(List.of(6L * JournalRecord.LENGTH + ":" + (JournalRecord.LENGTH - 20) + ":unreadable"), damage);
+    }
+
+    @Test
+    void aDamagedLastRecordIsDamageNotATornTail() throws Exception
+    {
+        writeThree();
+        flipByte(3 * JournalRecord.LENGTH + JournalRecord.MAC_OFFSET + 7);
+
+        try (LeaseJournal journal = open())
+        {
+            assertEquals(List.of(1L, 2L), replayedMacs);
+            assertEquals(1, journal.damagedSpans());
+            assertEquals(0, journal.truncatedBytes());
+        }
+        assertEquals(List.of(3L * JournalRecord.LENGTH + ":" + JournalRecord.LENGTH + ":mac 3 address 10.0.0.102"),
+            damage);
+    }
+
+    @Test
+    void aVersionOneJournalIsReadAsItIsAndTakesNewRecordsAfterItsOwn() throws Exception
+    {
+        final ByteBuffer old = ByteBuffer.allocate(3 * JournalRecord.LENGTH);
+        versionOneRecord(old, JournalRecord.HEADER, 0, JournalRecord.HEADER_MAGIC, 0);
+        versionOneRecord(old, JournalRecord.BOUND, 100, 1, 0x0A000064);
+        versionOneRecord(old, JournalRecord.BOUND, 100, 2, 0x0A000065);
+        Files.write(file(), old.array());
+
+        try (LeaseJournal journal = open())
+        {
+            assertEquals(List.of(1L, 2L), replayedMacs);
+            journal.appendBound(100, 3, 0x0A000066, 10_000, 0, 0, 0, 0, 3);
+            journal.sync();
+        }
+        replayedMacs.clear();
+        flipByte(JournalRecord.LENGTH + JournalRecord.ADDRESS_OFFSET);
+
+        try (LeaseJournal journal = open())
+        {
+            assertEquals(List.of(2L, 3L), replayedMacs);
+            assertEquals(1, journal.damagedSpans());
         }
     }
 
@@ -157,7 +225,7 @@ class LeaseJournalTest
             {
                 journal.appendBound(100, 1, 0x0A000064, 10_000, 0, 0, 0, 0, i);
             }
-            journal.compact(book, 1_000);
+            journal.compact(book, new HeldAddresses(), 1_000);
             assertEquals(1, journal.records());
             journal.appendBound(100, 9, 0x0A000070, 10_000, 0, 0, 0, 0, 0);
             journal.sync();
@@ -183,10 +251,57 @@ class LeaseJournalTest
         replayedMacs.clear();
     }
 
+    private void writeTen() throws Exception
+    {
+        try (LeaseJournal journal = open())
+        {
+            for (long mac = 1; mac <= 10; mac++)
+            {
+                journal.appendBound(100, mac, 0x0A000063 + (int)mac, 10_000, 0, 0, 0, 0, mac);
+                journal.sync();
+            }
+        }
+        replayedMacs.clear();
+    }
+
     private LeaseJournal open() throws IOException
     {
-        return LeaseJournal.open(dir, r -> replayedMacs.add(r.mac()));
+        return LeaseJournal.open(dir, new LeaseJournal.Replayer()
+        {
+            public void onRecord(final JournalRecord r)
+            {
+                replayedMacs.add(r.mac());
+            }
+
+            public void onDamage(final long offset, final long length, final JournalRecord repaired)
+            {
+                damage.add(offset + ":" + length + ":" + (repaired == null ? "unreadable" :
+                    "mac " + repaired.mac() + " address " + Addresses.ipv4(repaired.address())));
+            }
+        });
     }
+
+    private long damagedCopies() throws IOException
+    {
+        try (var files = Files.list(dir))
+        {
+            return files.filter(f -> f.getFileName().toString().startsWith(LeaseJournal.FILE_NAME + ".damaged-"))
+                .count();
+        }
+    }
+
+    /** A record as dvmc wrote it before the sync marker: version 1, zeros in bytes 6..7. */
+    private static void versionOneRecord(final ByteBuffer out, final int type, final int domainId, final long mac,
+        final int address)
+    {
+        final int at = out.position();
+        out.putInt(0).put((byte)type).put((byte)1).putShort((short)0).putInt(domainId).putInt(address).putLong(mac)
+            .putLong(10_000).put(new byte[JournalRecord.LENGTH - 32]);
+        final CRC32C crc = new CRC32C();
+        crc.update(out.array(), at + 4, JournalRecord.LENGTH - 4);
+        out.putInt(at, (int)crc.getValue());
+    }
+
 
     private Path file()
     {

@@ -8,6 +8,7 @@ import org.agrona.concurrent.status.CountersReader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -71,6 +72,13 @@ public final class CountersFile implements AutoCloseable
             try (FileChannel channel = FileChannel.open(
                 tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE))
             {
+                // Written out before it is mapped, so that its blocks exist: a store into a page of a sparse mapping
+                // on a full disk raises SIGBUS, which would kill the process at its next counter increment.
+                final ByteBuffer zeros = ByteBuffer.allocate(HEADER_LENGTH + metaLength + valuesLength);
+                while (zeros.hasRemaining())
+                {
+                    channel.write(zeros, zeros.position());
+                }
                 mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, HEADER_LENGTH + metaLength + valuesLength);
             }
             final UnsafeBuffer header = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
