@@ -27,6 +27,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
 
 /**
  * The dvmc service process (DESIGN §2, §4; patent FIG. 1 item 145): a UDP server on a non-blocking
@@ -36,8 +37,9 @@ import java.time.Clock;
  *   <li>receives a batch of datagrams; each is decoded and authenticated (failures are dropped and counted by
  *   reason, never answered), then DISCOVER → OFFER, REQUEST → ACK/NAK, RELEASE, DECLINE, INFORM and LEASEQUERY →
  *   ACK/NAK through the {@link AddressManager}; replies are built in a batch buffer;</li>
- *   <li>syncs the lease journal once for the whole batch if any reply depends on it (group commit), and only then
- *   sends the replies, each to the VM location of its request (field 220);</li>
+ *   <li>sends the OFFERs and INFORM answers, which promise nothing durable, then syncs the lease journal once for
+ *   the whole batch if any reply depends on it (group commit), and only then sends the other replies, each to the
+ *   VM location of its request (field 220);</li>
  *   <li>once a second, expires offers and leases and compacts the journal when due.</li>
  * </ol>
  *
@@ -85,6 +87,8 @@ public final class DvmcService implements Agent, AutoCloseable
     private final SocketAddress[] pendingTargets;
     private final int[] pendingLengths;
     private final int[] pendingEntries;
+    /** Replies that promise nothing durable (an OFFER, an INFORM's options): they need not wait for the sync. */
+    private final boolean[] pendingEarly;
     private final DvmcMessage sentReply = new DvmcMessage();
     private final UnsafeBuffer nakScratch = new UnsafeBuffer(new byte[DvmcMessage.MAX_LENGTH]);
     private int pending;
@@ -154,6 +158,7 @@ public final class DvmcService implements Agent, AutoCloseable
         this.pendingTargets = new SocketAddress[receiveBatch];
         this.pendingLengths = new int[receiveBatch];
         this.pendingEntries = new int[receiveBatch];
+        this.pendingEarly = new boolean[receiveBatch];
         DatagramChannel ch = null;
         try
         {
@@ -318,11 +323,14 @@ public final class DvmcService implements Agent, AutoCloseable
 
         final int slot = pending;
         pendingEntries[slot] = -1;
+        pendingEarly[slot] = false;
         encoder.wrap(txView, slot * DvmcMessage.MAX_LENGTH, DvmcMessage.MAX_LENGTH).identityOf(message);
         try
         {
             final int replyType = decide(type);
             pendingEntries[slot] = grant.entry;
+            pendingEarly[slot] = grant.entry < 0 && !grant.durable() &&
+                (type == DvmcMessageType.DISCOVER || type == DvmcMessageType.INFORM);
             encoder.type(replyType)
                 .status(DvmcStatus.ACK, DvmcStatus.REASON_NONE)
                 .yiaddr(grant.address())
@@ -430,6 +438,14 @@ public final class DvmcService implements Agent, AutoCloseable
     {
         if (manager.needsSync())
         {
+            // An OFFER is no promise (RFC 2131 §4.3.1): it leaves now, and its REQUEST may arrive during the sync.
+            for (int i = 0; i < pending; i++)
+            {
+                if (pendingEarly[i])
+                {
+                    send(i);
+                }
+            }
             try
             {
                 manager.sync();
@@ -445,6 +461,7 @@ public final class DvmcService implements Agent, AutoCloseable
                     LOG.error("lease journal sync failed, {} replies withheld: {} ({} more such lines held back)",
                         pending, ex.getMessage(), held);
                 }
+                Arrays.fill(pendingTargets, 0, pending, null);
                 pending = 0;
                 manager.endBatch();
                 return;
@@ -452,33 +469,43 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         for (int i = 0; i < pending; i++)
         {
-            final int start = i * DvmcMessage.MAX_LENGTH;
-            if (pendingEntries[i] >= 0 && !settle(i, start))
+            if (pendingTargets[i] == null)
+            {
+                continue;
+            }
+            if (pendingEntries[i] >= 0 && !settle(i, i * DvmcMessage.MAX_LENGTH))
             {
                 pendingTargets[i] = null;
                 continue;
             }
-            txSend.clear().position(start).limit(start + pendingLengths[i]);
-            try
-            {
-                if (channel.send(txSend, pendingTargets[i]) > 0)
-                {
-                    counters.increment(Counter.SENT);
-                }
-                else
-                {
-                    counters.increment(Counter.SEND_FAILURES);
-                }
-            }
-            catch (final IOException ex)
-            {
-                // The agent retransmits; its retry gets the same answer.
-                counters.increment(Counter.SEND_FAILURES);
-            }
-            pendingTargets[i] = null;
+            send(i);
         }
         pending = 0;
         manager.endBatch();
+    }
+
+    /** Sends the reply in slot {@code i} and forgets its target. */
+    private void send(final int i)
+    {
+        final int start = i * DvmcMessage.MAX_LENGTH;
+        txSend.clear().position(start).limit(start + pendingLengths[i]);
+        try
+        {
+            if (channel.send(txSend, pendingTargets[i]) > 0)
+            {
+                counters.increment(Counter.SENT);
+            }
+            else
+            {
+                counters.increment(Counter.SEND_FAILURES);
+            }
+        }
+        catch (final IOException ex)
+        {
+            // The agent retransmits; its retry gets the same answer.
+            counters.increment(Counter.SEND_FAILURES);
+        }
+        pendingTargets[i] = null;
     }
 
     /**
