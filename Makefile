@@ -1,5 +1,6 @@
 # dvmc build. `make` builds the native shim and the jars, `make test` runs every test,
-# `make run` runs the demo, `make run-cluster` the distributed one, `make bench` the fast-path benchmark, `make jmh` the micro benchmarks.
+# `make run` runs the demo, `make run-cluster` the distributed one, `make bench` the fast-path benchmark, `make jmh` the micro benchmarks,
+# `make fuzz` the Jazzer targets for FUZZ_SECONDS each.
 SHELL := /bin/bash
 JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /usr/lib/jvm/jdk-25*))
 export JAVA_HOME
@@ -10,7 +11,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars test run run-cluster bench bench-alloc bench-e2e jmh bindings clean
+.PHONY: all deps native jars test fuzz run run-cluster bench bench-alloc bench-e2e jmh bindings clean
 
 all: deps native jars
 
@@ -27,6 +28,12 @@ jars: native
 
 test: deps native
 	$(MVN_TEST) install
+
+# Fuzzes each Jazzer target (fuzz/) for FUZZ_SECONDS; `make test` gives each only a few seconds. New findings
+# land in fuzz/target/jazzer/; a fixed one goes into the target's corpus under fuzz/src/test/resources.
+FUZZ_SECONDS ?= 300
+fuzz:
+	$(MVN_TEST) -pl fuzz test -Dfuzz.seconds=$(FUZZ_SECONDS)
 
 run: all
 	bash deploy/demo.sh

@@ -186,7 +186,21 @@ public record HostConfig(
         {
             throw new ConfigException(file + ": " + ex.getMessage());
         }
+        // Jackson maps a JSON null to a null record and keeps null list entries; both are an operator's mistake.
+        require(file, raw != null, "holds null, not a host configuration object");
+        raw.rejectNullEntries(file);
         return raw.resolve(file.toAbsolutePath().getParent()).validate(file);
+    }
+
+    private void rejectNullEntries(final Path file) throws ConfigException
+    {
+        require(file, policy == null || policy.etcd() == null || !policy.etcd().contains(null),
+            "policy.etcd: an entry is null");
+        require(file, dataplane == null || dataplane.extraEal() == null || !dataplane.extraEal().contains(null),
+            "dataplane.extraEal: an entry is null");
+        require(file, dataplane == null || dataplane.ports() == null || !dataplane.ports().contains(null),
+            "dataplane.ports: an entry is null");
+        require(file, bindings == null || !bindings.contains(null), "bindings: an entry is null");
     }
 
     private HostConfig resolve(final Path base)

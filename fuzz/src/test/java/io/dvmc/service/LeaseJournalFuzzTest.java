@@ -1,0 +1,136 @@
+package io.dvmc.service;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.dvmc.fuzz.FuzzFiles;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Replays a lease journal built from arbitrary bytes: whole records written by the service mixed with damage.
+ * Opening it either fails with an IOException or replays, in order, every intact record up to the first damage,
+ * and a second open replays the same. Kept apart from the other targets: the journal format is changing, and
+ * with it what "every intact record" means (today the journal ends at the first damaged record).
+ */
+class LeaseJournalFuzzTest
+{
+    private static final int[] TYPES = { JournalRecord.BOUND, JournalRecord.RELEASED, JournalRecord.EXPIRED,
+        JournalRecord.HEADER };
+    private static Path dir;
+
+    private final JournalRecord writer = new JournalRecord();
+    private final UnsafeBuffer slot = new UnsafeBuffer(new byte[JournalRecord.LENGTH]);
+
+    @BeforeAll
+    static void createDir() throws IOException
+    {
+        dir = FuzzFiles.scratchDir();
+    }
+
+    @AfterAll
+    static void deleteDir() throws IOException
+    {
+        Files.deleteIfExists(dir.resolve(LeaseJournal.FILE_NAME));
+        Files.deleteIfExists(dir.resolve(LeaseJournal.LOCK_FILE_NAME));
+        Files.deleteIfExists(dir);
+    }
+
+    @FuzzTest
+    void anyJournalReplaysEveryIntactRecordBeforeTheFirstDamageOrFailsWithAnIoException(final FuzzedDataProvider data)
+        throws IOException
+    {
+        final byte[] file = journal(data);
+        Files.write(dir.resolve(LeaseJournal.FILE_NAME), file);
+
+        final List<String> replayed = new ArrayList<>();
+        try
+        {
+            LeaseJournal.open(dir, record -> replayed.add(describe(record))).close();
+        }
+        catch (final IOException refused)
+        {
+            assertTrue(file.length > JournalRecord.LENGTH && !isHeader(file), "refused a journal with a sound header");
+            return;
+        }
+        final List<String> expected = new ArrayList<>();
+        if (isHeader(file))
+        {
+            for (int at = JournalRecord.LENGTH; at + JournalRecord.LENGTH <= file.length && isIntact(file, at);
+                at += JournalRecord.LENGTH)
+            {
+                expected.add(describe(new JournalRecord().wrap(new UnsafeBuffer(file), at)));
+            }
+        }
+        assertEquals(expected, replayed);
+
+        final List<String> again = new ArrayList<>();
+        LeaseJournal.open(dir, record -> again.add(describe(record))).close();
+        assertEquals(expected, again, "a second open replays differently");
+    }
+
+    private byte[] journal(final FuzzedDataProvider data)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        if (data.consumeBoolean())
+        {
+            append(out, JournalRecord.HEADER, 0, JournalRecord.HEADER_MAGIC, 0, data.consumeLong());
+        }
+        while (data.remainingBytes() > 0)
+        {
+            if (data.consumeInt(0, 3) > 0)
+            {
+                append(out, data.pickValue(TYPES), data.consumeInt(), data.consumeLong(), data.consumeInt(),
+                    data.consumeLong());
+            }
+            else
+            {
+                out.writeBytes(data.consumeBytes(data.consumeInt(1, 2 * JournalRecord.LENGTH)));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private void append(final ByteArrayOutputStream out, final int type, final int domainId, final long mac,
+        final int address, final long expiresAtMs)
+    {
+        writer.write(slot, 0, type, domainId, mac, address, expiresAtMs, mac * 31, expiresAtMs * 17, address >>> 3,
+            domainId & 0xFFFF, mac ^ expiresAtMs);
+        out.writeBytes(slot.byteArray());
+    }
+
+    // The format, independently of the reader: a header record first, then 64-byte records each led by the CRC32C
+    // of its other 60 bytes.
+    private static boolean isHeader(final byte[] file)
+    {
+        return file.length >= JournalRecord.LENGTH && isIntact(file, 0) &&
+            file[JournalRecord.TYPE_OFFSET] == JournalRecord.HEADER &&
+            ByteBuffer.wrap(file, JournalRecord.MAC_OFFSET, 8).getLong() == JournalRecord.HEADER_MAGIC;
+    }
+
+    private static boolean isIntact(final byte[] file, final int at)
+    {
+        final CRC32C crc = new CRC32C();
+        crc.update(file, at + JournalRecord.TYPE_OFFSET, JournalRecord.LENGTH - JournalRecord.TYPE_OFFSET);
+        return ByteBuffer.wrap(file, at, 4).getInt() == (int)crc.getValue();
+    }
+
+    private static String describe(final JournalRecord r)
+    {
+        return (char)r.type() + "/" + r.version() + " d" + r.domainId() + " a" + r.address() + " m" + r.mac() +
+            " e" + r.expiresAtMs() + " v" + r.vmIdMsb() + ":" + r.vmIdLsb() + " l" + r.locationAddress() + ":" +
+            r.locationPort() + " t" + r.transactionId();
+    }
+}
