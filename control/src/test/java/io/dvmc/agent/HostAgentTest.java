@@ -232,9 +232,15 @@ class HostAgentTest
 
     private void fromVm(final UnsafeBuffer frame, final long receivedMillis)
     {
+        fromVm(frame, receivedMillis, 2);
+    }
+
+    /** A frame from the VM whose id is (1, {@code vmLsb}), as the dataplane's binding of its port and MAC says. */
+    private void fromVm(final UnsafeBuffer frame, final long receivedMillis, final long vmLsb)
+    {
         final int index = rings.toAgent().tryClaim(RingMessages.DHCP_REQUEST,
             DhcpRequestMessage.FRAME_OFFSET + frame.capacity());
-        DhcpRequestMessage.write(rings.toAgent().buffer(), index, 3, 0, DOMAIN, 1, 2, receivedMillis,
+        DhcpRequestMessage.write(rings.toAgent().buffer(), index, 3, 0, DOMAIN, 1, vmLsb, receivedMillis,
             frame, 0, frame.capacity());
         rings.toAgent().commit(index);
     }
@@ -537,5 +543,35 @@ class HostAgentTest
         fromVm(capture("udhcpc-discover"));
         assertEquals(DhcpMessageType.OFFER, toVm().messageType());
         assertEquals(1, counters.staleRequests.get());
+    }
+
+    @Test
+    void aVmThatComesBackWithAnotherMacAndItsClientIdentifierIsOfferedItsAddressButAnotherVmIsNot() throws Exception
+    {
+        final int bound = bindVm();
+        // udhcpc's client identifier (61) stays 01 02:dc:00:00:00:01 while the NIC's MAC changes.
+        final UnsafeBuffer newMac = withMac(capture("udhcpc-discover"), 0x02DC_0000_0009L);
+
+        fromVm(newMac, System.currentTimeMillis() + clockOffsetMs, 2);
+        assertEquals(bound, toVm().yiaddr(), "RFC 2131 §4.2: within its VM the client identifier names the client");
+
+        final UnsafeBuffer otherVm = withMac(capture("udhcpc-discover"), 0x02DC_0000_000AL);
+        fromVm(otherVm, System.currentTimeMillis() + clockOffsetMs, 3);
+        final int other = toVm().yiaddr();
+        assertTrue(other != bound && other != 0, "another VM with the same client identifier got " +
+            Addresses.ipv4(other));
+    }
+
+    /** The frame from another NIC: Ethernet source and chaddr changed, the options (61 included) kept. */
+    private static UnsafeBuffer withMac(final UnsafeBuffer frame, final long mac)
+    {
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+        for (final int at : new int[] {6, view.payloadOffset() + DhcpPacket.CHADDR_OFFSET})
+        {
+            frame.putShort(at, (short)(mac >>> 32), ByteOrder.BIG_ENDIAN);
+            frame.putInt(at + 2, (int)mac, ByteOrder.BIG_ENDIAN);
+        }
+        return frame;
     }
 }
