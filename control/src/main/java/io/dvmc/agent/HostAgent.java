@@ -337,6 +337,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                     stores.removeLease(exchanges.domainId(slot), exchanges.mac(slot));
                     answer(slot, DhcpMessageType.NAK, 0, 0, reply);
                 }
+                else if (reply.reason() == DvmcStatus.REASON_WRONG_SERVER && dhcpType == DhcpMessageType.REQUEST)
+                {
+                    // §4.3.2: the client took another server's offer; the service freed ours, so does the host.
+                    forgetOffer(slot);
+                }
                 return;
             }
             if (reply.type() == DvmcMessageType.OFFER && dhcpType == DhcpMessageType.DISCOVER)
@@ -468,6 +473,17 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             .optionsVersion(domain.version())
             .seal();
         stores.putLease(domainId, mac, lease);
+    }
+
+    /** Removes the offer noted in the store for the VM of {@code slot}; a bound lease stays. */
+    private void forgetOffer(final int slot)
+    {
+        final int domainId = exchanges.domainId(slot);
+        final long mac = exchanges.mac(slot);
+        if (stores.lease(domainId, mac, current) && current.state() == LeaseState.OFFERED)
+        {
+            stores.removeLease(domainId, mac);
+        }
     }
 
     /**

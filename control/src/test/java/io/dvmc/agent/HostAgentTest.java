@@ -353,6 +353,58 @@ class HostAgentTest
     }
 
     @Test
+    void aSelectingRequestForAnotherServerIsUnansweredAndTheOfferIsFreedOnTheServiceAndTheHost() throws Exception
+    {
+        fromVm(capture("udhcpc-discover"));
+        final int offered = toVm().yiaddr();
+        assertEquals(LeaseState.OFFERED, hostLease().state());
+
+        // The real capture: udhcpc chose the offer of 192.0.2.1, not this domain's server.
+        fromVm(capture("udhcpc-request-selecting"));
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_WRONG_SERVER).get() == 1, "the decline"),
+            "RFC 2131 §4.3.2: nothing goes to the VM");
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()), "the offer is still noted on the host");
+
+        final UnsafeBuffer otherVm = withMac(capture("udhcpc-discover"), 0x02DC_0000_000AL);
+        fromVm(otherVm, System.currentTimeMillis() + clockOffsetMs, 3);
+        assertEquals(offered, toVm().yiaddr(), "the declined offer is back in the pool");
+    }
+
+    @Test
+    void anInitRebootForAnAddressOfTheSubnetFromAClientTheServiceDoesNotKnowIsUnanswered() throws Exception
+    {
+        final UnsafeBuffer reboot = capture("dhclient-request-init-reboot");
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(reboot, 0, reboot.capacity(), view);
+        final DhcpPacket request = new DhcpPacket().wrap(reboot, view.payloadOffset(), view.payloadLength());
+        reboot.putInt(request.findOption(DhcpOption.REQUESTED_IP), Addresses.parseIpv4("10.0.0.101"),
+            ByteOrder.BIG_ENDIAN);
+
+        fromVm(reboot);
+
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NO_LEASE).get() == 1, "the service's answer"),
+            "RFC 2131 §4.3.2: no record of the client, no DHCPNAK");
+    }
+
+    @Test
+    void anInitRebootForAnotherAddressFromABoundClientIsNaked() throws Exception
+    {
+        bindVm();
+        final UnsafeBuffer reboot = capture("udhcpc-request-selecting");
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(reboot, 0, reboot.capacity(), view);
+        final DhcpPacket request = new DhcpPacket().wrap(reboot, view.payloadOffset(), view.payloadLength());
+        reboot.putInt(request.findOption(DhcpOption.REQUESTED_IP), Addresses.parseIpv4("10.0.0.101"),
+            ByteOrder.BIG_ENDIAN);
+        reboot.putByte(request.findOption(DhcpOption.SERVER_ID) - 2, (byte)224); // INIT-REBOOT: no server id
+
+        fromVm(reboot);
+
+        assertEquals(DhcpMessageType.NAK, toVm().messageType());
+        assertEquals(1, counters.nak(DvmcStatus.REASON_WRONG_ADDRESS).get());
+    }
+
+    @Test
     void aRequestTheServiceHoldsNoLeaseForIsLeftUnansweredAndCounted() throws Exception
     {
         // RFC 2131 §4.3.2: a server with no record of the client remains silent.
