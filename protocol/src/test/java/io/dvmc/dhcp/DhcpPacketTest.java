@@ -293,17 +293,19 @@ class DhcpPacketTest
             Captures.frame("dhcpcd-request-selecting"), DhcpOption.PARAMETER_REQUEST_LIST, 3);
         final int length = Captures.dhcp(frame, packet).length();
         long sink = 0;
-        for (int i = 0; i < 20_000; i++)
+        final long[] allocated = new long[4];
+        for (int round = 0; round < allocated.length; round++)
         {
-            sink += parseAll(frame, length);
+            final long before = Allocations.ofThisThread();
+            for (int i = 0; i < 20_000; i++)
+            {
+                sink += parseAll(frame, length);
+            }
+            allocated[round] = Allocations.ofThisThread() - before;
         }
-        final long before = Allocations.ofThisThread();
-        for (int i = 0; i < 20_000; i++)
-        {
-            sink += parseAll(frame, length);
-        }
-        final long allocated = Allocations.ofThisThread() - before;
-        assertTrue(allocated < 20_000, allocated + " bytes allocated (sink " + sink + ")");
+        // Early rounds may catch the JIT at work; anything per packet would be at least 16 bytes x 20 000 each round.
+        assertTrue(Arrays.stream(allocated).min().orElseThrow() < 20_000,
+            Arrays.toString(allocated) + " bytes allocated per round (sink " + sink + ")");
     }
 
     @Test
