@@ -150,7 +150,7 @@ public final class AddressManager implements AutoCloseable
             book.expiresAt(slot, now + d.offerHoldSeconds() * 1000L);
         }
         book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
-        book.clientKey(slot, clientKey);
+        noteClientKey(slot, clientKey);
         fill(out, s, book.address(slot));
     }
 
@@ -235,7 +235,7 @@ public final class AddressManager implements AutoCloseable
             // A retransmission of the REQUEST that bound the lease: the same ACK, nothing new to journal. If the first
             // one's write is still in this batch, this ACK waits for that write's outcome too.
             book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
-            book.clientKey(slot, clientKey);
+            noteClientKey(slot, clientKey);
             fill(out, s, requested);
             out.entry = batchEntryOf(domainId, mac);
             return;
@@ -246,7 +246,7 @@ public final class AddressManager implements AutoCloseable
         noteBatchEntry(entry, domainId, mac);
         book.bind(slot, expiresAt);
         book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
-        book.clientKey(slot, clientKey);
+        noteClientKey(slot, clientKey);
         book.transactionId(slot, transactionId);
         fill(out, s, requested);
         out.durable = true;
@@ -572,6 +572,15 @@ public final class AddressManager implements AutoCloseable
             }
         }
         throw new LeaseNotFoundException(d.label() + ": nothing offered or bound to " + Addresses.mac(mac));
+    }
+
+    /** A request without a client identifier (the agent's host lease refresh among them) keeps the one noted. */
+    private void noteClientKey(final int slot, final long clientKey)
+    {
+        if (clientKey != ClientKeys.NONE)
+        {
+            book.clientKey(slot, clientKey);
+        }
     }
 
     /**

@@ -350,6 +350,8 @@ class AddressManagerTest
         manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, clientId, grant);
         manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, clientId, grant);
         manager.sync();
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, 9, grant); // the agent's refresh carries no client id
+        manager.sync();
 
         manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0, clientId, grant);
         assertEquals(FIRST, grant.address(), "RFC 2131 §4.2: the client identifier names the client");
