@@ -81,6 +81,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final FrameClassifier classifier = new FrameClassifier();
     private final FrameView view = new FrameView();
     private final DhcpPacket dhcp = new DhcpPacket();
+    /** Field 225 of a VM's request: its client identifier (61), as one option TLV. */
+    private final UnsafeBuffer vmOptions = new UnsafeBuffer(new byte[2 + DhcpPacket.MAX_CLIENT_ID_LENGTH]);
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
     private final ReplyBuilder replies = new ReplyBuilder();
     private final LeaseRecord lease = new LeaseRecord();
@@ -267,7 +269,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             default -> dhcp.requestedIp();
         };
         final long xid = client.send(dvmcType, service, domainId, mac, request.vmMsb(), request.vmLsb(),
-            requested, dhcp.serverId());
+            requested, dhcp.serverId(), vmOptions, 0, encodeVmOptions());
         if (DvmcClient.isError(xid))
         {
             exchanges.release(slot);
@@ -282,6 +284,26 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             // RFC 2131 §4.3.3–4.3.4: the client no longer uses the address; no reply is sent to it.
             stores.removeLease(domainId, mac);
         }
+    }
+
+    /**
+     * Puts the VM's client identifier into {@link #vmOptions}: the service keys the VM's lease on it within the VM
+     * (RFC 2131 §4.2).
+     *
+     * @return bytes written, 0 without one.
+     */
+    private int encodeVmOptions()
+    {
+        final int at = dhcp.clientIdOffset();
+        if (at < 0)
+        {
+            return 0;
+        }
+        final int length = dhcp.clientIdLength();
+        vmOptions.putByte(0, (byte)DhcpOption.CLIENT_ID);
+        vmOptions.putByte(1, (byte)length);
+        vmOptions.putBytes(2, dhcp.optionBuffer(DhcpOption.CLIENT_ID), at, length);
+        return 2 + length;
     }
 
     private static int dvmcTypeOf(final int dhcpType)
@@ -340,6 +362,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                     // RFC 2131 §4.3.2: the client's notion of its address is wrong; it restarts in INIT.
                     stores.removeLease(exchanges.domainId(slot), exchanges.mac(slot));
                     answer(slot, DhcpMessageType.NAK, 0, 0, reply);
+                }
+                else if (reply.reason() == DvmcStatus.REASON_WRONG_SERVER && dhcpType == DhcpMessageType.REQUEST)
+                {
+                    // §4.3.2: the client took another server's offer; the service freed ours, so does the host.
+                    forgetOffer(slot);
                 }
                 return;
             }
@@ -472,6 +499,17 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             .optionsVersion(domain.version())
             .seal();
         stores.putLease(domainId, mac, lease);
+    }
+
+    /** Removes the offer noted in the store for the VM of {@code slot}; a bound lease stays. */
+    private void forgetOffer(final int slot)
+    {
+        final int domainId = exchanges.domainId(slot);
+        final long mac = exchanges.mac(slot);
+        if (stores.lease(domainId, mac, current) && current.state() == LeaseState.OFFERED)
+        {
+            stores.removeLease(domainId, mac);
+        }
     }
 
     /**

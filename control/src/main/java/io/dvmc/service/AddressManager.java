@@ -29,6 +29,11 @@ import java.time.Clock;
  *   <li>INFORM → options only (§4.3.5); LEASEQUERY → the current binding.</li>
  * </ul>
  *
+ * <p>A client identifier (option 61) names the client where it is given (§4.2, RFC 2132 §9.14), but only within one
+ * VM: a DISCOVER or REQUEST from a MAC without a lease takes over the lease that the same VM id holds for the same
+ * client identifier under another MAC, so a VM whose MAC changes keeps its address. Another VM sending that
+ * identifier finds nothing: the VM id comes from the host's binding, not from the VM.
+ *
  * <p>With a shared {@link LeaseLog} (etcd, several active replicas) the book also holds what other replicas bound,
  * reported by the log, so a client bound through one replica renews through another; new addresses come from
  * the address blocks this replica claimed; and a REQUEST for an address this replica never offered binds it if it
@@ -115,10 +120,34 @@ public final class AddressManager implements AutoCloseable
         final int requested,
         final Grant out) throws LeaseException
     {
+        offer(domainId, mac, vmIdMsb, vmIdLsb, locationAddress, locationPort, requested, ClientKeys.NONE, out);
+    }
+
+    /**
+     * {@link #offer(int, long, long, long, int, int, int, Grant)} for a client that sent a client identifier.
+     *
+     * @param clientKey the {@link ClientKeys key} of option 61, or {@link ClientKeys#NONE}.
+     */
+    public void offer(
+        final int domainId,
+        final long mac,
+        final long vmIdMsb,
+        final long vmIdLsb,
+        final int locationAddress,
+        final int locationPort,
+        final int requested,
+        final long clientKey,
+        final Grant out) throws LeaseException
+    {
         final long now = clock.millis();
         final DomainState s = state(domainId);
         final Domain d = s.domain;
         int slot = book.find(domainId, mac);
+        int previous = 0;
+        if (slot == LeaseBook.NONE)
+        {
+            previous = takeOver(domainId, vmIdMsb, vmIdLsb, clientKey);
+        }
         if (slot != LeaseBook.NONE && !d.inSubnet(book.address(slot)))
         {
             // A lease from before the domain's subnet changed: useless to the client now.
@@ -127,7 +156,8 @@ public final class AddressManager implements AutoCloseable
         }
         if (slot == LeaseBook.NONE)
         {
-            final int address = allocate(s, mac, book.previousAddress(domainId, mac), requested);
+            final int address = allocate(s, mac, previous != 0 ? previous : book.previousAddress(domainId, mac),
+                requested);
             slot = book.find(domainId, mac);
             if (slot == LeaseBook.NONE)
             {
@@ -144,6 +174,7 @@ public final class AddressManager implements AutoCloseable
             book.expiresAt(slot, now + d.offerHoldSeconds() * 1000L);
         }
         book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
+        noteClientKey(slot, clientKey);
         fill(out, s, book.address(slot));
     }
 
@@ -163,6 +194,29 @@ public final class AddressManager implements AutoCloseable
         final int requested,
         final int serverId,
         final long transactionId,
+        final Grant out) throws LeaseException
+    {
+        request(domainId, mac, vmIdMsb, vmIdLsb, locationAddress, locationPort, requested, serverId, transactionId,
+            ClientKeys.NONE, out);
+    }
+
+    /**
+     * {@link #request(int, long, long, long, int, int, int, int, long, Grant)} for a client that sent a client
+     * identifier.
+     *
+     * @param clientKey the {@link ClientKeys key} of option 61, or {@link ClientKeys#NONE}.
+     */
+    public void request(
+        final int domainId,
+        final long mac,
+        final long vmIdMsb,
+        final long vmIdLsb,
+        final int locationAddress,
+        final int locationPort,
+        final int requested,
+        final int serverId,
+        final long transactionId,
+        final long clientKey,
         final Grant out) throws LeaseException
     {
         final long now = clock.millis();
@@ -188,6 +242,10 @@ public final class AddressManager implements AutoCloseable
         }
         if (slot == LeaseBook.NONE)
         {
+            slot = takeOverFor(s, mac, vmIdMsb, vmIdLsb, clientKey, requested, now);
+        }
+        if (slot == LeaseBook.NONE)
+        {
             slot = adopt(s, mac, requested, now);
         }
         if (book.address(slot) != requested)
@@ -201,6 +259,7 @@ public final class AddressManager implements AutoCloseable
             // A retransmission of the REQUEST that bound the lease: the same ACK, nothing new to journal. If the first
             // one's write is still in this batch, this ACK waits for that write's outcome too.
             book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
+            noteClientKey(slot, clientKey);
             fill(out, s, requested);
             out.entry = batchEntryOf(domainId, mac);
             return;
@@ -211,6 +270,7 @@ public final class AddressManager implements AutoCloseable
         noteBatchEntry(entry, domainId, mac);
         book.bind(slot, expiresAt);
         book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
+        noteClientKey(slot, clientKey);
         book.transactionId(slot, transactionId);
         fill(out, s, requested);
         out.durable = true;
@@ -635,6 +695,60 @@ public final class AddressManager implements AutoCloseable
             }
         }
         throw new LeaseNotFoundException(d.label() + ": nothing offered or bound to " + Addresses.mac(mac));
+    }
+
+    /** A request without a client identifier (the agent's host lease refresh among them) keeps the one noted. */
+    private void noteClientKey(final int slot, final long clientKey)
+    {
+        if (clientKey != ClientKeys.NONE)
+        {
+            book.clientKey(slot, clientKey);
+        }
+    }
+
+    /**
+     * Ends the lease that the VM holds for the client identifier under another MAC (§4.2: the identifier, not the
+     * MAC, names the client), so its address can go to the MAC the client now uses.
+     *
+     * @return the address that lease held, or 0 if there was none.
+     */
+    private int takeOver(final int domainId, final long vmIdMsb, final long vmIdLsb, final long clientKey)
+        throws LeaseStoreException
+    {
+        final int same = book.findClient(domainId, vmIdMsb, vmIdLsb, clientKey);
+        if (same == LeaseBook.NONE)
+        {
+            return 0;
+        }
+        final int address = book.address(same);
+        end(same, JournalRecord.RELEASED);
+        return address;
+    }
+
+    /**
+     * A REQUEST (INIT-REBOOT, RENEWING) for the address the VM holds for the client identifier under another MAC:
+     * that lease moves to this MAC, as an offer the REQUEST then binds. A REQUEST for any other address leaves it be.
+     *
+     * @return the new lease's slot, or {@link LeaseBook#NONE}.
+     */
+    private int takeOverFor(
+        final DomainState s, final long mac, final long vmIdMsb, final long vmIdLsb, final long clientKey,
+        final int requested, final long now) throws LeaseException
+    {
+        final Domain d = s.domain;
+        final int same = book.findClient(d.id(), vmIdMsb, vmIdLsb, clientKey);
+        if (same == LeaseBook.NONE || book.address(same) != requested)
+        {
+            return LeaseBook.NONE;
+        }
+        takeOver(d.id(), vmIdMsb, vmIdLsb, clientKey);
+        if (!s.pool.isFreeFor(requested, mac))
+        {
+            // Reserved for the MAC it leaves (reservations are by MAC): the client starts over in INIT.
+            return LeaseBook.NONE;
+        }
+        s.pool.take(requested);
+        return book.add(d.id(), mac, requested, LeaseBook.OFFERED, now + d.offerHoldSeconds() * 1000L);
     }
 
     private void noteBatchEntry(final int entry, final int domainId, final long mac)

@@ -2,6 +2,7 @@ package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.config.IdleStrategies;
+import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcError;
 import io.dvmc.exchange.DvmcMessage;
@@ -395,14 +396,14 @@ public final class DvmcService implements Agent, AutoCloseable
             case DvmcMessageType.DISCOVER ->
             {
                 manager.offer(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
-                    m.locationPort(), m.yiaddr(), grant);
+                    m.locationPort(), m.yiaddr(), clientKeyOf(m), grant);
                 counters.increment(Counter.OFFERS);
                 return DvmcMessageType.OFFER;
             }
             case DvmcMessageType.REQUEST ->
             {
                 manager.request(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
-                    m.locationPort(), m.yiaddr(), m.serverId(), m.transactionId(), grant);
+                    m.locationPort(), m.yiaddr(), m.serverId(), m.transactionId(), clientKeyOf(m), grant);
                 counters.increment(Counter.ACKS);
                 return DvmcMessageType.ACK;
             }
@@ -432,6 +433,19 @@ public final class DvmcService implements Agent, AutoCloseable
                 return DvmcMessageType.ACK;
             }
         }
+    }
+
+    /** The key of the VM's client identifier (option 61) that the agent put in field 225, if any. */
+    private static long clientKeyOf(final DvmcMessage m)
+    {
+        final int at = m.findOption(DhcpOption.CLIENT_ID);
+        if (at < 0)
+        {
+            return ClientKeys.NONE;
+        }
+        final int length = m.buffer().getByte(at - 1) & 0xFF;
+        return at + length > m.configOffset() + m.configLength() ? ClientKeys.NONE :
+            ClientKeys.of(m.buffer(), at, length);
     }
 
     private void flush()

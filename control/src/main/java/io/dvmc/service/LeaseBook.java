@@ -10,6 +10,8 @@ import java.util.Arrays;
  * leases. Leases live in parallel arrays indexed by slot (no object per lease); a per-domain primitive map finds
  * the slot of a MAC. When a lease ends its address is remembered as the client's previous address, which RFC 2131
  * §4.3.1 prefers when the client comes back, for a bounded time and number of clients ({@link PreviousAddresses}).
+ * A lease may also carry the key of the client identifier (option 61) it was asked for with; {@link #findClient}
+ * finds it by (domain, VM id, client key), so the VM id, which the host's binding vouches for, always takes part.
  * Single-threaded.
  */
 final class LeaseBook
@@ -33,6 +35,7 @@ final class LeaseBook
     private int[] locationAddresses = new int[INITIAL_CAPACITY];
     private int[] locationPorts = new int[INITIAL_CAPACITY];
     private long[] transactionIds = new long[INITIAL_CAPACITY];
+    private long[] clientKeys = new long[INITIAL_CAPACITY];
     private int[] freeSlots = new int[INITIAL_CAPACITY];
     private int freeCount;
     private int highWater;
@@ -43,6 +46,8 @@ final class LeaseBook
     private final PreviousAddresses previous;
     /** (domain id, address) → slot of the lease that last took the address; for leases shared by replicas. */
     private final Long2LongHashMap slotByAddress = new Long2LongHashMap(1024, 0.65f, NONE, true);
+    /** Hash of (domain, VM id, client key) → slot; a hit is checked field by field ({@link #findClient}). */
+    private final Long2LongHashMap slotByClient = new Long2LongHashMap(1024, 0.65f, NONE, true);
 
     LeaseBook()
     {
@@ -68,6 +73,32 @@ final class LeaseBook
         return (int)slotByAddress.get(addressKey(domainId, address));
     }
 
+    /**
+     * The slot of the lease that VM {@code (vmIdMsb, vmIdLsb)} of the domain holds for the client key, whatever its
+     * MAC, or {@link #NONE}. Never another VM's lease: the VM id is compared, not only hashed.
+     */
+    int findClient(final int domainId, final long vmIdMsb, final long vmIdLsb, final long clientKey)
+    {
+        if (clientKey == ClientKeys.NONE)
+        {
+            return NONE;
+        }
+        final int slot = (int)slotByClient.get(clientIndexKey(domainId, vmIdMsb, vmIdLsb, clientKey));
+        return slot != NONE && states[slot] != FREE && domainIds[slot] == domainId && vmIdMsbs[slot] == vmIdMsb &&
+            vmIdLsbs[slot] == vmIdLsb && clientKeys[slot] == clientKey ? slot : NONE;
+    }
+
+    /** Notes the client key the lease was last asked for with, under the lease's current VM id. */
+    void clientKey(final int slot, final long clientKey)
+    {
+        unindexClient(slot);
+        clientKeys[slot] = clientKey;
+        if (clientKey != ClientKeys.NONE)
+        {
+            slotByClient.put(clientIndexKey(domainIds[slot], vmIdMsbs[slot], vmIdLsbs[slot], clientKey), slot);
+        }
+    }
+
     /** Adds a lease for a (domain, MAC) that has none. */
     int add(final int domainId, final long mac, final int address, final int state, final long expiresAt)
     {
@@ -82,6 +113,7 @@ final class LeaseBook
         locationAddresses[slot] = 0;
         locationPorts[slot] = 0;
         transactionIds[slot] = 0;
+        clientKeys[slot] = ClientKeys.NONE;
         slots(domainId).put(mac, slot);
         slotByAddress.put(addressKey(domainId, address), slot);
         size++;
@@ -103,6 +135,8 @@ final class LeaseBook
         {
             slotByAddress.remove(addressKey);
         }
+        unindexClient(slot);
+        clientKeys[slot] = ClientKeys.NONE;
         if (states[slot] == BOUND)
         {
             boundCount--;
@@ -155,6 +189,11 @@ final class LeaseBook
     void client(final int slot, final long vmIdMsb, final long vmIdLsb, final int locationAddress,
         final int locationPort)
     {
+        if (clientKeys[slot] != ClientKeys.NONE && (vmIdMsbs[slot] != vmIdMsb || vmIdLsbs[slot] != vmIdLsb))
+        {
+            // Another VM id speaks for this MAC now: the client key it came with was the other VM's.
+            clientKey(slot, ClientKeys.NONE);
+        }
         vmIdMsbs[slot] = vmIdMsb;
         vmIdLsbs[slot] = vmIdLsb;
         locationAddresses[slot] = locationAddress;
@@ -244,6 +283,27 @@ final class LeaseBook
         return ((long)domainId << 32) | (address & 0xFFFF_FFFFL);
     }
 
+    private void unindexClient(final int slot)
+    {
+        if (clientKeys[slot] == ClientKeys.NONE)
+        {
+            return;
+        }
+        final long key = clientIndexKey(domainIds[slot], vmIdMsbs[slot], vmIdLsbs[slot], clientKeys[slot]);
+        if (slotByClient.get(key) == slot)
+        {
+            slotByClient.remove(key);
+        }
+    }
+
+    private static long clientIndexKey(final int domainId, final long vmIdMsb, final long vmIdLsb, final long clientKey)
+    {
+        long h = clientKey;
+        h = ClientKeys.mix(h ^ vmIdMsb);
+        h = ClientKeys.mix(h ^ vmIdLsb);
+        return ClientKeys.mix(h ^ domainId);
+    }
+
     private Long2LongHashMap slots(final int domainId)
     {
         Long2LongHashMap slots = slotsByDomain.get(domainId);
@@ -270,6 +330,7 @@ final class LeaseBook
             locationAddresses = Arrays.copyOf(locationAddresses, n);
             locationPorts = Arrays.copyOf(locationPorts, n);
             transactionIds = Arrays.copyOf(transactionIds, n);
+            clientKeys = Arrays.copyOf(clientKeys, n);
             freeSlots = Arrays.copyOf(freeSlots, n);
         }
         return highWater++;

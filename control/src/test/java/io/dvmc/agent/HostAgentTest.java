@@ -234,9 +234,15 @@ class HostAgentTest
 
     private void fromVm(final UnsafeBuffer frame, final long receivedMillis)
     {
+        fromVm(frame, receivedMillis, 2);
+    }
+
+    /** A frame from the VM whose id is (1, {@code vmLsb}), as the dataplane's binding of its port and MAC says. */
+    private void fromVm(final UnsafeBuffer frame, final long receivedMillis, final long vmLsb)
+    {
         final int index = rings.toAgent().tryClaim(RingMessages.DHCP_REQUEST,
             DhcpRequestMessage.FRAME_OFFSET + frame.capacity());
-        DhcpRequestMessage.write(rings.toAgent().buffer(), index, 3, 0, DOMAIN, 1, 2, receivedMillis,
+        DhcpRequestMessage.write(rings.toAgent().buffer(), index, 3, 0, DOMAIN, 1, vmLsb, receivedMillis,
             frame, 0, frame.capacity());
         rings.toAgent().commit(index);
     }
@@ -369,20 +375,6 @@ class HostAgentTest
         return frame;
     }
 
-    /** The same frame from another VM: chaddr and the Ethernet source changed. */
-    private static UnsafeBuffer withMac(final UnsafeBuffer frame, final long mac)
-    {
-        final FrameView view = new FrameView();
-        new FrameClassifier().classify(frame, 0, frame.capacity(), view);
-        for (int i = 0; i < 6; i++)
-        {
-            final byte b = (byte)(mac >>> (40 - 8 * i));
-            frame.putByte(6 + i, b);
-            frame.putByte(view.payloadOffset() + DhcpPacket.CHADDR_OFFSET + i, b);
-        }
-        return frame;
-    }
-
     @Test
     void aDiscoverIsOfferedAnAddressOfTheDomainWithItsOptionsAndNothingIsBoundYet() throws Exception
     {
@@ -439,6 +431,58 @@ class HostAgentTest
         assertEquals(DhcpMessageType.NAK, toVm().messageType());
         assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()));
         assertEquals(1, counters.nak(DvmcStatus.REASON_OUTSIDE_SUBNET).get());
+    }
+
+    @Test
+    void aSelectingRequestForAnotherServerIsUnansweredAndTheOfferIsFreedOnTheServiceAndTheHost() throws Exception
+    {
+        fromVm(capture("udhcpc-discover"));
+        final int offered = toVm().yiaddr();
+        assertEquals(LeaseState.OFFERED, hostLease().state());
+
+        // The real capture: udhcpc chose the offer of 192.0.2.1, not this domain's server.
+        fromVm(capture("udhcpc-request-selecting"));
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_WRONG_SERVER).get() == 1, "the decline"),
+            "RFC 2131 §4.3.2: nothing goes to the VM");
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()), "the offer is still noted on the host");
+
+        final UnsafeBuffer otherVm = withMac(capture("udhcpc-discover"), 0x02DC_0000_000AL);
+        fromVm(otherVm, System.currentTimeMillis() + clockOffsetMs, 3);
+        assertEquals(offered, toVm().yiaddr(), "the declined offer is back in the pool");
+    }
+
+    @Test
+    void anInitRebootForAnAddressOfTheSubnetFromAClientTheServiceDoesNotKnowIsUnanswered() throws Exception
+    {
+        final UnsafeBuffer reboot = capture("dhclient-request-init-reboot");
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(reboot, 0, reboot.capacity(), view);
+        final DhcpPacket request = new DhcpPacket().wrap(reboot, view.payloadOffset(), view.payloadLength());
+        reboot.putInt(request.findOption(DhcpOption.REQUESTED_IP), Addresses.parseIpv4("10.0.0.101"),
+            ByteOrder.BIG_ENDIAN);
+
+        fromVm(reboot);
+
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NO_LEASE).get() == 1, "the service's answer"),
+            "RFC 2131 §4.3.2: no record of the client, no DHCPNAK");
+    }
+
+    @Test
+    void anInitRebootForAnotherAddressFromABoundClientIsNaked() throws Exception
+    {
+        bindVm();
+        final UnsafeBuffer reboot = capture("udhcpc-request-selecting");
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(reboot, 0, reboot.capacity(), view);
+        final DhcpPacket request = new DhcpPacket().wrap(reboot, view.payloadOffset(), view.payloadLength());
+        reboot.putInt(request.findOption(DhcpOption.REQUESTED_IP), Addresses.parseIpv4("10.0.0.101"),
+            ByteOrder.BIG_ENDIAN);
+        reboot.putByte(request.findOption(DhcpOption.SERVER_ID) - 2, (byte)224); // INIT-REBOOT: no server id
+
+        fromVm(reboot);
+
+        assertEquals(DhcpMessageType.NAK, toVm().messageType());
+        assertEquals(1, counters.nak(DvmcStatus.REASON_WRONG_ADDRESS).get());
     }
 
     @Test
@@ -632,5 +676,35 @@ class HostAgentTest
         fromVm(capture("udhcpc-discover"));
         assertEquals(DhcpMessageType.OFFER, toVm().messageType());
         assertEquals(1, counters.staleRequests.get());
+    }
+
+    @Test
+    void aVmThatComesBackWithAnotherMacAndItsClientIdentifierIsOfferedItsAddressButAnotherVmIsNot() throws Exception
+    {
+        final int bound = bindVm();
+        // udhcpc's client identifier (61) stays 01 02:dc:00:00:00:01 while the NIC's MAC changes.
+        final UnsafeBuffer newMac = withMac(capture("udhcpc-discover"), 0x02DC_0000_0009L);
+
+        fromVm(newMac, System.currentTimeMillis() + clockOffsetMs, 2);
+        assertEquals(bound, toVm().yiaddr(), "RFC 2131 §4.2: within its VM the client identifier names the client");
+
+        final UnsafeBuffer otherVm = withMac(capture("udhcpc-discover"), 0x02DC_0000_000AL);
+        fromVm(otherVm, System.currentTimeMillis() + clockOffsetMs, 3);
+        final int other = toVm().yiaddr();
+        assertTrue(other != bound && other != 0, "another VM with the same client identifier got " +
+            Addresses.ipv4(other));
+    }
+
+    /** The frame from another NIC: Ethernet source and chaddr changed, the options (61 included) kept. */
+    private static UnsafeBuffer withMac(final UnsafeBuffer frame, final long mac)
+    {
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+        for (final int at : new int[] {6, view.payloadOffset() + DhcpPacket.CHADDR_OFFSET})
+        {
+            frame.putShort(at, (short)(mac >>> 32), ByteOrder.BIG_ENDIAN);
+            frame.putInt(at + 2, (int)mac, ByteOrder.BIG_ENDIAN);
+        }
+        return frame;
     }
 }

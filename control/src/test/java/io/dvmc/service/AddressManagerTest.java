@@ -494,6 +494,80 @@ class AddressManagerTest
         Files.write(file, cut);
     }
 
+    @Test
+    void aVmWhoseMacChangesKeepsItsAddressByItsClientIdentifier() throws Exception
+    {
+        open();
+        final long clientId = clientKey("vm-1 eth0");
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, clientId, grant);
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, clientId, grant);
+        manager.sync();
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, 9, grant); // the agent's refresh carries no client id
+        manager.sync();
+
+        manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0, clientId, grant);
+        assertEquals(FIRST, grant.address(), "RFC 2131 §4.2: the client identifier names the client");
+        manager.request(BLUE, OTHER_MAC, 1, 2, 0, 0, FIRST, ROUTER, 8, clientId, grant);
+        manager.sync();
+
+        assertTrue(manager.isBound(BLUE, OTHER_MAC));
+        assertEquals(0, manager.addressOf(BLUE, MAC), "one address, one binding: the old MAC's ended");
+    }
+
+    @Test
+    void aVmWhoseMacChangesIsAcknowledgedItsAddressAtInitRebootByItsClientIdentifier() throws Exception
+    {
+        open();
+        final long clientId = clientKey("vm-1 eth0");
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, clientId, grant);
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, clientId, grant);
+        manager.sync();
+
+        manager.request(BLUE, OTHER_MAC, 1, 2, 0, 0, FIRST, 0, 8, clientId, grant);
+        manager.sync();
+
+        assertEquals(FIRST, grant.address());
+        assertTrue(manager.isBound(BLUE, OTHER_MAC));
+        assertEquals(0, manager.addressOf(BLUE, MAC));
+    }
+
+    @Test
+    void anotherVmSendingTheSameClientIdentifierTakesNothingFromTheVmThatHoldsIt() throws Exception
+    {
+        open();
+        final long clientId = clientKey("vm-1 eth0");
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, clientId, grant);
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, clientId, grant);
+        manager.sync();
+
+        assertThrows(LeaseNotFoundException.class,
+            () -> manager.request(BLUE, OTHER_MAC, 3, 4, 0, 0, FIRST, 0, 8, clientId, grant),
+            "an INIT-REBOOT from another VM for the address: no record of that client");
+        manager.offer(BLUE, OTHER_MAC, 3, 4, 0, 0, 0, clientId, grant);
+        assertEquals(FIRST + 1, grant.address());
+
+        assertTrue(manager.isBound(BLUE, MAC));
+        assertEquals(FIRST, manager.addressOf(BLUE, MAC));
+    }
+
+    @Test
+    void aVmWithTwoMacsAndTwoClientIdentifiersHoldsTwoLeases() throws Exception
+    {
+        open();
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, clientKey("eth0"), grant);
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, clientKey("eth0"), grant);
+        manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0, clientKey("eth1"), grant);
+
+        assertEquals(FIRST + 1, grant.address());
+        assertEquals(FIRST, manager.addressOf(BLUE, MAC));
+    }
+
+    private static long clientKey(final String clientId)
+    {
+        final byte[] bytes = clientId.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return ClientKeys.of(new org.agrona.concurrent.UnsafeBuffer(bytes), 0, bytes.length);
+    }
+
     private void open() throws IOException
     {
         manager = new AddressManager(TestPolicies.policy(), dir, clock);

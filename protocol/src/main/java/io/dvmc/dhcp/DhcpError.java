@@ -19,7 +19,7 @@ public final class DhcpError
     public static final int BAD_OVERLOAD = -6;
     /** Option 53 (message type) is not one byte long. */
     public static final int BAD_MESSAGE_TYPE = -7;
-    /** A fixed-size option (50, 51, 54, 57) has the wrong length. */
+    /** A fixed-size option (50, 51, 54, 57) has the wrong length, or a client id (61) is over 255 bytes joined. */
     public static final int BAD_OPTION_LENGTH = -8;
     /** A reply was asked for a packet that is not a BOOTREQUEST. */
     public static final int NOT_A_REQUEST = -9;
@@ -49,7 +49,7 @@ public final class DhcpError
             case OPTION_OVERRUN -> "option runs past its field";
             case BAD_OVERLOAD -> "bad option overload (52)";
             case BAD_MESSAGE_TYPE -> "bad message type option (53)";
-            case BAD_OPTION_LENGTH -> "fixed-size option with wrong length";
+            case BAD_OPTION_LENGTH -> "option with a length it may not have";
             case NOT_A_REQUEST -> "not a BOOTREQUEST";
             case BUFFER_TOO_SMALL -> "output buffer too small";
             case UNSUPPORTED_REPLY_TYPE -> "unsupported reply message type";

@@ -4,6 +4,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Read flyweight over a DHCP/BOOTP message (RFC 2131 §2, RFC 951), reusable across packets.
@@ -31,12 +32,14 @@ import org.agrona.DirectBuffer;
  * </pre>
  * A message without the magic cookie is read as BOOTP without vendor extensions (no options).
  * <p>
- * Option lookup does not allocate: the first pass over the options (done by {@link #validate()}, or on the first
- * lookup) records where the first instance of each code starts. Options are read in the order RFC 2131 §4.1 gives
- * for overload: the options field, then {@code file}, then {@code sname}. Where an option appears more than once
- * (RFC 3396) the accessors see the first instance only.
+ * Option lookup does not allocate per packet: the first pass over the options (done by {@link #validate()}, or on
+ * the first lookup) records where each code's value starts. Options are read in the order RFC 3396 §7 gives for
+ * overload: the options field, then {@code file}, then {@code sname}. Every instance of a code that appears more
+ * than once is concatenated, in that order, into a scratch buffer of this flyweight (RFC 3396 §5, for every option,
+ * not only those longer than 255 bytes); the scratch buffer is allocated once, the first time a packet needs it.
  * <p>
- * Offsets returned by lookups are indices into {@link #buffer()}. Not thread safe.
+ * Offsets returned by lookups are indices into {@link #optionBuffer(int)}: the message's own {@link #buffer()} for
+ * an option that appears once, the scratch buffer for a joined one. Not thread safe.
  */
 public final class DhcpPacket
 {
@@ -74,11 +77,26 @@ public final class DhcpPacket
 
     private static final ByteOrder NET = ByteOrder.BIG_ENDIAN;
     private static final int NOT_INDEXED = 1;
+    /** No UDP payload is longer, so no joined value is either. */
+    private static final int MAX_JOINED_LENGTH = 65_535;
+    /** The longest client id (61) accepted, joined: what one instance holds; replies echo it (RFC 6842). */
+    public static final int MAX_CLIENT_ID_LENGTH = 255;
 
     private final int[] optionOffset = new int[256];
     private final int[] optionLength = new int[256];
     // An entry is valid only when its stamp equals the current one: wrap() never clears the arrays.
     private final int[] optionStamp = new int[256];
+    // Codes seen more than once in the current packet (stamp as above), their total length, and the list of them.
+    private final int[] repeatedStamp = new int[256];
+    private final int[] repeatedLength = new int[256];
+    private final int[] repeatedCodes = new int[256];
+    private int repeatedCount;
+    // Codes whose value was joined into the scratch buffer (stamp as above), and where each has been filled to.
+    private final int[] joinedStamp = new int[256];
+    private final int[] joinedFill = new int[256];
+    private UnsafeBuffer joined;
+    /** Option 52 of the current packet once it was walked: which of file (1) and sname (2) hold options. */
+    private int overloaded;
     private int stamp;
     private int indexResult = NOT_INDEXED;
 
@@ -102,8 +120,12 @@ public final class DhcpPacket
         if (++stamp == 0)
         {
             Arrays.fill(optionStamp, 0);
+            Arrays.fill(repeatedStamp, 0);
+            Arrays.fill(joinedStamp, 0);
             stamp = 1;
         }
+        repeatedCount = 0;
+        overloaded = 0;
         indexResult = NOT_INDEXED;
         return this;
     }
@@ -111,6 +133,16 @@ public final class DhcpPacket
     public DirectBuffer buffer()
     {
         return buffer;
+    }
+
+    /**
+     * @param code option code.
+     * @return the buffer that {@link #findOption(int)} indexes for this code: the scratch buffer when the option
+     * appeared more than once and was joined (RFC 3396), else {@link #buffer()}.
+     */
+    public DirectBuffer optionBuffer(final int code)
+    {
+        return findOption(code) >= 0 && joinedStamp[code] == stamp ? joined : buffer;
     }
 
     public int offset()
@@ -234,12 +266,14 @@ public final class DhcpPacket
     public int messageType()
     {
         final int at = findOption(DhcpOption.MESSAGE_TYPE);
-        return at < 0 || optionLength[DhcpOption.MESSAGE_TYPE] < 1 ? DhcpMessageType.BOOTP : buffer.getByte(at) & 0xFF;
+        return at < 0 || optionLength[DhcpOption.MESSAGE_TYPE] < 1 ? DhcpMessageType.BOOTP :
+            optionBuffer(DhcpOption.MESSAGE_TYPE).getByte(at) & 0xFF;
     }
 
     /**
      * @param code option code.
-     * @return buffer index of the value of the first instance of the option, or -1 when absent.
+     * @return index in {@link #optionBuffer(int)} of the option's value (all its instances joined), or -1 when
+     * absent.
      */
     public int findOption(final int code)
     {
@@ -251,12 +285,16 @@ public final class DhcpPacket
         {
             index();
         }
-        return optionStamp[code] == stamp ? offset + optionOffset[code] : -1;
+        if (optionStamp[code] != stamp)
+        {
+            return -1;
+        }
+        return joinedStamp[code] == stamp ? optionOffset[code] : offset + optionOffset[code];
     }
 
     /**
      * @param code option code.
-     * @return length of the value of the first instance of the option (may be 0), or -1 when absent.
+     * @return length of the option's value, all its instances joined (may be 0), or -1 when absent.
      */
     public int optionLength(final int code)
     {
@@ -294,7 +332,8 @@ public final class DhcpPacket
     public int maxMessageSize()
     {
         final int at = findOption(DhcpOption.MAX_MESSAGE_SIZE);
-        return at < 0 || optionLength[DhcpOption.MAX_MESSAGE_SIZE] != 2 ? 0 : buffer.getShort(at, NET) & 0xFFFF;
+        return at < 0 || optionLength[DhcpOption.MAX_MESSAGE_SIZE] != 2 ? 0 :
+            optionBuffer(DhcpOption.MAX_MESSAGE_SIZE).getShort(at, NET) & 0xFFFF;
     }
 
     /**
@@ -303,11 +342,11 @@ public final class DhcpPacket
     public int overload()
     {
         final int at = findOption(DhcpOption.OVERLOAD);
-        return at < 0 || optionLength[DhcpOption.OVERLOAD] != 1 ? 0 : buffer.getByte(at) & 0xFF;
+        return at < 0 || optionLength[DhcpOption.OVERLOAD] != 1 ? 0 : optionBuffer(DhcpOption.OVERLOAD).getByte(at) & 0xFF;
     }
 
     /**
-     * @return buffer index of option 61's value, or -1 when absent.
+     * @return index of option 61's value in {@link #optionBuffer(int)}, or -1 when absent.
      */
     public int clientIdOffset()
     {
@@ -323,7 +362,8 @@ public final class DhcpPacket
     }
 
     /**
-     * @return buffer index of option 55's value (one option code per byte), or -1 when absent.
+     * @return index of option 55's value (one option code per byte) in {@link #optionBuffer(int)}, or -1 when
+     * absent.
      */
     public int parameterRequestListOffset()
     {
@@ -347,9 +387,10 @@ public final class DhcpPacket
         final int at = findOption(DhcpOption.PARAMETER_REQUEST_LIST);
         if (at >= 0)
         {
+            final DirectBuffer list = optionBuffer(DhcpOption.PARAMETER_REQUEST_LIST);
             for (int i = at, end = at + optionLength[DhcpOption.PARAMETER_REQUEST_LIST]; i < end; i++)
             {
-                if ((buffer.getByte(i) & 0xFF) == code)
+                if ((list.getByte(i) & 0xFF) == code)
                 {
                     return true;
                 }
@@ -359,7 +400,7 @@ public final class DhcpPacket
     }
 
     /**
-     * @return buffer index of option 12's value, or -1 when absent.
+     * @return index of option 12's value in {@link #optionBuffer(int)}, or -1 when absent.
      */
     public int hostNameOffset()
     {
@@ -382,7 +423,7 @@ public final class DhcpPacket
     private int fourByteOption(final int code, final int absent)
     {
         final int at = findOption(code);
-        return at < 0 || optionLength[code] != 4 ? absent : buffer.getInt(at, NET);
+        return at < 0 || optionLength[code] != 4 ? absent : optionBuffer(code).getInt(at, NET);
     }
 
     private int index()
@@ -399,6 +440,10 @@ public final class DhcpPacket
             {
                 result = walkOverloaded();
             }
+            if (result == 0 && repeatedCount > 0)
+            {
+                join();
+            }
             if (result == 0)
             {
                 result = checkFixedLengths();
@@ -410,7 +455,7 @@ public final class DhcpPacket
 
     private int walkOverloaded()
     {
-        if (optionLength[DhcpOption.OVERLOAD] != 1)
+        if (repeatedStamp[DhcpOption.OVERLOAD] == stamp || optionLength[DhcpOption.OVERLOAD] != 1)
         {
             return DhcpError.BAD_OVERLOAD;
         }
@@ -419,6 +464,7 @@ public final class DhcpPacket
         {
             return DhcpError.BAD_OVERLOAD;
         }
+        overloaded = overload;
         int result = 0;
         if ((overload & 1) != 0)
         {
@@ -428,11 +474,13 @@ public final class DhcpPacket
         {
             result = walk(SNAME_OFFSET, SNAME_OFFSET + SNAME_LENGTH);
         }
-        return result;
+        // RFC 2131 §4.1: option 52 belongs in the options field, once.
+        return result == 0 && repeatedStamp[DhcpOption.OVERLOAD] == stamp ? DhcpError.BAD_OVERLOAD : result;
     }
 
-    // Records the first instance of each code in [from, to) (offsets relative to the message). Only options that
-    // lie wholly inside the field are recorded, so accessors never read past the packet even after an error.
+    // Records the first instance of each code in [from, to) (offsets relative to the message), and which codes come
+    // again. Only options that lie wholly inside the field are recorded, so accessors never read past the packet even
+    // after an error (they then see first instances only: nothing is joined).
     private int walk(final int from, final int to)
     {
         int i = from;
@@ -464,9 +512,78 @@ public final class DhcpPacket
                 optionOffset[code] = value;
                 optionLength[code] = valueLength;
             }
+            else if (repeatedStamp[code] != stamp)
+            {
+                repeatedStamp[code] = stamp;
+                repeatedLength[code] = optionLength[code] + valueLength;
+                repeatedCodes[repeatedCount++] = code;
+            }
+            else
+            {
+                repeatedLength[code] += valueLength;
+            }
             i = value + valueLength;
         }
         return 0;
+    }
+
+    // RFC 3396 §5: the value of a repeated option is all its instances, in the order the fields were walked.
+    private void join()
+    {
+        int total = 0;
+        for (int n = 0; n < repeatedCount; n++)
+        {
+            total += repeatedLength[repeatedCodes[n]];
+        }
+        if (joined == null || joined.capacity() < total)
+        {
+            joined = new UnsafeBuffer(new byte[Math.max(total, MAX_JOINED_LENGTH)]);
+        }
+        int at = 0;
+        for (int n = 0; n < repeatedCount; n++)
+        {
+            final int code = repeatedCodes[n];
+            joinedStamp[code] = stamp;
+            optionOffset[code] = at;
+            optionLength[code] = repeatedLength[code];
+            joinedFill[code] = at;
+            at += repeatedLength[code];
+        }
+        copyRepeated(OPTIONS_OFFSET, length);
+        if ((overloaded & 1) != 0)
+        {
+            copyRepeated(FILE_OFFSET, FILE_OFFSET + FILE_LENGTH);
+        }
+        if ((overloaded & 2) != 0)
+        {
+            copyRepeated(SNAME_OFFSET, SNAME_OFFSET + SNAME_LENGTH);
+        }
+    }
+
+    // Appends each instance of a joined code in [from, to) to its value; the field was walked without error.
+    private void copyRepeated(final int from, final int to)
+    {
+        int i = from;
+        while (i < to)
+        {
+            final int code = buffer.getByte(offset + i) & 0xFF;
+            if (code == DhcpOption.PAD)
+            {
+                i++;
+                continue;
+            }
+            if (code == DhcpOption.END)
+            {
+                return;
+            }
+            final int valueLength = buffer.getByte(offset + i + 1) & 0xFF;
+            if (joinedStamp[code] == stamp)
+            {
+                joined.putBytes(joinedFill[code], buffer, offset + i + 2, valueLength);
+                joinedFill[code] += valueLength;
+            }
+            i += 2 + valueLength;
+        }
     }
 
     private int checkFixedLengths()
@@ -476,7 +593,8 @@ public final class DhcpPacket
             return DhcpError.BAD_MESSAGE_TYPE;
         }
         if (hasWrongLength(DhcpOption.REQUESTED_IP, 4) || hasWrongLength(DhcpOption.SERVER_ID, 4) ||
-            hasWrongLength(DhcpOption.LEASE_TIME, 4) || hasWrongLength(DhcpOption.MAX_MESSAGE_SIZE, 2))
+            hasWrongLength(DhcpOption.LEASE_TIME, 4) || hasWrongLength(DhcpOption.MAX_MESSAGE_SIZE, 2) ||
+            (optionStamp[DhcpOption.CLIENT_ID] == stamp && optionLength[DhcpOption.CLIENT_ID] > MAX_CLIENT_ID_LENGTH))
         {
             return DhcpError.BAD_OPTION_LENGTH;
         }

@@ -39,7 +39,7 @@ public final class DhcpReplyWriter
     private static final ByteOrder NET = ByteOrder.BIG_ENDIAN;
 
     private final UnsafeBuffer chaddr = new UnsafeBuffer(new byte[DhcpPacket.CHADDR_LENGTH]);
-    private final UnsafeBuffer clientId = new UnsafeBuffer(new byte[255]);
+    private final UnsafeBuffer clientId = new UnsafeBuffer(new byte[DhcpPacket.MAX_CLIENT_ID_LENGTH]);
     private final long[] requestedCodes = new long[4];
     private final OptionWriter options = new OptionWriter();
 
@@ -117,7 +117,7 @@ public final class DhcpReplyWriter
         request.buffer().getBytes(request.offset() + DhcpPacket.CHADDR_OFFSET, chaddr, 0, DhcpPacket.CHADDR_LENGTH);
         if (clientIdLength > 0)
         {
-            request.buffer().getBytes(request.clientIdOffset(), clientId, 0, clientIdLength);
+            request.optionBuffer(DhcpOption.CLIENT_ID).getBytes(request.clientIdOffset(), clientId, 0, clientIdLength);
         }
         final boolean hasRequestList = captureRequestedCodes(request);
 
@@ -200,7 +200,7 @@ public final class DhcpReplyWriter
         {
             return false;
         }
-        final DirectBuffer buffer = request.buffer();
+        final DirectBuffer buffer = request.optionBuffer(DhcpOption.PARAMETER_REQUEST_LIST);
         for (int i = at, end = at + request.parameterRequestListLength(); i < end; i++)
         {
             final int code = buffer.getByte(i) & 0xFF;

@@ -87,6 +87,36 @@ public final class Captures
     }
 
     /**
+     * A copy of an untagged captured frame two bytes longer, with one option of its options field split in two
+     * instances (RFC 3396), the first holding {@code firstLength} bytes of the value. IP and UDP lengths follow; the
+     * checksums are not recomputed.
+     */
+    public static UnsafeBuffer splitOption(final UnsafeBuffer frame, final int code, final int firstLength)
+    {
+        int at = DHCP_OFFSET + DhcpPacket.OPTIONS_OFFSET;
+        while ((frame.getByte(at) & 0xFF) != code)
+        {
+            final int c = frame.getByte(at) & 0xFF;
+            if (c == DhcpOption.END)
+            {
+                throw new IllegalArgumentException("no option " + code);
+            }
+            at += c == DhcpOption.PAD ? 1 : 2 + (frame.getByte(at + 1) & 0xFF);
+        }
+        final int length = frame.getByte(at + 1) & 0xFF;
+        final int second = at + 2 + firstLength;
+        final UnsafeBuffer split = new UnsafeBuffer(new byte[frame.capacity() + 2]);
+        split.putBytes(0, frame, 0, second);
+        split.putBytes(second + 2, frame, second, frame.capacity() - second);
+        split.putByte(at + 1, (byte)firstLength);
+        split.putByte(second, (byte)code);
+        split.putByte(second + 1, (byte)(length - firstLength));
+        split.putShort(16, (short)(frame.getShort(16, ByteOrder.BIG_ENDIAN) + 2), ByteOrder.BIG_ENDIAN);
+        split.putShort(38, (short)(frame.getShort(38, ByteOrder.BIG_ENDIAN) + 2), ByteOrder.BIG_ENDIAN);
+        return split;
+    }
+
+    /**
      * @return tshark's reading of the frame: field name to value, "" when absent, lists joined by ','.
      */
     public static synchronized Map<String, String> tshark(final String name)

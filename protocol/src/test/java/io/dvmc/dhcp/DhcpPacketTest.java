@@ -200,7 +200,8 @@ class DhcpPacketTest
         assertEquals(ip("192.0.2.77"), p.requestedIp());
         assertEquals(ip("192.0.2.1"), p.serverId());
         assertEquals("in-sname", ascii(p, p.findOption(DhcpOption.VENDOR_CLASS_ID), 8));
-        assertEquals("vm-dhclient", ascii(p, p.hostNameOffset(), p.hostNameLength()), "options field comes first");
+        assertEquals("vm-dhclientnot-the-first", asciiOption(p, DhcpOption.HOST_NAME),
+            "RFC 3396 §7: the options field, then file, joined");
     }
 
     @Test
@@ -235,14 +236,76 @@ class DhcpPacketTest
     }
 
     @Test
-    void theFirstInstanceOfARepeatedOptionWins()
+    void everyInstanceOfARepeatedOptionIsJoinedInOrderHoweverShort()
     {
         final UnsafeBuffer frame = Captures.frame("dhclient-discover");
         final int end = endOfOptions(frame, Captures.DHCP_OFFSET);
         new OptionWriter().wrap(frame, Captures.DHCP_OFFSET + end, 20).putAscii(DhcpOption.HOST_NAME, "second");
 
         assertEquals(0, packet.wrap(frame, Captures.DHCP_OFFSET, end + 8).validate());
-        assertEquals("vm-dhclient", ascii(packet, packet.hostNameOffset(), packet.hostNameLength()));
+        assertEquals("vm-dhclientsecond", asciiOption(packet, DhcpOption.HOST_NAME));
+        assertEquals(17, packet.hostNameLength());
+    }
+
+    @Test
+    void aParameterRequestListSplitOverTwoInstancesIsReadWhole()
+    {
+        final UnsafeBuffer frame = Captures.splitOption(
+            Captures.frame("dhclient-discover"), DhcpOption.PARAMETER_REQUEST_LIST, 4);
+        final DhcpPacket p = Captures.dhcp(frame, packet);
+
+        assertEquals(0, p.validate());
+        assertEquals(Captures.tshark("dhclient-discover").get("dhcp.option.request_list_item"), requestList(p));
+        assertTrue(p.requestsParameter(DhcpOption.CLASSLESS_STATIC_ROUTE), "121 is in the second instance");
+        assertTrue(p.requestsParameter(DhcpOption.INTERFACE_MTU), "26 is in the second instance");
+        assertEquals("vm-dhclient", asciiOption(p, DhcpOption.HOST_NAME), "an option seen once stays in place");
+        assertEquals(p.buffer(), p.optionBuffer(DhcpOption.HOST_NAME));
+    }
+
+    @Test
+    void aFixedSizeOptionIsCheckedJoinedAndAClientIdLongerThanOneInstanceIsRejected()
+    {
+        final UnsafeBuffer frame = Captures.splitOption(
+            Captures.frame("dhclient-request-selecting"), DhcpOption.REQUESTED_IP, 2);
+        assertEquals(0, Captures.dhcp(frame, packet).validate());
+        assertEquals(ip("192.0.2.148"), packet.requestedIp(), "two 2-byte instances make one address");
+
+        final UnsafeBuffer twice = Captures.frame("dhclient-discover");
+        final int end = endOfOptions(twice, Captures.DHCP_OFFSET);
+        final OptionWriter writer = new OptionWriter().wrap(twice, Captures.DHCP_OFFSET + end, 20);
+        writer.putByte(DhcpOption.MESSAGE_TYPE, DhcpMessageType.REQUEST);
+        writer.end();
+        assertEquals(DhcpError.BAD_MESSAGE_TYPE, packet.wrap(twice, Captures.DHCP_OFFSET, end + 4).validate(),
+            "53 twice is a 2-byte message type");
+
+        final UnsafeBuffer longId = new UnsafeBuffer(new byte[1024]);
+        longId.putBytes(0, Captures.frame("dhclient-discover"), 0, Captures.DHCP_OFFSET + end);
+        final OptionWriter ids = new OptionWriter().wrap(longId, Captures.DHCP_OFFSET + end, 600);
+        ids.putBytes(DhcpOption.CLIENT_ID, new UnsafeBuffer(new byte[256]), 0, 256);
+        ids.end();
+        assertEquals(DhcpError.BAD_OPTION_LENGTH, packet.wrap(longId, Captures.DHCP_OFFSET, end + ids.length()).validate());
+    }
+
+    @Test
+    void parsingARequestWithASplitOptionAllocatesNothingOnceWarm()
+    {
+        final UnsafeBuffer frame = Captures.splitOption(
+            Captures.frame("dhcpcd-request-selecting"), DhcpOption.PARAMETER_REQUEST_LIST, 3);
+        final int length = Captures.dhcp(frame, packet).length();
+        long sink = 0;
+        final long[] allocated = new long[4];
+        for (int round = 0; round < allocated.length; round++)
+        {
+            final long before = Allocations.ofThisThread();
+            for (int i = 0; i < 20_000; i++)
+            {
+                sink += parseAll(frame, length);
+            }
+            allocated[round] = Allocations.ofThisThread() - before;
+        }
+        // Early rounds may catch the JIT at work; anything per packet would be at least 16 bytes x 20 000 each round.
+        assertTrue(Arrays.stream(allocated).min().orElseThrow() < 20_000,
+            Arrays.toString(allocated) + " bytes allocated per round (sink " + sink + ")");
     }
 
     @Test
@@ -348,10 +411,12 @@ class DhcpPacketTest
             if (at >= 0)
             {
                 final int length = p.optionLength(code);
-                assertTrue(at + length <= p.offset() + p.length(), "option " + code + " inside the packet");
+                final boolean joined = p.optionBuffer(code) != p.buffer();
+                assertTrue(joined || at + length <= p.offset() + p.length(), "option " + code + " inside the packet");
+                assertTrue(length <= p.length(), "option " + code + " no longer than the packet");
                 if (length > 0)
                 {
-                    p.buffer().getByte(at + length - 1);
+                    p.optionBuffer(code).getByte(at + length - 1);
                 }
             }
         }
@@ -419,7 +484,7 @@ class DhcpPacketTest
     private static int intOption(final DhcpPacket p, final int code)
     {
         final int at = p.findOption(code);
-        return at < 0 ? -1 : p.buffer().getInt(at, ByteOrder.BIG_ENDIAN);
+        return at < 0 ? -1 : p.optionBuffer(code).getInt(at, ByteOrder.BIG_ENDIAN);
     }
 
     private static String requestList(final DhcpPacket p)
@@ -427,7 +492,8 @@ class DhcpPacketTest
         final StringBuilder list = new StringBuilder();
         for (int i = 0; i < p.parameterRequestListLength(); i++)
         {
-            list.append(i == 0 ? "" : ",").append(p.buffer().getByte(p.parameterRequestListOffset() + i) & 0xFF);
+            list.append(i == 0 ? "" : ",").append(
+                p.optionBuffer(DhcpOption.PARAMETER_REQUEST_LIST).getByte(p.parameterRequestListOffset() + i) & 0xFF);
         }
         return list.toString();
     }
@@ -435,6 +501,13 @@ class DhcpPacketTest
     static String ascii(final DhcpPacket p, final int offset, final int length)
     {
         return offset < 0 ? "" : p.buffer().getStringWithoutLengthAscii(offset, length);
+    }
+
+    /** The value of option {@code code}, all instances joined, as ASCII ("" when absent). */
+    static String asciiOption(final DhcpPacket p, final int code)
+    {
+        final int at = p.findOption(code);
+        return at < 0 ? "" : p.optionBuffer(code).getStringWithoutLengthAscii(at, p.optionLength(code));
     }
 
     static String hexBytes(final DhcpPacket p, final int offset, final int length)

@@ -120,6 +120,36 @@ class DhcpReplyWriterTest
     }
 
     @Test
+    void optionsAskedForInASecondInstanceOfTheParameterRequestListAreSent()
+    {
+        final UnsafeBuffer frame = Captures.splitOption(
+            Captures.frame("dhcpcd-request-selecting"), DhcpOption.PARAMETER_REQUEST_LIST, 2);
+        Captures.dhcp(frame, request);
+        assertEquals(0, request.validate());
+
+        final DhcpPacket ack = write(DhcpMessageType.ACK, ip("192.0.2.149"), LEASE);
+
+        assertEquals("05 78", option(ack, DhcpOption.INTERFACE_MTU), "26 is in the second instance");
+        assertEquals("08 0a c0 00 02 fe", option(ack, DhcpOption.CLASSLESS_STATIC_ROUTE), "121 is in the first");
+        assertNull(option(ack, DhcpOption.DOMAIN_NAME_SERVER), "6 was asked for in neither");
+    }
+
+    @Test
+    void aSplitClientIdentifierIsEchoedWhole()
+    {
+        final UnsafeBuffer frame = Captures.splitOption(
+            Captures.frame("dhcpcd-request-selecting"), DhcpOption.CLIENT_ID, 5);
+        Captures.dhcp(frame, request);
+        assertEquals(0, request.validate());
+
+        final DhcpPacket ack = write(DhcpMessageType.ACK, ip("192.0.2.149"), LEASE);
+
+        assertEquals(19, ack.clientIdLength());
+        assertEquals(option(Captures.dhcp(Captures.frame("dhcpcd-request-selecting"), dnsmasq), DhcpOption.CLIENT_ID),
+            option(ack, DhcpOption.CLIENT_ID));
+    }
+
+    @Test
     void subnetMaskAndRouterAreSentEvenWhenNotAskedFor()
     {
         final UnsafeBuffer frame = Captures.frame("dhclient-discover");
@@ -466,7 +496,13 @@ class DhcpReplyWriterTest
     static String option(final DhcpPacket p, final int code)
     {
         final int at = p.findOption(code);
-        return at < 0 ? null : DhcpPacketTest.hexBytes(p, at, p.optionLength(code));
+        if (at < 0)
+        {
+            return null;
+        }
+        final byte[] value = new byte[p.optionLength(code)];
+        p.optionBuffer(code).getBytes(at, value);
+        return java.util.HexFormat.ofDelimiter(" ").formatHex(value);
     }
 
     /** Codes in the options field, in order, repeats included. */
