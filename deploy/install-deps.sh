@@ -6,10 +6,26 @@ set -euo pipefail
 packages=(
   build-essential pkg-config make maven
   dpdk dpdk-dev libdpdk-dev libpcap-dev
-  iproute2 tcpdump tshark
-  udhcpc isc-dhcp-client dhcpcd5 dnsmasq-base jq
+  iproute2 tcpdump tshark nftables
+  udhcpc busybox isc-dhcp-client dhcpcd5 systemd dnsmasq-base jq
   etcd-server etcd-client
 )
+
+# The DHCP clients are for the tests' namespaces only: dhcpcd5 enables and starts a unit that runs dhcpcd on every
+# interface of the machine. Masked before any install (a masked unit is neither enabled nor started by the package)
+# and on every run, so a machine that already had it running is stopped too.
+if command -v systemctl > /dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  for unit in dhcpcd.service; do
+    if [ "$(systemctl is-enabled "$unit" 2>/dev/null || true)" != masked ]; then
+      if [ -d /run/systemd/system ]; then
+        $sudo systemctl disable --now "$unit" > /dev/null 2>&1 || true
+      fi
+      # Without a running systemd (a container), mask still writes the /etc/systemd/system link.
+      $sudo systemctl mask "$unit" > /dev/null
+    fi
+  done
+fi
 
 missing=()
 for p in "${packages[@]}"; do

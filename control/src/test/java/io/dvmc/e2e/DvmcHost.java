@@ -121,6 +121,16 @@ final class DvmcHost implements AutoCloseable
         Files.writeString(policy, policyJson(servicePort, vm, host));
     }
 
+    /**
+     * Replaces the policy with these domains (each a JSON object without "services"), all served by this host's
+     * service; before {@link #start()}.
+     */
+    void domains(final List<String> domains) throws IOException
+    {
+        Files.writeString(policy, "{ \"services\": [ \"127.0.0.1:" + servicePort + "\" ], \"domains\": [\n" +
+            String.join(",\n", domains) + "\n] }\n");
+    }
+
     private static int freeUdpPort() throws IOException
     {
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))

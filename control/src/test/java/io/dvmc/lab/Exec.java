@@ -78,6 +78,15 @@ public final class Exec {
         return run(timeout, List.of(command)).check();
     }
 
+    /** What a background command started by {@link #start} wrote to {@code log} so far. */
+    public static String logOf(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     /** Starts a background command whose output goes to {@code log}; the caller owns the process. */
     public static Process start(Path log, List<String> command) {
         try {

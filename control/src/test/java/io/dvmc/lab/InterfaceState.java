@@ -18,20 +18,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param mtu the link MTU
  * @param mac the link address
  * @param up whether the link is administratively up
+ * @param gatewayRoutes every other IPv4 route through a gateway on this interface, as "destination via gateway"
  */
 public record InterfaceState(String ns, String ifname, List<String> addresses, String ip, int prefix,
-        String defaultRouter, int mtu, String mac, boolean up) {
+        String defaultRouter, int mtu, String mac, boolean up, List<String> gatewayRoutes) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration STEP = Duration.ofSeconds(10);
 
     public InterfaceState {
         addresses = List.copyOf(addresses);
+        gatewayRoutes = List.copyOf(gatewayRoutes);
     }
 
     /** Reads {@code ifname} inside {@code ns} (root namespace if null). */
     public static InterfaceState read(String ns, String ifname) {
         JsonNode addr = json(ns, "ip", "-j", "-4", "addr", "show", "dev", ifname);
-        JsonNode route = json(ns, "ip", "-j", "-4", "route", "show", "default");
+        JsonNode route = json(ns, "ip", "-j", "-4", "route", "show");
         JsonNode link = json(ns, "ip", "-j", "link", "show", "dev", ifname);
         return parse(ns, ifname, addr, route, link);
     }
@@ -54,12 +56,17 @@ public record InterfaceState(String ns, String ifname, List<String> addresses, S
             }
         }
         String router = null;
+        List<String> gatewayRoutes = new ArrayList<>();
         for (JsonNode r : route) {
-            // Only a default route through this interface counts as the VM's router.
-            if ("default".equals(r.path("dst").asText()) && ifname.equals(r.path("dev").asText())
-                    && r.hasNonNull("gateway")) {
+            // Only routes through this interface count: the default one is the VM's router.
+            if (!ifname.equals(r.path("dev").asText()) || !r.hasNonNull("gateway")) {
+                continue;
+            }
+            String dst = r.path("dst").asText();
+            if (!"default".equals(dst)) {
+                gatewayRoutes.add(dst + " via " + r.path("gateway").asText());
+            } else if (router == null) {
                 router = r.path("gateway").asText();
-                break;
             }
         }
         JsonNode l = link.isArray() && !link.isEmpty() ? link.get(0) : JSON.createObjectNode();
@@ -68,7 +75,7 @@ public record InterfaceState(String ns, String ifname, List<String> addresses, S
             up |= "UP".equals(f.asText());
         }
         return new InterfaceState(ns, ifname, addresses, ip, prefix, router, l.path("mtu").asInt(),
-                l.path("address").asText(null), up);
+                l.path("address").asText(null), up, gatewayRoutes);
     }
 
     private static JsonNode json(String ns, String... cmd) {

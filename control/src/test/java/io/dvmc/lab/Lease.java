@@ -48,6 +48,30 @@ public record Lease(String client, String ns, String iface, String event, String
                 intOr0(v.get("mtu")), longOr0(v.get("lease")), blankToNull(v.get("serverid")), v);
     }
 
+    /** The search list (option 119, RFC 3397) as the client understood it, names without a trailing dot. */
+    public List<String> searchList() {
+        return words(vars.get("search"));
+    }
+
+    /** The classless static routes (option 121, RFC 3442) as the client understood them: "destination via gw". */
+    public List<String> classlessRoutes() {
+        List<String> pairs = words(vars.get("routes"));
+        List<String> routes = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < pairs.size(); i += 2) {
+            routes.add(pairs.get(i) + " via " + pairs.get(i + 1));
+        }
+        return routes;
+    }
+
+    /** The domain name (option 15), null if none. */
+    public String domainName() {
+        return blankToNull(vars.get("domain"));
+    }
+
+    static List<String> words(String s) {
+        return s == null || s.isBlank() ? List.of() : Arrays.asList(s.strip().split("\\s+"));
+    }
+
     static int prefixOf(String dottedMask) {
         return Integer.bitCount(InterfaceState.ipv4ToInt(dottedMask));
     }

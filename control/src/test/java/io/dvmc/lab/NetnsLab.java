@@ -175,6 +175,50 @@ public final class NetnsLab implements AutoCloseable {
         exec(vm.ns(), "ip", "neigh", "replace", ip, "lladdr", mac, "dev", vm.ifname(), "nud", "permanent");
     }
 
+    /**
+     * Drops, on the VM's interface, every UDP datagram to {@code ip}:{@code port} the VM sends (an nftables netdev
+     * egress hook, inside the VM's namespace): a server the VM can no longer reach by unicast. Broadcasts pass.
+     * Frames it drops are counted ({@link #blockedFrames}) and never reach a capture on the interface.
+     */
+    public void blockUnicast(Vm vm, String ip, int port) {
+        exec(vm.ns(), "sh", "-c", "printf '%s' \"$1\" | nft -f -", "sh", """
+                table netdev dvmclab {
+                  chain egress { type filter hook egress device "%s" priority 0; policy accept;
+                    ip daddr %s udp dport %d counter drop
+                  }
+                }
+                """.formatted(vm.ifname(), ip, port));
+    }
+
+    /** How many frames {@link #blockUnicast} dropped so far. */
+    public long blockedFrames(Vm vm) {
+        String out = exec(vm.ns(), "nft", "list", "table", "netdev", "dvmclab").output();
+        Matcher m = Pattern.compile("counter packets (\\d+)").matcher(out);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    /** Lifts {@link #blockUnicast}. */
+    public void unblockUnicast(Vm vm) {
+        exec(vm.ns(), "nft", "delete", "table", "netdev", "dvmclab");
+    }
+
+    /**
+     * Puts another host with address {@code cidr} on the VM's L2 segment: a macvlan of the VM's veth peer in a
+     * namespace of its own, whose kernel answers ARP for the address (RFC 5227 probes included). Removed with the
+     * lab; returns its namespace.
+     */
+    public synchronized String addSquatter(Vm vm, String cidr) {
+        String ns = nsPrefix + "s" + vm.index();
+        String ifname = ifPrefix + "s" + vm.index();
+        addNamespace(ns);
+        Exec.check(STEP, "ip", "-n", hostNs, "link", "add", ifname, "link", vm.hostIf(), "type", "macvlan",
+                "mode", "bridge");
+        Exec.check(STEP, "ip", "-n", hostNs, "link", "set", ifname, "netns", ns);
+        Exec.check(STEP, "ip", "-n", ns, "addr", "add", cidr, "dev", ifname);
+        Exec.check(STEP, "ip", "-n", ns, "link", "set", ifname, "up");
+        return ns;
+    }
+
     /** Every namespace this lab created, host first. */
     public synchronized List<String> namespaces() {
         return List.copyOf(namespaces);

@@ -28,6 +28,8 @@ public final class Prerequisites {
             Map.entry("perfdhcp", "kea-admin"),
             Map.entry("etcd", "etcd-server"),
             Map.entry("tcpdump", "tcpdump"),
+            Map.entry("nft", "nftables"),
+            Map.entry("busybox", "busybox"),
             Map.entry("jq", "jq"));
 
     private Prerequisites() {
