@@ -7,19 +7,27 @@ import org.agrona.concurrent.status.AtomicCounter;
 import java.util.List;
 
 /**
- * The dataplane's counters, in the counters file that {@code dvmcctl stat} reads live. Hot-path updates are
- * plain ordered increments of a single-writer counter; each counter has one writing thread. Per-port counters are
+ * The dataplane's counters, in the counters file that {@code dvmcctl stat} reads live. Per-port counters are
  * indexed by port slot ({@link PortTable}) and come and go with their port.
+ *
+ * <p>Most counters have one writing thread and are updated with ordered stores ({@code incrementRelease}), which
+ * cost no locked instruction. The counters marked <em>shared</em> below are written by both the poll thread and
+ * the worker: they take atomic adds ({@code increment}, {@code getAndAdd}), since two threads doing a load and a
+ * release store each lose updates (SharedCountersTest measured about one in a thousand).
  */
 public final class DataplaneCounters
 {
     public final AtomicCounter rxFrames;
     public final AtomicCounter txFrames;
+    /** Shared: poll thread and worker. */
     public final AtomicCounter txFailed;
     public final AtomicCounter clientDhcp;
     public final AtomicCounter rogueServerDropped;
+    /** Shared: poll thread and worker. */
     public final AtomicCounter otherDropped;
+    /** Shared: poll thread and worker. */
     public final AtomicCounter otherForwarded;
+    /** Shared: poll thread and worker. */
     public final AtomicCounter malformedDropped;
     public final AtomicCounter badDhcpDropped;
     public final AtomicCounter unboundDropped;

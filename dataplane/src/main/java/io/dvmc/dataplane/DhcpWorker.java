@@ -156,7 +156,7 @@ public final class DhcpWorker implements Agent
         }
         if (frameClass != FrameClass.CLIENT_DHCP)
         {
-            counters.malformedDropped.incrementRelease();
+            counters.malformedDropped.increment();
             free(mbuf);
             return;
         }
@@ -216,7 +216,7 @@ public final class DhcpWorker implements Agent
             final int to = forward.getAcquire(port);
             if (to >= 0 && txQueue.offer(mbuf, to))
             {
-                counters.otherForwarded.incrementRelease();
+                counters.otherForwarded.increment();
                 return;
             }
             counters.arpIgnored.incrementRelease();
@@ -286,7 +286,7 @@ public final class DhcpWorker implements Agent
             case RingMessages.BINDING_ADD, RingMessages.BINDING_REMOVE -> onBinding(type, buffer, index, length);
             case RingMessages.BINDINGS_SYNC_START -> onSyncStart();
             case RingMessages.BINDINGS_SYNC_END -> onSyncEnd();
-            default -> counters.malformedDropped.incrementRelease();
+            default -> counters.malformedDropped.increment();
         }
     }
 
@@ -299,7 +299,7 @@ public final class DhcpWorker implements Agent
         binding.wrap(buffer, index, length);
         if (!binding.valid())
         {
-            counters.malformedDropped.incrementRelease();
+            counters.malformedDropped.increment();
             return;
         }
         final String port = binding.portName();
@@ -378,7 +378,7 @@ public final class DhcpWorker implements Agent
         final long mbuf = stash.mbuf(--stashCount);
         if (length > Mbufs.capacity(mbuf))
         {
-            counters.txFailed.incrementRelease();
+            counters.txFailed.increment();
             free(mbuf);
             return;
         }

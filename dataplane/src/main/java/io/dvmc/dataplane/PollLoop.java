@@ -134,15 +134,15 @@ public final class PollLoop implements Agent
                     final int to = ports.forward().getAcquire(p);
                     if (to >= 0)
                     {
-                        counters.otherForwarded.incrementRelease();
+                        counters.otherForwarded.increment();
                         queueTx(mbuf, to);
                         continue;
                     }
-                    counters.otherDropped.incrementRelease();
+                    counters.otherDropped.increment();
                 }
                 else
                 {
-                    counters.malformedDropped.incrementRelease();
+                    counters.malformedDropped.increment();
                 }
                 drop(mbuf);
             }
@@ -173,7 +173,7 @@ public final class PollLoop implements Agent
     {
         if (port < 0 || port >= PortTable.MAX_PORTS || ports.port(port) == null)
         {
-            counters.txFailed.incrementRelease();
+            counters.txFailed.increment();
             drop(mbuf);
             return;
         }
@@ -197,7 +197,7 @@ public final class PollLoop implements Agent
         counters.portTx[p].getAndAddRelease(sent);
         if (sent < count)
         {
-            counters.txFailed.getAndAddRelease(count - sent);
+            counters.txFailed.getAndAdd(count - sent);
             tx[p].freeAll(sent, count - sent);
         }
     }
