@@ -47,6 +47,7 @@ public final class DataplaneCounters
     public final AtomicCounter bindingChanges;
     public final AtomicCounter bindingsInForce;
     public final AtomicCounter hostConfigRefused;
+    public final AtomicCounter badAgentMessages;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -84,6 +85,7 @@ public final class DataplaneCounters
         bindingChanges = file.newCounter("binding changes applied", CounterTypes.DATAPLANE);
         bindingsInForce = file.newCounter("bindings in force", CounterTypes.DATAPLANE);
         hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
+        badAgentMessages = file.newCounter("bad agent messages dropped", CounterTypes.DROP);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

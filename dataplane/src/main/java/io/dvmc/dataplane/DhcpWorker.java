@@ -279,14 +279,14 @@ public final class DhcpWorker implements Agent
     {
         switch (type)
         {
-            case RingMessages.TRANSMIT -> transmit(buffer, index);
+            case RingMessages.TRANSMIT -> transmit(buffer, index, length);
             case RingMessages.STORE_YIELD -> stores.onYield(toAgent);
             case RingMessages.STORE_READY -> stores.onReady();
             case RingMessages.DOMAIN_CHANGED -> stores.onDomainChanged(buffer.getInt(index));
             case RingMessages.BINDING_ADD, RingMessages.BINDING_REMOVE -> onBinding(type, buffer, index, length);
             case RingMessages.BINDINGS_SYNC_START -> onSyncStart();
             case RingMessages.BINDINGS_SYNC_END -> onSyncEnd();
-            default -> counters.malformedDropped.increment();
+            default -> counters.badAgentMessages.incrementRelease();
         }
     }
 
@@ -299,7 +299,7 @@ public final class DhcpWorker implements Agent
         binding.wrap(buffer, index, length);
         if (!binding.valid())
         {
-            counters.malformedDropped.increment();
+            counters.badAgentMessages.incrementRelease();
             return;
         }
         final String port = binding.portName();
@@ -362,9 +362,15 @@ public final class DhcpWorker implements Agent
             removed + " it no longer has removed");
     }
 
-    private void transmit(final DirectBuffer buffer, final int index)
+    private void transmit(final DirectBuffer buffer, final int index, final int recordLength)
     {
         transmit.wrap(buffer, index);
+        if (!transmit.fitsRecord(recordLength))
+        {
+            // Sending it would copy the ring's next records (or stale bytes) onto the wire.
+            counters.badAgentMessages.incrementRelease();
+            return;
+        }
         final int length = transmit.frameLength();
         if (stashCount == 0)
         {
