@@ -48,6 +48,7 @@ public final class DataplaneCounters
     public final AtomicCounter bindingsInForce;
     public final AtomicCounter hostConfigRefused;
     public final AtomicCounter badAgentMessages;
+    public final AtomicCounter multiSegmentDropped;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -86,6 +87,7 @@ public final class DataplaneCounters
         bindingsInForce = file.newCounter("bindings in force", CounterTypes.DATAPLANE);
         hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
         badAgentMessages = file.newCounter("bad agent messages dropped", CounterTypes.DROP);
+        multiSegmentDropped = file.newCounter("multi-segment frames dropped", CounterTypes.DROP);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

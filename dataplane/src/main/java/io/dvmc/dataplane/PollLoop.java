@@ -102,6 +102,15 @@ public final class PollLoop implements Agent
         for (int i = 0; i < n; i++)
         {
             final long mbuf = rx.mbuf(i);
+            if (Mbufs.segments(mbuf) != 1)
+            {
+                // Dropped, not linearised: dvmc reads and rewrites frames in their first segment only, and a chain
+                // (a frame beyond the 2 KiB data room, which a PMD such as vhost or pcap chains) is never a DHCP
+                // message dvmc answers. Copying it into one mbuf would cost a copy per jumbo frame on the hot path.
+                counters.multiSegmentDropped.incrementRelease();
+                drop(mbuf);
+                continue;
+            }
             final int length = Mbufs.dataLength(mbuf);
             frame.wrap(Mbufs.dataAddress(mbuf), length);
             final int frameClass = classifier.classify(frame, 0, length, view);
