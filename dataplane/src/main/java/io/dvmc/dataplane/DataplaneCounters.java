@@ -49,6 +49,7 @@ public final class DataplaneCounters
     public final AtomicCounter hostConfigRefused;
     public final AtomicCounter badAgentMessages;
     public final AtomicCounter multiSegmentDropped;
+    public final AtomicCounter dhcpNotForUs;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -88,6 +89,7 @@ public final class DataplaneCounters
         hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
         badAgentMessages = file.newCounter("bad agent messages dropped", CounterTypes.DROP);
         multiSegmentDropped = file.newCounter("multi-segment frames dropped", CounterTypes.DROP);
+        dhcpNotForUs = file.newCounter("DHCP to other servers", CounterTypes.DATAPLANE);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

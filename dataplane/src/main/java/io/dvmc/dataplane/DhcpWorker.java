@@ -25,6 +25,7 @@ import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -40,6 +41,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 public final class DhcpWorker implements Agent
 {
     private static final int LIMIT = 64;
+    private static final int LIMITED_BROADCAST = 0xFFFF_FFFF;
 
     private final FrameQueue fromPoll;
     private final FrameQueue txQueue;
@@ -160,6 +162,16 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
+        final long mac = view.srcMac();
+        final int vlan = vlanId(view);
+        final int slot = bindings.find(port, vlan, mac);
+        if (view.dstIp() != LIMITED_BROADCAST && !toDomainServer(slot, view.dstIp()))
+        {
+            // Unicast to another server (or from a VM whose server is unknown): not DHCP for dvmc, RFC 2131 §4.1.
+            counters.dhcpNotForUs.incrementRelease();
+            forwardOther(mbuf, port, counters.otherDropped);
+            return;
+        }
         dhcp.wrap(frame, view.payloadOffset(), view.payloadLength());
         if (dhcp.validate() < 0)
         {
@@ -167,7 +179,6 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
-        final long mac = view.srcMac();
         if (dhcp.chaddrMac() != mac)
         {
             // A client asking for another MAC's lease: port security, not a relay (no giaddr on a VM port).
@@ -175,8 +186,6 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
-        final int vlan = vlanId(view);
-        final int slot = bindings.find(port, vlan, mac);
         if (slot == PortBindings.NONE)
         {
             counters.unboundDropped.incrementRelease();
@@ -213,14 +222,7 @@ public final class DhcpWorker implements Agent
         final DomainRecord domain = slot == PortBindings.NONE ? null : stores.domain(bindings.domainId(slot));
         if (domain == null || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != domain.serverIp())
         {
-            final int to = forward.getAcquire(port);
-            if (to >= 0 && txQueue.offer(mbuf, to))
-            {
-                counters.otherForwarded.increment();
-                return;
-            }
-            counters.arpIgnored.incrementRelease();
-            free(mbuf);
+            forwardOther(mbuf, port, counters.arpIgnored);
             return;
         }
         Arp.answerInPlace(frame, view, domain.serverMac(), domain.serverIp());
@@ -233,6 +235,33 @@ public final class DhcpWorker implements Agent
             counters.txQueueFull.incrementRelease();
             free(mbuf);
         }
+    }
+
+    /** @return whether {@code dstIp} is the virtual server (option 54) of the domain of binding {@code slot}. */
+    private boolean toDomainServer(final int slot, final int dstIp)
+    {
+        if (slot == PortBindings.NONE)
+        {
+            return false;
+        }
+        final DomainRecord domain = stores.domain(bindings.domainId(slot));
+        return domain != null && domain.serverIp() == dstIp;
+    }
+
+    /**
+     * A frame that is not for dvmc takes the port's action: forwarded to its peer, or freed and counted in
+     * {@code dropped} (tx queue full: in {@code tx queue full dropped}).
+     */
+    private void forwardOther(final long mbuf, final int port, final AtomicCounter dropped)
+    {
+        final int to = forward.getAcquire(port);
+        if (to >= 0 && txQueue.offer(mbuf, to))
+        {
+            counters.otherForwarded.increment();
+            return;
+        }
+        (to < 0 ? dropped : counters.txQueueFull).increment();
+        free(mbuf);
     }
 
     private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity)

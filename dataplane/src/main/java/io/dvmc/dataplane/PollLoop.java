@@ -11,9 +11,11 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * The poll-mode loop (DESIGN §3): one rx burst per port, classification of every frame, client DHCP frames
- * (and ARP, which the worker answers for the domains' virtual servers) to the worker queue, server DHCP from a VM
- * dropped as a rogue server, everything else forwarded to the port's peer or dropped as the port is configured, then the frames the worker hands back are sent in one tx burst per port.
+ * The poll-mode loop (DESIGN §3): one rx burst per port, classification of every frame of a VM-facing port,
+ * client DHCP frames (and ARP, which the worker answers for the domains' virtual servers) to the worker queue,
+ * server DHCP from a VM dropped as a rogue server, everything else (and every frame of an uplink port) forwarded
+ * to the port's peer or dropped as the port is configured, then the frames the worker hands back are sent in one
+ * tx burst per port.
  * Between duty cycles it applies the port changes host.json asked for ({@link PortTable}); a frame for a port
  * that is gone is dropped and counted as a tx failure.
  *
@@ -111,6 +113,12 @@ public final class PollLoop implements Agent
                 drop(mbuf);
                 continue;
             }
+            if (ports.uplink(p))
+            {
+                // DHCP from the network is not ours to answer nor a rogue VM's: other traffic like the rest.
+                other(mbuf, p);
+                continue;
+            }
             final int length = Mbufs.dataLength(mbuf);
             frame.wrap(Mbufs.dataAddress(mbuf), length);
             final int frameClass = classifier.classify(frame, 0, length, view);
@@ -140,14 +148,8 @@ public final class PollLoop implements Agent
                 }
                 else if (frameClass == FrameClass.OTHER)
                 {
-                    final int to = ports.forward().getAcquire(p);
-                    if (to >= 0)
-                    {
-                        counters.otherForwarded.increment();
-                        queueTx(mbuf, to);
-                        continue;
-                    }
-                    counters.otherDropped.increment();
+                    other(mbuf, p);
+                    continue;
                 }
                 else
                 {
@@ -158,6 +160,20 @@ public final class PollLoop implements Agent
         }
         flushDrops();
         return n;
+    }
+
+    /** The port's action for frames that are not DHCP for dvmc: forwarded to its peer port, or dropped. */
+    private void other(final long mbuf, final int p)
+    {
+        final int to = ports.forward().getAcquire(p);
+        if (to >= 0)
+        {
+            counters.otherForwarded.increment();
+            queueTx(mbuf, to);
+            return;
+        }
+        counters.otherDropped.increment();
+        drop(mbuf);
     }
 
     private void drop(final long mbuf)

@@ -277,6 +277,12 @@ final class PortTable
         return ports[slot];
     }
 
+    /** @return whether the port in {@code slot} faces the network: all its frames take its other action. */
+    boolean uplink(final int slot)
+    {
+        return configs[slot] != null && configs[slot].uplink();
+    }
+
     /** Per slot, where its other frames go (a slot), or -1 to drop them; shared with the worker. */
     AtomicIntegerArray forward()
     {

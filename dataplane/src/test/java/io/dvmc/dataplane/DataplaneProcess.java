@@ -46,10 +46,7 @@ final class DataplaneProcess implements AutoCloseable
     {
         final Path stateDir = dir.resolve("host");
         Files.createDirectories(stateDir);
-        final Path config = dir.resolve("host.json");
-        Files.writeString(config, "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\"," +
-            " \"policyFile\": \"policy.json\", \"dataplane\": { \"memoryMb\": 128, \"idle\": \"backoff\", \"ports\": [" +
-            String.join(", ", ports) + "] }, \"bindings\": [" + String.join(", ", bindings) + "] }");
+        final Path config = writeConfig(dir, ports, bindings);
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         final String flags = System.getenv("DVMC_JVM_FLAGS");
@@ -74,6 +71,19 @@ final class DataplaneProcess implements AutoCloseable
         dataplane.await("the dataplane's ports are up", START,
             () -> Files.exists(stateDir.resolve(Dataplane.READY_FILE)));
         return dataplane;
+    }
+
+    /** Writes host.json whole and renames it into place, as an operator's edit; the dataplane applies its ports. */
+    static Path writeConfig(final Path dir, final List<String> ports, final List<String> bindings) throws IOException
+    {
+        final Path config = dir.resolve("host.json");
+        final Path tmp = dir.resolve("host.json.tmp");
+        Files.writeString(tmp, "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\"," +
+            " \"policyFile\": \"policy.json\", \"dataplane\": { \"memoryMb\": 128, \"idle\": \"backoff\", \"ports\": [" +
+            String.join(", ", ports) + "] }, \"bindings\": [" + String.join(", ", bindings) + "] }");
+        Files.move(tmp, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return config;
     }
 
     /** The rings between agent and dataplane, opened as the agent opens them. */
