@@ -165,9 +165,10 @@ public final class DhcpWorker implements Agent
         final long mac = view.srcMac();
         final int vlan = vlanId(view);
         final int slot = bindings.find(port, vlan, mac);
-        if (view.dstIp() != LIMITED_BROADCAST && !toDomainServer(slot, view.dstIp()))
+        if (view.dstIp() != LIMITED_BROADCAST && toAnotherServer(slot, view.dstIp()))
         {
-            // Unicast to another server (or from a VM whose server is unknown): not DHCP for dvmc, RFC 2131 §4.1.
+            // Unicast to a server that is not the VM's domain's: not DHCP for dvmc (RFC 2131 §4.1, giaddr-less
+            // unicast goes to the server it names), the VM's own traffic.
             counters.dhcpNotForUs.incrementRelease();
             forwardOther(mbuf, port, counters.otherDropped);
             return;
@@ -237,15 +238,19 @@ public final class DhcpWorker implements Agent
         }
     }
 
-    /** @return whether {@code dstIp} is the virtual server (option 54) of the domain of binding {@code slot}. */
-    private boolean toDomainServer(final int slot, final int dstIp)
+    /**
+     * @return whether {@code dstIp} is known not to be the virtual server (option 54) of the domain of a bound VM.
+     * An unbound VM is dropped as such further on. A domain whose record this host has not got (stores closed for
+     * a hand-over, a VM that migrated here with its lease) leaves the decision to the agent, which knows it.
+     */
+    private boolean toAnotherServer(final int slot, final int dstIp)
     {
         if (slot == PortBindings.NONE)
         {
             return false;
         }
         final DomainRecord domain = stores.domain(bindings.domainId(slot));
-        return domain != null && domain.serverIp() == dstIp;
+        return domain != null && domain.serverIp() != dstIp;
     }
 
     /**
