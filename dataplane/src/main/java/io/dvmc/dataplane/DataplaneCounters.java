@@ -50,6 +50,7 @@ public final class DataplaneCounters
     public final AtomicCounter badAgentMessages;
     public final AtomicCounter multiSegmentDropped;
     public final AtomicCounter dhcpNotForUs;
+    public final AtomicCounter badUdpChecksumDropped;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -90,6 +91,7 @@ public final class DataplaneCounters
         badAgentMessages = file.newCounter("bad agent messages dropped", CounterTypes.DROP);
         multiSegmentDropped = file.newCounter("multi-segment frames dropped", CounterTypes.DROP);
         dhcpNotForUs = file.newCounter("DHCP to other servers", CounterTypes.DATAPLANE);
+        badUdpChecksumDropped = file.newCounter("bad UDP checksum dropped", CounterTypes.DROP);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

@@ -121,7 +121,7 @@ public final class PollLoop implements Agent
             }
             final int length = Mbufs.dataLength(mbuf);
             frame.wrap(Mbufs.dataAddress(mbuf), length);
-            final int frameClass = classifier.classify(frame, 0, length, view);
+            final int frameClass = classifier.classify(frame, 0, length, view, udpChecksumPolicy(mbuf, p));
             final boolean arp = frameClass == FrameClass.OTHER && view.etherType() == Arp.ETHER_TYPE_ARP;
             if (frameClass == FrameClass.CLIENT_DHCP || arp)
             {
@@ -151,6 +151,10 @@ public final class PollLoop implements Agent
                     other(mbuf, p);
                     continue;
                 }
+                else if (frameClass == FrameClass.BAD_UDP_CHECKSUM)
+                {
+                    counters.badUdpChecksumDropped.incrementRelease();
+                }
                 else
                 {
                     counters.malformedDropped.increment();
@@ -160,6 +164,18 @@ public final class PollLoop implements Agent
         }
         flushDrops();
         return n;
+    }
+
+    /** How to take a frame's UDP checksum, from what its port said of it in ol_flags (FrameClassifier). */
+    private int udpChecksumPolicy(final long mbuf, final int p)
+    {
+        return switch (Mbufs.rxL4Checksum(mbuf))
+        {
+            case Mbufs.RX_L4_CKSUM_GOOD, Mbufs.RX_L4_CKSUM_NONE -> FrameClassifier.UDP_CHECKSUM_VERIFIED;
+            case Mbufs.RX_L4_CKSUM_BAD -> FrameClassifier.UDP_CHECKSUM_BAD;
+            default -> ports.deliversPartialChecksums(p) ? FrameClassifier.UDP_CHECKSUM_VERIFY_OR_PARTIAL :
+                FrameClassifier.UDP_CHECKSUM_VERIFY;
+        };
     }
 
     /** The port's action for frames that are not DHCP for dvmc: forwarded to its peer port, or dropped. */

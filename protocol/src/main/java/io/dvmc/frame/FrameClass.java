@@ -25,9 +25,11 @@ public final class FrameClass
     public static final int BAD_UDP_LENGTH = -5;
     /** More than two VLAN tags. */
     public static final int TOO_MANY_VLANS = -6;
+    /** Client DHCP whose UDP checksum is wrong: discarded, RFC 1122 §4.1.3.4. */
+    public static final int BAD_UDP_CHECKSUM = -7;
 
     /** Lowest code, for sizing per-class counter arrays: {@code code - MIN_CODE} is 0-based. */
-    public static final int MIN_CODE = TOO_MANY_VLANS;
+    public static final int MIN_CODE = BAD_UDP_CHECKSUM;
     /** Highest code. */
     public static final int MAX_CODE = SERVER_DHCP;
 
@@ -52,6 +54,7 @@ public final class FrameClass
             case IP_FRAGMENT -> "ip-fragment";
             case BAD_UDP_LENGTH -> "bad-udp-length";
             case TOO_MANY_VLANS -> "too-many-vlans";
+            case BAD_UDP_CHECKSUM -> "bad-udp-checksum";
             default -> "unknown";
         };
     }
