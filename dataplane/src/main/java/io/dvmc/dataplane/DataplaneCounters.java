@@ -51,6 +51,11 @@ public final class DataplaneCounters
     public final AtomicCounter multiSegmentDropped;
     public final AtomicCounter dhcpNotForUs;
     public final AtomicCounter badUdpChecksumDropped;
+    public final AtomicCounter fragmentsHeld;
+    public final AtomicCounter datagramsReassembled;
+    public final AtomicCounter fragmentOverlapDropped;
+    public final AtomicCounter fragmentOversizedDropped;
+    public final AtomicCounter reassemblyAbandoned;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -92,6 +97,11 @@ public final class DataplaneCounters
         multiSegmentDropped = file.newCounter("multi-segment frames dropped", CounterTypes.DROP);
         dhcpNotForUs = file.newCounter("DHCP to other servers", CounterTypes.DATAPLANE);
         badUdpChecksumDropped = file.newCounter("bad UDP checksum dropped", CounterTypes.DROP);
+        fragmentsHeld = file.newCounter("IP fragments taken for reassembly", CounterTypes.DATAPLANE);
+        datagramsReassembled = file.newCounter("IP datagrams reassembled", CounterTypes.DATAPLANE);
+        fragmentOverlapDropped = file.newCounter("IP fragments overlapping dropped", CounterTypes.DROP);
+        fragmentOversizedDropped = file.newCounter("IP fragments oversized dropped", CounterTypes.DROP);
+        reassemblyAbandoned = file.newCounter("IP reassemblies timed out or evicted", CounterTypes.DROP);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

@@ -19,7 +19,7 @@ public final class FrameClass
     public static final int BAD_IP_HEADER = -2;
     /** IPv4 header checksum is wrong (checked on DHCP frames only). */
     public static final int BAD_IP_CHECKSUM = -3;
-    /** First fragment of a fragmented DHCP datagram: it cannot be answered. */
+    /** First fragment of a fragmented client DHCP datagram: to reassemble ({@link FragmentReassembler}). */
     public static final int IP_FRAGMENT = -4;
     /** UDP length shorter than its header or longer than the IPv4 payload. */
     public static final int BAD_UDP_LENGTH = -5;

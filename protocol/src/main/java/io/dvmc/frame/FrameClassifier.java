@@ -15,9 +15,9 @@ import org.agrona.DirectBuffer;
  * <ul>
  *   <li>not IPv4 (ARP, IPv6, LLC) -> OTHER; more than two tags -> TOO_MANY_VLANS;</li>
  *   <li>any IPv4: header that does not fit -> TRUNCATED, inconsistent version/IHL/total length -> BAD_IP_HEADER;</li>
- *   <li>not UDP, or a non-first fragment (its ports are unknown) -> OTHER;</li>
+ *   <li>not UDP, or a non-first fragment (its ports are unknown; {@link FrameView#isFragment()}) -> OTHER;</li>
  *   <li>UDP with neither port 67: OTHER when its length is sound, else BAD_UDP_LENGTH;</li>
- *   <li>DHCP (dst 67, or src 67): first fragment -> IP_FRAGMENT, bad UDP length -> BAD_UDP_LENGTH, bad IPv4
+ *   <li>DHCP (dst 67, or src 67): first fragment -> IP_FRAGMENT (to reassemble; SERVER_DHCP from port 67), bad UDP length -> BAD_UDP_LENGTH, bad IPv4
  *       header checksum -> BAD_IP_CHECKSUM, then CLIENT_DHCP for dst 67 (BAD_UDP_CHECKSUM if its UDP checksum
  *       fails as the caller asks, below), else SERVER_DHCP.</li>
  * </ul>
@@ -51,6 +51,7 @@ public final class FrameClassifier
 
     public static final int IP_VERSION_IHL_OFFSET = 0;
     public static final int IP_TOTAL_LENGTH_OFFSET = 2;
+    public static final int IP_ID_OFFSET = 4;
     public static final int IP_FRAGMENT_OFFSET = 6;
     public static final int IP_TTL_OFFSET = 8;
     public static final int IP_PROTOCOL_OFFSET = 9;
@@ -177,8 +178,12 @@ public final class FrameClassifier
         view.srcIp = frame.getInt(ip + IP_SRC_OFFSET, NET);
         view.dstIp = frame.getInt(ip + IP_DST_OFFSET, NET);
         final int fragment = frame.getShort(ip + IP_FRAGMENT_OFFSET, NET) & 0xFFFF;
-        if (view.ipProtocol != IP_PROTOCOL_UDP || (fragment & IP_FRAGMENT_OFFSET_MASK) != 0)
+        view.ipId = frame.getShort(ip + IP_ID_OFFSET, NET) & 0xFFFF;
+        view.fragmentOffset = (fragment & IP_FRAGMENT_OFFSET_MASK) << 3;
+        view.moreFragments = (fragment & IP_FLAG_MORE_FRAGMENTS) != 0;
+        if (view.ipProtocol != IP_PROTOCOL_UDP || view.fragmentOffset != 0)
         {
+            // A later fragment: its ports are in the first, so it is ours only if its datagram is being reassembled.
             return FrameClass.OTHER;
         }
 
@@ -194,12 +199,19 @@ public final class FrameClassifier
         view.srcPort = srcPort;
         view.dstPort = dstPort;
         view.udpLength = udpLength;
-        final boolean moreFragments = (fragment & IP_FLAG_MORE_FRAGMENTS) != 0;
         final boolean dhcp = dstPort == DHCP_SERVER_PORT || srcPort == DHCP_SERVER_PORT;
-        if (moreFragments)
+        if (view.moreFragments)
         {
-            // the UDP length counts the whole datagram, not this fragment
-            return dhcp ? FrameClass.IP_FRAGMENT : FrameClass.OTHER;
+            // The UDP length counts the whole datagram, not this fragment.
+            if (!dhcp)
+            {
+                return FrameClass.OTHER;
+            }
+            if (Checksums.internetChecksum(frame, ip, ihl) != 0)
+            {
+                return FrameClass.BAD_IP_CHECKSUM;
+            }
+            return dstPort == DHCP_SERVER_PORT ? FrameClass.IP_FRAGMENT : FrameClass.SERVER_DHCP;
         }
         if (udpLength < UDP_HEADER_LENGTH || udpLength > total - ihl)
         {
