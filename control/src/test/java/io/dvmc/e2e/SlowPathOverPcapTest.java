@@ -222,7 +222,8 @@ class SlowPathOverPcapTest
         final int udp = 14 + 20;
         final int length = buffer.getShort(udp + 4, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
         buffer.putShort(udp + 6, (short)0);
-        final long pseudo = io.dvmc.frame.Checksums.pseudoHeaderSum(buffer.getInt(14 + 12, java.nio.ByteOrder.BIG_ENDIAN),
+        final long pseudo = io.dvmc.frame.Checksums.pseudoHeaderSum(
+            buffer.getInt(14 + 12, java.nio.ByteOrder.BIG_ENDIAN),
             buffer.getInt(14 + 16, java.nio.ByteOrder.BIG_ENDIAN), 17, length);
         final int checksum = ~io.dvmc.frame.Checksums.fold(io.dvmc.frame.Checksums.sum(buffer, udp, length, pseudo));
         buffer.putShort(udp + 6, (short)checksum, java.nio.ByteOrder.BIG_ENDIAN);

@@ -31,7 +31,7 @@ class AgentTransmitTest
         PcapFile.write(rx, List.of());
         final byte[] offer = Crafted.capture("dnsmasq-offer.bin");
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir,
-            List.of("{ \"name\": \"vm1\", \"device\": \"net_pcap0,rx_pcap=" + rx + ",tx_pcap=" + tx + "\" }"),
+            List.of(DataplaneProcess.pcapPort("vm1", 0, rx, tx, "")),
             List.of()))
         {
             final UnsafeBuffer record = new UnsafeBuffer(new byte[TransmitMessage.FRAME_OFFSET + 1500]);

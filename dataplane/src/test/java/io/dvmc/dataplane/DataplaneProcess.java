@@ -73,14 +73,28 @@ final class DataplaneProcess implements AutoCloseable
         return dataplane;
     }
 
+    /** The binding of the MAC of the captured udhcpc frames, on port vm1, to domain 100. */
+    static final String UDHCPC_BINDING = "{ \"port\": \"vm1\", \"mac\": \"02:dc:00:00:00:01\", \"domain\": 100," +
+        " \"vm\": \"6f1c1d2e-0000-4000-8000-000000000001\" }";
+
+    /**
+     * @param extra more JSON members of the port ({@code "other": ...}, {@code "role": ...}), or "".
+     * @return a net_pcap port reading {@code rx} and writing {@code tx}.
+     */
+    static String pcapPort(final String name, final int index, final Path rx, final Path tx, final String extra)
+    {
+        return "{ \"name\": \"" + name + "\", \"device\": \"net_pcap" + index + ",rx_pcap=" + rx + ",tx_pcap=" + tx +
+            "\"" + (extra.isEmpty() ? "" : ", " + extra) + " }";
+    }
+
     /** Writes host.json whole and renames it into place, as an operator's edit; the dataplane applies its ports. */
     static Path writeConfig(final Path dir, final List<String> ports, final List<String> bindings) throws IOException
     {
         final Path config = dir.resolve("host.json");
         final Path tmp = dir.resolve("host.json.tmp");
         Files.writeString(tmp, "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\"," +
-            " \"policyFile\": \"policy.json\", \"dataplane\": { \"memoryMb\": 128, \"idle\": \"backoff\", \"ports\": [" +
-            String.join(", ", ports) + "] }, \"bindings\": [" + String.join(", ", bindings) + "] }");
+            " \"policyFile\": \"policy.json\", \"dataplane\": { \"memoryMb\": 128, \"idle\": \"backoff\"," +
+            " \"ports\": [" + String.join(", ", ports) + "] }, \"bindings\": [" + String.join(", ", bindings) + "] }");
         Files.move(tmp, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return config;

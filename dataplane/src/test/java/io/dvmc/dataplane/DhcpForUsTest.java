@@ -53,10 +53,8 @@ class DhcpForUsTest
         final Path uplinkTx = dir.resolve("uplink-tx.pcap");
         PcapFile.write(vm1Rx, List.of(renewal, renewalToAnotherServer));
         PcapFile.write(uplinkRx, List.of());
-        final String uplink = "{ \"name\": \"uplink\", \"device\": \"net_pcap1,rx_pcap=" + uplinkRx + ",tx_pcap=" +
-            uplinkTx + "\" }";
-        final String vm1 = "{ \"name\": \"vm1\", \"device\": \"net_pcap0,rx_pcap=" + vm1Rx + ",tx_pcap=" + vm1Tx +
-            "\", \"other\": \"forward:uplink\" }";
+        final String uplink = DataplaneProcess.pcapPort("uplink", 1, uplinkRx, uplinkTx, "");
+        final String vm1 = DataplaneProcess.pcapPort("vm1", 0, vm1Rx, vm1Tx, "\"other\": \"forward:uplink\"");
         Files.createDirectories(dir.resolve("host"));
         final LeaseStore leases = LeaseStore.openWriter(dir.resolve("host").resolve(StoreAccess.LEASES_FILE), 64);
         final DomainStore domains = DomainStore.openWriter(dir.resolve("host").resolve(StoreAccess.DOMAINS_FILE), 16);
@@ -109,10 +107,9 @@ class DhcpForUsTest
         PcapFile.write(vm1Rx, List.of(offer));
         PcapFile.write(uplinkRx, List.of(offer));
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir, List.of(
-            "{ \"name\": \"vm1\", \"device\": \"net_pcap0,rx_pcap=" + vm1Rx + ",tx_pcap=" + vm1Tx +
-                "\", \"other\": \"forward:uplink\" }",
-            "{ \"name\": \"uplink\", \"device\": \"net_pcap1,rx_pcap=" + uplinkRx + ",tx_pcap=" +
-                dir.resolve("uplink-tx.pcap") + "\", \"other\": \"forward:vm1\", \"role\": \"uplink\" }"), List.of()))
+            DataplaneProcess.pcapPort("vm1", 0, vm1Rx, vm1Tx, "\"other\": \"forward:uplink\""),
+            DataplaneProcess.pcapPort("uplink", 1, uplinkRx, dir.resolve("uplink-tx.pcap"),
+                "\"other\": \"forward:vm1\", \"role\": \"uplink\"")), List.of()))
         {
             dataplane.awaitCounter("port vm1 tx", 1);
             final Map<String, Long> counters = dataplane.counters();

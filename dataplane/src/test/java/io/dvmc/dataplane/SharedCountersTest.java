@@ -41,10 +41,9 @@ class SharedCountersTest
         PcapFile.write(rx, frames);
         PcapFile.write(uplinkRx, List.of());
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir,
-            List.of("{ \"name\": \"vm1\", \"device\": \"net_pcap0,rx_pcap=" + rx + ",tx_pcap=" + dir.resolve("vm1-tx.pcap") +
-                    "\", \"other\": \"forward:uplink\" }",
-                "{ \"name\": \"uplink\", \"device\": \"net_pcap1,rx_pcap=" + uplinkRx + ",tx_pcap=" +
-                    dir.resolve("uplink-tx.pcap") + "\" }"),
+            List.of(
+                DataplaneProcess.pcapPort("vm1", 0, rx, dir.resolve("vm1-tx.pcap"), "\"other\": \"forward:uplink\""),
+                DataplaneProcess.pcapPort("uplink", 1, uplinkRx, dir.resolve("uplink-tx.pcap"), "")),
             List.of()))
         {
             // Every frame ends as sent to the uplink or as one of the drops counted by a single thread.

@@ -28,10 +28,8 @@ class UdpChecksumTest
         PcapFile.write(rx, List.of(Crafted.corrupted(discover), Crafted.withoutChecksum(discover),
             Crafted.partialChecksum(discover), discover));
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir,
-            List.of("{ \"name\": \"vm1\", \"device\": \"net_pcap0,rx_pcap=" + rx + ",tx_pcap=" + dir.resolve("tx.pcap") +
-                "\" }"),
-            List.of("{ \"port\": \"vm1\", \"mac\": \"02:dc:00:00:00:01\", \"domain\": 100," +
-                " \"vm\": \"6f1c1d2e-0000-4000-8000-000000000001\" }")))
+            List.of(DataplaneProcess.pcapPort("vm1", 0, rx, dir.resolve("tx.pcap"), "")),
+            List.of(DataplaneProcess.UDHCPC_BINDING)))
         {
             dataplane.await("every frame handled", DataplaneProcess.START, () ->
             {

@@ -17,8 +17,8 @@ import org.agrona.DirectBuffer;
  *   <li>any IPv4: header that does not fit -> TRUNCATED, inconsistent version/IHL/total length -> BAD_IP_HEADER;</li>
  *   <li>not UDP, or a non-first fragment (its ports are unknown; {@link FrameView#isFragment()}) -> OTHER;</li>
  *   <li>UDP with neither port 67: OTHER when its length is sound, else BAD_UDP_LENGTH;</li>
- *   <li>DHCP (dst 67, or src 67): first fragment -> IP_FRAGMENT (to reassemble; SERVER_DHCP from port 67), bad UDP length -> BAD_UDP_LENGTH, bad IPv4
- *       header checksum -> BAD_IP_CHECKSUM, then CLIENT_DHCP for dst 67 (BAD_UDP_CHECKSUM if its UDP checksum
+ *   <li>DHCP (dst 67, or src 67): first fragment -> IP_FRAGMENT to reassemble (SERVER_DHCP from port 67), bad
+ *       UDP length -> BAD_UDP_LENGTH, bad IPv4 header checksum -> BAD_IP_CHECKSUM, then CLIENT_DHCP for dst 67 (BAD_UDP_CHECKSUM if its UDP checksum
  *       fails as the caller asks, below), else SERVER_DHCP.</li>
  * </ul>
  * The IPv4 checksum is verified only where dvmc consumes the frame; forwarded traffic is the receiver's business.

@@ -150,7 +150,8 @@ class FragmentReassemblerTest
     void reassemblingAllocatesNothing()
     {
         final UnsafeBuffer[] fragments = {new UnsafeBuffer(fragment(datagram, 0, 512, true)),
-            new UnsafeBuffer(fragment(datagram, 512, 512, true)), new UnsafeBuffer(fragment(datagram, 1024, 156, false))};
+            new UnsafeBuffer(fragment(datagram, 512, 512, true)),
+            new UnsafeBuffer(fragment(datagram, 1024, 156, false))};
         final UnsafeBuffer out = new UnsafeBuffer(new byte[2048]);
         long sink = 0;
         for (int round = 0; round < 2; round++)
