@@ -2,7 +2,8 @@ package io.dvmc.frame;
 
 /**
  * Result codes of {@link FrameClassifier#classify}: what the dataplane does with a frame. Negative codes are
- * malformed frames, each its own drop reason.
+ * frames dvmc cannot take as they are: malformed ones, each its own drop reason, and a first fragment, which
+ * waits for its datagram's other fragments.
  */
 public final class FrameClass
 {
