@@ -113,6 +113,10 @@ DVMC_EXPORT int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint
         return -EINVAL;
     struct rte_eth_conf conf;
     memset(&conf, 0, sizeof(conf));
+    /* Where the port can check (or knows it need not check) UDP checksums, have it say so in ol_flags. */
+    struct rte_eth_dev_info info;
+    if (rte_eth_dev_info_get(port, &info) == 0)
+        conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_IPV4_CKSUM);
     int ret = rte_eth_dev_configure(port, 1, 1, &conf);
     if (ret < 0)
         return ret;
@@ -207,6 +211,8 @@ DVMC_EXPORT void dvmc_mbuf_layout(struct dvmc_mbuf_layout *out)
     out->packet_type = offsetof(struct rte_mbuf, packet_type);
     out->mbuf_size = sizeof(struct rte_mbuf);
     out->headroom = RTE_PKTMBUF_HEADROOM;
+    out->rx_l4_cksum_good = RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+    out->rx_l4_cksum_bad = RTE_MBUF_F_RX_L4_CKSUM_BAD;
 }
 
 DVMC_EXPORT int dvmc_port_stats(uint16_t port, struct dvmc_port_stats *out)

@@ -31,6 +31,10 @@ struct dvmc_mbuf_layout {
     uint32_t packet_type;
     uint32_t mbuf_size;      /* sizeof(struct rte_mbuf) */
     uint32_t headroom;       /* RTE_PKTMBUF_HEADROOM */
+    /* ol_flags bits of the rx L4 checksum: both set is NONE (checksum field not filled in, data verified), neither
+     * is UNKNOWN. Macros in DPDK, so Java reads their values here and the flags of each mbuf from memory. */
+    uint32_t rx_l4_cksum_good;  /* RTE_MBUF_F_RX_L4_CKSUM_GOOD */
+    uint32_t rx_l4_cksum_bad;   /* RTE_MBUF_F_RX_L4_CKSUM_BAD */
 };
 
 struct dvmc_port_stats {

@@ -142,6 +142,7 @@ class SlowPathOverPcapTest
         badIpChecksum[24] ^= 0x5A;
         final byte[] spoofedChaddr = discover.clone();
         spoofedChaddr[14 + 20 + 8 + DhcpPacket.CHADDR_OFFSET + 5] = 0x77;
+        fixUdpChecksum(spoofedChaddr);
         final Path rx = dir.resolve("rx.pcap");
         final Path tx = dir.resolve("tx.pcap");
         PcapFile.write(rx, List.of(
@@ -212,6 +213,20 @@ class SlowPathOverPcapTest
             assertEquals(DhcpMessageType.OFFER,
                 new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength()).messageType());
         }
+    }
+
+    /** A sender that spoofs chaddr sends a valid checksum: only the chaddr check stops it. */
+    private static void fixUdpChecksum(final byte[] frame)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+        final int udp = 14 + 20;
+        final int length = buffer.getShort(udp + 4, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        buffer.putShort(udp + 6, (short)0);
+        final long pseudo = io.dvmc.frame.Checksums.pseudoHeaderSum(
+            buffer.getInt(14 + 12, java.nio.ByteOrder.BIG_ENDIAN),
+            buffer.getInt(14 + 16, java.nio.ByteOrder.BIG_ENDIAN), 17, length);
+        final int checksum = ~io.dvmc.frame.Checksums.fold(io.dvmc.frame.Checksums.sum(buffer, udp, length, pseudo));
+        buffer.putShort(udp + 6, (short)checksum, java.nio.ByteOrder.BIG_ENDIAN);
     }
 
     static int ipOption(final DhcpPacket packet, final int code)

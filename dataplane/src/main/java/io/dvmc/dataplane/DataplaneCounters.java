@@ -7,19 +7,27 @@ import org.agrona.concurrent.status.AtomicCounter;
 import java.util.List;
 
 /**
- * The dataplane's counters, in the counters file that {@code dvmcctl stat} reads live. Hot-path updates are
- * plain ordered increments of a single-writer counter; each counter has one writing thread. Per-port counters are
+ * The dataplane's counters, in the counters file that {@code dvmcctl stat} reads live. Per-port counters are
  * indexed by port slot ({@link PortTable}) and come and go with their port.
+ *
+ * <p>Most counters have one writing thread and are updated with ordered stores ({@code incrementRelease}), which
+ * cost no locked instruction. The counters marked <em>shared</em> below are written by both the poll thread and
+ * the worker: they take atomic adds ({@code increment}, {@code getAndAdd}), since two threads doing a load and a
+ * release store each lose updates (SharedCountersTest lost 1 to 6 in a thousand).
  */
 public final class DataplaneCounters
 {
     public final AtomicCounter rxFrames;
     public final AtomicCounter txFrames;
+    /** Shared: poll thread and worker. */
     public final AtomicCounter txFailed;
     public final AtomicCounter clientDhcp;
     public final AtomicCounter rogueServerDropped;
+    /** Shared: poll thread and worker. */
     public final AtomicCounter otherDropped;
+    /** Shared: poll thread and worker. */
     public final AtomicCounter otherForwarded;
+    /** Shared: poll thread and worker. */
     public final AtomicCounter malformedDropped;
     public final AtomicCounter badDhcpDropped;
     public final AtomicCounter unboundDropped;
@@ -39,6 +47,15 @@ public final class DataplaneCounters
     public final AtomicCounter bindingChanges;
     public final AtomicCounter bindingsInForce;
     public final AtomicCounter hostConfigRefused;
+    public final AtomicCounter badAgentMessages;
+    public final AtomicCounter multiSegmentDropped;
+    public final AtomicCounter dhcpNotForUs;
+    public final AtomicCounter badUdpChecksumDropped;
+    public final AtomicCounter fragmentsHeld;
+    public final AtomicCounter datagramsReassembled;
+    public final AtomicCounter fragmentOverlapDropped;
+    public final AtomicCounter fragmentOversizedDropped;
+    public final AtomicCounter reassemblyAbandoned;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -76,6 +93,15 @@ public final class DataplaneCounters
         bindingChanges = file.newCounter("binding changes applied", CounterTypes.DATAPLANE);
         bindingsInForce = file.newCounter("bindings in force", CounterTypes.DATAPLANE);
         hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
+        badAgentMessages = file.newCounter("bad agent messages dropped", CounterTypes.DROP);
+        multiSegmentDropped = file.newCounter("multi-segment frames dropped", CounterTypes.DROP);
+        dhcpNotForUs = file.newCounter("DHCP to other servers", CounterTypes.DATAPLANE);
+        badUdpChecksumDropped = file.newCounter("bad UDP checksum dropped", CounterTypes.DROP);
+        fragmentsHeld = file.newCounter("IP fragments taken for reassembly", CounterTypes.DATAPLANE);
+        datagramsReassembled = file.newCounter("IP datagrams reassembled", CounterTypes.DATAPLANE);
+        fragmentOverlapDropped = file.newCounter("IP fragments overlapping dropped", CounterTypes.DROP);
+        fragmentOversizedDropped = file.newCounter("IP fragments oversized dropped", CounterTypes.DROP);
+        reassemblyAbandoned = file.newCounter("IP reassemblies timed out or evicted", CounterTypes.DROP);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

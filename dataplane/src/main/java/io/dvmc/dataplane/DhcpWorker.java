@@ -25,6 +25,7 @@ import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -40,6 +41,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 public final class DhcpWorker implements Agent
 {
     private static final int LIMIT = 64;
+    private static final int LIMITED_BROADCAST = 0xFFFF_FFFF;
 
     private final FrameQueue fromPoll;
     private final FrameQueue txQueue;
@@ -156,8 +158,19 @@ public final class DhcpWorker implements Agent
         }
         if (frameClass != FrameClass.CLIENT_DHCP)
         {
-            counters.malformedDropped.incrementRelease();
+            counters.malformedDropped.increment();
             free(mbuf);
+            return;
+        }
+        final long mac = view.srcMac();
+        final int vlan = vlanId(view);
+        final int slot = bindings.find(port, vlan, mac);
+        if (view.dstIp() != LIMITED_BROADCAST && toAnotherServer(slot, view.dstIp()))
+        {
+            // Unicast to a server that is not the VM's domain's: not DHCP for dvmc (RFC 2131 §4.1, giaddr-less
+            // unicast goes to the server it names), the VM's own traffic.
+            counters.dhcpNotForUs.incrementRelease();
+            forwardOther(mbuf, port, counters.otherDropped);
             return;
         }
         dhcp.wrap(frame, view.payloadOffset(), view.payloadLength());
@@ -167,7 +180,6 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
-        final long mac = view.srcMac();
         if (dhcp.chaddrMac() != mac)
         {
             // A client asking for another MAC's lease: port security, not a relay (no giaddr on a VM port).
@@ -175,8 +187,6 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
-        final int vlan = vlanId(view);
-        final int slot = bindings.find(port, vlan, mac);
         if (slot == PortBindings.NONE)
         {
             counters.unboundDropped.incrementRelease();
@@ -213,14 +223,7 @@ public final class DhcpWorker implements Agent
         final DomainRecord domain = slot == PortBindings.NONE ? null : stores.domain(bindings.domainId(slot));
         if (domain == null || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != domain.serverIp())
         {
-            final int to = forward.getAcquire(port);
-            if (to >= 0 && txQueue.offer(mbuf, to))
-            {
-                counters.otherForwarded.incrementRelease();
-                return;
-            }
-            counters.arpIgnored.incrementRelease();
-            free(mbuf);
+            forwardOther(mbuf, port, counters.arpIgnored);
             return;
         }
         Arp.answerInPlace(frame, view, domain.serverMac(), domain.serverIp());
@@ -233,6 +236,37 @@ public final class DhcpWorker implements Agent
             counters.txQueueFull.incrementRelease();
             free(mbuf);
         }
+    }
+
+    /**
+     * @return whether {@code dstIp} is known not to be the virtual server (option 54) of the domain of a bound VM.
+     * An unbound VM is dropped as such further on. A domain whose record this host has not got (stores closed for
+     * a hand-over, a VM that migrated here with its lease) leaves the decision to the agent, which knows it.
+     */
+    private boolean toAnotherServer(final int slot, final int dstIp)
+    {
+        if (slot == PortBindings.NONE)
+        {
+            return false;
+        }
+        final DomainRecord domain = stores.domain(bindings.domainId(slot));
+        return domain != null && domain.serverIp() != dstIp;
+    }
+
+    /**
+     * A frame that is not for dvmc takes the port's action: forwarded to its peer, or freed and counted in
+     * {@code dropped} (tx queue full: in {@code tx queue full dropped}).
+     */
+    private void forwardOther(final long mbuf, final int port, final AtomicCounter dropped)
+    {
+        final int to = forward.getAcquire(port);
+        if (to >= 0 && txQueue.offer(mbuf, to))
+        {
+            counters.otherForwarded.increment();
+            return;
+        }
+        (to < 0 ? dropped : counters.txQueueFull).increment();
+        free(mbuf);
     }
 
     private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity)
@@ -279,14 +313,14 @@ public final class DhcpWorker implements Agent
     {
         switch (type)
         {
-            case RingMessages.TRANSMIT -> transmit(buffer, index);
+            case RingMessages.TRANSMIT -> transmit(buffer, index, length);
             case RingMessages.STORE_YIELD -> stores.onYield(toAgent);
             case RingMessages.STORE_READY -> stores.onReady();
             case RingMessages.DOMAIN_CHANGED -> stores.onDomainChanged(buffer.getInt(index));
             case RingMessages.BINDING_ADD, RingMessages.BINDING_REMOVE -> onBinding(type, buffer, index, length);
             case RingMessages.BINDINGS_SYNC_START -> onSyncStart();
             case RingMessages.BINDINGS_SYNC_END -> onSyncEnd();
-            default -> counters.malformedDropped.incrementRelease();
+            default -> counters.badAgentMessages.incrementRelease();
         }
     }
 
@@ -299,7 +333,7 @@ public final class DhcpWorker implements Agent
         binding.wrap(buffer, index, length);
         if (!binding.valid())
         {
-            counters.malformedDropped.incrementRelease();
+            counters.badAgentMessages.incrementRelease();
             return;
         }
         final String port = binding.portName();
@@ -362,9 +396,15 @@ public final class DhcpWorker implements Agent
             removed + " it no longer has removed");
     }
 
-    private void transmit(final DirectBuffer buffer, final int index)
+    private void transmit(final DirectBuffer buffer, final int index, final int recordLength)
     {
         transmit.wrap(buffer, index);
+        if (!transmit.fitsRecord(recordLength))
+        {
+            // Sending it would copy the ring's next records (or stale bytes) onto the wire.
+            counters.badAgentMessages.incrementRelease();
+            return;
+        }
         final int length = transmit.frameLength();
         if (stashCount == 0)
         {
@@ -378,7 +418,7 @@ public final class DhcpWorker implements Agent
         final long mbuf = stash.mbuf(--stashCount);
         if (length > Mbufs.capacity(mbuf))
         {
-            counters.txFailed.incrementRelease();
+            counters.txFailed.increment();
             free(mbuf);
             return;
         }

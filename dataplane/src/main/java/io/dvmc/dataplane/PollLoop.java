@@ -4,6 +4,7 @@ import io.dvmc.frame.Arp;
 import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
+import io.dvmc.frame.FragmentReassembler;
 import io.dvmc.port.MbufBurst;
 import io.dvmc.port.Mbufs;
 import io.dvmc.port.PortStats;
@@ -11,9 +12,12 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * The poll-mode loop (DESIGN §3): one rx burst per port, classification of every frame, client DHCP frames
- * (and ARP, which the worker answers for the domains' virtual servers) to the worker queue, server DHCP from a VM
- * dropped as a rogue server, everything else forwarded to the port's peer or dropped as the port is configured, then the frames the worker hands back are sent in one tx burst per port.
+ * The poll-mode loop (DESIGN §3): one rx burst per port, classification of every frame of a VM-facing port,
+ * client DHCP frames (and ARP, which the worker answers for the domains' virtual servers) to the worker queue,
+ * server DHCP from a VM dropped as a rogue server, everything else (and every frame of an uplink port) forwarded
+ * to the port's peer or dropped as the port is configured, then the frames the worker hands back are sent in one
+ * tx burst per port. Client DHCP with a bad UDP checksum is dropped; IP fragments of client DHCP are reassembled
+ * ({@link FragmentReassembler}) and the whole datagram classified again.
  * Between duty cycles it applies the port changes host.json asked for ({@link PortTable}); a frame for a port
  * that is gone is dropped and counted as a tx failure.
  *
@@ -24,6 +28,20 @@ public final class PollLoop implements Agent
 {
     static final int BURST = 32;
     private static final long STATS_INTERVAL_NS = 1_000_000_000L;
+    /** Not a frame class: the mbuf was freed while being classified. */
+    private static final int CONSUMED = Integer.MIN_VALUE;
+    /**
+     * Largest IPv4 payload reassembled: what an mbuf's 2 KiB data room holds after the largest Ethernet, tag and
+     * IPv4 headers (22 + 60 bytes), to the 8-byte unit. Well above the 576-byte datagram RFC 1122 §3.3.2 requires.
+     */
+    static final int REASSEMBLED_MAX_PAYLOAD = 1960;
+    /**
+     * How long a datagram may take to arrive whole. RFC 1122 suggests 60-120 s for a general host; a DHCP client
+     * sends a new datagram (a new IP id) after 4 s (RFC 2131 §4.1), so one still incomplete after a few seconds
+     * is superseded and would only hold one of the port's few slots.
+     */
+    static final long REASSEMBLY_TIMEOUT_NS = 5_000_000_000L;
+    private static final long REASSEMBLY_SWEEP_NS = 100_000_000L;
 
     private final PortTable ports;
     private final FrameQueue toWorker;
@@ -37,8 +55,11 @@ public final class PollLoop implements Agent
     private final FrameView view = new FrameView();
     private final FrameClassifier classifier = new FrameClassifier();
     private final PortStats stats = new PortStats();
+    private final FragmentReassembler reassembler =
+        new FragmentReassembler(PortTable.MAX_PORTS, REASSEMBLED_MAX_PAYLOAD, REASSEMBLY_TIMEOUT_NS);
     private final FrameQueue.Consumer txConsumer = this::queueTx;
     private long nextStatsNs;
+    private long nextExpiryNs;
     private int dropCount;
 
     PollLoop(
@@ -66,13 +87,14 @@ public final class PollLoop implements Agent
 
     public int doWork()
     {
+        final long now = System.nanoTime();
         int work = ports.applyPending();
         final int limit = ports.limit();
         for (int p = 0; p < limit; p++)
         {
             if (ports.port(p) != null)
             {
-                work += receive(p);
+                work += receive(p, now);
             }
         }
         work += txQueue.drain(txConsumer, BURST * Math.max(1, limit));
@@ -81,7 +103,12 @@ public final class PollLoop implements Agent
             flushTx(p);
         }
         flushDrops();
-        final long now = System.nanoTime();
+        if (now - nextExpiryNs >= 0)
+        {
+            nextExpiryNs = now + REASSEMBLY_SWEEP_NS;
+            reassembler.expire(now);
+            countAbandonedReassemblies();
+        }
         if (now - nextStatsNs >= 0)
         {
             nextStatsNs = now + STATS_INTERVAL_NS;
@@ -90,7 +117,7 @@ public final class PollLoop implements Agent
         return work;
     }
 
-    private int receive(final int p)
+    private int receive(final int p, final long now)
     {
         final int n = ports.port(p).rxBurst(rx);
         if (n == 0)
@@ -102,53 +129,163 @@ public final class PollLoop implements Agent
         for (int i = 0; i < n; i++)
         {
             final long mbuf = rx.mbuf(i);
+            if (Mbufs.segments(mbuf) != 1)
+            {
+                // Dropped, not linearised: dvmc reads and rewrites frames in their first segment only, and a chain
+                // (a frame beyond the 2 KiB data room, which a PMD such as vhost or pcap chains) is never a DHCP
+                // message dvmc answers. Copying it into one mbuf would cost a copy per jumbo frame on the hot path.
+                counters.multiSegmentDropped.incrementRelease();
+                drop(mbuf);
+                continue;
+            }
+            if (ports.uplink(p))
+            {
+                // DHCP from the network is not ours to answer nor a rogue VM's: other traffic like the rest.
+                other(mbuf, p);
+                continue;
+            }
             final int length = Mbufs.dataLength(mbuf);
             frame.wrap(Mbufs.dataAddress(mbuf), length);
-            final int frameClass = classifier.classify(frame, 0, length, view);
-            final boolean arp = frameClass == FrameClass.OTHER && view.etherType() == Arp.ETHER_TYPE_ARP;
-            if (frameClass == FrameClass.CLIENT_DHCP || arp)
+            int frameClass = classifier.classify(frame, 0, length, view, udpChecksumPolicy(mbuf, p));
+            if (frameClass == FrameClass.IP_FRAGMENT ||
+                frameClass == FrameClass.OTHER && view.fragmentOffset() != 0 &&
+                view.ipProtocol() == FrameClassifier.IP_PROTOCOL_UDP)
             {
-                if (arp)
-                {
-                    counters.arpRequests.incrementRelease();
-                }
-                else
-                {
-                    counters.clientDhcp.incrementRelease();
-                    counters.portDhcp[p].incrementRelease();
-                }
-                if (!toWorker.offer(mbuf, p))
-                {
-                    counters.workerQueueFull.incrementRelease();
-                    drop(mbuf);
-                }
+                frameClass = reassemble(mbuf, p, now);
             }
-            else
-            {
-                if (frameClass == FrameClass.SERVER_DHCP)
-                {
-                    counters.rogueServerDropped.incrementRelease();
-                }
-                else if (frameClass == FrameClass.OTHER)
-                {
-                    final int to = ports.forward().getAcquire(p);
-                    if (to >= 0)
-                    {
-                        counters.otherForwarded.incrementRelease();
-                        queueTx(mbuf, to);
-                        continue;
-                    }
-                    counters.otherDropped.incrementRelease();
-                }
-                else
-                {
-                    counters.malformedDropped.incrementRelease();
-                }
-                drop(mbuf);
-            }
+            dispatch(mbuf, p, frameClass);
         }
         flushDrops();
         return n;
+    }
+
+    /**
+     * Gives a fragment to the reassembler. The data of a fragment held is copied, so its mbuf is freed at once;
+     * the fragment that completes a datagram gets the whole datagram written over it.
+     *
+     * @return the class of what the mbuf now holds: the datagram, or the fragment as other traffic if it is not
+     * ours; {@link #CONSUMED} when the mbuf was freed.
+     */
+    private int reassemble(final long mbuf, final int p, final long now)
+    {
+        final int result = reassembler.offer(p, frame, view, now);
+        countAbandonedReassemblies();
+        switch (result)
+        {
+            case FragmentReassembler.NOT_OURS:
+                return FrameClass.OTHER;
+            case FragmentReassembler.COMPLETE:
+                counters.fragmentsHeld.incrementRelease();
+                break;
+            case FragmentReassembler.HELD:
+                counters.fragmentsHeld.incrementRelease();
+                drop(mbuf);
+                return CONSUMED;
+            case FragmentReassembler.OVERLAP:
+                counters.fragmentOverlapDropped.incrementRelease();
+                drop(mbuf);
+                return CONSUMED;
+            case FragmentReassembler.OVERSIZED:
+                counters.fragmentOversizedDropped.incrementRelease();
+                drop(mbuf);
+                return CONSUMED;
+            default:
+                counters.malformedDropped.increment();
+                drop(mbuf);
+                return CONSUMED;
+        }
+        final int capacity = Mbufs.capacity(mbuf);
+        frame.wrap(Mbufs.dataAddress(mbuf), capacity);
+        final int length = reassembler.writeDatagram(frame, capacity);
+        if (length < 0)
+        {
+            counters.fragmentOversizedDropped.incrementRelease();
+            drop(mbuf);
+            return CONSUMED;
+        }
+        Mbufs.setLength(mbuf, length);
+        counters.datagramsReassembled.incrementRelease();
+        frame.wrap(Mbufs.dataAddress(mbuf), length);
+        // The port's checksum flags spoke of the last fragment only: the datagram's is computed.
+        return classifier.classify(frame, 0, length, view, FrameClassifier.UDP_CHECKSUM_VERIFY);
+    }
+
+    private void countAbandonedReassemblies()
+    {
+        final int abandoned = reassembler.takeAbandoned();
+        if (abandoned > 0)
+        {
+            counters.reassemblyAbandoned.getAndAddRelease(abandoned);
+        }
+    }
+
+    private void dispatch(final long mbuf, final int p, final int frameClass)
+    {
+        if (frameClass == CONSUMED)
+        {
+            return;
+        }
+        final boolean arp = frameClass == FrameClass.OTHER && view.etherType() == Arp.ETHER_TYPE_ARP;
+        if (frameClass == FrameClass.CLIENT_DHCP || arp)
+        {
+            if (arp)
+            {
+                counters.arpRequests.incrementRelease();
+            }
+            else
+            {
+                counters.clientDhcp.incrementRelease();
+                counters.portDhcp[p].incrementRelease();
+            }
+            if (!toWorker.offer(mbuf, p))
+            {
+                counters.workerQueueFull.incrementRelease();
+                drop(mbuf);
+            }
+            return;
+        }
+        switch (frameClass)
+        {
+            case FrameClass.OTHER:
+                other(mbuf, p);
+                return;
+            case FrameClass.SERVER_DHCP:
+                counters.rogueServerDropped.incrementRelease();
+                break;
+            case FrameClass.BAD_UDP_CHECKSUM:
+                counters.badUdpChecksumDropped.incrementRelease();
+                break;
+            default:
+                counters.malformedDropped.increment();
+                break;
+        }
+        drop(mbuf);
+    }
+
+    /** How to take a frame's UDP checksum, from what its port said of it in ol_flags (FrameClassifier). */
+    private int udpChecksumPolicy(final long mbuf, final int p)
+    {
+        return switch (Mbufs.rxL4Checksum(mbuf))
+        {
+            case Mbufs.RX_L4_CKSUM_GOOD, Mbufs.RX_L4_CKSUM_NONE -> FrameClassifier.UDP_CHECKSUM_VERIFIED;
+            case Mbufs.RX_L4_CKSUM_BAD -> FrameClassifier.UDP_CHECKSUM_BAD;
+            default -> ports.deliversPartialChecksums(p) ? FrameClassifier.UDP_CHECKSUM_VERIFY_OR_PARTIAL :
+                FrameClassifier.UDP_CHECKSUM_VERIFY;
+        };
+    }
+
+    /** The port's action for frames that are not DHCP for dvmc: forwarded to its peer port, or dropped. */
+    private void other(final long mbuf, final int p)
+    {
+        final int to = ports.forward().getAcquire(p);
+        if (to >= 0)
+        {
+            counters.otherForwarded.increment();
+            queueTx(mbuf, to);
+            return;
+        }
+        counters.otherDropped.increment();
+        drop(mbuf);
     }
 
     private void drop(final long mbuf)
@@ -173,7 +310,7 @@ public final class PollLoop implements Agent
     {
         if (port < 0 || port >= PortTable.MAX_PORTS || ports.port(port) == null)
         {
-            counters.txFailed.incrementRelease();
+            counters.txFailed.increment();
             drop(mbuf);
             return;
         }
@@ -197,7 +334,7 @@ public final class PollLoop implements Agent
         counters.portTx[p].getAndAddRelease(sent);
         if (sent < count)
         {
-            counters.txFailed.getAndAddRelease(count - sent);
+            counters.txFailed.getAndAdd(count - sent);
             tx[p].freeAll(sent, count - sent);
         }
     }

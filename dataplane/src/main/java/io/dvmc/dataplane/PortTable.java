@@ -47,6 +47,7 @@ final class PortTable
     /** Written by the poll thread, read by the worker too: release stores, acquire loads (plain on x86). */
     private final AtomicIntegerArray forward = new AtomicIntegerArray(MAX_PORTS);
     private final long[] freedAtMs = new long[MAX_PORTS];
+    private final boolean[] partialChecksums = new boolean[MAX_PORTS];
     private int limit;
 
     PortTable(
@@ -172,6 +173,8 @@ final class PortTable
         }
         ports[slot] = ethPort;
         configs[slot] = port;
+        partialChecksums[slot] = device.startsWith("net_af_packet") || device.startsWith("net_pcap") ||
+            device.startsWith("net_tap");
         limit = Math.max(limit, slot + 1);
         counters.attachPort(slot, port.name());
         toWorker.add(new PortEvent(port.name(), slot));
@@ -275,6 +278,23 @@ final class PortTable
     EthPort port(final int slot)
     {
         return ports[slot];
+    }
+
+    /**
+     * @return whether the port in {@code slot} may deliver a local kernel's frames with the partial UDP checksum of
+     * tx offload and no flag saying so: net_af_packet and net_pcap (measured: DPDK 22.11 reports nothing), and
+     * net_tap, whose kernel side is the same stack. A NIC, net_ring and vhost (which completes or flags partial
+     * checksums itself) do not.
+     */
+    boolean deliversPartialChecksums(final int slot)
+    {
+        return partialChecksums[slot];
+    }
+
+    /** @return whether the port in {@code slot} faces the network: all its frames take its other action. */
+    boolean uplink(final int slot)
+    {
+        return configs[slot] != null && configs[slot].uplink();
     }
 
     /** Per slot, where its other frames go (a slot), or -1 to drop them; shared with the worker. */

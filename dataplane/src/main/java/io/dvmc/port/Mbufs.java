@@ -42,6 +42,18 @@ public final class Mbufs {
     /** RTE_PKTMBUF_HEADROOM: where a fresh mbuf's data starts in its buffer. */
     public static final int DEFAULT_HEADROOM;
 
+    /** What the port says of a received frame's L4 checksum ({@link #rxL4Checksum}). */
+    public static final int RX_L4_CKSUM_UNKNOWN = 0;
+    /** Checked by the port and correct. */
+    public static final int RX_L4_CKSUM_GOOD = 1;
+    /** Checked by the port and wrong. */
+    public static final int RX_L4_CKSUM_BAD = 2;
+    /** Not filled in (a partial checksum from a local sender), but the data is known intact (virtio offload). */
+    public static final int RX_L4_CKSUM_NONE = 3;
+
+    private static final long RX_L4_GOOD_FLAG;
+    private static final long RX_L4_BAD_FLAG;
+
     static {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment l = dvmc_mbuf_layout.allocate(arena);
@@ -59,6 +71,8 @@ public final class Mbufs {
             PACKET_TYPE = dvmc_mbuf_layout.packet_type(l);
             MBUF_SIZE = dvmc_mbuf_layout.mbuf_size(l);
             DEFAULT_HEADROOM = dvmc_mbuf_layout.headroom(l);
+            RX_L4_GOOD_FLAG = dvmc_mbuf_layout.rx_l4_cksum_good(l) & 0xffffffffL;
+            RX_L4_BAD_FLAG = dvmc_mbuf_layout.rx_l4_cksum_bad(l) & 0xffffffffL;
         }
     }
 
@@ -161,6 +175,16 @@ public final class Mbufs {
     /** ol_flags (RTE_MBUF_F_*). */
     public static long offloadFlags(long mbuf) {
         return MEMORY.get(LONG, mbuf + OL_FLAGS);
+    }
+
+    /**
+     * The rx L4 checksum state the PMD left in ol_flags: one of the {@code RX_L4_CKSUM_*} codes. A read of the
+     * mbuf, no downcall.
+     */
+    public static int rxL4Checksum(long mbuf) {
+        long flags = offloadFlags(mbuf);
+        return ((flags & RX_L4_GOOD_FLAG) != 0 ? RX_L4_CKSUM_GOOD : 0)
+            | ((flags & RX_L4_BAD_FLAG) != 0 ? RX_L4_CKSUM_BAD : 0);
     }
 
     /** The input port id set by the PMD on rx. */

@@ -27,7 +27,7 @@ import java.util.UUID;
  *              "portBurst": 4000, "declineIntervalSeconds": 10, "declineBurst": 3 } },
  *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "extraEal": [],
  *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1", "other": "forward:uplink" },
- *                             { "name": "uplink", "device": "0000:3b:00.0" } ] },
+ *                             { "name": "uplink", "device": "0000:3b:00.0", "role": "uplink" } ] },
  *   "bindings": [ { "port": "vm1", "vlan": 0, "mac": "02:00:00:64:00:01", "domain": 100, "vm": "<uuid>" } ] }
  * }</pre>
  *
@@ -113,26 +113,42 @@ public record HostConfig(
     }
 
     /**
-     * A VM-facing port.
+     * A port of the dataplane.
      *
-     * @param other what to do with frames that are neither client DHCP nor ARP for a virtual server (DESIGN §3):
+     * @param other what to do with frames that are not DHCP for dvmc nor ARP for a virtual server (DESIGN §3):
      *              {@code "drop"} (the default) or {@code "forward:<port>"}, e.g. to an uplink or to a net_tap
      *              exception port towards the kernel.
+     * @param role  {@code "vm"} (the default): a port facing VMs, whose client DHCP dvmc answers and whose server
+     *              DHCP is a rogue server's; {@code "uplink"}: a port towards the network, where DHCP is other
+     *              traffic like any frame, and every frame takes the port's {@code other} action.
      */
-    public record Port(String name, String device, String other)
+    public record Port(String name, String device, String other, String role)
     {
         public static final String DROP = "drop";
         public static final String FORWARD = "forward:";
+        public static final String ROLE_VM = "vm";
+        public static final String ROLE_UPLINK = "uplink";
 
         public Port(final String name, final String device)
         {
-            this(name, device, DROP);
+            this(name, device, DROP, ROLE_VM);
+        }
+
+        public Port(final String name, final String device, final String other)
+        {
+            this(name, device, other, ROLE_VM);
         }
 
         /** @return the port that takes this port's other frames, or null to drop them. */
         public String forwardTo()
         {
             return other != null && other.startsWith(FORWARD) ? other.substring(FORWARD.length()) : null;
+        }
+
+        /** @return whether this port faces the network rather than VMs. */
+        public boolean uplink()
+        {
+            return ROLE_UPLINK.equals(role);
         }
     }
 
@@ -266,6 +282,8 @@ public record HostConfig(
                 "port " + port.name() + ": other must be \"drop\" or \"forward:<port>\", not \"" + port.other() + "\"");
             require(file, to == null || portNames.contains(to) && !to.equals(port.name()),
                 "port " + port.name() + ": forwards to '" + to + "', which is not another port");
+            require(file, port.role() == null || port.role().equals(Port.ROLE_VM) || port.uplink(),
+                "port " + port.name() + ": role must be \"vm\" or \"uplink\", not \"" + port.role() + "\"");
         }
         final Set<String> seen = new HashSet<>();
         for (final Binding binding : bindings)

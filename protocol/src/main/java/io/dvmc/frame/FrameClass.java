@@ -2,7 +2,8 @@ package io.dvmc.frame;
 
 /**
  * Result codes of {@link FrameClassifier#classify}: what the dataplane does with a frame. Negative codes are
- * malformed frames, each its own drop reason.
+ * frames dvmc cannot take as they are: malformed ones, each its own drop reason, and a first fragment, which
+ * waits for its datagram's other fragments.
  */
 public final class FrameClass
 {
@@ -19,15 +20,17 @@ public final class FrameClass
     public static final int BAD_IP_HEADER = -2;
     /** IPv4 header checksum is wrong (checked on DHCP frames only). */
     public static final int BAD_IP_CHECKSUM = -3;
-    /** First fragment of a fragmented DHCP datagram: it cannot be answered. */
+    /** First fragment of a fragmented client DHCP datagram: to reassemble ({@link FragmentReassembler}). */
     public static final int IP_FRAGMENT = -4;
     /** UDP length shorter than its header or longer than the IPv4 payload. */
     public static final int BAD_UDP_LENGTH = -5;
     /** More than two VLAN tags. */
     public static final int TOO_MANY_VLANS = -6;
+    /** Client DHCP whose UDP checksum is wrong: discarded, RFC 1122 §4.1.3.4. */
+    public static final int BAD_UDP_CHECKSUM = -7;
 
     /** Lowest code, for sizing per-class counter arrays: {@code code - MIN_CODE} is 0-based. */
-    public static final int MIN_CODE = TOO_MANY_VLANS;
+    public static final int MIN_CODE = BAD_UDP_CHECKSUM;
     /** Highest code. */
     public static final int MAX_CODE = SERVER_DHCP;
 
@@ -52,6 +55,7 @@ public final class FrameClass
             case IP_FRAGMENT -> "ip-fragment";
             case BAD_UDP_LENGTH -> "bad-udp-length";
             case TOO_MANY_VLANS -> "too-many-vlans";
+            case BAD_UDP_CHECKSUM -> "bad-udp-checksum";
             default -> "unknown";
         };
     }

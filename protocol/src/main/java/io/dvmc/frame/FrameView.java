@@ -28,6 +28,9 @@ public final class FrameView
     int ipTotalLength;
     int ipProtocol;
     int ttl;
+    int ipId;
+    int fragmentOffset;
+    boolean moreFragments;
     int srcIp;
     int dstIp;
     int l4Offset;
@@ -158,6 +161,39 @@ public final class FrameView
     }
 
     /**
+     * @return IPv4 identification, which with source, destination and protocol names a datagram's fragments.
+     */
+    public int ipId()
+    {
+        return ipId;
+    }
+
+    /**
+     * @return where this fragment's data starts in its datagram's payload, in bytes (0 for a first fragment or
+     * an unfragmented datagram).
+     */
+    public int fragmentOffset()
+    {
+        return fragmentOffset;
+    }
+
+    /**
+     * @return the IPv4 more-fragments flag.
+     */
+    public boolean moreFragments()
+    {
+        return moreFragments;
+    }
+
+    /**
+     * @return whether the IPv4 datagram is a fragment (more fragments follow, or its data starts past 0).
+     */
+    public boolean isFragment()
+    {
+        return moreFragments || fragmentOffset != 0;
+    }
+
+    /**
      * @return IPv4 source, big-endian int.
      */
     public int srcIp()
@@ -244,6 +280,9 @@ public final class FrameView
         ipTotalLength = 0;
         ipProtocol = 0;
         ttl = 0;
+        ipId = 0;
+        fragmentOffset = 0;
+        moreFragments = false;
         srcIp = 0;
         dstIp = 0;
         l4Offset = -1;

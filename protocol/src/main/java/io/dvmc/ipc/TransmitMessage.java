@@ -50,6 +50,15 @@ public final class TransmitMessage
         return buffer.getShort(offset + FRAME_LENGTH_OFFSET) & 0xFFFF;
     }
 
+    /**
+     * @param recordLength the length of the ring record this message was read from.
+     * @return whether the header and the frame it announces lie inside the record.
+     */
+    public boolean fitsRecord(final int recordLength)
+    {
+        return recordLength >= FRAME_OFFSET && frameLength() <= recordLength - FRAME_OFFSET;
+    }
+
     public int frameOffset()
     {
         return offset + FRAME_OFFSET;

@@ -116,6 +116,17 @@ class HostConfigTest
     }
 
     @Test
+    void aPortIsVmFacingUnlessItsRoleSaysUplink() throws Exception
+    {
+        final String vmPort = "\"device\": \"net_af_packet0,iface=dvh-vm1\" }";
+        final String uplink = VALID.replace(vmPort, vmPort.replace(" }", ", \"role\": \"uplink\" }"));
+        assertTrue(!load(VALID).dataplane().ports().get(0).uplink());
+        assertTrue(load(uplink).dataplane().ports().get(0).uplink());
+        assertTrue(rejected(uplink.replace("\"uplink\"", "\"trunk\""))
+            .contains("role must be \"vm\" or \"uplink\""));
+    }
+
+    @Test
     void thePolicyMayComeFromEtcdInsteadOfAFileWithTheDefaultPrefix() throws Exception
     {
         final HostConfig config = load(VALID.replace("\"policyFile\": \"policy.json\"",

@@ -278,6 +278,40 @@ class FrameClassifierTest
     }
 
     @Test
+    void aCorruptClientFrameIsABadUdpChecksumWhenThePortDidNotCheckIt()
+    {
+        final byte[] corrupt = Captures.bytes("udhcpc-discover");
+        corrupt[corrupt.length - 1] ^= 0x5A;
+        for (final int policy : new int[] {FrameClassifier.UDP_CHECKSUM_VERIFY,
+            FrameClassifier.UDP_CHECKSUM_VERIFY_OR_PARTIAL})
+        {
+            assertEquals(FrameClass.BAD_UDP_CHECKSUM, classify(corrupt, policy));
+            assertEquals(FrameClass.CLIENT_DHCP, classify(Captures.bytes("udhcpc-discover"), policy));
+        }
+        assertEquals(FrameClass.CLIENT_DHCP, classify(corrupt, FrameClassifier.UDP_CHECKSUM_VERIFIED));
+        assertEquals(FrameClass.BAD_UDP_CHECKSUM,
+            classify(Captures.bytes("udhcpc-discover"), FrameClassifier.UDP_CHECKSUM_BAD));
+    }
+
+    @Test
+    void aZeroUdpChecksumIsNoChecksumAndIsAccepted()
+    {
+        final byte[] none = Captures.bytes("dhclient-discover");
+        Frames.put16(none, 34 + 6, 0);
+        assertEquals(FrameClass.CLIENT_DHCP, classify(none, FrameClassifier.UDP_CHECKSUM_VERIFY));
+    }
+
+    @Test
+    void aLinuxPartialChecksumIsAcceptedOnlyFromAPortThatDeliversThem()
+    {
+        // Captured on a veth: udhcpc's RENEWING REQUEST from a kernel socket under tx offload (CHECKSUM_PARTIAL).
+        final byte[] partial = Captures.bytes("udhcpc-request-renewing");
+        assertTrue(!Frames.udpChecksumIsValid(partial, 14));
+        assertEquals(FrameClass.CLIENT_DHCP, classify(partial, FrameClassifier.UDP_CHECKSUM_VERIFY_OR_PARTIAL));
+        assertEquals(FrameClass.BAD_UDP_CHECKSUM, classify(partial, FrameClassifier.UDP_CHECKSUM_VERIFY));
+    }
+
+    @Test
     void classifyingAllocatesNothing()
     {
         final UnsafeBuffer frame = new UnsafeBuffer(Frames.tagged(Captures.bytes("dhcpcd-discover"), 0x8100, 42));
@@ -293,6 +327,11 @@ class FrameClassifierTest
         }
         final long allocated = Allocations.ofThisThread() - before;
         assertTrue(allocated < 20_000, allocated + " bytes allocated (sink " + sink + ")");
+    }
+
+    private int classify(final byte[] frame, final int udpChecksum)
+    {
+        return classifier.classify(new UnsafeBuffer(frame), 0, frame.length, view, udpChecksum);
     }
 
     private void assertReadAsTsharkDoes(final String name)

@@ -25,6 +25,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *     uint32_t packet_type;
  *     uint32_t mbuf_size;
  *     uint32_t headroom;
+ *     uint32_t rx_l4_cksum_good;
+ *     uint32_t rx_l4_cksum_bad;
  * }
  * }
  */
@@ -48,7 +50,9 @@ public class dvmc_mbuf_layout {
         dvmc_shim_h.C_INT.withName("port"),
         dvmc_shim_h.C_INT.withName("packet_type"),
         dvmc_shim_h.C_INT.withName("mbuf_size"),
-        dvmc_shim_h.C_INT.withName("headroom")
+        dvmc_shim_h.C_INT.withName("headroom"),
+        dvmc_shim_h.C_INT.withName("rx_l4_cksum_good"),
+        dvmc_shim_h.C_INT.withName("rx_l4_cksum_bad")
     ).withName("dvmc_mbuf_layout");
 
     public static final GroupLayout layout() {
@@ -356,5 +360,51 @@ public class dvmc_mbuf_layout {
 
     public static void headroom(MemorySegment struct, int fieldValue) {
         struct.set(headroom$LAYOUT, headroom$OFFSET, fieldValue);
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfInt rx_l4_cksum_good$LAYOUT = (java.lang.foreign.ValueLayout.OfInt) $LAYOUT.select(groupElement("rx_l4_cksum_good"));
+
+    public static final java.lang.foreign.ValueLayout.OfInt rx_l4_cksum_good$layout() {
+        return rx_l4_cksum_good$LAYOUT;
+    }
+
+    private static final long rx_l4_cksum_good$OFFSET = $LAYOUT.byteOffset(groupElement("rx_l4_cksum_good"));
+
+    public static final long rx_l4_cksum_good$offset() {
+        return rx_l4_cksum_good$OFFSET;
+    }
+
+    /** Coordinates (MemorySegment struct, long baseOffset). */
+    public static final VarHandle rx_l4_cksum_good$VH = $LAYOUT.varHandle(groupElement("rx_l4_cksum_good"));
+
+    public static int rx_l4_cksum_good(MemorySegment struct) {
+        return struct.get(rx_l4_cksum_good$LAYOUT, rx_l4_cksum_good$OFFSET);
+    }
+
+    public static void rx_l4_cksum_good(MemorySegment struct, int fieldValue) {
+        struct.set(rx_l4_cksum_good$LAYOUT, rx_l4_cksum_good$OFFSET, fieldValue);
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfInt rx_l4_cksum_bad$LAYOUT = (java.lang.foreign.ValueLayout.OfInt) $LAYOUT.select(groupElement("rx_l4_cksum_bad"));
+
+    public static final java.lang.foreign.ValueLayout.OfInt rx_l4_cksum_bad$layout() {
+        return rx_l4_cksum_bad$LAYOUT;
+    }
+
+    private static final long rx_l4_cksum_bad$OFFSET = $LAYOUT.byteOffset(groupElement("rx_l4_cksum_bad"));
+
+    public static final long rx_l4_cksum_bad$offset() {
+        return rx_l4_cksum_bad$OFFSET;
+    }
+
+    /** Coordinates (MemorySegment struct, long baseOffset). */
+    public static final VarHandle rx_l4_cksum_bad$VH = $LAYOUT.varHandle(groupElement("rx_l4_cksum_bad"));
+
+    public static int rx_l4_cksum_bad(MemorySegment struct) {
+        return struct.get(rx_l4_cksum_bad$LAYOUT, rx_l4_cksum_bad$OFFSET);
+    }
+
+    public static void rx_l4_cksum_bad(MemorySegment struct, int fieldValue) {
+        struct.set(rx_l4_cksum_bad$LAYOUT, rx_l4_cksum_bad$OFFSET, fieldValue);
     }
 }
