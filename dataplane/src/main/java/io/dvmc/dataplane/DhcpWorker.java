@@ -233,7 +233,7 @@ public final class DhcpWorker implements Agent
         }
         else
         {
-            counters.txQueueFull.incrementRelease();
+            counters.txQueueFull.increment();
             free(mbuf);
         }
     }
@@ -290,7 +290,7 @@ public final class DhcpWorker implements Agent
         Mbufs.setLength(mbuf, length);
         if (!txQueue.offer(mbuf, port))
         {
-            counters.txQueueFull.incrementRelease();
+            counters.txQueueFull.increment();
             free(mbuf);
             return true;
         }
@@ -428,7 +428,7 @@ public final class DhcpWorker implements Agent
         counters.agentFrames.incrementRelease();
         if (!txQueue.offer(mbuf, transmit.port()))
         {
-            counters.txQueueFull.incrementRelease();
+            counters.txQueueFull.increment();
             free(mbuf);
         }
     }
