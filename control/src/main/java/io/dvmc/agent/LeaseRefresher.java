@@ -21,8 +21,9 @@ import java.net.InetSocketAddress;
  *
  * <ul>
  *   <li>ACK: the new host lease is written to the store, from when the request went out.</li>
- *   <li>NAK "this address is wrong" ({@link DvmcStatus#isAddressFault}): the host lease is removed; the VM's next
- *   request takes the slow path and is NAKed there.</li>
+ *   <li>NAK "this address is wrong" ({@link DvmcStatus#isAddressFault}) or "no lease for this client": the host
+ *   lease is removed; the VM's next request takes the slow path and is answered (or NAKed) by the service there.
+ *   </li>
  *   <li>Timeout or a service fault: the lease stays, the domain moves to its next service, the next walk tries again.
  *   Any other NAK: the lease stays and the next walk tries again.</li>
  * </ul>
@@ -175,8 +176,10 @@ final class LeaseRefresher implements LeaseFilter
             }
             return;
         }
-        if (DvmcStatus.isAddressFault(reply.reason()))
+        if (DvmcStatus.isAddressFault(reply.reason()) || reply.reason() == DvmcStatus.REASON_NO_LEASE)
         {
+            // No record of the lease at the service (which says so only when it holds the domain's every lease):
+            // it may give the address to another VM, so the fast path must stop answering for this one.
             stores.removeLease(domainId, mac);
             counters.refreshesWithdrawn.incrementRelease();
             return;

@@ -569,6 +569,23 @@ class HostAgentTest
     }
 
     @Test
+    void aRefreshTheServiceHoldsNoRecordOfRemovesTheHostLeaseSoTheFastPathStopsAnsweringForIt() throws Exception
+    {
+        bindVm();
+        // The service lost the lease (its state was replaced): the address may go to another VM.
+        service.close();
+        clockOffsetMs = HOST_LEASE_MS / 2 + 1_000;
+        service = new DvmcService(servicePolicyStore, new InetSocketAddress("127.0.0.1", servicePort), new byte[32],
+            dir.resolve("service-replaced"), Clock.offset(Clock.systemUTC(), Duration.ofMillis(clockOffsetMs)),
+            new BackoffIdleStrategy()).start();
+
+        assertEquals(0, runUntil(() -> counters.refreshesWithdrawn.get() == 1, "the withdrawal"));
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()),
+            "the fast path would go on answering for an address the service may give to another VM");
+        assertEquals(1, counters.nak(DvmcStatus.REASON_NO_LEASE).get());
+    }
+
+    @Test
     void aRefreshThatMeetsAServiceFaultKeepsTheHostLeaseAndMovesTheDomainToItsNextService() throws Exception
     {
         final int bound = bindVm();
