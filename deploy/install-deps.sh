@@ -9,6 +9,7 @@ packages=(
   iproute2 tcpdump tshark nftables
   udhcpc busybox isc-dhcp-client dhcpcd5 systemd dnsmasq-base jq
   etcd-server etcd-client
+  qemu-system-x86
 )
 
 # The DHCP clients are for the tests' namespaces only: dhcpcd5 enables and starts a unit that runs dhcpcd on every
@@ -45,6 +46,9 @@ fi
 if [[ " ${missing[*]:-} " == *" etcd-server "* ]] && command -v systemctl > /dev/null && [ -d /run/systemd/system ]; then
   $sudo systemctl disable --now etcd > /dev/null 2>&1 || true
 fi
+
+# The VM test's guest (a kernel and busybox from Debian's archive, unpacked, not installed); needs apt's lists.
+bash "$(dirname "$0")/guest-image.sh"
 
 # Socket receive buffers as large as dvmc asks for (deploy/sysctl/60-dvmc.conf); never lowers a larger limit.
 want=$(awk '/^net.core.rmem_max/ {print $3}' "$(dirname "$0")/sysctl/60-dvmc.conf")

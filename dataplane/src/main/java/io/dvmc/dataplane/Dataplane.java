@@ -145,6 +145,7 @@ public final class Dataplane implements AutoCloseable
     private void open(final String idle)
     {
         counters = new DataplaneCounters(countersFile, List.of());
+        host.dataplane().ports().forEach(port -> PortTable.removeStaleSocket(port.device()));
         eal = Eal.init(EalArgs.of(host.dataplane()));
         pool = MbufPool.create("dvmc_pool", POOL_SIZE, POOL_CACHE, DATA_ROOM, Eal.socketId());
         final Queue<PortTable.PortEvent> portEvents = new ConcurrentLinkedQueue<>();

@@ -4,8 +4,10 @@ import io.dvmc.config.HostConfig;
 import io.dvmc.port.EthPort;
 import io.dvmc.port.MbufPool;
 import io.dvmc.port.VdevHotplug;
+import io.dvmc.port.VhostSocket;
 import org.agrona.concurrent.EpochClock;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -154,6 +156,7 @@ final class PortTable
             {
                 throw new IllegalArgumentException("a PCI device is allow-listed at EAL start: restart the dataplane");
             }
+            removeStaleSocket(port.device());
             final int comma = port.device().indexOf(',');
             VdevHotplug.add(device, comma < 0 ? "" : port.device().substring(comma + 1));
         }
@@ -211,6 +214,16 @@ final class PortTable
             unplug(EalArgs.deviceName(port));
         }
         System.err.println("dvmc dataplane: port " + port.name() + " (" + port.device() + ") detached");
+    }
+
+    /** Before the EAL creates a net_vhost port: the socket a killed dataplane left would make its creation fail. */
+    static void removeStaleSocket(final String device)
+    {
+        final Path removed = VhostSocket.removeStale(device);
+        if (removed != null)
+        {
+            System.err.println("dvmc dataplane: removed the stale vhost-user socket " + removed + " (no listener)");
+        }
     }
 
     private static void unplug(final String device)
