@@ -158,7 +158,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             counters.deadProducerSkipped.incrementRelease();
         }
-        work += client.poll(now);
+        work += client.poll();
         work += refresher.poll(now, client);
         work += optionsRefresh.poll(now, client);
         if (now >= nextSweepMs)

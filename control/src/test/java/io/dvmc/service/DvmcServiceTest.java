@@ -261,7 +261,7 @@ class DvmcServiceTest
         final TestAgent agent = new TestAgent(System::currentTimeMillis);
         closeables.add(agent);
         final long xid = agent.client.send(DvmcMessageType.DISCOVER, address, BLUE, MAC, 1, 2, 0, 0);
-        agent.client.poll(System.currentTimeMillis());
+        agent.client.poll();
 
         clock.advanceMillis(System.currentTimeMillis() - clock.millis());
         start(address);
@@ -282,7 +282,7 @@ class DvmcServiceTest
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!agent.timeouts.contains(xid))
         {
-            agent.client.poll(System.currentTimeMillis());
+            agent.client.poll();
             if (System.nanoTime() > deadline)
             {
                 fail("no timeout within 5 s");

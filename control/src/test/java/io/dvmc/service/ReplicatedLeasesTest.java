@@ -295,7 +295,7 @@ class ReplicatedLeasesTest
                 bound.yiaddr(), 0);
             awaitTrue("the renewal to go unanswered", Duration.ofSeconds(20), () ->
             {
-                agent.client.poll(System.currentTimeMillis());
+                agent.client.poll();
                 assertTrue(!agent.replies.containsKey(renewal), "acknowledged without etcd: " +
                     agent.replies.get(renewal));
                 return agent.timeouts.contains(renewal);
@@ -312,7 +312,7 @@ class ReplicatedLeasesTest
                     bound.yiaddr(), 0);
                 while (!agent.replies.containsKey(xid) && !agent.timeouts.contains(xid))
                 {
-                    agent.client.poll(System.currentTimeMillis());
+                    agent.client.poll();
                 }
                 renewed[0] = agent.replies.get(xid);
                 return renewed[0] != null;
@@ -478,7 +478,7 @@ class ReplicatedLeasesTest
                     {
                         send(DvmcMessageType.DISCOVER, firstMac + started++, 0, 0);
                     }
-                    idle.idle(client.poll(System.currentTimeMillis()));
+                    idle.idle(client.poll());
                 }
             }
             finally
