@@ -104,7 +104,8 @@ class HostAgentTest
         final Clock serviceClock = clockOf(() -> System.currentTimeMillis() + clockOffsetMs);
         servicePolicyStore = new FilePolicyStore(servicePolicy);
         service = new DvmcService(servicePolicyStore, new InetSocketAddress("127.0.0.1", servicePort), key,
-            dir.resolve("service"), serviceClock, new BackoffIdleStrategy()).start();
+            dir.resolve("service"), serviceClock, () -> System.nanoTime() + clockOffsetMs * 1_000_000L,
+            new BackoffIdleStrategy()).start();
 
         final Path state = dir.resolve("host");
         rings = RingFiles.open(state);

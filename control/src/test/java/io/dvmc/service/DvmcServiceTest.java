@@ -238,7 +238,7 @@ class DvmcServiceTest
     {
         // Not started yet: as busy as a service waiting on its lease store. The kernel's default queue held ~256.
         final DvmcService service = new DvmcService(TestPolicies.policy(), ANY_LOOPBACK, TestAgent.KEY, dir, clock,
-            new BackoffIdleStrategy());
+            clock, new BackoffIdleStrategy());
         closeables.add(service);
         final RawAgent raw = raw(TestAgent.KEY);
         final int burst = 1024;
@@ -303,7 +303,7 @@ class DvmcServiceTest
     {
         final Policy policy = TestPolicies.policy();
         final DvmcService service = new DvmcService(policy, listen, TestAgent.KEY, journalDir, clock,
-            new BackoffIdleStrategy()).start();
+            clock, new BackoffIdleStrategy()).start();
         closeables.add(service);
         return service;
     }

@@ -22,6 +22,7 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -381,7 +382,8 @@ class ReplicatedLeasesTest
         try
         {
             return new DvmcService(new FilePolicyStore(policy), new InetSocketAddress("127.0.0.1", port), null,
-                KeyRing.single(TestAgent.KEY), dir.resolve("state-" + id), clock, new BackoffIdleStrategy(),
+                KeyRing.single(TestAgent.KEY), dir.resolve("state-" + id), clock,
+                clock instanceof MutableClock moved ? moved : SystemNanoClock.INSTANCE, new BackoffIdleStrategy(),
                 leases).start();
         }
         catch (final IOException | RuntimeException ex)

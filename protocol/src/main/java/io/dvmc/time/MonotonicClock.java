@@ -80,6 +80,12 @@ public final class MonotonicClock extends Clock implements EpochClock
         return wall;
     }
 
+    /** The wall clock less this clock, now: the steps (and the rate drift) since the origin. */
+    public long wallOffsetMillis()
+    {
+        return wall.millis() - millis();
+    }
+
     /** A time of this clock as the wall clock reads it now. */
     public long toWall(final long millis)
     {
