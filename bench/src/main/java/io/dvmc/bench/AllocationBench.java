@@ -146,7 +146,7 @@ public final class AllocationBench
                 {
                     send(DvmcMessageType.DISCOVER, 0x0200_0000_0000L + started++, 0);
                 }
-                idle.idle(client.poll(System.currentTimeMillis()));
+                idle.idle(client.poll());
             }
             seconds = (System.nanoTime() - start) / 1e9;
             client.close();

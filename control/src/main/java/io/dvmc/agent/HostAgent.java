@@ -158,7 +158,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             counters.deadProducerSkipped.incrementRelease();
         }
-        work += client.poll(now);
+        work += client.poll();
         work += refresher.poll(now, client);
         work += optionsRefresh.poll(now, client);
         if (now >= nextSweepMs)
@@ -441,10 +441,10 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         }
     }
 
-    /** The host lease the reply grants runs from when the request went out. */
+    /** The host lease the reply grants runs from when the request went out, less a margin ({@link HostLease}). */
     private long hostLeaseExpiry(final int slot, final DvmcMessage reply)
     {
-        return exchanges.startedMs(slot) + reply.hostLeaseSeconds() * 1000L;
+        return exchanges.startedMs(slot) + HostLease.hostLeaseMillis(reply.hostLeaseSeconds());
     }
 
     /** The VM lease of the reply, but no more than the host lease it comes with has left. */

@@ -16,9 +16,11 @@ import io.dvmc.lease.StoreFailedException;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
+import io.dvmc.time.HostTimeBase;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -67,20 +69,23 @@ public final class HostAgentMain implements AutoCloseable
             Duration.ofSeconds(30));
         try
         {
-            stores.open();
+            // Shared with the dataplane: the times in the lease store and on the rings are of this time base.
+            final HostTimeBase time = HostTimeBase.open(host.statePath());
+            final EpochClock clock = time.clock();
+            stores.open(time.bootId());
             final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
-                new ServiceLocator(policy, SystemEpochClock.INSTANCE, LOCATION_TTL_MS, counters, host.hostId()), policy,
-                counters, SystemEpochClock.INSTANCE, MAX_EXCHANGES,
+                new ServiceLocator(policy, clock, LOCATION_TTL_MS, counters, host.hostId()), policy,
+                counters, clock, MAX_EXCHANGES,
                 new RequestLimits(host.agent().limits(), SystemNanoClock.INSTANCE));
             client = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
                 DvmcClient.DEFAULT_CAPACITY, ServiceLocator.FAILOVER_RETRY,
                 new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY),
-                SystemEpochClock.INSTANCE, agent);
+                SystemEpochClock.INSTANCE, SystemNanoClock.INSTANCE, agent);
             agent.client(client);
             final HostBindings sources = new MergedBindings(hostBindings(host, configFile, counters),
                 new PolicyStoreBindings(policy, host.hostId()));
             final BindingPublisher bindings = new BindingPublisher(sources,
-                rings.toDataplane(), stores, counters, SystemEpochClock.INSTANCE);
+                rings.toDataplane(), stores, counters, clock);
             agent.bindings(bindings);
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
                 countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP),

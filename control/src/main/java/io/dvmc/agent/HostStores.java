@@ -14,8 +14,13 @@ import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
@@ -29,6 +34,8 @@ public final class HostStores implements AutoCloseable
 {
     public static final String LEASES_FILE = "leases.dat";
     public static final String DOMAINS_FILE = "domains.dat";
+    /** The boot whose time base ({@link io.dvmc.time.HostTimeBase}) the lease store's times are of. */
+    public static final String LEASES_BOOT_FILE = "leases.boot";
     private static final Duration SEGMENT_PROBE = Duration.ofMillis(20);
     private static final long YIELD_REPEAT_NS = 1_000_000_000L;
     private static final long READER_POLL_NS = 1_000_000L;
@@ -68,6 +75,16 @@ public final class HostStores implements AutoCloseable
     /** The agent's start: take the writer role, have a running dataplane let go, create or recover, say READY. */
     public void open()
     {
+        open(null);
+    }
+
+    /**
+     * {@link #open()} in boot {@code bootId}: leases written in another boot are removed before READY, since their
+     * times are of that boot's time base and cannot be compared with this one's. The VMs ask again on the slow path,
+     * and the service, which still holds their leases, answers.
+     */
+    public void open(final String bootId)
+    {
         final StoreTimeouts timeouts = new StoreTimeouts(deadline, StoreTimeouts.DEFAULTS.writeLock(),
             StoreTimeouts.DEFAULTS.readLock());
         final StoreGuard leaseGuard = StoreGuard.open(stateDir.resolve(LEASES_FILE));
@@ -81,6 +98,10 @@ public final class HostStores implements AutoCloseable
             yieldReaders(leaseGuard, domainGuard);
             leases = LeaseStore.openWriter(leaseGuard, maxLeases, timeouts);
             domains = DomainStore.openWriter(domainGuard, maxDomains, timeouts);
+            if (bootId != null)
+            {
+                retireOtherBoots(bootId);
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -93,6 +114,31 @@ public final class HostStores implements AutoCloseable
         }
         counters.storeHandovers.incrementRelease();
         send(RingMessages.STORE_READY);
+    }
+
+    private void retireOtherBoots(final String bootId)
+    {
+        final Path marker = stateDir.resolve(LEASES_BOOT_FILE);
+        try
+        {
+            if (Files.exists(marker) && Files.readString(marker, StandardCharsets.US_ASCII).trim().equals(bootId))
+            {
+                return;
+            }
+            final int removed = removeLeasesWhere((domainId, mac, lease) -> true);
+            if (removed > 0)
+            {
+                System.err.println("dvmc agent: " + removed + " host lease(s) of an earlier boot removed; " +
+                    "their VMs are answered by the service again");
+            }
+            final Path tmp = marker.resolveSibling(LEASES_BOOT_FILE + ".tmp");
+            Files.writeString(tmp, bootId + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, marker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(marker + ": " + ex.getMessage(), ex);
+        }
     }
 
     /** A dataplane started: a predecessor killed mid-read may have left a read lock, which blocks our writes. */

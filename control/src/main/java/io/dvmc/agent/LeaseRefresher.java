@@ -4,6 +4,7 @@ import io.dvmc.exchange.DvmcClient;
 import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.lease.HostLease;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import org.agrona.collections.IntArrayList;
@@ -168,7 +169,8 @@ final class LeaseRefresher implements LeaseFilter
             if (stores.lease(domainId, mac, lease) && lease.state() == LeaseState.BOUND &&
                 lease.ip() == reply.yiaddr())
             {
-                lease.hostLeaseExpiryMillis(exchanges.startedMs(slot) + reply.hostLeaseSeconds() * 1000L)
+                final long hostLease = HostLease.hostLeaseMillis(reply.hostLeaseSeconds());
+                lease.hostLeaseExpiryMillis(exchanges.startedMs(slot) + hostLease)
                     .vmLeaseSeconds(reply.vmLeaseSeconds())
                     .updatedMillis(nowMs);
                 stores.putLease(domainId, mac, lease);

@@ -4,6 +4,7 @@ import io.dvmc.config.Addresses;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.PolicyStore;
+import io.dvmc.time.MonotonicClock;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongHashSet;
@@ -13,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 
 /**
  * The builtin address manager of the dvmc service: leases keyed by (domain id, MAC), the pool of each domain, and
@@ -40,7 +40,10 @@ import java.time.Clock;
  * is free, so a client whose exchange failed over keeps its address. Whether an address is free is finally decided
  * by the log's compare-and-set at the sync, never by this book alone.
  *
- * Time comes from the injected clock. Single-threaded: the service's agent thread.
+ * <p>Time: offers, bindings and declines expire on the injected {@link MonotonicClock}, so that a step of the wall
+ * clock neither frees an address early (forward) nor holds it on (backward). Journal and etcd records hold wall-clock
+ * times, converted when written and when read, so that they keep their meaning across restarts and between
+ * replicas. Single-threaded: the service's agent thread.
  */
 public final class AddressManager implements AutoCloseable
 {
@@ -52,7 +55,7 @@ public final class AddressManager implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(AddressManager.class);
 
     private final PolicyStore policy;
-    private final Clock clock;
+    private final MonotonicClock clock;
     private final LeaseBook book = new LeaseBook();
     private final HeldAddresses held = new HeldAddresses();
     private final Int2ObjectHashMap<DomainState> states = new Int2ObjectHashMap<>();
@@ -68,13 +71,14 @@ public final class AddressManager implements AutoCloseable
     private long rewriteBackoffMs = FIRST_RETRY_MS;
 
     /** Opens (and replays) the journal in {@code journalDir}. */
-    public AddressManager(final PolicyStore policy, final Path journalDir, final Clock clock) throws IOException
+    public AddressManager(final PolicyStore policy, final Path journalDir, final MonotonicClock clock)
+        throws IOException
     {
         this(policy, journalDir, clock, LeaseJournal.DEFAULT_COMPACT_FACTOR, LeaseJournal.DEFAULT_MIN_COMPACT_RECORDS);
     }
 
     /** Keeps the leases in etcd, shared with the other replicas of the service. */
-    public AddressManager(final PolicyStore policy, final EtcdLeaseLog sharedLog, final Clock clock)
+    public AddressManager(final PolicyStore policy, final EtcdLeaseLog sharedLog, final MonotonicClock clock)
     {
         this.policy = policy;
         this.clock = clock;
@@ -82,7 +86,7 @@ public final class AddressManager implements AutoCloseable
     }
 
     AddressManager(
-        final PolicyStore policy, final Path journalDir, final Clock clock, final int compactFactor,
+        final PolicyStore policy, final Path journalDir, final MonotonicClock clock, final int compactFactor,
         final long minCompactRecords) throws IOException
     {
         this.policy = policy;
@@ -95,7 +99,7 @@ public final class AddressManager implements AutoCloseable
             // once and a quarantine the operator lifts stays lifted. If that fails, the next start reads it again.
             try
             {
-                file.compact(book, held, clock.millis());
+                file.compact(book, held, clock.millis(), clock.wallOffsetMillis());
             }
             catch (final LeaseStoreException ex)
             {
@@ -265,7 +269,7 @@ public final class AddressManager implements AutoCloseable
             return;
         }
         final long expiresAt = now + d.hostLeaseSeconds() * 1000L;
-        final int entry = journal.appendBound(domainId, mac, requested, expiresAt, vmIdMsb, vmIdLsb,
+        final int entry = journal.appendBound(domainId, mac, requested, clock.toWall(expiresAt), vmIdMsb, vmIdLsb,
             locationAddress, locationPort, transactionId);
         noteBatchEntry(entry, domainId, mac);
         book.bind(slot, expiresAt);
@@ -319,7 +323,7 @@ public final class AddressManager implements AutoCloseable
         out.domain = s.domain;
         final int declined = book.address(slot);
         // Journalled, so that neither a restart nor a policy edit hands the address out during the hold.
-        journal.appendHeld(JournalRecord.DECLINED, domainId, declined, mac, now + DECLINE_HOLD_MS);
+        journal.appendHeld(JournalRecord.DECLINED, domainId, declined, mac, clock.toWall(now + DECLINE_HOLD_MS));
         held.hold(domainId, declined, now + DECLINE_HOLD_MS);
         s.pool.hold(declined);
         out.durable = true;
@@ -413,7 +417,7 @@ public final class AddressManager implements AutoCloseable
         }
         try
         {
-            journal.compact(book, held, now);
+            journal.compact(book, held, now, clock.wallOffsetMillis());
         }
         catch (final LeaseStoreException ex)
         {
@@ -813,13 +817,15 @@ public final class AddressManager implements AutoCloseable
             final int domainId,
             final int address,
             final long mac,
-            final long expiresAtMs,
+            final long wallExpiresAtMs,
             final long vmIdMsb,
             final long vmIdLsb,
             final int locationAddress,
             final int locationPort,
             final long transactionId)
         {
+            // Another replica's wall clock: a bounded skew, as for every DVMC timestamp.
+            final long expiresAtMs = clock.fromWall(wallExpiresAtMs);
             int slot = book.find(domainId, mac);
             if (slot != LeaseBook.NONE && book.address(slot) != address)
             {
@@ -1005,6 +1011,7 @@ public final class AddressManager implements AutoCloseable
     private void restore(final JournalRecord r)
     {
         final int slot = book.find(r.domainId(), r.mac());
+        final long expiresAtMs = clock.fromWall(r.expiresAtMs());
         switch (r.type())
         {
             case JournalRecord.BOUND ->
@@ -1017,9 +1024,9 @@ public final class AddressManager implements AutoCloseable
                 }
                 if (s == LeaseBook.NONE)
                 {
-                    s = book.add(r.domainId(), r.mac(), r.address(), LeaseBook.BOUND, r.expiresAtMs());
+                    s = book.add(r.domainId(), r.mac(), r.address(), LeaseBook.BOUND, expiresAtMs);
                 }
-                book.bind(s, r.expiresAtMs());
+                book.bind(s, expiresAtMs);
                 book.client(s, r.vmIdMsb(), r.vmIdLsb(), r.locationAddress(), r.locationPort());
                 book.transactionId(s, r.transactionId());
             }
@@ -1030,7 +1037,7 @@ public final class AddressManager implements AutoCloseable
                     book.remove(slot);
                 }
             }
-            case JournalRecord.DECLINED -> held.hold(r.domainId(), r.address(), r.expiresAtMs());
+            case JournalRecord.DECLINED -> held.hold(r.domainId(), r.address(), expiresAtMs);
             case JournalRecord.QUARANTINED -> held.hold(r.domainId(), r.address(), HeldAddresses.UNTIL_LIFTED);
             case JournalRecord.LIFTED -> held.lift(r.domainId(), r.address());
             default ->

@@ -13,9 +13,12 @@ import io.dvmc.exchange.KeyRing;
 import io.dvmc.exchange.ReceiveBuffer;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.service.ServiceCounters.Counter;
+import io.dvmc.time.MonotonicClock;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +72,10 @@ public final class DvmcService implements Agent, AutoCloseable
     /** A journal fault hit by every request is logged at most this often. */
     private static final long LOG_INTERVAL_MS = 10_000;
 
+    /** The wall clock: message timestamps and the authentication window. */
     private final Clock clock;
+    /** Lease expiry and the service's own schedules: monotonic, so that no step of the wall clock moves them. */
+    private final MonotonicClock leaseClock;
     private final PolicyStore policy;
     private final IdleStrategy idleStrategy;
     private final Authenticator authenticator;
@@ -118,6 +124,19 @@ public final class DvmcService implements Agent, AutoCloseable
         this(policy, listen, null, KeyRing.single(key), journalDir, clock, idleStrategy, null);
     }
 
+    /** A service with a single cluster-wide key, whose leases expire on {@code monotonic}. */
+    public DvmcService(
+        final PolicyStore policy,
+        final InetSocketAddress listen,
+        final byte[] key,
+        final Path journalDir,
+        final Clock clock,
+        final NanoClock monotonic,
+        final IdleStrategy idleStrategy) throws IOException
+    {
+        this(policy, listen, null, KeyRing.single(key), journalDir, clock, monotonic, idleStrategy, null);
+    }
+
     /**
      * Binds {@code listen} and opens the service's leases; call {@link #start()} to serve.
      *
@@ -125,7 +144,8 @@ public final class DvmcService implements Agent, AutoCloseable
      *                     signed; null means the bound address, which must then not be a wildcard.
      * @param keys         every key accepted (DESIGN §4); replies are signed with the key of their request.
      * @param stateDir     the journal (replayed here) when the leases are the service's own, and the counters.
-     * @param clock        time for leases and for the authentication window.
+     * @param clock        the wall clock: message timestamps and the authentication window; leases expire on a
+     *                     monotonic clock that starts from it (the system's).
      * @param idleStrategy for the agent thread; null means backoff. Busy spin for a dedicated core.
      * @param sharedLeases the leases in etcd, shared with the service's other replicas, or null for the journal in
      *                     {@code stateDir}. Closed with the service.
@@ -140,7 +160,27 @@ public final class DvmcService implements Agent, AutoCloseable
         final IdleStrategy idleStrategy,
         final EtcdLeaseLog sharedLeases) throws IOException
     {
+        this(policy, listen, advertise, keys, stateDir, clock, SystemNanoClock.INSTANCE, idleStrategy, sharedLeases);
+    }
+
+    /**
+     * @param monotonic the clock leases expire on, from the wall clock's time at this start.
+     * @see #DvmcService(PolicyStore, InetSocketAddress, InetSocketAddress, KeyRing, Path, Clock, IdleStrategy,
+     *     EtcdLeaseLog)
+     */
+    public DvmcService(
+        final PolicyStore policy,
+        final InetSocketAddress listen,
+        final InetSocketAddress advertise,
+        final KeyRing keys,
+        final Path stateDir,
+        final Clock clock,
+        final NanoClock monotonic,
+        final IdleStrategy idleStrategy,
+        final EtcdLeaseLog sharedLeases) throws IOException
+    {
         this.clock = clock;
+        this.leaseClock = MonotonicClock.startingNow(clock, monotonic);
         this.policy = policy;
         this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
         this.authenticator = new Authenticator(keys, keys.keys().get(0).id(), Authenticator.DEFAULT_WINDOW_MS,
@@ -149,8 +189,8 @@ public final class DvmcService implements Agent, AutoCloseable
         authenticator.notBefore(clock.millis());
         final Path journalDir = stateDir;
         this.stateDir = stateDir;
-        this.manager = sharedLeases != null ? new AddressManager(policy, sharedLeases, clock) :
-            new AddressManager(policy, journalDir, clock);
+        this.manager = sharedLeases != null ? new AddressManager(policy, sharedLeases, leaseClock) :
+            new AddressManager(policy, journalDir, leaseClock);
         this.counters = new ServiceCounters(journalDir);
         this.receiveBatch = sharedLeases != null ? SHARED_RECEIVE_BATCH : RECEIVE_BATCH;
         this.tx = ByteBuffer.allocateDirect(receiveBatch * DvmcMessage.MAX_LENGTH);
@@ -267,9 +307,10 @@ public final class DvmcService implements Agent, AutoCloseable
         {
             flush();
         }
-        if (now >= nextMaintenanceMs)
+        final long leaseNow = leaseClock.millis();
+        if (leaseNow >= nextMaintenanceMs)
         {
-            nextMaintenanceMs = now + MAINTENANCE_INTERVAL_MS;
+            nextMaintenanceMs = leaseNow + MAINTENANCE_INTERVAL_MS;
             work += maintain();
         }
         return work;
@@ -372,7 +413,7 @@ public final class DvmcService implements Agent, AutoCloseable
         if (ex instanceof LeaseStoreException)
         {
             counters.increment(Counter.JOURNAL_FAILURES);
-            final long held = journalLog.allow(clock.millis());
+            final long held = journalLog.allow(leaseClock.millis());
             if (held >= 0)
             {
                 LOG.error("lease store failed, no answer to {}: {} ({} more such lines held back)", message,
@@ -469,7 +510,7 @@ public final class DvmcService implements Agent, AutoCloseable
             {
                 // Nothing in this batch may be acknowledged: the journal may not hold it.
                 counters.increment(Counter.JOURNAL_FAILURES);
-                final long held = journalLog.allow(clock.millis());
+                final long held = journalLog.allow(leaseClock.millis());
                 if (held >= 0)
                 {
                     LOG.error("lease journal sync failed, {} replies withheld: {} ({} more such lines held back)",
@@ -580,7 +621,7 @@ public final class DvmcService implements Agent, AutoCloseable
         catch (final LeaseStoreException ex)
         {
             counters.increment(Counter.COMPACTION_FAILURES);
-            final long held = compactionLog.allow(clock.millis());
+            final long held = compactionLog.allow(leaseClock.millis());
             if (held >= 0)
             {
                 LOG.error("{} (retried with a backoff; {} more such lines held back)", ex.getMessage(), held);

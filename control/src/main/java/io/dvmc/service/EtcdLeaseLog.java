@@ -331,7 +331,7 @@ public final class EtcdLeaseLog implements LeaseLog
         return false;
     }
 
-    public void compact(final LeaseBook book, final HeldAddresses held, final long nowMs)
+    public void compact(final LeaseBook book, final HeldAddresses held, final long nowMs, final long wallOffsetMs)
     {
     }
 

@@ -256,10 +256,14 @@ public final class LeaseJournal implements LeaseLog
      * address {@code held} holds, synced and renamed atomically over the old file. Leaves the journal synced, and
      * mends a journal whose sync failed.
      *
+     * @param nowMs        the time of the service's clock, which the book's and {@code held}'s times are of.
+     * @param wallOffsetMs the wall clock less the service's clock: records hold wall-clock times, so that they keep
+     *                     their meaning across restarts.
      * @throws LeaseStoreException if the new file could not be written (the journal in use is unchanged), or the
      *     journal could not be reopened after the rename (it has then failed).
      */
-    public void compact(final LeaseBook book, final HeldAddresses held, final long nowMs) throws LeaseStoreException
+    public void compact(final LeaseBook book, final HeldAddresses held, final long nowMs, final long wallOffsetMs)
+        throws LeaseStoreException
     {
         final Path tmp = dir.resolve(COMPACT_FILE_NAME);
         final long[] written = {0};
@@ -275,7 +279,7 @@ public final class LeaseJournal implements LeaseLog
                     continue;
                 }
                 record.write(ioView, writer.next(), JournalRecord.BOUND, book.domainId(slot), book.mac(slot),
-                    book.address(slot), book.expiresAtMs(slot), book.vmIdMsb(slot), book.vmIdLsb(slot),
+                    book.address(slot), book.expiresAtMs(slot) + wallOffsetMs, book.vmIdMsb(slot), book.vmIdLsb(slot),
                     book.locationAddress(slot), book.locationPort(slot), book.transactionId(slot));
                 written[0]++;
             }
@@ -285,7 +289,7 @@ public final class LeaseJournal implements LeaseLog
                 {
                     final boolean quarantine = until == HeldAddresses.UNTIL_LIFTED;
                     record.write(ioView, writer.next(), quarantine ? JournalRecord.QUARANTINED :
-                        JournalRecord.DECLINED, domainId, 0, address, quarantine ? 0 : until, 0, 0, 0, 0, 0);
+                        JournalRecord.DECLINED, domainId, 0, address, quarantine ? 0 : until + wallOffsetMs, 0, 0, 0, 0, 0);
                     written[0]++;
                 }
             });

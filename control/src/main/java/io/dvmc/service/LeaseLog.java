@@ -77,7 +77,7 @@ interface LeaseLog extends AutoCloseable
     boolean shouldCompact(long liveLeases);
 
     /** Rewrites the log to the live leases of {@code book} and the holds of {@code held}, if it keeps history. */
-    void compact(LeaseBook book, HeldAddresses held, long nowMs) throws LeaseStoreException;
+    void compact(LeaseBook book, HeldAddresses held, long nowMs, long wallOffsetMs) throws LeaseStoreException;
 
     /** Whether other replicas share the leases: bindings arrive through {@link #poll} and addresses by block. */
     boolean isShared();

@@ -8,6 +8,7 @@ import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcClient;
 import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.exchange.RetryPolicy;
 import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
@@ -20,6 +21,7 @@ import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.service.DvmcService;
+import io.dvmc.time.HostTimeBase;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochClock;
@@ -43,6 +45,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -78,7 +81,12 @@ class HostAgentTest
     private FilePolicyStore servicePolicyStore;
     private int servicePort;
     private int standbyPort;
+    /** Real time the test lets pass at once, on every clock. */
     private volatile long clockOffsetMs;
+    /** How far the host's wall clock was set ahead; no real time passes with it. */
+    private volatile long hostWallStepMs;
+    private Clock hostWall;
+    private NanoClock hostMonotonic;
     private final FrameView view = new FrameView();
     private final DhcpPacket reply = new DhcpPacket();
 
@@ -93,7 +101,40 @@ class HostAgentTest
         Files.writeString(servicePolicy, policy("10.0", "builtin"));
         final byte[] key = new byte[32];
         final FilePolicyStore policy = new FilePolicyStore(policyFile);
-        final Clock serviceClock = new Clock()
+        final Clock serviceClock = clockOf(() -> System.currentTimeMillis() + clockOffsetMs);
+        servicePolicyStore = new FilePolicyStore(servicePolicy);
+        service = new DvmcService(servicePolicyStore, new InetSocketAddress("127.0.0.1", servicePort), key,
+            dir.resolve("service"), serviceClock, () -> System.nanoTime() + clockOffsetMs * 1_000_000L,
+            new BackoffIdleStrategy()).start();
+
+        final Path state = dir.resolve("host");
+        rings = RingFiles.open(state);
+        countersFile = CountersFile.create(state.resolve("agent-counters.dat"), 64);
+        counters = new AgentCounters(countersFile);
+        stores = new HostStores(state, rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
+        stores.open();
+        // The host's time base, as the agent and the dataplane open it; the DVMC client's wall clock agrees with the
+        // service's.
+        hostWall = clockOf(() -> System.currentTimeMillis() + clockOffsetMs + hostWallStepMs);
+        hostMonotonic = () -> System.nanoTime() + clockOffsetMs * 1_000_000L;
+        final EpochClock clock = HostTimeBase.open(state, "test-boot", hostWall, hostMonotonic).clock();
+        locator = new ServiceLocator(policy, clock, 30_000, counters);
+        agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores, locator, policy, counters, clock, 16);
+        client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, 1, DvmcClient.DEFAULT_CAPACITY,
+            RetryPolicy.DEFAULT, new Authenticator(key), () -> System.currentTimeMillis() + clockOffsetMs,
+            hostMonotonic, agent);
+        agent.client(client);
+    }
+
+    @AfterEach
+    void stop()
+    {
+        CloseHelper.quietCloseAll(client, stores, service, rings, countersFile);
+    }
+
+    private static Clock clockOf(final LongSupplier millis)
+    {
+        return new Clock()
         {
             public ZoneId getZone()
             {
@@ -112,30 +153,9 @@ class HostAgentTest
 
             public long millis()
             {
-                return System.currentTimeMillis() + clockOffsetMs;
+                return millis.getAsLong();
             }
         };
-        servicePolicyStore = new FilePolicyStore(servicePolicy);
-        service = new DvmcService(servicePolicyStore, new InetSocketAddress("127.0.0.1", servicePort), key,
-            dir.resolve("service"), serviceClock, new BackoffIdleStrategy()).start();
-
-        final Path state = dir.resolve("host");
-        rings = RingFiles.open(state);
-        countersFile = CountersFile.create(state.resolve("agent-counters.dat"), 64);
-        counters = new AgentCounters(countersFile);
-        stores = new HostStores(state, rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
-        stores.open();
-        final EpochClock clock = () -> System.currentTimeMillis() + clockOffsetMs;
-        locator = new ServiceLocator(policy, clock, 30_000, counters);
-        agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores, locator, policy, counters, clock, 16);
-        client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, 1, new Authenticator(key), clock, agent);
-        agent.client(client);
-    }
-
-    @AfterEach
-    void stop()
-    {
-        CloseHelper.quietCloseAll(client, stores, service, rings, countersFile);
     }
 
     static int freePort() throws Exception
@@ -673,6 +693,25 @@ class HostAgentTest
             agent.doWork();
             assertTrue(System.nanoTime() - deadline < 0, "the lease stayed in the host store");
         }
+    }
+
+    @Test
+    void aForwardStepOfTheHostsWallClockNeitherDropsTheRequestsWaitingForTheAgentNorEndsTheHostLeases()
+        throws Exception
+    {
+        final int bound = bindVm();
+        // Stamped by the dataplane, on the host's time base, just before the step.
+        final long queuedAt = HostTimeBase.open(dir.resolve("host"), "test-boot", hostWall, hostMonotonic).clock()
+            .time();
+
+        hostWallStepMs = 3_600_000;
+        fromVm(capture("udhcpc-discover"), queuedAt);
+
+        assertEquals(bound, toVm().yiaddr());
+        assertEquals(0, counters.staleRequests.get());
+        final LeaseRecord lease = new LeaseRecord();
+        assertTrue(stores.lease(DOMAIN, UDHCPC_MAC, lease), "the host lease (40 min) still runs");
+        assertEquals(LeaseState.BOUND, lease.state());
     }
 
     @Test

@@ -5,6 +5,8 @@ import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.lease.LeaseState;
 import io.dvmc.lease.LeaseStore;
 import io.dvmc.lease.StoreLockTimeoutException;
 import org.agrona.CloseHelper;
@@ -121,6 +123,29 @@ class HostStoresTest
         final DataplaneStores dataplane = new DataplaneStores();
         second.onHello();
         dataplane.awaitOpen(true);
+    }
+
+    @Test
+    void theHostLeasesOfAnEarlierBootAreRemovedAtTheAgentsFirstStartOfABootAndThoseOfThisBootStay()
+    {
+        final LeaseRecord lease = new LeaseRecord().clear().ip(0x0A00_0064).state(LeaseState.BOUND)
+            .vmLeaseSeconds(600).hostLeaseExpiryMillis(Long.MAX_VALUE).vmLeaseExpiryMillis(Long.MAX_VALUE).seal();
+        final HostStores before = agent();
+        before.open("boot-a");
+        before.putLease(100, 0x02DC_0000_0001L, lease);
+        before.close();
+        final HostStores sameBoot = agent();
+        sameBoot.open("boot-a");
+        assertTrue(sameBoot.lease(100, 0x02DC_0000_0001L, new LeaseRecord()), "an agent restart keeps them");
+        sameBoot.close();
+        drainRingToDataplane();
+
+        // Their times are of boot-a's time base: nothing says how long ago that was.
+        final HostStores rebooted = agent();
+        rebooted.open("boot-b");
+
+        assertFalse(rebooted.lease(100, 0x02DC_0000_0001L, new LeaseRecord()));
+        assertEquals(List.of(RingMessages.STORE_YIELD, RingMessages.STORE_READY), drainRingToDataplane());
     }
 
     private HostStores agent()

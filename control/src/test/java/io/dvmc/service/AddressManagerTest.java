@@ -114,6 +114,52 @@ class AddressManagerTest
     }
 
     @Test
+    void aWallClockSetAnHourAheadOnTheServiceHandsNoBoundAddressToAnotherVmWhileItsHostLeaseRuns() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 7);
+
+        clock.step(3_600_000);
+        clock.advanceSeconds(1);
+        manager.sweep();
+        manager.offer(BLUE, OTHER_MAC, 3, 4, 0, 0, FIRST, grant);
+
+        assertTrue(manager.isBound(BLUE, MAC), "the host lease (40 min) runs for 40 min, whatever the wall clock says");
+        assertTrue(grant.address() != FIRST, "offered to a second VM: " + grant.address());
+    }
+
+    @Test
+    void aWallClockSetBackAnHourOnTheServiceStillEndsALeaseOnTime() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 7);
+
+        clock.step(-3_600_000);
+        clock.advanceSeconds(2401);
+        manager.sweep();
+
+        assertFalse(manager.isBound(BLUE, MAC));
+    }
+
+    @Test
+    void aLeaseBoundAfterAWallClockStepKeepsItsWholeHostLeaseAcrossARestart() throws Exception
+    {
+        open();
+        clock.step(3_600_000);
+        bind(BLUE, MAC, 7);
+        manager.close();
+
+        // The journal holds wall-clock times: the restarted service reads the wall clock as it now is.
+        open();
+        clock.advanceSeconds(2390);
+        manager.sweep();
+        assertTrue(manager.isBound(BLUE, MAC));
+        clock.advanceSeconds(11);
+        manager.sweep();
+        assertFalse(manager.isBound(BLUE, MAC));
+    }
+
+    @Test
     void theSameMacInTwoDomainsOnTheSameSubnetHoldsTwoSeparateLeases() throws Exception
     {
         open();
@@ -360,13 +406,13 @@ class AddressManagerTest
                 return current.get().domains();
             }
         };
-        manager = new AddressManager(store, dir, clock);
+        manager = new AddressManager(store, dir, clock.monotonic());
         bind(TINY, MAC, 1);
         manager.decline(TINY, MAC, 0x0A090064, grant);
         manager.sync();
         manager.close();
 
-        manager = new AddressManager(store, dir, clock);
+        manager = new AddressManager(store, dir, clock.monotonic());
         assertThrows(OutOfAddressesException.class, () -> manager.offer(TINY, OTHER_MAC, 1, 2, 0, 0, 0, grant));
         current.set(PolicyFile.parse(TestPolicies.json(6767).replace("\"offerHoldSeconds\": 30",
             "\"offerHoldSeconds\": 31"), "edited policy"));
@@ -454,7 +500,7 @@ class AddressManagerTest
     @Test
     void theJournalIsCompactedWhenItOutgrowsTheLiveLeases() throws Exception
     {
-        manager = new AddressManager(TestPolicies.policy(), dir, clock, 2, 16);
+        manager = new AddressManager(TestPolicies.policy(), dir, clock.monotonic(), 2, 16);
         bind(BLUE, MAC, 1);
         for (long xid = 2; xid < 40; xid++)
         {
@@ -570,7 +616,7 @@ class AddressManagerTest
 
     private void open() throws IOException
     {
-        manager = new AddressManager(TestPolicies.policy(), dir, clock);
+        manager = new AddressManager(TestPolicies.policy(), dir, clock.monotonic());
     }
 
     private void bind(final int domain, final long mac, final long xid) throws Exception

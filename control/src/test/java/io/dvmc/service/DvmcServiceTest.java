@@ -238,7 +238,7 @@ class DvmcServiceTest
     {
         // Not started yet: as busy as a service waiting on its lease store. The kernel's default queue held ~256.
         final DvmcService service = new DvmcService(TestPolicies.policy(), ANY_LOOPBACK, TestAgent.KEY, dir, clock,
-            new BackoffIdleStrategy());
+            clock, new BackoffIdleStrategy());
         closeables.add(service);
         final RawAgent raw = raw(TestAgent.KEY);
         final int burst = 1024;
@@ -261,7 +261,7 @@ class DvmcServiceTest
         final TestAgent agent = new TestAgent(System::currentTimeMillis);
         closeables.add(agent);
         final long xid = agent.client.send(DvmcMessageType.DISCOVER, address, BLUE, MAC, 1, 2, 0, 0);
-        agent.client.poll(System.currentTimeMillis());
+        agent.client.poll();
 
         clock.advanceMillis(System.currentTimeMillis() - clock.millis());
         start(address);
@@ -282,7 +282,7 @@ class DvmcServiceTest
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!agent.timeouts.contains(xid))
         {
-            agent.client.poll(System.currentTimeMillis());
+            agent.client.poll();
             if (System.nanoTime() > deadline)
             {
                 fail("no timeout within 5 s");
@@ -303,7 +303,7 @@ class DvmcServiceTest
     {
         final Policy policy = TestPolicies.policy();
         final DvmcService service = new DvmcService(policy, listen, TestAgent.KEY, journalDir, clock,
-            new BackoffIdleStrategy()).start();
+            clock, new BackoffIdleStrategy()).start();
         closeables.add(service);
         return service;
     }

@@ -149,7 +149,7 @@ class JournalCrashTest
                     macByXid.put(client.send(DvmcMessageType.DISCOVER, at, DOMAIN, mac, 0, mac, 0, 0), mac);
                     mac++;
                 }
-                client.poll(System.currentTimeMillis());
+                client.poll();
                 if (System.nanoTime() > deadline)
                 {
                     fail("only " + newAcks[0] + " of " + target + " leases bound within 60 s");
@@ -193,7 +193,7 @@ class JournalCrashTest
                     final long m = macs.get(next++);
                     macByXid.put(client.send(DvmcMessageType.LEASEQUERY, at, DOMAIN, m, 0, m, 0, 0), m);
                 }
-                client.poll(System.currentTimeMillis());
+                client.poll();
                 if (System.nanoTime() > deadline)
                 {
                     fail("round " + round + ": lease queries unanswered");

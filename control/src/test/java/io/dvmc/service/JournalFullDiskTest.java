@@ -74,7 +74,7 @@ class JournalFullDiskTest
     void aFullDiskLeavesRequestsUnansweredCountedAndLoggedAndServiceResumesWhenSpaceIsFreed() throws Exception
     {
         final DvmcService service = new DvmcService(TestPolicies.policy(), new InetSocketAddress("127.0.0.1", 0),
-            TestAgent.KEY, disk, clock, new BackoffIdleStrategy()).start();
+            TestAgent.KEY, disk, clock, clock, new BackoffIdleStrategy()).start();
         closeables.add(service);
         // Real time for the agent: its retransmissions are re-stamped, and a frozen clock would never retransmit.
         final TestAgent agent = new TestAgent(System::currentTimeMillis);
@@ -109,7 +109,7 @@ class JournalFullDiskTest
     void aCompactionThatFailsOnAFullDiskIsNotDoneAndIsRetriedWithABackoff() throws Exception
     {
         final Grant grant = new Grant();
-        final AddressManager manager = new AddressManager(TestPolicies.policy(), disk, clock, 2, 8);
+        final AddressManager manager = new AddressManager(TestPolicies.policy(), disk, clock.monotonic(), 2, 8);
         closeables.add(manager);
         manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, grant);
         for (long xid = 1; xid < RECORDS_PER_PAGE; xid++)

@@ -225,7 +225,7 @@ class LeaseJournalTest
             {
                 journal.appendBound(100, 1, 0x0A000064, 10_000, 0, 0, 0, 0, i);
             }
-            journal.compact(book, new HeldAddresses(), 1_000);
+            journal.compact(book, new HeldAddresses(), 1_000, 0);
             assertEquals(1, journal.records());
             journal.appendBound(100, 9, 0x0A000070, 10_000, 0, 0, 0, 0, 0);
             journal.sync();

@@ -22,6 +22,7 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -295,7 +296,7 @@ class ReplicatedLeasesTest
                 bound.yiaddr(), 0);
             awaitTrue("the renewal to go unanswered", Duration.ofSeconds(20), () ->
             {
-                agent.client.poll(System.currentTimeMillis());
+                agent.client.poll();
                 assertTrue(!agent.replies.containsKey(renewal), "acknowledged without etcd: " +
                     agent.replies.get(renewal));
                 return agent.timeouts.contains(renewal);
@@ -312,7 +313,7 @@ class ReplicatedLeasesTest
                     bound.yiaddr(), 0);
                 while (!agent.replies.containsKey(xid) && !agent.timeouts.contains(xid))
                 {
-                    agent.client.poll(System.currentTimeMillis());
+                    agent.client.poll();
                 }
                 renewed[0] = agent.replies.get(xid);
                 return renewed[0] != null;
@@ -381,7 +382,8 @@ class ReplicatedLeasesTest
         try
         {
             return new DvmcService(new FilePolicyStore(policy), new InetSocketAddress("127.0.0.1", port), null,
-                KeyRing.single(TestAgent.KEY), dir.resolve("state-" + id), clock, new BackoffIdleStrategy(),
+                KeyRing.single(TestAgent.KEY), dir.resolve("state-" + id), clock,
+                clock instanceof MutableClock moved ? moved : SystemNanoClock.INSTANCE, new BackoffIdleStrategy(),
                 leases).start();
         }
         catch (final IOException | RuntimeException ex)
@@ -478,7 +480,7 @@ class ReplicatedLeasesTest
                     {
                         send(DvmcMessageType.DISCOVER, firstMac + started++, 0, 0);
                     }
-                    idle.idle(client.poll(System.currentTimeMillis()));
+                    idle.idle(client.poll());
                 }
             }
             finally

@@ -105,7 +105,7 @@ final class TestAgent implements AutoCloseable
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!replies.containsKey(xid))
         {
-            client.poll(clock.time());
+            client.poll();
             if (timeouts.contains(xid))
             {
                 fail("transaction " + Long.toHexString(xid) + " timed out");

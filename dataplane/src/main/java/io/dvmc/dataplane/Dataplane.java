@@ -8,12 +8,15 @@ import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.port.Eal;
 import io.dvmc.port.MbufPool;
+import io.dvmc.time.HostTimeBase;
+import io.dvmc.time.MonotonicClock;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -49,6 +52,8 @@ public final class Dataplane implements AutoCloseable
     private final CountersFile countersFile;
     private final RingFiles rings;
     private final StoreAccess stores;
+    /** The host's time base, shared with the agent: the lease store's times and the ring's are of it. */
+    private final MonotonicClock hostClock;
     private final Thread workerThread;
     private final CountDownLatch workerGo = new CountDownLatch(1);
     private volatile AgentRunner workerRunner;
@@ -64,10 +69,23 @@ public final class Dataplane implements AutoCloseable
     private Dataplane(final HostConfig host)
     {
         this.host = host;
+        this.hostClock = openTimeBase(host.statePath());
         this.countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), MAX_COUNTERS);
         this.rings = RingFiles.open(host.statePath());
         this.stores = new StoreAccess(host.statePath(), countersFile.newCounter("store hand-overs", io.dvmc.ipc.CounterTypes.DATAPLANE));
         this.workerThread = new Thread(this::runWorker, "dvmc-dhcp-worker");
+    }
+
+    private static MonotonicClock openTimeBase(final Path stateDir)
+    {
+        try
+        {
+            return HostTimeBase.open(stateDir).clock();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("the host's time base in " + stateDir + ": " + ex.getMessage(), ex);
+        }
     }
 
     /**
@@ -156,7 +174,7 @@ public final class Dataplane implements AutoCloseable
         // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
         final DhcpWorker worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(),
-            bindings, portEvents, ports.forward(), stores, pool, counters, SystemEpochClock.INSTANCE);
+            bindings, portEvents, ports.forward(), stores, pool, counters, hostClock);
         final AtomicCounter errors = countersFile.newCounter("dataplane errors", io.dvmc.ipc.CounterTypes.DROP);
         final PollLoop pollLoop = new PollLoop(ports, toWorker, txQueue, counters);
         if (host.dataplane().workers() == 0)

@@ -6,12 +6,19 @@ import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
+import io.dvmc.time.HostTimeBase;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -45,6 +52,23 @@ class FastPathTest
     {
         assertEquals(DhcpMessageType.ACK,
             FastPath.decide(packet("udhcpc-request-renewing"), bound(UDHCPC_IP, 2_400_000), SERVER, NOW));
+    }
+
+    @Test
+    void aWallClockSetBackAnHourOnTheHostDoesNotLetTheFastPathAnswerPastTheHostLease(@TempDir final Path state)
+        throws IOException
+    {
+        final AtomicLong monotonic = new AtomicLong(42_000_000_000L);
+        final Clock agentWall = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
+        assertEquals(NOW, HostTimeBase.open(state, "boot", agentWall, monotonic::get).clock().time());
+        final LeaseRecord lease = bound(UDHCPC_IP, 60_000);
+
+        monotonic.addAndGet(TimeUnit.SECONDS.toNanos(61));
+        final Clock steppedBack = Clock.fixed(Instant.ofEpochMilli(NOW + 61_000 - 3_600_000), ZoneOffset.UTC);
+        final long dataplaneNow = HostTimeBase.open(state, "boot", steppedBack, monotonic::get).clock().time();
+
+        assertEquals(FastPath.SLOW,
+            FastPath.decide(packet("udhcpc-request-renewing"), lease, SERVER, dataplaneNow));
     }
 
     @Test

@@ -4,6 +4,8 @@ import io.dvmc.config.Addresses;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -18,7 +20,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
  * The agent's side of the DVMC exchange (DESIGN §4, patent FIG. 4 steps 440–470): non-blocking and single-threaded,
- * driven by {@link #poll(long)} from an agent duty cycle.
+ * driven by {@link #poll()} from an agent duty cycle.
  *
  * <p>{@link #send} starts a transaction: it encodes the request once into the transaction's slot of a
  * preallocated slab, signs it and sends it to the service. Until a matching reply arrives the request is re-stamped,
@@ -27,6 +29,10 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * request's type; the transaction then ends with {@link Listener#onReply}, so duplicates of that reply find no
  * transaction and are dropped. Transactions live in fixed arrays indexed by slot, found by a primitive
  * xid → slot map: nothing is allocated per message.
+ *
+ * <p>Two clocks: message timestamps and the authentication window are the wall clock's, since the service checks
+ * them against its own; retransmission deadlines are the monotonic clock's, so that a step of the wall clock
+ * neither freezes them (backward) nor fires every one at once (forward).
  *
  * <p>Transaction ids are {@code hostId << 32 | counter} (patent field 200), unique per agent.
  */
@@ -49,6 +55,7 @@ public final class DvmcClient implements AutoCloseable
     private final DatagramChannel channel;
     private final Authenticator authenticator;
     private final EpochClock clock;
+    private final NanoClock monotonic;
     private final Listener listener;
     private final RetryPolicy retry;
     private final int locationAddress;
@@ -78,7 +85,8 @@ public final class DvmcClient implements AutoCloseable
     private final int[] freeSlots;
     private int freeCount;
     private final Long2LongHashMap slotByXid;
-    private long nextDeadlineMs = Long.MAX_VALUE;
+    /** The earliest deadline, or "never" ({@code Long.MAX_VALUE} after the last look) when there is none. */
+    private long nextDeadlineNs;
 
     private final long[] drops = new long[DvmcError.COUNT];
     private long retransmits;
@@ -103,7 +111,7 @@ public final class DvmcClient implements AutoCloseable
      * @param locationAddress this host's IPv4 address for field 220, or 0 to use {@code bindAddress}'s.
      * @param hostId          the high 32 bits of every transaction id, unique per agent in the cluster.
      * @param capacity        how many transactions may be in flight.
-     * @param clock           wall clock for message timestamps; {@link #poll}'s {@code nowMs} must come from it.
+     * @param clock           wall clock for message timestamps and the authentication window.
      */
     public DvmcClient(
         final InetSocketAddress bindAddress,
@@ -115,12 +123,34 @@ public final class DvmcClient implements AutoCloseable
         final EpochClock clock,
         final Listener listener) throws IOException
     {
+        this(bindAddress, locationAddress, hostId, capacity, retry, authenticator, clock, SystemNanoClock.INSTANCE,
+            listener);
+    }
+
+    /**
+     * @param clock     wall clock for message timestamps and the authentication window.
+     * @param monotonic clock of the retransmission deadlines.
+     * @see #DvmcClient(InetSocketAddress, int, int, int, RetryPolicy, Authenticator, EpochClock, Listener)
+     */
+    public DvmcClient(
+        final InetSocketAddress bindAddress,
+        final int locationAddress,
+        final int hostId,
+        final int capacity,
+        final RetryPolicy retry,
+        final Authenticator authenticator,
+        final EpochClock clock,
+        final NanoClock monotonic,
+        final Listener listener) throws IOException
+    {
         if (capacity < 1)
         {
             throw new IllegalArgumentException("capacity must be positive");
         }
         this.authenticator = authenticator;
         this.clock = clock;
+        this.monotonic = monotonic;
+        this.nextDeadlineNs = monotonic.nanoTime() + Long.MAX_VALUE;
         this.listener = listener;
         this.retry = retry;
         this.hostIdBits = (hostId & 0xFFFF_FFFFL) << 32;
@@ -239,7 +269,7 @@ public final class DvmcClient implements AutoCloseable
         tries[slot] = 0;
         stamps[slot] = Long.MIN_VALUE;
         slotByXid.put(xid, slot);
-        transmit(slot, clock.time());
+        transmit(slot, monotonic.nanoTime());
         return xid;
     }
 
@@ -258,11 +288,11 @@ public final class DvmcClient implements AutoCloseable
     /**
      * Receives and dispatches replies, then retransmits or times out due transactions.
      *
-     * @param nowMs the current time from the client's clock.
      * @return the amount of work done, for the idle strategy.
      */
-    public int poll(final long nowMs)
+    public int poll()
     {
+        final long nowMs = clock.time();
         int work = 0;
         for (int i = 0; i < RECEIVE_BATCH; i++)
         {
@@ -284,9 +314,10 @@ public final class DvmcClient implements AutoCloseable
             work++;
             onDatagram(receiveBuffer.position(), nowMs);
         }
-        if (nowMs >= nextDeadlineMs)
+        final long nowNs = monotonic.nanoTime();
+        if (nowNs - nextDeadlineNs >= 0)
         {
-            work += checkDeadlines(nowMs);
+            work += checkDeadlines(nowNs);
         }
         return work;
     }
@@ -393,11 +424,11 @@ public final class DvmcClient implements AutoCloseable
         listener.onReply(xid, reply);
     }
 
-    private int checkDeadlines(final long nowMs)
+    private int checkDeadlines(final long nowNs)
     {
         int work = 0;
         // send() from a callback below lowers this again, so no new deadline is lost.
-        nextDeadlineMs = Long.MAX_VALUE;
+        nextDeadlineNs = nowNs + Long.MAX_VALUE;
         for (int slot = 0, active = inFlight(); slot < endpoints.length && active > 0; slot++)
         {
             if (endpoints[slot] == null)
@@ -405,7 +436,7 @@ public final class DvmcClient implements AutoCloseable
                 continue;
             }
             active--;
-            if (deadlines[slot] <= nowMs)
+            if (nowNs - deadlines[slot] >= 0)
             {
                 work++;
                 if (tries[slot] >= retry.maxTries())
@@ -417,14 +448,20 @@ public final class DvmcClient implements AutoCloseable
                     continue;
                 }
                 retransmits++;
-                transmit(slot, nowMs);
+                transmit(slot, nowNs);
             }
-            nextDeadlineMs = Math.min(nextDeadlineMs, deadlines[slot]);
+            nextDeadlineNs = earlier(nextDeadlineNs, deadlines[slot]);
         }
         return work;
     }
 
-    private void transmit(final int slot, final long nowMs)
+    /** The earlier of two monotonic times, compared by their difference (nanoTime may wrap). */
+    private static long earlier(final long a, final long b)
+    {
+        return a - b <= 0 ? a : b;
+    }
+
+    private void transmit(final int slot, final long nowNs)
     {
         final int base = slot * DvmcMessage.MAX_LENGTH;
         final int length = lengths[slot];
@@ -453,8 +490,8 @@ public final class DvmcClient implements AutoCloseable
             drops[-DvmcError.SEND_FAILED]++;
         }
         tries[slot]++;
-        deadlines[slot] = nowMs + retry.timeoutAfter(tries[slot]);
-        nextDeadlineMs = Math.min(nextDeadlineMs, deadlines[slot]);
+        deadlines[slot] = nowNs + retry.timeoutAfter(tries[slot]) * 1_000_000L;
+        nextDeadlineNs = earlier(nextDeadlineNs, deadlines[slot]);
     }
 
     private void release(final int slot)

@@ -36,6 +36,20 @@ public final class HostLease
         return (int)Math.min(vmLeaseSeconds & 0xFFFF_FFFFL, hostSeconds);
     }
 
+    /**
+     * The host lease as this host counts it, from when its request went out: what the service granted, less a margin
+     * of max(1 s, 0.1 %) against the two machines' clocks running at different rates. The service counts the same
+     * lease from when it decided, later in real time, so with the margin the service's lease outlives the host's and
+     * the address is never free at the service while this host still answers for it (DESIGN §5).
+     *
+     * @param hostLeaseSeconds the host lease of the service's reply (unsigned).
+     */
+    public static long hostLeaseMillis(final int hostLeaseSeconds)
+    {
+        final long granted = (hostLeaseSeconds & 0xFFFF_FFFFL) * 1000L;
+        return Math.max(0, granted - Math.max(1000L, granted / 1000));
+    }
+
     /** Whether a grant of {@link #grantSeconds} is long enough for the host to answer with it on its own. */
     public static boolean answerable(final int grantSeconds)
     {

@@ -14,15 +14,18 @@ import org.agrona.MutableDirectBuffer;
  *   6     2    layout                 {@link #LAYOUT} (a record of another layout fails {@link #isValid})
  *   8     4    vmLeaseSeconds         lease time given to the VM (option 51)
  *  12     4    serverId               option 54 the VM was given
- *  16     8    hostLeaseExpiryMillis  epoch ms; the agent's lease from the service, longer than the VM's
- *  24     8    vmLeaseExpiryMillis    epoch ms; when the VM's lease ends
- *  32     8    updatedMillis          epoch ms of the last write; a BOUND lease's host lease is granted with
+ *  16     8    hostLeaseExpiryMillis  host ms; the agent's lease from the service, longer than the VM's
+ *  24     8    vmLeaseExpiryMillis    host ms; when the VM's lease ends
+ *  32     8    updatedMillis          host ms of the last write; a BOUND lease's host lease is granted with
  *                                     it, so the host lease runs from here to hostLeaseExpiryMillis
  *  40     8    vmIdMsb                VM id (UUID), most significant bits
  *  48     8    vmIdLsb                VM id (UUID), least significant bits
  *  56     4    optionsVersion         {@link DomainRecord#version()} the lease was answered with
  *  60     4    checksum               over bytes 0..59 ({@link #seal}); catches torn and foreign bytes
  * </pre>
+ * Host ms: epoch-like milliseconds of the host's time base ({@code io.dvmc.time.HostTimeBase}), which advance
+ * monotonically within a boot (the layout is unchanged from when they were wall-clock ms; leases of an earlier boot
+ * are removed by the agent).
  * Setters do not update the checksum: {@link #seal} does, and {@link LeaseStore#put} seals before storing.
  */
 public final class LeaseRecord extends SealedRecord<LeaseRecord> {

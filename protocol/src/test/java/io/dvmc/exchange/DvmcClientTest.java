@@ -26,7 +26,10 @@ class DvmcClientTest
     private static final long START = 1_700_000_000_000L;
     private static final int HOST_ID = 0x0000_BEEF;
 
+    /** The wall clock: message timestamps and the authentication window. */
     private final AtomicLong time = new AtomicLong(START);
+    /** The monotonic clock: retransmission deadlines. */
+    private final AtomicLong nanos = new AtomicLong(-1_000_000_000L);
     private final List<Long> replies = new ArrayList<>();
     private final List<Integer> replyAddresses = new ArrayList<>();
     private final List<Long> timeouts = new ArrayList<>();
@@ -36,7 +39,7 @@ class DvmcClientTest
     DvmcClientTest() throws IOException
     {
         client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, HOST_ID, 4, RetryPolicy.DEFAULT,
-            new Authenticator(KEY), time::get, new DvmcClient.Listener()
+            new Authenticator(KEY), time::get, nanos::get, new DvmcClient.Listener()
             {
                 public void onReply(final long transactionId, final DvmcMessage reply)
                 {
@@ -94,7 +97,7 @@ class DvmcClientTest
         final int capacity = 1024;
         final List<Long> answered = new ArrayList<>();
         final DvmcClient full = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, HOST_ID, capacity,
-            RetryPolicy.DEFAULT, new Authenticator(KEY), time::get, new DvmcClient.Listener()
+            RetryPolicy.DEFAULT, new Authenticator(KEY), time::get, nanos::get, new DvmcClient.Listener()
             {
                 public void onReply(final long transactionId, final DvmcMessage reply)
                 {
@@ -119,7 +122,7 @@ class DvmcClientTest
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (answered.size() < capacity && System.nanoTime() < deadline)
             {
-                full.poll(time.get());
+                full.poll();
             }
             assertEquals(capacity, answered.size());
         }
@@ -193,9 +196,9 @@ class DvmcClientTest
 
         for (long t = START; timeouts.isEmpty() && t <= START + 10_000; t += 50)
         {
-            time.set(t);
+            at(t);
             final long before = client.retransmits();
-            client.poll(t);
+            client.poll();
             if (client.retransmits() > before)
             {
                 final DvmcMessage resent = service.receive();
@@ -212,12 +215,30 @@ class DvmcClientTest
     }
 
     @Test
+    void retransmissionsKeepTheirScheduleAcrossABackwardStepOfTheWallClock()
+    {
+        final long xid = discover();
+        service.receive();
+        final long stepped = START - 3_600_000;
+
+        for (long elapsed = 0; timeouts.isEmpty() && elapsed <= 10_000; elapsed += 50)
+        {
+            time.set(stepped + elapsed);
+            nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(50));
+            client.poll();
+        }
+
+        assertEquals(4, client.retransmits());
+        assertEquals(List.of(xid), timeouts);
+    }
+
+    @Test
     void aReplyToARetransmissionStillMatches()
     {
         final long xid = discover();
         service.receive();
-        time.set(START + 250);
-        client.poll(time.get());
+        at(START + 250);
+        client.poll();
         final DvmcMessage second = service.receive();
         service.reply(second, DvmcMessageType.OFFER, 0x0A000065, START + 250);
 
@@ -243,8 +264,8 @@ class DvmcClientTest
         service.receive();
 
         assertTrue(client.cancel(xid));
-        time.set(START + 10_000);
-        client.poll(time.get());
+        at(START + 10_000);
+        client.poll();
         assertEquals(0, client.retransmits());
         assertTrue(timeouts.isEmpty());
     }
@@ -253,6 +274,13 @@ class DvmcClientTest
     void onlyRequestTypesCanBeSent()
     {
         assertEquals(DvmcError.BAD_TYPE, client.send(DvmcMessageType.OFFER, service.address(), 1, 1, 0, 0, 0, 0));
+    }
+
+    /** Real time passes to {@code wallMs}: both clocks move together (no step). */
+    private void at(final long wallMs)
+    {
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(wallMs - time.get()));
+        time.set(wallMs);
     }
 
     private long discover()
@@ -265,7 +293,7 @@ class DvmcClientTest
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!condition.getAsBoolean())
         {
-            client.poll(time.get());
+            client.poll();
             if (System.nanoTime() > deadline)
             {
                 fail("condition not met within 5 s");
