@@ -177,9 +177,11 @@ public final class FixedRecordMap implements AutoCloseable {
      * open in a JVM, against 2-15 ms for later ones) on a throw-away map in the temp directory, so that a process
      * does it at start rather than while its fast path waits for READY. The JVM keeps the benefit.
      *
+     * @param recovery also run a recovery, as the writer's start after a crash does (its own classes, about as many
+     *                 again): the agent pays that before it tells the dataplane to let go of the stores
      * @throws StoreIoException if the temp directory is unusable
      */
-    public static void warmUp() {
+    public static void warmUp(final boolean recovery) {
         final FixedSlice key = new FixedSlice(Long.BYTES);
         final FixedSlice record = new FixedSlice(Long.BYTES);
         try {
@@ -189,6 +191,9 @@ public final class FixedRecordMap implements AutoCloseable {
                 try (FixedRecordMap map = openWriter(file, "dvmc-warm-up", Long.BYTES, Long.BYTES, 16,
                     StoreTimeouts.DEFAULTS, false)) {
                     map.put(key, record);
+                }
+                if (recovery) {
+                    openWriter(file, "dvmc-warm-up", Long.BYTES, Long.BYTES, 16, StoreTimeouts.DEFAULTS, true).close();
                 }
                 try (FixedRecordMap map = openReader(file, "dvmc-warm-up", Long.BYTES, Long.BYTES,
                     StoreTimeouts.DEFAULTS)) {
