@@ -57,9 +57,10 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private static final long NAK_LOG_INTERVAL_MS = 10_000;
     /**
      * A request older than this was queued for an agent that has since died, or that lags: an RFC 2131 §4.1
-     * client retransmits 3 to 5 s after its first try, so it has already sent the request again.
+     * client retransmits 3 to 5 s after its first try, so it has already sent the request again. The dataplane's
+     * hold of a VM that sent RELEASE or DECLINE lasts as long ({@link DhcpRequestMessage#MAX_AGE_MS}).
      */
-    static final long STALE_REQUEST_MS = 5_000;
+    static final long STALE_REQUEST_MS = DhcpRequestMessage.MAX_AGE_MS;
 
     private final RingBuffer fromDataplane;
     private final RingBuffer toDataplane;
