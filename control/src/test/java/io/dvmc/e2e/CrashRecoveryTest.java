@@ -1,10 +1,12 @@
 package io.dvmc.e2e;
 
+import io.dvmc.dataplane.StoreAccess;
 import io.dvmc.lab.DhcpClients;
 import io.dvmc.lab.Exec;
 import io.dvmc.lab.Lease;
 import io.dvmc.lab.NetnsLab;
 import io.dvmc.lab.Prerequisites;
+import io.dvmc.lease.LeaseStore;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,6 +118,42 @@ class CrashRecoveryTest
                     "after its RELEASE, and the RELEASE then freed the address\n" + host.logs());
             }
         }
+    }
+
+    @Test
+    void arpForTheVirtualServerIsAnsweredWhileARestartedAgentRecoversTheStores() throws Exception
+    {
+        Prerequisites.requireCommands("busybox");
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true);
+            DvmcHost host = EndToEndTest.host(dir, lab, 100))
+        {
+            host.start();
+            final NetnsLab.Vm vm = lab.vm(0);
+            clients.udhcpc(vm.ns(), vm.ifname(), BIND);
+            final String arping = "busybox arping -f -c 3 -w 3 -I " + vm.ifname() + " " + SERVER_IP;
+            assertTrue(lab.run(vm.ns(), SERVE_AGAIN, "sh", "-c", arping).ok(), "no ARP reply with the agent up");
+
+            host.agent().kill();
+            final long yields = yieldsLogged(host);
+            // A reader of the store (as dvmcctl is) keeps the restarted agent's recovery from completing: the
+            // window between its YIELD and its READY stays open until the reader lets go.
+            try (LeaseStore reader = LeaseStore.openReader(host.stateDir().resolve(StoreAccess.LEASES_FILE)))
+            {
+                host.launchAgent();
+                host.agent().await("the dataplane to close the stores", SERVE_AGAIN,
+                    () -> yieldsLogged(host) > yields);
+                final Exec.Result during = lab.run(vm.ns(), SERVE_AGAIN, "sh", "-c", arping);
+                assertTrue(during.ok(), "no ARP reply for the virtual server while the agent recovers the stores: " +
+                    during.output() + "\n" + host.logs());
+            }
+            host.awaitAgent();
+        }
+    }
+
+    private static long yieldsLogged(final DvmcHost host)
+    {
+        return host.dataplane().log().lines().filter(StoreAccess.YIELD_LOG::equals).count();
     }
 
     /** A {@link DhcpProbe} renewing the VM's lease; with a server, it first releases it there. */

@@ -220,8 +220,9 @@ public final class DhcpWorker implements Agent
     private void answerArp(final long mbuf, final int port)
     {
         final int slot = bindings.find(port, vlanId(view), view.srcMac());
-        final DomainRecord domain = slot == PortBindings.NONE ? null : stores.domain(bindings.domainId(slot));
-        if (domain == null || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != domain.serverIp())
+        final int domainId = slot == PortBindings.NONE ? 0 : bindings.domainId(slot);
+        final int serverIp = slot == PortBindings.NONE ? 0 : stores.serverIp(domainId);
+        if (serverIp == 0 || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != serverIp)
         {
             final int to = forward.getAcquire(port);
             if (to >= 0 && txQueue.offer(mbuf, to))
@@ -233,7 +234,7 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
-        Arp.answerInPlace(frame, view, domain.serverMac(), domain.serverIp());
+        Arp.answerInPlace(frame, view, stores.serverMac(domainId), serverIp);
         if (txQueue.offer(mbuf, port))
         {
             counters.arpReplies.incrementRelease();
