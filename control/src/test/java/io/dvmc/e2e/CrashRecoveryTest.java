@@ -27,8 +27,11 @@ class CrashRecoveryTest
     private static final Duration SERVE_AGAIN = Duration.ofSeconds(30);
     private static final long PROBE_EVERY_MS = 20;
     private static final String SERVER_IP = "10.0.0.1";
-    /** The bound on how long a restart may leave a VM unanswered. */
-    private static final long MAX_SILENCE_MS = 2_000;
+    /**
+     * Half the issue's bound (2 s) on how long an agent's restart may leave a VM unanswered: measured 0.1-0.4 s,
+     * against 1.9-3.3 s while the agent still loaded Chronicle between its YIELD and its READY.
+     */
+    private static final long MAX_SILENCE_MS = 1_000;
 
     @TempDir
     Path dir;
