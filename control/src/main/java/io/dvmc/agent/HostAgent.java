@@ -57,9 +57,16 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private static final long NAK_LOG_INTERVAL_MS = 10_000;
     /**
      * A request older than this was queued for an agent that has since died, or that lags: an RFC 2131 §4.1
-     * client retransmits 3 to 5 s after its first try, so it has already sent the request again.
+     * client retransmits 3 to 5 s after its first try, so it has already sent the request again. The dataplane's
+     * hold of a VM that sent RELEASE or DECLINE lasts as long ({@link DhcpRequestMessage#MAX_AGE_MS}).
      */
-    static final long STALE_REQUEST_MS = 5_000;
+    static final long STALE_REQUEST_MS = DhcpRequestMessage.MAX_AGE_MS;
+    /**
+     * A VM's retransmission of a request whose exchange started longer ago than this starts the exchange anew,
+     * rather than wait for it: the agent's own tries end at 0.6 s ({@link ServiceLocator#FAILOVER_RETRY}), and a
+     * service that restarted since hears nothing more of the old one until it times out.
+     */
+    static final long RESEND_AFTER_MS = 500;
 
     private final RingBuffer fromDataplane;
     private final RingBuffer toDataplane;
@@ -221,7 +228,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         }
 
         int slot = exchanges.byVm(domainId, mac);
-        if (slot != Exchanges.NONE && exchanges.dhcpType(slot) == dhcpType)
+        if (slot != Exchanges.NONE && exchanges.dhcpType(slot) == dhcpType &&
+            nowMs - exchanges.startedMs(slot) < RESEND_AFTER_MS)
         {
             // A retransmission while the service is being asked: answer the latest frame (its xid).
             exchanges.storeFrame(slot, buffer, request.frameOffset(), frameLength);
@@ -237,7 +245,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         if (slot != Exchanges.NONE)
         {
             // The VM moved on, or asks while its host lease is being refreshed: its own request speaks for it now
-            // (a refresh answered after a RELEASE would bring the lease back).
+            // (a refresh answered after a RELEASE would bring the lease back). Or it retransmits after the agent's
+            // own tries went unanswered: a new exchange asks a service that restarted meanwhile at once.
             client.cancel(exchanges.transactionId(slot));
             exchanges.release(slot);
         }

@@ -59,6 +59,9 @@ public final class HostAgentMain implements AutoCloseable
         throws ConfigException, PolicyException, IOException
     {
         this.host = host;
+        // While the keys and the policy load: the dataplane's fast path stops from the YIELD to the READY of
+        // stores.open(), which must not include Chronicle's class loading.
+        final Thread warmUp = Thread.ofPlatform().name("dvmc-store-warm-up").daemon().start(HostStores::warmUp);
         final KeyRing keys = ClusterKeyFile.loadRing(Path.of(host.keyFile()));
         final int signingKey = signingKey(keys, host);
         policy = PolicyStores.open(host);
@@ -72,6 +75,7 @@ public final class HostAgentMain implements AutoCloseable
             // Shared with the dataplane: the times in the lease store and on the rings are of this time base.
             final HostTimeBase time = HostTimeBase.open(host.statePath());
             final EpochClock clock = time.clock();
+            awaitWarmUp(warmUp);
             stores.open(time.bootId());
             final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
                 new ServiceLocator(policy, clock, LOCATION_TTL_MS, counters, host.hostId()), policy,
@@ -95,6 +99,19 @@ public final class HostAgentMain implements AutoCloseable
         {
             CloseHelper.quietCloseAll(stores, rings, countersFile, PolicyStores.closer(policy));
             throw ex;
+        }
+    }
+
+    private static void awaitWarmUp(final Thread warmUp)
+    {
+        try
+        {
+            warmUp.join();
+        }
+        catch (final InterruptedException ex)
+        {
+            // Stopping: the open that follows is cut short the same way.
+            Thread.currentThread().interrupt();
         }
     }
 

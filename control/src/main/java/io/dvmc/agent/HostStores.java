@@ -72,6 +72,19 @@ public final class HostStores implements AutoCloseable
         this.control.putLong(0, System.currentTimeMillis());
     }
 
+    /** Loads what {@link #open} runs (Chronicle's classes, its recovery's too) on a throw-away map. */
+    static void warmUp()
+    {
+        try
+        {
+            LeaseStore.warmUpWriter();
+        }
+        catch (final RuntimeException | LinkageError ex)
+        {
+            // Only a head start: open() pays the class loading instead.
+        }
+    }
+
     /** The agent's start: take the writer role, have a running dataplane let go, create or recover, say READY. */
     public void open()
     {

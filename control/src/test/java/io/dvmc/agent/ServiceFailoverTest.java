@@ -18,6 +18,7 @@ import io.dvmc.service.DvmcService;
 import io.dvmc.service.ServiceMain;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -99,25 +100,58 @@ class ServiceFailoverTest
             hostId++;
         }
 
+        final HostAgent agent = agent(policy, hostId, SystemEpochClock.INSTANCE);
+
+        final UnsafeBuffer discover = new UnsafeBuffer(Files.readAllBytes(CAPTURES.resolve("udhcpc-discover.bin")));
+        fromVm(discover, System.currentTimeMillis());
+        assertNull(toVm(agent, CLIENT_RETRY), "the first service is down: nothing answers the first try");
+        fromVm(discover, System.currentTimeMillis());
+        final DhcpPacket offer = toVm(agent, CLIENT_RETRY);
+        assertNotNull(offer, "the second try is answered before the client tries a third time");
+        assertEquals(DhcpMessageType.OFFER, offer.messageType());
+    }
+
+    @Test
+    void aVmsRetransmissionReachesARestartedServiceAtOnceAfterTheAgentsOwnTriesWentUnanswered() throws Exception
+    {
+        final int port = freePort();
+        final FilePolicyStore policy = policy(port);
+        final long[] now = {System.currentTimeMillis()};
+        final HostAgent agent = agent(policy, 1, () -> now[0]);
+        final UnsafeBuffer discover = new UnsafeBuffer(Files.readAllBytes(CAPTURES.resolve("udhcpc-discover.bin")));
+
+        // The service is down: the agent's own tries at 0, 0.2 and 0.6 s go unanswered.
+        fromVm(discover, now[0]);
+        for (final long step : new long[] {0, 200, 400})
+        {
+            now[0] += step;
+            agent.doWork();
+        }
+        service = ServiceMain.start(policy, new InetSocketAddress("127.0.0.1", port), new byte[32],
+            dir.resolve("service"), new BackoffIdleStrategy());
+
+        // The restarted service is up 1 s after the VM's first try, when the VM tries again.
+        now[0] += 400;
+        fromVm(discover, now[0]);
+        final DhcpPacket offer = toVm(agent, CLIENT_RETRY);
+        assertNotNull(offer, "the VM's retransmission waited for the agent's exchange with the dead service");
+        assertEquals(DhcpMessageType.OFFER, offer.messageType());
+    }
+
+    /** An agent of host {@code hostId} on this test's rings and stores, its exchanges on {@link ServiceLocator#FAILOVER_RETRY}. */
+    private HostAgent agent(final FilePolicyStore policy, final int hostId, final EpochClock clock) throws IOException
+    {
         rings = RingFiles.open(dir.resolve("host"));
         countersFile = CountersFile.create(dir.resolve("host").resolve("agent-counters.dat"), 64);
         final AgentCounters counters = new AgentCounters(countersFile);
         stores = new HostStores(dir.resolve("host"), rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
         stores.open();
         final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
-            new ServiceLocator(policy, SystemEpochClock.INSTANCE, 30_000, counters, hostId), policy, counters,
-            SystemEpochClock.INSTANCE, 16);
+            new ServiceLocator(policy, clock, 30_000, counters, hostId), policy, counters, clock, 16);
         client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, hostId, DvmcClient.DEFAULT_CAPACITY,
-            ServiceLocator.FAILOVER_RETRY, new Authenticator(new byte[32]), SystemEpochClock.INSTANCE, agent);
+            ServiceLocator.FAILOVER_RETRY, new Authenticator(new byte[32]), clock, agent);
         agent.client(client);
-
-        final UnsafeBuffer discover = new UnsafeBuffer(Files.readAllBytes(CAPTURES.resolve("udhcpc-discover.bin")));
-        fromVm(discover);
-        assertNull(toVm(agent, CLIENT_RETRY), "the first service is down: nothing answers the first try");
-        fromVm(discover);
-        final DhcpPacket offer = toVm(agent, CLIENT_RETRY);
-        assertNotNull(offer, "the second try is answered before the client tries a third time");
-        assertEquals(DhcpMessageType.OFFER, offer.messageType());
+        return agent;
     }
 
     private FilePolicyStore policy(final int... ports) throws Exception
@@ -136,11 +170,11 @@ class ServiceFailoverTest
         return new FilePolicyStore(file);
     }
 
-    private void fromVm(final UnsafeBuffer frame)
+    private void fromVm(final UnsafeBuffer frame, final long receivedMs)
     {
         final int index = rings.toAgent().tryClaim(RingMessages.DHCP_REQUEST,
             DhcpRequestMessage.FRAME_OFFSET + frame.capacity());
-        DhcpRequestMessage.write(rings.toAgent().buffer(), index, 3, 0, DOMAIN, 1, 2, System.currentTimeMillis(),
+        DhcpRequestMessage.write(rings.toAgent().buffer(), index, 3, 0, DOMAIN, 1, 2, receivedMs,
             frame, 0, frame.capacity());
         rings.toAgent().commit(index);
     }

@@ -220,8 +220,19 @@ final class DvmcHost implements AutoCloseable
 
     void startAgent() throws IOException
     {
+        launchAgent();
+        awaitAgent();
+    }
+
+    /** Starts an agent and returns at once, before it is ready ({@link #awaitAgent}). */
+    void launchAgent() throws IOException
+    {
         Files.deleteIfExists(stateDir.resolve(HostAgentMain.READY_FILE));
         agent = JvmProcess.start("agent", dir, null, Dvmc.class.getName(), "agent", "--config", hostConfig.toString());
+    }
+
+    void awaitAgent()
+    {
         agent.await("the agent to be ready", START, () -> Files.exists(stateDir.resolve(HostAgentMain.READY_FILE)));
     }
 

@@ -37,6 +37,7 @@ public final class DataplaneCounters
     public final AtomicCounter fastPathAcks;
     public final AtomicCounter slowPath;
     public final AtomicCounter agentRingFull;
+    public final AtomicCounter releaseHoldsFull;
     public final AtomicCounter agentFrames;
     public final AtomicCounter mbufAllocFailed;
     public final AtomicCounter txQueueFull;
@@ -83,6 +84,7 @@ public final class DataplaneCounters
         fastPathAcks = file.newCounter("fast path ACK", CounterTypes.DATAPLANE);
         slowPath = file.newCounter("slow path to agent", CounterTypes.DATAPLANE);
         agentRingFull = file.newCounter("agent ring full dropped", CounterTypes.DROP);
+        releaseHoldsFull = file.newCounter("RELEASE/DECLINE dropped: holds full", CounterTypes.DROP);
         agentFrames = file.newCounter("frames from agent", CounterTypes.DATAPLANE);
         mbufAllocFailed = file.newCounter("mbuf alloc failed", CounterTypes.DROP);
         txQueueFull = file.newCounter("tx queue full dropped", CounterTypes.DROP);

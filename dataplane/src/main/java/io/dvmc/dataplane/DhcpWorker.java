@@ -42,6 +42,8 @@ public final class DhcpWorker implements Agent
 {
     private static final int LIMIT = 64;
     private static final int LIMITED_BROADCAST = 0xFFFF_FFFF;
+    /** VMs whose RELEASE or DECLINE may still be on its way to the service; one per VM at most. */
+    private static final int RELEASE_HOLDS = 4096;
 
     private final FrameQueue fromPoll;
     private final FrameQueue txQueue;
@@ -63,6 +65,7 @@ public final class DhcpWorker implements Agent
     private final ReplyBuilder replies = new ReplyBuilder();
     private final TransmitMessage transmit = new TransmitMessage();
     private final BindingMessage binding = new BindingMessage();
+    private final ReleaseHolds releases = new ReleaseHolds(RELEASE_HOLDS);
     private final MbufBurst free = new MbufBurst(LIMIT);
     private final MbufBurst stash = new MbufBurst(PollLoop.BURST);
     private final FrameQueue.Consumer frameConsumer = this::onFrame;
@@ -194,8 +197,15 @@ public final class DhcpWorker implements Agent
             return;
         }
         final int domainId = bindings.domainId(slot);
-        if (fastPath(mbuf, port, domainId, mac, capacity))
+        final long nowMs = clock.time();
+        if (!releases.isHeld(domainId, mac, nowMs) && fastPath(mbuf, port, domainId, mac, capacity))
         {
+            return;
+        }
+        if (isRelease(dhcp.messageType()) && !releases.hold(domainId, mac, nowMs))
+        {
+            counters.releaseHoldsFull.incrementRelease();
+            free(mbuf);
             return;
         }
         final int index = toAgent.tryClaim(RingMessages.DHCP_REQUEST, DhcpRequestMessage.FRAME_OFFSET + length);
@@ -206,7 +216,7 @@ public final class DhcpWorker implements Agent
         else
         {
             DhcpRequestMessage.write(toAgent.buffer(), index, port, vlan, domainId,
-                bindings.vmMsb(slot), bindings.vmLsb(slot), clock.time(), frame, 0, length);
+                bindings.vmMsb(slot), bindings.vmLsb(slot), nowMs, frame, 0, length);
             toAgent.commit(index);
             counters.slowPath.incrementRelease();
         }
@@ -220,13 +230,14 @@ public final class DhcpWorker implements Agent
     private void answerArp(final long mbuf, final int port)
     {
         final int slot = bindings.find(port, vlanId(view), view.srcMac());
-        final DomainRecord domain = slot == PortBindings.NONE ? null : stores.domain(bindings.domainId(slot));
-        if (domain == null || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != domain.serverIp())
+        final int domainId = slot == PortBindings.NONE ? 0 : bindings.domainId(slot);
+        final int serverIp = slot == PortBindings.NONE ? 0 : stores.serverIp(domainId);
+        if (serverIp == 0 || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != serverIp)
         {
             forwardOther(mbuf, port, counters.arpIgnored);
             return;
         }
-        Arp.answerInPlace(frame, view, domain.serverMac(), domain.serverIp());
+        Arp.answerInPlace(frame, view, stores.serverMac(domainId), serverIp);
         if (txQueue.offer(mbuf, port))
         {
             counters.arpReplies.incrementRelease();
@@ -296,6 +307,11 @@ public final class DhcpWorker implements Agent
         }
         (type == DhcpMessageType.OFFER ? counters.fastPathOffers : counters.fastPathAcks).incrementRelease();
         return true;
+    }
+
+    private static boolean isRelease(final int dhcpType)
+    {
+        return dhcpType == DhcpMessageType.RELEASE || dhcpType == DhcpMessageType.DECLINE;
     }
 
     private static int vlanId(final FrameView view)

@@ -5,7 +5,9 @@ import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseStore;
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -39,6 +41,9 @@ public final class StoreAccess implements AutoCloseable
 {
     public static final String LEASES_FILE = "leases.dat";
     public static final String DOMAINS_FILE = "domains.dat";
+    /** Logged when the agent's YIELD closes the stores. */
+    public static final String YIELD_LOG = "dvmc dataplane: stores closed for the agent's recovery; the slow path " +
+        "serves until its READY";
 
     private record Opened(int generation, LeaseStore leases, DomainStore domains)
     {
@@ -66,6 +71,12 @@ public final class StoreAccess implements AutoCloseable
     private volatile int generation;
     private volatile boolean closed;
     private final Int2ObjectHashMap<DomainRecord> domains = new Int2ObjectHashMap<>();
+    /**
+     * Each domain's virtual server (address, MAC) as last read, kept while the stores are closed: ARP for it must
+     * not stop while the agent recovers the stores, or a VM cannot unicast its renewal or RELEASE.
+     */
+    private final Int2IntHashMap serverIps = new Int2IntHashMap(0);
+    private final Long2LongHashMap serverMacs = new Long2LongHashMap(0);
     private DomainRecord spare;
     private boolean helloSent;
 
@@ -137,8 +148,28 @@ public final class StoreAccess implements AutoCloseable
                 return null;
             }
             domains.put(domainId, cached);
+            serverIps.put(domainId, cached.serverIp());
+            serverMacs.put(domainId, cached.serverMac());
         }
         return cached;
+    }
+
+    /**
+     * The domain's virtual server address: its record's while the stores are open, else the last one read.
+     *
+     * @return 0 if this dataplane has not read the domain yet.
+     */
+    public int serverIp(final int domainId)
+    {
+        final DomainRecord domain = domain(domainId);
+        return domain != null ? domain.serverIp() : serverIps.get(domainId);
+    }
+
+    /** The MAC of the domain's virtual server, as {@link #serverIp} finds it. */
+    public long serverMac(final int domainId)
+    {
+        final DomainRecord domain = domain(domainId);
+        return domain != null ? domain.serverMac() : serverMacs.get(domainId);
     }
 
     /** DOMAIN_CHANGED: the agent rewrote this domain's record. */
@@ -184,6 +215,10 @@ public final class StoreAccess implements AutoCloseable
     public void onYield(final RingBuffer toAgent)
     {
         generation++;
+        if (current != null)
+        {
+            System.err.println(YIELD_LOG);
+        }
         closeCurrent();
         toAgent.write(RingMessages.STORE_RELEASED, control, 0, RingMessages.CONTROL_LENGTH);
     }

@@ -31,6 +31,12 @@ import org.agrona.MutableDirectBuffer;
  */
 public final class DhcpRequestMessage
 {
+    /**
+     * The agent drops a request received longer ago than this: an RFC 2131 §4.1 client has retransmitted it since.
+     * The dataplane keeps a VM whose RELEASE or DECLINE it handed over off its fast path for as long, so that no
+     * address it grants can be freed by a RELEASE sent before the grant.
+     */
+    public static final long MAX_AGE_MS = 5_000;
     public static final int PORT_OFFSET = 0;
     public static final int VLAN_OFFSET = 2;
     public static final int DOMAIN_OFFSET = 4;

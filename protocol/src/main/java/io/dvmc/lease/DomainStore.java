@@ -43,9 +43,9 @@ public final class DomainStore extends SharedStore {
             timeouts));
     }
 
-    /** See {@link FixedRecordMap#warmUp()}: call at process start to make the first open fast. */
+    /** See {@link FixedRecordMap#warmUp(boolean)}: call at process start to make the first open fast. */
     public static void warmUp() {
-        FixedRecordMap.warmUp();
+        FixedRecordMap.warmUp(false);
     }
 
     public boolean get(final int domainId, final DomainRecord into) {

@@ -68,6 +68,7 @@ public final class FixedRecordMap implements AutoCloseable {
     private static final int CHECK_OFFSET = 4;
     private static final long SLOT_SEED = 0x64766D63_534C4F54L;
     private static final Logger LOG = LoggerFactory.getLogger(FixedRecordMap.class);
+    private static final String WARM_UP_NAME = "dvmc-warm-up";
     private static final int HEADER_PROBE_BYTES = SizePrefixedBlob.SELF_BOOTSTRAPPING_HEADER_OFFSET;
 
     /** Receives each entry of {@link #forEach}; the slices are reused between calls. */
@@ -138,6 +139,8 @@ public final class FixedRecordMap implements AutoCloseable {
                 }
                 LOG.warn("{}: {} segment lock(s) left by a dead process; recovering", file, held);
                 opened.close();
+            } else if (state == FileState.READY && !WARM_UP_NAME.equals(name)) {
+                LOG.warn("{}: the last writer did not close it; recovering", file);
             }
             final AtomicLong corruptions = new AtomicLong();
             final FixedRecordMap recovered = checked(builder.recoverPersistedTo(file.toFile(), true,
@@ -177,20 +180,25 @@ public final class FixedRecordMap implements AutoCloseable {
      * open in a JVM, against 2-15 ms for later ones) on a throw-away map in the temp directory, so that a process
      * does it at start rather than while its fast path waits for READY. The JVM keeps the benefit.
      *
+     * @param recovery also run a recovery, as the writer's start after a crash does (its own classes, about as many
+     *                 again): the agent pays that before it tells the dataplane to let go of the stores
      * @throws StoreIoException if the temp directory is unusable
      */
-    public static void warmUp() {
+    public static void warmUp(final boolean recovery) {
         final FixedSlice key = new FixedSlice(Long.BYTES);
         final FixedSlice record = new FixedSlice(Long.BYTES);
         try {
             final Path dir = Files.createTempDirectory("dvmc-warm-up");
             final Path file = dir.resolve("map");
             try {
-                try (FixedRecordMap map = openWriter(file, "dvmc-warm-up", Long.BYTES, Long.BYTES, 16,
+                try (FixedRecordMap map = openWriter(file, WARM_UP_NAME, Long.BYTES, Long.BYTES, 16,
                     StoreTimeouts.DEFAULTS, false)) {
                     map.put(key, record);
                 }
-                try (FixedRecordMap map = openReader(file, "dvmc-warm-up", Long.BYTES, Long.BYTES,
+                if (recovery) {
+                    openWriter(file, WARM_UP_NAME, Long.BYTES, Long.BYTES, 16, StoreTimeouts.DEFAULTS, true).close();
+                }
+                try (FixedRecordMap map = openReader(file, WARM_UP_NAME, Long.BYTES, Long.BYTES,
                     StoreTimeouts.DEFAULTS)) {
                     map.get(key, record);
                 }

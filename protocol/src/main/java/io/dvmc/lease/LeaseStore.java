@@ -53,9 +53,14 @@ public final class LeaseStore extends SharedStore {
             timeouts));
     }
 
-    /** See {@link FixedRecordMap#warmUp()}: call at process start to make the first open fast. */
+    /** See {@link FixedRecordMap#warmUp(boolean)}: call at process start to make the first open fast. */
     public static void warmUp() {
-        FixedRecordMap.warmUp();
+        FixedRecordMap.warmUp(false);
+    }
+
+    /** {@link #warmUp()} for the writer, whose start after a crash recovers the stores. */
+    public static void warmUpWriter() {
+        FixedRecordMap.warmUp(true);
     }
 
     /** Whether a valid lease was copied into {@code into}; every other outcome means "take the slow path". */
