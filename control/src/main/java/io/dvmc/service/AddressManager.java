@@ -244,6 +244,13 @@ public final class AddressManager implements AutoCloseable
             throw new InvalidAddressException(DvmcStatus.REASON_OUTSIDE_SUBNET, d.label() + ": " +
                 Addresses.ipv4(requested) + " is not a host address of " + d.subnet());
         }
+        if (slot != LeaseBook.NONE && journal.isShared() && book.state(slot) == LeaseBook.OFFERED &&
+            book.address(slot) != requested)
+        {
+            // Another replica offered it the address it asks for (its DISCOVER reached both): ours yields.
+            end(slot, JournalRecord.RELEASED);
+            slot = LeaseBook.NONE;
+        }
         if (slot == LeaseBook.NONE)
         {
             slot = takeOverFor(s, mac, vmIdMsb, vmIdLsb, clientKey, requested, now);

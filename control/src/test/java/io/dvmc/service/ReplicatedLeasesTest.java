@@ -246,6 +246,25 @@ class ReplicatedLeasesTest
     }
 
     @Test
+    void aClientRequestingTheAddressOneReplicaOfferedIsAcknowledgedByAnotherThatOfferedItAnother() throws Exception
+    {
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            DvmcService a = replica(etcd, "a");
+            DvmcService b = replica(etcd, "b");
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+        {
+            // The agent's DISCOVER reached both (a failover in between): each offered from its own block.
+            final TestAgent.Reply fromA = agent.discover(a.localAddress(), BLUE, MAC);
+            final TestAgent.Reply fromB = agent.discover(b.localAddress(), BLUE, MAC);
+            assertNotEquals(fromA.yiaddr(), fromB.yiaddr());
+
+            final TestAgent.Reply ack = agent.request(b.localAddress(), BLUE, MAC, fromA.yiaddr());
+            assertEquals(DvmcMessageType.ACK, ack.type(), "RFC 2131 §4.3.2: the address is free for it: " + ack);
+            assertEquals(fromA.yiaddr(), ack.yiaddr());
+        }
+    }
+
+    @Test
     void aLeaseDeletedInEtcdFreesTheAddressAtEveryReplica() throws Exception
     {
         try (EtcdCluster etcd = EtcdCluster.start(1);
