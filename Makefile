@@ -34,7 +34,7 @@ test: deps native
 # land in fuzz/target/jazzer/; a fixed one goes into the target's corpus under fuzz/src/test/resources.
 FUZZ_SECONDS ?= 300
 fuzz:
-	$(MVN_TEST) -pl fuzz test -Dfuzz.seconds=$(FUZZ_SECONDS)
+	$(MVN_TEST) -pl fuzz test -Dfuzz.seconds=$(FUZZ_SECONDS) -Dfuzz.seed=0
 
 run: all
 	bash deploy/demo.sh
