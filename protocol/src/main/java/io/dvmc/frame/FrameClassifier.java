@@ -211,6 +211,9 @@ public final class FrameClassifier
             {
                 return FrameClass.BAD_IP_CHECKSUM;
             }
+            // What this fragment carries of the payload: a DHCP class always comes with offsets inside the frame.
+            view.payloadOffset = udp + UDP_HEADER_LENGTH;
+            view.payloadLength = total - ihl - UDP_HEADER_LENGTH;
             return dstPort == DHCP_SERVER_PORT ? FrameClass.IP_FRAGMENT : FrameClass.SERVER_DHCP;
         }
         if (udpLength < UDP_HEADER_LENGTH || udpLength > total - ihl)
