@@ -41,9 +41,10 @@ for i in 0 1 2; do
 done
 
 run() {
-  "$java" @deploy/jvm.options -Xmx1g -Ddvmc.bench.inflight="${DVMC_BENCH_INFLIGHT:-1024}" -cp "$cp" \
+  "$java" @deploy/jvm.options -Xmx1g -Ddvmc.bench.inflight="${DVMC_BENCH_INFLIGHT:-1024}" -Ddvmc.bench.warmup="${DVMC_BENCH_WARMUP:-20000}" \
+    -Ddvmc.bench.pids="$(IFS=,; echo "${pids[*]}")" -cp "$cp" \
     io.dvmc.bench.AllocationBench "$@" 2>&1 | tee /dev/stderr |
-    awk '/^RESULT/ {print $3, $4, $5}'
+    awk '/^RESULT/ {$1 = $2 = ""; print substr($0, 3)}'
 }
 echo "dvmc allocation bench: $macs MACs per figure, 3-member etcd on loopback ($(nproc) cores on this machine)" >&2
 journal=$(run journal "$macs")

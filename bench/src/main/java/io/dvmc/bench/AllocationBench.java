@@ -33,13 +33,19 @@ import java.util.List;
  *   AllocationBench etcd &lt;macs&gt; &lt;replicas&gt; &lt;endpoints&gt;  replicas sharing their leases in etcd
  * </pre>
  *
- * Prints {@code RESULT <label> <allocations/s> acked=<n> failed=<n>} (failed: a NAK or no answer after 5 tries).
+ * Prints {@code RESULT <label> <allocations/s> acked=<n> failed=<n> cpu-us-per-op this-process=<µs> etcd=<µs>}
+ * (failed: a NAK or no answer after 5 tries; etcd: CPU of the members named by {@code -Ddvmc.bench.pids}).
  */
 public final class AllocationBench
 {
     private static final byte[] KEY = "allocation bench cluster key 32b".getBytes();
     /** Exchanges in flight per replica: about what the kernel's default socket buffer holds. */
     private static final int IN_FLIGHT = Integer.getInteger("dvmc.bench.inflight", 256);
+    /**
+     * Allocations before the timed ones, from other MACs: the figure is the steady state of services that have
+     * run for a while, not their JIT compiling (which took about a third of the process's CPU in a cold run).
+     */
+    private static final int WARM_UP = Integer.getInteger("dvmc.bench.warmup", 20_000);
     /** Backoff, as the docs advise where the services, etcd and the load share two cores. */
     private static final String IDLE = System.getProperty("dvmc.bench.idle", "backoff");
 
@@ -90,8 +96,18 @@ public final class AllocationBench
             {
                 Thread.sleep(10);
             }
-            final Load load = new Load(targets, domain, macs, IN_FLIGHT * replicas);
+            if (WARM_UP > 0)
+            {
+                final Load warmUp = new Load(targets, domain, 0x0300_0000_0000L, WARM_UP, IN_FLIGHT * replicas);
+                warmUp.run();
+                System.out.printf("warm-up: %d allocations at %.0f/s (not counted)%n", warmUp.acked,
+                    warmUp.acked / warmUp.seconds);
+            }
+            final Load load = new Load(targets, domain, 0x0200_0000_0000L, macs, IN_FLIGHT * replicas);
+            final CpuMeter cpu = new CpuMeter("etcd".equals(mode) ? System.getProperty("dvmc.bench.pids") : null, "etcd");
+            cpu.start();
             load.run();
+            final String cpuPerAllocation = cpu.perOperation(load.acked);
             final String label = "journal".equals(mode) ? "journal-1" : "etcd-" + replicas;
             for (final EtcdLeaseLog log : logs)
             {
@@ -99,8 +115,8 @@ public final class AllocationBench
                     "%d blocks, %d reloads%n", log.replicaId(), log.syncs(), (double)log.syncedEntries() / Math.max(1, log.syncs()),
                     log.conflicts(), log.uncertain(), log.blockClaims(), log.resyncs());
             }
-            System.out.printf("RESULT %s %.0f acked=%d failed=%d%n", label, load.acked / load.seconds, load.acked,
-                load.naks);
+            System.out.printf("RESULT %s %.0f acked=%d failed=%d %s%n", label, load.acked / load.seconds, load.acked,
+                load.naks, cpuPerAllocation);
         }
         finally
         {
@@ -113,6 +129,7 @@ public final class AllocationBench
     {
         private final List<InetSocketAddress> targets;
         private final int domain;
+        private final long firstMac;
         private final int macs;
         private final DvmcClient client;
         private final int window;
@@ -123,11 +140,12 @@ public final class AllocationBench
         long naks;
         double seconds;
 
-        Load(final List<InetSocketAddress> targets, final int domain, final int macs, final int window)
-            throws Exception
+        Load(final List<InetSocketAddress> targets, final int domain, final long firstMac, final int macs,
+            final int window) throws Exception
         {
             this.targets = targets;
             this.domain = domain;
+            this.firstMac = firstMac;
             this.macs = macs;
             this.window = window;
             this.macByXid = new Long2LongHashMap(window * 2, 0.65f, -1);
@@ -144,7 +162,7 @@ public final class AllocationBench
             {
                 while (inFlight < window && started < macs)
                 {
-                    send(DvmcMessageType.DISCOVER, 0x0200_0000_0000L + started++, 0);
+                    send(DvmcMessageType.DISCOVER, firstMac + started++, 0);
                 }
                 idle.idle(client.poll());
             }

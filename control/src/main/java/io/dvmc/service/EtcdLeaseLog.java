@@ -1,7 +1,5 @@
 package io.dvmc.service;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dvmc.config.Addresses;
 import io.dvmc.policy.EtcdPrefixRead;
 import io.etcd.jetcd.ByteSequence;
@@ -58,8 +56,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * free.
  *
  * <p><b>Batching.</b> The bindings of a receive batch are one transaction ({@link #sync()}): {@code If(every
- * compare) Then(every put or delete) Else(a get of every key)}. When a compare fails, the Else branch shows each key
- * as it is: an address that is absent, expired, or already this MAC's is written again with its current revision in
+ * compare) Then(every put or delete)}. When a compare fails, one read of the chunk's keys shows each key as it
+ * is: an address that is absent, expired, or already this MAC's is written again with its current revision in
  * a second transaction; an address bound to another MAC is {@link #TAKEN} (the client gets a NAK); anything that
  * cannot be decided is {@link #UNCERTAIN} (no reply; the client retransmits). A transaction that does not complete
  * within the deadline (etcd unreachable, leader lost) leaves the whole batch unacknowledged.
@@ -87,7 +85,6 @@ public final class EtcdLeaseLog implements LeaseLog
     /** Own transactions remembered for the watch: more than are in flight at once. */
     private static final int OWN_REVISIONS = 256;
     private static final long UNKNOWN = Long.MIN_VALUE;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaseLog.class);
 
     /** A lease key as seen in etcd: deleted, or bound with its record. */
@@ -123,6 +120,7 @@ public final class EtcdLeaseLog implements LeaseLog
         EVENT_QUEUE_CAPACITY);
     private final AtomicBoolean resyncNeeded = new AtomicBoolean(true);
     private final AtomicBoolean etcdLeaseLost = new AtomicBoolean();
+    private final AtomicLong registrations = new AtomicLong();
     private final AtomicLong badRecords = new AtomicLong();
     /**
      * The revisions of this replica's own committed lease transactions, noted as each commits (on the gRPC thread).
@@ -288,7 +286,7 @@ public final class EtcdLeaseLog implements LeaseLog
                 }
                 else
                 {
-                    resolve(start, end, r.getGetResponses());
+                    resolve(start, end, await(readChunk(start, end), "read conflicting leases").getGetResponses());
                 }
             }
             catch (final LeaseStoreException ex)
@@ -510,7 +508,7 @@ public final class EtcdLeaseLog implements LeaseLog
         final long seen = revisions.get(key);
         if (seen == UNKNOWN)
         {
-            // No revision matches: the compare fails and the Else branch shows the key as it is.
+            // No revision matches: the compare fails and the read that follows shows the key as it is.
             return -1;
         }
         return seen == revisions.missingValue() || seen < 0 ? 0 : seen;
@@ -521,16 +519,29 @@ public final class EtcdLeaseLog implements LeaseLog
         final int n = end - start;
         final Cmp[] compares = new Cmp[n];
         final Op[] writes = new Op[n];
-        final Op[] reads = new Op[n];
         for (int i = 0; i < n; i++)
         {
             final Entry e = entries.get(start + i);
             final ByteSequence key = leaseKey(e.domainId, e.address);
             compares[i] = new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(e.compareRevision));
             writes[i] = write(e, key);
-            reads[i] = Op.get(key, GetOption.DEFAULT);
         }
-        return kv.txn().If(compares).Then(writes).Else(reads).commit().thenApply(this::noteOwn);
+        return kv.txn().If(compares).Then(writes).commit().thenApply(this::noteOwn);
+    }
+
+    /**
+     * The keys of a chunk whose compare failed, read at one revision. Not an Else branch of the write: that would
+     * send, and replicate into every member's log, a read of each key with every batch, to serve the rare conflict.
+     */
+    private CompletableFuture<TxnResponse> readChunk(final int start, final int end)
+    {
+        final Op[] reads = new Op[end - start];
+        for (int i = start; i < end; i++)
+        {
+            final Entry e = entries.get(i);
+            reads[i - start] = Op.get(leaseKey(e.domainId, e.address), GetOption.DEFAULT);
+        }
+        return kv.txn().Then(reads).commit();
     }
 
     private TxnResponse noteOwn(final TxnResponse response)
@@ -799,30 +810,51 @@ public final class EtcdLeaseLog implements LeaseLog
     private void register() throws LeaseStoreException
     {
         etcdLeaseId = await(client.getLeaseClient().grant(ttlSeconds), "grant an etcd lease").getID();
+        // A stream closed on purpose may still report its end: only the current one speaks for the registration.
+        final long registration = registrations.incrementAndGet();
         keepAlive = client.getLeaseClient().keepAlive(etcdLeaseId, new StreamObserver<>()
         {
             public void onNext(final LeaseKeepAliveResponse value)
             {
                 if (value.getTTL() <= 0)
                 {
-                    etcdLeaseLost.set(true);
+                    lost();
                 }
             }
 
             public void onError(final Throwable t)
             {
-                etcdLeaseLost.set(true);
+                lost();
             }
 
             public void onCompleted()
             {
-                etcdLeaseLost.set(true);
+                lost();
+            }
+
+            private void lost()
+            {
+                if (registrations.get() == registration)
+                {
+                    etcdLeaseLost.set(true);
+                }
             }
         });
         final String value = "{\"replica\":\"" + replicaId + "\",\"listen\":\"" + listen + "\",\"startedMs\":" +
             clock.millis() + "}";
-        await(kv.put(bytes(prefix + "/services/" + replicaId), bytes(value),
-            PutOption.builder().withLeaseId(etcdLeaseId).build()), "register the replica");
+        try
+        {
+            await(kv.put(bytes(prefix + "/services/" + replicaId), bytes(value),
+                PutOption.builder().withLeaseId(etcdLeaseId).build()), "register the replica");
+        }
+        catch (final LeaseStoreException ex)
+        {
+            // Else the next try leaves this lease kept alive for ever, by a stream nobody holds any more.
+            keepAlive.close();
+            keepAlive = null;
+            client.getLeaseClient().revoke(etcdLeaseId);
+            throw ex;
+        }
     }
 
     /**
@@ -831,15 +863,15 @@ public final class EtcdLeaseLog implements LeaseLog
      */
     private void renewRegistration()
     {
-        final CloseableClient old = keepAlive;
         try
         {
             etcdLeaseLost.set(false);
-            register();
-            if (old != null)
+            if (keepAlive != null)
             {
-                old.close();
+                keepAlive.close();
+                keepAlive = null;
             }
+            register();
             for (final String key : claimedBlockKeys)
             {
                 await(kv.txn()
@@ -864,36 +896,84 @@ public final class EtcdLeaseLog implements LeaseLog
             final int slash = key.indexOf('/', leasesPrefix.length());
             final int domainId = Integer.parseUnsignedInt(key.substring(leasesPrefix.length(), slash));
             final int address = Addresses.parseIpv4(key.substring(slash + 1));
-            final JsonNode v = JSON.readTree(k.getValue().getBytes());
-            final long mac = Addresses.parseMac(v.path("mac").asText());
-            final long expiresAtMs = v.path("expiresAtMs").asLong();
+            // Every replica reads every other's writes: a scan of the flat record, not a JSON tree per event.
+            final String v = k.getValue().toString(StandardCharsets.UTF_8);
+            final long mac = Addresses.parseMac(required(v, "mac"));
+            final long expiresAtMs = Long.parseLong(required(v, "expiresAtMs"));
             long msb = 0;
             long lsb = 0;
-            if (v.hasNonNull("vm"))
+            final String vmText = field(v, "vm");
+            if (vmText != null)
             {
-                final UUID vm = UUID.fromString(v.get("vm").asText());
+                final UUID vm = UUID.fromString(vmText);
                 msb = vm.getMostSignificantBits();
                 lsb = vm.getLeastSignificantBits();
             }
             int locationAddress = 0;
             int locationPort = 0;
-            if (v.hasNonNull("location"))
+            final String location = field(v, "location");
+            if (location != null)
             {
-                final String location = v.get("location").asText();
                 final int colon = location.lastIndexOf(':');
                 locationAddress = Addresses.parseIpv4(location.substring(0, colon));
                 locationPort = Integer.parseInt(location.substring(colon + 1));
             }
-            final long xid = v.hasNonNull("xid") ? Long.parseUnsignedLong(v.get("xid").asText(), 16) : 0;
+            final String xidText = field(v, "xid");
+            final long xid = xidText != null ? Long.parseUnsignedLong(xidText, 16) : 0;
             return new Event(domainId, address, k.getModRevision(), false, mac, expiresAtMs, msb, lsb,
                 locationAddress, locationPort, xid);
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final RuntimeException ex)
         {
             badRecords.incrementAndGet();
             LOG.warn("replica {}: unreadable lease record {}: {}", replicaId, key, ex.toString());
             return null;
         }
+    }
+
+    private static String required(final String record, final String name)
+    {
+        final String value = field(record, name);
+        if (value == null)
+        {
+            throw new IllegalArgumentException("no \"" + name + "\" in " + record);
+        }
+        return value;
+    }
+
+    /**
+     * The value of a top-level field of a lease record (a flat JSON object of strings and numbers, as
+     * {@link #record} writes it): the string's text or the number's digits; null when absent or null.
+     */
+    static String field(final String record, final String name)
+    {
+        if (record.isEmpty() || record.charAt(0) != '{' || record.charAt(record.length() - 1) != '}')
+        {
+            throw new IllegalArgumentException("not a JSON object: " + record);
+        }
+        final String label = "\"" + name + "\":";
+        final int at = record.indexOf(label);
+        if (at < 0)
+        {
+            return null;
+        }
+        final int from = at + label.length();
+        if (from < record.length() && record.charAt(from) == '"')
+        {
+            final int end = record.indexOf('"', from + 1);
+            if (end < 0 || record.lastIndexOf('\\', end) > from)
+            {
+                throw new IllegalArgumentException("unterminated or escaped \"" + name + "\" in " + record);
+            }
+            return record.substring(from + 1, end);
+        }
+        int end = from;
+        while (end < record.length() && record.charAt(end) != ',' && record.charAt(end) != '}')
+        {
+            end++;
+        }
+        final String text = record.substring(from, end).strip();
+        return "null".equals(text) ? null : text;
     }
 
     private Event parseDeleted(final KeyValue k)
