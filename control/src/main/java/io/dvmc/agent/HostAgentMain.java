@@ -86,11 +86,13 @@ public final class HostAgentMain implements AutoCloseable
                 new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY),
                 SystemEpochClock.INSTANCE, SystemNanoClock.INSTANCE, agent);
             agent.client(client);
-            final HostBindings sources = new MergedBindings(hostBindings(host, configFile, counters),
+            final HostBindings fileBindings = hostBindings(host, configFile, counters);
+            final HostBindings sources = new MergedBindings(fileBindings,
                 new PolicyStoreBindings(policy, host.hostId()));
             final BindingPublisher bindings = new BindingPublisher(sources,
                 rings.toDataplane(), stores, counters, clock);
             agent.bindings(bindings);
+            Hangup.handle("dvmc agent", () -> reload(fileBindings, host));
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
                 countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP),
                 new CompositeAgent(agent, bindings));
@@ -137,10 +139,27 @@ public final class HostAgentMain implements AutoCloseable
         {
             return HostBindings.of(host.bindings());
         }
-        final HostConfigBindings bindings = new HostConfigBindings(configFile, host,
-            HostConfigWatch.CHECK_INTERVAL_MS, counters.hostConfigRefused);
-        Hangup.handle("dvmc agent", bindings::reload);
-        return bindings;
+        return new HostConfigBindings(configFile, host, HostConfigWatch.CHECK_INTERVAL_MS,
+            counters.hostConfigRefused);
+    }
+
+    /** SIGHUP: host.json's bindings and the key file, whose host key may have been rotated; a bad file keeps the old. */
+    private void reload(final HostBindings fileBindings, final HostConfig host)
+    {
+        if (fileBindings instanceof HostConfigBindings watched)
+        {
+            watched.reload();
+        }
+        try
+        {
+            final KeyRing keys = ClusterKeyFile.loadRing(Path.of(host.keyFile()));
+            client.reloadKeys(keys, signingKey(keys, host));
+            System.err.println("dvmc agent: key ring reloaded: signing with key " + signingKey(keys, host));
+        }
+        catch (final ConfigException | RuntimeException ex)
+        {
+            System.err.println("dvmc agent: key file not reloaded, the keys in use stay: " + ex.getMessage());
+        }
     }
 
     public static HostAgentMain start(final HostConfig host, final String idle)

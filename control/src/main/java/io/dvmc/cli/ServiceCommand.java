@@ -1,8 +1,11 @@
 package io.dvmc.cli;
 
 import io.dvmc.config.Addresses;
+import io.dvmc.config.ClusterKeyFile;
 import io.dvmc.config.ConfigException;
+import io.dvmc.config.Hangup;
 import io.dvmc.config.Lifecycle;
+import io.dvmc.exchange.KeyRing;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
@@ -82,6 +85,20 @@ final class ServiceCommand implements Callable<Integer>
             return 2;
         }
         System.out.println("dvmc service listening on " + service.localAddress());
+        // A key rotated host by host (DESIGN §4) reaches the service without a restart; a bad file keeps the old keys.
+        Hangup.handle("dvmc service", () ->
+        {
+            try
+            {
+                final KeyRing keys = ClusterKeyFile.loadRing(keyFile);
+                service.reloadKeys(keys);
+                System.err.println("dvmc service: key ring reloaded: " + keys.describe());
+            }
+            catch (final ConfigException | RuntimeException ex)
+            {
+                System.err.println("dvmc service: key file not reloaded, the keys in use stay: " + ex.getMessage());
+            }
+        });
         final AutoCloseable policyStore = PolicyStores.closer(store);
         Lifecycle.runUntilShutdown(() -> CloseHelper.closeAll(service, policyStore), "dvmc service");
         return 0;

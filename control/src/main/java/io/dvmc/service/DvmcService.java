@@ -32,6 +32,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The dvmc service process (DESIGN §2, §4; patent FIG. 1 item 145): a UDP server on a non-blocking
@@ -79,6 +80,8 @@ public final class DvmcService implements Agent, AutoCloseable
     private final PolicyStore policy;
     private final IdleStrategy idleStrategy;
     private final Authenticator authenticator;
+    /** A key ring an operator loaded (SIGHUP), taken by the service thread at its next duty cycle. */
+    private final AtomicReference<KeyRing> newKeys = new AtomicReference<>();
     private final AddressManager manager;
     private final DatagramChannel channel;
     private final InetSocketAddress localAddress;
@@ -265,8 +268,29 @@ public final class DvmcService implements Agent, AutoCloseable
         return "dvmc-service";
     }
 
+    /**
+     * Verifies requests with {@code keys} from the next duty cycle on (a key added for a host, or one retired): the
+     * rotation of DESIGN §4 without a restart. Any thread.
+     */
+    public void reloadKeys(final KeyRing keys)
+    {
+        newKeys.set(keys);
+    }
+
+    /** The key ring requests are verified with. */
+    public KeyRing keys()
+    {
+        final KeyRing pending = newKeys.get();
+        return pending != null ? pending : authenticator.ring();
+    }
+
     public int doWork()
     {
+        final KeyRing keys = newKeys.getAndSet(null);
+        if (keys != null)
+        {
+            authenticator.rekey(keys, keys.keys().get(0).id());
+        }
         final long now = clock.millis();
         final int changes = manager.pollShared();
         if (changes < 0)

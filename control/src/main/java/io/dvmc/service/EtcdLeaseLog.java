@@ -747,7 +747,7 @@ public final class EtcdLeaseLog implements LeaseLog
         listener.onSnapshotEnd();
         snapshotRevision = revision;
         watcher = client.getWatchClient().watch(bytes(leasesPrefix),
-            WatchOption.builder().isPrefix(true).withRevision(revision + 1).build(),
+            WatchOption.builder().isPrefix(true).withRevision(revision + 1).withRequireLeader(true).build(),
             Watch.listener(this::onWatch, this::onWatchError));
         resyncs++;
         ready = true;

@@ -44,8 +44,8 @@ public final class Authenticator
     private static final int VIEW_CACHE_SIZE = 4;
     private static final int ENDPOINT_LENGTH = 6;
 
-    private final KeyRing ring;
-    private final int signingKeyId;
+    private KeyRing ring;
+    private int signingKeyId;
     private final Int2ObjectHashMap<Mac> macs = new Int2ObjectHashMap<>();
     private final long windowMs;
     private final ReplayCache replays;
@@ -83,28 +83,51 @@ public final class Authenticator
      */
     public Authenticator(final KeyRing ring, final int signingKeyId, final long windowMs, final int replayCapacity)
     {
-        if (ring.key(signingKeyId) == null)
+        rekey(ring, signingKeyId);
+        this.windowMs = windowMs;
+        this.replays = new ReplayCache(replayCapacity, windowMs);
+    }
+
+    /**
+     * Takes a new key ring (an operator rotated a key): messages are verified against it from now on, the replay
+     * cache stays. Signs with {@code signingKeyId}, which must be in the ring.
+     */
+    public void rekey(final KeyRing newRing, final int newSigningKeyId)
+    {
+        if (newRing.key(newSigningKeyId) == null)
         {
-            throw new IllegalArgumentException("signing key " + signingKeyId + " is not in the ring " +
-                ring.describe());
+            throw new IllegalArgumentException("signing key " + newSigningKeyId + " is not in the ring " +
+                newRing.describe());
         }
-        this.ring = ring;
-        this.signingKeyId = signingKeyId;
+        final Int2ObjectHashMap<Mac> fresh = macsOf(newRing);
+        ring = newRing;
+        signingKeyId = newSigningKeyId;
+        macs.clear();
+        macs.putAll(fresh);
+    }
+
+    public KeyRing ring()
+    {
+        return ring;
+    }
+
+    private static Int2ObjectHashMap<Mac> macsOf(final KeyRing ring)
+    {
+        final Int2ObjectHashMap<Mac> byId = new Int2ObjectHashMap<>();
         try
         {
             for (final KeyRing.Key k : ring.keys())
             {
                 final Mac mac = Mac.getInstance(ALGORITHM);
                 mac.init(new SecretKeySpec(k.secret(), ALGORITHM));
-                macs.put(k.id(), mac);
+                byId.put(k.id(), mac);
             }
         }
         catch (final NoSuchAlgorithmException | InvalidKeyException ex)
         {
             throw new IllegalStateException("HmacSHA256 unavailable", ex);
         }
-        this.windowMs = windowMs;
-        this.replays = new ReplayCache(replayCapacity, windowMs);
+        return byId;
     }
 
     private static KeyRing keyRingOf(final byte[] key)

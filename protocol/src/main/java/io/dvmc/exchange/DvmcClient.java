@@ -15,6 +15,7 @@ import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
 
@@ -54,6 +55,8 @@ public final class DvmcClient implements AutoCloseable
 
     private final DatagramChannel channel;
     private final Authenticator authenticator;
+    /** Keys an operator loaded (SIGHUP, another thread), taken at the next {@link #poll}. */
+    private final AtomicReference<NewKeys> newKeys = new AtomicReference<>();
     private final EpochClock clock;
     private final NanoClock monotonic;
     private final Listener listener;
@@ -290,8 +293,27 @@ public final class DvmcClient implements AutoCloseable
      *
      * @return the amount of work done, for the idle strategy.
      */
+    /**
+     * Signs with {@code signingKeyId} of {@code ring} and verifies replies with the ring from the next {@link #poll}
+     * on: a key rotated on a running host (DESIGN §4). Any thread; checked here, so a bad ring is refused at once.
+     */
+    public void reloadKeys(final KeyRing ring, final int signingKeyId)
+    {
+        if (ring.key(signingKeyId) == null)
+        {
+            throw new IllegalArgumentException("signing key " + signingKeyId + " is not in the ring " +
+                ring.describe());
+        }
+        newKeys.set(new NewKeys(ring, signingKeyId));
+    }
+
     public int poll()
     {
+        final NewKeys keys = newKeys.getAndSet(null);
+        if (keys != null)
+        {
+            authenticator.rekey(keys.ring(), keys.signingKeyId());
+        }
         final long nowMs = clock.time();
         int work = 0;
         for (int i = 0; i < RECEIVE_BATCH; i++)
@@ -528,5 +550,9 @@ public final class DvmcClient implements AutoCloseable
         {
             throw new IllegalStateException(ex);
         }
+    }
+
+    private record NewKeys(KeyRing ring, int signingKeyId)
+    {
     }
 }
