@@ -28,7 +28,8 @@ final class DomainCommand extends CommandGroup
             "or a whole policy file: all its domains, all or none).")
     static final class Create extends EtcdCommand
     {
-        @Option(names = "--id", description = "domain id, 1..4294967295")
+        @Option(names = "--id", description = "domain id, 1..4294967295; without it (and no \"id\" in --file) the " +
+            "lowest id above every domain's in etcd")
         Long id;
 
         @Option(names = "--file", description = "a domain object or a policy file; options override its fields")
@@ -58,7 +59,7 @@ final class DomainCommand extends CommandGroup
                 }
                 if (!domain.has("id"))
                 {
-                    throw new BadInputException("--id is required (or an \"id\" in --file)");
+                    return createWithNewId(admin, domain);
                 }
                 domains = List.of(DomainJson.parse(domain, file == null ? "" : file.toString()));
             }
@@ -66,7 +67,32 @@ final class DomainCommand extends CommandGroup
             {
                 throw new BadInputException(file + ": expected a JSON object");
             }
-            final long revision = admin.create(domains);
+            return report(domains, admin.create(domains));
+        }
+
+        /** A new id, taken with the domain's creation: a concurrent creation of the same id makes it try the next. */
+        private int createWithNewId(final EtcdPolicyAdmin admin, final ObjectNode domain) throws Exception
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                domain.put("id", Integer.toUnsignedLong(admin.nextDomainId()));
+                final List<Domain> domains = List.of(DomainJson.parse(domain, file == null ? "" : file.toString()));
+                try
+                {
+                    return report(domains, admin.create(domains));
+                }
+                catch (final EtcdPolicyAdmin.ConflictException ex)
+                {
+                    if (attempt == 3)
+                    {
+                        throw ex;
+                    }
+                }
+            }
+        }
+
+        private int report(final List<Domain> domains, final long revision) throws Exception
+        {
             if (json)
             {
                 final ObjectNode out = JSON.createObjectNode().put("revision", revision);

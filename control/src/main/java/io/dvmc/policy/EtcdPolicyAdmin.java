@@ -170,6 +170,32 @@ public final class EtcdPolicyAdmin
     }
 
     /**
+     * An id for a new domain: one above the highest in etcd, or the lowest free one when the highest is taken.
+     * Only a suggestion: {@link #create} decides, and refuses it if it was taken meanwhile.
+     */
+    public int nextDomainId() throws PolicyException, UnavailableException
+    {
+        final Map<Integer, Domain> all = byId(domains());
+        long highest = 0;
+        for (final int id : all.keySet())
+        {
+            highest = Math.max(highest, Integer.toUnsignedLong(id));
+        }
+        if (highest < 0xFFFF_FFFFL)
+        {
+            return (int)(highest + 1);
+        }
+        for (long id = 1; id < 0xFFFF_FFFFL; id++)
+        {
+            if (!all.containsKey((int)id))
+            {
+                return (int)id;
+            }
+        }
+        throw new PolicyException("every domain id is taken");
+    }
+
+    /**
      * Creates domains that do not exist yet, all or none, after validating them with every domain in etcd.
      *
      * @return the etcd revision of the write.

@@ -151,6 +151,17 @@ class EtcdCtlCommandTest
     }
 
     @Test
+    void domainCreateWithoutAnIdTakesTheOneAboveEveryDomainsAndSaysWhichItTook() throws Exception
+    {
+        createBlue();
+        final Run green = ctl("domain", "create", "--name", "green", "--subnet", "10.0.0.0/24", "--router",
+            "10.0.0.1", "--pool", "10.0.0.100-10.0.0.199", "--service", "127.0.0.1:6767");
+        assertEquals(0, green.exit(), green.err());
+        assertTrue(green.out().contains("101"), green.out());
+        assertEquals("green", DomainJson.parse(get("/domains/101"), "etcd").name());
+    }
+
+    @Test
     void domainCreateFromAPolicyFileCreatesEveryDomainOfIt() throws Exception
     {
         final Run run = ctl("domain", "create", "--file", EXAMPLES.resolve("policy.json").toString());
@@ -477,13 +488,6 @@ class EtcdCtlCommandTest
 
         assertEquals(2, run.exit());
         assertEquals("dvmc ctl leases: --config HOST.json is required (or: leases list|show|release)\n", run.err());
-    }
-
-    @Test
-    void aDomainWithoutAnIdIsRefusedNamingTheOption()
-    {
-        assertRefused(ctl("domain", "create", "--name", "blue", "--subnet", "10.0.0.0/24", "--router", "10.0.0.1",
-            "--pool", "10.0.0.100-10.0.0.199", "--service", "127.0.0.1"), 2, "--id is required");
     }
 
     @Test
