@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 
 /**
  * The builtin address manager of the dvmc service: leases keyed by (domain id, MAC), the pool of each domain, and
@@ -49,6 +50,8 @@ public final class AddressManager implements AutoCloseable
 {
     /** RFC 2131 §4.3.3 leaves the duration to the server; ten minutes lets an address conflict clear. */
     public static final long DECLINE_HOLD_MS = 10 * 60 * 1000;
+    /** How long an expired key of another replica's block may stay before it counts as ownerless. */
+    static final long ORPHAN_GRACE_MS = 60_000;
     /** The first retry of a failed compaction or journal rewrite; each failure doubles it, up to the maximum. */
     static final long FIRST_RETRY_MS = 1000;
     static final long MAX_RETRY_MS = 5 * 60 * 1000;
@@ -64,6 +67,13 @@ public final class AddressManager implements AutoCloseable
     /** First addresses of the blocks claimed per domain, owned again when a domain's pool is rebuilt. */
     private final Int2ObjectHashMap<IntArrayList> ownedBlocks = new Int2ObjectHashMap<>();
     private final int[] blockCandidates = new int[16];
+    /**
+     * Expired shared bindings in blocks that are not this replica's, noticed at a sweep: their block's owner deletes
+     * the key; one that is still there {@link #ORPHAN_GRACE_MS} later has no owner left (the replica died, or the
+     * address is in no block), and is deleted here. The delete compares the key's revision, so it removes nothing
+     * that was bound again meanwhile, whoever else deletes it too.
+     */
+    private final ArrayDeque<Orphan> orphans = new ArrayDeque<>();
     private int[] batchDomains = new int[64];
     private long[] batchMacs = new long[64];
     private int batchSize;
@@ -244,10 +254,11 @@ public final class AddressManager implements AutoCloseable
             throw new InvalidAddressException(DvmcStatus.REASON_OUTSIDE_SUBNET, d.label() + ": " +
                 Addresses.ipv4(requested) + " is not a host address of " + d.subnet());
         }
-        if (slot != LeaseBook.NONE && journal.isShared() && book.state(slot) == LeaseBook.OFFERED &&
-            book.address(slot) != requested)
+        if (slot != LeaseBook.NONE && journal.isShared() && book.address(slot) != requested &&
+            (book.state(slot) == LeaseBook.OFFERED || s.pool.isFreeFor(requested, mac)))
         {
-            // Another replica offered it the address it asks for (its DISCOVER reached both): ours yields.
+            // Another replica offered it the address it asks for: its DISCOVER reached both, or it went back to
+            // DISCOVER at another replica when our ACK was withheld. The client moved on; what we hold yields.
             end(slot, JournalRecord.RELEASED);
             slot = LeaseBook.NONE;
         }
@@ -388,6 +399,8 @@ public final class AddressManager implements AutoCloseable
                 if (isOthers(slot))
                 {
                     // Another replica's block: its owner deletes the key. Until then an expired key is free to all.
+                    orphans.addLast(new Orphan(book.domainId(slot), book.address(slot), book.mac(slot),
+                        now + ORPHAN_GRACE_MS));
                     releaseAddress(slot);
                     book.remove(slot);
                 }
@@ -400,7 +413,34 @@ public final class AddressManager implements AutoCloseable
         }
         held.sweep(now, this::unhold);
         book.prunePrevious(now);
+        deleteOrphans(now);
         return ended;
+    }
+
+    private void deleteOrphans(final long now)
+    {
+        Orphan o;
+        while ((o = orphans.peekFirst()) != null && o.dueMs() <= now)
+        {
+            orphans.removeFirst();
+            if (book.findAddress(o.domainId(), o.address()) != LeaseBook.NONE)
+            {
+                continue;
+            }
+            try
+            {
+                journal.appendEnded(JournalRecord.EXPIRED, o.domainId(), o.mac(), o.address());
+            }
+            catch (final LeaseStoreException ex)
+            {
+                // The key stays, expired and so free to every replica; nothing to undo.
+                return;
+            }
+        }
+    }
+
+    private record Orphan(int domainId, int address, long mac, long dueMs)
+    {
     }
 
     /**

@@ -246,6 +246,62 @@ class ReplicatedLeasesTest
     }
 
     @Test
+    void aClientBoundHereThatRequestsAFreeAddressAnotherReplicaOfferedItGetsItAndItsOldBindingEnds() throws Exception
+    {
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+            DvmcService b = replica(etcd, "b");
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+        {
+            final TestAgent.Reply first = agent.bind(b.localAddress(), BLUE, MAC);
+            assertEquals(DvmcMessageType.ACK, first.type());
+            // Its ACK lost, the client went back to DISCOVER at a replica that had not seen the binding yet, and
+            // asks for what that one offered: a free address.
+            final int offeredElsewhere = first.yiaddr() + 40;
+
+            final TestAgent.Reply second = agent.request(b.localAddress(), BLUE, MAC, offeredElsewhere);
+
+            assertEquals(DvmcMessageType.ACK, second.type(), DvmcStatus.reasonName(second.reason()));
+            assertEquals(offeredElsewhere, second.yiaddr());
+            awaitTrue("the first binding's key deleted", Duration.ofSeconds(10), () -> operator.getKVClient()
+                .get(bytes("/dvmc/leases/" + BLUE + "/" + Addresses.ipv4(first.yiaddr()))).join().getKvs().isEmpty());
+        }
+    }
+
+    @Test
+    void anExpiredLeaseWhoseBlockOwnerIsGoneIsDeletedInEtcdByAnotherReplicaAfterAGrace() throws Exception
+    {
+        final MutableClock clockB = new MutableClock(System.currentTimeMillis());
+        final EtcdLeaseLog[] logB = new EtcdLeaseLog[1];
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+            DvmcService b = replica(etcd, "b", clockB, logB);
+            TestAgent agentB = new TestAgent(clockB::millis))
+        {
+            final ByteSequence key;
+            try (DvmcService a = replica(etcd, "a");
+                TestAgent agentA = new TestAgent(SystemEpochClock.INSTANCE))
+            {
+                final TestAgent.Reply bound = agentA.bind(a.localAddress(), TINY, MAC);
+                assertEquals(DvmcMessageType.ACK, bound.type());
+                key = bytes("/dvmc/leases/" + TINY + "/" + Addresses.ipv4(bound.yiaddr()));
+                awaitTrue("b knows the lease", Duration.ofSeconds(10),
+                    () -> agentB.discover(b.localAddress(), TINY, MAC + 1).status() == DvmcStatus.NAK);
+            }
+
+            // a is gone: nobody owns the block any more, and the key would stay for ever.
+            clockB.advanceSeconds(3_600);
+            awaitTrue("b expired the lease", Duration.ofSeconds(10),
+                () -> b.counters().get(ServiceCounters.Counter.EXPIRED) > 0);
+            assertEquals(1, operator.getKVClient().get(key).join().getKvs().size(), "within the grace, a's to delete");
+
+            clockB.advanceSeconds(AddressManager.ORPHAN_GRACE_MS / 1000 + 1);
+            awaitTrue("b deleted the ownerless expired key", Duration.ofSeconds(10),
+                () -> operator.getKVClient().get(key).join().getKvs().isEmpty());
+        }
+    }
+
+    @Test
     void aClientRequestingTheAddressOneReplicaOfferedIsAcknowledgedByAnotherThatOfferedItAnother() throws Exception
     {
         try (EtcdCluster etcd = EtcdCluster.start(1);
