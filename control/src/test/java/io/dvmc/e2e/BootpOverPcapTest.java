@@ -93,6 +93,7 @@ class BootpOverPcapTest
                 () -> assertFalse(withoutCookie.cookie, "no vendor area for a request without the cookie"),
                 () -> assertEquals(0xFFFF_FFFF, withoutCookie.dstIp, "broadcast, as its flag asked"),
                 () -> assertEquals(RESERVED_IP, first.get(RESERVED).yiaddr, "the MAC's reservation"));
+            assertTsharkReadsBootReplies(tx(1));
             assertTrue(host.ctl("leases", "--json").contains(Addresses.ipv4(withCookie.yiaddr)),
                 "the host holds the BOOTP client's lease");
 
@@ -114,6 +115,20 @@ class BootpOverPcapTest
             assertEquals(withCookie.yiaddr, third.get(WITH_COOKIE).yiaddr, "after a service restart");
             assertEquals(List.of(WITH_COOKIE), List.copyOf(third.keySet()), "no address for the third client");
         }
+    }
+
+    /** A second opinion from an independent dissector (required in CI): BOOTREPLYs, no option 53, checksums good. */
+    private static void assertTsharkReadsBootReplies(final Path pcap) throws Exception
+    {
+        io.dvmc.lab.Prerequisites.require("tshark (apt-get install tshark)",
+            io.dvmc.lab.Prerequisites.hasCommand("tshark"));
+        final Process tshark = new ProcessBuilder("tshark", "-r", pcap.toString(), "-T", "fields",
+            "-e", "dhcp.type", "-e", "dhcp.option.dhcp", "-e", "ip.checksum.status", "-e", "udp.checksum.status",
+            "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE").start();
+        final String out = new String(tshark.getInputStream().readAllBytes()).trim();
+        assertEquals(0, tshark.waitFor());
+        assertEquals(List.of("2\t\t1\t1", "2\t\t1\t1", "2\t\t1\t1"), List.of(out.split("\n")),
+            "tshark's reading of the BOOTREPLYs");
     }
 
     private void restartDataplane(final DvmcHost host, final List<DvmcHost.Binding> bindings, final int run)
