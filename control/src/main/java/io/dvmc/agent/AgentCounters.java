@@ -38,6 +38,7 @@ public final class AgentCounters
     public final AtomicCounter optionsRefreshes;
     public final AtomicCounter unboundReplies;
     public final AtomicCounter hostConfigRefused;
+    public final AtomicCounter bootpReplies;
     /** By {@link RequestLimits} result; slot 0 (admitted) is not counted. */
     private final AtomicCounter[] rateLimited = new AtomicCounter[4];
     /** By {@link DvmcStatus} reason; the last one counts reasons of a newer service. */
@@ -86,6 +87,7 @@ public final class AgentCounters
         rateLimited[RequestLimits.VM] = file.newCounter("VM request rate exceeded dropped", CounterTypes.DROP);
         rateLimited[RequestLimits.DECLINE] = file.newCounter("VM decline rate exceeded dropped", CounterTypes.DROP);
         rateLimited[RequestLimits.PORT] = file.newCounter("port request rate exceeded dropped", CounterTypes.DROP);
+        bootpReplies = file.newCounter("BOOTP replies to dataplane", CounterTypes.AGENT);
     }
 
     /** The counter of DVMC NAKs with {@code reason}; reasons this agent does not know share one. */

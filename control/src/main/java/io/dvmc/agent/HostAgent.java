@@ -40,7 +40,9 @@ import java.net.InetSocketAddress;
  * <p>A VM DISCOVER becomes a DVMC DISCOVER and the service's OFFER a DHCPOFFER; a VM REQUEST becomes a DVMC
  * REQUEST and the service's ACK is written to the lease store as BOUND <em>before</em> the DHCPACK goes out, so
  * no acknowledged lease exists only in flight. RELEASE and DECLINE are passed on and remove the host's lease;
- * INFORM is answered with the domain's options only.
+ * INFORM is answered with the domain's options only. A BOOTREQUEST (no option 53) becomes a DVMC BOOTP, which the
+ * service answers with an ACK of a bound address, written to the lease store (its VM lease infinite) before the
+ * BOOTREPLY goes out; a NAK to it is silence, as a BOOTP client knows of no NAK.
  *
  * <p>A NAK reaches the VM as a DHCPNAK only when it says the address is wrong for the VM (RFC 2131 §4.3.2,
  * {@link DvmcStatus#isAddressFault}); every other NAK is silence toward the VM, which retransmits, and a counted,
@@ -221,7 +223,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         final long mac = dhcp.chaddrMac();
         final int dhcpType = dhcp.messageType();
         final int dvmcType = dvmcTypeOf(dhcpType);
-        if (dvmcType == 0)
+        if (dvmcType == 0 || dhcpType == DhcpMessageType.BOOTP && !isBootRequest(dhcp))
         {
             counters.unsupported.incrementRelease();
             return;
@@ -274,7 +276,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             // RFC 2131 §4.3.2: the address is option 50 in SELECTING and INIT-REBOOT, ciaddr when renewing.
             case DhcpMessageType.REQUEST -> dhcp.requestedIp() != 0 ? dhcp.requestedIp() : dhcp.ciaddr();
-            case DhcpMessageType.RELEASE -> dhcp.ciaddr();
+            // RFC 951: a BOOTP client that knows its address puts it in ciaddr; the service takes it as a hint.
+            case DhcpMessageType.RELEASE, DhcpMessageType.BOOTP -> dhcp.ciaddr();
             default -> dhcp.requestedIp();
         };
         final long xid = client.send(dvmcType, service, domainId, mac, request.vmMsb(), request.vmLsb(),
@@ -324,8 +327,15 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             case DhcpMessageType.RELEASE -> DvmcMessageType.RELEASE;
             case DhcpMessageType.DECLINE -> DvmcMessageType.DECLINE;
             case DhcpMessageType.INFORM -> DvmcMessageType.INFORM;
+            case DhcpMessageType.BOOTP -> DvmcMessageType.BOOTP;
             default -> 0;
         };
+    }
+
+    /** RFC 951 §3: a BOOTREQUEST, whole (the dataplane drops shorter ones; a ring record is checked again here). */
+    private static boolean isBootRequest(final DhcpPacket dhcp)
+    {
+        return dhcp.op() == DhcpPacket.BOOTREQUEST && dhcp.length() >= DhcpPacket.MIN_BOOTP_LENGTH;
     }
 
     public void onReply(final long transactionId, final DvmcMessage reply)
@@ -405,6 +415,13 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                 {
                     // RFC 2131 §4.3.5: the configuration only; the client keeps the address it has.
                     answer(slot, DhcpMessageType.ACK, 0, 0, reply);
+                }
+                else if (dhcpType == DhcpMessageType.BOOTP && writeDomain(exchanges.domainId(slot), reply))
+                {
+                    // RFC 1534 §2: bound at the service and in the host store before the BOOTREPLY leaves, as an ACK.
+                    counters.bootpReplies.incrementRelease();
+                    bind(slot, reply);
+                    answer(slot, DhcpMessageType.BOOTP, reply.yiaddr(), 0, reply);
                 }
             }
             else

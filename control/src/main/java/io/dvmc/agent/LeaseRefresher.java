@@ -144,14 +144,15 @@ final class LeaseRefresher implements LeaseFilter
         {
             return false;
         }
-        final long xid = client.send(DvmcMessageType.REQUEST, service, domainId, mac, lease.vmIdMsb(),
-            lease.vmIdLsb(), lease.ip(), 0);
+        // A BOOTP client's lease (its VM lease infinite) is kept as it was made, with the BOOTP lease length.
+        final int type = lease.vmLeaseSeconds() == HostLease.INFINITE ? DvmcMessageType.BOOTP : DvmcMessageType.REQUEST;
+        final long xid = client.send(type, service, domainId, mac, lease.vmIdMsb(), lease.vmIdLsb(), lease.ip(), 0);
         if (DvmcClient.isError(xid))
         {
             exchanges.release(slot);
             return false;
         }
-        exchanges.started(slot, xid, Exchanges.REFRESH, DvmcMessageType.REQUEST, service, nowMs);
+        exchanges.started(slot, xid, Exchanges.REFRESH, type, service, nowMs);
         counters.refreshesSent.incrementRelease();
         return true;
     }

@@ -233,6 +233,28 @@ public final class AddressManager implements AutoCloseable
         final long clientKey,
         final Grant out) throws LeaseException
     {
+        request(domainId, mac, vmIdMsb, vmIdLsb, locationAddress, locationPort, requested, serverId, transactionId,
+            clientKey, 0, out);
+    }
+
+    /**
+     * {@link #request(int, long, long, long, int, int, int, int, long, long, Grant)} binding for
+     * {@code leaseSeconds} rather than the domain's host lease (0): a BOOTP client's ({@link BootpAllocation}).
+     */
+    void request(
+        final int domainId,
+        final long mac,
+        final long vmIdMsb,
+        final long vmIdLsb,
+        final int locationAddress,
+        final int locationPort,
+        final int requested,
+        final int serverId,
+        final long transactionId,
+        final long clientKey,
+        final int leaseSeconds,
+        final Grant out) throws LeaseException
+    {
         final long now = clock.millis();
         final DomainState s = state(domainId);
         final Domain d = s.domain;
@@ -286,7 +308,7 @@ public final class AddressManager implements AutoCloseable
             out.entry = batchEntryOf(domainId, mac);
             return;
         }
-        final long expiresAt = now + d.hostLeaseSeconds() * 1000L;
+        final long expiresAt = now + (leaseSeconds > 0 ? leaseSeconds : d.hostLeaseSeconds()) * 1000L;
         final int entry = journal.appendBound(domainId, mac, requested, clock.toWall(expiresAt), vmIdMsb, vmIdLsb,
             locationAddress, locationPort, transactionId);
         noteBatchEntry(entry, domainId, mac);

@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ol>
  *   <li>receives a batch of datagrams; each is decoded and authenticated (failures are dropped and counted by
  *   reason, never answered), then DISCOVER → OFFER, REQUEST → ACK/NAK, RELEASE, DECLINE, INFORM and LEASEQUERY →
- *   ACK/NAK through the {@link AddressManager}; replies are built in a batch buffer;</li>
+ *   ACK/NAK through the {@link AddressManager}, BOOTP → ACK/NAK through {@link BootpAllocation}; replies are built
+ *   in a batch buffer;</li>
  *   <li>sends the OFFERs and INFORM answers, which promise nothing durable, then syncs the lease journal once for
  *   the whole batch if any reply depends on it (group commit), and only then sends the other replies, each to the
  *   VM location of its request (field 220);</li>
@@ -83,6 +84,7 @@ public final class DvmcService implements Agent, AutoCloseable
     /** A key ring an operator loaded (SIGHUP), taken by the service thread at its next duty cycle. */
     private final AtomicReference<KeyRing> newKeys = new AtomicReference<>();
     private final AddressManager manager;
+    private final BootpAllocation bootp;
     private final DatagramChannel channel;
     private final InetSocketAddress localAddress;
     private final ServiceCounters counters;
@@ -194,6 +196,7 @@ public final class DvmcService implements Agent, AutoCloseable
         this.stateDir = stateDir;
         this.manager = sharedLeases != null ? new AddressManager(policy, sharedLeases, leaseClock) :
             new AddressManager(policy, journalDir, leaseClock);
+        this.bootp = new BootpAllocation(manager);
         this.counters = new ServiceCounters(journalDir);
         this.receiveBatch = sharedLeases != null ? SHARED_RECEIVE_BATCH : RECEIVE_BATCH;
         this.tx = ByteBuffer.allocateDirect(receiveBatch * DvmcMessage.MAX_LENGTH);
@@ -482,6 +485,12 @@ public final class DvmcService implements Agent, AutoCloseable
             {
                 manager.decline(m.domainId(), m.mac(), m.yiaddr(), grant);
                 counters.increment(Counter.DECLINES);
+                return DvmcMessageType.ACK;
+            }
+            case DvmcMessageType.BOOTP ->
+            {
+                bootp.bind(m, clientKeyOf(m), grant);
+                counters.increment(Counter.BOOTP_BINDINGS);
                 return DvmcMessageType.ACK;
             }
             case DvmcMessageType.INFORM ->

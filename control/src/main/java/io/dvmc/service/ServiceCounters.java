@@ -47,7 +47,9 @@ public final class ServiceCounters implements AutoCloseable
         /** Damaged spans found in the lease journal at start (not torn tails); see docs/operations.md. */
         JOURNAL_DAMAGE,
         /** Quarantines in force: addresses a damaged journal record may hold, until the operator lifts them. */
-        QUARANTINED
+        QUARANTINED,
+        /** BOOTP clients' requests bound (RFC 1534 dynamic BOOTP or a reservation), the agents' renewals among them. */
+        BOOTP_BINDINGS
     }
 
     private static final Counter[] COUNTERS = Counter.values();

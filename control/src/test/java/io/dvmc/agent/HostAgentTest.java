@@ -17,6 +17,7 @@ import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.ipc.TransmitMessage;
+import io.dvmc.lease.HostLease;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.policy.FilePolicyStore;
@@ -512,6 +513,63 @@ class HostAgentTest
         fromVm(selecting(Addresses.parseIpv4("10.0.0.150")));
         assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NO_LEASE).get() == 1, "the NAK"));
         assertEquals(1, counters.naks.get());
+    }
+
+    @Test
+    void aBootRequestIsBoundAtTheServiceAndInTheHostStoreWithAnInfiniteVmLeaseAndAnsweredWithABootReply()
+        throws Exception
+    {
+        fromVm(bootRequest());
+
+        final DhcpPacket bootReply = toVm();
+        assertEquals(DhcpPacket.BOOTREPLY, bootReply.op());
+        assertEquals(DhcpMessageType.BOOTP, bootReply.messageType());
+        assertFalse(bootReply.hasMagicCookie(), "the request had no cookie");
+        final LeaseRecord lease = hostLease();
+        assertEquals(LeaseState.BOUND, lease.state());
+        assertEquals(bootReply.yiaddr(), lease.ip());
+        assertEquals(HostLease.INFINITE, lease.vmLeaseSeconds());
+        assertEquals(1, counters.bootpReplies.get());
+    }
+
+    @Test
+    void theHostLeaseOfABootpClientIsRefreshedAsBootpSoItKeepsItsLongLease() throws Exception
+    {
+        fromVm(bootRequest());
+        final int bound = toVm().yiaddr();
+        final long bootpLeaseMs = hostLease().hostLeaseExpiryMillis() - (System.currentTimeMillis() + clockOffsetMs);
+        assertTrue(bootpLeaseMs > HOST_LEASE_MS, "a BOOTP client's host lease, " + bootpLeaseMs + " ms");
+
+        clockOffsetMs = bootpLeaseMs / 2 + 1_000;
+        runUntil(() -> counters.refreshesAcked.get() == 1, "the refresh");
+
+        final long left = hostLease().hostLeaseExpiryMillis() - (System.currentTimeMillis() + clockOffsetMs);
+        assertTrue(left > bootpLeaseMs - 10_000, "host lease " + left + " ms from now after the refresh");
+        assertEquals(bound, hostLease().ip());
+        assertEquals(HostLease.INFINITE, hostLease().vmLeaseSeconds());
+    }
+
+    @Test
+    void aBootRequestInADomainTheServiceCannotServeIsNotAnswered() throws Exception
+    {
+        servicePolicy("10.0", "relay");
+
+        fromVm(bootRequest());
+
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NOT_SUPPORTED).get() == 1, "the NAK"),
+            "something went to the BOOTP client");
+    }
+
+    /** udhcpc's DISCOVER as an RFC 951 client would send it: no cookie, so no option 53, the vend field zero. */
+    private static UnsafeBuffer bootRequest() throws Exception
+    {
+        final UnsafeBuffer frame = capture("udhcpc-discover");
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+        assertTrue(view.payloadLength() >= DhcpPacket.MIN_BOOTP_LENGTH);
+        frame.setMemory(view.payloadOffset() + DhcpPacket.MAGIC_COOKIE_OFFSET,
+            view.payloadLength() - DhcpPacket.MAGIC_COOKIE_OFFSET, (byte)0);
+        return frame;
     }
 
     @Test

@@ -302,6 +302,34 @@ class ReplicatedLeasesTest
     }
 
     @Test
+    void aBootpBindingIsInEtcdWhenItsAckArrivesAndTheOtherReplicaGivesTheMacTheSameAddressAndNoOneElse()
+        throws Exception
+    {
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+            DvmcService a = replica(etcd, "a");
+            DvmcService b = replica(etcd, "b");
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+        {
+            final TestAgent.Reply bound = agent.send(DvmcMessageType.BOOTP, a.localAddress(), BLUE, MAC, 0);
+            assertEquals(DvmcMessageType.ACK, bound.type());
+            final String key = "/dvmc/leases/" + BLUE + "/" + Addresses.ipv4(bound.yiaddr());
+            assertEquals(1, operator.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS).getCount(),
+                "the binding was in etcd before its ACK");
+
+            awaitTrue("the binding known at the other replica", Duration.ofSeconds(10),
+                () -> agent.send(DvmcMessageType.LEASEQUERY, b.localAddress(), BLUE, MAC, 0).yiaddr() ==
+                    bound.yiaddr());
+            assertEquals(bound.yiaddr(), agent.send(DvmcMessageType.BOOTP, b.localAddress(), BLUE, MAC, 0).yiaddr());
+            for (long mac = MAC + 1; mac < MAC + 10; mac++)
+            {
+                assertNotEquals(bound.yiaddr(), agent.send(DvmcMessageType.BOOTP, b.localAddress(), BLUE, mac, 0)
+                    .yiaddr(), "an address a BOOTP client holds went to another MAC");
+            }
+        }
+    }
+
+    @Test
     void aClientRequestingTheAddressOneReplicaOfferedIsAcknowledgedByAnotherThatOfferedItAnother() throws Exception
     {
         try (EtcdCluster etcd = EtcdCluster.start(1);

@@ -57,6 +57,7 @@ public final class DataplaneCounters
     public final AtomicCounter fragmentOverlapDropped;
     public final AtomicCounter fragmentOversizedDropped;
     public final AtomicCounter reassemblyAbandoned;
+    public final AtomicCounter shortBootpDropped;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -104,6 +105,7 @@ public final class DataplaneCounters
         fragmentOverlapDropped = file.newCounter("IP fragments overlapping dropped", CounterTypes.DROP);
         fragmentOversizedDropped = file.newCounter("IP fragments oversized dropped", CounterTypes.DROP);
         reassemblyAbandoned = file.newCounter("IP reassemblies timed out or evicted", CounterTypes.DROP);
+        shortBootpDropped = file.newCounter("BOOTP shorter than 300 bytes dropped", CounterTypes.DROP);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

@@ -183,6 +183,13 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
+        if (dhcp.messageType() == DhcpMessageType.BOOTP && dhcp.length() < DhcpPacket.MIN_BOOTP_LENGTH)
+        {
+            // RFC 951 §3: a BOOTP message is at least 300 bytes (the 64-byte vend field); less is not a client's.
+            counters.shortBootpDropped.incrementRelease();
+            free(mbuf);
+            return;
+        }
         if (dhcp.chaddrMac() != mac)
         {
             // A client asking for another MAC's lease: port security, not a relay (no giaddr on a VM port).

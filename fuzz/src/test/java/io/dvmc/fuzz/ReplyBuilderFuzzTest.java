@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The reply writer answers any request the classifier and the codec accept, with any domain option block: it never
  * writes past the capacity it is given (a guard area after it must stay untouched), and every reply it writes is a
- * UDP frame from port 67 whose payload validates strictly, within the client's size limit.
+ * UDP frame from port 67 whose payload validates strictly, within the client's size limit; a BOOTP reply carries no
+ * DHCP-only option, and the vendor cookie only if the request had it.
  * Input: reply type, yiaddr, lease, capacity slack, domain option block, then the request frame.
  */
 class ReplyBuilderFuzzTest
@@ -66,6 +67,7 @@ class ReplyBuilderFuzzTest
         }
         final int maxMessageSize = request.maxMessageSize();
         final int xid = request.xid();
+        final boolean cookie = request.hasMagicCookie();
         domain.serverIp(0x0A000001).serverMac(0x02_00_00_00_00_FEL).options(new UnsafeBuffer(options), 0, options.length);
 
         final int length = builder.build(buffer, capacity, view, request, type, yiaddr, lease, domain);
@@ -98,6 +100,14 @@ class ReplyBuilderFuzzTest
         {
             assertEquals(type, reply.messageType());
             assertEquals(4, reply.optionLength(DhcpOption.SERVER_ID));
+        }
+        else
+        {
+            // RFC 1534 §2: no DHCP-only option; RFC 1497 vendor data only for a client that sent the cookie.
+            assertEquals(DhcpMessageType.BOOTP, reply.messageType());
+            assertEquals(cookie, reply.hasMagicCookie(), "the reply's cookie follows the request's");
+            assertEquals(-1, reply.findOption(DhcpOption.SERVER_ID));
+            assertEquals(-1, reply.findOption(DhcpOption.LEASE_TIME));
         }
     }
 }

@@ -15,11 +15,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  cookie      99.130.83.99
  *  options     53 type, 54 server id             (not in BOOTP replies: RFC 1497 has neither)
  *              51 lease, 58 T1 = lease/2, 59 T2 = lease*7/8   (OFFER/ACK; not to INFORM; no 58/59 if infinite)
- *              61 client id echoed (RFC 6842)
+ *              61 client id echoed (RFC 6842; DHCP only)
  *              domain options: 1 and 3 always, others when in the request's 55 or when it has no 55
  *              (NAK: only 56 from the domain block)
  *              END, zero padding to 300 bytes
  * </pre>
+ * A BOOTP reply (RFC 951, RFC 1534 §2) carries no DHCP-only option (53, 54, 51, 58, 59, 61). Its vendor area holds
+ * the RFC 1497 cookie and the domain options only if the request had the cookie: a client that sent another vendor
+ * area (an RFC 951 client's 64 free bytes) gets a zeroed one, which it cannot misread. It is no longer than the
+ * request (at least 300 bytes, the RFC 951 size with its 64-byte vend field) unless option 57 allows more: a
+ * BOOTP client may have no room for DHCP's 312-byte options field.
  * The reply may be written over the request itself (the dataplane rewrites the received mbuf): everything needed
  * from the request is copied into preallocated scratch space before the first byte is written. The request
  * flyweight is stale afterwards. The domain option block must not overlap the output.
@@ -96,9 +101,11 @@ public final class DhcpReplyWriter
         final int requestType = request.messageType();
         final boolean toInform = requestType == DhcpMessageType.INFORM;
         final boolean withLease = !nak && !bootp && !toInform;
-        final int clientIdLength = request.clientIdLength();
+        final int clientIdLength = bootp ? 0 : request.clientIdLength();
+        final boolean vendorArea = !bootp || request.hasMagicCookie();
 
-        final int limit = Math.min(outCapacity, replyLimit(request.maxMessageSize()));
+        final int limit = Math.min(outCapacity,
+            bootp ? bootpReplyLimit(request) : replyLimit(request.maxMessageSize()));
         // Checked before the first write so that a failed reply leaves a request being rewritten in place intact.
         final int required = (bootp ? 0 : 3 + 6) + (withLease ? (leaseSeconds == -1 ? 6 : 18) : 0) +
             (clientIdLength > 0 ? 2 + clientIdLength : 0) + 1;
@@ -135,6 +142,12 @@ public final class DhcpReplyWriter
         out.putInt(outOffset + DhcpPacket.YIADDR_OFFSET, nak || toInform ? 0 : yiaddr, NET);
         out.putInt(outOffset + DhcpPacket.GIADDR_OFFSET, giaddr, NET);
         out.putBytes(outOffset + DhcpPacket.CHADDR_OFFSET, chaddr, 0, DhcpPacket.CHADDR_LENGTH);
+        if (!vendorArea)
+        {
+            out.setMemory(outOffset + DhcpPacket.FIXED_LENGTH, DhcpPacket.MIN_BOOTP_LENGTH - DhcpPacket.FIXED_LENGTH,
+                (byte)0);
+            return DhcpPacket.MIN_BOOTP_LENGTH;
+        }
         out.putInt(outOffset + DhcpPacket.MAGIC_COOKIE_OFFSET, DhcpPacket.MAGIC_COOKIE, NET);
 
         // One byte is kept back for END.
@@ -175,6 +188,16 @@ public final class DhcpReplyWriter
         }
         // §9.10 sets 576 as the least a client may announce; a smaller value is a client bug, not a limit.
         return Math.max(maxMessageSize, MIN_MAX_MESSAGE_SIZE) - IP_UDP_HEADERS;
+    }
+
+    /** RFC 951: a BOOTP client reads the 300 bytes it sends; one that sends more, or option 57, takes more. */
+    private static int bootpReplyLimit(final DhcpPacket request)
+    {
+        if (request.maxMessageSize() != 0)
+        {
+            return replyLimit(request.maxMessageSize());
+        }
+        return Math.max(DhcpPacket.MIN_BOOTP_LENGTH, Math.min(request.length(), DEFAULT_MAX_MESSAGE));
     }
 
     private static void putLease(final OptionWriter options, final int leaseSeconds)

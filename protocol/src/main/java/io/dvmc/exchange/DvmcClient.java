@@ -219,7 +219,7 @@ public final class DvmcClient implements AutoCloseable
     /**
      * Starts a transaction and sends its first try.
      *
-     * @param type             a request type: DISCOVER, REQUEST, RELEASE, DECLINE, INFORM or LEASEQUERY.
+     * @param type             a request type: DISCOVER, REQUEST, RELEASE, DECLINE, INFORM, LEASEQUERY or BOOTP.
      * @param service          the service endpoint (resolved), from the policy store's location reply.
      * @param requestedAddress the address asked for (the offered one in a REQUEST), or 0.
      * @param serverId         the server id from the OFFER, or 0.

@@ -16,9 +16,15 @@ public final class DvmcMessageType
     public static final int INFORM = 8;
     /** Location-independent lookup of a lease by (domain, MAC), for migration and resync. */
     public static final int LEASEQUERY = 9;
+    /**
+     * A BOOTP client's request (RFC 951, no option 53): one exchange that allocates and binds at once, as
+     * DISCOVER and REQUEST together; answered by an ACK (the bound address) or a NAK. A service from before this
+     * type drops it as malformed, so its agent's VM gets silence, never a wrong answer.
+     */
+    public static final int BOOTP = 10;
 
     public static final int MIN_TYPE = DISCOVER;
-    public static final int MAX_TYPE = LEASEQUERY;
+    public static final int MAX_TYPE = BOOTP;
 
     private DvmcMessageType()
     {
@@ -33,7 +39,7 @@ public final class DvmcMessageType
     public static boolean isRequest(final int type)
     {
         return type == DISCOVER || type == REQUEST || type == RELEASE || type == DECLINE ||
-            type == INFORM || type == LEASEQUERY;
+            type == INFORM || type == LEASEQUERY || type == BOOTP;
     }
 
     /** True for the types a service sends. */
@@ -68,6 +74,7 @@ public final class DvmcMessageType
             case DECLINE -> "DECLINE";
             case INFORM -> "INFORM";
             case LEASEQUERY -> "LEASEQUERY";
+            case BOOTP -> "BOOTP";
             default -> "UNKNOWN(" + type + ")";
         };
     }

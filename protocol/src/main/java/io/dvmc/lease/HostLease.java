@@ -13,6 +13,11 @@ public final class HostLease
      * a lease of a second or less would have the VM back (T1) before the reply is out.
      */
     public static final int MIN_GRANT_SECONDS = 2;
+    /**
+     * An infinite lease (0xFFFFFFFF, RFC 2132 §9.2): the VM lease of a BOOTP client (RFC 1534 §2), which never
+     * renews. Domains' VM leases are finite, so a lease record holding it is a BOOTP client's.
+     */
+    public static final int INFINITE = -1;
 
     /** The largest finite lease time of option 51; 0xFFFFFFFF means infinite (RFC 2132 §9.2). */
     private static final long MAX_FINITE_SECONDS = 0xFFFF_FFFEL;

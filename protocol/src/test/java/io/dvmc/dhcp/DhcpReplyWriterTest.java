@@ -213,40 +213,130 @@ class DhcpReplyWriterTest
     }
 
     @Test
-    void aBootpRequestGetsABootpReplyWithVendorExtensions()
+    void aBootpRequestWithTheCookieGetsABootReplyWithTheDomainsMaskAndRouterInThreeHundredBytes()
     {
-        final UnsafeBuffer frame = Captures.frame("udhcpc-discover");
-        frame.putInt(Captures.DHCP_OFFSET + DhcpPacket.MAGIC_COOKIE_OFFSET, 0);
-        Captures.dhcp(frame, request);
+        bootpRequest(true);
+        out.setMemory(0, out.capacity(), (byte)0x5A);
 
-        final int length = writer.write(request, DhcpMessageType.BOOTP, ip("192.0.2.147"), SERVER_ID, LEASE,
-            domain, 0, domainLength, out, 0, out.capacity());
-        reply.wrap(out, 0, length);
+        final DhcpPacket reply = strictBootReply(writeBootp(), true);
 
-        assertEquals(0, reply.validate());
-        assertTrue(reply.hasMagicCookie(), "RFC 1497 vendor extensions");
-        assertEquals(DhcpMessageType.BOOTP, reply.messageType());
         assertEquals(ip("192.0.2.147"), reply.yiaddr());
-        assertEquals(List.of(1, 3, 6, 15, 26, 28, 42, 121), optionCodes(reply));
+        assertEquals("ff ff ff 00", option(reply, DhcpOption.SUBNET_MASK));
+        assertEquals("c0 00 02 01", option(reply, DhcpOption.ROUTER));
+        assertEquals(List.of(1, 3, 6, 15, 26, 28, 42), optionCodes(reply), "what fits the 60-byte vend field");
     }
 
     @Test
-    void aBootpReplyIsPaddedToThreeHundredBytes()
+    void aBootpRequestWithoutTheCookieGetsAZeroedVendorArea()
     {
-        final UnsafeBuffer frame = Captures.frame("udhcpc-discover");
-        frame.putInt(Captures.DHCP_OFFSET + DhcpPacket.MAGIC_COOKIE_OFFSET, 0);
-        Captures.dhcp(frame, request);
+        bootpRequest(false);
         out.setMemory(0, out.capacity(), (byte)0x5A);
 
-        final int length = writer.write(
-            request, DhcpMessageType.BOOTP, ip("192.0.2.147"), SERVER_ID, LEASE, null, 0, 0, out, 0, out.capacity());
+        final DhcpPacket reply = strictBootReply(writeBootp(), false);
 
-        assertEquals(300, length);
-        assertEquals(DhcpOption.END, out.getByte(240) & 0xFF);
-        for (int i = 241; i < 300; i++)
+        assertEquals(ip("192.0.2.147"), reply.yiaddr());
+        assertEquals(List.of(), optionCodes(reply));
+    }
+
+    @Test
+    void aBootReplyCarriesNoDhcpOnlyOptionEvenWhenTheRequestHadThem()
+    {
+        // A DHCP capture less its option 53: a client identifier, 55 and 57 stay.
+        final UnsafeBuffer frame = Captures.frame("dhcpcd-request-selecting");
+        final DhcpPacket p = Captures.dhcp(frame, request);
+        frame.putByte(p.findOption(DhcpOption.MESSAGE_TYPE) - 2, (byte)DhcpOption.HOST_NAME);
+        Captures.dhcp(frame, request);
+        assertEquals(DhcpMessageType.BOOTP, request.messageType());
+
+        final DhcpPacket reply = strictBootReply(writeBootp(), true);
+
+        assertEquals(List.of(1, 3, 26, 28, 121), optionCodes(reply), "what its 55 asks for; 57 has room for 121");
+    }
+
+    @Test
+    void aBootReplyKeepsTheRequestsCiaddrFlagsAndXidAndLeavesSiaddrAndFileZero()
+    {
+        final UnsafeBuffer bootp = bootpRequest(true);
+        bootp.putInt(DhcpPacket.CIADDR_OFFSET, ip("192.0.2.147"), ByteOrder.BIG_ENDIAN);
+        bootp.putShort(DhcpPacket.FLAGS_OFFSET, (short)DhcpPacket.FLAG_BROADCAST, ByteOrder.BIG_ENDIAN);
+        request.wrap(bootp, 0, DhcpPacket.MIN_BOOTP_LENGTH);
+
+        final DhcpPacket reply = strictBootReply(writeBootp(), true);
+
+        assertEquals(ip("192.0.2.147"), reply.ciaddr());
+        assertTrue(reply.isBroadcast());
+        assertEquals(0x0B00_7C01, reply.xid());
+        assertEquals(0, reply.siaddr());
+        for (int i = DhcpPacket.SNAME_OFFSET; i < DhcpPacket.MAGIC_COOKIE_OFFSET; i++)
         {
-            assertEquals(0, out.getByte(i), "padding at " + i);
+            assertEquals(0, out.getByte(i), "sname/file at " + i);
         }
+    }
+
+    /** A 300-byte RFC 951 BOOTREQUEST: its vend field the RFC 1497 cookie and END, or 64 zero bytes. */
+    private UnsafeBuffer bootpRequest(final boolean cookie)
+    {
+        final UnsafeBuffer bootp = new UnsafeBuffer(new byte[DhcpPacket.MIN_BOOTP_LENGTH]);
+        bootp.putByte(DhcpPacket.OP_OFFSET, (byte)DhcpPacket.BOOTREQUEST);
+        bootp.putByte(DhcpPacket.HTYPE_OFFSET, (byte)DhcpPacket.HTYPE_ETHERNET);
+        bootp.putByte(DhcpPacket.HLEN_OFFSET, (byte)DhcpPacket.HLEN_ETHERNET);
+        bootp.putInt(DhcpPacket.XID_OFFSET, 0x0B00_7C01, ByteOrder.BIG_ENDIAN);
+        bootp.putShort(DhcpPacket.CHADDR_OFFSET, (short)0x0200, ByteOrder.BIG_ENDIAN);
+        bootp.putInt(DhcpPacket.CHADDR_OFFSET + 2, 0xB0_07_00_01, ByteOrder.BIG_ENDIAN);
+        if (cookie)
+        {
+            bootp.putInt(DhcpPacket.MAGIC_COOKIE_OFFSET, DhcpPacket.MAGIC_COOKIE, ByteOrder.BIG_ENDIAN);
+            bootp.putByte(DhcpPacket.OPTIONS_OFFSET, (byte)DhcpOption.END);
+        }
+        request.wrap(bootp, 0, bootp.capacity());
+        assertEquals(0, request.validate());
+        assertEquals(DhcpMessageType.BOOTP, request.messageType());
+        return bootp;
+    }
+
+    private int writeBootp()
+    {
+        return writer.write(request, DhcpMessageType.BOOTP, ip("192.0.2.147"), SERVER_ID, LEASE, domain, 0,
+            domainLength, out, 0, out.capacity());
+    }
+
+    /**
+     * Re-parses a BOOTREPLY strictly: valid, 300 bytes unless option 57 allowed more, no DHCP-only option, the
+     * cookie only where the request had it, nothing but zeros after END.
+     */
+    private DhcpPacket strictBootReply(final int length, final boolean cookie)
+    {
+        assertTrue(length >= DhcpPacket.MIN_BOOTP_LENGTH, DhcpError.describe(length));
+        final DhcpPacket reply = this.reply.wrap(out, 0, length);
+        assertEquals(0, reply.validate());
+        assertEquals(DhcpPacket.BOOTREPLY, reply.op());
+        assertEquals(DhcpMessageType.BOOTP, reply.messageType());
+        assertEquals(cookie, reply.hasMagicCookie());
+        for (final int dhcpOnly : new int[] {DhcpOption.MESSAGE_TYPE, DhcpOption.SERVER_ID, DhcpOption.LEASE_TIME,
+            DhcpOption.RENEWAL_TIME, DhcpOption.REBINDING_TIME, DhcpOption.CLIENT_ID, DhcpOption.OVERLOAD})
+        {
+            assertEquals(-1, reply.findOption(dhcpOnly), "option " + dhcpOnly);
+        }
+        int end = DhcpPacket.FIXED_LENGTH;
+        if (cookie)
+        {
+            end = DhcpPacket.OPTIONS_OFFSET;
+            while ((out.getByte(end) & 0xFF) != DhcpOption.END)
+            {
+                end += (out.getByte(end) & 0xFF) == DhcpOption.PAD ? 1 : 2 + (out.getByte(end + 1) & 0xFF);
+                assertTrue(end < length, "END within the reply");
+            }
+            end++;
+        }
+        if (request.maxMessageSize() == 0)
+        {
+            assertEquals(DhcpPacket.MIN_BOOTP_LENGTH, length, "the size of the request's 64-byte vend field");
+        }
+        for (int i = end; i < length; i++)
+        {
+            assertEquals(0, out.getByte(i), "zero after the vendor data, at " + i);
+        }
+        return reply;
     }
 
     @Test

@@ -114,8 +114,10 @@ class DvmcMessageTest
 
         buffer.putByte(DvmcMessage.TYPE_OFFSET, (byte)0);
         assertEquals(DvmcError.BAD_TYPE, message.wrap(buffer, 0, length));
-        buffer.putByte(DvmcMessage.TYPE_OFFSET, (byte)10);
+        buffer.putByte(DvmcMessage.TYPE_OFFSET, (byte)(DvmcMessageType.MAX_TYPE + 1));
         assertEquals(DvmcError.BAD_TYPE, message.wrap(buffer, 0, length));
+        buffer.putByte(DvmcMessage.TYPE_OFFSET, (byte)DvmcMessageType.BOOTP);
+        assertEquals(length, message.wrap(buffer, 0, length), "a BOOTP client's request (type 10)");
         buffer.putByte(DvmcMessage.TYPE_OFFSET, (byte)DvmcMessageType.OFFER);
 
         buffer.putByte(DvmcMessage.STATUS_OFFSET, (byte)3);
@@ -180,7 +182,7 @@ class DvmcMessageTest
             {
                 noise.putInt(0, DvmcMessage.MAGIC, BIG_ENDIAN);
                 noise.putByte(DvmcMessage.VERSION_OFFSET, (byte)DvmcMessage.VERSION);
-                noise.putByte(DvmcMessage.TYPE_OFFSET, (byte)(1 + random.nextInt(9)));
+                noise.putByte(DvmcMessage.TYPE_OFFSET, (byte)(1 + random.nextInt(DvmcMessageType.MAX_TYPE)));
             }
             final int length = random.nextInt(bytes.length + 1);
             final int rc = message.wrap(noise, 0, length);
