@@ -39,7 +39,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -82,8 +81,8 @@ public final class EtcdLeaseLog implements LeaseLog
     static final int MAX_TXN_OPS = 128;
     private static final long STARTUP_SECONDS = 30;
     private static final int EVENT_QUEUE_CAPACITY = 1 << 16;
-    /** Own transactions remembered for the watch: more than are in flight at once. */
-    private static final int OWN_REVISIONS = 256;
+    /** Own transactions' revisions remembered for the watch, by revision modulo this: a power of two. */
+    private static final int OWN_REVISIONS = 4096;
     private static final long UNKNOWN = Long.MIN_VALUE;
     private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaseLog.class);
 
@@ -127,7 +126,6 @@ public final class EtcdLeaseLog implements LeaseLog
      * Their watch events carry what the service thread applied already: they are skipped unparsed.
      */
     private final AtomicLongArray ownRevisions = new AtomicLongArray(OWN_REVISIONS);
-    private final AtomicInteger ownRevisionCount = new AtomicInteger();
     /**
      * Per (domain, address): the mod revision of the key as last seen; negative: deleted at that revision;
      * missing: never seen (absent); {@link #UNKNOWN}: a write whose fate is unknown.
@@ -548,22 +546,16 @@ public final class EtcdLeaseLog implements LeaseLog
     {
         if (response.isSucceeded())
         {
-            ownRevisions.set(ownRevisionCount.getAndIncrement() & (OWN_REVISIONS - 1),
-                response.getHeader().getRevision());
+            final long revision = response.getHeader().getRevision();
+            ownRevisions.set((int)(revision & (OWN_REVISIONS - 1)), revision);
         }
         return response;
     }
 
+    /** One table slot per revision modulo its size: a revision is overwritten only by one far newer. */
     private boolean isOwn(final long revision)
     {
-        for (int i = 0; i < OWN_REVISIONS; i++)
-        {
-            if (ownRevisions.get(i) == revision)
-            {
-                return true;
-            }
-        }
-        return false;
+        return ownRevisions.get((int)(revision & (OWN_REVISIONS - 1))) == revision;
     }
 
     /**
