@@ -13,6 +13,7 @@ import io.dvmc.exchange.KeyRing;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.lease.StoreFailedException;
+import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
@@ -149,6 +150,10 @@ public final class HostAgentMain implements AutoCloseable
         if (fileBindings instanceof HostConfigBindings watched)
         {
             watched.reload();
+        }
+        if (policy instanceof FilePolicyStore file)
+        {
+            file.reload();
         }
         try
         {

@@ -6,6 +6,7 @@ import io.dvmc.config.ConfigException;
 import io.dvmc.config.Hangup;
 import io.dvmc.config.Lifecycle;
 import io.dvmc.exchange.KeyRing;
+import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
@@ -85,9 +86,14 @@ final class ServiceCommand implements Callable<Integer>
             return 2;
         }
         System.out.println("dvmc service listening on " + service.localAddress());
+        final PolicyStore policyFile = store;
         // A key rotated host by host (DESIGN §4) reaches the service without a restart; a bad file keeps the old keys.
         Hangup.handle("dvmc service", () ->
         {
+            if (policyFile instanceof FilePolicyStore file)
+            {
+                file.reload();
+            }
             try
             {
                 final KeyRing keys = ClusterKeyFile.loadRing(keyFile);
