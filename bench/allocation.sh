@@ -41,7 +41,8 @@ for i in 0 1 2; do
 done
 
 run() {
-  "$java" @deploy/jvm.options -Xmx1g -Ddvmc.bench.inflight="${DVMC_BENCH_INFLIGHT:-1024}" -Ddvmc.bench.warmup="${DVMC_BENCH_WARMUP:-20000}" \
+  # Lease events off: at this rate they would measure the terminal (docs/operations.md, "Logs").
+  "$java" @deploy/jvm.options -Ddvmc.log.leases=OFF -Xmx1g -Ddvmc.bench.inflight="${DVMC_BENCH_INFLIGHT:-1024}" -Ddvmc.bench.warmup="${DVMC_BENCH_WARMUP:-20000}" \
     -Ddvmc.bench.pids="$(IFS=,; echo "${pids[*]}")" -cp "$cp" \
     io.dvmc.bench.AllocationBench "$@" 2>&1 | tee /dev/stderr |
     awk '/^RESULT/ {$1 = $2 = ""; print substr($0, 3)}'

@@ -13,6 +13,7 @@ import io.dvmc.exchange.KeyRing;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.lease.StoreFailedException;
+import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
@@ -23,6 +24,8 @@ import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,6 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class HostAgentMain implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(HostAgentMain.class);
     public static final String READY_FILE = "agent.ready";
     public static final String COUNTERS_FILE = "agent-counters.dat";
     private static final long MAX_LEASES = 65_536;
@@ -150,15 +154,19 @@ public final class HostAgentMain implements AutoCloseable
         {
             watched.reload();
         }
+        if (policy instanceof FilePolicyStore file)
+        {
+            file.reload();
+        }
         try
         {
             final KeyRing keys = ClusterKeyFile.loadRing(Path.of(host.keyFile()));
             client.reloadKeys(keys, signingKey(keys, host));
-            System.err.println("dvmc agent: key ring reloaded: signing with key " + signingKey(keys, host));
+            LOG.info("key ring reloaded: signing with key {}", signingKey(keys, host));
         }
         catch (final ConfigException | RuntimeException ex)
         {
-            System.err.println("dvmc agent: key file not reloaded, the keys in use stay: " + ex.getMessage());
+            LOG.error("key file not reloaded, the keys in use stay: {}", ex.getMessage());
         }
     }
 
@@ -188,11 +196,10 @@ public final class HostAgentMain implements AutoCloseable
 
     private static void logError(final Throwable error)
     {
-        System.err.println("dvmc agent: " + error);
-        error.printStackTrace(System.err);
+        LOG.error("agent error", error);
         if (isFatal(error) && EXITING.compareAndSet(false, true))
         {
-            System.err.println("dvmc agent: the host's stores are unusable; exiting so that a restart opens them anew");
+            LOG.error("the host's stores are unusable; exiting so that a restart opens them anew");
             // Not on the agent thread: exit runs the shutdown hook, which waits for that thread to stop.
             new Thread(() -> System.exit(EXIT_STORE_FAILED), "dvmc-agent-exit").start();
         }

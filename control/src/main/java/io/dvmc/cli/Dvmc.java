@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         ServiceCommand.class,
         CtlCommand.class,
         KeygenCommand.class,
+        CheckCommand.class,
     })
 public final class Dvmc implements Runnable
 {

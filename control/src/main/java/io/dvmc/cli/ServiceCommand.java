@@ -6,12 +6,15 @@ import io.dvmc.config.ConfigException;
 import io.dvmc.config.Hangup;
 import io.dvmc.config.Lifecycle;
 import io.dvmc.exchange.KeyRing;
+import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
 import io.dvmc.service.DvmcService;
 import io.dvmc.service.ServiceMain;
 import org.agrona.CloseHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,6 +28,8 @@ import java.util.concurrent.Callable;
     description = "Runs a dvmc service: the address manager of the domains of a policy file or of etcd.")
 final class ServiceCommand implements Callable<Integer>
 {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceCommand.class);
+
     @Option(names = "--policy", description = "policy file (JSON); without it the policy is read from --etcd")
     private Path policy;
 
@@ -84,19 +89,24 @@ final class ServiceCommand implements Callable<Integer>
             System.err.println("dvmc service: " + ex.getMessage());
             return 2;
         }
-        System.out.println("dvmc service listening on " + service.localAddress());
+        LOG.info("dvmc service listening on {}", service.localAddress());
+        final PolicyStore policyFile = store;
         // A key rotated host by host (DESIGN §4) reaches the service without a restart; a bad file keeps the old keys.
         Hangup.handle("dvmc service", () ->
         {
+            if (policyFile instanceof FilePolicyStore file)
+            {
+                file.reload();
+            }
             try
             {
                 final KeyRing keys = ClusterKeyFile.loadRing(keyFile);
                 service.reloadKeys(keys);
-                System.err.println("dvmc service: key ring reloaded: " + keys.describe());
+                LOG.info("key ring reloaded: {}", keys.describe());
             }
             catch (final ConfigException | RuntimeException ex)
             {
-                System.err.println("dvmc service: key file not reloaded, the keys in use stay: " + ex.getMessage());
+                LOG.error("key file not reloaded, the keys in use stay: {}", ex.getMessage());
             }
         });
         final AutoCloseable policyStore = PolicyStores.closer(store);

@@ -428,6 +428,11 @@ public final class AddressManager implements AutoCloseable
                 }
                 else
                 {
+                    if (book.state(slot) == LeaseBook.BOUND)
+                    {
+                        LeaseEvents.expired(book.domainId(slot), book.mac(slot), book.address(slot),
+                            book.vmIdMsb(slot), book.vmIdLsb(slot));
+                    }
                     endQuietly(slot);
                 }
                 ended++;

@@ -99,6 +99,8 @@ public final class DvmcService implements Agent, AutoCloseable
     private final SocketAddress[] pendingTargets;
     private final int[] pendingLengths;
     private final int[] pendingEntries;
+    /** The type of the request each pending reply answers, for its lease event. */
+    private final int[] pendingTypes;
     /** Replies that promise nothing durable (an OFFER, an INFORM's options): they need not wait for the sync. */
     private final boolean[] pendingEarly;
     private final DvmcMessage sentReply = new DvmcMessage();
@@ -206,6 +208,7 @@ public final class DvmcService implements Agent, AutoCloseable
         this.pendingLengths = new int[receiveBatch];
         this.pendingEntries = new int[receiveBatch];
         this.pendingEarly = new boolean[receiveBatch];
+        this.pendingTypes = new int[receiveBatch];
         DatagramChannel ch = null;
         try
         {
@@ -393,6 +396,7 @@ public final class DvmcService implements Agent, AutoCloseable
         final int slot = pending;
         pendingEntries[slot] = -1;
         pendingEarly[slot] = false;
+        pendingTypes[slot] = type;
         encoder.wrap(txView, slot * DvmcMessage.MAX_LENGTH, DvmcMessage.MAX_LENGTH).identityOf(message);
         try
         {
@@ -582,6 +586,10 @@ public final class DvmcService implements Agent, AutoCloseable
             if (channel.send(txSend, pendingTargets[i]) > 0)
             {
                 counters.increment(Counter.SENT);
+                if (LeaseEvents.enabled() && sentReply.wrap(txView, start, pendingLengths[i]) >= 0)
+                {
+                    LeaseEvents.replied(pendingTypes[i], sentReply);
+                }
             }
             else
             {

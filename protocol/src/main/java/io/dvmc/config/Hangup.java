@@ -1,5 +1,7 @@
 package io.dvmc.config;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
@@ -10,6 +12,7 @@ import sun.misc.Signal;
  */
 public final class Hangup
 {
+    private static final Logger LOG = LoggerFactory.getLogger(Hangup.class);
     private static final String SIGHUP = "HUP";
     private static volatile boolean handled;
 
@@ -23,7 +26,7 @@ public final class Hangup
         handled = true;
         Signal.handle(new Signal(SIGHUP), signal ->
         {
-            System.err.println(name + ": SIGHUP: re-reading the configuration");
+            LOG.info("{}: SIGHUP: re-reading the configuration", name);
             action.run();
         });
     }
@@ -34,7 +37,7 @@ public final class Hangup
         if (!handled)
         {
             Signal.handle(new Signal(SIGHUP),
-                signal -> System.err.println(name + ": SIGHUP ignored: nothing here is re-read on it"));
+                signal -> LOG.info("{}: SIGHUP ignored: nothing here is re-read on it", name));
         }
     }
 }

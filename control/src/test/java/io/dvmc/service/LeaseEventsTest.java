@@ -1,0 +1,147 @@
+package io.dvmc.service;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dvmc.config.Addresses;
+import io.dvmc.exchange.DvmcMessageType;
+import io.dvmc.policy.FilePolicyStore;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The lease event log (issue 9): one event per lease change with domain, MAC, address, VM id and host, through the
+ * logging configuration the processes ship with, in its plain and its JSON format.
+ */
+class LeaseEventsTest
+{
+    private static final int DOMAIN = 100;
+    private static final long MAC = 0x0200_0000_0042L;
+
+    @TempDir
+    Path dir;
+
+    private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+    private final Logger leaseLogger = (Logger)LoggerFactory.getLogger(LeaseEvents.LOGGER);
+
+    @BeforeEach
+    void capture()
+    {
+        events.start();
+        leaseLogger.addAppender(events);
+    }
+
+    @AfterEach
+    void release()
+    {
+        leaseLogger.detachAppender(events);
+    }
+
+    @Test
+    void anOfferABindingARefusalAndAReleaseAreEachOneEventNamingTheVmItsDomainAndItsAddress() throws Exception
+    {
+        final int port = freePort();
+        final InetSocketAddress listen = new InetSocketAddress("127.0.0.1", port);
+        final Path policy = dir.resolve("policy.json");
+        Files.writeString(policy, """
+            { "domains": [ { "id": %d, "name": "blue", "subnet": "10.0.0.0/24", "router": "10.0.0.1",
+              "pools": [ { "start": "10.0.0.10", "end": "10.0.0.200" } ], "services": [ "127.0.0.1:%d" ] } ] }
+            """.formatted(DOMAIN, port));
+        try (DvmcService service = new DvmcService(new FilePolicyStore(policy), listen, TestAgent.KEY,
+                dir.resolve("state"), Clock.systemUTC(), new BackoffIdleStrategy()).start();
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+        {
+            final TestAgent.Reply ack = agent.bind(listen, DOMAIN, MAC);
+            agent.request(listen, DOMAIN, MAC + 1, ack.yiaddr());
+            agent.send(DvmcMessageType.RELEASE, listen, DOMAIN, MAC, ack.yiaddr());
+            final String address = Addresses.ipv4(ack.yiaddr());
+
+            final List<ILoggingEvent> seen = List.copyOf(events.list);
+            assertEquals(List.of("offered", "bound", "nak", "released"),
+                seen.stream().map(ILoggingEvent::getFormattedMessage).toList());
+            final ILoggingEvent bound = seen.get(1);
+            assertEquals(address, value(bound, "address"));
+            assertEquals(Addresses.mac(MAC), value(bound, "mac"));
+            assertEquals(Integer.toString(DOMAIN), value(bound, "domain"));
+            assertTrue(value(bound, "host").startsWith("42@"), value(bound, "host"));
+            assertEquals("no lease for this client", value(seen.get(2), "reason"));
+
+            final String plain = encode("plain", bound);
+            assertTrue(plain.matches("(?s)\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}.*INFO .*bound .*" +
+                "mac=" + Addresses.mac(MAC) + ".*address=" + address + ".*\\n"), plain);
+            final JsonNode json = new ObjectMapper().readTree(encode("json", bound));
+            assertEquals("INFO", json.get("level").asText());
+            assertEquals("dvmc.lease", json.get("loggerName").asText());
+            assertTrue(json.get("kvpList").toString().contains("\"address\":\"" + address + "\""), json.toString());
+        }
+    }
+
+    private static String value(final ILoggingEvent event, final String key)
+    {
+        return event.getKeyValuePairs().stream().filter(kv -> kv.key.equals(key)).map(kv -> String.valueOf(kv.value))
+            .findFirst().orElseThrow(() -> new AssertionError("no " + key + " in " + event.getKeyValuePairs()));
+    }
+
+    /** The event as the shipped configuration's appender of that name writes it. */
+    private static String encode(final String appenderName, final ILoggingEvent event)
+    {
+        final LoggerContext context = (LoggerContext)LoggerFactory.getILoggerFactory();
+        final Appender<ILoggingEvent> appender = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+            .getAppender(appenderName);
+        final Encoder<ILoggingEvent> encoder = appender != null ?
+            ((OutputStreamAppender<ILoggingEvent>)appender).getEncoder() : configuredEncoder(context, appenderName);
+        return new String(encoder.encode(event), StandardCharsets.UTF_8);
+    }
+
+    /** Only the format in use is attached to the root logger: the other is read from the configuration anew. */
+    private static Encoder<ILoggingEvent> configuredEncoder(final LoggerContext context, final String format)
+    {
+        final LoggerContext other = new LoggerContext();
+        other.putProperty("dvmc.log.format", format);
+        final ch.qos.logback.classic.joran.JoranConfigurator configurator =
+            new ch.qos.logback.classic.joran.JoranConfigurator();
+        configurator.setContext(other);
+        try
+        {
+            configurator.doConfigure(LeaseEventsTest.class.getResource("/logback.xml"));
+        }
+        catch (final ch.qos.logback.core.joran.spi.JoranException ex)
+        {
+            throw new AssertionError(ex);
+        }
+        return ((OutputStreamAppender<ILoggingEvent>)other.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+            .getAppender(format)).getEncoder();
+    }
+
+    private static int freePort() throws IOException
+    {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+}
