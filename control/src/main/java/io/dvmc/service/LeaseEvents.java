@@ -16,7 +16,7 @@ import java.util.UUID;
  * JSON format carries them as fields and the plain one as {@code key=value}:
  *
  * <pre>
- *   event      offered | bound | released | declined | nak | expired
+ *   event      offered | bound | released | declined | nak | bootp-bound | expired
  *   domain     the domain id
  *   mac        the VM's MAC
  *   address    the address offered, bound, given back or refused
@@ -99,6 +99,7 @@ final class LeaseEvents
             case DvmcMessageType.REQUEST -> "bound";
             case DvmcMessageType.RELEASE -> "released";
             case DvmcMessageType.DECLINE -> "declined";
+            case DvmcMessageType.BOOTP -> "bootp-bound";
             default -> null;
         };
     }
