@@ -877,6 +877,21 @@ public final class AddressManager implements AutoCloseable
             }
         }
 
+        public void onDeclined(final int domainId, final int address, final long wallUntilMs)
+        {
+            final long untilMs = clock.fromWall(wallUntilMs);
+            if (untilMs <= clock.millis())
+            {
+                return;
+            }
+            held.hold(domainId, address, untilMs);
+            final DomainState s = states.get(domainId);
+            if (s != null && s.pool != null)
+            {
+                s.pool.hold(address);
+            }
+        }
+
         public void onSnapshotBegin()
         {
             snapshot = true;

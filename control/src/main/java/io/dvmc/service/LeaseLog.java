@@ -8,7 +8,7 @@ package io.dvmc.service;
  *
  * <p>A shared log can refuse a single binding of a synced batch, because another replica changed the address in
  * between: {@link #outcome} tells the service, per binding, whether its ACK may leave. A shared log also reports
- * what other replicas bound and ended ({@link #poll}) and hands out address blocks ({@link #claimBlock}).
+ * what other replicas bound, ended and declined ({@link #poll}) and hands out address blocks ({@link #claimBlock}).
  *
  * <p>Single-threaded: the service's agent thread.
  */
@@ -30,6 +30,9 @@ interface LeaseLog extends AutoCloseable
 
         /** (domain, address) holds no binding any more. */
         void onEnded(int domainId, int address);
+
+        /** A client declined (domain, address) (RFC 2131 §4.3.3): nobody may have it until {@code untilMs}. */
+        void onDeclined(int domainId, int address, long untilMs);
 
         /** Every lease is about to be reported again by {@link #onBound}; bound leases not reported are gone. */
         void onSnapshotBegin();

@@ -315,6 +315,26 @@ class EtcdCtlCommandTest
     }
 
     @Test
+    void leasesListShowsADeclinedAddressUntilItsHoldEndsAndReleaseLeavesItBe() throws Exception
+    {
+        createBlue();
+        final long until = System.currentTimeMillis() + 600_000;
+        put("/leases/100/declined/10.0.0.102", "{\"mac\":\"02:00:00:64:00:03\",\"untilMs\":" + until +
+            ",\"replica\":\"r1\"}");
+
+        final Run list = ctl("leases", "list");
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().matches("(?s).*\n100 +10\\.0\\.0\\.102 +02:00:00:64:00:03 +declined .* r1\n"),
+            list.out());
+        final JsonNode shown = ctl("leases", "show", "10.0.0.102", "--json").json();
+        assertEquals("declined", shown.get(0).get("state").asText());
+        assertEquals(until, shown.get(0).get("expiresAtMs").asLong());
+
+        assertRefused(ctl("leases", "release", "10.0.0.102"), 2, "declined, not leased");
+        assertTrue(get("/leases/100/declined/10.0.0.102") != null);
+    }
+
+    @Test
     void leasesReleaseOfAnAddressLeasedInTwoDomainsAsksWhichDomain() throws Exception
     {
         createBlue();

@@ -17,6 +17,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -33,6 +34,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -246,6 +248,57 @@ class ReplicatedLeasesTest
     }
 
     @Test
+    void anAddressDeclinedAtOneReplicaIsHeldByTheOtherAndByTheFirstAfterItsRestartUntilTheHoldEnds()
+        throws Exception
+    {
+        final MutableClock clockB = new MutableClock(System.currentTimeMillis());
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+            DvmcService b = replica(etcd, "b", clockB, new EtcdLeaseLog[1]);
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE);
+            TestAgent agentB = new TestAgent(clockB::millis))
+        {
+            final int declined;
+            try (DvmcService a = replica(etcd, "a"))
+            {
+                declined = agent.bind(a.localAddress(), TINY, MAC).yiaddr();
+                assertEquals(DvmcMessageType.ACK,
+                    agent.send(DvmcMessageType.DECLINE, a.localAddress(), TINY, MAC, declined).type());
+                // b follows a's writes in order: once it knows a later binding, it has seen the decline.
+                final int later = agent.bind(a.localAddress(), BLUE, MAC).yiaddr();
+                awaitTrue("b knows a's later binding", Duration.ofSeconds(10),
+                    () -> agentB.discover(b.localAddress(), BLUE, MAC).yiaddr() == later);
+            }
+            final TestAgent.Reply atB = agentB.discover(b.localAddress(), TINY, MAC + 1);
+            assertEquals(DvmcStatus.NAK, atB.status(), "the other replica holds the declined address: " + atB);
+            try (DvmcService restarted = replica(etcd, "a"))
+            {
+                final TestAgent.Reply atA = agent.discover(restarted.localAddress(), TINY, MAC + 2);
+                assertEquals(DvmcStatus.NAK, atA.status(), "the restarted replica holds the declined address: " +
+                    atA);
+            }
+
+            final KeyValue key = operator.getKVClient().get(bytes("/dvmc/leases/" + TINY + "/declined/" +
+                Addresses.ipv4(declined))).get(10, TimeUnit.SECONDS).getKvs().get(0);
+            final long ttl = operator.getLeaseClient().timeToLive(key.getLease(), LeaseOption.DEFAULT)
+                .get(10, TimeUnit.SECONDS).getTTL();
+            assertTrue(ttl > AddressManager.DECLINE_HOLD_MS / 1000 - 30 &&
+                ttl <= AddressManager.DECLINE_HOLD_MS / 1000 + EtcdLeaseLog.DECLINE_SLACK_SECONDS,
+                "the decline key goes by itself within a minute of the hold's end, TTL " + ttl + " s");
+
+            // b's clock stood still while a's ran on through the test: a minute more covers that.
+            clockB.advanceMillis(AddressManager.DECLINE_HOLD_MS + 60_000);
+            final TestAgent.Reply[] offer = new TestAgent.Reply[1];
+            awaitTrue("the address handed out again once its hold ended", Duration.ofSeconds(10), () ->
+            {
+                offer[0] = agentB.discover(b.localAddress(), TINY, MAC + 3);
+                return offer[0].type() == DvmcMessageType.OFFER;
+            });
+            assertEquals(declined, offer[0].yiaddr());
+        }
+    }
+
+    @Test
     void aClientRequestingTheAddressOneReplicaOfferedIsAcknowledgedByAnotherThatOfferedItAnother() throws Exception
     {
         try (EtcdCluster etcd = EtcdCluster.start(1);
@@ -394,7 +447,7 @@ class ReplicatedLeasesTest
     {
         final int port = freePort();
         final Path policy = dir.resolve("policy-" + id + ".json");
-        Files.copy(policy(new int[]{port}), policy);
+        Files.copy(policy(new int[]{port}), policy, StandardCopyOption.REPLACE_EXISTING);
         final EtcdLeaseLog leases = EtcdLeaseLog.open(etcd.endpoints(), EtcdLeaseLog.DEFAULT_PREFIX, id,
             "127.0.0.1:" + port, clock, EtcdLeaseLog.DEFAULT_TTL_SECONDS, EtcdLeaseLog.DEFAULT_TIMEOUT_MS);
         log[0] = leases;
