@@ -42,7 +42,7 @@ final class ServiceLeasesCommand
 
     /** One lease record, as read from etcd. */
     record Lease(long domain, String ip, String mac, long expiresAtMs, String vm, String location, String xid,
-        String replica, String key, long revision, boolean declined)
+        String replica, String key, long revision, boolean declined, String hostname, String fqdn)
     {
         boolean bound(final long nowMs)
         {
@@ -59,7 +59,8 @@ final class ServiceLeasesCommand
             return EtcdCommand.JSON.createObjectNode().put("domain", domain).put("ip", ip).put("mac", mac)
                 .put("state", state(nowMs)).put("expiresAtMs", expiresAtMs)
                 .put("expires", Instant.ofEpochMilli(expiresAtMs).toString()).put("vm", vm)
-                .put("location", location).put("xid", xid).put("replica", replica).put("revision", revision);
+                .put("location", location).put("xid", xid).put("replica", replica).put("hostname", hostname)
+                .put("fqdn", fqdn).put("revision", revision);
         }
     }
 
@@ -141,7 +142,7 @@ final class ServiceLeasesCommand
             return new Lease(Long.parseLong(parts[0]), ip, v.path("mac").asText("").toLowerCase(),
                 v.path(declined ? "untilMs" : "expiresAtMs").asLong(0), v.path("vm").asText(""),
                 v.path("location").asText(""), v.path("xid").asText(""), v.path("replica").asText(""), key,
-                kv.getModRevision(), declined);
+                kv.getModRevision(), declined, v.path("hostname").asText(""), v.path("fqdn").asText(""));
         }
 
         void print(final List<Lease> leases) throws JsonProcessingException
@@ -154,16 +155,33 @@ final class ServiceLeasesCommand
                 printJson(out);
                 return;
             }
-            final StringBuilder out = new StringBuilder(String.format("%-10s %-15s %-17s %-8s %-24s %-36s %-21s %s%n",
-                "DOMAIN", "ADDRESS", "MAC", "STATE", "EXPIRES", "VM", "LOCATION", "REPLICA"));
+            final StringBuilder out = new StringBuilder(String.format(
+                "%-10s %-15s %-17s %-8s %-24s %-36s %-21s %-20s %-30s %s%n",
+                "DOMAIN", "ADDRESS", "MAC", "STATE", "EXPIRES", "VM", "LOCATION", "HOSTNAME", "FQDN", "REPLICA"));
             for (final Lease l : leases)
             {
-                out.append(String.format("%-10d %-15s %-17s %-8s %-24s %-36s %-21s %s%n", l.domain(), l.ip(), l.mac(),
-                    l.state(now), Instant.ofEpochMilli(l.expiresAtMs()), l.vm(), l.location(),
-                    l.replica()));
+                out.append(String.format("%-10d %-15s %-17s %-8s %-24s %-36s %-21s %-20s %-30s %s%n", l.domain(), l.ip(),
+                    l.mac(), l.state(now), Instant.ofEpochMilli(l.expiresAtMs()), l.vm(), l.location(),
+                    printable(l.hostname()), printable(l.fqdn()), l.replica()));
             }
             System.out.print(out);
         }
+    }
+
+    /** A name a VM chose, for a terminal: "-" for none, and no control characters (shown as '?'). */
+    static String printable(final String name)
+    {
+        if (name.isEmpty())
+        {
+            return "-";
+        }
+        final StringBuilder out = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++)
+        {
+            final char c = name.charAt(i);
+            out.append(c < 0x20 || (c >= 0x7F && c < 0xA0) ? '?' : c);
+        }
+        return out.toString();
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,

@@ -2,6 +2,7 @@ package io.dvmc.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dvmc.config.Addresses;
 import io.dvmc.policy.EtcdPrefixRead;
 import io.etcd.jetcd.ByteSequence;
@@ -104,7 +105,8 @@ public final class EtcdLeaseLog implements LeaseLog
 
     /** A lease key as seen in etcd: deleted, or bound with its record; or a decline key, held until expiresAtMs. */
     private record Event(int domainId, int address, long revision, boolean deleted, long mac, long expiresAtMs,
-        long vmIdMsb, long vmIdLsb, int locationAddress, int locationPort, long transactionId, boolean declined)
+        long vmIdMsb, long vmIdLsb, int locationAddress, int locationPort, long transactionId, boolean declined,
+        long clientKey, byte[] names)
     {
     }
 
@@ -253,10 +255,13 @@ public final class EtcdLeaseLog implements LeaseLog
         final long vmIdLsb,
         final int locationAddress,
         final int locationPort,
-        final long transactionId) throws LeaseStoreException
+        final long transactionId,
+        final long clientKey,
+        final byte[] names) throws LeaseStoreException
     {
         final Entry e = append(JournalRecord.BOUND, domainId, mac, address);
-        e.value = bytes(record(mac, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress, locationPort, transactionId));
+        e.value = bytes(record(mac, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress, locationPort, transactionId,
+            clientKey, names));
         return entryCount - 1;
     }
 
@@ -794,7 +799,7 @@ public final class EtcdLeaseLog implements LeaseLog
         else
         {
             listener.onBound(e.domainId(), e.address(), e.mac(), e.expiresAtMs(), e.vmIdMsb(), e.vmIdLsb(),
-                e.locationAddress(), e.locationPort(), e.transactionId());
+                e.locationAddress(), e.locationPort(), e.transactionId(), e.clientKey(), e.names());
         }
     }
 
@@ -974,7 +979,7 @@ public final class EtcdLeaseLog implements LeaseLog
                     throw new IllegalArgumentException("no untilMs");
                 }
                 return new Event(domainId, address, k.getModRevision(), false, mac, v.get("untilMs").asLong(), 0, 0,
-                    0, 0, 0, true);
+                    0, 0, 0, true, ClientKeys.NONE, null);
             }
             final long expiresAtMs = v.path("expiresAtMs").asLong();
             long msb = 0;
@@ -995,8 +1000,11 @@ public final class EtcdLeaseLog implements LeaseLog
                 locationPort = Integer.parseInt(location.substring(colon + 1));
             }
             final long xid = v.hasNonNull("xid") ? Long.parseUnsignedLong(v.get("xid").asText(), 16) : 0;
+            final long clientKey = v.hasNonNull("clientKey") ?
+                Long.parseUnsignedLong(v.get("clientKey").asText(), 16) : ClientKeys.NONE;
+            final byte[] names = ClientNames.pack(v.path("hostname").asText(""), v.path("fqdn").asText(""));
             return new Event(domainId, address, k.getModRevision(), false, mac, expiresAtMs, msb, lsb,
-                locationAddress, locationPort, xid, false);
+                locationAddress, locationPort, xid, false, clientKey, names);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -1018,7 +1026,8 @@ public final class EtcdLeaseLog implements LeaseLog
                 return null;
             }
             return new Event(Integer.parseUnsignedInt(key.substring(leasesPrefix.length(), slash)),
-                Addresses.parseIpv4(key.substring(slash + 1)), k.getModRevision(), true, 0, 0, 0, 0, 0, 0, 0, false);
+                Addresses.parseIpv4(key.substring(slash + 1)), k.getModRevision(), true, 0, 0, 0, 0, 0, 0, 0, false,
+                ClientKeys.NONE, null);
         }
         catch (final RuntimeException ex)
         {
@@ -1027,13 +1036,27 @@ public final class EtcdLeaseLog implements LeaseLog
         }
     }
 
+    /**
+     * A lease record. The client's names come from the VM: written through the JSON library, which escapes them, as
+     * ISO-8859-1 characters so that every byte comes back as it was.
+     */
     private String record(
         final long mac, final long expiresAtMs, final long vmIdMsb, final long vmIdLsb, final int locationAddress,
-        final int locationPort, final long transactionId)
+        final int locationPort, final long transactionId, final long clientKey, final byte[] names)
     {
-        return "{\"mac\":\"" + Addresses.mac(mac) + "\",\"expiresAtMs\":" + expiresAtMs + ",\"vm\":\"" +
-            new UUID(vmIdMsb, vmIdLsb) + "\",\"location\":\"" + Addresses.ipv4(locationAddress) + ":" + locationPort +
-            "\",\"xid\":\"" + Long.toHexString(transactionId) + "\",\"replica\":\"" + replicaId + "\"}";
+        final ObjectNode v = JSON.createObjectNode().put("mac", Addresses.mac(mac)).put("expiresAtMs", expiresAtMs)
+            .put("vm", new UUID(vmIdMsb, vmIdLsb).toString())
+            .put("location", Addresses.ipv4(locationAddress) + ":" + locationPort)
+            .put("xid", Long.toHexString(transactionId)).put("replica", replicaId);
+        if (clientKey != ClientKeys.NONE)
+        {
+            v.put("clientKey", Long.toHexString(clientKey));
+        }
+        if (names != null)
+        {
+            v.put("hostname", ClientNames.hostName(names)).put("fqdn", ClientNames.fqdn(names));
+        }
+        return v.toString();
     }
 
     private ByteSequence leaseKey(final int domainId, final int address)

@@ -26,7 +26,7 @@ interface LeaseLog extends AutoCloseable
     {
         /** (domain, address) is bound to {@code mac} until {@code expiresAtMs}. */
         void onBound(int domainId, int address, long mac, long expiresAtMs, long vmIdMsb, long vmIdLsb,
-            int locationAddress, int locationPort, long transactionId);
+            int locationAddress, int locationPort, long transactionId, long clientKey, byte[] names);
 
         /** (domain, address) holds no binding any more. */
         void onEnded(int domainId, int address);
@@ -42,12 +42,15 @@ interface LeaseLog extends AutoCloseable
     }
 
     /**
-     * Appends a binding (a BOUND record); durable at the next {@link #sync()}.
+     * Appends a binding (a BOUND record) with who its client is: the key of its client identifier
+     * ({@link ClientKeys#NONE} for none) and its packed names ({@link ClientNames}, null for none); durable at the
+     * next {@link #sync()}.
      *
      * @return the entry, for {@link #outcome} after the sync.
      */
     int appendBound(int domainId, long mac, int address, long expiresAtMs, long vmIdMsb, long vmIdLsb,
-        int locationAddress, int locationPort, long transactionId) throws LeaseStoreException;
+        int locationAddress, int locationPort, long transactionId, long clientKey, byte[] names)
+        throws LeaseStoreException;
 
     /** Appends the end of a binding ({@link JournalRecord#RELEASED} or {@link JournalRecord#EXPIRED}). */
     void appendEnded(int type, int domainId, long mac, int address) throws LeaseStoreException;

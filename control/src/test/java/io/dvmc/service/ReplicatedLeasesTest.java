@@ -12,6 +12,8 @@ import io.dvmc.exchange.KeyRing;
 import io.dvmc.lab.Await;
 import io.dvmc.lab.EtcdCluster;
 import io.dvmc.policy.FilePolicyStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -296,6 +298,69 @@ class ReplicatedLeasesTest
             });
             assertEquals(declined, offer[0].yiaddr());
         }
+    }
+
+    @Test
+    void aRestartedReplicaKeepsTheNamesOfALeaseThroughARefreshAndItsAddressForTheVmWhoseMacChangedByClientId()
+        throws Exception
+    {
+        final long vm = 0x77;
+        final byte[] options = vmOptions("vm-7 eth0", "web-1", "web-1.example.com");
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+        {
+            final int bound;
+            try (DvmcService a = replica(etcd, "a"))
+            {
+                final TestAgent.Reply offer = agent.send(DvmcMessageType.DISCOVER, a.localAddress(), BLUE, MAC, vm, 0,
+                    options);
+                bound = agent.send(DvmcMessageType.REQUEST, a.localAddress(), BLUE, MAC, vm, offer.yiaddr(), options)
+                    .yiaddr();
+            }
+            try (DvmcService a = replica(etcd, "a"))
+            {
+                // The host's refresh of its lease carries none of the VM's options.
+                assertEquals(DvmcMessageType.ACK, agent.send(DvmcMessageType.REQUEST, a.localAddress(), BLUE, MAC, vm,
+                    bound, new byte[0]).type());
+                final JsonNode record = new ObjectMapper().readTree(operator.getKVClient()
+                    .get(bytes("/dvmc/leases/" + BLUE + "/" + Addresses.ipv4(bound))).get(10, TimeUnit.SECONDS)
+                    .getKvs().get(0).getValue().getBytes());
+                assertEquals("web-1", record.path("hostname").asText(), record.toString());
+                assertEquals("web-1.example.com", record.path("fqdn").asText(), record.toString());
+
+                final TestAgent.Reply offer = agent.send(DvmcMessageType.DISCOVER, a.localAddress(), BLUE, MAC + 9, vm,
+                    0, options);
+                assertEquals(bound, offer.yiaddr(), "RFC 2131 §4.2: the client identifier names the client: " +
+                    offer);
+            }
+        }
+    }
+
+    /** Options 61, 12 and 81 (RFC 4702, the name in canonical wire format) as a VM sends them. */
+    static byte[] vmOptions(final String clientId, final String hostName, final String fqdn)
+    {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(61);
+        out.write(clientId.length());
+        out.writeBytes(clientId.getBytes(StandardCharsets.US_ASCII));
+        out.write(12);
+        out.write(hostName.length());
+        out.writeBytes(hostName.getBytes(StandardCharsets.US_ASCII));
+        final java.io.ByteArrayOutputStream name = new java.io.ByteArrayOutputStream();
+        for (final String label : fqdn.split("\\."))
+        {
+            name.write(label.length());
+            name.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
+        }
+        name.write(0);
+        out.write(81);
+        out.write(3 + name.size());
+        out.write(0x05); // S and E: the server may update DNS, the name is in wire format
+        out.write(0);
+        out.write(0);
+        out.writeBytes(name.toByteArray());
+        return out.toByteArray();
     }
 
     @Test
