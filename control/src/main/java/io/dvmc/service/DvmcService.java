@@ -261,6 +261,15 @@ public final class DvmcService implements Agent, AutoCloseable
         return counters;
     }
 
+    /**
+     * The host name a VM's client gave with its lease (option 12), or "": what the service recorded, for operators'
+     * tools. Read from another thread, it may lag the service thread by a request.
+     */
+    public String hostName(final int domainId, final long mac)
+    {
+        return manager.hostName(domainId, mac);
+    }
+
     public String roleName()
     {
         return "dvmc-service";
