@@ -91,7 +91,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final FrameView view = new FrameView();
     private final DhcpPacket dhcp = new DhcpPacket();
     /** Field 225 of a VM's request: its client identifier (61), as one option TLV. */
-    private final UnsafeBuffer vmOptions = new UnsafeBuffer(new byte[2 + DhcpPacket.MAX_CLIENT_ID_LENGTH]);
+    /** Options 61, 12 and 81, each at most 255 bytes. */
+    private final UnsafeBuffer vmOptions = new UnsafeBuffer(new byte[3 * (2 + 255)]);
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
     private final ReplyBuilder replies = new ReplyBuilder();
     private final LeaseRecord lease = new LeaseRecord();
@@ -299,23 +300,29 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     }
 
     /**
-     * Puts the VM's client identifier into {@link #vmOptions}: the service keys the VM's lease on it within the VM
-     * (RFC 2131 §4.2).
+     * Puts the VM's client identifier into {@link #vmOptions}, which the service keys the VM's lease on within the VM
+     * (RFC 2131 §4.2), and its host name (option 12) and FQDN (option 81, RFC 4702), which the service records with
+     * the lease.
      *
-     * @return bytes written, 0 without one.
+     * @return bytes written, 0 without any.
      */
     private int encodeVmOptions()
     {
-        final int at = dhcp.clientIdOffset();
-        if (at < 0)
+        int n = copyOption(DhcpOption.CLIENT_ID, dhcp.clientIdOffset(), dhcp.clientIdLength(), 0);
+        n = copyOption(DhcpOption.HOST_NAME, dhcp.hostNameOffset(), dhcp.hostNameLength(), n);
+        return copyOption(DhcpOption.CLIENT_FQDN, dhcp.clientFqdnOffset(), dhcp.clientFqdnLength(), n);
+    }
+
+    private int copyOption(final int code, final int at, final int length, final int to)
+    {
+        if (at < 0 || length > 255)
         {
-            return 0;
+            return to;
         }
-        final int length = dhcp.clientIdLength();
-        vmOptions.putByte(0, (byte)DhcpOption.CLIENT_ID);
-        vmOptions.putByte(1, (byte)length);
-        vmOptions.putBytes(2, dhcp.optionBuffer(DhcpOption.CLIENT_ID), at, length);
-        return 2 + length;
+        vmOptions.putByte(to, (byte)code);
+        vmOptions.putByte(to + 1, (byte)length);
+        vmOptions.putBytes(to + 2, dhcp.optionBuffer(code), at, length);
+        return to + 2 + length;
     }
 
     private static int dvmcTypeOf(final int dhcpType)

@@ -30,7 +30,9 @@ import java.util.stream.Collectors;
  * {@code dvmc ctl leases list|show|release}: the service-side leases of the distributed mode, one etcd key per
  * address ({@code <prefix>/leases/<domainId>/<a.b.c.d>}), written by the service replicas. A record whose expiry has
  * passed is free (the replicas may not have removed it yet). Release deletes the key if it is still at the revision
- * read; the replicas watch the prefix and free the address.
+ * read; the replicas watch the prefix and free the address. Addresses a client declined
+ * ({@code <prefix>/leases/<domainId>/declined/<a.b.c.d>}) are listed as "declined" until their hold ends; they are
+ * not released by hand.
  */
 final class ServiceLeasesCommand
 {
@@ -40,19 +42,25 @@ final class ServiceLeasesCommand
 
     /** One lease record, as read from etcd. */
     record Lease(long domain, String ip, String mac, long expiresAtMs, String vm, String location, String xid,
-        String replica, String key, long revision)
+        String replica, String key, long revision, boolean declined, String hostname, String fqdn)
     {
         boolean bound(final long nowMs)
         {
-            return expiresAtMs > nowMs;
+            return !declined && expiresAtMs > nowMs;
+        }
+
+        String state(final long nowMs)
+        {
+            return expiresAtMs <= nowMs ? "expired" : declined ? "declined" : "bound";
         }
 
         ObjectNode json(final long nowMs)
         {
             return EtcdCommand.JSON.createObjectNode().put("domain", domain).put("ip", ip).put("mac", mac)
-                .put("state", bound(nowMs) ? "bound" : "expired").put("expiresAtMs", expiresAtMs)
+                .put("state", state(nowMs)).put("expiresAtMs", expiresAtMs)
                 .put("expires", Instant.ofEpochMilli(expiresAtMs).toString()).put("vm", vm)
-                .put("location", location).put("xid", xid).put("replica", replica).put("revision", revision);
+                .put("location", location).put("xid", xid).put("replica", replica).put("hostname", hostname)
+                .put("fqdn", fqdn).put("revision", revision);
         }
     }
 
@@ -124,14 +132,17 @@ final class ServiceLeasesCommand
             {
                 throw new BadInputException(key + ": not a lease record: " + ex.getMessage());
             }
-            if (parts.length != 2 || EtcdPolicyAdmin.parseId(parts[0]) == 0 || !Addresses.isIpv4(parts[1]) ||
+            final boolean declined = parts.length == 3 && "declined".equals(parts[1]);
+            final String ip = parts[parts.length - 1];
+            if ((parts.length != 2 && !declined) || EtcdPolicyAdmin.parseId(parts[0]) == 0 || !Addresses.isIpv4(ip) ||
                 !v.isObject())
             {
                 throw new BadInputException(key + ": not a lease record");
             }
-            return new Lease(Long.parseLong(parts[0]), parts[1], v.path("mac").asText("").toLowerCase(),
-                v.path("expiresAtMs").asLong(0), v.path("vm").asText(""), v.path("location").asText(""),
-                v.path("xid").asText(""), v.path("replica").asText(""), key, kv.getModRevision());
+            return new Lease(Long.parseLong(parts[0]), ip, v.path("mac").asText("").toLowerCase(),
+                v.path(declined ? "untilMs" : "expiresAtMs").asLong(0), v.path("vm").asText(""),
+                v.path("location").asText(""), v.path("xid").asText(""), v.path("replica").asText(""), key,
+                kv.getModRevision(), declined, v.path("hostname").asText(""), v.path("fqdn").asText(""));
         }
 
         void print(final List<Lease> leases) throws JsonProcessingException
@@ -144,16 +155,33 @@ final class ServiceLeasesCommand
                 printJson(out);
                 return;
             }
-            final StringBuilder out = new StringBuilder(String.format("%-10s %-15s %-17s %-7s %-24s %-36s %-21s %s%n",
-                "DOMAIN", "ADDRESS", "MAC", "STATE", "EXPIRES", "VM", "LOCATION", "REPLICA"));
+            final StringBuilder out = new StringBuilder(String.format(
+                "%-10s %-15s %-17s %-8s %-24s %-36s %-21s %-20s %-30s %s%n",
+                "DOMAIN", "ADDRESS", "MAC", "STATE", "EXPIRES", "VM", "LOCATION", "HOSTNAME", "FQDN", "REPLICA"));
             for (final Lease l : leases)
             {
-                out.append(String.format("%-10d %-15s %-17s %-7s %-24s %-36s %-21s %s%n", l.domain(), l.ip(), l.mac(),
-                    l.bound(now) ? "bound" : "expired", Instant.ofEpochMilli(l.expiresAtMs()), l.vm(), l.location(),
-                    l.replica()));
+                out.append(String.format("%-10d %-15s %-17s %-8s %-24s %-36s %-21s %-20s %-30s %s%n", l.domain(), l.ip(),
+                    l.mac(), l.state(now), Instant.ofEpochMilli(l.expiresAtMs()), l.vm(), l.location(),
+                    printable(l.hostname()), printable(l.fqdn()), l.replica()));
             }
             System.out.print(out);
         }
+    }
+
+    /** A name a VM chose, for a terminal: "-" for none, and no control characters (shown as '?'). */
+    static String printable(final String name)
+    {
+        if (name.isEmpty())
+        {
+            return "-";
+        }
+        final StringBuilder out = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++)
+        {
+            final char c = name.charAt(i);
+            out.append(c < 0x20 || (c >= 0x7F && c < 0xA0) ? '?' : c);
+        }
+        return out.toString();
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
@@ -191,7 +219,12 @@ final class ServiceLeasesCommand
 
         int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
         {
-            final List<Lease> leases = selectSome(client, admin, which);
+            // A decline's hold ends at its time at every replica, whatever becomes of its key.
+            final List<Lease> leases = selectSome(client, admin, which).stream().filter(l -> !l.declined()).toList();
+            if (leases.isEmpty())
+            {
+                throw new BadInputException(which + " is declined, not leased: its hold ends by itself");
+            }
             if (leases.size() > 1)
             {
                 throw new BadInputException(which + " has " + leases.size() + " leases (" + leases.stream()

@@ -153,6 +153,26 @@ public final class AddressManager implements AutoCloseable
         final long clientKey,
         final Grant out) throws LeaseException
     {
+        offer(domainId, mac, vmIdMsb, vmIdLsb, locationAddress, locationPort, requested, clientKey, null, out);
+    }
+
+    /**
+     * {@link #offer(int, long, long, long, int, int, int, long, Grant)} for a client that may have given names.
+     *
+     * @param names its host name and FQDN (options 12 and 81), or null.
+     */
+    public void offer(
+        final int domainId,
+        final long mac,
+        final long vmIdMsb,
+        final long vmIdLsb,
+        final int locationAddress,
+        final int locationPort,
+        final int requested,
+        final long clientKey,
+        final ClientNames names,
+        final Grant out) throws LeaseException
+    {
         final long now = clock.millis();
         final DomainState s = state(domainId);
         final Domain d = s.domain;
@@ -188,7 +208,7 @@ public final class AddressManager implements AutoCloseable
             book.expiresAt(slot, now + d.offerHoldSeconds() * 1000L);
         }
         book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
-        noteClientKey(slot, clientKey);
+        noteIdentity(slot, clientKey, names);
         fill(out, s, book.address(slot));
     }
 
@@ -234,11 +254,35 @@ public final class AddressManager implements AutoCloseable
         final Grant out) throws LeaseException
     {
         request(domainId, mac, vmIdMsb, vmIdLsb, locationAddress, locationPort, requested, serverId, transactionId,
-            clientKey, 0, out);
+            clientKey, null, 0, out);
     }
 
     /**
-     * {@link #request(int, long, long, long, int, int, int, int, long, long, Grant)} binding for
+     * {@link #request(int, long, long, long, int, int, int, int, long, long, Grant)} for a client that may have
+     * given names; the client identifier's key and the names are recorded with the binding.
+     *
+     * @param names its host name and FQDN (options 12 and 81), or null.
+     */
+    public void request(
+        final int domainId,
+        final long mac,
+        final long vmIdMsb,
+        final long vmIdLsb,
+        final int locationAddress,
+        final int locationPort,
+        final int requested,
+        final int serverId,
+        final long transactionId,
+        final long clientKey,
+        final ClientNames names,
+        final Grant out) throws LeaseException
+    {
+        request(domainId, mac, vmIdMsb, vmIdLsb, locationAddress, locationPort, requested, serverId, transactionId,
+            clientKey, names, 0, out);
+    }
+
+    /**
+     * {@link #request(int, long, long, long, int, int, int, int, long, long, ClientNames, Grant)} binding for
      * {@code leaseSeconds} rather than the domain's host lease (0): a BOOTP client's ({@link BootpAllocation}).
      */
     void request(
@@ -252,6 +296,7 @@ public final class AddressManager implements AutoCloseable
         final int serverId,
         final long transactionId,
         final long clientKey,
+        final ClientNames names,
         final int leaseSeconds,
         final Grant out) throws LeaseException
     {
@@ -303,18 +348,19 @@ public final class AddressManager implements AutoCloseable
             // A retransmission of the REQUEST that bound the lease: the same ACK, nothing new to journal. If the first
             // one's write is still in this batch, this ACK waits for that write's outcome too.
             book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
-            noteClientKey(slot, clientKey);
+            noteIdentity(slot, clientKey, names);
             fill(out, s, requested);
             out.entry = batchEntryOf(domainId, mac);
             return;
         }
         final long expiresAt = now + (leaseSeconds > 0 ? leaseSeconds : d.hostLeaseSeconds()) * 1000L;
+        // Who the client is goes into the record too, so a restart keeps its lease by client identifier.
+        book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
+        noteIdentity(slot, clientKey, names);
         final int entry = journal.appendBound(domainId, mac, requested, clock.toWall(expiresAt), vmIdMsb, vmIdLsb,
-            locationAddress, locationPort, transactionId);
+            locationAddress, locationPort, transactionId, book.clientKey(slot), book.names(slot));
         noteBatchEntry(entry, domainId, mac);
         book.bind(slot, expiresAt);
-        book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
-        noteClientKey(slot, clientKey);
         book.transactionId(slot, transactionId);
         fill(out, s, requested);
         out.durable = true;
@@ -536,6 +582,20 @@ public final class AddressManager implements AutoCloseable
     public java.util.List<String> describeQuarantines()
     {
         return held.describeQuarantines();
+    }
+
+    /** The host name (option 12) that (domain, MAC)'s client gave with its lease, or "". */
+    public String hostName(final int domainId, final long mac)
+    {
+        final int slot = book.find(domainId, mac);
+        return slot == LeaseBook.NONE ? "" : ClientNames.hostName(book.names(slot));
+    }
+
+    /** The FQDN (option 81) that (domain, MAC)'s client gave with its lease, or "". */
+    public String fqdn(final int domainId, final long mac)
+    {
+        final int slot = book.find(domainId, mac);
+        return slot == LeaseBook.NONE ? "" : ClientNames.fqdn(book.names(slot));
     }
 
     /** Whether (domain, address) is declined or quarantined. */
@@ -775,12 +835,19 @@ public final class AddressManager implements AutoCloseable
         throw new LeaseNotFoundException(d.label() + ": nothing offered or bound to " + Addresses.mac(mac));
     }
 
-    /** A request without a client identifier (the agent's host lease refresh among them) keeps the one noted. */
-    private void noteClientKey(final int slot, final long clientKey)
+    /**
+     * A request without a client identifier or names (the agent's host lease refresh among them) keeps the ones
+     * noted.
+     */
+    private void noteIdentity(final int slot, final long clientKey, final ClientNames names)
     {
         if (clientKey != ClientKeys.NONE)
         {
             book.clientKey(slot, clientKey);
+        }
+        if (names != null && !names.isEmpty())
+        {
+            book.names(slot, names);
         }
     }
 
@@ -896,7 +963,9 @@ public final class AddressManager implements AutoCloseable
             final long vmIdLsb,
             final int locationAddress,
             final int locationPort,
-            final long transactionId)
+            final long transactionId,
+            final long clientKey,
+            final byte[] names)
         {
             // Another replica's wall clock: a bounded skew, as for every DVMC timestamp.
             final long expiresAtMs = clock.fromWall(wallExpiresAtMs);
@@ -928,6 +997,14 @@ public final class AddressManager implements AutoCloseable
             book.bind(slot, expiresAtMs);
             book.client(slot, vmIdMsb, vmIdLsb, locationAddress, locationPort);
             book.transactionId(slot, transactionId);
+            if (clientKey != ClientKeys.NONE)
+            {
+                book.clientKey(slot, clientKey);
+            }
+            if (names != null)
+            {
+                book.names(slot, names);
+            }
             if (snapshot)
             {
                 confirmed.add(LeaseBook.addressKey(domainId, address));
@@ -941,6 +1018,21 @@ public final class AddressManager implements AutoCloseable
             {
                 releaseAddress(slot);
                 book.remove(slot);
+            }
+        }
+
+        public void onDeclined(final int domainId, final int address, final long wallUntilMs)
+        {
+            final long untilMs = clock.fromWall(wallUntilMs);
+            if (untilMs <= clock.millis())
+            {
+                return;
+            }
+            held.hold(domainId, address, untilMs);
+            final DomainState s = states.get(domainId);
+            if (s != null && s.pool != null)
+            {
+                s.pool.hold(address);
             }
         }
 
@@ -1058,9 +1150,56 @@ public final class AddressManager implements AutoCloseable
     /** Rebuilds the book and the holds from the journal, and quarantines what damaged records may hold. */
     private final class Restorer implements LeaseJournal.Replayer
     {
+        private final byte[] names = new byte[ClientNames.MAX_LENGTH];
+        private int namesLength;
+        private int nextPart;
+
         public void onRecord(final JournalRecord r)
         {
-            restore(r);
+            if (r.type() == JournalRecord.IDENTITY)
+            {
+                restoreIdentity(r);
+            }
+            else
+            {
+                nextPart = -1;
+                restore(r);
+            }
+        }
+
+        /**
+         * The parts of an identity follow their BOUND record in order; a part out of place (damage between them)
+         * drops the names, never the client identifier, which each part carries whole.
+         */
+        private void restoreIdentity(final JournalRecord r)
+        {
+            final int slot = book.find(r.domainId(), r.mac());
+            if (slot == LeaseBook.NONE || book.address(slot) != r.address() || book.state(slot) != LeaseBook.BOUND)
+            {
+                nextPart = -1;
+                return;
+            }
+            if (r.clientKey() != ClientKeys.NONE)
+            {
+                book.clientKey(slot, r.clientKey());
+            }
+            if (r.part() == 0)
+            {
+                namesLength = 0;
+                nextPart = 0;
+            }
+            if (r.part() != nextPart || namesLength + r.partLength() > names.length)
+            {
+                nextPart = -1;
+                return;
+            }
+            r.getPart(names, namesLength);
+            namesLength += r.partLength();
+            nextPart++;
+            if (nextPart == r.parts() && ClientNames.isPacked(names, namesLength))
+            {
+                book.names(slot, java.util.Arrays.copyOf(names, namesLength));
+            }
         }
 
         public void onDamage(final long offset, final long length, final JournalRecord repaired)

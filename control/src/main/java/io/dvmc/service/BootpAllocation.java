@@ -39,7 +39,7 @@ final class BootpAllocation
             m.yiaddr(), clientKey, out);
         final int lease = Math.max(LEASE_SECONDS, out.hostLeaseSeconds);
         manager.request(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(), m.locationPort(),
-            out.address, 0, m.transactionId(), clientKey, lease, out);
+            out.address, 0, m.transactionId(), clientKey, null, lease, out);
         out.vmLeaseSeconds = HostLease.INFINITE;
         out.hostLeaseSeconds = lease;
     }

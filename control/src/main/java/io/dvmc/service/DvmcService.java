@@ -110,6 +110,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private final DvmcMessage message = new DvmcMessage();
     private final DvmcMessageEncoder encoder = new DvmcMessageEncoder();
     private final Grant grant = new Grant();
+    private final ClientNames names = new ClientNames();
     private long nextMaintenanceMs;
     private AgentRunner runner;
     private boolean resourcesClosed;
@@ -267,6 +268,15 @@ public final class DvmcService implements Agent, AutoCloseable
     public ServiceCounters counters()
     {
         return counters;
+    }
+
+    /**
+     * The host name a VM's client gave with its lease (option 12), or "": what the service recorded, for operators'
+     * tools. Read from another thread, it may lag the service thread by a request.
+     */
+    public String hostName(final int domainId, final long mac)
+    {
+        return manager.hostName(domainId, mac);
     }
 
     public String roleName()
@@ -468,14 +478,14 @@ public final class DvmcService implements Agent, AutoCloseable
             case DvmcMessageType.DISCOVER ->
             {
                 manager.offer(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
-                    m.locationPort(), m.yiaddr(), clientKeyOf(m), grant);
+                    m.locationPort(), m.yiaddr(), clientKeyOf(m), namesOf(m), grant);
                 counters.increment(Counter.OFFERS);
                 return DvmcMessageType.OFFER;
             }
             case DvmcMessageType.REQUEST ->
             {
                 manager.request(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
-                    m.locationPort(), m.yiaddr(), m.serverId(), m.transactionId(), clientKeyOf(m), grant);
+                    m.locationPort(), m.yiaddr(), m.serverId(), m.transactionId(), clientKeyOf(m), namesOf(m), grant);
                 counters.increment(Counter.ACKS);
                 return DvmcMessageType.ACK;
             }
@@ -524,6 +534,22 @@ public final class DvmcService implements Agent, AutoCloseable
         final int length = m.buffer().getByte(at - 1) & 0xFF;
         return at + length > m.configOffset() + m.configLength() ? ClientKeys.NONE :
             ClientKeys.of(m.buffer(), at, length);
+    }
+
+    /** The VM's host name (option 12) and FQDN (option 81) that the agent put in field 225, if any. */
+    private ClientNames namesOf(final DvmcMessage m)
+    {
+        final int host = optionIn(m, DhcpOption.HOST_NAME);
+        final int fqdn = optionIn(m, DhcpOption.CLIENT_FQDN);
+        return names.read(m.buffer(), host, host < 0 ? 0 : m.buffer().getByte(host - 1) & 0xFF, fqdn,
+            fqdn < 0 ? 0 : m.buffer().getByte(fqdn - 1) & 0xFF);
+    }
+
+    /** The offset of an option's value in field 225, or -1 when absent or running past the field. */
+    private static int optionIn(final DvmcMessage m, final int code)
+    {
+        final int at = m.findOption(code);
+        return at < 0 || at + (m.buffer().getByte(at - 1) & 0xFF) > m.configOffset() + m.configLength() ? -1 : at;
     }
 
     private void flush()

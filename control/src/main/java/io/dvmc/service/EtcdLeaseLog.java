@@ -1,5 +1,8 @@
 package io.dvmc.service;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dvmc.config.Addresses;
 import io.dvmc.policy.EtcdPrefixRead;
 import io.etcd.jetcd.ByteSequence;
@@ -22,6 +25,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.stub.StreamObserver;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,11 +45,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.UnaryOperator;
 
 /**
  * The service lease state in etcd, shared by every active replica of a service (DESIGN §5), in the key layout of
  * the distributed mode: {@code <prefix>/leases/<domain>/<a.b.c.d>} holds the binding of one address (so one
- * address can never be held by two MACs of a domain), {@code <prefix>/blocks/<domain>/<first>} the address
+ * address can never be held by two MACs of a domain), {@code <prefix>/leases/<domain>/declined/<a.b.c.d>} an address
+ * a client declined (RFC 2131 §4.3.3) with the end of its hold, {@code <prefix>/blocks/<domain>/<first>} the address
  * blocks of a replica and {@code <prefix>/services/<replica>} the replica itself, both on the replica's etcd lease.
  *
  * <p><b>Safety.</b> A binding is written by a transaction whose compare requires the address key's mod revision
@@ -70,6 +76,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * blocks of a replica that died become claimable once its etcd lease expires; the claimer reads the domain's
  * leases before allocating from a block.
  *
+ * <p><b>Declines.</b> A decline is written in its batch's transaction, before the delete of the binding it ends, so
+ * that a replica following the watch holds the address before it sees it free; every replica, and a replica that
+ * starts, holds it until the end written in the key (wall clock). The key is on an etcd lease of its own that runs
+ * out up to {@link #DECLINE_SLACK_SECONDS} after the hold ends: it goes by itself, even when the replica that wrote
+ * it died, and nobody has to delete it. (An etcd lease can outlive its TTL, e.g. across a leader election, never
+ * end before it; the hold itself never rests on the key being there.)
+ *
  * <p>Single-threaded except for the watch and keep-alive callbacks, which only touch the queue and flags.
  */
 public final class EtcdLeaseLog implements LeaseLog
@@ -79,16 +92,21 @@ public final class EtcdLeaseLog implements LeaseLog
     public static final long DEFAULT_TIMEOUT_MS = 3_000;
     /** etcd's default {@code --max-txn-ops}: a batch is split into transactions of at most this many keys. */
     static final int MAX_TXN_OPS = 128;
+    /** How long a decline key may outlast its hold: one etcd lease serves the declines of that long. */
+    static final long DECLINE_SLACK_SECONDS = 60;
+    private static final String DECLINED = "declined/";
     private static final long STARTUP_SECONDS = 30;
     private static final int EVENT_QUEUE_CAPACITY = 1 << 16;
     /** Own transactions' revisions remembered for the watch, by revision modulo this: a power of two. */
     private static final int OWN_REVISIONS = 4096;
     private static final long UNKNOWN = Long.MIN_VALUE;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaseLog.class);
 
-    /** A lease key as seen in etcd: deleted, or bound with its record. */
+    /** A lease key as seen in etcd: deleted, or bound with its record; or a decline key, held until expiresAtMs. */
     private record Event(int domainId, int address, long revision, boolean deleted, long mac, long expiresAtMs,
-        long vmIdMsb, long vmIdLsb, int locationAddress, int locationPort, long transactionId)
+        long vmIdMsb, long vmIdLsb, int locationAddress, int locationPort, long transactionId, boolean declined,
+        long clientKey, byte[] names)
     {
     }
 
@@ -101,8 +119,15 @@ public final class EtcdLeaseLog implements LeaseLog
         long mac;
         int type;
         ByteSequence value;
+        long etcdLease;
         long compareRevision;
         int outcome;
+
+        /** A decline: written whatever the key holds, and not a binding whose revision is followed. */
+        boolean isDecline()
+        {
+            return type == JournalRecord.DECLINED;
+        }
     }
 
     private final Client client;
@@ -132,6 +157,7 @@ public final class EtcdLeaseLog implements LeaseLog
      */
     private final Long2LongHashMap revisions = new Long2LongHashMap(UNKNOWN + 1);
     private final Long2LongHashMap pendingByKey = new Long2LongHashMap(-1);
+    private final LongHashSet pendingDeclines = new LongHashSet();
     private final List<Entry> entries = new ArrayList<>();
     private final List<String> claimedBlockKeys = new ArrayList<>();
     private int entryCount;
@@ -140,6 +166,9 @@ public final class EtcdLeaseLog implements LeaseLog
     private boolean ready;
     private Listener listener;
     private long etcdLeaseId;
+    /** The etcd lease of the decline keys written lately, and when it runs out at the earliest (wall ms). */
+    private long declineLeaseId;
+    private long declineLeaseEndsMs;
     private CloseableClient keepAlive;
     private Watch.Watcher watcher;
 
@@ -226,10 +255,13 @@ public final class EtcdLeaseLog implements LeaseLog
         final long vmIdLsb,
         final int locationAddress,
         final int locationPort,
-        final long transactionId) throws LeaseStoreException
+        final long transactionId,
+        final long clientKey,
+        final byte[] names) throws LeaseStoreException
     {
         final Entry e = append(JournalRecord.BOUND, domainId, mac, address);
-        e.value = bytes(record(mac, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress, locationPort, transactionId));
+        e.value = bytes(record(mac, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress, locationPort, transactionId,
+            clientKey, names));
         return entryCount - 1;
     }
 
@@ -261,6 +293,7 @@ public final class EtcdLeaseLog implements LeaseLog
         final int to = entryCount;
         syncedUpTo = to;
         pendingByKey.clear();
+        pendingDeclines.clear();
         if (from == to)
         {
             return;
@@ -291,13 +324,9 @@ public final class EtcdLeaseLog implements LeaseLog
             {
                 failure = ex;
                 failed++;
-                for (int i = start; i < end; i++)
-                {
-                    final Entry e = entries.get(i);
-                    e.outcome = UNCERTAIN;
-                    revisions.put(e.key, UNKNOWN);
-                }
-                uncertain += end - start;
+                markUncertain(entries.subList(start, end));
+                // The decline lease may be what etcd refused (gone after an outage): the next decline takes another.
+                declineLeaseId = 0;
                 // A delete that may not have landed would leave an address held here and free there: reload.
                 resyncNeeded.set(true);
             }
@@ -319,6 +348,7 @@ public final class EtcdLeaseLog implements LeaseLog
         entryCount = 0;
         syncedUpTo = 0;
         pendingByKey.clear();
+        pendingDeclines.clear();
     }
 
     /** Nothing to compact: etcd keeps one key per address, and compacts its own history. */
@@ -331,10 +361,45 @@ public final class EtcdLeaseLog implements LeaseLog
     {
     }
 
-    /** Declines are held by the replica that received them, in memory: etcd keeps bindings only. */
+    /**
+     * A {@link JournalRecord#DECLINED} hold becomes a decline key, written by the next {@link #sync()} (see the class
+     * comment). Quarantines are the file journal's: what etcd holds is never damaged in a way dvmc could read.
+     */
     public void appendHeld(final int type, final int domainId, final int address, final long mac,
-        final long untilMs)
+        final long untilMs) throws LeaseStoreException
     {
+        if (type != JournalRecord.DECLINED)
+        {
+            return;
+        }
+        final long key = LeaseBook.addressKey(domainId, address);
+        if (pendingDeclines.contains(key))
+        {
+            sync();
+        }
+        final long etcdLease = declineLease(untilMs);
+        final Entry e = nextEntry(JournalRecord.DECLINED, domainId, mac, address);
+        e.value = bytes("{\"mac\":\"" + Addresses.mac(mac) + "\",\"untilMs\":" + untilMs + ",\"replica\":\"" +
+            replicaId + "\"}");
+        e.etcdLease = etcdLease;
+        e.compareRevision = 0;
+        pendingDeclines.add(key);
+    }
+
+    /** An etcd lease that runs out between {@code untilMs} and {@link #DECLINE_SLACK_SECONDS} later. */
+    private long declineLease(final long untilMs) throws LeaseStoreException
+    {
+        if (declineLeaseId == 0 || declineLeaseEndsMs < untilMs ||
+            declineLeaseEndsMs - untilMs > DECLINE_SLACK_SECONDS * 1000)
+        {
+            final long now = clock.millis();
+            final long ttlSeconds = Math.max(0, untilMs - now + 999) / 1000 + DECLINE_SLACK_SECONDS;
+            declineLeaseId = await(client.getLeaseClient().grant(ttlSeconds), "grant an etcd lease for declines")
+                .getID();
+            // Counted by etcd from the grant, which came after now: the lease ends no earlier than this.
+            declineLeaseEndsMs = now + ttlSeconds * 1000;
+        }
+        return declineLeaseId;
     }
 
     public boolean isShared()
@@ -483,20 +548,27 @@ public final class EtcdLeaseLog implements LeaseLog
             // etcd refuses a transaction that names a key twice: the earlier decision becomes durable first.
             sync();
         }
+        final Entry e = nextEntry(type, domainId, mac, address);
+        e.compareRevision = compareRevision(key);
+        pendingByKey.put(key, entryCount - 1);
+        return e;
+    }
+
+    private Entry nextEntry(final int type, final int domainId, final long mac, final int address)
+    {
         if (entryCount == entries.size())
         {
             entries.add(new Entry());
         }
         final Entry e = entries.get(entryCount);
-        e.key = key;
         e.domainId = domainId;
         e.address = address;
         e.mac = mac;
+        e.key = LeaseBook.addressKey(domainId, address);
         e.type = type;
         e.value = null;
-        e.compareRevision = compareRevision(key);
+        e.etcdLease = 0;
         e.outcome = UNCERTAIN;
-        pendingByKey.put(key, entryCount);
         entryCount++;
         return e;
     }
@@ -514,17 +586,14 @@ public final class EtcdLeaseLog implements LeaseLog
 
     private CompletableFuture<TxnResponse> commitChunk(final int start, final int end)
     {
-        final int n = end - start;
-        final Cmp[] compares = new Cmp[n];
-        final Op[] writes = new Op[n];
-        for (int i = 0; i < n; i++)
+        final List<Entry> chunk = entries.subList(start, end);
+        final Op[] writes = new Op[chunk.size()];
+        for (int i = 0; i < writes.length; i++)
         {
-            final Entry e = entries.get(start + i);
-            final ByteSequence key = leaseKey(e.domainId, e.address);
-            compares[i] = new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(e.compareRevision));
-            writes[i] = write(e, key);
+            final Entry e = chunk.get(i);
+            writes[i] = write(e, keyOf(e));
         }
-        return kv.txn().If(compares).Then(writes).commit().thenApply(this::noteOwn);
+        return kv.txn().If(compares(chunk)).Then(writes).commit().thenApply(this::noteOwn);
     }
 
     /**
@@ -536,8 +605,7 @@ public final class EtcdLeaseLog implements LeaseLog
         final Op[] reads = new Op[end - start];
         for (int i = start; i < end; i++)
         {
-            final Entry e = entries.get(i);
-            reads[i - start] = Op.get(leaseKey(e.domainId, e.address), GetOption.DEFAULT);
+            reads[i - start] = Op.get(keyOf(entries.get(i)), GetOption.DEFAULT);
         }
         return kv.txn().Then(reads).commit();
     }
@@ -569,6 +637,11 @@ public final class EtcdLeaseLog implements LeaseLog
         for (int i = start; i < end; i++)
         {
             final Entry e = entries.get(i);
+            if (e.isDecline())
+            {
+                retry.add(e);
+                continue;
+            }
             final List<KeyValue> kvs = current.get(i - start).getKvs();
             final KeyValue k = kvs.isEmpty() ? null : kvs.get(0);
             final Event held = k == null ? null : parse(k);
@@ -612,20 +685,17 @@ public final class EtcdLeaseLog implements LeaseLog
         {
             return;
         }
-        final int n = retry.size();
-        final Cmp[] compares = new Cmp[n];
-        final Op[] writes = new Op[n];
-        for (int i = 0; i < n; i++)
+        final Op[] writes = new Op[retry.size()];
+        for (int i = 0; i < writes.length; i++)
         {
             final Entry e = retry.get(i);
-            final ByteSequence key = leaseKey(e.domainId, e.address);
-            compares[i] = new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(e.compareRevision));
-            writes[i] = write(e, key);
+            writes[i] = write(e, keyOf(e));
         }
         final TxnResponse r;
         try
         {
-            r = await(kv.txn().If(compares).Then(writes).commit().thenApply(this::noteOwn), "write leases again");
+            r = await(kv.txn().If(compares(retry)).Then(writes).commit().thenApply(this::noteOwn),
+                "write leases again");
         }
         catch (final LeaseStoreException ex)
         {
@@ -642,8 +712,7 @@ public final class EtcdLeaseLog implements LeaseLog
         final long revision = r.getHeader().getRevision();
         for (final Entry e : retry)
         {
-            e.outcome = OK;
-            revisions.put(e.key, e.type == JournalRecord.BOUND ? revision : -revision);
+            written(e, revision);
         }
     }
 
@@ -652,7 +721,10 @@ public final class EtcdLeaseLog implements LeaseLog
         for (final Entry e : retry)
         {
             e.outcome = UNCERTAIN;
-            revisions.put(e.key, UNKNOWN);
+            if (!e.isDecline())
+            {
+                revisions.put(e.key, UNKNOWN);
+            }
         }
         uncertain += retry.size();
     }
@@ -661,16 +733,46 @@ public final class EtcdLeaseLog implements LeaseLog
     {
         for (int i = start; i < end; i++)
         {
-            final Entry e = entries.get(i);
-            e.outcome = OK;
+            written(entries.get(i), revision);
+        }
+    }
+
+    private void written(final Entry e, final long revision)
+    {
+        e.outcome = OK;
+        if (!e.isDecline())
+        {
             revisions.put(e.key, e.type == JournalRecord.BOUND ? revision : -revision);
         }
     }
 
+    /** A compare of its binding's revision per entry; a decline is written whatever its key holds. */
+    private Cmp[] compares(final List<Entry> chunk)
+    {
+        final List<Cmp> compares = new ArrayList<>(chunk.size());
+        for (final Entry e : chunk)
+        {
+            if (!e.isDecline())
+            {
+                compares.add(new Cmp(keyOf(e), Cmp.Op.EQUAL, CmpTarget.modRevision(e.compareRevision)));
+            }
+        }
+        return compares.toArray(new Cmp[0]);
+    }
+
+    private ByteSequence keyOf(final Entry e)
+    {
+        return e.isDecline() ? declineKey(e.domainId, e.address) : leaseKey(e.domainId, e.address);
+    }
+
     private static Op write(final Entry e, final ByteSequence key)
     {
-        return e.type == JournalRecord.BOUND ? Op.put(key, e.value, PutOption.DEFAULT) :
-            Op.delete(key, DeleteOption.DEFAULT);
+        return switch (e.type)
+        {
+            case JournalRecord.BOUND -> Op.put(key, e.value, PutOption.DEFAULT);
+            case JournalRecord.DECLINED -> Op.put(key, e.value, PutOption.builder().withLeaseId(e.etcdLease).build());
+            default -> Op.delete(key, DeleteOption.DEFAULT);
+        };
     }
 
     /**
@@ -681,6 +783,11 @@ public final class EtcdLeaseLog implements LeaseLog
     {
         if (!force && e.revision() <= snapshotRevision)
         {
+            return;
+        }
+        if (e.declined())
+        {
+            listener.onDeclined(e.domainId(), e.address(), e.expiresAtMs());
             return;
         }
         final long key = LeaseBook.addressKey(e.domainId(), e.address());
@@ -697,7 +804,7 @@ public final class EtcdLeaseLog implements LeaseLog
         else
         {
             listener.onBound(e.domainId(), e.address(), e.mac(), e.expiresAtMs(), e.vmIdMsb(), e.vmIdLsb(),
-                e.locationAddress(), e.locationPort(), e.transactionId());
+                e.locationAddress(), e.locationPort(), e.transactionId(), e.clientKey(), e.names());
         }
     }
 
@@ -887,14 +994,19 @@ public final class EtcdLeaseLog implements LeaseLog
         {
             final int slash = key.indexOf('/', leasesPrefix.length());
             final int domainId = Integer.parseUnsignedInt(key.substring(leasesPrefix.length(), slash));
-            final int address = Addresses.parseIpv4(key.substring(slash + 1));
-            // Every replica reads every other's writes: a scan of the flat record, not a JSON tree per event.
-            final String v = k.getValue().toString(StandardCharsets.UTF_8);
+            final boolean declined = key.startsWith(DECLINED, slash + 1);
+            final int address = Addresses.parseIpv4(key.substring(slash + 1 + (declined ? DECLINED.length() : 0)));
+            final UnaryOperator<String> v = fields(k.getValue().toString(StandardCharsets.UTF_8));
             final long mac = Addresses.parseMac(required(v, "mac"));
+            if (declined)
+            {
+                return new Event(domainId, address, k.getModRevision(), false, mac,
+                    Long.parseLong(required(v, "untilMs")), 0, 0, 0, 0, 0, true, ClientKeys.NONE, null);
+            }
             final long expiresAtMs = Long.parseLong(required(v, "expiresAtMs"));
             long msb = 0;
             long lsb = 0;
-            final String vmText = field(v, "vm");
+            final String vmText = v.apply("vm");
             if (vmText != null)
             {
                 final UUID vm = UUID.fromString(vmText);
@@ -903,19 +1015,24 @@ public final class EtcdLeaseLog implements LeaseLog
             }
             int locationAddress = 0;
             int locationPort = 0;
-            final String location = field(v, "location");
+            final String location = v.apply("location");
             if (location != null)
             {
                 final int colon = location.lastIndexOf(':');
                 locationAddress = Addresses.parseIpv4(location.substring(0, colon));
                 locationPort = Integer.parseInt(location.substring(colon + 1));
             }
-            final String xidText = field(v, "xid");
+            final String xidText = v.apply("xid");
             final long xid = xidText != null ? Long.parseUnsignedLong(xidText, 16) : 0;
+            final String clientKeyText = v.apply("clientKey");
+            final long clientKey = clientKeyText != null ? Long.parseUnsignedLong(clientKeyText, 16) : ClientKeys.NONE;
+            final String hostname = v.apply("hostname");
+            final String fqdn = v.apply("fqdn");
+            final byte[] names = ClientNames.pack(hostname == null ? "" : hostname, fqdn == null ? "" : fqdn);
             return new Event(domainId, address, k.getModRevision(), false, mac, expiresAtMs, msb, lsb,
-                locationAddress, locationPort, xid);
+                locationAddress, locationPort, xid, false, clientKey, names);
         }
-        catch (final RuntimeException ex)
+        catch (final IOException | RuntimeException ex)
         {
             badRecords.incrementAndGet();
             LOG.warn("replica {}: unreadable lease record {}: {}", replicaId, key, ex.toString());
@@ -923,12 +1040,31 @@ public final class EtcdLeaseLog implements LeaseLog
         }
     }
 
-    private static String required(final String record, final String name)
+    /**
+     * The fields of a lease record. Every replica reads every other's writes: the flat record is scanned, not
+     * parsed into a JSON tree per event; only a record with an escaped string (a client's name) goes to the JSON
+     * library.
+     */
+    private static UnaryOperator<String> fields(final String record) throws IOException
     {
-        final String value = field(record, name);
+        if (record.indexOf('\\') < 0)
+        {
+            return name -> field(record, name);
+        }
+        final JsonNode tree = JSON.readTree(record);
+        if (!tree.isObject())
+        {
+            throw new IllegalArgumentException("not a JSON object: " + record);
+        }
+        return name -> tree.hasNonNull(name) ? tree.get(name).asText() : null;
+    }
+
+    private static String required(final UnaryOperator<String> fields, final String name)
+    {
+        final String value = fields.apply(name);
         if (value == null)
         {
-            throw new IllegalArgumentException("no \"" + name + "\" in " + record);
+            throw new IllegalArgumentException("no \"" + name + "\"");
         }
         return value;
     }
@@ -974,8 +1110,14 @@ public final class EtcdLeaseLog implements LeaseLog
         try
         {
             final int slash = key.indexOf('/', leasesPrefix.length());
+            if (key.startsWith(DECLINED, slash + 1))
+            {
+                // A hold ends at the time its key gave, at every replica; the key's etcd lease only tidies up.
+                return null;
+            }
             return new Event(Integer.parseUnsignedInt(key.substring(leasesPrefix.length(), slash)),
-                Addresses.parseIpv4(key.substring(slash + 1)), k.getModRevision(), true, 0, 0, 0, 0, 0, 0, 0);
+                Addresses.parseIpv4(key.substring(slash + 1)), k.getModRevision(), true, 0, 0, 0, 0, 0, 0, 0, false,
+                ClientKeys.NONE, null);
         }
         catch (final RuntimeException ex)
         {
@@ -984,18 +1126,37 @@ public final class EtcdLeaseLog implements LeaseLog
         }
     }
 
+    /**
+     * A lease record. The client's names come from the VM: written through the JSON library, which escapes them, as
+     * ISO-8859-1 characters so that every byte comes back as it was.
+     */
     private String record(
         final long mac, final long expiresAtMs, final long vmIdMsb, final long vmIdLsb, final int locationAddress,
-        final int locationPort, final long transactionId)
+        final int locationPort, final long transactionId, final long clientKey, final byte[] names)
     {
-        return "{\"mac\":\"" + Addresses.mac(mac) + "\",\"expiresAtMs\":" + expiresAtMs + ",\"vm\":\"" +
-            new UUID(vmIdMsb, vmIdLsb) + "\",\"location\":\"" + Addresses.ipv4(locationAddress) + ":" + locationPort +
-            "\",\"xid\":\"" + Long.toHexString(transactionId) + "\",\"replica\":\"" + replicaId + "\"}";
+        final ObjectNode v = JSON.createObjectNode().put("mac", Addresses.mac(mac)).put("expiresAtMs", expiresAtMs)
+            .put("vm", new UUID(vmIdMsb, vmIdLsb).toString())
+            .put("location", Addresses.ipv4(locationAddress) + ":" + locationPort)
+            .put("xid", Long.toHexString(transactionId)).put("replica", replicaId);
+        if (clientKey != ClientKeys.NONE)
+        {
+            v.put("clientKey", Long.toHexString(clientKey));
+        }
+        if (names != null)
+        {
+            v.put("hostname", ClientNames.hostName(names)).put("fqdn", ClientNames.fqdn(names));
+        }
+        return v.toString();
     }
 
     private ByteSequence leaseKey(final int domainId, final int address)
     {
         return bytes(leasesPrefix + Integer.toUnsignedString(domainId) + "/" + Addresses.ipv4(address));
+    }
+
+    private ByteSequence declineKey(final int domainId, final int address)
+    {
+        return bytes(leasesPrefix + Integer.toUnsignedString(domainId) + "/" + DECLINED + Addresses.ipv4(address));
     }
 
     private static ByteSequence bytes(final String s)

@@ -10,10 +10,11 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
  * Flyweight over one fixed-size record of the {@link LeaseJournal}. Big-endian; the CRC32C covers bytes 4..63,
- * so a record torn by a crash (short, or half old bytes) fails its check. Version 2 records carry a sync marker
+ * so a record torn by a crash (short, or half old bytes) fails its check. Version 2 and 3 records carry a sync marker
  * ({@link #SYNC}) in bytes 6..7, where version 1 records have zeros: a reader that met damage finds the next record
- * by scanning for the marker and a matching CRC. Version 1 journals stay readable as they are; every record written
- * now is version 2.
+ * by scanning for the marker and a matching CRC. Version 3 adds the {@link #IDENTITY} record; its other records are
+ * laid out as in version 2. Version 1 and 2 journals stay readable as they are; every record written now is
+ * version 3.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -51,13 +52,31 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * The first record of a journal file is a {@link #HEADER} whose MAC field holds {@link #HEADER_MAGIC}. DECLINED
  * records hold the end of the hold in the expiry field; QUARANTINED and LIFTED records name an address, or every
  * address when domain and address are 0.
+ *
+ * <p>IDENTITY records (version 3) follow the BOUND record of a lease whose client gave a client identifier (option
+ * 61, RFC 2132 §9.14), a host name (option 12) or a client FQDN (option 81, RFC 4702). Bytes 8..23 are laid out as
+ * in a BOUND record; then the client identifier's key ({@link ClientKeys}, 0 for none) at 24, and a part of the
+ * names: [host name length][host name][FQDN length][FQDN], at most 512 bytes, {@link #CHUNK_CAPACITY} bytes a
+ * record.
+ *
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |                    client identifier key                      | 24
+ *  |                                                               |
+ *  +---------------+---------------+---------------+---------------+
+ *  |  part index   |  part count   | bytes in part |   reserved    | 32
+ *  +---------------+---------------+---------------+---------------+
+ *  |              names, bytes of this part (up to 28)             | 36
+ *  ...
+ * </pre>
  */
 final class JournalRecord
 {
     static final int LENGTH = 64;
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+    static final int VERSION_2 = 2;
     static final int VERSION_1 = 1;
-    /** The sync marker of version 2 records. */
+    /** The sync marker of version 2 and 3 records. */
     static final short SYNC = (short)0xD7C3;
 
     static final int HEADER = 'H';
@@ -70,6 +89,8 @@ final class JournalRecord
     static final int QUARANTINED = 'Q';
     /** The operator lifted the quarantine of the address (or of every address, with domain and address 0). */
     static final int LIFTED = 'L';
+    /** Version 3: who the client of the BOUND record just before says it is (see the class comment). */
+    static final int IDENTITY = 'I';
 
     /** "DVMCJL" in the MAC field of the header record. */
     static final long HEADER_MAGIC = 0x44564D434A4CL;
@@ -87,6 +108,12 @@ final class JournalRecord
     static final int LOCATION_ADDRESS_OFFSET = 48;
     static final int LOCATION_PORT_OFFSET = 52;
     static final int TRANSACTION_ID_OFFSET = 56;
+    static final int CLIENT_KEY_OFFSET = 24;
+    static final int PART_OFFSET = 32;
+    static final int PARTS_OFFSET = 33;
+    static final int PART_LENGTH_OFFSET = 34;
+    static final int CHUNK_OFFSET = 36;
+    static final int CHUNK_CAPACITY = LENGTH - CHUNK_OFFSET;
 
     private final CRC32C crc = new CRC32C();
     private DirectBuffer buffer;
@@ -133,6 +160,36 @@ final class JournalRecord
         out.putInt(offset + CRC_OFFSET, computeCrc(), BIG_ENDIAN);
     }
 
+    /** Writes part {@code part} of {@code parts} of a lease's identity: {@code length} bytes of names from {@code names}. */
+    void writeIdentity(
+        final MutableDirectBuffer out,
+        final int offset,
+        final int domainId,
+        final long mac,
+        final int address,
+        final long clientKey,
+        final int part,
+        final int parts,
+        final byte[] names,
+        final int namesOffset,
+        final int length)
+    {
+        wrap(out, offset);
+        out.setMemory(offset, LENGTH, (byte)0);
+        out.putByte(offset + TYPE_OFFSET, (byte)IDENTITY);
+        out.putByte(offset + VERSION_OFFSET, (byte)VERSION);
+        out.putShort(offset + SYNC_OFFSET, SYNC, BIG_ENDIAN);
+        out.putInt(offset + DOMAIN_ID_OFFSET, domainId, BIG_ENDIAN);
+        out.putInt(offset + ADDRESS_OFFSET, address, BIG_ENDIAN);
+        out.putLong(offset + MAC_OFFSET, mac, BIG_ENDIAN);
+        out.putLong(offset + CLIENT_KEY_OFFSET, clientKey, BIG_ENDIAN);
+        out.putByte(offset + PART_OFFSET, (byte)part);
+        out.putByte(offset + PARTS_OFFSET, (byte)parts);
+        out.putByte(offset + PART_LENGTH_OFFSET, (byte)length);
+        out.putBytes(offset + CHUNK_OFFSET, names, namesOffset, length);
+        out.putInt(offset + CRC_OFFSET, computeCrc(), BIG_ENDIAN);
+    }
+
     /** Whether the stored CRC matches the record's bytes. */
     boolean isIntact()
     {
@@ -147,7 +204,7 @@ final class JournalRecord
     {
         final int version = version();
         final short sync = buffer.getShort(offset + SYNC_OFFSET, BIG_ENDIAN);
-        if (!(version == VERSION && sync == SYNC) && !(version == VERSION_1 && sync == 0))
+        if (!((version == VERSION || version == VERSION_2) && sync == SYNC) && !(version == VERSION_1 && sync == 0))
         {
             return false;
         }
@@ -207,6 +264,33 @@ final class JournalRecord
     long transactionId()
     {
         return buffer.getLong(offset + TRANSACTION_ID_OFFSET, BIG_ENDIAN);
+    }
+
+    /** An IDENTITY record's client identifier key. */
+    long clientKey()
+    {
+        return buffer.getLong(offset + CLIENT_KEY_OFFSET, BIG_ENDIAN);
+    }
+
+    int part()
+    {
+        return buffer.getByte(offset + PART_OFFSET) & 0xFF;
+    }
+
+    int parts()
+    {
+        return buffer.getByte(offset + PARTS_OFFSET) & 0xFF;
+    }
+
+    /** Bytes of names in this part; never more than {@link #CHUNK_CAPACITY}, whatever the record says. */
+    int partLength()
+    {
+        return Math.min(CHUNK_CAPACITY, buffer.getByte(offset + PART_LENGTH_OFFSET) & 0xFF);
+    }
+
+    void getPart(final byte[] to, final int at)
+    {
+        buffer.getBytes(offset + CHUNK_OFFSET, to, at, partLength());
     }
 
     private int computeCrc()

@@ -36,6 +36,8 @@ final class LeaseBook
     private int[] locationPorts = new int[INITIAL_CAPACITY];
     private long[] transactionIds = new long[INITIAL_CAPACITY];
     private long[] clientKeys = new long[INITIAL_CAPACITY];
+    /** Packed host name and FQDN ({@link ClientNames}), or null; replaced only when the client's names change. */
+    private byte[][] names = new byte[INITIAL_CAPACITY][];
     private int[] freeSlots = new int[INITIAL_CAPACITY];
     private int freeCount;
     private int highWater;
@@ -99,6 +101,33 @@ final class LeaseBook
         }
     }
 
+    /** The client key the lease was last asked for with, or {@link ClientKeys#NONE}. */
+    long clientKey(final int slot)
+    {
+        return clientKeys[slot];
+    }
+
+    /** Notes the names the client gave, unless they are the ones noted. */
+    void names(final int slot, final ClientNames given)
+    {
+        if (!given.sameAs(names[slot]))
+        {
+            names[slot] = given.toPacked();
+        }
+    }
+
+    /** Notes packed names as read from a store. */
+    void names(final int slot, final byte[] packed)
+    {
+        names[slot] = packed;
+    }
+
+    /** The packed names of the lease's client, or null. */
+    byte[] names(final int slot)
+    {
+        return names[slot];
+    }
+
     /** Adds a lease for a (domain, MAC) that has none. */
     int add(final int domainId, final long mac, final int address, final int state, final long expiresAt)
     {
@@ -114,6 +143,7 @@ final class LeaseBook
         locationPorts[slot] = 0;
         transactionIds[slot] = 0;
         clientKeys[slot] = ClientKeys.NONE;
+        names[slot] = null;
         slots(domainId).put(mac, slot);
         slotByAddress.put(addressKey(domainId, address), slot);
         size++;
@@ -137,6 +167,7 @@ final class LeaseBook
         }
         unindexClient(slot);
         clientKeys[slot] = ClientKeys.NONE;
+        names[slot] = null;
         if (states[slot] == BOUND)
         {
             boundCount--;
@@ -331,6 +362,7 @@ final class LeaseBook
             locationPorts = Arrays.copyOf(locationPorts, n);
             transactionIds = Arrays.copyOf(transactionIds, n);
             clientKeys = Arrays.copyOf(clientKeys, n);
+            names = Arrays.copyOf(names, n);
             freeSlots = Arrays.copyOf(freeSlots, n);
         }
         return highWater++;

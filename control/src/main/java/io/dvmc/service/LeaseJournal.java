@@ -50,6 +50,7 @@ public final class LeaseJournal implements LeaseLog
     public static final long DEFAULT_MIN_COMPACT_RECORDS = 4096;
 
     private static final int IO_RECORDS = 256;
+    private static final byte[] EMPTY = new byte[0];
     private static final Logger LOG = LoggerFactory.getLogger(LeaseJournal.class);
 
     /** Receives every intact record in file order during {@link #open}, and every damaged span where it was. */
@@ -148,7 +149,10 @@ public final class LeaseJournal implements LeaseLog
         return journal;
     }
 
-    /** Appends a BOUND record; it becomes durable at the next {@link #sync()}. */
+    /**
+     * Appends a BOUND record, and IDENTITY records after it when the client gave a client identifier or names; they
+     * become durable at the next {@link #sync()}.
+     */
     public int appendBound(
         final int domainId,
         final long mac,
@@ -158,11 +162,38 @@ public final class LeaseJournal implements LeaseLog
         final long vmIdLsb,
         final int locationAddress,
         final int locationPort,
-        final long transactionId) throws LeaseStoreException
+        final long transactionId,
+        final long clientKey,
+        final byte[] names) throws LeaseStoreException
     {
         append(JournalRecord.BOUND, domainId, mac, address, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress,
             locationPort, transactionId);
+        final int parts = identityParts(clientKey, names);
+        for (int part = 0; part < parts; part++)
+        {
+            writeIdentity(0, domainId, mac, address, clientKey, part, parts, names);
+            appendWritten();
+        }
         return batchEntries++;
+    }
+
+    /** IDENTITY records a lease needs: none without a client identifier or names. */
+    static int identityParts(final long clientKey, final byte[] names)
+    {
+        if (names == null)
+        {
+            return clientKey == ClientKeys.NONE ? 0 : 1;
+        }
+        return Math.max(1, (names.length + JournalRecord.CHUNK_CAPACITY - 1) / JournalRecord.CHUNK_CAPACITY);
+    }
+
+    private void writeIdentity(final int offset, final int domainId, final long mac, final int address,
+        final long clientKey, final int part, final int parts, final byte[] names)
+    {
+        final int from = part * JournalRecord.CHUNK_CAPACITY;
+        final int length = names == null ? 0 : Math.min(JournalRecord.CHUNK_CAPACITY, names.length - from);
+        record.writeIdentity(ioView, offset, domainId, mac, address, clientKey, part, parts,
+            names == null ? EMPTY : names, from, length);
     }
 
     /** Appends a RELEASED or EXPIRED record. */
@@ -282,6 +313,13 @@ public final class LeaseJournal implements LeaseLog
                     book.address(slot), book.expiresAtMs(slot) + wallOffsetMs, book.vmIdMsb(slot), book.vmIdLsb(slot),
                     book.locationAddress(slot), book.locationPort(slot), book.transactionId(slot));
                 written[0]++;
+                final int parts = identityParts(book.clientKey(slot), book.names(slot));
+                for (int part = 0; part < parts; part++)
+                {
+                    writeIdentity(writer.next(), book.domainId(slot), book.mac(slot), book.address(slot),
+                        book.clientKey(slot), part, parts, book.names(slot));
+                    written[0]++;
+                }
             }
             held.forEach((domainId, address, until) ->
             {
@@ -592,6 +630,12 @@ public final class LeaseJournal implements LeaseLog
         checkHealthy();
         record.write(ioView, 0, type, domainId, mac, address, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress,
             locationPort, transactionId);
+        appendWritten();
+    }
+
+    /** Appends the record written at the start of {@link #ioView}. */
+    private void appendWritten() throws LeaseStoreException
+    {
         try
         {
             position += writeFully(channel, 1, position);

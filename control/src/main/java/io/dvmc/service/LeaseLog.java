@@ -8,7 +8,7 @@ package io.dvmc.service;
  *
  * <p>A shared log can refuse a single binding of a synced batch, because another replica changed the address in
  * between: {@link #outcome} tells the service, per binding, whether its ACK may leave. A shared log also reports
- * what other replicas bound and ended ({@link #poll}) and hands out address blocks ({@link #claimBlock}).
+ * what other replicas bound, ended and declined ({@link #poll}) and hands out address blocks ({@link #claimBlock}).
  *
  * <p>Single-threaded: the service's agent thread.
  */
@@ -26,10 +26,13 @@ interface LeaseLog extends AutoCloseable
     {
         /** (domain, address) is bound to {@code mac} until {@code expiresAtMs}. */
         void onBound(int domainId, int address, long mac, long expiresAtMs, long vmIdMsb, long vmIdLsb,
-            int locationAddress, int locationPort, long transactionId);
+            int locationAddress, int locationPort, long transactionId, long clientKey, byte[] names);
 
         /** (domain, address) holds no binding any more. */
         void onEnded(int domainId, int address);
+
+        /** A client declined (domain, address) (RFC 2131 §4.3.3): nobody may have it until {@code untilMs}. */
+        void onDeclined(int domainId, int address, long untilMs);
 
         /** Every lease is about to be reported again by {@link #onBound}; bound leases not reported are gone. */
         void onSnapshotBegin();
@@ -39,12 +42,15 @@ interface LeaseLog extends AutoCloseable
     }
 
     /**
-     * Appends a binding (a BOUND record); durable at the next {@link #sync()}.
+     * Appends a binding (a BOUND record) with who its client is: the key of its client identifier
+     * ({@link ClientKeys#NONE} for none) and its packed names ({@link ClientNames}, null for none); durable at the
+     * next {@link #sync()}.
      *
      * @return the entry, for {@link #outcome} after the sync.
      */
     int appendBound(int domainId, long mac, int address, long expiresAtMs, long vmIdMsb, long vmIdLsb,
-        int locationAddress, int locationPort, long transactionId) throws LeaseStoreException;
+        int locationAddress, int locationPort, long transactionId, long clientKey, byte[] names)
+        throws LeaseStoreException;
 
     /** Appends the end of a binding ({@link JournalRecord#RELEASED} or {@link JournalRecord#EXPIRED}). */
     void appendEnded(int type, int domainId, long mac, int address) throws LeaseStoreException;

@@ -793,6 +793,14 @@ class HostAgentTest
     }
 
     @Test
+    void theHostNameAVmSendsReachesTheServiceWithItsLease() throws Exception
+    {
+        bindVm();
+
+        assertEquals("vm-udhcpc", service.hostName(DOMAIN, UDHCPC_MAC), "udhcpc's option 12, recorded by the service");
+    }
+
+    @Test
     void aVmThatComesBackWithAnotherMacAndItsClientIdentifierIsOfferedItsAddressButAnotherVmIsNot() throws Exception
     {
         final int bound = bindVm();

@@ -299,19 +299,24 @@ class EtcdCtlCommandTest
         createBlue();
         final long future = System.currentTimeMillis() + 3_600_000;
         put("/leases/100/10.0.0.100", "{\"mac\":\"02:00:00:64:00:01\",\"expiresAtMs\":" + future + ",\"vm\":\"" + VM +
-            "\",\"location\":\"10.1.0.5:40000\",\"xid\":\"1a2b\",\"replica\":\"r1\"}");
+            "\",\"location\":\"10.1.0.5:40000\",\"xid\":\"1a2b\",\"replica\":\"r1\",\"hostname\":\"web\\u001b-1\"," +
+            "\"fqdn\":\"web-1.example.com\"}");
         put("/leases/100/10.0.0.101", "{\"mac\":\"02:00:00:64:00:02\",\"expiresAtMs\":1000,\"vm\":\"" + VM +
             "\",\"location\":\"10.1.0.5:40000\",\"xid\":\"1a2c\",\"replica\":\"r2\"}");
 
         final Run list = ctl("leases", "list");
         assertEquals(0, list.exit(), list.err());
-        assertTrue(list.out().matches("(?s).*\n100 +10\\.0\\.0\\.100 +02:00:00:64:00:01 +bound .* r1\n.*"), list.out());
+        assertTrue(list.out().matches("(?s).*\n100 +10\\.0\\.0\\.100 +02:00:00:64:00:01 +bound .* web\\?-1 +" +
+            "web-1\\.example\\.com +r1\n.*"), "the names, without the escape character the VM sent:\n" + list.out());
         assertTrue(list.out().matches("(?s).*\n100 +10\\.0\\.0\\.101 +02:00:00:64:00:02 +expired .* r2\n"), list.out());
 
         final JsonNode listed = ctl("leases", "list", "--domain", "blue", "--json").json();
         assertEquals(2, listed.size());
         assertEquals("10.0.0.100", listed.get(0).get("ip").asText());
         assertEquals(future, listed.get(0).get("expiresAtMs").asLong());
+        assertEquals("web\u001b-1", listed.get(0).get("hostname").asText());
+        assertEquals("web-1.example.com", listed.get(0).get("fqdn").asText());
+        assertEquals("", listed.get(1).get("hostname").asText());
 
         final JsonNode byMac = ctl("leases", "show", "02:00:00:64:00:02", "--json").json();
         assertEquals("10.0.0.101", byMac.get(0).get("ip").asText());
@@ -323,6 +328,26 @@ class EtcdCtlCommandTest
         assertEquals("10.0.0.100", release.json().get("released").get("ip").asText());
         assertEquals(null, get("/leases/100/10.0.0.100"));
         assertRefused(ctl("leases", "show", "10.0.0.100"), 2, "no lease for 10.0.0.100");
+    }
+
+    @Test
+    void leasesListShowsADeclinedAddressUntilItsHoldEndsAndReleaseLeavesItBe() throws Exception
+    {
+        createBlue();
+        final long until = System.currentTimeMillis() + 600_000;
+        put("/leases/100/declined/10.0.0.102", "{\"mac\":\"02:00:00:64:00:03\",\"untilMs\":" + until +
+            ",\"replica\":\"r1\"}");
+
+        final Run list = ctl("leases", "list");
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().matches("(?s).*\n100 +10\\.0\\.0\\.102 +02:00:00:64:00:03 +declined .* r1\n"),
+            list.out());
+        final JsonNode shown = ctl("leases", "show", "10.0.0.102", "--json").json();
+        assertEquals("declined", shown.get(0).get("state").asText());
+        assertEquals(until, shown.get(0).get("expiresAtMs").asLong());
+
+        assertRefused(ctl("leases", "release", "10.0.0.102"), 2, "declined, not leased");
+        assertTrue(get("/leases/100/declined/10.0.0.102") != null);
     }
 
     @Test

@@ -561,6 +561,76 @@ class AddressManagerTest
     }
 
     @Test
+    void aVmWhoseMacChangedWhileTheServiceRestartedKeepsItsAddressByItsClientIdentifierAndItsNames()
+        throws Exception
+    {
+        open();
+        final long clientId = clientKey("vm-1 eth0");
+        final ClientNames names = names("vm-1", "vm-1.tenant.example");
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, clientId, names, grant);
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, clientId, names, grant);
+        manager.sync();
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, 9, grant); // the agent's refresh carries neither
+        manager.sync();
+        manager.close();
+
+        open();
+
+        assertEquals("vm-1", manager.hostName(BLUE, MAC));
+        assertEquals("vm-1.tenant.example", manager.fqdn(BLUE, MAC));
+        manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0, clientId, grant);
+        assertEquals(FIRST, grant.address(), "RFC 2131 §4.2: the client identifier names the client after a restart");
+    }
+
+    @Test
+    void aLongHostNameAndFqdnSurviveACompactionAndARestart() throws Exception
+    {
+        manager = new AddressManager(TestPolicies.policy(), dir, clock.monotonic(), 2, 16);
+        final String host = "h".repeat(200);
+        final String fqdn = "f".repeat(60) + "." + "g".repeat(60) + ".example";
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, ClientKeys.NONE, names(host, fqdn), grant);
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, ClientKeys.NONE, names(host, fqdn), grant);
+        for (int xid = 8; !manager.compactIfDue(); xid++)
+        {
+            manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, xid, grant);
+            manager.sync();
+        }
+        manager.close();
+
+        open();
+
+        assertEquals(host, manager.hostName(BLUE, MAC));
+        assertEquals(fqdn, manager.fqdn(BLUE, MAC));
+    }
+
+    @Test
+    void aJournalWrittenInVersion2LoadsWithItsLeasesAndDeclinesAndTakesVersion3RecordsAfterThem() throws Exception
+    {
+        try (java.io.InputStream in = getClass().getResourceAsStream("journal-v2/leases.journal"))
+        {
+            Files.write(dir.resolve(LeaseJournal.FILE_NAME), in.readAllBytes());
+        }
+        open();
+
+        assertEquals(0, manager.journalDamage());
+        assertEquals(FIRST, manager.addressOf(BLUE, MAC));
+        assertEquals(FIRST + 1, manager.addressOf(BLUE, OTHER_MAC));
+        assertTrue(manager.isHeld(BLUE, FIRST + 2), "the declined address is held");
+        final long clientId = clientKey("vm-9 eth0");
+        manager.offer(BLUE, 0x020000000009L, 9, 9, 0, 0, 0, clientId, names("vm-9", ""), grant);
+        manager.request(BLUE, 0x020000000009L, 9, 9, 0, 0, grant.address(), ROUTER, 11, clientId, grant);
+        manager.sync();
+        manager.close();
+
+        open();
+
+        assertEquals(0, manager.journalDamage());
+        assertEquals(FIRST, manager.addressOf(BLUE, MAC));
+        assertEquals(FIRST + 3, manager.addressOf(BLUE, 0x020000000009L));
+        assertEquals("vm-9", manager.hostName(BLUE, 0x020000000009L));
+    }
+
+    @Test
     void aVmWhoseMacChangesIsAcknowledgedItsAddressAtInitRebootByItsClientIdentifier() throws Exception
     {
         open();
@@ -606,6 +676,18 @@ class AddressManagerTest
 
         assertEquals(FIRST + 1, grant.address());
         assertEquals(FIRST, manager.addressOf(BLUE, MAC));
+    }
+
+    /** Names as the service reads them from options 12 and 81 (the FQDN in ASCII, RFC 4702 flag E clear). */
+    private static ClientNames names(final String hostName, final String fqdn)
+    {
+        final byte[] fqdnOption = ("\0\0\0" + fqdn).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final byte[] host = hostName.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final byte[] both = new byte[host.length + fqdnOption.length];
+        System.arraycopy(host, 0, both, 0, host.length);
+        System.arraycopy(fqdnOption, 0, both, host.length, fqdnOption.length);
+        return new ClientNames().read(new org.agrona.concurrent.UnsafeBuffer(both), 0, host.length, host.length,
+            fqdnOption.length);
     }
 
     private static long clientKey(final String clientId)

@@ -39,8 +39,8 @@ class EtcdLeaseLogTest
             put(operator, ADDRESS, "{\"mac\":\"" + Addresses.mac(OTHER_MAC) + "\",\"expiresAtMs\":" + later + "}");
             put(operator, ADDRESS + 1, "{\"mac\":\"" + Addresses.mac(MAC) + "\",\"expiresAtMs\":" + later + "}");
 
-            final int taken = log.appendBound(DOMAIN, MAC, ADDRESS, later, 1, 2, 0, 0, 0x42);
-            final int renewed = log.appendBound(DOMAIN, MAC, ADDRESS + 1, later, 1, 2, 0, 0, 0x43);
+            final int taken = log.appendBound(DOMAIN, MAC, ADDRESS, later, 1, 2, 0, 0, 0x42, ClientKeys.NONE, null);
+            final int renewed = log.appendBound(DOMAIN, MAC, ADDRESS + 1, later, 1, 2, 0, 0, 0x43, ClientKeys.NONE, null);
             log.sync();
 
             assertEquals(LeaseLog.TAKEN, log.outcome(taken));
@@ -81,11 +81,15 @@ class EtcdLeaseLogTest
     {
         public void onBound(final int domainId, final int address, final long mac, final long expiresAtMs,
             final long vmIdMsb, final long vmIdLsb, final int locationAddress, final int locationPort,
-            final long transactionId)
+            final long transactionId, final long clientKey, final byte[] names)
         {
         }
 
         public void onEnded(final int domainId, final int address)
+        {
+        }
+
+        public void onDeclined(final int domainId, final int address, final long untilMs)
         {
         }
 

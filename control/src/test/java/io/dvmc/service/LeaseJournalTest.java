@@ -32,9 +32,9 @@ class LeaseJournalTest
     {
         try (LeaseJournal journal = open())
         {
-            journal.appendBound(100, 1, 0x0A000064, 5_000, 7, 8, 0x7F000001, 4000, 99);
+            journal.appendBound(100, 1, 0x0A000064, 5_000, 7, 8, 0x7F000001, 4000, 99, ClientKeys.NONE, null);
             journal.appendEnded(JournalRecord.RELEASED, 100, 1, 0x0A000064);
-            journal.appendBound(200, 2, 0x0A000065, 6_000, 0, 0, 0, 0, 0);
+            journal.appendBound(200, 2, 0x0A000065, 6_000, 0, 0, 0, 0, 0, ClientKeys.NONE, null);
             journal.sync();
         }
 
@@ -148,7 +148,7 @@ class LeaseJournalTest
         try (LeaseJournal journal = open())
         {
             assertEquals(List.of(1L, 2L), replayedMacs);
-            journal.appendBound(100, 3, 0x0A000066, 10_000, 0, 0, 0, 0, 3);
+            journal.appendBound(100, 3, 0x0A000066, 10_000, 0, 0, 0, 0, 3, ClientKeys.NONE, null);
             journal.sync();
         }
         replayedMacs.clear();
@@ -168,7 +168,7 @@ class LeaseJournalTest
         appendRaw(new byte[10]);
         try (LeaseJournal journal = open())
         {
-            journal.appendBound(100, 4, 0x0A000067, 1, 0, 0, 0, 0, 0);
+            journal.appendBound(100, 4, 0x0A000067, 1, 0, 0, 0, 0, 0, ClientKeys.NONE, null);
             journal.sync();
         }
         replayedMacs.clear();
@@ -223,11 +223,11 @@ class LeaseJournalTest
         {
             for (int i = 0; i < 10; i++)
             {
-                journal.appendBound(100, 1, 0x0A000064, 10_000, 0, 0, 0, 0, i);
+                journal.appendBound(100, 1, 0x0A000064, 10_000, 0, 0, 0, 0, i, ClientKeys.NONE, null);
             }
             journal.compact(book, new HeldAddresses(), 1_000, 0);
             assertEquals(1, journal.records());
-            journal.appendBound(100, 9, 0x0A000070, 10_000, 0, 0, 0, 0, 0);
+            journal.appendBound(100, 9, 0x0A000070, 10_000, 0, 0, 0, 0, 0, ClientKeys.NONE, null);
             journal.sync();
         }
 
@@ -244,7 +244,7 @@ class LeaseJournalTest
         {
             for (long mac = 1; mac <= 3; mac++)
             {
-                journal.appendBound(100, mac, 0x0A000063 + (int)mac, 10_000, 0, 0, 0, 0, mac);
+                journal.appendBound(100, mac, 0x0A000063 + (int)mac, 10_000, 0, 0, 0, 0, mac, ClientKeys.NONE, null);
             }
             journal.sync();
         }
@@ -257,7 +257,7 @@ class LeaseJournalTest
         {
             for (long mac = 1; mac <= 10; mac++)
             {
-                journal.appendBound(100, mac, 0x0A000063 + (int)mac, 10_000, 0, 0, 0, 0, mac);
+                journal.appendBound(100, mac, 0x0A000063 + (int)mac, 10_000, 0, 0, 0, 0, mac, ClientKeys.NONE, null);
                 journal.sync();
             }
         }

@@ -12,11 +12,14 @@ import io.dvmc.exchange.KeyRing;
 import io.dvmc.lab.Await;
 import io.dvmc.lab.EtcdCluster;
 import io.dvmc.policy.FilePolicyStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -33,6 +36,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -330,6 +334,120 @@ class ReplicatedLeasesTest
     }
 
     @Test
+    void anAddressDeclinedAtOneReplicaIsHeldByTheOtherAndByTheFirstAfterItsRestartUntilTheHoldEnds()
+        throws Exception
+    {
+        final MutableClock clockB = new MutableClock(System.currentTimeMillis());
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+            DvmcService b = replica(etcd, "b", clockB, new EtcdLeaseLog[1]);
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE);
+            TestAgent agentB = new TestAgent(clockB::millis))
+        {
+            final int declined;
+            try (DvmcService a = replica(etcd, "a"))
+            {
+                declined = agent.bind(a.localAddress(), TINY, MAC).yiaddr();
+                assertEquals(DvmcMessageType.ACK,
+                    agent.send(DvmcMessageType.DECLINE, a.localAddress(), TINY, MAC, declined).type());
+                // b follows a's writes in order: once it knows a later binding, it has seen the decline.
+                final int later = agent.bind(a.localAddress(), BLUE, MAC).yiaddr();
+                awaitTrue("b knows a's later binding", Duration.ofSeconds(10),
+                    () -> agentB.discover(b.localAddress(), BLUE, MAC).yiaddr() == later);
+            }
+            final TestAgent.Reply atB = agentB.discover(b.localAddress(), TINY, MAC + 1);
+            assertEquals(DvmcStatus.NAK, atB.status(), "the other replica holds the declined address: " + atB);
+            try (DvmcService restarted = replica(etcd, "a"))
+            {
+                final TestAgent.Reply atA = agent.discover(restarted.localAddress(), TINY, MAC + 2);
+                assertEquals(DvmcStatus.NAK, atA.status(), "the restarted replica holds the declined address: " +
+                    atA);
+            }
+
+            final KeyValue key = operator.getKVClient().get(bytes("/dvmc/leases/" + TINY + "/declined/" +
+                Addresses.ipv4(declined))).get(10, TimeUnit.SECONDS).getKvs().get(0);
+            final long ttl = operator.getLeaseClient().timeToLive(key.getLease(), LeaseOption.DEFAULT)
+                .get(10, TimeUnit.SECONDS).getTTL();
+            assertTrue(ttl > AddressManager.DECLINE_HOLD_MS / 1000 - 30 &&
+                ttl <= AddressManager.DECLINE_HOLD_MS / 1000 + EtcdLeaseLog.DECLINE_SLACK_SECONDS,
+                "the decline key goes by itself within a minute of the hold's end, TTL " + ttl + " s");
+
+            // b's clock stood still while a's ran on through the test: a minute more covers that.
+            clockB.advanceMillis(AddressManager.DECLINE_HOLD_MS + 60_000);
+            final TestAgent.Reply[] offer = new TestAgent.Reply[1];
+            awaitTrue("the address handed out again once its hold ended", Duration.ofSeconds(10), () ->
+            {
+                offer[0] = agentB.discover(b.localAddress(), TINY, MAC + 3);
+                return offer[0].type() == DvmcMessageType.OFFER;
+            });
+            assertEquals(declined, offer[0].yiaddr());
+        }
+    }
+
+    @Test
+    void aRestartedReplicaKeepsTheNamesOfALeaseThroughARefreshAndItsAddressForTheVmWhoseMacChangedByClientId()
+        throws Exception
+    {
+        final long vm = 0x77;
+        final byte[] options = vmOptions("vm-7 eth0", "web-1", "web-1.example.com");
+        try (EtcdCluster etcd = EtcdCluster.start(1);
+            Client operator = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+        {
+            final int bound;
+            try (DvmcService a = replica(etcd, "a"))
+            {
+                final TestAgent.Reply offer = agent.send(DvmcMessageType.DISCOVER, a.localAddress(), BLUE, MAC, vm, 0,
+                    options);
+                bound = agent.send(DvmcMessageType.REQUEST, a.localAddress(), BLUE, MAC, vm, offer.yiaddr(), options)
+                    .yiaddr();
+            }
+            try (DvmcService a = replica(etcd, "a"))
+            {
+                // The host's refresh of its lease carries none of the VM's options.
+                assertEquals(DvmcMessageType.ACK, agent.send(DvmcMessageType.REQUEST, a.localAddress(), BLUE, MAC, vm,
+                    bound, new byte[0]).type());
+                final JsonNode record = new ObjectMapper().readTree(operator.getKVClient()
+                    .get(bytes("/dvmc/leases/" + BLUE + "/" + Addresses.ipv4(bound))).get(10, TimeUnit.SECONDS)
+                    .getKvs().get(0).getValue().getBytes());
+                assertEquals("web-1", record.path("hostname").asText(), record.toString());
+                assertEquals("web-1.example.com", record.path("fqdn").asText(), record.toString());
+
+                final TestAgent.Reply offer = agent.send(DvmcMessageType.DISCOVER, a.localAddress(), BLUE, MAC + 9, vm,
+                    0, options);
+                assertEquals(bound, offer.yiaddr(), "RFC 2131 §4.2: the client identifier names the client: " +
+                    offer);
+            }
+        }
+    }
+
+    /** Options 61, 12 and 81 (RFC 4702, the name in canonical wire format) as a VM sends them. */
+    static byte[] vmOptions(final String clientId, final String hostName, final String fqdn)
+    {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(61);
+        out.write(clientId.length());
+        out.writeBytes(clientId.getBytes(StandardCharsets.US_ASCII));
+        out.write(12);
+        out.write(hostName.length());
+        out.writeBytes(hostName.getBytes(StandardCharsets.US_ASCII));
+        final java.io.ByteArrayOutputStream name = new java.io.ByteArrayOutputStream();
+        for (final String label : fqdn.split("\\."))
+        {
+            name.write(label.length());
+            name.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
+        }
+        name.write(0);
+        out.write(81);
+        out.write(3 + name.size());
+        out.write(0x05); // S and E: the server may update DNS, the name is in wire format
+        out.write(0);
+        out.write(0);
+        out.writeBytes(name.toByteArray());
+        return out.toByteArray();
+    }
+
+    @Test
     void aClientRequestingTheAddressOneReplicaOfferedIsAcknowledgedByAnotherThatOfferedItAnother() throws Exception
     {
         try (EtcdCluster etcd = EtcdCluster.start(1);
@@ -478,7 +596,7 @@ class ReplicatedLeasesTest
     {
         final int port = freePort();
         final Path policy = dir.resolve("policy-" + id + ".json");
-        Files.copy(policy(new int[]{port}), policy);
+        Files.copy(policy(new int[]{port}), policy, StandardCopyOption.REPLACE_EXISTING);
         final EtcdLeaseLog leases = EtcdLeaseLog.open(etcd.endpoints(), EtcdLeaseLog.DEFAULT_PREFIX, id,
             "127.0.0.1:" + port, clock, EtcdLeaseLog.DEFAULT_TTL_SECONDS, EtcdLeaseLog.DEFAULT_TIMEOUT_MS);
         log[0] = leases;

@@ -96,6 +96,14 @@ final class TestAgent implements AutoCloseable
         return await(client.send(type, service, domain, mac, 1, mac, address, 0));
     }
 
+    /** A request of VM {@code (1, vmIdLsb)} whose configuration field carries {@code options} (DHCP TLVs). */
+    Reply send(final int type, final InetSocketAddress service, final int domain, final long mac, final long vmIdLsb,
+        final int address, final byte[] options)
+    {
+        return await(client.send(type, service, domain, mac, 1, vmIdLsb, address, 0,
+            new org.agrona.concurrent.UnsafeBuffer(options), 0, options.length));
+    }
+
     /** DISCOVER then REQUEST of the offered address; returns the ACK. */
     Reply bind(final InetSocketAddress service, final int domain, final long mac)
     {

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LeaseJournalFuzzTest
 {
     private static final int[] TYPES = { JournalRecord.BOUND, JournalRecord.RELEASED, JournalRecord.EXPIRED,
-        JournalRecord.HEADER };
+        JournalRecord.HEADER, JournalRecord.IDENTITY };
     private static Path dir;
 
     private final JournalRecord writer = new JournalRecord();
@@ -98,8 +98,25 @@ class LeaseJournalFuzzTest
         {
             if (data.consumeInt(0, 3) > 0)
             {
-                append(out, data.pickValue(TYPES), data.consumeInt(), data.consumeLong(), data.consumeInt(),
-                    data.consumeLong());
+                final int type = data.pickValue(TYPES);
+                if (type == JournalRecord.IDENTITY)
+                {
+                    // Version 3: a part of a lease's client identifier and names.
+                    final int domainId = data.consumeInt();
+                    final long mac = data.consumeLong();
+                    final int address = data.consumeInt();
+                    final long clientKey = data.consumeLong();
+                    final int part = data.consumeInt(0, 18);
+                    final int parts = data.consumeInt(1, 19);
+                    final byte[] names = data.consumeBytes(JournalRecord.CHUNK_CAPACITY);
+                    writer.writeIdentity(slot, 0, domainId, mac, address, clientKey, part, parts, names, 0,
+                        names.length);
+                    out.writeBytes(slot.byteArray());
+                }
+                else
+                {
+                    append(out, type, data.consumeInt(), data.consumeLong(), data.consumeInt(), data.consumeLong());
+                }
                 whole.add(describe(new JournalRecord().wrap(new UnsafeBuffer(slot.byteArray().clone()), 0)));
             }
             else

@@ -26,6 +26,8 @@ public final class DhcpOption
     public static final int REBINDING_TIME = 59;
     public static final int VENDOR_CLASS_ID = 60;
     public static final int CLIENT_ID = 61;
+    /** RFC 4702. */
+    public static final int CLIENT_FQDN = 81;
     /** RFC 3397. */
     public static final int DOMAIN_SEARCH = 119;
     /** RFC 3442. */
@@ -65,6 +67,7 @@ public final class DhcpOption
             case REBINDING_TIME -> "rebinding-time";
             case VENDOR_CLASS_ID -> "vendor-class-id";
             case CLIENT_ID -> "client-id";
+            case CLIENT_FQDN -> "client-fqdn";
             case DOMAIN_SEARCH -> "domain-search";
             case CLASSLESS_STATIC_ROUTE -> "classless-static-route";
             case END -> "end";

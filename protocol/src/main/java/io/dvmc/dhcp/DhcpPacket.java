@@ -415,6 +415,22 @@ public final class DhcpPacket
         return valueLength(DhcpOption.HOST_NAME);
     }
 
+    /**
+     * @return index of option 81's value (RFC 4702) in {@link #optionBuffer(int)}, or -1 when absent.
+     */
+    public int clientFqdnOffset()
+    {
+        return findOption(DhcpOption.CLIENT_FQDN);
+    }
+
+    /**
+     * @return length of option 81's value, 0 when absent.
+     */
+    public int clientFqdnLength()
+    {
+        return valueLength(DhcpOption.CLIENT_FQDN);
+    }
+
     private int valueLength(final int code)
     {
         return findOption(code) < 0 ? 0 : optionLength[code];
