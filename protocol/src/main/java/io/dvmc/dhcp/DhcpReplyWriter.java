@@ -421,7 +421,7 @@ public final class DhcpReplyWriter
             final int code = block.getByte(i) & 0xFF;
             final int length = block.getByte(i + 1) & 0xFF;
             final int value = i + 2;
-            if (value + length > end)
+            if (value + length > end || !isDirectiveLength(code, length))
             {
                 return false;
             }
@@ -429,37 +429,21 @@ public final class DhcpReplyWriter
             {
                 case ReplyDirectives.NEXT_SERVER ->
                 {
-                    if (length != 4)
-                    {
-                        return false;
-                    }
                     nextServer = block.getInt(value, NET);
                     hasNextServer = true;
                 }
                 case ReplyDirectives.SERVER_NAME ->
                 {
-                    if (length > ReplyDirectives.MAX_SERVER_NAME)
-                    {
-                        return false;
-                    }
                     serverNameAt = value;
                     serverNameLength = length;
                 }
                 case ReplyDirectives.BOOT_FILE ->
                 {
-                    if (length > ReplyDirectives.MAX_BOOT_FILE)
-                    {
-                        return false;
-                    }
                     bootFileAt = value;
                     bootFileLength = length;
                 }
                 case ReplyDirectives.IPXE_BOOT_FILE ->
                 {
-                    if (length > ReplyDirectives.MAX_BOOT_FILE)
-                    {
-                        return false;
-                    }
                     ipxeFileAt = value;
                     ipxeFileLength = length;
                 }
@@ -478,6 +462,18 @@ public final class DhcpReplyWriter
             i = value + length;
         }
         return true;
+    }
+
+    // The text directives must fit the fixed field they also go to, which keeps a terminating NUL.
+    private static boolean isDirectiveLength(final int code, final int length)
+    {
+        return switch (code)
+        {
+            case ReplyDirectives.NEXT_SERVER -> length == 4;
+            case ReplyDirectives.SERVER_NAME -> length <= ReplyDirectives.MAX_SERVER_NAME;
+            case ReplyDirectives.BOOT_FILE, ReplyDirectives.IPXE_BOOT_FILE -> length <= ReplyDirectives.MAX_BOOT_FILE;
+            default -> true;
+        };
     }
 
     // Places 66 and 67 for a netboot client, then the chosen options of the block, each in the first field that
