@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /**
  * Tier 3 (root): real clients behind the DPDK dataplane that ask for the boot options (66, 67) and a raw option
  * (252) get the domain's next server, TFTP server, boot file and raw value, from the service's OFFER/ACK and again
- * from the renewal the host answers on its fast path; a client that asks for none of it gets none.
+ * from the renewal the host answers on its fast path; a client that asks for none of it gets none. A client whose
+ * client identifier the domain reserves gets the reserved address.
  */
 class NetbootAndRawOptionsEndToEndTest
 {
@@ -90,6 +91,27 @@ class NetbootAndRawOptionsEndToEndTest
                 () -> assertNull(plain.vars().get("env.boot_file")),
                 () -> assertNull(plain.vars().get("env.siaddr")),
                 () -> assertNull(plain.vars().get("env.wpad")));
+        }
+    }
+
+    @Test
+    void aClientThatSendsAReservedClientIdentifierGetsItsAddressThroughDpdk() throws Exception
+    {
+        try (NetnsLab lab = NetnsLab.create(2);
+            DhcpClients clients = new DhcpClients(true);
+            DvmcHost host = EndToEndTest.host(dir, lab, 100))
+        {
+            final NetnsLab.Vm reserved = lab.vm(1);
+            // udhcpc's client identifier: type 1 (Ethernet) and its MAC.
+            host.domains(List.of(DOMAIN.replace("\"leaseSeconds\": 600,", "\"leaseSeconds\": 600, \"reservations\": [" +
+                " { \"clientId\": \"01:" + reserved.mac() + "\", \"ip\": \"10.0.0.20\" } ],")));
+            host.start();
+
+            final Lease other = clients.udhcpc(lab.vm(0).ns(), lab.vm(0).ifname(), BIND);
+            final Lease lease = clients.udhcpc(reserved.ns(), reserved.ifname(), BIND);
+
+            assertEquals("10.0.0.20", lease.ip());
+            assertEquals("10.0.0.100", other.ip());
         }
     }
 
