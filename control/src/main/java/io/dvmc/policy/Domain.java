@@ -3,6 +3,7 @@ package io.dvmc.policy;
 import io.dvmc.config.Addresses;
 
 import java.net.InetSocketAddress;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -15,7 +16,7 @@ import java.util.List;
  * @param prefixLength     the subnet's prefix length, 1..30.
  * @param pools            dynamic address ranges, inside the subnet, not overlapping.
  * @param exclusions       addresses never handed out dynamically.
- * @param reservations     fixed MAC → address bindings, honoured before the pools.
+ * @param reservations     fixed MAC or client identifier → address bindings, honoured before the pools.
  * @param router           the default gateway (option 3), or 0 for none.
  * @param dns              DNS servers (option 6).
  * @param domainName       DNS domain name (option 15), or null.
@@ -31,6 +32,8 @@ import java.util.List;
  * @param mode             whether the dvmc service manages addresses itself or relays to a tenant server.
  * @param relayServers     the tenant DHCP/BOOTP servers of a relay domain.
  * @param services         the dvmc service endpoints of the domain (the patent's server location reply 135).
+ * @param boot             network boot (PXE, iPXE) for netboot clients, or null for none.
+ * @param rawOptions       further options given as bytes, by code.
  */
 public record Domain(
     int id,
@@ -54,7 +57,9 @@ public record Domain(
     int serverIp,
     Mode mode,
     List<InetSocketAddress> relayServers,
-    List<InetSocketAddress> services)
+    List<InetSocketAddress> services,
+    Boot boot,
+    List<RawOption> rawOptions)
 {
     /** How the domain's addresses are managed. */
     public enum Mode
@@ -84,9 +89,88 @@ public record Domain(
         }
     }
 
-    /** A fixed address for one MAC. */
-    public record Reservation(long mac, int address)
+    /**
+     * A fixed address for one client, named by its MAC or by its client identifier (option 61, RFC 2132 §9.14).
+     *
+     * @param mac      the client's MAC, or 0 when it is named by its client identifier.
+     * @param clientId the client identifier as lower-case hex without separators, or null when named by MAC.
+     */
+    public record Reservation(long mac, String clientId, int address)
     {
+        /** A reservation by MAC. */
+        public Reservation(final long mac, final int address)
+        {
+            this(mac, null, address);
+        }
+
+        public boolean byClientId()
+        {
+            return clientId != null;
+        }
+
+        /** The client identifier's bytes; empty for a reservation by MAC. */
+        public byte[] clientIdBytes()
+        {
+            return clientId == null ? new byte[0] : HexFormat.of().parseHex(clientId);
+        }
+    }
+
+    /**
+     * What a netboot client is told (RFC 2132 §9.4, §9.5; siaddr, sname and file of RFC 2131 §2). Any field may be
+     * null (nextServer 0), not all of them.
+     *
+     * @param nextServer the TFTP server's address (siaddr), or 0.
+     * @param tftpServer the TFTP server's name (option 66 and sname), or null.
+     * @param file       the boot file of PXE clients (option 67 and file), or null.
+     * @param ipxeFile   the boot file of clients whose user class is iPXE, usually a script URL, or null.
+     */
+    public record Boot(int nextServer, String tftpServer, String file, String ipxeFile)
+    {
+    }
+
+    /**
+     * An option the domain gives as bytes.
+     *
+     * @param code   1..254.
+     * @param hex    the value as lower-case hex without separators (may be empty).
+     * @param always sent to every client, not only to those that ask for it in option 55.
+     */
+    public record RawOption(int code, String hex, boolean always)
+    {
+        public byte[] value()
+        {
+            return HexFormat.of().parseHex(hex);
+        }
+    }
+
+    /** A domain without network boot and raw options. */
+    public Domain(
+        final int id,
+        final String name,
+        final int network,
+        final int prefixLength,
+        final List<AddressRange> pools,
+        final List<AddressRange> exclusions,
+        final List<Reservation> reservations,
+        final int router,
+        final List<Integer> dns,
+        final String domainName,
+        final List<String> searchList,
+        final int mtu,
+        final List<StaticRoute> staticRoutes,
+        final List<Integer> ntp,
+        final int leaseSeconds,
+        final int hostLeaseSeconds,
+        final int offerHoldSeconds,
+        final long serverMac,
+        final int serverIp,
+        final Mode mode,
+        final List<InetSocketAddress> relayServers,
+        final List<InetSocketAddress> services)
+    {
+        this(id, name, network, prefixLength, pools, exclusions, reservations, router, dns, domainName, searchList,
+            mtu, staticRoutes, ntp, leaseSeconds, hostLeaseSeconds, offerHoldSeconds, serverMac, serverIp, mode,
+            relayServers, services, null, List.of());
     }
 
     /** A classless static route (RFC 3442). */
@@ -105,6 +189,7 @@ public record Domain(
         ntp = List.copyOf(ntp);
         relayServers = List.copyOf(relayServers);
         services = List.copyOf(services);
+        rawOptions = List.copyOf(rawOptions);
     }
 
     /** The locally administered MAC a domain's virtual server gets unless configured: 02:44 ("D") + the id. */
@@ -139,7 +224,7 @@ public record Domain(
     {
         for (final Reservation r : reservations)
         {
-            if (r.mac() == mac)
+            if (!r.byClientId() && r.mac() == mac)
             {
                 return r.address();
             }

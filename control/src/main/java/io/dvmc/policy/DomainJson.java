@@ -11,14 +11,16 @@ import io.dvmc.config.Addresses;
 import io.dvmc.config.JsonSyntax;
 
 import java.net.InetSocketAddress;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
  * One {@link Domain} as the JSON object of the policy file's {@code "domains"} array: the value of a domain's key
  * in etcd ({@code /dvmc/domains/<id>}) and what {@code dvmc ctl domain} reads and prints. {@link #toJson} is the
  * exact inverse of {@link PolicyFile}'s parsing of one domain, and {@link #parse} is that parsing, so the file
- * and etcd can never disagree on a field. Every field is written explicitly (defaults included) except the three
- * whose absence means "none": {@code router} 0, {@code domainName} null and {@code mtu} 0.
+ * and etcd can never disagree on a field. Every field is written explicitly (defaults included) except those
+ * whose absence means "none": {@code router} 0, {@code domainName} null, {@code mtu} 0, {@code boot} null and
+ * the boot fields that are unset.
  */
 public final class DomainJson
 {
@@ -48,7 +50,16 @@ public final class DomainJson
         final ArrayNode reservations = o.putArray("reservations");
         for (final Domain.Reservation r : d.reservations())
         {
-            reservations.addObject().put("mac", Addresses.mac(r.mac())).put("ip", Addresses.ipv4(r.address()));
+            final ObjectNode reservation = reservations.addObject();
+            if (r.byClientId())
+            {
+                reservation.put("clientId", HexFormat.ofDelimiter(":").formatHex(r.clientIdBytes()));
+            }
+            else
+            {
+                reservation.put("mac", Addresses.mac(r.mac()));
+            }
+            reservation.put("ip", Addresses.ipv4(r.address()));
         }
         if (d.router() != 0)
         {
@@ -81,6 +92,22 @@ public final class DomainJson
         o.put("mode", d.mode().name().toLowerCase());
         endpoints(o.putArray("relayServers"), d.relayServers());
         endpoints(o.putArray("services"), d.services());
+        if (d.boot() != null)
+        {
+            final ObjectNode boot = o.putObject("boot");
+            if (d.boot().nextServer() != 0)
+            {
+                boot.put("nextServer", Addresses.ipv4(d.boot().nextServer()));
+            }
+            putIfSet(boot, "tftpServer", d.boot().tftpServer());
+            putIfSet(boot, "file", d.boot().file());
+            putIfSet(boot, "ipxeFile", d.boot().ipxeFile());
+        }
+        final ArrayNode raw = o.putArray("rawOptions");
+        for (final Domain.RawOption r : d.rawOptions())
+        {
+            raw.addObject().put("code", r.code()).put("hex", r.hex()).put("always", r.always());
+        }
         return o;
     }
 
@@ -133,6 +160,14 @@ public final class DomainJson
     private static String prefixed(final String source, final String message)
     {
         return source.isEmpty() ? message : source + ": " + message;
+    }
+
+    private static void putIfSet(final ObjectNode o, final String field, final String value)
+    {
+        if (value != null)
+        {
+            o.put(field, value);
+        }
     }
 
     private static void addresses(final ArrayNode out, final List<Integer> addresses)

@@ -2,6 +2,7 @@ package io.dvmc.policy;
 
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.OptionWriter;
+import io.dvmc.dhcp.ReplyDirectives;
 import io.dvmc.exchange.DvmcMessage;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -14,8 +15,11 @@ import java.util.List;
  * Encodes a domain's options as DHCP option TLVs: the block that travels in the DVMC configuration field (225) and
  * that the host keeps for its fast-path replies (DESIGN §5, "domain options"). In order: subnet mask (1), router
  * (3), DNS servers (6), domain name (15), interface MTU (26), NTP servers (42), domain search (119, RFC 3397) and
- * classless static routes (121, RFC 3442). No END option: the block is spliced into a reply that ends it.
- * {@link OptionWriter} splits options longer than 255 bytes into consecutive instances (RFC 3396).
+ * classless static routes (121, RFC 3442), then the raw options in the policy's order. A reply that runs short of
+ * room leaves out the options that come last (see {@link io.dvmc.dhcp.DhcpReplyWriter}). {@link OptionWriter}
+ * splits options longer than 255 bytes into consecutive instances (RFC 3396). A domain with network boot or raw
+ * options sent always ends its options with END and follows it with its {@link ReplyDirectives}; otherwise there is
+ * no END: the block is spliced into a reply that ends it.
  */
 public final class DomainOptions
 {
@@ -57,6 +61,15 @@ public final class DomainOptions
         {
             ok &= putRoutes(w, d);
         }
+        for (final Domain.RawOption r : d.rawOptions())
+        {
+            final byte[] value = r.value();
+            ok &= w.putBytes(r.code(), new UnsafeBuffer(value), 0, value.length);
+        }
+        if (ok && hasDirectives(d))
+        {
+            ok = w.end() && putDirectives(w, d);
+        }
         return ok ? w.length() : -1;
     }
 
@@ -65,6 +78,44 @@ public final class DomainOptions
     {
         final UnsafeBuffer scratch = new UnsafeBuffer(new byte[MAX_LENGTH]);
         return encode(d, scratch, 0, MAX_LENGTH);
+    }
+
+    private static boolean hasDirectives(final Domain d)
+    {
+        return d.boot() != null || d.rawOptions().stream().anyMatch(Domain.RawOption::always);
+    }
+
+    private static boolean putDirectives(final OptionWriter w, final Domain d)
+    {
+        boolean ok = true;
+        final Domain.Boot boot = d.boot();
+        if (boot != null)
+        {
+            if (boot.nextServer() != 0)
+            {
+                ok &= w.putInt(ReplyDirectives.NEXT_SERVER, boot.nextServer());
+            }
+            if (boot.tftpServer() != null)
+            {
+                ok &= w.putAscii(ReplyDirectives.SERVER_NAME, boot.tftpServer());
+            }
+            if (boot.file() != null)
+            {
+                ok &= w.putAscii(ReplyDirectives.BOOT_FILE, boot.file());
+            }
+            if (boot.ipxeFile() != null)
+            {
+                ok &= w.putAscii(ReplyDirectives.IPXE_BOOT_FILE, boot.ipxeFile());
+            }
+        }
+        final ByteArrayOutputStream codes = new ByteArrayOutputStream();
+        d.rawOptions().stream().filter(Domain.RawOption::always).forEach(r -> codes.write(r.code()));
+        final byte[] always = codes.toByteArray();
+        if (always.length > 0)
+        {
+            ok &= w.putBytes(ReplyDirectives.ALWAYS, new UnsafeBuffer(always), 0, always.length);
+        }
+        return ok;
     }
 
     private static boolean putAddresses(final OptionWriter w, final int code, final List<Integer> addresses)

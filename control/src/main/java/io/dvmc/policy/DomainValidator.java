@@ -1,6 +1,9 @@
 package io.dvmc.policy;
 
 import io.dvmc.config.Addresses;
+import io.dvmc.dhcp.DhcpOption;
+import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.dhcp.ReplyDirectives;
 import io.dvmc.lease.DomainRecord;
 
 import java.util.ArrayList;
@@ -14,6 +17,7 @@ import java.util.regex.Pattern;
 final class DomainValidator
 {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final Pattern PRINTABLE_ASCII = Pattern.compile("[\\x20-\\x7E]+");
     private static final Pattern DNS_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     /** The address manager keeps bitsets over the span of pools and reservations: bound them to a /8. */
     static final long MAX_SPAN = 1L << 24;
@@ -73,6 +77,8 @@ final class DomainValidator
         check(d.mtu() == 0 || (d.mtu() >= MIN_MTU && d.mtu() <= 65535), "mtu",
             "must be " + MIN_MTU + "..65535, is " + d.mtu());
         checkRoutes();
+        checkBoot();
+        checkRawOptions();
         check(d.leaseSeconds() > 0, "leaseSeconds", "must be positive");
         check(d.hostLeaseSeconds() >= d.leaseSeconds(), "hostLeaseSeconds",
             "must be at least leaseSeconds (" + d.leaseSeconds() + "), is " + d.hostLeaseSeconds());
@@ -91,7 +97,8 @@ final class DomainValidator
     {
         final int length = DomainOptions.encodedLength(d);
         final String hostLimit = "the host's domain record holds at most " + DomainRecord.MAX_OPTIONS_LENGTH +
-            " bytes of options (use fewer DNS or NTP servers, search domains or static routes)";
+            " bytes of options (use fewer DNS or NTP servers, search domains, static routes or raw options, or " +
+            "shorter boot names)";
         check(length >= 0, "options", "the encoded options take more than " + DomainOptions.MAX_LENGTH +
             " bytes; " + hostLimit);
         check(length <= DomainRecord.MAX_OPTIONS_LENGTH, "options", "the encoded options take " + length +
@@ -131,16 +138,28 @@ final class DomainValidator
     {
         final Set<Long> macs = new HashSet<>();
         final Set<Integer> addresses = new HashSet<>();
+        final Set<String> clientIds = new HashSet<>();
         for (int i = 0; i < d.reservations().size(); i++)
         {
             final Domain.Reservation r = d.reservations().get(i);
             final String f = "reservations[" + i + "]";
-            check(r.mac() != 0 && (r.mac() & ~0xFFFF_FFFF_FFFFL) == 0 && (r.mac() & 0x0100_0000_0000L) == 0,
-                f, Addresses.mac(r.mac()) + " is not a unicast MAC");
+            if (r.byClientId())
+            {
+                // RFC 2132 §9.14: at least two bytes (a type and an identifier); one option holds at most 255.
+                final int length = r.clientIdBytes().length;
+                check(length >= 2 && length <= DhcpPacket.MAX_CLIENT_ID_LENGTH, f,
+                    "a client identifier has 2.." + DhcpPacket.MAX_CLIENT_ID_LENGTH + " bytes, this one " + length);
+                check(clientIds.add(r.clientId()), f, "client identifier " + r.clientId() + " is reserved twice");
+            }
+            else
+            {
+                check(r.mac() != 0 && (r.mac() & ~0xFFFF_FFFF_FFFFL) == 0 && (r.mac() & 0x0100_0000_0000L) == 0,
+                    f, Addresses.mac(r.mac()) + " is not a unicast MAC");
+                check(macs.add(r.mac()), f, Addresses.mac(r.mac()) + " is reserved twice");
+            }
             checkHostAddress(f, r.address());
             check(r.address() != d.router() && r.address() != d.serverIp(), f,
                 Addresses.ipv4(r.address()) + " is the router or server address");
-            check(macs.add(r.mac()), f, Addresses.mac(r.mac()) + " is reserved twice");
             check(addresses.add(r.address()), f, Addresses.ipv4(r.address()) + " is reserved twice");
         }
     }
@@ -185,6 +204,71 @@ final class DomainValidator
             check(d.inSubnet(r.gateway()), f, "gateway " + Addresses.ipv4(r.gateway()) +
                 " is not in subnet " + d.subnet());
         }
+    }
+
+    private void checkBoot() throws PolicyException
+    {
+        final Domain.Boot b = d.boot();
+        if (b == null)
+        {
+            return;
+        }
+        check(b.file() != null || b.ipxeFile() != null, "boot", "give a boot file: file, ipxeFile or both");
+        if (b.nextServer() != 0)
+        {
+            check(b.nextServer() != -1 && (b.nextServer() >>> 28) != 0xE, "boot.nextServer",
+                Addresses.ipv4(b.nextServer()) + " is not a unicast address");
+        }
+        checkBootText("boot.tftpServer", b.tftpServer(), ReplyDirectives.MAX_SERVER_NAME);
+        checkBootText("boot.file", b.file(), ReplyDirectives.MAX_BOOT_FILE);
+        checkBootText("boot.ipxeFile", b.ipxeFile(), ReplyDirectives.MAX_BOOT_FILE);
+    }
+
+    /** The text goes in the fixed sname or file field too, which keeps a terminating NUL. */
+    private void checkBootText(final String field, final String text, final int max) throws PolicyException
+    {
+        if (text != null)
+        {
+            check(!text.isEmpty() && text.length() <= max, field,
+                "must be 1.." + max + " characters, is " + text.length());
+            check(PRINTABLE_ASCII.matcher(text).matches(), field, "'" + text + "' has characters other than " +
+                "printable US-ASCII");
+        }
+    }
+
+    private void checkRawOptions() throws PolicyException
+    {
+        final Set<Integer> codes = new HashSet<>();
+        for (int i = 0; i < d.rawOptions().size(); i++)
+        {
+            final Domain.RawOption r = d.rawOptions().get(i);
+            final String f = "rawOptions[" + i + "]";
+            final String owner = rawCodeOwner(r.code());
+            check(owner == null, f, "code " + r.code() + ": " + owner);
+            check(codes.add(r.code()), f, "code " + r.code() + " is given twice");
+        }
+    }
+
+    /** Why a raw option may not have this code, or null when it may. */
+    private static String rawCodeOwner(final int code)
+    {
+        return switch (code)
+        {
+            case DhcpOption.PAD, DhcpOption.END -> "0 and 255 are PAD and END, not options";
+            case DhcpOption.SUBNET_MASK -> "dvmc writes the subnet mask from subnet";
+            case DhcpOption.ROUTER -> "set it with router";
+            case DhcpOption.DOMAIN_NAME_SERVER -> "set it with dns";
+            case DhcpOption.DOMAIN_NAME -> "set it with domainName";
+            case DhcpOption.INTERFACE_MTU -> "set it with mtu";
+            case DhcpOption.NTP_SERVERS -> "set it with ntp";
+            case DhcpOption.DOMAIN_SEARCH -> "set it with searchList";
+            case DhcpOption.CLASSLESS_STATIC_ROUTE -> "set it with staticRoutes";
+            case DhcpOption.TFTP_SERVER_NAME, DhcpOption.BOOTFILE_NAME -> "set it with boot";
+            case DhcpOption.CLIENT_ID, DhcpOption.RELAY_AGENT_INFORMATION ->
+                "dvmc owns it (client identifier, relay agent information)";
+            default -> code >= DhcpOption.REQUESTED_IP && code <= DhcpOption.REBINDING_TIME ?
+                "dvmc owns the DHCP protocol options 50..59" : null;
+        };
     }
 
     private void checkDnsName(final String field, final String name) throws PolicyException

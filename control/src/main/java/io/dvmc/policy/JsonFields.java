@@ -89,6 +89,32 @@ final class JsonFields
         return value;
     }
 
+    boolean bool(final String name, final boolean defaultValue) throws PolicyException
+    {
+        final JsonNode v = get(name);
+        if (v == null || v.isNull())
+        {
+            return defaultValue;
+        }
+        if (!v.isBoolean())
+        {
+            throw error(name, "expected true or false");
+        }
+        return v.asBoolean();
+    }
+
+    /** Bytes as hex digits, in pairs, optionally separated by ':' ("01:52:54" or "015254"); lower-case, bare. */
+    String parseHex(final String field, final String text) throws PolicyException
+    {
+        final String bare = text.indexOf(':') < 0 ? text : text.replace(":", "");
+        final boolean pairs = text.indexOf(':') < 0 || text.matches("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})*");
+        if (!pairs || (bare.length() & 1) != 0 || !bare.matches("[0-9A-Fa-f]*"))
+        {
+            throw error(field, "'" + text + "' is not hex bytes (pairs of hex digits, optionally separated by ':')");
+        }
+        return bare.toLowerCase(java.util.Locale.ROOT);
+    }
+
     long requiredInteger(final String name, final long min, final long max) throws PolicyException
     {
         if (!has(name))

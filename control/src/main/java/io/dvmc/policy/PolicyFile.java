@@ -26,12 +26,16 @@ import java.util.List;
  *     { "id": 100, "name": "blue", "subnet": "10.0.0.0/24",
  *       "pools": [ { "start": "10.0.0.100", "end": "10.0.0.199" } ],
  *       "exclusions": [ "10.0.0.150", "10.0.0.160-10.0.0.165" ],
- *       "reservations": [ { "mac": "02:00:00:00:00:10", "ip": "10.0.0.10" } ],
+ *       "reservations": [ { "mac": "02:00:00:00:00:10", "ip": "10.0.0.10" },
+ *                         { "clientId": "01:02:00:00:00:00:11", "ip": "10.0.0.11" } ],
  *       "router": "10.0.0.1", "dns": ["10.0.0.53"], "domainName": "blue.example", "searchList": ["blue.example"],
  *       "mtu": 1450, "staticRoutes": [ { "destination": "192.168.0.0/16", "gateway": "10.0.0.1" } ],
  *       "ntp": ["10.0.0.123"], "leaseSeconds": 600, "hostLeaseSeconds": 2400, "offerHoldSeconds": 30,
  *       "serverMac": "02:44:00:00:00:64", "serverIp": "10.0.0.1",
- *       "mode": "builtin", "relayServers": [], "services": ["127.0.0.1:6767"] } ] }
+ *       "mode": "builtin", "relayServers": [], "services": ["127.0.0.1:6767"],
+ *       "boot": { "nextServer": "10.0.0.5", "tftpServer": "tftp.blue.example", "file": "undionly.kpxe",
+ *                 "ipxeFile": "http://10.0.0.5/boot.ipxe" },
+ *       "rawOptions": [ { "code": 252, "hex": "68:74:74:70", "always": false } ] } ] }
  * }</pre>
  *
  * Defaults: hostLeaseSeconds 4 × leaseSeconds, offerHoldSeconds 30, leaseSeconds 3600, serverIp the router,
@@ -159,10 +163,8 @@ public final class PolicyFile
         final List<JsonNode> reservationNodes = f.array("reservations");
         for (int i = 0; i < reservationNodes.size(); i++)
         {
-            final JsonFields r = new JsonFields(reservationNodes.get(i), f.where() + ": reservations[" + i + "]");
-            reservations.add(new Domain.Reservation(
-                r.parseMac("mac", r.requiredString("mac")), r.parseIpv4("ip", r.requiredString("ip"))));
-            r.rejectUnknown();
+            reservations.add(reservation(new JsonFields(reservationNodes.get(i),
+                f.where() + ": reservations[" + i + "]")));
         }
         final int router = f.ipv4("router", 0);
         final List<Integer> dns = f.ipv4List("dns");
@@ -203,11 +205,44 @@ public final class PolicyFile
             endpoints(f, "relayServers", f.stringList("relayServers"), DHCP_SERVER_PORT);
         final List<InetSocketAddress> services = f.has("services") ?
             endpoints(f, "services", f.stringList("services"), DvmcMessage.DEFAULT_PORT) : defaults;
+        final Domain.Boot boot = f.has("boot") ? boot(new JsonFields(f.get("boot"), f.where() + ": boot")) : null;
+        final List<Domain.RawOption> rawOptions = new ArrayList<>();
+        final List<JsonNode> rawNodes = f.array("rawOptions");
+        for (int i = 0; i < rawNodes.size(); i++)
+        {
+            final JsonFields r = new JsonFields(rawNodes.get(i), f.where() + ": rawOptions[" + i + "]");
+            rawOptions.add(new Domain.RawOption((int)r.requiredInteger("code", 0, 255),
+                r.parseHex("hex", r.requiredString("hex")), r.bool("always", false)));
+            r.rejectUnknown();
+        }
         f.rejectUnknown();
 
         return new Domain(id, name, subnet[0], subnet[1], pools, exclusions, reservations, router, dns, domainName,
             searchList, mtu, routes, ntp, lease, hostLease, offerHold, serverMac, serverIp, mode, relayServers,
-            services);
+            services, boot, rawOptions);
+    }
+
+    /** By MAC ({@code "mac"}) or by client identifier ({@code "clientId"}, hex), never both. */
+    private static Domain.Reservation reservation(final JsonFields r) throws PolicyException
+    {
+        final int ip = r.parseIpv4("ip", r.requiredString("ip"));
+        final String mac = r.string("mac", null);
+        final String clientId = r.string("clientId", null);
+        r.rejectUnknown();
+        if ((mac == null) == (clientId == null))
+        {
+            throw r.error("mac", "give either mac or clientId");
+        }
+        return mac != null ? new Domain.Reservation(r.parseMac("mac", mac), ip) :
+            new Domain.Reservation(0, r.parseHex("clientId", clientId), ip);
+    }
+
+    private static Domain.Boot boot(final JsonFields b) throws PolicyException
+    {
+        final Domain.Boot boot = new Domain.Boot(b.ipv4("nextServer", 0), b.string("tftpServer", null),
+            b.string("file", null), b.string("ipxeFile", null));
+        b.rejectUnknown();
+        return boot;
     }
 
     private static Domain.AddressRange range(final JsonFields f, final String field, final String text)

@@ -190,8 +190,8 @@ public final class AddressManager implements AutoCloseable
         }
         if (slot == LeaseBook.NONE)
         {
-            final int address = allocate(s, mac, previous != 0 ? previous : book.previousAddress(domainId, mac),
-                requested);
+            final int address = allocate(s, mac, clientKey,
+                previous != 0 ? previous : book.previousAddress(domainId, mac), requested);
             slot = book.find(domainId, mac);
             if (slot == LeaseBook.NONE)
             {
@@ -335,7 +335,7 @@ public final class AddressManager implements AutoCloseable
         }
         if (slot == LeaseBook.NONE)
         {
-            slot = adopt(s, mac, requested, now);
+            slot = adopt(s, mac, clientKey, requested, now);
         }
         if (book.address(slot) != requested)
         {
@@ -768,7 +768,8 @@ public final class AddressManager implements AutoCloseable
      * block when they are full, and from anywhere in the pool (contending with other replicas) when no block is
      * left to claim.
      */
-    private int allocate(final DomainState s, final long mac, final int previous, final int requested)
+    private int allocate(
+        final DomainState s, final long mac, final long clientKey, final int previous, final int requested)
         throws LeaseException
     {
         if (held.holdsEveryAddress())
@@ -778,9 +779,9 @@ public final class AddressManager implements AutoCloseable
         }
         if (!journal.isShared())
         {
-            return s.pool.allocate(mac, previous, requested);
+            return s.pool.allocate(mac, clientKey, previous, requested);
         }
-        int address = s.pool.allocateOwned(mac, previous, requested);
+        int address = s.pool.allocateOwned(mac, clientKey, previous, requested);
         int fromBlock = 0;
         while (address == 0)
         {
@@ -788,7 +789,7 @@ public final class AddressManager implements AutoCloseable
             final int candidates = s.pool.unownedBlocksWithFree(blockCandidates, fromBlock);
             if (candidates == 0)
             {
-                return s.pool.allocate(mac, previous, requested);
+                return s.pool.allocate(mac, clientKey, previous, requested);
             }
             final int first = journal.claimBlock(domainId, blockCandidates, candidates, shared);
             if (first == 0)
@@ -805,7 +806,7 @@ public final class AddressManager implements AutoCloseable
             }
             owned.addInt(first);
             s.pool.own(first);
-            address = s.pool.allocateOwned(mac, previous, requested);
+            address = s.pool.allocateOwned(mac, clientKey, previous, requested);
         }
         return address;
     }
@@ -815,12 +816,13 @@ public final class AddressManager implements AutoCloseable
      * for: with shared leases, an address free here is bound to it (the log's compare decides at the sync whether
      * it really is free); an address bound to another client is refused as wrong (RFC 2131 §4.3.2).
      */
-    private int adopt(final DomainState s, final long mac, final int requested, final long now) throws LeaseException
+    private int adopt(final DomainState s, final long mac, final long clientKey, final int requested, final long now)
+        throws LeaseException
     {
         final Domain d = s.domain;
         if (journal.isShared())
         {
-            if (s.pool.isFreeFor(requested, mac))
+            if (s.pool.isFreeFor(requested, mac, clientKey))
             {
                 s.pool.take(requested);
                 return book.add(d.id(), mac, requested, LeaseBook.OFFERED, now + d.offerHoldSeconds() * 1000L);
@@ -887,9 +889,9 @@ public final class AddressManager implements AutoCloseable
             return LeaseBook.NONE;
         }
         takeOver(d.id(), vmIdMsb, vmIdLsb, clientKey);
-        if (!s.pool.isFreeFor(requested, mac))
+        if (!s.pool.isFreeFor(requested, mac, clientKey))
         {
-            // Reserved for the MAC it leaves (reservations are by MAC): the client starts over in INIT.
+            // Reserved for the MAC it leaves: the client starts over in INIT.
             return LeaseBook.NONE;
         }
         s.pool.take(requested);

@@ -2,11 +2,16 @@ package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.policy.Domain;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The addresses of one domain, as bitsets over the span from the lowest to the highest pool or reserved address.
  * An address is handed out dynamically when it is in a pool, not excluded, not the network, broadcast, router
- * or server address, not reserved for a MAC, not in use and not held (declined or quarantined). Reserved addresses go only to their MAC.
+ * or server address, not reserved, not in use and not held (declined or quarantined). A reserved address goes only
+ * to its client: the one that sends its client identifier (option 61), else the one with its MAC (RFC 2131 §4.2:
+ * the identifier, when present, names the client). A client identifier is what the client says it is: any VM of
+ * the domain that sends a reserved one gets its address, as any that sent the reserved MAC would.
  * Single-threaded.
  */
 final class AddressPool
@@ -28,6 +33,8 @@ final class AddressPool
     private final long[] reserved;
     private final long[] used;
     private final long[] declined;
+    /** {@link ClientKeys} of reserved client identifiers to their addresses. */
+    private final Long2LongHashMap reservedByClient = new Long2LongHashMap(0);
     /** Words of the blocks this replica claimed, or null when every address is this service's. */
     private long[] owned;
     private int searchFromWord;
@@ -83,7 +90,26 @@ final class AddressPool
         for (final Domain.Reservation r : domain.reservations())
         {
             set(reserved, r.address());
+            if (r.byClientId())
+            {
+                final byte[] id = r.clientIdBytes();
+                reservedByClient.put(ClientKeys.of(new UnsafeBuffer(id), 0, id.length), r.address());
+            }
         }
+    }
+
+    /** The address reserved for the client identifier's key, else for the MAC, or 0. */
+    int reservedFor(final long mac, final long clientKey)
+    {
+        if (clientKey != ClientKeys.NONE)
+        {
+            final int byClient = (int)reservedByClient.get(clientKey);
+            if (byClient != 0)
+            {
+                return byClient;
+            }
+        }
+        return domain.reservedAddress(mac);
     }
 
     Domain domain()
@@ -101,18 +127,25 @@ final class AddressPool
      */
     int allocate(final long mac, final int previous, final int requested) throws OutOfAddressesException
     {
-        final int reservedAddress = domain.reservedAddress(mac);
-        if (reservedAddress != 0 && isFreeFor(reservedAddress, mac))
+        return allocate(mac, ClientKeys.NONE, previous, requested);
+    }
+
+    /** {@link #allocate(long, int, int)} for a client that may have sent a client identifier. */
+    int allocate(final long mac, final long clientKey, final int previous, final int requested)
+        throws OutOfAddressesException
+    {
+        final int reservedAddress = reservedFor(mac, clientKey);
+        if (reservedAddress != 0 && isFreeFor(reservedAddress, mac, clientKey))
         {
             take(reservedAddress);
             return reservedAddress;
         }
-        if (previous != 0 && isFreeFor(previous, mac))
+        if (previous != 0 && isFreeFor(previous, mac, clientKey))
         {
             take(previous);
             return previous;
         }
-        if (requested != 0 && isFreeFor(requested, mac))
+        if (requested != 0 && isFreeFor(requested, mac, clientKey))
         {
             take(requested);
             return requested;
@@ -138,20 +171,20 @@ final class AddressPool
      *
      * @return the address taken, or 0 if the owned blocks have none for this client.
      */
-    int allocateOwned(final long mac, final int previous, final int requested)
+    int allocateOwned(final long mac, final long clientKey, final int previous, final int requested)
     {
-        final int reservedAddress = domain.reservedAddress(mac);
-        if (reservedAddress != 0 && isFreeFor(reservedAddress, mac))
+        final int reservedAddress = reservedFor(mac, clientKey);
+        if (reservedAddress != 0 && isFreeFor(reservedAddress, mac, clientKey))
         {
             take(reservedAddress);
             return reservedAddress;
         }
-        if (previous != 0 && isOwned(previous) && isFreeFor(previous, mac))
+        if (previous != 0 && isOwned(previous) && isFreeFor(previous, mac, clientKey))
         {
             take(previous);
             return previous;
         }
-        if (requested != 0 && isOwned(requested) && isFreeFor(requested, mac))
+        if (requested != 0 && isOwned(requested) && isFreeFor(requested, mac, clientKey))
         {
             take(requested);
             return requested;
@@ -227,13 +260,19 @@ final class AddressPool
     /** Whether {@code address} may be handed to {@code mac} now: free, and dynamic or reserved for it. */
     boolean isFreeFor(final int address, final long mac)
     {
+        return isFreeFor(address, mac, ClientKeys.NONE);
+    }
+
+    /** Whether {@code address} may be handed to the client now: free, and dynamic or reserved for it. */
+    boolean isFreeFor(final int address, final long mac, final long clientKey)
+    {
         if (!covers(address) || get(used, address) || get(declined, address))
         {
             return false;
         }
         if (get(reserved, address))
         {
-            return domain.reservedAddress(mac) == address;
+            return reservedFor(mac, clientKey) == address;
         }
         return get(dynamic, address);
     }

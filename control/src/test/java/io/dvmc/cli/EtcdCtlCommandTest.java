@@ -251,6 +251,22 @@ class EtcdCtlCommandTest
     }
 
     @Test
+    void reservationAddAndRemoveTakeAClientIdentifierToo() throws Exception
+    {
+        createBlue();
+
+        final Run add = ctl("reservation", "add", "--client-id", "blue", "01:02:00:00:00:00:10", "10.0.0.10");
+        assertEquals(0, add.exit(), add.err());
+        assertEquals(List.of(new Domain.Reservation(0, "01020000000010", 0x0A00000A)),
+            DomainJson.parse(get("/domains/100"), "").reservations());
+        assertRefused(ctl("reservation", "add", "--client-id", "blue", "01:0g", "10.0.0.11"), 2, "is not hex bytes");
+
+        final Run remove = ctl("reservation", "remove", "--client-id", "blue", "01020000000010");
+        assertEquals(0, remove.exit(), remove.err());
+        assertTrue(DomainJson.parse(get("/domains/100"), "").reservations().isEmpty());
+    }
+
+    @Test
     void bindWritesTheHostConfigBindingUnderHostVlanAndMac() throws Exception
     {
         createBlue();

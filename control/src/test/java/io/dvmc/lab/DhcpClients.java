@@ -63,7 +63,7 @@ public final class DhcpClients implements AutoCloseable {
      * it is stopped by its pid file in {@link #close()} or {@link #stopDhclients()}.
      */
     public Lease dhclient(String ns, String ifname, Duration timeout) {
-        return dhclient(ns, ifname, timeout, null);
+        return dhclient(ns, ifname, timeout, (Path)null);
     }
 
     /**
@@ -71,12 +71,24 @@ public final class DhcpClients implements AutoCloseable {
      * dhclient start in INIT-REBOOT (RFC 2131 §3.2), as a VM that moved to another host with its memory does.
      */
     public Lease dhclient(String ns, String ifname, Duration timeout, Path leaseFile) {
+        return dhclient(ns, ifname, timeout, leaseFile, "");
+    }
+
+    /**
+     * {@link #dhclient(String, String, Duration)} with {@code extraConf} appended to its dhclient.conf, e.g. option
+     * declarations and {@code also request} for options the lab's configuration does not ask for.
+     */
+    public Lease dhclient(String ns, String ifname, Duration timeout, String extraConf) {
+        return dhclient(ns, ifname, timeout, null, extraConf);
+    }
+
+    private Lease dhclient(String ns, String ifname, Duration timeout, Path leaseFile, String extraConf) {
         Path run = newRun("dhclient", ns);
         Path script = writeScript(run, "dhclient", false);
         Path conf = run.resolve("dhclient.conf");
         Path pidFile = run.resolve("dhclient.pid");
         long seconds = Math.max(1, timeout.toSeconds());
-        write(conf, dhclientConf(seconds));
+        write(conf, dhclientConf(seconds) + extraConf);
         synchronized (this) {
             dhclientPidFiles.add(pidFile);
         }
@@ -382,7 +394,7 @@ public final class DhcpClients implements AutoCloseable {
                     echo "search=$search"
                     echo "routes=$routes"
                     echo "applied=$applied"
-                    env | grep -E '^(new_|old_|reason=|ip=|subnet=|mask=|router=|dns=|mtu=|lease=|serverid=|domain=|search=|broadcast=|siaddr=|opt[0-9]+=|staticroutes=)' | sed 's/^/env./'
+                    env | grep -E '^(new_|old_|reason=|ip=|subnet=|mask=|router=|dns=|mtu=|lease=|serverid=|domain=|search=|broadcast=|siaddr=|sname=|boot_file=|tftp=|bootfile=|wpad=|opt[0-9]+=|staticroutes=)' | sed 's/^/env./'
                   } > "$tmp"
                   # Rename is atomic: a reader never sees half an event. Names sort by time.
                   mv "$tmp" "$dir/events/$(date +%%s%%N)-$$.ev"

@@ -25,7 +25,8 @@ class DomainJsonTest
           "pools": [ { "start": "10.1.0.100", "end": "10.1.0.199" }, { "start": "10.1.2.0", "end": "10.1.2.0" } ],
           "exclusions": [ "10.1.0.150", "10.1.0.160-10.1.0.165" ],
           "reservations": [ { "mac": "02:00:00:00:00:10", "ip": "10.1.0.10" },
-                            { "mac": "0a:bc:de:f0:12:34", "ip": "10.1.0.11" } ],
+                            { "mac": "0a:bc:de:f0:12:34", "ip": "10.1.0.11" },
+                            { "clientId": "01:0a:bc:de:f0:12:35", "ip": "10.1.0.12" } ],
           "router": "10.1.0.1", "dns": [ "10.1.0.53", "10.1.0.54" ], "domainName": "blue.example",
           "searchList": [ "blue.example", "example" ], "mtu": 1450,
           "staticRoutes": [ { "destination": "192.168.0.0/16", "gateway": "10.1.0.2" },
@@ -33,7 +34,11 @@ class DomainJsonTest
           "ntp": [ "10.1.0.123" ], "leaseSeconds": 600, "hostLeaseSeconds": 2500, "offerHoldSeconds": 20,
           "serverMac": "02:44:00:00:00:99", "serverIp": "10.1.0.3", "mode": "relay",
           "relayServers": [ "10.1.0.67:67", "10.1.0.68:1067" ],
-          "services": [ "127.0.0.1:6767", "127.0.0.2:7000" ] }
+          "services": [ "127.0.0.1:6767", "127.0.0.2:7000" ],
+          "boot": { "nextServer": "10.1.0.5", "tftpServer": "tftp.blue.example", "file": "undionly.kpxe",
+                    "ipxeFile": "http://10.1.0.5/boot.ipxe" },
+          "rawOptions": [ { "code": 252, "hex": "687474703a2f2f77706164", "always": false },
+                          { "code": 224, "hex": "", "always": true } ] }
         """;
 
     @Test

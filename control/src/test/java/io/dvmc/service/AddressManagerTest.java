@@ -690,6 +690,58 @@ class AddressManagerTest
             fqdnOption.length);
     }
 
+    @Test
+    void anAddressReservedForAClientIdentifierGoesToTheClientThatSendsItWhateverItsMac() throws Exception
+    {
+        openWithReservations();
+        manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0, clientKey("vm-1 eth0"), grant);
+        assertEquals(0x0A000014, grant.address());
+        manager.request(BLUE, OTHER_MAC, 1, 2, 0, 0, 0x0A000014, ROUTER, 7, clientKey("vm-1 eth0"), grant);
+        manager.sync();
+
+        assertEquals(0x0A000014, manager.addressOf(BLUE, OTHER_MAC));
+    }
+
+    @Test
+    void aClientWithoutTheReservedIdentifierIsNeverGivenItsAddress() throws Exception
+    {
+        openWithReservations();
+        manager.offer(BLUE, OTHER_MAC, 1, 2, 0, 0, 0x0A000014, clientKey("vm-2 eth0"), grant);
+        assertEquals(FIRST, grant.address(), "asked for the reserved address with another identifier");
+        manager.offer(BLUE, 0x020000000003L, 3, 4, 0, 0, 0x0A000014, grant);
+        assertEquals(FIRST + 1, grant.address(), "asked for it without an identifier");
+    }
+
+    @Test
+    void aReservationByClientIdentifierComesBeforeOneByMac() throws Exception
+    {
+        openWithReservations();
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, clientKey("vm-1 eth0"), grant);
+        assertEquals(0x0A000014, grant.address(), "RFC 2131 §4.2: the client identifier names the client");
+
+        manager.offer(BLUE, 0x020000000003L, 3, 4, 0, 0, 0, grant);
+        assertEquals(FIRST, grant.address());
+    }
+
+    @Test
+    void aMacReservationStillServesAClientThatSendsAnUnreservedIdentifier() throws Exception
+    {
+        openWithReservations();
+        manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, clientKey("vm-2 eth0"), grant);
+
+        assertEquals(0x0A00000A, grant.address());
+    }
+
+    /** Blue with 10.0.0.10 reserved for MAC and 10.0.0.20 for the client identifier "vm-1 eth0". */
+    private void openWithReservations() throws Exception
+    {
+        final String json = TestPolicies.json(6767).replace("\"dns\": [\"10.0.0.53\"]", """
+            "dns": ["10.0.0.53"], "reservations": [ { "mac": "02:00:00:00:00:01", "ip": "10.0.0.10" },
+              { "clientId": "%s", "ip": "10.0.0.20" } ]""".formatted(
+            java.util.HexFormat.of().formatHex("vm-1 eth0".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+        manager = new AddressManager(PolicyFile.parse(json, "test policy"), dir, clock.monotonic());
+    }
+
     private static long clientKey(final String clientId)
     {
         final byte[] bytes = clientId.getBytes(java.nio.charset.StandardCharsets.US_ASCII);

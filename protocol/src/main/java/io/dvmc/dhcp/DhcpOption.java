@@ -28,6 +28,14 @@ public final class DhcpOption
     public static final int CLIENT_ID = 61;
     /** RFC 4702. */
     public static final int CLIENT_FQDN = 81;
+    /** TFTP server name. */
+    public static final int TFTP_SERVER_NAME = 66;
+    /** Boot file name. */
+    public static final int BOOTFILE_NAME = 67;
+    /** RFC 3004. */
+    public static final int USER_CLASS = 77;
+    /** RFC 3046. */
+    public static final int RELAY_AGENT_INFORMATION = 82;
     /** RFC 3397. */
     public static final int DOMAIN_SEARCH = 119;
     /** RFC 3442. */
@@ -68,6 +76,10 @@ public final class DhcpOption
             case VENDOR_CLASS_ID -> "vendor-class-id";
             case CLIENT_ID -> "client-id";
             case CLIENT_FQDN -> "client-fqdn";
+            case TFTP_SERVER_NAME -> "tftp-server-name";
+            case BOOTFILE_NAME -> "bootfile-name";
+            case USER_CLASS -> "user-class";
+            case RELAY_AGENT_INFORMATION -> "relay-agent-information";
             case DOMAIN_SEARCH -> "domain-search";
             case CLASSLESS_STATIC_ROUTE -> "classless-static-route";
             case END -> "end";

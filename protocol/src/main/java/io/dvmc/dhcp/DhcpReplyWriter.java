@@ -1,6 +1,7 @@
 package io.dvmc.dhcp;
 
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -9,14 +10,16 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Builds a BOOTREPLY (OFFER, ACK, NAK, or a BOOTP reply) to a BOOTREQUEST, RFC 2131 §4.3.1 table 3.
  * <pre>
- *  fixed part  op=2, htype/hlen/xid/flags/giaddr/chaddr from the request, hops=secs=siaddr=0,
+ *  fixed part  op=2, htype/hlen/xid/flags/giaddr/chaddr from the request, hops=secs=0,
  *              ciaddr = request's for ACK and BOOTP else 0, yiaddr (0 in NAK and in an ACK to INFORM),
- *              sname/file zeroed
+ *              siaddr/sname/file: the domain's boot directives for a netboot client, else zero
  *  cookie      99.130.83.99
  *  options     53 type, 54 server id             (not in BOOTP replies: RFC 1497 has neither)
  *              51 lease, 58 T1 = lease/2, 59 T2 = lease*7/8   (OFFER/ACK; not to INFORM; no 58/59 if infinite)
  *              61 client id echoed (RFC 6842; DHCP only)
- *              domain options: 1 and 3 always, others when in the request's 55 or when it has no 55
+ *              66, 67 for a netboot client
+ *              domain options: 1 and 3 always, others when in the request's 55, when it has no 55, or when
+ *              the domain sends them always
  *              (NAK: only 56 from the domain block)
  *              END, zero padding to 300 bytes
  * </pre>
@@ -25,13 +28,23 @@ import org.agrona.concurrent.UnsafeBuffer;
  * area (an RFC 951 client's 64 free bytes) gets a zeroed one, which it cannot misread. It is no longer than the
  * request (at least 300 bytes, the RFC 951 size with its 64-byte vend field) unless option 57 allows more: a
  * BOOTP client may have no room for DHCP's 312-byte options field.
+ * <p>
+ * A netboot client is a BOOTP client, one whose vendor class (60) starts with {@code PXEClient}, one whose user
+ * class (77, RFC 3004) holds {@code iPXE}, or one that asks for option 66 or 67; a client whose user class says
+ * iPXE gets the domain's iPXE boot file instead of its PXE one, so that the iPXE the PXE ROM loaded does not load
+ * itself again. Other clients get no boot fields, which keeps {@code sname} and {@code file} free for overload.
+ * <p>
  * The reply may be written over the request itself (the dataplane rewrites the received mbuf): everything needed
  * from the request is copied into preallocated scratch space before the first byte is written. The request
  * flyweight is stale afterwards. The domain option block must not overlap the output.
  * <p>
- * The reply never exceeds the client's option 57 (less 28 bytes of IP and UDP headers), or 548 bytes without it
- * (RFC 2131 §2: a client must accept a 312-byte options field). Domain options that would push it over are left
- * out whole (all instances of a split option go together) rather than failing the reply.
+ * The reply never exceeds the client's option 57 (less 28 bytes of IP and UDP headers; 576 at least, RFC 2132
+ * §9.10), or 548 bytes without it (RFC 2131 §2: a client must accept a 312-byte options field). Options are placed
+ * in this order, each whole (all instances of a split option go together) or not at all: the fixed ones above,
+ * 66 and 67, then the domain's in the order of its block. When one does not fit the options field and
+ * {@code file} or {@code sname} carry no boot directive, the reply overloads them (option 52, RFC 2132 §9.3):
+ * options that do not fit the options field go to {@code file}, then {@code sname}. What fits nowhere is left out;
+ * a later, smaller option may still fit. BOOTP replies are never overloaded (RFC 1497 has no option 52).
  * <p>
  * Allocates nothing per reply. Not thread safe: one per worker.
  */
@@ -41,12 +54,30 @@ public final class DhcpReplyWriter
     public static final int DEFAULT_MAX_MESSAGE = 548;
     private static final int IP_UDP_HEADERS = 28;
     private static final int MIN_MAX_MESSAGE_SIZE = 576;
+    private static final int OVERLOAD_LENGTH = 3;
     private static final ByteOrder NET = ByteOrder.BIG_ENDIAN;
+    private static final byte[] PXE_CLIENT = "PXEClient".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] IPXE = "iPXE".getBytes(StandardCharsets.US_ASCII);
 
     private final UnsafeBuffer chaddr = new UnsafeBuffer(new byte[DhcpPacket.CHADDR_LENGTH]);
     private final UnsafeBuffer clientId = new UnsafeBuffer(new byte[DhcpPacket.MAX_CLIENT_ID_LENGTH]);
     private final long[] requestedCodes = new long[4];
+    private final long[] alwaysCodes = new long[4];
     private final OptionWriter options = new OptionWriter();
+    private final OptionWriter fileOptions = new OptionWriter();
+    private final OptionWriter snameOptions = new OptionWriter();
+
+    // The domain block of the current reply: where its options start and end, and its directives (-1 when absent).
+    private int blockStart;
+    private int optionsEnd;
+    private int nextServer;
+    private boolean hasNextServer;
+    private int serverNameAt;
+    private int serverNameLength;
+    private int bootFileAt;
+    private int bootFileLength;
+    private int ipxeFileAt;
+    private int ipxeFileLength;
 
     /**
      * Writes the reply.
@@ -57,8 +88,8 @@ public final class DhcpReplyWriter
      * @param yiaddr              the client's address (ignored for NAK).
      * @param serverId            option 54.
      * @param leaseSeconds        option 51, unsigned; -1 is infinite.
-     * @param domainOptions       block of option TLVs written by {@link OptionWriter} (END and PAD allowed); may be
-     *                            null when domainOptionsLength is 0.
+     * @param domainOptions       block of option TLVs written by {@link OptionWriter} (END and PAD allowed), after
+     *                            its END the {@link ReplyDirectives}; may be null when domainOptionsLength is 0.
      * @param domainOptionsOffset first byte of the block.
      * @param domainOptionsLength bytes in the block.
      * @param out                 where the reply goes; may be the request's own memory.
@@ -92,7 +123,7 @@ public final class DhcpReplyWriter
         {
             return DhcpError.UNSUPPORTED_REPLY_TYPE;
         }
-        if (!isWellFormed(domainOptions, domainOptionsOffset, domainOptionsLength))
+        if (!readBlock(domainOptions, domainOptionsOffset, domainOptionsLength))
         {
             return DhcpError.BAD_DOMAIN_OPTIONS;
         }
@@ -127,6 +158,10 @@ public final class DhcpReplyWriter
             request.optionBuffer(DhcpOption.CLIENT_ID).getBytes(request.clientIdOffset(), clientId, 0, clientIdLength);
         }
         final boolean hasRequestList = captureRequestedCodes(request);
+        final boolean boot = !nak && hasBootDirectives() && (bootp || isNetbootClient(request));
+        final boolean ipxe = boot && ipxeFileLength > 0 && optionContains(request, DhcpOption.USER_CLASS, IPXE);
+        final int fileAt = ipxe ? ipxeFileAt : bootFileAt;
+        final int fileLength = ipxe ? ipxeFileLength : bootFileLength;
 
         out.setMemory(outOffset, DhcpPacket.FIXED_LENGTH, (byte)0);
         out.putByte(outOffset + DhcpPacket.OP_OFFSET, (byte)DhcpPacket.BOOTREPLY);
@@ -149,10 +184,25 @@ public final class DhcpReplyWriter
             return DhcpPacket.MIN_BOOTP_LENGTH;
         }
         out.putInt(outOffset + DhcpPacket.MAGIC_COOKIE_OFFSET, DhcpPacket.MAGIC_COOKIE, NET);
+        if (boot)
+        {
+            if (hasNextServer)
+            {
+                out.putInt(outOffset + DhcpPacket.SIADDR_OFFSET, nextServer, NET);
+            }
+            if (serverNameLength > 0)
+            {
+                out.putBytes(outOffset + DhcpPacket.SNAME_OFFSET, domainOptions, serverNameAt, serverNameLength);
+            }
+            if (fileLength > 0)
+            {
+                out.putBytes(outOffset + DhcpPacket.FILE_OFFSET, domainOptions, fileAt, fileLength);
+            }
+        }
 
         // One byte is kept back for END.
-        final OptionWriter options = this.options.wrap(
-            out, outOffset + DhcpPacket.OPTIONS_OFFSET, limit - DhcpPacket.OPTIONS_OFFSET - 1);
+        final int optionsCapacity = limit - DhcpPacket.OPTIONS_OFFSET - 1;
+        final OptionWriter options = this.options.wrap(out, outOffset + DhcpPacket.OPTIONS_OFFSET, optionsCapacity);
         if (!bootp)
         {
             options.putByte(DhcpOption.MESSAGE_TYPE, messageType);
@@ -166,11 +216,41 @@ public final class DhcpReplyWriter
         {
             options.putBytes(DhcpOption.CLIENT_ID, clientId, 0, clientIdLength);
         }
-        if (domainOptionsLength > 0)
+        final int fixedEnd = options.length();
+        final int domainAt = outOffset + DhcpPacket.OPTIONS_OFFSET + fixedEnd;
+        fileOptions.wrap(out, outOffset, 0);
+        snameOptions.wrap(out, outOffset, 0);
+        options.wrap(out, domainAt, optionsCapacity - fixedEnd);
+        int overload = 0;
+        final boolean complete = placeOptions(domainOptions, nak, hasRequestList, boot, fileAt, fileLength);
+        final boolean fileFree = !boot || fileLength == 0;
+        final boolean snameFree = !boot || serverNameLength == 0;
+        if (!complete && !bootp && (fileFree || snameFree) && optionsCapacity - fixedEnd >= OVERLOAD_LENGTH)
         {
-            copyDomainOptions(domainOptions, domainOptionsOffset, domainOptionsLength, nak, hasRequestList);
+            // RFC 2132 §9.3: options in file and sname start at the field's first byte and end with END.
+            options.wrap(out, domainAt, optionsCapacity - fixedEnd - OVERLOAD_LENGTH);
+            fileOptions.wrap(out, outOffset + DhcpPacket.FILE_OFFSET, fileFree ? DhcpPacket.FILE_LENGTH - 1 : 0);
+            snameOptions.wrap(out, outOffset + DhcpPacket.SNAME_OFFSET, snameFree ? DhcpPacket.SNAME_LENGTH - 1 : 0);
+            placeOptions(domainOptions, nak, hasRequestList, boot, fileAt, fileLength);
+            overload = (fileOptions.length() > 0 ? 1 : 0) | (snameOptions.length() > 0 ? 2 : 0);
+            if (overload == 0)
+            {
+                fileOptions.wrap(out, outOffset, 0);
+                snameOptions.wrap(out, outOffset, 0);
+                options.wrap(out, domainAt, optionsCapacity - fixedEnd);
+                placeOptions(domainOptions, nak, hasRequestList, boot, fileAt, fileLength);
+            }
         }
-        final int end = DhcpPacket.OPTIONS_OFFSET + options.length();
+        int end = DhcpPacket.OPTIONS_OFFSET + fixedEnd + options.length();
+        if (overload != 0)
+        {
+            out.putByte(outOffset + end, (byte)DhcpOption.OVERLOAD);
+            out.putByte(outOffset + end + 1, (byte)1);
+            out.putByte(outOffset + end + 2, (byte)overload);
+            end += OVERLOAD_LENGTH;
+            endOverloaded(out, outOffset + DhcpPacket.FILE_OFFSET, fileOptions);
+            endOverloaded(out, outOffset + DhcpPacket.SNAME_OFFSET, snameOptions);
+        }
         out.putByte(outOffset + end, (byte)DhcpOption.END);
         final int length = Math.max(end + 1, DhcpPacket.MIN_BOOTP_LENGTH);
         if (length > end + 1)
@@ -211,6 +291,14 @@ public final class DhcpReplyWriter
         }
     }
 
+    private static void endOverloaded(final MutableDirectBuffer out, final int fieldAt, final OptionWriter field)
+    {
+        if (field.length() > 0)
+        {
+            out.putByte(fieldAt + field.length(), (byte)DhcpOption.END);
+        }
+    }
+
     private boolean captureRequestedCodes(final DhcpPacket request)
     {
         final long[] codes = requestedCodes;
@@ -232,9 +320,59 @@ public final class DhcpReplyWriter
         return true;
     }
 
-    private boolean isRequested(final int code)
+    private static boolean isIn(final long[] codes, final int code)
     {
-        return (requestedCodes[code >>> 6] & (1L << code)) != 0;
+        return (codes[code >>> 6] & (1L << code)) != 0;
+    }
+
+    private boolean hasBootDirectives()
+    {
+        return hasNextServer || serverNameLength > 0 || bootFileLength > 0 || ipxeFileLength > 0;
+    }
+
+    private boolean isNetbootClient(final DhcpPacket request)
+    {
+        return isIn(requestedCodes, DhcpOption.TFTP_SERVER_NAME) || isIn(requestedCodes, DhcpOption.BOOTFILE_NAME) ||
+            optionStartsWith(request, DhcpOption.VENDOR_CLASS_ID, PXE_CLIENT) ||
+            optionContains(request, DhcpOption.USER_CLASS, IPXE);
+    }
+
+    private static boolean optionStartsWith(final DhcpPacket request, final int code, final byte[] prefix)
+    {
+        final int at = request.findOption(code);
+        return at >= 0 && request.optionLength(code) >= prefix.length &&
+            matches(request.optionBuffer(code), at, prefix);
+    }
+
+    // RFC 3004 frames each user class with its length; iPXE sends its name bare: a match anywhere covers both.
+    private static boolean optionContains(final DhcpPacket request, final int code, final byte[] text)
+    {
+        final int at = request.findOption(code);
+        if (at < 0)
+        {
+            return false;
+        }
+        final DirectBuffer buffer = request.optionBuffer(code);
+        for (int i = at, last = at + request.optionLength(code) - text.length; i <= last; i++)
+        {
+            if (matches(buffer, i, text))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean matches(final DirectBuffer buffer, final int at, final byte[] text)
+    {
+        for (int i = 0; i < text.length; i++)
+        {
+            if (buffer.getByte(at + i) != text[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     // Codes the writer owns or that make no sense coming from a domain block.
@@ -249,8 +387,19 @@ public final class DhcpReplyWriter
         };
     }
 
-    private static boolean isWellFormed(final DirectBuffer block, final int offset, final int length)
+    // Checks the block's shape and reads its directives; false when an option or directive runs past its end.
+    private boolean readBlock(final DirectBuffer block, final int offset, final int length)
     {
+        alwaysCodes[0] = 0;
+        alwaysCodes[1] = 0;
+        alwaysCodes[2] = 0;
+        alwaysCodes[3] = 0;
+        hasNextServer = false;
+        serverNameLength = 0;
+        bootFileLength = 0;
+        ipxeFileLength = 0;
+        blockStart = offset;
+        optionsEnd = offset;
         if (length == 0)
         {
             return true;
@@ -266,7 +415,8 @@ public final class DhcpReplyWriter
             final int code = block.getByte(i) & 0xFF;
             if (code == DhcpOption.END)
             {
-                return true;
+                optionsEnd = i;
+                return readDirectives(block, i + 1, end);
             }
             if (code == DhcpOption.PAD)
             {
@@ -279,27 +429,102 @@ public final class DhcpReplyWriter
             }
             i += 2 + (block.getByte(i + 1) & 0xFF);
         }
+        optionsEnd = end;
         return i == end;
     }
 
-    // Copies the chosen options of a well-formed block. A run of consecutive instances of one code (an RFC 3396
-    // split) is copied whole or not at all.
-    private void copyDomainOptions(
-        final DirectBuffer block,
-        final int offset,
-        final int length,
-        final boolean nak,
-        final boolean hasRequestList)
+    private boolean readDirectives(final DirectBuffer block, final int from, final int end)
     {
-        final int end = offset + length;
-        int i = offset;
+        int i = from;
+        while (i < end)
+        {
+            if (i + 1 >= end)
+            {
+                return false;
+            }
+            final int code = block.getByte(i) & 0xFF;
+            final int length = block.getByte(i + 1) & 0xFF;
+            final int value = i + 2;
+            if (value + length > end || !isDirectiveLength(code, length))
+            {
+                return false;
+            }
+            switch (code)
+            {
+                case ReplyDirectives.NEXT_SERVER ->
+                {
+                    nextServer = block.getInt(value, NET);
+                    hasNextServer = true;
+                }
+                case ReplyDirectives.SERVER_NAME ->
+                {
+                    serverNameAt = value;
+                    serverNameLength = length;
+                }
+                case ReplyDirectives.BOOT_FILE ->
+                {
+                    bootFileAt = value;
+                    bootFileLength = length;
+                }
+                case ReplyDirectives.IPXE_BOOT_FILE ->
+                {
+                    ipxeFileAt = value;
+                    ipxeFileLength = length;
+                }
+                case ReplyDirectives.ALWAYS ->
+                {
+                    for (int c = value; c < value + length; c++)
+                    {
+                        final int always = block.getByte(c) & 0xFF;
+                        alwaysCodes[always >>> 6] |= 1L << always;
+                    }
+                }
+                default ->
+                {
+                }
+            }
+            i = value + length;
+        }
+        return true;
+    }
+
+    // The text directives must fit the fixed field they also go to, which keeps a terminating NUL.
+    private static boolean isDirectiveLength(final int code, final int length)
+    {
+        return switch (code)
+        {
+            case ReplyDirectives.NEXT_SERVER -> length == 4;
+            case ReplyDirectives.SERVER_NAME -> length <= ReplyDirectives.MAX_SERVER_NAME;
+            case ReplyDirectives.BOOT_FILE, ReplyDirectives.IPXE_BOOT_FILE -> length <= ReplyDirectives.MAX_BOOT_FILE;
+            default -> true;
+        };
+    }
+
+    // Places 66 and 67 for a netboot client, then the chosen options of the block, each in the first field that
+    // holds it. A run of consecutive instances of one code (an RFC 3396 split) goes whole or not at all.
+    // Returns false when something wanted fitted nowhere.
+    private boolean placeOptions(
+        final DirectBuffer block,
+        final boolean nak,
+        final boolean hasRequestList,
+        final boolean boot,
+        final int fileAt,
+        final int fileLength)
+    {
+        boolean complete = true;
+        if (boot && serverNameLength > 0)
+        {
+            complete &= placeValue(DhcpOption.TFTP_SERVER_NAME, block, serverNameAt, serverNameLength);
+        }
+        if (boot && fileLength > 0)
+        {
+            complete &= placeValue(DhcpOption.BOOTFILE_NAME, block, fileAt, fileLength);
+        }
+        final int end = optionsEnd;
+        int i = blockStart;
         while (i < end)
         {
             final int code = block.getByte(i) & 0xFF;
-            if (code == DhcpOption.END)
-            {
-                break;
-            }
             if (code == DhcpOption.PAD)
             {
                 i++;
@@ -311,13 +536,27 @@ public final class DhcpReplyWriter
                 runEnd += 2 + (block.getByte(runEnd + 1) & 0xFF);
             }
             final boolean wanted = nak ? code == DhcpOption.MESSAGE :
-                !isReserved(code) && code != DhcpOption.MESSAGE &&
-                (code == DhcpOption.SUBNET_MASK || code == DhcpOption.ROUTER || !hasRequestList || isRequested(code));
+                !isReserved(code) && code != DhcpOption.MESSAGE && !(boot && isBootOption(code)) &&
+                (code == DhcpOption.SUBNET_MASK || code == DhcpOption.ROUTER || !hasRequestList ||
+                isIn(requestedCodes, code) || isIn(alwaysCodes, code));
             if (wanted)
             {
-                options.putEncoded(block, i, runEnd - i);
+                complete &= options.putEncoded(block, i, runEnd - i) || fileOptions.putEncoded(block, i, runEnd - i) ||
+                    snameOptions.putEncoded(block, i, runEnd - i);
             }
             i = runEnd;
         }
+        return complete;
+    }
+
+    private static boolean isBootOption(final int code)
+    {
+        return code == DhcpOption.TFTP_SERVER_NAME || code == DhcpOption.BOOTFILE_NAME;
+    }
+
+    private boolean placeValue(final int code, final DirectBuffer block, final int at, final int length)
+    {
+        return options.putBytes(code, block, at, length) || fileOptions.putBytes(code, block, at, length) ||
+            snameOptions.putBytes(code, block, at, length);
     }
 }
