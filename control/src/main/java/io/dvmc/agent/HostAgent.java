@@ -4,6 +4,7 @@ import io.dvmc.config.HostConfig;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.dhcp.OptionCopy;
 import io.dvmc.exchange.DvmcClient;
 import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageType;
@@ -88,8 +89,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final FrameClassifier classifier = new FrameClassifier();
     private final FrameView view = new FrameView();
     private final DhcpPacket dhcp = new DhcpPacket();
-    /** Field 225 of a VM's request: its client identifier (61), as one option TLV. */
-    private final UnsafeBuffer vmOptions = new UnsafeBuffer(new byte[2 + DhcpPacket.MAX_CLIENT_ID_LENGTH]);
+    /**
+     * Field 225 of a VM's request: its client identifier (61), as one option TLV; in a relay domain the VM's options
+     * as it sent them, which the relay passes on to the tenant's server.
+     */
+    private final UnsafeBuffer vmOptions = new UnsafeBuffer(new byte[DvmcMessage.MAX_CONFIG_LENGTH]);
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
     private final ReplyBuilder replies = new ReplyBuilder();
     private final LeaseRecord lease = new LeaseRecord();
@@ -274,11 +278,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             // RFC 2131 §4.3.2: the address is option 50 in SELECTING and INIT-REBOOT, ciaddr when renewing.
             case DhcpMessageType.REQUEST -> dhcp.requestedIp() != 0 ? dhcp.requestedIp() : dhcp.ciaddr();
-            case DhcpMessageType.RELEASE -> dhcp.ciaddr();
+            case DhcpMessageType.RELEASE, DhcpMessageType.INFORM -> dhcp.ciaddr();
             default -> dhcp.requestedIp();
         };
         final long xid = client.send(dvmcType, service, domainId, mac, request.vmMsb(), request.vmLsb(),
-            requested, dhcp.serverId(), vmOptions, 0, encodeVmOptions());
+            requested, dhcp.serverId(), vmOptions, 0, encodeVmOptions(isRelay(domainId)));
         if (DvmcClient.isError(xid))
         {
             exchanges.release(slot);
@@ -299,10 +303,19 @@ public final class HostAgent implements Agent, DvmcClient.Listener
      * Puts the VM's client identifier into {@link #vmOptions}: the service keys the VM's lease on it within the VM
      * (RFC 2131 §4.2).
      *
+     * @param all every option of the VM's request, for the relay of a relay domain.
      * @return bytes written, 0 without one.
      */
-    private int encodeVmOptions()
+    private int encodeVmOptions(final boolean all)
     {
+        if (all)
+        {
+            final int length = copyVmOptions();
+            if (length >= 0)
+            {
+                return length;
+            }
+        }
         final int at = dhcp.clientIdOffset();
         if (at < 0)
         {
@@ -313,6 +326,23 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         vmOptions.putByte(1, (byte)length);
         vmOptions.putBytes(2, dhcp.optionBuffer(DhcpOption.CLIENT_ID), at, length);
         return 2 + length;
+    }
+
+    /**
+     * Copies the options field of the VM's request, up to its END, without padding.
+     *
+     * @return bytes written, or -1 if they do not fit field 225.
+     */
+    private int copyVmOptions()
+    {
+        return OptionCopy.copy(dhcp.buffer(), dhcp.offset() + DhcpPacket.OPTIONS_OFFSET, dhcp.offset() + dhcp.length(),
+            vmOptions, 0, vmOptions.capacity(), OptionCopy.ALL);
+    }
+
+    private boolean isRelay(final int domainId)
+    {
+        final Domain d = policy.domainOrNull(domainId);
+        return d != null && d.mode() == Domain.Mode.RELAY;
     }
 
     private static int dvmcTypeOf(final int dhcpType)
@@ -546,6 +576,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             .serverMac(serverMac)
             .subnetMask(mask)
             .vmLeaseSeconds(reply.vmLeaseSeconds())
+            .flags(policyDomain != null && policyDomain.mode() == Domain.Mode.RELAY ? DomainRecord.FLAG_RELAY : 0)
             .options(reply.buffer(), reply.configOffset(), reply.configLength())
             .version(known ? stored.version() : 0);
         if (known && sameContent(domain, stored))
@@ -562,7 +593,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     {
         final int length = a.optionsLength();
         if (a.serverIp() != b.serverIp() || a.serverMac() != b.serverMac() || a.subnetMask() != b.subnetMask() ||
-            a.vmLeaseSeconds() != b.vmLeaseSeconds() || length != b.optionsLength())
+            a.vmLeaseSeconds() != b.vmLeaseSeconds() || a.flags() != b.flags() || length != b.optionsLength())
         {
             return false;
         }

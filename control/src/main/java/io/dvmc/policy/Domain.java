@@ -30,6 +30,10 @@ import java.util.List;
  * @param serverIp         the virtual server's address (option 54), by default the router.
  * @param mode             whether the dvmc service manages addresses itself or relays to a tenant server.
  * @param relayServers     the tenant DHCP/BOOTP servers of a relay domain.
+ * @param relayAddress     a relay domain's giaddr (RFC 1542 §4.1.1): the address the service relays from and the
+ *                         tenant servers answer to; 0 in a builtin domain.
+ * @param linkSelection    whether relayed requests carry the RFC 3527 link selection sub-option naming the subnet,
+ *                         for tenant servers that cannot tell it from a relay address outside it.
  * @param services         the dvmc service endpoints of the domain (the patent's server location reply 135).
  */
 public record Domain(
@@ -54,6 +58,8 @@ public record Domain(
     int serverIp,
     Mode mode,
     List<InetSocketAddress> relayServers,
+    int relayAddress,
+    boolean linkSelection,
     List<InetSocketAddress> services)
 {
     /** How the domain's addresses are managed. */

@@ -89,6 +89,20 @@ final class JsonFields
         return value;
     }
 
+    boolean bool(final String name, final boolean defaultValue) throws PolicyException
+    {
+        final JsonNode v = get(name);
+        if (v == null || v.isNull())
+        {
+            return defaultValue;
+        }
+        if (!v.isBoolean())
+        {
+            throw error(name, "expected true or false");
+        }
+        return v.asBoolean();
+    }
+
     long requiredInteger(final String name, final long min, final long max) throws PolicyException
     {
         if (!has(name))

@@ -32,6 +32,8 @@ import java.util.List;
  *       "ntp": ["10.0.0.123"], "leaseSeconds": 600, "hostLeaseSeconds": 2400, "offerHoldSeconds": 30,
  *       "serverMac": "02:44:00:00:00:64", "serverIp": "10.0.0.1",
  *       "mode": "builtin", "relayServers": [], "services": ["127.0.0.1:6767"] } ] }
+ *   // a relay domain instead: "mode": "relay", "relayServers": ["192.0.2.10", "192.0.2.11:67"],
+ *   //   "relayAddress": "192.0.2.1", "linkSelection": true
  * }</pre>
  *
  * Defaults: hostLeaseSeconds 4 × leaseSeconds, offerHoldSeconds 30, leaseSeconds 3600, serverIp the router,
@@ -201,13 +203,15 @@ public final class PolicyFile
         };
         final List<InetSocketAddress> relayServers =
             endpoints(f, "relayServers", f.stringList("relayServers"), DHCP_SERVER_PORT);
+        final int relayAddress = f.ipv4("relayAddress", 0);
+        final boolean linkSelection = f.bool("linkSelection", false);
         final List<InetSocketAddress> services = f.has("services") ?
             endpoints(f, "services", f.stringList("services"), DvmcMessage.DEFAULT_PORT) : defaults;
         f.rejectUnknown();
 
         return new Domain(id, name, subnet[0], subnet[1], pools, exclusions, reservations, router, dns, domainName,
             searchList, mtu, routes, ntp, lease, hostLease, offerHold, serverMac, serverIp, mode, relayServers,
-            services);
+            relayAddress, linkSelection, services);
     }
 
     private static Domain.AddressRange range(final JsonFields f, final String field, final String text)

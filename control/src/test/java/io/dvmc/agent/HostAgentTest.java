@@ -173,6 +173,7 @@ class HostAgentTest
             { "domains": [ { "id": 100, "name": "blue", "subnet": "%1$s.0.0/24", "router": "%1$s.0.1",
               "pools": [ { "start": "%1$s.0.100", "end": "%1$s.0.101" } ], "dns": [ "%1$s.0.53" ], "mtu": 1450,
               "leaseSeconds": 600, "hostLeaseSeconds": %2$d, "mode": "%3$s", "relayServers": [ "%1$s.0.2" ],
+              "relayAddress": "%1$s.0.3",
               "services": [ "127.0.0.1:%4$d", "127.0.0.1:%5$d" ] } ] }
             """.formatted(prefix, HOST_LEASE_MS / 1000, mode, servicePort, standbyPort);
     }

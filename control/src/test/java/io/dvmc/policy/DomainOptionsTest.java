@@ -106,7 +106,7 @@ class DomainOptionsTest
     {
         return new Domain(100, "blue", 0x0A000000, 24, List.of(new Domain.AddressRange(0x0A000064, 0x0A0000C7)),
             List.of(), List.of(), 0x0A000001, dns, domainName, search, mtu, routes, ntp, 600, 2400, 30,
-            Domain.defaultServerMac(100), 0x0A000001, Domain.Mode.BUILTIN, List.of(),
+            Domain.defaultServerMac(100), 0x0A000001, Domain.Mode.BUILTIN, List.of(), 0, false,
             List.of(new InetSocketAddress("127.0.0.1", 6767)));
     }
 }

@@ -124,7 +124,7 @@ class AddressPoolTest
     {
         final Domain wide = new Domain(1, "wide", 0x0A000000, 8, List.of(new Domain.AddressRange(0x0A000001,
             0x0AFFFFFE)), List.of(), List.of(), 0x0A000001, List.of(), null, List.of(), 0, List.of(), List.of(),
-            600, 2400, 30, Domain.defaultServerMac(1), 0x0A000001, Domain.Mode.BUILTIN, List.of(),
+            600, 2400, 30, Domain.defaultServerMac(1), 0x0A000001, Domain.Mode.BUILTIN, List.of(), 0, false,
             List.of(new InetSocketAddress("127.0.0.1", 6767)));
         final AddressPool pool = new AddressPool(wide);
 
@@ -153,6 +153,6 @@ class AddressPoolTest
     {
         return new Domain(100, "blue", NET, 24, pools, exclusions, reservations, router, List.of(), null, List.of(),
             0, List.of(), List.of(), 600, 2400, 30, Domain.defaultServerMac(100), server, Domain.Mode.BUILTIN,
-            List.of(), List.of(new InetSocketAddress("127.0.0.1", 6767)));
+            List.of(), 0, false, List.of(new InetSocketAddress("127.0.0.1", 6767)));
     }
 }

@@ -1,0 +1,156 @@
+package io.dvmc.e2e;
+
+import io.dvmc.lab.Await;
+import io.dvmc.lab.DhcpClients;
+import io.dvmc.lab.Dnsmasq;
+import io.dvmc.lab.Lease;
+import io.dvmc.lab.NetnsLab;
+import io.dvmc.lab.Prerequisites;
+import io.dvmc.lab.UdhcpcSession;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tier 3 (root): a relay domain's VM, behind the DPDK dataplane, is configured by its tenant's own DHCP server, which
+ * runs in a tenant namespace that only the dvmc service reaches, over a link of its own (patent FIG. 3). The VM's
+ * broadcast never leaves the host: the agent speaks DVMC to the service, the service relays (giaddr, option 82,
+ * RFC 3527 link selection) and translates the answer back.
+ */
+class RelayTest
+{
+    private static final Duration BIND = Duration.ofSeconds(40);
+    private static final Duration ON_THE_WIRE = Duration.ofSeconds(15);
+    private static final String SERVER_IP = "10.0.0.1";
+    private static final String RELAY_ADDRESS = "198.18.0.1";
+    private static final String TENANT_SERVER = "198.18.0.2";
+    private static final int DOMAIN = 300;
+    private static final int TENANT_LEASE_SECONDS = 120;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void prerequisites()
+    {
+        Prerequisites.requireRoot();
+        Prerequisites.requireCommands("ip", "udhcpc", "dnsmasq", "unshare");
+    }
+
+    @Test
+    void aVmGetsAddressRouterAndDnsFromTheTenantsDnsmasqAndRenewsAndReleasesThroughTheRelay() throws Exception
+    {
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final String vmId = UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString();
+            final NetnsLab.Vm tenant = tenantLink(lab);
+            final Path script = scriptRecordingOption82();
+            try (Dnsmasq dnsmasq = Dnsmasq.start(tenant.ns(), new Dnsmasq.Config(tenant.ifname(), "10.0.0.100",
+                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                    List.of("10.0.0.53"), 0, List.of("--dhcp-script=" + script)), ON_THE_WIRE);
+                DvmcHost host = relayHost(lab, vm, vmId))
+            {
+                host.start();
+                try (UdhcpcSession session = clients.start(vm.ns(), vm.ifname()))
+                {
+                    final Lease bound = session.awaitLease(BIND);
+                    assertAll("the VM's lease, as its client applied it",
+                        () -> assertTrue(bound.ip().startsWith("10.0.0.1"), bound.ip()),
+                        () -> assertEquals("255.255.255.0", bound.mask()),
+                        () -> assertEquals("10.0.0.254", bound.router(), "the tenant's router"),
+                        () -> assertEquals(List.of("10.0.0.53"), bound.dns(), "the tenant's DNS"),
+                        () -> assertTrue(bound.leaseSeconds() <= TENANT_LEASE_SECONDS &&
+                            bound.leaseSeconds() >= TENANT_LEASE_SECONDS - 5, "lease " + bound.leaseSeconds()),
+                        () -> assertEquals(SERVER_IP, bound.serverId(), "the domain's virtual server"));
+                    assertTrue(lab.exec(vm.ns(), "ip", "-4", "addr", "show", "dev", vm.ifname()).output()
+                        .contains(bound.ip() + "/24"), "the address is not on the VM's interface");
+                    Await.until("the tenant's lease of " + bound.ip(), ON_THE_WIRE,
+                        () -> dnsmasq.leases().stream().anyMatch(l -> l.contains(" " + bound.ip() + " ")));
+                    Await.until("option 82 in the tenant's record of the lease", ON_THE_WIRE,
+                        () -> scriptLog(script).contains("circuit=" + vmId + " remote=" + DOMAIN));
+
+                    final long acksBefore = dnsmasqAcks(dnsmasq);
+                    session.renew();
+                    final Lease renewed = session.awaitEvent("renew", BIND).lease(vm.ns());
+                    assertEquals(bound.ip(), renewed.ip(), "the renewal moved the VM");
+                    assertTrue(dnsmasqAcks(dnsmasq) > acksBefore, "the renewal did not reach the tenant server");
+                    assertEquals(0, host.counter("dataplane: fast path ACK"),
+                        "a relay domain's renewal was answered on the host without its tenant");
+
+                    session.release();
+                    Await.until("the release in the tenant's leases", ON_THE_WIRE,
+                        () -> dnsmasq.leases().stream().noneMatch(l -> l.contains(" " + bound.ip() + " ")));
+                }
+                assertTrue(host.counter("service: relay relayed") >= 3, host.counters().toString());
+                assertEquals(0, host.counter("service: relay timed out"), host.counters().toString());
+            }
+        }
+    }
+
+    /** A namespace for the tenant's server, linked to the host's namespace only: relay address on the host's end. */
+    static NetnsLab.Vm tenantLink(final NetnsLab lab)
+    {
+        final NetnsLab.Vm tenant = lab.addVm(String.format("02:74:00:00:%02x:01", lab.vms().size()));
+        lab.exec(lab.hostNs(), "ip", "addr", "add", RELAY_ADDRESS + "/24", "dev", tenant.hostIf()).check();
+        lab.exec(tenant.ns(), "ip", "addr", "add", TENANT_SERVER + "/24", "dev", tenant.ifname()).check();
+        return tenant;
+    }
+
+    /** dnsmasq keeps no option 82 in its lease file; its lease script is told of it, and writes it down here. */
+    private Path scriptRecordingOption82() throws Exception
+    {
+        final Path script = dir.resolve("lease-script.sh");
+        Files.writeString(script, "#!/bin/sh\necho \"$1 $3 circuit=$DNSMASQ_CIRCUIT_ID remote=$DNSMASQ_REMOTE_ID\"" +
+            " >> " + dir.resolve("lease-script.log") + "\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
+    }
+
+    private String scriptLog(final Path script) 
+    {
+        try
+        {
+            final Path log = script.resolveSibling("lease-script.log");
+            return Files.exists(log) ? Files.readString(log) : "";
+        }
+        catch (final Exception ex)
+        {
+            return "";
+        }
+    }
+
+    private static long dnsmasqAcks(final Dnsmasq dnsmasq)
+    {
+        return dnsmasq.log().lines().filter(l -> l.contains("DHCPACK(")).count();
+    }
+
+    /** A host whose domain 300 relays to the tenant server over the tenant link, with RFC 3527 link selection. */
+    private DvmcHost relayHost(final NetnsLab lab, final NetnsLab.Vm vm, final String vmId) throws Exception
+    {
+        final DvmcHost host = new DvmcHost(dir, List.of(new DvmcHost.Port("vm0", lab.afPacketVdev(vm))),
+            List.of(new DvmcHost.Binding("vm0", vm.mac(), DOMAIN, vmId)), lab.hostNs());
+        host.runAllInNetns();
+        host.domains(List.of(relayDomain(DOMAIN, "tenant", RELAY_ADDRESS, TENANT_SERVER)));
+        return host;
+    }
+
+    static String relayDomain(final int id, final String name, final String relayAddress, final String server)
+    {
+        return String.format("{ \"id\": %d, \"name\": \"%s\", \"subnet\": \"10.0.0.0/24\", \"serverIp\": \"%s\"," +
+            " \"mode\": \"relay\", \"relayServers\": [ \"%s\" ], \"relayAddress\": \"%s\", \"linkSelection\": true }",
+            id, name, SERVER_IP, server, relayAddress);
+    }
+}
