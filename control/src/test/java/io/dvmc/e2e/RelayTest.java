@@ -6,6 +6,7 @@ import io.dvmc.lab.Dnsmasq;
 import io.dvmc.lab.Lease;
 import io.dvmc.lab.NetnsLab;
 import io.dvmc.lab.Prerequisites;
+import io.dvmc.lab.TenantServer;
 import io.dvmc.lab.UdhcpcSession;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 
@@ -51,16 +53,37 @@ class RelayTest
     @Test
     void aVmGetsAddressRouterAndDnsFromTheTenantsDnsmasqAndRenewsAndReleasesThroughTheRelay() throws Exception
     {
+        bindRenewAndReleaseThroughTheRelay(null);
+    }
+
+    @Test
+    void aVmGetsAddressRouterAndDnsFromTheTenantsKeaAndRenewsAndReleasesThroughTheRelay() throws Exception
+    {
+        Prerequisites.requireCommands("kea-dhcp4");
+        bindRenewAndReleaseThroughTheRelay(TenantServer.Kind.KEA);
+    }
+
+    @Test
+    void aVmGetsAddressRouterAndDnsFromTheTenantsIscDhcpdAndRenewsAndReleasesThroughTheRelay() throws Exception
+    {
+        Prerequisites.requireCommands("dhcpd");
+        bindRenewAndReleaseThroughTheRelay(TenantServer.Kind.ISC_DHCPD);
+    }
+
+    /**
+     * One VM's life against one tenant server ({@code kind}, or dnsmasq for null): bound with the tenant's router, DNS
+     * and lease time on its own interface, its VM id in the tenant's record of the lease (option 82), renewed by the
+     * tenant (not by the host), released in the tenant's leases.
+     */
+    private void bindRenewAndReleaseThroughTheRelay(final TenantServer.Kind kind) throws Exception
+    {
         try (NetnsLab lab = NetnsLab.create(1);
             DhcpClients clients = new DhcpClients(true))
         {
             final NetnsLab.Vm vm = lab.vm(0);
             final String vmId = UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString();
-            final NetnsLab.Vm tenant = tenantLink(lab);
-            final Path script = scriptRecordingOption82();
-            try (Dnsmasq dnsmasq = Dnsmasq.start(tenant.ns(), new Dnsmasq.Config(tenant.ifname(), "10.0.0.100",
-                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
-                    List.of("10.0.0.53"), 0, List.of("--dhcp-script=" + script)), ON_THE_WIRE);
+            final NetnsLab.Vm link = tenantLink(lab);
+            try (Tenant tenant = startTenant(kind, link);
                 DvmcHost host = relayHost(lab, vm, vmId))
             {
                 host.start();
@@ -77,27 +100,151 @@ class RelayTest
                         () -> assertEquals(SERVER_IP, bound.serverId(), "the domain's virtual server"));
                     assertTrue(lab.exec(vm.ns(), "ip", "-4", "addr", "show", "dev", vm.ifname()).output()
                         .contains(bound.ip() + "/24"), "the address is not on the VM's interface");
-                    Await.until("the tenant's lease of " + bound.ip(), ON_THE_WIRE,
-                        () -> dnsmasq.leases().stream().anyMatch(l -> l.contains(" " + bound.ip() + " ")));
-                    Await.until("option 82 in the tenant's record of the lease", ON_THE_WIRE,
-                        () -> scriptLog(script).contains("circuit=" + vmId + " remote=" + DOMAIN));
+                    Await.until("the tenant's lease of " + bound.ip() + " with the VM id in option 82", ON_THE_WIRE,
+                        () -> tenant.recordsAgentInformation(bound.ip(), vmId));
 
-                    final long acksBefore = dnsmasqAcks(dnsmasq);
+                    final long acksBefore = tenant.acks();
                     session.renew();
                     final Lease renewed = session.awaitEvent("renew", BIND).lease(vm.ns());
                     assertEquals(bound.ip(), renewed.ip(), "the renewal moved the VM");
-                    assertTrue(dnsmasqAcks(dnsmasq) > acksBefore, "the renewal did not reach the tenant server");
+                    assertTrue(tenant.acks() > acksBefore, "the renewal did not reach the tenant server");
                     assertEquals(0, host.counter("dataplane: fast path ACK"),
                         "a relay domain's renewal was answered on the host without its tenant");
 
                     session.release();
-                    Await.until("the release in the tenant's leases", ON_THE_WIRE,
-                        () -> dnsmasq.leases().stream().noneMatch(l -> l.contains(" " + bound.ip() + " ")));
+                    Await.until("the release in the tenant's leases", ON_THE_WIRE, () -> tenant.released(bound.ip()));
                 }
                 assertTrue(host.counter("service: relay relayed") >= 3, host.counters().toString());
                 assertEquals(0, host.counter("service: relay timed out"), host.counters().toString());
             }
         }
+    }
+
+    /** What the tests ask of a tenant's server, whichever it is. */
+    private interface Tenant extends AutoCloseable
+    {
+        /** Whether its record of the lease of {@code ip} holds option 82 with circuit-id {@code vmId}. */
+        boolean recordsAgentInformation(String ip, String vmId);
+
+        /** Whether its leases show {@code ip} released. */
+        boolean released(String ip);
+
+        /** DHCPACKs it sent so far. */
+        long acks();
+
+        void close();
+    }
+
+    private Tenant startTenant(final TenantServer.Kind kind, final NetnsLab.Vm link) throws Exception
+    {
+        if (kind == null)
+        {
+            final Path script = scriptRecordingOption82();
+            final Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                List.of("10.0.0.53"), 0, List.of("--dhcp-script=" + script)), ON_THE_WIRE);
+            return new Tenant()
+            {
+                public boolean recordsAgentInformation(final String ip, final String vmId)
+                {
+                    return holds(ip) && scriptLog(script).contains(" " + ip + " circuit=" + vmId + " remote=" + DOMAIN);
+                }
+
+                private boolean holds(final String ip)
+                {
+                    return dnsmasq.leases().stream().anyMatch(l -> l.contains(" " + ip + " "));
+                }
+
+                public boolean released(final String ip)
+                {
+                    return !holds(ip);
+                }
+
+                public long acks()
+                {
+                    return dnsmasq.log().lines().filter(l -> l.contains("DHCPACK(")).count();
+                }
+
+                public void close()
+                {
+                    dnsmasq.close();
+                }
+            };
+        }
+        final TenantServer server = TenantServer.start(kind, link.ns(), new TenantServer.Config(link.ifname(),
+            "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199", Duration.ofSeconds(TENANT_LEASE_SECONDS),
+            "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
+        return kind == TenantServer.Kind.KEA ? keaTenant(server) : dhcpdTenant(server);
+    }
+
+    /**
+     * Kea's memfile appends a CSV line per change: address, hwaddr, client id, valid lifetime, expire, subnet id,
+     * fqdn fwd, fqdn rev, hostname, state, user context. The relay agent information is in the user context, in hex.
+     */
+    private static Tenant keaTenant(final TenantServer kea)
+    {
+        return new Tenant()
+        {
+            private String last(final String ip)
+            {
+                return kea.leases().lines().filter(l -> l.startsWith(ip + ",")).reduce((a, b) -> b).orElse("");
+            }
+
+            public boolean recordsAgentInformation(final String ip, final String vmId)
+            {
+                return last(ip).toLowerCase().contains(HexFormat.of().formatHex(vmId.getBytes()));
+            }
+
+            public boolean released(final String ip)
+            {
+                final String[] fields = last(ip).split(",", -1);
+                return fields.length > 3 && fields[3].equals("0");
+            }
+
+            public long acks()
+            {
+                return kea.log().lines().filter(l -> l.contains("DHCP4_LEASE_ALLOC")).count();
+            }
+
+            public void close()
+            {
+                kea.close();
+            }
+        };
+    }
+
+    /** dhcpd appends a lease block per change, with the relay agent's circuit-id and the binding state. */
+    private static Tenant dhcpdTenant(final TenantServer dhcpd)
+    {
+        return new Tenant()
+        {
+            private String last(final String ip)
+            {
+                final String leases = dhcpd.leases();
+                final int at = leases.lastIndexOf("lease " + ip + " {");
+                return at < 0 ? "" : leases.substring(at, leases.indexOf('}', at) + 1);
+            }
+
+            public boolean recordsAgentInformation(final String ip, final String vmId)
+            {
+                return last(ip).contains("option agent.circuit-id \"" + vmId + "\"");
+            }
+
+            public boolean released(final String ip)
+            {
+                return last(ip).contains("binding state free;");
+            }
+
+            public long acks()
+            {
+                return dhcpd.log().lines().filter(l -> l.startsWith("DHCPACK on")).count();
+            }
+
+            public void close()
+            {
+                dhcpd.close();
+            }
+        };
     }
 
     /** A namespace for the tenant's server, linked to the host's namespace only: relay address on the host's end. */
@@ -119,7 +266,7 @@ class RelayTest
         return script;
     }
 
-    private String scriptLog(final Path script) 
+    private static String scriptLog(final Path script)
     {
         try
         {
@@ -130,11 +277,6 @@ class RelayTest
         {
             return "";
         }
-    }
-
-    private static long dnsmasqAcks(final Dnsmasq dnsmasq)
-    {
-        return dnsmasq.log().lines().filter(l -> l.contains("DHCPACK(")).count();
     }
 
     /** A host whose domain 300 relays to the tenant server over the tenant link, with RFC 3527 link selection. */
