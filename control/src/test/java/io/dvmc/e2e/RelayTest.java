@@ -35,8 +35,6 @@ class RelayTest
     private static final Duration BIND = Duration.ofSeconds(40);
     private static final Duration ON_THE_WIRE = Duration.ofSeconds(15);
     private static final String SERVER_IP = "10.0.0.1";
-    private static final String RELAY_ADDRESS = "198.18.0.1";
-    private static final String TENANT_SERVER = "198.18.0.2";
     private static final int DOMAIN = 300;
     private static final int TENANT_LEASE_SECONDS = 120;
 
@@ -118,6 +116,141 @@ class RelayTest
                 assertEquals(0, host.counter("service: relay timed out"), host.counters().toString());
             }
         }
+    }
+
+    @Test
+    void twoRelayTenantsAndABuiltinDomainHandOutTheSameAddressSideBySideEachWithItsOwnOptions() throws Exception
+    {
+        Prerequisites.requireCommands("kea-dhcp4");
+        try (NetnsLab lab = NetnsLab.create(3);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final List<NetnsLab.Vm> vms = List.copyOf(lab.vms());
+            final NetnsLab.Vm linkA = tenantLink(lab, 0);
+            final NetnsLab.Vm linkB = tenantLink(lab, 1);
+            // Each server has one address to give, the builtin domain one too: the same 10.0.0.100 for all three.
+            try (Dnsmasq a = Dnsmasq.start(linkA.ns(), new Dnsmasq.Config(linkA.ifname(), "10.0.0.100", "10.0.0.100",
+                    "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254", List.of("10.0.0.53"), 0,
+                    List.of()), ON_THE_WIRE);
+                TenantServer b = TenantServer.start(TenantServer.Kind.KEA, linkB.ns(), new TenantServer.Config(
+                    linkB.ifname(), "198.18.1.0", "10.0.0.0", "10.0.0.100", "10.0.0.100",
+                    Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.253", List.of("10.0.0.54")), ON_THE_WIRE);
+                DvmcHost host = new DvmcHost(dir, ports(lab, vms), List.of(
+                    binding(vms.get(0), 301), binding(vms.get(1), 302), binding(vms.get(2), 100)), lab.hostNs()))
+            {
+                host.runAllInNetns();
+                host.domains(List.of(relayDomain(301, "tenant-a", relayAddress(0), tenantServer(0)),
+                    relayDomain(302, "tenant-b", relayAddress(1), tenantServer(1)),
+                    "{ \"id\": 100, \"name\": \"builtin\", \"subnet\": \"10.0.0.0/24\", \"router\": \"10.0.0.1\"," +
+                    " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.100\" } ]," +
+                    " \"dns\": [ \"10.0.0.55\" ], \"leaseSeconds\": 600 }"));
+                host.start();
+
+                final Lease inA = clients.udhcpc(vms.get(0).ns(), vms.get(0).ifname(), BIND);
+                final Lease inB = clients.udhcpc(vms.get(1).ns(), vms.get(1).ifname(), BIND);
+                final Lease builtin = clients.udhcpc(vms.get(2).ns(), vms.get(2).ifname(), BIND);
+
+                assertAll(
+                    () -> assertEquals("10.0.0.100", inA.ip()),
+                    () -> assertEquals("10.0.0.100", inB.ip()),
+                    () -> assertEquals("10.0.0.100", builtin.ip()),
+                    () -> assertEquals(List.of("10.0.0.53", "10.0.0.254"), List.of(inA.dns().get(0), inA.router()),
+                        "tenant A's VM got another domain's answer"),
+                    () -> assertEquals(List.of("10.0.0.54", "10.0.0.253"), List.of(inB.dns().get(0), inB.router()),
+                        "tenant B's VM got another domain's answer"),
+                    () -> assertEquals(List.of("10.0.0.55", "10.0.0.1"), List.of(builtin.dns().get(0),
+                        builtin.router()), "the builtin domain's VM got a tenant's answer"),
+                    () -> assertTrue(a.leases().stream().anyMatch(l -> l.contains(" 10.0.0.100 ")), "tenant A"),
+                    () -> assertTrue(b.leases().contains("10.0.0.100,"), "tenant B"));
+                assertEquals(0, host.counter("service: relay unmatched") + host.counter("service: relay wrong client"),
+                    host.counters().toString());
+            }
+        }
+    }
+
+    @Test
+    void aVmRebootsThroughTheRelayWithTheAddressItRemembersAndTheTenantAcknowledgesIt() throws Exception
+    {
+        Prerequisites.requireCommands("dhclient");
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final NetnsLab.Vm link = tenantLink(lab);
+            final Path leaseFile = dir.resolve("dhclient.leases");
+            try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                    List.of("10.0.0.53"), 0, List.of()), ON_THE_WIRE);
+                DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
+            {
+                host.start();
+                final UdhcpcSession first = clients.startDhclient(vm.ns(), vm.ifname(), leaseFile, false);
+                final Lease bound = first.awaitLease(BIND);
+                first.crash();
+                lab.exec(vm.ns(), "ip", "-4", "addr", "flush", "dev", vm.ifname());
+                final long discovers = dnsmasq.log().lines().filter(l -> l.contains("DHCPDISCOVER(")).count();
+
+                final UdhcpcSession rebooted = clients.startDhclient(vm.ns(), vm.ifname(), leaseFile, false);
+                final Lease again = rebooted.awaitLease(l -> true, BIND);
+
+                assertEquals(bound.ip(), again.ip(), "the reboot moved the VM");
+                assertEquals("10.0.0.254", again.router());
+                // INIT-REBOOT (RFC 2131 §4.3.2): a REQUEST for the remembered address, acknowledged with no DISCOVER.
+                assertEquals(discovers, dnsmasq.log().lines().filter(l -> l.contains("DHCPDISCOVER(")).count(),
+                    dnsmasq.log());
+                assertTrue(dnsmasq.log().lines().anyMatch(l -> l.contains("DHCPREQUEST(") && l.contains(bound.ip())));
+            }
+        }
+    }
+
+    @Test
+    void aVmWhoseTenantServerStoppedHearsNoNakAndKeepsItsAddressUntilItsLeaseEnds() throws Exception
+    {
+        Prerequisites.requireCommands("kea-dhcp4");
+        final int leaseSeconds = 20;
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final NetnsLab.Vm link = tenantLink(lab);
+            try (TenantServer kea = TenantServer.start(TenantServer.Kind.KEA, link.ns(), new TenantServer.Config(
+                    link.ifname(), "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199",
+                    Duration.ofSeconds(leaseSeconds), "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
+                DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
+            {
+                host.start();
+                try (UdhcpcSession session = clients.start(vm.ns(), vm.ifname()))
+                {
+                    final Lease bound = session.awaitLease(BIND);
+                    final long boundAt = System.nanoTime();
+                    kea.stop();
+
+                    // Past T1 the VM renews, unanswered: the host relays each try and times out, the VM keeps its address.
+                    host.awaitCounter(host.service(), "service: relay timed out", 1, Duration.ofSeconds(leaseSeconds));
+                    assertTrue(lab.exec(vm.ns(), "ip", "-4", "addr", "show", "dev", vm.ifname()).output()
+                        .contains(bound.ip() + "/24"), "the VM lost its address before its lease ended");
+
+                    session.awaitEvent("deconfig", Duration.ofSeconds(2L * leaseSeconds));
+                    final long heldMs = (System.nanoTime() - boundAt) / 1_000_000;
+                    assertTrue(heldMs >= (bound.leaseSeconds() - 1) * 1000L,
+                        "the address went after " + heldMs + " ms of a " + bound.leaseSeconds() + " s lease");
+                    assertTrue(session.events().stream().noneMatch(e -> e.name().equals("nak")),
+                        "the VM was sent a DHCPNAK: " + session.events());
+                    assertEquals(0, host.counter("agent: DVMC NAK received"), host.counters().toString());
+                }
+            }
+        }
+    }
+
+    private static List<DvmcHost.Port> ports(final NetnsLab lab, final List<NetnsLab.Vm> vms)
+    {
+        return vms.stream().map(vm -> new DvmcHost.Port("vm" + vm.index(), lab.afPacketVdev(vm))).toList();
+    }
+
+    private static DvmcHost.Binding binding(final NetnsLab.Vm vm, final int domain)
+    {
+        return new DvmcHost.Binding("vm" + vm.index(), vm.mac(), domain,
+            UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString());
     }
 
     /** What the tests ask of a tenant's server, whichever it is. */
@@ -250,10 +383,26 @@ class RelayTest
     /** A namespace for the tenant's server, linked to the host's namespace only: relay address on the host's end. */
     static NetnsLab.Vm tenantLink(final NetnsLab lab)
     {
+        return tenantLink(lab, 0);
+    }
+
+    /** Tenant link {@code i}: 198.18.{@code i}.0/24, the relay address .1 on the host's end, the server .2. */
+    static NetnsLab.Vm tenantLink(final NetnsLab lab, final int i)
+    {
         final NetnsLab.Vm tenant = lab.addVm(String.format("02:74:00:00:%02x:01", lab.vms().size()));
-        lab.exec(lab.hostNs(), "ip", "addr", "add", RELAY_ADDRESS + "/24", "dev", tenant.hostIf()).check();
-        lab.exec(tenant.ns(), "ip", "addr", "add", TENANT_SERVER + "/24", "dev", tenant.ifname()).check();
+        lab.exec(lab.hostNs(), "ip", "addr", "add", relayAddress(i) + "/24", "dev", tenant.hostIf()).check();
+        lab.exec(tenant.ns(), "ip", "addr", "add", tenantServer(i) + "/24", "dev", tenant.ifname()).check();
         return tenant;
+    }
+
+    private static String relayAddress(final int i)
+    {
+        return "198.18." + i + ".1";
+    }
+
+    private static String tenantServer(final int i)
+    {
+        return "198.18." + i + ".2";
     }
 
     /** dnsmasq keeps no option 82 in its lease file; its lease script is told of it, and writes it down here. */
@@ -285,7 +434,7 @@ class RelayTest
         final DvmcHost host = new DvmcHost(dir, List.of(new DvmcHost.Port("vm0", lab.afPacketVdev(vm))),
             List.of(new DvmcHost.Binding("vm0", vm.mac(), DOMAIN, vmId)), lab.hostNs());
         host.runAllInNetns();
-        host.domains(List.of(relayDomain(DOMAIN, "tenant", RELAY_ADDRESS, TENANT_SERVER)));
+        host.domains(List.of(relayDomain(DOMAIN, "tenant", relayAddress(0), tenantServer(0))));
         return host;
     }
 
