@@ -17,6 +17,7 @@ import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.ipc.TransmitMessage;
+import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.policy.FilePolicyStore;
@@ -575,6 +576,21 @@ class HostAgentTest
         assertEquals(DhcpMessageType.ACK, ack.messageType());
         assertEquals(bound, ack.yiaddr());
         assertEquals(600, ack.leaseTime());
+    }
+
+    @Test
+    void aRelayDomainsHostLeaseIsNotRefreshedOnTheVmsBehalfSinceItsLeaseIsTheTenantServers() throws Exception
+    {
+        bindVm();
+        final DomainRecord relay = new DomainRecord();
+        assertTrue(stores.domain(DOMAIN, relay));
+        stores.putDomain(relay.flags(DomainRecord.FLAG_RELAY).version(relay.version() + 1).seal());
+
+        clockOffsetMs = HOST_LEASE_MS / 2 + 1_000;
+        runUntil(() -> true, "a walk of the leases");
+        clockOffsetMs += LeaseRefresher.WALK_INTERVAL_MS;
+        runUntil(() -> true, "another walk");
+        assertEquals(0, counters.refreshesSent.get(), "a refresh the tenant server would not know the VM from");
     }
 
     @Test
