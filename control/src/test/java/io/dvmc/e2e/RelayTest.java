@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
@@ -238,6 +239,49 @@ class RelayTest
                         "the VM was sent a DHCPNAK: " + session.events());
                     assertEquals(0, host.counter("agent: DVMC NAK received"), host.counters().toString());
                 }
+            }
+        }
+    }
+
+    /**
+     * The relay's cost as a VM sees it: udhcpc binds through dataplane, agent, service and relay to dnsmasq, and the
+     * same udhcpc binds from the host's end of the tenant link straight to the same dnsmasq, alternately, in one run.
+     */
+    @Test
+    void aClientBindsThroughTheRelayWithinASecondOfTheSameClientTalkingToTheTenantServerDirectly() throws Exception
+    {
+        final int runs = 5;
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true);
+            DhcpClients direct = new DhcpClients(false))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final NetnsLab.Vm link = tenantLink(lab);
+            try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                    List.of("10.0.0.53"), 0, List.of("--dhcp-range=198.18.0.50,198.18.0.60,255.255.255.0,120")),
+                    ON_THE_WIRE);
+                DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
+            {
+                host.start();
+                final long[] relayed = new long[runs];
+                final long[] straight = new long[runs];
+                for (int i = 0; i < runs; i++)
+                {
+                    long start = System.nanoTime();
+                    clients.udhcpc(vm.ns(), vm.ifname(), BIND);
+                    relayed[i] = (System.nanoTime() - start) / 1_000_000;
+                    start = System.nanoTime();
+                    direct.udhcpc(lab.hostNs(), link.hostIf(), BIND);
+                    straight[i] = (System.nanoTime() - start) / 1_000_000;
+                }
+                Arrays.sort(relayed);
+                Arrays.sort(straight);
+                final String times = "udhcpc bind time, median of " + runs + ": through the relay " +
+                    relayed[runs / 2] + " ms " + Arrays.toString(relayed) + ", directly " +
+                    straight[runs / 2] + " ms " + Arrays.toString(straight);
+                System.out.println(times);
+                assertTrue(relayed[runs / 2] <= straight[runs / 2] + 1_000, times);
             }
         }
     }
