@@ -67,7 +67,7 @@ import java.util.Arrays;
  * options) have no VM to relay for and are answered with a NAK ({@link DvmcStatus#REASON_NOT_SUPPORTED}), as is
  * every request of a relay domain whose relay address this service cannot bind.
  */
-public final class DvmcService implements Agent, AutoCloseable, RelayAnswers
+public final class DvmcService implements Agent, AutoCloseable
 {
     public static final int RECEIVE_BATCH = 32;
     /**
@@ -110,7 +110,21 @@ public final class DvmcService implements Agent, AutoCloseable, RelayAnswers
     private final UnsafeBuffer nakScratch = new UnsafeBuffer(new byte[DvmcMessage.MAX_LENGTH]);
     private final ByteBuffer relayTx = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH);
     private final UnsafeBuffer relayTxView = new UnsafeBuffer(relayTx);
-    private final RelayEngine relay = new RelayEngine(this);
+    private final RelayEngine relay = new RelayEngine(new RelayAnswers()
+    {
+        public void answer(final DvmcMessage request, final SocketAddress target, final int type, final int reason,
+            final int yiaddr, final int serverId, final int vmLeaseSeconds, final int hostLeaseSeconds,
+            final DirectBuffer config, final int offset, final int length)
+        {
+            sendRelayAnswer(request, target, type, reason, yiaddr, serverId, vmLeaseSeconds, hostLeaseSeconds, config,
+                offset, length);
+        }
+
+        public void count(final RelayEvent event)
+        {
+            counters.relay(event);
+        }
+    });
     private final RelayEngine.DomainLookup domains;
     private int pending;
 
@@ -440,8 +454,9 @@ public final class DvmcService implements Agent, AutoCloseable, RelayAnswers
         return relay.relay(message, domain, target, leaseClock.millis()) != RelayEngine.UNAVAILABLE;
     }
 
-    public void answer(final DvmcMessage request, final SocketAddress target, final int type, final int reason,
-        final int yiaddr, final int serverId, final int vmLeaseSeconds, final int hostLeaseSeconds,
+    /** A relayed request's answer: signed and sent at once (a relay domain has no leases here to make durable). */
+    private void sendRelayAnswer(final DvmcMessage request, final SocketAddress target, final int type,
+        final int reason, final int yiaddr, final int serverId, final int vmLeaseSeconds, final int hostLeaseSeconds,
         final DirectBuffer config, final int offset, final int length)
     {
         encoder.wrap(relayTxView, 0, DvmcMessage.MAX_LENGTH).identityOf(request).type(type)
@@ -466,11 +481,6 @@ public final class DvmcService implements Agent, AutoCloseable, RelayAnswers
         {
             counters.increment(Counter.SEND_FAILURES);
         }
-    }
-
-    public void count(final RelayEvent event)
-    {
-        counters.relay(event);
     }
 
     /**
