@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +18,8 @@ import java.util.List;
  * One UDP socket per relay address, bound to that address and the server port 67: tenant servers answer a relay at
  * giaddr, port 67 (RFC 2131 §4.1), so each relay address needs its own socket, and an answer's socket already
  * tells which relay address (and so which domains) it is for. Opened when a domain first relays; an address the
- * machine does not have fails to bind, and is tried again no sooner than {@link #RETRY_MS} later.
+ * machine does not have, or one another process holds port 67 of, fails to bind (no SO_REUSEADDR: two relays on one
+ * address would each get some of the other's answers), and is tried again no sooner than {@link #RETRY_MS} later.
  */
 final class RelaySockets implements AutoCloseable
 {
@@ -49,7 +49,6 @@ final class RelaySockets implements AutoCloseable
         {
             channel = DatagramChannel.open(StandardProtocolFamily.INET);
             channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             channel.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[]{
                 (byte)(relayAddress >>> 24), (byte)(relayAddress >>> 16), (byte)(relayAddress >>> 8),
                 (byte)relayAddress}), SERVER_PORT));
