@@ -205,10 +205,10 @@ class RelayTest
     }
 
     @Test
-    void aVmWhoseTenantServerStoppedHearsNoNakAndKeepsItsAddressUntilItsLeaseEnds() throws Exception
+    void aVmWhoseTenantServerStoppedHearsNoNakAndKeepsItsAddressUntilItsOwnLeaseTimersLetItGo() throws Exception
     {
         Prerequisites.requireCommands("kea-dhcp4");
-        final int leaseSeconds = 20;
+        final int leaseSeconds = 30;
         try (NetnsLab lab = NetnsLab.create(1);
             DhcpClients clients = new DhcpClients(true))
         {
@@ -231,10 +231,17 @@ class RelayTest
                     assertTrue(lab.exec(vm.ns(), "ip", "-4", "addr", "show", "dev", vm.ifname()).output()
                         .contains(bound.ip() + "/24"), "the VM lost its address before its lease ended");
 
-                    session.awaitEvent("deconfig", Duration.ofSeconds(2L * leaseSeconds));
+                    // The client lets go by its own timers as its lease runs out, never told to by a NAK: busybox
+                    // udhcpc, past T1 (RFC 2131 §4.4.5) without an answer, rebinds with halving waits and gives up
+                    // a few seconds before the end of a short lease.
+                    // udhcpc deconfigures once as it starts: the second deconfig is the lease lost.
+                    Await.until("the VM letting go of its address", Duration.ofSeconds(2L * leaseSeconds),
+                        () -> session.events().stream().filter(e -> e.name().equals("deconfig")).count() >= 2);
                     final long heldMs = (System.nanoTime() - boundAt) / 1_000_000;
-                    assertTrue(heldMs >= (bound.leaseSeconds() - 1) * 1000L,
-                        "the address went after " + heldMs + " ms of a " + bound.leaseSeconds() + " s lease");
+                    assertTrue(heldMs >= bound.leaseSeconds() * 500L + 2_000 &&
+                        session.output().contains("lease lost"),
+                        "the address went after " + heldMs + " ms of a " + bound.leaseSeconds() + " s lease: " +
+                        session.events() + "\n" + session.output());
                     assertTrue(session.events().stream().noneMatch(e -> e.name().equals("nak")),
                         "the VM was sent a DHCPNAK: " + session.events());
                     assertEquals(0, host.counter("agent: DVMC NAK received"), host.counters().toString());
