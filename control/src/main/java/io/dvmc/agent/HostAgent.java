@@ -4,6 +4,7 @@ import io.dvmc.config.HostConfig;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
+import io.dvmc.dhcp.OptionCopy;
 import io.dvmc.exchange.DvmcClient;
 import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageType;
@@ -90,9 +91,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final FrameClassifier classifier = new FrameClassifier();
     private final FrameView view = new FrameView();
     private final DhcpPacket dhcp = new DhcpPacket();
-    /** Field 225 of a VM's request: its client identifier (61), as one option TLV. */
-    /** Options 61, 12 and 81, each at most 255 bytes. */
-    private final UnsafeBuffer vmOptions = new UnsafeBuffer(new byte[3 * (2 + 255)]);
+    /**
+     * Field 225 of a VM's request: its client identifier (61), host name (12) and FQDN (81), each one option TLV;
+     * in a relay domain the VM's options as it sent them, which the relay passes on to the tenant's server.
+     */
+    private final UnsafeBuffer vmOptions = new UnsafeBuffer(new byte[DvmcMessage.MAX_CONFIG_LENGTH]);
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
     private final ReplyBuilder replies = new ReplyBuilder();
     private final LeaseRecord lease = new LeaseRecord();
@@ -278,11 +281,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             // RFC 2131 §4.3.2: the address is option 50 in SELECTING and INIT-REBOOT, ciaddr when renewing.
             case DhcpMessageType.REQUEST -> dhcp.requestedIp() != 0 ? dhcp.requestedIp() : dhcp.ciaddr();
             // RFC 951: a BOOTP client that knows its address puts it in ciaddr; the service takes it as a hint.
-            case DhcpMessageType.RELEASE, DhcpMessageType.BOOTP -> dhcp.ciaddr();
+            case DhcpMessageType.RELEASE, DhcpMessageType.INFORM, DhcpMessageType.BOOTP -> dhcp.ciaddr();
             default -> dhcp.requestedIp();
         };
         final long xid = client.send(dvmcType, service, domainId, mac, request.vmMsb(), request.vmLsb(),
-            requested, dhcp.serverId(), vmOptions, 0, encodeVmOptions());
+            requested, dhcp.serverId(), vmOptions, 0, encodeVmOptions(isRelay(domainId)));
         if (DvmcClient.isError(xid))
         {
             exchanges.release(slot);
@@ -304,10 +307,19 @@ public final class HostAgent implements Agent, DvmcClient.Listener
      * (RFC 2131 §4.2), and its host name (option 12) and FQDN (option 81, RFC 4702), which the service records with
      * the lease.
      *
+     * @param all every option of the VM's request, for the relay of a relay domain.
      * @return bytes written, 0 without any.
      */
-    private int encodeVmOptions()
+    private int encodeVmOptions(final boolean all)
     {
+        if (all)
+        {
+            final int length = copyVmOptions();
+            if (length >= 0)
+            {
+                return length;
+            }
+        }
         int n = copyOption(DhcpOption.CLIENT_ID, dhcp.clientIdOffset(), dhcp.clientIdLength(), 0);
         n = copyOption(DhcpOption.HOST_NAME, dhcp.hostNameOffset(), dhcp.hostNameLength(), n);
         return copyOption(DhcpOption.CLIENT_FQDN, dhcp.clientFqdnOffset(), dhcp.clientFqdnLength(), n);
@@ -323,6 +335,23 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         vmOptions.putByte(to + 1, (byte)length);
         vmOptions.putBytes(to + 2, dhcp.optionBuffer(code), at, length);
         return to + 2 + length;
+    }
+
+    /**
+     * Copies the options field of the VM's request, up to its END, without padding.
+     *
+     * @return bytes written, or -1 if they do not fit field 225.
+     */
+    private int copyVmOptions()
+    {
+        return OptionCopy.copy(dhcp.buffer(), dhcp.offset() + DhcpPacket.OPTIONS_OFFSET, dhcp.offset() + dhcp.length(),
+            vmOptions, 0, vmOptions.capacity(), OptionCopy.ALL);
+    }
+
+    private boolean isRelay(final int domainId)
+    {
+        final Domain d = policy.domainOrNull(domainId);
+        return d != null && d.mode() == Domain.Mode.RELAY;
     }
 
     private static int dvmcTypeOf(final int dhcpType)
@@ -570,6 +599,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             .serverMac(serverMac)
             .subnetMask(mask)
             .vmLeaseSeconds(reply.vmLeaseSeconds())
+            .flags(policyDomain != null && policyDomain.mode() == Domain.Mode.RELAY ? DomainRecord.FLAG_RELAY : 0)
             .options(reply.buffer(), reply.configOffset(), reply.configLength())
             .version(known ? stored.version() : 0);
         if (known && sameContent(domain, stored))
@@ -586,7 +616,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     {
         final int length = a.optionsLength();
         if (a.serverIp() != b.serverIp() || a.serverMac() != b.serverMac() || a.subnetMask() != b.subnetMask() ||
-            a.vmLeaseSeconds() != b.vmLeaseSeconds() || length != b.optionsLength())
+            a.vmLeaseSeconds() != b.vmLeaseSeconds() || a.flags() != b.flags() || length != b.optionsLength())
         {
             return false;
         }

@@ -4,6 +4,7 @@ import io.dvmc.exchange.DvmcClient;
 import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.HostLease;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
@@ -46,6 +47,7 @@ final class LeaseRefresher implements LeaseFilter
     private final IntArrayList dueDomains = new IntArrayList();
     private final LongArrayList dueMacs = new LongArrayList();
     private final LeaseRecord lease = new LeaseRecord();
+    private final DomainRecord domain = new DomainRecord();
     private long walkNowMs;
     private long nextWalkMs;
     private int room;
@@ -106,7 +108,7 @@ final class LeaseRefresher implements LeaseFilter
     /** A BOUND lease past half of its host lease, whose VM has no exchange in flight, and whose turn it is. */
     public boolean accept(final int domainId, final long mac, final LeaseRecord record)
     {
-        if (!record.isValid() || record.state() != LeaseState.BOUND)
+        if (!record.isValid() || record.state() != LeaseState.BOUND || isRelay(domainId))
         {
             return false;
         }
@@ -123,6 +125,15 @@ final class LeaseRefresher implements LeaseFilter
         }
         lastTaken = index;
         return true;
+    }
+
+    /**
+     * A relay domain's lease is the tenant server's, renewed by the VM itself through the relay: the host lease is no
+     * longer than it, and nothing is refreshed on the VM's behalf.
+     */
+    private boolean isRelay(final int domainId)
+    {
+        return stores.domain(domainId, domain) && domain.isRelay();
     }
 
     /** @return false when no more can be sent in this walk (the exchange table or the client's is full). */

@@ -123,8 +123,9 @@ final class OptionsRefresh
     /** @return false to try again at the next poll (an INFORM of the domain in flight, or no room in the tables). */
     private boolean ask(final int domainId, final DvmcClient client)
     {
-        if (!stores.domain(domainId, record))
+        if (!stores.domain(domainId, record) || record.isRelay())
         {
+            // A relay domain's options are each VM's own, from the tenant server at the VM's next renewal.
             return true;
         }
         if (exchanges.byVm(domainId, Exchanges.NO_VM) != Exchanges.NONE)

@@ -70,6 +70,14 @@ final class DomainFields
     @Option(names = "--relay-server", split = ",", paramLabel = "ADDRESS[:PORT]")
     List<String> relayServers;
 
+    @Option(names = "--relay-address", paramLabel = "ADDRESS",
+        description = "a relay domain's giaddr: the service's address the tenant servers answer to")
+    String relayAddress;
+
+    @Option(names = "--link-selection", paramLabel = "true|false", arity = "1",
+        description = "relayed requests name the subnet in RFC 3527 link selection")
+    Boolean linkSelection;
+
     @Option(names = "--service", split = ",", paramLabel = "ADDRESS[:PORT]", description = "dvmc service endpoints")
     List<String> services;
 
@@ -104,6 +112,11 @@ final class DomainFields
         text(domain, "serverIp", serverIp);
         text(domain, "mode", mode);
         texts(domain, "relayServers", relayServers);
+        text(domain, "relayAddress", relayAddress);
+        if (linkSelection != null)
+        {
+            domain.put("linkSelection", linkSelection.booleanValue());
+        }
         texts(domain, "services", services);
         return domain;
     }

@@ -31,6 +31,10 @@ import java.util.List;
  * @param serverIp         the virtual server's address (option 54), by default the router.
  * @param mode             whether the dvmc service manages addresses itself or relays to a tenant server.
  * @param relayServers     the tenant DHCP/BOOTP servers of a relay domain.
+ * @param relayAddress     a relay domain's giaddr (RFC 1542 §4.1.1): the address the service relays from and the
+ *                         tenant servers answer to; 0 in a builtin domain.
+ * @param linkSelection    whether relayed requests carry the RFC 3527 link selection sub-option naming the subnet,
+ *                         for tenant servers that cannot tell it from a relay address outside it.
  * @param services         the dvmc service endpoints of the domain (the patent's server location reply 135).
  * @param boot             network boot (PXE, iPXE) for netboot clients, or null for none.
  * @param rawOptions       further options given as bytes, by code.
@@ -57,6 +61,8 @@ public record Domain(
     int serverIp,
     Mode mode,
     List<InetSocketAddress> relayServers,
+    int relayAddress,
+    boolean linkSelection,
     List<InetSocketAddress> services,
     Boot boot,
     List<RawOption> rawOptions)
@@ -143,7 +149,7 @@ public record Domain(
         }
     }
 
-    /** A domain without network boot and raw options. */
+    /** A domain without relay address, link selection, network boot and raw options. */
     public Domain(
         final int id,
         final String name,
@@ -170,7 +176,7 @@ public record Domain(
     {
         this(id, name, network, prefixLength, pools, exclusions, reservations, router, dns, domainName, searchList,
             mtu, staticRoutes, ntp, leaseSeconds, hostLeaseSeconds, offerHoldSeconds, serverMac, serverIp, mode,
-            relayServers, services, null, List.of());
+            relayServers, 0, false, services, null, List.of());
     }
 
     /** A classless static route (RFC 3442). */

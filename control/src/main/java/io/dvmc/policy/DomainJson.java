@@ -91,6 +91,14 @@ public final class DomainJson
         o.put("serverIp", Addresses.ipv4(d.serverIp()));
         o.put("mode", d.mode().name().toLowerCase());
         endpoints(o.putArray("relayServers"), d.relayServers());
+        if (d.relayAddress() != 0)
+        {
+            o.put("relayAddress", Addresses.ipv4(d.relayAddress()));
+        }
+        if (d.linkSelection())
+        {
+            o.put("linkSelection", true);
+        }
         endpoints(o.putArray("services"), d.services());
         if (d.boot() != null)
         {

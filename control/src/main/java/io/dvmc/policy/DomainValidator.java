@@ -60,7 +60,8 @@ final class DomainValidator
         }
         else
         {
-            check(!d.relayServers().isEmpty(), "relayServers", "a relay domain needs at least one relay server");
+            // A builtin domain keeps its relay fields unused, so that its mode can be switched back and forth.
+            checkRelay();
         }
         checkReservations();
         checkSpan();
@@ -87,6 +88,29 @@ final class DomainValidator
             (d.serverMac() & 0x0100_0000_0000L) == 0, "serverMac", "must be a unicast MAC");
         check(!d.services().isEmpty(), "services", "at least one service endpoint is needed");
         checkOptionsFitTheHost();
+    }
+
+    /**
+     * A tenant server answers the relay at giaddr (RFC 1542 §4.1.1), and without link selection it picks the VM's
+     * subnet by giaddr (RFC 2131 §4.3.1): a relay address outside the subnet needs link selection (RFC 3527).
+     */
+    private void checkRelay() throws PolicyException
+    {
+        check(!d.relayServers().isEmpty(), "relayServers", "a relay domain needs at least one relay server");
+        for (int i = 0; i < d.relayServers().size(); i++)
+        {
+            final int server = Addresses.ipv4Bits(d.relayServers().get(i).getAddress());
+            check(server != 0 && server != -1 && (server >>> 28) != 14, "relayServers[" + i + "]",
+                Addresses.ipv4(server) + " is not a unicast address");
+        }
+        check(d.relayAddress() != 0, "relayAddress",
+            "a relay domain needs the address it relays from (giaddr), one its tenant servers route back to");
+        check(d.relayAddress() != -1 && (d.relayAddress() >>> 28) != 14 && (d.relayAddress() >>> 24) != 127,
+            "relayAddress", Addresses.ipv4(d.relayAddress()) + " is not a unicast address a tenant server can reach");
+        check(d.linkSelection() || (d.inSubnet(d.relayAddress()) && d.relayAddress() != d.network() &&
+            d.relayAddress() != d.broadcast()), "relayAddress", Addresses.ipv4(d.relayAddress()) +
+            " is not a host address of " + d.subnet() + ": a tenant server would not know the VM's subnet; " +
+            "set \"linkSelection\": true (RFC 3527) if its servers support it");
     }
 
     /**

@@ -36,6 +36,8 @@ import java.util.List;
  *       "boot": { "nextServer": "10.0.0.5", "tftpServer": "tftp.blue.example", "file": "undionly.kpxe",
  *                 "ipxeFile": "http://10.0.0.5/boot.ipxe" },
  *       "rawOptions": [ { "code": 252, "hex": "68:74:74:70", "always": false } ] } ] }
+ *   // a relay domain instead: "mode": "relay", "relayServers": ["192.0.2.10", "192.0.2.11:67"],
+ *   //   "relayAddress": "192.0.2.1", "linkSelection": true
  * }</pre>
  *
  * Defaults: hostLeaseSeconds 4 × leaseSeconds, offerHoldSeconds 30, leaseSeconds 3600, serverIp the router,
@@ -203,6 +205,8 @@ public final class PolicyFile
         };
         final List<InetSocketAddress> relayServers =
             endpoints(f, "relayServers", f.stringList("relayServers"), DHCP_SERVER_PORT);
+        final int relayAddress = f.ipv4("relayAddress", 0);
+        final boolean linkSelection = f.bool("linkSelection", false);
         final List<InetSocketAddress> services = f.has("services") ?
             endpoints(f, "services", f.stringList("services"), DvmcMessage.DEFAULT_PORT) : defaults;
         final Domain.Boot boot = f.has("boot") ? boot(new JsonFields(f.get("boot"), f.where() + ": boot")) : null;
@@ -219,7 +223,7 @@ public final class PolicyFile
 
         return new Domain(id, name, subnet[0], subnet[1], pools, exclusions, reservations, router, dns, domainName,
             searchList, mtu, routes, ntp, lease, hostLease, offerHold, serverMac, serverIp, mode, relayServers,
-            services, boot, rawOptions);
+            relayAddress, linkSelection, services, boot, rawOptions);
     }
 
     /** By MAC ({@code "mac"}) or by client identifier ({@code "clientId"}, hex), never both. */

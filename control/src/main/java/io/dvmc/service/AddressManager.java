@@ -758,7 +758,7 @@ public final class AddressManager implements AutoCloseable
         }
         if (d.mode() != Domain.Mode.BUILTIN)
         {
-            throw new UnsupportedModeException(d.label() + ": relay mode is not yet supported");
+            throw new UnsupportedModeException(d.label() + ": a relay domain, served by the relay, not the address manager");
         }
         return s;
     }

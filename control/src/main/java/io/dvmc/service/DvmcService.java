@@ -11,10 +11,15 @@ import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.exchange.KeyRing;
 import io.dvmc.exchange.ReceiveBuffer;
+import io.dvmc.policy.Domain;
 import io.dvmc.policy.PolicyStore;
+import io.dvmc.relay.RelayAnswers;
+import io.dvmc.relay.RelayEngine;
+import io.dvmc.relay.RelayEvent;
 import io.dvmc.service.ServiceCounters.Counter;
 import io.dvmc.time.MonotonicClock;
 import org.agrona.concurrent.Agent;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
@@ -56,8 +61,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * replica.
  *
  * <p>Duplicates are answered idempotently: a retransmitted DISCOVER gets the same offer, a retransmitted REQUEST the
- * same ACK without a new journal write, a retransmitted RELEASE an ACK. Relay domains are answered with a NAK
- * ({@link DvmcStatus#REASON_NOT_SUPPORTED}) for now.
+ * same ACK without a new journal write, a retransmitted RELEASE an ACK.
+ *
+ * <p>A VM's request in a relay domain goes to the {@link RelayEngine}, which relays it to the domain's tenant
+ * servers and answers it when they do, outside the batch: the service keeps no lease of a relay domain, so there is
+ * nothing to make durable. The host's own queries of a relay domain (LEASEQUERY, an INFORM for the domain's
+ * options) have no VM to relay for and are answered with a NAK ({@link DvmcStatus#REASON_NOT_SUPPORTED}), as is
+ * every request of a relay domain whose relay address this service cannot bind.
  */
 public final class DvmcService implements Agent, AutoCloseable
 {
@@ -105,6 +115,24 @@ public final class DvmcService implements Agent, AutoCloseable
     private final boolean[] pendingEarly;
     private final DvmcMessage sentReply = new DvmcMessage();
     private final UnsafeBuffer nakScratch = new UnsafeBuffer(new byte[DvmcMessage.MAX_LENGTH]);
+    private final ByteBuffer relayTx = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH);
+    private final UnsafeBuffer relayTxView = new UnsafeBuffer(relayTx);
+    private final RelayEngine relay = new RelayEngine(new RelayAnswers()
+    {
+        public void answer(final DvmcMessage request, final SocketAddress target, final int type, final int reason,
+            final int yiaddr, final int serverId, final int vmLeaseSeconds, final int hostLeaseSeconds,
+            final DirectBuffer config, final int offset, final int length)
+        {
+            sendRelayAnswer(request, target, type, reason, yiaddr, serverId, vmLeaseSeconds, hostLeaseSeconds, config,
+                offset, length);
+        }
+
+        public void count(final RelayEvent event)
+        {
+            counters.relay(event);
+        }
+    });
+    private final RelayEngine.DomainLookup domains;
     private int pending;
 
     private final DvmcMessage message = new DvmcMessage();
@@ -190,6 +218,7 @@ public final class DvmcService implements Agent, AutoCloseable
         this.clock = clock;
         this.leaseClock = MonotonicClock.startingNow(clock, monotonic);
         this.policy = policy;
+        this.domains = policy::domainOrNull;
         this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
         this.authenticator = new Authenticator(keys, keys.keys().get(0).id(), Authenticator.DEFAULT_WINDOW_MS,
             Authenticator.DEFAULT_REPLAY_CAPACITY);
@@ -347,6 +376,7 @@ public final class DvmcService implements Agent, AutoCloseable
         {
             flush();
         }
+        work += relay.poll(leaseClock.millis(), domains);
         final long leaseNow = leaseClock.millis();
         if (leaseNow >= nextMaintenanceMs)
         {
@@ -403,6 +433,11 @@ public final class DvmcService implements Agent, AutoCloseable
             return;
         }
 
+        if (relayed(type, from, now))
+        {
+            return;
+        }
+
         final int slot = pending;
         pendingEntries[slot] = -1;
         pendingEarly[slot] = false;
@@ -441,6 +476,52 @@ public final class DvmcService implements Agent, AutoCloseable
         pendingLengths[slot] = encoder.signReply(authenticator, now, message.keyId());
         pendingTargets[slot] = targets.resolve(message.locationAddress(), message.locationPort(), from);
         pending++;
+    }
+
+    /**
+     * Hands a VM's request of a relay domain to the relay.
+     *
+     * @return false when the request is the service's to answer: not a relay domain's VM's, or its relay is not
+     * available here (answered with a NAK by the address manager, which has no leases of relay domains).
+     */
+    private boolean relayed(final int type, final SocketAddress from, final long now)
+    {
+        final Domain domain = policy.domainOrNull(message.domainId());
+        if (domain == null || domain.mode() != Domain.Mode.RELAY || !RelayEngine.relays(type, message.mac()))
+        {
+            return false;
+        }
+        final SocketAddress target = targets.resolve(message.locationAddress(), message.locationPort(), from);
+        return relay.relay(message, domain, target, leaseClock.millis()) != RelayEngine.UNAVAILABLE;
+    }
+
+    /** A relayed request's answer: signed and sent at once (a relay domain has no leases here to make durable). */
+    private void sendRelayAnswer(final DvmcMessage request, final SocketAddress target, final int type,
+        final int reason, final int yiaddr, final int serverId, final int vmLeaseSeconds, final int hostLeaseSeconds,
+        final DirectBuffer config, final int offset, final int length)
+    {
+        encoder.wrap(relayTxView, 0, DvmcMessage.MAX_LENGTH).identityOf(request).type(type)
+            .status(type == DvmcMessageType.NAK ? DvmcStatus.NAK : DvmcStatus.ACK, reason)
+            .yiaddr(yiaddr)
+            .serverId(serverId)
+            .vmLeaseSeconds(vmLeaseSeconds)
+            .hostLeaseSeconds(hostLeaseSeconds);
+        if (length > 0)
+        {
+            encoder.config(config, offset, length);
+        }
+        counters.increment(type == DvmcMessageType.OFFER ? Counter.OFFERS :
+            type == DvmcMessageType.NAK ? Counter.NAKS : Counter.ACKS);
+        final int total = encoder.signReply(authenticator, clock.millis(), request.keyId());
+        relayTx.clear().limit(total);
+        try
+        {
+            counters.increment(channel.send(relayTx, target) > 0 ? Counter.SENT : Counter.SEND_FAILURES);
+        }
+        catch (final IOException ex)
+        {
+            counters.increment(Counter.SEND_FAILURES);
+        }
     }
 
     /**
@@ -741,6 +822,7 @@ public final class DvmcService implements Agent, AutoCloseable
             return;
         }
         resourcesClosed = true;
+        relay.close();
         try
         {
             channel.close();

@@ -3,6 +3,7 @@ package io.dvmc.service;
 import io.dvmc.exchange.DvmcError;
 import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
+import io.dvmc.relay.RelayEvent;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.file.Path;
@@ -53,18 +54,24 @@ public final class ServiceCounters implements AutoCloseable
     }
 
     private static final Counter[] COUNTERS = Counter.values();
+    private static final RelayEvent[] RELAY_EVENTS = RelayEvent.values();
 
     private final CountersFile file;
     private final AtomicCounter[] counters = new AtomicCounter[COUNTERS.length];
     private final AtomicCounter[] drops = new AtomicCounter[DvmcError.COUNT];
+    private final AtomicCounter[] relay = new AtomicCounter[RELAY_EVENTS.length];
 
     /** Creates the counters file anew in {@code stateDir}. */
     public ServiceCounters(final Path stateDir)
     {
-        file = CountersFile.create(stateDir.resolve(FILE), COUNTERS.length + DvmcError.COUNT);
+        file = CountersFile.create(stateDir.resolve(FILE), COUNTERS.length + DvmcError.COUNT + RELAY_EVENTS.length);
         for (final Counter c : COUNTERS)
         {
             counters[c.ordinal()] = file.newCounter(c.name().toLowerCase().replace('_', ' '), CounterTypes.SERVICE);
+        }
+        for (final RelayEvent e : RELAY_EVENTS)
+        {
+            relay[e.ordinal()] = file.newCounter(relayLabel(e), CounterTypes.SERVICE);
         }
         for (int i = 1; i < DvmcError.COUNT; i++)
         {
@@ -75,6 +82,17 @@ public final class ServiceCounters implements AutoCloseable
     public long get(final Counter counter)
     {
         return counters[counter.ordinal()].get();
+    }
+
+    public long get(final RelayEvent event)
+    {
+        return relay[event.ordinal()].get();
+    }
+
+    /** "relay timed out", as {@code dvmc ctl stat} shows the relay's counters. */
+    static String relayLabel(final RelayEvent event)
+    {
+        return "relay " + event.name().toLowerCase().replace('_', ' ');
     }
 
     /** Datagrams dropped without an answer for reason {@code errorCode} (a negative {@link DvmcError} code). */
@@ -101,6 +119,10 @@ public final class ServiceCounters implements AutoCloseable
         {
             out.put(c.name().toLowerCase(), get(c));
         }
+        for (final RelayEvent e : RELAY_EVENTS)
+        {
+            out.put("relay_" + e.name().toLowerCase(), get(e));
+        }
         for (int i = 1; i < DvmcError.COUNT; i++)
         {
             final long n = drops[i].get();
@@ -125,6 +147,11 @@ public final class ServiceCounters implements AutoCloseable
     void set(final Counter counter, final long value)
     {
         counters[counter.ordinal()].setRelease(value);
+    }
+
+    void relay(final RelayEvent event)
+    {
+        relay[event.ordinal()].incrementRelease();
     }
 
     void drop(final int errorCode)

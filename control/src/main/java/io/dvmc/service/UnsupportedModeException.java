@@ -2,7 +2,7 @@ package io.dvmc.service;
 
 import io.dvmc.exchange.DvmcStatus;
 
-/** The domain is a relay domain; relaying to tenant servers is not implemented yet. */
+/** A request the address manager cannot answer in the domain's mode: a relay domain's, which it keeps no leases of. */
 public final class UnsupportedModeException extends LeaseException
 {
     public UnsupportedModeException(final String message)

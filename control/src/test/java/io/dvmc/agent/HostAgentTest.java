@@ -17,6 +17,7 @@ import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.ipc.TransmitMessage;
+import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.HostLease;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
@@ -174,6 +175,7 @@ class HostAgentTest
             { "domains": [ { "id": 100, "name": "blue", "subnet": "%1$s.0.0/24", "router": "%1$s.0.1",
               "pools": [ { "start": "%1$s.0.100", "end": "%1$s.0.101" } ], "dns": [ "%1$s.0.53" ], "mtu": 1450,
               "leaseSeconds": 600, "hostLeaseSeconds": %2$d, "mode": "%3$s", "relayServers": [ "%1$s.0.2" ],
+              "relayAddress": "%1$s.0.3",
               "services": [ "127.0.0.1:%4$d", "127.0.0.1:%5$d" ] } ] }
             """.formatted(prefix, HOST_LEASE_MS / 1000, mode, servicePort, standbyPort);
     }
@@ -632,6 +634,21 @@ class HostAgentTest
         assertEquals(DhcpMessageType.ACK, ack.messageType());
         assertEquals(bound, ack.yiaddr());
         assertEquals(600, ack.leaseTime());
+    }
+
+    @Test
+    void aRelayDomainsHostLeaseIsNotRefreshedOnTheVmsBehalfSinceItsLeaseIsTheTenantServers() throws Exception
+    {
+        bindVm();
+        final DomainRecord relay = new DomainRecord();
+        assertTrue(stores.domain(DOMAIN, relay));
+        stores.putDomain(relay.flags(DomainRecord.FLAG_RELAY).version(relay.version() + 1).seal());
+
+        clockOffsetMs = HOST_LEASE_MS / 2 + 1_000;
+        runUntil(() -> true, "a walk of the leases");
+        clockOffsetMs += LeaseRefresher.WALK_INTERVAL_MS;
+        runUntil(() -> true, "another walk");
+        assertEquals(0, counters.refreshesSent.get(), "a refresh the tenant server would not know the VM from");
     }
 
     @Test

@@ -58,7 +58,7 @@ class LeaseRefresherTest
         final Path policyFile = dir.resolve("policy.json");
         Files.writeString(policyFile, """
             { "domains": [ { "id": 100, "name": "blue", "subnet": "10.0.0.0/24", "router": "10.0.0.1",
-              "mode": "relay", "relayServers": [ "10.0.0.2" ], "services": [ "127.0.0.1:%d" ] } ] }
+              "mode": "relay", "relayServers": [ "10.0.0.2" ], "relayAddress": "10.0.0.3", "services": [ "127.0.0.1:%d" ] } ] }
             """.formatted(port));
         final byte[] key = new byte[32];
         final FilePolicyStore policy = new FilePolicyStore(policyFile);

@@ -6,6 +6,7 @@ import io.dvmc.config.ClusterKeyFile;
 import io.dvmc.dataplane.Dataplane;
 import io.dvmc.dataplane.DataplaneMain;
 import io.dvmc.ipc.CountersFile;
+import io.dvmc.service.ServiceCounters;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -53,6 +54,8 @@ final class DvmcHost implements AutoCloseable
     /** host.json's policy source: the policy file, or the etcd cluster of the distributed mode. */
     private final String policySource;
     private List<Port> ports;
+    /** Whether the service and the agent run in the dataplane's namespace too, as a relay's tenant links need. */
+    private boolean allInNetns;
     private JvmProcess service;
     private JvmProcess agent;
     private JvmProcess dataplane;
@@ -200,6 +203,20 @@ final class DvmcHost implements AutoCloseable
             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * Runs the service and the agent in the dataplane's namespace as well (before {@link #start()}): a relay domain's
+     * service must reach tenant servers on links of that namespace.
+     */
+    void runAllInNetns()
+    {
+        allInNetns = true;
+    }
+
+    private String serviceNetns()
+    {
+        return allInNetns ? dataplaneNetns : null;
+    }
+
     Path stateDir()
     {
         return stateDir;
@@ -212,7 +229,7 @@ final class DvmcHost implements AutoCloseable
 
     void startService() throws IOException
     {
-        service = JvmProcess.start("service", dir, null, Dvmc.class.getName(), "service",
+        service = JvmProcess.start("service", dir, serviceNetns(), Dvmc.class.getName(), "service",
             "--policy", policy.toString(), "--listen", "127.0.0.1:" + servicePort,
             "--state-dir", dir.resolve("service").toString(), "--key-file", key.toString());
         service.await("the service to listen", START, () -> service.log().contains("listening on"));
@@ -228,7 +245,8 @@ final class DvmcHost implements AutoCloseable
     void launchAgent() throws IOException
     {
         Files.deleteIfExists(stateDir.resolve(HostAgentMain.READY_FILE));
-        agent = JvmProcess.start("agent", dir, null, Dvmc.class.getName(), "agent", "--config", hostConfig.toString());
+        agent = JvmProcess.start("agent", dir, serviceNetns(), Dvmc.class.getName(), "agent", "--config",
+            hostConfig.toString());
     }
 
     void awaitAgent()
@@ -268,13 +286,17 @@ final class DvmcHost implements AutoCloseable
         return dataplane;
     }
 
-    /** Label to value of every counter of the dataplane and the agent, read live from their files. */
+    /**
+     * Label to value of every counter of the dataplane, the agent and (this host's own) service, read live from their
+     * files: "dataplane: ...", "agent: ...", "service: ...".
+     */
     Map<String, Long> counters()
     {
         final Map<String, Long> values = new HashMap<>();
-        for (final String name : List.of(Dataplane.COUNTERS_FILE, HostAgentMain.COUNTERS_FILE))
+        for (final Path file : List.of(stateDir.resolve(Dataplane.COUNTERS_FILE),
+            stateDir.resolve(HostAgentMain.COUNTERS_FILE), dir.resolve("service").resolve(ServiceCounters.FILE)))
         {
-            final Path file = stateDir.resolve(name);
+            final String name = file.getFileName().toString();
             if (!Files.exists(file))
             {
                 continue;

@@ -33,7 +33,7 @@ class DomainJsonTest
                             { "destination": "0.0.0.0/0", "gateway": "10.1.0.1" } ],
           "ntp": [ "10.1.0.123" ], "leaseSeconds": 600, "hostLeaseSeconds": 2500, "offerHoldSeconds": 20,
           "serverMac": "02:44:00:00:00:99", "serverIp": "10.1.0.3", "mode": "relay",
-          "relayServers": [ "10.1.0.67:67", "10.1.0.68:1067" ],
+          "relayServers": [ "10.1.0.67:67", "10.1.0.68:1067" ], "relayAddress": "192.0.2.1", "linkSelection": true,
           "services": [ "127.0.0.1:6767", "127.0.0.2:7000" ],
           "boot": { "nextServer": "10.1.0.5", "tftpServer": "tftp.blue.example", "file": "undionly.kpxe",
                     "ipxeFile": "http://10.1.0.5/boot.ipxe" },

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -150,6 +151,31 @@ class PolicyFileTest
             d.replace("blue", "red").replace("\"id\": 100", "\"id\": 200") + "] }", "t");
 
         assertEquals(2, p.domains().size());
+    }
+
+    @Test
+    void aRelayDomainNamesItsTenantServersAndTheAddressTheyAnswerTo() throws Exception
+    {
+        final String relay = ", \"mode\": \"relay\", \"relayServers\": [\"192.0.2.10\", \"192.0.2.11:1067\"]";
+        assertError("relayAddress: a relay domain needs the address it relays from (giaddr), one its tenant servers " +
+            "route back to", MINIMAL.formatted(relay));
+        assertError("relayAddress: 192.0.2.1 is not a host address of 10.0.0.0/24: a tenant server would not know " +
+            "the VM's subnet; set \"linkSelection\": true (RFC 3527) if its servers support it",
+            MINIMAL.formatted(relay + ", \"relayAddress\": \"192.0.2.1\""));
+        assertError("relayAddress: 127.0.0.1 is not a unicast address a tenant server can reach",
+            MINIMAL.formatted(relay + ", \"relayAddress\": \"127.0.0.1\", \"linkSelection\": true"));
+        assertError("relayServers[0]: 224.0.0.1 is not a unicast address", MINIMAL.formatted(
+            ", \"mode\": \"relay\", \"relayServers\": [\"224.0.0.1\"], \"relayAddress\": \"10.0.0.3\""));
+        assertError("linkSelection: expected true or false",
+            MINIMAL.formatted(relay + ", \"relayAddress\": \"192.0.2.1\", \"linkSelection\": \"yes\""));
+
+        final Domain outside = one(relay + ", \"relayAddress\": \"192.0.2.1\", \"linkSelection\": true");
+        assertEquals(List.of(new InetSocketAddress("192.0.2.10", 67), new InetSocketAddress("192.0.2.11", 1067)),
+            outside.relayServers());
+        assertEquals(0xC0000201, outside.relayAddress());
+        assertTrue(outside.linkSelection());
+        final Domain inside = one(relay + ", \"relayAddress\": \"10.0.0.3\"");
+        assertFalse(inside.linkSelection());
     }
 
     @Test

@@ -34,7 +34,7 @@ final class TestPolicies
                   "pools": [ { "start": "10.9.0.100", "end": "10.9.0.100" } ],
                   "leaseSeconds": 60, "offerHoldSeconds": 30 },
                 { "id": 400, "name": "relayed", "subnet": "10.8.0.0/24", "router": "10.8.0.1",
-                  "mode": "relay", "relayServers": ["10.8.0.2"] } ] }
+                  "mode": "relay", "relayServers": ["10.8.0.2"], "relayAddress": "10.8.0.3" } ] }
             """.formatted(servicePort);
     }
 

@@ -290,8 +290,9 @@ public final class DhcpWorker implements Agent
     private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity)
     {
         final DomainRecord domain;
-        if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null)
+        if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null || domain.isRelay())
         {
+            // A relay domain's VM is answered with its own tenant lease and options: through the relay only.
             return false;
         }
         final int grantSeconds = FastPath.leaseSeconds(lease, clock.time());

@@ -207,6 +207,20 @@ class DhcpWorkerTest
     }
 
     @Test
+    void aBoundVmOfARelayDomainIsNotAnsweredOnTheHostItsRenewalGoesToTheAgentForTheTenantsServer()
+    {
+        final DomainRecord relay = new DomainRecord();
+        assertTrue(domains.get(DOMAIN, relay));
+        domains.put(relay.flags(DomainRecord.FLAG_RELAY).version(relay.version() + 1).seal());
+
+        assertEquals(0, renew(), "a relay domain's VM was answered on the host");
+        final int[] requests = {0};
+        rings.toAgent().read((type, buffer, index, length) -> requests[0] += type == RingMessages.DHCP_REQUEST ? 1 : 0);
+        assertEquals(1, requests[0], "the renewal did not go to the agent");
+        assertEquals(0, counter("fast path ACK"));
+    }
+
+    @Test
     void aBindingMovedToAnotherDomainTakesTheSlowPathWithThatDomain()
     {
         fromAgent(RingMessages.BINDING_ADD, "vm1", 200);

@@ -19,7 +19,10 @@ public final class DvmcStatus
     public static final int REASON_OUTSIDE_SUBNET = 3;
     /** The service does not serve this domain. */
     public static final int REASON_UNKNOWN_DOMAIN = 4;
-    /** The domain's mode is not supported by this service (relay domains, for now). */
+    /**
+     * The request is not one this service serves in the domain's mode (a host's own query of a relay domain), or the
+     * domain's relay cannot be used here (its relay address is not this machine's).
+     */
     public static final int REASON_NOT_SUPPORTED = 5;
     /** The service holds no lease for this (domain, MAC). */
     public static final int REASON_NO_LEASE = 6;
@@ -83,7 +86,7 @@ public final class DvmcStatus
             case REASON_WRONG_ADDRESS -> "address not offered or bound to this client";
             case REASON_OUTSIDE_SUBNET -> "address outside the domain's subnet";
             case REASON_UNKNOWN_DOMAIN -> "unknown domain";
-            case REASON_NOT_SUPPORTED -> "relay mode not yet supported";
+            case REASON_NOT_SUPPORTED -> "not served in the domain's mode, or its relay unavailable";
             case REASON_NO_LEASE -> "no lease for this client";
             case REASON_WRONG_SERVER -> "server id is not this domain's";
             case REASON_STORE_FAILURE -> "lease store failure";

@@ -18,7 +18,7 @@ import org.agrona.MutableDirectBuffer;
  *  28     2    layout          {@link #LAYOUT}
  *  30     2    optionsLength   bytes of option TLVs at {@link #OPTIONS_OFFSET}
  *  32     8    updatedMillis   epoch ms of the last write
- *  40     4    flags           bits defined by the agent
+ *  40     4    flags           bits defined by the agent: {@link #FLAG_RELAY}
  *  44     4    checksum        over bytes 0..43 and the options rounded up to 4 bytes ({@link #seal})
  *  48   464    options         encoded DHCP option TLVs (router, DNS, domain name, MTU, routes...), as the caller
  *                              encoded them; unused bytes are zero
@@ -39,6 +39,11 @@ public final class DomainRecord extends SealedRecord<DomainRecord> {
     public static final int OPTIONS_OFFSET = 48;
     public static final int LENGTH = 512;
     public static final int MAX_OPTIONS_LENGTH = LENGTH - OPTIONS_OFFSET;
+    /**
+     * The domain is a relay domain: its VMs' options and lease times are per VM, from the tenant's server, so the
+     * host never answers them on its own; every request of theirs goes through the relay.
+     */
+    public static final int FLAG_RELAY = 1;
     /** Layout version stored at {@link #LAYOUT_OFFSET}. */
     public static final short LAYOUT = 1;
 
@@ -120,6 +125,10 @@ public final class DomainRecord extends SealedRecord<DomainRecord> {
 
     public int flags() {
         return getInt(FLAGS_OFFSET);
+    }
+
+    public boolean isRelay() {
+        return (flags() & FLAG_RELAY) != 0;
     }
 
     public DomainRecord flags(final int flags) {

@@ -1,0 +1,498 @@
+package io.dvmc.e2e;
+
+import io.dvmc.lab.Await;
+import io.dvmc.lab.DhcpClients;
+import io.dvmc.lab.Dnsmasq;
+import io.dvmc.lab.Lease;
+import io.dvmc.lab.NetnsLab;
+import io.dvmc.lab.Prerequisites;
+import io.dvmc.lab.TenantServer;
+import io.dvmc.lab.UdhcpcSession;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tier 3 (root): a relay domain's VM, behind the DPDK dataplane, is configured by its tenant's own DHCP server, which
+ * runs in a tenant namespace that only the dvmc service reaches, over a link of its own (patent FIG. 3). The VM's
+ * broadcast never leaves the host: the agent speaks DVMC to the service, the service relays (giaddr, option 82,
+ * RFC 3527 link selection) and translates the answer back.
+ */
+class RelayTest
+{
+    private static final Duration BIND = Duration.ofSeconds(40);
+    private static final Duration ON_THE_WIRE = Duration.ofSeconds(15);
+    private static final String SERVER_IP = "10.0.0.1";
+    private static final int DOMAIN = 300;
+    private static final int TENANT_LEASE_SECONDS = 120;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void prerequisites()
+    {
+        Prerequisites.requireRoot();
+        Prerequisites.requireCommands("ip", "udhcpc", "dnsmasq", "unshare");
+    }
+
+    @Test
+    void aVmGetsAddressRouterAndDnsFromTheTenantsDnsmasqAndRenewsAndReleasesThroughTheRelay() throws Exception
+    {
+        bindRenewAndReleaseThroughTheRelay(null);
+    }
+
+    @Test
+    void aVmGetsAddressRouterAndDnsFromTheTenantsKeaAndRenewsAndReleasesThroughTheRelay() throws Exception
+    {
+        Prerequisites.requireCommands("kea-dhcp4");
+        bindRenewAndReleaseThroughTheRelay(TenantServer.Kind.KEA);
+    }
+
+    @Test
+    void aVmGetsAddressRouterAndDnsFromTheTenantsIscDhcpdAndRenewsAndReleasesThroughTheRelay() throws Exception
+    {
+        Prerequisites.requireCommands("dhcpd");
+        bindRenewAndReleaseThroughTheRelay(TenantServer.Kind.ISC_DHCPD);
+    }
+
+    /**
+     * One VM's life against one tenant server ({@code kind}, or dnsmasq for null): bound with the tenant's router, DNS
+     * and lease time on its own interface, its VM id in the tenant's record of the lease (option 82), renewed by the
+     * tenant (not by the host), released in the tenant's leases.
+     */
+    private void bindRenewAndReleaseThroughTheRelay(final TenantServer.Kind kind) throws Exception
+    {
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final String vmId = UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString();
+            final NetnsLab.Vm link = tenantLink(lab);
+            try (Tenant tenant = startTenant(kind, link);
+                DvmcHost host = relayHost(lab, vm, vmId))
+            {
+                host.start();
+                try (UdhcpcSession session = clients.start(vm.ns(), vm.ifname()))
+                {
+                    final Lease bound = session.awaitLease(BIND);
+                    assertAll("the VM's lease, as its client applied it",
+                        () -> assertTrue(bound.ip().startsWith("10.0.0.1"), bound.ip()),
+                        () -> assertEquals("255.255.255.0", bound.mask()),
+                        () -> assertEquals("10.0.0.254", bound.router(), "the tenant's router"),
+                        () -> assertEquals(List.of("10.0.0.53"), bound.dns(), "the tenant's DNS"),
+                        () -> assertTrue(bound.leaseSeconds() <= TENANT_LEASE_SECONDS &&
+                            bound.leaseSeconds() >= TENANT_LEASE_SECONDS - 5, "lease " + bound.leaseSeconds()),
+                        () -> assertEquals(SERVER_IP, bound.serverId(), "the domain's virtual server"));
+                    assertTrue(lab.exec(vm.ns(), "ip", "-4", "addr", "show", "dev", vm.ifname()).output()
+                        .contains(bound.ip() + "/24"), "the address is not on the VM's interface");
+                    Await.until("the tenant's lease of " + bound.ip() + " with the VM id in option 82", ON_THE_WIRE,
+                        () -> tenant.recordsAgentInformation(bound.ip(), vmId));
+
+                    final long acksBefore = tenant.acks();
+                    session.renew();
+                    final Lease renewed = session.awaitEvent("renew", BIND).lease(vm.ns());
+                    assertEquals(bound.ip(), renewed.ip(), "the renewal moved the VM");
+                    assertTrue(tenant.acks() > acksBefore, "the renewal did not reach the tenant server");
+                    assertEquals(0, host.counter("dataplane: fast path ACK"),
+                        "a relay domain's renewal was answered on the host without its tenant");
+
+                    session.release();
+                    Await.until("the release in the tenant's leases", ON_THE_WIRE, () -> tenant.released(bound.ip()));
+                }
+                assertTrue(host.counter("service: relay relayed") >= 3, host.counters().toString());
+                assertEquals(0, host.counter("service: relay timed out"), host.counters().toString());
+            }
+        }
+    }
+
+    @Test
+    void twoRelayTenantsAndABuiltinDomainHandOutTheSameAddressSideBySideEachWithItsOwnOptions() throws Exception
+    {
+        Prerequisites.requireCommands("kea-dhcp4");
+        try (NetnsLab lab = NetnsLab.create(3);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final List<NetnsLab.Vm> vms = List.copyOf(lab.vms());
+            final NetnsLab.Vm linkA = tenantLink(lab, 0);
+            final NetnsLab.Vm linkB = tenantLink(lab, 1);
+            // Each server has one address to give, the builtin domain one too: the same 10.0.0.100 for all three.
+            try (Dnsmasq a = Dnsmasq.start(linkA.ns(), new Dnsmasq.Config(linkA.ifname(), "10.0.0.100", "10.0.0.100",
+                    "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254", List.of("10.0.0.53"), 0,
+                    List.of()), ON_THE_WIRE);
+                TenantServer b = TenantServer.start(TenantServer.Kind.KEA, linkB.ns(), new TenantServer.Config(
+                    linkB.ifname(), "198.18.1.0", "10.0.0.0", "10.0.0.100", "10.0.0.100",
+                    Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.253", List.of("10.0.0.54")), ON_THE_WIRE);
+                DvmcHost host = new DvmcHost(dir, ports(lab, vms), List.of(
+                    binding(vms.get(0), 301), binding(vms.get(1), 302), binding(vms.get(2), 100)), lab.hostNs()))
+            {
+                host.runAllInNetns();
+                host.domains(List.of(relayDomain(301, "tenant-a", relayAddress(0), tenantServer(0)),
+                    relayDomain(302, "tenant-b", relayAddress(1), tenantServer(1)),
+                    "{ \"id\": 100, \"name\": \"builtin\", \"subnet\": \"10.0.0.0/24\", \"router\": \"10.0.0.1\"," +
+                    " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.100\" } ]," +
+                    " \"dns\": [ \"10.0.0.55\" ], \"leaseSeconds\": 600 }"));
+                host.start();
+
+                final Lease inA = clients.udhcpc(vms.get(0).ns(), vms.get(0).ifname(), BIND);
+                final Lease inB = clients.udhcpc(vms.get(1).ns(), vms.get(1).ifname(), BIND);
+                final Lease builtin = clients.udhcpc(vms.get(2).ns(), vms.get(2).ifname(), BIND);
+
+                assertAll(
+                    () -> assertEquals("10.0.0.100", inA.ip()),
+                    () -> assertEquals("10.0.0.100", inB.ip()),
+                    () -> assertEquals("10.0.0.100", builtin.ip()),
+                    () -> assertEquals(List.of("10.0.0.53", "10.0.0.254"), List.of(inA.dns().get(0), inA.router()),
+                        "tenant A's VM got another domain's answer"),
+                    () -> assertEquals(List.of("10.0.0.54", "10.0.0.253"), List.of(inB.dns().get(0), inB.router()),
+                        "tenant B's VM got another domain's answer"),
+                    () -> assertEquals(List.of("10.0.0.55", "10.0.0.1"), List.of(builtin.dns().get(0),
+                        builtin.router()), "the builtin domain's VM got a tenant's answer"),
+                    () -> assertTrue(a.leases().stream().anyMatch(l -> l.contains(" 10.0.0.100 ")), "tenant A"),
+                    () -> assertTrue(b.leases().contains("10.0.0.100,"), "tenant B"));
+                assertEquals(0, host.counter("service: relay unmatched") + host.counter("service: relay wrong client"),
+                    host.counters().toString());
+            }
+        }
+    }
+
+    @Test
+    void aVmRebootsThroughTheRelayWithTheAddressItRemembersAndTheTenantAcknowledgesIt() throws Exception
+    {
+        Prerequisites.requireCommands("dhclient");
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final NetnsLab.Vm link = tenantLink(lab);
+            final Path leaseFile = dir.resolve("dhclient.leases");
+            try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                    List.of("10.0.0.53"), 0, List.of()), ON_THE_WIRE);
+                DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
+            {
+                host.start();
+                final UdhcpcSession first = clients.startDhclient(vm.ns(), vm.ifname(), leaseFile, false);
+                final Lease bound = first.awaitLease(BIND);
+                first.crash();
+                lab.exec(vm.ns(), "ip", "-4", "addr", "flush", "dev", vm.ifname());
+                final long discovers = dnsmasq.log().lines().filter(l -> l.contains("DHCPDISCOVER(")).count();
+
+                final UdhcpcSession rebooted = clients.startDhclient(vm.ns(), vm.ifname(), leaseFile, false);
+                final Lease again = rebooted.awaitLease(l -> true, BIND);
+
+                assertEquals(bound.ip(), again.ip(), "the reboot moved the VM");
+                assertEquals("10.0.0.254", again.router());
+                // INIT-REBOOT (RFC 2131 §4.3.2): a REQUEST for the remembered address, acknowledged with no DISCOVER.
+                assertEquals(discovers, dnsmasq.log().lines().filter(l -> l.contains("DHCPDISCOVER(")).count(),
+                    dnsmasq.log());
+                assertTrue(dnsmasq.log().lines().anyMatch(l -> l.contains("DHCPREQUEST(") && l.contains(bound.ip())));
+            }
+        }
+    }
+
+    @Test
+    void aVmWhoseTenantServerStoppedHearsNoNakAndKeepsItsAddressUntilItsOwnLeaseTimersLetItGo() throws Exception
+    {
+        Prerequisites.requireCommands("kea-dhcp4");
+        final int leaseSeconds = 30;
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final NetnsLab.Vm link = tenantLink(lab);
+            try (TenantServer kea = TenantServer.start(TenantServer.Kind.KEA, link.ns(), new TenantServer.Config(
+                    link.ifname(), "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199",
+                    Duration.ofSeconds(leaseSeconds), "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
+                DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
+            {
+                host.start();
+                try (UdhcpcSession session = clients.start(vm.ns(), vm.ifname()))
+                {
+                    final Lease bound = session.awaitLease(BIND);
+                    final long boundAt = System.nanoTime();
+                    kea.stop();
+
+                    // Past T1 the VM renews, unanswered: the host relays each try and times out, the VM keeps its address.
+                    host.awaitCounter(host.service(), "service: relay timed out", 1, Duration.ofSeconds(leaseSeconds));
+                    assertTrue(lab.exec(vm.ns(), "ip", "-4", "addr", "show", "dev", vm.ifname()).output()
+                        .contains(bound.ip() + "/24"), "the VM lost its address before its lease ended");
+
+                    // The client lets go by its own timers as its lease runs out, never told to by a NAK: busybox
+                    // udhcpc, past T1 (RFC 2131 §4.4.5) without an answer, rebinds with halving waits and gives up
+                    // a few seconds before the end of a short lease.
+                    // udhcpc deconfigures once as it starts: the second deconfig is the lease lost.
+                    Await.until("the VM letting go of its address", Duration.ofSeconds(2L * leaseSeconds),
+                        () -> session.events().stream().filter(e -> e.name().equals("deconfig")).count() >= 2);
+                    final long heldMs = (System.nanoTime() - boundAt) / 1_000_000;
+                    assertTrue(heldMs >= bound.leaseSeconds() * 500L + 2_000 &&
+                        session.output().contains("lease lost"),
+                        "the address went after " + heldMs + " ms of a " + bound.leaseSeconds() + " s lease: " +
+                        session.events() + "\n" + session.output());
+                    assertTrue(session.events().stream().noneMatch(e -> e.name().equals("nak")),
+                        "the VM was sent a DHCPNAK: " + session.events());
+                    assertEquals(0, host.counter("agent: DVMC NAK received"), host.counters().toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * The relay's cost as a VM sees it: udhcpc binds through dataplane, agent, service and relay to dnsmasq, and the
+     * same udhcpc binds from the host's end of the tenant link straight to the same dnsmasq, alternately, in one run.
+     */
+    @Test
+    void aClientBindsThroughTheRelayWithinASecondOfTheSameClientTalkingToTheTenantServerDirectly() throws Exception
+    {
+        final int runs = 5;
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true);
+            DhcpClients direct = new DhcpClients(false))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final NetnsLab.Vm link = tenantLink(lab);
+            try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                    List.of("10.0.0.53"), 0, List.of("--dhcp-range=198.18.0.50,198.18.0.60,255.255.255.0,120")),
+                    ON_THE_WIRE);
+                DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
+            {
+                host.start();
+                final long[] relayed = new long[runs];
+                final long[] straight = new long[runs];
+                for (int i = 0; i < runs; i++)
+                {
+                    long start = System.nanoTime();
+                    clients.udhcpc(vm.ns(), vm.ifname(), BIND);
+                    relayed[i] = (System.nanoTime() - start) / 1_000_000;
+                    start = System.nanoTime();
+                    direct.udhcpc(lab.hostNs(), link.hostIf(), BIND);
+                    straight[i] = (System.nanoTime() - start) / 1_000_000;
+                }
+                Arrays.sort(relayed);
+                Arrays.sort(straight);
+                final String times = "udhcpc bind time, median of " + runs + ": through the relay " +
+                    relayed[runs / 2] + " ms " + Arrays.toString(relayed) + ", directly " +
+                    straight[runs / 2] + " ms " + Arrays.toString(straight);
+                System.out.println(times);
+                assertTrue(relayed[runs / 2] <= straight[runs / 2] + 1_000, times);
+            }
+        }
+    }
+
+    private static List<DvmcHost.Port> ports(final NetnsLab lab, final List<NetnsLab.Vm> vms)
+    {
+        return vms.stream().map(vm -> new DvmcHost.Port("vm" + vm.index(), lab.afPacketVdev(vm))).toList();
+    }
+
+    private static DvmcHost.Binding binding(final NetnsLab.Vm vm, final int domain)
+    {
+        return new DvmcHost.Binding("vm" + vm.index(), vm.mac(), domain,
+            UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString());
+    }
+
+    /** What the tests ask of a tenant's server, whichever it is. */
+    private interface Tenant extends AutoCloseable
+    {
+        /** Whether its record of the lease of {@code ip} holds option 82 with circuit-id {@code vmId}. */
+        boolean recordsAgentInformation(String ip, String vmId);
+
+        /** Whether its leases show {@code ip} released. */
+        boolean released(String ip);
+
+        /** DHCPACKs it sent so far. */
+        long acks();
+
+        void close();
+    }
+
+    private Tenant startTenant(final TenantServer.Kind kind, final NetnsLab.Vm link) throws Exception
+    {
+        if (kind == null)
+        {
+            final Path script = scriptRecordingOption82();
+            final Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                List.of("10.0.0.53"), 0, List.of("--dhcp-script=" + script)), ON_THE_WIRE);
+            return new Tenant()
+            {
+                public boolean recordsAgentInformation(final String ip, final String vmId)
+                {
+                    return holds(ip) && scriptLog(script).contains(" " + ip + " circuit=" + vmId + " remote=" + DOMAIN);
+                }
+
+                private boolean holds(final String ip)
+                {
+                    return dnsmasq.leases().stream().anyMatch(l -> l.contains(" " + ip + " "));
+                }
+
+                public boolean released(final String ip)
+                {
+                    return !holds(ip);
+                }
+
+                public long acks()
+                {
+                    return dnsmasq.log().lines().filter(l -> l.contains("DHCPACK(")).count();
+                }
+
+                public void close()
+                {
+                    dnsmasq.close();
+                }
+            };
+        }
+        final TenantServer server = TenantServer.start(kind, link.ns(), new TenantServer.Config(link.ifname(),
+            "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199", Duration.ofSeconds(TENANT_LEASE_SECONDS),
+            "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
+        return kind == TenantServer.Kind.KEA ? keaTenant(server) : dhcpdTenant(server);
+    }
+
+    /**
+     * Kea's memfile appends a CSV line per change: address, hwaddr, client id, valid lifetime, expire, subnet id,
+     * fqdn fwd, fqdn rev, hostname, state, user context. The relay agent information is in the user context, in hex.
+     */
+    private static Tenant keaTenant(final TenantServer kea)
+    {
+        return new Tenant()
+        {
+            private String last(final String ip)
+            {
+                return kea.leases().lines().filter(l -> l.startsWith(ip + ",")).reduce((a, b) -> b).orElse("");
+            }
+
+            public boolean recordsAgentInformation(final String ip, final String vmId)
+            {
+                return last(ip).toLowerCase().contains(HexFormat.of().formatHex(vmId.getBytes()));
+            }
+
+            public boolean released(final String ip)
+            {
+                final String[] fields = last(ip).split(",", -1);
+                return fields.length > 3 && fields[3].equals("0");
+            }
+
+            public long acks()
+            {
+                return kea.log().lines().filter(l -> l.contains("DHCP4_LEASE_ALLOC")).count();
+            }
+
+            public void close()
+            {
+                kea.close();
+            }
+        };
+    }
+
+    /** dhcpd appends a lease block per change, with the relay agent's circuit-id and the binding state. */
+    private static Tenant dhcpdTenant(final TenantServer dhcpd)
+    {
+        return new Tenant()
+        {
+            private String last(final String ip)
+            {
+                final String leases = dhcpd.leases();
+                final int at = leases.lastIndexOf("lease " + ip + " {");
+                return at < 0 ? "" : leases.substring(at, leases.indexOf('}', at) + 1);
+            }
+
+            public boolean recordsAgentInformation(final String ip, final String vmId)
+            {
+                return last(ip).contains("option agent.circuit-id \"" + vmId + "\"");
+            }
+
+            public boolean released(final String ip)
+            {
+                return last(ip).contains("binding state free;");
+            }
+
+            public long acks()
+            {
+                return dhcpd.log().lines().filter(l -> l.startsWith("DHCPACK on")).count();
+            }
+
+            public void close()
+            {
+                dhcpd.close();
+            }
+        };
+    }
+
+    /** A namespace for the tenant's server, linked to the host's namespace only: relay address on the host's end. */
+    static NetnsLab.Vm tenantLink(final NetnsLab lab)
+    {
+        return tenantLink(lab, 0);
+    }
+
+    /** Tenant link {@code i}: 198.18.{@code i}.0/24, the relay address .1 on the host's end, the server .2. */
+    static NetnsLab.Vm tenantLink(final NetnsLab lab, final int i)
+    {
+        final NetnsLab.Vm tenant = lab.addVm(String.format("02:74:00:00:%02x:01", lab.vms().size()));
+        lab.exec(lab.hostNs(), "ip", "addr", "add", relayAddress(i) + "/24", "dev", tenant.hostIf()).check();
+        lab.exec(tenant.ns(), "ip", "addr", "add", tenantServer(i) + "/24", "dev", tenant.ifname()).check();
+        return tenant;
+    }
+
+    private static String relayAddress(final int i)
+    {
+        return "198.18." + i + ".1";
+    }
+
+    private static String tenantServer(final int i)
+    {
+        return "198.18." + i + ".2";
+    }
+
+    /** dnsmasq keeps no option 82 in its lease file; its lease script is told of it, and writes it down here. */
+    private Path scriptRecordingOption82() throws Exception
+    {
+        final Path script = dir.resolve("lease-script.sh");
+        Files.writeString(script, "#!/bin/sh\necho \"$1 $3 circuit=$DNSMASQ_CIRCUIT_ID remote=$DNSMASQ_REMOTE_ID\"" +
+            " >> " + dir.resolve("lease-script.log") + "\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
+    }
+
+    private static String scriptLog(final Path script)
+    {
+        try
+        {
+            final Path log = script.resolveSibling("lease-script.log");
+            return Files.exists(log) ? Files.readString(log) : "";
+        }
+        catch (final Exception ex)
+        {
+            return "";
+        }
+    }
+
+    /** A host whose domain 300 relays to the tenant server over the tenant link, with RFC 3527 link selection. */
+    private DvmcHost relayHost(final NetnsLab lab, final NetnsLab.Vm vm, final String vmId) throws Exception
+    {
+        final DvmcHost host = new DvmcHost(dir, List.of(new DvmcHost.Port("vm0", lab.afPacketVdev(vm))),
+            List.of(new DvmcHost.Binding("vm0", vm.mac(), DOMAIN, vmId)), lab.hostNs());
+        host.runAllInNetns();
+        host.domains(List.of(relayDomain(DOMAIN, "tenant", relayAddress(0), tenantServer(0))));
+        return host;
+    }
+
+    static String relayDomain(final int id, final String name, final String relayAddress, final String server)
+    {
+        return String.format("{ \"id\": %d, \"name\": \"%s\", \"subnet\": \"10.0.0.0/24\", \"serverIp\": \"%s\"," +
+            " \"mode\": \"relay\", \"relayServers\": [ \"%s\" ], \"relayAddress\": \"%s\", \"linkSelection\": true }",
+            id, name, SERVER_IP, server, relayAddress);
+    }
+}
