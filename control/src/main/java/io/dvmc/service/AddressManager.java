@@ -259,33 +259,13 @@ public final class AddressManager implements AutoCloseable
 
     /**
      * {@link #request(int, long, long, long, int, int, int, int, long, long, Grant)} for a client that may have
-     * given names; the client identifier's key and the names are recorded with the binding.
+     * given names, for a lease of its own; the client identifier's key and the names are recorded with the binding.
      *
-     * @param names its host name and FQDN (options 12 and 81), or null.
+     * @param names        its host name and FQDN (options 12 and 81), or null.
+     * @param leaseSeconds the binding's length, or 0 for the domain's host lease (a BOOTP client's is longer:
+     *                     {@link BootpAllocation}).
      */
     public void request(
-        final int domainId,
-        final long mac,
-        final long vmIdMsb,
-        final long vmIdLsb,
-        final int locationAddress,
-        final int locationPort,
-        final int requested,
-        final int serverId,
-        final long transactionId,
-        final long clientKey,
-        final ClientNames names,
-        final Grant out) throws LeaseException
-    {
-        request(domainId, mac, vmIdMsb, vmIdLsb, locationAddress, locationPort, requested, serverId, transactionId,
-            clientKey, names, 0, out);
-    }
-
-    /**
-     * {@link #request(int, long, long, long, int, int, int, int, long, long, ClientNames, Grant)} binding for
-     * {@code leaseSeconds} rather than the domain's host lease (0): a BOOTP client's ({@link BootpAllocation}).
-     */
-    void request(
         final int domainId,
         final long mac,
         final long vmIdMsb,

@@ -566,7 +566,8 @@ public final class DvmcService implements Agent, AutoCloseable
             case DvmcMessageType.REQUEST ->
             {
                 manager.request(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
-                    m.locationPort(), m.yiaddr(), m.serverId(), m.transactionId(), clientKeyOf(m), namesOf(m), grant);
+                    m.locationPort(), m.yiaddr(), m.serverId(), m.transactionId(), clientKeyOf(m), namesOf(m), 0,
+                    grant);
                 counters.increment(Counter.ACKS);
                 return DvmcMessageType.ACK;
             }

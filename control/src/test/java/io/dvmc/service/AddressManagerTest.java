@@ -568,7 +568,7 @@ class AddressManagerTest
         final long clientId = clientKey("vm-1 eth0");
         final ClientNames names = names("vm-1", "vm-1.tenant.example");
         manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, clientId, names, grant);
-        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, clientId, names, grant);
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, clientId, names, 0, grant);
         manager.sync();
         manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, 9, grant); // the agent's refresh carries neither
         manager.sync();
@@ -589,7 +589,7 @@ class AddressManagerTest
         final String host = "h".repeat(200);
         final String fqdn = "f".repeat(60) + "." + "g".repeat(60) + ".example";
         manager.offer(BLUE, MAC, 1, 2, 0, 0, 0, ClientKeys.NONE, names(host, fqdn), grant);
-        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, ClientKeys.NONE, names(host, fqdn), grant);
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, ROUTER, 7, ClientKeys.NONE, names(host, fqdn), 0, grant);
         for (int xid = 8; !manager.compactIfDue(); xid++)
         {
             manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST, 0, xid, grant);
