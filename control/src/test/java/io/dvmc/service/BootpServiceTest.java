@@ -135,7 +135,7 @@ class BootpServiceTest
                   "reservations": [ { "mac": "02:00:b0:07:00:aa", "ip": "10.0.0.50" } ],
                   "leaseSeconds": 600 },
                 { "id": 400, "name": "relayed", "subnet": "10.8.0.0/24", "router": "10.8.0.1",
-                  "mode": "relay", "relayServers": ["10.8.0.2"] } ] }
+                  "mode": "relay", "relayServers": ["10.8.0.2"], "relayAddress": "10.8.0.3" } ] }
             """, "bootp test policy");
         final DvmcService service = new DvmcService(policy, ANY_LOOPBACK, TestAgent.KEY, dir, clock, clock,
             new BackoffIdleStrategy()).start();
