@@ -21,6 +21,7 @@ import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.PolicyStore;
+import io.dvmc.relay.RelayedClient;
 import io.dvmc.reply.ReplyBuilder;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -358,7 +359,9 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                 }
                 return;
             }
-            if (bindings != null && !bindings.isBound(exchanges.domainId(slot), exchanges.mac(slot)))
+            // A relayed client has no binding to lose: its relay-facing port speaks for it.
+            if (bindings != null && !RelayedClient.isRelayed(exchanges.vmMsb(slot), exchanges.vmLsb(slot)) &&
+                !bindings.isBound(exchanges.domainId(slot), exchanges.mac(slot)))
             {
                 // The VM's binding went while the service was asked (it moved away): no lease, no answer here.
                 counters.unboundReplies.incrementRelease();

@@ -26,6 +26,8 @@ public final class DhcpOption
     public static final int REBINDING_TIME = 59;
     public static final int VENDOR_CLASS_ID = 60;
     public static final int CLIENT_ID = 61;
+    /** RFC 3046: relay agent information, sub-options 1 circuit id, 2 remote id, 5 link selection (RFC 3527). */
+    public static final int RELAY_AGENT_INFORMATION = 82;
     /** RFC 3397. */
     public static final int DOMAIN_SEARCH = 119;
     /** RFC 3442. */
@@ -65,6 +67,7 @@ public final class DhcpOption
             case REBINDING_TIME -> "rebinding-time";
             case VENDOR_CLASS_ID -> "vendor-class-id";
             case CLIENT_ID -> "client-id";
+            case RELAY_AGENT_INFORMATION -> "relay-agent-information";
             case DOMAIN_SEARCH -> "domain-search";
             case CLASSLESS_STATIC_ROUTE -> "classless-static-route";
             case END -> "end";

@@ -18,6 +18,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *              61 client id echoed (RFC 6842)
  *              domain options: 1 and 3 always, others when in the request's 55 or when it has no 55
  *              (NAK: only 56 from the domain block)
+ *              82 relay agent information echoed last, to a relayed request (RFC 3046 §2.2)
  *              END, zero padding to 300 bytes
  * </pre>
  * The reply may be written over the request itself (the dataplane rewrites the received mbuf): everything needed
@@ -36,10 +37,13 @@ public final class DhcpReplyWriter
     public static final int DEFAULT_MAX_MESSAGE = 548;
     private static final int IP_UDP_HEADERS = 28;
     private static final int MIN_MAX_MESSAGE_SIZE = 576;
+    /** One option instance: RFC 3046 §2.0 limits a relay's option 82 to 255 bytes. */
+    private static final int MAX_AGENT_INFORMATION = 255;
     private static final ByteOrder NET = ByteOrder.BIG_ENDIAN;
 
     private final UnsafeBuffer chaddr = new UnsafeBuffer(new byte[DhcpPacket.CHADDR_LENGTH]);
     private final UnsafeBuffer clientId = new UnsafeBuffer(new byte[DhcpPacket.MAX_CLIENT_ID_LENGTH]);
+    private final UnsafeBuffer agentInformation = new UnsafeBuffer(new byte[MAX_AGENT_INFORMATION]);
     private final long[] requestedCodes = new long[4];
     private final OptionWriter options = new OptionWriter();
 
@@ -97,11 +101,14 @@ public final class DhcpReplyWriter
         final boolean toInform = requestType == DhcpMessageType.INFORM;
         final boolean withLease = !nak && !bootp && !toInform;
         final int clientIdLength = request.clientIdLength();
+        // RFC 3046 §2.2: the server echoes the relay's option 82; a client's own (no giaddr) is not a relay's.
+        final int agentLength = request.giaddr() == 0 ? -1 :
+            Math.min(request.optionLength(DhcpOption.RELAY_AGENT_INFORMATION), MAX_AGENT_INFORMATION);
 
         final int limit = Math.min(outCapacity, replyLimit(request.maxMessageSize()));
         // Checked before the first write so that a failed reply leaves a request being rewritten in place intact.
         final int required = (bootp ? 0 : 3 + 6) + (withLease ? (leaseSeconds == -1 ? 6 : 18) : 0) +
-            (clientIdLength > 0 ? 2 + clientIdLength : 0) + 1;
+            (clientIdLength > 0 ? 2 + clientIdLength : 0) + (agentLength >= 0 ? 2 + agentLength : 0) + 1;
         if (limit < DhcpPacket.MIN_BOOTP_LENGTH || DhcpPacket.OPTIONS_OFFSET + required > limit)
         {
             return DhcpError.BUFFER_TOO_SMALL;
@@ -118,6 +125,11 @@ public final class DhcpReplyWriter
         if (clientIdLength > 0)
         {
             request.optionBuffer(DhcpOption.CLIENT_ID).getBytes(request.clientIdOffset(), clientId, 0, clientIdLength);
+        }
+        if (agentLength >= 0)
+        {
+            request.optionBuffer(DhcpOption.RELAY_AGENT_INFORMATION).getBytes(
+                request.findOption(DhcpOption.RELAY_AGENT_INFORMATION), agentInformation, 0, agentLength);
         }
         final boolean hasRequestList = captureRequestedCodes(request);
 
@@ -137,9 +149,10 @@ public final class DhcpReplyWriter
         out.putBytes(outOffset + DhcpPacket.CHADDR_OFFSET, chaddr, 0, DhcpPacket.CHADDR_LENGTH);
         out.putInt(outOffset + DhcpPacket.MAGIC_COOKIE_OFFSET, DhcpPacket.MAGIC_COOKIE, NET);
 
-        // One byte is kept back for END.
+        // One byte is kept back for END, and room for the echoed option 82, which goes last.
+        final int agentRoom = agentLength >= 0 ? 2 + agentLength : 0;
         final OptionWriter options = this.options.wrap(
-            out, outOffset + DhcpPacket.OPTIONS_OFFSET, limit - DhcpPacket.OPTIONS_OFFSET - 1);
+            out, outOffset + DhcpPacket.OPTIONS_OFFSET, limit - DhcpPacket.OPTIONS_OFFSET - 1 - agentRoom);
         if (!bootp)
         {
             options.putByte(DhcpOption.MESSAGE_TYPE, messageType);
@@ -157,7 +170,14 @@ public final class DhcpReplyWriter
         {
             copyDomainOptions(domainOptions, domainOptionsOffset, domainOptionsLength, nak, hasRequestList);
         }
-        final int end = DhcpPacket.OPTIONS_OFFSET + options.length();
+        int end = DhcpPacket.OPTIONS_OFFSET + options.length();
+        if (agentLength >= 0)
+        {
+            out.putByte(outOffset + end, (byte)DhcpOption.RELAY_AGENT_INFORMATION);
+            out.putByte(outOffset + end + 1, (byte)agentLength);
+            out.putBytes(outOffset + end + 2, agentInformation, 0, agentLength);
+            end += agentRoom;
+        }
         out.putByte(outOffset + end, (byte)DhcpOption.END);
         final int length = Math.max(end + 1, DhcpPacket.MIN_BOOTP_LENGTH);
         if (length > end + 1)
@@ -221,7 +241,8 @@ public final class DhcpReplyWriter
         {
             case DhcpOption.REQUESTED_IP, DhcpOption.LEASE_TIME, DhcpOption.OVERLOAD, DhcpOption.MESSAGE_TYPE,
                  DhcpOption.SERVER_ID, DhcpOption.PARAMETER_REQUEST_LIST, DhcpOption.MAX_MESSAGE_SIZE,
-                 DhcpOption.RENEWAL_TIME, DhcpOption.REBINDING_TIME, DhcpOption.CLIENT_ID -> true;
+                 DhcpOption.RENEWAL_TIME, DhcpOption.REBINDING_TIME, DhcpOption.CLIENT_ID,
+                 DhcpOption.RELAY_AGENT_INFORMATION -> true;
             default -> false;
         };
     }
