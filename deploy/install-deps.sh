@@ -9,9 +9,11 @@ packages=(
   iproute2 tcpdump tshark nftables
   udhcpc busybox isc-dhcp-client dhcpcd5 systemd dnsmasq-base jq
   etcd-server etcd-client
+  kea-admin
   qemu-system-x86
 )
 
+# kea-admin brings perfdhcp (no daemon), the relay-speaking load generator of PerfdhcpRelayTest and bench/perfdhcp.sh.
 # The DHCP clients are for the tests' namespaces only: dhcpcd5 enables and starts a unit that runs dhcpcd on every
 # interface of the machine. Masked before any install (a masked unit is neither enabled nor started by the package)
 # and on every run, so a machine that already had it running is stopped too.
