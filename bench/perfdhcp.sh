@@ -6,7 +6,9 @@
 # broadcasts to the server. For each offered rate it prints the DORA completed per second and the share done,
 # then the highest rate with >= 99 % done for each server and the ratio dvmc / Kea.
 #   bench/perfdhcp.sh [RATE...]     offered DORA/s, default "200 1000"
-#   DVMC_PERF_SECONDS (default 30)  how long each rate is held; DVMC_PERF_CLIENTS (default 2000) MACs cycled
+#   DVMC_PERF_SECONDS (default 30)  how long each rate is held
+#   DVMC_PERF_CLIENTS               MACs perfdhcp cycles through; by default more than one run's exchanges, so every
+#                                   exchange is a new lease (a MAC seen again would take dvmc's fast path)
 # Everything runs in network namespaces this script creates and removes.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +16,7 @@ cd "$top"
 rates=("$@")
 [ ${#rates[@]} -gt 0 ] || rates=(200 1000)
 seconds=${DVMC_PERF_SECONDS:-30}
-clients=${DVMC_PERF_CLIENTS:-2000}
+clients=${DVMC_PERF_CLIENTS:-}
 
 command -v perfdhcp > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kea-admin
 if ! dpkg-query -W -f='${Status}' kea-dhcp4-server 2>/dev/null | grep -q 'ok installed'; then
@@ -40,7 +42,7 @@ lab_ns_add "$kea_ns"
 lab_ns_add "$LAB_TAG-vm2"
 ip -n "$kea_ns" link add "dv${LAB_PID}k" type veth peer name eth0 netns "$LAB_TAG-vm2"
 ip -n "$LAB_TAG-vm2" link set eth0 address 02:00:00:64:00:02 up
-ip -n "$kea_ns" addr add 10.0.0.1/16 dev "dv${LAB_PID}k"
+ip -n "$kea_ns" addr add 10.0.0.1/12 dev "dv${LAB_PID}k"
 ip -n "$kea_ns" link set "dv${LAB_PID}k" up
 for ns in "$LAB_TAG-vm1" "$LAB_TAG-vm2"; do
   ip -n "$ns" addr add 10.0.0.2/24 dev eth0
@@ -49,8 +51,8 @@ lab_wait 10 "the Kea veth to come up" sh -c "ip -n '$kea_ns' link show dev 'dv${
 
 port=$((20000 + LAB_PID % 20000))
 cat > "$LAB_DIR/policy.json" <<JSON
-{ "domains": [ { "id": 100, "name": "bench", "subnet": "10.0.0.0/16", "router": "10.0.0.1",
-  "pools": [ { "start": "10.0.1.0", "end": "10.0.255.250" } ], "dns": [ "10.0.0.53" ],
+{ "domains": [ { "id": 100, "name": "bench", "subnet": "10.0.0.0/12", "router": "10.0.0.1",
+  "pools": [ { "start": "10.1.0.0", "end": "10.15.255.250" } ], "dns": [ "10.0.0.53" ],
   "leaseSeconds": 3600, "services": [ "127.0.0.1:$port" ] } ] }
 JSON
 # The agent's rate limits are for VMs; perfdhcp is one relay speaking for thousands of clients.
@@ -68,7 +70,7 @@ cat > "$LAB_DIR/kea.json" <<JSON
                                     "service-sockets-max-retries": 10, "service-sockets-retry-wait-time": 500 },
   "lease-database": { "type": "memfile", "persist": true, "name": "$LAB_DIR/kea-leases4.csv", "lfc-interval": 0 },
   "valid-lifetime": 3600,
-  "subnet4": [ { "id": 1, "subnet": "10.0.0.0/16", "pools": [ { "pool": "10.0.1.0 - 10.0.255.250" } ],
+  "subnet4": [ { "id": 1, "subnet": "10.0.0.0/12", "pools": [ { "pool": "10.1.0.0 - 10.15.255.250" } ],
     "option-data": [ { "name": "routers", "data": "10.0.0.1" }, { "name": "domain-name-servers", "data": "10.0.0.53" } ] } ],
   "loggers": [ { "name": "kea-dhcp4", "severity": "WARN", "output_options": [ { "output": "stdout" } ] } ] } }
 JSON
@@ -83,10 +85,13 @@ LAB_WATCH="service agent kea" lab_wait 120 "the agent to start" test -e "$LAB_DI
 lab_spawn dataplane "$LAB_HOST_NS" "$top/bin/dvmc" dataplane --config "$LAB_DIR/host.json"
 LAB_WATCH="service agent dataplane kea" lab_wait 120 "dvmc to start" test -e "$LAB_DIR/host/dataplane.ready"
 
-# perfdhcp NS RATE SECONDS: prints "<ACKs received> <DISCOVERs sent>".
+# perfdhcp NS RATE SECONDS RUN: prints "<ACKs received> <DISCOVERs sent>". Each RUN has its own base MAC, so no
+# run meets the clients of an earlier one.
 perf() {
   local out
-  out=$(ip netns exec "$1" perfdhcp -4 -r "$2" -R "$clients" -p "$3" -l eth0 2>&1) || [ $? -eq 3 ] ||
+  out=$(ip netns exec "$1" perfdhcp -4 -r "$2" -R "${clients:-$(( $2 * $3 * 11 / 10 + 100 ))}" -p "$3" \
+    -b "mac=02:$(printf %02x "$4"):00:00:00:00" -l eth0 2>&1) ||
+    [ $? -eq 3 ] ||
     lab_die "perfdhcp failed in $1: $out"
   printf '%s\n' "$out" > "$LAB_DIR/perfdhcp-$1-$2.log"
   printf '%s\n' "$out" | awk '
@@ -95,16 +100,18 @@ perf() {
     END { print acks + 0, sent + 0 }'
 }
 
-echo "dvmc bench: perfdhcp DORA through a relay, ${seconds} s per rate, $clients MACs; rates: ${rates[*]}" >&2
+echo "dvmc bench: perfdhcp DORA through a relay, ${seconds} s per rate, ${clients:-new} MACs; rates: ${rates[*]}" >&2
 # Warm-up: the JIT of all three dvmc processes, Kea's lease file.
-perf "$LAB_TAG-vm1" 50 5 > /dev/null
-perf "$LAB_TAG-vm2" 50 5 > /dev/null
+perf "$LAB_TAG-vm1" 50 5 1 > /dev/null
+perf "$LAB_TAG-vm2" 50 5 1 > /dev/null
+run=1
 declare -A best=([dvmc]=0 [kea]=0)
 printf '%-6s %10s %12s %8s\n' server offered "DORA/s done" "done %"
 for rate in "${rates[@]}"; do
+  run=$((run + 1))
   for target in dvmc kea; do
     ns=$LAB_TAG-vm1; [ $target = kea ] && ns=$LAB_TAG-vm2
-    read -r acks sent < <(perf "$ns" "$rate" "$seconds")
+    read -r acks sent < <(perf "$ns" "$rate" "$seconds" "$run")
     done_pct=$(awk -v a="$acks" -v s="$sent" 'BEGIN { printf "%.2f", s ? 100 * a / s : 0 }')
     printf '%-6s %10d %12.0f %8s\n' "$target" "$rate" "$(awk -v a="$acks" -v t="$seconds" 'BEGIN { print a / t }')" \
       "$done_pct"
