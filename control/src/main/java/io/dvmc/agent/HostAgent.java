@@ -597,8 +597,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             domain.clear().domainId(exchanges.domainId(slot)).serverIp(reply.serverId())
                 .serverMac(Domain.defaultServerMac(exchanges.domainId(slot)));
         }
+        // A relayed client's request without giaddr was routed to the server: the reply goes back through the router.
+        final boolean routed = dhcp.giaddr() == 0 &&
+            RelayedClient.isRelayed(exchanges.vmMsb(slot), exchanges.vmLsb(slot));
         final int length = replies.build(frame, Exchanges.FRAME_CAPACITY, view, dhcp, dhcpType, yiaddr, leaseSeconds,
-            domain);
+            domain, routed);
         if (length < 0)
         {
             counters.badFrames.incrementRelease();

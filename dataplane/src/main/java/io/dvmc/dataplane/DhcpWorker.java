@@ -237,7 +237,7 @@ public final class DhcpWorker implements Agent
             return;
         }
         serve(mbuf, port, vlan, bindings.domainId(slot), mac, bindings.vmMsb(slot), bindings.vmLsb(slot), length,
-            capacity);
+            capacity, false);
     }
 
     /**
@@ -255,7 +255,7 @@ public final class DhcpWorker implements Agent
             return;
         }
         final int verdict = relay.check(dhcp, view.srcPort());
-        if (verdict != RelayLinks.RELAYED)
+        if (verdict != RelayLinks.RELAYED && verdict != RelayLinks.ROUTED)
         {
             (verdict == RelayLinks.AGENT_REFUSED ? counters.relayAgentRefused : counters.relayNotRelayedDropped)
                 .incrementRelease();
@@ -279,15 +279,19 @@ public final class DhcpWorker implements Agent
         counters.relayedRequests.incrementRelease();
         final long mac = dhcp.chaddrMac();
         serve(mbuf, port, vlanId(view), domainId, mac, RelayedClient.vmMsb(domainId), RelayedClient.vmLsb(mac),
-            length, capacity);
+            length, capacity, verdict == RelayLinks.ROUTED);
     }
 
-    /** Answers from the lease store when it can, else hands the request to the agent. */
+    /**
+     * Answers from the lease store when it can, else hands the request to the agent.
+     *
+     * @param routed whether the request came through a router: the reply goes back through it.
+     */
     private void serve(final long mbuf, final int port, final int vlan, final int domainId, final long mac,
-        final long vmMsb, final long vmLsb, final int length, final int capacity)
+        final long vmMsb, final long vmLsb, final int length, final int capacity, final boolean routed)
     {
         final long nowMs = clock.time();
-        if (!releases.isHeld(domainId, mac, nowMs) && fastPath(mbuf, port, domainId, mac, capacity))
+        if (!releases.isHeld(domainId, mac, nowMs) && fastPath(mbuf, port, domainId, mac, capacity, routed))
         {
             return;
         }
@@ -382,7 +386,8 @@ public final class DhcpWorker implements Agent
         free(mbuf);
     }
 
-    private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity)
+    private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity,
+        final boolean routed)
     {
         final DomainRecord domain;
         if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null)
@@ -395,7 +400,7 @@ public final class DhcpWorker implements Agent
         {
             return false;
         }
-        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain);
+        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed);
         if (length < 0)
         {
             return false;

@@ -104,7 +104,8 @@ class DhcpWorkerTest
             Map.of("vm1", 0));
         final AtomicReferenceArray<RelayLinks> relays = new AtomicReferenceArray<>(PortTable.MAX_PORTS);
         relays.set(RELAY_PORT, new RelayLinks(new HostConfig.Relay("10.9.0.1", null,
-            List.of(new HostConfig.Link("10.0.1.0/24", DOMAIN)), List.of())));
+            List.of(new HostConfig.Link("10.0.1.0/24", DOMAIN), new HostConfig.Link("192.0.2.0/24", DOMAIN)),
+            List.of())));
         worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings,
             new java.util.concurrent.ConcurrentLinkedQueue<>(), new java.util.concurrent.atomic.AtomicIntegerArray(
                 new int[] {-1, -1}), relays, stores, null, counters, SystemEpochClock.INSTANCE);
@@ -328,6 +329,25 @@ class DhcpWorkerTest
             offer.findOption(DhcpOption.RELAY_AGENT_INFORMATION), echoed);
         assertEquals(java.util.Arrays.toString(agent), java.util.Arrays.toString(echoed));
         assertEquals(1, counter("relayed requests"));
+    }
+
+    @Test
+    void aRelayedClientsUnicastRenewalThroughItsRouterIsAcknowledgedOnTheFastPathBackThroughTheRouter()
+    {
+        final byte[] routed = renewal.clone();
+        for (int i = 0; i < 6; i++)
+        {
+            routed[6 + i] = (byte)(RELAY_MAC >>> (40 - 8 * i));
+        }
+        assertEquals(RELAY_PORT, offer(routed, RELAY_PORT), counterValues());
+        final UnsafeBuffer reply = new UnsafeBuffer(Mbufs.dataAddress(mbuf), Mbufs.dataLength(mbuf));
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(reply, 0, reply.capacity(), view);
+        final DhcpPacket ack = new DhcpPacket().wrap(reply, view.payloadOffset(), view.payloadLength());
+        assertEquals(DhcpMessageType.ACK, ack.messageType());
+        assertEquals(IP, view.dstIp());
+        assertEquals(FrameClassifier.DHCP_CLIENT_PORT, view.dstPort());
+        assertEquals(RELAY_MAC, view.dstMac(), "the client is behind the router, not on the port's link");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.dvmc.relay;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
+import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
 import org.agrona.DirectBuffer;
@@ -11,7 +12,7 @@ import java.util.List;
 
 /**
  * What a relay-facing port knows of the relays behind it, compiled from host.json for the worker: which requests
- * are relayed to this server ({@link #check}), and the domain of the link a relayed client is on
+ * are relayed to this server, or routed to it by a relayed client that renews ({@link #check}), and the domain of the link a relayed client is on
  * ({@link #domainOf}). Immutable; per request it reads the packet and primitive arrays only, allocating nothing.
  */
 public final class RelayLinks
@@ -22,6 +23,12 @@ public final class RelayLinks
     public static final int NOT_RELAYED = 1;
     /** Relayed more than RFC 1542 §4.1.1 allows. */
     public static final int TOO_MANY_HOPS = 2;
+    /**
+     * A client behind a relay that unicasts to the server through its router (RFC 2131 §4.4.5 RENEWING, §4.4.6
+     * RELEASE, §4.3.5 INFORM): no giaddr, from the client port, with ciaddr. Refused on a port with an allow list,
+     * since no relay vouched for it.
+     */
+    public static final int ROUTED = 4;
     /** The remote id of option 82 is missing or not one the port accepts. */
     public static final int AGENT_REFUSED = 3;
     /** RFC 1542 §4.1.1: a relay discards a request whose hops exceed 16; a server takes no more. */
@@ -75,6 +82,10 @@ public final class RelayLinks
      */
     public int check(final DhcpPacket request, final int srcPort)
     {
+        if (request.giaddr() == 0 && srcPort == 68 && request.ciaddr() != 0 && isUnicastType(request.messageType()))
+        {
+            return remoteIds.length == 0 ? ROUTED : AGENT_REFUSED;
+        }
         if (request.giaddr() == 0 || request.hops() == 0 || srcPort != 67)
         {
             return NOT_RELAYED;
@@ -88,12 +99,14 @@ public final class RelayLinks
 
     /**
      * @return the domain of the client's link: the RFC 3527 link selection sub-option when the relay gives one,
-     * else giaddr (RFC 2131 §4.3.1), looked up in the port's links; 0 when no link holds it.
+     * else giaddr (RFC 2131 §4.3.1), else (a routed request) ciaddr, looked up in the port's links; 0 when no link
+     * holds it.
      */
     public int domainOf(final DhcpPacket request)
     {
         final int linkSelection = subOptionAddress(request, SUB_LINK_SELECTION);
-        final int address = linkSelection != 0 ? linkSelection : request.giaddr();
+        final int address = linkSelection != 0 ? linkSelection :
+            request.giaddr() != 0 ? request.giaddr() : request.ciaddr();
         for (int i = 0; i < networks.length; i++)
         {
             if ((address & masks[i]) == networks[i])
@@ -102,6 +115,11 @@ public final class RelayLinks
             }
         }
         return 0;
+    }
+
+    private static boolean isUnicastType(final int type)
+    {
+        return type == DhcpMessageType.REQUEST || type == DhcpMessageType.RELEASE || type == DhcpMessageType.INFORM;
     }
 
     private boolean acceptedRemoteId(final DhcpPacket request)

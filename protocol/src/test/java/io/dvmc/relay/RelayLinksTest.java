@@ -1,6 +1,7 @@
 package io.dvmc.relay;
 
 import io.dvmc.config.HostConfig;
+import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,20 @@ class RelayLinksTest
             "no option 82 at all");
         assertEquals(RelayLinks.AGENT_REFUSED, leaf1Only.check(packet(discover(MAC, GIADDR, 1,
             agentInformation(1, new byte[] {7}))), 67), "a circuit id only");
+    }
+
+    @Test
+    void aRelayedClientRenewingByUnicastThroughItsRouterIsTakenForTheLinkOfItsAddressUnlessAnAllowListSaysNo()
+    {
+        final int ciaddr = 0x0A00_0164; // 10.0.1.100
+        final DhcpPacket renewal = packet(RelayedRequests.request(DhcpMessageType.REQUEST, MAC, ciaddr, 0, 0, null));
+        assertEquals(RelayLinks.ROUTED, links.check(renewal, 68));
+        assertEquals(200, links.domainOf(renewal));
+        assertEquals(RelayLinks.AGENT_REFUSED, leaf1Only.check(renewal, 68), "no relay vouched for it");
+        assertEquals(RelayLinks.NOT_RELAYED, links.check(packet(RelayedRequests.request(DhcpMessageType.DISCOVER, MAC,
+            ciaddr, 0, 0, null)), 68), "a DISCOVER is never unicast by a client");
+        assertEquals(RelayLinks.NOT_RELAYED, links.check(packet(RelayedRequests.request(DhcpMessageType.REQUEST, MAC,
+            0, 0, 0, null)), 68), "no ciaddr: not a renewal");
     }
 
     @Test

@@ -20,6 +20,13 @@ public final class RelayedRequests
      */
     public static byte[] discover(final long mac, final int giaddr, final int hops, final byte[] agentInformation)
     {
+        return request(DhcpMessageType.DISCOVER, mac, 0, giaddr, hops, agentInformation);
+    }
+
+    /** @return a BOOTREQUEST payload of {@code type} from {@code mac} with this ciaddr, giaddr and hops. */
+    public static byte[] request(final int type, final long mac, final int ciaddr, final int giaddr, final int hops,
+        final byte[] agentInformation)
+    {
         final byte[] bytes = new byte[DhcpPacket.MIN_BOOTP_LENGTH + (agentInformation == null ? 0 : 64)];
         final UnsafeBuffer b = new UnsafeBuffer(bytes);
         b.putByte(DhcpPacket.OP_OFFSET, (byte)DhcpPacket.BOOTREQUEST);
@@ -27,6 +34,7 @@ public final class RelayedRequests
         b.putByte(DhcpPacket.HLEN_OFFSET, (byte)DhcpPacket.HLEN_ETHERNET);
         b.putByte(DhcpPacket.HOPS_OFFSET, (byte)hops);
         b.putInt(DhcpPacket.XID_OFFSET, 0x1234_5678, ByteOrder.BIG_ENDIAN);
+        b.putInt(DhcpPacket.CIADDR_OFFSET, ciaddr, ByteOrder.BIG_ENDIAN);
         b.putInt(DhcpPacket.GIADDR_OFFSET, giaddr, ByteOrder.BIG_ENDIAN);
         b.putShort(DhcpPacket.CHADDR_OFFSET, (short)(mac >>> 32), ByteOrder.BIG_ENDIAN);
         b.putInt(DhcpPacket.CHADDR_OFFSET + 2, (int)mac, ByteOrder.BIG_ENDIAN);
@@ -34,7 +42,7 @@ public final class RelayedRequests
         int at = DhcpPacket.OPTIONS_OFFSET;
         b.putByte(at++, (byte)DhcpOption.MESSAGE_TYPE);
         b.putByte(at++, (byte)1);
-        b.putByte(at++, (byte)DhcpMessageType.DISCOVER);
+        b.putByte(at++, (byte)type);
         if (agentInformation != null)
         {
             // RFC 3046 §2.1: the relay appends its option last, before END.
