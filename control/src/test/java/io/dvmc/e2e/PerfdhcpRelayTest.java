@@ -82,6 +82,11 @@ class PerfdhcpRelayTest
                 assertTrue(host.counter("dataplane: relayed requests") >= relayed.acksReceived(),
                     host.counters().toString());
 
+                // A relay that unicasts to the port's server address resolves it first: the dataplane answers its ARP.
+                final Perfdhcp unicast = Perfdhcp.run(lab, relaySide, "-r", "20", "-R", "50", "-p", "3", "10.0.0.250");
+                assertTrue(unicast.acksReceived() >= 0.9 * unicast.discoversSent() && unicast.discoversSent() > 0,
+                    unicast.output() + "\n" + host.counters());
+
                 final Perfdhcp onVmPort = Perfdhcp.run(lab, vmSide, "-r", "5", "-R", "5", "-p", "3");
                 assertTrue(onVmPort.discoversSent() > 0, onVmPort.output());
                 assertEquals(0, onVmPort.offersReceived(), onVmPort.output());
@@ -92,7 +97,10 @@ class PerfdhcpRelayTest
         }
     }
 
-    /** What one perfdhcp run (broadcast to the server, as a relay on {@code vm}'s interface) reports. */
+    /**
+     * What one perfdhcp run, as a relay on {@code vm}'s interface, reports; it broadcasts to the server unless the
+     * last argument names the server's address.
+     */
     record Perfdhcp(String output, long discoversSent, long offersReceived, long acksReceived)
     {
         private static final Pattern SECTION =
@@ -103,9 +111,9 @@ class PerfdhcpRelayTest
             final String[] command = new String[args.length + 4];
             command[0] = "perfdhcp";
             command[1] = "-4";
-            System.arraycopy(args, 0, command, 2, args.length);
-            command[args.length + 2] = "-l";
-            command[args.length + 3] = vm.ifname();
+            command[2] = "-l";
+            command[3] = vm.ifname();
+            System.arraycopy(args, 0, command, 4, args.length);
             final Exec.Result result = lab.run(vm.ns(), RUN, command);
             // Exit code 3: some exchanges were dropped, which the caller judges.
             assertTrue(result.exitCode() == 0 || result.exitCode() == 3, result.describe());
