@@ -11,7 +11,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars test fuzz run run-cluster bench bench-alloc bench-e2e jmh bindings clean
+.PHONY: all deps native jars test fuzz run run-cluster bench bench-alloc bench-e2e bench-perfdhcp jmh bindings clean
 
 all: deps native jars
 
@@ -47,6 +47,9 @@ bench: all
 
 jmh: all
 	bash bench/jmh.sh
+
+bench-perfdhcp: all
+	bash bench/perfdhcp.sh
 
 bench-e2e: all
 	bash bench/bind-latency.sh

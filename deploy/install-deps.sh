@@ -10,9 +10,11 @@ packages=(
   udhcpc busybox isc-dhcp-client dhcpcd5 systemd dnsmasq-base jq
   kea-dhcp4-server isc-dhcp-server
   etcd-server etcd-client
+  kea-admin
   qemu-system-x86
 )
 
+# kea-admin brings perfdhcp (no daemon), the relay-speaking load generator of PerfdhcpRelayTest and bench/perfdhcp.sh.
 # The DHCP clients and servers are for the tests' namespaces only: dhcpcd5 enables and starts a unit that runs
 # dhcpcd on every interface of the machine, and kea-dhcp4-server and isc-dhcp-server (the relay tests' tenant
 # servers) units that would serve DHCP on the host's networks. Masked before any install (a masked unit is neither

@@ -2,6 +2,7 @@ package io.dvmc.agent;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
+import io.dvmc.relay.RelayedClient;
 import io.dvmc.ipc.BindingMessage;
 import io.dvmc.ipc.RingMessages;
 import org.agrona.collections.LongHashSet;
@@ -94,8 +95,9 @@ public final class BindingPublisher implements Agent
             applied = index(source.current());
             indexBound();
             final Set<Holder> holders = holders(applied);
+            // A relayed client's lease has no binding behind it: it stays until it expires.
             final int removed = stores.removeLeasesWhere((domainId, mac, lease) ->
-                !holders.contains(new Holder(domainId & 0xFFFF_FFFFL, mac, lease.vmId().toString())));
+                !RelayedClient.isRelayed(lease.vmIdMsb(), lease.vmIdLsb()) && !holders.contains(new Holder(domainId & 0xFFFF_FFFFL, mac, lease.vmId().toString())));
             if (removed > 0)
             {
                 System.err.println("dvmc agent: " + removed + " host lease(s) of VMs no longer bound here removed");

@@ -22,6 +22,7 @@ import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.PolicyStore;
+import io.dvmc.relay.RelayedClient;
 import io.dvmc.reply.ReplyBuilder;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -404,7 +405,9 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                 }
                 return;
             }
-            if (bindings != null && !bindings.isBound(exchanges.domainId(slot), exchanges.mac(slot)))
+            // A relayed client has no binding to lose: its relay-facing port speaks for it.
+            if (bindings != null && !RelayedClient.isRelayed(exchanges.vmMsb(slot), exchanges.vmLsb(slot)) &&
+                !bindings.isBound(exchanges.domainId(slot), exchanges.mac(slot)))
             {
                 // The VM's binding went while the service was asked (it moved away): no lease, no answer here.
                 counters.unboundReplies.incrementRelease();
@@ -648,8 +651,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             domain.clear().domainId(exchanges.domainId(slot)).serverIp(reply.serverId())
                 .serverMac(Domain.defaultServerMac(exchanges.domainId(slot)));
         }
+        // A relayed client's request without giaddr was routed to the server: the reply goes back through the router.
+        final boolean routed = dhcp.giaddr() == 0 &&
+            RelayedClient.isRelayed(exchanges.vmMsb(slot), exchanges.vmLsb(slot));
         final int length = replies.build(frame, Exchanges.FRAME_CAPACITY, view, dhcp, dhcpType, yiaddr, leaseSeconds,
-            domain);
+            domain, routed);
         if (length < 0)
         {
             counters.badFrames.incrementRelease();

@@ -9,6 +9,7 @@ import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
+import io.dvmc.relay.RelayedClient;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -156,6 +157,15 @@ class BindingPublisherTest
         assertEquals(List.of(SYNC_START, add(A, "vm1"), SYNC_END), told());
         assertTrue(hasLease(A));
         assertFalse(hasLease(B), "a VM no longer bound here keeps its host lease");
+    }
+
+    @Test
+    void atStartTheHostLeaseOfAClientBehindARelayStaysThoughNoBindingNamesIt()
+    {
+        final long mac = Addresses.parseMac(B);
+        putLease(B, new UUID(RelayedClient.vmMsb(100), RelayedClient.vmLsb(mac)).toString());
+        publisher.doWork();
+        assertTrue(hasLease(B), "a relayed client lost its host lease when the agent started");
     }
 
     @Test

@@ -25,11 +25,17 @@ import java.util.Map;
  */
 final class DvmcHost implements AutoCloseable
 {
-    record Port(String name, String device, String other)
+    /** @param fields more of the port's JSON fields, e.g. its role; "" for none. */
+    record Port(String name, String device, String other, String fields)
     {
         Port(final String name, final String device)
         {
             this(name, device, "drop");
+        }
+
+        Port(final String name, final String device, final String other)
+        {
+            this(name, device, other, "");
         }
     }
 
@@ -173,8 +179,9 @@ final class DvmcHost implements AutoCloseable
         for (int i = 0; i < ports.size(); i++)
         {
             sb.append(i == 0 ? "" : ", ").append(String.format(
-                "{ \"name\": \"%s\", \"device\": \"%s\", \"other\": \"%s\" }",
-                ports.get(i).name(), ports.get(i).device(), ports.get(i).other()));
+                "{ \"name\": \"%s\", \"device\": \"%s\", \"other\": \"%s\"%s }",
+                ports.get(i).name(), ports.get(i).device(), ports.get(i).other(),
+                ports.get(i).fields().isEmpty() ? "" : ", " + ports.get(i).fields()));
         }
         sb.append("] }, \"bindings\": [");
         for (int i = 0; i < bindings.size(); i++)

@@ -174,7 +174,7 @@ public final class Dataplane implements AutoCloseable
         // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
         final DhcpWorker worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(),
-            bindings, portEvents, ports.forward(), stores, pool, counters, hostClock);
+            bindings, portEvents, ports.forward(), ports.relays(), stores, pool, counters, hostClock);
         final AtomicCounter errors = countersFile.newCounter("dataplane errors", io.dvmc.ipc.CounterTypes.DROP);
         final PollLoop pollLoop = new PollLoop(ports, toWorker, txQueue, counters);
         if (host.dataplane().workers() == 0)

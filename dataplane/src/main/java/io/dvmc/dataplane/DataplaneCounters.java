@@ -58,6 +58,11 @@ public final class DataplaneCounters
     public final AtomicCounter fragmentOversizedDropped;
     public final AtomicCounter reassemblyAbandoned;
     public final AtomicCounter shortBootpDropped;
+    public final AtomicCounter relayedRequests;
+    public final AtomicCounter relayNotRelayedDropped;
+    public final AtomicCounter relayAgentRefused;
+    public final AtomicCounter relayNoLinkDropped;
+    public final AtomicCounter relayedOnVmPortDropped;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -106,6 +111,11 @@ public final class DataplaneCounters
         fragmentOversizedDropped = file.newCounter("IP fragments oversized dropped", CounterTypes.DROP);
         reassemblyAbandoned = file.newCounter("IP reassemblies timed out or evicted", CounterTypes.DROP);
         shortBootpDropped = file.newCounter("BOOTP shorter than 300 bytes dropped", CounterTypes.DROP);
+        relayedRequests = file.newCounter("relayed requests", CounterTypes.DATAPLANE);
+        relayNotRelayedDropped = file.newCounter("relay port: not relayed dropped", CounterTypes.DROP);
+        relayAgentRefused = file.newCounter("relay port: option 82 refused dropped", CounterTypes.DROP);
+        relayNoLinkDropped = file.newCounter("relay port: giaddr on no link dropped", CounterTypes.DROP);
+        relayedOnVmPortDropped = file.newCounter("relayed DHCP on VM port dropped", CounterTypes.DROP);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

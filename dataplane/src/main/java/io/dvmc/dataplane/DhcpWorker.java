@@ -18,6 +18,8 @@ import io.dvmc.port.Eal;
 import io.dvmc.port.MbufBurst;
 import io.dvmc.port.MbufPool;
 import io.dvmc.port.Mbufs;
+import io.dvmc.relay.RelayLinks;
+import io.dvmc.relay.RelayedClient;
 import io.dvmc.reply.ReplyBuilder;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -29,6 +31,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The DHCP worker: takes the client frames the poll loop classified, checks the port binding, answers from
@@ -37,6 +40,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * VMs unicast to when they renew. It also sends the frames the agent hands back, follows the
  * agent's store hand-over messages, and applies the binding changes the agent sends, on this thread, so that a
  * lookup needs no lock.
+ *
+ * <p>On a relay-facing port ({@link RelayLinks}) it answers relayed requests instead: the client is keyed by
+ * (domain of its link, chaddr) with no binding, answered from the lease store where it can, else by the agent, and
+ * the reply goes to the relay (giaddr, port 67). A VM port drops relayed requests: VMs are not relays.
  */
 public final class DhcpWorker implements Agent
 {
@@ -52,6 +59,7 @@ public final class DhcpWorker implements Agent
     private final PortBindings bindings;
     private final Queue<PortTable.PortEvent> portEvents;
     private final AtomicIntegerArray forward;
+    private final AtomicReferenceArray<RelayLinks> relays;
     private final StoreAccess stores;
     private final MbufPool pool;
     private final DataplaneCounters counters;
@@ -88,6 +96,25 @@ public final class DhcpWorker implements Agent
         final DataplaneCounters counters,
         final EpochClock clock)
     {
+        this(fromPoll, txQueue, toAgent, fromAgent, bindings, portEvents, forward,
+            new AtomicReferenceArray<>(PortTable.MAX_PORTS), stores, pool, counters, clock);
+    }
+
+    public DhcpWorker(
+        final FrameQueue fromPoll,
+        final FrameQueue txQueue,
+        final RingBuffer toAgent,
+        final RingBuffer fromAgent,
+        final PortBindings bindings,
+        final Queue<PortTable.PortEvent> portEvents,
+        final AtomicIntegerArray forward,
+        final AtomicReferenceArray<RelayLinks> relays,
+        final StoreAccess stores,
+        final MbufPool pool,
+        final DataplaneCounters counters,
+        final EpochClock clock)
+    {
+        this.relays = relays;
         this.fromPoll = fromPoll;
         this.txQueue = txQueue;
         this.toAgent = toAgent;
@@ -165,6 +192,12 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
+        final RelayLinks relay = relays.getAcquire(port);
+        if (relay != null)
+        {
+            onRelayed(mbuf, port, relay, length, capacity);
+            return;
+        }
         final long mac = view.srcMac();
         final int vlan = vlanId(view);
         final int slot = bindings.find(port, vlan, mac);
@@ -190,6 +223,13 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
+        if (dhcp.giaddr() != 0 || view.srcPort() == FrameClassifier.DHCP_SERVER_PORT)
+        {
+            // A relay's request (RFC 2131 §4.1): relays are served on relay-facing ports, a VM is not one.
+            counters.relayedOnVmPortDropped.incrementRelease();
+            free(mbuf);
+            return;
+        }
         if (dhcp.chaddrMac() != mac)
         {
             // A client asking for another MAC's lease: port security, not a relay (no giaddr on a VM port).
@@ -203,9 +243,62 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return;
         }
-        final int domainId = bindings.domainId(slot);
+        serve(mbuf, port, vlan, bindings.domainId(slot), mac, bindings.vmMsb(slot), bindings.vmLsb(slot), length,
+            capacity, false);
+    }
+
+    /**
+     * A request on a relay-facing port: relayed to this server (RFC 2131 §4.1: giaddr set, hops, from port 67),
+     * by a relay whose option 82 the port accepts, from a link the port knows.
+     */
+    private void onRelayed(final long mbuf, final int port, final RelayLinks relay, final int length,
+        final int capacity)
+    {
+        dhcp.wrap(frame, view.payloadOffset(), view.payloadLength());
+        if (dhcp.validate() < 0)
+        {
+            counters.badDhcpDropped.incrementRelease();
+            free(mbuf);
+            return;
+        }
+        final int verdict = relay.check(dhcp, view.srcPort());
+        if (verdict != RelayLinks.RELAYED && verdict != RelayLinks.ROUTED)
+        {
+            (verdict == RelayLinks.AGENT_REFUSED ? counters.relayAgentRefused : counters.relayNotRelayedDropped)
+                .incrementRelease();
+            free(mbuf);
+            return;
+        }
+        final int domainId = relay.domainOf(dhcp);
+        if (domainId == 0)
+        {
+            counters.relayNoLinkDropped.incrementRelease();
+            free(mbuf);
+            return;
+        }
+        final DomainRecord domain = stores.domain(domainId);
+        if (!relay.addressedHere(view.dstIp()) && (domain == null || domain.serverIp() != view.dstIp()))
+        {
+            counters.dhcpNotForUs.incrementRelease();
+            forwardOther(mbuf, port, counters.otherDropped);
+            return;
+        }
+        counters.relayedRequests.incrementRelease();
+        final long mac = dhcp.chaddrMac();
+        serve(mbuf, port, vlanId(view), domainId, mac, RelayedClient.vmMsb(domainId), RelayedClient.vmLsb(mac),
+            length, capacity, verdict == RelayLinks.ROUTED);
+    }
+
+    /**
+     * Answers from the lease store when it can, else hands the request to the agent.
+     *
+     * @param routed whether the request came through a router: the reply goes back through it.
+     */
+    private void serve(final long mbuf, final int port, final int vlan, final int domainId, final long mac,
+        final long vmMsb, final long vmLsb, final int length, final int capacity, final boolean routed)
+    {
         final long nowMs = clock.time();
-        if (!releases.isHeld(domainId, mac, nowMs) && fastPath(mbuf, port, domainId, mac, capacity))
+        if (!releases.isHeld(domainId, mac, nowMs) && fastPath(mbuf, port, domainId, mac, capacity, routed))
         {
             return;
         }
@@ -222,8 +315,8 @@ public final class DhcpWorker implements Agent
         }
         else
         {
-            DhcpRequestMessage.write(toAgent.buffer(), index, port, vlan, domainId,
-                bindings.vmMsb(slot), bindings.vmLsb(slot), nowMs, frame, 0, length);
+            DhcpRequestMessage.write(toAgent.buffer(), index, port, vlan, domainId, vmMsb, vmLsb, nowMs, frame, 0,
+                length);
             toAgent.commit(index);
             counters.slowPath.incrementRelease();
         }
@@ -236,15 +329,28 @@ public final class DhcpWorker implements Agent
      */
     private void answerArp(final long mbuf, final int port)
     {
+        final RelayLinks relay = relays.getAcquire(port);
+        if (relay != null)
+        {
+            // Relays unicast to the port's server address, which they resolve first.
+            answerArp(mbuf, port, relay.serverIp(), relay.serverMac());
+            return;
+        }
         final int slot = bindings.find(port, vlanId(view), view.srcMac());
         final int domainId = slot == PortBindings.NONE ? 0 : bindings.domainId(slot);
         final int serverIp = slot == PortBindings.NONE ? 0 : stores.serverIp(domainId);
+        answerArp(mbuf, port, serverIp, serverIp == 0 ? 0 : stores.serverMac(domainId));
+    }
+
+    /** Answers a request for {@code serverIp} (0: none) with {@code serverMac}; other ARP takes the port's action. */
+    private void answerArp(final long mbuf, final int port, final int serverIp, final long serverMac)
+    {
         if (serverIp == 0 || !Arp.isRequest(frame, view) || Arp.targetIp(frame, view) != serverIp)
         {
             forwardOther(mbuf, port, counters.arpIgnored);
             return;
         }
-        Arp.answerInPlace(frame, view, stores.serverMac(domainId), serverIp);
+        Arp.answerInPlace(frame, view, serverMac, serverIp);
         if (txQueue.offer(mbuf, port))
         {
             counters.arpReplies.incrementRelease();
@@ -287,7 +393,8 @@ public final class DhcpWorker implements Agent
         free(mbuf);
     }
 
-    private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity)
+    private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity,
+        final boolean routed)
     {
         final DomainRecord domain;
         if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null || domain.isRelay())
@@ -301,7 +408,7 @@ public final class DhcpWorker implements Agent
         {
             return false;
         }
-        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain);
+        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed);
         if (length < 0)
         {
             return false;

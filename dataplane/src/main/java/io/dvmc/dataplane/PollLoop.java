@@ -15,7 +15,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The poll-mode loop (DESIGN §3): one rx burst per port, classification of every frame of a VM-facing port,
  * client DHCP frames (and ARP, which the worker answers for the domains' virtual servers) to the worker queue,
  * server DHCP from a VM dropped as a rogue server, everything else (and every frame of an uplink port) forwarded
- * to the port's peer or dropped as the port is configured, then the frames the worker hands back are sent in one
+ * to the port's peer or dropped as the port is configured (a relay-facing port is classified as a VM port; its
+ * worker tells relayed requests apart), then the frames the worker hands back are sent in one
  * tx burst per port. Client DHCP with a bad UDP checksum is dropped; IP fragments of client DHCP are reassembled
  * ({@link FragmentReassembler}) and the whole datagram classified again.
  * Between duty cycles it applies the port changes host.json asked for ({@link PortTable}); a frame for a port

@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import io.dvmc.relay.RelayLinks;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -48,6 +51,8 @@ final class PortTable
     private final HostConfig.Port[] configs = new HostConfig.Port[MAX_PORTS];
     /** Written by the poll thread, read by the worker too: release stores, acquire loads (plain on x86). */
     private final AtomicIntegerArray forward = new AtomicIntegerArray(MAX_PORTS);
+    /** Per slot, the links of a relay-facing port, else null; written by the poll thread, read by the worker. */
+    private final AtomicReferenceArray<RelayLinks> relays = new AtomicReferenceArray<>(MAX_PORTS);
     private final long[] freedAtMs = new long[MAX_PORTS];
     private final boolean[] partialChecksums = new boolean[MAX_PORTS];
     private int limit;
@@ -121,6 +126,7 @@ final class PortTable
                 else
                 {
                     configs[slot] = next;
+                    relays.setRelease(slot, relayLinks(next));
                 }
             }
         }
@@ -176,6 +182,7 @@ final class PortTable
         }
         ports[slot] = ethPort;
         configs[slot] = port;
+        relays.setRelease(slot, relayLinks(port));
         partialChecksums[slot] = device.startsWith("net_af_packet") || device.startsWith("net_pcap") ||
             device.startsWith("net_tap");
         limit = Math.max(limit, slot + 1);
@@ -194,6 +201,7 @@ final class PortTable
         final EthPort ethPort = ports[slot];
         ports[slot] = null;
         configs[slot] = null;
+        relays.setRelease(slot, null);
         freedAtMs[slot] = clock.time();
         while (limit > 0 && ports[limit - 1] == null)
         {
@@ -308,6 +316,17 @@ final class PortTable
     boolean uplink(final int slot)
     {
         return configs[slot] != null && configs[slot].uplink();
+    }
+
+    private static RelayLinks relayLinks(final HostConfig.Port port)
+    {
+        return port.relayFacing() ? new RelayLinks(port.relay()) : null;
+    }
+
+    /** Per slot, the links of a relay-facing port, or null for a VM or uplink port; shared with the worker. */
+    AtomicReferenceArray<RelayLinks> relays()
+    {
+        return relays;
     }
 
     /** Per slot, where its other frames go (a slot), or -1 to drop them; shared with the worker. */

@@ -45,6 +45,49 @@ final class Crafted
         return out;
     }
 
+    /**
+     * The client's frame as a relay forwards it (RFC 2131 §4.1): from the relay's MAC and address {@code giaddr},
+     * port 67, to broadcast, hops 1, giaddr set, with {@code agentInformation} as option 82 before END (null: none).
+     */
+    static byte[] relayed(final byte[] frame, final long relayMac, final int giaddr, final byte[] agentInformation)
+    {
+        final int dhcp = UDP + 8;
+        final int end = endOption(frame, dhcp + 240);
+        final int extra = agentInformation == null ? 0 : 2 + agentInformation.length;
+        final byte[] out = Arrays.copyOf(frame, Math.max(frame.length, end + 1 + extra));
+        for (int i = 0; i < 6; i++)
+        {
+            out[6 + i] = (byte)(relayMac >>> (40 - 8 * i));
+        }
+        put32(out, IP + 12, giaddr);
+        put32(out, IP + 16, 0xFFFF_FFFF);
+        put16(out, UDP, 67);
+        out[dhcp + 3] = 1;
+        put32(out, dhcp + 24, giaddr);
+        if (agentInformation != null)
+        {
+            out[end] = 82;
+            out[end + 1] = (byte)agentInformation.length;
+            System.arraycopy(agentInformation, 0, out, end + 2, agentInformation.length);
+            out[end + extra] = (byte)255;
+        }
+        put16(out, IP + 2, out.length - IP);
+        put16(out, UDP + 4, out.length - UDP);
+        fixIpChecksum(out);
+        fixUdpChecksum(out);
+        return out;
+    }
+
+    private static int endOption(final byte[] frame, final int options)
+    {
+        int at = options;
+        while ((frame[at] & 0xFF) != 255)
+        {
+            at += frame[at] == 0 ? 1 : 2 + (frame[at + 1] & 0xFF);
+        }
+        return at;
+    }
+
     /** The frame with one payload byte changed and the UDP checksum left as it was: corrupt in transit. */
     static byte[] corrupted(final byte[] frame)
     {

@@ -39,6 +39,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import io.dvmc.relay.RelayLinks;
+import io.dvmc.relay.RelayedClient;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,6 +59,9 @@ class DhcpWorkerTest
     private static final int IP = 0xC000_0293;
     private static final int SERVER = 0xC000_0201;
     private static final int DOMAIN = 100;
+    private static final int RELAY_PORT = 1;
+    private static final long RELAY_MAC = 0x0252_0000_0001L;
+    private static final int GIADDR = 0x0A00_0102;
 
     @TempDir
     Path dir;
@@ -95,9 +102,13 @@ class DhcpWorkerTest
         final PortBindings bindings = new PortBindings(
             List.of(new HostConfig.Binding("vm1", 0, "02:dc:00:00:00:01", DOMAIN, "6f1c1d2e-0000-4000-8000-000000000001")),
             Map.of("vm1", 0));
+        final AtomicReferenceArray<RelayLinks> relays = new AtomicReferenceArray<>(PortTable.MAX_PORTS);
+        relays.set(RELAY_PORT, new RelayLinks(new HostConfig.Relay("10.9.0.1", null,
+            List.of(new HostConfig.Link("10.0.1.0/24", DOMAIN), new HostConfig.Link("192.0.2.0/24", DOMAIN)),
+            List.of())));
         worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings,
-            new java.util.concurrent.ConcurrentLinkedQueue<>(), new java.util.concurrent.atomic.AtomicIntegerArray(new int[] {-1}),
-            stores, null, counters, SystemEpochClock.INSTANCE);
+            new java.util.concurrent.ConcurrentLinkedQueue<>(), new java.util.concurrent.atomic.AtomicIntegerArray(
+                new int[] {-1, -1}), relays, stores, null, counters, SystemEpochClock.INSTANCE);
         stores.onReady();
         final long deadline = System.nanoTime() + 30_000_000_000L;
         while (!stores.isOpen())
@@ -286,13 +297,130 @@ class DhcpWorkerTest
             ack.buffer().getInt(ack.findOption(DhcpOption.REBINDING_TIME), ByteOrder.BIG_ENDIAN));
     }
 
+    /** Puts {@code bytes} into the mbuf for {@code port}, runs the worker: @return the port it answered on, or -1. */
+    private int offer(final byte[] bytes, final int port)
+    {
+        data.wrap(Mbufs.dataAddress(mbuf), Mbufs.capacity(mbuf));
+        data.putBytes(0, bytes);
+        Mbufs.setLength(mbuf, bytes.length);
+        assertTrue(toWorker.offer(mbuf, port));
+        txPort = -1;
+        for (int cycle = 0; cycle < 3 && txPort < 0; cycle++)
+        {
+            worker.doWork();
+            txQueue.drain(sentOnPort, 64);
+        }
+        return txPort;
+    }
+
+    private int txPort;
+    private final FrameQueue.Consumer sentOnPort = (m, port) -> txPort = port;
+
+    private static byte[] relayedDiscover(final long relayMac, final int giaddr, final byte[] agentInformation)
+    {
+        return Crafted.relayed(Crafted.capture("udhcpc-discover.bin"), relayMac, giaddr, agentInformation);
+    }
+
+    @Test
+    void aRelayedDiscoverOfABoundClientIsOfferedOnTheFastPathToTheRelayWithItsOption82Echoed()
+    {
+        final byte[] agent = {1, 2, 'p', '7'};
+        assertEquals(RELAY_PORT, offer(relayedDiscover(RELAY_MAC, GIADDR, agent), RELAY_PORT), counterValues());
+        final UnsafeBuffer reply = new UnsafeBuffer(Mbufs.dataAddress(mbuf), Mbufs.dataLength(mbuf));
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(reply, 0, reply.capacity(), view);
+        final DhcpPacket offer = new DhcpPacket().wrap(reply, view.payloadOffset(), view.payloadLength());
+        assertEquals(DhcpMessageType.OFFER, offer.messageType());
+        assertEquals(IP, offer.yiaddr());
+        assertEquals(GIADDR, offer.giaddr());
+        // RFC 2131 §4.1: to the relay, on the server port, at the MAC the request came from.
+        assertEquals(GIADDR, view.dstIp());
+        assertEquals(FrameClassifier.DHCP_SERVER_PORT, view.dstPort());
+        assertEquals(RELAY_MAC, view.dstMac());
+        assertEquals(SERVER, view.srcIp());
+        final byte[] echoed = new byte[offer.optionLength(DhcpOption.RELAY_AGENT_INFORMATION)];
+        offer.optionBuffer(DhcpOption.RELAY_AGENT_INFORMATION).getBytes(
+            offer.findOption(DhcpOption.RELAY_AGENT_INFORMATION), echoed);
+        assertEquals(java.util.Arrays.toString(agent), java.util.Arrays.toString(echoed));
+        assertEquals(1, counter("relayed requests"));
+    }
+
+    @Test
+    void aRelayedClientsUnicastRenewalThroughItsRouterIsAcknowledgedOnTheFastPathBackThroughTheRouter()
+    {
+        final byte[] routed = renewal.clone();
+        for (int i = 0; i < 6; i++)
+        {
+            routed[6 + i] = (byte)(RELAY_MAC >>> (40 - 8 * i));
+        }
+        assertEquals(RELAY_PORT, offer(routed, RELAY_PORT), counterValues());
+        final UnsafeBuffer reply = new UnsafeBuffer(Mbufs.dataAddress(mbuf), Mbufs.dataLength(mbuf));
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(reply, 0, reply.capacity(), view);
+        final DhcpPacket ack = new DhcpPacket().wrap(reply, view.payloadOffset(), view.payloadLength());
+        assertEquals(DhcpMessageType.ACK, ack.messageType());
+        assertEquals(IP, view.dstIp());
+        assertEquals(FrameClassifier.DHCP_CLIENT_PORT, view.dstPort());
+        assertEquals(RELAY_MAC, view.dstMac(), "the client is behind the router, not on the port's link");
+    }
+
+    @Test
+    void aRelayedClientWithoutALeaseGoesToTheAgentKeyedByItsLinksDomainAndChaddr()
+    {
+        leases.remove(DOMAIN, MAC);
+        assertEquals(-1, offer(relayedDiscover(RELAY_MAC, GIADDR, null), RELAY_PORT));
+        final DhcpRequestMessage request = new DhcpRequestMessage();
+        final long[] seen = new long[3];
+        rings.toAgent().read((type, buffer, index, length) ->
+        {
+            request.wrap(buffer, index);
+            seen[0] = request.domainId();
+            seen[1] = request.vmMsb();
+            seen[2] = request.vmLsb();
+        });
+        assertEquals(DOMAIN, seen[0]);
+        assertTrue(RelayedClient.isRelayed(seen[1], seen[2]));
+        assertEquals(MAC, seen[2]);
+    }
+
+    @Test
+    void aRelayPortDropsAndCountsWhatIsNotRelayedOrComesFromNoLinkItKnows()
+    {
+        assertEquals(-1, offer(relayedDiscover(RELAY_MAC, 0x0B00_0102, null), RELAY_PORT));
+        assertEquals(1, counter("relay port: giaddr on no link dropped"));
+        assertEquals(-1, offer(Crafted.capture("udhcpc-discover.bin"), RELAY_PORT));
+        assertEquals(1, counter("relay port: not relayed dropped"));
+        assertEquals(0, counter("relayed requests"));
+    }
+
+    @Test
+    void aRelayedDiscoverOnAVmPortIsDroppedAndCountedEvenFromABoundVmsMac()
+    {
+        assertEquals(-1, offer(relayedDiscover(MAC, GIADDR, null), 0), counterValues());
+        assertEquals(1, counter("relayed DHCP on VM port dropped"));
+        assertEquals(1, renew(), "the VM's own requests are still answered");
+    }
+
     @Test
     void aRenewalOnTheFastPathAllocatesNothing()
+    {
+        assertSteadyStateAllocatesNothing(this::renew, "fast-path renewals");
+    }
+
+    @Test
+    void aRelayedDiscoverAnsweredOnTheFastPathAllocatesNothing()
+    {
+        final byte[] relayed = relayedDiscover(RELAY_MAC, GIADDR, new byte[] {1, 2, 'p', '7'});
+        assertSteadyStateAllocatesNothing(() -> offer(relayed, RELAY_PORT) == RELAY_PORT ? 1 : 0,
+            "relayed fast-path offers");
+    }
+
+    private void assertSteadyStateAllocatesNothing(final java.util.function.IntSupplier answer, final String what)
     {
         for (int i = 0; i < 20_000; i++)
         {
             final int n = i;
-            assertEquals(1, renew(), () -> "renewal " + n + ": " + counterValues());
+            assertEquals(1, answer.getAsInt(), () -> what + " " + n + ": " + counterValues());
         }
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -304,13 +432,13 @@ class DhcpWorkerTest
             int answered = 0;
             for (int i = 0; i < 50_000; i++)
             {
-                answered += renew();
+                answered += answer.getAsInt();
             }
             allocated[round] = threads.getThreadAllocatedBytes(thread) - before;
             assertEquals(50_000, answered);
         }
         // Early rounds still run code the JIT has not compiled (no escape analysis yet): steady state is what counts.
         assertEquals(0, java.util.Arrays.stream(allocated).min().orElseThrow(),
-            "bytes allocated per round of 50 000 fast-path renewals: " + java.util.Arrays.toString(allocated));
+            "bytes allocated per round of 50 000 " + what + ": " + java.util.Arrays.toString(allocated));
     }
 }

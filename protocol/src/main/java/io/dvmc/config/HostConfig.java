@@ -27,7 +27,10 @@ import java.util.UUID;
  *              "portBurst": 4000, "declineIntervalSeconds": 10, "declineBurst": 3 } },
  *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "extraEal": [],
  *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1", "other": "forward:uplink" },
- *                             { "name": "uplink", "device": "0000:3b:00.0", "role": "uplink" } ] },
+ *                             { "name": "uplink", "device": "0000:3b:00.0", "role": "uplink" },
+ *                             { "name": "tor", "device": "0000:3b:00.1", "role": "relay", "relay": {
+ *                                 "serverIp": "10.9.0.1", "links": [ { "subnet": "10.9.1.0/24", "domain": 100 } ],
+ *                                 "remoteIds": [] } } ] },
  *   "bindings": [ { "port": "vm1", "vlan": 0, "mac": "02:00:00:64:00:01", "domain": 100, "vm": "<uuid>" } ] }
  * }</pre>
  *
@@ -120,23 +123,38 @@ public record HostConfig(
      *              exception port towards the kernel.
      * @param role  {@code "vm"} (the default): a port facing VMs, whose client DHCP dvmc answers and whose server
      *              DHCP is a rogue server's; {@code "uplink"}: a port towards the network, where DHCP is other
-     *              traffic like any frame, and every frame takes the port's {@code other} action.
+     *              traffic like any frame, and every frame takes the port's {@code other} action; {@code "relay"}:
+     *              a port facing DHCP relay agents, whose relayed requests dvmc answers (see {@link Relay}).
+     * @param relay what a relay port needs: its server address and the links behind its relays; only with
+     *              role relay.
      */
-    public record Port(String name, String device, String other, String role)
+    public record Port(String name, String device, String other, String role, Relay relay)
     {
         public static final String DROP = "drop";
         public static final String FORWARD = "forward:";
         public static final String ROLE_VM = "vm";
         public static final String ROLE_UPLINK = "uplink";
+        public static final String ROLE_RELAY = "relay";
 
         public Port(final String name, final String device)
         {
-            this(name, device, DROP, ROLE_VM);
+            this(name, device, DROP, ROLE_VM, null);
         }
 
         public Port(final String name, final String device, final String other)
         {
-            this(name, device, other, ROLE_VM);
+            this(name, device, other, ROLE_VM, null);
+        }
+
+        public Port(final String name, final String device, final String other, final String role)
+        {
+            this(name, device, other, role, null);
+        }
+
+        /** @return whether this port faces DHCP relay agents. */
+        public boolean relayFacing()
+        {
+            return ROLE_RELAY.equals(role);
         }
 
         /** @return the port that takes this port's other frames, or null to drop them. */
@@ -149,6 +167,121 @@ public record HostConfig(
         public boolean uplink()
         {
             return ROLE_UPLINK.equals(role);
+        }
+    }
+
+    /**
+     * A relay-facing port: relays send to {@code serverIp} (or broadcast), and the domain of a relayed request is
+     * the one whose link holds its giaddr, or the RFC 3527 link selection sub-option when the relay gives one.
+     *
+     * @param serverIp  the address relays send to; ARP for it is answered with {@code serverMac}.
+     * @param serverMac the MAC of that address; a locally administered one made of the address by default.
+     * @param links     the subnets behind the relays, each with its domain.
+     * @param remoteIds when not empty, the only relay agent remote ids (option 82 sub-option 2, as hex) accepted:
+     *                  a request without one of them is dropped and counted.
+     */
+    public record Relay(String serverIp, String serverMac, List<Link> links, List<String> remoteIds)
+    {
+        /** @return what is wrong with it, or null. */
+        String problem()
+        {
+            if (!Addresses.isIpv4(serverIp))
+            {
+                return "relay.serverIp '" + serverIp + "' is not an IPv4 address";
+            }
+            if (serverMac != null)
+            {
+                try
+                {
+                    Addresses.parseMac(serverMac);
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    return "relay.serverMac: " + ex.getMessage();
+                }
+            }
+            if (links == null || links.isEmpty() || links.contains(null))
+            {
+                return "relay.links: list at least one { \"subnet\": \"a.b.c.d/len\", \"domain\": id }";
+            }
+            for (final Link link : links)
+            {
+                final String problem = link.problem();
+                if (problem != null)
+                {
+                    return "relay.links: " + problem;
+                }
+            }
+            for (final String id : remoteIds == null ? List.<String>of() : remoteIds)
+            {
+                if (id == null || !id.matches("([0-9a-fA-F]{2}:?){1,255}") || id.endsWith(":"))
+                {
+                    return "relay.remoteIds: '" + id + "' is not hex bytes (e.g. 6c:65:61:66 or 6c656166)";
+                }
+            }
+            return null;
+        }
+
+        /** @return the MAC ARP answers with for {@link #serverIp}. */
+        public long serverMacBits()
+        {
+            return serverMac != null ? Addresses.parseMac(serverMac) :
+                0x0264_0000_0000L | (Addresses.parseIpv4(serverIp) & 0xFFFF_FFFFL);
+        }
+
+        /** @return the accepted remote ids as bytes; empty when any is. */
+        public List<byte[]> remoteIdBytes()
+        {
+            return remoteIds == null ? List.of() : remoteIds.stream().map(Relay::hex).toList();
+        }
+
+        private static byte[] hex(final String text)
+        {
+            final String digits = text.replace(":", "");
+            final byte[] bytes = new byte[digits.length() / 2];
+            for (int i = 0; i < bytes.length; i++)
+            {
+                bytes[i] = (byte)Integer.parseInt(digits, 2 * i, 2 * i + 2, 16);
+            }
+            return bytes;
+        }
+    }
+
+    /**
+     * @param subnet a.b.c.d/len: the giaddrs (or link selection addresses) of the link.
+     * @param domain the domain of the clients on that link.
+     */
+    public record Link(String subnet, long domain)
+    {
+        String problem()
+        {
+            if (domain <= 0 || domain > 0xFFFF_FFFFL)
+            {
+                return "domain must be 1..2^32-1";
+            }
+            final int slash = subnet == null ? -1 : subnet.indexOf('/');
+            if (slash < 0 || !Addresses.isIpv4(subnet.substring(0, slash)) ||
+                !subnet.substring(slash + 1).matches("[0-9]{1,2}") || prefixLength() > 32)
+            {
+                return "subnet '" + subnet + "' is not a.b.c.d/len";
+            }
+            return null;
+        }
+
+        public int network()
+        {
+            return Addresses.parseIpv4(subnet.substring(0, subnet.indexOf('/'))) & mask();
+        }
+
+        public int mask()
+        {
+            final int length = prefixLength();
+            return length == 0 ? 0 : -1 << (32 - length);
+        }
+
+        private int prefixLength()
+        {
+            return Integer.parseInt(subnet.substring(subnet.indexOf('/') + 1));
         }
     }
 
@@ -282,8 +415,13 @@ public record HostConfig(
                 "port " + port.name() + ": other must be \"drop\" or \"forward:<port>\", not \"" + port.other() + "\"");
             require(file, to == null || portNames.contains(to) && !to.equals(port.name()),
                 "port " + port.name() + ": forwards to '" + to + "', which is not another port");
-            require(file, port.role() == null || port.role().equals(Port.ROLE_VM) || port.uplink(),
-                "port " + port.name() + ": role must be \"vm\" or \"uplink\", not \"" + port.role() + "\"");
+            require(file, port.role() == null || port.role().equals(Port.ROLE_VM) || port.uplink() ||
+                port.relayFacing(),
+                "port " + port.name() + ": role must be \"vm\", \"uplink\" or \"relay\", not \"" + port.role() + "\"");
+            require(file, port.relayFacing() == (port.relay() != null), "port " + port.name() +
+                ": a port of role \"relay\" needs a \"relay\" section, and only such a port may have one");
+            final String relayProblem = port.relay() == null ? null : port.relay().problem();
+            require(file, relayProblem == null, "port " + port.name() + ": " + relayProblem);
         }
         final Set<String> seen = new HashSet<>();
         for (final Binding binding : bindings)

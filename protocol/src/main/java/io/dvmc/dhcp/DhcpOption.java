@@ -34,7 +34,7 @@ public final class DhcpOption
     public static final int BOOTFILE_NAME = 67;
     /** RFC 3004. */
     public static final int USER_CLASS = 77;
-    /** RFC 3046. */
+    /** RFC 3046: relay agent information, sub-options 1 circuit id, 2 remote id, 5 link selection (RFC 3527). */
     public static final int RELAY_AGENT_INFORMATION = 82;
     /** RFC 3397. */
     public static final int DOMAIN_SEARCH = 119;

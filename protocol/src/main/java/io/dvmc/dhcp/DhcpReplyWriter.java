@@ -21,6 +21,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *              domain options: 1 and 3 always, others when in the request's 55, when it has no 55, or when
  *              the domain sends them always
  *              (NAK: only 56 from the domain block)
+ *              82 relay agent information echoed last, to a relayed request (RFC 3046 §2.2)
  *              END, zero padding to 300 bytes
  * </pre>
  * A BOOTP reply (RFC 951, RFC 1534 §2) carries no DHCP-only option (53, 54, 51, 58, 59, 61). Its vendor area holds
@@ -55,12 +56,15 @@ public final class DhcpReplyWriter
     private static final int IP_UDP_HEADERS = 28;
     private static final int MIN_MAX_MESSAGE_SIZE = 576;
     private static final int OVERLOAD_LENGTH = 3;
+    /** One option instance: RFC 3046 §2.0 limits a relay's option 82 to 255 bytes. */
+    private static final int MAX_AGENT_INFORMATION = 255;
     private static final ByteOrder NET = ByteOrder.BIG_ENDIAN;
     private static final byte[] PXE_CLIENT = "PXEClient".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] IPXE = "iPXE".getBytes(StandardCharsets.US_ASCII);
 
     private final UnsafeBuffer chaddr = new UnsafeBuffer(new byte[DhcpPacket.CHADDR_LENGTH]);
     private final UnsafeBuffer clientId = new UnsafeBuffer(new byte[DhcpPacket.MAX_CLIENT_ID_LENGTH]);
+    private final UnsafeBuffer agentInformation = new UnsafeBuffer(new byte[MAX_AGENT_INFORMATION]);
     private final long[] requestedCodes = new long[4];
     private final long[] alwaysCodes = new long[4];
     private final OptionWriter options = new OptionWriter();
@@ -134,12 +138,15 @@ public final class DhcpReplyWriter
         final boolean withLease = !nak && !bootp && !toInform;
         final int clientIdLength = bootp ? 0 : request.clientIdLength();
         final boolean vendorArea = !bootp || request.hasMagicCookie();
+        // RFC 3046 §2.2: the server echoes the relay's option 82; a client's own (no giaddr) is not a relay's.
+        final int agentLength = request.giaddr() == 0 || !vendorArea ? -1 :
+            Math.min(request.optionLength(DhcpOption.RELAY_AGENT_INFORMATION), MAX_AGENT_INFORMATION);
 
         final int limit = Math.min(outCapacity,
             bootp ? bootpReplyLimit(request) : replyLimit(request.maxMessageSize()));
         // Checked before the first write so that a failed reply leaves a request being rewritten in place intact.
         final int required = (bootp ? 0 : 3 + 6) + (withLease ? (leaseSeconds == -1 ? 6 : 18) : 0) +
-            (clientIdLength > 0 ? 2 + clientIdLength : 0) + 1;
+            (clientIdLength > 0 ? 2 + clientIdLength : 0) + (agentLength >= 0 ? 2 + agentLength : 0) + 1;
         if (limit < DhcpPacket.MIN_BOOTP_LENGTH || DhcpPacket.OPTIONS_OFFSET + required > limit)
         {
             return DhcpError.BUFFER_TOO_SMALL;
@@ -156,6 +163,11 @@ public final class DhcpReplyWriter
         if (clientIdLength > 0)
         {
             request.optionBuffer(DhcpOption.CLIENT_ID).getBytes(request.clientIdOffset(), clientId, 0, clientIdLength);
+        }
+        if (agentLength >= 0)
+        {
+            request.optionBuffer(DhcpOption.RELAY_AGENT_INFORMATION).getBytes(
+                request.findOption(DhcpOption.RELAY_AGENT_INFORMATION), agentInformation, 0, agentLength);
         }
         final boolean hasRequestList = captureRequestedCodes(request);
         final boolean boot = !nak && hasBootDirectives() && (bootp || isNetbootClient(request));
@@ -200,8 +212,9 @@ public final class DhcpReplyWriter
             }
         }
 
-        // One byte is kept back for END.
-        final int optionsCapacity = limit - DhcpPacket.OPTIONS_OFFSET - 1;
+        // One byte is kept back for END, and room for the echoed option 82, which goes last.
+        final int agentRoom = agentLength >= 0 ? 2 + agentLength : 0;
+        final int optionsCapacity = limit - DhcpPacket.OPTIONS_OFFSET - 1 - agentRoom;
         final OptionWriter options = this.options.wrap(out, outOffset + DhcpPacket.OPTIONS_OFFSET, optionsCapacity);
         if (!bootp)
         {
@@ -250,6 +263,13 @@ public final class DhcpReplyWriter
             end += OVERLOAD_LENGTH;
             endOverloaded(out, outOffset + DhcpPacket.FILE_OFFSET, fileOptions);
             endOverloaded(out, outOffset + DhcpPacket.SNAME_OFFSET, snameOptions);
+        }
+        if (agentLength >= 0)
+        {
+            out.putByte(outOffset + end, (byte)DhcpOption.RELAY_AGENT_INFORMATION);
+            out.putByte(outOffset + end + 1, (byte)agentLength);
+            out.putBytes(outOffset + end + 2, agentInformation, 0, agentLength);
+            end += agentRoom;
         }
         out.putByte(outOffset + end, (byte)DhcpOption.END);
         final int length = Math.max(end + 1, DhcpPacket.MIN_BOOTP_LENGTH);
@@ -382,7 +402,8 @@ public final class DhcpReplyWriter
         {
             case DhcpOption.REQUESTED_IP, DhcpOption.LEASE_TIME, DhcpOption.OVERLOAD, DhcpOption.MESSAGE_TYPE,
                  DhcpOption.SERVER_ID, DhcpOption.PARAMETER_REQUEST_LIST, DhcpOption.MAX_MESSAGE_SIZE,
-                 DhcpOption.RENEWAL_TIME, DhcpOption.REBINDING_TIME, DhcpOption.CLIENT_ID -> true;
+                 DhcpOption.RENEWAL_TIME, DhcpOption.REBINDING_TIME, DhcpOption.CLIENT_ID,
+                 DhcpOption.RELAY_AGENT_INFORMATION -> true;
             default -> false;
         };
     }

@@ -12,6 +12,8 @@ import io.dvmc.dhcp.DhcpPacket;
  *  broadcast bit set           -> broadcast
  *  otherwise                   -> unicast yiaddr / chaddr (the client has no address yet: no ARP, chaddr is known)
  * </pre>
+ * A request routed to the server (a client behind a relay renewing by unicast, RFC 2131 §4.4.5) is answered
+ * through the router it came from: the unicast replies go to the request's source MAC, not chaddr.
  * Resolve before writing the reply over the request: it reads the request.
  */
 public final class ReplyAddressing
@@ -35,6 +37,18 @@ public final class ReplyAddressing
         final DhcpPacket request, final int replyType, final int yiaddr, final long requestSrcMac,
         final ReplyAddressing into)
     {
+        return resolve(request, replyType, yiaddr, requestSrcMac, false, into);
+    }
+
+    /**
+     * As {@link #resolve(DhcpPacket, int, int, long, ReplyAddressing)}.
+     *
+     * @param routed whether the request came through a router rather than from the client's own link.
+     */
+    public static ReplyAddressing resolve(
+        final DhcpPacket request, final int replyType, final int yiaddr, final long requestSrcMac,
+        final boolean routed, final ReplyAddressing into)
+    {
         final int giaddr = request.giaddr();
         if (giaddr != 0)
         {
@@ -47,13 +61,13 @@ public final class ReplyAddressing
         }
         if (ciaddr != 0)
         {
-            return into.set(request.chaddrMac(), ciaddr, FrameClassifier.DHCP_CLIENT_PORT);
+            return into.set(routed ? requestSrcMac : request.chaddrMac(), ciaddr, FrameClassifier.DHCP_CLIENT_PORT);
         }
         if (request.isBroadcast())
         {
             return into.set(BROADCAST_MAC, BROADCAST_IP, FrameClassifier.DHCP_CLIENT_PORT);
         }
-        return into.set(request.chaddrMac(), yiaddr, FrameClassifier.DHCP_CLIENT_PORT);
+        return into.set(routed ? requestSrcMac : request.chaddrMac(), yiaddr, FrameClassifier.DHCP_CLIENT_PORT);
     }
 
     public long dstMac()

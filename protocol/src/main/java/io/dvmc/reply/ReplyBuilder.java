@@ -40,7 +40,26 @@ public final class ReplyBuilder
         final int leaseSeconds,
         final DomainRecord domain)
     {
-        ReplyAddressing.resolve(request, type, yiaddr, view.srcMac(), addressing);
+        return build(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain, false);
+    }
+
+    /**
+     * As {@link #build(MutableDirectBuffer, int, FrameView, DhcpPacket, int, int, int, DomainRecord)}.
+     *
+     * @param routed whether the request came through a router ({@link ReplyAddressing}).
+     */
+    public int build(
+        final MutableDirectBuffer frame,
+        final int capacity,
+        final FrameView view,
+        final DhcpPacket request,
+        final int type,
+        final int yiaddr,
+        final int leaseSeconds,
+        final DomainRecord domain,
+        final boolean routed)
+    {
+        ReplyAddressing.resolve(request, type, yiaddr, view.srcMac(), routed, addressing);
         final int payloadOffset = FrameWriter.replyPayloadOffset(view);
         final int dhcpLength = dhcpWriter.write(request, type, yiaddr, domain.serverIp(), leaseSeconds,
             domain.buffer(), domain.optionsIndex(), domain.optionsLength(), frame, payloadOffset,

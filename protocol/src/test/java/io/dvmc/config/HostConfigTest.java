@@ -123,7 +123,29 @@ class HostConfigTest
         assertTrue(!load(VALID).dataplane().ports().get(0).uplink());
         assertTrue(load(uplink).dataplane().ports().get(0).uplink());
         assertTrue(rejected(uplink.replace("\"uplink\"", "\"trunk\""))
-            .contains("role must be \"vm\" or \"uplink\""));
+            .contains("role must be \"vm\", \"uplink\" or \"relay\""));
+    }
+
+    @Test
+    void aRelayPortNamesItsServerAddressAndLinksAndOnlyARelayPortHasThem() throws Exception
+    {
+        final String vmPort = "\"device\": \"net_af_packet0,iface=dvh-vm1\" }";
+        final String relay = VALID.replace(vmPort, vmPort.replace(" }", ", \"role\": \"relay\", \"relay\": {" +
+            " \"serverIp\": \"10.9.0.1\", \"links\": [ { \"subnet\": \"10.0.1.0/24\", \"domain\": 100 } ]," +
+            " \"remoteIds\": [ \"6c:65:61:66\" ] } }"));
+        final HostConfig.Port port = load(relay).dataplane().ports().get(0);
+        assertTrue(port.relayFacing());
+        assertEquals(0x0A00_0100, port.relay().links().get(0).network());
+        assertEquals(0xFFFF_FF00, port.relay().links().get(0).mask());
+        assertEquals(0x0264_0A09_0001L, port.relay().serverMacBits());
+        assertEquals(4, port.relay().remoteIdBytes().get(0).length);
+        assertTrue(rejected(relay.replace("10.0.1.0/24", "10.0.1.0/33")).contains("is not a.b.c.d/len"));
+        assertTrue(rejected(relay.replace("\"10.9.0.1\"", "\"server\"")).contains("relay.serverIp"));
+        assertTrue(rejected(relay.replace("6c:65:61:66", "leaf")).contains("relay.remoteIds"));
+        assertTrue(rejected(relay.replace("\"domain\": 100 }", "\"domain\": 0 }")).contains("domain must be"));
+        assertTrue(rejected(relay.replace("\"relay\", \"relay\"", "\"vm\", \"relay\"")).contains("needs a \"relay\" section"));
+        assertTrue(rejected(VALID.replace(vmPort, vmPort.replace(" }", ", \"role\": \"relay\" }")))
+            .contains("needs a \"relay\" section"));
     }
 
     @Test

@@ -543,6 +543,35 @@ class DhcpReplyWriterTest
         assertEquals(t2, offer.buffer().getInt(offer.findOption(DhcpOption.REBINDING_TIME), ByteOrder.BIG_ENDIAN));
     }
 
+    @Test
+    void aReplyToARelayedRequestEchoesTheRelaysOption82LastAndAClientsOwnIsNotEchoed()
+    {
+        final byte[] agent = io.dvmc.relay.RelayedRequests.agentInformation(1, new byte[] {7, 8}, 2,
+            new byte[] {'l', 'e', 'a', 'f'});
+        for (final int giaddr : new int[] {ip("10.0.1.2"), 0})
+        {
+            final byte[] bytes = io.dvmc.relay.RelayedRequests.discover(0x02AA_0000_0001L, giaddr, 1, agent);
+            request.wrap(new UnsafeBuffer(bytes), 0, bytes.length);
+            assertEquals(0, request.validate());
+            final int length = writer.write(request, DhcpMessageType.OFFER, YIADDR, SERVER_ID, LEASE, domain, 0,
+                domainLength, out, 0, out.capacity());
+            reply.wrap(out, 0, length);
+            assertEquals(0, reply.validate());
+            final int at = reply.findOption(DhcpOption.RELAY_AGENT_INFORMATION);
+            if (giaddr == 0)
+            {
+                assertEquals(-1, at, "a client's own option 82 is not a relay's to echo");
+                continue;
+            }
+            assertEquals(giaddr, reply.giaddr());
+            final byte[] echoed = new byte[reply.optionLength(DhcpOption.RELAY_AGENT_INFORMATION)];
+            reply.optionBuffer(DhcpOption.RELAY_AGENT_INFORMATION).getBytes(at, echoed);
+            assertArrayEquals(agent, echoed);
+            // RFC 3046 §2.2: the last option, right before END.
+            assertEquals(DhcpOption.END, out.getByte(at + agent.length) & 0xFF);
+        }
+    }
+
     private DhcpPacket reply(final String requestName, final int type, final int yiaddr)
     {
         Captures.dhcp(Captures.frame(requestName), request);

@@ -39,6 +39,18 @@ class ReplyAddressingTest
     }
 
     @Test
+    void anAckToARenewalRoutedToTheServerGoesToCiaddrThroughTheRouterItCameFrom()
+    {
+        final UnsafeBuffer frame = Captures.frame("udhcpc-request-renewing");
+        ReplyAddressing.resolve(Captures.dhcp(frame, request), DhcpMessageType.ACK, ip("192.0.2.147"), RELAY_MAC, true,
+            to);
+
+        assertEquals(ip("192.0.2.147"), to.dstIp());
+        assertEquals(RELAY_MAC, to.dstMac());
+        assertEquals(68, to.dstPort());
+    }
+
+    @Test
     void aNakIsBroadcastAsDnsmasqSentIt()
     {
         resolve("dhclient-request-init-reboot", DhcpMessageType.NAK, 0);
