@@ -8,16 +8,18 @@ packages=(
   dpdk dpdk-dev libdpdk-dev libpcap-dev
   iproute2 tcpdump tshark nftables
   udhcpc busybox isc-dhcp-client dhcpcd5 systemd dnsmasq-base jq
+  kea-dhcp4-server
   etcd-server etcd-client
   qemu-system-x86
 )
 
-# The DHCP clients are for the tests' namespaces only: dhcpcd5 enables and starts a unit that runs dhcpcd on every
-# interface of the machine. Masked before any install (a masked unit is neither enabled nor started by the package)
-# and on every run, so a machine that already had it running is stopped too.
+# The DHCP clients and servers are for the tests' namespaces only: dhcpcd5 enables and starts a unit that runs dhcpcd
+# on every interface of the machine, kea-dhcp4-server one that runs Kea (RfcComparisonTest's reference server). Masked
+# before any install (a masked unit is neither enabled nor started by the package) and on every run, so a machine that
+# already had one running is stopped too.
 if command -v systemctl > /dev/null; then
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-  for unit in dhcpcd.service; do
+  for unit in dhcpcd.service kea-dhcp4-server.service; do
     if [ "$(systemctl is-enabled "$unit" 2>/dev/null || true)" != masked ]; then
       if [ -d /run/systemd/system ]; then
         $sudo systemctl disable --now "$unit" > /dev/null 2>&1 || true
