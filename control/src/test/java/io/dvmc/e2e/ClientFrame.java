@@ -41,6 +41,11 @@ final class ClientFrame
         return type == 0 ? frame : frame.option(53, type);
     }
 
+    int xid()
+    {
+        return xid;
+    }
+
     ClientFrame option(final int code, final int... value)
     {
         options.write(code);
