@@ -30,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The same crafted DHCP frames, sent from a VM's link, to dvmc (through its DPDK dataplane, net_af_packet on the
  * VM's veth) and, on the same topology, to Kea and dnsmasq, each serving a veth of a namespace of its own: where
- * the RFCs say what a server does, dvmc must do it; what Kea and dnsmasq do is written to
- * {@code target/rfc-comparison.md} (docs/conformance.md), not asserted, as their behaviour is not ours to pin.
+ * the RFCs say what a server does, dvmc does it (each {@link Probe#asserted} rule); what every server did is written
+ * to {@code target/rfc-comparison.md} (docs/conformance.md), Kea's and dnsmasq's not asserted, as their behaviour
+ * is not ours to pin.
  */
 class RfcComparisonTest
 {
