@@ -16,9 +16,10 @@ packages=(
 
 # kea-admin brings perfdhcp (no daemon), the relay-speaking load generator of PerfdhcpRelayTest and bench/perfdhcp.sh.
 # The DHCP clients and servers are for the tests' namespaces only: dhcpcd5 enables and starts a unit that runs
-# dhcpcd on every interface of the machine, and kea-dhcp4-server and isc-dhcp-server (the relay tests' tenant
-# servers) units that would serve DHCP on the host's networks. Masked before any install (a masked unit is neither
-# enabled nor started by the package) and on every run, so a machine that already had them running is stopped too.
+# dhcpcd on every interface of the machine, and kea-dhcp4-server (the relay tests' tenant server and
+# RfcComparisonTest's reference) and isc-dhcp-server (a tenant server) units that would serve DHCP on the host's
+# networks. Masked before any install (a masked unit is neither enabled nor started by the package) and on every run,
+# so a machine that already had them running is stopped too.
 if command -v systemctl > /dev/null; then
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
   for unit in dhcpcd.service kea-dhcp4-server.service isc-dhcp-server.service; do

@@ -27,19 +27,28 @@ public final class Dnsmasq implements AutoCloseable {
     }
 
     private final Config config;
-    private final Process process;
+    private final List<String> command;
     private final Path dir;
     private final Path log;
+    private Process process;
 
-    private Dnsmasq(Config config, Process process, Path dir, Path log) {
+    private Dnsmasq(Config config, List<String> command, Path dir, Path log) {
         this.config = config;
-        this.process = process;
+        this.command = List.copyOf(command);
         this.dir = dir;
         this.log = log;
     }
 
     /** Starts dnsmasq inside {@code ns} and returns once it listens for DHCP on {@code config.iface()}. */
     public static Dnsmasq start(String ns, Config config, Duration timeout) {
+        return start(ns, config, timeout, true);
+    }
+
+    /**
+     * Starts dnsmasq inside {@code ns}, with {@code --dhcp-authoritative} or with dnsmasq's default (not
+     * authoritative), and returns once it listens for DHCP on {@code config.iface()}.
+     */
+    public static Dnsmasq start(String ns, Config config, Duration timeout, boolean authoritative) {
         Path dir;
         try {
             dir = Files.createTempDirectory("dvmc-lab-" + ProcessHandle.current().pid() + "-dnsmasq-");
@@ -48,7 +57,7 @@ public final class Dnsmasq implements AutoCloseable {
         }
         Path log = dir.resolve("dnsmasq.log");
         List<String> args = new ArrayList<>(List.of("--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
-                "--no-resolv", "--no-hosts", "--no-ping", "--dhcp-authoritative", "--bind-interfaces",
+                "--no-resolv", "--no-hosts", "--no-ping", "--bind-interfaces",
                 "--interface=" + config.iface(), "--user=root", "--group=root", "--pid-file=",
                 "--log-facility=-", "--log-dhcp", "--dhcp-leasefile=" + dir.resolve("leases"),
                 "--dhcp-range=" + config.rangeStart() + "," + config.rangeEnd() + "," + config.mask() + ","
@@ -62,21 +71,39 @@ public final class Dnsmasq implements AutoCloseable {
         if (config.mtu() > 0) {
             args.add("--dhcp-option=option:mtu," + config.mtu());
         }
+        if (authoritative) {
+            args.add("--dhcp-authoritative");
+        }
         args.addAll(config.extraArgs());
         List<String> cmd = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
                 "mount -t tmpfs tmpfs /run && exec dnsmasq \"$@\"", "sh"));
         cmd.addAll(args);
-        Process p = Exec.start(log, NetnsLab.inNs(ns, cmd.toArray(String[]::new)));
-        Dnsmasq d = new Dnsmasq(config, p, dir, log);
-        // "--no-ping": dnsmasq would otherwise ping each address before offering it and delay the first OFFER.
-        boolean ready = Waits.until(dir, () -> d.log().contains("DHCP, sockets bound exclusively"), timeout,
-                p::isAlive);
-        if (!ready) {
-            String out = d.log();
+        Dnsmasq d = new Dnsmasq(config, NetnsLab.inNs(ns, cmd.toArray(String[]::new)), dir, log);
+        try {
+            d.launch(timeout);
+        } catch (LabException e) {
             d.close();
-            throw new LabException("dnsmasq did not start in " + ns + ":\n" + out);
+            throw e;
         }
         return d;
+    }
+
+    // "--no-ping": dnsmasq would otherwise ping each address before offering it and delay the first OFFER.
+    private void launch(Duration timeout) {
+        int before = log().split("DHCP, sockets bound exclusively", -1).length;
+        process = Exec.start(log, command);
+        Process p = process;
+        boolean ready = Waits.until(dir, () -> log().split("DHCP, sockets bound exclusively", -1).length > before,
+                timeout, p::isAlive);
+        if (!ready) {
+            throw new LabException("dnsmasq did not start: " + command + "\n" + log());
+        }
+    }
+
+    /** Stops dnsmasq and starts it again on the same lease file, as an operator's restart does. */
+    public void restart(Duration timeout) {
+        Exec.kill(process.toHandle(), Duration.ofSeconds(3));
+        launch(timeout);
     }
 
     public Config config() {
@@ -103,7 +130,9 @@ public final class Dnsmasq implements AutoCloseable {
 
     @Override
     public void close() {
-        Exec.kill(process.toHandle(), Duration.ofSeconds(3));
+        if (process != null) {
+            Exec.kill(process.toHandle(), Duration.ofSeconds(3));
+        }
         NetnsLab.deleteTree(dir);
     }
 }
