@@ -167,7 +167,11 @@ public final class DhcpReplyWriter
         return length;
     }
 
-    private static int replyLimit(final int maxMessageSize)
+    /**
+     * @param maxMessageSize the request's option 57, 0 when absent.
+     * @return the most bytes of DHCP message the client accepts.
+     */
+    public static int replyLimit(final int maxMessageSize)
     {
         if (maxMessageSize == 0)
         {
