@@ -51,6 +51,8 @@ public final class DhcpWorker implements Agent
     private static final int LIMITED_BROADCAST = 0xFFFF_FFFF;
     /** VMs whose RELEASE or DECLINE may still be on its way to the service; one per VM at most. */
     private static final int RELEASE_HOLDS = 4096;
+    /** Reply templates per worker: a few per domain (option 55 sets, client id lengths) for hundreds of domains. */
+    private static final int REPLY_TEMPLATES = 1024;
 
     private final FrameQueue fromPoll;
     private final FrameQueue txQueue;
@@ -70,7 +72,7 @@ public final class DhcpWorker implements Agent
     private final FrameClassifier classifier = new FrameClassifier();
     private final DhcpPacket dhcp = new DhcpPacket();
     private final LeaseRecord lease = new LeaseRecord();
-    private final ReplyBuilder replies = new ReplyBuilder();
+    private final ReplyBuilder replies = ReplyBuilder.withTemplates(REPLY_TEMPLATES);
     private final TransmitMessage transmit = new TransmitMessage();
     private final BindingMessage binding = new BindingMessage();
     private final ReleaseHolds releases = new ReleaseHolds(RELEASE_HOLDS);

@@ -280,7 +280,11 @@ public final class DhcpReplyWriter
         return length;
     }
 
-    private static int replyLimit(final int maxMessageSize)
+    /**
+     * @param maxMessageSize the request's option 57, 0 when absent.
+     * @return the most bytes of DHCP message the client accepts.
+     */
+    public static int replyLimit(final int maxMessageSize)
     {
         if (maxMessageSize == 0)
         {
@@ -348,6 +352,16 @@ public final class DhcpReplyWriter
     private boolean hasBootDirectives()
     {
         return hasNextServer || serverNameLength > 0 || bootFileLength > 0 || ipxeFileLength > 0;
+    }
+
+    /**
+     * What of a request, besides the codes its option 55 asks for, decides its boot fields: bit 0 a PXE vendor
+     * class (60), bit 1 an iPXE user class (77). Replies to requests that differ here may differ.
+     */
+    public static int netbootHints(final DhcpPacket request)
+    {
+        return (optionStartsWith(request, DhcpOption.VENDOR_CLASS_ID, PXE_CLIENT) ? 1 : 0) |
+            (optionContains(request, DhcpOption.USER_CLASS, IPXE) ? 2 : 0);
     }
 
     private boolean isNetbootClient(final DhcpPacket request)

@@ -71,25 +71,7 @@ public final class FrameWriter
             return BAD_LENGTH;
         }
 
-        putMac(frame, offset + FrameClassifier.DST_MAC_OFFSET, dstMac);
-        putMac(frame, offset + FrameClassifier.SRC_MAC_OFFSET, srcMac);
-        int at = offset + FrameClassifier.ETHER_TYPE_OFFSET;
-        if (request.vlanCount() > 0)
-        {
-            frame.putShort(at, (short)request.outerTpid(), NET);
-            frame.putShort(at + 2, (short)request.outerTci(), NET);
-            at += FrameClassifier.VLAN_TAG_LENGTH;
-        }
-        if (request.vlanCount() > 1)
-        {
-            frame.putShort(at, (short)request.innerTpid(), NET);
-            frame.putShort(at + 2, (short)request.innerTci(), NET);
-            at += FrameClassifier.VLAN_TAG_LENGTH;
-        }
-        frame.putShort(at, (short)FrameClassifier.ETHER_TYPE_IPV4, NET);
-        at += 2;
-
-        final int ip = at;
+        final int ip = writeEthernet(frame, offset, request, srcMac, dstMac);
         final int udpLength = UDP_HEADER_LENGTH + payloadLength;
         frame.putByte(ip + FrameClassifier.IP_VERSION_IHL_OFFSET, (byte)0x45);
         frame.putByte(ip + 1, (byte)0); // TOS
@@ -116,6 +98,34 @@ public final class FrameWriter
         }
         frame.putShort(udp + FrameClassifier.UDP_CHECKSUM_OFFSET, (short)checksum, NET);
         return frameLength;
+    }
+
+    /**
+     * Writes the Ethernet header of a reply: the MACs, the request's VLAN tags and the IPv4 EtherType. The caller
+     * has checked that the header fits.
+     *
+     * @return index of the reply's IPv4 header.
+     */
+    public static int writeEthernet(
+        final MutableDirectBuffer frame, final int offset, final FrameView request, final long srcMac, final long dstMac)
+    {
+        putMac(frame, offset + FrameClassifier.DST_MAC_OFFSET, dstMac);
+        putMac(frame, offset + FrameClassifier.SRC_MAC_OFFSET, srcMac);
+        int at = offset + FrameClassifier.ETHER_TYPE_OFFSET;
+        if (request.vlanCount() > 0)
+        {
+            frame.putShort(at, (short)request.outerTpid(), NET);
+            frame.putShort(at + 2, (short)request.outerTci(), NET);
+            at += FrameClassifier.VLAN_TAG_LENGTH;
+        }
+        if (request.vlanCount() > 1)
+        {
+            frame.putShort(at, (short)request.innerTpid(), NET);
+            frame.putShort(at + 2, (short)request.innerTci(), NET);
+            at += FrameClassifier.VLAN_TAG_LENGTH;
+        }
+        frame.putShort(at, (short)FrameClassifier.ETHER_TYPE_IPV4, NET);
+        return at + 2;
     }
 
     static void putMac(final MutableDirectBuffer frame, final int at, final long mac)

@@ -1,26 +1,74 @@
 package io.dvmc.reply;
 
+import java.nio.ByteBuffer;
+
+import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.dhcp.DhcpReplyWriter;
+import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
 import io.dvmc.frame.FrameWriter;
 import io.dvmc.frame.ReplyAddressing;
 import io.dvmc.lease.DomainRecord;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Turns a client's DHCP frame into the domain's virtual server's reply, in place: the DHCP reply over the request's
  * payload, then Ethernet (keeping the request's VLAN tags), IPv4 and UDP headers addressed per RFC 2131 §4.1.
  * The dataplane's fast path runs it over the received mbuf and the agent over its copy of the frame, so both
  * paths answer a VM with the same bytes.
+ * <p>
+ * {@link #withTemplates} answers OFFERs and ACKs from reply templates ({@link ReplyImage}): the first request of a
+ * {@link TemplateKey} (domain version, option 55, lease kind, client id length, size limit) is answered by the
+ * reference writer and its reply kept; later ones copy it and patch what differs, with incremental checksums. The
+ * key holds the domain's version, checksum and write time, so a domain record must be sealed after every change,
+ * as the stores keep it; a changed domain is never answered from a template of its old record.
  */
 public final class ReplyBuilder
 {
     private static final int SERVER_PORT = 67;
+    private static final int HEADERS = FrameWriter.IP_HEADER_LENGTH + FrameWriter.UDP_HEADER_LENGTH;
+    /** From {@link #learn}: a reply that cannot be a template, answered by the reference writer. */
+    private static final int UNTEMPLATED = Integer.MIN_VALUE;
 
     private final DhcpReplyWriter dhcpWriter = new DhcpReplyWriter();
     private final FrameWriter frameWriter = new FrameWriter();
     private final ReplyAddressing addressing = new ReplyAddressing();
+    private final ReplyTemplates templates;
+    private final TemplateKey key;
+    private final UnsafeBuffer scratch;
+    private final UnsafeBuffer clientId;
+
+    /** The reference builder: every reply written afresh. */
+    public ReplyBuilder()
+    {
+        this(0);
+    }
+
+    private ReplyBuilder(final int templateCapacity)
+    {
+        final boolean cached = templateCapacity > 0;
+        templates = cached ? new ReplyTemplates(templateCapacity) : null;
+        key = cached ? new TemplateKey() : null;
+        scratch = cached ? new UnsafeBuffer(ByteBuffer.allocateDirect(
+            FrameClassifier.ETHERNET_HEADER_LENGTH + 2 * FrameClassifier.VLAN_TAG_LENGTH +
+            ReplyTemplates.IMAGE_CAPACITY)) : null;
+        clientId = cached ? new UnsafeBuffer(new byte[DhcpPacket.MAX_CLIENT_ID_LENGTH]) : null;
+    }
+
+    /**
+     * @param capacity how many templates to keep (rounded up to a power of two); the least recently used goes.
+     * @return a builder that answers OFFERs and ACKs from templates; every other reply as {@link #ReplyBuilder()}.
+     */
+    public static ReplyBuilder withTemplates(final int capacity)
+    {
+        if (capacity <= 0)
+        {
+            throw new IllegalArgumentException("template capacity " + capacity);
+        }
+        return new ReplyBuilder(capacity);
+    }
 
     /**
      * @param frame    the request frame at index 0, writable up to {@code capacity}.
@@ -60,6 +108,29 @@ public final class ReplyBuilder
         final boolean routed)
     {
         ReplyAddressing.resolve(request, type, yiaddr, view.srcMac(), routed, addressing);
+        if (templates != null && isTemplated(view, request, type))
+        {
+            return fromTemplate(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain);
+        }
+        return reference(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain);
+    }
+
+    /** Templates built so far: one per key first seen, or seen again after its template was evicted. */
+    public long templatesBuilt()
+    {
+        return templates == null ? 0 : templates.misses();
+    }
+
+    private int reference(
+        final MutableDirectBuffer frame,
+        final int capacity,
+        final FrameView view,
+        final DhcpPacket request,
+        final int type,
+        final int yiaddr,
+        final int leaseSeconds,
+        final DomainRecord domain)
+    {
         final int payloadOffset = FrameWriter.replyPayloadOffset(view);
         final int dhcpLength = dhcpWriter.write(request, type, yiaddr, domain.serverIp(), leaseSeconds,
             domain.buffer(), domain.optionsIndex(), domain.optionsLength(), frame, payloadOffset,
@@ -70,5 +141,79 @@ public final class ReplyBuilder
         }
         return frameWriter.writeUdpReply(frame, 0, view, domain.serverMac(), addressing.dstMac(), domain.serverIp(),
             addressing.dstIp(), SERVER_PORT, addressing.dstPort(), dhcpLength);
+    }
+
+    // OFFER and ACK (not to INFORM) to a well-formed request whose headers start at 0 and that no relay sent (its
+    // option 82 is echoed, different per relay); the rest is rare.
+    private static boolean isTemplated(final FrameView view, final DhcpPacket request, final int type)
+    {
+        return (type == DhcpMessageType.OFFER || type == DhcpMessageType.ACK) && request.giaddr() == 0 &&
+            request.length() >= DhcpPacket.FIXED_LENGTH && request.op() == DhcpPacket.BOOTREQUEST &&
+            request.messageType() != DhcpMessageType.INFORM &&
+            view.l3Offset() == FrameClassifier.ETHERNET_HEADER_LENGTH + view.vlanCount() * FrameClassifier.VLAN_TAG_LENGTH;
+    }
+
+    private int fromTemplate(
+        final MutableDirectBuffer frame,
+        final int capacity,
+        final FrameView view,
+        final DhcpPacket request,
+        final int type,
+        final int yiaddr,
+        final int leaseSeconds,
+        final DomainRecord domain)
+    {
+        final int ip = view.l3Offset();
+        final int limit = Math.min(capacity - (ip + HEADERS), DhcpReplyWriter.replyLimit(request.maxMessageSize()));
+        key.capture(request, type, leaseSeconds, limit, domain);
+        int slot = templates.find(key);
+        if (slot < 0)
+        {
+            slot = learn(view, request, type, yiaddr, leaseSeconds, domain, limit);
+            if (slot < 0)
+            {
+                return slot == UNTEMPLATED ?
+                    reference(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain) : slot;
+            }
+        }
+        if (ip + templates.field(slot, ReplyTemplates.LENGTH) > frame.capacity())
+        {
+            return FrameWriter.BAD_LENGTH;
+        }
+        FrameWriter.writeEthernet(frame, 0, view, domain.serverMac(), addressing.dstMac());
+        return ip + ReplyImage.write(templates, slot, frame, ip, request, type == DhcpMessageType.ACK, yiaddr,
+            leaseSeconds, addressing.dstIp(), addressing.dstPort(), clientId);
+    }
+
+    /**
+     * Builds the key's template from this request's reference reply, written in scratch memory.
+     *
+     * @return the slot; {@link #UNTEMPLATED}; or the reference's negative error, for a request it refuses.
+     */
+    private int learn(
+        final FrameView view,
+        final DhcpPacket request,
+        final int type,
+        final int yiaddr,
+        final int leaseSeconds,
+        final DomainRecord domain,
+        final int limit)
+    {
+        final int payloadOffset = FrameWriter.replyPayloadOffset(view);
+        final int dhcpLength = dhcpWriter.write(request, type, yiaddr, domain.serverIp(), leaseSeconds,
+            domain.buffer(), domain.optionsIndex(), domain.optionsLength(), scratch, payloadOffset,
+            Math.min(limit, TemplateKey.LIMIT_CLAMP));
+        if (dhcpLength < 0)
+        {
+            return dhcpLength;
+        }
+        final int length = frameWriter.writeUdpReply(scratch, 0, view, domain.serverMac(), addressing.dstMac(),
+            domain.serverIp(), addressing.dstIp(), SERVER_PORT, addressing.dstPort(), dhcpLength);
+        if (length < 0)
+        {
+            return UNTEMPLATED;
+        }
+        final int slot = templates.claim(key);
+        return ReplyImage.learn(templates, slot, scratch, view.l3Offset(), key) ? slot : UNTEMPLATED;
     }
 }
