@@ -315,7 +315,7 @@ public final class AddressManager implements AutoCloseable
         }
         if (slot == LeaseBook.NONE)
         {
-            slot = adopt(s, mac, clientKey, requested, now);
+            slot = adopt(s, mac, clientKey, requested, serverId != 0, now);
         }
         if (book.address(slot) != requested)
         {
@@ -794,13 +794,16 @@ public final class AddressManager implements AutoCloseable
     /**
      * A REQUEST (INIT-REBOOT, RENEWING, or SELECTING after a failover) from a client this replica holds nothing
      * for: with shared leases, an address free here is bound to it (the log's compare decides at the sync whether
-     * it really is free); an address bound to another client is refused as wrong (RFC 2131 §4.3.2).
+     * it really is free); an address bound to another client is refused as wrong (RFC 2131 §4.3.2). A SELECTING
+     * request that names this server (its offer expired, or was never made) is answered the same way with the
+     * journal too, and with a NAK when the address is not free: the client chose this server and waits for it.
      */
-    private int adopt(final DomainState s, final long mac, final long clientKey, final int requested, final long now)
-        throws LeaseException
+    private int adopt(final DomainState s, final long mac, final long clientKey, final int requested,
+        final boolean selecting, final long now) throws LeaseException
     {
         final Domain d = s.domain;
-        if (journal.isShared())
+        // SELECTING with our server id (another's was refused before): the client chose us, and is answered.
+        if (journal.isShared() || selecting)
         {
             if (s.pool.isFreeFor(requested, mac, clientKey))
             {
@@ -813,6 +816,12 @@ public final class AddressManager implements AutoCloseable
                 throw new InvalidAddressException(DvmcStatus.REASON_WRONG_ADDRESS, d.label() + ": " +
                     Addresses.ipv4(requested) + " is bound to another client");
             }
+        }
+        if (selecting)
+        {
+            // RFC 2131 §4.3.2: a server that cannot give the selected address answers with a DHCPNAK.
+            throw new InvalidAddressException(DvmcStatus.REASON_WRONG_ADDRESS, d.label() + ": " +
+                Addresses.ipv4(requested) + " is not free for " + Addresses.mac(mac));
         }
         throw new LeaseNotFoundException(d.label() + ": nothing offered or bound to " + Addresses.mac(mac));
     }

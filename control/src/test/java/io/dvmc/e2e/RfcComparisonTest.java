@@ -93,18 +93,17 @@ class RfcComparisonTest
             "RFC 2131 §4.2: a lease is identified by client id or chaddr with the address; B holds none", true),
         TAKEN_ADDRESS("REQUEST (SELECTING, 54 = the server) from client B for the address client A holds",
             "RFC 2131 §3.1 (4): a server \"unable to satisfy the DHCPREQUEST message (e.g., the requested network " +
-                "address has been allocated)\" SHOULD respond with a DHCPNAK; never an ACK", false),
+                "address has been allocated)\" SHOULD respond with a DHCPNAK; never an ACK", true),
         UNOFFERED_ADDRESS("REQUEST (SELECTING, 54 = the server) for a free address never offered to the client " +
             "(as after its offer expired)",
-            "RFC 2131 §3.1 (4): the selected server answers: DHCPACK, or DHCPNAK if it cannot satisfy it", false),
+            "RFC 2131 §3.1 (4): the selected server answers: DHCPACK, or DHCPNAK if it cannot satisfy it", true),
         CLIENT_ID("a client bound with client id 61 comes back with the same 61 from another MAC (one VM)",
             "RFC 2131 §4.2 and RFC 2132 §9.14: the lease is keyed on the client identifier when present", true);
 
         final String frames;
         final String rule;
         /**
-         * Whether dvmc is held to the rule by this test: not for controls, rules that leave the choice open, and the
-         * two SELECTING requests dvmc leaves unanswered today (docs/conformance.md).
+         * Whether dvmc is held to the rule by this test: not for controls and rules that leave the choice open.
          */
         final boolean asserted;
 

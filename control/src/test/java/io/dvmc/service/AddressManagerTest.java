@@ -648,6 +648,33 @@ class AddressManagerTest
     }
 
     @Test
+    void aSelectingRequestNamingThisServerForAFreeAddressItNeverOfferedIsAcknowledged() throws Exception
+    {
+        open();
+
+        manager.request(BLUE, MAC, 1, 2, 0, 0, FIRST + 5, ROUTER, 7, grant);
+        manager.sync();
+
+        assertEquals(FIRST + 5, manager.addressOf(BLUE, MAC), "RFC 2131 §4.3.2: the client chose this server");
+        assertTrue(manager.isBound(BLUE, MAC));
+    }
+
+    @Test
+    void aSelectingRequestNamingThisServerForAnotherClientsAddressIsNaked() throws Exception
+    {
+        open();
+        bind(BLUE, MAC, 7);
+
+        final InvalidAddressException nak = assertThrows(InvalidAddressException.class,
+            () -> manager.request(BLUE, OTHER_MAC, 3, 4, 0, 0, FIRST, ROUTER, 8, grant));
+
+        assertEquals(DvmcStatus.REASON_WRONG_ADDRESS, nak.reason());
+        assertThrows(LeaseNotFoundException.class,
+            () -> manager.request(BLUE, OTHER_MAC, 3, 4, 0, 0, FIRST, 0, 9, grant),
+            "the same request at INIT-REBOOT (no server id): no record of the client, silence");
+    }
+
+    @Test
     void anotherVmSendingTheSameClientIdentifierTakesNothingFromTheVmThatHoldsIt() throws Exception
     {
         open();
