@@ -9,33 +9,19 @@ cd "$top"
 binds=${DVMC_BENCH_BINDS:-100}
 java=${JAVA_HOME:?JAVA_HOME}/bin/java
 
-if ! dpkg-query -W -f='${Status}' kea-dhcp4-server 2>/dev/null | grep -q 'ok installed'; then
-  # The package's own service must not start on this machine: only the instance below, inside a namespace.
-  guard=/usr/sbin/policy-rc.d
-  [ -e "$guard" ] || { printf '#!/bin/sh\nexit 101\n' > "$guard"; chmod +x "$guard"; trap 'rm -f "$guard"' EXIT; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kea-dhcp4-server
-  rm -f "$guard"; trap - EXIT
-fi
 
 # shellcheck source=deploy/lab.sh
 . deploy/lab.sh
 lab_init
 trap lab_cleanup EXIT INT TERM
 lab_sweep_stale
+lab_kea_install
 
 # dvmc: a host namespace running the dataplane, one VM on it; agent and service on loopback.
 lab_host_add
 lab_vm_add 1 02:00:00:64:00:01
 # Kea: its own namespace, one VM on a veth to it.
-kea_ns=$LAB_TAG-kea
-lab_ns_add "$kea_ns"
-lab_ns_add "$LAB_TAG-vm2"
-ip -n "$kea_ns" link add "dv${LAB_PID}k" type veth peer name eth0 netns "$LAB_TAG-vm2"
-ip -n "$LAB_TAG-vm2" link set eth0 address 02:00:00:64:00:02 up
-ip -n "$kea_ns" addr add 10.0.0.1/24 dev "dv${LAB_PID}k"
-ip -n "$kea_ns" link set "dv${LAB_PID}k" up
-# Kea skips an interface that has no carrier yet when it starts.
-lab_wait 10 "the Kea veth to come up" sh -c "ip -n '$kea_ns' link show dev 'dv${LAB_PID}k' | grep -q LOWER_UP"
+lab_kea_add 2 02:00:00:64:00:02 10.0.0.1/24
 
 port=$((20000 + LAB_PID % 20000))
 cat > "$LAB_DIR/policy.json" <<JSON
@@ -50,7 +36,7 @@ cat > "$LAB_DIR/host.json" <<JSON
                   "vm": "6f1c1d2e-0000-4000-8000-000000000001" } ] }
 JSON
 cat > "$LAB_DIR/kea.json" <<JSON
-{ "Dhcp4": { "interfaces-config": { "interfaces": [ "dv${LAB_PID}k" ], "dhcp-socket-type": "raw",
+{ "Dhcp4": { "interfaces-config": { "interfaces": [ "$LAB_KEA_IF" ], "dhcp-socket-type": "raw",
                                     "service-sockets-max-retries": 10, "service-sockets-retry-wait-time": 500 },
   "lease-database": { "type": "memfile", "persist": false },
   "valid-lifetime": 600,
@@ -65,7 +51,7 @@ lab_spawn service - bin/dvmc service --policy "$LAB_DIR/policy.json" --listen "1
   --state-dir "$LAB_DIR/service" --key-file "$LAB_DIR/cluster.key"
 lab_spawn agent - bin/dvmc agent --config "$LAB_DIR/host.json"
 lab_spawn dataplane "$LAB_HOST_NS" "$top/bin/dvmc" dataplane --config "$LAB_DIR/host.json"
-KEA_PIDFILE_DIR=$LAB_DIR KEA_LOCKFILE_DIR=$LAB_DIR lab_spawn kea "$kea_ns" kea-dhcp4 -c "$LAB_DIR/kea.json"
+KEA_PIDFILE_DIR=$LAB_DIR KEA_LOCKFILE_DIR=$LAB_DIR lab_spawn kea "$LAB_KEA_NS" kea-dhcp4 -c "$LAB_DIR/kea.json"
 LAB_WATCH="service agent dataplane kea" lab_wait 120 "dvmc to start" test -e "$LAB_DIR/host/dataplane.ready"
 LAB_WATCH="service agent dataplane kea" lab_wait 120 "dvmc to start" test -e "$LAB_DIR/host/agent.ready"
 

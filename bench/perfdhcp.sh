@@ -19,35 +19,22 @@ seconds=${DVMC_PERF_SECONDS:-30}
 clients=${DVMC_PERF_CLIENTS:-}
 
 command -v perfdhcp > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kea-admin
-if ! dpkg-query -W -f='${Status}' kea-dhcp4-server 2>/dev/null | grep -q 'ok installed'; then
-  # The package's own service must not start on this machine: only the instance below, inside a namespace.
-  guard=/usr/sbin/policy-rc.d
-  [ -e "$guard" ] || { printf '#!/bin/sh\nexit 101\n' > "$guard"; chmod +x "$guard"; trap 'rm -f "$guard"' EXIT; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kea-dhcp4-server
-  rm -f "$guard"; trap - EXIT
-fi
 
 # shellcheck source=deploy/lab.sh
 . deploy/lab.sh
 lab_init
 trap lab_cleanup EXIT INT TERM
 lab_sweep_stale
+lab_kea_install
 
 # dvmc: a host namespace running the dataplane; perfdhcp's namespace on its relay-facing port.
 lab_host_add
 lab_vm_add 1 02:00:00:64:00:01
 # Kea: its own namespace; perfdhcp's namespace on a veth to it.
-kea_ns=$LAB_TAG-kea
-lab_ns_add "$kea_ns"
-lab_ns_add "$LAB_TAG-vm2"
-ip -n "$kea_ns" link add "dv${LAB_PID}k" type veth peer name eth0 netns "$LAB_TAG-vm2"
-ip -n "$LAB_TAG-vm2" link set eth0 address 02:00:00:64:00:02 up
-ip -n "$kea_ns" addr add 10.0.0.1/12 dev "dv${LAB_PID}k"
-ip -n "$kea_ns" link set "dv${LAB_PID}k" up
+lab_kea_add 2 02:00:00:64:00:02 10.0.0.1/12
 for ns in "$LAB_TAG-vm1" "$LAB_TAG-vm2"; do
   ip -n "$ns" addr add 10.0.0.2/24 dev eth0
 done
-lab_wait 10 "the Kea veth to come up" sh -c "ip -n '$kea_ns' link show dev 'dv${LAB_PID}k' | grep -q LOWER_UP"
 
 port=$((20000 + LAB_PID % 20000))
 cat > "$LAB_DIR/policy.json" <<JSON
@@ -66,7 +53,7 @@ cat > "$LAB_DIR/host.json" <<JSON
   "bindings": [] }
 JSON
 cat > "$LAB_DIR/kea.json" <<JSON
-{ "Dhcp4": { "interfaces-config": { "interfaces": [ "dv${LAB_PID}k" ], "dhcp-socket-type": "raw",
+{ "Dhcp4": { "interfaces-config": { "interfaces": [ "$LAB_KEA_IF" ], "dhcp-socket-type": "raw",
                                     "service-sockets-max-retries": 10, "service-sockets-retry-wait-time": 500 },
   "lease-database": { "type": "memfile", "persist": true, "name": "$LAB_DIR/kea-leases4.csv", "lfc-interval": 0 },
   "valid-lifetime": 3600,
@@ -79,7 +66,7 @@ bin/dvmc keygen "$LAB_DIR/cluster.key" > /dev/null
 lab_spawn service - bin/dvmc service --policy "$LAB_DIR/policy.json" --listen "127.0.0.1:$port" \
   --state-dir "$LAB_DIR/service" --key-file "$LAB_DIR/cluster.key"
 lab_spawn agent - bin/dvmc agent --config "$LAB_DIR/host.json"
-KEA_PIDFILE_DIR=$LAB_DIR KEA_LOCKFILE_DIR=$LAB_DIR lab_spawn kea "$kea_ns" kea-dhcp4 -c "$LAB_DIR/kea.json"
+KEA_PIDFILE_DIR=$LAB_DIR KEA_LOCKFILE_DIR=$LAB_DIR lab_spawn kea "$LAB_KEA_NS" kea-dhcp4 -c "$LAB_DIR/kea.json"
 # The dataplane opens the host state the agent creates.
 LAB_WATCH="service agent kea" lab_wait 120 "the agent to start" test -e "$LAB_DIR/host/agent.ready"
 lab_spawn dataplane "$LAB_HOST_NS" "$top/bin/dvmc" dataplane --config "$LAB_DIR/host.json"

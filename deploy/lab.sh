@@ -110,6 +110,31 @@ lab_vm_add() {
   LAB_VM_MAC[$i]=$mac
 }
 
+# lab_kea_install: kea-dhcp4-server for a reference Kea inside a namespace, its packaged service kept from starting
+# on this machine (a bench may run where install-deps.sh, which masks the unit, did not).
+lab_kea_install() {
+  dpkg-query -W -f='${Status}' kea-dhcp4-server 2>/dev/null | grep -q 'ok installed' && return 0
+  local guard=/usr/sbin/policy-rc.d made=
+  [ -e "$guard" ] || { printf '#!/bin/sh\nexit 101\n' > "$guard"; chmod +x "$guard"; made=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kea-dhcp4-server || {
+    [ -z "$made" ] || rm -f "$guard"; lab_die "cannot install kea-dhcp4-server"; }
+  [ -z "$made" ] || rm -f "$guard"
+}
+
+# lab_kea_add INDEX MAC ADDR/PREFIX: a namespace dvmc-<pid>-kea for a reference Kea, and VM INDEX (MAC) on a veth to
+# it whose Kea end has ADDR/PREFIX, carrier up. Sets LAB_KEA_NS and LAB_KEA_IF; the dvmc host namespace stays current.
+lab_kea_add() {
+  local host=${LAB_HOST_NS:-}
+  lab_host_add kea
+  lab_vm_add "$1" "$2"
+  LAB_KEA_NS=$LAB_HOST_NS
+  LAB_KEA_IF=${LAB_VM_HOSTIF[$1]}
+  LAB_HOST_NS=$host
+  ip -n "$LAB_KEA_NS" addr add "$3" dev "$LAB_KEA_IF"
+  # Kea skips an interface that has no carrier yet when it starts.
+  lab_wait 10 "the Kea veth to come up" sh -c "ip -n '$LAB_KEA_NS' link show dev '$LAB_KEA_IF' | grep -q LOWER_UP"
+}
+
 # lab_spawn NAME NS|- CMD...: starts CMD in the background (inside NS unless "-"), output to $LAB_DIR/NAME.log;
 # remembers the pid for lab_cleanup. Sets LAB_LAST_PID.
 lab_spawn() {

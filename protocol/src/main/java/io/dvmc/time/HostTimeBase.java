@@ -55,6 +55,8 @@ public final class HostTimeBase
         {
             throw new IOException("not a boot id: '" + bootId + "'");
         }
+        // The dataplane may start before the agent has made the state directory.
+        Files.createDirectories(stateDir);
         final Path file = stateDir.resolve(FILE_PREFIX + bootId);
         HostTimeBase base = read(file, bootId, wall, monotonic);
         if (base == null)

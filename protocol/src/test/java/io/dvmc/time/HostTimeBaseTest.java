@@ -23,6 +23,16 @@ class HostTimeBaseTest
     private final SteppedClocks host = new SteppedClocks(START);
 
     @Test
+    void whicheverProcessComesFirstToAFreshStateDirectoryCreatesIt() throws IOException
+    {
+        final Path fresh = dir.resolve("state").resolve("host1");
+
+        final MonotonicClock dataplane = HostTimeBase.open(fresh, "boot-a", host, host).clock();
+
+        assertEquals(dataplane.originMillis(), HostTimeBase.open(fresh, "boot-a", host, host).clock().originMillis());
+    }
+
+    @Test
     void theAgentAndTheDataplaneOfOneBootReadOneClock() throws IOException
     {
         final MonotonicClock agent = HostTimeBase.open(dir, "boot-a", host, host).clock();
