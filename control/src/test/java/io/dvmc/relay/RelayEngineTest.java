@@ -196,14 +196,17 @@ class RelayEngineTest
     {
         relay(DvmcMessageType.DISCOVER, 0, new byte[0]);
         tenantReceives();
+        nowMs += 1;
+        relay(DvmcMessageType.BOOTP, 0, new byte[0]);
+        tenantReceives();
 
-        nowMs += RelayEngine.WAIT_MS - 1;
+        nowMs += RelayEngine.WAIT_MS - 2;
         engine.poll(nowMs, id -> domain);
         assertEquals(null, counts.get(RelayEvent.TIMED_OUT));
         nowMs += 200;
         engine.poll(nowMs, id -> domain);
 
-        assertEquals(1, counts.get(RelayEvent.TIMED_OUT));
+        assertEquals(2, counts.get(RelayEvent.TIMED_OUT), "the DISCOVER and the BOOTREQUEST");
         assertEquals(List.of(), answers, "an unanswered request must stay unanswered");
         assertEquals(0, engine.inFlight());
     }
