@@ -305,24 +305,32 @@ class RelayTest
     @Test
     void aBootpClientGetsABootReplyWithTheAddressTheTenantsDnsmasqHandedOutThroughTheRelay() throws Exception
     {
+        bootReplyThroughTheRelay(null);
+    }
+
+    @Test
+    void aBootpClientGetsABootReplyWithTheAddressTheTenantsIscDhcpdHandedOutThroughTheRelay() throws Exception
+    {
+        Prerequisites.requireCommands("dhcpd");
+        bootReplyThroughTheRelay(TenantServer.Kind.ISC_DHCPD);
+    }
+
+    /** Raw BOOTREQUEST frames, with and without the RFC 1497 cookie, answered from the tenant's server. */
+    private void bootReplyThroughTheRelay(final TenantServer.Kind kind) throws Exception
+    {
         Prerequisites.requireCommands("python3");
         try (NetnsLab lab = NetnsLab.create(1))
         {
             final NetnsLab.Vm vm = lab.vm(0);
             final String vmId = UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString();
             final NetnsLab.Vm link = tenantLink(lab);
-            // dnsmasq tells its lease script of option 82 for DHCP only; RelayEngineTest shows it in the BOOTREQUEST.
-            try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
-                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
-                    List.of("10.0.0.53"), 0, List.of("--bootp-dynamic",
-                    // dnsmasq applies RFC 3527 link selection to DHCP only: for BOOTP it goes by giaddr.
-                    "--shared-network=" + relayAddress(0) + ",10.0.0.0")), ON_THE_WIRE);
+            try (BootpTenant tenant = startBootpTenant(kind, link, vmId);
                 DvmcHost host = relayHost(lab, vm, vmId))
             {
                 host.start();
                 final int xid = 0x0B00_7001;
                 final DhcpPacket reply = bootReply(lab, vm, BootpOverPcapTest.bootRequest(vm.mac(), xid, true, false),
-                    xid, () -> host.counters() + "\n" + dnsmasq.log());
+                    xid, () -> host.counters() + "\n" + tenant.log());
 
                 final String ip = Addresses.ipv4(reply.yiaddr());
                 assertAll("the BOOTREPLY the VM saw",
@@ -332,19 +340,82 @@ class RelayTest
                     () -> assertEquals(-1, reply.findOption(DhcpOption.LEASE_TIME), "BOOTP knows no lease"),
                     () -> assertEquals("10.0.0.254", Addresses.ipv4(reply.optionBuffer(DhcpOption.ROUTER)
                         .getInt(reply.findOption(DhcpOption.ROUTER), ByteOrder.BIG_ENDIAN)), "the tenant's router"));
-                Await.until("dnsmasq's BOOTP lease of " + ip, ON_THE_WIRE, () -> dnsmasq.log().lines()
-                    .anyMatch(l -> l.contains("BOOTP(") && l.contains(ip)));
+                assertTrue(Await.within(ON_THE_WIRE, () -> tenant.answeredBootp(ip)),
+                    () -> "no BOOTP answer of " + ip + " in the tenant's log:\n" + tenant.log());
 
                 // A PROM that sends no RFC 1497 cookie: relayed all the same, and answered without a vendor area.
                 final int plainXid = 0x0B00_7002;
                 final DhcpPacket plain = bootReply(lab, vm, BootpOverPcapTest.bootRequest(vm.mac(), plainXid, false,
-                    true), plainXid, () -> host.counters() + "\n" + dnsmasq.log());
+                    true), plainXid, () -> host.counters() + "\n" + tenant.log());
                 assertEquals(reply.yiaddr(), plain.yiaddr(), "the tenant's address for the MAC");
                 assertFalse(plain.hasMagicCookie(), "a vendor area for a client that sent none");
                 assertTrue(host.counter("service: relay relayed") >= 2, host.counters().toString());
                 assertEquals(0, host.counter("service: relay timed out"), host.counters().toString());
             }
         }
+    }
+
+    /** A tenant's server that answers BOOTP clients. */
+    private interface BootpTenant extends AutoCloseable
+    {
+        /** Whether it answered a BOOTREQUEST with {@code ip} (and, where its leases keep option 82, for the VM). */
+        boolean answeredBootp(String ip);
+
+        String log();
+
+        void close();
+    }
+
+    /** dnsmasq keeps option 82 of a BOOTP client nowhere; ISC dhcpd keeps it in the lease. */
+    private static BootpTenant startBootpTenant(final TenantServer.Kind kind, final NetnsLab.Vm link,
+        final String vmId)
+    {
+        if (kind == null)
+        {
+            final Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                List.of("10.0.0.53"), 0, List.of("--bootp-dynamic",
+                // dnsmasq applies RFC 3527 link selection to DHCP only: for BOOTP it goes by giaddr.
+                "--shared-network=" + relayAddress(0) + ",10.0.0.0")), ON_THE_WIRE);
+            return new BootpTenant()
+            {
+                public boolean answeredBootp(final String ip)
+                {
+                    return dnsmasq.log().lines().anyMatch(l -> l.contains("BOOTP(") && l.contains(ip));
+                }
+
+                public String log()
+                {
+                    return dnsmasq.log();
+                }
+
+                public void close()
+                {
+                    dnsmasq.close();
+                }
+            };
+        }
+        final TenantServer server = TenantServer.start(kind, link.ns(), new TenantServer.Config(link.ifname(),
+            "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199", Duration.ofSeconds(TENANT_LEASE_SECONDS),
+            "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
+        return new BootpTenant()
+        {
+            public boolean answeredBootp(final String ip)
+            {
+                return server.log().lines().anyMatch(l -> l.startsWith("BOOTREPLY on " + ip + " ")) &&
+                    dhcpdTenant(server).recordsAgentInformation(ip, vmId);
+            }
+
+            public String log()
+            {
+                return server.log() + server.leases();
+            }
+
+            public void close()
+            {
+                server.close();
+            }
+        };
     }
 
     /**
