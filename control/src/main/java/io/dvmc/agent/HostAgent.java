@@ -345,6 +345,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
      */
     private int copyVmOptions()
     {
+        if (!dhcp.hasMagicCookie())
+        {
+            // RFC 1497: without the cookie the vend field is the vendor's own, not options.
+            return 0;
+        }
         return OptionCopy.copy(dhcp.buffer(), dhcp.offset() + DhcpPacket.OPTIONS_OFFSET, dhcp.offset() + dhcp.length(),
             vmOptions, 0, vmOptions.capacity(), OptionCopy.ALL);
     }

@@ -5,6 +5,7 @@ import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.lease.HostLease;
 import io.dvmc.policy.Domain;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -44,6 +45,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * and logged ({@link RelayEvent#TIMED_OUT}). Garbage, unknown xids and other clients' chaddrs are dropped and
  * counted. A tenant's DHCPNAK is the tenant's verdict on the address and reaches the VM as one. RELEASE and DECLINE
  * expect no answer (RFC 2131 §4.3.3-4.3.4): they are sent on and acknowledged to the host at once.
+ *
+ * <p><b>BOOTP</b> (claim 5). A VM's BOOTREQUEST is relayed as one (no option 53), and the tenant's BOOTREPLY is
+ * its answer: an ACK with the tenant's address and options and an infinite VM lease (RFC 1534 §2), which the agent
+ * sends the VM as a BOOTREPLY, as for builtin BOOTP.
  *
  * <p>Runs on the service's thread; the sockets are non-blocking and polled by {@link #poll}.
  */
@@ -99,7 +104,7 @@ public final class RelayEngine implements AutoCloseable
     /** Whether a DVMC request of a relay domain is the relay's: one of a VM (not the host's own queries). */
     public static boolean relays(final int dvmcType, final long mac)
     {
-        return mac != 0 && RelayedRequest.dhcpTypeOf(dvmcType) != 0;
+        return mac != 0 && (dvmcType == DvmcMessageType.BOOTP || RelayedRequest.dhcpTypeOf(dvmcType) != 0);
     }
 
     /**
@@ -258,9 +263,11 @@ public final class RelayEngine implements AutoCloseable
         }
         // The tenant's lease governs: the host holds the VM's lease no longer than the tenant server does.
         final int lease = inform ? 0 : reply.leaseSeconds(domain.leaseSeconds());
+        // RFC 1534 §2: a BOOTP client has no lease and keeps its address; the host's lease still ends.
+        final int vmLease = request.type() == DvmcMessageType.BOOTP ? HostLease.INFINITE : lease;
         answers.count(RelayEvent.ANSWERED);
         answers.answer(request, exchanges.target(slot), replyType, DvmcStatus.REASON_NONE,
-            inform ? 0 : reply.yiaddr(), domain.serverIp(), lease, lease, config, 0, configLength);
+            inform ? 0 : reply.yiaddr(), domain.serverIp(), vmLease, lease, config, 0, configLength);
     }
 
     /** The DVMC reply a tenant's DHCP answer stands for, 0 when it answers another kind of request. */
@@ -272,6 +279,8 @@ public final class RelayEngine implements AutoCloseable
             case DvmcMessageType.REQUEST -> dhcpType == DhcpMessageType.ACK ? DvmcMessageType.ACK :
                 dhcpType == DhcpMessageType.NAK ? DvmcMessageType.NAK : 0;
             case DvmcMessageType.INFORM -> dhcpType == DhcpMessageType.ACK ? DvmcMessageType.ACK : 0;
+            // RFC 1534 §2: a BOOTREPLY (no option 53) answers a BOOTREQUEST; a DHCP answer to one is not its.
+            case DvmcMessageType.BOOTP -> dhcpType == DhcpMessageType.BOOTP ? DvmcMessageType.ACK : 0;
             default -> 0;
         };
     }

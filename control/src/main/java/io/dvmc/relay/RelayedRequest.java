@@ -24,8 +24,9 @@ import java.util.UUID;
  * INIT-REBOOT (without), one without is RENEWING or REBINDING and carries the address in ciaddr, as do RELEASE and
  * INFORM. The VM knows only the domain's virtual server: its option 54 is replaced by the server id of the tenant
  * server whose offer was taken, or left out when that is not known (the server then answers as in INIT-REBOOT).
- * The message has no option 53 of its own for a BOOTREQUEST ({@code dhcpType} {@link DhcpMessageType#BOOTP}), so
- * the same writer relays BOOTP (RFC 951) once the agent passes it on.
+ * A VM's BOOTREQUEST (DVMC BOOTP, RFC 951) is relayed without option 53. It always gets the RFC 1497 cookie, so
+ * that option 82 can name the VM, even when the VM sent none: the tenant server's reply never reaches the VM as it
+ * is, and the agent answers a VM that sent no cookie with a BOOTREPLY without one (nor options), as in builtin mode.
  */
 final class RelayedRequest
 {
@@ -44,7 +45,10 @@ final class RelayedRequest
 
     private final byte[] circuitId = new byte[36];
 
-    /** The DHCP message type (option 53) of a DVMC request type, 0 for one that is not relayed. */
+    /**
+     * The DHCP message type (option 53) of a DVMC request type; {@link DhcpMessageType#BOOTP} (0, no option 53) for
+     * BOOTP and for one that is not relayed.
+     */
     static int dhcpTypeOf(final int dvmcType)
     {
         return switch (dvmcType)

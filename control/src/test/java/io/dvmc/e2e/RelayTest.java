@@ -1,17 +1,24 @@
 package io.dvmc.e2e;
 
+import io.dvmc.config.Addresses;
+import io.dvmc.dhcp.DhcpMessageType;
+import io.dvmc.dhcp.DhcpOption;
+import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.lab.Await;
 import io.dvmc.lab.DhcpClients;
 import io.dvmc.lab.Dnsmasq;
+import io.dvmc.lab.Exec;
 import io.dvmc.lab.Lease;
 import io.dvmc.lab.NetnsLab;
 import io.dvmc.lab.Prerequisites;
 import io.dvmc.lab.TenantServer;
 import io.dvmc.lab.UdhcpcSession;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,9 +27,11 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -291,6 +300,160 @@ class RelayTest
                 assertTrue(relayed[runs / 2] <= straight[runs / 2] + 1_000, times);
             }
         }
+    }
+
+    @Test
+    void aBootpClientGetsABootReplyWithTheAddressTheTenantsDnsmasqHandedOutThroughTheRelay() throws Exception
+    {
+        bootReplyThroughTheRelay(null);
+    }
+
+    @Test
+    void aBootpClientGetsABootReplyWithTheAddressTheTenantsIscDhcpdHandedOutThroughTheRelay() throws Exception
+    {
+        Prerequisites.requireCommands("dhcpd");
+        bootReplyThroughTheRelay(TenantServer.Kind.ISC_DHCPD);
+    }
+
+    /** Raw BOOTREQUEST frames, with and without the RFC 1497 cookie, answered from the tenant's server. */
+    private void bootReplyThroughTheRelay(final TenantServer.Kind kind) throws Exception
+    {
+        Prerequisites.requireCommands("python3");
+        try (NetnsLab lab = NetnsLab.create(1))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final String vmId = UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString();
+            final NetnsLab.Vm link = tenantLink(lab);
+            try (BootpTenant tenant = startBootpTenant(kind, link, vmId);
+                DvmcHost host = relayHost(lab, vm, vmId))
+            {
+                host.start();
+                final int xid = 0x0B00_7001;
+                final DhcpPacket reply = bootReply(lab, vm, BootpOverPcapTest.bootRequest(vm.mac(), xid, true, false),
+                    xid, () -> host.counters() + "\n" + tenant.log());
+
+                final String ip = Addresses.ipv4(reply.yiaddr());
+                assertAll("the BOOTREPLY the VM saw",
+                    () -> assertEquals(DhcpMessageType.BOOTP, reply.messageType(), "no option 53"),
+                    () -> assertEquals(Addresses.parseMac(vm.mac()), reply.chaddrMac()),
+                    () -> assertTrue(ip.startsWith("10.0.0.1"), ip),
+                    () -> assertEquals(-1, reply.findOption(DhcpOption.LEASE_TIME), "BOOTP knows no lease"),
+                    () -> assertEquals("10.0.0.254", Addresses.ipv4(reply.optionBuffer(DhcpOption.ROUTER)
+                        .getInt(reply.findOption(DhcpOption.ROUTER), ByteOrder.BIG_ENDIAN)), "the tenant's router"));
+                assertTrue(Await.within(ON_THE_WIRE, () -> tenant.answeredBootp(ip)),
+                    () -> "no BOOTP answer of " + ip + " in the tenant's log:\n" + tenant.log());
+
+                // A PROM that sends no RFC 1497 cookie: relayed all the same, and answered without a vendor area.
+                final int plainXid = 0x0B00_7002;
+                final DhcpPacket plain = bootReply(lab, vm, BootpOverPcapTest.bootRequest(vm.mac(), plainXid, false,
+                    true), plainXid, () -> host.counters() + "\n" + tenant.log());
+                assertEquals(reply.yiaddr(), plain.yiaddr(), "the tenant's address for the MAC");
+                assertFalse(plain.hasMagicCookie(), "a vendor area for a client that sent none");
+                assertTrue(host.counter("service: relay relayed") >= 2, host.counters().toString());
+                assertEquals(0, host.counter("service: relay timed out"), host.counters().toString());
+            }
+        }
+    }
+
+    /** A tenant's server that answers BOOTP clients. */
+    private interface BootpTenant extends AutoCloseable
+    {
+        /** Whether it answered a BOOTREQUEST with {@code ip} (and, where its leases keep option 82, for the VM). */
+        boolean answeredBootp(String ip);
+
+        String log();
+
+        void close();
+    }
+
+    /** dnsmasq keeps option 82 of a BOOTP client nowhere; ISC dhcpd keeps it in the lease. */
+    private static BootpTenant startBootpTenant(final TenantServer.Kind kind, final NetnsLab.Vm link,
+        final String vmId)
+    {
+        if (kind == null)
+        {
+            final Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                List.of("10.0.0.53"), 0, List.of("--bootp-dynamic",
+                // dnsmasq applies RFC 3527 link selection to DHCP only: for BOOTP it goes by giaddr.
+                "--shared-network=" + relayAddress(0) + ",10.0.0.0")), ON_THE_WIRE);
+            return new BootpTenant()
+            {
+                public boolean answeredBootp(final String ip)
+                {
+                    return dnsmasq.log().lines().anyMatch(l -> l.contains("BOOTP(") && l.contains(ip));
+                }
+
+                public String log()
+                {
+                    return dnsmasq.log();
+                }
+
+                public void close()
+                {
+                    dnsmasq.close();
+                }
+            };
+        }
+        final TenantServer server = TenantServer.start(kind, link.ns(), new TenantServer.Config(link.ifname(),
+            "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199", Duration.ofSeconds(TENANT_LEASE_SECONDS),
+            "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
+        return new BootpTenant()
+        {
+            public boolean answeredBootp(final String ip)
+            {
+                return server.log().lines().anyMatch(l -> l.startsWith("BOOTREPLY on " + ip + " ")) &&
+                    dhcpdTenant(server).recordsAgentInformation(ip, vmId);
+            }
+
+            public String log()
+            {
+                return server.log() + server.leases();
+            }
+
+            public void close()
+            {
+                server.close();
+            }
+        };
+    }
+
+    /**
+     * Sends a raw frame on the VM's interface (AF_PACKET) until the BOOTREPLY of {@code xid} comes back, as a BOOTP
+     * PROM would, and returns that reply.
+     */
+    private DhcpPacket bootReply(final NetnsLab lab, final NetnsLab.Vm vm, final byte[] frame, final int xid,
+        final Supplier<String> whyNot) throws Exception
+    {
+        final Path sender = dir.resolve("bootp-client.py");
+        Files.writeString(sender, """
+            import socket, sys, time
+            iface, frame, xid = sys.argv[1], bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+            s.bind((iface, 0))
+            s.settimeout(0.2)
+            sent = 0
+            while True:
+                if time.monotonic() - sent > 3:
+                    s.send(frame)
+                    sent = time.monotonic()
+                try:
+                    got = s.recv(2048)
+                except socket.timeout:
+                    continue
+                bootp = got[42:]
+                if got[23] == 17 and got[34:38] == bytes([0, 67, 0, 68]) and bootp[0] == 2 and bootp[4:8] == xid:
+                    print(bootp.hex())
+                    break
+            """);
+        final Exec.Result sent = lab.run(vm.ns(), BIND, "python3", sender.toString(), vm.ifname(),
+            HexFormat.of().formatHex(frame), String.format("%08x", xid));
+        assertTrue(sent.ok(), () -> "no BOOTREPLY: " + sent.describe() + "\n" + whyNot.get());
+        final String hex = sent.output().strip();
+        final UnsafeBuffer bytes = new UnsafeBuffer(HexFormat.of().parseHex(hex));
+        final DhcpPacket reply = new DhcpPacket().wrap(bytes, 0, bytes.capacity());
+        assertEquals(0, reply.validate(), hex);
+        return reply;
     }
 
     private static List<DvmcHost.Port> ports(final NetnsLab lab, final List<NetnsLab.Vm> vms)

@@ -101,7 +101,7 @@ public final class TenantServer implements AutoCloseable {
                 c.rangeStart(), c.rangeEnd(), options);
     }
 
-    /** No ping before an offer: it would hold the OFFER back a second, past the agent's tries. */
+    /** No ping before an offer: it would hold the OFFER back a second, past the agent's tries. BOOTP clients too. */
     private static String dhcpdConfig(Config c) {
         return """
                 authoritative;
@@ -111,7 +111,8 @@ public final class TenantServer implements AutoCloseable {
                 max-lease-time %1$d;
                 subnet %2$s netmask 255.255.255.0 { }
                 subnet %3$s netmask 255.255.255.0 {
-                    range %4$s %5$s;
+                    allow bootp;
+                    range dynamic-bootp %4$s %5$s;
                     option routers %6$s;
                     option subnet-mask 255.255.255.0;
                     %7$s

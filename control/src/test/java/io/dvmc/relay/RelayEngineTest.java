@@ -7,6 +7,7 @@ import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageEncoder;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.lab.Await;
+import io.dvmc.lease.HostLease;
 import io.dvmc.lab.Prerequisites;
 import io.dvmc.policy.Domain;
 import org.agrona.DirectBuffer;
@@ -25,6 +26,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -194,16 +196,58 @@ class RelayEngineTest
     {
         relay(DvmcMessageType.DISCOVER, 0, new byte[0]);
         tenantReceives();
+        nowMs += 1;
+        relay(DvmcMessageType.BOOTP, 0, new byte[0]);
+        tenantReceives();
 
-        nowMs += RelayEngine.WAIT_MS - 1;
+        nowMs += RelayEngine.WAIT_MS - 2;
         engine.poll(nowMs, id -> domain);
         assertEquals(null, counts.get(RelayEvent.TIMED_OUT));
         nowMs += 200;
         engine.poll(nowMs, id -> domain);
 
-        assertEquals(1, counts.get(RelayEvent.TIMED_OUT));
+        assertEquals(2, counts.get(RelayEvent.TIMED_OUT), "the DISCOVER and the BOOTREQUEST");
         assertEquals(List.of(), answers, "an unanswered request must stay unanswered");
         assertEquals(0, engine.inFlight());
+    }
+
+    @Test
+    void aBootRequestReachesTheTenantAsARelayedBootRequestWithOption82AndNoMessageType()
+    {
+        assertTrue(RelayEngine.relays(DvmcMessageType.BOOTP, MAC), "a relay domain's BOOTREQUEST is the relay's");
+        relay(DvmcMessageType.BOOTP, OFFERED, new byte[0]);
+
+        final DhcpPacket relayed = tenantReceives();
+        assertEquals(DhcpPacket.BOOTREQUEST, relayed.op());
+        assertEquals(-1, relayed.findOption(DhcpOption.MESSAGE_TYPE), "a BOOTREQUEST has no option 53 (RFC 951)");
+        assertEquals(relayAddress, relayed.giaddr());
+        assertEquals(1, relayed.hops());
+        assertEquals(MAC, relayed.chaddrMac());
+        assertEquals(OFFERED, relayed.ciaddr(), "the address the BOOTP client knows, as it sent it");
+        assertTrue(relayed.hasMagicCookie(), "the cookie that carries option 82");
+        final byte[] agent = option(relayed, RelayedRequest.OPTION_AGENT_INFORMATION);
+        assertArrayEquals(VM.toString().getBytes(StandardCharsets.US_ASCII),
+            Arrays.copyOfRange(agent, 2, 2 + agent[1]), "circuit-id: the VM id");
+    }
+
+    @Test
+    void theTenantsBootReplyIsAnAckWithItsAddressItsOptionsAndAnInfiniteVmLeaseAndADhcpAnswerIsNot()
+    {
+        relay(DvmcMessageType.BOOTP, 0, new byte[0]);
+        final int xid = tenantReceives().xid();
+
+        tenantSends(reply(xid, MAC, DhcpMessageType.OFFER));
+        awaitCount(RelayEvent.MALFORMED, 1);
+        assertEquals(List.of(), answers, "a DHCPOFFER does not answer a BOOTREQUEST");
+
+        tenantSends(reply(xid, MAC, DhcpMessageType.BOOTP));
+        awaitCount(RelayEvent.ANSWERED, 1);
+        final Answer ack = answers.getFirst();
+        assertEquals(DvmcMessageType.ACK, ack.type());
+        assertEquals(OFFERED, ack.yiaddr());
+        assertEquals(VIRTUAL_SERVER, ack.serverId());
+        assertEquals(HostLease.INFINITE, ack.lease(), "a BOOTP client has no lease (RFC 1534 §2)");
+        assertArrayEquals(tenantOptionsForTheVm(), ack.config(), "router and DNS only: 82, 54, 51 stripped");
     }
 
     private void relay(final int type, final int yiaddr, final byte[] config)
@@ -266,7 +310,7 @@ class RelayEngineTest
         return options(3, 4, 10, 0, 0, (byte)254, 6, 4, 10, 0, 0, 53);
     }
 
-    /** A tenant's BOOTREPLY: 53, 54 (its own id), 51 120 s, router, DNS and an option 82 echoed (RFC 3046 §2.2). */
+    /** A tenant's BOOTREPLY: 53 (none for BOOTP), 54 (its own id), 51 120 s, router, DNS and an option 82 echoed (RFC 3046 §2.2). */
     private byte[] reply(final int xid, final long mac, final int type)
     {
         final ByteBuffer b = ByteBuffer.allocate(DhcpPacket.MIN_BOOTP_LENGTH).order(ByteOrder.BIG_ENDIAN);
@@ -278,7 +322,11 @@ class RelayEngineTest
             b.put(DhcpPacket.CHADDR_OFFSET + i, (byte)(mac >>> (40 - 8 * i)));
         }
         b.putInt(DhcpPacket.MAGIC_COOKIE_OFFSET, DhcpPacket.MAGIC_COOKIE).position(DhcpPacket.OPTIONS_OFFSET);
-        b.put(options(53, 1, type, 54, 4, 10, 0, 0, (byte)254, 51, 4, 0, 0, 0, 120));
+        if (type != DhcpMessageType.BOOTP)
+        {
+            b.put(options(53, 1, type));
+        }
+        b.put(options(54, 4, 10, 0, 0, (byte)254, 51, 4, 0, 0, 0, 120));
         b.put(tenantOptionsForTheVm());
         b.put(options(82, 4, 2, 2, 0x33, 0x30, 255));
         return b.array();

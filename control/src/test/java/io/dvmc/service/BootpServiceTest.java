@@ -114,8 +114,9 @@ class BootpServiceTest
     }
 
     @Test
-    void aRelayDomainIsNotAnsweredWithAnAddress() throws Exception
+    void aRelayDomainWhoseRelayAddressIsNotThisMachinesIsAnsweredWithANakNotAnAddress() throws Exception
     {
+        // 10.8.0.3 cannot be bound here: the relay is unavailable and the agent moves on to the next service.
         final DvmcService service = start();
         final TestAgent agent = agent();
 
