@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench-alloc: new allocations per second (DISCOVER + REQUEST per MAC, many MACs in flight) through one
 # service on its file journal, then 1 and 2 replicas sharing their leases on a 3-member etcd on loopback, in one
-# run on this machine. The etcd members are started here, on free loopback ports, and removed at the end.
+# run on this machine. The etcd members are started here, on free loopback ports, and removed at the end. Each
+# figure follows DVMC_BENCH_WARMUP (20,000) allocations from other MACs, not counted, and comes with the CPU per
+# allocation of the bench's process (services and load) and of the etcd members.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
