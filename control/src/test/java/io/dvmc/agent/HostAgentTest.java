@@ -308,6 +308,17 @@ class HostAgentTest
     }
 
     /** A real SELECTING REQUEST, re-aimed at the address and server of this test's offer. */
+    /** udhcpc's SELECTING request turned INIT-REBOOT: no server id (option 54 made an unknown 224). */
+    private static UnsafeBuffer initReboot(final int address) throws Exception
+    {
+        final UnsafeBuffer frame = selecting(address);
+        final FrameView view = new FrameView();
+        new FrameClassifier().classify(frame, 0, frame.capacity(), view);
+        final DhcpPacket request = new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength());
+        frame.putByte(request.findOption(DhcpOption.SERVER_ID) - 2, (byte)224);
+        return frame;
+    }
+
     private static UnsafeBuffer selecting(final int address) throws Exception
     {
         final UnsafeBuffer frame = capture("udhcpc-request-selecting");
@@ -509,12 +520,23 @@ class HostAgentTest
     }
 
     @Test
-    void aRequestTheServiceHoldsNoLeaseForIsLeftUnansweredAndCounted() throws Exception
+    void anInitRebootTheServiceHoldsNoLeaseForIsLeftUnansweredAndCounted() throws Exception
     {
         // RFC 2131 §4.3.2: a server with no record of the client remains silent.
-        fromVm(selecting(Addresses.parseIpv4("10.0.0.150")));
+        fromVm(initReboot(Addresses.parseIpv4("10.0.0.150")));
         assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NO_LEASE).get() == 1, "the NAK"));
         assertEquals(1, counters.naks.get());
+    }
+
+    @Test
+    void aSelectingRequestNamingTheServerForAFreeAddressItNeverOfferedIsAcknowledged() throws Exception
+    {
+        // RFC 2131 §3.1 (4): the client chose this server (its offer expired, say); the server answers.
+        fromVm(selecting(Addresses.parseIpv4("10.0.0.101")));
+
+        final DhcpPacket ack = toVm();
+        assertEquals(DhcpMessageType.ACK, ack.messageType());
+        assertEquals(Addresses.parseIpv4("10.0.0.101"), ack.yiaddr());
     }
 
     @Test
