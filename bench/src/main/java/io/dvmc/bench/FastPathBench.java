@@ -135,7 +135,7 @@ public final class FastPathBench
         final HostConfig host = HostConfig.load(config);
 
         // This process stands in for the agent: the only writer of the stores, it fills them and says READY.
-        try (LeaseStore leases = LeaseStore.openWriter(state.resolve(StoreAccess.LEASES_FILE), vms * 2L);
+        try (LeaseStore leases = LeaseStore.openWriter(state.resolve(LeaseStore.FILE), vms * 2L);
             DomainStore domains = DomainStore.openWriter(state.resolve(StoreAccess.DOMAINS_FILE), 16);
             RingFiles rings = RingFiles.open(state))
         {

@@ -32,7 +32,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class HostStores implements AutoCloseable
 {
-    public static final String LEASES_FILE = "leases.dat";
     public static final String DOMAINS_FILE = "domains.dat";
     /** The boot whose time base ({@link io.dvmc.time.HostTimeBase}) the lease store's times are of. */
     public static final String LEASES_BOOT_FILE = "leases.boot";
@@ -100,7 +99,7 @@ public final class HostStores implements AutoCloseable
     {
         final StoreTimeouts timeouts = new StoreTimeouts(deadline, StoreTimeouts.DEFAULTS.writeLock(),
             StoreTimeouts.DEFAULTS.readLock());
-        final StoreGuard leaseGuard = StoreGuard.open(stateDir.resolve(LEASES_FILE));
+        final StoreGuard leaseGuard = StoreGuard.open(stateDir.resolve(LeaseStore.FILE));
         final StoreGuard domainGuard = StoreGuard.open(stateDir.resolve(DOMAINS_FILE));
         try
         {

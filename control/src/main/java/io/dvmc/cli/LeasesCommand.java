@@ -52,7 +52,7 @@ final class LeasesCommand implements Callable<Integer>
             return 2;
         }
         final List<Row> rows = new ArrayList<>();
-        try (LeaseStore store = LeaseStore.openReader(host.statePath().resolve(HostStores.LEASES_FILE)))
+        try (LeaseStore store = LeaseStore.openReader(host.statePath().resolve(LeaseStore.FILE)))
         {
             store.forEach((domainId, mac, lease) -> rows.add(new Row(
                 domainId & 0xFFFF_FFFFL,

@@ -98,7 +98,7 @@ class HostStoresTest
         agent.open();
         drainRingToDataplane();
         // A reader that never yields, such as a stuck dvmc ctl.
-        open.add(LeaseStore.openReader(dir.resolve(HostStores.LEASES_FILE)));
+        open.add(LeaseStore.openReader(dir.resolve(LeaseStore.FILE)));
 
         assertThrows(StoreLockTimeoutException.class, agent::recover);
 

@@ -145,7 +145,7 @@ class CrashRecoveryTest
             final long yields = yieldsLogged(host);
             // A reader of the store (as dvmcctl is) keeps the restarted agent's recovery from completing: the
             // window between its YIELD and its READY stays open until the reader lets go.
-            try (LeaseStore reader = LeaseStore.openReader(host.stateDir().resolve(StoreAccess.LEASES_FILE)))
+            try (LeaseStore reader = LeaseStore.openReader(host.stateDir().resolve(LeaseStore.FILE)))
             {
                 host.launchAgent();
                 host.agent().await("the dataplane to close the stores", SERVE_AGAIN,

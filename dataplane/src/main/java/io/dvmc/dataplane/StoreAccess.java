@@ -39,7 +39,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class StoreAccess implements AutoCloseable
 {
-    public static final String LEASES_FILE = "leases.dat";
     public static final String DOMAINS_FILE = "domains.dat";
     /** Logged when the agent's YIELD closes the stores. */
     public static final String YIELD_LOG = "dvmc dataplane: stores closed for the agent's recovery; the slow path " +
@@ -240,7 +239,7 @@ public final class StoreAccess implements AutoCloseable
         LeaseStore leases = null;
         try
         {
-            leases = LeaseStore.openReader(stateDir.resolve(LEASES_FILE));
+            leases = LeaseStore.openReader(stateDir.resolve(LeaseStore.FILE));
             final DomainStore domains = DomainStore.openReader(stateDir.resolve(DOMAINS_FILE));
             final Opened unadopted = pending.getAndSet(new Opened(myGeneration, leases, domains));
             leases = null;

@@ -31,7 +31,6 @@ public final class Mbufs {
     private static final long PKT_LEN;
     private static final long NB_SEGS;
     private static final long NEXT;
-    private static final long VLAN_TCI;
     private static final long OL_FLAGS;
     private static final long BUF_LEN;
     private static final long PORT;
@@ -64,7 +63,6 @@ public final class Mbufs {
             PKT_LEN = dvmc_mbuf_layout.pkt_len(l);
             NB_SEGS = dvmc_mbuf_layout.nb_segs(l);
             NEXT = dvmc_mbuf_layout.next(l);
-            VLAN_TCI = dvmc_mbuf_layout.vlan_tci(l);
             OL_FLAGS = dvmc_mbuf_layout.ol_flags(l);
             BUF_LEN = dvmc_mbuf_layout.buf_len(l);
             PORT = dvmc_mbuf_layout.port(l);
@@ -125,38 +123,6 @@ public final class Mbufs {
         return MEMORY.get(LONG, mbuf + BUF_ADDR);
     }
 
-    /**
-     * Grows the data by {@code length} bytes at the front (rte_pktmbuf_prepend), e.g. to push a VLAN tag.
-     *
-     * @return the new data address, or 0 when the headroom is too small (nothing changed)
-     */
-    public static long prepend(long mbuf, int length) {
-        int off = headroom(mbuf);
-        if (length < 0 || length > off) {
-            return 0;
-        }
-        MEMORY.set(SHORT, mbuf + DATA_OFF, (short) (off - length));
-        MEMORY.set(SHORT, mbuf + DATA_LEN, (short) (dataLength(mbuf) + length));
-        MEMORY.set(INT, mbuf + PKT_LEN, packetLength(mbuf) + length);
-        return dataAddress(mbuf);
-    }
-
-    /**
-     * Removes {@code length} bytes from the front of the data (rte_pktmbuf_adj), e.g. to pop a VLAN tag.
-     *
-     * @return the new data address, or 0 when the segment holds fewer bytes (nothing changed)
-     */
-    public static long adjust(long mbuf, int length) {
-        int len = dataLength(mbuf);
-        if (length < 0 || length > len) {
-            return 0;
-        }
-        MEMORY.set(SHORT, mbuf + DATA_OFF, (short) (headroom(mbuf) + length));
-        MEMORY.set(SHORT, mbuf + DATA_LEN, (short) (len - length));
-        MEMORY.set(INT, mbuf + PKT_LEN, packetLength(mbuf) - length);
-        return dataAddress(mbuf);
-    }
-
     /** Segments in the chain (nb_segs); 1 for what the ports here receive up to the data room. */
     public static int segments(long mbuf) {
         return MEMORY.get(SHORT, mbuf + NB_SEGS) & 0xffff;
@@ -165,11 +131,6 @@ public final class Mbufs {
     /** Next segment, or 0. */
     public static long next(long mbuf) {
         return MEMORY.get(LONG, mbuf + NEXT);
-    }
-
-    /** VLAN TCI stripped by the NIC (valid when the offload flag says so). */
-    public static int vlanTci(long mbuf) {
-        return MEMORY.get(SHORT, mbuf + VLAN_TCI) & 0xffff;
     }
 
     /** ol_flags (RTE_MBUF_F_*). */

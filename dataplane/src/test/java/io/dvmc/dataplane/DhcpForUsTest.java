@@ -56,7 +56,7 @@ class DhcpForUsTest
         final String uplink = DataplaneProcess.pcapPort("uplink", 1, uplinkRx, uplinkTx, "");
         final String vm1 = DataplaneProcess.pcapPort("vm1", 0, vm1Rx, vm1Tx, "\"other\": \"forward:uplink\"");
         Files.createDirectories(dir.resolve("host"));
-        final LeaseStore leases = LeaseStore.openWriter(dir.resolve("host").resolve(StoreAccess.LEASES_FILE), 64);
+        final LeaseStore leases = LeaseStore.openWriter(dir.resolve("host").resolve(LeaseStore.FILE), 64);
         final DomainStore domains = DomainStore.openWriter(dir.resolve("host").resolve(StoreAccess.DOMAINS_FILE), 16);
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir, List.of(uplink), List.of()))
         {

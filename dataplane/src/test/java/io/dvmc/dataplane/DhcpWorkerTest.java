@@ -83,7 +83,7 @@ class DhcpWorkerTest
     {
         renewal = Files.readAllBytes(CAPTURES.resolve("udhcpc-request-renewing.bin"));
         final long now = System.currentTimeMillis();
-        leases = LeaseStore.openWriter(dir.resolve(StoreAccess.LEASES_FILE), 1024);
+        leases = LeaseStore.openWriter(dir.resolve(LeaseStore.FILE), 1024);
         domains = DomainStore.openWriter(dir.resolve(StoreAccess.DOMAINS_FILE), 16);
         leases.put(DOMAIN, MAC, new LeaseRecord().clear().ip(IP).state(LeaseState.BOUND).vmLeaseSeconds(600)
             .hostLeaseExpiryMillis(now + 2_400_000).vmLeaseExpiryMillis(now + 600_000).seal());

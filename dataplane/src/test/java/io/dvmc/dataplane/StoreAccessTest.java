@@ -47,7 +47,7 @@ class StoreAccessTest
     @BeforeEach
     void start()
     {
-        leases = LeaseStore.openWriter(dir.resolve(StoreAccess.LEASES_FILE), 1024);
+        leases = LeaseStore.openWriter(dir.resolve(LeaseStore.FILE), 1024);
         domains = DomainStore.openWriter(dir.resolve(StoreAccess.DOMAINS_FILE), 16);
         rings = RingFiles.open(dir, 64 * 1024);
         countersFile = CountersFile.create(dir.resolve("counters.dat"), 16);

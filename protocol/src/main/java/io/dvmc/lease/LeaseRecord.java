@@ -156,13 +156,6 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord> {
         return putInt(OPTIONS_VERSION_OFFSET, version);
     }
 
-    /** Whether a BOUND or OFFERED lease still runs for the VM at {@code nowMillis}. */
-    public boolean activeAt(final long nowMillis) {
-        final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
-        return (state == LeaseState.BOUND.code() || state == LeaseState.OFFERED.code())
-            && nowMillis < vmLeaseExpiryMillis();
-    }
-
     @Override
     int computeChecksum() {
         return Checksums.of(SEED, slice.buffer(), slice.offset(), CHECKSUM_OFFSET);

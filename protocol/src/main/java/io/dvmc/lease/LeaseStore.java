@@ -13,6 +13,8 @@ import java.nio.file.Path;
 public final class LeaseStore extends SharedStore {
     /** Layout tag persisted in the file header (with the marshallers); a file of another layout is refused. */
     public static final String MAP_NAME = "dvmc-leases/1";
+    /** The host lease store's file in a host's state directory, shared by the agent and the dataplane. */
+    public static final String FILE = "leases.dat";
 
     private final ThreadLocal<LeaseKey> keys = ThreadLocal.withInitial(LeaseKey::new);
 

@@ -107,14 +107,6 @@ class LeaseRecordTest {
     }
 
     @Test
-    void activeOnlyWhileOfferedOrBoundAndUnexpired() {
-        final LeaseRecord record = new LeaseRecord().clear().state(LeaseState.BOUND).vmLeaseExpiryMillis(1000);
-        assertTrue(record.activeAt(999));
-        assertFalse(record.activeAt(1000));
-        assertFalse(record.state(LeaseState.RELEASED).activeAt(0));
-    }
-
-    @Test
     void leaseKeyLayoutAndMacWidth() {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[LeaseKey.LENGTH]);
         final LeaseKey key = new LeaseKey(buffer, 0).set(0xCAFE, 0x020000000001L);
