@@ -62,6 +62,8 @@ final class DvmcHost implements AutoCloseable
     private List<Port> ports;
     /** Whether the service and the agent run in the dataplane's namespace too, as a relay's tenant links need. */
     private boolean allInNetns;
+    /** Where each process's service manager listens ({@link #underServiceManager}), or null: none. */
+    private Path notifyDir;
     private JvmProcess service;
     private JvmProcess agent;
     private JvmProcess dataplane;
@@ -224,6 +226,21 @@ final class DvmcHost implements AutoCloseable
         return allInNetns ? dataplaneNetns : null;
     }
 
+    /**
+     * Starts each process as systemd would start a {@code Type=notify} unit (before {@link #start()}): with
+     * {@code NOTIFY_SOCKET} set to {@code <dir>/<process>.notify}, a socket the test binds.
+     */
+    void underServiceManager(final Path dir)
+    {
+        notifyDir = dir;
+    }
+
+    private Map<String, String> environment(final String process)
+    {
+        return notifyDir == null ? Map.of() :
+            Map.of("NOTIFY_SOCKET", notifyDir.resolve(process + ".notify").toString());
+    }
+
     Path stateDir()
     {
         return stateDir;
@@ -236,7 +253,7 @@ final class DvmcHost implements AutoCloseable
 
     void startService() throws IOException
     {
-        service = JvmProcess.start("service", dir, serviceNetns(), Dvmc.class.getName(), "service",
+        service = JvmProcess.start("service", dir, serviceNetns(), environment("service"), Dvmc.class.getName(), "service",
             "--policy", policy.toString(), "--listen", "127.0.0.1:" + servicePort,
             "--state-dir", dir.resolve("service").toString(), "--key-file", key.toString());
         service.await("the service to listen", START, () -> service.log().contains("listening on"));
@@ -252,8 +269,8 @@ final class DvmcHost implements AutoCloseable
     void launchAgent() throws IOException
     {
         Files.deleteIfExists(stateDir.resolve(HostAgentMain.READY_FILE));
-        agent = JvmProcess.start("agent", dir, serviceNetns(), Dvmc.class.getName(), "agent", "--config",
-            hostConfig.toString());
+        agent = JvmProcess.start("agent", dir, serviceNetns(), environment("agent"), Dvmc.class.getName(), "agent",
+            "--config", hostConfig.toString());
     }
 
     void awaitAgent()
@@ -264,8 +281,8 @@ final class DvmcHost implements AutoCloseable
     void startDataplane() throws IOException
     {
         Files.deleteIfExists(stateDir.resolve(Dataplane.READY_FILE));
-        dataplane = JvmProcess.start("dataplane", dir, dataplaneNetns, DataplaneMain.class.getName(),
-            "--config", hostConfig.toString());
+        dataplane = JvmProcess.start("dataplane", dir, dataplaneNetns, environment("dataplane"),
+            DataplaneMain.class.getName(), "--config", hostConfig.toString());
         dataplane.await("the dataplane to be ready", START, () -> Files.exists(stateDir.resolve(Dataplane.READY_FILE)));
     }
 

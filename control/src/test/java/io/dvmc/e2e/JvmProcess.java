@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -31,6 +32,13 @@ public final class JvmProcess implements AutoCloseable
     public static JvmProcess start(final String name, final Path logDir, final String netns, final String mainClass,
         final String... args) throws IOException
     {
+        return start(name, logDir, netns, Map.of(), mainClass, args);
+    }
+
+    /** @param environment variables set for the process on top of this JVM's, e.g. a service manager's. */
+    public static JvmProcess start(final String name, final Path logDir, final String netns,
+        final Map<String, String> environment, final String mainClass, final String... args) throws IOException
+    {
         final List<String> command = new ArrayList<>();
         if (netns != null)
         {
@@ -54,7 +62,9 @@ public final class JvmProcess implements AutoCloseable
         command.addAll(Arrays.asList(args));
         Files.createDirectories(logDir);
         final Path log = logDir.resolve(name + ".log");
-        final Process process = new ProcessBuilder(command)
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        final Process process = builder
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
