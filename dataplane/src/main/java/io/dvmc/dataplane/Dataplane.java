@@ -33,8 +33,9 @@ import java.util.concurrent.locks.LockSupport;
  * poll loop.
  *
  * <p>{@code rte_eal_init} pins the calling thread, and every thread it creates afterwards, to the main lcore
- * (DESIGN §3). So the worker's thread is started first and parked until the ports are up, and a poll thread of
- * its own initialises the EAL and then runs the poll loop on that lcore. {@link #close()} may then run on any
+ * (DESIGN §3). So the worker's thread is started first, pinned to {@code dataplane.workerCpu} when given, and
+ * parked until the ports are up, and a poll thread of its own initialises the EAL and then runs the poll loop on
+ * that lcore. {@link #close()} may then run on any
  * thread, a shutdown hook's included.
  */
 public final class Dataplane implements AutoCloseable
@@ -56,6 +57,7 @@ public final class Dataplane implements AutoCloseable
     private final MonotonicClock hostClock;
     private final Thread workerThread;
     private final CountDownLatch workerGo = new CountDownLatch(1);
+    private final CompletableFuture<Void> workerPinned = new CompletableFuture<>();
     private volatile AgentRunner workerRunner;
     private AgentRunner pollRunner;
     private Eal eal;
@@ -107,6 +109,15 @@ public final class Dataplane implements AutoCloseable
     {
         final Dataplane dataplane = new Dataplane(host);
         dataplane.workerThread.start();
+        try
+        {
+            dataplane.workerPinned.join();
+        }
+        catch (final CompletionException ex)
+        {
+            dataplane.close();
+            throw ex.getCause() instanceof RuntimeException r ? r : ex;
+        }
         final CompletableFuture<Void> opened = new CompletableFuture<>();
         final Thread poll = new Thread(() ->
         {
@@ -193,6 +204,21 @@ public final class Dataplane implements AutoCloseable
 
     private void runWorker()
     {
+        final Integer cpu = host.dataplane().workerCpu();
+        try
+        {
+            if (cpu != null)
+            {
+                CpuPin.currentThread(cpu);
+            }
+            workerPinned.complete(null);
+        }
+        catch (final IllegalStateException ex)
+        {
+            workerPinned.completeExceptionally(new IllegalStateException("dataplane.workerCpu " + cpu + ": " +
+                ex.getMessage(), ex));
+            return;
+        }
         try
         {
             workerGo.await();

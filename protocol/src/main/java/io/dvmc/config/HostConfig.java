@@ -25,7 +25,7 @@ import java.util.UUID;
  *   "policyFile": "policy.json",            // or "policy": { "etcd": ["http://127.0.0.1:2379"], "prefix": "/dvmc" }
  *   "agent": { "listen": "127.0.0.1:0", "limits": { "vmPerSecond": 4, "vmBurst": 20, "portPerSecond": 2000,
  *              "portBurst": 4000, "declineIntervalSeconds": 10, "declineBurst": 3 } },
- *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "extraEal": [],
+ *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "workerCpu": 1, "extraEal": [],
  *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1", "other": "forward:uplink" },
  *                             { "name": "uplink", "device": "0000:3b:00.0", "role": "uplink" },
  *                             { "name": "tor", "device": "0000:3b:00.1", "role": "relay", "relay": {
@@ -108,10 +108,15 @@ public record HostConfig(
     }
 
     /**
-     * @param workers DHCP worker threads: 1 (default) runs them beside the poll thread, 0 runs the worker inside
-     *                the poll loop's duty cycle, for a host that gives the dataplane a single core.
+     * @param lcore     the EAL's main lcore: the CPU the poll thread is pinned to.
+     * @param workers   DHCP worker threads: 1 (default) runs them beside the poll thread, 0 runs the worker inside
+     *                  the poll loop's duty cycle, for a host that gives the dataplane a single core.
+     * @param workerCpu the CPU the worker thread is pinned to, or null (default): it runs wherever the process
+     *                  may (systemd's CPUAffinity). The EAL pins only the threads it starts, and the worker's is
+     *                  started before it.
      */
-    public record Dataplane(int lcore, int memoryMb, String idle, Integer workers, List<String> extraEal, List<Port> ports)
+    public record Dataplane(int lcore, int memoryMb, String idle, Integer workers, Integer workerCpu,
+        List<String> extraEal, List<Port> ports)
     {
     }
 
@@ -364,11 +369,12 @@ public record HostConfig(
                 policy.prefix() == null ? PolicyService.DEFAULT_PREFIX : policy.prefix()),
             agent == null ? new Agent("127.0.0.1:0") : new Agent(agent.listen(),
                 agent.limits() == null ? Limits.DEFAULT : agent.limits().withDefaults()),
-            dataplane == null ? new Dataplane(0, 128, "backoff", 1, List.of(), List.of()) : new Dataplane(
+            dataplane == null ? new Dataplane(0, 128, "backoff", 1, null, List.of(), List.of()) : new Dataplane(
                 dataplane.lcore(),
                 dataplane.memoryMb() == 0 ? 128 : dataplane.memoryMb(),
                 dataplane.idle() == null ? "backoff" : dataplane.idle(),
                 dataplane.workers() == null ? 1 : dataplane.workers(),
+                dataplane.workerCpu(),
                 dataplane.extraEal() == null ? List.of() : List.copyOf(dataplane.extraEal()),
                 dataplane.ports() == null ? List.of() : List.copyOf(dataplane.ports())),
             bindings == null ? List.of() : List.copyOf(bindings));
@@ -401,6 +407,12 @@ public record HostConfig(
         require(file, limitsProblem == null, limitsProblem);
         require(file, dataplane.workers() == 0 || dataplane.workers() == 1,
             "dataplane.workers must be 0 (worker in the poll loop) or 1 (a worker thread)");
+        final Integer workerCpu = dataplane.workerCpu();
+        require(file, workerCpu == null || workerCpu >= 0, "dataplane.workerCpu must be a CPU number (0, 1, ...)");
+        require(file, workerCpu == null || dataplane.workers() == 1,
+            "dataplane.workerCpu pins the worker thread, and workers 0 has none (the worker runs on the poll thread)");
+        require(file, workerCpu == null || workerCpu != dataplane.lcore(),
+            "dataplane.workerCpu " + workerCpu + " is the poll thread's lcore: give the worker a CPU of its own");
         final Set<String> portNames = new HashSet<>();
         for (final Port port : dataplane.ports())
         {

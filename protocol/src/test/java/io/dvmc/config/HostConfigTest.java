@@ -9,6 +9,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,20 @@ class HostConfigTest
         assertTrue(rejected(VALID.replace("\"dataplane\"",
             "\"agent\": { \"listen\": \"127.0.0.1:0\", \"limits\": { \"vmBurst\": 0 } }, \"dataplane\""))
             .contains("agent.limits"));
+    }
+
+    @Test
+    void theWorkerThreadIsPinnedOnlyWhenWorkerCpuSaysWhereAndNeverOntoThePollThreadsLcore() throws Exception
+    {
+        assertNull(load(VALID).dataplane().workerCpu());
+        assertEquals(3, load(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"lcore\": 2, \"workerCpu\": 3,"))
+            .dataplane().workerCpu());
+        assertTrue(rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"lcore\": 2, \"workerCpu\": 2,"))
+            .contains("dataplane.workerCpu 2 is the poll thread's lcore"));
+        assertTrue(rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"workers\": 0, \"workerCpu\": 3,"))
+            .contains("workers 0 has none"));
+        assertTrue(rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"workerCpu\": -1,"))
+            .contains("dataplane.workerCpu must be a CPU number"));
     }
 
     @Test
