@@ -1,6 +1,6 @@
 # dvmc build. `make` builds the native shim and the jars, `make test` runs every test,
 # `make run` runs the demo, `make run-cluster` the distributed one, `make bench` the fast-path benchmark, `make jmh` the micro benchmarks,
-# `make fuzz` the Jazzer targets for FUZZ_SECONDS each.
+# `make fuzz` the Jazzer targets for FUZZ_SECONDS each, `make package` the Debian package (target/dvmc_*.deb).
 SHELL := /bin/bash
 JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /usr/lib/jvm/jdk-25*))
 export JAVA_HOME
@@ -11,7 +11,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars test fuzz run run-cluster bench bench-alloc bench-e2e bench-perfdhcp jmh bindings clean
+.PHONY: all deps native jars package test fuzz run run-cluster bench bench-alloc bench-e2e bench-perfdhcp jmh bindings clean
 
 all: deps native jars
 
@@ -26,6 +26,10 @@ $(NATIVE_LIB): $(wildcard native/*.c native/*.h) native/Makefile
 jars: native
 	$(MVN) -DskipTests install
 	@bash deploy/cds-train.sh
+
+# The .deb of a host or service machine: jars, shim, launcher, units, the dvmc user (deploy/package.sh).
+package: native jars
+	bash deploy/package.sh
 
 test: deps native
 	$(MVN_TEST) install
