@@ -21,7 +21,7 @@ import java.util.UUID;
  * The host configuration, read by both the dataplane and the agent of one hypervisor host.
  *
  * <pre>{@code
- * { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "/run/dvmc/host1", "keyFile": "/run/dvmc/cluster.key",
+ * { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "/var/lib/dvmc/host", "keyFile": "/etc/dvmc/cluster.key",
  *   "policyFile": "policy.json",            // or "policy": { "etcd": ["http://127.0.0.1:2379"], "prefix": "/dvmc" }
  *   "agent": { "listen": "127.0.0.1:0", "limits": { "vmPerSecond": 4, "vmBurst": 20, "portPerSecond": 2000,
  *              "portBurst": 4000, "declineIntervalSeconds": 10, "declineBurst": 3 } },
