@@ -77,7 +77,7 @@ class CheckCommandTest
         ClusterKeyFile.generate(dir.resolve("cluster.key"));
         final Path host = dir.resolve("host.json");
         Files.writeString(host, Files.readString(EXAMPLES.resolve("host.json"))
-            .replace("/run/dvmc/cluster.key", "cluster.key"));
+            .replace("/etc/dvmc/cluster.key", "cluster.key"));
         return host;
     }
 }

@@ -51,7 +51,7 @@ class CtlCommandTest
     {
         final Path host = dir.resolve("host.json");
         Files.writeString(host, Files.readString(EXAMPLES.resolve("host.json"))
-            .replace("/run/dvmc/host1", dir.resolve("state").toString()));
+            .replace("/var/lib/dvmc/host", dir.resolve("state").toString()));
         final Run run = dvmc("ctl", "leases", "--config", host.toString());
         assertEquals(1, run.exit());
         assertTrue(run.err().contains("leases.dat"), run.err());
@@ -78,7 +78,7 @@ class CtlCommandTest
     {
         final Path host = dir.resolve("host.json");
         Files.writeString(host, Files.readString(EXAMPLES.resolve("host.json"))
-            .replace("/run/dvmc/host1", dir.resolve("state").toString()));
+            .replace("/var/lib/dvmc/host", dir.resolve("state").toString()));
         final Run run = dvmc("ctl", "stat", "--config", host.toString());
         assertEquals(1, run.exit());
         assertTrue(run.err().contains("no counters"), run.err());
