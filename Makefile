@@ -1,5 +1,6 @@
 # dvmc build. `make` builds the native shim and the jars, `make test` runs every test,
-# `make run` runs the demo, `make run-cluster` the distributed one, `make bench` the fast-path benchmark, `make jmh` the micro benchmarks,
+# `make run` runs the demo, `make run-cluster` the distributed one, `make bench` every benchmark as a report in
+# bench/results/ (`make bench-fastpath`, `bench-perfdhcp`, `bench-e2e`, `bench-alloc` run one each), `make jmh` the micro benchmarks,
 # `make fuzz` the Jazzer targets for FUZZ_SECONDS each, `make package` the Debian package (target/dvmc_*.deb).
 SHELL := /bin/bash
 JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /usr/lib/jvm/jdk-25*))
@@ -11,7 +12,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars package test fuzz run run-cluster bench bench-alloc bench-e2e bench-perfdhcp jmh bindings clean
+.PHONY: all deps native jars package test fuzz run run-cluster bench bench-fastpath bench-alloc bench-e2e bench-perfdhcp jmh bindings clean
 
 all: deps native jars
 
@@ -47,6 +48,9 @@ run-cluster: all
 	bash deploy/cluster-demo.sh
 
 bench: all
+	bash bench/report.sh
+
+bench-fastpath: all
 	bash bench/run.sh
 
 jmh: all

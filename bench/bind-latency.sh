@@ -76,4 +76,6 @@ for i in $(seq "$binds"); do
     fi
   done
 done
-"$java" -cp "bench/target/classes:bench/target/lib/*" io.dvmc.bench.LatencyReport "$LAB_DIR/times" dvmc kea
+# DVMC_BENCH_SVG: where to draw the latency-by-percentile plot (make bench's report sets it).
+"$java" ${DVMC_BENCH_SVG:+-Ddvmc.bench.svg="$DVMC_BENCH_SVG"} -Ddvmc.bench.title="udhcpc bind time, dvmc beside Kea" \
+  -cp "bench/target/classes:bench/target/lib/*" io.dvmc.bench.LatencyReport "$LAB_DIR/times" dvmc kea

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# make bench: the dataplane's fast-path reply rate against the raw rx+free rate of the same loop, same core,
+# make bench-fastpath: the dataplane's fast-path reply rate against the raw rx+free rate of the same loop, same core,
 # same vdev (net_pcap replaying renewal REQUESTs of VMs whose leases are in the store), in one run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 vms=${DVMC_BENCH_VMS:-1000}
+leases=${DVMC_BENCH_LEASES:-$vms}
 seconds=${DVMC_BENCH_SECONDS:-5}
 template=protocol/src/test/resources/captures/udhcpc-request-renewing.bin
 java=${JAVA_HOME:?JAVA_HOME}/bin/java
@@ -12,12 +13,12 @@ cp="bench/target/classes:bench/target/lib/*"
 
 # Prints the mode's rate per wall second and per second of the process's CPU time (what a shared core leaves it).
 run() {
-  "$java" @deploy/jvm.options -Ddvmc.native.dir="$top/native/build" -Xmx1g -cp "$cp" \
+  "$java" @deploy/jvm.options -Ddvmc.native.dir="$top/native/build" -Xmx1g -Ddvmc.bench.leases="$leases" -cp "$cp" \
     io.dvmc.bench.FastPathBench "$1" "$template" "$vms" "$seconds" 2>&1 | tee /dev/stderr |
     awk '/^RESULT/ {r = $3} /^PER_CPU_SECOND/ {c = $3} END {print r, c}'
 }
 
-echo "dvmc bench: $vms VMs, ${seconds}s per figure, net_pcap infinite_rx, one lcore ($(nproc) cores on this machine)" >&2
+echo "dvmc bench: $vms VMs renewing, $leases leases in the store, ${seconds}s per figure, net_pcap infinite_rx, one lcore ($(nproc) cores on this machine)" >&2
 read -r raw raw_cpu <<< "$(run raw)"
 read -r echo_ echo_cpu <<< "$(run echo)"
 read -r fast fast_cpu <<< "$(run fastpath)"

@@ -45,7 +45,8 @@ import java.util.concurrent.locks.LockSupport;
  * One EAL per process, so each mode is its own JVM; bench/run.sh runs them all and prints the ratios. Each prints
  * one line {@code RESULT <mode> <per second>} and one {@code PER_CPU_SECOND <mode> <per second of process CPU time>}
  * (the fast path's process also runs the store and the counters reader, on a machine of its own near nothing). {@code -Ddvmc.bench.workers=1} runs the worker on a thread of its
- * own beside the poll thread (two cores) instead of inside the poll loop.
+ * own beside the poll thread (two cores) instead of inside the poll loop; {@code -Ddvmc.bench.leases=N} fills the store
+ * with N leases (the replayed VMs' and others'), to measure the lookup in a large store.
  */
 public final class FastPathBench
 {
@@ -135,11 +136,12 @@ public final class FastPathBench
         final HostConfig host = HostConfig.load(config);
 
         // This process stands in for the agent: the only writer of the stores, it fills them and says READY.
-        try (LeaseStore leases = LeaseStore.openWriter(state.resolve(LeaseStore.FILE), vms * 2L);
+        final int stored = Math.max(vms, Integer.getInteger("dvmc.bench.leases", vms));
+        try (LeaseStore leases = LeaseStore.openWriter(state.resolve(LeaseStore.FILE), stored * 2L);
             DomainStore domains = DomainStore.openWriter(state.resolve(StoreAccess.DOMAINS_FILE), 16);
             RingFiles rings = RingFiles.open(state))
         {
-            fill(leases, domains, vms);
+            fill(leases, domains, vms, stored);
             final Dataplane dataplane = Dataplane.start(host, "busy");
             final UnsafeBuffer ready = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
             rings.toDataplane().write(RingMessages.STORE_READY, ready, 0, RingMessages.CONTROL_LENGTH);
@@ -188,7 +190,8 @@ public final class FastPathBench
         return found[0];
     }
 
-    private static void fill(final LeaseStore leases, final DomainStore domains, final int vms)
+    /** The replayed VMs' leases, then leases of other MACs up to {@code stored}, so the store is as large as asked. */
+    private static void fill(final LeaseStore leases, final DomainStore domains, final int vms, final int stored)
     {
         final long now = System.currentTimeMillis();
         final UnsafeBuffer options = new UnsafeBuffer(new byte[256]);
@@ -209,6 +212,13 @@ public final class FastPathBench
                 .serverId(RenewalFrames.SERVER_IP).hostLeaseExpiryMillis(now + 86_400_000L)
                 .vmLeaseExpiryMillis(now + 600_000L).updatedMillis(now).vmId(0, vm).optionsVersion(1).seal();
             leases.put(DOMAIN, RenewalFrames.mac(vm), lease);
+        }
+        for (int other = vms; other < stored; other++)
+        {
+            lease.clear().ip(0x0B00_0000 | other).state(LeaseState.BOUND).vmLeaseSeconds(600)
+                .serverId(RenewalFrames.SERVER_IP).hostLeaseExpiryMillis(now + 86_400_000L)
+                .vmLeaseExpiryMillis(now + 600_000L).updatedMillis(now).vmId(1, other).optionsVersion(1).seal();
+            leases.put(DOMAIN, 0x02BC_0000_0000L | other, lease);
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Prints latency percentiles of labelled samples ("label micros" or "label failed" per line) from one run, and the
- * ratio of the first label to the second, the reference measured in the same run.
+ * ratio of the first label to the second, the reference measured in the same run. With {@code -Ddvmc.bench.svg=FILE}
+ * it also draws their latency-by-percentile plot there.
  */
 public final class LatencyReport
 {
@@ -59,6 +60,11 @@ public final class LatencyReport
                 System.out.printf(Locale.ROOT, " %10.2f", h.getValueAtPercentile(p) / 1000.0);
             }
             System.out.println();
+        }
+        final String svg = System.getProperty("dvmc.bench.svg");
+        if (svg != null)
+        {
+            Files.writeString(Path.of(svg), PercentilePlot.svg(System.getProperty("dvmc.bench.title", "latency"), histograms));
         }
         if (args.length >= 3)
         {

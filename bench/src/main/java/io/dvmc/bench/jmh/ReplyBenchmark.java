@@ -24,7 +24,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,8 +55,7 @@ public class ReplyBenchmark
     @Setup
     public void setUp() throws IOException
     {
-        final Path captures = Path.of(System.getProperty("dvmc.captures", "protocol/src/test/resources/captures"));
-        original = Files.readAllBytes(captures.resolve(capture + ".bin"));
+        original = Files.readAllBytes(JmhCaptures.path(capture));
         final UnsafeBuffer options = new UnsafeBuffer(new byte[128]);
         final OptionWriter writer = new OptionWriter().wrap(options, 0, options.capacity());
         writer.putInt(DhcpOption.SUBNET_MASK, 0xFFFF_FF00);

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# make bench: every benchmark in one run, written as a report, bench/results/<date>-<host>.md, each figure beside
+# the reference measured in the same run, with the latency-by-percentile plot of the bind times beside it
+# (<date>-<host>-bind.svg). A progress line per stage goes to the terminal; each stage's own output is kept in the
+# report. Stages (DVMC_BENCH_STAGES, default all of them; the last three need root, for network namespaces):
+#   jmh       per-frame work: classify, parse, reply build, lease lookup in stores of 1,000 and 1,000,000 leases
+#             (ns/op and B/op, JMH -prof gc), each beside its reference method
+#   fastpath  fast-path replies per second on one lcore beside rx+tx echo and raw rx of the same loop, with
+#             DVMC_BENCH_LEASES (default 1,000,000) leases in the store
+#   perfdhcp  full DORA from perfdhcp into dvmc's relay-facing port beside Kea 2.2, same topology and settings,
+#             each rate of DVMC_BENCH_RATES (default "1000 2000 4000") held DVMC_BENCH_HOLD seconds (default 60)
+#   bind      a real udhcpc's bind time through dvmc beside Kea, DVMC_BENCH_BINDS binds each (default 200)
+#   alloc     the service's new allocations per second: journal, 1 and 2 replicas on etcd
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+stages=(${DVMC_BENCH_STAGES:-jmh fastpath perfdhcp bind alloc})
+host=$(hostname -s)
+day=$(date -u +%Y-%m-%d)
+mkdir -p bench/results
+report=bench/results/$day-$host.md
+plot=bench/results/$day-$host-bind.svg
+work=$(mktemp -d /tmp/dvmc-bench-report.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+start=$(date +%s)
+
+progress() { printf '[%s %s] %s\n' "$(date -u +%H:%M:%S)" "$(date -u -d @$(( $(date +%s) - start )) +%M:%S)" "$*" >&2; }
+
+# stage NAME TITLE COMMAND...: runs one stage, its output into the report as a block; a failed stage is reported
+# as failed with its last lines, and the others still run.
+failed=0
+stage() {
+  local name=$1 title=$2 rc
+  shift 2
+  progress "stage $name: $title"
+  "$@" > "$work/$name.out" 2> "$work/$name.err"
+  rc=$?
+  {
+    printf '\n## %s\n\n`%s`\n\n' "$title" "$*"
+    if [ $rc -ne 0 ]; then
+      failed=$((failed + 1))
+      printf '**Failed (exit %d).** Last lines of its output:\n\n```\n' "$rc"
+      tail -n 20 "$work/$name.err"
+      printf '```\n'
+    else
+      cat "$work/$name.body" 2>/dev/null || { printf '```\n'; cat "$work/$name.out"; printf '```\n'; }
+    fi
+  } >> "$report"
+  progress "stage $name: $([ $rc -eq 0 ] && echo done || echo "FAILED (exit $rc)")"
+}
+
+needs_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "needs root (network namespaces)" >&2
+    return 1
+  fi
+}
+
+jmh() {
+  bash bench/jmh.sh io.dvmc.bench.jmh -wi 3 -i 5 -w 1 -r 1 -prof gc \
+    -rf json -rff "$work/jmh.json" >&2 || return
+  "$JAVA_HOME/bin/java" -cp "bench/target/classes:bench/target/lib/*" io.dvmc.bench.JmhTable "$work/jmh.json" \
+    > "$work/jmh.body"
+}
+
+perfdhcp() {
+  needs_root || return
+  DVMC_PERF_SECONDS=${DVMC_BENCH_HOLD:-60} bash bench/perfdhcp.sh ${DVMC_BENCH_RATES:-1000 2000 4000}
+}
+
+bind() {
+  needs_root || return
+  DVMC_BENCH_SVG="$top/$plot" DVMC_BENCH_BINDS=${DVMC_BENCH_BINDS:-200} bash bench/bind-latency.sh || return
+  printf '\n![bind time by percentile](%s)\n' "$(basename "$plot")" > "$work/bind.plot"
+}
+
+alloc() {
+  needs_root || return
+  DVMC_BENCH_MACS=${DVMC_BENCH_MACS:-100000} bash bench/allocation.sh
+}
+
+{
+  printf '# dvmc benchmark report, %s\n\n' "$day"
+  printf 'Every figure is beside a reference measured in the same run on the same machine; compare ratios, not\n'
+  printf 'absolute figures, across machines.\n\n'
+  printf '| | |\n|---|---|\n'
+  printf '| host | %s, %s cores, %s |\n' "$host" "$(nproc)" "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
+  printf '| CPU | %s |\n' "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+  printf '| kernel | %s |\n' "$(uname -r)"
+  printf '| JDK | %s |\n' "$("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
+  printf '| commit | %s |\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (modified)')"
+  printf '| load average at start | %s |\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$report"
+
+progress "dvmc bench report: stages ${stages[*]} -> $report"
+for s in "${stages[@]}"; do
+  case $s in
+    jmh) stage jmh "Per-frame work (JMH, ns/op and B/op; × reference = ratio to the reference method)" jmh ;;
+    fastpath) stage fastpath "Fast path on one lcore with ${DVMC_BENCH_LEASES:-1000000} leases in the store" \
+      env DVMC_BENCH_LEASES="${DVMC_BENCH_LEASES:-1000000}" bash bench/run.sh ;;
+    perfdhcp) stage perfdhcp "New leases: perfdhcp DORA into dvmc beside Kea 2.2" perfdhcp ;;
+    bind) stage bind "Bind time of a real udhcpc through dvmc beside Kea" bind
+      [ -s "$work/bind.plot" ] && cat "$work/bind.plot" >> "$report" ;;
+    alloc) stage alloc "Service allocations per second: journal, 1 and 2 replicas on etcd" alloc ;;
+    *) echo "unknown stage '$s' (jmh fastpath perfdhcp bind alloc)" >&2; exit 2 ;;
+  esac
+done
+printf '\nLoad average at the end: %s. Took %s.\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  "$(date -u -d @$(( $(date +%s) - start )) +%H:%M:%S)" >> "$report"
+progress "report: $report ($failed stage(s) failed)"
+[ "$failed" -eq 0 ]
