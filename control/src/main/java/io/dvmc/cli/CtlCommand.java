@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         "domain, pool, reservation, bind, unbind, leases list|show|release, service list.",
     subcommands = {LeasesCommand.class, StatCommand.class, DomainsCommand.class, BindingsCommand.class,
         DomainCommand.class, PoolCommand.class, ReservationCommand.class, BindCommand.class, UnbindCommand.class,
-        ServicesCommand.class, QuarantineCommand.class, LeaseAdminCommand.class})
+        ServicesCommand.class, QuarantineCommand.class, LeaseAdminCommand.class,
+        HostLeaseCommand.class})
 final class CtlCommand implements Runnable
 {
     @CommandLine.Spec

@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code dvmc ctl lease}: the leases of a service that keeps them in its journal ({@code --state-dir}). Reading
@@ -189,19 +188,7 @@ final class LeaseAdminCommand implements Runnable
         {
             final String id = UUID.randomUUID().toString();
             AdminFiles.request(stateDir, id, command, data);
-            final long deadline = System.nanoTime() + ANSWER_WAIT_NS;
-            AdminFiles.Result result;
-            while ((result = AdminFiles.result(stateDir, id)) == null)
-            {
-                if (System.nanoTime() > deadline)
-                {
-                    final boolean withdrawn = AdminFiles.withdraw(stateDir);
-                    throw new IOException("the service in " + stateDir + " did not answer within 10 s (is it " +
-                        "running?)" + (withdrawn ? ": the request is withdrawn, nothing changed" :
-                        ": it took the request late; see its log"));
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-            }
+            final AdminFiles.Result result = AdminFiles.await(stateDir, id, ANSWER_WAIT_NS, "service");
             final PrintStream out = result.ok() ? System.out : System.err;
             if (json)
             {
@@ -231,7 +218,7 @@ final class LeaseAdminCommand implements Runnable
     }
 
     /** A MAC, an IPv4 address or a VM id (UUID), as the operator typed it. */
-    private record Selector(long mac, int address, UUID vm, boolean all)
+    record Selector(long mac, int address, UUID vm, boolean all)
     {
         static Selector of(final String which) throws UsageException
         {
@@ -266,7 +253,12 @@ final class LeaseAdminCommand implements Runnable
 
         boolean matches(final JournalLeases.Lease l)
         {
-            return all || (vm != null ? vm.equals(l.vmId()) : address != 0 ? address == l.address() : mac == l.mac());
+            return matches(l.mac(), l.address(), l.vmId());
+        }
+
+        boolean matches(final long leaseMac, final int leaseAddress, final UUID leaseVm)
+        {
+            return all || (vm != null ? vm.equals(leaseVm) : address != 0 ? address == leaseAddress : mac == leaseMac);
         }
     }
 
@@ -302,7 +294,8 @@ final class LeaseAdminCommand implements Runnable
 
     @Command(name = "release", mixinStandardHelpOptions = true,
         description = "Ends a lease as if its client released it: the address is free at once, journalled before " +
-            "this returns. The VM's host drops its host lease at its next refresh, which the service refuses.")
+            "this returns. The VM's host answers it from its host lease until its next refresh, which the service " +
+            "refuses: 'dvmc ctl host-lease drop' on that host stops it at once.")
     static final class Release extends StateCommand
     {
         @Parameters(paramLabel = "MAC|ADDRESS|VM-ID")

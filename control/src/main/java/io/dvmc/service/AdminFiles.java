@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * How the operator changes the leases of a running service that keeps them in its journal, through its state
@@ -14,7 +16,8 @@ import java.util.List;
  * line, a command line, data lines), renamed into place whole; the service's maintenance (once a second, on its own
  * thread, between batches) applies it, journals and syncs the change, removes the request and writes
  * {@value #RESULT} (the id, "ok" or "refused", message lines). The request is applied once: it is removed before the
- * result appears, and a result is only taken for the id the operator wrote.
+ * result appears, and a result is only taken for the id the operator wrote. The host agent takes requests about its
+ * host leases the same way, in the host's state directory ({@code dvmc ctl host-lease}).
  */
 public final class AdminFiles
 {
@@ -24,7 +27,7 @@ public final class AdminFiles
     public static final String REFUSED = "refused";
 
     /** A request as the service reads it. */
-    record Request(String id, String command, List<String> data)
+    public record Request(String id, String command, List<String> data)
     {
     }
 
@@ -75,14 +78,33 @@ public final class AdminFiles
         return new Result(id, OK.equals(lines.get(1)), lines.subList(2, lines.size()));
     }
 
-    /** Withdraws a request the service has not taken (the operator gave up waiting). */
-    public static boolean withdraw(final Path stateDir) throws IOException
+    /**
+     * Waits for the result of request {@code id}.
+     *
+     * @param who the process that answers, for the message when it does not.
+     * @throws IOException if no answer came within {@code timeoutNs}: the request is withdrawn if it was not taken.
+     */
+    public static Result await(final Path stateDir, final String id, final long timeoutNs, final String who)
+        throws IOException
     {
-        return Files.deleteIfExists(stateDir.resolve(REQUEST));
+        final long deadline = System.nanoTime() + timeoutNs;
+        Result result;
+        while ((result = result(stateDir, id)) == null)
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                final boolean withdrawn = Files.deleteIfExists(stateDir.resolve(REQUEST));
+                throw new IOException("the " + who + " of " + stateDir + " did not answer within " +
+                    TimeUnit.NANOSECONDS.toSeconds(timeoutNs) + " s (is it running?)" + (withdrawn ?
+                    ": the request is withdrawn, nothing changed" : ": it took the request late; see its log"));
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+        return result;
     }
 
     /** Takes the pending request, if any: read and removed. */
-    static Request take(final Path stateDir) throws IOException
+    public static Request take(final Path stateDir) throws IOException
     {
         final Path request = stateDir.resolve(REQUEST);
         if (!Files.exists(request))
@@ -103,7 +125,7 @@ public final class AdminFiles
     }
 
     /** Writes the result of a request whole, renamed over any old one. */
-    static void answer(final Path stateDir, final String id, final boolean ok, final List<String> lines)
+    public static void answer(final Path stateDir, final String id, final boolean ok, final List<String> lines)
         throws IOException
     {
         final List<String> out = new ArrayList<>(lines.size() + 2);
