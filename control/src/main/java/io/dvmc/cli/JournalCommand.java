@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -40,6 +41,11 @@ final class JournalCommand implements Runnable
                 System.out.println("# " + s.records() + " records, " + s.damagedSpans() + " damaged spans (" +
                     s.damagedBytes() + " bytes), " + s.tornTailBytes() + " bytes of a torn append");
                 return s.damagedSpans() > 0 ? 1 : 0;
+            }
+            catch (final NoSuchFileException ex)
+            {
+                System.err.println("dvmc journal dump: no such file: " + file);
+                return 2;
             }
             catch (final IOException ex)
             {

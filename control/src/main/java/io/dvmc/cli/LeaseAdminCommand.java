@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -95,6 +96,11 @@ final class LeaseAdminCommand implements Runnable
             catch (final UsageException | IllegalArgumentException ex)
             {
                 System.err.println("dvmc ctl lease " + spec.name() + ": " + ex.getMessage());
+                return 2;
+            }
+            catch (final NoSuchFileException ex)
+            {
+                System.err.println("dvmc ctl lease " + spec.name() + ": no such file: " + ex.getFile());
                 return 2;
             }
             catch (final Exception ex)
