@@ -622,30 +622,46 @@ public final class AddressManager implements AutoCloseable
             return errors;
         }
         final int[] slots = new int[leases.size()];
-        for (int i = 0; i < slots.length; i++)
-        {
-            final ImportedLease l = leases.get(i);
-            final long expiresAt = clock.fromWall(l.wallExpiresMs());
-            slots[i] = book.add(domainId, l.mac(), l.address(), LeaseBook.BOUND, expiresAt);
-            book.clientKey(slots[i], l.clientKey());
-            book.names(slots[i], l.names());
-            s.pool.take(l.address());
-            book.forgetPrevious(domainId, l.mac());
-            journal.appendBound(domainId, l.mac(), l.address(), l.wallExpiresMs(), 0, 0, 0, 0, 0, l.clientKey(),
-                l.names());
-        }
+        int added = 0;
         try
         {
+            for (; added < slots.length; added++)
+            {
+                final ImportedLease l = leases.get(added);
+                final int slot = book.add(domainId, l.mac(), l.address(), LeaseBook.BOUND,
+                    clock.fromWall(l.wallExpiresMs()));
+                slots[added] = slot;
+                book.clientKey(slot, l.clientKey());
+                book.names(slot, l.names());
+                s.pool.take(l.address());
+                book.forgetPrevious(domainId, l.mac());
+                journal.appendBound(domainId, l.mac(), l.address(), l.wallExpiresMs(), 0, 0, 0, 0, 0, l.clientKey(),
+                    l.names());
+            }
             journal.sync();
         }
         catch (final LeaseStoreException ex)
         {
-            // Not durable: none of it was imported; the journal is rewritten from the book, without them.
-            for (final int slot : slots)
+            // Not durable: none of it is imported. What was appended is ended after it (a failed sync rewrites the
+            // journal from the book, without them, anyway).
+            for (int i = Math.min(added + 1, slots.length) - 1; i >= 0; i--)
             {
+                final int slot = slots[i];
+                final long mac = book.mac(slot);
+                if (i < added)
+                {
+                    try
+                    {
+                        journal.appendEnded(JournalRecord.EXPIRED, domainId, mac, book.address(slot));
+                    }
+                    catch (final LeaseStoreException ignore)
+                    {
+                        // The journal is failing; it is rewritten from the book before it takes another record.
+                    }
+                }
                 releaseAddress(slot);
                 book.remove(slot);
-                book.forgetPrevious(domainId, book.mac(slot));
+                book.forgetPrevious(domainId, mac);
             }
             throw ex;
         }
