@@ -85,6 +85,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final NakLog nakLog = new NakLog(NAK_LOG_INTERVAL_MS);
     private DvmcClient client;
     private BindingPublisher bindings;
+    private HostLeaseRequests leaseRequests;
     private long nextSweepMs;
     private long nowMs;
 
@@ -158,6 +159,12 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         this.bindings = bindings;
     }
 
+    /** Takes the operator's requests about host leases from the host's state directory. */
+    public void leaseRequests(final java.nio.file.Path stateDir)
+    {
+        this.leaseRequests = new HostLeaseRequests(stateDir, stores);
+    }
+
     public String roleName()
     {
         return "dvmc-agent";
@@ -175,6 +182,10 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         work += client.poll();
         work += refresher.poll(now, client);
         work += optionsRefresh.poll(now, client);
+        if (leaseRequests != null)
+        {
+            work += leaseRequests.poll(now);
+        }
         if (now >= nextSweepMs)
         {
             nextSweepMs = now + SWEEP_INTERVAL_MS;

@@ -90,6 +90,7 @@ public final class HostAgentMain implements AutoCloseable
                 new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY),
                 SystemEpochClock.INSTANCE, SystemNanoClock.INSTANCE, agent);
             agent.client(client);
+            agent.leaseRequests(host.statePath());
             final HostBindings fileBindings = hostBindings(host, configFile, counters);
             final HostBindings sources = new MergedBindings(fileBindings,
                 new PolicyStoreBindings(policy, host.hostId()));

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         CtlCommand.class,
         KeygenCommand.class,
         CheckCommand.class,
+        JournalCommand.class,
     })
 public final class Dvmc implements Runnable
 {

@@ -552,6 +552,165 @@ public final class AddressManager implements AutoCloseable
         return before - held.quarantined();
     }
 
+    /**
+     * The operator ends the binding of (domain, address), journalled and synced before this returns: as if the client
+     * released it (RFC 2131 §4.3.4; its address is not offered to it again first), or as if it ran out (§4.4.5;
+     * the client may get it back if it is still free).
+     *
+     * @return the MAC that held it.
+     * @throws LeaseNotFoundException if nothing is bound to the address.
+     */
+    public long endByOperator(final int domainId, final int address, final boolean expire) throws LeaseException
+    {
+        final DomainState s = state(domainId);
+        if (journal.isShared())
+        {
+            throw new UnsupportedModeException("with leases in etcd, release with 'dvmc ctl leases release'");
+        }
+        checkJournal();
+        final int slot = book.findAddress(domainId, address);
+        if (slot == LeaseBook.NONE || book.state(slot) != LeaseBook.BOUND)
+        {
+            throw new LeaseNotFoundException(s.domain.label() + ": " + Addresses.ipv4(address) + " is not bound");
+        }
+        final long mac = book.mac(slot);
+        end(slot, expire ? JournalRecord.EXPIRED : JournalRecord.RELEASED);
+        if (!expire)
+        {
+            book.forgetPrevious(domainId, mac);
+        }
+        journal.sync();
+        return mac;
+    }
+
+    /**
+     * Binds leases the operator imports into a domain, all or none, by the rules that bind a client's address: in a
+     * pool of the domain, not bound or offered to anyone, not reserved for another client, not declined or
+     * quarantined, one lease per MAC. Journalled and synced before this returns.
+     *
+     * @return one "line N: why" per lease refused; when there is any, nothing was bound.
+     */
+    public java.util.List<String> importLeases(final int domainId, final java.util.List<ImportedLease> leases)
+        throws LeaseException
+    {
+        final DomainState s = state(domainId);
+        if (journal.isShared())
+        {
+            throw new UnsupportedModeException("importing leases is for a service with a journal");
+        }
+        checkJournal();
+        final Domain d = s.domain;
+        final long wallNow = clock.toWall(clock.millis());
+        final java.util.List<String> errors = new java.util.ArrayList<>();
+        final LongHashSet macs = new LongHashSet();
+        final LongHashSet addresses = new LongHashSet();
+        for (final ImportedLease l : leases)
+        {
+            final String why = refusal(s, l, wallNow);
+            if (why != null)
+            {
+                errors.add("line " + l.line() + ": " + why);
+            }
+            else if (!macs.add(l.mac()) || !addresses.add(l.address()))
+            {
+                errors.add("line " + l.line() + ": " + Addresses.mac(l.mac()) + " or " + Addresses.ipv4(l.address()) +
+                    " is in the file twice");
+            }
+        }
+        if (!errors.isEmpty())
+        {
+            return errors;
+        }
+        final int[] slots = new int[leases.size()];
+        int added = 0;
+        try
+        {
+            for (; added < slots.length; added++)
+            {
+                final ImportedLease l = leases.get(added);
+                final int slot = book.add(domainId, l.mac(), l.address(), LeaseBook.BOUND,
+                    clock.fromWall(l.wallExpiresMs()));
+                slots[added] = slot;
+                book.clientKey(slot, l.clientKey());
+                book.names(slot, l.names());
+                s.pool.take(l.address());
+                book.forgetPrevious(domainId, l.mac());
+                journal.appendBound(domainId, l.mac(), l.address(), l.wallExpiresMs(), 0, 0, 0, 0, 0, l.clientKey(),
+                    l.names());
+            }
+            journal.sync();
+        }
+        catch (final LeaseStoreException ex)
+        {
+            // Not durable: none of it is imported. What was appended is ended after it (a failed sync rewrites the
+            // journal from the book, without them, anyway).
+            for (int i = Math.min(added + 1, slots.length) - 1; i >= 0; i--)
+            {
+                final int slot = slots[i];
+                final long mac = book.mac(slot);
+                if (i < added)
+                {
+                    try
+                    {
+                        journal.appendEnded(JournalRecord.EXPIRED, domainId, mac, book.address(slot));
+                    }
+                    catch (final LeaseStoreException ignore)
+                    {
+                        // The journal is failing; it is rewritten from the book before it takes another record.
+                    }
+                }
+                releaseAddress(slot);
+                book.remove(slot);
+                book.forgetPrevious(domainId, mac);
+            }
+            throw ex;
+        }
+        LOG.warn("{} leases imported by the operator into {}", slots.length, d.label());
+        return errors;
+    }
+
+    /** Why an imported lease cannot be bound, or null if it can. */
+    private String refusal(final DomainState s, final ImportedLease l, final long wallNow)
+    {
+        final Domain d = s.domain;
+        final int a = l.address();
+        if (!d.inSubnet(a) || a == d.network() || a == d.broadcast())
+        {
+            return Addresses.ipv4(a) + " is not a host address of " + d.subnet();
+        }
+        if (l.wallExpiresMs() <= wallNow)
+        {
+            return "the lease of " + Addresses.ipv4(a) + " has expired";
+        }
+        final int mine = book.find(d.id(), l.mac());
+        if (mine != LeaseBook.NONE)
+        {
+            return Addresses.mac(l.mac()) + " already holds " + Addresses.ipv4(book.address(mine));
+        }
+        final int owner = book.findAddress(d.id(), a);
+        if (owner != LeaseBook.NONE)
+        {
+            return Addresses.ipv4(a) + " is already " + (book.state(owner) == LeaseBook.BOUND ? "bound" : "offered") +
+                " to " + Addresses.mac(book.mac(owner));
+        }
+        if (held.holdsEveryAddress() || held.isHeld(d.id(), a))
+        {
+            return Addresses.ipv4(a) + " is declined or quarantined";
+        }
+        final int reserved = s.pool.reservedFor(l.mac(), l.clientKey());
+        if (reserved != 0 && reserved != a)
+        {
+            return Addresses.mac(l.mac()) + " has the reservation " + Addresses.ipv4(reserved);
+        }
+        if (!s.pool.isFreeFor(a, l.mac(), l.clientKey()))
+        {
+            return Addresses.ipv4(a) + (s.pool.isUsed(a) ? " is in use" :
+                d.reservations().stream().anyMatch(r -> r.address() == a) ? " is reserved for another client" :
+                " is outside the pools of " + d.label());
+        }
+        return null;
+    }
+
     /** Quarantines in force (addresses a damaged journal record may hold); see {@link HeldAddresses}. */
     public int quarantined()
     {

@@ -779,6 +779,7 @@ public final class DvmcService implements Agent, AutoCloseable
         if (!manager.isShared())
         {
             maintainQuarantine();
+            serveLeaseAdmin();
         }
         return expired;
     }
@@ -807,6 +808,20 @@ public final class DvmcService implements Agent, AutoCloseable
         {
             counters.increment(Counter.ERRORS);
             LOG.error("quarantine lift request in {} not applied: {}", stateDir, ex.getMessage());
+        }
+    }
+
+    /** Applies the operator's lease request, if one waits ({@link AdminFiles}). */
+    private void serveLeaseAdmin()
+    {
+        try
+        {
+            LeaseAdmin.serve(stateDir, manager);
+        }
+        catch (final IOException ex)
+        {
+            counters.increment(Counter.ERRORS);
+            LOG.error("lease admin request in {} not answered: {}", stateDir, ex.getMessage());
         }
     }
 

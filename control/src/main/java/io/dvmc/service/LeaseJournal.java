@@ -85,8 +85,6 @@ public final class LeaseJournal implements LeaseLog
     private long truncatedBytes;
     private long damagedSpans;
     private long damagedBytes;
-    private long windowStart;
-    private int windowLength;
     private boolean dirty;
     private int batchEntries;
     private boolean failed;
@@ -484,43 +482,30 @@ public final class LeaseJournal implements LeaseLog
         {
             throw new IOException(file + " is not a dvmc lease journal");
         }
-
-        windowLength = 0;
-        long at = JournalRecord.LENGTH;
-        long damageStart = -1;
-        while (at + JournalRecord.LENGTH <= size)
+        final JournalScanner scanner = new JournalScanner(channel);
+        final long tail = scanner.scan(size, new JournalScanner.Visitor()
         {
-            fill(at, size);
-            record.wrap(ioView, (int)(at - windowStart));
-            if (!record.isValid())
+            public void onRecord(final long offset, final JournalRecord r)
             {
-                // Not a record here: resynchronise on the next offset where one validates.
-                damageStart = damageStart < 0 ? at : damageStart;
-                at++;
-                continue;
+                replayer.onRecord(r);
+                records++;
             }
-            if (damageStart >= 0)
+
+            public void onDamage(final long start, final long end) throws IOException
             {
-                onDamage(damageStart, at, replayer);
-                damageStart = -1;
-                fill(at, size);
-                record.wrap(ioView, (int)(at - windowStart));
+                LeaseJournal.this.onDamage(start, end, scanner.repair(start, end), replayer);
             }
-            replayer.onRecord(record);
-            records++;
-            at += JournalRecord.LENGTH;
-        }
-        final long tail = damageStart >= 0 ? damageStart : at;
+        });
         if (tail < size)
         {
-            if (size - tail < JournalRecord.LENGTH || allZero(tail, size))
+            if (scanner.isTornAppend(tail, size))
             {
                 LOG.info("{}: {} bytes of an append torn by a crash cut at offset {}", file, size - tail, tail);
                 truncatedBytes = size - tail;
             }
             else
             {
-                onDamage(tail, size, replayer);
+                onDamage(tail, size, scanner.repair(tail, size), replayer);
             }
             channel.truncate(tail);
             channel.force(true);
@@ -529,7 +514,8 @@ public final class LeaseJournal implements LeaseLog
     }
 
     /** Reports damaged bytes {@code [start, end)}, keeping a copy of the file as found the first time. */
-    private void onDamage(final long start, final long end, final Replayer replayer) throws IOException
+    private void onDamage(final long start, final long end, final JournalRecord repaired, final Replayer replayer)
+        throws IOException
     {
         if (damagedSpans++ == 0)
         {
@@ -538,12 +524,6 @@ public final class LeaseJournal implements LeaseLog
             LOG.error("{} is damaged: a copy as found is kept in {}", file, copy);
         }
         damagedBytes += end - start;
-        JournalRecord repaired = null;
-        if (end - start == JournalRecord.LENGTH)
-        {
-            fill(start, end);
-            repaired = new RecordRepair().repair(ioView, (int)(start - windowStart));
-        }
         LOG.error("{}: damaged bytes at offset {}..{} ({} bytes) between intact records{}", file, start, end,
             end - start, repaired == null ? ": what they held cannot be read" :
             ": they held " + describe(repaired));
@@ -555,44 +535,6 @@ public final class LeaseJournal implements LeaseLog
         return "a record of type '" + (char)r.type() + "' for domain " + Integer.toUnsignedString(r.domainId()) +
             ", address " + Addresses.ipv4(r.address()) + ", MAC " +
             Addresses.mac(r.mac());
-    }
-
-    /** Makes {@code [at, min(at + window, size))} readable in {@link #io}, reading only if it is not already. */
-    private void fill(final long at, final long size) throws IOException
-    {
-        final long want = Math.min(io.capacity(), size - at);
-        if (at >= windowStart && at + want <= windowStart + windowLength)
-        {
-            return;
-        }
-        io.clear().limit((int)want);
-        while (io.hasRemaining())
-        {
-            if (channel.read(io, at + io.position()) < 0)
-            {
-                break;
-            }
-        }
-        windowStart = at;
-        windowLength = io.position();
-    }
-
-    private boolean allZero(final long from, final long size) throws IOException
-    {
-        for (long at = from; at < size; )
-        {
-            fill(at, size);
-            final int n = (int)Math.min(windowLength - (at - windowStart), size - at);
-            for (int i = 0; i < n; i++)
-            {
-                if (ioView.getByte((int)(at - windowStart) + i) != 0)
-                {
-                    return false;
-                }
-            }
-            at += n;
-        }
-        return true;
     }
 
     private boolean headerIntact() throws IOException

@@ -868,4 +868,31 @@ class HostAgentTest
         }
         return frame;
     }
+
+    @Test
+    void anOperatorsReleaseAtTheServiceAndDropOnTheHostEndTheLeaseSoTheFastPathNoLongerAnswersFromIt() throws Exception
+    {
+        final int bound = bindVm();
+        agent.leaseRequests(dir.resolve("host"));
+        final Path hostConfig = dir.resolve("host.json");
+        Files.writeString(hostConfig, Files.readString(Path.of("..", "deploy", "examples", "host.json"))
+            .replace("/run/dvmc/host1", dir.resolve("host").toString()));
+
+        assertEquals(0, new picocli.CommandLine(new io.dvmc.cli.Dvmc()).execute("ctl", "lease", "release",
+            "--state-dir", dir.resolve("service").toString(), Addresses.mac(UDHCPC_MAC)));
+        final int[] exit = {-1};
+        final Thread drop = new Thread(() -> exit[0] = new picocli.CommandLine(new io.dvmc.cli.Dvmc()).execute("ctl",
+            "host-lease", "drop", "--config", hostConfig.toString(), Addresses.ipv4(bound)));
+        drop.start();
+        runUntil(() -> exit[0] >= 0, "the agent's answer to the drop");
+        drop.join();
+
+        assertEquals(0, exit[0]);
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()), "the fast path still has the host lease");
+        // The VM's renewal now reaches the service, which has no lease of it: silence (RFC 2131 §4.3.2).
+        fromVm(renewing(bound));
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NO_LEASE).get() == 1, "the service's NAK"),
+            "a DHCPNAK (or anything) went to the VM");
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()), "the host lease came back");
+    }
 }
