@@ -228,7 +228,7 @@ else
     ip netns exec "$LAB_HOST_NS" curl -sf "http://127.0.0.1:$metrics_dataplane/metrics" |
       grep -E '^dvmc_dataplane_(port_rx_dhcp_total|port_tx_total|slow_path_to_agent_total|fast_path_ack_total|ring_used_bytes|queue_frames)|^dvmc_dataplane_dropped_total\{reason="unbound_mac"'
     curl -sf "http://127.0.0.1:$metrics_agent/metrics" |
-      grep -E '^dvmc_agent_(dvmc_offer_received|dvmc_ack_received|exchange_duration_seconds_(count|sum))|^dvmc_agent_exchange_duration_seconds_bucket\{request="request",le="0\.0(01|05)"|^dvmc_agent_dropped_total\{reason="dvmc_exchange_(table_full|timeouts)"'
+      grep -E '^dvmc_agent_(dvmc_offer_received|dvmc_ack_received)|^dvmc_agent_exchange_duration_seconds_(count|sum)\{request="(discover|request)"|^dvmc_agent_exchange_duration_seconds_bucket\{request="(discover|request)",le="0\.0(1|25|5)"|^dvmc_agent_dropped_total\{reason="dvmc_exchange_(table_full|timeouts)"'
     curl -sf "http://127.0.0.1:$metrics_service/metrics" |
       grep -E '^dvmc_service_(offers|acks)_total|^dvmc_service_pool_'
   } 2>&1 | sed 's/^/  /' || true

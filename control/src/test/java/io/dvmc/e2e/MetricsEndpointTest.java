@@ -4,8 +4,11 @@ import io.dvmc.lab.Await;
 import io.dvmc.port.PcapFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -25,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * traffic and after it, the dataplane after it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsEndpointTest
 {
     private static final String UDHCPC_MAC = "02:dc:00:00:00:01";
@@ -117,6 +122,17 @@ class MetricsEndpointTest
                 after),
             () -> assertEquals(-1, value(after, "dvmc_service_pool_addresses{domain=\"100\",name=\"blue\"}"),
                 "a domain not served since start has no pool figures yet"));
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void eachProcessServingMetricsStillStopsOnSigtermAndItsEndpointWithIt() throws Exception
+    {
+        // 143: ended by SIGTERM after the shutdown hook closed everything, the endpoint first; not killed.
+        assertEquals(143, host.dataplane().stop(Duration.ofSeconds(20)), host.logs());
+        assertEquals(143, host.agent().stop(Duration.ofSeconds(20)), host.logs());
+        assertEquals(143, host.service().stop(Duration.ofSeconds(20)), host.logs());
+        assertThrows(IOException.class, () -> host.scrape("service"));
     }
 
     private String scrape(final String process)
