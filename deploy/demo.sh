@@ -39,6 +39,10 @@ dvmc=${DVMC_BIN:-$top/bin/dvmc}
 policy=${DVMC_DEMO_POLICY:-$top/deploy/examples/policy.json}
 service_listen=127.0.0.1:6767
 router=10.0.0.1
+# Metrics endpoints (docs/metrics.md): dataplane (in the host namespace), agent, service, each on its loopback.
+metrics_dataplane=9467
+metrics_agent=9468
+metrics_service=9469
 
 # The VMs: domain, domain name, MAC, client.
 vm_domain=([1]=100 [2]=100 [3]=200 [4]=200)
@@ -96,11 +100,15 @@ for i in 1 2 3 4; do lab_vm_add "$i" "${vm_mac[$i]}"; done
 echo "dvmc demo: host namespace $LAB_HOST_NS, VMs ${LAB_VM_NS[*]}"
 
 udp_listening() { ss -Huln "sport = :$1" | grep -q .; }
+tcp_listening() { ss -Htln "sport = :$1" | grep -q .; }
 
 start_dvmc() {
   local host_json=$LAB_DIR/host.json ports="" bindings="" i sep=""
   local service_port=${service_listen##*:}
   udp_listening "$service_port" && lab_die "UDP port $service_port is already in use (another dvmc service?)"
+  for i in $metrics_agent $metrics_service; do
+    tcp_listening "$i" && lab_die "TCP port $i is already in use (another dvmc demo?)"
+  done
   mkdir -p "$LAB_DIR/host" "$LAB_DIR/service"
   "$dvmc" keygen "$LAB_DIR/cluster.key" > "$LAB_DIR/keygen.log" 2>&1 || { lab_tail keygen; lab_die "dvmc keygen failed"; }
   for i in 1 2 3 4; do
@@ -111,13 +119,14 @@ start_dvmc() {
   jq . > "$host_json" <<EOF
 { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "$LAB_DIR/host", "keyFile": "$LAB_DIR/cluster.key",
   "policyFile": "$policy",
-  "agent": { "listen": "127.0.0.1:0" },
-  "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "extraEal": [], "ports": [ $ports ] },
+  "agent": { "listen": "127.0.0.1:0", "metrics": "127.0.0.1:$metrics_agent" },
+  "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "extraEal": [], "ports": [ $ports ],
+                 "metrics": "127.0.0.1:$metrics_dataplane" },
   "bindings": [ $bindings ] }
 EOF
   echo "dvmc demo: starting dvmc service, agent, dataplane (logs in $LAB_DIR)"
   lab_spawn service - "$dvmc" service --policy "$policy" --listen "$service_listen" \
-    --state-dir "$LAB_DIR/service" --key-file "$LAB_DIR/cluster.key"
+    --state-dir "$LAB_DIR/service" --key-file "$LAB_DIR/cluster.key" --metrics "127.0.0.1:$metrics_service"
   LAB_WATCH="service" lab_wait 120 "dvmc service to listen on $service_listen" udp_listening "$service_port"
   lab_spawn agent - "$dvmc" agent --config "$host_json"
   # The dataplane must live where the VMs' veth peers are: the host namespace.
@@ -212,6 +221,17 @@ if [ $selftest = 1 ]; then
 else
   echo "dataplane counters (dvmc ctl stat):"
   "$dvmc" ctl stat --config "$LAB_DIR/host.json" 2>&1 | sed 's/^/  /' || true
+  echo
+  # The same counters as Prometheus scrapes them, with what only the endpoints have: latency, pools, rings.
+  echo "metrics (an excerpt of each process's /metrics; the dataplane's is on the host namespace's loopback):"
+  {
+    ip netns exec "$LAB_HOST_NS" curl -sf "http://127.0.0.1:$metrics_dataplane/metrics" |
+      grep -E '^dvmc_dataplane_(port_rx_dhcp_total|port_tx_total|slow_path_to_agent_total|fast_path_ack_total|ring_used_bytes|queue_frames)|^dvmc_dataplane_dropped_total\{reason="unbound_mac"'
+    curl -sf "http://127.0.0.1:$metrics_agent/metrics" |
+      grep -E '^dvmc_agent_(dvmc_offer_received|dvmc_ack_received)|^dvmc_agent_exchange_duration_seconds_(count|sum)\{request="(discover|request)"|^dvmc_agent_exchange_duration_seconds_bucket\{request="(discover|request)",le="0\.0(1|25|5)"|^dvmc_agent_dropped_total\{reason="dvmc_exchange_(table_full|timeouts)"'
+    curl -sf "http://127.0.0.1:$metrics_service/metrics" |
+      grep -E '^dvmc_service_(offers|acks)_total|^dvmc_service_pool_'
+  } 2>&1 | sed 's/^/  /' || true
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then

@@ -1,6 +1,8 @@
 package io.dvmc.agent;
 
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.net.InetSocketAddress;
@@ -33,6 +35,8 @@ final class Exchanges
     private final long[] vmMsb;
     private final long[] vmLsb;
     private final long[] startedMs;
+    private final long[] startedNs;
+    private final NanoClock nanoClock;
     private final InetSocketAddress[] service;
     private final UnsafeBuffer frames;
     private final int[] free;
@@ -43,7 +47,15 @@ final class Exchanges
 
     Exchanges(final int capacity)
     {
+        this(capacity, SystemNanoClock.INSTANCE);
+    }
+
+    /** @param nanoClock what times an exchange, from {@link #started} to {@link #elapsedNs}. */
+    Exchanges(final int capacity, final NanoClock nanoClock)
+    {
         this.capacity = capacity;
+        this.nanoClock = nanoClock;
+        startedNs = new long[capacity];
         xid = new long[capacity];
         domain = new int[capacity];
         mac = new long[capacity];
@@ -117,6 +129,7 @@ final class Exchanges
         }
         xid[slot] = transactionId;
         startedMs[slot] = nowMs;
+        startedNs[slot] = nanoClock.nanoTime();
         dhcpType[slot] = dhcp;
         dvmcType[slot] = dvmc;
         service[slot] = to;
@@ -210,6 +223,12 @@ final class Exchanges
     long startedMs(final int slot)
     {
         return startedMs[slot];
+    }
+
+    /** Nanoseconds since the slot's latest request went out. */
+    long elapsedNs(final int slot)
+    {
+        return nanoClock.nanoTime() - startedNs[slot];
     }
 
     boolean isRefresh(final int slot)

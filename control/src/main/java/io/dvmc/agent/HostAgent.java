@@ -107,6 +107,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private final MessageHandler ringHandler = this::onRingMessage;
     private final StalledRingGuard fromDataplaneGuard;
     private final RequestLimits limits;
+    private final ExchangeLatency latency = new ExchangeLatency();
 
     public HostAgent(
         final RingBuffer fromDataplane,
@@ -145,6 +146,12 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         this.refresher = new LeaseRefresher(stores, exchanges, locator, counters, Math.max(1, maxExchanges / 4));
         this.optionsRefresh = new OptionsRefresh(policy, stores, exchanges, locator, counters);
         this.fromDataplaneGuard = new StalledRingGuard(fromDataplane);
+    }
+
+    /** How long this agent's DVMC exchanges take, for the metrics endpoint. */
+    public ExchangeLatency latency()
+    {
+        return latency;
     }
 
     /** The client takes this agent as its listener, so it is attached after construction. */
@@ -399,6 +406,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             counters.unmatchedReplies.incrementRelease();
             return;
         }
+        latency.record(exchanges.dvmcType(slot), exchanges.elapsedNs(slot));
         try
         {
             final int dhcpType = exchanges.dhcpType(slot);

@@ -13,6 +13,10 @@ import io.dvmc.exchange.KeyRing;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.lease.StoreFailedException;
+import io.dvmc.metrics.CountersMetrics;
+import io.dvmc.metrics.Gauges;
+import io.dvmc.metrics.MetricsEndpoint;
+import io.dvmc.metrics.RingMetrics;
 import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
@@ -28,10 +32,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -58,6 +64,7 @@ public final class HostAgentMain implements AutoCloseable
     private final HostStores stores;
     private final DvmcClient client;
     private final AgentRunner runner;
+    private final MetricsEndpoint metrics;
 
     private HostAgentMain(final HostConfig host, final Path configFile, final String idle)
         throws ConfigException, PolicyException, IOException
@@ -101,12 +108,26 @@ public final class HostAgentMain implements AutoCloseable
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
                 countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP),
                 new CompositeAgent(agent, bindings));
+            metrics = startMetrics(host, agent);
         }
         catch (final IOException | RuntimeException ex)
         {
             CloseHelper.quietCloseAll(stores, rings, countersFile, PolicyStores.closer(policy));
             throw ex;
         }
+    }
+
+    private MetricsEndpoint startMetrics(final HostConfig host, final HostAgent agent)
+    {
+        final InetSocketAddress address = host.agentMetrics();
+        if (address == null)
+        {
+            return null;
+        }
+        final Gauges rings = new Gauges();
+        RingMetrics.add(rings, "dvmc_agent_", this.rings);
+        return MetricsEndpoint.start("agent", address, List.of(new CountersMetrics("agent", countersFile.reader()),
+            agent.latency().histogram(), rings));
     }
 
     private static void awaitWarmUp(final Thread warmUp)
@@ -229,6 +250,7 @@ public final class HostAgentMain implements AutoCloseable
         {
             // The next start replaces it.
         }
-        CloseHelper.quietCloseAll(runner, client, rings, countersFile, PolicyStores.closer(policy));
+        // The metrics endpoint first: a scrape reads the counters file and the rings.
+        CloseHelper.quietCloseAll(metrics, runner, client, rings, countersFile, PolicyStores.closer(policy));
     }
 }

@@ -5,13 +5,16 @@ import io.dvmc.config.ClusterKeyFile;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.Hangup;
 import io.dvmc.config.Lifecycle;
+import io.dvmc.config.MetricsAddress;
 import io.dvmc.exchange.KeyRing;
 import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
+import io.dvmc.metrics.MetricsEndpoint;
 import io.dvmc.service.DvmcService;
 import io.dvmc.service.ServiceMain;
+import io.dvmc.service.ServiceMetrics;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,10 +63,25 @@ final class ServiceCommand implements Callable<Integer>
         "shared with the other replicas (without it, in the journal of --state-dir)")
     private String replicaId;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT|PORT", description = "serve Prometheus metrics at " +
+        "http://HOST:PORT/metrics (a bare PORT: on 127.0.0.1; port 0: any free port, logged); none without it")
+    private String metrics;
+
     public Integer call() throws InterruptedException
     {
         final DvmcService service;
         PolicyStore store = null;
+        final InetSocketAddress metricsAddress;
+        try
+        {
+            metricsAddress = MetricsAddress.parse(metrics);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("dvmc service: --metrics: " + ex.getMessage());
+            return 2;
+        }
+        MetricsEndpoint endpoint = null;
         try
         {
             if (policy == null && etcd == null)
@@ -82,6 +100,7 @@ final class ServiceCommand implements Callable<Integer>
                 ServiceMain.startReplica(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle,
                     etcd, etcdPrefix, replicaId) :
                 ServiceMain.start(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle);
+            endpoint = metricsAddress == null ? null : startMetrics(service, metricsAddress);
         }
         catch (final PolicyException | ConfigException | IOException | RuntimeException ex)
         {
@@ -110,7 +129,23 @@ final class ServiceCommand implements Callable<Integer>
             }
         });
         final AutoCloseable policyStore = PolicyStores.closer(store);
-        Lifecycle.runUntilShutdown(() -> CloseHelper.closeAll(service, policyStore), "dvmc service");
+        final MetricsEndpoint metricsEndpoint = endpoint;
+        // The metrics endpoint first: a scrape reads the service's counters file.
+        Lifecycle.runUntilShutdown(() -> CloseHelper.closeAll(metricsEndpoint, service, policyStore), "dvmc service");
         return 0;
+    }
+
+    /** The endpoint of a started service; the service is stopped when it cannot listen. */
+    private static MetricsEndpoint startMetrics(final DvmcService service, final InetSocketAddress address)
+    {
+        try
+        {
+            return ServiceMetrics.start(service, address);
+        }
+        catch (final RuntimeException ex)
+        {
+            service.close();
+            throw ex;
+        }
     }
 }

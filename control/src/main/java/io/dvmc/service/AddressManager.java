@@ -7,6 +7,7 @@ import io.dvmc.policy.PolicyStore;
 import io.dvmc.time.MonotonicClock;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntArrayList;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.LongHashSet;
 
 import org.slf4j.Logger;
@@ -15,6 +16,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * The builtin address manager of the dvmc service: leases keyed by (domain id, MAC), the pool of each domain, and
@@ -842,6 +846,39 @@ public final class AddressManager implements AutoCloseable
     {
         final DomainState s = states.get(domainId);
         return s == null || s.pool == null ? -1 : s.pool.freeCount();
+    }
+
+    /**
+     * The pool figures of every address-managed domain served since start, by domain id; on the service thread,
+     * which alone reads the pools and the leases.
+     */
+    public List<PoolFigures> poolFigures()
+    {
+        final List<PoolFigures> figures = new ArrayList<>(states.size());
+        states.forEachInt((domainId, s) ->
+        {
+            if (s.pool == null)
+            {
+                return;
+            }
+            int offered = 0;
+            int bound = 0;
+            final Long2LongHashMap slots = book.domainSlots(domainId);
+            if (slots != null)
+            {
+                final Long2LongHashMap.ValueIterator it = slots.values().iterator();
+                while (it.hasNext())
+                {
+                    final int state = book.state((int)it.nextValue());
+                    offered += state == LeaseBook.OFFERED ? 1 : 0;
+                    bound += state == LeaseBook.BOUND ? 1 : 0;
+                }
+            }
+            figures.add(new PoolFigures(domainId, s.domain.name(), s.pool.size(), bound, offered,
+                s.pool.heldCount(), s.pool.freeCount()));
+        });
+        figures.sort(Comparator.comparingLong(f -> f.domainId() & 0xFFFF_FFFFL));
+        return figures;
     }
 
     LeaseJournal journal()

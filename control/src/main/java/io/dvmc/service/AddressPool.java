@@ -331,6 +331,28 @@ final class AddressPool
         return usedCount;
     }
 
+    /** Addresses the pool hands out: its dynamic ranges and its reservations. */
+    int size()
+    {
+        int size = 0;
+        for (int w = 0; w < dynamic.length; w++)
+        {
+            size += Long.bitCount(dynamic[w] | reserved[w]);
+        }
+        return size;
+    }
+
+    /** Addresses held out of the pool: declined (RFC 2131 §4.3.3) or quarantined. */
+    int heldCount()
+    {
+        int held = 0;
+        for (final long word : declined)
+        {
+            held += Long.bitCount(word);
+        }
+        return held;
+    }
+
     /** Addresses that could be handed out dynamically right now. */
     int freeCount()
     {

@@ -37,6 +37,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -98,6 +99,8 @@ public final class DvmcService implements Agent, AutoCloseable
     private final DatagramChannel channel;
     private final InetSocketAddress localAddress;
     private final ServiceCounters counters;
+    private volatile boolean publishPoolFigures;
+    private volatile List<PoolFigures> poolFigures = List.of();
     private final ReplyTargets targets = new ReplyTargets(4096);
 
     private final ByteBuffer rx = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH + 1);
@@ -297,6 +300,21 @@ public final class DvmcService implements Agent, AutoCloseable
     public ServiceCounters counters()
     {
         return counters;
+    }
+
+    /**
+     * The pool figures of the domains served since start, as of the last maintenance (each second) after
+     * {@link #publishPoolFigures()}; any thread.
+     */
+    public List<PoolFigures> poolFigures()
+    {
+        return poolFigures;
+    }
+
+    /** From now on, the service thread computes {@link #poolFigures()} at each maintenance (a metrics endpoint). */
+    public void publishPoolFigures()
+    {
+        publishPoolFigures = true;
     }
 
     /**
@@ -745,6 +763,10 @@ public final class DvmcService implements Agent, AutoCloseable
 
     private int maintain()
     {
+        if (publishPoolFigures)
+        {
+            poolFigures = manager.poolFigures();
+        }
         final int expired = manager.sweep();
         counters.add(Counter.EXPIRED, expired);
         if (manager.isShared() && manager.needsSync())

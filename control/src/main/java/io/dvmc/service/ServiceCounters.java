@@ -5,6 +5,7 @@ import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.relay.RelayEvent;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersReader;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -77,6 +78,12 @@ public final class ServiceCounters implements AutoCloseable
         {
             drops[i] = file.newCounter("dropped: " + DvmcError.name(-i), CounterTypes.DROP);
         }
+    }
+
+    /** The counters as {@code dvmc ctl stat} reads them, for the metrics endpoint. */
+    public CountersReader reader()
+    {
+        return file.reader();
     }
 
     public long get(final Counter counter)

@@ -66,6 +66,20 @@ class CheckCommandTest
     }
 
     @Test
+    void aMetricsAddressThatIsNotHostAndPortIsReportedWithItsField() throws Exception
+    {
+        final Path host = exampleHost(Files.readString(EXAMPLES.resolve("policy.json")));
+        Files.writeString(host, Files.readString(host).replace("\"metrics\": \"127.0.0.1:9468\"",
+            "\"metrics\": \"127.0.0.1:http\""));
+
+        final DvmcRun.Run run = dvmc("check", "--config", host.toString());
+
+        assertEquals(2, run.exit());
+        assertEquals("dvmc check: " + host + ": agent.metrics: '127.0.0.1:http' is not host:port with an IPv4 " +
+            "host, nor a port ('127.0.0.1:http' has no numeric port)", run.err().strip());
+    }
+
+    @Test
     void nothingToCheckIsABadInvocation()
     {
         assertEquals(2, dvmc("check").exit());

@@ -41,4 +41,13 @@ class ServiceCommandTest
             "state", "--key-file", "cluster.key");
         assertEquals("dvmc service: --replica-id keeps the leases in etcd: give --etcd URL[,URL...]\n", noEtcd);
     }
+
+    @Test
+    void aMetricsAddressThatIsNotHostAndPortIsRefusedBeforeAnythingStarts()
+    {
+        final String refused = refusal("service", "--policy", "policy.json", "--state-dir", "state", "--key-file",
+            "cluster.key", "--metrics", "127.0.0.1:");
+        assertEquals("dvmc service: --metrics: '127.0.0.1:' is not host:port with an IPv4 host, nor a port " +
+            "('127.0.0.1:' has no numeric port)\n", refused);
+    }
 }

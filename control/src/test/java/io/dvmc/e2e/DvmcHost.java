@@ -11,6 +11,11 @@ import io.dvmc.service.ServiceCounters;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,6 +73,11 @@ final class DvmcHost implements AutoCloseable
     private JvmProcess agent;
     private JvmProcess dataplane;
     private int ctlRuns;
+    /** The metrics ports of dataplane, agent and service; 0: no metrics endpoint. */
+    private int dataplaneMetrics;
+    private int agentMetrics;
+    private int serviceMetrics;
+    private List<Binding> bindings;
 
     DvmcHost(final Path dir, final List<Port> ports, final List<Binding> bindings, final String dataplaneNetns)
         throws IOException
@@ -84,6 +94,7 @@ final class DvmcHost implements AutoCloseable
         this.servicePort = freeUdpPort();
         ClusterKeyFile.generate(key);
         Files.writeString(policy, policyJson(servicePort, 600, 2400));
+        this.bindings = List.copyOf(bindings);
         Files.writeString(hostConfig, hostJson(ports, bindings));
     }
 
@@ -106,6 +117,7 @@ final class DvmcHost implements AutoCloseable
         this.ports = List.copyOf(ports);
         this.servicePort = 0;
         Files.createDirectories(dir);
+        this.bindings = List.of();
         Files.writeString(hostConfig, hostJson(ports, List.of()));
     }
 
@@ -142,6 +154,46 @@ final class DvmcHost implements AutoCloseable
             String.join(",\n", domains) + "\n] }\n");
     }
 
+    /** Gives each process a metrics endpoint on a free loopback port; before {@link #start()}. */
+    void serveMetrics() throws IOException
+    {
+        dataplaneMetrics = freeTcpPort();
+        agentMetrics = freeTcpPort();
+        serviceMetrics = freeTcpPort();
+        rewrite(ports, bindings);
+    }
+
+    /** What {@code process} (dataplane, agent or service) serves at /metrics now, scraped over loopback. */
+    String scrape(final String process) throws IOException, InterruptedException
+    {
+        final int port = switch (process)
+        {
+            case "dataplane" -> dataplaneMetrics;
+            case "agent" -> agentMetrics;
+            case "service" -> serviceMetrics;
+            default -> throw new IllegalArgumentException(process);
+        };
+        try (HttpClient http = HttpClient.newHttpClient())
+        {
+            final HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200)
+            {
+                throw new AssertionError(process + " metrics: HTTP " + response.statusCode() + "\n" + response.body());
+            }
+            return response.body();
+        }
+    }
+
+    private static int freeTcpPort() throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
     private static int freeUdpPort() throws IOException
     {
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
@@ -175,8 +227,11 @@ final class DvmcHost implements AutoCloseable
         final StringBuilder sb = new StringBuilder();
         sb.append("{ \"hostId\": ").append(hostId).append(", \"hostAddress\": \"127.0.0.1\", \"stateDir\": \"host\",")
             .append(" \"keyFile\": \"").append(key.toAbsolutePath()).append("\", ").append(policySource).append(",")
-            .append(" \"agent\": { \"listen\": \"127.0.0.1:0\" },")
-            .append(" \"dataplane\": { \"lcore\": ").append(io.dvmc.port.Eal.firstAllowedCpu())
+            .append(" \"agent\": { \"listen\": \"127.0.0.1:0\"")
+            .append(agentMetrics == 0 ? "" : ", \"metrics\": \"127.0.0.1:" + agentMetrics + "\"").append(" },")
+            .append(" \"dataplane\": { ")
+            .append(dataplaneMetrics == 0 ? "" : "\"metrics\": \"127.0.0.1:" + dataplaneMetrics + "\", ")
+            .append("\"lcore\": ").append(io.dvmc.port.Eal.firstAllowedCpu())
             .append(", \"memoryMb\": 128, \"idle\": \"backoff\", \"extraEal\": [\"--log-level=*:warning\"], \"ports\": [");
         for (int i = 0; i < ports.size(); i++)
         {
@@ -206,6 +261,7 @@ final class DvmcHost implements AutoCloseable
     void rewrite(final List<Port> ports, final List<Binding> bindings) throws IOException
     {
         this.ports = List.copyOf(ports);
+        this.bindings = List.copyOf(bindings);
         final Path tmp = hostConfig.resolveSibling("host.json.tmp");
         Files.writeString(tmp, hostJson(ports, bindings));
         Files.move(tmp, hostConfig, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -253,9 +309,15 @@ final class DvmcHost implements AutoCloseable
 
     void startService() throws IOException
     {
-        service = JvmProcess.start("service", dir, serviceNetns(), environment("service"), Dvmc.class.getName(), "service",
+        final List<String> args = new ArrayList<>(List.of("service",
             "--policy", policy.toString(), "--listen", "127.0.0.1:" + servicePort,
-            "--state-dir", dir.resolve("service").toString(), "--key-file", key.toString());
+            "--state-dir", dir.resolve("service").toString(), "--key-file", key.toString()));
+        if (serviceMetrics != 0)
+        {
+            args.addAll(List.of("--metrics", "127.0.0.1:" + serviceMetrics));
+        }
+        service = JvmProcess.start("service", dir, serviceNetns(), environment("service"), Dvmc.class.getName(),
+            args.toArray(String[]::new));
         service.await("the service to listen", START, () -> service.log().contains("listening on"));
     }
 

@@ -6,6 +6,10 @@ import io.dvmc.config.HostConfigWatch;
 import io.dvmc.config.IdleStrategies;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
+import io.dvmc.metrics.CountersMetrics;
+import io.dvmc.metrics.Gauges;
+import io.dvmc.metrics.MetricsEndpoint;
+import io.dvmc.metrics.RingMetrics;
 import io.dvmc.port.Eal;
 import io.dvmc.port.MbufPool;
 import io.dvmc.time.HostTimeBase;
@@ -17,6 +21,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -48,6 +53,7 @@ public final class Dataplane implements AutoCloseable
     private static final int DATA_ROOM = 2048 + 128;
     private static final int RING_DESCRIPTORS = 1024;
     private static final long CONFIG_POLL_NS = 100_000_000L;
+    private static final int QUEUE_FRAMES = 4096;
 
     private final HostConfig host;
     private final CountersFile countersFile;
@@ -56,6 +62,10 @@ public final class Dataplane implements AutoCloseable
     /** The host's time base, shared with the agent: the lease store's times and the ring's are of it. */
     private final MonotonicClock hostClock;
     private final Thread workerThread;
+    /** The queues between the poll thread and the worker, once {@link #open} made them, for the metrics endpoint. */
+    private volatile FrameQueue toWorkerQueue;
+    private volatile FrameQueue transmitQueue;
+    private final MetricsEndpoint metrics;
     private final CountDownLatch workerGo = new CountDownLatch(1);
     private final CompletableFuture<Void> workerPinned = new CompletableFuture<>();
     private volatile AgentRunner workerRunner;
@@ -76,6 +86,47 @@ public final class Dataplane implements AutoCloseable
         this.rings = RingFiles.open(host.statePath());
         this.stores = new StoreAccess(host.statePath(), countersFile.newCounter("store hand-overs", io.dvmc.ipc.CounterTypes.DATAPLANE));
         this.workerThread = new Thread(this::runWorker, "dvmc-dhcp-worker");
+        try
+        {
+            // Started here, before the EAL pins the threads it sees made (DESIGN §3): the endpoint's are not pinned.
+            this.metrics = startMetrics(host);
+        }
+        catch (final RuntimeException ex)
+        {
+            stores.close();
+            rings.close();
+            countersFile.close();
+            throw ex;
+        }
+    }
+
+    private MetricsEndpoint startMetrics(final HostConfig host)
+    {
+        final InetSocketAddress address = host.dataplaneMetrics();
+        if (address == null)
+        {
+            return null;
+        }
+        final Gauges gauges = new Gauges();
+        RingMetrics.add(gauges, "dvmc_dataplane_", rings);
+        gauges.add("dvmc_dataplane_queue_frames", "Frames waiting in an in-process queue: to the DHCP worker, or " +
+            "to transmit", () -> depth(toWorkerQueue), "queue", "worker");
+        gauges.add("dvmc_dataplane_queue_frames", "", () -> depth(transmitQueue), "queue", "tx");
+        gauges.add("dvmc_dataplane_queue_capacity_frames", "Frames an in-process queue holds at most",
+            () -> capacity(toWorkerQueue), "queue", "worker");
+        gauges.add("dvmc_dataplane_queue_capacity_frames", "", () -> capacity(transmitQueue), "queue", "tx");
+        return MetricsEndpoint.start("dataplane", address,
+            List.of(new CountersMetrics("dataplane", countersFile.reader()), gauges));
+    }
+
+    private static long depth(final FrameQueue queue)
+    {
+        return queue == null ? 0 : queue.depth();
+    }
+
+    private static long capacity(final FrameQueue queue)
+    {
+        return queue == null ? 0 : queue.capacity();
     }
 
     private static MonotonicClock openTimeBase(final Path stateDir)
@@ -180,8 +231,10 @@ public final class Dataplane implements AutoCloseable
         final Queue<PortTable.PortEvent> portEvents = new ConcurrentLinkedQueue<>();
         ports = new PortTable(pool, RING_DESCRIPTORS, counters, portEvents, SystemEpochClock.INSTANCE);
         ports.attachAtStart(host.dataplane().ports());
-        final FrameQueue toWorker = FrameQueue.oneToOne(4096);
-        final FrameQueue txQueue = FrameQueue.manyToOne(4096);
+        final FrameQueue toWorker = FrameQueue.oneToOne(QUEUE_FRAMES);
+        final FrameQueue txQueue = FrameQueue.manyToOne(QUEUE_FRAMES);
+        this.toWorkerQueue = toWorker;
+        this.transmitQueue = txQueue;
         // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
         final DhcpWorker worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(),
@@ -278,6 +331,11 @@ public final class Dataplane implements AutoCloseable
         }
         closed = true;
         stop();
+        if (metrics != null)
+        {
+            // Before the counters file is unmapped: a scrape reads it.
+            metrics.close();
+        }
         try
         {
             Files.deleteIfExists(host.statePath().resolve(READY_FILE));

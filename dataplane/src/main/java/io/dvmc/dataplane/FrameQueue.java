@@ -59,11 +59,12 @@ public final class FrameQueue
         return new FrameQueue(new ManyToOneRingBuffer(buffer(capacityFrames)));
     }
 
+    /** Each record takes an 8-byte header plus the message, aligned to 8. */
+    private static final int RECORD = BitUtil.align(LENGTH + 8, 8);
+
     private static UnsafeBuffer buffer(final int capacityFrames)
     {
-        // Each record takes an 8-byte header plus the message, aligned to 8.
-        final int record = BitUtil.align(LENGTH + 8, 8);
-        final int capacity = BitUtil.findNextPositivePowerOfTwo(capacityFrames * record);
+        final int capacity = BitUtil.findNextPositivePowerOfTwo(capacityFrames * RECORD);
         return new UnsafeBuffer(ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH));
     }
 
@@ -79,6 +80,18 @@ public final class FrameQueue
         buffer.putInt(index + PORT_OFFSET, port);
         ring.commit(index);
         return true;
+    }
+
+    /** Frames queued now; safe from any thread (the metrics endpoint's). */
+    public int depth()
+    {
+        return ring.size() / RECORD;
+    }
+
+    /** Frames the queue holds at most. */
+    public int capacity()
+    {
+        return ring.capacity() / RECORD;
     }
 
     public int drain(final Consumer consumer, final int limit)

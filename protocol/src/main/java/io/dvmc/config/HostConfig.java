@@ -23,9 +23,11 @@ import java.util.UUID;
  * <pre>{@code
  * { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "/var/lib/dvmc/host", "keyFile": "/etc/dvmc/cluster.key",
  *   "policyFile": "policy.json",            // or "policy": { "etcd": ["http://127.0.0.1:2379"], "prefix": "/dvmc" }
- *   "agent": { "listen": "127.0.0.1:0", "limits": { "vmPerSecond": 4, "vmBurst": 20, "portPerSecond": 2000,
+ *   "agent": { "listen": "127.0.0.1:0", "metrics": "127.0.0.1:9468",
+ *              "limits": { "vmPerSecond": 4, "vmBurst": 20, "portPerSecond": 2000,
  *              "portBurst": 4000, "declineIntervalSeconds": 10, "declineBurst": 3 } },
  *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "workerCpu": 1, "extraEal": [],
+ *                  "metrics": "9467",
  *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1", "other": "forward:uplink" },
  *                             { "name": "uplink", "device": "0000:3b:00.0", "role": "uplink" },
  *                             { "name": "tor", "device": "0000:3b:00.1", "role": "relay", "relay": {
@@ -63,12 +65,13 @@ public record HostConfig(
     /**
      * @param listen where the agent receives DVMC replies.
      * @param limits the rate limits in front of the slow path; absent fields take their defaults.
+     * @param metrics where the agent serves Prometheus metrics ({@link MetricsAddress}); null: nowhere.
      */
-    public record Agent(String listen, Limits limits)
+    public record Agent(String listen, Limits limits, String metrics)
     {
         public Agent(final String listen)
         {
-            this(listen, Limits.DEFAULT);
+            this(listen, Limits.DEFAULT, null);
         }
     }
 
@@ -114,9 +117,10 @@ public record HostConfig(
      * @param workerCpu the CPU the worker thread is pinned to, or null (default): it runs wherever the process
      *                  may (systemd's CPUAffinity). The EAL pins only the threads it starts, and the worker's is
      *                  started before it.
+     * @param metrics   where the dataplane serves Prometheus metrics ({@link MetricsAddress}); null: nowhere.
      */
     public record Dataplane(int lcore, int memoryMb, String idle, Integer workers, Integer workerCpu,
-        List<String> extraEal, List<Port> ports)
+        List<String> extraEal, List<Port> ports, String metrics)
     {
     }
 
@@ -368,15 +372,16 @@ public record HostConfig(
             policy == null ? null : new PolicyService(policy.etcd() == null ? List.of() : List.copyOf(policy.etcd()),
                 policy.prefix() == null ? PolicyService.DEFAULT_PREFIX : policy.prefix()),
             agent == null ? new Agent("127.0.0.1:0") : new Agent(agent.listen(),
-                agent.limits() == null ? Limits.DEFAULT : agent.limits().withDefaults()),
-            dataplane == null ? new Dataplane(0, 128, "backoff", 1, null, List.of(), List.of()) : new Dataplane(
+                agent.limits() == null ? Limits.DEFAULT : agent.limits().withDefaults(), agent.metrics()),
+            dataplane == null ? new Dataplane(0, 128, "backoff", 1, null, List.of(), List.of(), null) : new Dataplane(
                 dataplane.lcore(),
                 dataplane.memoryMb() == 0 ? 128 : dataplane.memoryMb(),
                 dataplane.idle() == null ? "backoff" : dataplane.idle(),
                 dataplane.workers() == null ? 1 : dataplane.workers(),
                 dataplane.workerCpu(),
                 dataplane.extraEal() == null ? List.of() : List.copyOf(dataplane.extraEal()),
-                dataplane.ports() == null ? List.of() : List.copyOf(dataplane.ports())),
+                dataplane.ports() == null ? List.of() : List.copyOf(dataplane.ports()),
+                dataplane.metrics()),
             bindings == null ? List.of() : List.copyOf(bindings));
     }
 
@@ -403,6 +408,10 @@ public record HostConfig(
         {
             throw new ConfigException(file + ": agent.listen: " + ex.getMessage());
         }
+        final InetSocketAddress agentMetrics = metricsAddress(file, "agent.metrics", agent.metrics());
+        final InetSocketAddress dataplaneMetrics = metricsAddress(file, "dataplane.metrics", dataplane.metrics());
+        require(file, agentMetrics == null || agentMetrics.getPort() == 0 || !agentMetrics.equals(dataplaneMetrics),
+            "agent.metrics and dataplane.metrics are both " + agent.metrics() + ": give each process its own port");
         final String limitsProblem = agent.limits().problem();
         require(file, limitsProblem == null, limitsProblem);
         require(file, dataplane.workers() == 0 || dataplane.workers() == 1,
@@ -449,6 +458,19 @@ public record HostConfig(
         return this;
     }
 
+    private static InetSocketAddress metricsAddress(final Path file, final String field, final String value)
+        throws ConfigException
+    {
+        try
+        {
+            return MetricsAddress.parse(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigException(file + ": " + field + ": " + ex.getMessage());
+        }
+    }
+
     private static void require(final Path file, final boolean condition, final String message) throws ConfigException
     {
         if (!condition)
@@ -460,6 +482,18 @@ public record HostConfig(
     public Path statePath()
     {
         return Path.of(stateDir);
+    }
+
+    /** Where the agent serves its metrics, or null for nowhere. */
+    public InetSocketAddress agentMetrics()
+    {
+        return MetricsAddress.parse(agent.metrics());
+    }
+
+    /** Where the dataplane serves its metrics, or null for nowhere. */
+    public InetSocketAddress dataplaneMetrics()
+    {
+        return MetricsAddress.parse(dataplane.metrics());
     }
 
     public InetSocketAddress agentListen()

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -83,6 +84,35 @@ class HostConfigTest
             .contains("workers 0 has none"));
         assertTrue(rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"workerCpu\": -1,"))
             .contains("dataplane.workerCpu must be a CPU number"));
+    }
+
+    @Test
+    void metricsAreServedOnlyWhereConfiguredAndABarePortIsOnLoopback() throws Exception
+    {
+        final HostConfig none = load(VALID);
+        assertEquals(null, none.agentMetrics());
+        assertEquals(null, none.dataplaneMetrics());
+
+        final HostConfig both = load(VALID.replace("\"dataplane\": {",
+            "\"agent\": { \"listen\": \"127.0.0.1:0\", \"metrics\": \"0.0.0.0:9468\" }, " +
+            "\"dataplane\": { \"metrics\": 9467,"));
+        assertEquals(new InetSocketAddress("0.0.0.0", 9468), both.agentMetrics());
+        assertEquals(new InetSocketAddress("127.0.0.1", 9467), both.dataplaneMetrics());
+    }
+
+    @Test
+    void aBadMetricsAddressIsRejectedNamingItsField()
+    {
+        assertEquals(dir.resolve("host.json") + ": dataplane.metrics: 'localhost:9467' is not host:port with an " +
+            "IPv4 host, nor a port ('localhost' is not an IPv4 address)",
+            rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"metrics\": \"localhost:9467\",")));
+        assertTrue(rejected(VALID.replace("\"dataplane\"",
+            "\"agent\": { \"listen\": \"127.0.0.1:0\", \"metrics\": \"70000\" }, \"dataplane\""))
+            .endsWith("agent.metrics: port 70000 is out of range 0-65535"));
+        assertTrue(rejected(VALID.replace("\"dataplane\"",
+            "\"agent\": { \"listen\": \"127.0.0.1:0\", \"metrics\": \"9467\" }, \"dataplane\"")
+            .replace("\"dataplane\": {", "\"dataplane\": { \"metrics\": \"127.0.0.1:9467\","))
+            .contains("agent.metrics and dataplane.metrics are both"));
     }
 
     @Test

@@ -1,0 +1,65 @@
+package io.dvmc.service;
+
+import io.dvmc.metrics.CountersMetrics;
+import io.dvmc.metrics.MetricsEndpoint;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToIntFunction;
+
+/**
+ * A service's metrics endpoint: its counters, and per domain its pool's figures as the service thread last
+ * published them: {@code dvmc_service_pool_addresses{domain="100",name="blue"}} (the size), and the addresses
+ * assigned, offered, declined and free ({@code dvmc_service_pool_free_addresses}, ...).
+ */
+public final class ServiceMetrics implements MultiCollector
+{
+    private static final List<String> NAMES = List.of("dvmc_service_pool_addresses",
+        "dvmc_service_pool_assigned_addresses", "dvmc_service_pool_offered_addresses",
+        "dvmc_service_pool_declined_addresses", "dvmc_service_pool_free_addresses");
+    private static final List<String> HELP = List.of("Addresses a domain's pool hands out: dynamic and reserved",
+        "Addresses of a domain's pool bound to a client", "Addresses of a domain's pool offered, not yet requested",
+        "Addresses of a domain's pool held out: declined by a client, or quarantined",
+        "Addresses of a domain's pool that could be handed out now");
+    private static final List<ToIntFunction<PoolFigures>> VALUES = List.of(
+        PoolFigures::size, PoolFigures::assigned, PoolFigures::offered, PoolFigures::declined, PoolFigures::free);
+
+    private final DvmcService service;
+
+    private ServiceMetrics(final DvmcService service)
+    {
+        this.service = service;
+    }
+
+    /** Serves {@code service}'s metrics on {@code address}; see {@link MetricsEndpoint#start}. */
+    public static MetricsEndpoint start(final DvmcService service, final InetSocketAddress address)
+    {
+        service.publishPoolFigures();
+        return MetricsEndpoint.start("service", address,
+            List.of(new CountersMetrics("service", service.counters().reader()), new ServiceMetrics(service)));
+    }
+
+    public MetricSnapshots collect()
+    {
+        final List<PoolFigures> figures = service.poolFigures();
+        final List<MetricSnapshot> snapshots = new ArrayList<>(NAMES.size());
+        for (int i = 0; i < NAMES.size(); i++)
+        {
+            final GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(NAMES.get(i)).help(HELP.get(i));
+            for (final PoolFigures f : figures)
+            {
+                gauge.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                    .labels(Labels.of("domain", Integer.toUnsignedString(f.domainId()), "name", f.name()))
+                    .value(VALUES.get(i).applyAsInt(f)).build());
+            }
+            snapshots.add(gauge.build());
+        }
+        return new MetricSnapshots(snapshots);
+    }
+}
