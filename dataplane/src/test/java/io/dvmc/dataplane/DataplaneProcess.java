@@ -44,9 +44,16 @@ final class DataplaneProcess implements AutoCloseable
     static DataplaneProcess start(final Path dir, final List<String> ports, final List<String> bindings)
         throws IOException
     {
+        return start(dir, ports, bindings, null);
+    }
+
+    /** @param workers {@code dataplane.workers}; null leaves it out (the default). */
+    static DataplaneProcess start(final Path dir, final List<String> ports, final List<String> bindings,
+        final Integer workers) throws IOException
+    {
         final Path stateDir = dir.resolve("host");
         Files.createDirectories(stateDir);
-        final Path config = writeConfig(dir, ports, bindings);
+        final Path config = writeConfig(dir, ports, bindings, workers);
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         final String flags = System.getenv("DVMC_JVM_FLAGS");
@@ -90,10 +97,17 @@ final class DataplaneProcess implements AutoCloseable
     /** Writes host.json whole and renames it into place, as an operator's edit; the dataplane applies its ports. */
     static Path writeConfig(final Path dir, final List<String> ports, final List<String> bindings) throws IOException
     {
+        return writeConfig(dir, ports, bindings, null);
+    }
+
+    static Path writeConfig(final Path dir, final List<String> ports, final List<String> bindings,
+        final Integer workers) throws IOException
+    {
         final Path config = dir.resolve("host.json");
         final Path tmp = dir.resolve("host.json.tmp");
         Files.writeString(tmp, "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\"," +
             " \"policyFile\": \"policy.json\", \"dataplane\": { \"memoryMb\": 128, \"idle\": \"backoff\"," +
+            (workers == null ? "" : " \"workers\": " + workers + ",") +
             " \"ports\": [" + String.join(", ", ports) + "] }, \"bindings\": [" + String.join(", ", bindings) + "] }");
         Files.move(tmp, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
