@@ -4,6 +4,7 @@ import io.dvmc.dataplane.StoreAccess;
 import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
+import io.dvmc.lease.DomainStore;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.lease.LeaseStore;
@@ -49,6 +50,7 @@ public class LeaseLookupBenchmark
 
     private Path dir;
     private LeaseStore writer;
+    private DomainStore domains;
     private LeaseStore reader;
     private RingFiles rings;
     private CountersFile counters;
@@ -69,6 +71,8 @@ public class LeaseLookupBenchmark
                 .hostLeaseExpiryMillis(now + 86_400_000L).vmLeaseExpiryMillis(now + 600_000L).vmId(0, vm).seal();
             writer.put(DOMAIN, FIRST_MAC + vm, lease);
         }
+        // The worker opens both stores.
+        domains = DomainStore.openWriter(dir.resolve(StoreAccess.DOMAINS_FILE), 16);
         reader = LeaseStore.openReader(dir.resolve(LeaseStore.FILE));
         rings = RingFiles.open(dir, 64 * 1024);
         counters = CountersFile.create(dir.resolve("counters.dat"), 8);
@@ -89,7 +93,7 @@ public class LeaseLookupBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        CloseHelper.quietCloseAll(access, reader, writer, rings, counters);
+        CloseHelper.quietCloseAll(access, reader, domains, writer, rings, counters);
     }
 
     private long nextMac()
