@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.ipc.LeaseChanges;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
@@ -47,6 +48,9 @@ public final class HostStores implements AutoCloseable
     private final Duration deadline;
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
     private final UnsafeBuffer domainChanged = new UnsafeBuffer(ByteBuffer.allocateDirect(Integer.BYTES));
+    private final LeaseChanges leaseChanges;
+    /** Until READY at the end of {@link #open} the dataplane has yielded and holds no copy: nothing to announce. */
+    private boolean announcing;
     private final IntArrayList chosenDomains = new IntArrayList();
     private final LongArrayList chosenMacs = new LongArrayList();
     private final LeaseFilter expiredFilter = this::isExpired;
@@ -68,6 +72,7 @@ public final class HostStores implements AutoCloseable
         this.maxLeases = maxLeases;
         this.maxDomains = maxDomains;
         this.deadline = deadline;
+        this.leaseChanges = new LeaseChanges(toDataplane);
         this.control.putLong(0, System.currentTimeMillis());
     }
 
@@ -125,6 +130,9 @@ public final class HostStores implements AutoCloseable
             throw ex;
         }
         counters.storeHandovers.incrementRelease();
+        // A predecessor killed between a write and its LEASE_CHANGED left a cached copy that nothing else drops.
+        leaseChanges.flushAll();
+        announcing = true;
         send(RingMessages.STORE_READY);
     }
 
@@ -216,6 +224,10 @@ public final class HostStores implements AutoCloseable
         return leases.get(domainId, mac, into);
     }
 
+    /**
+     * Writes the lease, then tells the dataplane, whose workers cache leases, to drop its copy (LEASE_CHANGED): before
+     * anything the agent sends the VM because of this write, which goes through the same ring after it.
+     */
     public void putLease(final int domainId, final long mac, final LeaseRecord record)
     {
         try
@@ -227,6 +239,7 @@ public final class HostStores implements AutoCloseable
             recover();
             leases.put(domainId, mac, record);
         }
+        announce(domainId, mac);
         counters.leasesWritten.incrementRelease();
     }
 
@@ -244,7 +257,17 @@ public final class HostStores implements AutoCloseable
         }
         if (removed)
         {
+            announce(domainId, mac);
             counters.leasesRemoved.incrementRelease();
+        }
+    }
+
+    /** LEASE_CHANGED; a full ring flushes every cached lease instead. */
+    private void announce(final int domainId, final long mac)
+    {
+        if (announcing && !leaseChanges.announce(domainId, mac))
+        {
+            counters.dataplaneRingFull.incrementRelease();
         }
     }
 
@@ -317,7 +340,10 @@ public final class HostStores implements AutoCloseable
         return domains.get(domainId, into);
     }
 
-    /** Writes the record, then tells the dataplane, which caches domain records, to read it again. */
+    /**
+     * Writes the record, then tells the dataplane, which caches domain records, to read it again; a full ring
+     * flushes its caches instead.
+     */
     public void putDomain(final DomainRecord record)
     {
         try
@@ -332,6 +358,7 @@ public final class HostStores implements AutoCloseable
         domainChanged.putInt(0, record.domainId());
         if (!toDataplane.write(RingMessages.DOMAIN_CHANGED, domainChanged, 0, Integer.BYTES))
         {
+            leaseChanges.flushAll();
             counters.dataplaneRingFull.incrementRelease();
         }
     }

@@ -231,28 +231,36 @@ public final class Dataplane implements AutoCloseable
         final Queue<PortTable.PortEvent> portEvents = new ConcurrentLinkedQueue<>();
         ports = new PortTable(pool, RING_DESCRIPTORS, counters, portEvents, SystemEpochClock.INSTANCE);
         ports.attachAtStart(host.dataplane().ports());
-        final FrameQueue toWorker = FrameQueue.oneToOne(QUEUE_FRAMES);
-        final FrameQueue txQueue = FrameQueue.manyToOne(QUEUE_FRAMES);
-        this.toWorkerQueue = toWorker;
-        this.transmitQueue = txQueue;
         // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
-        final DhcpWorker worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(),
-            bindings, portEvents, ports.forward(), ports.relays(), stores, pool, counters, hostClock);
         final AtomicCounter errors = countersFile.newCounter("dataplane errors", io.dvmc.ipc.CounterTypes.DROP);
-        final PollLoop pollLoop = new PollLoop(ports, toWorker, txQueue, counters);
         if (host.dataplane().workers() == 0)
         {
+            final DhcpWorker worker = worker(null, null, bindings, portEvents);
             pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors,
-                new CompositeAgent(pollLoop, worker));
+                new CompositeAgent(new PollLoop(ports, worker, counters), worker));
         }
         else
         {
-            workerRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors, worker);
-            pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors, pollLoop);
+            // One producer and one consumer each: the poll thread and the worker's.
+            final FrameQueue toWorker = FrameQueue.oneToOne(QUEUE_FRAMES);
+            final FrameQueue txQueue = FrameQueue.oneToOne(QUEUE_FRAMES);
+            this.toWorkerQueue = toWorker;
+            this.transmitQueue = txQueue;
+            workerRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors,
+                worker(toWorker, txQueue, bindings, portEvents));
+            pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors,
+                new PollLoop(ports, toWorker, txQueue, counters));
         }
         workerGo.countDown();
         writeReadyFile();
+    }
+
+    private DhcpWorker worker(final FrameQueue toWorker, final FrameQueue txQueue, final PortBindings bindings,
+        final Queue<PortTable.PortEvent> portEvents)
+    {
+        return new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings, portEvents,
+            ports.forward(), ports.relays(), stores, pool, counters, hostClock);
     }
 
     private void runWorker()

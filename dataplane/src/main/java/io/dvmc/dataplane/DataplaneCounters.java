@@ -63,6 +63,7 @@ public final class DataplaneCounters
     public final AtomicCounter relayAgentRefused;
     public final AtomicCounter relayNoLinkDropped;
     public final AtomicCounter relayedOnVmPortDropped;
+    public final AtomicCounter leaseCacheFlushes;
 
     public final AtomicCounter[] portRx;
     public final AtomicCounter[] portTx;
@@ -116,6 +117,7 @@ public final class DataplaneCounters
         relayAgentRefused = file.newCounter("relay port: option 82 refused dropped", CounterTypes.DROP);
         relayNoLinkDropped = file.newCounter("relay port: giaddr on no link dropped", CounterTypes.DROP);
         relayedOnVmPortDropped = file.newCounter("relayed DHCP on VM port dropped", CounterTypes.DROP);
+        leaseCacheFlushes = file.newCounter("lease cache flushes", CounterTypes.DATAPLANE);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

@@ -9,6 +9,7 @@ import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
 import io.dvmc.ipc.BindingMessage;
 import io.dvmc.ipc.DhcpRequestMessage;
+import io.dvmc.ipc.LeaseChanges;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.ipc.StalledRingGuard;
 import io.dvmc.ipc.TransmitMessage;
@@ -54,8 +55,9 @@ public final class DhcpWorker implements Agent
     /** Reply templates per worker: a few per domain (option 55 sets, client id lengths) for hundreds of domains. */
     private static final int REPLY_TEMPLATES = 1024;
 
+    /** Null when the poll loop calls the worker itself ({@link #onClassified}). */
     private final FrameQueue fromPoll;
-    private final FrameQueue txQueue;
+    private FrameSink txQueue;
     private final RingBuffer toAgent;
     private final RingBuffer fromAgent;
     private final PortBindings bindings;
@@ -83,11 +85,13 @@ public final class DhcpWorker implements Agent
     private final StalledRingGuard fromAgentGuard;
     private int freeCount;
     private int stashCount;
+    private int offersInBurst;
+    private int acksInBurst;
     private boolean syncing;
 
     public DhcpWorker(
         final FrameQueue fromPoll,
-        final FrameQueue txQueue,
+        final FrameSink txQueue,
         final RingBuffer toAgent,
         final RingBuffer fromAgent,
         final PortBindings bindings,
@@ -104,7 +108,7 @@ public final class DhcpWorker implements Agent
 
     public DhcpWorker(
         final FrameQueue fromPoll,
-        final FrameQueue txQueue,
+        final FrameSink txQueue,
         final RingBuffer toAgent,
         final RingBuffer fromAgent,
         final PortBindings bindings,
@@ -153,17 +157,68 @@ public final class DhcpWorker implements Agent
 
     public int doWork()
     {
-        int work = portEvents.isEmpty() ? 0 : onPortEvents();
-        work += fromPoll.drain(frameConsumer, LIMIT);
-        flushFree();
-        final int fromAgentWork = fromAgent.read(agentHandler, LIMIT);
+        final int fromAgentWork = startBurst();
         if (fromAgentWork == 0 && fromAgentGuard.check() > 0)
         {
             counters.deadProducerSkipped.incrementRelease();
         }
-        work += fromAgentWork;
+        int work = fromAgentWork;
+        if (fromPoll != null)
+        {
+            work += fromPoll.drain(frameConsumer, LIMIT);
+            endBurst();
+        }
         work += stores.doWork(toAgent);
+        flushFree();
         return work;
+    }
+
+    /**
+     * With {@code workers: 0} the poll loop hands the worker its frames itself: it classified them into
+     * {@link #frameView()}, and the worker's replies go into the poll loop's tx bursts ({@code tx}).
+     */
+    void servedInline(final FrameSink tx)
+    {
+        this.txQueue = tx;
+    }
+
+    /** The view the worker reads frames through, which the poll loop classifies into when it calls the worker. */
+    FrameView frameView()
+    {
+        return view;
+    }
+
+    /**
+     * Before a burst of frames: the ports the poll thread attached (their frames may be in it), then what the agent
+     * sent, a full flush it asked for and each LEASE_CHANGED, so no frame of the burst is answered from a lease the
+     * agent wrote before the burst began.
+     *
+     * @return the port events and agent messages handled.
+     */
+    int startBurst()
+    {
+        final int events = portEvents.isEmpty() ? 0 : onPortEvents();
+        if (stores.flushIfAsked(fromAgent))
+        {
+            counters.leaseCacheFlushes.incrementRelease();
+        }
+        return events + fromAgent.read(agentHandler, LIMIT);
+    }
+
+    /** After a burst: the frames it dropped freed in one call, its replies counted in one store each. */
+    void endBurst()
+    {
+        flushFree();
+        if (offersInBurst > 0)
+        {
+            counters.fastPathOffers.getAndAddRelease(offersInBurst);
+            offersInBurst = 0;
+        }
+        if (acksInBurst > 0)
+        {
+            counters.fastPathAcks.getAndAddRelease(acksInBurst);
+            acksInBurst = 0;
+        }
     }
 
     public void onClose()
@@ -179,10 +234,19 @@ public final class DhcpWorker implements Agent
 
     private void onFrame(final long mbuf, final int port)
     {
+        frame.wrap(Mbufs.dataAddress(mbuf), Mbufs.capacity(mbuf));
+        onClassified(mbuf, port, classifier.classify(frame, 0, Mbufs.dataLength(mbuf), view));
+    }
+
+    /**
+     * A frame the poll loop sent here, classified into {@link #frameView()}: client DHCP, or ARP ({@code OTHER}).
+     * Between {@link #startBurst()} and {@link #endBurst()}.
+     */
+    void onClassified(final long mbuf, final int port, final int frameClass)
+    {
         final int length = Mbufs.dataLength(mbuf);
         final int capacity = Mbufs.capacity(mbuf);
         frame.wrap(Mbufs.dataAddress(mbuf), capacity);
-        final int frameClass = classifier.classify(frame, 0, length, view);
         if (frameClass == FrameClass.OTHER)
         {
             answerArp(mbuf, port);
@@ -422,7 +486,14 @@ public final class DhcpWorker implements Agent
             free(mbuf);
             return true;
         }
-        (type == DhcpMessageType.OFFER ? counters.fastPathOffers : counters.fastPathAcks).incrementRelease();
+        if (type == DhcpMessageType.OFFER)
+        {
+            offersInBurst++;
+        }
+        else
+        {
+            acksInBurst++;
+        }
         return true;
     }
 
@@ -450,11 +521,22 @@ public final class DhcpWorker implements Agent
             case RingMessages.STORE_YIELD -> stores.onYield(toAgent);
             case RingMessages.STORE_READY -> stores.onReady();
             case RingMessages.DOMAIN_CHANGED -> stores.onDomainChanged(buffer.getInt(index));
+            case RingMessages.LEASE_CHANGED -> onLeaseChanged(buffer, index, length);
             case RingMessages.BINDING_ADD, RingMessages.BINDING_REMOVE -> onBinding(type, buffer, index, length);
             case RingMessages.BINDINGS_SYNC_START -> onSyncStart();
             case RingMessages.BINDINGS_SYNC_END -> onSyncEnd();
             default -> counters.badAgentMessages.incrementRelease();
         }
+    }
+
+    private void onLeaseChanged(final DirectBuffer buffer, final int index, final int length)
+    {
+        if (length < LeaseChanges.LENGTH)
+        {
+            counters.badAgentMessages.incrementRelease();
+            return;
+        }
+        stores.onLeaseChanged(LeaseChanges.domainId(buffer, index), LeaseChanges.mac(buffer, index));
     }
 
     /**

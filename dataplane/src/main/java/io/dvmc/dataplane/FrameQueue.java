@@ -23,7 +23,7 @@ import java.nio.ByteBuffer;
  *  +-------------------------------+-------------------------------+
  * </pre>
  */
-public final class FrameQueue
+public final class FrameQueue implements FrameSink
 {
     public static final int MBUF_OFFSET = 0;
     public static final int PORT_OFFSET = 8;
@@ -68,6 +68,7 @@ public final class FrameQueue
         return new UnsafeBuffer(ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH));
     }
 
+    @Override
     public boolean offer(final long mbuf, final int port)
     {
         final int index = ring.tryClaim(MSG_TYPE, LENGTH);

@@ -45,6 +45,8 @@ public final class PollLoop implements Agent
     private static final long REASSEMBLY_SWEEP_NS = 100_000_000L;
 
     private final PortTable ports;
+    /** The worker the loop calls itself ({@code workers: 0}), or null: frames go through {@link #toWorker}. */
+    private final DhcpWorker inline;
     private final FrameQueue toWorker;
     private final FrameQueue txQueue;
     private final DataplaneCounters counters;
@@ -53,7 +55,7 @@ public final class PollLoop implements Agent
     private final MbufBurst[] tx;
     private final int[] txCount;
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
-    private final FrameView view = new FrameView();
+    private final FrameView view;
     private final FrameClassifier classifier = new FrameClassifier();
     private final PortStats stats = new PortStats();
     private final FragmentReassembler reassembler =
@@ -62,16 +64,42 @@ public final class PollLoop implements Agent
     private long nextStatsNs;
     private long nextExpiryNs;
     private int dropCount;
+    private int dhcpInBurst;
+    private int arpInBurst;
 
+    /** A poll loop with a worker on a thread of its own, one queue each way. */
     PollLoop(
         final PortTable ports,
         final FrameQueue toWorker,
         final FrameQueue txQueue,
         final DataplaneCounters counters)
     {
+        this(ports, null, toWorker, txQueue, new FrameView(), counters);
+    }
+
+    /**
+     * A poll loop that calls {@code worker} itself ({@code workers: 0}): no queue either way, each frame classified
+     * once (into the worker's view), the worker's replies sent in this loop's own tx bursts.
+     */
+    PollLoop(final PortTable ports, final DhcpWorker worker, final DataplaneCounters counters)
+    {
+        this(ports, worker, null, null, worker.frameView(), counters);
+        worker.servedInline(this::takeTx);
+    }
+
+    private PollLoop(
+        final PortTable ports,
+        final DhcpWorker inline,
+        final FrameQueue toWorker,
+        final FrameQueue txQueue,
+        final FrameView view,
+        final DataplaneCounters counters)
+    {
         this.ports = ports;
+        this.inline = inline;
         this.toWorker = toWorker;
         this.txQueue = txQueue;
+        this.view = view;
         this.counters = counters;
         this.tx = new MbufBurst[PortTable.MAX_PORTS];
         this.txCount = new int[PortTable.MAX_PORTS];
@@ -98,7 +126,10 @@ public final class PollLoop implements Agent
                 work += receive(p, now);
             }
         }
-        work += txQueue.drain(txConsumer, BURST * Math.max(1, limit));
+        if (txQueue != null)
+        {
+            work += txQueue.drain(txConsumer, BURST * Math.max(1, limit));
+        }
         for (int p = 0; p < limit; p++)
         {
             flushTx(p);
@@ -127,6 +158,10 @@ public final class PollLoop implements Agent
         }
         counters.rxFrames.getAndAddRelease(n);
         counters.portRx[p].getAndAddRelease(n);
+        if (inline != null)
+        {
+            inline.startBurst();
+        }
         for (int i = 0; i < n; i++)
         {
             final long mbuf = rx.mbuf(i);
@@ -156,8 +191,28 @@ public final class PollLoop implements Agent
             }
             dispatch(mbuf, p, frameClass);
         }
+        if (inline != null)
+        {
+            inline.endBurst();
+        }
+        countBurst(p);
         flushDrops();
         return n;
+    }
+
+    private void countBurst(final int p)
+    {
+        if (dhcpInBurst > 0)
+        {
+            counters.clientDhcp.getAndAddRelease(dhcpInBurst);
+            counters.portDhcp[p].getAndAddRelease(dhcpInBurst);
+            dhcpInBurst = 0;
+        }
+        if (arpInBurst > 0)
+        {
+            counters.arpRequests.getAndAddRelease(arpInBurst);
+            arpInBurst = 0;
+        }
     }
 
     /**
@@ -231,14 +286,17 @@ public final class PollLoop implements Agent
         {
             if (arp)
             {
-                counters.arpRequests.incrementRelease();
+                arpInBurst++;
             }
             else
             {
-                counters.clientDhcp.incrementRelease();
-                counters.portDhcp[p].incrementRelease();
+                dhcpInBurst++;
             }
-            if (!toWorker.offer(mbuf, p))
+            if (inline != null)
+            {
+                inline.onClassified(mbuf, p, frameClass);
+            }
+            else if (!toWorker.offer(mbuf, p))
             {
                 counters.workerQueueFull.incrementRelease();
                 drop(mbuf);
@@ -305,6 +363,13 @@ public final class PollLoop implements Agent
             drop.freeAll(0, dropCount);
             dropCount = 0;
         }
+    }
+
+    /** The inline worker's frames: into this loop's tx bursts (a frame for a port that is gone is counted there). */
+    private boolean takeTx(final long mbuf, final int port)
+    {
+        queueTx(mbuf, port);
+        return true;
     }
 
     private void queueTx(final long mbuf, final int port)

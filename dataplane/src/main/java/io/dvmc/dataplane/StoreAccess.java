@@ -1,5 +1,6 @@
 package io.dvmc.dataplane;
 
+import io.dvmc.ipc.LeaseChanges;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
@@ -59,8 +60,18 @@ public final class StoreAccess implements AutoCloseable
         }
     }
 
+    /**
+     * Leases a worker keeps: a host's VMs, and relayed clients of its relay ports, many times over. 64 bytes each,
+     * off the heap.
+     */
+    static final int LEASE_CACHE_ENTRIES = 1 << 16;
+    /** No flush generation seen yet: the first one read is taken as it is. */
+    private static final long NO_GENERATION = Long.MIN_VALUE;
+
     private final Path stateDir;
     private final AtomicCounter handovers;
+    private final LeaseCache leaseCache = new LeaseCache(LEASE_CACHE_ENTRIES);
+    private long flushGeneration = NO_GENERATION;
     private final long epoch = System.currentTimeMillis();
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
     private final ExecutorService opener;
@@ -115,11 +126,61 @@ public final class StoreAccess implements AutoCloseable
         helloSent = toAgent.write(RingMessages.HELLO, control, 0, RingMessages.CONTROL_LENGTH);
     }
 
-    /** @return whether the lease store is open and holds a valid lease for (domain, MAC). */
+    /**
+     * The lease of (domain, MAC), from this worker's cache, read from the store on a miss. The agent sends
+     * LEASE_CHANGED after each write of a lease ({@link #onLeaseChanged}), or flushes every cache when it cannot
+     * ({@link #flushIfAsked}); the stores' hand-over empties it too. So a cached copy never outlives a write: the
+     * agent announces each write as soon as it returns, before anything it sends the VM because of it (a NAK goes out
+     * through the same ring, after the LEASE_CHANGED), and the worker applies its ring and the flush generation
+     * before each burst of frames.
+     *
+     * @param lease wrapped over the cached copy (valid until the next call) when found.
+     * @return whether the lease store is open and holds a valid lease for (domain, MAC).
+     */
     public boolean lease(final int domainId, final long mac, final LeaseRecord lease)
     {
         final Opened stores = current;
-        return stores != null && stores.leases.get(domainId, mac, lease);
+        if (stores == null)
+        {
+            return false;
+        }
+        if (leaseCache.get(domainId, mac, lease))
+        {
+            return true;
+        }
+        final int entry = leaseCache.claim(domainId, mac, lease);
+        if (!stores.leases.get(domainId, mac, lease))
+        {
+            return false;
+        }
+        leaseCache.keep(entry, domainId, mac);
+        return true;
+    }
+
+    /** LEASE_CHANGED: the agent wrote or removed the lease of (domain, MAC). */
+    public void onLeaseChanged(final int domainId, final long mac)
+    {
+        leaseCache.invalidate(domainId, mac);
+    }
+
+    /**
+     * Drops every cached lease and domain if the agent asked for a full flush since the last call (a LEASE_CHANGED
+     * or DOMAIN_CHANGED that did not fit in the ring). The worker calls it once per burst, before the frames.
+     *
+     * @return whether the caches were flushed.
+     */
+    public boolean flushIfAsked(final RingBuffer fromAgent)
+    {
+        final long generation = LeaseChanges.flushGeneration(fromAgent);
+        if (generation == flushGeneration)
+        {
+            return false;
+        }
+        final boolean first = flushGeneration == NO_GENERATION;
+        flushGeneration = generation;
+        leaseCache.clear();
+        domains.clear();
+        return !first;
     }
 
     /**
@@ -271,6 +332,7 @@ public final class StoreAccess implements AutoCloseable
     private void closeCurrent()
     {
         domains.clear();
+        leaseCache.clear();
         if (current != null)
         {
             current.close();

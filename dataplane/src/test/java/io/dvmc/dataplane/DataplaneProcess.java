@@ -100,7 +100,7 @@ final class DataplaneProcess implements AutoCloseable
         return writeConfig(dir, "", ports, bindings);
     }
 
-    private static Path writeConfig(final Path dir, final String fields, final List<String> ports,
+    static Path writeConfig(final Path dir, final String fields, final List<String> ports,
         final List<String> bindings) throws IOException
     {
         final Path config = dir.resolve("host.json");

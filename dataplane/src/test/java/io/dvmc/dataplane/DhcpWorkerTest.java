@@ -14,6 +14,7 @@ import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.BindingMessage;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.DhcpRequestMessage;
+import io.dvmc.ipc.LeaseChanges;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainRecord;
@@ -192,6 +193,32 @@ class DhcpWorkerTest
         assertEquals(600, ack.leaseTime());
         assertEquals(IP, view.dstIp());
         assertEquals(MAC, view.dstMac());
+    }
+
+    @Test
+    void aRenewalAfterTheAgentRemovedTheLeaseAndSaidSoGoesToTheAgentNotToTheCachedCopy()
+    {
+        assertEquals(1, renew(), "answered from the store, and kept");
+
+        // As the agent does on a NAK: the write, its LEASE_CHANGED, then the NAK to the VM through the same ring.
+        leases.remove(DOMAIN, MAC);
+        new LeaseChanges(rings.toDataplane()).announce(DOMAIN, MAC);
+
+        assertEquals(0, renew(), "answered from the copy of a lease the agent removed");
+        assertEquals(1, counter("slow path to agent"));
+    }
+
+    @Test
+    void aRenewalAfterAFlushTheAgentAskedForWhenItsRingWasFullGoesToTheAgentNotToTheCachedCopy()
+    {
+        assertEquals(1, renew(), "answered from the store, and kept");
+
+        leases.remove(DOMAIN, MAC);
+        new LeaseChanges(rings.toDataplane()).flushAll();
+
+        assertEquals(0, renew(), "answered from the copy of a lease the agent removed");
+        assertEquals(1, counter("slow path to agent"));
+        assertEquals(1, counter("lease cache flushes"));
     }
 
     /** Sends the worker a binding message as the agent does, and lets it read it. */

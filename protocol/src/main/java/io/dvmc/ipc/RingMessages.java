@@ -14,6 +14,8 @@ package io.dvmc.ipc;
  *   <li>{@link #STORE_READY}: agent to dataplane, stores recovered: open them again.</li>
  *   <li>{@link #DOMAIN_CHANGED}: agent to dataplane, a domain's record was rewritten (4-byte domain id, native
  *       order): the worker drops its cached copy.</li>
+ *   <li>{@link #LEASE_CHANGED}: agent to dataplane, a lease was written or removed ({@link LeaseChanges}): the
+ *       workers drop their cached copy; when it cannot be written the agent flushes every cache instead.</li>
  *   <li>{@link #BINDING_ADD}, {@link #BINDING_REMOVE}: agent to dataplane, one port binding added (or replaced,
  *       for the same VLAN and MAC) or removed at run time ({@link BindingMessage}).</li>
  *   <li>{@link #BINDINGS_SYNC_START}, {@link #BINDINGS_SYNC_END}: agent to dataplane, around the complete set of
@@ -32,6 +34,7 @@ public final class RingMessages
     public static final int STORE_RELEASED = 12;
     public static final int STORE_READY = 13;
     public static final int DOMAIN_CHANGED = 14;
+    public static final int LEASE_CHANGED = 15;
     public static final int BINDING_ADD = 20;
     public static final int BINDING_REMOVE = 21;
     public static final int BINDINGS_SYNC_START = 22;
@@ -54,6 +57,7 @@ public final class RingMessages
             case STORE_RELEASED -> "STORE_RELEASED";
             case STORE_READY -> "STORE_READY";
             case DOMAIN_CHANGED -> "DOMAIN_CHANGED";
+            case LEASE_CHANGED -> "LEASE_CHANGED";
             case BINDING_ADD -> "BINDING_ADD";
             case BINDING_REMOVE -> "BINDING_REMOVE";
             case BINDINGS_SYNC_START -> "BINDINGS_SYNC_START";

@@ -1,9 +1,14 @@
 package io.dvmc.bench.jmh;
 
+import io.dvmc.dataplane.StoreAccess;
+import io.dvmc.ipc.CounterTypes;
+import io.dvmc.ipc.CountersFile;
+import io.dvmc.ipc.RingFiles;
+import io.dvmc.lease.DomainStore;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.lease.LeaseStore;
-import io.dvmc.lease.LookupResult;
+import org.agrona.CloseHelper;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,14 +27,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The fast path's lease lookup in the host's Chronicle Map store, filled with {@code leases} bound leases and read
- * at random keys (so a large store pays its cache misses). The reference in the same run copies a record into the
- * caller's flyweight and checks it, what a lookup does besides finding the entry.
+ * The fast path's lease lookup, over a real lease store file: the dataplane's (the worker's cache, filled from the
+ * store on a miss) beside the store's own lookup (segment lock, copy, checksum), which is what the worker did for
+ * every renewal before it kept copies. Keys are taken in turn over {@code leases} VMs of one domain, so a store
+ * larger than the cache shows its misses.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,44 +46,57 @@ import java.util.stream.Stream;
 public class LeaseLookupBenchmark
 {
     private static final int DOMAIN = 100;
-    private static final int KEYS = 1 << 16;
+    private static final long FIRST_MAC = 0x02DC_0000_0000L;
 
     @Param({"1000", "1000000"})
     public int leases;
 
     private Path dir;
-    private LeaseStore store;
-    private final LeaseRecord into = new LeaseRecord();
-    private final LeaseRecord copy = new LeaseRecord();
-    private final long[] macs = new long[KEYS];
+    private LeaseStore writer;
+    private DomainStore domains;
+    private LeaseStore reader;
+    private RingFiles rings;
+    private CountersFile counters;
+    private StoreAccess access;
+    private final LeaseRecord record = new LeaseRecord();
     private int next;
 
     @Setup(Level.Trial)
-    public void fill() throws IOException
+    public void setUp() throws IOException
     {
         dir = Files.createTempDirectory("dvmc-jmh-leases");
-        store = LeaseStore.openWriter(dir.resolve(LeaseStore.FILE), leases * 2L);
+        writer = LeaseStore.openWriter(dir.resolve(LeaseStore.FILE), leases * 2L);
         final long now = System.currentTimeMillis();
         final LeaseRecord lease = new LeaseRecord();
         for (int vm = 0; vm < leases; vm++)
         {
-            lease.clear().ip(0x0A00_0000 | vm).state(LeaseState.BOUND).vmLeaseSeconds(600).serverId(0x0A00_0001)
-                .hostLeaseExpiryMillis(now + 86_400_000L).vmLeaseExpiryMillis(now + 600_000L).updatedMillis(now)
-                .vmId(0, vm).optionsVersion(1);
-            store.put(DOMAIN, mac(vm), lease);
+            lease.clear().ip(0x0A00_0000 + vm).state(LeaseState.BOUND).vmLeaseSeconds(600)
+                .hostLeaseExpiryMillis(now + 86_400_000L).vmLeaseExpiryMillis(now + 600_000L).vmId(0, vm).seal();
+            writer.put(DOMAIN, FIRST_MAC + vm, lease);
         }
-        final SplittableRandom random = new SplittableRandom(42);
-        for (int i = 0; i < KEYS; i++)
+        // The worker opens both stores.
+        domains = DomainStore.openWriter(dir.resolve(StoreAccess.DOMAINS_FILE), 16);
+        reader = LeaseStore.openReader(dir.resolve(LeaseStore.FILE));
+        rings = RingFiles.open(dir, 64 * 1024);
+        counters = CountersFile.create(dir.resolve("counters.dat"), 8);
+        access = new StoreAccess(dir, counters.newCounter("hand-overs", CounterTypes.DATAPLANE));
+        access.onReady();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!access.isOpen())
         {
-            macs[i] = mac(random.nextInt(leases));
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("the stores did not open");
+            }
+            access.doWork(rings.toAgent());
+            LockSupport.parkNanos(1_000_000);
         }
-        store.lookup(DOMAIN, macs[0], copy);
     }
 
     @TearDown(Level.Trial)
-    public void remove() throws IOException
+    public void tearDown() throws IOException
     {
-        store.close();
+        CloseHelper.quietCloseAll(access, reader, domains, writer, rings, counters);
         try (Stream<Path> files = Files.walk(dir))
         {
             for (final Path p : files.sorted(Comparator.reverseOrder()).toList())
@@ -87,21 +106,24 @@ public class LeaseLookupBenchmark
         }
     }
 
-    @Benchmark
-    public LookupResult lookupAtRandom()
+    private long nextMac()
     {
-        return store.lookup(DOMAIN, macs[next++ & (KEYS - 1)], into);
+        final int vm = next;
+        next = vm + 1 == leases ? 0 : vm + 1;
+        return FIRST_MAC + vm;
     }
 
-    /** What a lookup does besides the map: the copy of a record into the caller's flyweight and its check. */
+    /** The worker's lookup: its cache, the store on a miss. */
     @Benchmark
-    public boolean copyAndCheckReference()
+    public int workerLookup()
     {
-        return into.copyFrom(copy).isValid();
+        return access.lease(DOMAIN, nextMac(), record) ? record.ip() : -1;
     }
 
-    private static long mac(final int vm)
+    /** The store's own lookup (reference): what each renewal cost before the cache. */
+    @Benchmark
+    public int storeLookupReference()
     {
-        return 0x02CC_0000_0000L | vm;
+        return reader.get(DOMAIN, nextMac(), record) ? record.ip() : -1;
     }
 }
