@@ -399,18 +399,24 @@ public final class DhcpWorker implements Agent
         final boolean routed)
     {
         final DomainRecord domain;
-        if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null || domain.isRelay())
+        if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null)
         {
-            // A relay domain's VM is answered with its own tenant lease and options: through the relay only.
             return false;
         }
-        final int grantSeconds = FastPath.leaseSeconds(lease, clock.time());
-        final int type = FastPath.decide(dhcp, lease, domain.serverIp(), grantSeconds);
+        final long nowMs = clock.time();
+        final int grantSeconds = FastPath.leaseSeconds(lease, nowMs);
+        final boolean relay = domain.isRelay();
+        // A relay domain's VM is answered with its own tenant lease and options, from its lease record.
+        final int type = relay ? FastPath.decideTenant(dhcp, lease, domain.serverIp(), grantSeconds, nowMs) :
+            FastPath.decide(dhcp, lease, domain.serverIp(), grantSeconds);
         if (type == FastPath.SLOW)
         {
             return false;
         }
-        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed);
+        final int length = relay ?
+            replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, lease.buffer(),
+                lease.tenantOptionsIndex(), lease.tenantOptionsLength(), routed) :
+            replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed);
         if (length < 0)
         {
             return false;
@@ -423,6 +429,10 @@ public final class DhcpWorker implements Agent
             return true;
         }
         (type == DhcpMessageType.OFFER ? counters.fastPathOffers : counters.fastPathAcks).incrementRelease();
+        if (relay)
+        {
+            counters.fastPathTenantAcks.incrementRelease();
+        }
         return true;
     }
 
