@@ -262,6 +262,63 @@ class RelayTest
         }
     }
 
+    /**
+     * Two replicas of the service on one machine, each the first service of one of two relay domains: each relays,
+     * from a relay address of its own (the first holds 198.18.0.1, so the second binds 198.18.0.3), and each gets its
+     * tenant's answers back at its giaddr; no agent is turned away with a NAK.
+     */
+    @Test
+    void everyServiceReplicaOfARelayDomainRelaysFromARelayAddressOfItsOwn() throws Exception
+    {
+        try (NetnsLab lab = NetnsLab.create(2);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final List<NetnsLab.Vm> vms = List.copyOf(lab.vms());
+            final NetnsLab.Vm link = tenantLink(lab);
+            lab.exec(lab.hostNs(), "ip", "addr", "add", "198.18.0.3/24", "dev", link.hostIf()).check();
+            try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                    List.of("10.0.0.53"), 0, List.of()), ON_THE_WIRE);
+                DvmcHost host = new DvmcHost(dir, ports(lab, vms), List.of(binding(vms.get(0), 301),
+                    binding(vms.get(1), 302)), lab.hostNs()))
+            {
+                host.runAllInNetns();
+                final String first = "\"127.0.0.1:" + host.servicePort() + "\"";
+                final String second = "\"127.0.0.1:" + host.replicaPort() + "\"";
+                host.domains(List.of(replicatedRelayDomain(301, first + ", " + second),
+                    replicatedRelayDomain(302, second + ", " + first)));
+                final var replica = host.startReplica();
+                host.start();
+
+                final Lease a = clients.udhcpc(vms.get(0).ns(), vms.get(0).ifname(), BIND);
+                final Lease b = clients.udhcpc(vms.get(1).ns(), vms.get(1).ifname(), BIND);
+
+                assertAll(
+                    () -> assertEquals("10.0.0.254", a.router(), "VM of the first service's domain"),
+                    () -> assertEquals("10.0.0.254", b.router(), "VM of the replica's domain"),
+                    () -> assertTrue(host.counter("service: relay relayed") >= 2, host.counters().toString()),
+                    () -> assertTrue(host.counter("replica: relay relayed") >= 2, host.counters().toString()),
+                    () -> assertEquals(0, host.counter("service: relay unavailable") +
+                        host.counter("replica: relay unavailable") + host.counter("agent: DVMC NAK received"),
+                        host.counters().toString()),
+                    () -> assertEquals(0, host.counter("service: relay unmatched") +
+                        host.counter("replica: relay unmatched"), host.counters().toString()),
+                    () -> assertTrue(replica.log().contains("relaying from 198.18.0.3:67"), replica.log()),
+                    () -> assertTrue(host.service().log().contains("relaying from 198.18.0.1:67"),
+                        host.service().log()));
+            }
+        }
+    }
+
+    /** A relay domain of two relay addresses, 198.18.0.1 and .3, served by {@code services} in that order. */
+    private static String replicatedRelayDomain(final int id, final String services)
+    {
+        return String.format("{ \"id\": %d, \"name\": \"tenant-%d\", \"subnet\": \"10.0.0.0/24\"," +
+            " \"serverIp\": \"%s\", \"mode\": \"relay\", \"relayServers\": [ \"%s\" ]," +
+            " \"relayAddresses\": [ \"198.18.0.1\", \"198.18.0.3\" ], \"linkSelection\": true," +
+            " \"services\": [ %s ] }", id, id, SERVER_IP, tenantServer(0), services);
+    }
+
     @Test
     void aVmRebootsThroughTheRelayWithTheAddressItRemembersAndTheTenantAcknowledgesIt() throws Exception
     {
