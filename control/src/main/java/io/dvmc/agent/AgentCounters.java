@@ -28,6 +28,8 @@ public final class AgentCounters
     public final AtomicCounter storeHandovers;
     public final AtomicCounter unsupported;
     public final AtomicCounter optionsTooLong;
+    /** A relay domain's VM whose tenant options do not fit its lease record: its renewals stay relayed. */
+    public final AtomicCounter tenantOptionsTooLong;
     public final AtomicCounter deadProducerSkipped;
     public final AtomicCounter staleRequests;
     public final AtomicCounter refreshesSent;
@@ -66,6 +68,7 @@ public final class AgentCounters
         storeHandovers = file.newCounter("store hand-overs", CounterTypes.AGENT);
         unsupported = file.newCounter("unsupported requests dropped", CounterTypes.DROP);
         optionsTooLong = file.newCounter("domain options too long dropped", CounterTypes.DROP);
+        tenantOptionsTooLong = file.newCounter("tenant options too long for the fast path", CounterTypes.AGENT);
         deadProducerSkipped = file.newCounter("ring records of a dead dataplane skipped", CounterTypes.DROP);
         staleRequests = file.newCounter("stale VM requests dropped", CounterTypes.DROP);
         refreshesSent = file.newCounter("host lease refreshes sent", CounterTypes.AGENT);

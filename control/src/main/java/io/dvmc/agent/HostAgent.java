@@ -560,8 +560,14 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             .vmLeaseExpiryMillis(now + (granted & 0xFFFF_FFFFL) * 1000L)
             .updatedMillis(now)
             .vmId(exchanges.vmMsb(slot), exchanges.vmLsb(slot))
-            .optionsVersion(domain.version())
-            .seal();
+            .optionsVersion(domain.version());
+        if (domain.isRelay() && exchanges.dhcpType(slot) == DhcpMessageType.REQUEST &&
+            !lease.tenantOptions(reply.buffer(), reply.configOffset(), reply.configLength()))
+        {
+            // Too many to keep per VM: the fast path does not answer this VM, its renewals go through the relay.
+            counters.tenantOptionsTooLong.incrementRelease();
+        }
+        lease.seal();
         stores.putLease(exchanges.domainId(slot), exchanges.mac(slot), lease);
         return granted;
     }

@@ -7,6 +7,7 @@ import io.dvmc.lease.DomainStore;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseStore;
 import io.dvmc.lease.LeaseVisitor;
+import io.dvmc.lease.OtherLayoutException;
 import io.dvmc.lease.SegmentLockedException;
 import io.dvmc.lease.StoreGuard;
 import io.dvmc.lease.StoreTimeouts;
@@ -113,7 +114,7 @@ public final class HostStores implements AutoCloseable
             // Even with no reader seen: a dataplane may be opening the stores right now, for a READY of our
             // predecessor still in the ring, and take its shared lock after the look.
             yieldReaders(leaseGuard, domainGuard);
-            leases = LeaseStore.openWriter(leaseGuard, maxLeases, timeouts);
+            leases = openLeases(leaseGuard, timeouts);
             domains = DomainStore.openWriter(domainGuard, maxDomains, timeouts);
             if (bootId != null)
             {
@@ -134,6 +135,31 @@ public final class HostStores implements AutoCloseable
         leaseChanges.flushAll();
         announcing = true;
         send(RingMessages.STORE_READY);
+    }
+
+    /**
+     * A lease store of another layout (written by another dvmc version) is replaced by an empty one: it holds only
+     * copies of the service's leases, which the VMs get again through the agent at their next request.
+     */
+    private LeaseStore openLeases(final StoreGuard guard, final StoreTimeouts timeouts)
+    {
+        try
+        {
+            return LeaseStore.openWriter(guard, maxLeases, timeouts);
+        }
+        catch (final OtherLayoutException ex)
+        {
+            System.err.println("dvmc agent: " + ex.getMessage() + "; replacing it with an empty lease store");
+            try
+            {
+                Files.delete(guard.mapFile());
+            }
+            catch (final IOException deleteFailed)
+            {
+                throw new UncheckedIOException(deleteFailed);
+            }
+            return LeaseStore.openWriter(guard, maxLeases, timeouts);
+        }
     }
 
     private void retireOtherBoots(final String bootId)

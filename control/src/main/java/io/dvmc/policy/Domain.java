@@ -31,8 +31,9 @@ import java.util.List;
  * @param serverIp         the virtual server's address (option 54), by default the router.
  * @param mode             whether the dvmc service manages addresses itself or relays to a tenant server.
  * @param relayServers     the tenant DHCP/BOOTP servers of a relay domain.
- * @param relayAddress     a relay domain's giaddr (RFC 1542 §4.1.1): the address the service relays from and the
- *                         tenant servers answer to; 0 in a builtin domain.
+ * @param relayAddresses   a relay domain's giaddrs (RFC 1542 §4.1.1): the addresses the service relays from and the
+ *                         tenant servers answer to, one per service replica or one for all (docs/relay.md); each
+ *                         replica relays from the first it holds or can bind. Empty in a builtin domain.
  * @param linkSelection    whether relayed requests carry the RFC 3527 link selection sub-option naming the subnet,
  *                         for tenant servers that cannot tell it from a relay address outside it.
  * @param services         the dvmc service endpoints of the domain (the patent's server location reply 135).
@@ -61,7 +62,7 @@ public record Domain(
     int serverIp,
     Mode mode,
     List<InetSocketAddress> relayServers,
-    int relayAddress,
+    List<Integer> relayAddresses,
     boolean linkSelection,
     List<InetSocketAddress> services,
     Boot boot,
@@ -176,7 +177,7 @@ public record Domain(
     {
         this(id, name, network, prefixLength, pools, exclusions, reservations, router, dns, domainName, searchList,
             mtu, staticRoutes, ntp, leaseSeconds, hostLeaseSeconds, offerHoldSeconds, serverMac, serverIp, mode,
-            relayServers, 0, false, services, null, List.of());
+            relayServers, List.of(), false, services, null, List.of());
     }
 
     /** A classless static route (RFC 3442). */
@@ -194,8 +195,15 @@ public record Domain(
         staticRoutes = List.copyOf(staticRoutes);
         ntp = List.copyOf(ntp);
         relayServers = List.copyOf(relayServers);
+        relayAddresses = List.copyOf(relayAddresses);
         services = List.copyOf(services);
         rawOptions = List.copyOf(rawOptions);
+    }
+
+    /** The first relay address, or 0 in a builtin domain. */
+    public int relayAddress()
+    {
+        return relayAddresses.isEmpty() ? 0 : relayAddresses.getFirst();
     }
 
     /** The locally administered MAC a domain's virtual server gets unless configured: 02:44 ("D") + the id. */

@@ -91,9 +91,13 @@ public final class DomainJson
         o.put("serverIp", Addresses.ipv4(d.serverIp()));
         o.put("mode", d.mode().name().toLowerCase());
         endpoints(o.putArray("relayServers"), d.relayServers());
-        if (d.relayAddress() != 0)
+        if (d.relayAddresses().size() == 1)
         {
             o.put("relayAddress", Addresses.ipv4(d.relayAddress()));
+        }
+        else if (!d.relayAddresses().isEmpty())
+        {
+            addresses(o.putArray("relayAddresses"), d.relayAddresses());
         }
         if (d.linkSelection())
         {

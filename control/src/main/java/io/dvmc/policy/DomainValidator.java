@@ -103,14 +103,18 @@ final class DomainValidator
             check(server != 0 && server != -1 && (server >>> 28) != 14, "relayServers[" + i + "]",
                 Addresses.ipv4(server) + " is not a unicast address");
         }
-        check(d.relayAddress() != 0, "relayAddress",
+        check(!d.relayAddresses().isEmpty(), "relayAddress",
             "a relay domain needs the address it relays from (giaddr), one its tenant servers route back to");
-        check(d.relayAddress() != -1 && (d.relayAddress() >>> 28) != 14 && (d.relayAddress() >>> 24) != 127,
-            "relayAddress", Addresses.ipv4(d.relayAddress()) + " is not a unicast address a tenant server can reach");
-        check(d.linkSelection() || (d.inSubnet(d.relayAddress()) && d.relayAddress() != d.network() &&
-            d.relayAddress() != d.broadcast()), "relayAddress", Addresses.ipv4(d.relayAddress()) +
-            " is not a host address of " + d.subnet() + ": a tenant server would not know the VM's subnet; " +
-            "set \"linkSelection\": true (RFC 3527) if its servers support it");
+        for (int i = 0; i < d.relayAddresses().size(); i++)
+        {
+            final int relay = d.relayAddresses().get(i);
+            final String field = d.relayAddresses().size() == 1 ? "relayAddress" : "relayAddresses[" + i + "]";
+            check(relay != 0 && relay != -1 && (relay >>> 28) != 14 && (relay >>> 24) != 127, field,
+                Addresses.ipv4(relay) + " is not a unicast address a tenant server can reach");
+            check(d.linkSelection() || (d.inSubnet(relay) && relay != d.network() && relay != d.broadcast()), field,
+                Addresses.ipv4(relay) + " is not a host address of " + d.subnet() + ": a tenant server would not " +
+                "know the VM's subnet; set \"linkSelection\": true (RFC 3527) if its servers support it");
+        }
     }
 
     /**

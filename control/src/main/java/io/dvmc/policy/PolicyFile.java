@@ -38,6 +38,7 @@ import java.util.List;
  *       "rawOptions": [ { "code": 252, "hex": "68:74:74:70", "always": false } ] } ] }
  *   // a relay domain instead: "mode": "relay", "relayServers": ["192.0.2.10", "192.0.2.11:67"],
  *   //   "relayAddress": "192.0.2.1", "linkSelection": true
+ *   //   (or "relayAddresses": ["192.0.2.1", "192.0.2.2"], one per service replica: docs/relay.md)
  * }</pre>
  *
  * Defaults: hostLeaseSeconds 4 × leaseSeconds, offerHoldSeconds 30, leaseSeconds 3600, serverIp the router,
@@ -205,7 +206,12 @@ public final class PolicyFile
         };
         final List<InetSocketAddress> relayServers =
             endpoints(f, "relayServers", f.stringList("relayServers"), DHCP_SERVER_PORT);
+        if (f.has("relayAddress") && f.has("relayAddresses"))
+        {
+            throw f.error("relayAddresses", "give either relayAddress or relayAddresses, not both");
+        }
         final int relayAddress = f.ipv4("relayAddress", 0);
+        final List<Integer> relayAddresses = relayAddress != 0 ? List.of(relayAddress) : f.ipv4List("relayAddresses");
         final boolean linkSelection = f.bool("linkSelection", false);
         final List<InetSocketAddress> services = f.has("services") ?
             endpoints(f, "services", f.stringList("services"), DvmcMessage.DEFAULT_PORT) : defaults;
@@ -223,7 +229,7 @@ public final class PolicyFile
 
         return new Domain(id, name, subnet[0], subnet[1], pools, exclusions, reservations, router, dns, domainName,
             searchList, mtu, routes, ntp, lease, hostLease, offerHold, serverMac, serverIp, mode, relayServers,
-            relayAddress, linkSelection, services, boot, rawOptions);
+            relayAddresses, linkSelection, services, boot, rawOptions);
     }
 
     /** By MAC ({@code "mac"}) or by client identifier ({@code "clientId"}, hex), never both. */

@@ -120,7 +120,8 @@ public final class RelayEngine implements AutoCloseable
             // The agent's retransmission: its request is with the tenant servers already.
             return SILENT;
         }
-        final DatagramChannel channel = sockets.of(domain.relayAddress(), nowMs);
+        final int giaddr = sockets.relayFrom(domain.relayAddresses(), nowMs);
+        final DatagramChannel channel = giaddr == 0 ? null : sockets.held(giaddr);
         if (channel == null)
         {
             answers.count(RelayEvent.UNAVAILABLE);
@@ -129,7 +130,7 @@ public final class RelayEngine implements AutoCloseable
         final int type = request.type();
         final boolean answered = type != DvmcMessageType.RELEASE && type != DvmcMessageType.DECLINE;
         final int xid = freeXid();
-        final int length = writer.write(request, domain, xid, chosenServer(request), txView);
+        final int length = writer.write(request, domain, giaddr, xid, chosenServer(request), txView);
         if (length < 0)
         {
             answers.count(RelayEvent.TOO_LONG);

@@ -31,6 +31,38 @@ final class RelaySockets implements AutoCloseable
     private final Long2LongHashMap failedUntil = new Long2LongHashMap(0);
     private final List<DatagramChannel> open = new ArrayList<>();
 
+    /**
+     * The socket this service relays from for a domain of {@code relayAddresses}: the first of them it holds already,
+     * else the first it can bind. A replica so keeps the address it got, and replicas sharing a machine each take
+     * one of their own (a bound address fails the others' binds).
+     *
+     * @return the address ({@link #held} gives its socket), or 0 when none can be bound
+     */
+    int relayFrom(final List<Integer> relayAddresses, final long nowMs)
+    {
+        for (int i = 0; i < relayAddresses.size(); i++)
+        {
+            if (byAddress.containsKey(relayAddresses.get(i).intValue()))
+            {
+                return relayAddresses.get(i);
+            }
+        }
+        for (int i = 0; i < relayAddresses.size(); i++)
+        {
+            if (of(relayAddresses.get(i), nowMs) != null)
+            {
+                return relayAddresses.get(i);
+            }
+        }
+        return 0;
+    }
+
+    /** The socket bound to {@code relayAddress}, or null. */
+    DatagramChannel held(final int relayAddress)
+    {
+        return byAddress.get(relayAddress);
+    }
+
     /** The socket of {@code relayAddress}, or null when it cannot be bound (logged at each try). */
     DatagramChannel of(final int relayAddress, final long nowMs)
     {

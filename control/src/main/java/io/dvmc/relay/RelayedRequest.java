@@ -63,11 +63,12 @@ final class RelayedRequest
     }
 
     /**
+     * @param giaddr         the relay address the request leaves from, where the tenant's answer is to come.
      * @param tenantServerId the tenant server id that replaces the VM's option 54, or 0 to leave 54 out.
      * @return the message length, or -1 if the VM's options do not fit one datagram.
      */
-    int write(final DvmcMessage request, final Domain domain, final int xid, final int tenantServerId,
-        final MutableDirectBuffer out)
+    int write(final DvmcMessage request, final Domain domain, final int giaddr, final int xid,
+        final int tenantServerId, final MutableDirectBuffer out)
     {
         final int dhcpType = dhcpTypeOf(request.type());
         out.setMemory(0, DhcpPacket.OPTIONS_OFFSET, (byte)0);
@@ -77,7 +78,7 @@ final class RelayedRequest
         out.putByte(DhcpPacket.HOPS_OFFSET, (byte)1);
         out.putInt(DhcpPacket.XID_OFFSET, xid, NET);
         out.putInt(DhcpPacket.CIADDR_OFFSET, ciaddr(request, dhcpType), NET);
-        out.putInt(DhcpPacket.GIADDR_OFFSET, domain.relayAddress(), NET);
+        out.putInt(DhcpPacket.GIADDR_OFFSET, giaddr, NET);
         final long mac = request.mac();
         for (int i = 0; i < 6; i++)
         {

@@ -5,10 +5,13 @@ import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
+import io.dvmc.lease.LeaseKey;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.lease.LeaseStore;
+import io.dvmc.lease.SharedMapFile;
 import io.dvmc.lease.StoreLockTimeoutException;
+import io.dvmc.lease.StoreTimeouts;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -89,6 +92,20 @@ class HostStoresTest
         opened.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         dataplane.awaitOpen(true);
         assertEquals(2, counters.storeHandovers.get());
+    }
+
+    @Test
+    void aLeaseStoreOfTheEarlierLayoutIsReplacedByAnEmptyOneAtTheAgentsStart()
+    {
+        SharedMapFile.openWriter(dir.resolve(LeaseStore.FILE), "dvmc-leases/1", LeaseKey.LENGTH, 64, 16,
+            StoreTimeouts.DEFAULTS).close();
+
+        final HostStores agent = agent();
+        agent.open();
+
+        final LeaseRecord lease = new LeaseRecord().clear().ip(0x0A00_0064).state(LeaseState.BOUND).seal();
+        agent.putLease(7, 0x02_00_00_00_00_01L, lease);
+        assertTrue(agent.lease(7, 0x02_00_00_00_00_01L, new LeaseRecord()));
     }
 
     @Test

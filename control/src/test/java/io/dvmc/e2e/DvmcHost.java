@@ -70,6 +70,9 @@ final class DvmcHost implements AutoCloseable
     /** Where each process's service manager listens ({@link #underServiceManager}), or null: none. */
     private Path notifyDir;
     private JvmProcess service;
+    /** A second service of the same policy and key, on {@link #replicaPort}, if started. */
+    private JvmProcess replica;
+    private int replicaPort;
     private JvmProcess agent;
     private JvmProcess dataplane;
     private int ctlRuns;
@@ -321,6 +324,34 @@ final class DvmcHost implements AutoCloseable
         service.await("the service to listen", START, () -> service.log().contains("listening on"));
     }
 
+    /**
+     * Starts a second service (a replica) on the same policy and key, its own state in "replica", in the service's
+     * namespace; its endpoint is 127.0.0.1:{@link #replicaPort()}, chosen now.
+     */
+    JvmProcess startReplica() throws IOException
+    {
+        replica = JvmProcess.start("replica", dir, serviceNetns(), Dvmc.class.getName(), "service",
+            "--policy", policy.toString(), "--listen", "127.0.0.1:" + replicaPort(),
+            "--state-dir", dir.resolve("replica").toString(), "--key-file", key.toString());
+        replica.await("the replica to listen", START, () -> replica.log().contains("listening on"));
+        return replica;
+    }
+
+    /** The replica's port, chosen on first call so that a policy can name it before it starts. */
+    int replicaPort() throws IOException
+    {
+        if (replicaPort == 0)
+        {
+            replicaPort = freeUdpPort();
+        }
+        return replicaPort;
+    }
+
+    int servicePort()
+    {
+        return servicePort;
+    }
+
     void startAgent() throws IOException
     {
         launchAgent();
@@ -380,9 +411,11 @@ final class DvmcHost implements AutoCloseable
     {
         final Map<String, Long> values = new HashMap<>();
         for (final Path file : List.of(stateDir.resolve(Dataplane.COUNTERS_FILE),
-            stateDir.resolve(HostAgentMain.COUNTERS_FILE), dir.resolve("service").resolve(ServiceCounters.FILE)))
+            stateDir.resolve(HostAgentMain.COUNTERS_FILE), dir.resolve("service").resolve(ServiceCounters.FILE),
+            dir.resolve("replica").resolve(ServiceCounters.FILE)))
         {
-            final String name = file.getFileName().toString();
+            final String name = file.getParent().getFileName().toString().equals("replica") ? "replica-" :
+                file.getFileName().toString();
             if (!Files.exists(file))
             {
                 continue;
@@ -446,7 +479,7 @@ final class DvmcHost implements AutoCloseable
 
     public void close()
     {
-        for (final JvmProcess p : new JvmProcess[] {dataplane, agent, service})
+        for (final JvmProcess p : new JvmProcess[] {dataplane, agent, service, replica})
         {
             if (p != null)
             {

@@ -80,8 +80,10 @@ class RelayTest
 
     /**
      * One VM's life against one tenant server ({@code kind}, or dnsmasq for null): bound with the tenant's router, DNS
-     * and lease time on its own interface, its VM id in the tenant's record of the lease (option 82), renewed by the
-     * tenant (not by the host), released in the tenant's leases.
+     * and lease time on its own interface, its VM id in the tenant's record of the lease (option 82), renewed early
+     * by the host with the tenant's options (the tenant sees renewals past its T1:
+     * {@link #aVmRenewingBeforeTheTenantsT1IsAnsweredOnTheHostAndPastItThroughTheRelay}), released in the tenant's
+     * leases.
      */
     private void bindRenewAndReleaseThroughTheRelay(final TenantServer.Kind kind) throws Exception
     {
@@ -111,13 +113,21 @@ class RelayTest
                     Await.until("the tenant's lease of " + bound.ip() + " with the VM id in option 82", ON_THE_WIRE,
                         () -> tenant.recordsAgentInformation(bound.ip(), vmId));
 
+                    // Well inside the tenant's lease the host answers the renewal itself, as the tenant did.
                     final long acksBefore = tenant.acks();
+                    final long relayedBefore = host.counter("service: relay relayed");
                     session.renew();
                     final Lease renewed = session.awaitEvent("renew", BIND).lease(vm.ns());
-                    assertEquals(bound.ip(), renewed.ip(), "the renewal moved the VM");
-                    assertTrue(tenant.acks() > acksBefore, "the renewal did not reach the tenant server");
-                    assertEquals(0, host.counter("dataplane: fast path ACK"),
-                        "a relay domain's renewal was answered on the host without its tenant");
+                    assertAll("the renewal, answered on the host with the tenant's lease and options",
+                        () -> assertEquals(bound.ip(), renewed.ip(), "the renewal moved the VM"),
+                        () -> assertEquals("10.0.0.254", renewed.router(), "the tenant's router"),
+                        () -> assertEquals(List.of("10.0.0.53"), renewed.dns(), "the tenant's DNS"),
+                        () -> assertEquals(SERVER_IP, renewed.serverId(), "the domain's virtual server"),
+                        () -> assertTrue(renewed.leaseSeconds() <= bound.leaseSeconds(), "lease " +
+                            renewed.leaseSeconds() + " outlives the tenant's " + bound.leaseSeconds()),
+                        () -> assertEquals(1, host.counter("dataplane: fast path ACK of a relay domain")),
+                        () -> assertEquals(relayedBefore, host.counter("service: relay relayed"), "relayed"),
+                        () -> assertEquals(acksBefore, tenant.acks(), "the tenant server answered"));
 
                     session.release();
                     Await.until("the release in the tenant's leases", ON_THE_WIRE, () -> tenant.released(bound.ip()));
@@ -126,6 +136,80 @@ class RelayTest
                 assertEquals(0, host.counter("service: relay timed out"), host.counters().toString());
             }
         }
+    }
+
+    /**
+     * The tenant's lease governs the fast path: a renewal in the first half of the tenant's lease (before its T1, as
+     * the host counts it) is answered on the host with the tenant's options and what is left of its lease; a renewal
+     * past the tenant's T1 goes to the tenant server. Prints both renewal times.
+     */
+    @Test
+    void aVmRenewingBeforeTheTenantsT1IsAnsweredOnTheHostAndPastItThroughTheRelay() throws Exception
+    {
+        Prerequisites.requireCommands("kea-dhcp4");
+        final int leaseSeconds = 40;
+        try (NetnsLab lab = NetnsLab.create(1);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final NetnsLab.Vm vm = lab.vm(0);
+            final NetnsLab.Vm link = tenantLink(lab);
+            try (TenantServer kea = TenantServer.start(TenantServer.Kind.KEA, link.ns(), new TenantServer.Config(
+                    link.ifname(), "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199",
+                    Duration.ofSeconds(leaseSeconds), "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
+                DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
+            {
+                host.start();
+                final Tenant tenant = keaTenant(kea);
+                try (UdhcpcSession session = clients.start(vm.ns(), vm.ifname()))
+                {
+                    final Lease bound = session.awaitLease(BIND);
+                    final long boundAt = System.nanoTime();
+
+                    // A quarter into the tenant's lease: the VM's T1 after the host's answer falls well past the
+                    // tenant's, leaving room for the renewal below.
+                    awaitSinceBound(boundAt, leaseSeconds * 250L);
+                    final long relayedBefore = host.counter("service: relay relayed");
+                    final long acksBefore = tenant.acks();
+                    long start = System.nanoTime();
+                    session.renew();
+                    final Lease early = session.awaitEvent("renew", BIND).lease(vm.ns());
+                    final long fastMs = (System.nanoTime() - start) / 1_000_000;
+                    assertAll("a renewal before the tenant's T1, answered on the host",
+                        () -> assertEquals(bound.ip(), early.ip()),
+                        () -> assertEquals("10.0.0.254", early.router(), "the tenant's router"),
+                        () -> assertEquals(List.of("10.0.0.53"), early.dns(), "the tenant's DNS"),
+                        () -> assertEquals(SERVER_IP, early.serverId(), "the domain's virtual server"),
+                        () -> assertTrue(early.leaseSeconds() <= leaseSeconds * 3 / 4 &&
+                            early.leaseSeconds() >= leaseSeconds * 3 / 4 - 3,
+                            "lease " + early.leaseSeconds() + ": not what is left of the tenant's"),
+                        () -> assertEquals(1, host.counter("dataplane: fast path ACK of a relay domain")),
+                        () -> assertEquals(relayedBefore, host.counter("service: relay relayed"), "relayed"),
+                        () -> assertEquals(acksBefore, tenant.acks(), "the tenant server answered"));
+
+                    // Past the tenant's T1 and before the VM's own: the VM's renewal goes to the tenant.
+                    awaitSinceBound(boundAt, leaseSeconds * 550L);
+                    start = System.nanoTime();
+                    session.renew();
+                    final Lease late = session.awaitEvent("renew", BIND).lease(vm.ns());
+                    final long relayedMs = (System.nanoTime() - start) / 1_000_000;
+                    assertAll("a renewal past the tenant's T1, answered by the tenant",
+                        () -> assertEquals(bound.ip(), late.ip()),
+                        () -> assertTrue(late.leaseSeconds() >= leaseSeconds - 3, "lease " + late.leaseSeconds()),
+                        () -> assertEquals(1, host.counter("dataplane: fast path ACK of a relay domain")),
+                        () -> assertEquals(relayedBefore + 1, host.counter("service: relay relayed"), "relayed"),
+                        () -> assertTrue(tenant.acks() > acksBefore, "the tenant server did not answer"));
+                    System.out.println("udhcpc renewal (SIGUSR1 to the script's renew event): answered on the host " +
+                        fastMs + " ms, through the relay to Kea " + relayedMs + " ms");
+                }
+            }
+        }
+    }
+
+    /** Returns once {@code millis} have passed since {@code boundAt} (nanoTime): the tenant's lease timers. */
+    private static void awaitSinceBound(final long boundAt, final long millis)
+    {
+        Await.until(millis + " ms into the tenant's lease", Duration.ofMillis(millis + 1_000),
+            () -> System.nanoTime() - boundAt >= millis * 1_000_000);
     }
 
     @Test
@@ -176,6 +260,63 @@ class RelayTest
                     host.counters().toString());
             }
         }
+    }
+
+    /**
+     * Two replicas of the service on one machine, each the first service of one of two relay domains: each relays,
+     * from a relay address of its own (the first holds 198.18.0.1, so the second binds 198.18.0.3), and each gets its
+     * tenant's answers back at its giaddr; no agent is turned away with a NAK.
+     */
+    @Test
+    void everyServiceReplicaOfARelayDomainRelaysFromARelayAddressOfItsOwn() throws Exception
+    {
+        try (NetnsLab lab = NetnsLab.create(2);
+            DhcpClients clients = new DhcpClients(true))
+        {
+            final List<NetnsLab.Vm> vms = List.copyOf(lab.vms());
+            final NetnsLab.Vm link = tenantLink(lab);
+            lab.exec(lab.hostNs(), "ip", "addr", "add", "198.18.0.3/24", "dev", link.hostIf()).check();
+            try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
+                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                    List.of("10.0.0.53"), 0, List.of()), ON_THE_WIRE);
+                DvmcHost host = new DvmcHost(dir, ports(lab, vms), List.of(binding(vms.get(0), 301),
+                    binding(vms.get(1), 302)), lab.hostNs()))
+            {
+                host.runAllInNetns();
+                final String first = "\"127.0.0.1:" + host.servicePort() + "\"";
+                final String second = "\"127.0.0.1:" + host.replicaPort() + "\"";
+                host.domains(List.of(replicatedRelayDomain(301, first + ", " + second),
+                    replicatedRelayDomain(302, second + ", " + first)));
+                final var replica = host.startReplica();
+                host.start();
+
+                final Lease a = clients.udhcpc(vms.get(0).ns(), vms.get(0).ifname(), BIND);
+                final Lease b = clients.udhcpc(vms.get(1).ns(), vms.get(1).ifname(), BIND);
+
+                assertAll(
+                    () -> assertEquals("10.0.0.254", a.router(), "VM of the first service's domain"),
+                    () -> assertEquals("10.0.0.254", b.router(), "VM of the replica's domain"),
+                    () -> assertTrue(host.counter("service: relay relayed") >= 2, host.counters().toString()),
+                    () -> assertTrue(host.counter("replica: relay relayed") >= 2, host.counters().toString()),
+                    () -> assertEquals(0, host.counter("service: relay unavailable") +
+                        host.counter("replica: relay unavailable") + host.counter("agent: DVMC NAK received"),
+                        host.counters().toString()),
+                    () -> assertEquals(0, host.counter("service: relay unmatched") +
+                        host.counter("replica: relay unmatched"), host.counters().toString()),
+                    () -> assertTrue(replica.log().contains("relaying from 198.18.0.3:67"), replica.log()),
+                    () -> assertTrue(host.service().log().contains("relaying from 198.18.0.1:67"),
+                        host.service().log()));
+            }
+        }
+    }
+
+    /** A relay domain of two relay addresses, 198.18.0.1 and .3, served by {@code services} in that order. */
+    private static String replicatedRelayDomain(final int id, final String services)
+    {
+        return String.format("{ \"id\": %d, \"name\": \"tenant-%d\", \"subnet\": \"10.0.0.0/24\"," +
+            " \"serverIp\": \"%s\", \"mode\": \"relay\", \"relayServers\": [ \"%s\" ]," +
+            " \"relayAddresses\": [ \"198.18.0.1\", \"198.18.0.3\" ], \"linkSelection\": true," +
+            " \"services\": [ %s ] }", id, id, SERVER_IP, tenantServer(0), services);
     }
 
     @Test

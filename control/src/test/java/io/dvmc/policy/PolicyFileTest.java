@@ -179,6 +179,20 @@ class PolicyFileTest
     }
 
     @Test
+    void aRelayDomainOfSeveralServiceReplicasNamesARelayAddressForEach() throws Exception
+    {
+        final String relay = ", \"mode\": \"relay\", \"relayServers\": [\"192.0.2.10\"]";
+        final Domain replicated = one(relay + ", \"relayAddresses\": [\"10.0.0.3\", \"10.0.0.4\"]");
+        assertEquals(List.of(0x0A000003, 0x0A000004), replicated.relayAddresses());
+        assertEquals(replicated, DomainJson.parse(DomainJson.write(replicated), "etcd"));
+        assertError("relayAddresses[1]: 192.0.2.1 is not a host address of 10.0.0.0/24: a tenant server would not " +
+            "know the VM's subnet; set \"linkSelection\": true (RFC 3527) if its servers support it",
+            MINIMAL.formatted(relay + ", \"relayAddresses\": [\"10.0.0.3\", \"192.0.2.1\"]"));
+        assertError("relayAddresses: give either relayAddress or relayAddresses, not both",
+            MINIMAL.formatted(relay + ", \"relayAddress\": \"10.0.0.3\", \"relayAddresses\": [\"10.0.0.4\"]"));
+    }
+
+    @Test
     void mistakesInFieldsAreReportedWithTheField()
     {
         assertError("subnet: 10.0.0.5/24 has host bits set",

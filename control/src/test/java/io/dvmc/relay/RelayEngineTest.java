@@ -91,7 +91,7 @@ class RelayEngineTest
         final InetSocketAddress server = (InetSocketAddress)tenant.getLocalAddress();
         domain = new Domain(DOMAIN, "tenant", 0x0A00_0000, 24, List.of(), List.of(), List.of(), VIRTUAL_SERVER,
             List.of(), null, List.of(), 0, List.of(), List.of(), 3600, 3600, 30, Domain.defaultServerMac(DOMAIN),
-            VIRTUAL_SERVER, Domain.Mode.RELAY, List.of(server), relayAddress, true,
+            VIRTUAL_SERVER, Domain.Mode.RELAY, List.of(server), List.of(relayAddress), true,
             List.of(new InetSocketAddress("127.0.0.1", 6767)), null, List.of());
     }
 
@@ -155,6 +155,31 @@ class RelayEngineTest
         assertEquals(VIRTUAL_SERVER, offer.serverId(), "the VM must see the domain's virtual server");
         assertEquals(120, offer.lease(), "the tenant's lease time");
         assertArrayEquals(tenantOptionsForTheVm(), offer.config(), "router and DNS only: 82, 54, 51, 53 stripped");
+    }
+
+    @Test
+    void aReplicaWhoseFirstRelayAddressAnotherReplicaHoldsRelaysFromTheNextAndItsAnswersComeBackThere()
+        throws IOException
+    {
+        final int own = relayAddress + 2;
+        domain = new Domain(DOMAIN, "tenant", 0x0A00_0000, 24, List.of(), List.of(), List.of(), VIRTUAL_SERVER,
+            List.of(), null, List.of(), 0, List.of(), List.of(), 3600, 3600, 30, Domain.defaultServerMac(DOMAIN),
+            VIRTUAL_SERVER, Domain.Mode.RELAY, domain.relayServers(), List.of(relayAddress, own), true,
+            domain.services(), null, List.of());
+        try (DatagramChannel otherReplica = DatagramChannel.open().bind(new InetSocketAddress(inet(relayAddress), 67)))
+        {
+            relay(DvmcMessageType.DISCOVER, 0, new byte[0]);
+            final DhcpPacket relayed = tenantReceives();
+            assertEquals(own, relayed.giaddr(), "giaddr must be the address this replica receives answers at");
+
+            tenantSends(reply(relayed.xid(), MAC, DhcpMessageType.OFFER), own);
+            awaitCount(RelayEvent.ANSWERED, 1);
+            assertEquals(DvmcMessageType.OFFER, answers.getFirst().type());
+
+            relay(DvmcMessageType.REQUEST, OFFERED, options(50, 4, 10, 0, 0, 100));
+            assertEquals(own, tenantReceives().giaddr(), "a replica keeps the relay address it has");
+            assertEquals(0, counts.getOrDefault(RelayEvent.UNAVAILABLE, 0));
+        }
     }
 
     @Test
@@ -285,9 +310,14 @@ class RelayEngineTest
 
     private void tenantSends(final byte[] datagram)
     {
+        tenantSends(datagram, relayAddress);
+    }
+
+    private void tenantSends(final byte[] datagram, final int giaddr)
+    {
         try
         {
-            tenant.send(ByteBuffer.wrap(datagram), new InetSocketAddress(inet(relayAddress), 67));
+            tenant.send(ByteBuffer.wrap(datagram), new InetSocketAddress(inet(giaddr), 67));
         }
         catch (final IOException ex)
         {

@@ -35,6 +35,8 @@ public final class DataplaneCounters
     public final AtomicCounter workerQueueFull;
     public final AtomicCounter fastPathOffers;
     public final AtomicCounter fastPathAcks;
+    /** Of {@link #fastPathAcks}: a relay domain's VM, answered with its tenant server's options. */
+    public final AtomicCounter fastPathTenantAcks;
     public final AtomicCounter slowPath;
     public final AtomicCounter agentRingFull;
     public final AtomicCounter releaseHoldsFull;
@@ -89,6 +91,7 @@ public final class DataplaneCounters
         workerQueueFull = file.newCounter("worker queue full dropped", CounterTypes.DROP);
         fastPathOffers = file.newCounter("fast path OFFER", CounterTypes.DATAPLANE);
         fastPathAcks = file.newCounter("fast path ACK", CounterTypes.DATAPLANE);
+        fastPathTenantAcks = file.newCounter("fast path ACK of a relay domain", CounterTypes.DATAPLANE);
         slowPath = file.newCounter("slow path to agent", CounterTypes.DATAPLANE);
         agentRingFull = file.newCounter("agent ring full dropped", CounterTypes.DROP);
         releaseHoldsFull = file.newCounter("RELEASE/DECLINE dropped: holds full", CounterTypes.DROP);

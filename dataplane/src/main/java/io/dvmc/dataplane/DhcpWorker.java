@@ -87,6 +87,7 @@ public final class DhcpWorker implements Agent
     private int stashCount;
     private int offersInBurst;
     private int acksInBurst;
+    private int tenantAcksInBurst;
     private boolean syncing;
 
     public DhcpWorker(
@@ -218,6 +219,11 @@ public final class DhcpWorker implements Agent
         {
             counters.fastPathAcks.getAndAddRelease(acksInBurst);
             acksInBurst = 0;
+        }
+        if (tenantAcksInBurst > 0)
+        {
+            counters.fastPathTenantAcks.getAndAddRelease(tenantAcksInBurst);
+            tenantAcksInBurst = 0;
         }
     }
 
@@ -463,18 +469,24 @@ public final class DhcpWorker implements Agent
         final boolean routed)
     {
         final DomainRecord domain;
-        if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null || domain.isRelay())
+        if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null)
         {
-            // A relay domain's VM is answered with its own tenant lease and options: through the relay only.
             return false;
         }
-        final int grantSeconds = FastPath.leaseSeconds(lease, clock.time());
-        final int type = FastPath.decide(dhcp, lease, domain.serverIp(), grantSeconds);
+        final long nowMs = clock.time();
+        final int grantSeconds = FastPath.leaseSeconds(lease, nowMs);
+        final boolean relay = domain.isRelay();
+        // A relay domain's VM is answered with its own tenant lease and options, from its lease record.
+        final int type = relay ? FastPath.decideTenant(dhcp, lease, domain.serverIp(), grantSeconds, nowMs) :
+            FastPath.decide(dhcp, lease, domain.serverIp(), grantSeconds);
         if (type == FastPath.SLOW)
         {
             return false;
         }
-        final int length = replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed);
+        final int length = relay ?
+            replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, lease.buffer(),
+                lease.tenantOptionsIndex(), lease.tenantOptionsLength(), routed) :
+            replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed);
         if (length < 0)
         {
             return false;
@@ -493,6 +505,10 @@ public final class DhcpWorker implements Agent
         else
         {
             acksInBurst++;
+        }
+        if (relay)
+        {
+            tenantAcksInBurst++;
         }
         return true;
     }

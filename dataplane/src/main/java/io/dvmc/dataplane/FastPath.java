@@ -49,6 +49,34 @@ public final class FastPath
         };
     }
 
+    /**
+     * A relay domain's VM (docs/relay.md): the tenant server's lease is its own, so the host answers only a client
+     * that already holds that lease, asking to keep it, and only in the first half of the tenant's lease (before the
+     * tenant's T1, RFC 2131 §4.4.5, as the host counts it). Granting no more than the tenant's lease has left puts the
+     * VM's own T1 after the tenant's, so its next renewal is relayed: the tenant server sees a renewal between its T1
+     * and T2 of every lease it gave, and its options reach the VM then.
+     *
+     * @param grantSeconds {@link #leaseSeconds}: what is left of the tenant's lease, as the host counts it.
+     * @return {@link DhcpMessageType#ACK} or {@link #SLOW}.
+     */
+    public static int decideTenant(final DhcpPacket request, final LeaseRecord lease, final int serverIp,
+        final int grantSeconds, final long nowMs)
+    {
+        final long tenantSeconds = lease.vmLeaseSeconds() & 0xFFFF_FFFFL;
+        if (lease.state() != LeaseState.BOUND || !lease.hasTenantOptions() || !HostLease.answerable(grantSeconds) ||
+            lease.vmLeaseSeconds() == HostLease.INFINITE || nowMs >= lease.hostLeaseExpiryMillis() - tenantSeconds * 500)
+        {
+            return SLOW;
+        }
+        // §4.3.1 DISCOVER and §4.3.2 SELECTING start a binding: the tenant's to make. INIT-REBOOT, RENEWING and
+        // REBINDING confirm the address the tenant gave.
+        if (request.messageType() != DhcpMessageType.REQUEST || request.serverId() != 0)
+        {
+            return SLOW;
+        }
+        return requestState(request, lease.ip(), serverIp);
+    }
+
     /** The lease time (option 51) of the host's answer: the VM lease, cut to what remains of the host lease. */
     public static int leaseSeconds(final LeaseRecord lease, final long nowMs)
     {

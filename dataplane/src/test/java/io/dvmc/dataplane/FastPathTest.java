@@ -154,4 +154,54 @@ class FastPathTest
         assertEquals(FastPath.SLOW,
             FastPath.decide(packet("udhcpc-release"), bound(UDHCPC_IP, 2_400_000), SERVER, NOW));
     }
+
+    /** A relay domain's VM bound {@code elapsedMs} ago by its tenant, for {@code tenantSeconds}, with its options. */
+    private static LeaseRecord tenantLease(final int ip, final int tenantSeconds, final long elapsedMs)
+    {
+        final UnsafeBuffer router = new UnsafeBuffer(new byte[] {3, 4, (byte)192, 0, 2, (byte)254});
+        final LeaseRecord lease = new LeaseRecord().clear().ip(ip).state(LeaseState.BOUND)
+            .vmLeaseSeconds(tenantSeconds).hostLeaseExpiryMillis(NOW - elapsedMs + tenantSeconds * 1000L - 1000);
+        lease.tenantOptions(router, 0, router.capacity());
+        return lease.seal();
+    }
+
+    private static int tenant(final String capture, final LeaseRecord lease) throws IOException
+    {
+        return FastPath.decideTenant(packet(capture), lease, SERVER, FastPath.leaseSeconds(lease, NOW), NOW);
+    }
+
+    @Test
+    void aRelayDomainsRenewalInTheFirstHalfOfTheTenantsLeaseIsAcknowledgedOnTheHost() throws IOException
+    {
+        assertEquals(DhcpMessageType.ACK, tenant("udhcpc-request-renewing", tenantLease(UDHCPC_IP, 600, 10_000)));
+    }
+
+    @Test
+    void aRelayDomainsRenewalPastTheTenantsT1GoesThroughTheRelay() throws IOException
+    {
+        assertEquals(FastPath.SLOW, tenant("udhcpc-request-renewing", tenantLease(UDHCPC_IP, 600, 299_000)));
+    }
+
+    @Test
+    void aRelayDomainsInitRebootForTheTenantsAddressIsAcknowledgedOnTheHost() throws IOException
+    {
+        final int remembered = packet("dhclient-request-init-reboot").requestedIp();
+        assertEquals(DhcpMessageType.ACK, tenant("dhclient-request-init-reboot", tenantLease(remembered, 600, 10_000)));
+        assertEquals(FastPath.SLOW, tenant("dhclient-request-init-reboot", tenantLease(DHCLIENT_IP, 600, 10_000)));
+    }
+
+    @Test
+    void aRelayDomainsDiscoverAndSelectingRequestStartABindingWithTheTenant() throws IOException
+    {
+        assertEquals(FastPath.SLOW, tenant("udhcpc-discover", tenantLease(UDHCPC_IP, 600, 10_000)));
+        assertEquals(FastPath.SLOW, tenant("dhclient-request-selecting", tenantLease(DHCLIENT_IP, 600, 10_000)));
+    }
+
+    @Test
+    void aRelayDomainsVmWithoutItsTenantOptionsInTheStoreGoesThroughTheRelay() throws IOException
+    {
+        final LeaseRecord lease = bound(UDHCPC_IP, 590_000);
+        assertEquals(FastPath.SLOW, FastPath.decideTenant(packet("udhcpc-request-renewing"), lease, SERVER,
+            FastPath.leaseSeconds(lease, NOW), NOW));
+    }
 }

@@ -518,7 +518,7 @@ public final class FixedRecordMap implements AutoCloseable {
         final String expected = name + " " + keyLength + "/" + 2 * slotLength(recordLength);
         if (!expected.equals(found)) {
             map.close();
-            throw new ForeignStoreException(file + " holds a map of layout '" + found + "', expected '" + expected
+            throw new OtherLayoutException(file + " holds a map of layout '" + found + "', expected '" + expected
                 + "'");
         }
         return new FixedRecordMap(map, file, keyLength, recordLength, writable, timeouts);

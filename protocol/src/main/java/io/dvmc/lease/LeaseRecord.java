@@ -2,10 +2,11 @@ package io.dvmc.lease;
 
 import io.dvmc.config.Addresses;
 import java.util.UUID;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * Flyweight over the fixed 64-byte lease value shared by the agent (writer) and the dataplane (reader).
+ * Flyweight over the fixed 256-byte lease value shared by the agent (writer) and the dataplane (reader).
  * <pre>
  *  offset size field                  (little-endian; IPv4 as the int 0x0A000001 == 10.0.0.1)
  *   0     4    ip                     the VM's address (yiaddr)
@@ -21,8 +22,16 @@ import org.agrona.MutableDirectBuffer;
  *  40     8    vmIdMsb                VM id (UUID), most significant bits
  *  48     8    vmIdLsb                VM id (UUID), least significant bits
  *  56     4    optionsVersion         {@link DomainRecord#version()} the lease was answered with
- *  60     4    checksum               over bytes 0..59 ({@link #seal}); catches torn and foreign bytes
+ *  60     4    checksum               over bytes 0..59 and 64..255 ({@link #seal}); catches torn and foreign
+ *                                     bytes
+ *  64     2    tenantOptionsLength    bytes of option TLVs at {@link #TENANT_OPTIONS_OFFSET}; 0 without
+ *  66     2    reserved               zero
+ *  68   188    tenantOptions          a relay domain's VM only ({@link #FLAG_TENANT_OPTIONS}): the option TLVs of the
+ *                                     tenant server's last ACK as the VM got them (no 51, 53, 54, 58, 59, 82), which
+ *                                     the fast path answers the VM's renewals with; unused bytes are zero
  * </pre>
+ * Layout 2 added bytes 64..255 to layout 1 and left bytes 0..63 as they were; the map's name says the layout
+ * ({@link LeaseStore#MAP_NAME}), so a file of layout 1 is refused as foreign rather than misread.
  * Host ms: epoch-like milliseconds of the host's time base ({@code io.dvmc.time.HostTimeBase}), which advance
  * monotonically within a boot (the layout is unchanged from when they were wall-clock ms; leases of an earlier boot
  * are removed by the agent).
@@ -42,9 +51,17 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord> {
     public static final int VM_ID_LSB_OFFSET = 48;
     public static final int OPTIONS_VERSION_OFFSET = 56;
     public static final int CHECKSUM_OFFSET = 60;
-    public static final int LENGTH = 64;
+    public static final int TENANT_OPTIONS_LENGTH_OFFSET = 64;
+    public static final int TENANT_OPTIONS_OFFSET = 68;
+    public static final int LENGTH = 256;
+    public static final int MAX_TENANT_OPTIONS_LENGTH = LENGTH - TENANT_OPTIONS_OFFSET;
+    /**
+     * A relay domain's VM whose tenant options are in the record: the fast path may answer its renewals while the
+     * tenant's lease allows it. Without it, every request of a relay domain's VM goes through the relay.
+     */
+    public static final int FLAG_TENANT_OPTIONS = 0x01;
     /** Layout version stored at {@link #LAYOUT_OFFSET}. */
-    public static final short LAYOUT = 1;
+    public static final short LAYOUT = 2;
 
     private static final long SEED = 0x64766D63_4C454153L;
 
@@ -61,7 +78,7 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord> {
     @Override
     boolean fieldsValid() {
         final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
-        return state >= 0 && state <= LeaseState.RELEASED.code();
+        return state >= 0 && state <= LeaseState.RELEASED.code() && tenantOptionsLength() <= MAX_TENANT_OPTIONS_LENGTH;
     }
 
     public int ip() {
@@ -156,9 +173,42 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord> {
         return putInt(OPTIONS_VERSION_OFFSET, version);
     }
 
+    public boolean hasTenantOptions() {
+        return (flags() & FLAG_TENANT_OPTIONS) != 0;
+    }
+
+    public int tenantOptionsLength() {
+        return slice.buffer().getShort(slice.offset() + TENANT_OPTIONS_LENGTH_OFFSET, ORDER) & 0xFFFF;
+    }
+
+    /** Index in {@link #buffer()} of the first tenant option byte, for copying them straight into a frame. */
+    public int tenantOptionsIndex() {
+        return slice.offset() + TENANT_OPTIONS_OFFSET;
+    }
+
+    /**
+     * Replaces the tenant options with {@code length} bytes of {@code source}, zeroes the rest of the area and sets
+     * {@link #FLAG_TENANT_OPTIONS}.
+     *
+     * @return false, changing nothing, if longer than {@link #MAX_TENANT_OPTIONS_LENGTH}: the VM stays relayed
+     */
+    public boolean tenantOptions(final DirectBuffer source, final int sourceOffset, final int length) {
+        if (length < 0 || length > MAX_TENANT_OPTIONS_LENGTH) {
+            return false;
+        }
+        final MutableDirectBuffer buffer = slice.buffer();
+        buffer.putBytes(tenantOptionsIndex(), source, sourceOffset, length);
+        buffer.setMemory(tenantOptionsIndex() + length, MAX_TENANT_OPTIONS_LENGTH - length, (byte) 0);
+        buffer.putShort(slice.offset() + TENANT_OPTIONS_LENGTH_OFFSET, (short) length, ORDER);
+        flags(flags() | FLAG_TENANT_OPTIONS);
+        return true;
+    }
+
     @Override
     int computeChecksum() {
-        return Checksums.of(SEED, slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
+        final long h = Checksums.update(Checksums.step(SEED, LENGTH), slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
+        return Checksums.finish(Checksums.update(h, slice.buffer(), slice.offset() + TENANT_OPTIONS_LENGTH_OFFSET,
+            LENGTH - TENANT_OPTIONS_LENGTH_OFFSET));
     }
 
     @Override
@@ -174,6 +224,7 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord> {
             + ", updatedMillis=" + updatedMillis()
             + ", vmId=" + vmId()
             + ", optionsVersion=" + optionsVersion()
+            + ", tenantOptionsLength=" + tenantOptionsLength()
             + ", valid=" + isValid() + '}';
     }
 }

@@ -11,8 +11,11 @@ import java.nio.file.Path;
  * {@link #close}) belong to one thread. {@link #get} allocates nothing after the calling thread's first calls.
  */
 public final class LeaseStore extends SharedStore {
-    /** Layout tag persisted in the file header (with the marshallers); a file of another layout is refused. */
-    public static final String MAP_NAME = "dvmc-leases/1";
+    /**
+     * Layout tag persisted in the file header (with the marshallers); a file of another layout is refused. The number
+     * is {@link LeaseRecord#LAYOUT}.
+     */
+    public static final String MAP_NAME = "dvmc-leases/2";
     /** The host lease store's file in a host's state directory, shared by the agent and the dataplane. */
     public static final String FILE = "leases.dat";
 

@@ -10,6 +10,7 @@ import io.dvmc.frame.FrameView;
 import io.dvmc.frame.FrameWriter;
 import io.dvmc.frame.ReplyAddressing;
 import io.dvmc.lease.DomainRecord;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -115,6 +116,30 @@ public final class ReplyBuilder
         return reference(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain);
     }
 
+    /**
+     * A reply with the options of one VM ({@code options} from {@code optionsIndex}, {@code optionsLength} bytes)
+     * instead of the domain's: a relay domain's VM, answered with its tenant server's options. Written afresh, never
+     * from a template (they are per domain); the domain still gives the virtual server's address and MAC.
+     */
+    public int build(
+        final MutableDirectBuffer frame,
+        final int capacity,
+        final FrameView view,
+        final DhcpPacket request,
+        final int type,
+        final int yiaddr,
+        final int leaseSeconds,
+        final DomainRecord domain,
+        final DirectBuffer options,
+        final int optionsIndex,
+        final int optionsLength,
+        final boolean routed)
+    {
+        ReplyAddressing.resolve(request, type, yiaddr, view.srcMac(), routed, addressing);
+        return reference(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain, options, optionsIndex,
+            optionsLength);
+    }
+
     /** Templates built so far: one per key first seen, or seen again after its template was evicted. */
     public long templatesBuilt()
     {
@@ -131,10 +156,26 @@ public final class ReplyBuilder
         final int leaseSeconds,
         final DomainRecord domain)
     {
+        return reference(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain, domain.buffer(),
+            domain.optionsIndex(), domain.optionsLength());
+    }
+
+    private int reference(
+        final MutableDirectBuffer frame,
+        final int capacity,
+        final FrameView view,
+        final DhcpPacket request,
+        final int type,
+        final int yiaddr,
+        final int leaseSeconds,
+        final DomainRecord domain,
+        final DirectBuffer options,
+        final int optionsIndex,
+        final int optionsLength)
+    {
         final int payloadOffset = FrameWriter.replyPayloadOffset(view);
         final int dhcpLength = dhcpWriter.write(request, type, yiaddr, domain.serverIp(), leaseSeconds,
-            domain.buffer(), domain.optionsIndex(), domain.optionsLength(), frame, payloadOffset,
-            capacity - payloadOffset);
+            options, optionsIndex, optionsLength, frame, payloadOffset, capacity - payloadOffset);
         if (dhcpLength < 0)
         {
             return dhcpLength;

@@ -1,5 +1,6 @@
 package io.dvmc.lease;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,6 +48,25 @@ class LeaseRecordTest {
         assertEquals(0x81, record.flags());
         assertTrue(record.isValid());
         assertEquals(0, buffer.getLong(0), "bytes before the record untouched");
+    }
+
+    @Test
+    void aRelayDomainsTenantOptionsAreKeptAfterTheFirst64BytesUpToTheirBound() {
+        final LeaseRecord record = new LeaseRecord().clear();
+        final UnsafeBuffer options = new UnsafeBuffer(new byte[LeaseRecord.MAX_TENANT_OPTIONS_LENGTH + 1]);
+        options.setMemory(0, options.capacity(), (byte) 7);
+        assertFalse(record.tenantOptions(options, 0, options.capacity()), "more than the area");
+        assertFalse(record.hasTenantOptions());
+        assertTrue(record.tenantOptions(options, 0, 6));
+        record.seal();
+        assertAll(
+            () -> assertTrue(record.hasTenantOptions()),
+            () -> assertEquals(6, record.tenantOptionsLength()),
+            () -> assertEquals(6, record.buffer().getShort(LeaseRecord.TENANT_OPTIONS_LENGTH_OFFSET,
+                ByteOrder.LITTLE_ENDIAN)),
+            () -> assertEquals(7, record.buffer().getByte(record.tenantOptionsIndex() + 5)),
+            () -> assertEquals(0, record.buffer().getByte(record.tenantOptionsIndex() + 6), "the rest zeroed"),
+            () -> assertTrue(record.isValid()));
     }
 
     @Test

@@ -18,12 +18,19 @@ final class Samples {
         return 0x02_00_00_00_00_00L | (n % keys);
     }
 
-    /** A lease whose every field depends on {@code n}. */
+    /** A lease whose every field depends on {@code n}, tenant options filling their whole area included. */
     static LeaseRecord lease(final long n, final LeaseRecord into) {
-        return into.clear()
+        final byte[] options = new byte[LeaseRecord.MAX_TENANT_OPTIONS_LENGTH];
+        options[0] = (byte) 224;
+        options[1] = (byte) (options.length - 2);
+        for (int i = 2; i < options.length; i++) {
+            options[i] = (byte) (n * 31 + i);
+        }
+        into.clear().tenantOptions(new UnsafeBuffer(options), 0, options.length);
+        return into
             .ip(0x0A000000 | (int) (n & 0xFFFFFF))
             .state(n % 2 == 0 ? LeaseState.BOUND : LeaseState.OFFERED)
-            .flags((int) (n & 0x7F))
+            .flags((int) (n & 0x7F) | LeaseRecord.FLAG_TENANT_OPTIONS)
             .vmLeaseSeconds(3600 + (int) (n % 1000))
             .serverId(0x0A0000FE)
             .hostLeaseExpiryMillis(1_800_000_000_000L + n * 7)
