@@ -25,7 +25,7 @@ $(NATIVE_LIB): $(wildcard native/*.c native/*.h) native/Makefile
 
 jars: native
 	$(MVN) -DskipTests install
-	@bash deploy/cds-train.sh
+	@bash deploy/aot-train.sh
 
 test: deps native
 	$(MVN_TEST) install
