@@ -1,6 +1,6 @@
 # dvmc build. `make` builds the native shim and the jars, `make test` runs every test,
 # `make run` runs the demo, `make run-cluster` the distributed one, `make bench` the fast-path benchmark, `make jmh` the micro benchmarks,
-# `make fuzz` the Jazzer targets for FUZZ_SECONDS each.
+# `make bench-startup` the start-up times, `make fuzz` the Jazzer targets for FUZZ_SECONDS each.
 SHELL := /bin/bash
 JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /usr/lib/jvm/jdk-25*))
 export JAVA_HOME
@@ -11,7 +11,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars test fuzz run run-cluster bench bench-alloc bench-e2e bench-perfdhcp jmh bindings clean
+.PHONY: all deps native jars test fuzz run run-cluster bench bench-alloc bench-e2e bench-perfdhcp bench-startup jmh bindings clean
 
 all: deps native jars
 
@@ -56,6 +56,9 @@ bench-e2e: all
 
 bench-alloc: all
 	bash bench/allocation.sh
+
+bench-startup: all
+	bash bench/startup.sh
 
 # Regenerates bindings/ from native/dvmc_shim.h where jextract is on PATH; the committed
 # bindings are hand-written in jextract's layout and checked by BindingsCoverageTest.

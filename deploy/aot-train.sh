@@ -54,6 +54,7 @@ fi
 rm -rf "$work/state"
 mkdir -p "$work/state"
 cp "$top/deploy/examples/policy.json" "$work/policy.json"
+rm -f "$work/cluster.key"
 DVMC_AOT=0 "$top/bin/dvmc" keygen "$work/cluster.key" >/dev/null || exit 0
 cat > "$work/host.json" <<JSON
 { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "$work/state", "keyFile": "$work/cluster.key",
