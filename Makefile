@@ -1,7 +1,8 @@
 # dvmc build. `make` builds the native shim and the jars, `make test` runs every test,
 # `make run` runs the demo, `make run-cluster` the distributed one, `make bench` every benchmark as a report in
 # bench/results/ (`make bench-fastpath`, `bench-perfdhcp`, `bench-e2e`, `bench-alloc` run one each), `make jmh` the micro benchmarks,
-# `make fuzz` the Jazzer targets for FUZZ_SECONDS each, `make package` the Debian package (target/dvmc_*.deb).
+# `make bench-startup` the start-up times, `make fuzz` the Jazzer targets for FUZZ_SECONDS each, `make package` the
+# Debian package (target/dvmc_*.deb).
 SHELL := /bin/bash
 JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /usr/lib/jvm/jdk-25*))
 export JAVA_HOME
@@ -12,7 +13,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars package test fuzz run run-cluster bench bench-fastpath bench-alloc bench-e2e bench-perfdhcp jmh bindings clean
+.PHONY: all deps native jars package test fuzz run run-cluster bench bench-fastpath bench-alloc bench-e2e bench-perfdhcp bench-startup jmh bindings clean
 
 all: deps native jars
 
@@ -26,7 +27,7 @@ $(NATIVE_LIB): $(wildcard native/*.c native/*.h) native/Makefile
 
 jars: native
 	$(MVN) -DskipTests install
-	@bash deploy/cds-train.sh
+	@bash deploy/aot-train.sh
 
 # The .deb of a host or service machine: jars, shim, launcher, units, the dvmc user (deploy/package.sh).
 package: native jars
@@ -64,6 +65,9 @@ bench-e2e: all
 
 bench-alloc: all
 	bash bench/allocation.sh
+
+bench-startup: all
+	bash bench/startup.sh
 
 # Regenerates bindings/ from native/dvmc_shim.h where jextract is on PATH; the committed
 # bindings are hand-written in jextract's layout and checked by BindingsCoverageTest.

@@ -39,12 +39,17 @@ install -d "$opt/bin" "$opt/deploy" "$opt/native/build" "$opt/control/target/lib
   "$opt/docs" "$root/usr/bin" "$root/lib/systemd/system" "$root/usr/lib/sysusers.d" "$root/usr/lib/sysctl.d" \
   "$root/usr/share/doc/dvmc/examples" "$root/DEBIAN"
 install -m 0755 "$top/bin/dvmc" "$opt/bin/dvmc"
-install -m 0644 "$top/deploy/jvm.options" "$opt/deploy/jvm.options"
+install -m 0644 "$top/deploy/jvm.options" "$top/deploy/cli.options" "$opt/deploy/"
 install -m 0644 "$shim" "$opt/native/build/libdvmcshim.so"
 install -m 0644 "$control_jar" "$opt/control/target/"
 install -m 0644 "$top"/control/target/lib/*.jar "$opt/control/target/lib/"
 install -m 0644 "$dataplane_jar" "$opt/dataplane/target/"
 install -m 0644 "$top"/dataplane/target/lib/*.jar "$opt/dataplane/target/lib/"
+# The AOT caches `make` trained (deploy/aot-train.sh), after the jars: bin/dvmc uses a cache only while it is newer
+# than every jar, and /opt is read-only to the units, so a host cannot write its own.
+for cache in "$top"/control/target/dvmc-*.aot "$top"/dataplane/target/dvmc-*.aot; do
+  [ -e "$cache" ] && install -m 0644 "$cache" "$opt/${cache#"$top"/}"
+done
 install -m 0644 "$top/README.md" "$opt/README.md"
 install -m 0644 "$top"/docs/*.md "$opt/docs/"
 ln -s /opt/dvmc/bin/dvmc "$root/usr/bin/dvmc"

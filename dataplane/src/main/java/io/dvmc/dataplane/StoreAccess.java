@@ -44,6 +44,8 @@ public final class StoreAccess implements AutoCloseable
     /** Logged when the agent's YIELD closes the stores. */
     public static final String YIELD_LOG = "dvmc dataplane: stores closed for the agent's recovery; the slow path " +
         "serves until its READY";
+    /** Logged when the worker adopts opened stores: from here on the fast path answers (a restart's last step). */
+    public static final String OPEN_LOG = "dvmc dataplane: lease stores open; the fast path serves";
 
     private record Opened(int generation, LeaseStore leases, DomainStore domains)
     {
@@ -263,6 +265,7 @@ public final class StoreAccess implements AutoCloseable
         {
             current = opened;
             handovers.incrementRelease();
+            System.err.println(OPEN_LOG);
         }
         else
         {
