@@ -39,7 +39,7 @@ class CliStderrTest
         Files.createDirectories(state);
         host = dir.resolve("host.json");
         Files.writeString(host, Files.readString(DEPLOY.resolve("examples").resolve("host.json"))
-            .replace("/run/dvmc/host1", state.toString()));
+            .replace("/var/lib/dvmc/host", state.toString()));
         LeaseStore.openWriter(state.resolve(LeaseStore.FILE), 64).close();
         try (CountersFile counters = CountersFile.create(state.resolve("agent" + StatCommand.SUFFIX), 8))
         {
