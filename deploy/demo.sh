@@ -127,7 +127,7 @@ EOF
   # Ready for the fast path once the dataplane has the lease store open; the first VMs would otherwise meet
   # three JVMs still starting on a small machine (they would be answered, a client retransmission later).
   LAB_WATCH="service agent dataplane" lab_wait 180 "the dataplane to open the lease store" \
-    sh -c "'$dvmc' ctl stat --json --config '$host_json' | grep -q '\"dataplane: store hand-overs\":[1-9]'"
+    sh -c "'$dvmc' ctl stat --json --config '$host_json' | jq -e '.processes.dataplane.counters.store_handovers > 0' > /dev/null"
 }
 
 # Stand-in for dvmc in --selftest: one dnsmasq on a bridge over the host ends, telling the two domains apart by

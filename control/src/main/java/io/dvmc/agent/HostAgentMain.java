@@ -98,7 +98,7 @@ public final class HostAgentMain implements AutoCloseable
             agent.bindings(bindings);
             Hangup.handle("dvmc agent", () -> reload(fileBindings, host));
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
-                countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP),
+                counters.errors,
                 new CompositeAgent(agent, bindings));
         }
         catch (final IOException | RuntimeException ex)

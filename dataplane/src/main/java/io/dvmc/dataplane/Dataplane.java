@@ -13,7 +13,6 @@ import io.dvmc.time.MonotonicClock;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SystemEpochClock;
-import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,7 +60,7 @@ public final class Dataplane implements AutoCloseable
     private Eal eal;
     private MbufPool pool;
     private PortTable ports;
-    private DataplaneCounters counters;
+    private final DataplaneCounters counters;
     private Thread configThread;
     private volatile boolean stopping;
     private boolean closed;
@@ -72,7 +71,8 @@ public final class Dataplane implements AutoCloseable
         this.hostClock = openTimeBase(host.statePath());
         this.countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), MAX_COUNTERS);
         this.rings = RingFiles.open(host.statePath());
-        this.stores = new StoreAccess(host.statePath(), countersFile.newCounter("store hand-overs", io.dvmc.ipc.CounterTypes.DATAPLANE));
+        this.counters = new DataplaneCounters(countersFile, List.of());
+        this.stores = new StoreAccess(host.statePath(), counters.storeHandovers);
         this.workerThread = new Thread(this::runWorker, "dvmc-dhcp-worker");
     }
 
@@ -162,7 +162,6 @@ public final class Dataplane implements AutoCloseable
 
     private void open(final String idle)
     {
-        counters = new DataplaneCounters(countersFile, List.of());
         host.dataplane().ports().forEach(port -> PortTable.removeStaleSocket(port.device()));
         eal = Eal.init(EalArgs.of(host.dataplane()));
         pool = MbufPool.create("dvmc_pool", POOL_SIZE, POOL_CACHE, DATA_ROOM, Eal.socketId());
@@ -175,17 +174,16 @@ public final class Dataplane implements AutoCloseable
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
         final DhcpWorker worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(),
             bindings, portEvents, ports.forward(), ports.relays(), stores, pool, counters, hostClock);
-        final AtomicCounter errors = countersFile.newCounter("dataplane errors", io.dvmc.ipc.CounterTypes.DROP);
         final PollLoop pollLoop = new PollLoop(ports, toWorker, txQueue, counters);
         if (host.dataplane().workers() == 0)
         {
-            pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors,
+            pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, counters.errors,
                 new CompositeAgent(pollLoop, worker));
         }
         else
         {
-            workerRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors, worker);
-            pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors, pollLoop);
+            workerRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, counters.errors, worker);
+            pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, counters.errors, pollLoop);
         }
         workerGo.countDown();
         writeReadyFile();
