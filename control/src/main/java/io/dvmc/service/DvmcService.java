@@ -1,5 +1,6 @@
 package io.dvmc.service;
 
+import io.dvmc.config.IoFaults;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.IdleStrategies;
 import io.dvmc.dhcp.DhcpOption;
@@ -244,7 +245,14 @@ public final class DvmcService implements Agent, AutoCloseable
         {
             ch = DatagramChannel.open(StandardProtocolFamily.INET);
             ch.configureBlocking(false);
-            ch.bind(listen);
+            try
+            {
+                ch.bind(listen);
+            }
+            catch (final IOException ex)
+            {
+                throw IoFaults.bind(listen, ex);
+            }
             // The requests that arrive while a batch is made durable wait in the socket.
             ReceiveBuffer.size(ch, RECEIVE_QUEUE, "dvmc service on " + listen);
             this.localAddress = (InetSocketAddress)ch.getLocalAddress();

@@ -1,5 +1,6 @@
 package io.dvmc.service;
 
+import io.dvmc.config.IoFaults;
 import io.dvmc.config.Addresses;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -118,7 +119,7 @@ public final class LeaseJournal implements LeaseLog
         final Path dir, final int compactFactor, final long minCompactRecords, final Replayer replayer)
         throws IOException
     {
-        Files.createDirectories(dir);
+        IoFaults.createStateDirectory(dir);
         final FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE_NAME),
             StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         final FileLock lock;
@@ -141,7 +142,12 @@ public final class LeaseJournal implements LeaseLog
         {
             journal.recover(replayer);
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final IOException ex)
+        {
+            journal.close();
+            throw IoFaults.about(dir.resolve(FILE_NAME), ex);
+        }
+        catch (final RuntimeException ex)
         {
             journal.close();
             throw ex;

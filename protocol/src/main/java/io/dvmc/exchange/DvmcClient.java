@@ -1,5 +1,6 @@
 package io.dvmc.exchange;
 
+import io.dvmc.config.IoFaults;
 import io.dvmc.config.Addresses;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
@@ -170,7 +171,14 @@ public final class DvmcClient implements AutoCloseable
         try
         {
             channel.configureBlocking(false);
-            channel.bind(bindAddress);
+            try
+            {
+                channel.bind(bindAddress);
+            }
+            catch (final IOException ex)
+            {
+                throw IoFaults.bind(bindAddress, ex);
+            }
             // Every transaction in flight may be answered in one burst (a service replies to a batch at once).
             ReceiveBuffer.size(channel, capacity, "dvmc client on " + bindAddress);
             this.locationPort = ((InetSocketAddress)channel.getLocalAddress()).getPort();

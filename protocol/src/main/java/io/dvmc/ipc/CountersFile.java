@@ -1,5 +1,6 @@
 package io.dvmc.ipc;
 
+import io.dvmc.config.IoFaults;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -74,10 +75,10 @@ public final class CountersFile implements AutoCloseable
     {
         final int valuesLength = maxCounters * CountersReader.COUNTER_LENGTH;
         final int metaLength = maxCounters * CountersReader.METADATA_LENGTH;
+        final Path tmp = file.resolveSibling(file.getFileName() + ".new");
         try
         {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            final Path tmp = file.resolveSibling(file.getFileName() + ".new");
+            IoFaults.createStateDirectory(file.toAbsolutePath().getParent());
             Files.deleteIfExists(tmp);
             final MappedByteBuffer mapped;
             try (FileChannel channel = FileChannel.open(
@@ -105,7 +106,15 @@ public final class CountersFile implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot create counters file " + file, ex);
+            try
+            {
+                Files.deleteIfExists(tmp);
+            }
+            catch (final IOException ignored)
+            {
+                // The fault reported is the first one; a stale ".new" is deleted at the next start.
+            }
+            throw new UncheckedIOException("cannot create counters file " + file + ": " + IoFaults.reason(ex), ex);
         }
     }
 
