@@ -1,5 +1,7 @@
 package io.dvmc.dataplane;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.dvmc.config.Hangup;
 import io.dvmc.config.HostConfig;
 import io.dvmc.config.HostConfigWatch;
@@ -38,6 +40,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Dataplane implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(Dataplane.class);
+
     public static final String READY_FILE = "dataplane.ready";
     public static final String COUNTERS_FILE = "dataplane-counters.dat";
     private static final int MAX_COUNTERS = 1024;
@@ -238,8 +242,7 @@ public final class Dataplane implements AutoCloseable
 
     private static void logError(final Throwable error)
     {
-        System.err.println("dvmc dataplane: " + error);
-        error.printStackTrace(System.err);
+        LOG.error("dataplane thread fault (counted as dataplane errors)", error);
     }
 
     public synchronized void close()

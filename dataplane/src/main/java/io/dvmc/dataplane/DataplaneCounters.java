@@ -65,7 +65,7 @@ public final class DataplaneCounters
     public final AtomicCounter relayedOnVmPortDropped;
 
     public final AtomicCounter storeHandovers;
-    /** Faults caught by the poll and worker threads' runners (each logged). */
+    /** Shared: faults caught by the poll and worker threads' runners (each logged), counted by atomic adds. */
     public final AtomicCounter errors;
 
     public final AtomicCounter[] portRx;

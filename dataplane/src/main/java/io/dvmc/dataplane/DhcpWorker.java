@@ -1,5 +1,7 @@
 package io.dvmc.dataplane;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.dvmc.config.Addresses;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
@@ -47,6 +49,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class DhcpWorker implements Agent
 {
+    private static final Logger LOG = LoggerFactory.getLogger(DhcpWorker.class);
+
     private static final int LIMIT = 64;
     private static final int LIMITED_BROADCAST = 0xFFFF_FFFF;
     /** VMs whose RELEASE or DECLINE may still be on its way to the service; one per VM at most. */
@@ -146,7 +150,7 @@ public final class DhcpWorker implements Agent
         }
         catch (final RuntimeException ex)
         {
-            System.err.println("dvmc dataplane: worker runs without a mempool cache: " + ex.getMessage());
+            LOG.warn("worker runs without a mempool cache: {}", ex.getMessage());
         }
         stores.hello(toAgent);
     }
@@ -486,9 +490,8 @@ public final class DhcpWorker implements Agent
             counters.bindingsInForce.setRelease(bindings.size());
             if (!syncing)
             {
-                System.err.println("dvmc dataplane: binding of " + Addresses.mac(binding.mac()) + " vlan " +
-                    binding.vlan() + " on port " + port + " (domain " + Integer.toUnsignedString(binding.domainId()) +
-                    ") " + change);
+                LOG.info("binding of {} vlan {} on port {} (domain {}) {}", Addresses.mac(binding.mac()), binding.vlan(),
+                    port, Integer.toUnsignedString(binding.domainId()), change);
             }
         }
     }
@@ -525,8 +528,8 @@ public final class DhcpWorker implements Agent
         final int removed = bindings.endSync();
         counters.bindingChanges.getAndAddRelease(removed);
         counters.bindingsInForce.setRelease(bindings.size());
-        System.err.println("dvmc dataplane: the agent's bindings are in force: " + bindings.size() + " binding(s), " +
-            removed + " it no longer has removed");
+        LOG.info("the agent's bindings are in force: {} binding(s), {} it no longer has removed", bindings.size(),
+            removed);
     }
 
     private void transmit(final DirectBuffer buffer, final int index, final int recordLength)

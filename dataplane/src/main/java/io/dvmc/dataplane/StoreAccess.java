@@ -1,5 +1,7 @@
 package io.dvmc.dataplane;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
@@ -39,9 +41,11 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class StoreAccess implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreAccess.class);
+
     public static final String DOMAINS_FILE = "domains.dat";
     /** Logged when the agent's YIELD closes the stores. */
-    public static final String YIELD_LOG = "dvmc dataplane: stores closed for the agent's recovery; the slow path " +
+    public static final String YIELD_LOG = "stores closed for the agent's recovery; the slow path " +
         "serves until its READY";
 
     private record Opened(int generation, LeaseStore leases, DomainStore domains)
@@ -216,7 +220,7 @@ public final class StoreAccess implements AutoCloseable
         generation++;
         if (current != null)
         {
-            System.err.println(YIELD_LOG);
+            LOG.info(YIELD_LOG);
         }
         closeCurrent();
         toAgent.write(RingMessages.STORE_RELEASED, control, 0, RingMessages.CONTROL_LENGTH);
@@ -264,7 +268,7 @@ public final class StoreAccess implements AutoCloseable
                 leases.close();
             }
             // The agent sends READY again after its next recovery; until then the slow path serves.
-            System.err.println("dvmc dataplane: cannot open the lease stores: " + ex.getMessage());
+            LOG.warn("cannot open the lease stores: {}", ex.getMessage());
         }
     }
 

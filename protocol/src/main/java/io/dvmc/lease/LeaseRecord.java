@@ -158,7 +158,7 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord> {
 
     @Override
     int computeChecksum() {
-        return Checksums.of(SEED, slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
+        return CheckWords.of(SEED, slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
     }
 
     @Override
