@@ -1,17 +1,17 @@
 package io.dvmc.agent;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
-import io.dvmc.relay.RelayedClient;
 import io.dvmc.ipc.BindingMessage;
 import io.dvmc.ipc.RingMessages;
+import io.dvmc.relay.RelayedClient;
 import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;

@@ -1,7 +1,5 @@
 package io.dvmc.agent;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
@@ -15,6 +13,8 @@ import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 package io.dvmc.service;
 
-import io.dvmc.config.IoFaults;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.IdleStrategies;
+import io.dvmc.config.IoFaults;
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcError;
@@ -19,8 +19,8 @@ import io.dvmc.relay.RelayEngine;
 import io.dvmc.relay.RelayEvent;
 import io.dvmc.service.ServiceCounters.Counter;
 import io.dvmc.time.MonotonicClock;
-import org.agrona.concurrent.Agent;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;

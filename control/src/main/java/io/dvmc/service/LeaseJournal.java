@@ -1,7 +1,7 @@
 package io.dvmc.service;
 
-import io.dvmc.config.IoFaults;
 import io.dvmc.config.Addresses;
+import io.dvmc.config.IoFaults;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

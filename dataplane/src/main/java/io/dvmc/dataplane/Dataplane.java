@@ -1,7 +1,5 @@
 package io.dvmc.dataplane;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.dvmc.config.Hangup;
 import io.dvmc.config.HostConfig;
 import io.dvmc.config.HostConfigWatch;
@@ -15,6 +13,8 @@ import io.dvmc.time.MonotonicClock;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SystemEpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

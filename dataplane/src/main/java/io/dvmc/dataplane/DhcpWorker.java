@@ -1,7 +1,5 @@
 package io.dvmc.dataplane;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.dvmc.config.Addresses;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
@@ -30,6 +28,8 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerArray;

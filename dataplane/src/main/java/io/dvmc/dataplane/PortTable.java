@@ -1,13 +1,13 @@
 package io.dvmc.dataplane;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.dvmc.config.HostConfig;
 import io.dvmc.port.EthPort;
 import io.dvmc.port.MbufPool;
 import io.dvmc.port.VdevHotplug;
 import io.dvmc.port.VhostSocket;
 import org.agrona.concurrent.EpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,7 +1,5 @@
 package io.dvmc.dataplane;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
@@ -13,6 +11,8 @@ import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

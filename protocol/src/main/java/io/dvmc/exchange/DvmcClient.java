@@ -1,7 +1,7 @@
 package io.dvmc.exchange;
 
-import io.dvmc.config.IoFaults;
 import io.dvmc.config.Addresses;
+import io.dvmc.config.IoFaults;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.EpochClock;
