@@ -139,7 +139,7 @@ JSON
 done
 for h in 1 2; do
   LAB_WATCH="agent$h dataplane$h" lab_wait 180 "host $h's dataplane to open the lease store" \
-    sh -c "'$dvmc' ctl stat --json --config '$LAB_DIR/host$h.json' | grep -q '\"dataplane: store hand-overs\":[1-9]'"
+    sh -c "'$dvmc' ctl stat --json --config '$LAB_DIR/host$h.json' | jq -e '.processes.dataplane.counters.store_handovers > 0' > /dev/null"
 done
 echo "dvmc cluster demo: hosts up"
 

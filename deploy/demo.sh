@@ -136,7 +136,7 @@ EOF
   # Ready for the fast path once the dataplane has the lease store open; the first VMs would otherwise meet
   # three JVMs still starting on a small machine (they would be answered, a client retransmission later).
   LAB_WATCH="service agent dataplane" lab_wait 180 "the dataplane to open the lease store" \
-    sh -c "'$dvmc' ctl stat --json --config '$host_json' | grep -q '\"dataplane: store hand-overs\":[1-9]'"
+    sh -c "'$dvmc' ctl stat --json --config '$host_json' | jq -e '.processes.dataplane.counters.store_handovers > 0' > /dev/null"
 }
 
 # Stand-in for dvmc in --selftest: one dnsmasq on a bridge over the host ends, telling the two domains apart by
@@ -226,9 +226,9 @@ else
   echo "metrics (an excerpt of each process's /metrics; the dataplane's is on the host namespace's loopback):"
   {
     ip netns exec "$LAB_HOST_NS" curl -sf "http://127.0.0.1:$metrics_dataplane/metrics" |
-      grep -E '^dvmc_dataplane_(port_rx_dhcp_total|port_tx_total|slow_path_to_agent_total|fast_path_ack_total|ring_used_bytes|queue_frames)|^dvmc_dataplane_dropped_total\{reason="unbound_mac"'
+      grep -E '^dvmc_dataplane_(port_rx_dhcp_total|port_tx_total|slow_path_to_agent_total|fast_path_acks_total|ring_used_bytes|queue_frames)|^dvmc_dataplane_dropped_total\{reason="unbound_mac"'
     curl -sf "http://127.0.0.1:$metrics_agent/metrics" |
-      grep -E '^dvmc_agent_(dvmc_offer_received|dvmc_ack_received)|^dvmc_agent_exchange_duration_seconds_(count|sum)\{request="(discover|request)"|^dvmc_agent_exchange_duration_seconds_bucket\{request="(discover|request)",le="0\.0(1|25|5)"|^dvmc_agent_dropped_total\{reason="dvmc_exchange_(table_full|timeouts)"'
+      grep -E '^dvmc_agent_(dvmc_offers|dvmc_acks)|^dvmc_agent_exchange_duration_seconds_(count|sum)\{request="(discover|request)"|^dvmc_agent_exchange_duration_seconds_bucket\{request="(discover|request)",le="0\.0(1|25|5)"|^dvmc_agent_dropped_total\{reason="exchange_(table_full|timeouts)"'
     curl -sf "http://127.0.0.1:$metrics_service/metrics" |
       grep -E '^dvmc_service_(offers|acks)_total|^dvmc_service_pool_'
   } 2>&1 | sed 's/^/  /' || true

@@ -41,6 +41,8 @@ public final class AgentCounters
     public final AtomicCounter unboundReplies;
     public final AtomicCounter hostConfigRefused;
     public final AtomicCounter bootpReplies;
+    /** Faults caught by the agent's runner (each logged). */
+    public final AtomicCounter errors;
     /** By {@link RequestLimits} result; slot 0 (admitted) is not counted. */
     private final AtomicCounter[] rateLimited = new AtomicCounter[4];
     /** By {@link DvmcStatus} reason; the last one counts reasons of a newer service. */
@@ -48,58 +50,60 @@ public final class AgentCounters
 
     public AgentCounters(final CountersFile file)
     {
-        vmRequests = file.newCounter("VM requests from dataplane", CounterTypes.AGENT);
-        badFrames = file.newCounter("bad frames dropped", CounterTypes.DROP);
-        noService = file.newCounter("no service for domain dropped", CounterTypes.DROP);
-        policyLookups = file.newCounter("policy service lookups", CounterTypes.AGENT);
-        locationCacheHits = file.newCounter("service location cache hits", CounterTypes.AGENT);
-        locationsInvalidated = file.newCounter("service locations dropped by policy change", CounterTypes.AGENT);
-        exchangesStarted = file.newCounter("DVMC exchanges started", CounterTypes.AGENT);
-        exchangesFull = file.newCounter("DVMC exchange table full dropped", CounterTypes.DROP);
-        offers = file.newCounter("DVMC OFFER received", CounterTypes.AGENT);
-        acks = file.newCounter("DVMC ACK received", CounterTypes.AGENT);
-        naks = file.newCounter("DVMC NAK received", CounterTypes.AGENT);
-        timeouts = file.newCounter("DVMC exchange timeouts", CounterTypes.DROP);
-        unmatchedReplies = file.newCounter("DVMC replies without exchange", CounterTypes.DROP);
-        transmitted = file.newCounter("DHCP replies to dataplane", CounterTypes.AGENT);
-        dataplaneRingFull = file.newCounter("dataplane ring full dropped", CounterTypes.DROP);
-        leasesWritten = file.newCounter("leases written", CounterTypes.AGENT);
-        leasesRemoved = file.newCounter("leases removed", CounterTypes.AGENT);
-        storeHandovers = file.newCounter("store hand-overs", CounterTypes.AGENT);
-        unsupported = file.newCounter("unsupported requests dropped", CounterTypes.DROP);
-        optionsTooLong = file.newCounter("domain options too long dropped", CounterTypes.DROP);
-        tenantOptionsTooLong = file.newCounter("tenant options too long for the fast path", CounterTypes.AGENT);
-        deadProducerSkipped = file.newCounter("ring records of a dead dataplane skipped", CounterTypes.DROP);
-        staleRequests = file.newCounter("stale VM requests dropped", CounterTypes.DROP);
-        refreshesSent = file.newCounter("host lease refreshes sent", CounterTypes.AGENT);
-        refreshesAcked = file.newCounter("host lease refreshes acknowledged", CounterTypes.AGENT);
-        refreshesFailed = file.newCounter("host lease refreshes failed", CounterTypes.DROP);
-        refreshesWithdrawn = file.newCounter("host leases withdrawn by the service", CounterTypes.AGENT);
+        vmRequests = file.newCounter("vm_requests", "VM requests from dataplane", CounterTypes.AGENT);
+        badFrames = file.newCounter("bad_frames_dropped", "bad frames dropped", CounterTypes.DROP);
+        noService = file.newCounter("no_service_dropped", "no service for domain dropped", CounterTypes.DROP);
+        policyLookups = file.newCounter("policy_service_lookups", "policy service lookups", CounterTypes.AGENT);
+        locationCacheHits = file.newCounter("location_cache_hits", "service location cache hits", CounterTypes.AGENT);
+        locationsInvalidated = file.newCounter("locations_invalidated", "service locations dropped by policy change", CounterTypes.AGENT);
+        exchangesStarted = file.newCounter("exchanges_started", "DVMC exchanges started", CounterTypes.AGENT);
+        exchangesFull = file.newCounter("exchange_table_full_dropped", "DVMC exchange table full dropped", CounterTypes.DROP);
+        offers = file.newCounter("dvmc_offers", "DVMC OFFER received", CounterTypes.AGENT);
+        acks = file.newCounter("dvmc_acks", "DVMC ACK received", CounterTypes.AGENT);
+        naks = file.newCounter("dvmc_naks", "DVMC NAK received", CounterTypes.AGENT);
+        timeouts = file.newCounter("exchange_timeouts", "DVMC exchange timeouts", CounterTypes.DROP);
+        unmatchedReplies = file.newCounter("unmatched_replies_dropped", "DVMC replies without exchange", CounterTypes.DROP);
+        transmitted = file.newCounter("dhcp_replies", "DHCP replies to dataplane", CounterTypes.AGENT);
+        dataplaneRingFull = file.newCounter("dataplane_ring_full_dropped", "dataplane ring full dropped", CounterTypes.DROP);
+        leasesWritten = file.newCounter("leases_written", "leases written", CounterTypes.AGENT);
+        leasesRemoved = file.newCounter("leases_removed", "leases removed", CounterTypes.AGENT);
+        storeHandovers = file.newCounter("store_handovers", "store hand-overs", CounterTypes.AGENT);
+        unsupported = file.newCounter("unsupported_dropped", "unsupported requests dropped", CounterTypes.DROP);
+        optionsTooLong = file.newCounter("options_too_long_dropped", "domain options too long dropped", CounterTypes.DROP);
+        tenantOptionsTooLong = file.newCounter("tenant_options_too_long", "tenant options too long for the fast path", CounterTypes.AGENT);
+        deadProducerSkipped = file.newCounter("dead_dataplane_records_skipped", "ring records of a dead dataplane skipped", CounterTypes.DROP);
+        staleRequests = file.newCounter("stale_requests_dropped", "stale VM requests dropped", CounterTypes.DROP);
+        refreshesSent = file.newCounter("refreshes_sent", "host lease refreshes sent", CounterTypes.AGENT);
+        refreshesAcked = file.newCounter("refreshes_acked", "host lease refreshes acknowledged", CounterTypes.AGENT);
+        refreshesFailed = file.newCounter("refreshes_failed", "host lease refreshes failed", CounterTypes.DROP);
+        refreshesWithdrawn = file.newCounter("refreshes_withdrawn", "host leases withdrawn by the service", CounterTypes.AGENT);
         for (int reason = 1; reason < naksByReason.length; reason++)
         {
             // RFC 2131 §4.3.2: only an address fault reaches the VM, as a DHCPNAK; every other cause is dropped.
+            final String name = "dvmc_nak_" + (reason < DvmcStatus.REASON_COUNT ? DvmcStatus.reasonKey(reason) : "other");
             naksByReason[reason] = DvmcStatus.isAddressFault(reason) ?
-                file.newCounter("DVMC NAK " + DvmcStatus.reasonName(reason) + ", DHCPNAK", CounterTypes.AGENT) :
-                file.newCounter("DVMC NAK " + (reason < DvmcStatus.REASON_COUNT ?
+                file.newCounter(name, "DVMC NAK " + DvmcStatus.reasonName(reason) + ", DHCPNAK", CounterTypes.AGENT) :
+                file.newCounter(name + "_dropped", "DVMC NAK " + (reason < DvmcStatus.REASON_COUNT ?
                     DvmcStatus.reasonName(reason) : "of another reason") + ", VM not answered", CounterTypes.DROP);
         }
-        bindingChanges = file.newCounter("bindings sent to dataplane", CounterTypes.AGENT);
-        optionsRefreshes = file.newCounter("domain options asked for after a policy change", CounterTypes.AGENT);
-        unboundReplies = file.newCounter("replies for VMs unbound meanwhile dropped", CounterTypes.DROP);
-        hostConfigRefused = file.newCounter("host config edits refused", CounterTypes.DROP);
-        rateLimited[RequestLimits.VM] = file.newCounter("VM request rate exceeded dropped", CounterTypes.DROP);
-        rateLimited[RequestLimits.DECLINE] = file.newCounter("VM decline rate exceeded dropped", CounterTypes.DROP);
-        rateLimited[RequestLimits.PORT] = file.newCounter("port request rate exceeded dropped", CounterTypes.DROP);
-        bootpReplies = file.newCounter("BOOTP replies to dataplane", CounterTypes.AGENT);
+        bindingChanges = file.newCounter("bindings_sent", "bindings sent to dataplane", CounterTypes.AGENT);
+        optionsRefreshes = file.newCounter("options_refreshes", "domain options asked for after a policy change", CounterTypes.AGENT);
+        unboundReplies = file.newCounter("unbound_replies_dropped", "replies for VMs unbound meanwhile dropped", CounterTypes.DROP);
+        hostConfigRefused = file.newCounter("host_config_refused", "host config edits refused", CounterTypes.DROP);
+        rateLimited[RequestLimits.VM] = file.newCounter("vm_rate_exceeded_dropped", "VM request rate exceeded dropped", CounterTypes.DROP);
+        rateLimited[RequestLimits.DECLINE] = file.newCounter("decline_rate_exceeded_dropped", "VM decline rate exceeded dropped", CounterTypes.DROP);
+        rateLimited[RequestLimits.PORT] = file.newCounter("port_rate_exceeded_dropped", "port request rate exceeded dropped", CounterTypes.DROP);
+        bootpReplies = file.newCounter("bootp_replies", "BOOTP replies to dataplane", CounterTypes.AGENT);
+        errors = file.newCounter("errors", "agent errors", CounterTypes.DROP);
     }
 
-    /** The counter of DVMC NAKs with {@code reason}; reasons this agent does not know share one. */
     /** The drop counter of a limit {@link RequestLimits#admit} reported. */
     AtomicCounter rateLimited(final int limit)
     {
         return rateLimited[limit];
     }
 
+    /** The counter of DVMC NAKs with {@code reason}; reasons this agent does not know share one. */
     public AtomicCounter nak(final int reason)
     {
         return naksByReason[DvmcStatus.reasonIndex(reason)];

@@ -2,14 +2,16 @@ package io.dvmc.agent;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
-import io.dvmc.relay.RelayedClient;
 import io.dvmc.ipc.BindingMessage;
 import io.dvmc.ipc.RingMessages;
+import io.dvmc.relay.RelayedClient;
 import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -34,6 +36,8 @@ import java.util.UUID;
  */
 public final class BindingPublisher implements Agent
 {
+    private static final Logger LOG = LoggerFactory.getLogger(BindingPublisher.class);
+
     private record Key(int vlan, long mac)
     {
     }
@@ -100,7 +104,7 @@ public final class BindingPublisher implements Agent
                 !RelayedClient.isRelayed(lease.vmIdMsb(), lease.vmIdLsb()) && !holders.contains(new Holder(domainId & 0xFFFF_FFFFL, mac, lease.vmId().toString())));
             if (removed > 0)
             {
-                System.err.println("dvmc agent: " + removed + " host lease(s) of VMs no longer bound here removed");
+                LOG.info("{} host lease(s) of VMs no longer bound here removed", removed);
             }
             queueCompleteSet();
             work++;
@@ -138,7 +142,7 @@ public final class BindingPublisher implements Agent
             if (!next.containsKey(entry.getKey()))
             {
                 pending.add(new Pending(RingMessages.BINDING_REMOVE, entry.getValue()));
-                System.err.println("dvmc agent: binding removed: " + describe(entry.getValue()));
+                LOG.info("binding removed: {}", describe(entry.getValue()));
                 changes++;
             }
         }
@@ -147,7 +151,7 @@ public final class BindingPublisher implements Agent
             if (!entry.getValue().equals(applied.get(entry.getKey())))
             {
                 pending.add(new Pending(RingMessages.BINDING_ADD, entry.getValue()));
-                System.err.println("dvmc agent: binding added: " + describe(entry.getValue()));
+                LOG.info("binding added: {}", describe(entry.getValue()));
                 changes++;
             }
         }
@@ -227,8 +231,8 @@ public final class BindingPublisher implements Agent
         {
             if (!BindingMessage.fits(binding.port()))
             {
-                System.err.println("dvmc agent: binding of " + binding.mac() + " left out: port name '" +
-                    binding.port() + "' is longer than " + BindingMessage.MAX_PORT_NAME + " ASCII characters");
+                LOG.warn("binding of {} left out: port name '{}' is longer than {} ASCII characters", binding.mac(),
+                    binding.port(), BindingMessage.MAX_PORT_NAME);
                 continue;
             }
             byKey.put(new Key(binding.vlan(), Addresses.parseMac(binding.mac())), binding);

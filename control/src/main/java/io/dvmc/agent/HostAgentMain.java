@@ -106,7 +106,7 @@ public final class HostAgentMain implements AutoCloseable
             agent.bindings(bindings);
             Hangup.handle("dvmc agent", () -> reload(fileBindings, host));
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
-                countersFile.newCounter("agent errors", io.dvmc.ipc.CounterTypes.DROP),
+                counters.errors,
                 new CompositeAgent(agent, bindings));
             metrics = startMetrics(host, agent);
         }
@@ -126,7 +126,7 @@ public final class HostAgentMain implements AutoCloseable
         }
         final Gauges rings = new Gauges();
         RingMetrics.add(rings, "dvmc_agent_", this.rings);
-        return MetricsEndpoint.start("agent", address, List.of(new CountersMetrics("agent", countersFile.reader()),
+        return MetricsEndpoint.start("agent", address, List.of(new CountersMetrics("agent", countersFile),
             agent.latency().histogram(), rings));
     }
 

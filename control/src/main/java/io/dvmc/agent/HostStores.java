@@ -15,6 +15,8 @@ import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,6 +36,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class HostStores implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(HostStores.class);
+
     public static final String DOMAINS_FILE = "domains.dat";
     /** The boot whose time base ({@link io.dvmc.time.HostTimeBase}) the lease store's times are of. */
     public static final String LEASES_BOOT_FILE = "leases.boot";
@@ -174,8 +178,8 @@ public final class HostStores implements AutoCloseable
             final int removed = removeLeasesWhere((domainId, mac, lease) -> true);
             if (removed > 0)
             {
-                System.err.println("dvmc agent: " + removed + " host lease(s) of an earlier boot removed; " +
-                    "their VMs are answered by the service again");
+                LOG.info("{} host lease(s) of an earlier boot removed; their VMs are answered by the service again",
+                    removed);
             }
             final Path tmp = marker.resolveSibling(LEASES_BOOT_FILE + ".tmp");
             Files.writeString(tmp, bootId + "\n", StandardCharsets.US_ASCII);

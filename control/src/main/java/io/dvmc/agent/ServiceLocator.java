@@ -129,7 +129,10 @@ public final class ServiceLocator
         return (int)Long.remainderUnsigned(h, services);
     }
 
-    /** The current service of the domain did not answer: use its next one, and look the domain up again soon. */
+    /**
+     * The current service of the domain did not answer: use its next one. The entry keeps its expiry; the list is
+     * read again when it expires or the policy changes the domain.
+     */
     public void failover(final int domainId)
     {
         final Entry entry = cache.get(domainId);

@@ -42,7 +42,7 @@ final class BindCommand extends EtcdCommand
         final long revision = admin.bind(host, b);
         if (json)
         {
-            printJson(binding(host, b).put("revision", revision));
+            CliJson.print(binding(host, b).put("revision", revision));
         }
         else
         {
@@ -55,7 +55,7 @@ final class BindCommand extends EtcdCommand
     /** A binding as JSON, with its host: the etcd value's fields after "host". */
     static ObjectNode binding(final String host, final HostConfig.Binding b)
     {
-        return JSON.createObjectNode().put("host", host).put("port", b.port()).put("vlan", b.vlan())
+        return CliJson.object().put("host", host).put("port", b.port()).put("vlan", b.vlan())
             .put("mac", b.mac()).put("domain", b.domain()).put("vm", b.vm());
     }
 }

@@ -26,6 +26,9 @@ final class BindingsCommand implements Callable<Integer>
     @Option(names = "--config", description = "host config file (required without a subcommand)")
     private Path config;
 
+    @Option(names = "--json", description = "a JSON array of {port, device, vlan, mac, domain, vm}")
+    private boolean json;
+
     /** {@code dvmc ctl bindings list}: the bindings in etcd, of every host or of {@code --host}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
         description = "Lists the bindings in etcd: host, port, VLAN, MAC -> domain, VM id.")
@@ -36,14 +39,14 @@ final class BindingsCommand implements Callable<Integer>
 
         int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
         {
-            final ArrayNode rows = JSON.createArrayNode();
+            final ArrayNode rows = CliJson.array();
             for (final EtcdPolicyAdmin.HostBinding hb : admin.bindings(host))
             {
                 rows.add(BindCommand.binding(hb.hostId(), hb.binding()));
             }
             if (json)
             {
-                printJson(rows);
+                CliJson.print(rows);
                 return 0;
             }
             final StringBuilder out = new StringBuilder(String.format("%-6s %-10s %-5s %-17s %-10s %s%n",
@@ -78,6 +81,17 @@ final class BindingsCommand implements Callable<Integer>
         }
         final Map<String, String> devices = host.dataplane().ports().stream()
             .collect(Collectors.toMap(HostConfig.Port::name, HostConfig.Port::device));
+        if (json)
+        {
+            final ArrayNode out = CliJson.array();
+            for (final HostConfig.Binding b : host.bindings())
+            {
+                out.addObject().put("port", b.port()).put("device", devices.get(b.port())).put("vlan", b.vlan())
+                    .put("mac", b.mac().toLowerCase()).put("domain", b.domain()).put("vm", b.vm());
+            }
+            CliJson.print(out);
+            return 0;
+        }
         System.out.printf("%-10s %-34s %-5s %-17s %-10s %s%n", "PORT", "DEVICE", "VLAN", "MAC", "DOMAIN", "VM");
         for (final HostConfig.Binding b : host.bindings())
         {

@@ -40,11 +40,11 @@ final class DomainCommand extends CommandGroup
 
         int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
         {
-            final JsonNode read = file == null ? JSON.createObjectNode() : readJson(file);
+            final JsonNode read = file == null ? CliJson.object() : readJson(file);
             final List<Domain> domains;
             if (read.has("domains"))
             {
-                if (id != null || !fields.apply(JSON.createObjectNode()).isEmpty())
+                if (id != null || !fields.apply(CliJson.object()).isEmpty())
                 {
                     throw new BadInputException(file + " is a policy file: options apply to one domain only");
                 }
@@ -95,10 +95,10 @@ final class DomainCommand extends CommandGroup
         {
             if (json)
             {
-                final ObjectNode out = JSON.createObjectNode().put("revision", revision);
+                final ObjectNode out = CliJson.object().put("revision", revision);
                 final ArrayNode created = out.putArray("domains");
                 domains.forEach(d -> created.add(DomainJson.toJson(d)));
-                printJson(out);
+                CliJson.print(out);
             }
             else
             {
@@ -116,9 +116,9 @@ final class DomainCommand extends CommandGroup
             final List<EtcdPolicyAdmin.Versioned> domains = admin.domains();
             if (json)
             {
-                final ArrayNode out = JSON.createArrayNode();
+                final ArrayNode out = CliJson.array();
                 domains.forEach(v -> out.add(versioned(v)));
-                printJson(out);
+                CliJson.print(out);
             }
             else
             {
@@ -140,7 +140,7 @@ final class DomainCommand extends CommandGroup
             final EtcdPolicyAdmin.Versioned v = admin.find(domain);
             if (json)
             {
-                printJson(versioned(v));
+                CliJson.print(versioned(v));
             }
             else
             {
@@ -169,7 +169,7 @@ final class DomainCommand extends CommandGroup
 
         int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
         {
-            final JsonNode read = file == null ? JSON.createObjectNode() : readJson(file);
+            final JsonNode read = file == null ? CliJson.object() : readJson(file);
             if (!read.isObject())
             {
                 throw new BadInputException(file + ": expected a JSON object (one domain)");
@@ -205,7 +205,7 @@ final class DomainCommand extends CommandGroup
             final long revision = admin.delete(d.id(), ifRevision == null ? v.modRevision() : ifRevision);
             if (json)
             {
-                printJson(JSON.createObjectNode().put("revision", revision).set("deleted", DomainJson.toJson(d)));
+                CliJson.print(CliJson.object().put("revision", revision).set("deleted", DomainJson.toJson(d)));
             }
             else
             {
@@ -218,7 +218,7 @@ final class DomainCommand extends CommandGroup
     /** {"revision": the key's mod revision, "domain": the domain object}. */
     static ObjectNode versioned(final EtcdPolicyAdmin.Versioned v)
     {
-        final ObjectNode out = EtcdCommand.JSON.createObjectNode().put("revision", v.modRevision());
+        final ObjectNode out = CliJson.object().put("revision", v.modRevision());
         out.set("domain", DomainJson.toJson(v.domain()));
         return out;
     }

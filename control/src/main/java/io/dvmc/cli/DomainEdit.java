@@ -38,7 +38,7 @@ final class DomainEdit
         final long revision = admin.update(changed, ifRevision == null ? read.modRevision() : ifRevision);
         if (command.json)
         {
-            EtcdCommand.printJson(DomainCommand.versioned(new EtcdPolicyAdmin.Versioned(changed, revision)));
+            CliJson.print(DomainCommand.versioned(new EtcdPolicyAdmin.Versioned(changed, revision)));
         }
         else
         {

@@ -25,9 +25,7 @@ final class DomainTable
         final StringBuilder out = new StringBuilder(String.format(
             "%-10s %-10s %-18s %-31s %-15s %-23s %-5s %-7s %-8s %s%n",
             "DOMAIN", "NAME", "SUBNET", "POOLS", "ROUTER", "DNS", "MTU", "LEASE", "MODE", "SERVICES"));
-        final List<Domain> sorted = domains.stream()
-            .sorted(Comparator.comparingLong(d -> Integer.toUnsignedLong(d.id()))).toList();
-        for (final Domain d : sorted)
+        for (final Domain d : sorted(domains))
         {
             out.append(String.format("%-10s %-10s %-18s %-31s %-15s %-23s %-5d %-7d %-8s %s%n",
                 d.idString(), d.name(), d.subnet(),
@@ -39,6 +37,12 @@ final class DomainTable
                     .collect(Collectors.joining(","))));
         }
         return out.toString();
+    }
+
+    /** The domains by id. */
+    static List<Domain> sorted(final Collection<Domain> domains)
+    {
+        return domains.stream().sorted(Comparator.comparingLong(d -> Integer.toUnsignedLong(d.id()))).toList();
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.dvmc.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
+import io.dvmc.policy.DomainJson;
 import io.dvmc.policy.Policy;
 import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyFile;
@@ -29,6 +31,9 @@ final class DomainsCommand implements Callable<Integer>
     @ArgGroup(multiplicity = "1")
     private Source source;
 
+    @Option(names = "--json", description = "a JSON array of domain objects, as the policy file holds them")
+    private boolean json;
+
     public Integer call()
     {
         final Policy policy;
@@ -52,7 +57,16 @@ final class DomainsCommand implements Callable<Integer>
             System.err.println("dvmc ctl domains: " + ex.getMessage());
             return 2;
         }
-        System.out.print(DomainTable.table(policy.domains()));
+        if (json)
+        {
+            final ArrayNode out = CliJson.array();
+            DomainTable.sorted(policy.domains()).forEach(d -> out.add(DomainJson.toJson(d)));
+            CliJson.print(out);
+        }
+        else
+        {
+            System.out.print(DomainTable.table(policy.domains()));
+        }
         return 0;
     }
 }

@@ -1,11 +1,9 @@
 package io.dvmc.cli;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.dvmc.config.JsonSyntax;
+import io.dvmc.config.TextFiles;
 import io.dvmc.policy.EtcdPolicyAdmin;
 import io.dvmc.policy.EtcdPrefixRead;
 import io.dvmc.policy.PolicyException;
@@ -40,10 +38,6 @@ abstract class EtcdCommand implements Callable<Integer>
     static final int UNAVAILABLE = 1;
     static final int BAD_INPUT = 2;
     static final int CONFLICT = 3;
-    static final JsonMapper JSON = JsonMapper.builder()
-        .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
-        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-        .build();
 
     /**
      * gRPC logs through java.util.logging on stderr (e.g. an INFO line on its first use): an operator gets one line
@@ -147,17 +141,12 @@ abstract class EtcdCommand implements Callable<Integer>
         return ByteSequence.from(text, StandardCharsets.UTF_8);
     }
 
-    static void printJson(final JsonNode node) throws JsonProcessingException
-    {
-        System.out.println(JSON.writeValueAsString(node));
-    }
-
     /** A JSON file the operator named (comments allowed), or a BadInputException that says what is wrong with it. */
     static JsonNode readJson(final Path file) throws BadInputException
     {
         try
         {
-            return JSON.readTree(Files.readString(file));
+            return CliJson.MAPPER.readTree(TextFiles.readUtf8(file));
         }
         catch (final JsonProcessingException ex)
         {

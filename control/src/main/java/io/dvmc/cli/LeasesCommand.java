@@ -1,6 +1,6 @@
 package io.dvmc.cli;
 
-import io.dvmc.agent.HostStores;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
@@ -26,7 +26,8 @@ final class LeasesCommand implements Callable<Integer>
     @Option(names = "--config", description = "host config file (required without a subcommand)")
     private Path config;
 
-    @Option(names = "--json", description = "a JSON array")
+    @Option(names = "--json", description = "a JSON array of {domain, mac, ip, state, vm, host_lease_expiry, " +
+        "vm_lease_expiry, vm_lease_seconds}")
     private boolean json;
 
     private record Row(long domain, String mac, String ip, String state, String vm, long hostExpiry, long vmExpiry,
@@ -70,30 +71,26 @@ final class LeasesCommand implements Callable<Integer>
             return 1;
         }
         rows.sort(Comparator.comparingLong(Row::domain).thenComparing(Row::mac));
-        final StringBuilder out = new StringBuilder();
         if (json)
         {
-            out.append('[');
-            for (int i = 0; i < rows.size(); i++)
-            {
-                final Row r = rows.get(i);
-                out.append(i == 0 ? "" : ",").append(String.format(
-                    "{\"domain\":%d,\"mac\":\"%s\",\"ip\":\"%s\",\"state\":\"%s\",\"vm\":\"%s\"," +
-                    "\"hostLeaseExpiry\":\"%s\",\"vmLeaseExpiry\":\"%s\",\"vmLeaseSeconds\":%d}",
-                    r.domain, r.mac, r.ip, r.state, r.vm, Instant.ofEpochMilli(r.hostExpiry),
-                    Instant.ofEpochMilli(r.vmExpiry), r.vmLeaseSeconds));
-            }
-            out.append("]\n");
-        }
-        else
-        {
-            out.append(String.format("%-10s %-17s %-15s %-8s %-36s %s%n",
-                "DOMAIN", "MAC", "ADDRESS", "STATE", "VM", "HOST LEASE UNTIL"));
+            final ArrayNode out = CliJson.array();
             for (final Row r : rows)
             {
-                out.append(String.format("%-10d %-17s %-15s %-8s %-36s %s%n",
-                    r.domain, r.mac, r.ip, r.state, r.vm, Instant.ofEpochMilli(r.hostExpiry)));
+                out.addObject().put("domain", r.domain).put("mac", r.mac).put("ip", r.ip).put("state", r.state)
+                    .put("vm", r.vm).put("host_lease_expiry", Instant.ofEpochMilli(r.hostExpiry).toString())
+                    .put("vm_lease_expiry", Instant.ofEpochMilli(r.vmExpiry).toString())
+                    .put("vm_lease_seconds", r.vmLeaseSeconds);
             }
+            CliJson.print(out);
+            return 0;
+        }
+        final StringBuilder out = new StringBuilder();
+        out.append(String.format("%-10s %-17s %-15s %-8s %-36s %s%n",
+            "DOMAIN", "MAC", "ADDRESS", "STATE", "VM", "HOST LEASE UNTIL"));
+        for (final Row r : rows)
+        {
+            out.append(String.format("%-10d %-17s %-15s %-8s %-36s %s%n",
+                r.domain, r.mac, r.ip, r.state, r.vm, Instant.ofEpochMilli(r.hostExpiry)));
         }
         System.out.print(out);
         return 0;

@@ -1,5 +1,7 @@
 package io.dvmc.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dvmc.service.QuarantineFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +28,9 @@ final class QuarantineCommand implements Callable<Integer>
         description = "lift every quarantine, or one as listed (e.g. '100 10.0.0.102')")
     private String lift;
 
+    @Option(names = "--json", description = "a JSON array of {domain, ip}; null in both: every address of every domain")
+    private boolean json;
+
     public Integer call()
     {
         try
@@ -46,6 +51,25 @@ final class QuarantineCommand implements Callable<Integer>
                 }
             }
             final List<String> lines = QuarantineFiles.readList(stateDir);
+            if (json)
+            {
+                final ArrayNode out = CliJson.array();
+                for (final String line : lines)
+                {
+                    final String[] words = line.trim().split(" +");
+                    final ObjectNode q = out.addObject();
+                    if ("any".equals(words[0]))
+                    {
+                        q.putNull("domain").putNull("ip");
+                    }
+                    else
+                    {
+                        q.put("domain", Long.parseLong(words[0])).put("ip", words[words.length - 1]);
+                    }
+                }
+                CliJson.print(out);
+                return 0;
+            }
             if (lines.isEmpty())
             {
                 System.out.println("no quarantine");

@@ -1,6 +1,5 @@
 package io.dvmc.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -56,8 +55,8 @@ final class ServiceLeasesCommand
 
         ObjectNode json(final long nowMs)
         {
-            return EtcdCommand.JSON.createObjectNode().put("domain", domain).put("ip", ip).put("mac", mac)
-                .put("state", state(nowMs)).put("expiresAtMs", expiresAtMs)
+            return CliJson.object().put("domain", domain).put("ip", ip).put("mac", mac)
+                .put("state", state(nowMs)).put("expires_at_ms", expiresAtMs)
                 .put("expires", Instant.ofEpochMilli(expiresAtMs).toString()).put("vm", vm)
                 .put("location", location).put("xid", xid).put("replica", replica).put("hostname", hostname)
                 .put("fqdn", fqdn).put("revision", revision);
@@ -126,7 +125,7 @@ final class ServiceLeasesCommand
             final JsonNode v;
             try
             {
-                v = JSON.readTree(kv.getValue().toString(StandardCharsets.UTF_8));
+                v = CliJson.MAPPER.readTree(kv.getValue().toString(StandardCharsets.UTF_8));
             }
             catch (final IOException ex)
             {
@@ -145,14 +144,14 @@ final class ServiceLeasesCommand
                 kv.getModRevision(), declined, v.path("hostname").asText(""), v.path("fqdn").asText(""));
         }
 
-        void print(final List<Lease> leases) throws JsonProcessingException
+        void print(final List<Lease> leases)
         {
             final long now = System.currentTimeMillis();
             if (json)
             {
-                final ArrayNode out = JSON.createArrayNode();
+                final ArrayNode out = CliJson.array();
                 leases.forEach(l -> out.add(l.json(now)));
-                printJson(out);
+                CliJson.print(out);
                 return;
             }
             final StringBuilder out = new StringBuilder(String.format(
@@ -244,7 +243,7 @@ final class ServiceLeasesCommand
             final long revision = r.getHeader().getRevision();
             if (json)
             {
-                printJson(JSON.createObjectNode().put("revision", revision)
+                CliJson.print(CliJson.object().put("revision", revision)
                     .set("released", lease.json(System.currentTimeMillis())));
             }
             else

@@ -32,19 +32,19 @@ final class ServicesCommand extends CommandGroup
             {
                 blocks.merge(block.path("replica").asText(""), 1, Integer::sum);
             }
-            final ArrayNode rows = JSON.createArrayNode();
+            final ArrayNode rows = CliJson.array();
             for (final JsonNode s : values(client, key("services/")))
             {
                 final ObjectNode row = rows.addObject();
                 final String replica = s.path("replica").asText("");
                 row.put("replica", replica).put("listen", s.path("listen").asText(""))
-                    .put("startedMs", s.path("startedMs").asLong(0))
+                    .put("started_ms", s.path("startedMs").asLong(0))
                     .put("started", Instant.ofEpochMilli(s.path("startedMs").asLong(0)).toString())
                     .put("blocks", blocks.getOrDefault(replica, 0));
             }
             if (json)
             {
-                printJson(rows);
+                CliJson.print(rows);
                 return 0;
             }
             final StringBuilder out = new StringBuilder(
@@ -65,7 +65,7 @@ final class ServicesCommand extends CommandGroup
             {
                 try
                 {
-                    out.add(JSON.readTree(kv.getValue().toString(StandardCharsets.UTF_8)));
+                    out.add(CliJson.MAPPER.readTree(kv.getValue().toString(StandardCharsets.UTF_8)));
                 }
                 catch (final IOException ex)
                 {

@@ -1,5 +1,6 @@
 package io.dvmc.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
 import io.dvmc.ipc.CounterTypes;
@@ -9,21 +10,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /** Prints the live counters of dvmc processes from their counters files, as AeronStat does. */
 @Command(name = "stat", mixinStandardHelpOptions = true,
-    description = "Prints the live counters of the host's dataplane and agent, or of a service.")
+    description = {"Prints the live counters of the host's dataplane and agent, or of a service.",
+        "Exit 0 when every process found runs; 3 when one does not (its last counters are printed, marked not " +
+        "running); 1 when there are no counters (the processes never ran here); 2 for a config that cannot be read."},
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {"0:every process found is running", "1:no counters in the state directory",
+        "2:the host config cannot be read", "3:a process whose counters were found is not running"})
 final class StatCommand implements Callable<Integer>
 {
     static final String SUFFIX = "-counters.dat";
+    /** As LSB init scripts and {@code systemctl status} say of a stopped service. */
+    static final int NOT_RUNNING = 3;
 
     static final class Source
     {
@@ -37,11 +48,22 @@ final class StatCommand implements Callable<Integer>
     @ArgGroup(multiplicity = "1")
     private Source source;
 
-    @Option(names = "--json", description = "one JSON object of label: value")
+    @Option(names = "--json", description = "JSON: {state_dir, processes: {NAME: {pid, running, started_at, " +
+        "counters: {COUNTER: total}, ports: {PORT: {COUNTER: total}}, rates}}}; names as in docs/counters.md")
     private boolean json;
 
-    @Option(names = "--watch", description = "refresh every SECONDS until interrupted", paramLabel = "SECONDS")
+    @Option(names = "--watch", paramLabel = "SECONDS",
+        description = "refresh every SECONDS until interrupted, with each counter's rate per second beside it")
     private int watch;
+
+    @Option(names = "--count", paramLabel = "N", description = "with --watch: stop after N samples (default: never)")
+    private int count;
+
+    /** One process's counters as read at {@code nanos}. */
+    private record Sample(String process, long pid, boolean running, long startMillis, long nanos,
+        List<CountersFile.Counter> counters)
+    {
+    }
 
     public Integer call()
     {
@@ -55,21 +77,32 @@ final class StatCommand implements Callable<Integer>
             System.err.println("dvmc ctl stat: " + ex.getMessage());
             return 2;
         }
-        do
+        Map<String, Sample> previous = Map.of();
+        for (int sample = 1; ; sample++)
         {
-            final int found = print(stateDir, System.out);
-            if (found == 0)
+            final List<Sample> samples = read(stateDir);
+            if (samples.isEmpty())
             {
                 System.err.println("dvmc ctl stat: no counters in " + stateDir + " (is the process running?)");
                 return 1;
             }
-            if (watch > 0)
+            if (json)
             {
-                LockSupport.parkNanos(watch * 1_000_000_000L);
+                CliJson.print(json(stateDir, samples, previous));
             }
+            else
+            {
+                System.out.print(table(samples, previous));
+            }
+            if (watch <= 0 || sample == count || Thread.currentThread().isInterrupted())
+            {
+                return samples.stream().allMatch(Sample::running) ? 0 : NOT_RUNNING;
+            }
+            final Map<String, Sample> last = new HashMap<>();
+            samples.forEach(s -> last.put(s.process(), s));
+            previous = last;
+            LockSupport.parkNanos(watch * 1_000_000_000L);
         }
-        while (watch > 0 && !Thread.currentThread().isInterrupted());
-        return 0;
     }
 
     /** The counters files of a state directory, dataplane first, then agent, then any other (a service). */
@@ -90,54 +123,98 @@ final class StatCommand implements Callable<Integer>
         }
     }
 
-    private int print(final Path stateDir, final PrintStream out)
+    private static List<Sample> read(final Path stateDir)
     {
-        int found = 0;
-        final StringBuilder sb = new StringBuilder();
-        if (json)
-        {
-            sb.append('{');
-        }
+        final List<Sample> out = new ArrayList<>();
         for (final String name : counterFiles(stateDir))
         {
-            final Path file = stateDir.resolve(name);
-            try (CountersFile counters = CountersFile.openReader(file))
+            try (CountersFile counters = CountersFile.openReader(stateDir.resolve(name)))
             {
-                found++;
-                final String process = name.substring(0, name.indexOf('-'));
-                if (!json)
-                {
-                    sb.append(process).append(" (pid ").append(counters.pid())
-                        .append(counters.writerAlive() ? ", running" : ", not running").append(")\n");
-                }
-                counters.reader().forEach((value, id, label) ->
-                {
-                    if (json)
-                    {
-                        if (sb.length() > 1)
-                        {
-                            sb.append(',');
-                        }
-                        sb.append('"').append(process).append(": ").append(label.replace("\"", "'"))
-                            .append("\":").append(value);
-                    }
-                    else
-                    {
-                        sb.append(String.format("  %-10s %-45s %,20d%n",
-                            CounterTypes.name(counters.reader().getCounterTypeId(id)), label, value));
-                    }
-                });
+                out.add(new Sample(name.substring(0, name.length() - SUFFIX.length()), counters.pid(),
+                    counters.writerAlive(), counters.startMillis(), System.nanoTime(), counters.counters()));
             }
             catch (final IOException ex)
             {
                 System.err.println("dvmc ctl stat: " + ex.getMessage());
             }
         }
-        if (json)
+        return out;
+    }
+
+    /**
+     * The rate per second of each counter of {@code now} since {@code before}, by counter id; empty if there is no
+     * earlier sample of the same process run.
+     */
+    private static Map<Integer, Double> rates(final Sample now, final Sample before)
+    {
+        final Map<Integer, Double> out = new HashMap<>();
+        if (before == null || before.pid() != now.pid() || before.startMillis() != now.startMillis())
         {
-            sb.append('}');
+            return out;
         }
-        out.println(sb);
-        return found;
+        final double seconds = Math.max(1, now.nanos() - before.nanos()) / 1e9;
+        final Map<String, Long> earlier = new HashMap<>();
+        before.counters().forEach(c -> earlier.put(c.name() + '\0' + c.port(), c.value()));
+        for (final CountersFile.Counter c : now.counters())
+        {
+            final Long then = earlier.get(c.name() + '\0' + c.port());
+            if (then != null)
+            {
+                out.put(c.id(), (c.value() - then) / seconds);
+            }
+        }
+        return out;
+    }
+
+    private static String table(final List<Sample> samples, final Map<String, Sample> previous)
+    {
+        final StringBuilder out = new StringBuilder();
+        for (final Sample s : samples)
+        {
+            final Map<Integer, Double> rates = rates(s, previous.get(s.process()));
+            out.append(s.process()).append(" (pid ").append(s.pid())
+                .append(s.running() ? ", running" : ", not running").append(")\n");
+            for (final CountersFile.Counter c : s.counters())
+            {
+                out.append(String.format("  %-10s %-45s %,20d", CounterTypes.name(c.typeId()), c.label(), c.value()));
+                final Double rate = rates.get(c.id());
+                out.append(rate == null ? "" : String.format(" %,14.1f/s", rate)).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static ObjectNode json(final Path stateDir, final List<Sample> samples,
+        final Map<String, Sample> previous)
+    {
+        final ObjectNode out = CliJson.object().put("state_dir", stateDir.toString());
+        final ObjectNode processes = out.putObject("processes");
+        for (final Sample s : samples)
+        {
+            final ObjectNode p = processes.putObject(s.process()).put("pid", s.pid()).put("running", s.running())
+                .put("started_at", Instant.ofEpochMilli(s.startMillis()).toString());
+            final ObjectNode counters = p.putObject("counters");
+            final ObjectNode ports = p.putObject("ports");
+            final Map<Integer, Double> rates = rates(s, previous.get(s.process()));
+            final ObjectNode rateCounters = rates.isEmpty() ? null : p.putObject("rates").putObject("counters");
+            final ObjectNode ratePorts = rates.isEmpty() ? null : ((ObjectNode)p.get("rates")).putObject("ports");
+            for (final CountersFile.Counter c : s.counters())
+            {
+                if (c.port().isEmpty())
+                {
+                    counters.put(c.name(), c.value());
+                }
+                else
+                {
+                    ports.withObjectProperty(c.port()).put(c.name(), c.value());
+                }
+                final Double rate = rates.get(c.id());
+                if (rate != null)
+                {
+                    (c.port().isEmpty() ? rateCounters : ratePorts.withObjectProperty(c.port())).put(c.name(), rate);
+                }
+            }
+        }
+        return out;
     }
 }

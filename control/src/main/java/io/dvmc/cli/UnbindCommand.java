@@ -30,7 +30,7 @@ final class UnbindCommand extends EtcdCommand
         }
         if (json)
         {
-            printJson(JSON.createObjectNode().set("unbound", BindCommand.binding(host, removed.binding())));
+            CliJson.print(CliJson.object().set("unbound", BindCommand.binding(host, removed.binding())));
         }
         else
         {

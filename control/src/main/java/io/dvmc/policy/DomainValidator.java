@@ -41,8 +41,8 @@ final class DomainValidator
     private void run() throws PolicyException
     {
         check(d.id() != 0, "id", "0 is reserved");
-        check(d.name() != null && NAME.matcher(d.name()).matches(), "name",
-            "must be 1-63 letters, digits, '.', '_' or '-'");
+        check(d.name() != null, "name", "required (1-63 letters, digits, '.', '_' or '-')");
+        check(NAME.matcher(d.name()).matches(), "name", "'" + d.name() + "' must be 1-63 letters, digits, '.', '_' or '-'");
         check(d.prefixLength() >= 1 && d.prefixLength() <= 30, "subnet",
             "prefix length must be 1..30, is " + d.prefixLength());
         check((d.network() & ~d.subnetMask()) == 0, "subnet", d.subnet() + " has host bits set");

@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.JsonSyntax;
+import io.dvmc.config.TextFiles;
 import io.dvmc.exchange.DvmcMessage;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,7 +66,7 @@ public final class PolicyFile
         final String text;
         try
         {
-            text = Files.readString(file);
+            text = TextFiles.readUtf8(file);
         }
         catch (final NoSuchFileException ex)
         {

@@ -2,6 +2,7 @@ package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.config.IdleStrategies;
+import io.dvmc.config.IoFaults;
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcError;
@@ -18,8 +19,8 @@ import io.dvmc.relay.RelayEngine;
 import io.dvmc.relay.RelayEvent;
 import io.dvmc.service.ServiceCounters.Counter;
 import io.dvmc.time.MonotonicClock;
-import org.agrona.concurrent.Agent;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
@@ -247,7 +248,14 @@ public final class DvmcService implements Agent, AutoCloseable
         {
             ch = DatagramChannel.open(StandardProtocolFamily.INET);
             ch.configureBlocking(false);
-            ch.bind(listen);
+            try
+            {
+                ch.bind(listen);
+            }
+            catch (final IOException ex)
+            {
+                throw IoFaults.bind(listen, ex);
+            }
             // The requests that arrive while a batch is made durable wait in the socket.
             ReceiveBuffer.size(ch, RECEIVE_QUEUE, "dvmc service on " + listen);
             this.localAddress = (InetSocketAddress)ch.getLocalAddress();

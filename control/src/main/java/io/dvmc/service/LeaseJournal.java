@@ -1,6 +1,7 @@
 package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
+import io.dvmc.config.IoFaults;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,7 +117,7 @@ public final class LeaseJournal implements LeaseLog
         final Path dir, final int compactFactor, final long minCompactRecords, final Replayer replayer)
         throws IOException
     {
-        Files.createDirectories(dir);
+        IoFaults.createStateDirectory(dir);
         final FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE_NAME),
             StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         final FileLock lock;
@@ -139,7 +140,12 @@ public final class LeaseJournal implements LeaseLog
         {
             journal.recover(replayer);
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final IOException ex)
+        {
+            journal.close();
+            throw IoFaults.about(dir.resolve(FILE_NAME), ex);
+        }
+        catch (final RuntimeException ex)
         {
             journal.close();
             throw ex;

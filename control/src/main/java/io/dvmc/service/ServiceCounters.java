@@ -5,10 +5,10 @@ import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.relay.RelayEvent;
 import org.agrona.concurrent.status.AtomicCounter;
-import org.agrona.concurrent.status.CountersReader;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -68,22 +68,25 @@ public final class ServiceCounters implements AutoCloseable
         file = CountersFile.create(stateDir.resolve(FILE), COUNTERS.length + DvmcError.COUNT + RELAY_EVENTS.length);
         for (final Counter c : COUNTERS)
         {
-            counters[c.ordinal()] = file.newCounter(c.name().toLowerCase().replace('_', ' '), CounterTypes.SERVICE);
+            counters[c.ordinal()] = file.newCounter(c.name().toLowerCase(Locale.ROOT),
+                c.name().toLowerCase(Locale.ROOT).replace('_', ' '), CounterTypes.SERVICE);
         }
         for (final RelayEvent e : RELAY_EVENTS)
         {
-            relay[e.ordinal()] = file.newCounter(relayLabel(e), CounterTypes.SERVICE);
+            relay[e.ordinal()] = file.newCounter("relay_" + e.name().toLowerCase(Locale.ROOT), relayLabel(e),
+                CounterTypes.SERVICE);
         }
         for (int i = 1; i < DvmcError.COUNT; i++)
         {
-            drops[i] = file.newCounter("dropped: " + DvmcError.name(-i), CounterTypes.DROP);
+            drops[i] = file.newCounter("dropped_" + DvmcError.name(-i).replace('-', '_'),
+                "dropped: " + DvmcError.name(-i), CounterTypes.DROP);
         }
     }
 
     /** The counters as {@code dvmc ctl stat} reads them, for the metrics endpoint. */
-    public CountersReader reader()
+    public CountersFile file()
     {
-        return file.reader();
+        return file;
     }
 
     public long get(final Counter counter)

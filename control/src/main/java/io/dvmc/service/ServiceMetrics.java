@@ -42,7 +42,7 @@ public final class ServiceMetrics implements MultiCollector
     {
         service.publishPoolFigures();
         return MetricsEndpoint.start("service", address,
-            List.of(new CountersMetrics("service", service.counters().reader()), new ServiceMetrics(service)));
+            List.of(new CountersMetrics("service", service.counters().file()), new ServiceMetrics(service)));
     }
 
     public MetricSnapshots collect()

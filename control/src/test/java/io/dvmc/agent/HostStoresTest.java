@@ -214,7 +214,7 @@ class HostStoresTest
         final List<Integer> told = new ArrayList<>();
         private final CountersFile dataplaneCounters = CountersFile.create(dir.resolve("dataplane-counters.dat"), 8);
         private final StoreAccess access = new StoreAccess(dir,
-            dataplaneCounters.newCounter("hand-overs", CounterTypes.DATAPLANE));
+            dataplaneCounters.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE));
         private final AtomicBoolean running = new AtomicBoolean(true);
         private volatile boolean isOpen;
         private final Thread thread = new Thread(this::run, "test-dataplane-worker");

@@ -57,7 +57,7 @@ class LeaseCacheTest
         counters = new AgentCounters(agentCounters);
         agent = new HostStores(dir, rings.toDataplane(), counters, 1024, 16, DEADLINE);
         agent.open();
-        dataplane = new StoreAccess(dir, dataplaneCounters.newCounter("hand-overs", CounterTypes.DATAPLANE));
+        dataplane = new StoreAccess(dir, dataplaneCounters.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE));
         Await.until("the dataplane opened the stores", DEADLINE, () ->
         {
             dataplaneBurst();

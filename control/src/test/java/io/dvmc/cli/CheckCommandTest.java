@@ -4,8 +4,10 @@ import io.dvmc.config.ClusterKeyFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import static io.dvmc.cli.DvmcRun.dvmc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,6 +32,47 @@ class CheckCommandTest
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("2 bindings"), run.out());
         assertTrue(run.out().contains("2 domains"), run.out());
+    }
+
+    @Test
+    void aPolicyThatIsNotUtf8SaysWhereTheFirstBadByteIs() throws Exception
+    {
+        final Path policy = dir.resolve("policy.json");
+        Files.write(policy, "{ \"domains\": [] }\n// caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+
+        final DvmcRun.Run run = dvmc("check", "--policy", policy.toString());
+
+        assertEquals(2, run.exit());
+        assertEquals("dvmc check: " + policy + ": not UTF-8 text: byte 0xE9 at line 2, byte 7 of the line " +
+            "(save the file as UTF-8)\n", run.err());
+    }
+
+    @Test
+    void aPolicyWhoseObjectIsNeverClosedSaysWhereItWasOpened() throws Exception
+    {
+        final Path policy = dir.resolve("policy.json");
+        Files.writeString(policy, "{ \"domains\": [\n  { \"id\": 1");
+
+        final DvmcRun.Run run = dvmc("check", "--policy", policy.toString());
+
+        assertEquals(2, run.exit());
+        assertEquals("dvmc check: " + policy + ": not valid JSON: the text ends before the object opened at line 2, " +
+            "column 3 is closed\n", run.err());
+    }
+
+    @Test
+    void aDomainWithoutANameSaysTheNameIsRequired() throws Exception
+    {
+        final Path policy = dir.resolve("policy.json");
+        Files.writeString(policy, """
+            { "domains": [ { "id": 7, "subnet": "10.0.0.0/24", "router": "10.0.0.1",
+              "pools": [ { "start": "10.0.0.10", "end": "10.0.0.20" } ], "services": [ "127.0.0.1:6767" ] } ] }
+            """);
+
+        final DvmcRun.Run run = dvmc("check", "--policy", policy.toString());
+
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("domain 7: name: required"), run.err());
     }
 
     @Test

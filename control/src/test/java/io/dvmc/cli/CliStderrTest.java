@@ -43,7 +43,7 @@ class CliStderrTest
         LeaseStore.openWriter(state.resolve(LeaseStore.FILE), 64).close();
         try (CountersFile counters = CountersFile.create(state.resolve("agent" + StatCommand.SUFFIX), 8))
         {
-            counters.newCounter("DVMC exchanges started", CounterTypes.AGENT);
+            counters.newCounter("exchanges_started", "DVMC exchanges started", CounterTypes.AGENT);
         }
     }
 

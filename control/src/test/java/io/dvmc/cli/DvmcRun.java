@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 /** Runs {@code dvmc} in-process through picocli, as a shell would, and keeps its exit code, stdout and stderr. */
 final class DvmcRun
 {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
 
     private DvmcRun()
     {

@@ -329,7 +329,7 @@ class EtcdCtlCommandTest
         final JsonNode listed = ctl("leases", "list", "--domain", "blue", "--json").json();
         assertEquals(2, listed.size());
         assertEquals("10.0.0.100", listed.get(0).get("ip").asText());
-        assertEquals(future, listed.get(0).get("expiresAtMs").asLong());
+        assertEquals(future, listed.get(0).get("expires_at_ms").asLong());
         assertEquals("web\u001b-1", listed.get(0).get("hostname").asText());
         assertEquals("web-1.example.com", listed.get(0).get("fqdn").asText());
         assertEquals("", listed.get(1).get("hostname").asText());
@@ -360,7 +360,7 @@ class EtcdCtlCommandTest
             list.out());
         final JsonNode shown = ctl("leases", "show", "10.0.0.102", "--json").json();
         assertEquals("declined", shown.get(0).get("state").asText());
-        assertEquals(until, shown.get(0).get("expiresAtMs").asLong());
+        assertEquals(until, shown.get(0).get("expires_at_ms").asLong());
 
         assertRefused(ctl("leases", "release", "10.0.0.102"), 2, "declined, not leased");
         assertTrue(get("/leases/100/declined/10.0.0.102") != null);

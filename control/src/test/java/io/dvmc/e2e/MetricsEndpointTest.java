@@ -90,8 +90,8 @@ class MetricsEndpointTest
     {
         final String after = host.scrape("agent");
         assertAll(
-            () -> assertEquals(0, value(agentBefore, "dvmc_agent_dvmc_offer_received_total"), agentBefore),
-            () -> assertEquals(1, value(after, "dvmc_agent_dvmc_offer_received_total"), after),
+            () -> assertEquals(0, value(agentBefore, "dvmc_agent_dvmc_offers_total"), agentBefore),
+            () -> assertEquals(1, value(after, "dvmc_agent_dvmc_offers_total"), after),
             () -> assertEquals(0, value(agentBefore,
                 "dvmc_agent_exchange_duration_seconds_count{request=\"discover\"}"), agentBefore),
             () -> assertEquals(1, value(after, "dvmc_agent_exchange_duration_seconds_count{request=\"discover\"}"),
@@ -99,7 +99,7 @@ class MetricsEndpointTest
             () -> assertEquals(1, value(after,
                 "dvmc_agent_exchange_duration_seconds_bucket{request=\"discover\",le=\"+Inf\"}"), after),
             () -> assertEquals(0, value(after,
-                "dvmc_agent_dropped_total{reason=\"dvmc_exchange_table_full\"}"), after),
+                "dvmc_agent_dropped_total{reason=\"exchange_table_full\"}"), after),
             () -> assertTrue(value(after, "dvmc_agent_ring_capacity_bytes{ring=\"to_dataplane\"}") > 0, after));
     }
 

@@ -63,6 +63,9 @@ class RuntimePortsTest
             host.dataplane().await("port vm1 to be detached", APPLIED,
                 () -> !host.counters().containsKey("dataplane: port vm1 rx"));
             assertTrue(host.dataplane().log().contains("port vm1 (net_pcap1,rx_pcap=" + rx), host.dataplane().log());
+            assertTrue(host.dataplane().log().lines().anyMatch(l -> l.matches(
+                "\\d{4}-\\d\\d-\\d\\dT[0-9:.]+\\S* INFO .*port vm1 \\(net_pcap1,.*\\) detached.*")),
+                "port changes are logged with a time and a level: " + host.dataplane().log());
             assertTrue(host.dataplane().isAlive());
 
             // Closing the port flushed its tx pcap: the OFFER is there.

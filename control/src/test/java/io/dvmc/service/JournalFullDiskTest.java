@@ -132,6 +132,19 @@ class JournalFullDiskTest
         assertEquals(1, manager.journal().records());
     }
 
+    @Test
+    void aServiceThatStartsOnAFullDiskNamesTheFileItCouldNotWrite() throws Exception
+    {
+        fillTheDisk();
+
+        final IOException refused = assertThrows(IOException.class, () -> new DvmcService(TestPolicies.policy(),
+            new InetSocketAddress("127.0.0.1", 0), TestAgent.KEY, disk.resolve("state"), clock, clock,
+            new BackoffIdleStrategy()));
+
+        assertEquals(disk.resolve("state").resolve(LeaseJournal.FILE_NAME) + ": No space left on device",
+            refused.getMessage());
+    }
+
     private void fillTheDisk() throws IOException
     {
         final byte[] page = new byte[4096];

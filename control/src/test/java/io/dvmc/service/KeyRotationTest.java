@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -49,6 +50,7 @@ class KeyRotationTest
         final InetSocketAddress service = new InetSocketAddress("127.0.0.1", port);
         final Path policy = policy(port);
         final Path keyFile = dir.resolve("cluster.key");
+        Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(keyFile, "1 cluster " + OLD + "\n");
         try (JvmProcess process = JvmProcess.start("service", dir.resolve("logs"), null, "io.dvmc.cli.Dvmc",
                 "service", "--policy", policy.toString(), "--listen", "127.0.0.1:" + port, "--state-dir",

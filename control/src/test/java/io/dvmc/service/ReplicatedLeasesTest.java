@@ -36,6 +36,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,6 +80,7 @@ class ReplicatedLeasesTest
             final int[] ports = {freePort(), freePort()};
             final Path policy = policy(ports);
             final Path key = dir.resolve("cluster.key");
+            Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(key, HexFormat.of().formatHex(TestAgent.KEY) + "\n");
             final List<JvmProcess> replicas = new ArrayList<>();
             final List<BindingAgent> agents = new ArrayList<>();

@@ -17,7 +17,8 @@ import io.dvmc.time.MonotonicClock;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SystemEpochClock;
-import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,6 +46,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Dataplane implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(Dataplane.class);
+
     public static final String READY_FILE = "dataplane.ready";
     public static final String COUNTERS_FILE = "dataplane-counters.dat";
     private static final int MAX_COUNTERS = 1024;
@@ -73,7 +76,7 @@ public final class Dataplane implements AutoCloseable
     private Eal eal;
     private MbufPool pool;
     private PortTable ports;
-    private DataplaneCounters counters;
+    private final DataplaneCounters counters;
     private Thread configThread;
     private volatile boolean stopping;
     private boolean closed;
@@ -84,7 +87,8 @@ public final class Dataplane implements AutoCloseable
         this.hostClock = openTimeBase(host.statePath());
         this.countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), MAX_COUNTERS);
         this.rings = RingFiles.open(host.statePath());
-        this.stores = new StoreAccess(host.statePath(), countersFile.newCounter("store hand-overs", io.dvmc.ipc.CounterTypes.DATAPLANE));
+        this.counters = new DataplaneCounters(countersFile, List.of());
+        this.stores = new StoreAccess(host.statePath(), counters.storeHandovers);
         this.workerThread = new Thread(this::runWorker, "dvmc-dhcp-worker");
         try
         {
@@ -116,7 +120,7 @@ public final class Dataplane implements AutoCloseable
             () -> capacity(toWorkerQueue), "queue", "worker");
         gauges.add("dvmc_dataplane_queue_capacity_frames", "", () -> capacity(transmitQueue), "queue", "tx");
         return MetricsEndpoint.start("dataplane", address,
-            List.of(new CountersMetrics("dataplane", countersFile.reader()), gauges));
+            List.of(new CountersMetrics("dataplane", countersFile), gauges));
     }
 
     private static long depth(final FrameQueue queue)
@@ -224,7 +228,6 @@ public final class Dataplane implements AutoCloseable
 
     private void open(final String idle)
     {
-        counters = new DataplaneCounters(countersFile, List.of());
         host.dataplane().ports().forEach(port -> PortTable.removeStaleSocket(port.device()));
         eal = Eal.init(EalArgs.of(host.dataplane()));
         pool = MbufPool.create("dvmc_pool", POOL_SIZE, POOL_CACHE, DATA_ROOM, Eal.socketId());
@@ -233,7 +236,7 @@ public final class Dataplane implements AutoCloseable
         ports.attachAtStart(host.dataplane().ports());
         // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
-        final AtomicCounter errors = countersFile.newCounter("dataplane errors", io.dvmc.ipc.CounterTypes.DROP);
+        final var errors = counters.errors;
         if (host.dataplane().workers() == 0)
         {
             final DhcpWorker worker = worker(null, null, bindings, portEvents);
@@ -327,8 +330,7 @@ public final class Dataplane implements AutoCloseable
 
     private static void logError(final Throwable error)
     {
-        System.err.println("dvmc dataplane: " + error);
-        error.printStackTrace(System.err);
+        LOG.error("dataplane thread fault (counted as dataplane errors)", error);
     }
 
     public synchronized void close()

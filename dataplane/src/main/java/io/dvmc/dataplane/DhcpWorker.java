@@ -29,6 +29,8 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -48,6 +50,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class DhcpWorker implements Agent
 {
+    private static final Logger LOG = LoggerFactory.getLogger(DhcpWorker.class);
+
     private static final int LIMIT = 64;
     private static final int LIMITED_BROADCAST = 0xFFFF_FFFF;
     /** VMs whose RELEASE or DECLINE may still be on its way to the service; one per VM at most. */
@@ -151,7 +155,7 @@ public final class DhcpWorker implements Agent
         }
         catch (final RuntimeException ex)
         {
-            System.err.println("dvmc dataplane: worker runs without a mempool cache: " + ex.getMessage());
+            LOG.warn("worker runs without a mempool cache: {}", ex.getMessage());
         }
         stores.hello(toAgent);
     }
@@ -584,9 +588,8 @@ public final class DhcpWorker implements Agent
             counters.bindingsInForce.setRelease(bindings.size());
             if (!syncing)
             {
-                System.err.println("dvmc dataplane: binding of " + Addresses.mac(binding.mac()) + " vlan " +
-                    binding.vlan() + " on port " + port + " (domain " + Integer.toUnsignedString(binding.domainId()) +
-                    ") " + change);
+                LOG.info("binding of {} vlan {} on port {} (domain {}) {}", Addresses.mac(binding.mac()), binding.vlan(),
+                    port, Integer.toUnsignedString(binding.domainId()), change);
             }
         }
     }
@@ -623,8 +626,8 @@ public final class DhcpWorker implements Agent
         final int removed = bindings.endSync();
         counters.bindingChanges.getAndAddRelease(removed);
         counters.bindingsInForce.setRelease(bindings.size());
-        System.err.println("dvmc dataplane: the agent's bindings are in force: " + bindings.size() + " binding(s), " +
-            removed + " it no longer has removed");
+        LOG.info("the agent's bindings are in force: {} binding(s), {} it no longer has removed", bindings.size(),
+            removed);
     }
 
     private void transmit(final DirectBuffer buffer, final int index, final int recordLength)

@@ -6,6 +6,8 @@ import io.dvmc.port.MbufPool;
 import io.dvmc.port.VdevHotplug;
 import io.dvmc.port.VhostSocket;
 import org.agrona.concurrent.EpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -32,6 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class PortTable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(PortTable.class);
+
     /** RTE_MAX_ETHPORTS of Debian's DPDK build. */
     static final int MAX_PORTS = 32;
     static final long SLOT_QUARANTINE_MS = 30_000;
@@ -140,8 +144,7 @@ final class PortTable
                 }
                 catch (final RuntimeException ex)
                 {
-                    System.err.println("dvmc dataplane: port " + port.name() + " (" + port.device() +
-                        ") not attached: " + ex.getMessage());
+                    LOG.error("port {} ({}) not attached: {}", port.name(), port.device(), ex.getMessage());
                 }
             }
         }
@@ -190,8 +193,7 @@ final class PortTable
         toWorker.add(new PortEvent(port.name(), slot));
         if (hotplug)
         {
-            System.err.println("dvmc dataplane: port " + port.name() + " (" + port.device() + ") attached at index " +
-                slot);
+            LOG.info("port {} ({}) attached at index {}", port.name(), port.device(), slot);
         }
     }
 
@@ -215,13 +217,13 @@ final class PortTable
         }
         catch (final RuntimeException ex)
         {
-            System.err.println("dvmc dataplane: port " + port.name() + ": " + ex.getMessage());
+            LOG.warn("port {}: {}", port.name(), ex.getMessage());
         }
         if (EalArgs.isVdev(port))
         {
             unplug(EalArgs.deviceName(port));
         }
-        System.err.println("dvmc dataplane: port " + port.name() + " (" + port.device() + ") detached");
+        LOG.info("port {} ({}) detached", port.name(), port.device());
     }
 
     /** Before the EAL creates a net_vhost port: the socket a killed dataplane left would make its creation fail. */
@@ -230,7 +232,7 @@ final class PortTable
         final Path removed = VhostSocket.removeStale(device);
         if (removed != null)
         {
-            System.err.println("dvmc dataplane: removed the stale vhost-user socket " + removed + " (no listener)");
+            LOG.info("removed the stale vhost-user socket {} (no listener)", removed);
         }
     }
 
@@ -242,7 +244,7 @@ final class PortTable
         }
         catch (final RuntimeException ex)
         {
-            System.err.println("dvmc dataplane: " + ex.getMessage());
+            LOG.warn("{}", ex.getMessage());
         }
     }
 

@@ -12,6 +12,8 @@ import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -40,9 +42,11 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class StoreAccess implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreAccess.class);
+
     public static final String DOMAINS_FILE = "domains.dat";
     /** Logged when the agent's YIELD closes the stores. */
-    public static final String YIELD_LOG = "dvmc dataplane: stores closed for the agent's recovery; the slow path " +
+    public static final String YIELD_LOG = "stores closed for the agent's recovery; the slow path " +
         "serves until its READY";
     /** Logged when the worker adopts opened stores: from here on the fast path answers (a restart's last step). */
     public static final String OPEN_LOG = "dvmc dataplane: lease stores open; the fast path serves";
@@ -280,7 +284,7 @@ public final class StoreAccess implements AutoCloseable
         generation++;
         if (current != null)
         {
-            System.err.println(YIELD_LOG);
+            LOG.info(YIELD_LOG);
         }
         closeCurrent();
         toAgent.write(RingMessages.STORE_RELEASED, control, 0, RingMessages.CONTROL_LENGTH);
@@ -328,7 +332,7 @@ public final class StoreAccess implements AutoCloseable
                 leases.close();
             }
             // The agent sends READY again after its next recovery; until then the slow path serves.
-            System.err.println("dvmc dataplane: cannot open the lease stores: " + ex.getMessage());
+            LOG.warn("cannot open the lease stores: {}", ex.getMessage());
         }
     }
 

@@ -99,7 +99,7 @@ class DhcpWorkerTest
         rings = RingFiles.open(dir, 64 * 1024);
         countersFile = CountersFile.create(dir.resolve("counters.dat"), 128);
         final DataplaneCounters counters = new DataplaneCounters(countersFile, List.of("vm1"));
-        stores = new StoreAccess(dir, countersFile.newCounter("hand-overs", CounterTypes.DATAPLANE));
+        stores = new StoreAccess(dir, countersFile.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE));
         final PortBindings bindings = new PortBindings(
             List.of(new HostConfig.Binding("vm1", 0, "02:dc:00:00:00:01", DOMAIN, "6f1c1d2e-0000-4000-8000-000000000001")),
             Map.of("vm1", 0));

@@ -51,7 +51,7 @@ class StoreAccessTest
         domains = DomainStore.openWriter(dir.resolve(StoreAccess.DOMAINS_FILE), 16);
         rings = RingFiles.open(dir, 64 * 1024);
         countersFile = CountersFile.create(dir.resolve("counters.dat"), 16);
-        handovers = countersFile.newCounter("hand-overs", CounterTypes.DATAPLANE);
+        handovers = countersFile.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE);
         stores = new StoreAccess(dir, handovers);
     }
 

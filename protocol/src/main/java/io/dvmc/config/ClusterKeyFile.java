@@ -8,11 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The keys that authenticate DVMC messages (HMAC-SHA256, DESIGN §4), in a file readable by its owner only. Two
@@ -28,6 +31,11 @@ import java.util.List;
 public final class ClusterKeyFile
 {
     public static final int KEY_LENGTH = 32;
+    public static final int MIN_KEY_LENGTH = 16;
+    /** HMAC-SHA256's block (RFC 2104 §3): a longer key is hashed down to 32 bytes, so it is no stronger. */
+    public static final int MAX_KEY_LENGTH = 64;
+    private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.complementOf(EnumSet.of(
+        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE));
 
     private ClusterKeyFile()
     {
@@ -153,7 +161,15 @@ public final class ClusterKeyFile
     {
         try
         {
-            return Files.readString(file);
+            final Set<PosixFilePermission> shared = EnumSet.copyOf(Files.getPosixFilePermissions(file));
+            shared.retainAll(NOT_OWNER);
+            if (!shared.isEmpty())
+            {
+                throw new ConfigException(file + ": other users may read or change it (mode " +
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(file)) +
+                    "); a key file is its owner's alone: chmod 600 " + file);
+            }
+            return TextFiles.readUtf8(file);
         }
         catch (final NoSuchFileException ex)
         {
@@ -176,9 +192,15 @@ public final class ClusterKeyFile
         {
             throw new ConfigException(where + "not a hex key");
         }
-        if (key.length < 16)
+        if (key.length < MIN_KEY_LENGTH)
         {
-            throw new ConfigException(where + "key too short (" + key.length + " bytes, at least 16)");
+            throw new ConfigException(where + "key too short (" + key.length + " bytes, at least " + MIN_KEY_LENGTH +
+                ")");
+        }
+        if (key.length > MAX_KEY_LENGTH)
+        {
+            throw new ConfigException(where + "key too long (" + key.length + " bytes, at most " + MAX_KEY_LENGTH +
+                "; 'dvmc keygen' writes keys of " + KEY_LENGTH + ")");
         }
         return key;
     }

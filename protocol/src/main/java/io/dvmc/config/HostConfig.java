@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.dvmc.ipc.BindingMessage;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -426,6 +427,9 @@ public record HostConfig(
         for (final Port port : dataplane.ports())
         {
             require(file, port.name() != null && !port.name().isEmpty(), "dataplane.ports: a port has no name");
+            require(file, port.name().length() <= BindingMessage.MAX_PORT_NAME &&
+                port.name().chars().allMatch(c -> c > ' ' && c < 0x7F), "port '" + port.name() +
+                "': a port name is 1-" + BindingMessage.MAX_PORT_NAME + " printable ASCII characters, no spaces");
             require(file, port.device() != null && !port.device().isEmpty(), "port " + port.name() + ": no device");
             require(file, portNames.add(port.name()), "port " + port.name() + " is defined twice");
         }

@@ -1,6 +1,7 @@
 package io.dvmc.exchange;
 
 import io.dvmc.config.Addresses;
+import io.dvmc.config.IoFaults;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.EpochClock;
@@ -170,7 +171,14 @@ public final class DvmcClient implements AutoCloseable
         try
         {
             channel.configureBlocking(false);
-            channel.bind(bindAddress);
+            try
+            {
+                channel.bind(bindAddress);
+            }
+            catch (final IOException ex)
+            {
+                throw IoFaults.bind(bindAddress, ex);
+            }
             // Every transaction in flight may be answered in one burst (a service replies to a batch at once).
             ReceiveBuffer.size(channel, capacity, "dvmc client on " + bindAddress);
             this.locationPort = ((InetSocketAddress)channel.getLocalAddress()).getPort();

@@ -93,4 +93,22 @@ public final class DvmcStatus
             default -> "unknown reason " + reason;
         };
     }
+
+    /** The reason as a snake_case word, for counter names and logs' fields. */
+    public static String reasonKey(final int reason)
+    {
+        return switch (reason)
+        {
+            case REASON_NONE -> "none";
+            case REASON_NO_ADDRESS -> "no_address";
+            case REASON_WRONG_ADDRESS -> "wrong_address";
+            case REASON_OUTSIDE_SUBNET -> "outside_subnet";
+            case REASON_UNKNOWN_DOMAIN -> "unknown_domain";
+            case REASON_NOT_SUPPORTED -> "not_supported";
+            case REASON_NO_LEASE -> "no_lease";
+            case REASON_WRONG_SERVER -> "wrong_server";
+            case REASON_STORE_FAILURE -> "store_failure";
+            default -> "other";
+        };
+    }
 }

@@ -1,5 +1,6 @@
 package io.dvmc.ipc;
 
+import io.dvmc.config.IoFaults;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -11,10 +12,14 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * A process's counters in a memory-mapped file that another process (dvmcctl stat) reads live, as AeronStat
@@ -41,6 +46,13 @@ public final class CountersFile implements AutoCloseable
     public static final int META_LENGTH_OFFSET = 24;
     public static final int VALUES_LENGTH_OFFSET = 28;
 
+    /** Longest counter name; with a port name, it fits Agrona's key area of 112 bytes. */
+    public static final int MAX_NAME_LENGTH = 40;
+    public static final int MAX_PORT_LENGTH = CountersReader.MAX_KEY_LENGTH - 2 * Integer.BYTES - MAX_NAME_LENGTH;
+    /** A process's start time is known to a clock tick; it creates its counters file after it started. */
+    private static final long START_SLACK_MS = 1_000;
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]*(_[a-z0-9]+)*");
+
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer header;
     private final CountersReader reader;
@@ -63,10 +75,10 @@ public final class CountersFile implements AutoCloseable
     {
         final int valuesLength = maxCounters * CountersReader.COUNTER_LENGTH;
         final int metaLength = maxCounters * CountersReader.METADATA_LENGTH;
+        final Path tmp = file.resolveSibling(file.getFileName() + ".new");
         try
         {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            final Path tmp = file.resolveSibling(file.getFileName() + ".new");
+            IoFaults.createStateDirectory(file.toAbsolutePath().getParent());
             Files.deleteIfExists(tmp);
             final MappedByteBuffer mapped;
             try (FileChannel channel = FileChannel.open(
@@ -94,7 +106,15 @@ public final class CountersFile implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot create counters file " + file, ex);
+            try
+            {
+                Files.deleteIfExists(tmp);
+            }
+            catch (final IOException ignored)
+            {
+                // The fault reported is the first one; a stale ".new" is deleted at the next start.
+            }
+            throw new UncheckedIOException("cannot create counters file " + file + ": " + IoFaults.reason(ex), ex);
         }
     }
 
@@ -121,13 +141,58 @@ public final class CountersFile implements AutoCloseable
         }
     }
 
-    public AtomicCounter newCounter(final String label, final int typeId)
+    /**
+     * A counter named {@code name}: snake_case and stable, the key of {@code dvmc ctl stat --json} and of
+     * docs/counters.md; {@code label} is what the table of {@code dvmc ctl stat} shows.
+     */
+    public AtomicCounter newCounter(final String name, final String label, final int typeId)
+    {
+        return newCounter(name, "", label, typeId);
+    }
+
+    /** A counter of one port: {@code name} is the same for every port, {@code port} tells them apart. */
+    public AtomicCounter newCounter(final String name, final String port, final String label, final int typeId)
     {
         if (manager == null)
         {
             throw new IllegalStateException("counters file opened for reading");
         }
-        return manager.newCounter(label, typeId);
+        if (!NAME.matcher(name).matches() || name.length() > MAX_NAME_LENGTH)
+        {
+            throw new IllegalArgumentException("counter name '" + name + "' is not snake_case of at most " +
+                MAX_NAME_LENGTH + " characters");
+        }
+        final byte[] portBytes = port.getBytes(StandardCharsets.UTF_8);
+        if (portBytes.length > MAX_PORT_LENGTH)
+        {
+            throw new IllegalArgumentException("port name '" + port + "' is longer than " + MAX_PORT_LENGTH + " bytes");
+        }
+        return manager.newCounter(label, typeId, key ->
+        {
+            final int nameLength = key.putStringAscii(0, name);
+            key.putInt(nameLength, portBytes.length);
+            key.putBytes(nameLength + Integer.BYTES, portBytes);
+        });
+    }
+
+    /** One counter as a reader sees it; {@code port} is empty for a counter of the whole process. */
+    public record Counter(int id, String name, String port, String label, int typeId, long value)
+    {
+    }
+
+    /** Every counter allocated now, in the order they were allocated. */
+    public List<Counter> counters()
+    {
+        final List<Counter> out = new ArrayList<>();
+        reader.forEach((id, typeId, key, label) ->
+        {
+            final int nameLength = Integer.BYTES + key.getInt(0);
+            final byte[] port = new byte[key.getInt(nameLength)];
+            key.getBytes(nameLength + Integer.BYTES, port);
+            out.add(new Counter(id, key.getStringAscii(0), new String(port, StandardCharsets.UTF_8), label, typeId,
+                reader.getCounterValue(id)));
+        });
+        return out;
     }
 
     public CountersReader reader()
@@ -145,9 +210,16 @@ public final class CountersFile implements AutoCloseable
         return header.getLong(START_OFFSET);
     }
 
+    /**
+     * Whether the process that wrote the file still runs: its pid is alive and that process started before the file
+     * was created (a pid reused by a later process is not the writer).
+     */
     public boolean writerAlive()
     {
-        return ProcessHandle.of(pid()).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessHandle.of(pid())
+            .filter(ProcessHandle::isAlive)
+            .map(p -> p.info().startInstant().map(s -> s.toEpochMilli() <= startMillis() + START_SLACK_MS).orElse(true))
+            .orElse(false);
     }
 
     public void close()

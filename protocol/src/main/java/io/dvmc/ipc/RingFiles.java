@@ -1,5 +1,6 @@
 package io.dvmc.ipc;
 
+import io.dvmc.config.IoFaults;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -52,12 +53,12 @@ public final class RingFiles implements AutoCloseable
         final long length = capacity + RingBufferDescriptor.TRAILER_LENGTH;
         try
         {
-            Files.createDirectories(stateDir);
+            IoFaults.createStateDirectory(stateDir);
             return new RingFiles(map(stateDir.resolve(TO_AGENT), length), map(stateDir.resolve(TO_DATAPLANE), length));
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot map rings in " + stateDir, ex);
+            throw new UncheckedIOException("cannot map rings in " + stateDir + ": " + IoFaults.reason(ex), ex);
         }
     }
 

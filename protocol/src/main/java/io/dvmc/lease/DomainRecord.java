@@ -171,10 +171,10 @@ public final class DomainRecord extends SealedRecord<DomainRecord> {
     int computeChecksum() {
         final int length = Math.min(optionsLength(), MAX_OPTIONS_LENGTH);
         final int covered = (length + 3) & ~3;
-        long h = Checksums.step(SEED, covered);
-        h = Checksums.update(h, slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
-        h = Checksums.update(h, slice.buffer(), optionsIndex(), covered);
-        return Checksums.finish(h);
+        long h = CheckWords.step(SEED, covered);
+        h = CheckWords.update(h, slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
+        h = CheckWords.update(h, slice.buffer(), optionsIndex(), covered);
+        return CheckWords.finish(h);
     }
 
     @Override

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * stored value = slot 0 | slot 1, each SLOT_HEADER_BYTES + recordLength bytes, little-endian:
  *   +0  int sequence   0 = never written; the newer of two valid slots has the larger sequence (wrapping)
- *   +4  int check      Checksums over (sequence, record) with SLOT_SEED
+ *   +4  int check      CheckWords over (sequence, record) with SLOT_SEED
  *   +8  record bytes   recordLength, a multiple of 8
  * </pre>
  * A {@link #put} returns once the record is in the shared mapping, so a reader sees it and a kill -9 of the writer
@@ -409,13 +409,13 @@ public final class FixedRecordMap implements AutoCloseable {
         }
         final MutableDirectBuffer target = into.buffer();
         final int at = into.offset();
-        long h = Checksums.step(Checksums.step(SLOT_SEED, recordLength), sequence);
+        long h = CheckWords.step(CheckWords.step(SLOT_SEED, recordLength), sequence);
         for (int i = 0; i < recordLength; i += Long.BYTES) {
             final long word = bytes.readLong(slot + SLOT_HEADER_BYTES + i);
             target.putLong(at + i, word, ByteOrder.LITTLE_ENDIAN);
-            h = Checksums.step(h, word);
+            h = CheckWords.step(h, word);
         }
-        return Checksums.finish(h) == bytes.readInt(slot + CHECK_OFFSET);
+        return CheckWords.finish(h) == bytes.readInt(slot + CHECK_OFFSET);
     }
 
     /**
@@ -446,13 +446,13 @@ public final class FixedRecordMap implements AutoCloseable {
         final long slot = value.offset() + (long) target * slotLength;
         final MutableDirectBuffer source = record.buffer();
         final int from = record.offset();
-        long h = Checksums.step(Checksums.step(SLOT_SEED, recordLength), sequence);
+        long h = CheckWords.step(CheckWords.step(SLOT_SEED, recordLength), sequence);
         for (int i = 0; i < recordLength; i += Long.BYTES) {
             final long word = source.getLong(from + i, ByteOrder.LITTLE_ENDIAN);
             out.writeLong(slot + SLOT_HEADER_BYTES + i, word);
-            h = Checksums.step(h, word);
+            h = CheckWords.step(h, word);
         }
-        out.writeInt(slot + CHECK_OFFSET, Checksums.finish(h));
+        out.writeInt(slot + CHECK_OFFSET, CheckWords.finish(h));
         out.writeInt(slot + SEQUENCE_OFFSET, sequence);
     }
 
@@ -461,11 +461,11 @@ public final class FixedRecordMap implements AutoCloseable {
         if (sequence == 0) {
             return false;
         }
-        long h = Checksums.step(Checksums.step(SLOT_SEED, recordLength), sequence);
+        long h = CheckWords.step(CheckWords.step(SLOT_SEED, recordLength), sequence);
         for (int i = 0; i < recordLength; i += Long.BYTES) {
-            h = Checksums.step(h, bytes.readLong(slot + SLOT_HEADER_BYTES + i));
+            h = CheckWords.step(h, bytes.readLong(slot + SLOT_HEADER_BYTES + i));
         }
-        return Checksums.finish(h) == bytes.readInt(slot + CHECK_OFFSET);
+        return CheckWords.finish(h) == bytes.readInt(slot + CHECK_OFFSET);
     }
 
     /** Removes entries with no valid slot: inserts whose writer died before the record was stored. */

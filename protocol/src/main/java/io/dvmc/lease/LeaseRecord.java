@@ -206,8 +206,8 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord> {
 
     @Override
     int computeChecksum() {
-        final long h = Checksums.update(Checksums.step(SEED, LENGTH), slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
-        return Checksums.finish(Checksums.update(h, slice.buffer(), slice.offset() + TENANT_OPTIONS_LENGTH_OFFSET,
+        final long h = CheckWords.update(CheckWords.step(SEED, LENGTH), slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
+        return CheckWords.finish(CheckWords.update(h, slice.buffer(), slice.offset() + TENANT_OPTIONS_LENGTH_OFFSET,
             LENGTH - TENANT_OPTIONS_LENGTH_OFFSET));
     }
 

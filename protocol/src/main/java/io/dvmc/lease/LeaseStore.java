@@ -73,8 +73,8 @@ public final class LeaseStore extends SharedStore {
         return lookup(domainId, mac, into) == LookupResult.FOUND;
     }
 
-    /** {@link #get} with the reason of a miss, for the dataplane's counters. Never blocks past the read deadline. */
-    public LookupResult lookup(final int domainId, final long mac, final LeaseRecord into) {
+    /** {@link #get} with the reason of a miss (a corrupt record or none). Never blocks past the read deadline. */
+    LookupResult lookup(final int domainId, final long mac, final LeaseRecord into) {
         final LeaseKey key = keys.get().set(domainId, mac);
         final LookupResult result = file.map().get(key.slice(), into.slice());
         if (result == LookupResult.FOUND && !into.isValid()) {

@@ -1,13 +1,13 @@
 package io.dvmc.metrics;
 
 import io.dvmc.ipc.CounterTypes;
+import io.dvmc.ipc.CountersFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import org.agrona.concurrent.status.CountersReader;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,98 +19,61 @@ import java.util.Set;
  * A process's counters file as Prometheus metrics, read at scrape time as {@code dvmc ctl stat} reads it: the
  * counters are the ones the process already keeps, so exposing them adds nothing to the per-packet path.
  *
- * <p>Names follow from the counter's type and label (docs/metrics.md): a drop counter is
- * {@code dvmc_<process>_dropped_total{reason="<label>"}}, a port counter
- * {@code dvmc_<process>_port_<what>_total{port="<name>"}}, any other {@code dvmc_<process>_<label>_total}, and the
- * few counters that hold a level rather than a count are gauges without the suffix.
+ * <p>Names follow from each counter's stable name (docs/counters.md, docs/metrics.md): a drop counter is
+ * {@code dvmc_<process>_dropped_total{reason="<name without 'dropped'>"}}, a port counter
+ * {@code dvmc_<process>_<name>_total{port="<port>"}}, any other {@code dvmc_<process>_<name>_total}, and the few
+ * counters that hold a level rather than a count are gauges without the suffix.
  */
 public final class CountersMetrics implements MultiCollector
 {
-    /** What a port counter's label ends with ("port NAME rx DHCP"), longest first so that "rx DHCP" beats "rx". */
-    public static final List<String> PORT_COUNTERS =
-        List.of("dpdk ipackets", "dpdk opackets", "dpdk imissed", "rx DHCP", "rx", "tx");
     /** Counters that hold a level, set rather than incremented. */
-    public static final Set<String> GAUGES = Set.of("bindings in force", "quarantined");
+    public static final Set<String> GAUGES = Set.of("bindings_in_force", "quarantined");
 
     private final String prefix;
-    private final CountersReader reader;
+    private final CountersFile file;
 
     /** @param process the process's name in metric names: dataplane, agent or service. */
-    public CountersMetrics(final String process, final CountersReader reader)
+    public CountersMetrics(final String process, final CountersFile file)
     {
         this.prefix = "dvmc_" + process + "_";
-        this.reader = reader;
+        this.file = file;
     }
 
     public MetricSnapshots collect()
     {
         final Map<String, Family> families = new LinkedHashMap<>();
-        reader.forEach((value, id, label) ->
+        for (final CountersFile.Counter c : file.counters())
         {
-            final int type = reader.getCounterTypeId(id);
-            final String port = type == CounterTypes.PORT ? portCounter(label) : null;
-            if (type == CounterTypes.DROP)
+            if (c.typeId() == CounterTypes.DROP)
             {
                 families.computeIfAbsent(prefix + "dropped", n -> new Family(n, false,
-                    "Frames or messages dropped, by reason (the label of dvmc ctl stat)"))
-                    .add(value, Labels.of("reason", snakeCase(label.replace("dropped", " "))));
+                    "Frames or messages dropped, by reason (docs/counters.md)"))
+                    .add(c.value(), Labels.of("reason", reason(c.name())));
             }
-            else if (port != null)
+            else if (!c.port().isEmpty())
             {
-                final String name = label.substring("port ".length(), label.length() - port.length() - 1);
-                families.computeIfAbsent(prefix + "port_" + snakeCase(port), n -> new Family(n, false,
-                    "Per port: " + port)).add(value, Labels.of("port", name));
+                families.computeIfAbsent(prefix + c.name(), n -> new Family(n, false, "Per port: " + c.name()))
+                    .add(c.value(), Labels.of("port", c.port()));
             }
             else
             {
-                final boolean gauge = GAUGES.contains(label);
-                families.computeIfAbsent(prefix + snakeCase(label), n -> new Family(n, gauge, label))
-                    .add(value, Labels.EMPTY);
+                families.computeIfAbsent(prefix + c.name(), n -> new Family(n, GAUGES.contains(c.name()), c.label()))
+                    .add(c.value(), Labels.EMPTY);
             }
-        });
+        }
         final List<MetricSnapshot> snapshots = new ArrayList<>(families.size());
         families.values().forEach(f -> snapshots.add(f.snapshot()));
         return new MetricSnapshots(snapshots);
     }
 
-    /** @return what a port counter's label counts, or null when the label is not "port NAME what". */
-    static String portCounter(final String label)
+    /** "unbound_mac_dropped" and "dropped_bad_hmac" to "unbound_mac" and "bad_hmac". */
+    static String reason(final String name)
     {
-        if (!label.startsWith("port "))
+        if (name.startsWith("dropped_"))
         {
-            return null;
+            return name.substring("dropped_".length());
         }
-        for (final String what : PORT_COUNTERS)
-        {
-            if (label.endsWith(" " + what) && label.length() > "port ".length() + what.length() + 1)
-            {
-                return what;
-            }
-        }
-        return null;
-    }
-
-    /** "chaddr != source MAC" to "chaddr_source_mac": lower case, every run of other characters one underscore. */
-    public static String snakeCase(final String text)
-    {
-        final StringBuilder sb = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char c = Character.toLowerCase(text.charAt(i));
-            if (c >= 'a' && c <= 'z' || c >= '0' && c <= '9')
-            {
-                sb.append(c);
-            }
-            else if (!sb.isEmpty() && sb.charAt(sb.length() - 1) != '_')
-            {
-                sb.append('_');
-            }
-        }
-        while (!sb.isEmpty() && sb.charAt(sb.length() - 1) == '_')
-        {
-            sb.setLength(sb.length() - 1);
-        }
-        return sb.toString();
+        return name.endsWith("_dropped") ? name.substring(0, name.length() - "_dropped".length()) : name;
     }
 
     /** The data points of one metric, collected before its snapshot is built. */

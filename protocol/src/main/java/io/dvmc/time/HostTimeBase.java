@@ -1,5 +1,6 @@
 package io.dvmc.time;
 
+import io.dvmc.config.IoFaults;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -56,7 +57,7 @@ public final class HostTimeBase
             throw new IOException("not a boot id: '" + bootId + "'");
         }
         // The dataplane may start before the agent has made the state directory.
-        Files.createDirectories(stateDir);
+        IoFaults.createStateDirectory(stateDir);
         final Path file = stateDir.resolve(FILE_PREFIX + bootId);
         HostTimeBase base = read(file, bootId, wall, monotonic);
         if (base == null)

@@ -148,6 +148,16 @@ class HostConfigTest
     }
 
     @Test
+    void aPortNameIsShortPrintableAsciiSoItsCountersAndBindingsCanNameIt()
+    {
+        final String port = "\"name\": \"vm1\"";
+        assertTrue(rejected(VALID.replace(port, "\"name\": \"" + "v".repeat(65) + "\""))
+            .contains("a port name is 1-64 printable ASCII characters"));
+        assertTrue(rejected(VALID.replace(port, "\"name\": \"vm \u00e9\""))
+            .contains("a port name is 1-64 printable ASCII characters"));
+    }
+
+    @Test
     void aPortForwardsItsOtherFramesOnlyToAnotherDefinedPort() throws Exception
     {
         final String twoPorts = VALID.replace("\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\" } ]",

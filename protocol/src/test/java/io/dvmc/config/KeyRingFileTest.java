@@ -70,6 +70,33 @@ class KeyRingFileTest
         assertRefused("1 cluster 00ff\n", ":1: key too short (2 bytes, at least 16)");
         assertRefused("1 cluster\n", ":1: expected '<key id> cluster|host:<host id> <hex key>'");
         assertRefused("# nothing\n", ": no key in the file");
+        assertRefused("1 cluster " + "ab".repeat(500) + "\n",
+            ":1: key too long (500 bytes, at most 64; 'dvmc keygen' writes keys of 32)");
+    }
+
+    @Test
+    void aKeyFileOtherUsersMayReadIsRefusedWithTheRemedy() throws Exception
+    {
+        final Path file = write("open.key", HEX + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+
+        final ConfigException e = assertThrows(ConfigException.class, () -> ClusterKeyFile.loadRing(file));
+
+        assertEquals(file + ": other users may read or change it (mode rw-r--r--); a key file is its owner's " +
+            "alone: chmod 600 " + file, e.getMessage());
+    }
+
+    @Test
+    void aKeyFileThatIsNotUtf8SaysWhereRatherThanTheDecodersInputLength() throws Exception
+    {
+        final Path file = dir.resolve("latin1.key");
+        Files.write(file, new byte[] {'#', ' ', 'c', 'l', (byte)0xE9, '\n'});
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+
+        final ConfigException e = assertThrows(ConfigException.class, () -> ClusterKeyFile.loadRing(file));
+
+        assertEquals(file + ": not UTF-8 text: byte 0xE9 at line 1, byte 5 of the line (save the file as UTF-8)",
+            e.getMessage());
     }
 
     private void assertRefused(final String text, final String suffix) throws IOException
@@ -83,6 +110,7 @@ class KeyRingFileTest
     {
         final Path file = dir.resolve(name);
         Files.writeString(file, text);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
     }
 }

@@ -30,24 +30,23 @@ class CountersMetricsTest
     }
 
     @Test
-    void dropsArePerReasonPortCountersPerPortAndOtherCountersNamedByTheirLabel() throws IOException
+    void dropsArePerReasonPortCountersPerPortAndOtherCountersNamedByTheirName() throws IOException
     {
         try (CountersFile file = CountersFile.create(dir.resolve("x-counters.dat"), 16))
         {
-            file.newCounter("rx frames", CounterTypes.DATAPLANE).set(5);
-            file.newCounter("chaddr != source MAC dropped", CounterTypes.DROP).set(2);
-            file.newCounter("RELEASE/DECLINE dropped: holds full", CounterTypes.DROP);
-            file.newCounter("port vm1 rx DHCP", CounterTypes.PORT).set(3);
-            file.newCounter("port vm 2 rx", CounterTypes.PORT).set(4);
-            file.newCounter("bindings in force", CounterTypes.DATAPLANE).set(7);
+            file.newCounter("rx_frames", "rx frames", CounterTypes.DATAPLANE).set(5);
+            file.newCounter("chaddr_mismatch_dropped", "chaddr != source MAC dropped", CounterTypes.DROP).set(2);
+            file.newCounter("dropped_bad_hmac", "dropped: bad-hmac", CounterTypes.DROP);
+            file.newCounter("port_rx_dhcp", "vm1", "port vm1 rx DHCP", CounterTypes.PORT).set(3);
+            file.newCounter("port_rx", "vm 2", "port vm 2 rx", CounterTypes.PORT).set(4);
+            file.newCounter("bindings_in_force", "bindings in force", CounterTypes.DATAPLANE).set(7);
 
-            final String text = text(new CountersMetrics("dataplane", file.reader()).collect());
+            final String text = text(new CountersMetrics("dataplane", file).collect());
 
             assertTrue(text.contains("# TYPE dvmc_dataplane_rx_frames_total counter\n"), text);
             assertTrue(text.contains("dvmc_dataplane_rx_frames_total 5.0\n"), text);
-            assertTrue(text.contains("dvmc_dataplane_dropped_total{reason=\"chaddr_source_mac\"} 2.0\n"), text);
-            assertTrue(text.contains("dvmc_dataplane_dropped_total{reason=\"release_decline_holds_full\"} 0.0\n"),
-                text);
+            assertTrue(text.contains("dvmc_dataplane_dropped_total{reason=\"chaddr_mismatch\"} 2.0\n"), text);
+            assertTrue(text.contains("dvmc_dataplane_dropped_total{reason=\"bad_hmac\"} 0.0\n"), text);
             assertTrue(text.contains("dvmc_dataplane_port_rx_dhcp_total{port=\"vm1\"} 3.0\n"), text);
             assertTrue(text.contains("dvmc_dataplane_port_rx_total{port=\"vm 2\"} 4.0\n"), text);
             assertTrue(text.contains("# TYPE dvmc_dataplane_bindings_in_force gauge\n"), text);
@@ -60,19 +59,18 @@ class CountersMetricsTest
     {
         try (CountersFile file = CountersFile.create(dir.resolve("x-counters.dat"), 4))
         {
-            final CountersMetrics metrics = new CountersMetrics("agent", file.reader());
-            final var acks = file.newCounter("DVMC ACK received", CounterTypes.AGENT);
+            final CountersMetrics metrics = new CountersMetrics("agent", file);
+            final var acks = file.newCounter("dvmc_acks", "DVMC ACK received", CounterTypes.AGENT);
             acks.increment();
 
-            assertTrue(text(metrics.collect()).contains("dvmc_agent_dvmc_ack_received_total 1.0\n"));
+            assertTrue(text(metrics.collect()).contains("dvmc_agent_dvmc_acks_total 1.0\n"));
         }
     }
 
     @Test
-    void labelsBecomeSnakeCase()
+    void aDropsReasonIsItsNameWithoutDropped()
     {
-        assertEquals(List.of("dvmc_exchange_table_full", "bad_mac", "ip_fragments_oversized"),
-            List.of(CountersMetrics.snakeCase("DVMC exchange table full "), CountersMetrics.snakeCase(": bad-MAC"),
-                CountersMetrics.snakeCase("IP fragments oversized")));
+        assertEquals(List.of("unbound_mac", "bad_hmac", "errors"), List.of(CountersMetrics.reason("unbound_mac_dropped"),
+            CountersMetrics.reason("dropped_bad_hmac"), CountersMetrics.reason("errors")));
     }
 }

@@ -79,7 +79,7 @@ public class LeaseLookupBenchmark
         reader = LeaseStore.openReader(dir.resolve(LeaseStore.FILE));
         rings = RingFiles.open(dir, 64 * 1024);
         counters = CountersFile.create(dir.resolve("counters.dat"), 8);
-        access = new StoreAccess(dir, counters.newCounter("hand-overs", CounterTypes.DATAPLANE));
+        access = new StoreAccess(dir, counters.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE));
         access.onReady();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!access.isOpen())

@@ -10,12 +10,12 @@ import org.agrona.DirectBuffer;
  * who would need write access to the file anyway. Each layout mixes in its own seed so that bytes of one layout
  * never pass as another.
  */
-final class Checksums {
+final class CheckWords {
     private static final long K1 = 0x9E3779B97F4A7C15L;
     private static final long K2 = 0xBF58476D1CE4E5B9L;
     private static final long K3 = 0x94D049BB133111EBL;
 
-    private Checksums() {
+    private CheckWords() {
     }
 
     static long step(final long hash, final long word) {
