@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,9 @@ final class DistributedDvmc implements AutoCloseable
         final EtcdCluster etcd = EtcdCluster.start(etcdMembers);
         try
         {
-            final Path serviceKeys = dir.resolve("service.keys");
+            // A key file is its owner's alone, or the service refuses it.
+            final Path serviceKeys = Files.createFile(dir.resolve("service.keys"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             for (int host = 1; host <= hostCount; host++)
             {
                 final Path ring = hostKeys(dir, host);
