@@ -1,5 +1,7 @@
 package io.dvmc.agent;
 
+import io.dvmc.exchange.DvmcClient;
+import io.dvmc.exchange.DvmcError;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
@@ -43,6 +45,9 @@ public final class AgentCounters
     public final AtomicCounter bootpReplies;
     /** Faults caught by the agent's runner (each logged). */
     public final AtomicCounter errors;
+    public final AtomicCounter retransmits;
+    /** The exchange client's drops ({@link DvmcClient#drops}) by {@link DvmcError} code, negated. */
+    private final AtomicCounter[] clientDrops = new AtomicCounter[DvmcError.COUNT];
     /** By {@link RequestLimits} result; slot 0 (admitted) is not counted. */
     private final AtomicCounter[] rateLimited = new AtomicCounter[4];
     /** By {@link DvmcStatus} reason; the last one counts reasons of a newer service. */
@@ -95,6 +100,48 @@ public final class AgentCounters
         rateLimited[RequestLimits.PORT] = file.newCounter("port_rate_exceeded_dropped", "port request rate exceeded dropped", CounterTypes.DROP);
         bootpReplies = file.newCounter("bootp_replies", "BOOTP replies to dataplane", CounterTypes.AGENT);
         errors = file.newCounter("errors", "agent errors", CounterTypes.DROP);
+        retransmits = file.newCounter("dvmc_retransmissions", "DVMC retransmissions", CounterTypes.AGENT);
+        for (int code = 1; code < DvmcError.COUNT; code++)
+        {
+            if (isClientDrop(-code))
+            {
+                // A late, forged or garbled reply: whatever the service answered, the VM was not.
+                final boolean send = code == -DvmcError.SEND_FAILED;
+                clientDrops[code] = file.newCounter(send ? "dvmc_sends_failed" :
+                    "dvmc_reply_" + DvmcError.name(-code).replace('-', '_') + "_dropped",
+                    "DVMC " + (send ? "sends failed" : "replies dropped, " + DvmcError.name(-code)), CounterTypes.DROP);
+            }
+        }
+    }
+
+    /** Publishes what the exchange client counted itself: its retransmissions and the datagrams it dropped. */
+    void publish(final DvmcClient client)
+    {
+        retransmits.setRelease(client.retransmits());
+        for (int code = 1; code < clientDrops.length; code++)
+        {
+            if (clientDrops[code] != null)
+            {
+                clientDrops[code].setRelease(client.drops(-code));
+            }
+        }
+    }
+
+    /** What a {@link DvmcClient} may drop; the exchange table's refusals are {@link #exchangesFull}. */
+    private static boolean isClientDrop(final int code)
+    {
+        return switch (code)
+        {
+            case DvmcError.TABLE_FULL, DvmcError.REPLAY, DvmcError.REPLAY_CACHE_FULL, DvmcError.KEY_NOT_FOR_HOST,
+                DvmcError.HOST_NOT_AUTHORIZED -> false;
+            default -> true;
+        };
+    }
+
+    /** The counter of the exchange client's drops with {@link DvmcError} {@code code}. */
+    AtomicCounter clientDrops(final int code)
+    {
+        return clientDrops[-code];
     }
 
     /** The drop counter of a limit {@link RequestLimits#admit} reported. */

@@ -186,7 +186,12 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             counters.deadProducerSkipped.incrementRelease();
         }
-        work += client.poll();
+        final int exchanged = client.poll();
+        if (exchanged > 0)
+        {
+            counters.publish(client);
+        }
+        work += exchanged;
         work += refresher.poll(now, client);
         work += optionsRefresh.poll(now, client);
         if (leaseRequests != null)

@@ -753,6 +753,38 @@ public final class AddressManager implements AutoCloseable
         return journal instanceof LeaseJournal file ? file.damagedSpans() : 0;
     }
 
+    /**
+     * Syncs the journal on a thread of its own from now on ({@link JournalSyncer}), when the leases are this
+     * service's own: then {@link #requestSync()} and {@link #durable()} replace {@link #sync()} for the replies.
+     *
+     * @return false with shared leases, which are made durable by {@link #sync()} (an etcd transaction).
+     */
+    public boolean syncInBackground()
+    {
+        if (journal instanceof LeaseJournal file)
+        {
+            file.syncInBackground();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Starts making every journalled decision durable ({@link #syncInBackground()}).
+     *
+     * @return the journal position a reply decided so far must see {@link #durable()} reach before it leaves.
+     */
+    public long requestSync() throws LeaseStoreException
+    {
+        return ((LeaseJournal)journal).requestSync();
+    }
+
+    /** How far the journal is durable; throws once a background sync failed. */
+    public long durable() throws LeaseStoreException
+    {
+        return ((LeaseJournal)journal).durable();
+    }
+
     /** Whether a reply that depends on the journal must wait for {@link #sync()}. */
     public boolean needsSync()
     {

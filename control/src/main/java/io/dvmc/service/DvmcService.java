@@ -50,9 +50,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *   reason, never answered), then DISCOVER → OFFER, REQUEST → ACK/NAK, RELEASE, DECLINE, INFORM and LEASEQUERY →
  *   ACK/NAK through the {@link AddressManager}, BOOTP → ACK/NAK through {@link BootpAllocation}; replies are built
  *   in a batch buffer;</li>
- *   <li>sends the OFFERs and INFORM answers, which promise nothing durable, then syncs the lease journal once for
- *   the whole batch if any reply depends on it (group commit), and only then sends the other replies, each to the
- *   VM location of its request (field 220);</li>
+ *   <li>sends the OFFERs and INFORM answers, which promise nothing durable, at once; the other replies, each to the
+ *   VM location of its request (field 220), only once the leases they depend on are durable. With the service's own
+ *   journal a {@link JournalSyncer} syncs it on its own thread while this one goes on deciding, and the replies
+ *   wait in {@link DurableReplies} for the sync that covers them (group commit across every batch decided during a
+ *   sync); with shared leases the batch is made durable by one etcd transaction before its replies leave;</li>
  *   <li>once a second, expires offers and leases and compacts the journal when due.</li>
  * </ol>
  *
@@ -81,6 +83,11 @@ public final class DvmcService implements Agent, AutoCloseable
     public static final int SHARED_RECEIVE_BATCH = 512;
     /** Requests the socket holds while a batch is made durable: a few batches' worth at the etcd batch size. */
     static final int RECEIVE_QUEUE = 4 * SHARED_RECEIVE_BATCH;
+    /**
+     * Replies that may wait for the journal's background sync: the requests of a few slow fsyncs (tens of ms on a
+     * busy disk) at tens of thousands a second. Receiving pauses while it is full.
+     */
+    static final int DURABLE_QUEUE = 4096;
     private static final long MAINTENANCE_INTERVAL_MS = 1000;
     private static final Logger LOG = LoggerFactory.getLogger(DvmcService.class);
     /** A journal fault hit by every request is logged at most this often. */
@@ -138,6 +145,10 @@ public final class DvmcService implements Agent, AutoCloseable
     });
     private final RelayEngine.DomainLookup domains;
     private int pending;
+    /** With leases of its own, the journal syncs on its own thread and ACKs wait here, not the service thread. */
+    private final DurableReplies durableReplies;
+    private final DurableReplies.Sender durableSender = this::transmit;
+    private long syncRequested;
 
     private final DvmcMessage message = new DvmcMessage();
     private final DvmcMessageEncoder encoder = new DvmcMessageEncoder();
@@ -233,6 +244,7 @@ public final class DvmcService implements Agent, AutoCloseable
         this.manager = sharedLeases != null ? new AddressManager(policy, sharedLeases, leaseClock) :
             new AddressManager(policy, journalDir, leaseClock);
         this.bootp = new BootpAllocation(manager);
+        this.durableReplies = manager.syncInBackground() ? new DurableReplies(DURABLE_QUEUE) : null;
         this.counters = new ServiceCounters(journalDir);
         this.receiveBatch = sharedLeases != null ? SHARED_RECEIVE_BATCH : RECEIVE_BATCH;
         this.tx = ByteBuffer.allocateDirect(receiveBatch * DvmcMessage.MAX_LENGTH);
@@ -310,6 +322,11 @@ public final class DvmcService implements Agent, AutoCloseable
         return counters;
     }
 
+    AddressManager manager()
+    {
+        return manager;
+    }
+
     /**
      * The pool figures of the domains served since start, as of the last maintenance (each second) after
      * {@link #publishPoolFigures()}; any thread.
@@ -376,8 +393,9 @@ public final class DvmcService implements Agent, AutoCloseable
             return 0;
         }
         sharedAvailable = true;
-        int work = changes;
-        for (int i = 0; i < receiveBatch; i++)
+        int work = changes + sendDurable();
+        final int batch = durableReplies == null ? receiveBatch : Math.min(receiveBatch, durableReplies.free());
+        for (int i = 0; i < batch; i++)
         {
             rx.clear();
             final SocketAddress from;
@@ -400,7 +418,14 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         if (pending > 0)
         {
-            flush();
+            if (durableReplies != null)
+            {
+                flushPipelined();
+            }
+            else
+            {
+                flush();
+            }
         }
         work += relay.poll(leaseClock.millis(), domains);
         final long leaseNow = leaseClock.millis();
@@ -710,19 +735,118 @@ public final class DvmcService implements Agent, AutoCloseable
         manager.endBatch();
     }
 
+    /**
+     * The batch's replies with the journal syncing in the background: OFFERs and INFORM answers leave now, the
+     * others once the journal is durable up to what was appended when they were decided (group commit across every
+     * batch decided while a sync runs).
+     */
+    private void flushPipelined()
+    {
+        for (int i = 0; i < pending; i++)
+        {
+            if (pendingEarly[i])
+            {
+                send(i);
+            }
+        }
+        long durable;
+        long position;
+        try
+        {
+            position = manager.requestSync();
+            durable = manager.durable();
+        }
+        catch (final LeaseStoreException ex)
+        {
+            withhold(ex);
+            return;
+        }
+        if (position > syncRequested)
+        {
+            syncRequested = position;
+            counters.increment(Counter.JOURNAL_SYNCS);
+        }
+        for (int i = 0; i < pending; i++)
+        {
+            if (pendingTargets[i] == null)
+            {
+                continue;
+            }
+            if (position <= durable && durableReplies.size() == 0)
+            {
+                send(i);
+                continue;
+            }
+            // Room was kept: a batch takes no more requests than the queue has free slots.
+            durableReplies.add(txView, i * DvmcMessage.MAX_LENGTH, pendingLengths[i], pendingTargets[i],
+                pendingTypes[i], position);
+            pendingTargets[i] = null;
+        }
+        pending = 0;
+        manager.endBatch();
+    }
+
+    /** Sends the replies whose records the journal's background sync made durable. */
+    private int sendDurable()
+    {
+        if (durableReplies == null || durableReplies.size() == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            return durableReplies.sendUpTo(manager.durable(), durableSender);
+        }
+        catch (final LeaseStoreException ex)
+        {
+            withhold(ex);
+            return 1;
+        }
+    }
+
+    /** The journal cannot be known to hold what the waiting replies and the batch's depend on: none may leave. */
+    private void withhold(final LeaseStoreException ex)
+    {
+        int withheld = durableReplies.clear();
+        for (int i = 0; i < pending; i++)
+        {
+            if (pendingTargets[i] != null)
+            {
+                withheld++;
+                pendingTargets[i] = null;
+            }
+        }
+        pending = 0;
+        manager.endBatch();
+        counters.increment(Counter.JOURNAL_FAILURES);
+        final long held = journalLog.allow(leaseClock.millis());
+        if (held >= 0)
+        {
+            LOG.error("lease journal sync failed, {} replies withheld: {} ({} more such lines held back)", withheld,
+                ex.getMessage(), held);
+        }
+    }
+
     /** Sends the reply in slot {@code i} and forgets its target. */
     private void send(final int i)
     {
         final int start = i * DvmcMessage.MAX_LENGTH;
         txSend.clear().position(start).limit(start + pendingLengths[i]);
+        transmit(txSend, txView, start, pendingLengths[i], pendingTargets[i], pendingTypes[i]);
+        pendingTargets[i] = null;
+    }
+
+    private void transmit(final ByteBuffer frame, final UnsafeBuffer view, final int start, final int length,
+        final SocketAddress target, final int requestType)
+    {
         try
         {
-            if (channel.send(txSend, pendingTargets[i]) > 0)
+            if (channel.send(frame, target) > 0)
             {
                 counters.increment(Counter.SENT);
-                if (LeaseEvents.enabled() && sentReply.wrap(txView, start, pendingLengths[i]) >= 0)
+                if (LeaseEvents.enabled() && sentReply.wrap(view, start, length) >= 0)
                 {
-                    LeaseEvents.replied(pendingTypes[i], sentReply);
+                    LeaseEvents.replied(requestType, sentReply);
                 }
             }
             else
@@ -735,7 +859,6 @@ public final class DvmcService implements Agent, AutoCloseable
             // The agent retransmits; its retry gets the same answer.
             counters.increment(Counter.SEND_FAILURES);
         }
-        pendingTargets[i] = null;
     }
 
     /**

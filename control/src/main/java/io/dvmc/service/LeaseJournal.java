@@ -80,8 +80,15 @@ public final class LeaseJournal implements LeaseLog
     private final ByteBuffer io = ByteBuffer.allocateDirect(IO_RECORDS * JournalRecord.LENGTH);
     private final UnsafeBuffer ioView = new UnsafeBuffer(io);
     private final JournalRecord record = new JournalRecord();
-    private FileChannel channel;
+    private volatile FileChannel channel;
     private long position;
+    /** Bytes appended since open, across compactions: the positions a {@link JournalSyncer} syncs up to. */
+    private long appended;
+    /** The position a sync on this thread last made durable. */
+    private long synced;
+    private JournalSyncer syncer;
+    /** Runs before each sync: a test's disk that takes its time. */
+    private volatile Runnable beforeSync = () -> { };
     private long records;
     private long truncatedBytes;
     private long damagedSpans;
@@ -229,9 +236,78 @@ public final class LeaseJournal implements LeaseLog
         return failed;
     }
 
-    /** Makes every appended record durable (fdatasync). */
+    /**
+     * Syncs from now on on a thread of its own ({@link JournalSyncer}): {@link #requestSync()} starts a sync and
+     * returns, {@link #durable()} tells how far it got. {@link #sync()} still waits for it.
+     */
+    public void syncInBackground()
+    {
+        if (syncer == null)
+        {
+            syncer = new JournalSyncer("dvmc-journal-sync", () ->
+            {
+                beforeSync.run();
+                channel.force(false);
+            }, appended);
+        }
+    }
+
+    /**
+     * Starts making every appended record durable, without waiting (in the background once
+     * {@link #syncInBackground()} was called, else at once).
+     *
+     * @return the position a reply that depends on what was appended so far must see {@link #durable()} reach.
+     */
+    public long requestSync() throws LeaseStoreException
+    {
+        if (syncer == null)
+        {
+            sync();
+            return appended;
+        }
+        checkHealthy();
+        if (dirty)
+        {
+            dirty = false;
+            syncer.request(appended);
+        }
+        return appended;
+    }
+
+    /**
+     * The position up to which the journal is durable.
+     *
+     * @throws LeaseStoreException if a background sync failed: nothing after the last durable position may be
+     *     acknowledged, and the journal refuses appends until a {@link #compact} rewrites it.
+     */
+    public long durable() throws LeaseStoreException
+    {
+        if (syncer == null)
+        {
+            return synced;
+        }
+        final IOException failure = syncer.failure();
+        if (failure != null)
+        {
+            failed = true;
+            throw new LeaseStoreException("lease journal sync failed: " + failure);
+        }
+        return syncer.durable();
+    }
+
+    /** Makes every appended record durable (fdatasync), waiting for it. */
     public void sync() throws LeaseStoreException
     {
+        if (syncer != null)
+        {
+            final long target = requestSync();
+            syncer.awaitIdle();
+            if (durable() < target)
+            {
+                throw new LeaseStoreException("lease journal closed before its sync");
+            }
+            return;
+        }
         if (!dirty)
         {
             return;
@@ -239,8 +315,10 @@ public final class LeaseJournal implements LeaseLog
         checkHealthy();
         try
         {
+            beforeSync.run();
             channel.force(false);
             dirty = false;
+            synced = appended;
         }
         catch (final IOException ex)
         {
@@ -249,6 +327,12 @@ public final class LeaseJournal implements LeaseLog
             failed = true;
             throw new LeaseStoreException("lease journal sync failed: " + ex);
         }
+    }
+
+    /** Runs {@code hook} before each sync from now on, on the thread that syncs. */
+    void beforeSync(final Runnable hook)
+    {
+        beforeSync = hook;
     }
 
     /** Lease records in the file (the header not counted). */
@@ -300,6 +384,11 @@ public final class LeaseJournal implements LeaseLog
     public void compact(final LeaseBook book, final HeldAddresses held, final long nowMs, final long wallOffsetMs)
         throws LeaseStoreException
     {
+        if (syncer != null)
+        {
+            // The file in use is replaced below: no sync of it may be running.
+            syncer.awaitIdle();
+        }
         final Path tmp = dir.resolve(COMPACT_FILE_NAME);
         final long[] written = {0};
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -362,6 +451,11 @@ public final class LeaseJournal implements LeaseLog
             records = written[0];
             dirty = false;
             failed = false;
+            synced = appended;
+            if (syncer != null)
+            {
+                syncer.reset(appended);
+            }
         }
         catch (final IOException ex)
         {
@@ -441,9 +535,13 @@ public final class LeaseJournal implements LeaseLog
     {
         try
         {
+            if (syncer != null)
+            {
+                syncer.close();
+            }
             if (channel != null)
             {
-                if (dirty && !failed)
+                if (!failed && (dirty || syncer != null))
                 {
                     channel.force(false);
                 }
@@ -603,6 +701,7 @@ public final class LeaseJournal implements LeaseLog
             throw new LeaseStoreException("lease journal write failed: " + ex);
         }
         records++;
+        appended += JournalRecord.LENGTH;
         dirty = true;
     }
 

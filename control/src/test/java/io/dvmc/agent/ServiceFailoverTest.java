@@ -4,6 +4,7 @@ import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcClient;
+import io.dvmc.exchange.DvmcError;
 import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -59,6 +61,7 @@ class ServiceFailoverTest
     private HostStores stores;
     private DvmcService service;
     private DvmcClient client;
+    private AgentCounters counters;
 
     @AfterEach
     void stop()
@@ -138,12 +141,34 @@ class ServiceFailoverTest
         assertEquals(DhcpMessageType.OFFER, offer.messageType());
     }
 
+    @Test
+    void theAgentsRetransmissionsAndTheRepliesItDropsShowInItsCounters() throws Exception
+    {
+        final int silent = freePort();
+        final HostAgent agent = agent(policy(silent), 1, SystemEpochClock.INSTANCE);
+        fromVm(new UnsafeBuffer(Files.readAllBytes(CAPTURES.resolve("udhcpc-discover.bin"))),
+            System.currentTimeMillis());
+        try (DatagramSocket garbler = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
+        {
+            final byte[] garbage = {1, 2, 3};
+            garbler.send(new DatagramPacket(garbage, garbage.length, client.localAddress()));
+        }
+
+        Await.within(Duration.ofSeconds(5), () ->
+        {
+            agent.doWork();
+            return counters.retransmits.get() >= 1 && counters.clientDrops(DvmcError.TOO_SHORT).get() == 1;
+        });
+        assertTrue(counters.retransmits.get() >= 1, "the agent's own retry of the unanswered DISCOVER");
+        assertEquals(1, counters.clientDrops(DvmcError.TOO_SHORT).get(), "the garbled reply");
+    }
+
     /** An agent of host {@code hostId} on this test's rings and stores, its exchanges on {@link ServiceLocator#FAILOVER_RETRY}. */
     private HostAgent agent(final FilePolicyStore policy, final int hostId, final EpochClock clock) throws IOException
     {
         rings = RingFiles.open(dir.resolve("host"));
         countersFile = CountersFile.create(dir.resolve("host").resolve("agent-counters.dat"), 64);
-        final AgentCounters counters = new AgentCounters(countersFile);
+        counters = new AgentCounters(countersFile);
         stores = new HostStores(dir.resolve("host"), rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
         stores.open();
         final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,

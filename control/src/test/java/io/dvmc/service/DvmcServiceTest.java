@@ -24,6 +24,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -35,6 +36,7 @@ import static io.dvmc.service.TestPolicies.ROUTER;
 import static io.dvmc.service.TestPolicies.TINY;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -157,6 +159,50 @@ class DvmcServiceTest
         final Reply newcomer = agent.discover(service.localAddress(), BLUE, 0x020000000003L);
         assertEquals(DvmcMessageType.OFFER, newcomer.type());
         assertEquals(FIRST + 2, newcomer.yiaddr());
+    }
+
+    @Test
+    void anOfferLeavesWhileAnEarlierAcksJournalSyncStillRunsAndTheAckWaitsForIt() throws Exception
+    {
+        final DvmcService service = start(ANY_LOOPBACK);
+        final TestAgent agent = agent();
+        final InetSocketAddress at = service.localAddress();
+        final Reply offer = agent.discover(at, BLUE, MAC);
+        final CountDownLatch syncing = new CountDownLatch(1);
+        final CountDownLatch diskDone = new CountDownLatch(1);
+        service.manager().journal().beforeSync(() ->
+        {
+            syncing.countDown();
+            awaitQuietly(diskDone);
+        });
+        final long ack;
+        try
+        {
+            ack = agent.client.send(DvmcMessageType.REQUEST, at, BLUE, MAC, 1, MAC, offer.yiaddr(), 0);
+            assertTrue(syncing.await(10, TimeUnit.SECONDS), "the REQUEST's binding was never synced");
+            final Reply other = agent.discover(at, BLUE, OTHER_MAC);
+            agent.client.poll();
+
+            assertEquals(DvmcMessageType.OFFER, other.type());
+            assertFalse(agent.replies.containsKey(ack), "an ACK left before its lease was durable");
+        }
+        finally
+        {
+            diskDone.countDown();
+        }
+        assertEquals(DvmcMessageType.ACK, agent.await(ack).type());
+    }
+
+    private static void awaitQuietly(final CountDownLatch latch)
+    {
+        try
+        {
+            latch.await(30, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -26,7 +26,9 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *
  * <p>{@link #send} starts a transaction: it encodes the request once into the transaction's slot of a
  * preallocated slab, signs it and sends it to the service. Until a matching reply arrives the request is re-stamped,
- * re-signed and resent on the {@link RetryPolicy} schedule; after the last try the transaction ends with
+ * re-signed and resent on the {@link RetryPolicy} schedule, whose waits
+ * stretch to the service's measured reply latency (RFC 6298) so that a slow service is not sent every request
+ * again; after the last try the transaction ends with
  * {@link Listener#onTimeout}. A reply matches when its transaction id is in the table and its type answers the
  * request's type; the transaction then ends with {@link Listener#onReply}, so duplicates of that reply find no
  * transaction and are dropped. Transactions live in fixed arrays indexed by slot, found by a primitive
@@ -79,6 +81,11 @@ public final class DvmcClient implements AutoCloseable
     private final long[] xids;
     private final long[] deadlines;
     private final long[] stamps;
+    /** When each transaction's first try went out (monotonic): its reply measures the service's latency. */
+    private final long[] startedNs;
+    /** The service's smoothed reply latency and its mean deviation (RFC 6298), or -1 before the first reply. */
+    private long smoothedNs = -1;
+    private long deviationNs;
     private final int[] tries;
     private final int[] types;
     private final int[] lengths;
@@ -195,6 +202,7 @@ public final class DvmcClient implements AutoCloseable
         xids = new long[capacity];
         deadlines = new long[capacity];
         stamps = new long[capacity];
+        startedNs = new long[capacity];
         tries = new int[capacity];
         types = new int[capacity];
         lengths = new int[capacity];
@@ -280,7 +288,9 @@ public final class DvmcClient implements AutoCloseable
         tries[slot] = 0;
         stamps[slot] = Long.MIN_VALUE;
         slotByXid.put(xid, slot);
-        transmit(slot, monotonic.nanoTime());
+        final long nowNs = monotonic.nanoTime();
+        startedNs[slot] = nowNs;
+        transmit(slot, nowNs);
         return xid;
     }
 
@@ -449,6 +459,7 @@ public final class DvmcClient implements AutoCloseable
             drops[-DvmcError.UNMATCHED]++;
             return;
         }
+        measure(monotonic.nanoTime() - startedNs[(int)slot]);
         release((int)slot);
         replies++;
         listener.onReply(xid, reply);
@@ -483,6 +494,39 @@ public final class DvmcClient implements AutoCloseable
             nextDeadlineNs = earlier(nextDeadlineNs, deadlines[slot]);
         }
         return work;
+    }
+
+    /**
+     * Takes the time from a transaction's first try to its reply into the service's latency (RFC 6298 §2). Timed
+     * from the first try even when a retransmission was answered: that errs long, and a service that answers late
+     * because it is overloaded must not be sent every request again (each copy is more work for it).
+     */
+    private void measure(final long sampleNs)
+    {
+        if (smoothedNs < 0)
+        {
+            smoothedNs = sampleNs;
+            deviationNs = sampleNs / 2;
+            return;
+        }
+        deviationNs += (Math.abs(smoothedNs - sampleNs) - deviationNs) / 4;
+        smoothedNs += (sampleNs - smoothedNs) / 8;
+    }
+
+    /**
+     * The wait after the {@code tries}-th send: the retry policy's, or longer when the service has been answering
+     * later than that (its smoothed latency plus four deviations, doubling per try like the policy's), never past
+     * the policy's longest wait.
+     */
+    private long timeoutAfterNs(final int tries)
+    {
+        final long policyNs = retry.timeoutAfter(tries) * 1_000_000L;
+        if (smoothedNs < 0)
+        {
+            return policyNs;
+        }
+        final long measuredNs = (smoothedNs + 4 * deviationNs) << Math.min(tries - 1, 20);
+        return Math.min(retry.maxTimeoutMs() * 1_000_000L, Math.max(policyNs, measuredNs));
     }
 
     /** The earlier of two monotonic times, compared by their difference (nanoTime may wrap). */
@@ -520,7 +564,7 @@ public final class DvmcClient implements AutoCloseable
             drops[-DvmcError.SEND_FAILED]++;
         }
         tries[slot]++;
-        deadlines[slot] = nowNs + retry.timeoutAfter(tries[slot]) * 1_000_000L;
+        deadlines[slot] = nowNs + timeoutAfterNs(tries[slot]);
         nextDeadlineNs = earlier(nextDeadlineNs, deadlines[slot]);
     }
 

@@ -233,6 +233,36 @@ class DvmcClientTest
     }
 
     @Test
+    void aServiceKnownToAnswerLaterThanTheFirstTimeoutIsNotSentTheRequestAgain()
+    {
+        long now = START;
+        for (int exchange = 0; exchange < 5; exchange++)
+        {
+            final long xid = discover();
+            final DvmcMessage request = receiveTry(xid);
+            now += 400;
+            at(now);
+            client.poll();
+            service.reply(request, DvmcMessageType.OFFER, 0x0A000065, now);
+            pollUntil(() -> replies.contains(xid));
+        }
+        final long retransmitted = client.retransmits();
+
+        final long xid = discover();
+        final DvmcMessage request = receiveTry(xid);
+        for (int step = 0; step < 8; step++)
+        {
+            now += 50;
+            at(now);
+            client.poll();
+        }
+        service.reply(request, DvmcMessageType.OFFER, 0x0A000065, now);
+        pollUntil(() -> replies.contains(xid));
+
+        assertEquals(retransmitted, client.retransmits(), "a 400 ms service was asked again after 250 ms");
+    }
+
+    @Test
     void aReplyToARetransmissionStillMatches()
     {
         final long xid = discover();
@@ -281,6 +311,17 @@ class DvmcClientTest
     {
         nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(wallMs - time.get()));
         time.set(wallMs);
+    }
+
+    /** The next try of transaction {@code xid} the service receives, past retransmissions of earlier ones. */
+    private DvmcMessage receiveTry(final long xid)
+    {
+        DvmcMessage request = service.receive();
+        while (request.transactionId() != xid)
+        {
+            request = service.receive();
+        }
+        return request;
     }
 
     private long discover()

@@ -1,0 +1,106 @@
+package io.dvmc.service;
+
+import io.dvmc.exchange.DvmcMessage;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * Replies that wait for the lease journal to be durable up to a position ({@link JournalSyncer}): an ACK leaves
+ * only once every record appended before it was decided is on disk. A fixed ring of preallocated slots, in the
+ * order the replies were decided, whose positions never decrease: the replies leave in that order.
+ */
+final class DurableReplies
+{
+    /** Sends one reply; {@code frame} holds it from {@code offset}, {@code view} is the same memory. */
+    @FunctionalInterface
+    interface Sender
+    {
+        void send(ByteBuffer frame, UnsafeBuffer view, int offset, int length, SocketAddress target, int requestType);
+    }
+
+    private final int capacity;
+    private final ByteBuffer slab;
+    private final ByteBuffer sendView;
+    private final UnsafeBuffer slabView;
+    private final SocketAddress[] targets;
+    private final int[] lengths;
+    private final int[] types;
+    private final long[] positions;
+    private long head;
+    private long tail;
+
+    DurableReplies(final int capacity)
+    {
+        this.capacity = capacity;
+        slab = ByteBuffer.allocateDirect(capacity * DvmcMessage.MAX_LENGTH);
+        sendView = slab.duplicate();
+        slabView = new UnsafeBuffer(slab);
+        targets = new SocketAddress[capacity];
+        lengths = new int[capacity];
+        types = new int[capacity];
+        positions = new long[capacity];
+    }
+
+    int size()
+    {
+        return (int)(tail - head);
+    }
+
+    /** Room left: a receive batch takes no more requests than this, each having at most one reply. */
+    int free()
+    {
+        return capacity - size();
+    }
+
+    /** Keeps a copy of a reply until the journal is durable up to {@code position}; false when full. */
+    boolean add(final DirectBuffer src, final int offset, final int length, final SocketAddress target,
+        final int requestType, final long position)
+    {
+        if (size() == capacity)
+        {
+            return false;
+        }
+        final int slot = (int)(tail++ % capacity);
+        slabView.putBytes(slot * DvmcMessage.MAX_LENGTH, src, offset, length);
+        lengths[slot] = length;
+        targets[slot] = target;
+        types[slot] = requestType;
+        positions[slot] = position;
+        return true;
+    }
+
+    /** Sends, in order, the replies whose position the journal reached; returns how many. */
+    int sendUpTo(final long durable, final Sender sender)
+    {
+        int sent = 0;
+        while (head < tail)
+        {
+            final int slot = (int)(head % capacity);
+            if (positions[slot] > durable)
+            {
+                break;
+            }
+            final int offset = slot * DvmcMessage.MAX_LENGTH;
+            sendView.clear().position(offset).limit(offset + lengths[slot]);
+            sender.send(sendView, slabView, offset, lengths[slot], targets[slot], types[slot]);
+            targets[slot] = null;
+            head++;
+            sent++;
+        }
+        return sent;
+    }
+
+    /** Forgets every reply (the journal could not be made durable); returns how many. */
+    int clear()
+    {
+        final int dropped = size();
+        while (head < tail)
+        {
+            targets[(int)(head++ % capacity)] = null;
+        }
+        return dropped;
+    }
+}
