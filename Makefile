@@ -13,7 +13,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars package test fuzz run run-cluster bench bench-fastpath bench-alloc bench-e2e bench-perfdhcp bench-startup jmh bindings clean
+.PHONY: all deps native jars package format test fuzz run run-cluster bench bench-fastpath bench-alloc bench-e2e bench-perfdhcp bench-startup jmh bindings clean
 
 all: deps native jars
 
@@ -32,6 +32,10 @@ jars: native
 # The .deb of a host or service machine: jars, shim, launcher, units, the dvmc user (deploy/package.sh).
 package: native jars
 	bash deploy/package.sh
+
+# Applies the tree's code format (deploy/format/eclipse-java.xml); every build checks it.
+format:
+	$(MVN) spotless:apply
 
 test: deps native
 	$(MVN_TEST) install

@@ -76,10 +76,10 @@ public final class AllocationBench
         {
             for (int r = 0; r < replicas; r++)
             {
-                final EtcdLeaseLog log = "etcd".equals(mode) ?
-                    EtcdLeaseLog.open(endpoints, "/dvmc-bench-" + domain, "bench-" + domain + "-" + r, "127.0.0.1:0",
-                        Clock.systemUTC(), EtcdLeaseLog.DEFAULT_TTL_SECONDS, EtcdLeaseLog.DEFAULT_TIMEOUT_MS) :
-                    null;
+                final EtcdLeaseLog log = "etcd".equals(mode)
+                    ? EtcdLeaseLog.open(endpoints, "/dvmc-bench-" + domain, "bench-" + domain + "-" + r, "127.0.0.1:0",
+                        Clock.systemUTC(), EtcdLeaseLog.DEFAULT_TTL_SECONDS, EtcdLeaseLog.DEFAULT_TIMEOUT_MS)
+                    : null;
                 if (log != null)
                 {
                     logs.add(log);
@@ -104,7 +104,8 @@ public final class AllocationBench
                     warmUp.acked / warmUp.seconds);
             }
             final Load load = new Load(targets, domain, 0x0200_0000_0000L, macs, IN_FLIGHT * replicas);
-            final CpuMeter cpu = new CpuMeter("etcd".equals(mode) ? System.getProperty("dvmc.bench.pids") : null, "etcd");
+            final CpuMeter cpu = new CpuMeter("etcd".equals(mode) ? System.getProperty("dvmc.bench.pids") : null,
+                "etcd");
             cpu.start();
             load.run();
             final String cpuPerAllocation = cpu.perOperation(load.acked);
@@ -112,7 +113,8 @@ public final class AllocationBench
             for (final EtcdLeaseLog log : logs)
             {
                 System.out.printf("replica %s: %d batches of %.0f writes on average, %d conflicts, %d withheld, " +
-                    "%d blocks, %d reloads%n", log.replicaId(), log.syncs(), (double)log.syncedEntries() / Math.max(1, log.syncs()),
+                    "%d blocks, %d reloads%n", log.replicaId(), log.syncs(),
+                    (double)log.syncedEntries() / Math.max(1, log.syncs()),
                     log.conflicts(), log.uncertain(), log.blockClaims(), log.resyncs());
             }
             System.out.printf("RESULT %s %.0f acked=%d failed=%d %s%n", label, load.acked / load.seconds, load.acked,

@@ -16,8 +16,8 @@ final class CpuMeter
     /** Linux's USER_HZ, the unit of {@code /proc/<pid>/stat}'s utime and stime. */
     private static final long TICK_NS = 10_000_000L;
 
-    private final com.sun.management.OperatingSystemMXBean os =
-        (com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean();
+    private final com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)ManagementFactory
+        .getOperatingSystemMXBean();
     private final long[] pids;
     private final String othersLabel;
     private long ownStart;
@@ -26,8 +26,9 @@ final class CpuMeter
     CpuMeter(final String pids, final String othersLabel)
     {
         this.othersLabel = othersLabel;
-        this.pids = pids == null || pids.isBlank() ? new long[0] :
-            Arrays.stream(pids.split(",")).mapToLong(Long::parseLong).toArray();
+        this.pids = pids == null || pids.isBlank()
+            ? new long[0]
+            : Arrays.stream(pids.split(",")).mapToLong(Long::parseLong).toArray();
     }
 
     void start()
@@ -40,8 +41,9 @@ final class CpuMeter
     String perOperation(final long operations)
     {
         final double own = (os.getProcessCpuTime() - ownStart) / 1e3 / Math.max(1, operations);
-        final String others = pids.length == 0 ? "" :
-            String.format(" %s=%.0f", othersLabel, (othersNs() - othersStart) / 1e3 / Math.max(1, operations));
+        final String others = pids.length == 0
+            ? ""
+            : String.format(" %s=%.0f", othersLabel, (othersNs() - othersStart) / 1e3 / Math.max(1, operations));
         return String.format("cpu-us-per-op this-process=%.0f%s", own, others);
     }
 

@@ -155,7 +155,8 @@ public final class FastPathBench
                     {
                         throw new IllegalStateException("the fast path never answered");
                     }
-                    rings.toAgent().read((t, b, i, l) -> { }, 1024);
+                    rings.toAgent().read((t, b, i, l) -> {
+                    }, 1024);
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                 }
                 LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(WARMUP_SECONDS));
@@ -176,8 +177,7 @@ public final class FastPathBench
     private static int counterId(final CountersFile counters, final String label)
     {
         final int[] found = {-1};
-        counters.reader().forEach((value, id, l) ->
-        {
+        counters.reader().forEach((value, id, l) -> {
             if (l.equals(label))
             {
                 found[0] = id;
@@ -198,7 +198,7 @@ public final class FastPathBench
         final OptionWriter writer = new OptionWriter().wrap(options, 0, options.capacity());
         writer.putInt(DhcpOption.SUBNET_MASK, 0xFFFF_0000);
         writer.putInt(DhcpOption.ROUTER, RenewalFrames.SERVER_IP);
-        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[] {0x0A01_0035}, 1);
+        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{0x0A01_0035}, 1);
         writer.putShort(DhcpOption.INTERFACE_MTU, 1450);
         final DomainRecord domain = new DomainRecord().clear()
             .domainId(DOMAIN).version(1).serverIp(RenewalFrames.SERVER_IP).serverMac(SERVER_MAC)
@@ -231,9 +231,11 @@ public final class FastPathBench
                 "{ \"port\": \"p0\", \"vlan\": 0, \"mac\": \"%s\", \"domain\": %d, \"vm\": \"00000000-0000-0000-0000-%012x\" }",
                 io.dvmc.config.Addresses.mac(RenewalFrames.mac(vm)), DOMAIN, vm));
         }
-        return "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\", \"policyFile\": \"policy.json\"," +
+        return "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\", \"policyFile\": \"policy.json\","
+            +
             " \"dataplane\": { \"lcore\": " + Eal.firstAllowedCpu() + ", \"memoryMb\": 256, \"idle\": \"busy\"," +
-            " \"workers\": " + Integer.getInteger("dvmc.bench.workers", 0) + ", \"extraEal\": [\"--log-level=*:warning\"]," +
+            " \"workers\": " + Integer.getInteger("dvmc.bench.workers", 0)
+            + ", \"extraEal\": [\"--log-level=*:warning\"]," +
             " \"ports\": [ { \"name\": \"p0\", \"device\": \"" + vdev + "\" } ] }," +
             " \"bindings\": [ " + String.join(",\n", bindings) + " ] }\n";
     }

@@ -45,7 +45,7 @@ public final class JmhTable
             final JsonNode alloc = result.path("secondaryMetrics").path("gc.alloc.rate.norm");
             final double bytes = alloc.isMissingNode() ? Double.NaN : alloc.get("score").asDouble();
             groups.computeIfAbsent(group, g -> new LinkedHashMap<>()).put(benchmark.substring(dot + 1),
-                new double[] {ns, bytes});
+                new double[]{ns, bytes});
         }
         final StringBuilder out = new StringBuilder();
         out.append("| benchmark | method | ns/op | B/op | × reference |\n|---|---|---:|---:|---:|\n");
@@ -53,7 +53,9 @@ public final class JmhTable
         {
             final List<String> references = new ArrayList<>();
             group.getValue().keySet().stream().filter(m -> m.endsWith("Reference")).forEach(references::add);
-            final double reference = references.size() == 1 ? group.getValue().get(references.getFirst())[0] : Double.NaN;
+            final double reference = references.size() == 1
+                ? group.getValue().get(references.getFirst())[0]
+                : Double.NaN;
             for (final Map.Entry<String, double[]> method : group.getValue().entrySet())
             {
                 final double[] f = method.getValue();

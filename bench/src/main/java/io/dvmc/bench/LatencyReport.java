@@ -64,13 +64,14 @@ public final class LatencyReport
         final String svg = System.getProperty("dvmc.bench.svg");
         if (svg != null)
         {
-            Files.writeString(Path.of(svg), PercentilePlot.svg(System.getProperty("dvmc.bench.title", "latency"), histograms));
+            Files.writeString(Path.of(svg),
+                PercentilePlot.svg(System.getProperty("dvmc.bench.title", "latency"), histograms));
         }
         if (args.length >= 3)
         {
             final Histogram subject = histograms.get(args[1]);
             final Histogram reference = histograms.get(args[2]);
-            for (final double p : new double[] {50, 99})
+            for (final double p : new double[]{50, 99})
             {
                 System.out.printf(Locale.ROOT, "%s / %s at p%.0f: %.2f%n", args[1], args[2], p,
                     (double)subject.getValueAtPercentile(p) / reference.getValueAtPercentile(p));

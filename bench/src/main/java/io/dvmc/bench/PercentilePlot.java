@@ -44,7 +44,8 @@ final class PercentilePlot
         svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
             + "font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT));
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"14\">%s</text>%n", LEFT, escape(title)));
+        svg.append(
+            String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"14\">%s</text>%n", LEFT, escape(title)));
         for (int n = 0; n <= xNines; n++)
         {
             final double x = x(n, xNines);
@@ -65,7 +66,8 @@ final class PercentilePlot
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">percentile</text>%n",
             (LEFT + WIDTH - RIGHT) / 2, HEIGHT - 12));
         svg.append(String.format(Locale.ROOT, "<text x=\"16\" y=\"%d\" transform=\"rotate(-90 16 %d)\" "
-            + "text-anchor=\"middle\">latency (ms)</text>%n", (TOP + HEIGHT - BOTTOM) / 2, (TOP + HEIGHT - BOTTOM) / 2));
+            + "text-anchor=\"middle\">latency (ms)</text>%n", (TOP + HEIGHT - BOTTOM) / 2,
+            (TOP + HEIGHT - BOTTOM) / 2));
         int line = 0;
         for (final Map.Entry<String, Histogram> e : histograms.entrySet())
         {
@@ -81,13 +83,15 @@ final class PercentilePlot
                 }
             }
             svg.append(String.format(Locale.ROOT,
-                "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n", colour, points.toString().trim()));
+                "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n", colour,
+                points.toString().trim()));
             final int ly = TOP + 10 + 18 * line;
             svg.append(String.format(Locale.ROOT,
                 "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>%n",
                 WIDTH - RIGHT + 12, ly, WIDTH - RIGHT + 32, ly, colour));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s (%d)</text>%n", WIDTH - RIGHT + 38, ly + 4,
-                escape(e.getKey()), e.getValue().getTotalCount()));
+            svg.append(
+                String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s (%d)</text>%n", WIDTH - RIGHT + 38, ly + 4,
+                    escape(e.getKey()), e.getValue().getTotalCount()));
             line++;
         }
         return svg.append("</svg>\n").toString();
@@ -118,7 +122,7 @@ final class PercentilePlot
     private static double niceCeiling(final double value)
     {
         final double power = Math.pow(10, Math.floor(Math.log10(value)));
-        for (final double step : new double[] {1, 2, 5, 10})
+        for (final double step : new double[]{1, 2, 5, 10})
         {
             if (step * power >= value)
             {

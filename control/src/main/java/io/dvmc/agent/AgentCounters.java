@@ -60,44 +60,61 @@ public final class AgentCounters
         noService = file.newCounter("no_service_dropped", "no service for domain dropped", CounterTypes.DROP);
         policyLookups = file.newCounter("policy_service_lookups", "policy service lookups", CounterTypes.AGENT);
         locationCacheHits = file.newCounter("location_cache_hits", "service location cache hits", CounterTypes.AGENT);
-        locationsInvalidated = file.newCounter("locations_invalidated", "service locations dropped by policy change", CounterTypes.AGENT);
+        locationsInvalidated = file.newCounter("locations_invalidated", "service locations dropped by policy change",
+            CounterTypes.AGENT);
         exchangesStarted = file.newCounter("exchanges_started", "DVMC exchanges started", CounterTypes.AGENT);
-        exchangesFull = file.newCounter("exchange_table_full_dropped", "DVMC exchange table full dropped", CounterTypes.DROP);
+        exchangesFull = file.newCounter("exchange_table_full_dropped", "DVMC exchange table full dropped",
+            CounterTypes.DROP);
         offers = file.newCounter("dvmc_offers", "DVMC OFFER received", CounterTypes.AGENT);
         acks = file.newCounter("dvmc_acks", "DVMC ACK received", CounterTypes.AGENT);
         naks = file.newCounter("dvmc_naks", "DVMC NAK received", CounterTypes.AGENT);
         timeouts = file.newCounter("exchange_timeouts", "DVMC exchange timeouts", CounterTypes.DROP);
-        unmatchedReplies = file.newCounter("unmatched_replies_dropped", "DVMC replies without exchange", CounterTypes.DROP);
+        unmatchedReplies = file.newCounter("unmatched_replies_dropped", "DVMC replies without exchange",
+            CounterTypes.DROP);
         transmitted = file.newCounter("dhcp_replies", "DHCP replies to dataplane", CounterTypes.AGENT);
-        dataplaneRingFull = file.newCounter("dataplane_ring_full_dropped", "dataplane ring full dropped", CounterTypes.DROP);
+        dataplaneRingFull = file.newCounter("dataplane_ring_full_dropped", "dataplane ring full dropped",
+            CounterTypes.DROP);
         leasesWritten = file.newCounter("leases_written", "leases written", CounterTypes.AGENT);
         leasesRemoved = file.newCounter("leases_removed", "leases removed", CounterTypes.AGENT);
         storeHandovers = file.newCounter("store_handovers", "store hand-overs", CounterTypes.AGENT);
         unsupported = file.newCounter("unsupported_dropped", "unsupported requests dropped", CounterTypes.DROP);
-        optionsTooLong = file.newCounter("options_too_long_dropped", "domain options too long dropped", CounterTypes.DROP);
-        tenantOptionsTooLong = file.newCounter("tenant_options_too_long", "tenant options too long for the fast path", CounterTypes.AGENT);
-        deadProducerSkipped = file.newCounter("dead_dataplane_records_skipped", "ring records of a dead dataplane skipped", CounterTypes.DROP);
+        optionsTooLong = file.newCounter("options_too_long_dropped", "domain options too long dropped",
+            CounterTypes.DROP);
+        tenantOptionsTooLong = file.newCounter("tenant_options_too_long", "tenant options too long for the fast path",
+            CounterTypes.AGENT);
+        deadProducerSkipped = file.newCounter("dead_dataplane_records_skipped",
+            "ring records of a dead dataplane skipped", CounterTypes.DROP);
         staleRequests = file.newCounter("stale_requests_dropped", "stale VM requests dropped", CounterTypes.DROP);
         refreshesSent = file.newCounter("refreshes_sent", "host lease refreshes sent", CounterTypes.AGENT);
         refreshesAcked = file.newCounter("refreshes_acked", "host lease refreshes acknowledged", CounterTypes.AGENT);
         refreshesFailed = file.newCounter("refreshes_failed", "host lease refreshes failed", CounterTypes.DROP);
-        refreshesWithdrawn = file.newCounter("refreshes_withdrawn", "host leases withdrawn by the service", CounterTypes.AGENT);
+        refreshesWithdrawn = file.newCounter("refreshes_withdrawn", "host leases withdrawn by the service",
+            CounterTypes.AGENT);
         for (int reason = 1; reason < naksByReason.length; reason++)
         {
             // RFC 2131 §4.3.2: only an address fault reaches the VM, as a DHCPNAK; every other cause is dropped.
-            final String name = "dvmc_nak_" + (reason < DvmcStatus.REASON_COUNT ? DvmcStatus.reasonKey(reason) : "other");
-            naksByReason[reason] = DvmcStatus.isAddressFault(reason) ?
-                file.newCounter(name, "DVMC NAK " + DvmcStatus.reasonName(reason) + ", DHCPNAK", CounterTypes.AGENT) :
-                file.newCounter(name + "_dropped", "DVMC NAK " + (reason < DvmcStatus.REASON_COUNT ?
-                    DvmcStatus.reasonName(reason) : "of another reason") + ", VM not answered", CounterTypes.DROP);
+            final String name = "dvmc_nak_"
+                + (reason < DvmcStatus.REASON_COUNT ? DvmcStatus.reasonKey(reason) : "other");
+            naksByReason[reason] = DvmcStatus.isAddressFault(reason)
+                ? file.newCounter(name, "DVMC NAK " + DvmcStatus.reasonName(reason) + ", DHCPNAK", CounterTypes.AGENT)
+                : file.newCounter(name + "_dropped",
+                    "DVMC NAK "
+                        + (reason < DvmcStatus.REASON_COUNT ? DvmcStatus.reasonName(reason) : "of another reason")
+                        + ", VM not answered",
+                    CounterTypes.DROP);
         }
         bindingChanges = file.newCounter("bindings_sent", "bindings sent to dataplane", CounterTypes.AGENT);
-        optionsRefreshes = file.newCounter("options_refreshes", "domain options asked for after a policy change", CounterTypes.AGENT);
-        unboundReplies = file.newCounter("unbound_replies_dropped", "replies for VMs unbound meanwhile dropped", CounterTypes.DROP);
+        optionsRefreshes = file.newCounter("options_refreshes", "domain options asked for after a policy change",
+            CounterTypes.AGENT);
+        unboundReplies = file.newCounter("unbound_replies_dropped", "replies for VMs unbound meanwhile dropped",
+            CounterTypes.DROP);
         hostConfigRefused = file.newCounter("host_config_refused", "host config edits refused", CounterTypes.DROP);
-        rateLimited[RequestLimits.VM] = file.newCounter("vm_rate_exceeded_dropped", "VM request rate exceeded dropped", CounterTypes.DROP);
-        rateLimited[RequestLimits.DECLINE] = file.newCounter("decline_rate_exceeded_dropped", "VM decline rate exceeded dropped", CounterTypes.DROP);
-        rateLimited[RequestLimits.PORT] = file.newCounter("port_rate_exceeded_dropped", "port request rate exceeded dropped", CounterTypes.DROP);
+        rateLimited[RequestLimits.VM] = file.newCounter("vm_rate_exceeded_dropped", "VM request rate exceeded dropped",
+            CounterTypes.DROP);
+        rateLimited[RequestLimits.DECLINE] = file.newCounter("decline_rate_exceeded_dropped",
+            "VM decline rate exceeded dropped", CounterTypes.DROP);
+        rateLimited[RequestLimits.PORT] = file.newCounter("port_rate_exceeded_dropped",
+            "port request rate exceeded dropped", CounterTypes.DROP);
         bootpReplies = file.newCounter("bootp_replies", "BOOTP replies to dataplane", CounterTypes.AGENT);
         errors = file.newCounter("errors", "agent errors", CounterTypes.DROP);
         retransmits = file.newCounter("dvmc_retransmissions", "DVMC retransmissions", CounterTypes.AGENT);
@@ -107,8 +124,8 @@ public final class AgentCounters
             {
                 // A late, forged or garbled reply: whatever the service answered, the VM was not.
                 final boolean send = code == -DvmcError.SEND_FAILED;
-                clientDrops[code] = file.newCounter(send ? "dvmc_sends_failed" :
-                    "dvmc_reply_" + DvmcError.name(-code).replace('-', '_') + "_dropped",
+                clientDrops[code] = file.newCounter(
+                    send ? "dvmc_sends_failed" : "dvmc_reply_" + DvmcError.name(-code).replace('-', '_') + "_dropped",
                     "DVMC " + (send ? "sends failed" : "replies dropped, " + DvmcError.name(-code)), CounterTypes.DROP);
             }
         }

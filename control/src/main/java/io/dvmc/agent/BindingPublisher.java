@@ -51,7 +51,8 @@ public final class BindingPublisher implements Agent
     {
         static Holder of(final HostConfig.Binding binding)
         {
-            return new Holder(binding.domain(), Addresses.parseMac(binding.mac()), UUID.fromString(binding.vm()).toString());
+            return new Holder(binding.domain(), Addresses.parseMac(binding.mac()),
+                UUID.fromString(binding.vm()).toString());
         }
     }
 
@@ -100,8 +101,9 @@ public final class BindingPublisher implements Agent
             indexBound();
             final Set<Holder> holders = holders(applied);
             // A relayed client's lease has no binding behind it: it stays until it expires.
-            final int removed = stores.removeLeasesWhere((domainId, mac, lease) ->
-                !RelayedClient.isRelayed(lease.vmIdMsb(), lease.vmIdLsb()) && !holders.contains(new Holder(domainId & 0xFFFF_FFFFL, mac, lease.vmId().toString())));
+            final int removed = stores
+                .removeLeasesWhere((domainId, mac, lease) -> !RelayedClient.isRelayed(lease.vmIdMsb(), lease.vmIdLsb())
+                    && !holders.contains(new Holder(domainId & 0xFFFF_FFFFL, mac, lease.vmId().toString())));
             if (removed > 0)
             {
                 LOG.info("{} host lease(s) of VMs no longer bound here removed", removed);

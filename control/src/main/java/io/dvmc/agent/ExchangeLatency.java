@@ -35,8 +35,9 @@ public final class ExchangeLatency
 
     void record(final int dvmcRequestType, final long nanos)
     {
-        final int series = dvmcRequestType > 0 && dvmcRequestType < seriesOfType.length ?
-            seriesOfType[dvmcRequestType] : -1;
+        final int series = dvmcRequestType > 0 && dvmcRequestType < seriesOfType.length
+            ? seriesOfType[dvmcRequestType]
+            : -1;
         if (series >= 0)
         {
             histogram.record(series, nanos);

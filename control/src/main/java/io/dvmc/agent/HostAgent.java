@@ -212,8 +212,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             case RingMessages.DHCP_REQUEST -> onVmRequest(buffer, index, length);
             case RingMessages.HELLO -> onHello();
-            case RingMessages.STORE_RELEASED ->
-            {
+            case RingMessages.STORE_RELEASED -> {
                 // The exclusive lock, not this message, is what the recovery waits on.
             }
             default -> counters.badFrames.incrementRelease();

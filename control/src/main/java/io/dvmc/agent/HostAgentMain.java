@@ -94,7 +94,8 @@ public final class HostAgentMain implements AutoCloseable
                 new RequestLimits(host.agent().limits(), SystemNanoClock.INSTANCE));
             client = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
                 DvmcClient.DEFAULT_CAPACITY, ServiceLocator.FAILOVER_RETRY,
-                new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY),
+                new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS,
+                    Authenticator.DEFAULT_REPLAY_CAPACITY),
                 SystemEpochClock.INSTANCE, SystemNanoClock.INSTANCE, agent);
             agent.client(client);
             agent.leaseRequests(host.statePath());

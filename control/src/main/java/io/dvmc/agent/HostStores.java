@@ -334,8 +334,7 @@ public final class HostStores implements AutoCloseable
      */
     int collectLeases(final LeaseFilter filter, final int limit, final IntArrayList domainIds, final LongArrayList macs)
     {
-        final LeaseVisitor collector = (domainId, mac, lease) ->
-        {
+        final LeaseVisitor collector = (domainId, mac, lease) -> {
             if (filter.accept(domainId, mac, lease) && domainIds.size() < limit)
             {
                 domainIds.addInt(domainId);

@@ -35,10 +35,11 @@ final class NakLog
             return;
         }
         nextLogMs[cause] = nowMs + intervalMs;
-        final String outcome = DvmcStatus.isAddressFault(reason) ?
-            (refresh ? "host lease removed" : "DHCPNAK sent, host lease removed") :
-            DvmcStatus.isServiceFault(reason) ? "VM not answered, domain moved to its next service" :
-            "VM not answered";
+        final String outcome = DvmcStatus.isAddressFault(reason)
+            ? (refresh ? "host lease removed" : "DHCPNAK sent, host lease removed")
+            : DvmcStatus.isServiceFault(reason)
+                ? "VM not answered, domain moved to its next service"
+                : "VM not answered";
         LOG.warn("DVMC NAK ({}) for {} {} of domain {}: {} ({} more of this reason not logged)",
             DvmcStatus.reasonName(reason), refresh ? "the host lease refresh of" : "the request of", Addresses.mac(mac),
             Integer.toUnsignedString(domainId), outcome, unlogged[cause]);

@@ -52,7 +52,8 @@ public final class ServiceLocator
     private final Runnable invalidatorOfAll = this::invalidateAll;
     private final int hostId;
 
-    public ServiceLocator(final PolicyStore policy, final EpochClock clock, final long ttlMs, final AgentCounters counters)
+    public ServiceLocator(final PolicyStore policy, final EpochClock clock, final long ttlMs,
+        final AgentCounters counters)
     {
         this(policy, clock, ttlMs, counters, 0);
     }

@@ -23,10 +23,9 @@ import java.util.concurrent.TimeUnit;
  * fast path answers VMs from. Show reads the lease store; drop asks the running agent, the store's only writer, to
  * remove a host lease (as a VM's RELEASE does), so that the VM's next request goes to the service.
  */
-@Command(name = "host-lease", mixinStandardHelpOptions = true,
-    description = "A host's leases (--config): show by MAC, address or VM id; drop one so the fast path stops " +
-        "answering from it.",
-    subcommands = {HostLeaseCommand.Show.class, HostLeaseCommand.Drop.class})
+@Command(name = "host-lease", mixinStandardHelpOptions = true, description = "A host's leases (--config): show by MAC, address or VM id; drop one so the fast path stops "
+    +
+    "answering from it.", subcommands = {HostLeaseCommand.Show.class, HostLeaseCommand.Drop.class})
 final class HostLeaseCommand implements Runnable
 {
     private static final long ANSWER_WAIT_NS = TimeUnit.SECONDS.toNanos(10);
@@ -65,8 +64,7 @@ final class HostLeaseCommand implements Runnable
                 final List<Row> rows = new ArrayList<>();
                 try (LeaseStore store = LeaseStore.openReader(stateDir.resolve(LeaseStore.FILE)))
                 {
-                    store.forEach((domainId, mac, lease) ->
-                    {
+                    store.forEach((domainId, mac, lease) -> {
                         final UUID vm = new UUID(lease.vmIdMsb(), lease.vmIdLsb());
                         if (selector.matches(mac, lease.ip(), vm))
                         {
@@ -95,8 +93,7 @@ final class HostLeaseCommand implements Runnable
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
-        description = "Shows the host lease(s) of a MAC, an address or a VM id.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows the host lease(s) of a MAC, an address or a VM id.")
     static final class Show extends HostCommand
     {
         int run(final Path stateDir, final List<Row> rows)
@@ -113,17 +110,18 @@ final class HostLeaseCommand implements Runnable
         }
     }
 
-    @Command(name = "drop", mixinStandardHelpOptions = true,
-        description = "Has the running agent remove the host lease, as a VM's RELEASE does: the fast path stops " +
-            "answering the VM from it. Release or expire the lease at the service too (dvmc ctl lease).")
+    @Command(name = "drop", mixinStandardHelpOptions = true, description = "Has the running agent remove the host lease, as a VM's RELEASE does: the fast path stops "
+        +
+        "answering the VM from it. Release or expire the lease at the service too (dvmc ctl lease).")
     static final class Drop extends HostCommand
     {
         int run(final Path stateDir, final List<Row> rows) throws Exception
         {
             if (rows.size() > 1)
             {
-                throw new LeaseAdminCommand.UsageException(which + " has " + rows.size() + " host leases: give the MAC " +
-                    "and the domain's address");
+                throw new LeaseAdminCommand.UsageException(
+                    which + " has " + rows.size() + " host leases: give the MAC " +
+                        "and the domain's address");
             }
             final Row row = rows.getFirst();
             final String id = UUID.randomUUID().toString();

@@ -14,13 +14,11 @@ import java.util.Iterator;
  * {@code dvmc ctl reservation add|remove}: a fixed MAC (or, with {@code --client-id}, client identifier) → address of
  * a domain in etcd, by read-modify-write.
  */
-@Command(name = "reservation", mixinStandardHelpOptions = true,
-    description = "Adds or removes a reservation (MAC or client identifier -> address) of a domain in etcd.",
-    subcommands = {ReservationCommand.Add.class, ReservationCommand.Remove.class})
+@Command(name = "reservation", mixinStandardHelpOptions = true, description = "Adds or removes a reservation (MAC or client identifier -> address) of a domain in etcd.", subcommands = {
+    ReservationCommand.Add.class, ReservationCommand.Remove.class})
 final class ReservationCommand extends CommandGroup
 {
-    @Command(name = "add", mixinStandardHelpOptions = true,
-        description = "Reserves an address of the subnet for a MAC or a client identifier.")
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Reserves an address of the subnet for a MAC or a client identifier.")
     static final class Add extends EtcdCommand
     {
         @Parameters(index = "0", paramLabel = "DOMAIN", description = "id or name")
@@ -42,12 +40,12 @@ final class ReservationCommand extends CommandGroup
         int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
         {
             return DomainEdit.edit(this, admin, domain, ifRevision,
-                d -> d.withArray("reservations").addObject().put(clientId ? "clientId" : "mac", mac).put("ip", address));
+                d -> d.withArray("reservations").addObject().put(clientId ? "clientId" : "mac", mac).put("ip",
+                    address));
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true,
-        description = "Removes the reservation of a MAC or a client identifier.")
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Removes the reservation of a MAC or a client identifier.")
     static final class Remove extends EtcdCommand
     {
         @Parameters(index = "0", paramLabel = "DOMAIN", description = "id or name")
@@ -70,8 +68,7 @@ final class ReservationCommand extends CommandGroup
             {
                 throw new BadInputException("CLIENT: a client identifier needs at least one hex byte");
             }
-            return DomainEdit.edit(this, admin, domain, ifRevision, d ->
-            {
+            return DomainEdit.edit(this, admin, domain, ifRevision, d -> {
                 final Iterator<JsonNode> reservations = d.withArray("reservations").elements();
                 while (reservations.hasNext())
                 {

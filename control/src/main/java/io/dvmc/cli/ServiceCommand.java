@@ -27,8 +27,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "service", mixinStandardHelpOptions = true,
-    description = "Runs a dvmc service: the address manager of the domains of a policy file or of etcd.")
+@Command(name = "service", mixinStandardHelpOptions = true, description = "Runs a dvmc service: the address manager of the domains of a policy file or of etcd.")
 final class ServiceCommand implements Callable<Integer>
 {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceCommand.class);
@@ -36,8 +35,7 @@ final class ServiceCommand implements Callable<Integer>
     @Option(names = "--policy", description = "policy file (JSON); without it the policy is read from --etcd")
     private Path policy;
 
-    @Option(names = "--etcd", split = ",", paramLabel = "URL",
-        description = "etcd client URLs, comma-separated: the policy service, and with --replica-id the shared leases")
+    @Option(names = "--etcd", split = ",", paramLabel = "URL", description = "etcd client URLs, comma-separated: the policy service, and with --replica-id the shared leases")
     private List<String> etcd;
 
     @Option(names = "--etcd-prefix", defaultValue = "/dvmc", description = "root of the dvmc keys in etcd")
@@ -96,10 +94,10 @@ final class ServiceCommand implements Callable<Integer>
             }
             store = PolicyStores.open(policy, policy != null || etcd == null ? List.of() : etcd, etcdPrefix);
             final InetSocketAddress advertised = advertise == null ? null : Addresses.socketAddress(advertise);
-            service = replicaId != null ?
-                ServiceMain.startReplica(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle,
-                    etcd, etcdPrefix, replicaId) :
-                ServiceMain.start(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle);
+            service = replicaId != null
+                ? ServiceMain.startReplica(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle,
+                    etcd, etcdPrefix, replicaId)
+                : ServiceMain.start(store, Addresses.socketAddress(listen), advertised, stateDir, keyFile, idle);
             endpoint = metricsAddress == null ? null : startMetrics(service, metricsAddress);
         }
         catch (final PolicyException | ConfigException | IOException | RuntimeException ex)
@@ -111,8 +109,7 @@ final class ServiceCommand implements Callable<Integer>
         LOG.info("dvmc service listening on {}", service.localAddress());
         final PolicyStore policyFile = store;
         // A key rotated host by host (DESIGN §4) reaches the service without a restart; a bad file keeps the old keys.
-        Hangup.handle("dvmc service", () ->
-        {
+        Hangup.handle("dvmc service", () -> {
             if (policyFile instanceof FilePolicyStore file)
             {
                 file.reload();

@@ -74,8 +74,9 @@ final class ServiceLeasesCommand
             throws Exception
         {
             final String leases = key("leases/");
-            final String scope = domain == null ? leases :
-                leases + Integer.toUnsignedString(admin.find(domain).domain().id()) + "/";
+            final String scope = domain == null
+                ? leases
+                : leases + Integer.toUnsignedString(admin.find(domain).domain().id()) + "/";
             final String wanted = wanted(macOrAddress);
             final List<Lease> out = new ArrayList<>();
             for (final KeyValue kv : getPrefix(client, scope))
@@ -159,9 +160,10 @@ final class ServiceLeasesCommand
                 "DOMAIN", "ADDRESS", "MAC", "STATE", "EXPIRES", "VM", "LOCATION", "HOSTNAME", "FQDN", "REPLICA"));
             for (final Lease l : leases)
             {
-                out.append(String.format("%-10d %-15s %-17s %-8s %-24s %-36s %-21s %-20s %-30s %s%n", l.domain(), l.ip(),
-                    l.mac(), l.state(now), Instant.ofEpochMilli(l.expiresAtMs()), l.vm(), l.location(),
-                    printable(l.hostname()), printable(l.fqdn()), l.replica()));
+                out.append(
+                    String.format("%-10d %-15s %-17s %-8s %-24s %-36s %-21s %-20s %-30s %s%n", l.domain(), l.ip(),
+                        l.mac(), l.state(now), Instant.ofEpochMilli(l.expiresAtMs()), l.vm(), l.location(),
+                        printable(l.hostname()), printable(l.fqdn()), l.replica()));
             }
             System.out.print(out);
         }
@@ -183,8 +185,7 @@ final class ServiceLeasesCommand
         return out.toString();
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Lists the service-side leases in etcd (distributed mode).")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the service-side leases in etcd (distributed mode).")
     static final class ListLeases extends LeaseCommand
     {
         int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
@@ -194,8 +195,7 @@ final class ServiceLeasesCommand
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
-        description = "Shows the service-side lease(s) of a MAC or an address.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows the service-side lease(s) of a MAC or an address.")
     static final class Show extends LeaseCommand
     {
         @Parameters(paramLabel = "MAC|ADDRESS")
@@ -209,8 +209,7 @@ final class ServiceLeasesCommand
         }
     }
 
-    @Command(name = "release", mixinStandardHelpOptions = true,
-        description = "Releases the service-side lease of a MAC or an address: the replicas free the address.")
+    @Command(name = "release", mixinStandardHelpOptions = true, description = "Releases the service-side lease of a MAC or an address: the replicas free the address.")
     static final class Release extends LeaseCommand
     {
         @Parameters(paramLabel = "MAC|ADDRESS")

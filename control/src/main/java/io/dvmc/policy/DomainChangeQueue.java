@@ -42,7 +42,8 @@ public final class DomainChangeQueue implements PolicyListener
         if (overflowed)
         {
             overflowed = false;
-            final int dropped = changed.drain(id -> {});
+            final int dropped = changed.drain(id -> {
+            });
             onAll.run();
             return dropped + 1;
         }

@@ -42,7 +42,8 @@ final class DomainValidator
     {
         check(d.id() != 0, "id", "0 is reserved");
         check(d.name() != null, "name", "required (1-63 letters, digits, '.', '_' or '-')");
-        check(NAME.matcher(d.name()).matches(), "name", "'" + d.name() + "' must be 1-63 letters, digits, '.', '_' or '-'");
+        check(NAME.matcher(d.name()).matches(), "name",
+            "'" + d.name() + "' must be 1-63 letters, digits, '.', '_' or '-'");
         check(d.prefixLength() >= 1 && d.prefixLength() <= 30, "subnet",
             "prefix length must be 1..30, is " + d.prefixLength());
         check((d.network() & ~d.subnetMask()) == 0, "subnet", d.subnet() + " has host bits set");
@@ -113,7 +114,7 @@ final class DomainValidator
                 Addresses.ipv4(relay) + " is not a unicast address a tenant server can reach");
             check(d.linkSelection() || (d.inSubnet(relay) && relay != d.network() && relay != d.broadcast()), field,
                 Addresses.ipv4(relay) + " is not a host address of " + d.subnet() + ": a tenant server would not " +
-                "know the VM's subnet; set \"linkSelection\": true (RFC 3527) if its servers support it");
+                    "know the VM's subnet; set \"linkSelection\": true (RFC 3527) if its servers support it");
         }
     }
 
@@ -294,8 +295,9 @@ final class DomainValidator
             case DhcpOption.TFTP_SERVER_NAME, DhcpOption.BOOTFILE_NAME -> "set it with boot";
             case DhcpOption.CLIENT_ID, DhcpOption.RELAY_AGENT_INFORMATION ->
                 "dvmc owns it (client identifier, relay agent information)";
-            default -> code >= DhcpOption.REQUESTED_IP && code <= DhcpOption.REBINDING_TIME ?
-                "dvmc owns the DHCP protocol options 50..59" : null;
+            default -> code >= DhcpOption.REQUESTED_IP && code <= DhcpOption.REBINDING_TIME
+                ? "dvmc owns the DHCP protocol options 50..59"
+                : null;
         };
     }
 

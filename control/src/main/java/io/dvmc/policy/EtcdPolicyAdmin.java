@@ -71,7 +71,6 @@ public final class EtcdPolicyAdmin
         }
     }
 
-
     private final KV kv;
     private final String prefix;
     private final Duration deadline;
@@ -315,8 +314,8 @@ public final class EtcdPolicyAdmin
         throws PolicyException, UnavailableException
     {
         final DeleteOption prev = DeleteOption.builder().withPrevKV(true).build();
-        final List<KeyValue> removed =
-            await(kv.delete(bytes(bindingKey(hostKey(hostId), vlan, mac)), prev), deadline).getPrevKvs();
+        final List<KeyValue> removed = await(kv.delete(bytes(bindingKey(hostKey(hostId), vlan, mac)), prev), deadline)
+            .getPrevKvs();
         return removed.isEmpty() ? null : hostBinding(removed.getFirst());
     }
 

@@ -75,8 +75,7 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
             throw new PolicyException("etcd " + String.join(",", endpoints) + ": not a client URL such as " +
                 "http://127.0.0.1:2379 (" + ex.getMessage() + ")", ex);
         }
-        this.thread = Executors.newSingleThreadScheduledExecutor(runnable ->
-        {
+        this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             final Thread t = new Thread(runnable, "dvmc-policy-etcd");
             t.setDaemon(true);
             return t;

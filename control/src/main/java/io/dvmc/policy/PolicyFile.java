@@ -84,8 +84,8 @@ public final class PolicyFile
     {
         final JsonNode root = readTree(json, source);
         final JsonFields top = new JsonFields(root, source);
-        final List<InetSocketAddress> defaultServices =
-            endpoints(top, "services", top.stringList("services"), DvmcMessage.DEFAULT_PORT);
+        final List<InetSocketAddress> defaultServices = endpoints(top, "services", top.stringList("services"),
+            DvmcMessage.DEFAULT_PORT);
         final List<JsonNode> items = top.array("domains");
         top.rejectUnknown();
         final List<Domain> domains = new ArrayList<>(items.size());
@@ -190,8 +190,9 @@ public final class PolicyFile
             Math.min(Integer.MAX_VALUE, (long)lease * HOST_LEASE_FACTOR));
         final int offerHold = (int)f.integer("offerHoldSeconds", 1, 3600, DEFAULT_OFFER_HOLD_SECONDS);
         final String serverMacText = f.string("serverMac", null);
-        final long serverMac = serverMacText == null ? Domain.defaultServerMac(id) :
-            f.parseMac("serverMac", serverMacText);
+        final long serverMac = serverMacText == null
+            ? Domain.defaultServerMac(id)
+            : f.parseMac("serverMac", serverMacText);
         final int serverIp = f.ipv4("serverIp", router);
         if (serverIp == 0)
         {
@@ -204,8 +205,8 @@ public final class PolicyFile
             case "relay" -> Domain.Mode.RELAY;
             default -> throw f.error("mode", "'" + modeText + "' is not builtin or relay");
         };
-        final List<InetSocketAddress> relayServers =
-            endpoints(f, "relayServers", f.stringList("relayServers"), DHCP_SERVER_PORT);
+        final List<InetSocketAddress> relayServers = endpoints(f, "relayServers", f.stringList("relayServers"),
+            DHCP_SERVER_PORT);
         if (f.has("relayAddress") && f.has("relayAddresses"))
         {
             throw f.error("relayAddresses", "give either relayAddress or relayAddresses, not both");
@@ -213,8 +214,9 @@ public final class PolicyFile
         final int relayAddress = f.ipv4("relayAddress", 0);
         final List<Integer> relayAddresses = relayAddress != 0 ? List.of(relayAddress) : f.ipv4List("relayAddresses");
         final boolean linkSelection = f.bool("linkSelection", false);
-        final List<InetSocketAddress> services = f.has("services") ?
-            endpoints(f, "services", f.stringList("services"), DvmcMessage.DEFAULT_PORT) : defaults;
+        final List<InetSocketAddress> services = f.has("services")
+            ? endpoints(f, "services", f.stringList("services"), DvmcMessage.DEFAULT_PORT)
+            : defaults;
         final Domain.Boot boot = f.has("boot") ? boot(new JsonFields(f.get("boot"), f.where() + ": boot")) : null;
         final List<Domain.RawOption> rawOptions = new ArrayList<>();
         final List<JsonNode> rawNodes = f.array("rawOptions");
@@ -243,8 +245,9 @@ public final class PolicyFile
         {
             throw r.error("mac", "give either mac or clientId");
         }
-        return mac != null ? new Domain.Reservation(r.parseMac("mac", mac), ip) :
-            new Domain.Reservation(0, r.parseHex("clientId", clientId), ip);
+        return mac != null
+            ? new Domain.Reservation(r.parseMac("mac", mac), ip)
+            : new Domain.Reservation(0, r.parseHex("clientId", clientId), ip);
     }
 
     private static Domain.Boot boot(final JsonFields b) throws PolicyException
@@ -280,8 +283,9 @@ public final class PolicyFile
             final String f1 = field + "[" + i + "]";
             try
             {
-                out.add(text.indexOf(':') < 0 ?
-                    Addresses.socketAddress(text + ":" + defaultPort) : Addresses.socketAddress(text));
+                out.add(text.indexOf(':') < 0
+                    ? Addresses.socketAddress(text + ":" + defaultPort)
+                    : Addresses.socketAddress(text));
             }
             catch (final IllegalArgumentException ex)
             {

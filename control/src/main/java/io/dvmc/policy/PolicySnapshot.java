@@ -64,8 +64,7 @@ final class PolicySnapshot
         this.policy = policy;
         this.bindings = bindings;
         this.bindingLists = new HashMap<>();
-        bindings.forEach((host, byKey) ->
-        {
+        bindings.forEach((host, byKey) -> {
             bindingLists.put(host, List.copyOf(byKey.values()));
             byKey.values().forEach(b -> served.add(hostDomain(host, (int)b.domain())));
         });
@@ -154,7 +153,8 @@ final class PolicySnapshot
             {
                 final Map<String, Domain> candidate = new LinkedHashMap<>(accepted);
                 candidate.remove(change.key());
-                applyDomain(candidate, change, message -> {});
+                applyDomain(candidate, change, message -> {
+                });
                 try
                 {
                     nextPolicy = Policy.of(candidate.values());

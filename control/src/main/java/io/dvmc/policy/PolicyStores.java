@@ -15,8 +15,9 @@ public final class PolicyStores
     /** The store named by a host config, which names exactly one. */
     public static PolicyStore open(final HostConfig host) throws PolicyException
     {
-        return host.policy() != null ?
-            open(null, host.policy().etcd(), host.policy().prefix()) : open(Path.of(host.policyFile()), List.of(), null);
+        return host.policy() != null
+            ? open(null, host.policy().etcd(), host.policy().prefix())
+            : open(Path.of(host.policyFile()), List.of(), null);
     }
 
     /**
@@ -31,8 +32,9 @@ public final class PolicyStores
         {
             throw new PolicyException("give the policy either as a file or as etcd endpoints, exactly one of the two");
         }
-        return file != null ? new FilePolicyStore(file) :
-            EtcdPolicyStore.connect(etcd, prefix == null ? HostConfig.PolicyService.DEFAULT_PREFIX : prefix);
+        return file != null
+            ? new FilePolicyStore(file)
+            : EtcdPolicyStore.connect(etcd, prefix == null ? HostConfig.PolicyService.DEFAULT_PREFIX : prefix);
     }
 
     /** Closes a store that holds resources (etcd's connections and thread); the file store holds none. */

@@ -277,8 +277,9 @@ public final class RelayEngine implements AutoCloseable
         return switch (requestType)
         {
             case DvmcMessageType.DISCOVER -> dhcpType == DhcpMessageType.OFFER ? DvmcMessageType.OFFER : 0;
-            case DvmcMessageType.REQUEST -> dhcpType == DhcpMessageType.ACK ? DvmcMessageType.ACK :
-                dhcpType == DhcpMessageType.NAK ? DvmcMessageType.NAK : 0;
+            case DvmcMessageType.REQUEST -> dhcpType == DhcpMessageType.ACK
+                ? DvmcMessageType.ACK
+                : dhcpType == DhcpMessageType.NAK ? DvmcMessageType.NAK : 0;
             case DvmcMessageType.INFORM -> dhcpType == DhcpMessageType.ACK ? DvmcMessageType.ACK : 0;
             // RFC 1534 §2: a BOOTREPLY (no option 53) answers a BOOTREQUEST; a DHCP answer to one is not its.
             case DvmcMessageType.BOOTP -> dhcpType == DhcpMessageType.BOOTP ? DvmcMessageType.ACK : 0;

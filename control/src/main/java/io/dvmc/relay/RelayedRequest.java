@@ -40,8 +40,8 @@ final class RelayedRequest
     static final int MAX_LENGTH = 576 - 28;
     private static final ByteOrder NET = ByteOrder.BIG_ENDIAN;
 
-    private static final OptionCopy.Filter CLIENT_OWNED = code ->
-        code != DhcpOption.MESSAGE_TYPE && code != DhcpOption.SERVER_ID && code != OPTION_AGENT_INFORMATION;
+    private static final OptionCopy.Filter CLIENT_OWNED = code -> code != DhcpOption.MESSAGE_TYPE
+        && code != DhcpOption.SERVER_ID && code != OPTION_AGENT_INFORMATION;
 
     private final byte[] circuitId = new byte[36];
 
@@ -129,7 +129,8 @@ final class RelayedRequest
     /** The VM's options but those the relay writes itself (53, 54, 82) and padding. */
     private static int copyClientOptions(final DvmcMessage request, final MutableDirectBuffer out, final int start)
     {
-        return OptionCopy.copy(request.buffer(), request.configOffset(), request.configOffset() + request.configLength(),
+        return OptionCopy.copy(request.buffer(), request.configOffset(),
+            request.configOffset() + request.configLength(),
             out, start, MAX_LENGTH - 1, CLIENT_OWNED);
     }
 

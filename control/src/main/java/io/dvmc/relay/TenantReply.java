@@ -88,7 +88,7 @@ final class TenantReply
         return switch (code)
         {
             case DhcpOption.MESSAGE_TYPE, DhcpOption.SERVER_ID, DhcpOption.LEASE_TIME, DhcpOption.RENEWAL_TIME,
-                 DhcpOption.REBINDING_TIME, DhcpOption.OVERLOAD, RelayedRequest.OPTION_AGENT_INFORMATION -> true;
+                DhcpOption.REBINDING_TIME, DhcpOption.OVERLOAD, RelayedRequest.OPTION_AGENT_INFORMATION -> true;
             default -> false;
         };
     }

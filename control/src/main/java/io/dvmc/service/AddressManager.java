@@ -708,9 +708,11 @@ public final class AddressManager implements AutoCloseable
         }
         if (!s.pool.isFreeFor(a, l.mac(), l.clientKey()))
         {
-            return Addresses.ipv4(a) + (s.pool.isUsed(a) ? " is in use" :
-                d.reservations().stream().anyMatch(r -> r.address() == a) ? " is reserved for another client" :
-                " is outside the pools of " + d.label());
+            return Addresses.ipv4(a) + (s.pool.isUsed(a)
+                ? " is in use"
+                : d.reservations().stream().anyMatch(r -> r.address() == a)
+                    ? " is reserved for another client"
+                    : " is outside the pools of " + d.label());
         }
         return null;
     }
@@ -887,8 +889,7 @@ public final class AddressManager implements AutoCloseable
     public List<PoolFigures> poolFigures()
     {
         final List<PoolFigures> figures = new ArrayList<>(states.size());
-        states.forEachInt((domainId, s) ->
-        {
+        states.forEachInt((domainId, s) -> {
             if (s.pool == null)
             {
                 return;
@@ -945,8 +946,7 @@ public final class AddressManager implements AutoCloseable
                 {
                     final AddressPool pool = s.pool;
                     // Declines and quarantines outlive a policy edit that rebuilt the pool.
-                    held.forEach((heldDomain, address, until) ->
-                    {
+                    held.forEach((heldDomain, address, until) -> {
                         if (heldDomain == domainId)
                         {
                             pool.hold(address);
@@ -966,7 +966,8 @@ public final class AddressManager implements AutoCloseable
         }
         if (d.mode() != Domain.Mode.BUILTIN)
         {
-            throw new UnsupportedModeException(d.label() + ": a relay domain, served by the relay, not the address manager");
+            throw new UnsupportedModeException(
+                d.label() + ": a relay domain, served by the relay, not the address manager");
         }
         return s;
     }
@@ -1429,8 +1430,9 @@ public final class AddressManager implements AutoCloseable
                 LOG.error("lease journal damage at offset {} may hide any lease: no new address is handed out " +
                     "until the operator lifts the quarantine (dvmc ctl quarantine)", offset);
             }
-            else if (repaired.type() == JournalRecord.BOUND || repaired.type() == JournalRecord.DECLINED ||
-                repaired.type() == JournalRecord.QUARANTINED)
+            else
+                if (repaired.type() == JournalRecord.BOUND || repaired.type() == JournalRecord.DECLINED ||
+                    repaired.type() == JournalRecord.QUARANTINED)
             {
                 held.hold(repaired.domainId(), repaired.address(), HeldAddresses.UNTIL_LIFTED);
                 LOG.error("lease journal damage at offset {}: address {} of domain {} is quarantined until the " +
@@ -1446,8 +1448,7 @@ public final class AddressManager implements AutoCloseable
         final long expiresAtMs = clock.fromWall(r.expiresAtMs());
         switch (r.type())
         {
-            case JournalRecord.BOUND ->
-            {
+            case JournalRecord.BOUND -> {
                 int s = slot;
                 if (s != LeaseBook.NONE && book.address(s) != r.address())
                 {
@@ -1462,8 +1463,7 @@ public final class AddressManager implements AutoCloseable
                 book.client(s, r.vmIdMsb(), r.vmIdLsb(), r.locationAddress(), r.locationPort());
                 book.transactionId(s, r.transactionId());
             }
-            case JournalRecord.RELEASED, JournalRecord.EXPIRED ->
-            {
+            case JournalRecord.RELEASED, JournalRecord.EXPIRED -> {
                 if (slot != LeaseBook.NONE && book.address(slot) == r.address())
                 {
                     book.remove(slot);
@@ -1472,8 +1472,7 @@ public final class AddressManager implements AutoCloseable
             case JournalRecord.DECLINED -> held.hold(r.domainId(), r.address(), expiresAtMs);
             case JournalRecord.QUARANTINED -> held.hold(r.domainId(), r.address(), HeldAddresses.UNTIL_LIFTED);
             case JournalRecord.LIFTED -> held.lift(r.domainId(), r.address());
-            default ->
-            {
+            default -> {
                 // Header, or a record type from a newer version: nothing to restore.
             }
         }

@@ -95,8 +95,10 @@ public final class AdminFiles
             {
                 final boolean withdrawn = Files.deleteIfExists(stateDir.resolve(REQUEST));
                 throw new IOException("the " + who + " of " + stateDir + " did not answer within " +
-                    TimeUnit.NANOSECONDS.toSeconds(timeoutNs) + " s (is it running?)" + (withdrawn ?
-                    ": the request is withdrawn, nothing changed" : ": it took the request late; see its log"));
+                    TimeUnit.NANOSECONDS.toSeconds(timeoutNs) + " s (is it running?)"
+                    + (withdrawn
+                        ? ": the request is withdrawn, nothing changed"
+                        : ": it took the request late; see its log"));
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
@@ -120,8 +122,9 @@ public final class AdminFiles
         {
             Files.deleteIfExists(request);
         }
-        return lines.size() < 2 ? new Request(lines.isEmpty() ? "" : lines.get(0), "", List.of()) :
-            new Request(lines.get(0), lines.get(1), lines.subList(2, lines.size()));
+        return lines.size() < 2
+            ? new Request(lines.isEmpty() ? "" : lines.get(0), "", List.of())
+            : new Request(lines.get(0), lines.get(1), lines.subList(2, lines.size()));
     }
 
     /** Writes the result of a request whole, renamed over any old one. */

@@ -241,8 +241,9 @@ public final class DvmcService implements Agent, AutoCloseable
         authenticator.notBefore(clock.millis());
         final Path journalDir = stateDir;
         this.stateDir = stateDir;
-        this.manager = sharedLeases != null ? new AddressManager(policy, sharedLeases, leaseClock) :
-            new AddressManager(policy, journalDir, leaseClock);
+        this.manager = sharedLeases != null
+            ? new AddressManager(policy, sharedLeases, leaseClock)
+            : new AddressManager(policy, journalDir, leaseClock);
         this.bootp = new BootpAllocation(manager);
         this.durableReplies = manager.syncInBackground() ? new DurableReplies(DURABLE_QUEUE) : null;
         this.counters = new ServiceCounters(journalDir);
@@ -561,8 +562,8 @@ public final class DvmcService implements Agent, AutoCloseable
         {
             encoder.config(config, offset, length);
         }
-        counters.increment(type == DvmcMessageType.OFFER ? Counter.OFFERS :
-            type == DvmcMessageType.NAK ? Counter.NAKS : Counter.ACKS);
+        counters.increment(
+            type == DvmcMessageType.OFFER ? Counter.OFFERS : type == DvmcMessageType.NAK ? Counter.NAKS : Counter.ACKS);
         final int total = encoder.signReply(authenticator, clock.millis(), request.keyId());
         relayTx.clear().limit(total);
         try
@@ -607,47 +608,40 @@ public final class DvmcService implements Agent, AutoCloseable
         final DvmcMessage m = message;
         switch (type)
         {
-            case DvmcMessageType.DISCOVER ->
-            {
+            case DvmcMessageType.DISCOVER -> {
                 manager.offer(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
                     m.locationPort(), m.yiaddr(), clientKeyOf(m), namesOf(m), grant);
                 counters.increment(Counter.OFFERS);
                 return DvmcMessageType.OFFER;
             }
-            case DvmcMessageType.REQUEST ->
-            {
+            case DvmcMessageType.REQUEST -> {
                 manager.request(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
                     m.locationPort(), m.yiaddr(), m.serverId(), m.transactionId(), clientKeyOf(m), namesOf(m), 0,
                     grant);
                 counters.increment(Counter.ACKS);
                 return DvmcMessageType.ACK;
             }
-            case DvmcMessageType.RELEASE ->
-            {
+            case DvmcMessageType.RELEASE -> {
                 manager.release(m.domainId(), m.mac(), m.yiaddr(), grant);
                 counters.increment(Counter.RELEASES);
                 return DvmcMessageType.ACK;
             }
-            case DvmcMessageType.DECLINE ->
-            {
+            case DvmcMessageType.DECLINE -> {
                 manager.decline(m.domainId(), m.mac(), m.yiaddr(), grant);
                 counters.increment(Counter.DECLINES);
                 return DvmcMessageType.ACK;
             }
-            case DvmcMessageType.BOOTP ->
-            {
+            case DvmcMessageType.BOOTP -> {
                 bootp.bind(m, clientKeyOf(m), grant);
                 counters.increment(Counter.BOOTP_BINDINGS);
                 return DvmcMessageType.ACK;
             }
-            case DvmcMessageType.INFORM ->
-            {
+            case DvmcMessageType.INFORM -> {
                 manager.inform(m.domainId(), grant);
                 counters.increment(Counter.INFORMS);
                 return DvmcMessageType.ACK;
             }
-            default ->
-            {
+            default -> {
                 manager.query(m.domainId(), m.mac(), m.vmIdMsb(), m.vmIdLsb(), m.locationAddress(),
                     m.locationPort(), grant);
                 counters.increment(Counter.LEASE_QUERIES);
@@ -665,8 +659,9 @@ public final class DvmcService implements Agent, AutoCloseable
             return ClientKeys.NONE;
         }
         final int length = m.buffer().getByte(at - 1) & 0xFF;
-        return at + length > m.configOffset() + m.configLength() ? ClientKeys.NONE :
-            ClientKeys.of(m.buffer(), at, length);
+        return at + length > m.configOffset() + m.configLength()
+            ? ClientKeys.NONE
+            : ClientKeys.of(m.buffer(), at, length);
     }
 
     /** The VM's host name (option 12) and FQDN (option 81) that the agent put in field 225, if any. */
@@ -945,8 +940,11 @@ public final class DvmcService implements Agent, AutoCloseable
             for (final int[] lift : QuarantineFiles.takeLift(stateDir))
             {
                 final int lifted = manager.liftQuarantine(lift[0], lift[1]);
-                LOG.warn("quarantine lifted by the operator: {} ({} lifted, {} left)", lift[0] == 0 && lift[1] == 0 ?
-                    "all" : Integer.toUnsignedString(lift[0]) + " " + Addresses.ipv4(lift[1]), lifted,
+                LOG.warn("quarantine lifted by the operator: {} ({} lifted, {} left)",
+                    lift[0] == 0 && lift[1] == 0
+                        ? "all"
+                        : Integer.toUnsignedString(lift[0]) + " " + Addresses.ipv4(lift[1]),
+                    lifted,
                     manager.quarantined());
             }
             final int quarantined = manager.quarantined();

@@ -665,13 +665,14 @@ public final class EtcdLeaseLog implements LeaseLog
                     apply(held, true);
                 }
             }
-            else if (held != null && held.mac() == e.mac &&
-                (e.type == JournalRecord.RELEASED || held.expiresAtMs() <= now))
+            else
+                if (held != null && held.mac() == e.mac &&
+                    (e.type == JournalRecord.RELEASED || held.expiresAtMs() <= now))
             {
                 e.compareRevision = k.getModRevision();
                 retry.add(e);
             }
-            else
+                else
             {
                 // Nothing of this client's left to delete: gone already, renewed meanwhile, or someone else's.
                 e.outcome = OK;
@@ -891,8 +892,9 @@ public final class EtcdLeaseLog implements LeaseLog
             {
                 continue;
             }
-            final Event e = we.getEventType() == WatchEvent.EventType.DELETE ? parseDeleted(k) :
-                we.getEventType() == WatchEvent.EventType.PUT ? parse(k) : null;
+            final Event e = we.getEventType() == WatchEvent.EventType.DELETE
+                ? parseDeleted(k)
+                : we.getEventType() == WatchEvent.EventType.PUT ? parse(k) : null;
             if (e != null && !events.offer(e))
             {
                 resyncNeeded.set(true);

@@ -151,12 +151,12 @@ final class HeldAddresses
     List<String> describeQuarantines()
     {
         final List<String> lines = new ArrayList<>();
-        forEach((domainId, address, until) ->
-        {
+        forEach((domainId, address, until) -> {
             if (until == UNTIL_LIFTED)
             {
-                lines.add(domainId == 0 && address == 0 ? "any any" :
-                    Integer.toUnsignedString(domainId) + " " + Addresses.ipv4(address));
+                lines.add(domainId == 0 && address == 0
+                    ? "any any"
+                    : Integer.toUnsignedString(domainId) + " " + Addresses.ipv4(address));
             }
         });
         return lines;

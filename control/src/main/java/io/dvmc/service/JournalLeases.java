@@ -77,8 +77,7 @@ public final class JournalLeases
             final Lease held = byClient.get(client);
             switch (r.type())
             {
-                case JournalRecord.BOUND ->
-                {
+                case JournalRecord.BOUND -> {
                     nextPart = -1;
                     // A renewal keeps who the client said it was; another address is another lease.
                     final boolean same = held != null && held.address() == r.address();
@@ -88,8 +87,7 @@ public final class JournalLeases
                         same ? held.hostName() : "", same ? held.fqdn() : ""));
                 }
                 case JournalRecord.IDENTITY -> identity(client, held, r);
-                case JournalRecord.RELEASED, JournalRecord.EXPIRED ->
-                {
+                case JournalRecord.RELEASED, JournalRecord.EXPIRED -> {
                     nextPart = -1;
                     if (held != null && held.address() == r.address())
                     {

@@ -126,7 +126,7 @@ final class JournalScanner
 
     private boolean allZero(final long from, final long size) throws IOException
     {
-        for (long at = from; at < size; )
+        for (long at = from; at < size;)
         {
             fill(at, size);
             final int n = (int)Math.min(windowLength - (at - windowStart), size - at);

@@ -21,8 +21,7 @@ import java.util.List;
  */
 public final class KeaCsv
 {
-    public static final String HEADER =
-        "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context";
+    public static final String HEADER = "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context";
     /** Kea's lease states: a lease in use, a declined address, a lease expired and reclaimed. */
     public static final int STATE_DEFAULT = 0;
     public static final int STATE_DECLINED = 1;
@@ -46,8 +45,9 @@ public final class KeaCsv
         public String importLine()
         {
             final byte[] id = clientId.isEmpty() ? null : HexFormat.ofDelimiter(":").parseHex(clientId);
-            return LeaseAdmin.importLine(line, address, mac, expire * 1000, id == null ? ClientKeys.NONE :
-                ClientKeys.of(new UnsafeBuffer(id), 0, id.length), ClientNames.pack(hostname, ""));
+            return LeaseAdmin.importLine(line, address, mac, expire * 1000,
+                id == null ? ClientKeys.NONE : ClientKeys.of(new UnsafeBuffer(id), 0, id.length),
+                ClientNames.pack(hostname, ""));
         }
     }
 

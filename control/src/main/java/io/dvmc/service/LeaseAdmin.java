@@ -49,7 +49,9 @@ final class LeaseAdmin
             ok = false;
         }
         LOG.warn("lease admin request '{}' {}: {}", request.command(), ok ? "applied" : "refused",
-            lines.isEmpty() ? "" : lines.getFirst() + (lines.size() > 1 ? " (and " + (lines.size() - 1) + " more)" : ""));
+            lines.isEmpty()
+                ? ""
+                : lines.getFirst() + (lines.size() > 1 ? " (and " + (lines.size() - 1) + " more)" : ""));
         AdminFiles.answer(stateDir, request.id(), ok, lines);
         return true;
     }
@@ -60,8 +62,7 @@ final class LeaseAdmin
         final String[] words = request.command().trim().split("\\s+");
         switch (words[0])
         {
-            case "release", "expire" ->
-            {
+            case "release", "expire" -> {
                 expect(words, 3);
                 final int domain = Integer.parseUnsignedInt(words[1]);
                 final int address = Addresses.parseIpv4(words[2]);
@@ -69,8 +70,7 @@ final class LeaseAdmin
                 return List.of(words[0] + "d " + Addresses.ipv4(address) + " (" + Addresses.mac(mac) + ") in domain " +
                     Integer.toUnsignedString(domain));
             }
-            case "import" ->
-            {
+            case "import" -> {
                 expect(words, 2);
                 final int domain = Integer.parseUnsignedInt(words[1]);
                 final List<ImportedLease> leases = new ArrayList<>(request.data().size());
@@ -96,7 +96,8 @@ final class LeaseAdmin
     {
         if (words.length != count)
         {
-            throw new IllegalArgumentException("'" + String.join(" ", words) + "': " + (count - 1) + " arguments expected");
+            throw new IllegalArgumentException(
+                "'" + String.join(" ", words) + "': " + (count - 1) + " arguments expected");
         }
     }
 
@@ -116,8 +117,8 @@ final class LeaseAdmin
             throw new IllegalArgumentException("malformed import line '" + line + "'");
         }
         return new ImportedLease(Integer.parseInt(f[0]), Addresses.parseIpv4(f[1]), Addresses.parseMac(f[2]),
-            Long.parseLong(f[3]), Long.parseUnsignedLong(f[4], 16), "-".equals(f[5]) ? null :
-            HexFormat.of().parseHex(f[5]));
+            Long.parseLong(f[3]), Long.parseUnsignedLong(f[4], 16),
+            "-".equals(f[5]) ? null : HexFormat.of().parseHex(f[5]));
     }
 
     /** A request refused with several lines of reasons. */

@@ -88,7 +88,8 @@ public final class LeaseJournal implements LeaseLog
     private long synced;
     private JournalSyncer syncer;
     /** Runs before each sync: a test's disk that takes its time. */
-    private volatile Runnable beforeSync = () -> { };
+    private volatile Runnable beforeSync = () -> {
+    };
     private long records;
     private long truncatedBytes;
     private long damagedSpans;
@@ -244,8 +245,7 @@ public final class LeaseJournal implements LeaseLog
     {
         if (syncer == null)
         {
-            syncer = new JournalSyncer("dvmc-journal-sync", () ->
-            {
+            syncer = new JournalSyncer("dvmc-journal-sync", () -> {
                 beforeSync.run();
                 channel.force(false);
             }, appended);
@@ -414,13 +414,12 @@ public final class LeaseJournal implements LeaseLog
                     written[0]++;
                 }
             }
-            held.forEach((domainId, address, until) ->
-            {
+            held.forEach((domainId, address, until) -> {
                 if (until > nowMs)
                 {
                     final boolean quarantine = until == HeldAddresses.UNTIL_LIFTED;
-                    record.write(ioView, writer.next(), quarantine ? JournalRecord.QUARANTINED :
-                        JournalRecord.DECLINED, domainId, 0, address, quarantine ? 0 : until + wallOffsetMs, 0, 0, 0, 0, 0);
+                    record.write(ioView, writer.next(), quarantine ? JournalRecord.QUARANTINED : JournalRecord.DECLINED,
+                        domainId, 0, address, quarantine ? 0 : until + wallOffsetMs, 0, 0, 0, 0, 0);
                     written[0]++;
                 }
             });
@@ -629,8 +628,7 @@ public final class LeaseJournal implements LeaseLog
         }
         damagedBytes += end - start;
         LOG.error("{}: damaged bytes at offset {}..{} ({} bytes) between intact records{}", file, start, end,
-            end - start, repaired == null ? ": what they held cannot be read" :
-            ": they held " + describe(repaired));
+            end - start, repaired == null ? ": what they held cannot be read" : ": they held " + describe(repaired));
         replayer.onDamage(start, end - start, repaired);
     }
 
@@ -719,7 +717,8 @@ public final class LeaseJournal implements LeaseLog
     {
         if (failed)
         {
-            throw new LeaseStoreException("lease journal sync failed earlier; it is rewritten from memory when it can be");
+            throw new LeaseStoreException(
+                "lease journal sync failed earlier; it is rewritten from memory when it can be");
         }
     }
 

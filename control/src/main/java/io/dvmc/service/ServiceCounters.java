@@ -23,21 +23,7 @@ public final class ServiceCounters implements AutoCloseable
     /** What the service counts besides drops. */
     public enum Counter
     {
-        RECEIVED,
-        OFFERS,
-        ACKS,
-        NAKS,
-        RELEASES,
-        DECLINES,
-        INFORMS,
-        LEASE_QUERIES,
-        SENT,
-        SEND_FAILURES,
-        EXPIRED,
-        JOURNAL_SYNCS,
-        JOURNAL_FAILURES,
-        COMPACTIONS,
-        ERRORS,
+        RECEIVED, OFFERS, ACKS, NAKS, RELEASES, DECLINES, INFORMS, LEASE_QUERIES, SENT, SEND_FAILURES, EXPIRED, JOURNAL_SYNCS, JOURNAL_FAILURES, COMPACTIONS, ERRORS,
         /** ACKs not sent: whether the shared store holds the binding is unknown (the client retransmits). */
         WITHHELD,
         /** REQUESTs refused because another replica bound the address to another MAC meanwhile. */

@@ -105,8 +105,7 @@ class BindingPublisherTest
     {
         final List<Told> told = new ArrayList<>();
         final BindingMessage message = new BindingMessage();
-        rings.toDataplane().read((type, buffer, index, length) ->
-        {
+        rings.toDataplane().read((type, buffer, index, length) -> {
             if (type == RingMessages.BINDING_ADD || type == RingMessages.BINDING_REMOVE)
             {
                 message.wrap(buffer, index, length);
@@ -259,7 +258,7 @@ class BindingPublisherTest
         publisher.doWork();
         told();
         final UnsafeBuffer filler = new UnsafeBuffer(new byte[1024]);
-        for (final int length : new int[] {filler.capacity(), 0})
+        for (final int length : new int[]{filler.capacity(), 0})
         {
             while (rings.toDataplane().write(RingMessages.DOMAIN_CHANGED, filler, 0, length))
             {

@@ -101,7 +101,8 @@ class EtcdServiceLocationTest
         // Host 1 has a VM of the domain, so the services answer it for that domain (PolicyStore.mayServe).
         writer.getKVClient().put(ByteSequence.from("/dvmc/bindings/1/0/02:00:00:64:00:01", StandardCharsets.UTF_8),
             ByteSequence.from("{ \"port\": \"vm1\", \"vlan\": 0, \"mac\": \"02:00:00:64:00:01\", \"domain\": 100, " +
-                "\"vm\": \"6f1c1d2e-0000-4000-8000-000000000001\" }", StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+                "\"vm\": \"6f1c1d2e-0000-4000-8000-000000000001\" }", StandardCharsets.UTF_8))
+            .get(20, TimeUnit.SECONDS);
     }
 
     /** The agent as HostAgentMain assembles it, its policy store chosen by a host.json that names etcd. */
@@ -145,8 +146,7 @@ class EtcdServiceLocationTest
         while (type[0] == 0)
         {
             agent.doWork();
-            rings.toDataplane().read((msgType, buffer, at, length) ->
-            {
+            rings.toDataplane().read((msgType, buffer, at, length) -> {
                 if (msgType == RingMessages.TRANSMIT)
                 {
                     final TransmitMessage message = new TransmitMessage().wrap(buffer, at);

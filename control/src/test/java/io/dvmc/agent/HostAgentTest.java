@@ -200,8 +200,7 @@ class HostAgentTest
     private int runUntil(final BooleanSupplier done, final String what)
     {
         final int[] sent = new int[1];
-        final MessageHandler count = (type, buffer, index, length) ->
-        {
+        final MessageHandler count = (type, buffer, index, length) -> {
             if (type == RingMessages.TRANSMIT)
             {
                 sent[0]++;
@@ -279,8 +278,7 @@ class HostAgentTest
         while (sent[0] == null)
         {
             agent.doWork();
-            rings.toDataplane().read((type, buffer, index, length) ->
-            {
+            rings.toDataplane().read((type, buffer, index, length) -> {
                 if (type == RingMessages.TRANSMIT)
                 {
                     final TransmitMessage message = new TransmitMessage().wrap(buffer, index);
@@ -861,7 +859,7 @@ class HostAgentTest
     {
         final FrameView view = new FrameView();
         new FrameClassifier().classify(frame, 0, frame.capacity(), view);
-        for (final int at : new int[] {6, view.payloadOffset() + DhcpPacket.CHADDR_OFFSET})
+        for (final int at : new int[]{6, view.payloadOffset() + DhcpPacket.CHADDR_OFFSET})
         {
             frame.putShort(at, (short)(mac >>> 32), ByteOrder.BIG_ENDIAN);
             frame.putInt(at + 2, (int)mac, ByteOrder.BIG_ENDIAN);

@@ -180,7 +180,7 @@ class HostStoresTest
     private void fillRingToDataplane()
     {
         final UnsafeBuffer filler = new UnsafeBuffer(new byte[1024]);
-        for (final int length : new int[] {filler.capacity(), 0})
+        for (final int length : new int[]{filler.capacity(), 0})
         {
             while (rings.toDataplane().write(RingMessages.DOMAIN_CHANGED, filler, 0, length))
             {
@@ -232,8 +232,7 @@ class HostStoresTest
                 stopped = paused.get();
                 if (!stopped)
                 {
-                    rings.toDataplane().read((type, buffer, index, length) ->
-                    {
+                    rings.toDataplane().read((type, buffer, index, length) -> {
                         synchronized (told)
                         {
                             told.add(type);
@@ -243,7 +242,7 @@ class HostStoresTest
                             case RingMessages.STORE_YIELD -> access.onYield(rings.toAgent());
                             case RingMessages.STORE_READY -> access.onReady();
                             default ->
-                            {
+                                {
                             }
                         }
                     });
@@ -276,7 +275,8 @@ class HostStoresTest
             final long end = System.nanoTime() + DEADLINE.toNanos();
             while (isOpen != wanted)
             {
-                assertTrue(System.nanoTime() - end < 0, "the dataplane's stores stayed " + (wanted ? "closed" : "open"));
+                assertTrue(System.nanoTime() - end < 0,
+                    "the dataplane's stores stayed " + (wanted ? "closed" : "open"));
                 LockSupport.parkNanos(1_000_000);
             }
         }

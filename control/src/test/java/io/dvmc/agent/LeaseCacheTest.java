@@ -57,9 +57,9 @@ class LeaseCacheTest
         counters = new AgentCounters(agentCounters);
         agent = new HostStores(dir, rings.toDataplane(), counters, 1024, 16, DEADLINE);
         agent.open();
-        dataplane = new StoreAccess(dir, dataplaneCounters.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE));
-        Await.until("the dataplane opened the stores", DEADLINE, () ->
-        {
+        dataplane = new StoreAccess(dir,
+            dataplaneCounters.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE));
+        Await.until("the dataplane opened the stores", DEADLINE, () -> {
             dataplaneBurst();
             return dataplane.isOpen();
         });
@@ -167,8 +167,7 @@ class LeaseCacheTest
     private void dataplaneBurst()
     {
         dataplane.flushIfAsked(rings.toDataplane());
-        rings.toDataplane().read((type, buffer, index, length) ->
-        {
+        rings.toDataplane().read((type, buffer, index, length) -> {
             switch (type)
             {
                 case RingMessages.STORE_YIELD -> dataplane.onYield(rings.toAgent());
@@ -177,7 +176,7 @@ class LeaseCacheTest
                 case RingMessages.LEASE_CHANGED -> dataplane.onLeaseChanged(LeaseChanges.domainId(buffer, index),
                     LeaseChanges.mac(buffer, index));
                 default ->
-                {
+                    {
                 }
             }
         });
@@ -187,7 +186,7 @@ class LeaseCacheTest
     private void fillRingToDataplane()
     {
         final UnsafeBuffer filler = new UnsafeBuffer(new byte[1024]);
-        for (final int length : new int[] {filler.capacity(), 0})
+        for (final int length : new int[]{filler.capacity(), 0})
         {
             while (rings.toDataplane().write(RingMessages.BINDINGS_SYNC_END, filler, 0, length))
             {

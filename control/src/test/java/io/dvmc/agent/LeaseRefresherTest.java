@@ -56,10 +56,12 @@ class LeaseRefresherTest
     {
         final int port = HostAgentTest.freePort();
         final Path policyFile = dir.resolve("policy.json");
-        Files.writeString(policyFile, """
-            { "domains": [ { "id": 100, "name": "blue", "subnet": "10.0.0.0/24", "router": "10.0.0.1",
-              "mode": "relay", "relayServers": [ "10.0.0.2" ], "relayAddress": "10.0.0.3", "services": [ "127.0.0.1:%d" ] } ] }
-            """.formatted(port));
+        Files.writeString(policyFile,
+            """
+                { "domains": [ { "id": 100, "name": "blue", "subnet": "10.0.0.0/24", "router": "10.0.0.1",
+                  "mode": "relay", "relayServers": [ "10.0.0.2" ], "relayAddress": "10.0.0.3", "services": [ "127.0.0.1:%d" ] } ] }
+                """
+                .formatted(port));
         final byte[] key = new byte[32];
         final FilePolicyStore policy = new FilePolicyStore(policyFile);
         service = new DvmcService(policy, new InetSocketAddress("127.0.0.1", port), key, dir.resolve("service"),

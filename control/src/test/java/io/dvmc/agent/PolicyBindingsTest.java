@@ -60,8 +60,7 @@ class PolicyBindingsTest
     private static long pollUntil(final HostBindings source, final int size)
     {
         final long[] version = new long[1];
-        Await.until(size + " binding(s)", Duration.ofSeconds(10), () ->
-        {
+        Await.until(size + " binding(s)", Duration.ofSeconds(10), () -> {
             version[0] = source.poll(System.currentTimeMillis());
             return source.current().size() == size;
         });

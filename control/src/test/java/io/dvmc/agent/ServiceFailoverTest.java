@@ -78,8 +78,8 @@ class ServiceFailoverTest
         final Map<InetSocketAddress, Integer> hosts = new HashMap<>();
         for (int hostId = 1; hostId <= 64; hostId++)
         {
-            final InetSocketAddress first =
-                new ServiceLocator(policy, SystemEpochClock.INSTANCE, 30_000, counters, hostId).locate(DOMAIN);
+            final InetSocketAddress first = new ServiceLocator(policy, SystemEpochClock.INSTANCE, 30_000, counters,
+                hostId).locate(DOMAIN);
             hosts.merge(first, 1, Integer::sum);
             assertEquals(first,
                 new ServiceLocator(policy, SystemEpochClock.INSTANCE, 30_000, counters, hostId).locate(DOMAIN),
@@ -125,7 +125,7 @@ class ServiceFailoverTest
 
         // The service is down: the agent's own tries at 0, 0.2 and 0.6 s go unanswered.
         fromVm(discover, now[0]);
-        for (final long step : new long[] {0, 200, 400})
+        for (final long step : new long[]{0, 200, 400})
         {
             now[0] += step;
             agent.doWork();
@@ -154,8 +154,7 @@ class ServiceFailoverTest
             garbler.send(new DatagramPacket(garbage, garbage.length, client.localAddress()));
         }
 
-        Await.within(Duration.ofSeconds(5), () ->
-        {
+        Await.within(Duration.ofSeconds(5), () -> {
             agent.doWork();
             return counters.retransmits.get() >= 1 && counters.clientDrops(DvmcError.TOO_SHORT).get() == 1;
         });
@@ -208,11 +207,9 @@ class ServiceFailoverTest
     private DhcpPacket toVm(final HostAgent agent, final Duration wait)
     {
         final byte[][] sent = new byte[1][];
-        Await.within(wait, () ->
-        {
+        Await.within(wait, () -> {
             agent.doWork();
-            rings.toDataplane().read((type, buffer, index, length) ->
-            {
+            rings.toDataplane().read((type, buffer, index, length) -> {
                 if (type == RingMessages.TRANSMIT)
                 {
                     final TransmitMessage message = new TransmitMessage().wrap(buffer, index);

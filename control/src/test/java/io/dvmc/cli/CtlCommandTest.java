@@ -48,14 +48,16 @@ class CtlCommandTest
     {
         final Run run = dvmc("ctl", "bindings", "--config", EXAMPLES.resolve("host.json").toString());
         assertEquals(0, run.exit(), run.err());
-        assertTrue(run.out().matches("(?s).*vm1 +net_af_packet0,iface=dvh-vm1 +0 +02:00:00:64:00:01 +100 .*"), run.out());
+        assertTrue(run.out().matches("(?s).*vm1 +net_af_packet0,iface=dvh-vm1 +0 +02:00:00:64:00:01 +100 .*"),
+            run.out());
     }
 
     @Test
     void domainsOfAnInvalidPolicyNamesTheDomainAndField() throws Exception
     {
         final Path policy = dir.resolve("policy.json");
-        Files.writeString(policy, Files.readString(EXAMPLES.resolve("policy.json")).replace("10.0.0.199", "10.0.1.199"));
+        Files.writeString(policy,
+            Files.readString(EXAMPLES.resolve("policy.json")).replace("10.0.0.199", "10.0.1.199"));
         final Run run = dvmc("ctl", "domains", "--policy", policy.toString());
         assertEquals(2, run.exit());
         assertTrue(run.err().contains("blue") && run.err().contains("pools"), run.err());
@@ -76,9 +78,11 @@ class CtlCommandTest
     @Test
     void statOfAServiceStateDirShowsTheRunningServicesCounters() throws Exception
     {
-        final io.dvmc.policy.FilePolicyStore policy = new io.dvmc.policy.FilePolicyStore(EXAMPLES.resolve("policy.json"));
+        final io.dvmc.policy.FilePolicyStore policy = new io.dvmc.policy.FilePolicyStore(
+            EXAMPLES.resolve("policy.json"));
         try (io.dvmc.service.DvmcService service = io.dvmc.service.ServiceMain.start(policy,
-            new java.net.InetSocketAddress("127.0.0.1", 0), new byte[32], dir, new org.agrona.concurrent.BackoffIdleStrategy()))
+            new java.net.InetSocketAddress("127.0.0.1", 0), new byte[32], dir,
+            new org.agrona.concurrent.BackoffIdleStrategy()))
         {
             final Run run = dvmc("ctl", "stat", "--state-dir", dir.toString());
             assertEquals(0, run.exit(), run.err());
@@ -102,9 +106,11 @@ class CtlCommandTest
     @Test
     void statJsonNamesEachProcessAndCounterInSnakeCaseAndSaysTheServiceRuns() throws Exception
     {
-        final io.dvmc.policy.FilePolicyStore policy = new io.dvmc.policy.FilePolicyStore(EXAMPLES.resolve("policy.json"));
+        final io.dvmc.policy.FilePolicyStore policy = new io.dvmc.policy.FilePolicyStore(
+            EXAMPLES.resolve("policy.json"));
         try (io.dvmc.service.DvmcService service = io.dvmc.service.ServiceMain.start(policy,
-            new java.net.InetSocketAddress("127.0.0.1", 0), new byte[32], dir, new org.agrona.concurrent.BackoffIdleStrategy()))
+            new java.net.InetSocketAddress("127.0.0.1", 0), new byte[32], dir,
+            new org.agrona.concurrent.BackoffIdleStrategy()))
         {
             final Run run = dvmc("ctl", "stat", "--state-dir", dir.toString(), "--json");
             assertEquals(0, run.exit(), run.err());
@@ -145,11 +151,11 @@ class CtlCommandTest
     {
         try (CountersFile file = CountersFile.create(dir.resolve("agent-counters.dat"), 4))
         {
-            final AtomicCounter requests = file.newCounter("vm_requests", "VM requests from dataplane", CounterTypes.AGENT);
+            final AtomicCounter requests = file.newCounter("vm_requests", "VM requests from dataplane",
+                CounterTypes.AGENT);
             file.newCounter("leases_written", "leases written", CounterTypes.AGENT);
             final AtomicBoolean done = new AtomicBoolean();
-            final Thread vm = Thread.ofPlatform().start(() ->
-            {
+            final Thread vm = Thread.ofPlatform().start(() -> {
                 while (!done.get())
                 {
                     requests.increment();

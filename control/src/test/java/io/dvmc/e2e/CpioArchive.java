@@ -39,7 +39,7 @@ final class CpioArchive implements AutoCloseable
     {
         final byte[] path = (name + "\0").getBytes(StandardCharsets.US_ASCII);
         final StringBuilder header = new StringBuilder("070701");
-        for (final long field : new long[] {++inode, mode, 0, 0, links, 0, content.length, 0, 0, 0, 0, path.length, 0})
+        for (final long field : new long[]{++inode, mode, 0, 0, links, 0, content.length, 0, 0, 0, 0, path.length, 0})
         {
             header.append(String.format("%08x", field));
         }

@@ -167,9 +167,11 @@ class CrashRecoveryTest
     private JvmProcess probe(final NetnsLab.Vm vm, final Lease lease, final String releaseTo) throws Exception
     {
         final String every = Long.toString(PROBE_EVERY_MS);
-        final JvmProcess probe = releaseTo == null ?
-            JvmProcess.start("probe", dir, vm.ns(), DhcpProbe.class.getName(), "renew", vm.ifname(), lease.ip(), every) :
-            JvmProcess.start("probe", dir, vm.ns(), DhcpProbe.class.getName(), "renew", vm.ifname(), lease.ip(), every,
+        final JvmProcess probe = releaseTo == null
+            ? JvmProcess.start("probe", dir, vm.ns(), DhcpProbe.class.getName(), "renew", vm.ifname(), lease.ip(),
+                every)
+            : JvmProcess.start("probe", dir, vm.ns(), DhcpProbe.class.getName(), "renew", vm.ifname(), lease.ip(),
+                every,
                 releaseTo);
         if (releaseTo == null)
         {

@@ -62,7 +62,7 @@ public final class DhcpProbe
         receiver.start();
         final InetAddress broadcast = InetAddress.getByName("255.255.255.255");
         System.out.println("started " + System.currentTimeMillis());
-        for (int xid = 1; ; xid++)
+        for (int xid = 1;; xid++)
         {
             send(socket, message(3, xid, mac, ip, null), broadcast);
             LockSupport.parkNanos(everyMs * 1_000_000L);
@@ -124,7 +124,7 @@ public final class DhcpProbe
         {
             return -1;
         }
-        for (int at = 240; at + 1 < b.limit(); )
+        for (int at = 240; at + 1 < b.limit();)
         {
             final int code = b.get(at) & 0xFF;
             if (code == 255)

@@ -180,7 +180,8 @@ final class DvmcHost implements AutoCloseable
         {
             final HttpResponse<String> response = http.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    .timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200)
             {
                 throw new AssertionError(process + " metrics: HTTP " + response.statusCode() + "\n" + response.body());
@@ -217,9 +218,10 @@ final class DvmcHost implements AutoCloseable
         {
             sb.append(i == 0 ? "" : ",\n").append(String.format(
                 "{ \"id\": %d, \"name\": \"%s\", \"subnet\": \"10.0.0.0/24\", \"router\": \"10.0.0.1\"," +
-                " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.199\" } ], \"dns\": [ \"%s\" ]," +
-                " \"domainName\": \"%s.example\", \"mtu\": %d, \"leaseSeconds\": %d, \"hostLeaseSeconds\": %d," +
-                " \"services\": [ \"127.0.0.1:%d\" ] }", ids[i], names[i], dns[i], names[i], mtu[i], leaseSeconds,
+                    " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.199\" } ], \"dns\": [ \"%s\" ]," +
+                    " \"domainName\": \"%s.example\", \"mtu\": %d, \"leaseSeconds\": %d, \"hostLeaseSeconds\": %d," +
+                    " \"services\": [ \"127.0.0.1:%d\" ] }",
+                ids[i], names[i], dns[i], names[i], mtu[i], leaseSeconds,
                 hostLeaseSeconds, servicePort));
         }
         return sb.append("\n] }\n").toString();
@@ -235,7 +237,8 @@ final class DvmcHost implements AutoCloseable
             .append(" \"dataplane\": { ")
             .append(dataplaneMetrics == 0 ? "" : "\"metrics\": \"127.0.0.1:" + dataplaneMetrics + "\", ")
             .append("\"lcore\": ").append(io.dvmc.port.Eal.firstAllowedCpu())
-            .append(", \"memoryMb\": 128, \"idle\": \"backoff\", \"extraEal\": [\"--log-level=*:warning\"], \"ports\": [");
+            .append(
+                ", \"memoryMb\": 128, \"idle\": \"backoff\", \"extraEal\": [\"--log-level=*:warning\"], \"ports\": [");
         for (int i = 0; i < ports.size(); i++)
         {
             sb.append(i == 0 ? "" : ", ").append(String.format(
@@ -296,8 +299,9 @@ final class DvmcHost implements AutoCloseable
 
     private Map<String, String> environment(final String process)
     {
-        return notifyDir == null ? Map.of() :
-            Map.of("NOTIFY_SOCKET", notifyDir.resolve(process + ".notify").toString());
+        return notifyDir == null
+            ? Map.of()
+            : Map.of("NOTIFY_SOCKET", notifyDir.resolve(process + ".notify").toString());
     }
 
     Path stateDir()
@@ -414,8 +418,9 @@ final class DvmcHost implements AutoCloseable
             stateDir.resolve(HostAgentMain.COUNTERS_FILE), dir.resolve("service").resolve(ServiceCounters.FILE),
             dir.resolve("replica").resolve(ServiceCounters.FILE)))
         {
-            final String name = file.getParent().getFileName().toString().equals("replica") ? "replica-" :
-                file.getFileName().toString();
+            final String name = file.getParent().getFileName().toString().equals("replica")
+                ? "replica-"
+                : file.getFileName().toString();
             if (!Files.exists(file))
             {
                 continue;
@@ -467,7 +472,7 @@ final class DvmcHost implements AutoCloseable
     String logs()
     {
         final List<String> parts = new ArrayList<>();
-        for (final JvmProcess p : new JvmProcess[] {service, agent, dataplane})
+        for (final JvmProcess p : new JvmProcess[]{service, agent, dataplane})
         {
             if (p != null)
             {
@@ -479,7 +484,7 @@ final class DvmcHost implements AutoCloseable
 
     public void close()
     {
-        for (final JvmProcess p : new JvmProcess[] {dataplane, agent, service, replica})
+        for (final JvmProcess p : new JvmProcess[]{dataplane, agent, service, replica})
         {
             if (p != null)
             {

@@ -129,11 +129,11 @@ class InteropMatrixTest
     {
         return String.format(
             "{ \"id\": %d, \"name\": \"c%d\", \"subnet\": \"10.0.0.0/24\", \"router\": \"%s\"," +
-            " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.199\" } ]," +
-            " \"dns\": [ \"10.0.%d.53\", \"10.0.%d.54\" ], \"domainName\": \"c%d.example\"," +
-            " \"searchList\": [ \"c%d.example\", \"lab.example\" ], \"mtu\": %d," +
-            " \"staticRoutes\": [ { \"destination\": \"192.168.%d.0/24\", \"gateway\": \"%s\" } ]," +
-            " \"leaseSeconds\": %d, \"hostLeaseSeconds\": %d }",
+                " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.199\" } ]," +
+                " \"dns\": [ \"10.0.%d.53\", \"10.0.%d.54\" ], \"domainName\": \"c%d.example\"," +
+                " \"searchList\": [ \"c%d.example\", \"lab.example\" ], \"mtu\": %d," +
+                " \"staticRoutes\": [ { \"destination\": \"192.168.%d.0/24\", \"gateway\": \"%s\" } ]," +
+                " \"leaseSeconds\": %d, \"hostLeaseSeconds\": %d }",
             FIRST_DOMAIN + i, i, SERVER, i, i, i, i, mtu(i), i, ROUTE_GATEWAY, LEASE_SECONDS[i], 4 * LEASE_SECONDS[i]);
     }
 
@@ -273,8 +273,7 @@ class InteropMatrixTest
         final Path memory = lab.workDir().resolve("client-memory-" + i);
         return switch (client)
         {
-            case UDHCPC ->
-            {
+            case UDHCPC -> {
                 final List<String> args = new ArrayList<>();
                 if (address != null)
                 {
@@ -287,8 +286,7 @@ class InteropMatrixTest
                 yield clients.startUdhcpc(vm.ns(), vm.ifname(), args.toArray(String[]::new));
             }
             case DHCLIENT -> clients.startDhclient(vm.ns(), vm.ifname(), memory, arpCheck);
-            case DHCPCD ->
-            {
+            case DHCPCD -> {
                 try
                 {
                     java.nio.file.Files.createDirectories(memory);

@@ -129,7 +129,8 @@ class NetbootAndRawOptionsEndToEndTest
 
     private static String unquoted(final String value)
     {
-        return value != null && value.length() >= 2 && value.startsWith("'") && value.endsWith("'") ?
-            value.substring(1, value.length() - 1) : value;
+        return value != null && value.length() >= 2 && value.startsWith("'") && value.endsWith("'")
+            ? value.substring(1, value.length() - 1)
+            : value;
     }
 }

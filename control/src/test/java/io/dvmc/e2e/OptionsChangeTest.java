@@ -56,8 +56,7 @@ class OptionsChangeTest
                     Duration.ofSeconds(20));
                 final Lease[] last = new Lease[1];
                 // The service may read the edit a moment after the agent: renew until the answer carries it.
-                Await.within(Duration.ofSeconds(20), () ->
-                {
+                Await.within(Duration.ofSeconds(20), () -> {
                     session.renew();
                     last[0] = session.awaitEvent("renew", Duration.ofSeconds(5)).lease(vm.ns());
                     return last[0].dns().equals(List.of("10.0.0.99"));

@@ -103,8 +103,8 @@ class PerfdhcpRelayTest
      */
     record Perfdhcp(String output, long discoversSent, long offersReceived, long acksReceived)
     {
-        private static final Pattern SECTION =
-            Pattern.compile("Statistics for: ([A-Z-]+)\\*+\\s+sent packets: (\\d+)\\s+received packets: (\\d+)");
+        private static final Pattern SECTION = Pattern
+            .compile("Statistics for: ([A-Z-]+)\\*+\\s+sent packets: (\\d+)\\s+received packets: (\\d+)");
 
         static Perfdhcp run(final NetnsLab lab, final NetnsLab.Vm vm, final String... args)
         {

@@ -154,8 +154,8 @@ class RelayTest
             final NetnsLab.Vm vm = lab.vm(0);
             final NetnsLab.Vm link = tenantLink(lab);
             try (TenantServer kea = TenantServer.start(TenantServer.Kind.KEA, link.ns(), new TenantServer.Config(
-                    link.ifname(), "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199",
-                    Duration.ofSeconds(leaseSeconds), "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
+                link.ifname(), "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199",
+                Duration.ofSeconds(leaseSeconds), "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
                 DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
             {
                 host.start();
@@ -224,8 +224,8 @@ class RelayTest
             final NetnsLab.Vm linkB = tenantLink(lab, 1);
             // Each server has one address to give, the builtin domain one too: the same 10.0.0.100 for all three.
             try (Dnsmasq a = Dnsmasq.start(linkA.ns(), new Dnsmasq.Config(linkA.ifname(), "10.0.0.100", "10.0.0.100",
-                    "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254", List.of("10.0.0.53"), 0,
-                    List.of()), ON_THE_WIRE);
+                "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254", List.of("10.0.0.53"), 0,
+                List.of()), ON_THE_WIRE);
                 TenantServer b = TenantServer.start(TenantServer.Kind.KEA, linkB.ns(), new TenantServer.Config(
                     linkB.ifname(), "198.18.1.0", "10.0.0.0", "10.0.0.100", "10.0.0.100",
                     Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.253", List.of("10.0.0.54")), ON_THE_WIRE);
@@ -236,8 +236,8 @@ class RelayTest
                 host.domains(List.of(relayDomain(301, "tenant-a", relayAddress(0), tenantServer(0)),
                     relayDomain(302, "tenant-b", relayAddress(1), tenantServer(1)),
                     "{ \"id\": 100, \"name\": \"builtin\", \"subnet\": \"10.0.0.0/24\", \"router\": \"10.0.0.1\"," +
-                    " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.100\" } ]," +
-                    " \"dns\": [ \"10.0.0.55\" ], \"leaseSeconds\": 600 }"));
+                        " \"pools\": [ { \"start\": \"10.0.0.100\", \"end\": \"10.0.0.100\" } ]," +
+                        " \"dns\": [ \"10.0.0.55\" ], \"leaseSeconds\": 600 }"));
                 host.start();
 
                 final Lease inA = clients.udhcpc(vms.get(0).ns(), vms.get(0).ifname(), BIND);
@@ -277,8 +277,8 @@ class RelayTest
             final NetnsLab.Vm link = tenantLink(lab);
             lab.exec(lab.hostNs(), "ip", "addr", "add", "198.18.0.3/24", "dev", link.hostIf()).check();
             try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
-                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
-                    List.of("10.0.0.53"), 0, List.of()), ON_THE_WIRE);
+                "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                List.of("10.0.0.53"), 0, List.of()), ON_THE_WIRE);
                 DvmcHost host = new DvmcHost(dir, ports(lab, vms), List.of(binding(vms.get(0), 301),
                     binding(vms.get(1), 302)), lab.hostNs()))
             {
@@ -330,8 +330,8 @@ class RelayTest
             final NetnsLab.Vm link = tenantLink(lab);
             final Path leaseFile = dir.resolve("dhclient.leases");
             try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
-                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
-                    List.of("10.0.0.53"), 0, List.of()), ON_THE_WIRE);
+                "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                List.of("10.0.0.53"), 0, List.of()), ON_THE_WIRE);
                 DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
             {
                 host.start();
@@ -365,8 +365,8 @@ class RelayTest
             final NetnsLab.Vm vm = lab.vm(0);
             final NetnsLab.Vm link = tenantLink(lab);
             try (TenantServer kea = TenantServer.start(TenantServer.Kind.KEA, link.ns(), new TenantServer.Config(
-                    link.ifname(), "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199",
-                    Duration.ofSeconds(leaseSeconds), "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
+                link.ifname(), "198.18.0.0", "10.0.0.0", "10.0.0.100", "10.0.0.199",
+                Duration.ofSeconds(leaseSeconds), "10.0.0.254", List.of("10.0.0.53")), ON_THE_WIRE);
                 DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
             {
                 host.start();
@@ -391,7 +391,7 @@ class RelayTest
                     assertTrue(heldMs >= bound.leaseSeconds() * 500L + 2_000 &&
                         session.output().contains("lease lost"),
                         "the address went after " + heldMs + " ms of a " + bound.leaseSeconds() + " s lease: " +
-                        session.events() + "\n" + session.output());
+                            session.events() + "\n" + session.output());
                     assertTrue(session.events().stream().noneMatch(e -> e.name().equals("nak")),
                         "the VM was sent a DHCPNAK: " + session.events());
                     assertEquals(0, host.counter("agent: DVMC NAK received"), host.counters().toString());
@@ -415,9 +415,9 @@ class RelayTest
             final NetnsLab.Vm vm = lab.vm(0);
             final NetnsLab.Vm link = tenantLink(lab);
             try (Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
-                    "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
-                    List.of("10.0.0.53"), 0, List.of("--dhcp-range=198.18.0.50,198.18.0.60,255.255.255.0,120")),
-                    ON_THE_WIRE);
+                "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
+                List.of("10.0.0.53"), 0, List.of("--dhcp-range=198.18.0.50,198.18.0.60,255.255.255.0,120")),
+                ON_THE_WIRE);
                 DvmcHost host = relayHost(lab, vm, UUID.nameUUIDFromBytes(vm.mac().getBytes()).toString()))
             {
                 host.start();
@@ -516,8 +516,9 @@ class RelayTest
             final Dnsmasq dnsmasq = Dnsmasq.start(link.ns(), new Dnsmasq.Config(link.ifname(), "10.0.0.100",
                 "10.0.0.199", "255.255.255.0", Duration.ofSeconds(TENANT_LEASE_SECONDS), "10.0.0.254",
                 List.of("10.0.0.53"), 0, List.of("--bootp-dynamic",
-                // dnsmasq applies RFC 3527 link selection to DHCP only: for BOOTP it goes by giaddr.
-                "--shared-network=" + relayAddress(0) + ",10.0.0.0")), ON_THE_WIRE);
+                    // dnsmasq applies RFC 3527 link selection to DHCP only: for BOOTP it goes by giaddr.
+                    "--shared-network=" + relayAddress(0) + ",10.0.0.0")),
+                ON_THE_WIRE);
             return new BootpTenant()
             {
                 public boolean answeredBootp(final String ip)

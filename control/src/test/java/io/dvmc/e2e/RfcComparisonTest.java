@@ -69,36 +69,47 @@ class RfcComparisonTest
     {
         SELECTING_OTHER_SERVER("REQUEST (SELECTING) naming another server, after our OFFER",
             "RFC 2131 §3.1 step 3: servers not selected \"use the message as notification that the client has " +
-                "declined that server's offer\" (silent)", true),
-        INIT_REBOOT_UNKNOWN("INIT-REBOOT (50 = 10.0.0.150, no 54, ciaddr 0) from a client never seen",
-            "RFC 2131 §4.3.2: \"If the DHCP server has no record of this client, then it MUST remain silent\"", true),
-        INIT_REBOOT_WRONG_NETWORK("INIT-REBOOT for 192.168.77.5 (not this subnet) from a client never seen",
-            "RFC 2131 §4.3.2: \"Server SHOULD send a DHCPNAK message to the client if the 'requested IP address' " +
-                "is incorrect, or is on the wrong network\"", false),
-        SPLIT_PRL("DISCOVER, 55 = [1 3 6 15] then a second 55 = [26 42 119]",
-            "RFC 3396 §7: every instance of an option is concatenated; options asked in the 2nd 55 are sent", true),
-        ONE_PRL("(control) DISCOVER, one 55 = [1 3 6 15 26 42 119]", "RFC 2132 §9.8", false),
-        BAD_UDP_CHECKSUM("DISCOVER with a bad UDP checksum (then the same with a good one)",
-            "RFC 1122 §4.1.3.4: a UDP datagram with a bad checksum is discarded", true),
-        BOOTP("BOOTREQUEST without option 53, magic cookie only",
-            "RFC 1534 §2: a DHCP server MAY answer BOOTP clients (dynamically: §2.1); never with option 53", false),
-        DURABLE_DECLINE("DECLINE of an ACKed address, server restarted, another client DISCOVERs asking (50) for it",
-            "RFC 2131 §4.3.3: the server \"MUST mark the network address as not available\"", true),
-        MAX_SIZE("DISCOVER with 57 = 576 and 55 asking every configured option (~600 octets of reply)",
-            "RFC 2132 §9.10: the client's maximum DHCP message size; RFC 2131 §2: 576-octet IP datagram", true),
-        NO_MAX_SIZE("the same DISCOVER without 57",
-            "RFC 2131 §2: a client \"must be prepared to receive a message of up to 576 octets\" (no more)", true),
-        LARGE_MAX_SIZE("(control) the same DISCOVER with 57 = 1500", "RFC 2132 §9.10", false),
-        FOREIGN_RELEASE("RELEASE of client A's address sent by client B (its own MAC and chaddr, A's ciaddr)",
-            "RFC 2131 §4.2: a lease is identified by client id or chaddr with the address; B holds none", true),
-        TAKEN_ADDRESS("REQUEST (SELECTING, 54 = the server) from client B for the address client A holds",
-            "RFC 2131 §3.1 (4): a server \"unable to satisfy the DHCPREQUEST message (e.g., the requested network " +
-                "address has been allocated)\" SHOULD respond with a DHCPNAK; never an ACK", true),
-        UNOFFERED_ADDRESS("REQUEST (SELECTING, 54 = the server) for a free address never offered to the client " +
-            "(as after its offer expired)",
-            "RFC 2131 §3.1 (4): the selected server answers: DHCPACK, or DHCPNAK if it cannot satisfy it", true),
-        CLIENT_ID("a client bound with client id 61 comes back with the same 61 from another MAC (one VM)",
-            "RFC 2131 §4.2 and RFC 2132 §9.14: the lease is keyed on the client identifier when present", true);
+                "declined that server's offer\" (silent)",
+            true), INIT_REBOOT_UNKNOWN("INIT-REBOOT (50 = 10.0.0.150, no 54, ciaddr 0) from a client never seen",
+                "RFC 2131 §4.3.2: \"If the DHCP server has no record of this client, then it MUST remain silent\"",
+                true), INIT_REBOOT_WRONG_NETWORK(
+                    "INIT-REBOOT for 192.168.77.5 (not this subnet) from a client never seen",
+                    "RFC 2131 §4.3.2: \"Server SHOULD send a DHCPNAK message to the client if the 'requested IP address' "
+                        +
+                        "is incorrect, or is on the wrong network\"",
+                    false), SPLIT_PRL("DISCOVER, 55 = [1 3 6 15] then a second 55 = [26 42 119]",
+                        "RFC 3396 §7: every instance of an option is concatenated; options asked in the 2nd 55 are sent",
+                        true), ONE_PRL("(control) DISCOVER, one 55 = [1 3 6 15 26 42 119]", "RFC 2132 §9.8",
+                            false), BAD_UDP_CHECKSUM("DISCOVER with a bad UDP checksum (then the same with a good one)",
+                                "RFC 1122 §4.1.3.4: a UDP datagram with a bad checksum is discarded",
+                                true), BOOTP("BOOTREQUEST without option 53, magic cookie only",
+                                    "RFC 1534 §2: a DHCP server MAY answer BOOTP clients (dynamically: §2.1); never with option 53",
+                                    false), DURABLE_DECLINE(
+                                        "DECLINE of an ACKed address, server restarted, another client DISCOVERs asking (50) for it",
+                                        "RFC 2131 §4.3.3: the server \"MUST mark the network address as not available\"",
+                                        true), MAX_SIZE(
+                                            "DISCOVER with 57 = 576 and 55 asking every configured option (~600 octets of reply)",
+                                            "RFC 2132 §9.10: the client's maximum DHCP message size; RFC 2131 §2: 576-octet IP datagram",
+                                            true), NO_MAX_SIZE("the same DISCOVER without 57",
+                                                "RFC 2131 §2: a client \"must be prepared to receive a message of up to 576 octets\" (no more)",
+                                                true), LARGE_MAX_SIZE("(control) the same DISCOVER with 57 = 1500",
+                                                    "RFC 2132 §9.10", false), FOREIGN_RELEASE(
+                                                        "RELEASE of client A's address sent by client B (its own MAC and chaddr, A's ciaddr)",
+                                                        "RFC 2131 §4.2: a lease is identified by client id or chaddr with the address; B holds none",
+                                                        true), TAKEN_ADDRESS(
+                                                            "REQUEST (SELECTING, 54 = the server) from client B for the address client A holds",
+                                                            "RFC 2131 §3.1 (4): a server \"unable to satisfy the DHCPREQUEST message (e.g., the requested network "
+                                                                +
+                                                                "address has been allocated)\" SHOULD respond with a DHCPNAK; never an ACK",
+                                                            true), UNOFFERED_ADDRESS(
+                                                                "REQUEST (SELECTING, 54 = the server) for a free address never offered to the client "
+                                                                    +
+                                                                    "(as after its offer expired)",
+                                                                "RFC 2131 §3.1 (4): the selected server answers: DHCPACK, or DHCPNAK if it cannot satisfy it",
+                                                                true), CLIENT_ID(
+                                                                    "a client bound with client id 61 comes back with the same 61 from another MAC (one VM)",
+                                                                    "RFC 2131 §4.2 and RFC 2132 §9.14: the lease is keyed on the client identifier when present",
+                                                                    true);
 
         final String frames;
         final String rule;
@@ -283,7 +294,8 @@ class RfcComparisonTest
                     "--dhcp-option=option:domain-name,blue.example",
                     "--dhcp-option=option:domain-search," + String.join(",", SEARCH),
                     "--dhcp-option=option:ntp-server," + String.join(",", NTP),
-                    "--dhcp-option=option:classless-static-route," + routes)), START, authoritative);
+                    "--dhcp-option=option:classless-static-route," + routes)),
+                START, authoritative);
         }
         catch (final RuntimeException ex)
         {
@@ -433,8 +445,8 @@ class RfcComparisonTest
             final int id = ++xid;
             final List<ServerReply> replies = listen(ClientFrame.of(mac, id, DhcpMessageType.REQUEST)
                 .address(50, requested).build(), id, SILENCE);
-            return new Verdict(describe(replies), silent ? replies.isEmpty() :
-                replies.size() == 1 && replies.get(0).is(DhcpMessageType.NAK));
+            return new Verdict(describe(replies),
+                silent ? replies.isEmpty() : replies.size() == 1 && replies.get(0).is(DhcpMessageType.NAK));
         }
 
         private Verdict requested(final ClientFrame discover)
@@ -621,8 +633,10 @@ class RfcComparisonTest
 
         private static String describe(final List<ServerReply> replies)
         {
-            return replies.isEmpty() ? "silent" : replies.stream().map(ServerReply::toString)
-                .collect(Collectors.joining(", "));
+            return replies.isEmpty()
+                ? "silent"
+                : replies.stream().map(ServerReply::toString)
+                    .collect(Collectors.joining(", "));
         }
     }
 }

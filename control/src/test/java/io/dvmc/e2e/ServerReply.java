@@ -31,7 +31,7 @@ record ServerReply(int xid, int type, int yiaddr, long srcMac, int ipLength, int
         final int end = Math.min(frame.length, udp + (b.getShort(udp + 4) & 0xFFFF));
         int type = 0;
         final List<Integer> options = new ArrayList<>();
-        for (int at = dhcp + 240; at < end && (frame[at] & 0xFF) != 255; )
+        for (int at = dhcp + 240; at < end && (frame[at] & 0xFF) != 255;)
         {
             final int code = frame[at] & 0xFF;
             if (code == 0)

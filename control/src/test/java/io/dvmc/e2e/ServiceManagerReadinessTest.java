@@ -30,9 +30,9 @@ class ServiceManagerReadinessTest
     void eachProcessTellsItsServiceManagerItIsReadyOnceItServesAndThatItStopsWhenStopped() throws Exception
     {
         try (DvmcHost host = new DvmcHost(dir, List.of(new DvmcHost.Port("vm1", "net_null0")), List.of(), null);
-             NotifySocket service = NotifySocket.bind(dir.resolve("service.notify"));
-             NotifySocket agent = NotifySocket.bind(dir.resolve("agent.notify"));
-             NotifySocket dataplane = NotifySocket.bind(dir.resolve("dataplane.notify")))
+            NotifySocket service = NotifySocket.bind(dir.resolve("service.notify"));
+            NotifySocket agent = NotifySocket.bind(dir.resolve("agent.notify"));
+            NotifySocket dataplane = NotifySocket.bind(dir.resolve("dataplane.notify")))
         {
             host.underServiceManager(dir);
             host.startService();

@@ -47,7 +47,8 @@ class SilentRequestsOverPcapTest
         try (DvmcHost host = new DvmcHost(dir,
             List.of(new DvmcHost.Port("vm1", "net_pcap0,rx_pcap=" + rx + ",tx_pcap=" + tx)),
             List.of(new DvmcHost.Binding("vm1", UDHCPC_MAC, 100, UUID.randomUUID().toString()),
-                new DvmcHost.Binding("vm1", DHCLIENT_MAC, 100, UUID.randomUUID().toString())), null))
+                new DvmcHost.Binding("vm1", DHCLIENT_MAC, 100, UUID.randomUUID().toString())),
+            null))
         {
             host.start();
             host.agent().await("the service's decision on both requests", Duration.ofSeconds(60),

@@ -64,7 +64,8 @@ class SlowPathOverPcapTest
                 () -> assertEquals(DhcpMessageType.OFFER, offer.messageType()),
                 () -> assertEquals(UDHCPC_XID, offer.xid()),
                 () -> assertEquals(Addresses.parseMac(UDHCPC_MAC), offer.chaddrMac()),
-                () -> assertTrue(yiaddr >= Addresses.parseIpv4("10.0.0.100") && yiaddr <= Addresses.parseIpv4("10.0.0.199"),
+                () -> assertTrue(
+                    yiaddr >= Addresses.parseIpv4("10.0.0.100") && yiaddr <= Addresses.parseIpv4("10.0.0.199"),
                     Addresses.ipv4(yiaddr) + " is not in the pool"),
                 () -> assertEquals(Addresses.parseIpv4("10.0.0.1"), offer.serverId()),
                 () -> assertEquals(600, offer.leaseTime()),
@@ -146,8 +147,8 @@ class SlowPathOverPcapTest
         final Path rx = dir.resolve("rx.pcap");
         final Path tx = dir.resolve("tx.pcap");
         PcapFile.write(rx, List.of(
-            Files.readAllBytes(CAPTURES.resolve("dnsmasq-offer.bin")),      // a DHCP server inside a VM
-            Files.readAllBytes(CAPTURES.resolve("dhclient-discover.bin")),  // a MAC with no binding
+            Files.readAllBytes(CAPTURES.resolve("dnsmasq-offer.bin")), // a DHCP server inside a VM
+            Files.readAllBytes(CAPTURES.resolve("dhclient-discover.bin")), // a MAC with no binding
             truncated, noise, badIpChecksum, spoofedChaddr,
             discover));
         try (DvmcHost host = new DvmcHost(dir,

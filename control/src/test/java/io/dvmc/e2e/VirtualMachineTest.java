@@ -42,8 +42,8 @@ class VirtualMachineTest
     {
         final Path socket = dir.resolve("vm.sock");
         try (DvmcHost host = new DvmcHost(dir,
-                List.of(new DvmcHost.Port("vm", "net_vhost0,iface=" + socket)),
-                List.of(new DvmcHost.Binding("vm", MAC, 100, VM_ID)), null))
+            List.of(new DvmcHost.Port("vm", "net_vhost0,iface=" + socket)),
+            List.of(new DvmcHost.Binding("vm", MAC, 100, VM_ID)), null))
         {
             host.start();
             final long booted = System.nanoTime();

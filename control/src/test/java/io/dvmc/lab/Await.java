@@ -11,20 +11,26 @@ import java.util.function.BooleanSupplier;
  * allows and go on the moment the condition holds. Between looks it backs off from spinning to parking (up to 10 ms),
  * as an idle agent does.
  */
-public final class Await {
-    private Await() {
+public final class Await
+{
+    private Await()
+    {
     }
 
     /** Whether {@code condition} held within {@code timeout}. */
-    public static boolean within(Duration timeout, BooleanSupplier condition) {
+    public static boolean within(Duration timeout, BooleanSupplier condition)
+    {
         BackoffIdleStrategy idle = new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(50),
-                TimeUnit.MILLISECONDS.toNanos(10));
+            TimeUnit.MILLISECONDS.toNanos(10));
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
                 return false;
             }
-            if (Thread.currentThread().isInterrupted()) {
+            if (Thread.currentThread().isInterrupted())
+            {
                 throw new LabException("interrupted waiting");
             }
             idle.idle();
@@ -33,8 +39,10 @@ public final class Await {
     }
 
     /** Fails with "timed out after T waiting for WHAT" unless {@code condition} holds within {@code timeout}. */
-    public static void until(String what, Duration timeout, BooleanSupplier condition) {
-        if (!within(timeout, condition)) {
+    public static void until(String what, Duration timeout, BooleanSupplier condition)
+    {
+        if (!within(timeout, condition))
+        {
             throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
         }
     }

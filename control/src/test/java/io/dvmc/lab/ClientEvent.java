@@ -13,28 +13,35 @@ import java.util.Set;
  *
  * @param id the event file's name; names sort in the order the events happened
  */
-public record ClientEvent(String id, String name, Map<String, String> vars) {
+public record ClientEvent(String id, String name, Map<String, String> vars)
+{
     /** Events after which the client holds an address. */
     static final Set<String> BOUND = Set.of("bound", "renew", "rebind", "reboot");
 
-    public ClientEvent {
+    public ClientEvent
+    {
         vars = Map.copyOf(vars);
     }
 
-    public boolean hasLease() {
+    public boolean hasLease()
+    {
         return BOUND.contains(name) && !vars.getOrDefault("ip", "").isBlank();
     }
 
     /** The lease carried by this event; throws if it carries none. */
-    public Lease lease(String ns) {
+    public Lease lease(String ns)
+    {
         return Lease.from(ns, this);
     }
 
-    static ClientEvent read(Path file) throws IOException {
+    static ClientEvent read(Path file) throws IOException
+    {
         Map<String, String> vars = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
+        for (String line : Files.readAllLines(file))
+        {
             int eq = line.indexOf('=');
-            if (eq > 0) {
+            if (eq > 0)
+            {
                 vars.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
             }
         }

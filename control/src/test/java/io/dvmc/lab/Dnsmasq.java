@@ -13,14 +13,17 @@ import java.util.List;
  * prove the lab's clients against, and a tenant server for relay tests. It runs in its own mount namespace with a
  * tmpfs on /run and keeps its lease file in a directory of ours, so it leaves nothing on the machine.
  */
-public final class Dnsmasq implements AutoCloseable {
+public final class Dnsmasq implements AutoCloseable
+{
     /**
      * What dnsmasq hands out on {@code iface}: a pool with its mask and lease time, router, DNS servers, MTU
      * (0: not sent); {@code extraArgs} go to dnsmasq as they are.
      */
     public record Config(String iface, String rangeStart, String rangeEnd, String mask, Duration leaseTime,
-            String router, List<String> dns, int mtu, List<String> extraArgs) {
-        public Config {
+        String router, List<String> dns, int mtu, List<String> extraArgs)
+    {
+        public Config
+        {
             dns = List.copyOf(dns);
             extraArgs = List.copyOf(extraArgs);
         }
@@ -32,7 +35,8 @@ public final class Dnsmasq implements AutoCloseable {
     private final Path log;
     private Process process;
 
-    private Dnsmasq(Config config, List<String> command, Path dir, Path log) {
+    private Dnsmasq(Config config, List<String> command, Path dir, Path log)
+    {
         this.config = config;
         this.command = List.copyOf(command);
         this.dir = dir;
@@ -40,7 +44,8 @@ public final class Dnsmasq implements AutoCloseable {
     }
 
     /** Starts dnsmasq inside {@code ns} and returns once it listens for DHCP on {@code config.iface()}. */
-    public static Dnsmasq start(String ns, Config config, Duration timeout) {
+    public static Dnsmasq start(String ns, Config config, Duration timeout)
+    {
         return start(ns, config, timeout, true);
     }
 
@@ -48,40 +53,51 @@ public final class Dnsmasq implements AutoCloseable {
      * Starts dnsmasq inside {@code ns}, with {@code --dhcp-authoritative} or with dnsmasq's default (not
      * authoritative), and returns once it listens for DHCP on {@code config.iface()}.
      */
-    public static Dnsmasq start(String ns, Config config, Duration timeout, boolean authoritative) {
+    public static Dnsmasq start(String ns, Config config, Duration timeout, boolean authoritative)
+    {
         Path dir;
-        try {
+        try
+        {
             dir = Files.createTempDirectory("dvmc-lab-" + ProcessHandle.current().pid() + "-dnsmasq-");
-        } catch (IOException e) {
+        }
+        catch (IOException e)
+        {
             throw new UncheckedIOException(e);
         }
         Path log = dir.resolve("dnsmasq.log");
         List<String> args = new ArrayList<>(List.of("--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
-                "--no-resolv", "--no-hosts", "--no-ping", "--bind-interfaces",
-                "--interface=" + config.iface(), "--user=root", "--group=root", "--pid-file=",
-                "--log-facility=-", "--log-dhcp", "--dhcp-leasefile=" + dir.resolve("leases"),
-                "--dhcp-range=" + config.rangeStart() + "," + config.rangeEnd() + "," + config.mask() + ","
-                        + config.leaseTime().toSeconds()));
-        if (config.router() != null) {
+            "--no-resolv", "--no-hosts", "--no-ping", "--bind-interfaces",
+            "--interface=" + config.iface(), "--user=root", "--group=root", "--pid-file=",
+            "--log-facility=-", "--log-dhcp", "--dhcp-leasefile=" + dir.resolve("leases"),
+            "--dhcp-range=" + config.rangeStart() + "," + config.rangeEnd() + "," + config.mask() + ","
+                + config.leaseTime().toSeconds()));
+        if (config.router() != null)
+        {
             args.add("--dhcp-option=option:router," + config.router());
         }
-        if (!config.dns().isEmpty()) {
+        if (!config.dns().isEmpty())
+        {
             args.add("--dhcp-option=option:dns-server," + String.join(",", config.dns()));
         }
-        if (config.mtu() > 0) {
+        if (config.mtu() > 0)
+        {
             args.add("--dhcp-option=option:mtu," + config.mtu());
         }
-        if (authoritative) {
+        if (authoritative)
+        {
             args.add("--dhcp-authoritative");
         }
         args.addAll(config.extraArgs());
         List<String> cmd = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
-                "mount -t tmpfs tmpfs /run && exec dnsmasq \"$@\"", "sh"));
+            "mount -t tmpfs tmpfs /run && exec dnsmasq \"$@\"", "sh"));
         cmd.addAll(args);
         Dnsmasq d = new Dnsmasq(config, NetnsLab.inNs(ns, cmd.toArray(String[]::new)), dir, log);
-        try {
+        try
+        {
             d.launch(timeout);
-        } catch (LabException e) {
+        }
+        catch (LabException e)
+        {
             d.close();
             throw e;
         }
@@ -89,48 +105,62 @@ public final class Dnsmasq implements AutoCloseable {
     }
 
     // "--no-ping": dnsmasq would otherwise ping each address before offering it and delay the first OFFER.
-    private void launch(Duration timeout) {
+    private void launch(Duration timeout)
+    {
         int before = log().split("DHCP, sockets bound exclusively", -1).length;
         process = Exec.start(log, command);
         Process p = process;
         boolean ready = Waits.until(dir, () -> log().split("DHCP, sockets bound exclusively", -1).length > before,
-                timeout, p::isAlive);
-        if (!ready) {
+            timeout, p::isAlive);
+        if (!ready)
+        {
             throw new LabException("dnsmasq did not start: " + command + "\n" + log());
         }
     }
 
     /** Stops dnsmasq and starts it again on the same lease file, as an operator's restart does. */
-    public void restart(Duration timeout) {
+    public void restart(Duration timeout)
+    {
         Exec.kill(process.toHandle(), Duration.ofSeconds(3));
         launch(timeout);
     }
 
-    public Config config() {
+    public Config config()
+    {
         return config;
     }
 
     /** The lease file's lines: "expiry mac ip hostname client-id". */
-    public List<String> leases() {
-        try {
+    public List<String> leases()
+    {
+        try
+        {
             Path f = dir.resolve("leases");
             return Files.exists(f) ? Files.readAllLines(f) : List.of();
-        } catch (IOException e) {
+        }
+        catch (IOException e)
+        {
             throw new UncheckedIOException(e);
         }
     }
 
-    public String log() {
-        try {
+    public String log()
+    {
+        try
+        {
             return Files.exists(log) ? Files.readString(log) : "";
-        } catch (IOException e) {
+        }
+        catch (IOException e)
+        {
             return "(unreadable: " + e.getMessage() + ")";
         }
     }
 
     @Override
-    public void close() {
-        if (process != null) {
+    public void close()
+    {
+        if (process != null)
+        {
             Exec.kill(process.toHandle(), Duration.ofSeconds(3));
         }
         NetnsLab.deleteTree(dir);

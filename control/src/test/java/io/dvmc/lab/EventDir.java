@@ -13,31 +13,42 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /** The directory a client script drops one file per event into (written aside, then renamed: never half read). */
-final class EventDir {
+final class EventDir
+{
     private final Path dir;
 
-    EventDir(Path dir) {
+    EventDir(Path dir)
+    {
         this.dir = dir;
     }
 
-    Path path() {
+    Path path()
+    {
         return dir;
     }
 
     /** All complete events so far, oldest first. */
-    List<ClientEvent> events() {
+    List<ClientEvent> events()
+    {
         List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.ev")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.ev"))
+        {
             ds.forEach(files::add);
-        } catch (IOException e) {
+        }
+        catch (IOException e)
+        {
             throw new UncheckedIOException(e);
         }
         files.sort(null);
         List<ClientEvent> out = new ArrayList<>();
-        for (Path f : files) {
-            try {
+        for (Path f : files)
+        {
+            try
+            {
                 out.add(ClientEvent.read(f));
-            } catch (IOException e) {
+            }
+            catch (IOException e)
+            {
                 throw new UncheckedIOException(e);
             }
         }
@@ -48,7 +59,8 @@ final class EventDir {
      * Waits until an event matching {@code match} is recorded or the deadline passes; stops early once
      * {@code stillRunning} turns false (nobody left to record one).
      */
-    Optional<ClientEvent> await(Predicate<ClientEvent> match, Duration timeout, BooleanSupplier stillRunning) {
+    Optional<ClientEvent> await(Predicate<ClientEvent> match, Duration timeout, BooleanSupplier stillRunning)
+    {
         Waits.until(dir, () -> events().stream().anyMatch(match), timeout, stillRunning);
         return events().stream().filter(match).findFirst();
     }

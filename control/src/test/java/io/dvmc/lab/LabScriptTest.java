@@ -20,15 +20,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * The lab's parsing without root or namespaces: the recording script fed the variables udhcpc and dhclient/dhcpcd
  * really pass (as seen from the clients here), and iproute2 JSON as Debian 12's ip prints it.
  */
-class LabScriptTest {
+class LabScriptTest
+{
     @TempDir
     Path dir;
 
     @Test
-    void udhcpcVariablesBecomeALease() throws Exception {
+    void udhcpcVariablesBecomeALease() throws Exception
+    {
         Lease l = runScript("udhcpc", List.of("bound"), Map.of("interface", "eth0", "ip", "10.0.0.163",
-                "subnet", "255.255.255.0", "mask", "24", "router", "10.0.0.1 10.0.0.2", "dns",
-                "10.0.0.53 10.0.0.54", "mtu", "1450", "lease", "3600", "serverid", "10.0.0.1"));
+            "subnet", "255.255.255.0", "mask", "24", "router", "10.0.0.1 10.0.0.2", "dns",
+            "10.0.0.53 10.0.0.54", "mtu", "1450", "lease", "3600", "serverid", "10.0.0.1"));
         assertEquals("udhcpc", l.client());
         assertEquals("bound", l.event());
         assertEquals("10.0.0.163", l.ip());
@@ -45,11 +47,12 @@ class LabScriptTest {
     }
 
     @Test
-    void dhclientVariablesBecomeALeaseWithThePrefixFromTheMask() throws Exception {
+    void dhclientVariablesBecomeALeaseWithThePrefixFromTheMask() throws Exception
+    {
         Lease l = runScript("dhclient", List.of(), Map.of("reason", "BOUND", "interface", "eth0",
-                "new_ip_address", "10.0.0.7", "new_subnet_mask", "255.255.254.0", "new_routers", "10.0.0.1",
-                "new_domain_name_servers", "10.0.0.54", "new_dhcp_lease_time", "600",
-                "new_dhcp_server_identifier", "10.0.0.1"));
+            "new_ip_address", "10.0.0.7", "new_subnet_mask", "255.255.254.0", "new_routers", "10.0.0.1",
+            "new_domain_name_servers", "10.0.0.54", "new_dhcp_lease_time", "600",
+            "new_dhcp_server_identifier", "10.0.0.1"));
         assertEquals("bound", l.event());
         assertEquals(23, l.prefix());
         assertEquals("255.255.254.0", l.mask());
@@ -59,7 +62,8 @@ class LabScriptTest {
     }
 
     @Test
-    void eventsWithoutAnAddressAreNotLeases() throws Exception {
+    void eventsWithoutAnAddressAreNotLeases() throws Exception
+    {
         Path run = dir.resolve("run");
         Files.createDirectories(run.resolve("events"));
         Path script = script(run, "udhcpc");
@@ -72,17 +76,18 @@ class LabScriptTest {
     }
 
     @Test
-    void interfaceStateFromIprouteJson() throws Exception {
+    void interfaceStateFromIprouteJson() throws Exception
+    {
         ObjectMapper json = new ObjectMapper();
         var addr = json.readTree("""
-                [{"ifindex":2,"link_index":2,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],
-                  "mtu":1450,"operstate":"UP","addr_info":[{"family":"inet","local":"10.0.0.163","prefixlen":24,
-                  "scope":"global","label":"eth0"}]}]""");
+            [{"ifindex":2,"link_index":2,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],
+              "mtu":1450,"operstate":"UP","addr_info":[{"family":"inet","local":"10.0.0.163","prefixlen":24,
+              "scope":"global","label":"eth0"}]}]""");
         var route = json.readTree("""
-                [{"dst":"default","gateway":"10.0.0.1","dev":"eth0","flags":[]}]""");
+            [{"dst":"default","gateway":"10.0.0.1","dev":"eth0","flags":[]}]""");
         var link = json.readTree("""
-                [{"ifindex":2,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1450,
-                  "operstate":"UP","link_type":"ether","address":"02:00:00:64:00:01"}]""");
+            [{"ifindex":2,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1450,
+              "operstate":"UP","link_type":"ether","address":"02:00:00:64:00:01"}]""");
         InterfaceState s = InterfaceState.parse("vm", "eth0", addr, route, link);
         assertEquals("10.0.0.163", s.ip());
         assertEquals(24, s.prefix());
@@ -99,7 +104,8 @@ class LabScriptTest {
     }
 
     @Test
-    void masksAndPrefixes() {
+    void masksAndPrefixes()
+    {
         assertEquals(24, Lease.prefixOf("255.255.255.0"));
         assertEquals(0, Lease.prefixOf("0.0.0.0"));
         assertEquals(32, Lease.prefixOf("255.255.255.255"));
@@ -108,7 +114,8 @@ class LabScriptTest {
         assertEquals(0x0A000001, InterfaceState.ipv4ToInt("10.0.0.1"));
     }
 
-    private Lease runScript(String client, List<String> args, Map<String, String> env) throws Exception {
+    private Lease runScript(String client, List<String> args, Map<String, String> env) throws Exception
+    {
         Path run = dir.resolve(client);
         Files.createDirectories(run.resolve("events"));
         Exec.Result r = runIn(script(run, client), args, env);
@@ -119,13 +126,15 @@ class LabScriptTest {
         return events.getFirst().lease("vm");
     }
 
-    private static Path script(Path run, String client) throws Exception {
+    private static Path script(Path run, String client) throws Exception
+    {
         Path script = run.resolve("record.sh");
         Files.writeString(script, DhcpClients.script(run.toString(), client, false));
         return script;
     }
 
-    private static Exec.Result runIn(Path script, List<String> args, Map<String, String> env) throws Exception {
+    private static Exec.Result runIn(Path script, List<String> args, Map<String, String> env) throws Exception
+    {
         ProcessBuilder pb = new ProcessBuilder();
         List<String> cmd = new java.util.ArrayList<>(List.of("sh", script.toString()));
         cmd.addAll(args);

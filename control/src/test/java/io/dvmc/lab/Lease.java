@@ -21,75 +21,90 @@ import java.util.Map;
  * @param vars everything the script recorded, raw client variables under "env."
  */
 public record Lease(String client, String ns, String iface, String event, String ip, int prefix, String mask,
-        String router, List<String> dns, int mtu, long leaseSeconds, String serverId, Map<String, String> vars) {
+    String router, List<String> dns, int mtu, long leaseSeconds, String serverId, Map<String, String> vars)
+{
 
-    public Lease {
+    public Lease
+    {
         dns = List.copyOf(dns);
         vars = Map.copyOf(vars);
     }
 
     /** Builds a lease from a recorded client event that carries an address. */
-    static Lease from(String ns, ClientEvent e) {
+    static Lease from(String ns, ClientEvent e)
+    {
         Map<String, String> v = e.vars();
         String ip = blankToNull(v.get("ip"));
-        if (ip == null) {
+        if (ip == null)
+        {
             throw new LabException("event " + e.name() + " of " + v.get("client") + " carries no address: " + v);
         }
         String mask = blankToNull(v.get("mask"));
         String prefixText = blankToNull(v.get("prefix"));
         int prefix = prefixText != null ? Integer.parseInt(prefixText) : mask != null ? prefixOf(mask) : 0;
-        if (mask == null && prefixText != null) {
+        if (mask == null && prefixText != null)
+        {
             mask = maskOf(prefix);
         }
         String dns = v.getOrDefault("dns", "").strip();
         return new Lease(v.get("client"), ns, v.get("interface"), e.name(), ip, prefix, mask,
-                blankToNull(v.get("router")),
-                dns.isEmpty() ? List.of() : Arrays.asList(dns.split("\\s+")),
-                intOr0(v.get("mtu")), longOr0(v.get("lease")), blankToNull(v.get("serverid")), v);
+            blankToNull(v.get("router")),
+            dns.isEmpty() ? List.of() : Arrays.asList(dns.split("\\s+")),
+            intOr0(v.get("mtu")), longOr0(v.get("lease")), blankToNull(v.get("serverid")), v);
     }
 
     /** The search list (option 119, RFC 3397) as the client understood it, names without a trailing dot. */
-    public List<String> searchList() {
+    public List<String> searchList()
+    {
         return words(vars.get("search"));
     }
 
     /** The classless static routes (option 121, RFC 3442) as the client understood them: "destination via gw". */
-    public List<String> classlessRoutes() {
+    public List<String> classlessRoutes()
+    {
         List<String> pairs = words(vars.get("routes"));
         List<String> routes = new java.util.ArrayList<>();
-        for (int i = 0; i + 1 < pairs.size(); i += 2) {
+        for (int i = 0; i + 1 < pairs.size(); i += 2)
+        {
             routes.add(pairs.get(i) + " via " + pairs.get(i + 1));
         }
         return routes;
     }
 
     /** The domain name (option 15), null if none. */
-    public String domainName() {
+    public String domainName()
+    {
         return blankToNull(vars.get("domain"));
     }
 
-    static List<String> words(String s) {
+    static List<String> words(String s)
+    {
         return s == null || s.isBlank() ? List.of() : Arrays.asList(s.strip().split("\\s+"));
     }
 
-    static int prefixOf(String dottedMask) {
+    static int prefixOf(String dottedMask)
+    {
         return Integer.bitCount(InterfaceState.ipv4ToInt(dottedMask));
     }
 
-    static String maskOf(int prefix) {
+    static String maskOf(int prefix)
+    {
         int m = prefix == 0 ? 0 : -1 << (32 - prefix);
         return ((m >>> 24) & 0xff) + "." + ((m >>> 16) & 0xff) + "." + ((m >>> 8) & 0xff) + "." + (m & 0xff);
     }
 
-    private static String blankToNull(String s) {
+    private static String blankToNull(String s)
+    {
         return s == null || s.isBlank() ? null : s.strip();
     }
 
-    private static int intOr0(String s) {
+    private static int intOr0(String s)
+    {
         return s == null || s.isBlank() ? 0 : Integer.parseInt(s.strip());
     }
 
-    private static long longOr0(String s) {
+    private static long longOr0(String s)
+    {
         return s == null || s.isBlank() ? 0 : Long.parseLong(s.strip());
     }
 }

@@ -24,7 +24,8 @@ import java.util.function.Predicate;
  * hostname. networkd configures the interface itself (address, routes including option 121, MTU) and hands DNS
  * and the search list to resolved through its link state file.
  */
-public final class NetworkdSession implements RunningClient {
+public final class NetworkdSession implements RunningClient
+{
     static final String BINARY = "/lib/systemd/systemd-networkd";
 
     private final String ns;
@@ -34,7 +35,8 @@ public final class NetworkdSession implements RunningClient {
     private final Path log;
     private final Set<String> returned = new HashSet<>();
 
-    private NetworkdSession(String ns, Process process, Path run, Path log) {
+    private NetworkdSession(String ns, Process process, Path run, Path log)
+    {
         this.ns = ns;
         this.process = process;
         this.run = run;
@@ -49,78 +51,91 @@ public final class NetworkdSession implements RunningClient {
      * stops; without, it releases the lease as it stops. With {@code sendDecline} networkd probes the address it is
      * given (RFC 5227) and DECLINEs it if another host answers.
      */
-    static NetworkdSession start(String ns, String ifname, Path runDir, boolean sendDecline, boolean keepLease) {
+    static NetworkdSession start(String ns, String ifname, Path runDir, boolean sendDecline, boolean keepLease)
+    {
         Path run = runDir.resolve("run");
         Path network = run.resolve("systemd/network");
-        try {
+        try
+        {
             Files.createDirectories(network);
             Files.writeString(network.resolve("10-dvmc-lab.network"), """
-                    # dvmc lab: DHCPv4 only, everything a VM needs from the lease, nothing else on the link.
-                    [Match]
-                    Name=%s
+                # dvmc lab: DHCPv4 only, everything a VM needs from the lease, nothing else on the link.
+                [Match]
+                Name=%s
 
-                    [Network]
-                    DHCP=ipv4
-                    LinkLocalAddressing=no
-                    IPv6AcceptRA=no
-                    KeepConfiguration=%s
+                [Network]
+                DHCP=ipv4
+                LinkLocalAddressing=no
+                IPv6AcceptRA=no
+                KeepConfiguration=%s
 
-                    [DHCPv4]
-                    UseMTU=yes
-                    UseDomains=yes
-                    UseHostname=no
-                    SendDecline=%s
-                    """.formatted(ifname, keepLease ? "dhcp" : "no", sendDecline ? "yes" : "no"));
-        } catch (IOException e) {
+                [DHCPv4]
+                UseMTU=yes
+                UseDomains=yes
+                UseHostname=no
+                SendDecline=%s
+                """.formatted(ifname, keepLease ? "dhcp" : "no", sendDecline ? "yes" : "no"));
+        }
+        catch (IOException e)
+        {
             throw new UncheckedIOException(e);
         }
         Path log = runDir.resolve("networkd.log");
         Process p = Exec.start(log, NetnsLab.inNs(ns, "unshare", "-m", "--propagation", "private", "sh", "-c",
-                "mount --bind \"$1\" /run && mount -o remount,bind,ro /sys && exec env SYSTEMD_LOG_LEVEL=debug "
-                        + BINARY, "sh", run.toString()));
+            "mount --bind \"$1\" /run && mount -o remount,bind,ro /sys && exec env SYSTEMD_LOG_LEVEL=debug "
+                + BINARY,
+            "sh", run.toString()));
         return new NetworkdSession(ns, p, run, log);
     }
 
     @Override
-    public String client() {
+    public String client()
+    {
         return "systemd-networkd";
     }
 
     @Override
-    public boolean isAlive() {
+    public boolean isAlive()
+    {
         return process.isAlive();
     }
 
     /** networkd's lease file as the lab's lease; each distinct version of the file is returned once. */
     @Override
-    public synchronized Lease awaitLease(Predicate<Lease> match, Duration timeout) {
+    public synchronized Lease awaitLease(Predicate<Lease> match, Duration timeout)
+    {
         Lease[] found = new Lease[1];
         // Watches the run directory, which exists from the start; the state files below it are re-read each slice.
         Waits.until(run, () -> {
             Map<String, String> vars = leaseVars();
-            if (vars == null || returned.contains(vars.toString())) {
+            if (vars == null || returned.contains(vars.toString()))
+            {
                 return false;
             }
             Lease lease = Lease.from(ns, new ClientEvent("networkd", "bound", vars));
-            if (!match.test(lease)) {
+            if (!match.test(lease))
+            {
                 return false;
             }
             returned.add(vars.toString());
             found[0] = lease;
             return true;
         }, timeout, process::isAlive);
-        if (found[0] == null) {
+        if (found[0] == null)
+        {
             throw new LabException("systemd-networkd in " + ns + ": no matching lease within " + timeout
-                    + (process.isAlive() ? "" : " (networkd exited)") + "; lease file " + leaseVars()
-                    + "; output:\n" + output());
+                + (process.isAlive() ? "" : " (networkd exited)") + "; lease file " + leaseVars()
+                + "; output:\n" + output());
         }
         return found[0];
     }
 
     /** The lease file's keys under the lab's names (see {@link DhcpClients#script}), null while there is none. */
-    private Map<String, String> leaseVars() {
+    private Map<String, String> leaseVars()
+    {
         Map<String, String> file = stateFile("leases");
-        if (file == null || !file.containsKey("ADDRESS")) {
+        if (file == null || !file.containsKey("ADDRESS"))
+        {
             return null;
         }
         Map<String, String> v = new LinkedHashMap<>();
@@ -143,35 +158,46 @@ public final class NetworkdSession implements RunningClient {
 
     /** The link state file networkd writes for resolved: DNS= and DOMAINS=. */
     @Override
-    public Resolver resolver() {
+    public Resolver resolver()
+    {
         Map<String, String> link = stateFile("links");
-        if (link == null) {
+        if (link == null)
+        {
             return new Resolver(List.of(), List.of(), null);
         }
         return new Resolver(Lease.words(link.get("DNS")), Lease.words(link.get("DOMAINS")), null);
     }
 
     /** KEY=VALUE lines of the state file of the one non-loopback link under {@code kind}, null if none. */
-    private Map<String, String> stateFile(String kind) {
+    private Map<String, String> stateFile(String kind)
+    {
         Path dir = netif.resolve(kind);
-        if (!Files.isDirectory(dir)) {
+        if (!Files.isDirectory(dir))
+        {
             return null;
         }
         List<Map<String, String>> files = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path f : ds) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir))
+        {
+            for (Path f : ds)
+            {
                 Map<String, String> kv = new HashMap<>();
-                for (String line : Files.readAllLines(f)) {
+                for (String line : Files.readAllLines(f))
+                {
                     int eq = line.indexOf('=');
-                    if (!line.startsWith("#") && eq > 0) {
+                    if (!line.startsWith("#") && eq > 0)
+                    {
                         kv.put(line.substring(0, eq), line.substring(eq + 1));
                     }
                 }
-                if (!"unmanaged".equals(kv.get("ADMIN_STATE"))) {
+                if (!"unmanaged".equals(kv.get("ADMIN_STATE")))
+                {
                     files.add(kv);
                 }
             }
-        } catch (IOException e) {
+        }
+        catch (IOException e)
+        {
             // networkd replaces these files by rename; a vanished one is read on the next look
             return null;
         }
@@ -183,25 +209,30 @@ public final class NetworkdSession implements RunningClient {
      * started to keep its lease.
      */
     @Override
-    public void release() {
+    public void release()
+    {
         Exec.kill(process.toHandle(), Duration.ofSeconds(5));
     }
 
     @Override
-    public void crash() {
+    public void crash()
+    {
         process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.onExit().join();
     }
 
     @Override
-    public String output() {
+    public String output()
+    {
         return Exec.logOf(log);
     }
 
     @Override
-    public void close() {
-        if (process.isAlive()) {
+    public void close()
+    {
+        if (process.isAlive())
+        {
             Exec.kill(process.toHandle(), Duration.ofSeconds(3));
         }
     }

@@ -29,13 +29,13 @@ public final class NotifySocket implements AutoCloseable
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVTIMEO = 20;
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final MethodHandle SOCKET =
-        libc("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKET = libc("socket",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle BIND = libc("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = libc("setsockopt",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECV =
-        libc("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = libc("recv",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private final Path path;
@@ -60,17 +60,17 @@ public final class NotifySocket implements AutoCloseable
         try (Arena a = Arena.ofConfined())
         {
             Files.deleteIfExists(path);
-            final int fd = (int) SOCKET.invokeExact(AF_UNIX, SOCK_DGRAM, 0);
+            final int fd = (int)SOCKET.invokeExact(AF_UNIX, SOCK_DGRAM, 0);
             check(fd >= 0, "open an AF_UNIX datagram socket");
             final byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
             final MemorySegment address = a.allocate(110);
-            address.set(JAVA_SHORT, 0, (short) AF_UNIX);
+            address.set(JAVA_SHORT, 0, (short)AF_UNIX);
             MemorySegment.copy(name, 0, address, JAVA_BYTE, 2, name.length);
-            check((int) BIND.invokeExact(fd, address, 2 + name.length + 1) == 0, "bind " + path);
+            check((int)BIND.invokeExact(fd, address, 2 + name.length + 1) == 0, "bind " + path);
             final MemorySegment timeout = a.allocate(16);
             timeout.set(JAVA_LONG, 0, 0L);
             timeout.set(JAVA_LONG, 8, 100_000L);
-            check((int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16) == 0, "SO_RCVTIMEO");
+            check((int)SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16) == 0, "SO_RCVTIMEO");
             return new NotifySocket(path, fd);
         }
         catch (final LabException ex)
@@ -131,7 +131,7 @@ public final class NotifySocket implements AutoCloseable
     {
         try
         {
-            final long n = (long) RECV.invokeExact(fd, buffer, buffer.byteSize(), 0);
+            final long n = (long)RECV.invokeExact(fd, buffer, buffer.byteSize(), 0);
             if (n > 0)
             {
                 received.add(new String(buffer.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
@@ -147,7 +147,7 @@ public final class NotifySocket implements AutoCloseable
     {
         try
         {
-            final int ignored = (int) CLOSE.invokeExact(fd);
+            final int ignored = (int)CLOSE.invokeExact(fd);
             Files.deleteIfExists(path);
         }
         catch (final Throwable ignored)

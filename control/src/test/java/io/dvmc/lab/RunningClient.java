@@ -9,10 +9,13 @@ import java.util.function.Predicate;
  * timers, and is released, crashed or stopped on demand. {@link UdhcpcSession} drives the script-based clients
  * (udhcpc, dhclient, dhcpcd), {@link NetworkdSession} systemd-networkd.
  */
-public interface RunningClient extends AutoCloseable {
+public interface RunningClient extends AutoCloseable
+{
     /** What the client would hand its resolver (resolv.conf or resolved): servers, search list, domain. */
-    record Resolver(List<String> nameservers, List<String> search, String domain) {
-        public Resolver {
+    record Resolver(List<String> nameservers, List<String> search, String domain)
+    {
+        public Resolver
+        {
             nameservers = List.copyOf(nameservers);
             search = List.copyOf(search);
         }
@@ -28,7 +31,8 @@ public interface RunningClient extends AutoCloseable {
     Lease awaitLease(Predicate<Lease> match, Duration timeout);
 
     /** Waits for the first lease (see {@link #awaitLease(Predicate, Duration)}). */
-    default Lease awaitLease(Duration timeout) {
+    default Lease awaitLease(Duration timeout)
+    {
         return awaitLease(l -> true, timeout);
     }
 

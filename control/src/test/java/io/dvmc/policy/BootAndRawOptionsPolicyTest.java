@@ -92,8 +92,9 @@ class BootAndRawOptionsPolicyTest
     {
         assertError("reservations[0]: a client identifier has 2..255 bytes, this one 1", """
             , "reservations": [ { "clientId": "01", "ip": "10.0.0.11" } ]""");
-        assertError("reservations[1]: client identifier 0102 is reserved twice", """
-            , "reservations": [ { "clientId": "01:02", "ip": "10.0.0.11" }, { "clientId": "0102", "ip": "10.0.0.12" } ]""");
+        assertError("reservations[1]: client identifier 0102 is reserved twice",
+            """
+                , "reservations": [ { "clientId": "01:02", "ip": "10.0.0.11" }, { "clientId": "0102", "ip": "10.0.0.12" } ]""");
         assertError("reservations[0]: mac: give either mac or clientId", """
             , "reservations": [ { "clientId": "01:02", "mac": "02:00:00:00:00:01", "ip": "10.0.0.11" } ]""");
         assertError("reservations[0]: mac: give either mac or clientId", """
@@ -103,8 +104,9 @@ class BootAndRawOptionsPolicyTest
     @Test
     void aDomainsBootAndRawOptionsReachAPxeClientsReply() throws Exception
     {
-        final Domain d = one(BOOT + """
-            , "rawOptions": [ { "code": 252, "hex": "68:74:74:70" }, { "code": 224, "hex": "0a0b", "always": true } ]""");
+        final Domain d = one(
+            BOOT + """
+                , "rawOptions": [ { "code": 252, "hex": "68:74:74:70" }, { "code": 224, "hex": "0a0b", "always": true } ]""");
         final UnsafeBuffer block = new UnsafeBuffer(new byte[DomainOptions.MAX_LENGTH]);
         final int blockLength = DomainOptions.encode(d, block, 0, block.capacity());
         final UnsafeBuffer in = new UnsafeBuffer(new byte[600]);
@@ -115,7 +117,7 @@ class BootAndRawOptionsPolicyTest
         final OptionWriter options = new OptionWriter().wrap(in, DhcpPacket.OPTIONS_OFFSET, 300);
         options.putByte(DhcpOption.MESSAGE_TYPE, DhcpMessageType.DISCOVER);
         options.putAscii(DhcpOption.VENDOR_CLASS_ID, "PXEClient:Arch:00000:UNDI:002001");
-        options.putBytes(DhcpOption.PARAMETER_REQUEST_LIST, new UnsafeBuffer(new byte[] {1, 3, 66, 67}), 0, 4);
+        options.putBytes(DhcpOption.PARAMETER_REQUEST_LIST, new UnsafeBuffer(new byte[]{1, 3, 66, 67}), 0, 4);
         options.end();
         final DhcpPacket request = new DhcpPacket().wrap(in, 0, 600);
         final UnsafeBuffer out = new UnsafeBuffer(new byte[600]);
@@ -129,7 +131,7 @@ class BootAndRawOptionsPolicyTest
         assertEquals("undionly.kpxe", text(offer, DhcpOption.BOOTFILE_NAME));
         assertEquals("tftp.blue", text(offer, DhcpOption.TFTP_SERVER_NAME));
         assertEquals(-1, offer.findOption(252), "not asked for");
-        assertArrayEquals(new byte[] {0x0a, 0x0b}, bytes(offer, 224), "sent always");
+        assertArrayEquals(new byte[]{0x0a, 0x0b}, bytes(offer, 224), "sent always");
     }
 
     private static String text(final DhcpPacket p, final int code)

@@ -46,7 +46,8 @@ class DomainOptionsTest
     {
         final Domain d = domain(List.of(), null, List.of(), 0,
             List.of(new Domain.StaticRoute(0xC0A80000, 16, 0x0A000002), new Domain.StaticRoute(0x0A0A0A00, 25,
-                0x0A000003)), List.of());
+                0x0A000003)),
+            List.of());
 
         assertArrayEquals(bytes(
             1, 4, 255, 255, 255, 0,

@@ -91,8 +91,7 @@ class EtcdPolicyStoreTest
     private static void put(final Client client, final String key, final String value)
     {
         final Exception[] last = new Exception[1];
-        if (!Await.within(Duration.ofSeconds(30), () ->
-        {
+        if (!Await.within(Duration.ofSeconds(30), () -> {
             try
             {
                 client.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
@@ -273,7 +272,8 @@ class EtcdPolicyStoreTest
             put(writer, prefix + "/bindings/1/0/02:00:00:64:00:09", BINDING);
             put(writer, prefix + "/bindings/1/0/02:00:00:64:00:01", BINDING.replace("\"vm\"", "\"vmid\""));
             put(writer, prefix + "/bindings/x/0/02:00:00:64:00:01", BINDING);
-            put(writer, prefix + "/bindings/1/0/02:00:00:64:00:01", BINDING.replace("\"domain\": 100", "\"domain\": 0"));
+            put(writer, prefix + "/bindings/1/0/02:00:00:64:00:01",
+                BINDING.replace("\"domain\": 100", "\"domain\": 0"));
             put(writer, prefix + "/bindings/3/0/02:00:00:64:00:01", BINDING);
             assertTrue(within(Duration.ofSeconds(10), () -> store.bindings(3).size() == 1));
             assertEquals(List.of(), store.bindings(1));
@@ -297,7 +297,7 @@ class EtcdPolicyStoreTest
     void theStoreKeepsFollowingChangesWhenTheEtcdLeaderIsKilled() throws Exception
     {
         try (EtcdCluster cluster = EtcdCluster.start(3);
-             Client client = Client.builder().endpoints(cluster.endpoints().toArray(String[]::new)).build())
+            Client client = Client.builder().endpoints(cluster.endpoints().toArray(String[]::new)).build())
         {
             put(client, "/dvmc/domains/100", domain(100, "blue", 1450, 6767));
             try (EtcdPolicyStore store = EtcdPolicyStore.connect(cluster.endpoints(), "/dvmc"))
@@ -325,7 +325,7 @@ class EtcdPolicyStoreTest
     void changesMadeWhileTheStoreWasCutOffArriveEvenWhenEtcdCompactedItsHistoryMeanwhile() throws Exception
     {
         try (EtcdCluster single = EtcdCluster.start(1);
-             Client client = Client.builder().endpoints(single.endpoints().toArray(String[]::new)).build())
+            Client client = Client.builder().endpoints(single.endpoints().toArray(String[]::new)).build())
         {
             put(client, "/dvmc/domains/100", domain(100, "blue", 1450, 6767));
             put(client, "/dvmc/domains/200", domain(200, "red", 1450, 6767));

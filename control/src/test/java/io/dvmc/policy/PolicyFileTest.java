@@ -208,7 +208,8 @@ class PolicyFileTest
         assertError("reservations[0]: 03:00:00:00:00:01 is not a unicast MAC",
             MINIMAL.formatted(", \"reservations\": [ { \"mac\": \"03:00:00:00:00:01\", \"ip\": \"10.0.0.10\" } ]"));
         assertError("staticRoutes[0]: gateway 10.9.0.1 is not in subnet 10.0.0.0/24",
-            MINIMAL.formatted(", \"staticRoutes\": [ { \"destination\": \"10.9.0.0/16\", \"gateway\": \"10.9.0.1\" } ]"));
+            MINIMAL
+                .formatted(", \"staticRoutes\": [ { \"destination\": \"10.9.0.0/16\", \"gateway\": \"10.9.0.1\" } ]"));
         assertError("domainName: 'bad_name' is not a DNS name", MINIMAL.formatted(", \"domainName\": \"bad_name\""));
         assertError("services[0]: '127.0.0.1:x' has no numeric port",
             MINIMAL.formatted("").replace("127.0.0.1:6767", "127.0.0.1:x"));

@@ -135,7 +135,7 @@ class RelayEngineTest
         final DhcpPacket relayed = tenantReceives();
         final int xid = relayed.xid();
 
-        tenantSends(new byte[] {1, 2, 3});
+        tenantSends(new byte[]{1, 2, 3});
         tenantSends(reply(xid + 1, MAC, DhcpMessageType.OFFER));
         tenantSends(reply(xid, MAC + 1, DhcpMessageType.OFFER));
         tenantSends(reply(xid, MAC, DhcpMessageType.ACK));
@@ -290,8 +290,7 @@ class RelayEngineTest
     private DhcpPacket tenantReceives()
     {
         received.clear();
-        Await.until("the relayed request at the tenant server", ON_THE_WIRE, () ->
-        {
+        Await.until("the relayed request at the tenant server", ON_THE_WIRE, () -> {
             try
             {
                 return tenant.receive(received) != null;
@@ -327,8 +326,7 @@ class RelayEngineTest
 
     private void awaitCount(final RelayEvent event, final int atLeast)
     {
-        Await.until(atLeast + " " + event + " (counts " + counts + ")", ON_THE_WIRE, () ->
-        {
+        Await.until(atLeast + " " + event + " (counts " + counts + ")", ON_THE_WIRE, () -> {
             engine.poll(nowMs, id -> domain);
             return counts.getOrDefault(event, 0) >= atLeast;
         });
@@ -345,7 +343,8 @@ class RelayEngineTest
     {
         final ByteBuffer b = ByteBuffer.allocate(DhcpPacket.MIN_BOOTP_LENGTH).order(ByteOrder.BIG_ENDIAN);
         b.put((byte)DhcpPacket.BOOTREPLY).put((byte)1).put((byte)6).put((byte)0).putInt(xid);
-        b.putInt(DhcpPacket.CIADDR_OFFSET, 0).putInt(DhcpPacket.YIADDR_OFFSET, type == DhcpMessageType.NAK ? 0 : OFFERED)
+        b.putInt(DhcpPacket.CIADDR_OFFSET, 0)
+            .putInt(DhcpPacket.YIADDR_OFFSET, type == DhcpMessageType.NAK ? 0 : OFFERED)
             .putInt(DhcpPacket.GIADDR_OFFSET, relayAddress);
         for (int i = 0; i < 6; i++)
         {

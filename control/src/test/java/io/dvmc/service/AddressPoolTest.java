@@ -32,7 +32,8 @@ class AddressPoolTest
     @Test
     void networkBroadcastRouterAndServerAddressesAreNeverHandedOut() throws Exception
     {
-        final AddressPool pool = new AddressPool(domain(List.of(range(0, 255)), List.of(), List.of(), NET + 1, NET + 2));
+        final AddressPool pool = new AddressPool(
+            domain(List.of(range(0, 255)), List.of(), List.of(), NET + 1, NET + 2));
         final Set<Integer> given = new HashSet<>();
         while (true)
         {

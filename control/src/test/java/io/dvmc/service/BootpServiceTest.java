@@ -64,8 +64,8 @@ class BootpServiceTest
         assertEquals(FIRST, ack.yiaddr());
         assertEquals(HostLease.INFINITE, ack.vmLease());
         assertEquals(BootpAllocation.LEASE_SECONDS, ack.hostLease());
-        assertArrayEquals(new byte[] {10, 0, 0, 1}, ack.option(3));
-        assertArrayEquals(new byte[] {(byte)255, (byte)255, (byte)255, 0}, ack.option(1));
+        assertArrayEquals(new byte[]{10, 0, 0, 1}, ack.option(3));
+        assertArrayEquals(new byte[]{(byte)255, (byte)255, (byte)255, 0}, ack.option(1));
         assertEquals(FIRST, agent.send(DvmcMessageType.LEASEQUERY, service.localAddress(), DOMAIN, MAC, 0).yiaddr());
         assertEquals(1, service.counters().get(ServiceCounters.Counter.BOOTP_BINDINGS));
     }

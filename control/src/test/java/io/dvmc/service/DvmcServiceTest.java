@@ -170,8 +170,7 @@ class DvmcServiceTest
         final Reply offer = agent.discover(at, BLUE, MAC);
         final CountDownLatch syncing = new CountDownLatch(1);
         final CountDownLatch diskDone = new CountDownLatch(1);
-        service.manager().journal().beforeSync(() ->
-        {
+        service.manager().journal().beforeSync(() -> {
             syncing.countDown();
             awaitQuietly(diskDone);
         });

@@ -40,7 +40,8 @@ class EtcdLeaseLogTest
             put(operator, ADDRESS + 1, "{\"mac\":\"" + Addresses.mac(MAC) + "\",\"expiresAtMs\":" + later + "}");
 
             final int taken = log.appendBound(DOMAIN, MAC, ADDRESS, later, 1, 2, 0, 0, 0x42, ClientKeys.NONE, null);
-            final int renewed = log.appendBound(DOMAIN, MAC, ADDRESS + 1, later, 1, 2, 0, 0, 0x43, ClientKeys.NONE, null);
+            final int renewed = log.appendBound(DOMAIN, MAC, ADDRESS + 1, later, 1, 2, 0, 0, 0x43, ClientKeys.NONE,
+                null);
             log.sync();
 
             assertEquals(LeaseLog.TAKEN, log.outcome(taken));
@@ -69,7 +70,8 @@ class EtcdLeaseLogTest
 
     private static void put(final Client etcd, final int address, final String value) throws Exception
     {
-        etcd.getKVClient().put(key(address), ByteSequence.from(value, StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        etcd.getKVClient().put(key(address), ByteSequence.from(value, StandardCharsets.UTF_8)).get(10,
+            TimeUnit.SECONDS);
     }
 
     private static ByteSequence key(final int address)

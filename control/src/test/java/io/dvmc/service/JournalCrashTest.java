@@ -237,8 +237,7 @@ class JournalCrashTest
         final BufferedReader out = new BufferedReader(
             new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         // readLine blocks; a future bounds the wait without sleeping.
-        final CompletableFuture<String> line = CompletableFuture.supplyAsync(() ->
-        {
+        final CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
             try
             {
                 return out.readLine();

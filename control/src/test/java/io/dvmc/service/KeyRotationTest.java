@@ -53,12 +53,13 @@ class KeyRotationTest
         Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(keyFile, "1 cluster " + OLD + "\n");
         try (JvmProcess process = JvmProcess.start("service", dir.resolve("logs"), null, "io.dvmc.cli.Dvmc",
-                "service", "--policy", policy.toString(), "--listen", "127.0.0.1:" + port, "--state-dir",
-                dir.resolve("state").toString(), "--key-file", keyFile.toString());
+            "service", "--policy", policy.toString(), "--listen", "127.0.0.1:" + port, "--state-dir",
+            dir.resolve("state").toString(), "--key-file", keyFile.toString());
             TestAgent oldKey = agent(1, OLD);
             TestAgent newKey = agent(2, NEW))
         {
-            process.await("the service listening", Duration.ofSeconds(30), () -> process.log().contains("listening on"));
+            process.await("the service listening", Duration.ofSeconds(30),
+                () -> process.log().contains("listening on"));
             assertEquals(DvmcMessageType.OFFER, oldKey.discover(service, DOMAIN, 0x0200_0000_0001L).type());
             assertNull(discover(newKey, service), "a key the service does not hold yet");
 
@@ -86,7 +87,7 @@ class KeyRotationTest
         final InetSocketAddress listen = new InetSocketAddress("127.0.0.1", port);
         final KeyRing onlyNew = ring(2, NEW);
         try (DvmcService service = new DvmcService(new FilePolicyStore(policy(port)), listen, null, onlyNew,
-                dir.resolve("state"), Clock.systemUTC(), new BackoffIdleStrategy(), null).start();
+            dir.resolve("state"), Clock.systemUTC(), new BackoffIdleStrategy(), null).start();
             TestAgent agent = agent(1, OLD))
         {
             assertNull(discover(agent, listen), "a key the service no longer holds");

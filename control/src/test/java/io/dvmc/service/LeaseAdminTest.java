@@ -179,7 +179,8 @@ class LeaseAdminTest
         final Run clean = ctl("journal", "dump", journal.toString());
         assertEquals(0, clean.exit(), clean.err());
         assertTrue(clean.out().contains("\n64 BOUND domain=100 address=10.0.0.100 mac=02:00:00:00:00:01"), clean.out());
-        final Matcher second = Pattern.compile("\n(\\d+) BOUND domain=100 address=10\\.0\\.0\\.101 ").matcher(clean.out());
+        final Matcher second = Pattern.compile("\n(\\d+) BOUND domain=100 address=10\\.0\\.0\\.101 ")
+            .matcher(clean.out());
         assertTrue(second.find(), clean.out());
         final long offset = Long.parseLong(second.group(1));
 

@@ -72,7 +72,7 @@ class LeaseEventsTest
               "pools": [ { "start": "10.0.0.10", "end": "10.0.0.200" } ], "services": [ "127.0.0.1:%d" ] } ] }
             """.formatted(DOMAIN, port));
         try (DvmcService service = new DvmcService(new FilePolicyStore(policy), listen, TestAgent.KEY,
-                dir.resolve("state"), Clock.systemUTC(), new BackoffIdleStrategy()).start();
+            dir.resolve("state"), Clock.systemUTC(), new BackoffIdleStrategy()).start();
             TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
         {
             final TestAgent.Reply ack = agent.bind(listen, DOMAIN, MAC);
@@ -112,8 +112,9 @@ class LeaseEventsTest
         final LoggerContext context = (LoggerContext)LoggerFactory.getILoggerFactory();
         final Appender<ILoggingEvent> appender = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
             .getAppender(appenderName);
-        final Encoder<ILoggingEvent> encoder = appender != null ?
-            ((OutputStreamAppender<ILoggingEvent>)appender).getEncoder() : configuredEncoder(context, appenderName);
+        final Encoder<ILoggingEvent> encoder = appender != null
+            ? ((OutputStreamAppender<ILoggingEvent>)appender).getEncoder()
+            : configuredEncoder(context, appenderName);
         return new String(encoder.encode(event), StandardCharsets.UTF_8);
     }
 
@@ -122,8 +123,7 @@ class LeaseEventsTest
     {
         final LoggerContext other = new LoggerContext();
         other.putProperty("dvmc.log.format", format);
-        final ch.qos.logback.classic.joran.JoranConfigurator configurator =
-            new ch.qos.logback.classic.joran.JoranConfigurator();
+        final ch.qos.logback.classic.joran.JoranConfigurator configurator = new ch.qos.logback.classic.joran.JoranConfigurator();
         configurator.setContext(other);
         try
         {

@@ -39,8 +39,7 @@ class LeaseJournalTest
         }
 
         final List<long[]> bound = new ArrayList<>();
-        try (LeaseJournal journal = LeaseJournal.open(dir, r ->
-        {
+        try (LeaseJournal journal = LeaseJournal.open(dir, r -> {
             replayedTypes.add(r.type());
             if (r.type() == JournalRecord.BOUND)
             {
@@ -275,8 +274,10 @@ class LeaseJournalTest
 
             public void onDamage(final long offset, final long length, final JournalRecord repaired)
             {
-                damage.add(offset + ":" + length + ":" + (repaired == null ? "unreadable" :
-                    "mac " + repaired.mac() + " address " + Addresses.ipv4(repaired.address())));
+                damage.add(offset + ":" + length + ":"
+                    + (repaired == null
+                        ? "unreadable"
+                        : "mac " + repaired.mac() + " address " + Addresses.ipv4(repaired.address())));
             }
         });
     }
@@ -301,7 +302,6 @@ class LeaseJournalTest
         crc.update(out.array(), at + 4, JournalRecord.LENGTH - 4);
         out.putInt(at, (int)crc.getValue());
     }
-
 
     private Path file()
     {

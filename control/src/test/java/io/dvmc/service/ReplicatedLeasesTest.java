@@ -324,8 +324,8 @@ class ReplicatedLeasesTest
                 "the binding was in etcd before its ACK");
 
             awaitTrue("the binding known at the other replica", Duration.ofSeconds(10),
-                () -> agent.send(DvmcMessageType.LEASEQUERY, b.localAddress(), BLUE, MAC, 0).yiaddr() ==
-                    bound.yiaddr());
+                () -> agent.send(DvmcMessageType.LEASEQUERY, b.localAddress(), BLUE, MAC, 0).yiaddr() == bound
+                    .yiaddr());
             assertEquals(bound.yiaddr(), agent.send(DvmcMessageType.BOOTP, b.localAddress(), BLUE, MAC, 0).yiaddr());
             for (long mac = MAC + 1; mac < MAC + 10; mac++)
             {
@@ -377,8 +377,7 @@ class ReplicatedLeasesTest
             // b's clock stood still while a's ran on through the test: a minute more covers that.
             clockB.advanceMillis(AddressManager.DECLINE_HOLD_MS + 60_000);
             final TestAgent.Reply[] offer = new TestAgent.Reply[1];
-            awaitTrue("the address handed out again once its hold ended", Duration.ofSeconds(10), () ->
-            {
+            awaitTrue("the address handed out again once its hold ended", Duration.ofSeconds(10), () -> {
                 offer[0] = agentB.discover(b.localAddress(), TINY, MAC + 3);
                 return offer[0].type() == DvmcMessageType.OFFER;
             });
@@ -491,8 +490,7 @@ class ReplicatedLeasesTest
             final TestAgent.Reply[] offer = new TestAgent.Reply[1];
             for (final DvmcService replica : List.of(b, a))
             {
-                awaitTrue("the address free again at " + replica.localAddress(), Duration.ofSeconds(10), () ->
-                {
+                awaitTrue("the address free again at " + replica.localAddress(), Duration.ofSeconds(10), () -> {
                     offer[0] = agent.discover(replica.localAddress(), TINY, MAC + 2);
                     return offer[0].type() == DvmcMessageType.OFFER;
                 });
@@ -517,21 +515,19 @@ class ReplicatedLeasesTest
 
             final long renewal = agent.client.send(DvmcMessageType.REQUEST, a.localAddress(), BLUE, MAC, 1, MAC,
                 bound.yiaddr(), 0);
-            awaitTrue("the renewal to go unanswered", Duration.ofSeconds(20), () ->
-            {
+            awaitTrue("the renewal to go unanswered", Duration.ofSeconds(20), () -> {
                 agent.client.poll();
                 assertTrue(!agent.replies.containsKey(renewal), "acknowledged without etcd: " +
                     agent.replies.get(renewal));
                 return agent.timeouts.contains(renewal);
             });
-            awaitTrue("the failure counted", Duration.ofSeconds(10), () ->
-                a.counters().get(ServiceCounters.Counter.JOURNAL_FAILURES) +
+            awaitTrue("the failure counted", Duration.ofSeconds(10),
+                () -> a.counters().get(ServiceCounters.Counter.JOURNAL_FAILURES) +
                     a.counters().get(ServiceCounters.Counter.UNAVAILABLE) > 0);
 
             etcd.restart(member);
             final TestAgent.Reply[] renewed = new TestAgent.Reply[1];
-            awaitTrue("a renewal acknowledged once etcd is back", Duration.ofSeconds(40), () ->
-            {
+            awaitTrue("a renewal acknowledged once etcd is back", Duration.ofSeconds(40), () -> {
                 final long xid = agent.client.send(DvmcMessageType.REQUEST, a.localAddress(), BLUE, MAC, 1, MAC,
                     bound.yiaddr(), 0);
                 while (!agent.replies.containsKey(xid) && !agent.timeouts.contains(xid))

@@ -29,7 +29,7 @@ final class TestAgent implements AutoCloseable
         /** The value of an option in the configuration block, or null. */
         byte[] option(final int code)
         {
-            for (int i = 0; i < config.length; )
+            for (int i = 0; i < config.length;)
             {
                 final int c = config[i] & 0xFF;
                 final int len = config[i + 1] & 0xFF;

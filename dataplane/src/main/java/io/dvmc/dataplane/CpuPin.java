@@ -50,10 +50,10 @@ final class CpuPin
             final MemorySegment set = arena.allocate(CPU_SET_BYTES);
             set.set(JAVA_LONG, (cpu / 64) * 8L, 1L << (cpu % 64));
             // pid 0: the calling thread.
-            final int ret = (int) SCHED_SETAFFINITY.invokeExact(errno, 0, (long) CPU_SET_BYTES, set);
+            final int ret = (int)SCHED_SETAFFINITY.invokeExact(errno, 0, (long)CPU_SET_BYTES, set);
             if (ret != 0)
             {
-                final int code = (int) ERRNO_VALUE.get(errno, 0L);
+                final int code = (int)ERRNO_VALUE.get(errno, 0L);
                 throw new IllegalStateException("cannot pin a thread to CPU " + cpu + ": sched_setaffinity: errno " +
                     code + (code == EINVAL ? " (no such CPU online, or outside the CPUs this process may use)" : ""));
             }

@@ -174,8 +174,7 @@ public final class Dataplane implements AutoCloseable
             throw ex.getCause() instanceof RuntimeException r ? r : ex;
         }
         final CompletableFuture<Void> opened = new CompletableFuture<>();
-        final Thread poll = new Thread(() ->
-        {
+        final Thread poll = new Thread(() -> {
             try
             {
                 dataplane.open(idle);
@@ -210,8 +209,7 @@ public final class Dataplane implements AutoCloseable
         final HostConfigWatch watch = new HostConfigWatch(configFile, HostConfigWatch.CHECK_INTERVAL_MS,
             "dvmc dataplane", counters.hostConfigRefused);
         Hangup.handle("dvmc dataplane", watch::reload);
-        configThread = new Thread(() ->
-        {
+        configThread = new Thread(() -> {
             while (!stopping)
             {
                 final HostConfig changed = watch.poll(System.currentTimeMillis());

@@ -85,45 +85,63 @@ public final class DataplaneCounters
         txFrames = file.newCounter("tx_frames", "tx frames", CounterTypes.DATAPLANE);
         txFailed = file.newCounter("tx_failed", "tx failed", CounterTypes.DROP);
         clientDhcp = file.newCounter("client_dhcp_frames", "client DHCP frames", CounterTypes.DATAPLANE);
-        rogueServerDropped = file.newCounter("rogue_server_dhcp_dropped", "rogue server DHCP dropped", CounterTypes.DROP);
+        rogueServerDropped = file.newCounter("rogue_server_dhcp_dropped", "rogue server DHCP dropped",
+            CounterTypes.DROP);
         otherDropped = file.newCounter("other_frames_dropped", "other frames dropped", CounterTypes.DROP);
         otherForwarded = file.newCounter("other_frames_forwarded", "other frames forwarded", CounterTypes.DATAPLANE);
         malformedDropped = file.newCounter("malformed_frames_dropped", "malformed frames dropped", CounterTypes.DROP);
         badDhcpDropped = file.newCounter("bad_dhcp_dropped", "bad DHCP dropped", CounterTypes.DROP);
         unboundDropped = file.newCounter("unbound_mac_dropped", "unbound MAC dropped", CounterTypes.DROP);
-        chaddrMismatchDropped = file.newCounter("chaddr_mismatch_dropped", "chaddr != source MAC dropped", CounterTypes.DROP);
+        chaddrMismatchDropped = file.newCounter("chaddr_mismatch_dropped", "chaddr != source MAC dropped",
+            CounterTypes.DROP);
         workerQueueFull = file.newCounter("worker_queue_full_dropped", "worker queue full dropped", CounterTypes.DROP);
         fastPathOffers = file.newCounter("fast_path_offers", "fast path OFFER", CounterTypes.DATAPLANE);
         fastPathAcks = file.newCounter("fast_path_acks", "fast path ACK", CounterTypes.DATAPLANE);
-        fastPathTenantAcks = file.newCounter("fast_path_tenant_acks", "fast path ACK of a relay domain", CounterTypes.DATAPLANE);
+        fastPathTenantAcks = file.newCounter("fast_path_tenant_acks", "fast path ACK of a relay domain",
+            CounterTypes.DATAPLANE);
         slowPath = file.newCounter("slow_path_to_agent", "slow path to agent", CounterTypes.DATAPLANE);
         agentRingFull = file.newCounter("agent_ring_full_dropped", "agent ring full dropped", CounterTypes.DROP);
-        releaseHoldsFull = file.newCounter("release_holds_full_dropped", "RELEASE/DECLINE dropped: holds full", CounterTypes.DROP);
+        releaseHoldsFull = file.newCounter("release_holds_full_dropped", "RELEASE/DECLINE dropped: holds full",
+            CounterTypes.DROP);
         agentFrames = file.newCounter("frames_from_agent", "frames from agent", CounterTypes.DATAPLANE);
         mbufAllocFailed = file.newCounter("mbuf_alloc_failed", "mbuf alloc failed", CounterTypes.DROP);
         txQueueFull = file.newCounter("tx_queue_full_dropped", "tx queue full dropped", CounterTypes.DROP);
-        deadProducerSkipped = file.newCounter("dead_agent_records_skipped", "ring records of a dead agent skipped", CounterTypes.DROP);
+        deadProducerSkipped = file.newCounter("dead_agent_records_skipped", "ring records of a dead agent skipped",
+            CounterTypes.DROP);
         arpRequests = file.newCounter("arp_frames", "ARP frames", CounterTypes.DATAPLANE);
         arpReplies = file.newCounter("arp_replies", "ARP replies for virtual servers", CounterTypes.DATAPLANE);
         arpIgnored = file.newCounter("arp_not_answered_dropped", "ARP not answered dropped", CounterTypes.DROP);
         bindingChanges = file.newCounter("binding_changes_applied", "binding changes applied", CounterTypes.DATAPLANE);
         bindingsInForce = file.newCounter("bindings_in_force", "bindings in force", CounterTypes.DATAPLANE);
         hostConfigRefused = file.newCounter("host_config_refused", "host config edits refused", CounterTypes.DROP);
-        badAgentMessages = file.newCounter("bad_agent_messages_dropped", "bad agent messages dropped", CounterTypes.DROP);
-        multiSegmentDropped = file.newCounter("multi_segment_dropped", "multi-segment frames dropped", CounterTypes.DROP);
+        badAgentMessages = file.newCounter("bad_agent_messages_dropped", "bad agent messages dropped",
+            CounterTypes.DROP);
+        multiSegmentDropped = file.newCounter("multi_segment_dropped", "multi-segment frames dropped",
+            CounterTypes.DROP);
         dhcpNotForUs = file.newCounter("dhcp_to_other_servers", "DHCP to other servers", CounterTypes.DATAPLANE);
-        badUdpChecksumDropped = file.newCounter("bad_udp_checksum_dropped", "bad UDP checksum dropped", CounterTypes.DROP);
-        fragmentsHeld = file.newCounter("ip_fragments_held", "IP fragments taken for reassembly", CounterTypes.DATAPLANE);
-        datagramsReassembled = file.newCounter("ip_datagrams_reassembled", "IP datagrams reassembled", CounterTypes.DATAPLANE);
-        fragmentOverlapDropped = file.newCounter("ip_fragments_overlap_dropped", "IP fragments overlapping dropped", CounterTypes.DROP);
-        fragmentOversizedDropped = file.newCounter("ip_fragments_oversized_dropped", "IP fragments oversized dropped", CounterTypes.DROP);
-        reassemblyAbandoned = file.newCounter("ip_reassemblies_abandoned", "IP reassemblies timed out or evicted", CounterTypes.DROP);
-        shortBootpDropped = file.newCounter("short_bootp_dropped", "BOOTP shorter than 300 bytes dropped", CounterTypes.DROP);
+        badUdpChecksumDropped = file.newCounter("bad_udp_checksum_dropped", "bad UDP checksum dropped",
+            CounterTypes.DROP);
+        fragmentsHeld = file.newCounter("ip_fragments_held", "IP fragments taken for reassembly",
+            CounterTypes.DATAPLANE);
+        datagramsReassembled = file.newCounter("ip_datagrams_reassembled", "IP datagrams reassembled",
+            CounterTypes.DATAPLANE);
+        fragmentOverlapDropped = file.newCounter("ip_fragments_overlap_dropped", "IP fragments overlapping dropped",
+            CounterTypes.DROP);
+        fragmentOversizedDropped = file.newCounter("ip_fragments_oversized_dropped", "IP fragments oversized dropped",
+            CounterTypes.DROP);
+        reassemblyAbandoned = file.newCounter("ip_reassemblies_abandoned", "IP reassemblies timed out or evicted",
+            CounterTypes.DROP);
+        shortBootpDropped = file.newCounter("short_bootp_dropped", "BOOTP shorter than 300 bytes dropped",
+            CounterTypes.DROP);
         relayedRequests = file.newCounter("relayed_requests", "relayed requests", CounterTypes.DATAPLANE);
-        relayNotRelayedDropped = file.newCounter("relay_not_relayed_dropped", "relay port: not relayed dropped", CounterTypes.DROP);
-        relayAgentRefused = file.newCounter("relay_option82_refused_dropped", "relay port: option 82 refused dropped", CounterTypes.DROP);
-        relayNoLinkDropped = file.newCounter("relay_giaddr_no_link_dropped", "relay port: giaddr on no link dropped", CounterTypes.DROP);
-        relayedOnVmPortDropped = file.newCounter("relayed_on_vm_port_dropped", "relayed DHCP on VM port dropped", CounterTypes.DROP);
+        relayNotRelayedDropped = file.newCounter("relay_not_relayed_dropped", "relay port: not relayed dropped",
+            CounterTypes.DROP);
+        relayAgentRefused = file.newCounter("relay_option82_refused_dropped", "relay port: option 82 refused dropped",
+            CounterTypes.DROP);
+        relayNoLinkDropped = file.newCounter("relay_giaddr_no_link_dropped", "relay port: giaddr on no link dropped",
+            CounterTypes.DROP);
+        relayedOnVmPortDropped = file.newCounter("relayed_on_vm_port_dropped", "relayed DHCP on VM port dropped",
+            CounterTypes.DROP);
         storeHandovers = file.newCounter("store_handovers", "store hand-overs", CounterTypes.DATAPLANE);
         leaseCacheFlushes = file.newCounter("lease_cache_flushes", "lease cache flushes", CounterTypes.DATAPLANE);
         errors = file.newCounter("errors", "dataplane errors", CounterTypes.DROP);
@@ -156,7 +174,7 @@ public final class DataplaneCounters
     /** A port detached: its counters are freed, and leave {@code dvmc ctl stat}. */
     public void detachPort(final int slot)
     {
-        for (final AtomicCounter[] perPort : new AtomicCounter[][] {portRx, portTx, portDhcp, portDpdkRx, portDpdkTx,
+        for (final AtomicCounter[] perPort : new AtomicCounter[][]{portRx, portTx, portDhcp, portDpdkRx, portDpdkTx,
             portDpdkMissed})
         {
             perPort[slot].close();

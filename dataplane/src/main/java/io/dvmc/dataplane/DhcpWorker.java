@@ -481,16 +481,17 @@ public final class DhcpWorker implements Agent
         final int grantSeconds = FastPath.leaseSeconds(lease, nowMs);
         final boolean relay = domain.isRelay();
         // A relay domain's VM is answered with its own tenant lease and options, from its lease record.
-        final int type = relay ? FastPath.decideTenant(dhcp, lease, domain.serverIp(), grantSeconds, nowMs) :
-            FastPath.decide(dhcp, lease, domain.serverIp(), grantSeconds);
+        final int type = relay
+            ? FastPath.decideTenant(dhcp, lease, domain.serverIp(), grantSeconds, nowMs)
+            : FastPath.decide(dhcp, lease, domain.serverIp(), grantSeconds);
         if (type == FastPath.SLOW)
         {
             return false;
         }
-        final int length = relay ?
-            replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, lease.buffer(),
-                lease.tenantOptionsIndex(), lease.tenantOptionsLength(), routed) :
-            replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed);
+        final int length = relay
+            ? replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, lease.buffer(),
+                lease.tenantOptionsIndex(), lease.tenantOptionsLength(), routed)
+            : replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed);
         if (length < 0)
         {
             return false;
@@ -588,7 +589,8 @@ public final class DhcpWorker implements Agent
             counters.bindingsInForce.setRelease(bindings.size());
             if (!syncing)
             {
-                LOG.info("binding of {} vlan {} on port {} (domain {}) {}", Addresses.mac(binding.mac()), binding.vlan(),
+                LOG.info("binding of {} vlan {} on port {} (domain {}) {}", Addresses.mac(binding.mac()),
+                    binding.vlan(),
                     port, Integer.toUnsignedString(binding.domainId()), change);
             }
         }

@@ -58,8 +58,8 @@ public final class PollLoop implements Agent
     private final FrameView view;
     private final FrameClassifier classifier = new FrameClassifier();
     private final PortStats stats = new PortStats();
-    private final FragmentReassembler reassembler =
-        new FragmentReassembler(PortTable.MAX_PORTS, REASSEMBLED_MAX_PAYLOAD, REASSEMBLY_TIMEOUT_NS);
+    private final FragmentReassembler reassembler = new FragmentReassembler(PortTable.MAX_PORTS,
+        REASSEMBLED_MAX_PAYLOAD, REASSEMBLY_TIMEOUT_NS);
     private final FrameQueue.Consumer txConsumer = this::queueTx;
     private long nextStatsNs;
     private long nextExpiryNs;
@@ -185,7 +185,7 @@ public final class PollLoop implements Agent
             int frameClass = classifier.classify(frame, 0, length, view, udpChecksumPolicy(mbuf, p));
             if (frameClass == FrameClass.IP_FRAGMENT ||
                 frameClass == FrameClass.OTHER && view.fragmentOffset() != 0 &&
-                view.ipProtocol() == FrameClassifier.IP_PROTOCOL_UDP)
+                    view.ipProtocol() == FrameClassifier.IP_PROTOCOL_UDP)
             {
                 frameClass = reassemble(mbuf, p, now);
             }
@@ -228,24 +228,24 @@ public final class PollLoop implements Agent
         countAbandonedReassemblies();
         switch (result)
         {
-            case FragmentReassembler.NOT_OURS:
+            case FragmentReassembler.NOT_OURS :
                 return FrameClass.OTHER;
-            case FragmentReassembler.COMPLETE:
+            case FragmentReassembler.COMPLETE :
                 counters.fragmentsHeld.incrementRelease();
                 break;
-            case FragmentReassembler.HELD:
+            case FragmentReassembler.HELD :
                 counters.fragmentsHeld.incrementRelease();
                 drop(mbuf);
                 return CONSUMED;
-            case FragmentReassembler.OVERLAP:
+            case FragmentReassembler.OVERLAP :
                 counters.fragmentOverlapDropped.incrementRelease();
                 drop(mbuf);
                 return CONSUMED;
-            case FragmentReassembler.OVERSIZED:
+            case FragmentReassembler.OVERSIZED :
                 counters.fragmentOversizedDropped.incrementRelease();
                 drop(mbuf);
                 return CONSUMED;
-            default:
+            default :
                 counters.malformedDropped.increment();
                 drop(mbuf);
                 return CONSUMED;
@@ -305,16 +305,16 @@ public final class PollLoop implements Agent
         }
         switch (frameClass)
         {
-            case FrameClass.OTHER:
+            case FrameClass.OTHER :
                 other(mbuf, p);
                 return;
-            case FrameClass.SERVER_DHCP:
+            case FrameClass.SERVER_DHCP :
                 counters.rogueServerDropped.incrementRelease();
                 break;
-            case FrameClass.BAD_UDP_CHECKSUM:
+            case FrameClass.BAD_UDP_CHECKSUM :
                 counters.badUdpChecksumDropped.incrementRelease();
                 break;
-            default:
+            default :
                 counters.malformedDropped.increment();
                 break;
         }
@@ -328,8 +328,9 @@ public final class PollLoop implements Agent
         {
             case Mbufs.RX_L4_CKSUM_GOOD, Mbufs.RX_L4_CKSUM_NONE -> FrameClassifier.UDP_CHECKSUM_VERIFIED;
             case Mbufs.RX_L4_CKSUM_BAD -> FrameClassifier.UDP_CHECKSUM_BAD;
-            default -> ports.deliversPartialChecksums(p) ? FrameClassifier.UDP_CHECKSUM_VERIFY_OR_PARTIAL :
-                FrameClassifier.UDP_CHECKSUM_VERIFY;
+            default -> ports.deliversPartialChecksums(p)
+                ? FrameClassifier.UDP_CHECKSUM_VERIFY_OR_PARTIAL
+                : FrameClassifier.UDP_CHECKSUM_VERIFY;
         };
     }
 

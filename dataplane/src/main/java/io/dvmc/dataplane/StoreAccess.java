@@ -105,8 +105,7 @@ public final class StoreAccess implements AutoCloseable
         this.stateDir = stateDir;
         this.handovers = handovers;
         this.control.putLong(0, epoch);
-        this.opener = Executors.newSingleThreadExecutor(r ->
-        {
+        this.opener = Executors.newSingleThreadExecutor(r -> {
             final Thread thread = new Thread(r, "dvmc-store-open");
             thread.setDaemon(true);
             return thread;
@@ -357,7 +356,8 @@ public final class StoreAccess implements AutoCloseable
     {
         try
         {
-            opener.submit(() -> { }).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            opener.submit(() -> {
+            }).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         }
         catch (final TimeoutException ex)

@@ -27,7 +27,8 @@ import java.util.List;
  * <p>Drivers: the Debian build loads its PMD plugins (net_pcap, net_ring, net_null, mempool_ring, ...) from its
  * compiled-in directory ({@code /usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0}) by itself; no {@code -d} is needed.
  */
-public final class Eal implements AutoCloseable {
+public final class Eal implements AutoCloseable
+{
 
     private static final Object LOCK = new Object();
     private static boolean initialized;
@@ -36,7 +37,8 @@ public final class Eal implements AutoCloseable {
     private final int consumed;
     private boolean closed;
 
-    private Eal(List<String> args, int consumed) {
+    private Eal(List<String> args, int consumed)
+    {
         this.args = List.copyOf(args);
         this.consumed = consumed;
     }
@@ -46,9 +48,12 @@ public final class Eal implements AutoCloseable {
      *
      * @throws EalException with DPDK's error text when init fails or already succeeded in this process
      */
-    public static Eal init(List<String> args) {
-        synchronized (LOCK) {
-            if (initialized) {
+    public static Eal init(List<String> args)
+    {
+        synchronized (LOCK)
+        {
+            if (initialized)
+            {
                 throw new EalException("EAL already initialized in this process: DPDK allows one rte_eal_init"
                     + " per process, even after cleanup", 114 /* EALREADY */);
             }
@@ -56,16 +61,19 @@ public final class Eal implements AutoCloseable {
             argv.add("dvmc");
             argv.addAll(args);
             int ret;
-            try (Arena arena = Arena.ofConfined()) {
+            try (Arena arena = Arena.ofConfined())
+            {
                 MemorySegment array = arena.allocate(ValueLayout.ADDRESS, argv.size() + 1L);
-                for (int i = 0; i < argv.size(); i++) {
+                for (int i = 0; i < argv.size(); i++)
+                {
                     array.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(argv.get(i)));
                 }
                 array.setAtIndex(ValueLayout.ADDRESS, argv.size(), MemorySegment.NULL);
                 // The shim copies argv: EAL keeps pointers into it after init returns.
                 ret = dvmc_shim_h.dvmc_eal_init(argv.size(), array);
             }
-            if (ret < 0) {
+            if (ret < 0)
+            {
                 throw Native.error("rte_eal_init " + args, ret);
             }
             initialized = true;
@@ -78,71 +86,91 @@ public final class Eal implements AutoCloseable {
      * {@code -l CPU --no-huge -m memoryMb ... --vdev=v} for each vdev, CPU being the first this thread may run on
      * (0 unless a cpuset says otherwise). {@code -m} is a hard cap: give about twice the mempools' size.
      */
-    public static List<String> noHugeArgs(int memoryMb, String... vdevs) {
-        List<String> out = new ArrayList<>(List.of("-l", Integer.toString(firstAllowedCpu()), "--no-huge", "-m", Integer.toString(memoryMb),
-            "--no-pci", "--no-shconf", "--no-telemetry", "--log-level=*:warning"));
-        for (String vdev : vdevs) {
+    public static List<String> noHugeArgs(int memoryMb, String... vdevs)
+    {
+        List<String> out = new ArrayList<>(
+            List.of("-l", Integer.toString(firstAllowedCpu()), "--no-huge", "-m", Integer.toString(memoryMb),
+                "--no-pci", "--no-shconf", "--no-telemetry", "--log-level=*:warning"));
+        for (String vdev : vdevs)
+        {
             out.add("--vdev=" + vdev);
         }
         return out;
     }
 
     /** The lowest CPU in the calling thread's affinity (Linux), or 0 when it cannot be read. */
-    public static int firstAllowedCpu() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
-                if (line.startsWith("Cpus_allowed_list:")) {
+    public static int firstAllowedCpu()
+    {
+        try
+        {
+            for (String line : Files.readAllLines(Path.of("/proc/thread-self/status")))
+            {
+                if (line.startsWith("Cpus_allowed_list:"))
+                {
                     String list = line.substring(line.indexOf(':') + 1).trim();
                     return Integer.parseInt(list.split("[-,]")[0]);
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        }
+        catch (IOException | RuntimeException e)
+        {
             // not Linux, or an unexpected format: EAL will say if CPU 0 is not allowed
         }
         return 0;
     }
 
     /** Whether an EAL was initialized in this process (it stays so after close). */
-    public static boolean initialized() {
-        synchronized (LOCK) {
+    public static boolean initialized()
+    {
+        synchronized (LOCK)
+        {
             return initialized;
         }
     }
 
     /** The lcore id of the calling thread, or {@code -1} when it has none (LCORE_ID_ANY). */
-    public static int lcoreId() {
+    public static int lcoreId()
+    {
         return dvmc_shim_h.dvmc_lcore_id(); // LCORE_ID_ANY is UINT32_MAX, i.e. -1 as an int
     }
 
     /** The NUMA socket of the calling thread's lcore, or -1 when unknown. */
-    public static int socketId() {
+    public static int socketId()
+    {
         return dvmc_shim_h.dvmc_socket_id();
     }
 
     /** Gives the calling thread an lcore id (a no-op when it has one); returns it. Does not change its affinity. */
-    public static int registerThread() {
+    public static int registerThread()
+    {
         return Native.check(dvmc_shim_h.dvmc_thread_register(), "rte_thread_register");
     }
 
     /** Releases the lcore id of the calling thread taken by {@link #registerThread()}. */
-    public static void unregisterThread() {
+    public static void unregisterThread()
+    {
         dvmc_shim_h.dvmc_thread_unregister();
     }
 
-    public List<String> args() {
+    public List<String> args()
+    {
         return args;
     }
 
     /** How many arguments EAL consumed (the return value of rte_eal_init). */
-    public int consumedArgs() {
+    public int consumedArgs()
+    {
         return consumed;
     }
 
     /** Runs {@code rte_eal_cleanup} once; ports and pools must be closed before. The EAL cannot be re-initialized. */
     @Override
-    public void close() {
-        synchronized (LOCK) {
-            if (closed) {
+    public void close()
+    {
+        synchronized (LOCK)
+        {
+            if (closed)
+            {
                 return;
             }
             closed = true;

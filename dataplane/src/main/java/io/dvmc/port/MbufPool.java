@@ -6,7 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** A pool of packet mbufs ({@code rte_pktmbuf_pool_create}). Needs an initialized {@link Eal}. */
-public final class MbufPool implements AutoCloseable {
+public final class MbufPool implements AutoCloseable
+{
 
     /** RTE_MBUF_DEFAULT_BUF_SIZE: 2048 bytes of data after the 128-byte headroom. */
     public static final int DEFAULT_DATA_ROOM = 2048 + 128;
@@ -17,7 +18,8 @@ public final class MbufPool implements AutoCloseable {
     private final int size;
     private MemorySegment pool;
 
-    private MbufPool(String name, int size, MemorySegment pool) {
+    private MbufPool(String name, int size, MemorySegment pool)
+    {
         this.name = name;
         this.size = size;
         this.pool = pool;
@@ -28,47 +30,58 @@ public final class MbufPool implements AutoCloseable {
      * 512 and at most size / 1.5; only threads with an lcore id use it) and {@code dataRoom} bytes per buffer
      * including the headroom.
      */
-    public static MbufPool create(String name, int size, int cacheSize, int dataRoom, int socket) {
-        if (size <= 0 || cacheSize < 0 || dataRoom <= 0 || dataRoom > 0xffff) {
+    public static MbufPool create(String name, int size, int cacheSize, int dataRoom, int socket)
+    {
+        if (size <= 0 || cacheSize < 0 || dataRoom <= 0 || dataRoom > 0xffff)
+        {
             throw new IllegalArgumentException("size " + size + ", cache " + cacheSize + ", data room " + dataRoom);
         }
         MemorySegment pool;
-        try (Arena arena = Arena.ofConfined()) {
-            pool = dvmc_shim_h.dvmc_mempool_create(arena.allocateFrom(name), size, cacheSize, (short) dataRoom, socket);
+        try (Arena arena = Arena.ofConfined())
+        {
+            pool = dvmc_shim_h.dvmc_mempool_create(arena.allocateFrom(name), size, cacheSize, (short)dataRoom, socket);
         }
-        if (pool.equals(MemorySegment.NULL)) {
+        if (pool.equals(MemorySegment.NULL))
+        {
             throw Native.error("rte_pktmbuf_pool_create " + name, dvmc_shim_h.dvmc_errno());
         }
         return new MbufPool(name, size, pool);
     }
 
     /** A pool of {@code size} default-sized mbufs on any socket, with a cache scaled to the size. */
-    public static MbufPool create(String name, int size) {
+    public static MbufPool create(String name, int size)
+    {
         return create(name, size, Math.min(256, size / 8), DEFAULT_DATA_ROOM, ANY_SOCKET);
     }
 
-    public String name() {
+    public String name()
+    {
         return name;
     }
 
-    public int size() {
+    public int size()
+    {
         return size;
     }
 
     /** Free mbufs, including those in lcore caches. */
-    public int avail() {
+    public int avail()
+    {
         return dvmc_shim_h.dvmc_mempool_avail(segment());
     }
 
     /** Mbufs allocated and not yet freed. */
-    public int inUse() {
+    public int inUse()
+    {
         return dvmc_shim_h.dvmc_mempool_in_use(segment());
     }
 
     /** The rte_mempool pointer, for the shim. */
-    public MemorySegment segment() {
+    public MemorySegment segment()
+    {
         MemorySegment p = pool;
-        if (p == null) {
+        if (p == null)
+        {
             throw new IllegalStateException("mempool " + name + " is closed");
         }
         return p;
@@ -76,9 +89,11 @@ public final class MbufPool implements AutoCloseable {
 
     /** Frees the pool; every port using it must be closed and every mbuf returned first. */
     @Override
-    public void close() {
+    public void close()
+    {
         MemorySegment p = pool;
-        if (p != null) {
+        if (p != null)
+        {
             pool = null;
             dvmc_shim_h.dvmc_mempool_free(p);
         }

@@ -16,7 +16,8 @@ import java.lang.foreign.ValueLayout;
  * <p>Packet bytes: {@code buffer.wrap(dataAddress(m), dataLength(m))} on a reused Agrona {@link UnsafeBuffer}, or
  * {@link #wrap}.
  */
-public final class Mbufs {
+public final class Mbufs
+{
 
     // Static final, so the JIT folds its (unbounded) bounds; the pointers are trusted to be mbufs.
     private static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
@@ -53,8 +54,10 @@ public final class Mbufs {
     private static final long RX_L4_GOOD_FLAG;
     private static final long RX_L4_BAD_FLAG;
 
-    static {
-        try (Arena arena = Arena.ofConfined()) {
+    static
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
             MemorySegment l = dvmc_mbuf_layout.allocate(arena);
             dvmc_shim_h.dvmc_mbuf_layout(l);
             BUF_ADDR = dvmc_mbuf_layout.buf_addr(l);
@@ -74,67 +77,80 @@ public final class Mbufs {
         }
     }
 
-    private Mbufs() {
+    private Mbufs()
+    {
     }
 
     /** Address of the first data byte: buf_addr + data_off. */
-    public static long dataAddress(long mbuf) {
+    public static long dataAddress(long mbuf)
+    {
         return MEMORY.get(LONG, mbuf + BUF_ADDR) + (MEMORY.get(SHORT, mbuf + DATA_OFF) & 0xffff);
     }
 
     /** Bytes of data in this segment (data_len). */
-    public static int dataLength(long mbuf) {
+    public static int dataLength(long mbuf)
+    {
         return MEMORY.get(SHORT, mbuf + DATA_LEN) & 0xffff;
     }
 
     /** Bytes of data in the whole chain (pkt_len). */
-    public static int packetLength(long mbuf) {
+    public static int packetLength(long mbuf)
+    {
         return MEMORY.get(INT, mbuf + PKT_LEN);
     }
 
     /** Sets data_len and pkt_len of a single-segment mbuf; the caller keeps {@code length <= tailroom + data}. */
-    public static void setLength(long mbuf, int length) {
-        MEMORY.set(SHORT, mbuf + DATA_LEN, (short) length);
+    public static void setLength(long mbuf, int length)
+    {
+        MEMORY.set(SHORT, mbuf + DATA_LEN, (short)length);
         MEMORY.set(INT, mbuf + PKT_LEN, length);
     }
 
     /** Bytes free before the data (data_off). */
-    public static int headroom(long mbuf) {
+    public static int headroom(long mbuf)
+    {
         return MEMORY.get(SHORT, mbuf + DATA_OFF) & 0xffff;
     }
 
     /** Bytes free after the data of this segment. */
-    public static int tailroom(long mbuf) {
+    public static int tailroom(long mbuf)
+    {
         return bufferLength(mbuf) - headroom(mbuf) - dataLength(mbuf);
     }
 
     /** Bytes from the data start to the end of the buffer: the largest frame this segment can hold in place. */
-    public static int capacity(long mbuf) {
+    public static int capacity(long mbuf)
+    {
         return bufferLength(mbuf) - headroom(mbuf);
     }
 
     /** Size of the data buffer (buf_len). */
-    public static int bufferLength(long mbuf) {
+    public static int bufferLength(long mbuf)
+    {
         return MEMORY.get(SHORT, mbuf + BUF_LEN) & 0xffff;
     }
 
     /** Start of the data buffer (buf_addr). */
-    public static long bufferAddress(long mbuf) {
+    public static long bufferAddress(long mbuf)
+    {
         return MEMORY.get(LONG, mbuf + BUF_ADDR);
     }
 
     /** Segments in the chain (nb_segs); 1 for what the ports here receive up to the data room. */
-    public static int segments(long mbuf) {
+    public static int segments(long mbuf)
+    {
         return MEMORY.get(SHORT, mbuf + NB_SEGS) & 0xffff;
     }
 
     /** Next segment, or 0. */
-    public static long next(long mbuf) {
+    public static long next(long mbuf)
+    {
         return MEMORY.get(LONG, mbuf + NEXT);
     }
 
     /** ol_flags (RTE_MBUF_F_*). */
-    public static long offloadFlags(long mbuf) {
+    public static long offloadFlags(long mbuf)
+    {
         return MEMORY.get(LONG, mbuf + OL_FLAGS);
     }
 
@@ -142,30 +158,35 @@ public final class Mbufs {
      * The rx L4 checksum state the PMD left in ol_flags: one of the {@code RX_L4_CKSUM_*} codes. A read of the
      * mbuf, no downcall.
      */
-    public static int rxL4Checksum(long mbuf) {
+    public static int rxL4Checksum(long mbuf)
+    {
         long flags = offloadFlags(mbuf);
         return ((flags & RX_L4_GOOD_FLAG) != 0 ? RX_L4_CKSUM_GOOD : 0)
             | ((flags & RX_L4_BAD_FLAG) != 0 ? RX_L4_CKSUM_BAD : 0);
     }
 
     /** The input port id set by the PMD on rx. */
-    public static int port(long mbuf) {
+    public static int port(long mbuf)
+    {
         return MEMORY.get(SHORT, mbuf + PORT) & 0xffff;
     }
 
     /** packet_type (RTE_PTYPE_*), when the PMD classifies. */
-    public static int packetType(long mbuf) {
+    public static int packetType(long mbuf)
+    {
         return MEMORY.get(INT, mbuf + PACKET_TYPE);
     }
 
     /** Wraps {@code buffer} on the data of {@code mbuf} (no allocation) and returns it. */
-    public static UnsafeBuffer wrap(UnsafeBuffer buffer, long mbuf) {
+    public static UnsafeBuffer wrap(UnsafeBuffer buffer, long mbuf)
+    {
         buffer.wrap(dataAddress(mbuf), dataLength(mbuf));
         return buffer;
     }
 
     /** Wraps {@code buffer} on the data and the tailroom of {@code mbuf}, to write a frame of up to that size. */
-    public static UnsafeBuffer wrapForWrite(UnsafeBuffer buffer, long mbuf) {
+    public static UnsafeBuffer wrapForWrite(UnsafeBuffer buffer, long mbuf)
+    {
         buffer.wrap(dataAddress(mbuf), dataLength(mbuf) + tailroom(mbuf));
         return buffer;
     }

@@ -6,7 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** Basic ethdev counters of a port, refilled in place by {@link EthPort#stats(PortStats)}. */
-public final class PortStats {
+public final class PortStats
+{
 
     private final MemorySegment raw = dvmc_port_stats.allocate(Arena.ofAuto());
     private long ipackets;
@@ -18,11 +19,13 @@ public final class PortStats {
     private long oerrors;
     private long rxNoMbuf;
 
-    MemorySegment segment() {
+    MemorySegment segment()
+    {
         return raw;
     }
 
-    void load() {
+    void load()
+    {
         ipackets = dvmc_port_stats.ipackets(raw);
         opackets = dvmc_port_stats.opackets(raw);
         ibytes = dvmc_port_stats.ibytes(raw);
@@ -33,42 +36,51 @@ public final class PortStats {
         rxNoMbuf = dvmc_port_stats.rx_nombuf(raw);
     }
 
-    public long ipackets() {
+    public long ipackets()
+    {
         return ipackets;
     }
 
-    public long opackets() {
+    public long opackets()
+    {
         return opackets;
     }
 
-    public long ibytes() {
+    public long ibytes()
+    {
         return ibytes;
     }
 
-    public long obytes() {
+    public long obytes()
+    {
         return obytes;
     }
 
     /** Frames the NIC dropped for lack of rx descriptors. */
-    public long imissed() {
+    public long imissed()
+    {
         return imissed;
     }
 
-    public long ierrors() {
+    public long ierrors()
+    {
         return ierrors;
     }
 
-    public long oerrors() {
+    public long oerrors()
+    {
         return oerrors;
     }
 
     /** Rx failures for lack of mbufs in the pool. */
-    public long rxNoMbuf() {
+    public long rxNoMbuf()
+    {
         return rxNoMbuf;
     }
 
     @Override
-    public String toString() {
+    public String toString()
+    {
         return "ipackets=" + ipackets + " opackets=" + opackets + " ibytes=" + ibytes + " obytes=" + obytes
             + " imissed=" + imissed + " ierrors=" + ierrors + " oerrors=" + oerrors + " rx_nombuf=" + rxNoMbuf;
     }

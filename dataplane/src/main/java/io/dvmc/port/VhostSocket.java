@@ -16,12 +16,14 @@ import java.nio.file.Path;
  * could not create the port again after its restart. A socket file nobody accepts on is what such a death leaves
  * and is removed; one with a listener belongs to a live process and is left for the EAL to refuse.
  */
-public final class VhostSocket {
+public final class VhostSocket
+{
 
     private static final int FILE_TYPE = 0170000;
     private static final int SOCKET = 0140000;
 
-    private VhostSocket() {
+    private VhostSocket()
+    {
     }
 
     /**
@@ -30,48 +32,68 @@ public final class VhostSocket {
      *
      * @return the path removed, or null when nothing was
      */
-    public static Path removeStale(String device) {
+    public static Path removeStale(String device)
+    {
         Path path = serverSocket(device);
-        if (path == null || !isSocket(path)) {
+        if (path == null || !isSocket(path))
+        {
             return null;
         }
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX))
+        {
             channel.connect(UnixDomainSocketAddress.of(path));
             return null;
-        } catch (ConnectException refused) {
-            try {
+        }
+        catch (ConnectException refused)
+        {
+            try
+            {
                 return Files.deleteIfExists(path) ? path : null;
-            } catch (IOException ex) {
+            }
+            catch (IOException ex)
+            {
                 throw new UncheckedIOException("stale vhost-user socket " + path + " cannot be removed", ex);
             }
-        } catch (IOException ex) {
+        }
+        catch (IOException ex)
+        {
             return null;
         }
     }
 
     /** The {@code iface} of a net_vhost device that is not in client mode, else null. */
-    static Path serverSocket(String device) {
+    static Path serverSocket(String device)
+    {
         String[] parts = device.split(",");
-        if (!parts[0].startsWith("net_vhost")) {
+        if (!parts[0].startsWith("net_vhost"))
+        {
             return null;
         }
         String iface = null;
-        for (int i = 1; i < parts.length; i++) {
+        for (int i = 1; i < parts.length; i++)
+        {
             String part = parts[i].trim();
-            if (part.startsWith("iface=")) {
+            if (part.startsWith("iface="))
+            {
                 iface = part.substring("iface=".length());
-            } else if (part.equals("client=1")) {
+            }
+            else if (part.equals("client=1"))
+            {
                 return null;
             }
         }
         return iface == null || iface.isEmpty() ? null : Path.of(iface);
     }
 
-    private static boolean isSocket(Path path) {
-        try {
-            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    private static boolean isSocket(Path path)
+    {
+        try
+        {
+            int mode = (Integer)Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             return (mode & FILE_TYPE) == SOCKET;
-        } catch (IOException | UnsupportedOperationException ex) {
+        }
+        catch (IOException | UnsupportedOperationException ex)
+        {
             return false;
         }
     }

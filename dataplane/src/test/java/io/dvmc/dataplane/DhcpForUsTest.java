@@ -35,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class DhcpForUsTest
 {
     private static final long MAC = 0x02DC_0000_0001L;
-    private static final int LEASED_IP = 0xC000_0293;  // 192.0.2.147, where the captured renewal comes from
-    private static final int SERVER = 0xC000_0201;     // 192.0.2.1, where it goes
+    private static final int LEASED_IP = 0xC000_0293; // 192.0.2.147, where the captured renewal comes from
+    private static final int SERVER = 0xC000_0201; // 192.0.2.1, where it goes
     private static final int DOMAIN = 100;
 
     @TempDir
@@ -70,8 +70,7 @@ class DhcpForUsTest
             dataplane.awaitCounter("binding changes applied", 1);
             // The VM's port comes once the stores are open and the VM is bound, so that its frames meet both.
             DataplaneProcess.writeConfig(dir, List.of(vm1, uplink), List.of());
-            dataplane.await("both renewals handled", DataplaneProcess.START, () ->
-            {
+            dataplane.await("both renewals handled", DataplaneProcess.START, () -> {
                 final Map<String, Long> c = dataplane.counters();
                 return c.getOrDefault("port vm1 rx", 0L) == 2 &&
                     c.getOrDefault("port vm1 tx", 0L) + c.getOrDefault("port uplink tx", 0L) == 2;
@@ -109,7 +108,8 @@ class DhcpForUsTest
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir, List.of(
             DataplaneProcess.pcapPort("vm1", 0, vm1Rx, vm1Tx, "\"other\": \"forward:uplink\""),
             DataplaneProcess.pcapPort("uplink", 1, uplinkRx, dir.resolve("uplink-tx.pcap"),
-                "\"other\": \"forward:vm1\", \"role\": \"uplink\"")), List.of()))
+                "\"other\": \"forward:vm1\", \"role\": \"uplink\"")),
+            List.of()))
         {
             dataplane.awaitCounter("port vm1 tx", 1);
             final Map<String, Long> counters = dataplane.counters();

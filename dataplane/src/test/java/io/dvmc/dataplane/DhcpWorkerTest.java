@@ -91,7 +91,7 @@ class DhcpWorkerTest
         final UnsafeBuffer options = new UnsafeBuffer(new byte[64]);
         final OptionWriter writer = new OptionWriter().wrap(options, 0, options.capacity());
         writer.putInt(DhcpOption.ROUTER, SERVER);
-        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[] {0xC000_0235}, 1);
+        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{0xC000_0235}, 1);
         domains.put(new DomainRecord().clear().domainId(DOMAIN).version(1).serverIp(SERVER)
             .serverMac(0x0244_0000_0064L).subnetMask(0xFFFF_FF00).vmLeaseSeconds(600)
             .options(options, 0, writer.length()).seal());
@@ -101,7 +101,8 @@ class DhcpWorkerTest
         final DataplaneCounters counters = new DataplaneCounters(countersFile, List.of("vm1"));
         stores = new StoreAccess(dir, countersFile.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE));
         final PortBindings bindings = new PortBindings(
-            List.of(new HostConfig.Binding("vm1", 0, "02:dc:00:00:00:01", DOMAIN, "6f1c1d2e-0000-4000-8000-000000000001")),
+            List.of(
+                new HostConfig.Binding("vm1", 0, "02:dc:00:00:00:01", DOMAIN, "6f1c1d2e-0000-4000-8000-000000000001")),
             Map.of("vm1", 0));
         final AtomicReferenceArray<RelayLinks> relays = new AtomicReferenceArray<>(PortTable.MAX_PORTS);
         relays.set(RELAY_PORT, new RelayLinks(new HostConfig.Relay("10.9.0.1", null,
@@ -109,7 +110,8 @@ class DhcpWorkerTest
             List.of())));
         worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings,
             new java.util.concurrent.ConcurrentLinkedQueue<>(), new java.util.concurrent.atomic.AtomicIntegerArray(
-                new int[] {-1, -1}), relays, stores, null, counters, SystemEpochClock.INSTANCE);
+                new int[]{-1, -1}),
+            relays, stores, null, counters, SystemEpochClock.INSTANCE);
         stores.onReady();
         final long deadline = System.nanoTime() + 30_000_000_000L;
         while (!stores.isOpen())
@@ -169,8 +171,7 @@ class DhcpWorkerTest
     private String counterValues()
     {
         final StringBuilder sb = new StringBuilder();
-        countersFile.reader().forEach((value, id, label) ->
-        {
+        countersFile.reader().forEach((value, id, label) -> {
             if (value != 0)
             {
                 sb.append(label).append('=').append(value).append(", ");
@@ -225,8 +226,9 @@ class DhcpWorkerTest
     private void fromAgent(final int type, final String port, final int domain)
     {
         final UnsafeBuffer message = new UnsafeBuffer(new byte[BindingMessage.MAX_LENGTH]);
-        final int length = type == RingMessages.BINDINGS_SYNC_START || type == RingMessages.BINDINGS_SYNC_END ?
-            RingMessages.CONTROL_LENGTH : BindingMessage.write(message, 0, port, 0, MAC, domain, 1, 2);
+        final int length = type == RingMessages.BINDINGS_SYNC_START || type == RingMessages.BINDINGS_SYNC_END
+            ? RingMessages.CONTROL_LENGTH
+            : BindingMessage.write(message, 0, port, 0, MAC, domain, 1, 2);
         assertTrue(rings.toDataplane().write(type, message, 0, length));
         worker.doWork();
     }
@@ -293,8 +295,7 @@ class DhcpWorkerTest
     private long counter(final String label)
     {
         final long[] value = {-1};
-        countersFile.reader().forEach((v, id, l) ->
-        {
+        countersFile.reader().forEach((v, id, l) -> {
             if (l.equals(label))
             {
                 value[0] = v;
@@ -398,8 +399,7 @@ class DhcpWorkerTest
         assertEquals(-1, offer(relayedDiscover(RELAY_MAC, GIADDR, null), RELAY_PORT));
         final DhcpRequestMessage request = new DhcpRequestMessage();
         final long[] seen = new long[3];
-        rings.toAgent().read((type, buffer, index, length) ->
-        {
+        rings.toAgent().read((type, buffer, index, length) -> {
             request.wrap(buffer, index);
             seen[0] = request.domainId();
             seen[1] = request.vmMsb();
@@ -437,7 +437,7 @@ class DhcpWorkerTest
     @Test
     void aRelayedDiscoverAnsweredOnTheFastPathAllocatesNothing()
     {
-        final byte[] relayed = relayedDiscover(RELAY_MAC, GIADDR, new byte[] {1, 2, 'p', '7'});
+        final byte[] relayed = relayedDiscover(RELAY_MAC, GIADDR, new byte[]{1, 2, 'p', '7'});
         assertSteadyStateAllocatesNothing(() -> offer(relayed, RELAY_PORT) == RELAY_PORT ? 1 : 0,
             "relayed fast-path offers");
     }
@@ -449,8 +449,8 @@ class DhcpWorkerTest
             final int n = i;
             assertEquals(1, answer.getAsInt(), () -> what + " " + n + ": " + counterValues());
         }
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory
+            .getThreadMXBean();
         final long thread = Thread.currentThread().threadId();
         final long[] allocated = new long[4];
         for (int round = 0; round < allocated.length; round++)

@@ -158,7 +158,7 @@ class FastPathTest
     /** A relay domain's VM bound {@code elapsedMs} ago by its tenant, for {@code tenantSeconds}, with its options. */
     private static LeaseRecord tenantLease(final int ip, final int tenantSeconds, final long elapsedMs)
     {
-        final UnsafeBuffer router = new UnsafeBuffer(new byte[] {3, 4, (byte)192, 0, 2, (byte)254});
+        final UnsafeBuffer router = new UnsafeBuffer(new byte[]{3, 4, (byte)192, 0, 2, (byte)254});
         final LeaseRecord lease = new LeaseRecord().clear().ip(ip).state(LeaseState.BOUND)
             .vmLeaseSeconds(tenantSeconds).hostLeaseExpiryMillis(NOW - elapsedMs + tenantSeconds * 1000L - 1000);
         lease.tenantOptions(router, 0, router.capacity());

@@ -34,9 +34,9 @@ class FragmentedDhcpTest
         Crafted.fixIpChecksum(discover);
         final List<byte[]> frames = new ArrayList<>(Crafted.fragments(discover, 512, 0x1001));
         frames.add(Crafted.fragment(discover, 0, 512, true, 0x1002));
-        frames.add(Crafted.fragment(discover, 504, 512, true, 0x1002));  // overlaps the previous by 8 bytes
+        frames.add(Crafted.fragment(discover, 504, 512, true, 0x1002)); // overlaps the previous by 8 bytes
         frames.add(Crafted.fragment(discover, 0, 512, true, 0x1003));
-        frames.add(Crafted.fragment(Crafted.padded(discover, 2100), 1960, 120, false, 0x1003));  // ends past the room
+        frames.add(Crafted.fragment(Crafted.padded(discover, 2100), 1960, 120, false, 0x1003)); // ends past the room
         final Path rx = dir.resolve("rx.pcap");
         PcapFile.write(rx, frames);
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir,
@@ -52,8 +52,7 @@ class FragmentedDhcpTest
             assertEquals(0, counters.get("malformed frames dropped"), counters::toString);
 
             final byte[][] toAgent = new byte[1][];
-            dataplane.rings().toAgent().read((type, buffer, index, length) ->
-            {
+            dataplane.rings().toAgent().read((type, buffer, index, length) -> {
                 if (type == RingMessages.DHCP_REQUEST)
                 {
                     final DhcpRequestMessage request = new DhcpRequestMessage().wrap(buffer, index);

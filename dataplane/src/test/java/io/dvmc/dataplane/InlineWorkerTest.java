@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class InlineWorkerTest
 {
     private static final long MAC = 0x02DC_0000_0001L;
-    private static final int LEASED_IP = 0xC000_0293;  // 192.0.2.147, the captured udhcpc VM's
-    private static final int SERVER = 0xC000_0201;     // 192.0.2.1
+    private static final int LEASED_IP = 0xC000_0293; // 192.0.2.147, the captured udhcpc VM's
+    private static final int SERVER = 0xC000_0201; // 192.0.2.1
     private static final int DOMAIN = 100;
     /** An OFFER, two ACKs and an ARP reply on the fast path; a RELEASE to the agent; an unbound VM dropped. */
     private static final List<String> FRAMES = List.of("udhcpc-discover.bin", "udhcpc-request-selecting.bin",
@@ -76,7 +76,8 @@ class InlineWorkerTest
         final String vm1 = DataplaneProcess.pcapPort("vm1", 0, vm1Rx, vm1Tx, "");
         final LeaseStore leases = LeaseStore.openWriter(state.resolve(LeaseStore.FILE), 64);
         final DomainStore domains = DomainStore.openWriter(state.resolve(StoreAccess.DOMAINS_FILE), 16);
-        try (DataplaneProcess dataplane = DataplaneProcess.start(dir, "\"workers\": " + workers, List.of(uplink), List.of()))
+        try (DataplaneProcess dataplane = DataplaneProcess.start(dir, "\"workers\": " + workers, List.of(uplink),
+            List.of()))
         {
             storesWithALease(leases, domains);
             final UnsafeBuffer epoch = new UnsafeBuffer(new byte[RingMessages.CONTROL_LENGTH]);
@@ -88,8 +89,7 @@ class InlineWorkerTest
             dataplane.awaitCounter("binding changes applied", 1);
             // The VM's port comes once the stores are open and the VM is bound, so that its frames meet both.
             DataplaneProcess.writeConfig(dir, "\"workers\": " + workers, List.of(vm1, uplink), List.of());
-            dataplane.await("every frame handled", DataplaneProcess.START, () ->
-            {
+            dataplane.await("every frame handled", DataplaneProcess.START, () -> {
                 final Map<String, Long> c = dataplane.counters();
                 return c.getOrDefault("port vm1 rx", 0L) == FRAMES.size() &&
                     c.getOrDefault("port vm1 tx", 0L) == 4 && c.getOrDefault("slow path to agent", 0L) == 1 &&

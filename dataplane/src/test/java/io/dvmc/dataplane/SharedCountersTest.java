@@ -47,13 +47,12 @@ class SharedCountersTest
             List.of()))
         {
             // Every frame ends as sent to the uplink or as one of the drops counted by a single thread.
-            dataplane.await("every frame sent or dropped", DataplaneProcess.START, () ->
-            {
+            dataplane.await("every frame sent or dropped", DataplaneProcess.START, () -> {
                 final Map<String, Long> c = dataplane.counters();
                 return c.getOrDefault("rx frames", 0L) == 2L * PAIRS &&
                     c.getOrDefault("port uplink tx", 0L) + c.getOrDefault("worker queue full dropped", 0L) +
-                    c.getOrDefault("tx queue full dropped", 0L) + c.getOrDefault("ARP not answered dropped", 0L) +
-                    c.getOrDefault("tx failed", 0L) == 2L * PAIRS;
+                        c.getOrDefault("tx queue full dropped", 0L) + c.getOrDefault("ARP not answered dropped", 0L) +
+                        c.getOrDefault("tx failed", 0L) == 2L * PAIRS;
             });
             final Map<String, Long> counters = dataplane.counters();
             assertEquals(0, counters.get("tx failed"), counters::toString);

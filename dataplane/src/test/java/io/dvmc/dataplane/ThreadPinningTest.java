@@ -44,7 +44,8 @@ class ThreadPinningTest
     void aWorkerCpuThisMachineDoesNotHaveStopsTheStartAndSaysWhy() throws Exception
     {
         final Path config = dir.resolve("host.json");
-        try (DataplaneProcess ignored = DataplaneProcess.start(dir, "\"workerCpu\": 1000", List.of(NULL_PORT), List.of()))
+        try (DataplaneProcess ignored = DataplaneProcess.start(dir, "\"workerCpu\": 1000", List.of(NULL_PORT),
+            List.of()))
         {
             throw new AssertionError("a dataplane started with its worker on CPU 1000");
         }

@@ -31,8 +31,7 @@ class UdpChecksumTest
             List.of(DataplaneProcess.pcapPort("vm1", 0, rx, dir.resolve("tx.pcap"), "")),
             List.of(DataplaneProcess.UDHCPC_BINDING)))
         {
-            dataplane.await("every frame handled", DataplaneProcess.START, () ->
-            {
+            dataplane.await("every frame handled", DataplaneProcess.START, () -> {
                 final Map<String, Long> c = dataplane.counters();
                 return c.getOrDefault("rx frames", 0L) == 4 &&
                     c.getOrDefault("slow path to agent", 0L) + c.getOrDefault("bad UDP checksum dropped", 0L) == 4;

@@ -12,10 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** EAL init failures are typed with DPDK's text; init pins the calling thread and the threads it starts later. */
-class EalInitTest {
+class EalInitTest
+{
 
     @Test
-    void badArgumentsFailWithATypedErrorThenInitPinsTheThread() throws Exception {
+    void badArgumentsFailWithATypedErrorThenInitPinsTheThread() throws Exception
+    {
         ForkedJvm.Result r = ForkedJvm.run(InitMain.class, Duration.ofSeconds(90));
         assertEquals(0, r.exitCode(), r.output());
         assertEquals(22, r.longValue("bad.errno"), r.output());
@@ -27,9 +29,12 @@ class EalInitTest {
         assertEquals(114, r.longValue("after.close.errno"), r.output());
     }
 
-    static String affinity() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
-            if (line.startsWith("Cpus_allowed_list:")) {
+    static String affinity() throws IOException
+    {
+        for (String line : Files.readAllLines(Path.of("/proc/thread-self/status")))
+        {
+            if (line.startsWith("Cpus_allowed_list:"))
+            {
                 return line.substring(line.indexOf(':') + 1).trim();
             }
         }
@@ -37,14 +42,19 @@ class EalInitTest {
     }
 
     /** Forked: a refused init, a good one, the affinity it leaves, and a refused second init. */
-    public static final class InitMain {
+    public static final class InitMain
+    {
 
-        public static void main(String[] args) throws Exception {
+        public static void main(String[] args) throws Exception
+        {
             System.out.println("affinity.before " + affinity());
-            try {
+            try
+            {
                 Eal.init(List.of("--no-such-eal-option"));
                 throw new AssertionError("bad arguments accepted");
-            } catch (EalException e) {
+            }
+            catch (EalException e)
+            {
                 System.out.println("bad.errno " + e.errno());
                 System.out.println("bad.message " + e.getMessage());
             }
@@ -54,9 +64,12 @@ class EalInitTest {
             System.out.println("affinity.after " + affinity());
             String[] child = new String[1];
             Thread t = new Thread(() -> {
-                try {
+                try
+                {
                     child[0] = affinity();
-                } catch (IOException e) {
+                }
+                catch (IOException e)
+                {
                     child[0] = e.toString();
                 }
             });
@@ -64,10 +77,13 @@ class EalInitTest {
             t.join(20_000);
             System.out.println("affinity.child " + child[0]);
             eal.close();
-            try {
+            try
+            {
                 Eal.init(Eal.noHugeArgs(64));
                 throw new AssertionError("second init accepted");
-            } catch (EalException e) {
+            }
+            catch (EalException e)
+            {
                 System.out.println("after.close.errno " + e.errno());
             }
         }

@@ -7,10 +7,12 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** vdev hot-plug on a running EAL (tier 2): add, use and remove net_ring and net_null ports in one process. */
-class HotplugTest {
+class HotplugTest
+{
 
     @Test
-    void addsUsesAndRemovesVdevs() throws Exception {
+    void addsUsesAndRemovesVdevs() throws Exception
+    {
         ForkedJvm.Result r = ForkedJvm.run(Plug.class, Duration.ofSeconds(90));
         assertEquals(0, r.exitCode(), r.output());
         assertEquals(0, r.longValue("ports.start"), r.output());
@@ -24,12 +26,15 @@ class HotplugTest {
     }
 
     /** Forked: an EAL without vdevs, then hot-plugged ones. */
-    public static final class Plug {
+    public static final class Plug
+    {
 
-        public static void main(String[] args) {
+        public static void main(String[] args)
+        {
             try (Eal eal = Eal.init(Eal.noHugeArgs(64));
-                 MbufPool pool = MbufPool.create("plug", 255);
-                 MbufBurst burst = new MbufBurst(32)) {
+                MbufPool pool = MbufPool.create("plug", 255);
+                MbufBurst burst = new MbufBurst(32))
+            {
                 System.out.println("ports.start " + EthPort.count());
 
                 VdevHotplug.add("net_ring1", "");
@@ -37,7 +42,8 @@ class HotplugTest {
                 EthPort ring = EthPort.byName("net_ring1");
                 ring.setup(pool, 128, 128);
                 RingPortTest.check(burst.allocBulk(pool, 8), "alloc");
-                for (int i = 0; i < 8; i++) {
+                for (int i = 0; i < 8; i++)
+                {
                     Mbufs.setLength(burst.mbuf(i), 60);
                 }
                 RingPortTest.check(ring.txBurst(burst, 0, 8) == 8, "tx");
@@ -53,10 +59,13 @@ class HotplugTest {
                 RingPortTest.check(got == 32 && Mbufs.dataLength(burst.mbuf(0)) == 64, "null rx " + got);
                 RingPortTest.check(nul.txBurst(burst, 0, got) == got, "null tx frees");
 
-                try {
+                try
+                {
                     VdevHotplug.add("net_ring1", "");
                     RingPortTest.check(false, "adding a present vdev must fail");
-                } catch (EalException e) {
+                }
+                catch (EalException e)
+                {
                     System.out.println("add.twice.errno " + e.errno());
                 }
 
@@ -66,16 +75,22 @@ class HotplugTest {
                 // Removing a started port releases it too.
                 VdevHotplug.remove("net_null0");
                 System.out.println("ports.end " + EthPort.count());
-                try {
+                try
+                {
                     EthPort.byName("net_ring1");
                     RingPortTest.check(false, "removed port must be gone");
-                } catch (EalException expected) {
+                }
+                catch (EalException expected)
+                {
                     System.out.println("gone " + expected.getMessage());
                 }
-                try {
+                try
+                {
                     VdevHotplug.remove("net_ring9");
                     RingPortTest.check(false, "removing an absent vdev must fail");
-                } catch (EalException expected) {
+                }
+                catch (EalException expected)
+                {
                     System.out.println("absent " + expected.getMessage());
                 }
                 System.out.println("inuse.end " + pool.inUse());

@@ -14,19 +14,22 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-class PcapFileTest {
+class PcapFileTest
+{
 
     @TempDir
     Path dir;
 
     @Test
-    void writesWhatItReads() throws IOException {
+    void writesWhatItReads() throws IOException
+    {
         List<byte[]> frames = TestFrames.assorted(7);
         Path file = dir.resolve("a.pcap");
         PcapFile.write(file, frames);
         List<byte[]> back = PcapFile.read(file);
         assertEquals(frames.size(), back.size());
-        for (int i = 0; i < frames.size(); i++) {
+        for (int i = 0; i < frames.size(); i++)
+        {
             assertArrayEquals(frames.get(i), back.get(i), "frame " + i);
         }
         ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
@@ -35,10 +38,11 @@ class PcapFileTest {
     }
 
     @Test
-    void readsBigEndianNanosecondFiles() throws IOException {
+    void readsBigEndianNanosecondFiles() throws IOException
+    {
         byte[] frame = TestFrames.udp(60, 9);
         ByteBuffer b = ByteBuffer.allocate(24 + 16 + frame.length).order(ByteOrder.BIG_ENDIAN);
-        b.putInt(0xa1b23c4d).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        b.putInt(0xa1b23c4d).putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(65535).putInt(1);
         b.putInt(1).putInt(999_999_999).putInt(frame.length).putInt(frame.length).put(frame);
         Path file = dir.resolve("b.pcap");
         Files.write(file, b.array());
@@ -46,7 +50,8 @@ class PcapFileTest {
     }
 
     @Test
-    void rejectsTruncatedFiles() throws IOException {
+    void rejectsTruncatedFiles() throws IOException
+    {
         Path file = dir.resolve("c.pcap");
         PcapFile.write(file, List.of(TestFrames.udp(100, 1)));
         byte[] bytes = Files.readAllBytes(file);

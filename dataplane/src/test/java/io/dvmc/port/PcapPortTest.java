@@ -13,13 +13,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** net_pcap, unprivileged (tier 2): frames from an rx pcap are received and sent unchanged into a tx pcap. */
-class PcapPortTest {
+class PcapPortTest
+{
 
     @TempDir
     Path dir;
 
     @Test
-    void echoesEveryFrameByteForByteAndCountsThem() throws Exception {
+    void echoesEveryFrameByteForByteAndCountsThem() throws Exception
+    {
         List<byte[]> frames = TestFrames.assorted(7);
         Path in = dir.resolve("in.pcap");
         Path out = dir.resolve("out.pcap");
@@ -32,7 +34,8 @@ class PcapPortTest {
         List<byte[]> sent = PcapFile.read(out);
         assertEquals(frames.size(), sent.size(), r.output());
         long bytes = 0;
-        for (int i = 0; i < frames.size(); i++) {
+        for (int i = 0; i < frames.size(); i++)
+        {
             assertArrayEquals(frames.get(i), sent.get(i), "frame " + i);
             bytes += frames.get(i).length;
         }
@@ -46,17 +49,20 @@ class PcapPortTest {
     }
 
     /** Forked: args IN OUT COUNT. Receives COUNT frames from net_pcap0, sends them back, prints counters. */
-    public static final class Echo {
+    public static final class Echo
+    {
 
-        public static void main(String[] args) {
+        public static void main(String[] args)
+        {
             String in = args[0];
             String out = args[1];
             int count = Integer.parseInt(args[2]);
             IdleStrategy idle = new BackoffIdleStrategy(1, 10, 1_000, 1_000_000);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             try (Eal eal = Eal.init(Eal.noHugeArgs(128, "net_pcap0,rx_pcap=" + in + ",tx_pcap=" + out));
-                 MbufPool pool = MbufPool.create("echo", 1023);
-                 MbufBurst burst = new MbufBurst(64)) {
+                MbufPool pool = MbufPool.create("echo", 1023);
+                MbufBurst burst = new MbufBurst(64))
+            {
                 EthPort port = EthPort.byName("net_pcap0");
                 port.setup(pool, 256, 256);
                 System.out.println("ports " + EthPort.count());
@@ -64,18 +70,22 @@ class PcapPortTest {
                 int received = 0;
                 long rxBytes = 0;
                 int maxSegments = 0;
-                while (received < count && System.nanoTime() < deadline) {
+                while (received < count && System.nanoTime() < deadline)
+                {
                     int n = port.rxBurst(burst);
-                    for (int i = 0; i < n; i++) {
+                    for (int i = 0; i < n; i++)
+                    {
                         long m = burst.mbuf(i);
                         rxBytes += Mbufs.dataLength(m);
                         maxSegments = Math.max(maxSegments, Mbufs.segments(m));
-                        if (Mbufs.packetLength(m) != Mbufs.dataLength(m) || Mbufs.port(m) != port.id()) {
+                        if (Mbufs.packetLength(m) != Mbufs.dataLength(m) || Mbufs.port(m) != port.id())
+                        {
                             throw new AssertionError("mbuf metadata");
                         }
                     }
                     int sent = 0;
-                    while (sent < n && System.nanoTime() < deadline) {
+                    while (sent < n && System.nanoTime() < deadline)
+                    {
                         sent += port.txBurst(burst, sent, n - sent);
                     }
                     burst.freeAll(sent, n - sent);
@@ -83,7 +93,8 @@ class PcapPortTest {
                     idle.idle(n);
                 }
                 PortStats stats = new PortStats();
-                if (!port.stats(stats)) {
+                if (!port.stats(stats))
+                {
                     throw new AssertionError("no stats");
                 }
                 System.out.println("received " + received);

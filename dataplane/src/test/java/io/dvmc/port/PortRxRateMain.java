@@ -20,12 +20,15 @@ import java.util.List;
  *
  * Prints one line: {@code rate mode=.. burst=.. frame=.. critical=.. packets=.. seconds=.. mpps=..}.
  */
-public final class PortRxRateMain {
+public final class PortRxRateMain
+{
 
-    private PortRxRateMain() {
+    private PortRxRateMain()
+    {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws Exception
+    {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
         boolean inspect = args.length > 1 && args[1].equals("inspect");
         int burstSize = args.length > 2 ? Integer.parseInt(args[2]) : 32;
@@ -34,42 +37,50 @@ public final class PortRxRateMain {
         Path dir = Files.createTempDirectory("dvmc-rxrate");
         Path in = dir.resolve("in.pcap");
         List<byte[]> frames = new ArrayList<>();
-        for (int i = 0; i < 256; i++) {
+        for (int i = 0; i < 256; i++)
+        {
             frames.add(TestFrames.udp(frameBytes, i));
         }
         PcapFile.write(in, frames);
         try (Eal eal = Eal.init(Eal.noHugeArgs(256, "net_pcap0,rx_pcap=" + in + ",infinite_rx=1"));
-             MbufPool pool = MbufPool.create("rxrate", 8191);
-             MbufBurst burst = new MbufBurst(burstSize)) {
+            MbufPool pool = MbufPool.create("rxrate", 8191);
+            MbufBurst burst = new MbufBurst(burstSize))
+        {
             EthPort port = EthPort.byName("net_pcap0");
             port.setup(pool, 1024, 1024);
             UnsafeBuffer frame = new UnsafeBuffer(0, 0);
             // Warm up (JIT), then measure.
             loop(port, burst, frame, inspect, 1_000_000_000L);
             long start = System.nanoTime();
-            long[] result = loop(port, burst, frame, inspect, (long) (seconds * 1e9));
+            long[] result = loop(port, burst, frame, inspect, (long)(seconds * 1e9));
             double elapsed = (System.nanoTime() - start) / 1e9;
             System.out.printf("rate mode=%s burst=%d frame=%d critical=%s packets=%d seconds=%.2f mpps=%.2f sum=%d%n",
                 inspect ? "inspect" : "free", burstSize, frameBytes,
                 !"false".equals(System.getProperty("dvmc.ffm.critical")), result[0], elapsed,
                 result[0] / elapsed / 1e6, result[1]);
             port.close();
-        } finally {
+        }
+        finally
+        {
             Files.deleteIfExists(in);
             Files.deleteIfExists(dir);
         }
     }
 
     /** Returns {packets, checksum of inspected bytes}. */
-    static long[] loop(EthPort port, MbufBurst burst, UnsafeBuffer frame, boolean inspect, long nanos) {
+    static long[] loop(EthPort port, MbufBurst burst, UnsafeBuffer frame, boolean inspect, long nanos)
+    {
         long packets = 0;
         long sum = 0;
         long end = System.nanoTime() + nanos;
         int rounds = 0;
-        while (true) {
+        while (true)
+        {
             int n = port.rxBurst(burst);
-            if (inspect) {
-                for (int i = 0; i < n; i++) {
+            if (inspect)
+            {
+                for (int i = 0; i < n; i++)
+                {
                     Mbufs.wrap(frame, burst.mbuf(i));
                     // EtherType, IP protocol, UDP destination port: what classification reads first.
                     sum += frame.getShort(12) + frame.getByte(23) + frame.getShort(36);
@@ -77,8 +88,9 @@ public final class PortRxRateMain {
             }
             burst.freeAll(0, n);
             packets += n;
-            if ((++rounds & 0xff) == 0 && System.nanoTime() >= end) {
-                return new long[] {packets, sum};
+            if ((++rounds & 0xff) == 0 && System.nanoTime() >= end)
+            {
+                return new long[]{packets, sum};
             }
         }
     }

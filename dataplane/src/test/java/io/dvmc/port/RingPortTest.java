@@ -14,13 +14,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * net_ring, unprivileged (tier 2): a --vdev=net_ring0 port sends into the ring it receives from, so mbufs written
  * in Java come back with the same bytes; pool accounting, mbuf metadata accessors and thread registration.
  */
-class RingPortTest {
+class RingPortTest
+{
 
     static final int BURST = 32;
     static final int POOL = 511;
 
     @Test
-    void roundTripsMbufsAndAccountsForThePool() throws Exception {
+    void roundTripsMbufsAndAccountsForThePool() throws Exception
+    {
         ForkedJvm.Result r = ForkedJvm.run(RoundTrip.class, Duration.ofSeconds(90));
         assertEquals(0, r.exitCode(), r.output());
         assertEquals(BURST, r.longValue("received"), r.output());
@@ -32,22 +34,27 @@ class RingPortTest {
         assertEquals(114, r.longValue("second.init.errno"), r.output());
     }
 
-    static void check(boolean condition, String what) {
-        if (!condition) {
+    static void check(boolean condition, String what)
+    {
+        if (!condition)
+        {
             throw new AssertionError(what);
         }
     }
 
     /** Forked: one EAL with net_ring0. */
-    public static final class RoundTrip {
+    public static final class RoundTrip
+    {
 
-        public static void main(String[] args) throws Exception {
+        public static void main(String[] args) throws Exception
+        {
             IdleStrategy idle = new BackoffIdleStrategy(1, 10, 1_000, 1_000_000);
             try (Eal eal = Eal.init(Eal.noHugeArgs(64, "net_ring0"));
-                 MbufPool pool = MbufPool.create("ring", POOL);
-                 MbufBurst out = new MbufBurst(BURST);
-                 MbufBurst in = new MbufBurst(BURST);
-                 MbufBurst big = new MbufBurst(POOL + 1)) {
+                MbufPool pool = MbufPool.create("ring", POOL);
+                MbufBurst out = new MbufBurst(BURST);
+                MbufBurst in = new MbufBurst(BURST);
+                MbufBurst big = new MbufBurst(POOL + 1))
+            {
                 check(Eal.lcoreId() == 0, "init thread has the main lcore, not " + Eal.lcoreId());
                 check(pool.avail() == POOL && pool.inUse() == 0, "fresh pool");
                 EthPort port = EthPort.byName("net_ring0");
@@ -59,7 +66,8 @@ class RingPortTest {
                 System.out.println("inuse.allocated " + pool.inUse());
                 UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
                 byte[][] frames = new byte[BURST][];
-                for (int i = 0; i < BURST; i++) {
+                for (int i = 0; i < BURST; i++)
+                {
                     long m = out.mbuf(i);
                     check(Mbufs.headroom(m) == Mbufs.DEFAULT_HEADROOM, "headroom " + Mbufs.headroom(m));
                     check(Mbufs.dataLength(m) == 0 && Mbufs.segments(m) == 1 && Mbufs.next(m) == 0, "fresh mbuf");
@@ -74,9 +82,11 @@ class RingPortTest {
                 check(sent == BURST, "sent " + sent);
                 int received = 0;
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (received < BURST && System.nanoTime() < deadline) {
+                while (received < BURST && System.nanoTime() < deadline)
+                {
                     int n = port.rxBurst(in);
-                    for (int i = 0; i < n; i++) {
+                    for (int i = 0; i < n; i++)
+                    {
                         long m = in.mbuf(i);
                         check(m == out.mbuf(received), "same mbuf in order");
                         byte[] got = new byte[Mbufs.dataLength(m)];
@@ -106,10 +116,13 @@ class RingPortTest {
                 t.join(20_000);
                 check(lcores[0] == -1 && lcores[1] > 0 && lcores[2] == lcores[1], "lcores " + Arrays.toString(lcores));
 
-                try {
+                try
+                {
                     Eal.init(Eal.noHugeArgs(64));
                     check(false, "a second init must fail");
-                } catch (EalException e) {
+                }
+                catch (EalException e)
+                {
                     System.out.println("second.init.errno " + e.errno());
                 }
 

@@ -13,15 +13,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class VhostSocketTest {
+class VhostSocketTest
+{
 
     @TempDir
     Path dir;
 
     /** A socket file left by a process that died: a listener closed without unlinking, as kill -9 leaves it. */
-    private Path staleSocket(String name) throws Exception {
+    private Path staleSocket(String name) throws Exception
+    {
         Path path = dir.resolve(name);
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
+        {
             server.bind(UnixDomainSocketAddress.of(path));
         }
         assertTrue(Files.exists(path));
@@ -29,16 +32,19 @@ class VhostSocketTest {
     }
 
     @Test
-    void aSocketNobodyListensOnIsRemovedSoTheRestartedDataplaneCanBindIt() throws Exception {
+    void aSocketNobodyListensOnIsRemovedSoTheRestartedDataplaneCanBindIt() throws Exception
+    {
         Path path = staleSocket("vm.sock");
         assertEquals(path, VhostSocket.removeStale("net_vhost0,iface=" + path + ",queues=1"));
         assertTrue(Files.notExists(path));
     }
 
     @Test
-    void aSocketWithALiveListenerIsLeftToItsOwner() throws Exception {
+    void aSocketWithALiveListenerIsLeftToItsOwner() throws Exception
+    {
         Path path = dir.resolve("live.sock");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
+        {
             server.bind(UnixDomainSocketAddress.of(path));
             assertNull(VhostSocket.removeStale("net_vhost0,iface=" + path));
             assertTrue(Files.exists(path));
@@ -46,7 +52,8 @@ class VhostSocketTest {
     }
 
     @Test
-    void aRegularFileAClientModePortAndOtherDevicesAreNeverTouched() throws Exception {
+    void aRegularFileAClientModePortAndOtherDevicesAreNeverTouched() throws Exception
+    {
         Path file = Files.writeString(dir.resolve("not-a-socket"), "x");
         Path stale = staleSocket("qemu.sock");
         assertNull(VhostSocket.removeStale("net_vhost0,iface=" + file));

@@ -35,7 +35,7 @@ class ReplyBuilderFuzzTest
     private static final byte GUARD_BYTE = (byte)0xA5;
     private static final int[] TYPES = {
         DhcpMessageType.OFFER, DhcpMessageType.ACK, DhcpMessageType.NAK, DhcpMessageType.BOOTP,
-        DhcpMessageType.DISCOVER };
+        DhcpMessageType.DISCOVER};
 
     private final FrameClassifier classifier = new FrameClassifier();
     private final FrameView view = new FrameView();
@@ -104,14 +104,17 @@ class ReplyBuilderFuzzTest
         // From the server port; to a relay's server port (RFC 2131 §4.1), so it classifies as client DHCP then.
         final int replyClass = classifier.classify(replyFrame, 0, length, replyView);
         assertEquals(FrameClassifier.DHCP_SERVER_PORT, replyView.srcPort());
-        assertEquals(replyView.dstPort() == FrameClassifier.DHCP_SERVER_PORT ? FrameClass.CLIENT_DHCP :
-            FrameClass.SERVER_DHCP, replyClass);
+        assertEquals(
+            replyView.dstPort() == FrameClassifier.DHCP_SERVER_PORT ? FrameClass.CLIENT_DHCP : FrameClass.SERVER_DHCP,
+            replyClass);
         reply.wrap(replyFrame, replyView.payloadOffset(), replyView.payloadLength());
         assertEquals(0, reply.validate(), "the reply does not re-parse");
         assertEquals(DhcpPacket.BOOTREPLY, reply.op());
         assertEquals(xid, reply.xid());
         assertTrue(reply.length() >= DhcpPacket.MIN_BOOTP_LENGTH);
-        final int limit = maxMessageSize == 0 ? DhcpReplyWriter.DEFAULT_MAX_MESSAGE : Math.max(maxMessageSize, 576) - 28;
+        final int limit = maxMessageSize == 0
+            ? DhcpReplyWriter.DEFAULT_MAX_MESSAGE
+            : Math.max(maxMessageSize, 576) - 28;
         assertTrue(reply.length() <= limit, "reply of " + reply.length() + " over the client's limit " + limit);
         if (type != DhcpMessageType.BOOTP)
         {

@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LeaseJournalFuzzTest
 {
-    private static final int[] TYPES = { JournalRecord.BOUND, JournalRecord.RELEASED, JournalRecord.EXPIRED,
-        JournalRecord.HEADER, JournalRecord.IDENTITY };
+    private static final int[] TYPES = {JournalRecord.BOUND, JournalRecord.RELEASED, JournalRecord.EXPIRED,
+        JournalRecord.HEADER, JournalRecord.IDENTITY};
     private static Path dir;
 
     private final JournalRecord writer = new JournalRecord();

@@ -46,7 +46,8 @@ class DebianPackageTest
     void thePackageHoldsTheLauncherTheJarsTheShimTheUnitsAndTheUserAndNothingUnderEtc() throws IOException
     {
         final String contents = ok(List.of("dpkg-deb", "-c", deb.toString()));
-        for (final String file : List.of("./opt/dvmc/bin/dvmc", "./opt/dvmc/deploy/jvm.options", "./opt/dvmc/deploy/cli.options",
+        for (final String file : List.of("./opt/dvmc/bin/dvmc", "./opt/dvmc/deploy/jvm.options",
+            "./opt/dvmc/deploy/cli.options",
             "./opt/dvmc/native/build/libdvmcshim.so", "./opt/dvmc/control/target/dvmc-control-",
             "./opt/dvmc/dataplane/target/dvmc-dataplane-", "./opt/dvmc/control/target/lib/",
             "./opt/dvmc/docs/bare-metal.md", "./usr/bin/dvmc -> /opt/dvmc/bin/dvmc",

@@ -24,8 +24,7 @@ public final class Hangup
     public static void handle(final String name, final Runnable action)
     {
         handled = true;
-        Signal.handle(new Signal(SIGHUP), signal ->
-        {
+        Signal.handle(new Signal(SIGHUP), signal -> {
             LOG.info("{}: SIGHUP: re-reading the configuration", name);
             action.run();
         });

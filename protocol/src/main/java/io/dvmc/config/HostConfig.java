@@ -235,8 +235,9 @@ public record HostConfig(
         /** @return the MAC ARP answers with for {@link #serverIp}. */
         public long serverMacBits()
         {
-            return serverMac != null ? Addresses.parseMac(serverMac) :
-                0x0264_0000_0000L | (Addresses.parseIpv4(serverIp) & 0xFFFF_FFFFL);
+            return serverMac != null
+                ? Addresses.parseMac(serverMac)
+                : 0x0264_0000_0000L | (Addresses.parseIpv4(serverIp) & 0xFFFF_FFFFL);
         }
 
         /** @return the accepted remote ids as bytes; empty when any is. */
@@ -370,19 +371,25 @@ public record HostConfig(
             resolvePath(base, stateDir),
             resolvePath(base, keyFile),
             resolvePath(base, policyFile),
-            policy == null ? null : new PolicyService(policy.etcd() == null ? List.of() : List.copyOf(policy.etcd()),
-                policy.prefix() == null ? PolicyService.DEFAULT_PREFIX : policy.prefix()),
-            agent == null ? new Agent("127.0.0.1:0") : new Agent(agent.listen(),
-                agent.limits() == null ? Limits.DEFAULT : agent.limits().withDefaults(), agent.metrics()),
-            dataplane == null ? new Dataplane(0, 128, "backoff", 1, null, List.of(), List.of(), null) : new Dataplane(
-                dataplane.lcore(),
-                dataplane.memoryMb() == 0 ? 128 : dataplane.memoryMb(),
-                dataplane.idle() == null ? "backoff" : dataplane.idle(),
-                dataplane.workers() == null ? 1 : dataplane.workers(),
-                dataplane.workerCpu(),
-                dataplane.extraEal() == null ? List.of() : List.copyOf(dataplane.extraEal()),
-                dataplane.ports() == null ? List.of() : List.copyOf(dataplane.ports()),
-                dataplane.metrics()),
+            policy == null
+                ? null
+                : new PolicyService(policy.etcd() == null ? List.of() : List.copyOf(policy.etcd()),
+                    policy.prefix() == null ? PolicyService.DEFAULT_PREFIX : policy.prefix()),
+            agent == null
+                ? new Agent("127.0.0.1:0")
+                : new Agent(agent.listen(),
+                    agent.limits() == null ? Limits.DEFAULT : agent.limits().withDefaults(), agent.metrics()),
+            dataplane == null
+                ? new Dataplane(0, 128, "backoff", 1, null, List.of(), List.of(), null)
+                : new Dataplane(
+                    dataplane.lcore(),
+                    dataplane.memoryMb() == 0 ? 128 : dataplane.memoryMb(),
+                    dataplane.idle() == null ? "backoff" : dataplane.idle(),
+                    dataplane.workers() == null ? 1 : dataplane.workers(),
+                    dataplane.workerCpu(),
+                    dataplane.extraEal() == null ? List.of() : List.copyOf(dataplane.extraEal()),
+                    dataplane.ports() == null ? List.of() : List.copyOf(dataplane.ports()),
+                    dataplane.metrics()),
             bindings == null ? List.of() : List.copyOf(bindings));
     }
 
@@ -428,8 +435,9 @@ public record HostConfig(
         {
             require(file, port.name() != null && !port.name().isEmpty(), "dataplane.ports: a port has no name");
             require(file, port.name().length() <= BindingMessage.MAX_PORT_NAME &&
-                port.name().chars().allMatch(c -> c > ' ' && c < 0x7F), "port '" + port.name() +
-                "': a port name is 1-" + BindingMessage.MAX_PORT_NAME + " printable ASCII characters, no spaces");
+                port.name().chars().allMatch(c -> c > ' ' && c < 0x7F),
+                "port '" + port.name() +
+                    "': a port name is 1-" + BindingMessage.MAX_PORT_NAME + " printable ASCII characters, no spaces");
             require(file, port.device() != null && !port.device().isEmpty(), "port " + port.name() + ": no device");
             require(file, portNames.add(port.name()), "port " + port.name() + " is defined twice");
         }

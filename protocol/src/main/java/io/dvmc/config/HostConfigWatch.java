@@ -31,7 +31,8 @@ public final class HostConfigWatch
      * @param process the process's name for its log lines, e.g. {@code "dvmc agent"}.
      * @param refused counts the edits refused.
      */
-    public HostConfigWatch(final Path file, final long checkIntervalMs, final String process, final AtomicCounter refused)
+    public HostConfigWatch(final Path file, final long checkIntervalMs, final String process,
+        final AtomicCounter refused)
     {
         this.file = file;
         this.checkIntervalMs = checkIntervalMs;

@@ -68,8 +68,9 @@ public final class IoFaults
     /** A socket that cannot be bound to {@code address}, with the address and what the usual cause is. */
     public static IOException bind(final InetSocketAddress address, final IOException ex)
     {
-        final String hint = ex instanceof BindException && String.valueOf(ex.getMessage()).contains("assign") ?
-            " (not an address of this host)" : "";
+        final String hint = ex instanceof BindException && String.valueOf(ex.getMessage()).contains("assign")
+            ? " (not an address of this host)"
+            : "";
         return new IOException("cannot listen on " + address.getHostString() + ":" + address.getPort() +
             ": " + ex.getMessage() + hint, ex);
     }

@@ -22,8 +22,7 @@ public final class Lifecycle
     {
         Hangup.survive(name);
         final CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try
             {
                 ServiceManager.stopping();

@@ -37,8 +37,7 @@ public final class ServiceManager
     /** sun_path of struct sockaddr_un. */
     private static final int PATH_MAX = 108;
     private static final StructLayout ERRNO = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO_VALUE =
-        ERRNO.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final VarHandle ERRNO_VALUE = ERRNO.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
     private ServiceManager()
     {
@@ -77,7 +76,7 @@ public final class ServiceManager
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment errno = arena.allocate(ERRNO);
-            final int fd = (int) Libc.SOCKET.invokeExact(errno, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            final int fd = (int)Libc.SOCKET.invokeExact(errno, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
             if (fd < 0)
             {
                 return failed(socket, "socket", errno);
@@ -86,23 +85,23 @@ public final class ServiceManager
             {
                 // struct sockaddr_un: sa_family_t, then the path; an abstract name starts with a NUL, no NUL ends it.
                 final MemorySegment address = arena.allocate(2 + PATH_MAX);
-                address.set(JAVA_SHORT, 0, (short) AF_UNIX);
+                address.set(JAVA_SHORT, 0, (short)AF_UNIX);
                 MemorySegment.copy(path, 0, address, JAVA_BYTE, 2, path.length);
                 final boolean abstractName = path[0] == '@';
                 if (abstractName)
                 {
-                    address.set(JAVA_BYTE, 2, (byte) 0);
+                    address.set(JAVA_BYTE, 2, (byte)0);
                 }
                 final int addressLength = 2 + path.length + (abstractName ? 0 : 1);
                 final byte[] text = message.getBytes(StandardCharsets.UTF_8);
                 final MemorySegment buffer = arena.allocateFrom(JAVA_BYTE, text);
-                final long sent = (long) Libc.SENDTO.invokeExact(errno, fd, buffer, (long) text.length, MSG_NOSIGNAL,
+                final long sent = (long)Libc.SENDTO.invokeExact(errno, fd, buffer, (long)text.length, MSG_NOSIGNAL,
                     address, addressLength);
                 return sent == text.length || failed(socket, "sendto", errno);
             }
             finally
             {
-                final int ignored = (int) Libc.CLOSE.invokeExact(fd);
+                final int ignored = (int)Libc.CLOSE.invokeExact(fd);
             }
         }
         catch (final Throwable ex)
@@ -115,7 +114,7 @@ public final class ServiceManager
     private static boolean failed(final String socket, final String call, final MemorySegment errno)
     {
         LOG.warn("cannot notify the service manager on {}: {} failed, errno {}", socket, call,
-            (int) ERRNO_VALUE.get(errno, 0L));
+            (int)ERRNO_VALUE.get(errno, 0L));
         return false;
     }
 
@@ -124,8 +123,8 @@ public final class ServiceManager
     {
         private static final Linker LINKER = Linker.nativeLinker();
         private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-        static final MethodHandle SOCKET =
-            link("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+        static final MethodHandle SOCKET = link("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            CAPTURE_ERRNO);
         static final MethodHandle SENDTO = link("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
         static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));

@@ -266,8 +266,9 @@ public final class DhcpPacket
     public int messageType()
     {
         final int at = findOption(DhcpOption.MESSAGE_TYPE);
-        return at < 0 || optionLength[DhcpOption.MESSAGE_TYPE] < 1 ? DhcpMessageType.BOOTP :
-            optionBuffer(DhcpOption.MESSAGE_TYPE).getByte(at) & 0xFF;
+        return at < 0 || optionLength[DhcpOption.MESSAGE_TYPE] < 1
+            ? DhcpMessageType.BOOTP
+            : optionBuffer(DhcpOption.MESSAGE_TYPE).getByte(at) & 0xFF;
     }
 
     /**
@@ -332,8 +333,9 @@ public final class DhcpPacket
     public int maxMessageSize()
     {
         final int at = findOption(DhcpOption.MAX_MESSAGE_SIZE);
-        return at < 0 || optionLength[DhcpOption.MAX_MESSAGE_SIZE] != 2 ? 0 :
-            optionBuffer(DhcpOption.MAX_MESSAGE_SIZE).getShort(at, NET) & 0xFFFF;
+        return at < 0 || optionLength[DhcpOption.MAX_MESSAGE_SIZE] != 2
+            ? 0
+            : optionBuffer(DhcpOption.MAX_MESSAGE_SIZE).getShort(at, NET) & 0xFFFF;
     }
 
     /**
@@ -342,7 +344,9 @@ public final class DhcpPacket
     public int overload()
     {
         final int at = findOption(DhcpOption.OVERLOAD);
-        return at < 0 || optionLength[DhcpOption.OVERLOAD] != 1 ? 0 : optionBuffer(DhcpOption.OVERLOAD).getByte(at) & 0xFF;
+        return at < 0 || optionLength[DhcpOption.OVERLOAD] != 1
+            ? 0
+            : optionBuffer(DhcpOption.OVERLOAD).getByte(at) & 0xFF;
     }
 
     /**

@@ -139,8 +139,9 @@ public final class DhcpReplyWriter
         final int clientIdLength = bootp ? 0 : request.clientIdLength();
         final boolean vendorArea = !bootp || request.hasMagicCookie();
         // RFC 3046 §2.2: the server echoes the relay's option 82; a client's own (no giaddr) is not a relay's.
-        final int agentLength = request.giaddr() == 0 || !vendorArea ? -1 :
-            Math.min(request.optionLength(DhcpOption.RELAY_AGENT_INFORMATION), MAX_AGENT_INFORMATION);
+        final int agentLength = request.giaddr() == 0 || !vendorArea
+            ? -1
+            : Math.min(request.optionLength(DhcpOption.RELAY_AGENT_INFORMATION), MAX_AGENT_INFORMATION);
 
         final int limit = Math.min(outCapacity,
             bootp ? bootpReplyLimit(request) : replyLimit(request.maxMessageSize()));
@@ -415,9 +416,9 @@ public final class DhcpReplyWriter
         return switch (code)
         {
             case DhcpOption.REQUESTED_IP, DhcpOption.LEASE_TIME, DhcpOption.OVERLOAD, DhcpOption.MESSAGE_TYPE,
-                 DhcpOption.SERVER_ID, DhcpOption.PARAMETER_REQUEST_LIST, DhcpOption.MAX_MESSAGE_SIZE,
-                 DhcpOption.RENEWAL_TIME, DhcpOption.REBINDING_TIME, DhcpOption.CLIENT_ID,
-                 DhcpOption.RELAY_AGENT_INFORMATION -> true;
+                DhcpOption.SERVER_ID, DhcpOption.PARAMETER_REQUEST_LIST, DhcpOption.MAX_MESSAGE_SIZE,
+                DhcpOption.RENEWAL_TIME, DhcpOption.REBINDING_TIME, DhcpOption.CLIENT_ID,
+                DhcpOption.RELAY_AGENT_INFORMATION -> true;
             default -> false;
         };
     }
@@ -486,28 +487,23 @@ public final class DhcpReplyWriter
             }
             switch (code)
             {
-                case ReplyDirectives.NEXT_SERVER ->
-                {
+                case ReplyDirectives.NEXT_SERVER -> {
                     nextServer = block.getInt(value, NET);
                     hasNextServer = true;
                 }
-                case ReplyDirectives.SERVER_NAME ->
-                {
+                case ReplyDirectives.SERVER_NAME -> {
                     serverNameAt = value;
                     serverNameLength = length;
                 }
-                case ReplyDirectives.BOOT_FILE ->
-                {
+                case ReplyDirectives.BOOT_FILE -> {
                     bootFileAt = value;
                     bootFileLength = length;
                 }
-                case ReplyDirectives.IPXE_BOOT_FILE ->
-                {
+                case ReplyDirectives.IPXE_BOOT_FILE -> {
                     ipxeFileAt = value;
                     ipxeFileLength = length;
                 }
-                case ReplyDirectives.ALWAYS ->
-                {
+                case ReplyDirectives.ALWAYS -> {
                     for (int c = value; c < value + length; c++)
                     {
                         final int always = block.getByte(c) & 0xFF;
@@ -515,8 +511,8 @@ public final class DhcpReplyWriter
                     }
                 }
                 default ->
-                {
-                }
+                    {
+                    }
             }
             i = value + length;
         }
@@ -570,10 +566,11 @@ public final class DhcpReplyWriter
             {
                 runEnd += 2 + (block.getByte(runEnd + 1) & 0xFF);
             }
-            final boolean wanted = nak ? code == DhcpOption.MESSAGE :
-                !isReserved(code) && code != DhcpOption.MESSAGE && !(boot && isBootOption(code)) &&
-                (code == DhcpOption.SUBNET_MASK || code == DhcpOption.ROUTER || !hasRequestList ||
-                isIn(requestedCodes, code) || isIn(alwaysCodes, code));
+            final boolean wanted = nak
+                ? code == DhcpOption.MESSAGE
+                : !isReserved(code) && code != DhcpOption.MESSAGE && !(boot && isBootOption(code)) &&
+                    (code == DhcpOption.SUBNET_MASK || code == DhcpOption.ROUTER || !hasRequestList ||
+                        isIn(requestedCodes, code) || isIn(alwaysCodes, code));
             if (wanted)
             {
                 complete &= options.putEncoded(block, i, runEnd - i) || fileOptions.putEncoded(block, i, runEnd - i) ||

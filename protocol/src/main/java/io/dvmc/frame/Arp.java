@@ -79,7 +79,8 @@ public final class Arp
      * Turns the request into the answer "{@code ip} is at {@code mac}", in place, unicast back to the asker. The
      * frame keeps its length and VLAN tags.
      */
-    public static void answerInPlace(final MutableDirectBuffer frame, final FrameView view, final long mac, final int ip)
+    public static void answerInPlace(final MutableDirectBuffer frame, final FrameView view, final long mac,
+        final int ip)
     {
         final int at = view.l3Offset();
         final long askerMac = view.srcMac();

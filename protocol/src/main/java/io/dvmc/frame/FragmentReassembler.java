@@ -137,8 +137,9 @@ public final class FragmentReassembler
         }
         final int end = offset + length;
         final boolean last = !view.moreFragments();
-        final boolean inconsistent = payloadLength[slot] >= 0 ? end > payloadLength[slot] || last :
-            last && maxEnd[slot] > end;
+        final boolean inconsistent = payloadLength[slot] >= 0
+            ? end > payloadLength[slot] || last
+            : last && maxEnd[slot] > end;
         if (inconsistent || !markBlocks(slot, offset, end))
         {
             used[slot] = false;

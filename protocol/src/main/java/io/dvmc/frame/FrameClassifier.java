@@ -234,8 +234,9 @@ public final class FrameClassifier
         {
             return FrameClass.SERVER_DHCP;
         }
-        return udpChecksumOk(frame, udp, udpLength, view, udpChecksum) ? FrameClass.CLIENT_DHCP :
-            FrameClass.BAD_UDP_CHECKSUM;
+        return udpChecksumOk(frame, udp, udpLength, view, udpChecksum)
+            ? FrameClass.CLIENT_DHCP
+            : FrameClass.BAD_UDP_CHECKSUM;
     }
 
     private static boolean udpChecksumOk(
@@ -243,11 +244,11 @@ public final class FrameClassifier
     {
         switch (policy)
         {
-            case UDP_CHECKSUM_NOT_CHECKED, UDP_CHECKSUM_VERIFIED:
+            case UDP_CHECKSUM_NOT_CHECKED, UDP_CHECKSUM_VERIFIED :
                 return true;
-            case UDP_CHECKSUM_BAD:
+            case UDP_CHECKSUM_BAD :
                 return false;
-            default:
+            default :
                 break;
         }
         final int field = frame.getShort(udp + UDP_CHECKSUM_OFFSET, NET) & 0xFFFF;

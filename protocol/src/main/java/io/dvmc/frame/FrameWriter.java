@@ -83,7 +83,8 @@ public final class FrameWriter
         frame.putInt(ip + FrameClassifier.IP_SRC_OFFSET, srcIp, NET);
         frame.putInt(ip + FrameClassifier.IP_DST_OFFSET, dstIp, NET);
         frame.putShort(
-            ip + FrameClassifier.IP_CHECKSUM_OFFSET, (short)Checksums.internetChecksum(frame, ip, IP_HEADER_LENGTH), NET);
+            ip + FrameClassifier.IP_CHECKSUM_OFFSET, (short)Checksums.internetChecksum(frame, ip, IP_HEADER_LENGTH),
+            NET);
 
         final int udp = ip + IP_HEADER_LENGTH;
         frame.putShort(udp + FrameClassifier.UDP_SRC_PORT_OFFSET, (short)srcPort, NET);
@@ -107,7 +108,8 @@ public final class FrameWriter
      * @return index of the reply's IPv4 header.
      */
     public static int writeEthernet(
-        final MutableDirectBuffer frame, final int offset, final FrameView request, final long srcMac, final long dstMac)
+        final MutableDirectBuffer frame, final int offset, final FrameView request, final long srcMac,
+        final long dstMac)
     {
         putMac(frame, offset + FrameClassifier.DST_MAC_OFFSET, dstMac);
         putMac(frame, offset + FrameClassifier.SRC_MAC_OFFSET, srcMac);

@@ -167,8 +167,7 @@ public final class CountersFile implements AutoCloseable
         {
             throw new IllegalArgumentException("port name '" + port + "' is longer than " + MAX_PORT_LENGTH + " bytes");
         }
-        return manager.newCounter(label, typeId, key ->
-        {
+        return manager.newCounter(label, typeId, key -> {
             final int nameLength = key.putStringAscii(0, name);
             key.putInt(nameLength, portBytes.length);
             key.putBytes(nameLength + Integer.BYTES, portBytes);
@@ -184,8 +183,7 @@ public final class CountersFile implements AutoCloseable
     public List<Counter> counters()
     {
         final List<Counter> out = new ArrayList<>();
-        reader.forEach((id, typeId, key, label) ->
-        {
+        reader.forEach((id, typeId, key, label) -> {
             final int nameLength = Integer.BYTES + key.getInt(0);
             final byte[] port = new byte[key.getInt(nameLength)];
             key.getBytes(nameLength + Integer.BYTES, port);

@@ -33,7 +33,8 @@ public final class TransmitMessage
     }
 
     /** Header only: the caller has already placed the frame at {@code offset + FRAME_OFFSET}. */
-    public static int writeHeader(final MutableDirectBuffer out, final int offset, final int port, final int frameLength)
+    public static int writeHeader(final MutableDirectBuffer out, final int offset, final int port,
+        final int frameLength)
     {
         out.putShort(offset + PORT_OFFSET, (short)port);
         out.putShort(offset + FRAME_LENGTH_OFFSET, (short)frameLength);

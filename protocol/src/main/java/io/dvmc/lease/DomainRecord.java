@@ -24,7 +24,8 @@ import org.agrona.MutableDirectBuffer;
  *                              encoded them; unused bytes are zero
  * </pre>
  */
-public final class DomainRecord extends SealedRecord<DomainRecord> {
+public final class DomainRecord extends SealedRecord<DomainRecord>
+{
     public static final int DOMAIN_ID_OFFSET = 0;
     public static final int VERSION_OFFSET = 4;
     public static final int SERVER_IP_OFFSET = 8;
@@ -50,97 +51,120 @@ public final class DomainRecord extends SealedRecord<DomainRecord> {
     private static final long SEED = 0x64766D63_444F4D4EL;
 
     /** A record over fresh, zeroed bytes of its own. */
-    public DomainRecord() {
+    public DomainRecord()
+    {
         super(LENGTH, LAYOUT_OFFSET, LAYOUT, CHECKSUM_OFFSET);
     }
 
     /** A record over {@link #LENGTH} bytes of {@code buffer} from {@code offset}. */
-    public DomainRecord(final MutableDirectBuffer buffer, final int offset) {
+    public DomainRecord(final MutableDirectBuffer buffer, final int offset)
+    {
         super(LENGTH, LAYOUT_OFFSET, LAYOUT, CHECKSUM_OFFSET, buffer, offset);
     }
 
     @Override
-    boolean fieldsValid() {
+    boolean fieldsValid()
+    {
         return optionsLength() <= MAX_OPTIONS_LENGTH;
     }
 
-    public int domainId() {
+    public int domainId()
+    {
         return getInt(DOMAIN_ID_OFFSET);
     }
 
-    public DomainRecord domainId(final int domainId) {
+    public DomainRecord domainId(final int domainId)
+    {
         return putInt(DOMAIN_ID_OFFSET, domainId);
     }
 
-    public int version() {
+    public int version()
+    {
         return getInt(VERSION_OFFSET);
     }
 
-    public DomainRecord version(final int version) {
+    public DomainRecord version(final int version)
+    {
         return putInt(VERSION_OFFSET, version);
     }
 
-    public int serverIp() {
+    public int serverIp()
+    {
         return getInt(SERVER_IP_OFFSET);
     }
 
-    public DomainRecord serverIp(final int ip) {
+    public DomainRecord serverIp(final int ip)
+    {
         return putInt(SERVER_IP_OFFSET, ip);
     }
 
-    public int subnetMask() {
+    public int subnetMask()
+    {
         return getInt(SUBNET_MASK_OFFSET);
     }
 
-    public DomainRecord subnetMask(final int mask) {
+    public DomainRecord subnetMask(final int mask)
+    {
         return putInt(SUBNET_MASK_OFFSET, mask);
     }
 
-    public long serverMac() {
+    public long serverMac()
+    {
         return getLong(SERVER_MAC_OFFSET);
     }
 
-    public DomainRecord serverMac(final long mac) {
-        if ((mac & ~LeaseKey.MAC_MASK) != 0) {
+    public DomainRecord serverMac(final long mac)
+    {
+        if ((mac & ~LeaseKey.MAC_MASK) != 0)
+        {
             throw new IllegalArgumentException("MAC wider than 48 bits: 0x" + Long.toHexString(mac));
         }
         return putLong(SERVER_MAC_OFFSET, mac);
     }
 
-    public int vmLeaseSeconds() {
+    public int vmLeaseSeconds()
+    {
         return getInt(VM_LEASE_SECONDS_OFFSET);
     }
 
-    public DomainRecord vmLeaseSeconds(final int seconds) {
+    public DomainRecord vmLeaseSeconds(final int seconds)
+    {
         return putInt(VM_LEASE_SECONDS_OFFSET, seconds);
     }
 
-    public long updatedMillis() {
+    public long updatedMillis()
+    {
         return getLong(UPDATED_MILLIS_OFFSET);
     }
 
-    public DomainRecord updatedMillis(final long epochMillis) {
+    public DomainRecord updatedMillis(final long epochMillis)
+    {
         return putLong(UPDATED_MILLIS_OFFSET, epochMillis);
     }
 
-    public int flags() {
+    public int flags()
+    {
         return getInt(FLAGS_OFFSET);
     }
 
-    public boolean isRelay() {
+    public boolean isRelay()
+    {
         return (flags() & FLAG_RELAY) != 0;
     }
 
-    public DomainRecord flags(final int flags) {
+    public DomainRecord flags(final int flags)
+    {
         return putInt(FLAGS_OFFSET, flags);
     }
 
-    public int optionsLength() {
+    public int optionsLength()
+    {
         return slice.buffer().getShort(slice.offset() + OPTIONS_LENGTH_OFFSET, ORDER) & 0xFFFF;
     }
 
     /** Index in {@link #buffer()} of the first option byte, for copying the options straight into a frame. */
-    public int optionsIndex() {
+    public int optionsIndex()
+    {
         return slice.offset() + OPTIONS_OFFSET;
     }
 
@@ -149,26 +173,30 @@ public final class DomainRecord extends SealedRecord<DomainRecord> {
      *
      * @throws IllegalArgumentException if longer than {@link #MAX_OPTIONS_LENGTH}
      */
-    public DomainRecord options(final DirectBuffer source, final int sourceOffset, final int length) {
-        if (length < 0 || length > MAX_OPTIONS_LENGTH) {
+    public DomainRecord options(final DirectBuffer source, final int sourceOffset, final int length)
+    {
+        if (length < 0 || length > MAX_OPTIONS_LENGTH)
+        {
             throw new IllegalArgumentException("options of " + length + " bytes; at most " + MAX_OPTIONS_LENGTH);
         }
         final MutableDirectBuffer buffer = slice.buffer();
         buffer.putBytes(optionsIndex(), source, sourceOffset, length);
-        buffer.setMemory(optionsIndex() + length, MAX_OPTIONS_LENGTH - length, (byte) 0);
-        buffer.putShort(slice.offset() + OPTIONS_LENGTH_OFFSET, (short) length, ORDER);
+        buffer.setMemory(optionsIndex() + length, MAX_OPTIONS_LENGTH - length, (byte)0);
+        buffer.putShort(slice.offset() + OPTIONS_LENGTH_OFFSET, (short)length, ORDER);
         return this;
     }
 
     /** Copies the option TLVs to {@code target} at {@code targetOffset}; returns their length. */
-    public int copyOptionsTo(final MutableDirectBuffer target, final int targetOffset) {
+    public int copyOptionsTo(final MutableDirectBuffer target, final int targetOffset)
+    {
         final int length = optionsLength();
         target.putBytes(targetOffset, slice.buffer(), optionsIndex(), length);
         return length;
     }
 
     @Override
-    int computeChecksum() {
+    int computeChecksum()
+    {
         final int length = Math.min(optionsLength(), MAX_OPTIONS_LENGTH);
         final int covered = (length + 3) & ~3;
         long h = CheckWords.step(SEED, covered);
@@ -178,7 +206,8 @@ public final class DomainRecord extends SealedRecord<DomainRecord> {
     }
 
     @Override
-    public String toString() {
+    public String toString()
+    {
         return "DomainRecord{domain=" + Integer.toUnsignedString(domainId())
             + ", version=" + version()
             + ", serverIp=" + Addresses.ipv4(serverIp())

@@ -61,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; {@link #get} allocates nothing once the calling thread has warmed up its Chronicle context.
  */
-public final class FixedRecordMap implements AutoCloseable {
+public final class FixedRecordMap implements AutoCloseable
+{
     /** Bytes before the record in each slot: sequence and check word. */
     public static final int SLOT_HEADER_BYTES = 8;
     private static final int SEQUENCE_OFFSET = 0;
@@ -73,7 +74,8 @@ public final class FixedRecordMap implements AutoCloseable {
 
     /** Receives each entry of {@link #forEach}; the slices are reused between calls. */
     @FunctionalInterface
-    public interface EntryVisitor {
+    public interface EntryVisitor
+    {
         void visit(FixedSlice key, FixedSlice record);
     }
 
@@ -91,7 +93,8 @@ public final class FixedRecordMap implements AutoCloseable {
     private long purgedOnOpen;
 
     private FixedRecordMap(final ChronicleMap<FixedSlice, FixedSlice> map, final Path file, final int keyLength,
-                           final int recordLength, final boolean writable, final StoreTimeouts timeouts) {
+        final int recordLength, final boolean writable, final StoreTimeouts timeouts)
+    {
         this.map = map;
         this.file = file;
         this.keyLength = keyLength;
@@ -117,29 +120,36 @@ public final class FixedRecordMap implements AutoCloseable {
      *                      have died holding the map-wide lock taken to add segment tiers, which the probe cannot see)
      */
     public static FixedRecordMap openWriter(final Path file, final String name, final int keyLength,
-                                            final int recordLength, final long maxEntries,
-                                            final StoreTimeouts timeouts, final boolean forceRecovery) {
-        if (maxEntries <= 0) {
+        final int recordLength, final long maxEntries,
+        final StoreTimeouts timeouts, final boolean forceRecovery)
+    {
+        if (maxEntries <= 0)
+        {
             throw new IllegalArgumentException("maxEntries must be positive: " + maxEntries);
         }
-        final ChronicleMapBuilder<FixedSlice, FixedSlice> builder =
-            builder(name, keyLength, recordLength, maxEntries);
-        try {
+        final ChronicleMapBuilder<FixedSlice, FixedSlice> builder = builder(name, keyLength, recordLength, maxEntries);
+        try
+        {
             final FileState state = prepare(file);
-            if (state == FileState.ABSENT) {
+            if (state == FileState.ABSENT)
+            {
                 return checked(builder.createPersistedTo(file.toFile()), file, name, keyLength, recordLength, true,
                     timeouts);
             }
-            if (state == FileState.READY && !forceRecovery) {
+            if (state == FileState.READY && !forceRecovery)
+            {
                 final FixedRecordMap opened = checked(builder.createPersistedTo(file.toFile()), file, name, keyLength,
                     recordLength, true, timeouts);
                 final int held = opened.lockedSegments(0);
-                if (held == 0) {
+                if (held == 0)
+                {
                     return opened;
                 }
                 LOG.warn("{}: {} segment lock(s) left by a dead process; recovering", file, held);
                 opened.close();
-            } else if (state == FileState.READY && !WARM_UP_NAME.equals(name)) {
+            }
+            else if (state == FileState.READY && !WARM_UP_NAME.equals(name))
+            {
                 LOG.warn("{}: the last writer did not close it; recovering", file);
             }
             final AtomicLong corruptions = new AtomicLong();
@@ -150,27 +160,36 @@ public final class FixedRecordMap implements AutoCloseable {
             recovered.recoveryCorruptions = corruptions.get();
             recovered.purgedOnOpen = recovered.purgeIncomplete();
             return recovered;
-        } catch (final ChronicleHashRecoveryFailedException e) {
+        }
+        catch (final ChronicleHashRecoveryFailedException e)
+        {
             throw new ForeignStoreException("cannot recover " + file + ": " + e.getMessage(), e);
-        } catch (final IOException e) {
+        }
+        catch (final IOException e)
+        {
             throw new StoreIoException("cannot open " + file + " for writing: " + e.getMessage(), e);
         }
     }
 
     /** Maps an existing, completed file for lookups. Call only under a shared lock. */
     public static FixedRecordMap openReader(final Path file, final String name, final int keyLength,
-                                            final int recordLength, final StoreTimeouts timeouts) {
+        final int recordLength, final StoreTimeouts timeouts)
+    {
         final int sizeWord = readSizeWord(file);
-        if (!SizePrefixedBlob.isReady(sizeWord)) {
+        if (!SizePrefixedBlob.isReady(sizeWord))
+        {
             throw new StoreNotReadyException(file + " was never completed by its writer (header word 0x"
                 + Integer.toHexString(sizeWord) + "); the writer's recovery must run first");
         }
-        try {
+        try
+        {
             // The builder only supplies the types: an existing file keeps the configuration in its header.
-            final ChronicleMap<FixedSlice, FixedSlice> map =
-                builder(name, keyLength, recordLength, 1).createPersistedTo(file.toFile());
+            final ChronicleMap<FixedSlice, FixedSlice> map = builder(name, keyLength, recordLength, 1)
+                .createPersistedTo(file.toFile());
             return checked(map, file, name, keyLength, recordLength, false, timeouts);
-        } catch (final IOException e) {
+        }
+        catch (final IOException e)
+        {
             throw new StoreIoException("cannot open " + file + " for reading: " + e.getMessage(), e);
         }
     }
@@ -184,29 +203,39 @@ public final class FixedRecordMap implements AutoCloseable {
      *                 again): the agent pays that before it tells the dataplane to let go of the stores
      * @throws StoreIoException if the temp directory is unusable
      */
-    public static void warmUp(final boolean recovery) {
+    public static void warmUp(final boolean recovery)
+    {
         final FixedSlice key = new FixedSlice(Long.BYTES);
         final FixedSlice record = new FixedSlice(Long.BYTES);
-        try {
+        try
+        {
             final Path dir = Files.createTempDirectory("dvmc-warm-up");
             final Path file = dir.resolve("map");
-            try {
+            try
+            {
                 try (FixedRecordMap map = openWriter(file, WARM_UP_NAME, Long.BYTES, Long.BYTES, 16,
-                    StoreTimeouts.DEFAULTS, false)) {
+                    StoreTimeouts.DEFAULTS, false))
+                {
                     map.put(key, record);
                 }
-                if (recovery) {
+                if (recovery)
+                {
                     openWriter(file, WARM_UP_NAME, Long.BYTES, Long.BYTES, 16, StoreTimeouts.DEFAULTS, true).close();
                 }
                 try (FixedRecordMap map = openReader(file, WARM_UP_NAME, Long.BYTES, Long.BYTES,
-                    StoreTimeouts.DEFAULTS)) {
+                    StoreTimeouts.DEFAULTS))
+                {
                     map.get(key, record);
                 }
-            } finally {
+            }
+            finally
+            {
                 Files.deleteIfExists(file);
                 Files.deleteIfExists(dir);
             }
-        } catch (final IOException e) {
+        }
+        catch (final IOException e)
+        {
             throw new StoreIoException("warm-up in the temp directory failed: " + e.getMessage(), e);
         }
     }
@@ -215,14 +244,18 @@ public final class FixedRecordMap implements AutoCloseable {
      * Copies the newest valid record of {@code key} into {@code into}, waiting at most the read deadline for the
      * segment lock. On {@link LookupResult#CORRUPT} the content of {@code into} is unspecified.
      */
-    public LookupResult get(final FixedSlice key, final FixedSlice into) {
+    public LookupResult get(final FixedSlice key, final FixedSlice into)
+    {
         checkRecord(into);
-        try (ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q = map.queryContext(key)) {
-            if (!tryLock(q.readLock(), readWaitNanos)) {
+        try (ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q = map.queryContext(key))
+        {
+            if (!tryLock(q.readLock(), readWaitNanos))
+            {
                 return LookupResult.BUSY;
             }
             final MapEntry<FixedSlice, FixedSlice> entry = q.entry();
-            if (entry == null) {
+            if (entry == null)
+            {
                 return LookupResult.ABSENT;
             }
             final Data<FixedSlice> value = entry.value();
@@ -231,13 +264,16 @@ public final class FixedRecordMap implements AutoCloseable {
     }
 
     /** Inserts or replaces; the record is in the shared mapping (visible to readers) when this returns. */
-    public void put(final FixedSlice key, final FixedSlice record) {
+    public void put(final FixedSlice key, final FixedSlice record)
+    {
         checkWritable();
         checkRecord(record);
-        try (ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q = map.queryContext(key)) {
+        try (ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q = map.queryContext(key))
+        {
             lock(q.updateLock(), q);
             MapEntry<FixedSlice, FixedSlice> entry = q.entry();
-            if (entry == null) {
+            if (entry == null)
+            {
                 lock(q.writeLock(), q);
                 // Both slots empty until the record is written below: a kill in between leaves no valid slot.
                 q.insert(q.absentEntry(), q.wrapValueAsData(emptyValue));
@@ -249,9 +285,10 @@ public final class FixedRecordMap implements AutoCloseable {
             // Choosing the slot only reads, so it runs under the update lock, which readers share.
             final Data<FixedSlice> value = entry.value();
             final long current = newestValidSlot(value.bytes(), value.offset());
-            final int target = current >= 0 && (int) (current >>> 32) == 0 ? 1 : 0;
-            int sequence = current < 0 ? 1 : (int) current + 1;
-            if (sequence == 0) {
+            final int target = current >= 0 && (int)(current >>> 32) == 0 ? 1 : 0;
+            int sequence = current < 0 ? 1 : (int)current + 1;
+            if (sequence == 0)
+            {
                 sequence = 1; // 0 marks an empty slot
             }
             lock(q.writeLock(), q);
@@ -259,8 +296,11 @@ public final class FixedRecordMap implements AutoCloseable {
             // Back to the update lock at once: Chronicle's context close takes a while, and a writer killed
             // holding only the update lock does not block readers (measured: kills then leave update locks).
             q.writeLock().unlock();
-        } catch (final IllegalStateException e) {
-            if (isCapacityFailure(e)) {
+        }
+        catch (final IllegalStateException e)
+        {
+            if (isCapacityFailure(e))
+            {
                 throw new StoreFullException(file + " is full (" + map.longSize() + " entries)", e);
             }
             throw e;
@@ -268,12 +308,15 @@ public final class FixedRecordMap implements AutoCloseable {
     }
 
     /** @return whether an entry was removed */
-    public boolean remove(final FixedSlice key) {
+    public boolean remove(final FixedSlice key)
+    {
         checkWritable();
-        try (ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q = map.queryContext(key)) {
+        try (ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q = map.queryContext(key))
+        {
             lock(q.updateLock(), q);
             final MapEntry<FixedSlice, FixedSlice> entry = q.entry();
-            if (entry == null) {
+            if (entry == null)
+            {
                 return false;
             }
             lock(q.writeLock(), q);
@@ -289,18 +332,23 @@ public final class FixedRecordMap implements AutoCloseable {
      * @return the number of entries skipped because no slot was valid (inserts interrupted by a kill)
      * @throws SegmentLockedException if a segment stays locked past the write deadline
      */
-    public long forEach(final EntryVisitor visitor) {
+    public long forEach(final EntryVisitor visitor)
+    {
         final FixedSlice key = new FixedSlice(keyLength);
         final FixedSlice record = new FixedSlice(recordLength);
         final long[] skipped = {0};
-        for (int segment = 0; segment < map.segments(); segment++) {
-            try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment)) {
-                if (!tryLock(((SegmentLock) c).updateLock(), writeWaitNanos)) {
+        for (int segment = 0; segment < map.segments(); segment++)
+        {
+            try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment))
+            {
+                if (!tryLock(((SegmentLock)c).updateLock(), writeWaitNanos))
+                {
                     throw new SegmentLockedException("segment " + segment + " of " + file + " stayed locked");
                 }
                 c.forEachSegmentEntry(entry -> {
                     final Data<FixedSlice> value = entry.value();
-                    if (copyNewest(value.bytes(), value.offset(), record) < 0) {
+                    if (copyNewest(value.bytes(), value.offset(), record) < 0)
+                    {
                         skipped[0]++;
                         return;
                     }
@@ -313,11 +361,13 @@ public final class FixedRecordMap implements AutoCloseable {
     }
 
     /** Number of entries. */
-    public long size() {
+    public long size()
+    {
         return map.longSize();
     }
 
-    public int segments() {
+    public int segments()
+    {
         return map.segments();
     }
 
@@ -325,11 +375,15 @@ public final class FixedRecordMap implements AutoCloseable {
      * Counts the segments whose write lock cannot be taken within {@code waitNanos} each: non-zero after a peer
      * died holding a segment lock, the signal to run the recovery cycle.
      */
-    public int lockedSegments(final long waitNanos) {
+    public int lockedSegments(final long waitNanos)
+    {
         int locked = 0;
-        for (int segment = 0; segment < map.segments(); segment++) {
-            try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment)) {
-                if (!tryLock(((SegmentLock) c).writeLock(), waitNanos)) {
+        for (int segment = 0; segment < map.segments(); segment++)
+        {
+            try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment))
+            {
+                if (!tryLock(((SegmentLock)c).writeLock(), waitNanos))
+                {
                     locked++;
                 }
             }
@@ -338,48 +392,59 @@ public final class FixedRecordMap implements AutoCloseable {
     }
 
     /** Whether Chronicle's recovery ran when this writer opened the file. */
-    public boolean recovered() {
+    public boolean recovered()
+    {
         return recovered;
     }
 
     /** Corrupt structures Chronicle reported while recovering this file at open (writer only). */
-    public long recoveryCorruptions() {
+    public long recoveryCorruptions()
+    {
         return recoveryCorruptions;
     }
 
     /** Never-completed inserts removed at open (writer only). */
-    public long purgedOnOpen() {
+    public long purgedOnOpen()
+    {
         return purgedOnOpen;
     }
 
-    public boolean writable() {
+    public boolean writable()
+    {
         return writable;
     }
 
-    public Path file() {
+    public Path file()
+    {
         return file;
     }
 
-    public int keyLength() {
+    public int keyLength()
+    {
         return keyLength;
     }
 
-    public int recordLength() {
+    public int recordLength()
+    {
         return recordLength;
     }
 
-    public boolean isOpen() {
+    public boolean isOpen()
+    {
         return map.isOpen();
     }
 
     @Override
-    public void close() {
+    public void close()
+    {
         map.close();
     }
 
     /** Bytes of one slot for a record of {@code recordLength} bytes. */
-    public static int slotLength(final int recordLength) {
-        if (recordLength <= 0 || recordLength % Long.BYTES != 0) {
+    public static int slotLength(final int recordLength)
+    {
+        if (recordLength <= 0 || recordLength % Long.BYTES != 0)
+        {
             throw new IllegalArgumentException("record length must be a positive multiple of 8: " + recordLength);
         }
         return SLOT_HEADER_BYTES + recordLength;
@@ -390,27 +455,32 @@ public final class FixedRecordMap implements AutoCloseable {
      *
      * @return the slot index, or -1 if neither slot is valid
      */
-    private int copyNewest(final RandomDataInput bytes, final long base, final FixedSlice into) {
+    private int copyNewest(final RandomDataInput bytes, final long base, final FixedSlice into)
+    {
         final int sequence0 = bytes.readInt(base + SEQUENCE_OFFSET);
         final int sequence1 = bytes.readInt(base + slotLength + SEQUENCE_OFFSET);
         final int first = newer(sequence1, sequence0) ? 1 : 0;
-        if (copySlot(bytes, base + (long) first * slotLength, into)) {
+        if (copySlot(bytes, base + (long)first * slotLength, into))
+        {
             return first;
         }
         final int second = 1 - first;
-        return copySlot(bytes, base + (long) second * slotLength, into) ? second : -1;
+        return copySlot(bytes, base + (long)second * slotLength, into) ? second : -1;
     }
 
     /** Copies one slot's record while recomputing its check word; false if empty or torn. */
-    private boolean copySlot(final RandomDataInput bytes, final long slot, final FixedSlice into) {
+    private boolean copySlot(final RandomDataInput bytes, final long slot, final FixedSlice into)
+    {
         final int sequence = bytes.readInt(slot + SEQUENCE_OFFSET);
-        if (sequence == 0) {
+        if (sequence == 0)
+        {
             return false;
         }
         final MutableDirectBuffer target = into.buffer();
         final int at = into.offset();
         long h = CheckWords.step(CheckWords.step(SLOT_SEED, recordLength), sequence);
-        for (int i = 0; i < recordLength; i += Long.BYTES) {
+        for (int i = 0; i < recordLength; i += Long.BYTES)
+        {
             final long word = bytes.readLong(slot + SLOT_HEADER_BYTES + i);
             target.putLong(at + i, word, ByteOrder.LITTLE_ENDIAN);
             h = CheckWords.step(h, word);
@@ -423,31 +493,37 @@ public final class FixedRecordMap implements AutoCloseable {
      *
      * @return slot index in the high 32 bits and its sequence in the low 32 bits, or -1 if neither is valid
      */
-    private long newestValidSlot(final RandomDataInput bytes, final long base) {
+    private long newestValidSlot(final RandomDataInput bytes, final long base)
+    {
         final int sequence0 = bytes.readInt(base + SEQUENCE_OFFSET);
         final int sequence1 = bytes.readInt(base + slotLength + SEQUENCE_OFFSET);
         final int first = newer(sequence1, sequence0) ? 1 : 0;
-        if (slotValid(bytes, base + (long) first * slotLength)) {
-            return ((long) first << 32) | ((first == 0 ? sequence0 : sequence1) & 0xFFFF_FFFFL);
+        if (slotValid(bytes, base + (long)first * slotLength))
+        {
+            return ((long)first << 32) | ((first == 0 ? sequence0 : sequence1) & 0xFFFF_FFFFL);
         }
         final int second = 1 - first;
-        if (slotValid(bytes, base + (long) second * slotLength)) {
-            return ((long) second << 32) | ((second == 0 ? sequence0 : sequence1) & 0xFFFF_FFFFL);
+        if (slotValid(bytes, base + (long)second * slotLength))
+        {
+            return ((long)second << 32) | ((second == 0 ? sequence0 : sequence1) & 0xFFFF_FFFFL);
         }
         return -1;
     }
 
     /** Stores {@code record} with {@code sequence} into slot {@code target}. Caller holds the write lock. */
     private void writeSlot(final Data<FixedSlice> value, final int target, final int sequence,
-                           final FixedSlice record) {
-        if (!(value.bytes() instanceof RandomDataOutput<?> out)) {
+        final FixedSlice record)
+    {
+        if (!(value.bytes() instanceof RandomDataOutput<?> out))
+        {
             throw new IllegalStateException("Chronicle entry bytes are not writable: " + value.bytes().getClass());
         }
-        final long slot = value.offset() + (long) target * slotLength;
+        final long slot = value.offset() + (long)target * slotLength;
         final MutableDirectBuffer source = record.buffer();
         final int from = record.offset();
         long h = CheckWords.step(CheckWords.step(SLOT_SEED, recordLength), sequence);
-        for (int i = 0; i < recordLength; i += Long.BYTES) {
+        for (int i = 0; i < recordLength; i += Long.BYTES)
+        {
             final long word = source.getLong(from + i, ByteOrder.LITTLE_ENDIAN);
             out.writeLong(slot + SLOT_HEADER_BYTES + i, word);
             h = CheckWords.step(h, word);
@@ -456,28 +532,35 @@ public final class FixedRecordMap implements AutoCloseable {
         out.writeInt(slot + SEQUENCE_OFFSET, sequence);
     }
 
-    private boolean slotValid(final RandomDataInput bytes, final long slot) {
+    private boolean slotValid(final RandomDataInput bytes, final long slot)
+    {
         final int sequence = bytes.readInt(slot + SEQUENCE_OFFSET);
-        if (sequence == 0) {
+        if (sequence == 0)
+        {
             return false;
         }
         long h = CheckWords.step(CheckWords.step(SLOT_SEED, recordLength), sequence);
-        for (int i = 0; i < recordLength; i += Long.BYTES) {
+        for (int i = 0; i < recordLength; i += Long.BYTES)
+        {
             h = CheckWords.step(h, bytes.readLong(slot + SLOT_HEADER_BYTES + i));
         }
         return CheckWords.finish(h) == bytes.readInt(slot + CHECK_OFFSET);
     }
 
     /** Removes entries with no valid slot: inserts whose writer died before the record was stored. */
-    private long purgeIncomplete() {
+    private long purgeIncomplete()
+    {
         long purged = 0;
-        for (int segment = 0; segment < map.segments(); segment++) {
-            try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment)) {
+        for (int segment = 0; segment < map.segments(); segment++)
+        {
+            try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment))
+            {
                 final long[] removed = {0};
                 c.forEachSegmentEntry(entry -> {
                     final Data<FixedSlice> value = entry.value();
                     if (!slotValid(value.bytes(), value.offset())
-                        && !slotValid(value.bytes(), value.offset() + slotLength)) {
+                        && !slotValid(value.bytes(), value.offset() + slotLength))
+                    {
                         entry.doRemove();
                         removed[0]++;
                     }
@@ -485,18 +568,21 @@ public final class FixedRecordMap implements AutoCloseable {
                 purged += removed[0];
             }
         }
-        if (purged > 0) {
+        if (purged > 0)
+        {
             LOG.warn("{}: removed {} never-completed entries", file, purged);
         }
         return purged;
     }
 
-    private static boolean newer(final int a, final int b) {
+    private static boolean newer(final int a, final int b)
+    {
         return a - b > 0;
     }
 
     private static ChronicleMapBuilder<FixedSlice, FixedSlice> builder(final String name, final int keyLength,
-                                                                      final int recordLength, final long entries) {
+        final int recordLength, final long entries)
+    {
         final int valueLength = 2 * slotLength(recordLength);
         final FixedSliceMarshaller keys = new FixedSliceMarshaller(keyLength, name + "#key");
         final FixedSliceMarshaller values = new FixedSliceMarshaller(valueLength, name);
@@ -511,12 +597,14 @@ public final class FixedRecordMap implements AutoCloseable {
     }
 
     private static FixedRecordMap checked(final ChronicleMap<FixedSlice, FixedSlice> map, final Path file,
-                                          final String name, final int keyLength, final int recordLength,
-                                          final boolean writable, final StoreTimeouts timeouts) {
+        final String name, final int keyLength, final int recordLength,
+        final boolean writable, final StoreTimeouts timeouts)
+    {
         // An existing file brings its own marshallers from its header: refuse one of another layout.
         final String found = layoutOf(map);
         final String expected = name + " " + keyLength + "/" + 2 * slotLength(recordLength);
-        if (!expected.equals(found)) {
+        if (!expected.equals(found))
+        {
             map.close();
             throw new OtherLayoutException(file + " holds a map of layout '" + found + "', expected '" + expected
                 + "'");
@@ -525,18 +613,21 @@ public final class FixedRecordMap implements AutoCloseable {
     }
 
     /** "name keyLength/valueLength" from the file's persisted marshallers (public fields of the map class). */
-    private static String layoutOf(final ChronicleMap<FixedSlice, FixedSlice> map) {
+    private static String layoutOf(final ChronicleMap<FixedSlice, FixedSlice> map)
+    {
         if (map instanceof VanillaChronicleMap<?, ?, ?> vanilla
             && vanilla.keyReader instanceof FixedSliceMarshaller keys
             && vanilla.valueReader instanceof FixedSliceMarshaller values
-            && keys.layout().equals(values.layout() + "#key")) {
+            && keys.layout().equals(values.layout() + "#key"))
+        {
             return values.layout() + " " + keys.length() + "/" + values.length();
         }
         return map.getClass().getSimpleName() + " of unknown marshallers";
     }
 
     /** What the writer found at open. */
-    private enum FileState {
+    private enum FileState
+    {
         /** No file, or one whose creation never completed: create it. */
         ABSENT,
         /** A recovery was interrupted: recover again. */
@@ -551,23 +642,29 @@ public final class FixedRecordMap implements AutoCloseable {
      * bit is set again so that Chronicle's recovery does not wait a minute for a creator that is gone. Only the
      * exclusive-lock holder calls this, so no live process is creating the file.
      */
-    private static FileState prepare(final Path file) throws IOException {
-        if (!Files.exists(file)) {
+    private static FileState prepare(final Path file) throws IOException
+    {
+        if (!Files.exists(file))
+        {
             return FileState.ABSENT;
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            if (ch.size() < HEADER_PROBE_BYTES) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            if (ch.size() < HEADER_PROBE_BYTES)
+            {
                 LOG.warn("{}: {} bytes, never initialised; recreating", file, ch.size());
                 Files.delete(file);
                 return FileState.ABSENT;
             }
             final int sizeWord = readSizeWord(ch);
-            if (SizePrefixedBlob.extractSize(sizeWord) == 0) {
+            if (SizePrefixedBlob.extractSize(sizeWord) == 0)
+            {
                 LOG.warn("{}: header never written; recreating", file);
                 Files.delete(file);
                 return FileState.ABSENT;
             }
-            if (SizePrefixedBlob.isReady(sizeWord)) {
+            if (SizePrefixedBlob.isReady(sizeWord))
+            {
                 return FileState.READY;
             }
             LOG.warn("{}: header marked incomplete (interrupted recovery); recovering again", file);
@@ -578,65 +675,86 @@ public final class FixedRecordMap implements AutoCloseable {
         }
     }
 
-    private static int readSizeWord(final Path file) {
-        if (!Files.exists(file)) {
+    private static int readSizeWord(final Path file)
+    {
+        if (!Files.exists(file))
+        {
             throw new StoreMissingException(file + " does not exist; the writer creates it");
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (ch.size() < HEADER_PROBE_BYTES) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            if (ch.size() < HEADER_PROBE_BYTES)
+            {
                 return 0;
             }
             return readSizeWord(ch);
-        } catch (final IOException e) {
+        }
+        catch (final IOException e)
+        {
             throw new StoreIoException("cannot read the header of " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static int readSizeWord(final FileChannel ch) throws IOException {
+    private static int readSizeWord(final FileChannel ch) throws IOException
+    {
         final ByteBuffer word = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        while (word.hasRemaining()) {
-            if (ch.read(word, SizePrefixedBlob.SIZE_WORD_OFFSET + word.position()) < 0) {
+        while (word.hasRemaining())
+        {
+            if (ch.read(word, SizePrefixedBlob.SIZE_WORD_OFFSET + word.position()) < 0)
+            {
                 return 0;
             }
         }
         return word.getInt(0);
     }
 
-    private static void onCorruption(final Path file, final AtomicLong count, final ChronicleHashCorruption c) {
+    private static void onCorruption(final Path file, final AtomicLong count, final ChronicleHashCorruption c)
+    {
         count.incrementAndGet();
         LOG.warn("{}: recovery repaired segment {}: {}", file, c.segmentIndex(), c.message(), c.exception());
     }
 
-    private void lock(final InterProcessLock lock, final ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q) {
-        if (!tryLock(lock, writeWaitNanos)) {
+    private void lock(final InterProcessLock lock, final ExternalMapQueryContext<FixedSlice, FixedSlice, ?> q)
+    {
+        if (!tryLock(lock, writeWaitNanos))
+        {
             throw new SegmentLockedException("segment " + q.segmentIndex() + " of " + file
                 + " stayed locked past " + writeWaitNanos / 1_000_000 + " ms; a process died holding it");
         }
     }
 
-    private void checkWritable() {
-        if (!writable) {
+    private void checkWritable()
+    {
+        if (!writable)
+        {
             throw new IllegalStateException(file + " is open read-only; only the writer mutates it");
         }
     }
 
-    private void checkRecord(final FixedSlice record) {
-        if (record.length() != recordLength) {
+    private void checkRecord(final FixedSlice record)
+    {
+        if (record.length() != recordLength)
+        {
             throw new IllegalArgumentException("record of " + record.length() + " bytes for a " + recordLength
                 + "-byte layout");
         }
     }
 
-    private static boolean tryLock(final InterProcessLock lock, final long waitNanos) {
-        try {
+    private static boolean tryLock(final InterProcessLock lock, final long waitNanos)
+    {
+        try
+        {
             return waitNanos <= 0 ? lock.tryLock() : lock.tryLock(waitNanos, TimeUnit.NANOSECONDS);
-        } catch (final InterruptedException e) {
+        }
+        catch (final InterruptedException e)
+        {
             Thread.currentThread().interrupt();
             return false;
         }
     }
 
-    private static boolean isCapacityFailure(final IllegalStateException e) {
+    private static boolean isCapacityFailure(final IllegalStateException e)
+    {
         final String message = String.valueOf(e.getMessage());
         return message.contains("tier") || message.contains("full");
     }

@@ -16,35 +16,43 @@ import org.agrona.MutableDirectBuffer;
  * {@code length} and {@code layout}) in the file header and rebuilds it in every process that opens the file; the
  * layout tag is how an opener recognises a file of another kind with the same sizes.
  */
-public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, SizedWriter<FixedSlice> {
+public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, SizedWriter<FixedSlice>
+{
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     private int length;
     private String layout = "";
 
     /** For Chronicle's header deserialisation only. */
-    public FixedSliceMarshaller() {
+    public FixedSliceMarshaller()
+    {
     }
 
-    public FixedSliceMarshaller(final int length, final String layout) {
-        if (length <= 0) {
+    public FixedSliceMarshaller(final int length, final String layout)
+    {
+        if (length <= 0)
+        {
             throw new IllegalArgumentException("length must be positive: " + length);
         }
         this.length = length;
         this.layout = layout;
     }
 
-    public int length() {
+    public int length()
+    {
         return length;
     }
 
-    public String layout() {
+    public String layout()
+    {
         return layout;
     }
 
     @Override
-    public FixedSlice read(final Bytes<?> in, final long size, final FixedSlice using) {
-        if (size != length) {
+    public FixedSlice read(final Bytes<?> in, final long size, final FixedSlice using)
+    {
+        if (size != length)
+        {
             throw new ForeignStoreException("stored size " + size + " differs from the layout size " + length);
         }
         final FixedSlice into = using != null ? using : new FixedSlice(length);
@@ -52,48 +60,58 @@ public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, Size
         final MutableDirectBuffer buffer = into.buffer();
         final int base = into.offset();
         int i = 0;
-        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        {
             buffer.putLong(base + i, in.readLong(), ORDER);
         }
-        for (; i < length; i++) {
+        for (; i < length; i++)
+        {
             buffer.putByte(base + i, in.readByte());
         }
         return into;
     }
 
     @Override
-    public long size(final FixedSlice toWrite) {
+    public long size(final FixedSlice toWrite)
+    {
         return length;
     }
 
     @Override
-    public void write(final Bytes<?> out, final long size, final FixedSlice toWrite) {
+    public void write(final Bytes<?> out, final long size, final FixedSlice toWrite)
+    {
         checkSlice(toWrite);
         final MutableDirectBuffer buffer = toWrite.buffer();
         final int base = toWrite.offset();
         int i = 0;
-        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        {
             out.writeLong(buffer.getLong(base + i, ORDER));
         }
-        for (; i < length; i++) {
+        for (; i < length; i++)
+        {
             out.writeByte(buffer.getByte(base + i));
         }
     }
 
     @Override
-    public void readMarshallable(final WireIn wire) {
+    public void readMarshallable(final WireIn wire)
+    {
         length = wire.read("length").int32();
         layout = wire.read("layout").text();
     }
 
     @Override
-    public void writeMarshallable(final WireOut wire) {
+    public void writeMarshallable(final WireOut wire)
+    {
         wire.write("length").int32(length);
         wire.write("layout").text(layout);
     }
 
-    private void checkSlice(final FixedSlice slice) {
-        if (slice.length() != length) {
+    private void checkSlice(final FixedSlice slice)
+    {
+        if (slice.length() != length)
+        {
             throw new IllegalArgumentException("slice of " + slice.length() + " bytes for a " + length
                 + "-byte layout");
         }

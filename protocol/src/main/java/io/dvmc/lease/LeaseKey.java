@@ -12,7 +12,8 @@ import org.agrona.MutableDirectBuffer;
  *   4     8    mac        VM MAC in the low 48 bits; the high 16 bits are zero
  * </pre>
  */
-public final class LeaseKey {
+public final class LeaseKey
+{
     public static final int DOMAIN_ID_OFFSET = 0;
     public static final int MAC_OFFSET = 4;
     public static final int LENGTH = 12;
@@ -23,16 +24,19 @@ public final class LeaseKey {
     private final FixedSlice slice;
 
     /** A key over fresh bytes of its own. */
-    public LeaseKey() {
+    public LeaseKey()
+    {
         this.slice = new FixedSlice(LENGTH);
     }
 
     /** A key over {@link #LENGTH} bytes of {@code buffer} from {@code offset}. */
-    public LeaseKey(final MutableDirectBuffer buffer, final int offset) {
+    public LeaseKey(final MutableDirectBuffer buffer, final int offset)
+    {
         this.slice = new FixedSlice(LENGTH, buffer, offset);
     }
 
-    public LeaseKey wrap(final MutableDirectBuffer buffer, final int offset) {
+    public LeaseKey wrap(final MutableDirectBuffer buffer, final int offset)
+    {
         slice.wrap(buffer, offset);
         return this;
     }
@@ -42,8 +46,10 @@ public final class LeaseKey {
      *
      * @throws IllegalArgumentException if {@code mac} has bits above 48
      */
-    public LeaseKey set(final int domainId, final long mac) {
-        if ((mac & ~MAC_MASK) != 0) {
+    public LeaseKey set(final int domainId, final long mac)
+    {
+        if ((mac & ~MAC_MASK) != 0)
+        {
             throw new IllegalArgumentException("MAC wider than 48 bits: 0x" + Long.toHexString(mac));
         }
         final MutableDirectBuffer buffer = slice.buffer();
@@ -52,28 +58,34 @@ public final class LeaseKey {
         return this;
     }
 
-    public int domainId() {
+    public int domainId()
+    {
         return slice.buffer().getInt(slice.offset() + DOMAIN_ID_OFFSET, ORDER);
     }
 
-    public long mac() {
+    public long mac()
+    {
         return slice.buffer().getLong(slice.offset() + MAC_OFFSET, ORDER);
     }
 
-    public MutableDirectBuffer buffer() {
+    public MutableDirectBuffer buffer()
+    {
         return slice.buffer();
     }
 
-    public int offset() {
+    public int offset()
+    {
         return slice.offset();
     }
 
-    FixedSlice slice() {
+    FixedSlice slice()
+    {
         return slice;
     }
 
     @Override
-    public String toString() {
+    public String toString()
+    {
         return "LeaseKey{domain=" + Integer.toUnsignedString(domainId()) + ", mac=" + Addresses.mac(mac()) + '}';
     }
 }

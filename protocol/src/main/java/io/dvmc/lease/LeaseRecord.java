@@ -37,7 +37,8 @@ import org.agrona.MutableDirectBuffer;
  * are removed by the agent).
  * Setters do not update the checksum: {@link #seal} does, and {@link LeaseStore#put} seals before storing.
  */
-public final class LeaseRecord extends SealedRecord<LeaseRecord> {
+public final class LeaseRecord extends SealedRecord<LeaseRecord>
+{
     public static final int IP_OFFSET = 0;
     public static final int STATE_OFFSET = 4;
     public static final int FLAGS_OFFSET = 5;
@@ -66,123 +67,151 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord> {
     private static final long SEED = 0x64766D63_4C454153L;
 
     /** A record over fresh, zeroed bytes of its own. */
-    public LeaseRecord() {
+    public LeaseRecord()
+    {
         super(LENGTH, LAYOUT_OFFSET, LAYOUT, CHECKSUM_OFFSET);
     }
 
     /** A record over {@link #LENGTH} bytes of {@code buffer} from {@code offset}. */
-    public LeaseRecord(final MutableDirectBuffer buffer, final int offset) {
+    public LeaseRecord(final MutableDirectBuffer buffer, final int offset)
+    {
         super(LENGTH, LAYOUT_OFFSET, LAYOUT, CHECKSUM_OFFSET, buffer, offset);
     }
 
     @Override
-    boolean fieldsValid() {
+    boolean fieldsValid()
+    {
         final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
         return state >= 0 && state <= LeaseState.RELEASED.code() && tenantOptionsLength() <= MAX_TENANT_OPTIONS_LENGTH;
     }
 
-    public int ip() {
+    public int ip()
+    {
         return getInt(IP_OFFSET);
     }
 
-    public LeaseRecord ip(final int ip) {
+    public LeaseRecord ip(final int ip)
+    {
         return putInt(IP_OFFSET, ip);
     }
 
-    public LeaseState state() {
+    public LeaseState state()
+    {
         return LeaseState.of(slice.buffer().getByte(slice.offset() + STATE_OFFSET));
     }
 
-    public LeaseRecord state(final LeaseState state) {
+    public LeaseRecord state(final LeaseState state)
+    {
         slice.buffer().putByte(slice.offset() + STATE_OFFSET, state.code());
         return this;
     }
 
-    public int flags() {
+    public int flags()
+    {
         return slice.buffer().getByte(slice.offset() + FLAGS_OFFSET) & 0xFF;
     }
 
-    public LeaseRecord flags(final int flags) {
-        slice.buffer().putByte(slice.offset() + FLAGS_OFFSET, (byte) flags);
+    public LeaseRecord flags(final int flags)
+    {
+        slice.buffer().putByte(slice.offset() + FLAGS_OFFSET, (byte)flags);
         return this;
     }
 
-    public int vmLeaseSeconds() {
+    public int vmLeaseSeconds()
+    {
         return getInt(VM_LEASE_SECONDS_OFFSET);
     }
 
-    public LeaseRecord vmLeaseSeconds(final int seconds) {
+    public LeaseRecord vmLeaseSeconds(final int seconds)
+    {
         return putInt(VM_LEASE_SECONDS_OFFSET, seconds);
     }
 
-    public int serverId() {
+    public int serverId()
+    {
         return getInt(SERVER_ID_OFFSET);
     }
 
-    public LeaseRecord serverId(final int serverId) {
+    public LeaseRecord serverId(final int serverId)
+    {
         return putInt(SERVER_ID_OFFSET, serverId);
     }
 
-    public long hostLeaseExpiryMillis() {
+    public long hostLeaseExpiryMillis()
+    {
         return getLong(HOST_LEASE_EXPIRY_MILLIS_OFFSET);
     }
 
-    public LeaseRecord hostLeaseExpiryMillis(final long epochMillis) {
+    public LeaseRecord hostLeaseExpiryMillis(final long epochMillis)
+    {
         return putLong(HOST_LEASE_EXPIRY_MILLIS_OFFSET, epochMillis);
     }
 
-    public long vmLeaseExpiryMillis() {
+    public long vmLeaseExpiryMillis()
+    {
         return getLong(VM_LEASE_EXPIRY_MILLIS_OFFSET);
     }
 
-    public LeaseRecord vmLeaseExpiryMillis(final long epochMillis) {
+    public LeaseRecord vmLeaseExpiryMillis(final long epochMillis)
+    {
         return putLong(VM_LEASE_EXPIRY_MILLIS_OFFSET, epochMillis);
     }
 
-    public long updatedMillis() {
+    public long updatedMillis()
+    {
         return getLong(UPDATED_MILLIS_OFFSET);
     }
 
-    public LeaseRecord updatedMillis(final long epochMillis) {
+    public LeaseRecord updatedMillis(final long epochMillis)
+    {
         return putLong(UPDATED_MILLIS_OFFSET, epochMillis);
     }
 
-    public long vmIdMsb() {
+    public long vmIdMsb()
+    {
         return getLong(VM_ID_MSB_OFFSET);
     }
 
-    public long vmIdLsb() {
+    public long vmIdLsb()
+    {
         return getLong(VM_ID_LSB_OFFSET);
     }
 
-    public LeaseRecord vmId(final long msb, final long lsb) {
+    public LeaseRecord vmId(final long msb, final long lsb)
+    {
         putLong(VM_ID_MSB_OFFSET, msb);
         return putLong(VM_ID_LSB_OFFSET, lsb);
     }
 
     /** Allocates; for the control plane and the CLI. */
-    public UUID vmId() {
+    public UUID vmId()
+    {
         return new UUID(vmIdMsb(), vmIdLsb());
     }
 
-    public int optionsVersion() {
+    public int optionsVersion()
+    {
         return getInt(OPTIONS_VERSION_OFFSET);
     }
 
-    public LeaseRecord optionsVersion(final int version) {
+    public LeaseRecord optionsVersion(final int version)
+    {
         return putInt(OPTIONS_VERSION_OFFSET, version);
     }
 
-    public boolean hasTenantOptions() {
+    public boolean hasTenantOptions()
+    {
         return (flags() & FLAG_TENANT_OPTIONS) != 0;
     }
 
-    public int tenantOptionsLength() {
+    public int tenantOptionsLength()
+    {
         return slice.buffer().getShort(slice.offset() + TENANT_OPTIONS_LENGTH_OFFSET, ORDER) & 0xFFFF;
     }
 
     /** Index in {@link #buffer()} of the first tenant option byte, for copying them straight into a frame. */
-    public int tenantOptionsIndex() {
+    public int tenantOptionsIndex()
+    {
         return slice.offset() + TENANT_OPTIONS_OFFSET;
     }
 
@@ -192,27 +221,32 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord> {
      *
      * @return false, changing nothing, if longer than {@link #MAX_TENANT_OPTIONS_LENGTH}: the VM stays relayed
      */
-    public boolean tenantOptions(final DirectBuffer source, final int sourceOffset, final int length) {
-        if (length < 0 || length > MAX_TENANT_OPTIONS_LENGTH) {
+    public boolean tenantOptions(final DirectBuffer source, final int sourceOffset, final int length)
+    {
+        if (length < 0 || length > MAX_TENANT_OPTIONS_LENGTH)
+        {
             return false;
         }
         final MutableDirectBuffer buffer = slice.buffer();
         buffer.putBytes(tenantOptionsIndex(), source, sourceOffset, length);
-        buffer.setMemory(tenantOptionsIndex() + length, MAX_TENANT_OPTIONS_LENGTH - length, (byte) 0);
-        buffer.putShort(slice.offset() + TENANT_OPTIONS_LENGTH_OFFSET, (short) length, ORDER);
+        buffer.setMemory(tenantOptionsIndex() + length, MAX_TENANT_OPTIONS_LENGTH - length, (byte)0);
+        buffer.putShort(slice.offset() + TENANT_OPTIONS_LENGTH_OFFSET, (short)length, ORDER);
         flags(flags() | FLAG_TENANT_OPTIONS);
         return true;
     }
 
     @Override
-    int computeChecksum() {
-        final long h = CheckWords.update(CheckWords.step(SEED, LENGTH), slice.buffer(), slice.offset(), CHECKSUM_OFFSET);
+    int computeChecksum()
+    {
+        final long h = CheckWords.update(CheckWords.step(SEED, LENGTH), slice.buffer(), slice.offset(),
+            CHECKSUM_OFFSET);
         return CheckWords.finish(CheckWords.update(h, slice.buffer(), slice.offset() + TENANT_OPTIONS_LENGTH_OFFSET,
             LENGTH - TENANT_OPTIONS_LENGTH_OFFSET));
     }
 
     @Override
-    public String toString() {
+    public String toString()
+    {
         final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
         return "LeaseRecord{ip=" + Addresses.ipv4(ip())
             + ", state=" + (state >= 0 && state <= LeaseState.RELEASED.code() ? LeaseState.of(state) : "?" + state)

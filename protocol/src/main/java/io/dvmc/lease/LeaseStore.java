@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * <p>Thread-safe for lookups and writes (each thread uses a key of its own); lifecycle calls ({@link #recover},
  * {@link #close}) belong to one thread. {@link #get} allocates nothing after the calling thread's first calls.
  */
-public final class LeaseStore extends SharedStore {
+public final class LeaseStore extends SharedStore
+{
     /**
      * Layout tag persisted in the file header (with the marshallers); a file of another layout is refused. The number
      * is {@link LeaseRecord#LAYOUT}.
@@ -21,16 +22,19 @@ public final class LeaseStore extends SharedStore {
 
     private final ThreadLocal<LeaseKey> keys = ThreadLocal.withInitial(LeaseKey::new);
 
-    private LeaseStore(final SharedMapFile file) {
+    private LeaseStore(final SharedMapFile file)
+    {
         super(file);
     }
 
     /** The agent's start: create or recover {@code file}; see {@link SharedMapFile#openWriter}. */
-    public static LeaseStore openWriter(final Path file, final long maxEntries) {
+    public static LeaseStore openWriter(final Path file, final long maxEntries)
+    {
         return openWriter(file, maxEntries, StoreTimeouts.DEFAULTS);
     }
 
-    public static LeaseStore openWriter(final Path file, final long maxEntries, final StoreTimeouts timeouts) {
+    public static LeaseStore openWriter(final Path file, final long maxEntries, final StoreTimeouts timeouts)
+    {
         return new LeaseStore(SharedMapFile.openWriter(file, MAP_NAME, LeaseKey.LENGTH, LeaseRecord.LENGTH,
             maxEntries, timeouts));
     }
@@ -39,7 +43,8 @@ public final class LeaseStore extends SharedStore {
      * The agent's start when it has taken the writer role on {@code guard} itself (to ask readers to YIELD first,
      * when {@link StoreGuard#readersPresent}); the store owns the guard from here on.
      */
-    public static LeaseStore openWriter(final StoreGuard guard, final long maxEntries, final StoreTimeouts timeouts) {
+    public static LeaseStore openWriter(final StoreGuard guard, final long maxEntries, final StoreTimeouts timeouts)
+    {
         return new LeaseStore(SharedMapFile.openWriter(guard, MAP_NAME, LeaseKey.LENGTH, LeaseRecord.LENGTH,
             maxEntries, timeouts));
     }
@@ -49,35 +54,42 @@ public final class LeaseStore extends SharedStore {
      *
      * @throws StoreMissingException if the agent has not created the file yet
      */
-    public static LeaseStore openReader(final Path file) {
+    public static LeaseStore openReader(final Path file)
+    {
         return openReader(file, StoreTimeouts.DEFAULTS);
     }
 
-    public static LeaseStore openReader(final Path file, final StoreTimeouts timeouts) {
+    public static LeaseStore openReader(final Path file, final StoreTimeouts timeouts)
+    {
         return new LeaseStore(SharedMapFile.openReader(file, MAP_NAME, LeaseKey.LENGTH, LeaseRecord.LENGTH,
             timeouts));
     }
 
     /** See {@link FixedRecordMap#warmUp(boolean)}: call at process start to make the first open fast. */
-    public static void warmUp() {
+    public static void warmUp()
+    {
         FixedRecordMap.warmUp(false);
     }
 
     /** {@link #warmUp()} for the writer, whose start after a crash recovers the stores. */
-    public static void warmUpWriter() {
+    public static void warmUpWriter()
+    {
         FixedRecordMap.warmUp(true);
     }
 
     /** Whether a valid lease was copied into {@code into}; every other outcome means "take the slow path". */
-    public boolean get(final int domainId, final long mac, final LeaseRecord into) {
+    public boolean get(final int domainId, final long mac, final LeaseRecord into)
+    {
         return lookup(domainId, mac, into) == LookupResult.FOUND;
     }
 
     /** {@link #get} with the reason of a miss (a corrupt record or none). Never blocks past the read deadline. */
-    LookupResult lookup(final int domainId, final long mac, final LeaseRecord into) {
+    LookupResult lookup(final int domainId, final long mac, final LeaseRecord into)
+    {
         final LeaseKey key = keys.get().set(domainId, mac);
         final LookupResult result = file.map().get(key.slice(), into.slice());
-        if (result == LookupResult.FOUND && !into.isValid()) {
+        if (result == LookupResult.FOUND && !into.isValid())
+        {
             return LookupResult.CORRUPT;
         }
         return result;
@@ -89,13 +101,15 @@ public final class LeaseStore extends SharedStore {
      *
      * @throws SegmentLockedException if the key's segment stayed locked (a dead process): run the recovery cycle
      */
-    public void put(final int domainId, final long mac, final LeaseRecord record) {
+    public void put(final int domainId, final long mac, final LeaseRecord record)
+    {
         record.seal();
         file.map().put(keys.get().set(domainId, mac).slice(), record.slice());
     }
 
     /** @return whether a lease was removed. Writer only. */
-    public boolean remove(final int domainId, final long mac) {
+    public boolean remove(final int domainId, final long mac)
+    {
         return file.map().remove(keys.get().set(domainId, mac).slice());
     }
 
@@ -104,7 +118,8 @@ public final class LeaseStore extends SharedStore {
      *
      * @return entries skipped because an interrupted insert left them without a record
      */
-    public long forEach(final LeaseVisitor visitor) {
+    public long forEach(final LeaseVisitor visitor)
+    {
         final LeaseKey key = new LeaseKey();
         final LeaseRecord record = new LeaseRecord();
         return file.map().forEach((keySlice, recordSlice) -> {

@@ -21,7 +21,8 @@ import java.util.Map;
  * recovers; byte {@link #WRITER} is locked exclusive by the single writer for its lifetime. Byte {@link #STATE}
  * (never locked) holds the writer's {@link #CLEAN} / {@link #DIRTY} mark.
  */
-final class LockFile {
+final class LockFile
+{
     static final long ACCESS = 0;
     static final long WRITER = 1;
     static final long STATE = 8;
@@ -38,21 +39,28 @@ final class LockFile {
     private boolean exclusive;
     private FileLock writer;
 
-    private LockFile(final Path path, final FileChannel channel) {
+    private LockFile(final Path path, final FileChannel channel)
+    {
         this.path = path;
         this.channel = channel;
     }
 
     /** Opens (creating if needed) the lock file, or adds a reference to the one this JVM already has open. */
-    static LockFile acquire(final Path lockPath) {
+    static LockFile acquire(final Path lockPath)
+    {
         final Path key = lockPath.toAbsolutePath().normalize();
-        synchronized (OPEN) {
+        synchronized (OPEN)
+        {
             LockFile file = OPEN.get(key);
-            if (file == null) {
-                try {
+            if (file == null)
+            {
+                try
+                {
                     file = new LockFile(key, FileChannel.open(key, StandardOpenOption.CREATE,
                         StandardOpenOption.READ, StandardOpenOption.WRITE));
-                } catch (final IOException e) {
+                }
+                catch (final IOException e)
+                {
                     throw new StoreIoException("cannot open lock file " + key + ": " + e.getMessage(), e);
                 }
                 OPEN.put(key, file);
@@ -63,27 +71,37 @@ final class LockFile {
     }
 
     /** Drops a reference; the channel (and with it every OS lock of this JVM) closes with the last one. */
-    void unreference() {
-        synchronized (OPEN) {
-            if (--references > 0) {
+    void unreference()
+    {
+        synchronized (OPEN)
+        {
+            if (--references > 0)
+            {
                 return;
             }
             OPEN.remove(path);
-            try {
+            try
+            {
                 channel.close();
-            } catch (final IOException e) {
+            }
+            catch (final IOException e)
+            {
                 throw new StoreIoException("cannot close lock file " + path + ": " + e.getMessage(), e);
             }
         }
     }
 
-    synchronized boolean tryShared() {
-        if (exclusive) {
+    synchronized boolean tryShared()
+    {
+        if (exclusive)
+        {
             return false;
         }
-        if (sharedHolders == 0) {
+        if (sharedHolders == 0)
+        {
             access = tryLock(ACCESS, true);
-            if (access == null) {
+            if (access == null)
+            {
                 return false;
             }
         }
@@ -91,18 +109,23 @@ final class LockFile {
         return true;
     }
 
-    synchronized void releaseShared() {
-        if (sharedHolders <= 0) {
+    synchronized void releaseShared()
+    {
+        if (sharedHolders <= 0)
+        {
             throw new IllegalStateException("no shared lock held on " + path);
         }
-        if (--sharedHolders == 0) {
+        if (--sharedHolders == 0)
+        {
             release(access);
             access = null;
         }
     }
 
-    synchronized boolean tryExclusive() {
-        if (exclusive || sharedHolders > 0) {
+    synchronized boolean tryExclusive()
+    {
+        if (exclusive || sharedHolders > 0)
+        {
             return false;
         }
         access = tryLock(ACCESS, false);
@@ -110,8 +133,10 @@ final class LockFile {
         return exclusive;
     }
 
-    synchronized void releaseExclusive() {
-        if (!exclusive) {
+    synchronized void releaseExclusive()
+    {
+        if (!exclusive)
+        {
             throw new IllegalStateException("no exclusive lock held on " + path);
         }
         release(access);
@@ -119,16 +144,20 @@ final class LockFile {
         exclusive = false;
     }
 
-    synchronized boolean tryWriter() {
-        if (writer != null) {
+    synchronized boolean tryWriter()
+    {
+        if (writer != null)
+        {
             return false;
         }
         writer = tryLock(WRITER, false);
         return writer != null;
     }
 
-    synchronized void releaseWriter() {
-        if (writer == null) {
+    synchronized void releaseWriter()
+    {
+        if (writer == null)
+        {
             throw new IllegalStateException("writer role not held on " + path);
         }
         release(writer);
@@ -136,15 +165,19 @@ final class LockFile {
     }
 
     /** Whether any reader, in this JVM or another process, holds the access byte shared. */
-    synchronized boolean sharedHeldElsewhere() {
-        if (sharedHolders > 0) {
+    synchronized boolean sharedHeldElsewhere()
+    {
+        if (sharedHolders > 0)
+        {
             return true;
         }
-        if (exclusive) {
+        if (exclusive)
+        {
             return false;
         }
         final FileLock probe = tryLock(ACCESS, false);
-        if (probe == null) {
+        if (probe == null)
+        {
             return true;
         }
         release(probe);
@@ -152,12 +185,15 @@ final class LockFile {
     }
 
     /** Whether a live writer (this JVM or another process) holds the writer byte. */
-    synchronized boolean writerHeldAnywhere() {
-        if (writer != null) {
+    synchronized boolean writerHeldAnywhere()
+    {
+        if (writer != null)
+        {
             return true;
         }
         final FileLock probe = tryLock(WRITER, false);
-        if (probe == null) {
+        if (probe == null)
+        {
             return true;
         }
         release(probe);
@@ -165,41 +201,58 @@ final class LockFile {
     }
 
     /** The writer's mark, or 0 if none was ever written. */
-    synchronized byte readState() {
+    synchronized byte readState()
+    {
         final ByteBuffer one = ByteBuffer.allocate(1);
-        try {
+        try
+        {
             return channel.read(one, STATE) == 1 ? one.get(0) : 0;
-        } catch (final IOException e) {
+        }
+        catch (final IOException e)
+        {
             throw new StoreIoException("cannot read " + path + ": " + e.getMessage(), e);
         }
     }
 
     /** Writes the writer's mark and forces it to the device, so that a power cut cannot leave a stale CLEAN. */
-    synchronized void writeState(final byte state) {
-        try {
-            channel.write(ByteBuffer.wrap(new byte[] {state}), STATE);
+    synchronized void writeState(final byte state)
+    {
+        try
+        {
+            channel.write(ByteBuffer.wrap(new byte[]{state}), STATE);
             channel.force(false);
-        } catch (final IOException e) {
+        }
+        catch (final IOException e)
+        {
             throw new StoreIoException("cannot write " + path + ": " + e.getMessage(), e);
         }
     }
 
-    Path path() {
+    Path path()
+    {
         return path;
     }
 
-    private FileLock tryLock(final long position, final boolean shared) {
-        try {
+    private FileLock tryLock(final long position, final boolean shared)
+    {
+        try
+        {
             return channel.tryLock(position, 1, shared);
-        } catch (final IOException e) {
+        }
+        catch (final IOException e)
+        {
             throw new StoreIoException("cannot lock " + path + ": " + e.getMessage(), e);
         }
     }
 
-    private void release(final FileLock lock) {
-        try {
+    private void release(final FileLock lock)
+    {
+        try
+        {
             lock.release();
-        } catch (final IOException e) {
+        }
+        catch (final IOException e)
+        {
             throw new StoreIoException("cannot unlock " + path + ": " + e.getMessage(), e);
         }
     }

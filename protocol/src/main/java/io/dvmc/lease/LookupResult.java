@@ -1,7 +1,8 @@
 package io.dvmc.lease;
 
 /** Outcome of a non-blocking lookup; every value but {@link #FOUND} sends the request down the slow path. */
-public enum LookupResult {
+public enum LookupResult
+{
     /** Present, and the record passed its checksum. */
     FOUND,
     /** No entry for the key. */

@@ -9,7 +9,8 @@ import org.agrona.MutableDirectBuffer;
  *
  * @param <T> the record type, returned by the fluent setters.
  */
-public abstract class SealedRecord<T extends SealedRecord<T>> {
+public abstract class SealedRecord<T extends SealedRecord<T>>
+{
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     final FixedSlice slice;
@@ -18,7 +19,8 @@ public abstract class SealedRecord<T extends SealedRecord<T>> {
     private final short layout;
     private final int checksumOffset;
 
-    SealedRecord(final int length, final int layoutOffset, final short layout, final int checksumOffset) {
+    SealedRecord(final int length, final int layoutOffset, final short layout, final int checksumOffset)
+    {
         this.slice = new FixedSlice(length);
         this.length = length;
         this.layoutOffset = layoutOffset;
@@ -27,7 +29,8 @@ public abstract class SealedRecord<T extends SealedRecord<T>> {
     }
 
     SealedRecord(final int length, final int layoutOffset, final short layout, final int checksumOffset,
-        final MutableDirectBuffer buffer, final int offset) {
+        final MutableDirectBuffer buffer, final int offset)
+    {
         this.slice = new FixedSlice(length, buffer, offset);
         this.length = length;
         this.layoutOffset = layoutOffset;
@@ -36,8 +39,9 @@ public abstract class SealedRecord<T extends SealedRecord<T>> {
     }
 
     @SuppressWarnings("unchecked")
-    private T self() {
-        return (T) this;
+    private T self()
+    {
+        return (T)this;
     }
 
     /** The checksum of the current bytes, as {@link #seal} stores it. */
@@ -46,72 +50,86 @@ public abstract class SealedRecord<T extends SealedRecord<T>> {
     /** Field checks beyond layout and checksum. */
     abstract boolean fieldsValid();
 
-    public T wrap(final MutableDirectBuffer buffer, final int offset) {
+    public T wrap(final MutableDirectBuffer buffer, final int offset)
+    {
         slice.wrap(buffer, offset);
         return self();
     }
 
-    public MutableDirectBuffer buffer() {
+    public MutableDirectBuffer buffer()
+    {
         return slice.buffer();
     }
 
-    public int offset() {
+    public int offset()
+    {
         return slice.offset();
     }
 
     /** Zeroes every byte and stamps the layout version. */
-    public T clear() {
-        slice.buffer().setMemory(slice.offset(), length, (byte) 0);
+    public T clear()
+    {
+        slice.buffer().setMemory(slice.offset(), length, (byte)0);
         slice.buffer().putShort(slice.offset() + layoutOffset, layout, ORDER);
         return self();
     }
 
     /** Copies every byte of {@code other}. */
-    public T copyFrom(final T other) {
+    public T copyFrom(final T other)
+    {
         slice.buffer().putBytes(slice.offset(), other.buffer(), other.offset(), length);
         return self();
     }
 
     /** Stamps the layout version and stores the checksum. Setters do not: call it after the last one. */
-    public T seal() {
+    public T seal()
+    {
         slice.buffer().putShort(slice.offset() + layoutOffset, layout, ORDER);
         slice.buffer().putInt(slice.offset() + checksumOffset, computeChecksum(), ORDER);
         return self();
     }
 
     /** Whether the layout is this record's, the fields are in range and the checksum matches. */
-    public boolean isValid() {
+    public boolean isValid()
+    {
         return slice.buffer().getShort(slice.offset() + layoutOffset, ORDER) == layout
             && fieldsValid()
             && getInt(checksumOffset) == computeChecksum();
     }
 
-    public int layout() {
+    public int layout()
+    {
         return slice.buffer().getShort(slice.offset() + layoutOffset, ORDER);
     }
 
-    public int checksum() {
+    public int checksum()
+    {
         return getInt(checksumOffset);
     }
 
-    FixedSlice slice() {
+    FixedSlice slice()
+    {
         return slice;
     }
 
-    final int getInt(final int field) {
+    final int getInt(final int field)
+    {
         return slice.buffer().getInt(slice.offset() + field, ORDER);
     }
 
-    final long getLong(final int field) {
+    final long getLong(final int field)
+    {
         return slice.buffer().getLong(slice.offset() + field, ORDER);
     }
 
-    final T putInt(final int field, final int value) {
+    final T putInt(final int field, final int value)
+    {
         slice.buffer().putInt(slice.offset() + field, value, ORDER);
         return self();
     }
 
-    final T putLong(final int field, final long value) {
+    final T putLong(final int field, final long value)
+    {
         slice.buffer().putLong(slice.offset() + field, value, ORDER);
         return self();
     }

@@ -15,7 +15,8 @@ import java.time.Duration;
  * <p>Lifecycle calls ({@code open*}, {@link #recover}, {@link #close}) belong to one thread; map operations through
  * {@link #map()} may come from any thread.
  */
-public final class SharedMapFile implements AutoCloseable {
+public final class SharedMapFile implements AutoCloseable
+{
     private final StoreGuard guard;
     private final String name;
     private final int keyLength;
@@ -26,7 +27,8 @@ public final class SharedMapFile implements AutoCloseable {
     private boolean failed;
 
     private SharedMapFile(final StoreGuard guard, final FixedRecordMap map, final String name, final int keyLength,
-                          final int recordLength, final long maxEntries, final StoreTimeouts timeouts) {
+        final int recordLength, final long maxEntries, final StoreTimeouts timeouts)
+    {
         this.guard = guard;
         this.map = map;
         this.name = name;
@@ -44,28 +46,36 @@ public final class SharedMapFile implements AutoCloseable {
      * {@code guard}; on failure the guard keeps whatever role it had, for a retry.
      */
     public static SharedMapFile openWriter(final StoreGuard guard, final String name, final int keyLength,
-                                           final int recordLength, final long maxEntries,
-                                           final StoreTimeouts timeouts) {
+        final int recordLength, final long maxEntries,
+        final StoreTimeouts timeouts)
+    {
         guard.acquireWriter(timeouts.lockFile());
         guard.acquireExclusive(timeouts.lockFile());
-        try {
+        try
+        {
             final FixedRecordMap map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength,
                 maxEntries, timeouts, !guard.closedCleanly());
             guard.markDirty();
             return new SharedMapFile(guard, map, name, keyLength, recordLength, maxEntries, timeouts);
-        } finally {
+        }
+        finally
+        {
             guard.releaseExclusive();
         }
     }
 
     /** {@link #openWriter(StoreGuard, String, int, int, long, StoreTimeouts)} with a guard of its own. */
     public static SharedMapFile openWriter(final Path file, final String name, final int keyLength,
-                                           final int recordLength, final long maxEntries,
-                                           final StoreTimeouts timeouts) {
+        final int recordLength, final long maxEntries,
+        final StoreTimeouts timeouts)
+    {
         final StoreGuard guard = StoreGuard.open(file);
-        try {
+        try
+        {
             return openWriter(guard, name, keyLength, recordLength, maxEntries, timeouts);
-        } catch (final RuntimeException e) {
+        }
+        catch (final RuntimeException e)
+        {
             guard.close();
             throw e;
         }
@@ -79,16 +89,21 @@ public final class SharedMapFile implements AutoCloseable {
      * @throws StoreLockTimeoutException if the writer kept the exclusive lock past the deadline
      */
     public static SharedMapFile openReader(final Path file, final String name, final int keyLength,
-                                           final int recordLength, final StoreTimeouts timeouts) {
-        if (!Files.exists(file)) {
+        final int recordLength, final StoreTimeouts timeouts)
+    {
+        if (!Files.exists(file))
+        {
             throw new StoreMissingException(file + " does not exist; the agent creates it");
         }
         final StoreGuard guard = StoreGuard.open(file);
-        try {
+        try
+        {
             guard.acquireShared(timeouts.lockFile());
             final FixedRecordMap map = FixedRecordMap.openReader(file, name, keyLength, recordLength, timeouts);
             return new SharedMapFile(guard, map, name, keyLength, recordLength, 0, timeouts);
-        } catch (final RuntimeException e) {
+        }
+        catch (final RuntimeException e)
+        {
             guard.close();
             throw e;
         }
@@ -101,40 +116,52 @@ public final class SharedMapFile implements AutoCloseable {
      *
      * @throws StoreFailedException if the file cannot be mapped again; the store stays closed
      */
-    public void recover(final Duration deadline) {
-        if (!guard.isWriter()) {
+    public void recover(final Duration deadline)
+    {
+        if (!guard.isWriter())
+        {
             throw new IllegalStateException(guard.mapFile() + " is open for reading; only the writer recovers");
         }
         guard.acquireExclusive(deadline);
-        try {
+        try
+        {
             map.close();
-            try {
+            try
+            {
                 map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength, maxEntries,
                     timeouts, true);
-            } catch (final RuntimeException e) {
+            }
+            catch (final RuntimeException e)
+            {
                 failed = true;
                 throw new StoreFailedException("cannot map " + guard.mapFile() + " again after recovery: "
                     + e.getMessage(), e);
             }
-        } finally {
+        }
+        finally
+        {
             guard.releaseExclusive();
         }
     }
 
     /** Segments whose write lock is not granted within {@code waitPerSegment}: non-zero calls for recovery. */
-    public int lockedSegments(final Duration waitPerSegment) {
+    public int lockedSegments(final Duration waitPerSegment)
+    {
         return map.lockedSegments(waitPerSegment.toNanos());
     }
 
-    public FixedRecordMap map() {
+    public FixedRecordMap map()
+    {
         return map;
     }
 
-    public StoreGuard guard() {
+    public StoreGuard guard()
+    {
         return guard;
     }
 
-    public Path file() {
+    public Path file()
+    {
         return guard.mapFile();
     }
 
@@ -143,27 +170,37 @@ public final class SharedMapFile implements AutoCloseable {
      * the file to the device and marks the store clean, which lets its next open skip recovery.
      */
     @Override
-    public void close() {
-        if (failed) {
+    public void close()
+    {
+        if (failed)
+        {
             // Unmapped already, and not to be marked clean: the next open must recover.
             guard.close();
             return;
         }
-        try {
+        try
+        {
             map.close();
-            if (guard.isWriter()) {
+            if (guard.isWriter())
+            {
                 force(guard.mapFile());
                 guard.markClean();
             }
-        } finally {
+        }
+        finally
+        {
             guard.close();
         }
     }
 
-    private static void force(final Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+    private static void force(final Path file)
+    {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
             ch.force(false);
-        } catch (final IOException e) {
+        }
+        catch (final IOException e)
+        {
             throw new StoreIoException("cannot flush " + file + ": " + e.getMessage(), e);
         }
     }

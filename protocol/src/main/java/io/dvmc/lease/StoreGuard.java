@@ -65,7 +65,8 @@ import java.util.function.BooleanSupplier;
  * <p>One guard per map file and role. Not thread-safe: a guard belongs to the thread that drives its store's
  * lifecycle.
  */
-public final class StoreGuard implements AutoCloseable {
+public final class StoreGuard implements AutoCloseable
+{
     private static final long MIN_BACKOFF_NANOS = 100_000;
     private static final long MAX_BACKOFF_NANOS = 10_000_000;
 
@@ -76,20 +77,24 @@ public final class StoreGuard implements AutoCloseable {
     private boolean exclusive;
     private boolean closed;
 
-    private StoreGuard(final Path mapFile, final LockFile lockFile) {
+    private StoreGuard(final Path mapFile, final LockFile lockFile)
+    {
         this.mapFile = mapFile;
         this.lockFile = lockFile;
     }
 
     /** The sidecar lock file of {@code mapFile}. */
-    public static Path lockPathFor(final Path mapFile) {
+    public static Path lockPathFor(final Path mapFile)
+    {
         return mapFile.resolveSibling(mapFile.getFileName() + ".lock");
     }
 
     /** Opens (creating if needed) the lock file of {@code mapFile}; its directory must exist. */
-    public static StoreGuard open(final Path mapFile) {
+    public static StoreGuard open(final Path mapFile)
+    {
         final Path dir = mapFile.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
+        if (dir == null || !Files.isDirectory(dir))
+        {
             throw new StoreMissingException("directory of " + mapFile + " does not exist");
         }
         return new StoreGuard(mapFile, LockFile.acquire(lockPathFor(mapFile)));
@@ -100,12 +105,15 @@ public final class StoreGuard implements AutoCloseable {
      *
      * @throws WriterActiveException if another writer still holds it at the deadline
      */
-    public void acquireWriter(final Duration deadline) {
+    public void acquireWriter(final Duration deadline)
+    {
         checkOpen();
-        if (writer) {
+        if (writer)
+        {
             return;
         }
-        if (!await(lockFile::tryWriter, deadline)) {
+        if (!await(lockFile::tryWriter, deadline))
+        {
             throw new WriterActiveException("another writer holds " + lockFile.path());
         }
         writer = true;
@@ -116,26 +124,33 @@ public final class StoreGuard implements AutoCloseable {
      *
      * @throws StoreLockTimeoutException if a reader still holds it at the deadline
      */
-    public void acquireExclusive(final Duration deadline) {
+    public void acquireExclusive(final Duration deadline)
+    {
         checkOpen();
-        if (!writer) {
+        if (!writer)
+        {
             throw new IllegalStateException("only the writer recovers " + mapFile + "; acquireWriter first");
         }
-        if (exclusive) {
+        if (exclusive)
+        {
             return;
         }
-        if (shared) {
+        if (shared)
+        {
             throw new IllegalStateException("this guard holds the shared lock; release it first");
         }
-        if (!await(lockFile::tryExclusive, deadline)) {
+        if (!await(lockFile::tryExclusive, deadline))
+        {
             throw new StoreLockTimeoutException("readers still hold " + lockFile.path() + " after " + deadline);
         }
         exclusive = true;
     }
 
     /** Ends the exclusive phase; readers may open the map again. */
-    public void releaseExclusive() {
-        if (!exclusive) {
+    public void releaseExclusive()
+    {
+        if (!exclusive)
+        {
             throw new IllegalStateException("exclusive lock of " + mapFile + " not held");
         }
         lockFile.releaseExclusive();
@@ -147,15 +162,19 @@ public final class StoreGuard implements AutoCloseable {
      *
      * @throws StoreLockTimeoutException if the writer still holds it exclusively at the deadline
      */
-    public void acquireShared(final Duration deadline) {
+    public void acquireShared(final Duration deadline)
+    {
         checkOpen();
-        if (shared) {
+        if (shared)
+        {
             return;
         }
-        if (exclusive) {
+        if (exclusive)
+        {
             throw new IllegalStateException("this guard holds the exclusive lock");
         }
-        if (!await(lockFile::tryShared, deadline)) {
+        if (!await(lockFile::tryShared, deadline))
+        {
             throw new StoreLockTimeoutException("the writer still holds " + lockFile.path() + " exclusively after "
                 + deadline);
         }
@@ -163,12 +182,15 @@ public final class StoreGuard implements AutoCloseable {
     }
 
     /** Lets go of the access lock (shared or exclusive) if held; close the map first. */
-    public void release() {
-        if (shared) {
+    public void release()
+    {
+        if (shared)
+        {
             lockFile.releaseShared();
             shared = false;
         }
-        if (exclusive) {
+        if (exclusive)
+        {
             releaseExclusive();
         }
     }
@@ -177,78 +199,97 @@ public final class StoreGuard implements AutoCloseable {
      * Whether the previous writer closed the store cleanly. Writer role required. If not, the next open recovers
      * even when no segment lock is found held.
      */
-    public boolean closedCleanly() {
+    public boolean closedCleanly()
+    {
         checkWriter();
         return lockFile.readState() == LockFile.CLEAN;
     }
 
     /** Marks the store as being written: a crash from here on makes the next open recover. */
-    void markDirty() {
+    void markDirty()
+    {
         checkWriter();
         lockFile.writeState(LockFile.DIRTY);
     }
 
     /** Marks the store as closed cleanly; call after the map is unmapped and forced to the device. */
-    void markClean() {
+    void markClean()
+    {
         checkWriter();
         lockFile.writeState(LockFile.CLEAN);
     }
 
     /** Whether any reader (another process, or another guard in this JVM) has the map open. */
-    public boolean readersPresent() {
+    public boolean readersPresent()
+    {
         checkOpen();
         return lockFile.sharedHeldElsewhere();
     }
 
     /** Whether a live writer holds the writer role (this guard included). */
-    public boolean writerPresent() {
+    public boolean writerPresent()
+    {
         checkOpen();
         return lockFile.writerHeldAnywhere();
     }
 
-    public boolean isWriter() {
+    public boolean isWriter()
+    {
         return writer;
     }
 
-    public boolean holdsShared() {
+    public boolean holdsShared()
+    {
         return shared;
     }
 
-    public boolean holdsExclusive() {
+    public boolean holdsExclusive()
+    {
         return exclusive;
     }
 
-    public Path mapFile() {
+    public Path mapFile()
+    {
         return mapFile;
     }
 
     /** Releases every lock of this guard, the writer role included. */
     @Override
-    public void close() {
-        if (closed) {
+    public void close()
+    {
+        if (closed)
+        {
             return;
         }
-        try {
+        try
+        {
             release();
-            if (writer) {
+            if (writer)
+            {
                 lockFile.releaseWriter();
                 writer = false;
             }
-        } finally {
+        }
+        finally
+        {
             closed = true;
             lockFile.unreference();
         }
     }
 
-    private void checkWriter() {
+    private void checkWriter()
+    {
         checkOpen();
-        if (!writer) {
+        if (!writer)
+        {
             throw new IllegalStateException("writer role not held on " + mapFile);
         }
     }
 
-    private void checkOpen() {
-        if (closed) {
+    private void checkOpen()
+    {
+        if (closed)
+        {
             throw new IllegalStateException("guard of " + mapFile + " is closed");
         }
     }
@@ -257,15 +298,19 @@ public final class StoreGuard implements AutoCloseable {
      * Polls {@code attempt} with growing pauses; the JDK offers no timed wait for file locks. An interrupt ends the
      * wait as a timeout would (the flag stays set): parkNanos would otherwise return at once and spin.
      */
-    private static boolean await(final BooleanSupplier attempt, final Duration deadline) {
+    private static boolean await(final BooleanSupplier attempt, final Duration deadline)
+    {
         final long end = System.nanoTime() + deadline.toNanos();
         long backoff = MIN_BACKOFF_NANOS;
-        while (true) {
-            if (attempt.getAsBoolean()) {
+        while (true)
+        {
+            if (attempt.getAsBoolean())
+            {
                 return true;
             }
             final long left = end - System.nanoTime();
-            if (left <= 0 || Thread.currentThread().isInterrupted()) {
+            if (left <= 0 || Thread.currentThread().isInterrupted())
+            {
                 return false;
             }
             LockSupport.parkNanos(Math.min(backoff, left));

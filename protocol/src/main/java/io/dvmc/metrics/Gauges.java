@@ -37,8 +37,7 @@ public final class Gauges implements MultiCollector
     public MetricSnapshots collect()
     {
         final List<MetricSnapshot> snapshots = new ArrayList<>(points.size());
-        points.forEach((name, list) ->
-        {
+        points.forEach((name, list) -> {
             final GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help.get(name));
             for (final Point p : list)
             {

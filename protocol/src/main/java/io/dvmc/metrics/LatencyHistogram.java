@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class LatencyHistogram implements MultiCollector
 {
     /** Upper bounds in seconds: from a loopback round trip to the longest an agent waits. */
-    public static final double[] BOUNDS_SECONDS =
-        {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    public static final double[] BOUNDS_SECONDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+        0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
     private final String name;
     private final String help;

@@ -51,8 +51,7 @@ public final class MetricsEndpoint implements AutoCloseable
         // A thread inherits its creator's daemon flag: the JDK server's dispatcher is made by a daemon too, so an
         // endpoint never keeps a stopping process alive.
         final AtomicReference<Object> result = new AtomicReference<>();
-        final Thread starter = Thread.ofPlatform().name("dvmc-metrics-start").daemon().start(() ->
-        {
+        final Thread starter = Thread.ofPlatform().name("dvmc-metrics-start").daemon().start(() -> {
             try
             {
                 result.set(HTTPServer.builder().inetAddress(address.getAddress()).port(address.getPort())

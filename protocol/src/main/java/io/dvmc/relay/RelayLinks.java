@@ -105,8 +105,9 @@ public final class RelayLinks
     public int domainOf(final DhcpPacket request)
     {
         final int linkSelection = subOptionAddress(request, SUB_LINK_SELECTION);
-        final int address = linkSelection != 0 ? linkSelection :
-            request.giaddr() != 0 ? request.giaddr() : request.ciaddr();
+        final int address = linkSelection != 0
+            ? linkSelection
+            : request.giaddr() != 0 ? request.giaddr() : request.ciaddr();
         for (int i = 0; i < networks.length; i++)
         {
             if ((address & masks[i]) == networks[i])

@@ -52,9 +52,11 @@ public final class ReplyBuilder
         final boolean cached = templateCapacity > 0;
         templates = cached ? new ReplyTemplates(templateCapacity) : null;
         key = cached ? new TemplateKey() : null;
-        scratch = cached ? new UnsafeBuffer(ByteBuffer.allocateDirect(
-            FrameClassifier.ETHERNET_HEADER_LENGTH + 2 * FrameClassifier.VLAN_TAG_LENGTH +
-            ReplyTemplates.IMAGE_CAPACITY)) : null;
+        scratch = cached
+            ? new UnsafeBuffer(ByteBuffer.allocateDirect(
+                FrameClassifier.ETHERNET_HEADER_LENGTH + 2 * FrameClassifier.VLAN_TAG_LENGTH +
+                    ReplyTemplates.IMAGE_CAPACITY))
+            : null;
         clientId = cached ? new UnsafeBuffer(new byte[DhcpPacket.MAX_CLIENT_ID_LENGTH]) : null;
     }
 
@@ -191,7 +193,8 @@ public final class ReplyBuilder
         return (type == DhcpMessageType.OFFER || type == DhcpMessageType.ACK) && request.giaddr() == 0 &&
             request.length() >= DhcpPacket.FIXED_LENGTH && request.op() == DhcpPacket.BOOTREQUEST &&
             request.messageType() != DhcpMessageType.INFORM &&
-            view.l3Offset() == FrameClassifier.ETHERNET_HEADER_LENGTH + view.vlanCount() * FrameClassifier.VLAN_TAG_LENGTH;
+            view.l3Offset() == FrameClassifier.ETHERNET_HEADER_LENGTH
+                + view.vlanCount() * FrameClassifier.VLAN_TAG_LENGTH;
     }
 
     private int fromTemplate(
@@ -213,8 +216,9 @@ public final class ReplyBuilder
             slot = learn(view, request, type, yiaddr, leaseSeconds, domain, limit);
             if (slot < 0)
             {
-                return slot == UNTEMPLATED ?
-                    reference(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain) : slot;
+                return slot == UNTEMPLATED
+                    ? reference(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain)
+                    : slot;
             }
         }
         if (ip + templates.field(slot, ReplyTemplates.LENGTH) > frame.capacity())

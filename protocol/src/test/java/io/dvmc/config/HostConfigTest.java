@@ -95,7 +95,7 @@ class HostConfigTest
 
         final HostConfig both = load(VALID.replace("\"dataplane\": {",
             "\"agent\": { \"listen\": \"127.0.0.1:0\", \"metrics\": \"0.0.0.0:9468\" }, " +
-            "\"dataplane\": { \"metrics\": 9467,"));
+                "\"dataplane\": { \"metrics\": 9467,"));
         assertEquals(new InetSocketAddress("0.0.0.0", 9468), both.agentMetrics());
         assertEquals(new InetSocketAddress("127.0.0.1", 9467), both.dataplaneMetrics());
     }
@@ -160,9 +160,11 @@ class HostConfigTest
     @Test
     void aPortForwardsItsOtherFramesOnlyToAnotherDefinedPort() throws Exception
     {
-        final String twoPorts = VALID.replace("\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\" } ]",
-            "\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\", \"other\": \"forward:up\" }," +
-            " { \"name\": \"up\", \"device\": \"net_tap0\" } ]");
+        final String twoPorts = VALID.replace(
+            "\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\" } ]",
+            "\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\", \"other\": \"forward:up\" },"
+                +
+                " { \"name\": \"up\", \"device\": \"net_tap0\" } ]");
         assertEquals(1, load(twoPorts).forwardIndex()[0]);
         assertEquals(-1, load(twoPorts).forwardIndex()[1]);
         assertTrue(rejected(twoPorts.replace("forward:up", "forward:nowhere")).contains("not another port"));
@@ -198,7 +200,8 @@ class HostConfigTest
         assertTrue(rejected(relay.replace("\"10.9.0.1\"", "\"server\"")).contains("relay.serverIp"));
         assertTrue(rejected(relay.replace("6c:65:61:66", "leaf")).contains("relay.remoteIds"));
         assertTrue(rejected(relay.replace("\"domain\": 100 }", "\"domain\": 0 }")).contains("domain must be"));
-        assertTrue(rejected(relay.replace("\"relay\", \"relay\"", "\"vm\", \"relay\"")).contains("needs a \"relay\" section"));
+        assertTrue(
+            rejected(relay.replace("\"relay\", \"relay\"", "\"vm\", \"relay\"")).contains("needs a \"relay\" section"));
         assertTrue(rejected(VALID.replace(vmPort, vmPort.replace(" }", ", \"role\": \"relay\" }")))
             .contains("needs a \"relay\" section"));
     }

@@ -90,7 +90,7 @@ class KeyRingFileTest
     void aKeyFileThatIsNotUtf8SaysWhereRatherThanTheDecodersInputLength() throws Exception
     {
         final Path file = dir.resolve("latin1.key");
-        Files.write(file, new byte[] {'#', ' ', 'c', 'l', (byte)0xE9, '\n'});
+        Files.write(file, new byte[]{'#', ' ', 'c', 'l', (byte)0xE9, '\n'});
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
 
         final ConfigException e = assertThrows(ConfigException.class, () -> ClusterKeyFile.loadRing(file));

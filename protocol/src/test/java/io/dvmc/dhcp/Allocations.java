@@ -7,8 +7,8 @@ import java.lang.management.ManagementFactory;
  */
 public final class Allocations
 {
-    private static final com.sun.management.ThreadMXBean THREADS =
-        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean)ManagementFactory
+        .getThreadMXBean();
 
     private Allocations()
     {

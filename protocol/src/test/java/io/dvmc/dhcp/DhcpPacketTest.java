@@ -163,9 +163,11 @@ class DhcpPacketTest
         for (int length = 0; length <= full; length++)
         {
             final int result = packet.wrap(frame, Captures.DHCP_OFFSET, length).validate();
-            final int expected = length < DhcpPacket.FIXED_LENGTH ? DhcpError.TOO_SHORT :
-                length >= end || length < DhcpPacket.OPTIONS_OFFSET || isBetweenOptions(frame, length) ? 0 :
-                DhcpError.OPTION_OVERRUN;
+            final int expected = length < DhcpPacket.FIXED_LENGTH
+                ? DhcpError.TOO_SHORT
+                : length >= end || length < DhcpPacket.OPTIONS_OFFSET || isBetweenOptions(frame, length)
+                    ? 0
+                    : DhcpError.OPTION_OVERRUN;
             assertEquals(expected, result, "length " + length);
             if (length >= DhcpPacket.FIXED_LENGTH)
             {
@@ -283,7 +285,8 @@ class DhcpPacketTest
         final OptionWriter ids = new OptionWriter().wrap(longId, Captures.DHCP_OFFSET + end, 600);
         ids.putBytes(DhcpOption.CLIENT_ID, new UnsafeBuffer(new byte[256]), 0, 256);
         ids.end();
-        assertEquals(DhcpError.BAD_OPTION_LENGTH, packet.wrap(longId, Captures.DHCP_OFFSET, end + ids.length()).validate());
+        assertEquals(DhcpError.BAD_OPTION_LENGTH,
+            packet.wrap(longId, Captures.DHCP_OFFSET, end + ids.length()).validate());
     }
 
     @Test

@@ -40,13 +40,14 @@ class DhcpReplyWriterTest
         final OptionWriter options = new OptionWriter().wrap(domain, 0, domain.capacity());
         options.putInt(DhcpOption.SUBNET_MASK, ip("255.255.255.0"));
         options.putInt(DhcpOption.ROUTER, ip("192.0.2.1"));
-        options.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[] {ip("192.0.2.53"), ip("192.0.2.54")}, 2);
+        options.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{ip("192.0.2.53"), ip("192.0.2.54")}, 2);
         options.putAscii(DhcpOption.DOMAIN_NAME, "example.test");
         options.putShort(DhcpOption.INTERFACE_MTU, 1400);
         options.putInt(DhcpOption.BROADCAST_ADDRESS, ip("192.0.2.255"));
-        options.putIpList(DhcpOption.NTP_SERVERS, new int[] {ip("192.0.2.123")}, 1);
+        options.putIpList(DhcpOption.NTP_SERVERS, new int[]{ip("192.0.2.123")}, 1);
         options.putClasslessRoutes(
-            DhcpOption.CLASSLESS_STATIC_ROUTE, new int[] {ip("10.0.0.0")}, new int[] {8}, new int[] {ip("192.0.2.254")}, 1);
+            DhcpOption.CLASSLESS_STATIC_ROUTE, new int[]{ip("10.0.0.0")}, new int[]{8}, new int[]{ip("192.0.2.254")},
+            1);
         domainLength = options.length();
     }
 
@@ -174,7 +175,8 @@ class DhcpReplyWriterTest
         final int length = writer.write(request, DhcpMessageType.OFFER, ip("192.0.2.147"), SERVER_ID, LEASE,
             domain, 0, domainLength, out, 0, out.capacity());
 
-        assertEquals(List.of(53, 54, 51, 58, 59, 61, 1, 3, 6, 15, 26, 28, 42, 121), optionCodes(reply.wrap(out, 0, length)));
+        assertEquals(List.of(53, 54, 51, 58, 59, 61, 1, 3, 6, 15, 26, 28, 42, 121),
+            optionCodes(reply.wrap(out, 0, length)));
     }
 
     @Test
@@ -312,7 +314,7 @@ class DhcpReplyWriterTest
         assertEquals(DhcpPacket.BOOTREPLY, reply.op());
         assertEquals(DhcpMessageType.BOOTP, reply.messageType());
         assertEquals(cookie, reply.hasMagicCookie());
-        for (final int dhcpOnly : new int[] {DhcpOption.MESSAGE_TYPE, DhcpOption.SERVER_ID, DhcpOption.LEASE_TIME,
+        for (final int dhcpOnly : new int[]{DhcpOption.MESSAGE_TYPE, DhcpOption.SERVER_ID, DhcpOption.LEASE_TIME,
             DhcpOption.RENEWAL_TIME, DhcpOption.REBINDING_TIME, DhcpOption.CLIENT_ID, DhcpOption.OVERLOAD})
         {
             assertEquals(-1, reply.findOption(dhcpOnly), "option " + dhcpOnly);
@@ -388,7 +390,7 @@ class DhcpReplyWriterTest
     @MethodSource("clientFrames")
     void rewritingARealRequestInPlaceGivesTheSameBytesAsWritingElsewhere(final String name)
     {
-        for (final int type : new int[] {DhcpMessageType.OFFER, DhcpMessageType.ACK, DhcpMessageType.NAK})
+        for (final int type : new int[]{DhcpMessageType.OFFER, DhcpMessageType.ACK, DhcpMessageType.NAK})
         {
             Captures.dhcp(Captures.frame(name), request);
             final int expectedLength = writer.write(request, type, ip("192.0.2.147"), SERVER_ID, LEASE,
@@ -546,9 +548,9 @@ class DhcpReplyWriterTest
     @Test
     void aReplyToARelayedRequestEchoesTheRelaysOption82LastAndAClientsOwnIsNotEchoed()
     {
-        final byte[] agent = io.dvmc.relay.RelayedRequests.agentInformation(1, new byte[] {7, 8}, 2,
-            new byte[] {'l', 'e', 'a', 'f'});
-        for (final int giaddr : new int[] {ip("10.0.1.2"), 0})
+        final byte[] agent = io.dvmc.relay.RelayedRequests.agentInformation(1, new byte[]{7, 8}, 2,
+            new byte[]{'l', 'e', 'a', 'f'});
+        for (final int giaddr : new int[]{ip("10.0.1.2"), 0})
         {
             final byte[] bytes = io.dvmc.relay.RelayedRequests.discover(0x02AA_0000_0001L, giaddr, 1, agent);
             request.wrap(new UnsafeBuffer(bytes), 0, bytes.length);

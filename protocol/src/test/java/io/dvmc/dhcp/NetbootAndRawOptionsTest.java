@@ -34,15 +34,15 @@ class NetbootAndRawOptionsTest
         final OptionWriter block = new OptionWriter().wrap(domain, 0, domain.capacity());
         block.putInt(DhcpOption.SUBNET_MASK, ip("255.255.255.0"));
         block.putInt(DhcpOption.ROUTER, ip("192.0.2.1"));
-        block.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[] {ip("192.0.2.53")}, 1);
+        block.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{ip("192.0.2.53")}, 1);
         block.putAscii(252, "http://wpad.example.test/wpad.dat");
-        block.putBytes(224, new UnsafeBuffer(new byte[] {1, 2, 3}), 0, 3);
+        block.putBytes(224, new UnsafeBuffer(new byte[]{1, 2, 3}), 0, 3);
         block.end();
         block.putInt(ReplyDirectives.NEXT_SERVER, NEXT_SERVER);
         block.putAscii(ReplyDirectives.SERVER_NAME, TFTP);
         block.putAscii(ReplyDirectives.BOOT_FILE, PXE_FILE);
         block.putAscii(ReplyDirectives.IPXE_BOOT_FILE, IPXE_FILE);
-        block.putBytes(ReplyDirectives.ALWAYS, new UnsafeBuffer(new byte[] {(byte)224}), 0, 1);
+        block.putBytes(ReplyDirectives.ALWAYS, new UnsafeBuffer(new byte[]{(byte)224}), 0, 1);
         domainLength = block.length();
     }
 
@@ -159,8 +159,7 @@ class NetbootAndRawOptionsTest
     private static String text(final DhcpPacket p, final int code)
     {
         final String hex = option(p, code);
-        return hex == null ? null :
-            new String(HexFormat.ofDelimiter(" ").parseHex(hex), StandardCharsets.US_ASCII);
+        return hex == null ? null : new String(HexFormat.ofDelimiter(" ").parseHex(hex), StandardCharsets.US_ASCII);
     }
 
     /** A NUL-terminated text field of the fixed part. */

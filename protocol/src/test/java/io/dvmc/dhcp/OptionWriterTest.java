@@ -21,24 +21,24 @@ class OptionWriterTest
         assertTrue(writer.putByte(DhcpOption.MESSAGE_TYPE, DhcpMessageType.OFFER));
         assertTrue(writer.putShort(DhcpOption.INTERFACE_MTU, 1400));
         assertTrue(writer.putInt(DhcpOption.ROUTER, ip("192.0.2.1")));
-        assertTrue(writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[] {ip("192.0.2.53"), ip("192.0.2.54")}, 2));
+        assertTrue(writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{ip("192.0.2.53"), ip("192.0.2.54")}, 2));
         assertTrue(writer.putAscii(DhcpOption.DOMAIN_NAME, "example.test"));
         assertTrue(writer.end());
 
         assertEquals(
             "35 01 02 " +
-            "1a 02 05 78 " +
-            "03 04 c0 00 02 01 " +
-            "06 08 c0 00 02 35 c0 00 02 36 " +
-            "0f 0c 65 78 61 6d 70 6c 65 2e 74 65 73 74 " +
-            "ff",
+                "1a 02 05 78 " +
+                "03 04 c0 00 02 01 " +
+                "06 08 c0 00 02 35 c0 00 02 36 " +
+                "0f 0c 65 78 61 6d 70 6c 65 2e 74 65 73 74 " +
+                "ff",
             hex(0, writer.length()));
     }
 
     @Test
     void copiesBytesAndEncodedOptionsAsTheyAre()
     {
-        final UnsafeBuffer source = new UnsafeBuffer(new byte[] {9, 1, 2, 3, 4});
+        final UnsafeBuffer source = new UnsafeBuffer(new byte[]{9, 1, 2, 3, 4});
 
         assertTrue(writer.putBytes(DhcpOption.CLIENT_ID, source, 1, 3));
         assertTrue(writer.putEncoded(source, 0, 2));
@@ -52,17 +52,17 @@ class OptionWriterTest
         // RFC 3442 §1 examples, plus a /25 that needs all four octets and a default route with no octets.
         assertTrue(writer.putClasslessRoutes(
             DhcpOption.CLASSLESS_STATIC_ROUTE,
-            new int[] {ip("10.17.0.0"), ip("10.27.129.0"), ip("10.229.0.128"), ip("0.0.0.0")},
-            new int[] {16, 24, 25, 0},
-            new int[] {ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.3"), ip("10.0.0.4")},
+            new int[]{ip("10.17.0.0"), ip("10.27.129.0"), ip("10.229.0.128"), ip("0.0.0.0")},
+            new int[]{16, 24, 25, 0},
+            new int[]{ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.3"), ip("10.0.0.4")},
             4));
 
         assertEquals(
             "79 1d " +
-            "10 0a 11 0a 00 00 01 " +
-            "18 0a 1b 81 0a 00 00 02 " +
-            "19 0a e5 00 80 0a 00 00 03 " +
-            "00 0a 00 00 04",
+                "10 0a 11 0a 00 00 01 " +
+                "18 0a 1b 81 0a 00 00 02 " +
+                "19 0a e5 00 80 0a 00 00 03 " +
+                "00 0a 00 00 04",
             hex(0, writer.length()));
     }
 
@@ -70,7 +70,7 @@ class OptionWriterTest
     void clearsDestinationBitsBeyondThePrefix()
     {
         assertTrue(writer.putClasslessRoutes(
-            DhcpOption.CLASSLESS_STATIC_ROUTE, new int[] {ip("10.17.255.255")}, new int[] {12}, new int[] {1}, 1));
+            DhcpOption.CLASSLESS_STATIC_ROUTE, new int[]{ip("10.17.255.255")}, new int[]{12}, new int[]{1}, 1));
 
         assertEquals("79 07 0c 0a 10 00 00 00 01", hex(0, writer.length()));
     }
@@ -78,8 +78,8 @@ class OptionWriterTest
     @Test
     void refusesPrefixLengthsOutsideZeroToThirtyTwo()
     {
-        assertFalse(writer.putClasslessRoutes(121, new int[] {0}, new int[] {33}, new int[] {0}, 1));
-        assertFalse(writer.putClasslessRoutes(121, new int[] {0}, new int[] {-1}, new int[] {0}, 1));
+        assertFalse(writer.putClasslessRoutes(121, new int[]{0}, new int[]{33}, new int[]{0}, 1));
+        assertFalse(writer.putClasslessRoutes(121, new int[]{0}, new int[]{-1}, new int[]{0}, 1));
         assertEquals(0, writer.length());
     }
 
@@ -134,7 +134,8 @@ class OptionWriterTest
             routers[i] = ip("192.0.2.1");
         }
 
-        assertTrue(writer.putClasslessRoutes(DhcpOption.CLASSLESS_STATIC_ROUTE, destinations, prefixes, routers, count));
+        assertTrue(
+            writer.putClasslessRoutes(DhcpOption.CLASSLESS_STATIC_ROUTE, destinations, prefixes, routers, count));
 
         assertEquals(360 + 4, writer.length());
         assertEquals("79 ff", hex(0, 2));
@@ -149,7 +150,7 @@ class OptionWriterTest
         assertTrue(writer.putInt(DhcpOption.SERVER_ID, 1));
         assertFalse(writer.putShort(DhcpOption.INTERFACE_MTU, 1500));
         assertFalse(writer.putAscii(DhcpOption.HOST_NAME, "vm"));
-        assertFalse(writer.putIpList(DhcpOption.ROUTER, new int[] {1}, 1));
+        assertFalse(writer.putIpList(DhcpOption.ROUTER, new int[]{1}, 1));
         assertFalse(writer.putEncoded(buffer, 0, 2));
         assertTrue(writer.end());
         assertFalse(writer.end());

@@ -47,13 +47,13 @@ class ReplySizeTest
     {
         block.putInt(DhcpOption.SUBNET_MASK, ip("255.255.255.0"));
         block.putInt(DhcpOption.ROUTER, ip("192.0.2.1"));
-        final byte[] search = filled(250, 1);   // fills most of the 308-byte options field of a 548-byte reply
+        final byte[] search = filled(250, 1); // fills most of the 308-byte options field of a 548-byte reply
         block.putBytes(DhcpOption.DOMAIN_SEARCH, new UnsafeBuffer(search), 0, search.length);
-        final byte[] wpad = filled(100, 2);     // fits file (127 bytes before its END)
+        final byte[] wpad = filled(100, 2); // fits file (127 bytes before its END)
         block.putBytes(252, new UnsafeBuffer(wpad), 0, wpad.length);
-        final byte[] ntp = filled(40, 3);       // file is full: fits sname (63)
+        final byte[] ntp = filled(40, 3); // file is full: fits sname (63)
         block.putBytes(DhcpOption.NTP_SERVERS, new UnsafeBuffer(ntp), 0, ntp.length);
-        final byte[] tooLong = filled(200, 4);  // fits nowhere: left out
+        final byte[] tooLong = filled(200, 4); // fits nowhere: left out
         block.putBytes(253, new UnsafeBuffer(tooLong), 0, tooLong.length);
         new Requests(DhcpMessageType.DISCOVER, MAC).asks(1, 3, 119, 252, 42, 253).into(request);
 
@@ -163,8 +163,8 @@ class ReplySizeTest
             final int capacity = 300 + random.nextInt(1300);
             out.setMemory(0, out.capacity(), GUARD);
 
-            final int length = writer.write(request, random.nextBoolean() ? DhcpMessageType.OFFER :
-                DhcpMessageType.ACK, ip("192.0.2.100"), SERVER_ID, 600, domain, 0, block.length(), out, 0, capacity);
+            final int length = writer.write(request, random.nextBoolean() ? DhcpMessageType.OFFER : DhcpMessageType.ACK,
+                ip("192.0.2.100"), SERVER_ID, 600, domain, 0, block.length(), out, 0, capacity);
 
             final String context = "round " + round + " max " + max + " capacity " + capacity;
             assertTrue(length > 0, context + ": " + DhcpError.describe(length));
@@ -176,8 +176,8 @@ class ReplySizeTest
             }
             reply.wrap(out, 0, length);
             assertEquals(0, reply.validate(), context);
-            assertEquals(DhcpMessageType.OFFER, reply.messageType() == DhcpMessageType.ACK ? DhcpMessageType.OFFER :
-                reply.messageType(), context);
+            assertEquals(DhcpMessageType.OFFER,
+                reply.messageType() == DhcpMessageType.ACK ? DhcpMessageType.OFFER : reply.messageType(), context);
             for (final int code : codes)
             {
                 if (reply.findOption(code) >= 0)

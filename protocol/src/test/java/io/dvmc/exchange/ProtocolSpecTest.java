@@ -86,7 +86,7 @@ class ProtocolSpecTest
             assertTrue(text.contains("| " + DvmcMessageType.name(type) + " | " + type + " |"),
                 DvmcMessageType.name(type));
         }
-        for (final int code : new int[] {DvmcError.TOO_SHORT, DvmcError.BAD_MAGIC, DvmcError.BAD_VERSION,
+        for (final int code : new int[]{DvmcError.TOO_SHORT, DvmcError.BAD_MAGIC, DvmcError.BAD_VERSION,
             DvmcError.BAD_TYPE, DvmcError.BAD_LENGTH, DvmcError.BAD_FIELD, DvmcError.BAD_CONFIG,
             DvmcError.UNKNOWN_KEY, DvmcError.BAD_MAC, DvmcError.KEY_NOT_FOR_HOST, DvmcError.STALE, DvmcError.REPLAY,
             DvmcError.REPLAY_CACHE_FULL, DvmcError.HOST_NOT_AUTHORIZED, DvmcError.UNMATCHED,

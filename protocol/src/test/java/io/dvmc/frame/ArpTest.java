@@ -51,7 +51,8 @@ class ArpTest
         assertEquals(Arp.REPLY, frame.getShort(at + Arp.OPERATION_OFFSET, java.nio.ByteOrder.BIG_ENDIAN));
         assertEquals(SERVER_IP, Arp.senderIp(frame, reply));
         assertEquals(VM_IP, Arp.targetIp(frame, reply));
-        assertEquals(SERVER_MAC >>> 32, frame.getShort(at + Arp.SENDER_MAC_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF);
+        assertEquals(SERVER_MAC >>> 32,
+            frame.getShort(at + Arp.SENDER_MAC_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF);
     }
 
     @Test

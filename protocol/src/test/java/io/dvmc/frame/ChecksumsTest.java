@@ -14,7 +14,7 @@ class ChecksumsTest
     void sumsTheRfc1071Example()
     {
         // RFC 1071 §3: the words 0001 f203 f4f5 f6f7 sum to ddf2
-        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[] {0x00, 0x01, (byte)0xf2, 0x03, (byte)0xf4, (byte)0xf5,
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[]{0x00, 0x01, (byte)0xf2, 0x03, (byte)0xf4, (byte)0xf5,
             (byte)0xf6, (byte)0xf7});
 
         assertEquals(0xDDF2, Checksums.fold(Checksums.sum(bytes, 0, 8, 0)));
@@ -24,7 +24,7 @@ class ChecksumsTest
     @Test
     void anOddTrailingByteIsPaddedWithZero()
     {
-        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[] {0x12, 0x34, 0x56});
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[]{0x12, 0x34, 0x56});
 
         assertEquals(~(0x1234 + 0x5600) & 0xFFFF, Checksums.internetChecksum(bytes, 0, 3));
     }
@@ -52,7 +52,7 @@ class ChecksumsTest
     @Test
     void aRangeThatIncludesItsCorrectChecksumChecksToZero()
     {
-        final UnsafeBuffer header = new UnsafeBuffer(new byte[] {0x45, 0, 0, 0x1c, 0, 0, 0, 0, 64, 17, 0, 0,
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[]{0x45, 0, 0, 0x1c, 0, 0, 0, 0, 64, 17, 0, 0,
             (byte)192, 0, 2, 1, (byte)255, (byte)255, (byte)255, (byte)255});
         header.putShort(10, (short)Checksums.internetChecksum(header, 0, 20), ByteOrder.BIG_ENDIAN);
 

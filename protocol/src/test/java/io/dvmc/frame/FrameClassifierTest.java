@@ -282,7 +282,7 @@ class FrameClassifierTest
     {
         final byte[] corrupt = Captures.bytes("udhcpc-discover");
         corrupt[corrupt.length - 1] ^= 0x5A;
-        for (final int policy : new int[] {FrameClassifier.UDP_CHECKSUM_VERIFY,
+        for (final int policy : new int[]{FrameClassifier.UDP_CHECKSUM_VERIFY,
             FrameClassifier.UDP_CHECKSUM_VERIFY_OR_PARTIAL})
         {
             assertEquals(FrameClass.BAD_UDP_CHECKSUM, classify(corrupt, policy));
@@ -362,7 +362,8 @@ class FrameClassifierTest
 
     private DhcpPacket dhcpAtPayload(final byte[] frame)
     {
-        final DhcpPacket packet = new DhcpPacket().wrap(new UnsafeBuffer(frame), view.payloadOffset(), view.payloadLength());
+        final DhcpPacket packet = new DhcpPacket().wrap(new UnsafeBuffer(frame), view.payloadOffset(),
+            view.payloadLength());
         assertEquals(0, packet.validate());
         return packet;
     }

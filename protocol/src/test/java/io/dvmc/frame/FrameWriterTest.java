@@ -50,7 +50,7 @@ class FrameWriterTest
         final OptionWriter options = new OptionWriter().wrap(domain, 0, domain.capacity());
         options.putInt(DhcpOption.SUBNET_MASK, ip("255.255.255.0"));
         options.putInt(DhcpOption.ROUTER, SERVER_IP);
-        options.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[] {ip("192.0.2.53")}, 1);
+        options.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{ip("192.0.2.53")}, 1);
         domainLength = options.length();
     }
 
@@ -72,7 +72,8 @@ class FrameWriterTest
         assertEquals(FrameWriter.TTL, reply.ttl());
         assertEquals(0, Frames.u16(bytes, 14 + 4), "IP id");
         assertEquals(0, Frames.u16(bytes, 14 + 6), "no DF, no fragment");
-        final DhcpPacket offer = new DhcpPacket().wrap(new UnsafeBuffer(bytes), reply.payloadOffset(), reply.payloadLength());
+        final DhcpPacket offer = new DhcpPacket().wrap(new UnsafeBuffer(bytes), reply.payloadOffset(),
+            reply.payloadLength());
         assertEquals(0, offer.validate());
         assertEquals(DhcpMessageType.OFFER, offer.messageType());
         assertEquals(YIADDR, offer.yiaddr());

@@ -82,7 +82,7 @@ class ReplyAddressingTest
     @Test
     void aRelayedRequestIsAnsweredToTheRelayOnTheServerPort()
     {
-        for (final int type : new int[] {DhcpMessageType.OFFER, DhcpMessageType.NAK})
+        for (final int type : new int[]{DhcpMessageType.OFFER, DhcpMessageType.NAK})
         {
             final UnsafeBuffer frame = Captures.frame("udhcpc-request-renewing");
             frame.putInt(Captures.DHCP_OFFSET + DhcpPacket.GIADDR_OFFSET, ip("198.51.100.1"), ByteOrder.BIG_ENDIAN);

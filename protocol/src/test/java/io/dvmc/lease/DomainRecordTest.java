@@ -10,11 +10,13 @@ import java.nio.ByteOrder;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class DomainRecordTest {
+class DomainRecordTest
+{
 
     @Test
-    void fieldsAndOptionsSitAtTheirDocumentedOffsets() {
-        final byte[] options = {3, 4, 10, 0, 0, 1, 26, 2, 0x05, (byte) 0xDC};
+    void fieldsAndOptionsSitAtTheirDocumentedOffsets()
+    {
+        final byte[] options = {3, 4, 10, 0, 0, 1, 26, 2, 0x05, (byte)0xDC};
         final DomainRecord record = new DomainRecord().clear()
             .domainId(77)
             .version(5)
@@ -25,7 +27,7 @@ class DomainRecordTest {
             .updatedMillis(123L)
             .options(new UnsafeBuffer(options), 0, options.length)
             .seal();
-        final UnsafeBuffer b = (UnsafeBuffer) record.buffer();
+        final UnsafeBuffer b = (UnsafeBuffer)record.buffer();
         final ByteOrder le = ByteOrder.LITTLE_ENDIAN;
         assertEquals(77, b.getInt(DomainRecord.DOMAIN_ID_OFFSET, le));
         assertEquals(5, b.getInt(DomainRecord.VERSION_OFFSET, le));
@@ -49,15 +51,18 @@ class DomainRecordTest {
     }
 
     @Test
-    void changesToHeaderOrOptionsAreDetected() {
+    void changesToHeaderOrOptionsAreDetected()
+    {
         final DomainRecord record = Samples.domain(9, new DomainRecord());
         final int covered = DomainRecord.OPTIONS_OFFSET + record.optionsLength();
-        for (int i = 0; i < covered; i++) {
-            if (i >= DomainRecord.CHECKSUM_OFFSET && i < DomainRecord.OPTIONS_OFFSET) {
+        for (int i = 0; i < covered; i++)
+        {
+            if (i >= DomainRecord.CHECKSUM_OFFSET && i < DomainRecord.OPTIONS_OFFSET)
+            {
                 continue;
             }
             final byte original = record.buffer().getByte(i);
-            record.buffer().putByte(i, (byte) (original ^ 0x10));
+            record.buffer().putByte(i, (byte)(original ^ 0x10));
             assertFalse(record.isValid(), "change at byte " + i + " went unnoticed");
             record.buffer().putByte(i, original);
         }
@@ -65,10 +70,11 @@ class DomainRecordTest {
     }
 
     @Test
-    void optionsAreBoundedAndShorterOptionsClearTheRest() {
+    void optionsAreBoundedAndShorterOptionsClearTheRest()
+    {
         final DomainRecord record = new DomainRecord().clear();
         final UnsafeBuffer big = new UnsafeBuffer(new byte[DomainRecord.MAX_OPTIONS_LENGTH + 1]);
-        big.setMemory(0, big.capacity(), (byte) 7);
+        big.setMemory(0, big.capacity(), (byte)7);
         record.options(big, 0, DomainRecord.MAX_OPTIONS_LENGTH).seal();
         assertTrue(record.isValid());
         assertThrows(IllegalArgumentException.class,
@@ -80,7 +86,8 @@ class DomainRecordTest {
     }
 
     @Test
-    void aLeaseIsNotADomain() {
+    void aLeaseIsNotADomain()
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[DomainRecord.LENGTH]);
         Samples.lease(5, new LeaseRecord(buffer, 0));
         assertFalse(new DomainRecord(buffer, 0).isValid());

@@ -11,10 +11,12 @@ import java.util.UUID;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-class LeaseRecordTest {
+class LeaseRecordTest
+{
 
     @Test
-    void fieldsSitAtTheirDocumentedOffsetsLittleEndian() {
+    void fieldsSitAtTheirDocumentedOffsetsLittleEndian()
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[LeaseRecord.LENGTH + 8]);
         final LeaseRecord record = new LeaseRecord(buffer, 8).clear()
             .ip(0x0A000001)
@@ -32,7 +34,7 @@ class LeaseRecordTest {
         assertEquals(0x0A000001, buffer.getInt(8 + LeaseRecord.IP_OFFSET, le));
         assertEquals(0x01, buffer.getByte(8 + LeaseRecord.IP_OFFSET), "little-endian: low byte first");
         assertEquals(2, buffer.getByte(8 + LeaseRecord.STATE_OFFSET));
-        assertEquals((byte) 0x81, buffer.getByte(8 + LeaseRecord.FLAGS_OFFSET));
+        assertEquals((byte)0x81, buffer.getByte(8 + LeaseRecord.FLAGS_OFFSET));
         assertEquals(LeaseRecord.LAYOUT, buffer.getShort(8 + LeaseRecord.LAYOUT_OFFSET, le));
         assertEquals(3600, buffer.getInt(8 + LeaseRecord.VM_LEASE_SECONDS_OFFSET, le));
         assertEquals(0x0A0000FE, buffer.getInt(8 + LeaseRecord.SERVER_ID_OFFSET, le));
@@ -51,10 +53,11 @@ class LeaseRecordTest {
     }
 
     @Test
-    void aRelayDomainsTenantOptionsAreKeptAfterTheFirst64BytesUpToTheirBound() {
+    void aRelayDomainsTenantOptionsAreKeptAfterTheFirst64BytesUpToTheirBound()
+    {
         final LeaseRecord record = new LeaseRecord().clear();
         final UnsafeBuffer options = new UnsafeBuffer(new byte[LeaseRecord.MAX_TENANT_OPTIONS_LENGTH + 1]);
-        options.setMemory(0, options.capacity(), (byte) 7);
+        options.setMemory(0, options.capacity(), (byte)7);
         assertFalse(record.tenantOptions(options, 0, options.capacity()), "more than the area");
         assertFalse(record.hasTenantOptions());
         assertTrue(record.tenantOptions(options, 0, 6));
@@ -70,12 +73,15 @@ class LeaseRecordTest {
     }
 
     @Test
-    void everySingleByteChangeIsDetected() {
+    void everySingleByteChangeIsDetected()
+    {
         final LeaseRecord record = Samples.lease(12345, new LeaseRecord());
-        for (int i = 0; i < LeaseRecord.LENGTH; i++) {
+        for (int i = 0; i < LeaseRecord.LENGTH; i++)
+        {
             final byte original = record.buffer().getByte(i);
-            for (int bit = 0; bit < 8; bit++) {
-                record.buffer().putByte(i, (byte) (original ^ (1 << bit)));
+            for (int bit = 0; bit < 8; bit++)
+            {
+                record.buffer().putByte(i, (byte)(original ^ (1 << bit)));
                 assertFalse(record.isValid(), "flip of byte " + i + " bit " + bit + " went unnoticed");
             }
             record.buffer().putByte(i, original);
@@ -84,10 +90,12 @@ class LeaseRecordTest {
     }
 
     @Test
-    void tornRecordHalfOldHalfNewIsDetected() {
+    void tornRecordHalfOldHalfNewIsDetected()
+    {
         final LeaseRecord older = Samples.lease(1, new LeaseRecord());
         final LeaseRecord newer = Samples.lease(2, new LeaseRecord());
-        for (int cut = 8; cut < LeaseRecord.LENGTH; cut += 8) {
+        for (int cut = 8; cut < LeaseRecord.LENGTH; cut += 8)
+        {
             final LeaseRecord torn = new LeaseRecord().copyFrom(older);
             torn.buffer().putBytes(0, newer.buffer(), 0, cut);
             assertFalse(torn.isValid(), "torn at " + cut);
@@ -95,39 +103,44 @@ class LeaseRecordTest {
     }
 
     @Test
-    void foreignBytesAreNotALease() {
+    void foreignBytesAreNotALease()
+    {
         final LeaseRecord record = new LeaseRecord();
         assertFalse(record.isValid(), "all zero");
         final DomainRecord domain = Samples.domain(7, new DomainRecord());
         record.wrap(domain.buffer(), 0);
         assertFalse(record.isValid(), "the head of a domain record");
         final UnsafeBuffer ones = new UnsafeBuffer(new byte[LeaseRecord.LENGTH]);
-        ones.setMemory(0, LeaseRecord.LENGTH, (byte) 0xFF);
+        ones.setMemory(0, LeaseRecord.LENGTH, (byte)0xFF);
         assertFalse(record.wrap(ones, 0).isValid(), "all ones");
     }
 
     @Test
-    void unknownStateCodeIsInvalidEvenWithAMatchingChecksum() {
+    void unknownStateCodeIsInvalidEvenWithAMatchingChecksum()
+    {
         final LeaseRecord record = Samples.lease(3, new LeaseRecord());
-        record.buffer().putByte(LeaseRecord.STATE_OFFSET, (byte) 9);
+        record.buffer().putByte(LeaseRecord.STATE_OFFSET, (byte)9);
         record.seal();
         assertFalse(record.isValid());
         assertThrows(IllegalArgumentException.class, record::state);
     }
 
     @Test
-    void stateCodesAreTheFileFormat() {
+    void stateCodesAreTheFileFormat()
+    {
         assertEquals(0, LeaseState.FREE.code());
         assertEquals(1, LeaseState.OFFERED.code());
         assertEquals(2, LeaseState.BOUND.code());
         assertEquals(3, LeaseState.RELEASED.code());
-        for (final LeaseState state : LeaseState.values()) {
+        for (final LeaseState state : LeaseState.values())
+        {
             assertEquals(state, LeaseState.of(state.code()));
         }
     }
 
     @Test
-    void leaseKeyLayoutAndMacWidth() {
+    void leaseKeyLayoutAndMacWidth()
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[LeaseKey.LENGTH]);
         final LeaseKey key = new LeaseKey(buffer, 0).set(0xCAFE, 0x020000000001L);
         assertEquals(0xCAFE, buffer.getInt(LeaseKey.DOMAIN_ID_OFFSET, ByteOrder.LITTLE_ENDIAN));

@@ -22,21 +22,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The stores within one JVM: API behaviour, slot fallback, failure modes, allocation. */
-class LeaseStoreTest {
+class LeaseStoreTest
+{
     @TempDir
     Path dir;
 
     @Test
-    void writerAndReaderInOneJvmShareEntries() {
+    void writerAndReaderInOneJvmShareEntries()
+    {
         final Path file = dir.resolve("leases");
         try (LeaseStore writer = LeaseStore.openWriter(file, 1000);
-             LeaseStore reader = LeaseStore.openReader(file)) {
+            LeaseStore reader = LeaseStore.openReader(file))
+        {
             final LeaseRecord record = new LeaseRecord();
-            for (int n = 0; n < 100; n++) {
+            for (int n = 0; n < 100; n++)
+            {
                 writer.put(Samples.domainOf(n, 100), Samples.macOf(n, 100), Samples.lease(n, record));
             }
             assertEquals(100, reader.size());
-            for (int n = 0; n < 100; n++) {
+            for (int n = 0; n < 100; n++)
+            {
                 assertTrue(reader.get(Samples.domainOf(n, 100), Samples.macOf(n, 100), record));
                 assertEquals(n, record.updatedMillis());
                 assertTrue(record.isValid());
@@ -52,7 +57,8 @@ class LeaseStoreTest {
 
     @Test
     void aRecoveryThatCannotMapTheFileAgainIsAStoreFailureAndLeavesTheStoreToBeRecoveredAtTheNextOpen()
-        throws IOException {
+        throws IOException
+    {
         final Path file = dir.resolve("leases");
         final LeaseStore store = LeaseStore.openWriter(file, 100);
         store.put(7, 0x020000000007L, Samples.lease(1, new LeaseRecord()));
@@ -67,7 +73,8 @@ class LeaseStoreTest {
 
         Files.delete(file);
         Files.move(dir.resolve("leases.moved"), file);
-        try (LeaseStore reopened = LeaseStore.openWriter(file, 100)) {
+        try (LeaseStore reopened = LeaseStore.openWriter(file, 100))
+        {
             assertTrue(reopened.map().recovered(), "a store that failed was marked clean");
             final LeaseRecord record = new LeaseRecord();
             assertTrue(reopened.get(7, 0x020000000007L, record));
@@ -76,11 +83,14 @@ class LeaseStoreTest {
     }
 
     @Test
-    void replacementsAlternateSlotsAndTheLatestWins() {
+    void replacementsAlternateSlotsAndTheLatestWins()
+    {
         final Path file = dir.resolve("leases");
-        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
             final LeaseRecord record = new LeaseRecord();
-            for (long n = 0; n < 1000; n++) {
+            for (long n = 0; n < 1000; n++)
+            {
                 store.put(7, 0x020000000007L, Samples.lease(n, record));
                 assertTrue(store.get(7, 0x020000000007L, record));
                 assertEquals(n, record.updatedMillis());
@@ -90,11 +100,14 @@ class LeaseStoreTest {
     }
 
     @Test
-    void forEachVisitsEveryLease() {
+    void forEachVisitsEveryLease()
+    {
         final Path file = dir.resolve("leases");
-        try (LeaseStore store = LeaseStore.openWriter(file, 1000)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 1000))
+        {
             final LeaseRecord record = new LeaseRecord();
-            for (int n = 0; n < 300; n++) {
+            for (int n = 0; n < 300; n++)
+            {
                 store.put(Samples.domainOf(n, 300), Samples.macOf(n, 300), Samples.lease(n, record));
             }
             final Map<Long, Long> seen = new HashMap<>();
@@ -105,27 +118,32 @@ class LeaseStoreTest {
             });
             assertEquals(0, skipped);
             assertEquals(300, seen.size());
-            for (long n = 0; n < 300; n++) {
+            for (long n = 0; n < 300; n++)
+            {
                 assertEquals(n, seen.get(Samples.macOf(n, 300)));
             }
         }
     }
 
     @Test
-    void aTornNewestSlotFallsBackToThePreviousRecord() throws IOException {
+    void aTornNewestSlotFallsBackToThePreviousRecord() throws IOException
+    {
         final Path file = dir.resolve("leases");
         final LeaseRecord record = new LeaseRecord();
-        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
             store.put(1, 0x020000000001L, Samples.lease(1, record));
             store.put(1, 0x020000000001L, Samples.lease(0x5A5A5A5A5A5AL, record));
         }
         // Damage the newest record where it lies in the file, as a writer killed mid-copy would.
         corruptFirstOccurrence(file, record.buffer().getLong(LeaseRecord.VM_ID_MSB_OFFSET, ByteOrder.LITTLE_ENDIAN));
-        try (LeaseStore store = LeaseStore.openReader(file)) {
+        try (LeaseStore store = LeaseStore.openReader(file))
+        {
             assertEquals(LookupResult.FOUND, store.lookup(1, 0x020000000001L, record));
             assertEquals(1, record.updatedMillis(), "the previous acknowledged record");
         }
-        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
             assertEquals(0, store.map().purgedOnOpen(), "an entry with one valid slot is kept");
             store.put(1, 0x020000000001L, Samples.lease(3, record));
             assertTrue(store.get(1, 0x020000000001L, record));
@@ -134,19 +152,23 @@ class LeaseStoreTest {
     }
 
     @Test
-    void anEntryWithNoValidSlotIsCorruptForReadersAndPurgedByTheWriter() throws IOException {
+    void anEntryWithNoValidSlotIsCorruptForReadersAndPurgedByTheWriter() throws IOException
+    {
         final Path file = dir.resolve("leases");
         final LeaseRecord record = new LeaseRecord();
-        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
             store.put(1, 0x020000000001L, Samples.lease(0x6B6B6B6B6B6BL, record));
             store.put(1, 0x020000000002L, Samples.lease(4, record));
         }
         corruptFirstOccurrence(file, Samples.lease(0x6B6B6B6B6B6BL, record).vmIdMsb());
-        try (LeaseStore store = LeaseStore.openReader(file)) {
+        try (LeaseStore store = LeaseStore.openReader(file))
+        {
             assertEquals(LookupResult.CORRUPT, store.lookup(1, 0x020000000001L, record));
             assertEquals(1, store.forEach((d, m, r) -> assertEquals(0x020000000002L, m)));
         }
-        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
             assertFalse(store.map().recovered(), "closed cleanly, no lock held: mapped without recovery");
             assertEquals(LookupResult.CORRUPT, store.lookup(1, 0x020000000001L, record));
             store.recover(Duration.ofSeconds(10));
@@ -158,10 +180,12 @@ class LeaseStoreTest {
     }
 
     @Test
-    void onlyAStoreNotClosedCleanlyIsRecoveredAtOpen() {
+    void onlyAStoreNotClosedCleanlyIsRecoveredAtOpen()
+    {
         final Path file = dir.resolve("leases");
         final LeaseRecord record = Samples.lease(1, new LeaseRecord());
-        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
             assertFalse(store.map().recovered(), "created");
             store.put(1, 2L, record);
         }
@@ -172,23 +196,28 @@ class LeaseStoreTest {
         unclean.map().close();
         unclean.guard().release();
         closeGuardOnly(unclean.guard());
-        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
             assertTrue(store.map().recovered(), "the previous writer did not close cleanly");
             assertTrue(store.get(1, 2L, record));
         }
-        try (StoreGuard guard = StoreGuard.open(file)) {
+        try (StoreGuard guard = StoreGuard.open(file))
+        {
             guard.acquireWriter(Duration.ofSeconds(1));
             assertTrue(guard.closedCleanly());
         }
     }
 
     @Test
-    void aFullStoreFailsWithATypedException() {
+    void aFullStoreFailsWithATypedException()
+    {
         final Path file = dir.resolve("leases");
-        try (LeaseStore store = LeaseStore.openWriter(file, 100)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
             final LeaseRecord record = new LeaseRecord();
             final StoreFullException e = assertThrows(StoreFullException.class, () -> {
-                for (int n = 0; n < 1_000_000; n++) {
+                for (int n = 0; n < 1_000_000; n++)
+                {
                     store.put(1, n, Samples.lease(n, record));
                 }
             });
@@ -198,7 +227,8 @@ class LeaseStoreTest {
     }
 
     @Test
-    void openReaderOnAMissingFileFailsClearly() {
+    void openReaderOnAMissingFileFailsClearly()
+    {
         final Path file = dir.resolve("absent");
         final StoreMissingException e = assertThrows(StoreMissingException.class, () -> LeaseStore.openReader(file));
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
@@ -207,31 +237,37 @@ class LeaseStoreTest {
     }
 
     @Test
-    void aFileOfAnotherLayoutIsRefused() {
+    void aFileOfAnotherLayoutIsRefused()
+    {
         final Path file = dir.resolve("domains");
         DomainStore.openWriter(file, 10).close();
         assertThrows(ForeignStoreException.class, () -> LeaseStore.openReader(file));
         assertThrows(ForeignStoreException.class, () -> LeaseStore.openWriter(file, 10));
-        try (DomainStore store = DomainStore.openReader(file)) {
+        try (DomainStore store = DomainStore.openReader(file))
+        {
             assertEquals(0, store.size(), "the refused opens left the file usable");
         }
     }
 
     @Test
-    void aNeverCompletedFileIsRefusedToReadersAndRecreatedByTheWriter() throws IOException {
+    void aNeverCompletedFileIsRefusedToReadersAndRecreatedByTheWriter() throws IOException
+    {
         final Path file = dir.resolve("leases");
         Files.write(file, new byte[0]);
         assertThrows(StoreNotReadyException.class, () -> LeaseStore.openReader(file));
-        try (LeaseStore store = LeaseStore.openWriter(file, 10)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 10))
+        {
             assertEquals(0, store.size());
         }
     }
 
     @Test
-    void anInterruptedRecoveryIsResumedWithoutChronicleWaitingAMinute() throws IOException {
+    void anInterruptedRecoveryIsResumedWithoutChronicleWaitingAMinute() throws IOException
+    {
         final Path file = dir.resolve("leases");
         final LeaseRecord record = new LeaseRecord();
-        try (LeaseStore store = LeaseStore.openWriter(file, 10)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 10))
+        {
             store.put(1, 2L, Samples.lease(11, record));
         }
         // What a writer killed inside recoverPersistedTo leaves: the header marked not complete.
@@ -239,22 +275,26 @@ class LeaseStoreTest {
         writeInt(file, SizePrefixedBlob.SIZE_WORD_OFFSET, sizeWord | SizePrefixedBlob.NOT_COMPLETE);
         assertThrows(StoreNotReadyException.class, () -> LeaseStore.openReader(file));
         final long start = System.nanoTime();
-        try (LeaseStore store = LeaseStore.openWriter(file, 10)) {
+        try (LeaseStore store = LeaseStore.openWriter(file, 10))
+        {
             assertTrue(store.get(1, 2L, record));
             assertEquals(11, record.updatedMillis());
         }
         assertTrue(System.nanoTime() - start < Duration.ofSeconds(50).toNanos(), "no one-minute wait");
-        try (LeaseStore store = LeaseStore.openReader(file)) {
+        try (LeaseStore store = LeaseStore.openReader(file))
+        {
             assertTrue(store.get(1, 2L, record));
         }
     }
 
     @Test
-    void aSecondWriterIsRefused() {
+    void aSecondWriterIsRefused()
+    {
         final Path file = dir.resolve("leases");
         final StoreTimeouts quick = new StoreTimeouts(Duration.ofMillis(200), Duration.ofSeconds(1),
             Duration.ofNanos(50_000));
-        try (LeaseStore first = LeaseStore.openWriter(file, 10)) {
+        try (LeaseStore first = LeaseStore.openWriter(file, 10))
+        {
             assertThrows(WriterActiveException.class, () -> LeaseStore.openWriter(file, 10, quick));
             assertTrue(first.guard().writerPresent());
         }
@@ -262,10 +302,12 @@ class LeaseStoreTest {
     }
 
     @Test
-    void recoveryWaitsForInJvmReadersAndLetsThemReopen() {
+    void recoveryWaitsForInJvmReadersAndLetsThemReopen()
+    {
         final Path file = dir.resolve("leases");
         final LeaseRecord record = new LeaseRecord();
-        try (LeaseStore writer = LeaseStore.openWriter(file, 10)) {
+        try (LeaseStore writer = LeaseStore.openWriter(file, 10))
+        {
             writer.put(1, 2L, Samples.lease(1, record));
             final LeaseStore reader = LeaseStore.openReader(file);
             assertTrue(writer.guard().readersPresent());
@@ -275,7 +317,8 @@ class LeaseStoreTest {
             assertFalse(writer.guard().readersPresent());
             writer.recover(Duration.ofSeconds(5));
             writer.put(1, 2L, Samples.lease(2, record));
-            try (LeaseStore again = LeaseStore.openReader(file)) {
+            try (LeaseStore again = LeaseStore.openReader(file))
+            {
                 assertTrue(again.get(1, 2L, record));
                 assertEquals(2, record.updatedMillis());
             }
@@ -283,16 +326,20 @@ class LeaseStoreTest {
     }
 
     @Test
-    void domainStoreRoundTrip() {
+    void domainStoreRoundTrip()
+    {
         final Path file = dir.resolve("domains");
         try (DomainStore writer = DomainStore.openWriter(file, 64);
-             DomainStore reader = DomainStore.openReader(file)) {
+            DomainStore reader = DomainStore.openReader(file))
+        {
             final DomainRecord record = new DomainRecord();
-            for (int n = 1; n <= 20; n++) {
+            for (int n = 1; n <= 20; n++)
+            {
                 writer.put(Samples.domain(n, record));
             }
             writer.put(21, Samples.domain(3, record));
-            for (int n = 1; n <= 20; n++) {
+            for (int n = 1; n <= 20; n++)
+            {
                 assertTrue(reader.get(n, record));
                 assertEquals(n * 3 + 1, record.version());
                 assertTrue(record.isValid());
@@ -307,30 +354,37 @@ class LeaseStoreTest {
     }
 
     @Test
-    void lookupsAllocateNothing() {
+    void lookupsAllocateNothing()
+    {
         final Path file = dir.resolve("leases");
         final int keys = 10_000;
         try (LeaseStore writer = LeaseStore.openWriter(file, 2 * keys);
-             LeaseStore reader = LeaseStore.openReader(file);
-             DomainStore domains = DomainStore.openWriter(dir.resolve("domains"), 16)) {
+            LeaseStore reader = LeaseStore.openReader(file);
+            DomainStore domains = DomainStore.openWriter(dir.resolve("domains"), 16))
+        {
             final LeaseRecord record = new LeaseRecord();
-            for (int n = 0; n < keys; n++) {
+            for (int n = 0; n < keys; n++)
+            {
                 writer.put(Samples.domainOf(n, keys), Samples.macOf(n, keys), Samples.lease(n, record));
             }
             final DomainRecord domain = Samples.domain(1, new DomainRecord());
             domains.put(domain);
-            final ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+            final ThreadMXBean threads = (ThreadMXBean)ManagementFactory.getThreadMXBean();
             final long thread = Thread.currentThread().threadId();
             long allocated = 0;
             long found = 0;
-            for (int round = 0; round < 5; round++) {
+            for (int round = 0; round < 5; round++)
+            {
                 final long before = threads.getThreadAllocatedBytes(thread);
-                for (int i = 0; i < 100_000; i++) {
+                for (int i = 0; i < 100_000; i++)
+                {
                     final int n = i % keys;
-                    if (reader.get(Samples.domainOf(n, keys), Samples.macOf(n, keys), record)) {
+                    if (reader.get(Samples.domainOf(n, keys), Samples.macOf(n, keys), record))
+                    {
                         found++;
                     }
-                    if (domains.get(1, domain)) {
+                    if (domains.get(1, domain))
+                    {
                         found++;
                     }
                 }
@@ -343,17 +397,22 @@ class LeaseStoreTest {
     }
 
     /** Releases the guard's locks without the clean mark that LeaseStore.close() writes. */
-    private static void closeGuardOnly(final StoreGuard guard) {
+    private static void closeGuardOnly(final StoreGuard guard)
+    {
         guard.close();
     }
 
-    private static void corruptFirstOccurrence(final Path file, final long marker) throws IOException {
+    private static void corruptFirstOccurrence(final Path file, final long marker) throws IOException
+    {
         final byte[] bytes = Files.readAllBytes(file);
         final ByteBuffer view = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i + Long.BYTES <= bytes.length; i++) {
-            if (view.getLong(i) == marker) {
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    ch.write(ByteBuffer.wrap(new byte[] {(byte) (bytes[i] ^ 0xFF)}), i);
+        for (int i = 0; i + Long.BYTES <= bytes.length; i++)
+        {
+            if (view.getLong(i) == marker)
+            {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE))
+                {
+                    ch.write(ByteBuffer.wrap(new byte[]{(byte)(bytes[i] ^ 0xFF)}), i);
                 }
                 return;
             }
@@ -361,16 +420,20 @@ class LeaseStoreTest {
         throw new AssertionError("marker not found in " + file);
     }
 
-    private static int readInt(final Path file, final long position) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    private static int readInt(final Path file, final long position) throws IOException
+    {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ))
+        {
             final ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
             ch.read(b, position);
             return b.getInt(0);
         }
     }
 
-    private static void writeInt(final Path file, final long position, final int value) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+    private static void writeInt(final Path file, final long position, final int value) throws IOException
+    {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
             ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value), position);
         }
     }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * writer's puts to that segment (measured below), which then fail fast with {@link SegmentLockedException}
  * instead of blocking for a minute; one recovery cycle clears it, with or without a live reader attached.
  */
-class ReaderKillTest {
+class ReaderKillTest
+{
     private static final int KEYS = 2_000;
     private static final int ROUNDS = 5;
     private static final Duration LONG = Duration.ofSeconds(120);
@@ -27,19 +28,23 @@ class ReaderKillTest {
     Path dir;
 
     @Test
-    void aReaderKilledMidLookupDoesNotBlockTheWriterAfterRecovery() throws Exception {
+    void aReaderKilledMidLookupDoesNotBlockTheWriterAfterRecovery() throws Exception
+    {
         final Path file = dir.resolve("leases");
         final long seed = System.nanoTime();
         final Random random = new Random(seed);
         final StringBuilder report = new StringBuilder("seed " + seed + "\n");
         int roundsWithStuckLocks = 0;
-        try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT)) {
+        try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT))
+        {
             fill(agent, 0);
-            for (int round = 0; round < ROUNDS; round++) {
+            for (int round = 0; round < ROUNDS; round++)
+            {
                 final Path counterFile = dir.resolve("progress-" + round);
                 try (SharedCounter progress = SharedCounter.create(counterFile);
-                     ForkedJvm reader = ForkedJvm.start(ReaderLoopMain.class, dir, file.toString(),
-                         Integer.toString(KEYS), counterFile.toString())) {
+                    ForkedJvm reader = ForkedJvm.start(ReaderLoopMain.class, dir, file.toString(),
+                        Integer.toString(KEYS), counterFile.toString()))
+                {
                     reader.awaitLine(l -> l.startsWith("reading"), LONG);
                     // A random moment of a warm lookup loop.
                     progress.awaitAtLeast(100_000 + random.nextInt(2_000_000), LONG);
@@ -48,7 +53,8 @@ class ReaderKillTest {
                 assertFalse(agent.guard().readersPresent(), "the kernel released the dead reader's shared lock");
                 final int stuck = agent.lockedSegments(Duration.ofMillis(50));
                 final long failedPutMillis = stuck > 0 ? firstFailingPutMillis(agent, round) : -1;
-                if (stuck > 0) {
+                if (stuck > 0)
+                {
                     roundsWithStuckLocks++;
                 }
                 // No reader attached: the agent may recover at once, without a YIELD.
@@ -67,27 +73,34 @@ class ReaderKillTest {
     }
 
     @Test
-    void recoveryCycleWithALiveReaderYieldAndReady() throws Exception {
+    void recoveryCycleWithALiveReaderYieldAndReady() throws Exception
+    {
         final Path file = dir.resolve("leases");
-        try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT)) {
+        try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT))
+        {
             fill(agent, 0);
             final Path counterFile = dir.resolve("progress");
             try (SharedCounter progress = SharedCounter.create(counterFile);
-                 ForkedJvm dead = ForkedJvm.start(ReaderLoopMain.class, dir, file.toString(),
-                     Integer.toString(KEYS), counterFile.toString())) {
+                ForkedJvm dead = ForkedJvm.start(ReaderLoopMain.class, dir, file.toString(),
+                    Integer.toString(KEYS), counterFile.toString()))
+            {
                 dead.awaitLine(l -> l.startsWith("reading"), LONG);
                 progress.awaitAtLeast(500_000, LONG);
                 dead.kill();
             }
             try (ForkedJvm dataplane = ForkedJvm.start(ReaderLoopMain.class, dir, file.toString(),
-                Integer.toString(KEYS), counterFile.toString())) {
+                Integer.toString(KEYS), counterFile.toString()))
+            {
                 dataplane.awaitLine(l -> l.startsWith("reading"), LONG);
                 assertTrue(agent.guard().readersPresent());
                 // Without YIELD the live reader keeps its shared lock and recovery is refused, harmlessly.
-                try {
+                try
+                {
                     agent.recover(Duration.ofMillis(200));
                     fail("recovered while a reader had the map open");
-                } catch (final StoreLockTimeoutException expected) {
+                }
+                catch (final StoreLockTimeoutException expected)
+                {
                     assertTrue(agent.guard().isWriter());
                 }
                 dataplane.send("YIELD");
@@ -112,14 +125,19 @@ class ReaderKillTest {
      * Puts to every key until one lands in a stuck segment: that put must fail within the short write deadline
      * instead of blocking for Chronicle's minute. Returns how long it took.
      */
-    private static long firstFailingPutMillis(final LeaseStore agent, final int round) {
+    private static long firstFailingPutMillis(final LeaseStore agent, final int round)
+    {
         final LeaseRecord record = new LeaseRecord();
-        for (int k = 0; k < KEYS; k++) {
-            final long n = (long) round * KEYS + k;
+        for (int k = 0; k < KEYS; k++)
+        {
+            final long n = (long)round * KEYS + k;
             final long start = System.nanoTime();
-            try {
+            try
+            {
                 agent.put(Samples.domainOf(n, KEYS), Samples.macOf(n, KEYS), Samples.lease(n, record));
-            } catch (final SegmentLockedException e) {
+            }
+            catch (final SegmentLockedException e)
+            {
                 final long took = System.nanoTime() - start;
                 assertTrue(took < Duration.ofSeconds(10).toNanos(), "a put blocked " + took / 1_000_000 + " ms");
                 return took / 1_000_000;
@@ -128,18 +146,22 @@ class ReaderKillTest {
         return fail("locked segments reported but every put went through");
     }
 
-    private static void fill(final LeaseStore agent, final int generation) {
+    private static void fill(final LeaseStore agent, final int generation)
+    {
         final LeaseRecord record = new LeaseRecord();
-        for (int k = 0; k < KEYS; k++) {
-            final long n = (long) generation * KEYS + k;
+        for (int k = 0; k < KEYS; k++)
+        {
+            final long n = (long)generation * KEYS + k;
             agent.put(Samples.domainOf(n, KEYS), Samples.macOf(n, KEYS), Samples.lease(n, record));
         }
     }
 
-    private static void verify(final LeaseStore agent, final int generation) {
+    private static void verify(final LeaseStore agent, final int generation)
+    {
         final LeaseRecord record = new LeaseRecord();
-        for (int k = 0; k < KEYS; k++) {
-            final long n = (long) generation * KEYS + k;
+        for (int k = 0; k < KEYS; k++)
+        {
+            final long n = (long)generation * KEYS + k;
             assertEquals(LookupResult.FOUND, agent.lookup(Samples.domainOf(n, KEYS), Samples.macOf(n, KEYS), record));
             assertEquals(n, record.updatedMillis());
         }

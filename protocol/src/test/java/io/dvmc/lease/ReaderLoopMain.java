@@ -15,11 +15,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * stdin: YIELD (close the store, releasing the shared lock), READY (open it again), CHECK n (look sample n up).
  * Counts its lookups in the {@link SharedCounter} file given as third argument.
  */
-public final class ReaderLoopMain {
-    private ReaderLoopMain() {
+public final class ReaderLoopMain
+{
+    private ReaderLoopMain()
+    {
     }
 
-    public static void main(final String[] args) throws InterruptedException {
+    public static void main(final String[] args) throws InterruptedException
+    {
         final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         final Path file = Path.of(args[0]);
         final int keys = Integer.parseInt(args[1]);
@@ -31,50 +34,67 @@ public final class ReaderLoopMain {
         final LeaseRecord lease = new LeaseRecord();
         long lookups = 0;
         long busy = 0;
-        while (true) {
+        while (true)
+        {
             final String command = commands.poll();
-            if (command != null) {
-                if (command.equals("YIELD")) {
+            if (command != null)
+            {
+                if (command.equals("YIELD"))
+                {
                     store.close();
                     store = null;
                     out.println("yielded");
-                } else if (command.equals("READY")) {
+                }
+                else if (command.equals("READY"))
+                {
                     store = LeaseStore.openReader(file);
                     out.println("reopened");
-                } else if (command.startsWith("CHECK ")) {
+                }
+                else if (command.startsWith("CHECK "))
+                {
                     final long n = Long.parseLong(command.substring(6));
                     final LookupResult r = store.lookup(Samples.domainOf(n, keys), Samples.macOf(n, keys), lease);
                     out.println("check " + n + " " + r + " " + (r == LookupResult.FOUND ? lease.updatedMillis() : -1));
-                } else if (command.equals("EXIT")) {
-                    if (store != null) {
+                }
+                else if (command.equals("EXIT"))
+                {
+                    if (store != null)
+                    {
                         store.close();
                     }
                     out.println("bye");
                     return;
                 }
             }
-            if (store == null) {
+            if (store == null)
+            {
                 Thread.onSpinWait();
                 continue;
             }
-            if (store.lookup(Samples.domainOf(lookups, keys), Samples.macOf(lookups, keys), lease)
-                == LookupResult.BUSY) {
+            if (store.lookup(Samples.domainOf(lookups, keys), Samples.macOf(lookups, keys), lease) == LookupResult.BUSY)
+            {
                 busy++;
             }
             progress.set(++lookups);
-            if (lookups == 10_000) {
+            if (lookups == 10_000)
+            {
                 out.println("reading busy=" + busy);
             }
         }
     }
 
-    private static void readCommands(final ConcurrentLinkedQueue<String> commands) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+    private static void readCommands(final ConcurrentLinkedQueue<String> commands)
+    {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)))
+        {
             String line;
-            while ((line = in.readLine()) != null) {
+            while ((line = in.readLine()) != null)
+            {
                 commands.add(line.trim());
             }
-        } catch (final IOException ignored) {
+        }
+        catch (final IOException ignored)
+        {
             // parent gone
         }
     }

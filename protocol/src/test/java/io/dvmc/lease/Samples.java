@@ -4,45 +4,52 @@ import java.nio.charset.StandardCharsets;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /** Deterministic records derived from a number, so that two processes can agree on expected contents. */
-final class Samples {
+final class Samples
+{
     static final int DOMAINS = 3;
 
-    private Samples() {
+    private Samples()
+    {
     }
 
-    static int domainOf(final long n, final int keys) {
-        return 100 + (int) (n % keys % DOMAINS);
+    static int domainOf(final long n, final int keys)
+    {
+        return 100 + (int)(n % keys % DOMAINS);
     }
 
-    static long macOf(final long n, final int keys) {
+    static long macOf(final long n, final int keys)
+    {
         return 0x02_00_00_00_00_00L | (n % keys);
     }
 
     /** A lease whose every field depends on {@code n}, tenant options filling their whole area included. */
-    static LeaseRecord lease(final long n, final LeaseRecord into) {
+    static LeaseRecord lease(final long n, final LeaseRecord into)
+    {
         final byte[] options = new byte[LeaseRecord.MAX_TENANT_OPTIONS_LENGTH];
-        options[0] = (byte) 224;
-        options[1] = (byte) (options.length - 2);
-        for (int i = 2; i < options.length; i++) {
-            options[i] = (byte) (n * 31 + i);
+        options[0] = (byte)224;
+        options[1] = (byte)(options.length - 2);
+        for (int i = 2; i < options.length; i++)
+        {
+            options[i] = (byte)(n * 31 + i);
         }
         into.clear().tenantOptions(new UnsafeBuffer(options), 0, options.length);
         return into
-            .ip(0x0A000000 | (int) (n & 0xFFFFFF))
+            .ip(0x0A000000 | (int)(n & 0xFFFFFF))
             .state(n % 2 == 0 ? LeaseState.BOUND : LeaseState.OFFERED)
-            .flags((int) (n & 0x7F) | LeaseRecord.FLAG_TENANT_OPTIONS)
-            .vmLeaseSeconds(3600 + (int) (n % 1000))
+            .flags((int)(n & 0x7F) | LeaseRecord.FLAG_TENANT_OPTIONS)
+            .vmLeaseSeconds(3600 + (int)(n % 1000))
             .serverId(0x0A0000FE)
             .hostLeaseExpiryMillis(1_800_000_000_000L + n * 7)
             .vmLeaseExpiryMillis(1_700_000_000_000L + n * 3)
             .updatedMillis(n)
             .vmId(0x1122334455667788L ^ n, 0x99AABBCCDDEEFF00L + n)
-            .optionsVersion((int) (n % 50))
+            .optionsVersion((int)(n % 50))
             .seal();
     }
 
     /** A domain whose fields and options depend on {@code n}. */
-    static DomainRecord domain(final int n, final DomainRecord into) {
+    static DomainRecord domain(final int n, final DomainRecord into)
+    {
         final byte[] options = ("\u0003\u0004\n\u0000\u0000\u0001\u0006\u0004\n\u0000\u0000\u0002\u000f\u0007example"
             + n).getBytes(StandardCharsets.ISO_8859_1);
         return into.clear()
@@ -58,9 +65,11 @@ final class Samples {
             .seal();
     }
 
-    static String hex(final org.agrona.DirectBuffer buffer, final int offset, final int length) {
+    static String hex(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+    {
         final StringBuilder out = new StringBuilder(length * 2);
-        for (int i = 0; i < length; i++) {
+        for (int i = 0; i < length; i++)
+        {
             final int b = buffer.getByte(offset + i) & 0xFF;
             out.append(Character.forDigit(b >>> 4, 16)).append(Character.forDigit(b & 0xF, 16));
         }

@@ -12,36 +12,45 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Killing right after reading a line from the child would instead hit it at the same spot every time (right
  * after its write to the pipe, where waking the reader tends to preempt it).
  */
-final class SharedCounter implements AutoCloseable {
+final class SharedCounter implements AutoCloseable
+{
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
 
-    private SharedCounter(final MappedByteBuffer mapped) {
+    private SharedCounter(final MappedByteBuffer mapped)
+    {
         this.mapped = mapped;
         this.buffer = new UnsafeBuffer(mapped);
     }
 
-    static SharedCounter create(final Path file) {
+    static SharedCounter create(final Path file)
+    {
         return new SharedCounter(IoUtil.mapNewFile(file.toFile(), Long.BYTES));
     }
 
-    static SharedCounter open(final Path file) {
+    static SharedCounter open(final Path file)
+    {
         return new SharedCounter(IoUtil.mapExistingFile(file.toFile(), "counter"));
     }
 
-    void set(final long value) {
+    void set(final long value)
+    {
         buffer.putLongOrdered(0, value);
     }
 
-    long get() {
+    long get()
+    {
         return buffer.getLongVolatile(0);
     }
 
     /** Waits until the counter reaches {@code target}. */
-    void awaitAtLeast(final long target, final Duration deadline) {
+    void awaitAtLeast(final long target, final Duration deadline)
+    {
         final long end = System.nanoTime() + deadline.toNanos();
-        while (get() < target) {
-            if (System.nanoTime() - end > 0) {
+        while (get() < target)
+        {
+            if (System.nanoTime() - end > 0)
+            {
                 throw new AssertionError("counter at " + get() + ", not " + target + ", after " + deadline);
             }
             LockSupport.parkNanos(20_000);
@@ -49,7 +58,8 @@ final class SharedCounter implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close()
+    {
         IoUtil.unmap(mapped);
     }
 }

@@ -13,11 +13,14 @@ import java.time.Duration;
  * Child JVM of {@link StoreFiguresTest}: open, recovery and lookup figures of the lease store in a fresh JVM (so
  * that the first open pays class loading, as a restarted dataplane or agent does). Prints, asserts nothing.
  */
-public final class StoreFiguresMain {
-    private StoreFiguresMain() {
+public final class StoreFiguresMain
+{
+    private StoreFiguresMain()
+    {
     }
 
-    public static void main(final String[] args) throws Exception {
+    public static void main(final String[] args) throws Exception
+    {
         final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         final Path dir = Path.of(args[0]);
         final int entries = Integer.parseInt(args[1]);
@@ -29,7 +32,8 @@ public final class StoreFiguresMain {
         out.printf("entries=%d first open in this JVM (create): %.0f ms, file %d MiB%n", entries, ms(t),
             Files.size(file) >> 20);
         t = System.nanoTime();
-        for (int n = 0; n < entries; n++) {
+        for (int n = 0; n < entries; n++)
+        {
             writer.put(Samples.domainOf(n, entries), Samples.macOf(n, entries), Samples.lease(n, record));
         }
         out.printf("entries=%d fill: %.0f ns/put (inserts, cold JIT)%n", entries, ns(t, entries));
@@ -48,20 +52,24 @@ public final class StoreFiguresMain {
         out.printf("entries=%d reader open, warm JVM: %.0f ms%n", entries, ms(t));
 
         final int ops = Math.max(entries, 1_000_000);
-        for (int round = 0; round < 3; round++) {
+        for (int round = 0; round < 3; round++)
+        {
             t = System.nanoTime();
-            for (int i = 0; i < ops; i++) {
+            for (int i = 0; i < ops; i++)
+            {
                 final int n = i % entries;
                 writer.put(Samples.domainOf(n, entries), Samples.macOf(n, entries), record);
             }
             final double put = ns(t, ops);
-            final ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+            final ThreadMXBean threads = (ThreadMXBean)ManagementFactory.getThreadMXBean();
             final long before = threads.getThreadAllocatedBytes(Thread.currentThread().threadId());
             t = System.nanoTime();
             long found = 0;
-            for (int i = 0; i < ops; i++) {
-                final int n = (int) ((i * 2_654_435_761L) % entries);
-                if (reader.get(Samples.domainOf(n, entries), Samples.macOf(n, entries), record)) {
+            for (int i = 0; i < ops; i++)
+            {
+                final int n = (int)((i * 2_654_435_761L) % entries);
+                if (reader.get(Samples.domainOf(n, entries), Samples.macOf(n, entries), record))
+                {
                     found++;
                 }
             }
@@ -75,11 +83,13 @@ public final class StoreFiguresMain {
         out.println("done");
     }
 
-    private static double ms(final long start) {
+    private static double ms(final long start)
+    {
         return (System.nanoTime() - start) / 1e6;
     }
 
-    private static double ns(final long start, final long ops) {
-        return (System.nanoTime() - start) / (double) ops;
+    private static double ns(final long start, final long ops)
+    {
+        return (System.nanoTime() - start) / (double)ops;
     }
 }

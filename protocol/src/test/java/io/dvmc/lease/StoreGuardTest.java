@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The sidecar lock file, within one JVM and against other processes (including ones killed by SIGKILL). */
-class StoreGuardTest {
+class StoreGuardTest
+{
     private static final Duration SHORT = Duration.ofMillis(150);
     private static final Duration LONG = Duration.ofSeconds(60);
 
@@ -20,9 +21,11 @@ class StoreGuardTest {
     Path dir;
 
     @Test
-    void lockFileSitsNextToTheMap() {
+    void lockFileSitsNextToTheMap()
+    {
         final Path map = dir.resolve("leases.cm");
-        try (StoreGuard guard = StoreGuard.open(map)) {
+        try (StoreGuard guard = StoreGuard.open(map))
+        {
             assertEquals(dir.resolve("leases.cm.lock"), StoreGuard.lockPathFor(map));
             assertTrue(Files.exists(StoreGuard.lockPathFor(map)));
             assertEquals(map, guard.mapFile());
@@ -30,11 +33,13 @@ class StoreGuardTest {
     }
 
     @Test
-    void readersShareAndTheWriterWaitsForThem() {
+    void readersShareAndTheWriterWaitsForThem()
+    {
         final Path map = dir.resolve("m");
         try (StoreGuard writer = StoreGuard.open(map);
-             StoreGuard reader1 = StoreGuard.open(map);
-             StoreGuard reader2 = StoreGuard.open(map)) {
+            StoreGuard reader1 = StoreGuard.open(map);
+            StoreGuard reader2 = StoreGuard.open(map))
+        {
             writer.acquireWriter(SHORT);
             assertThrows(IllegalStateException.class, () -> reader1.acquireExclusive(SHORT), "writer role needed");
             reader1.acquireShared(SHORT);
@@ -55,10 +60,13 @@ class StoreGuardTest {
     }
 
     @Test
-    void oneWriterPerStore() {
+    void oneWriterPerStore()
+    {
         final Path map = dir.resolve("m");
-        try (StoreGuard second = StoreGuard.open(map)) {
-            try (StoreGuard first = StoreGuard.open(map)) {
+        try (StoreGuard second = StoreGuard.open(map))
+        {
+            try (StoreGuard first = StoreGuard.open(map))
+            {
                 first.acquireWriter(SHORT);
                 assertThrows(WriterActiveException.class, () -> second.acquireWriter(SHORT));
                 assertTrue(second.writerPresent());
@@ -69,10 +77,12 @@ class StoreGuardTest {
     }
 
     @Test
-    void aReaderProcessBlocksRecoveryUntilItReleases() throws Exception {
+    void aReaderProcessBlocksRecoveryUntilItReleases() throws Exception
+    {
         final Path map = dir.resolve("m");
         try (StoreGuard writer = StoreGuard.open(map);
-             ForkedJvm reader = ForkedJvm.start(LockHolderMain.class, dir, map.toString(), "shared")) {
+            ForkedJvm reader = ForkedJvm.start(LockHolderMain.class, dir, map.toString(), "shared"))
+        {
             writer.acquireWriter(SHORT);
             reader.awaitLine("held"::equals, LONG);
             assertTrue(writer.readersPresent());
@@ -85,10 +95,12 @@ class StoreGuardTest {
     }
 
     @Test
-    void theKernelDropsTheLocksOfAProcessKilledBySigkill() throws Exception {
+    void theKernelDropsTheLocksOfAProcessKilledBySigkill() throws Exception
+    {
         final Path map = dir.resolve("m");
         try (StoreGuard writer = StoreGuard.open(map);
-             ForkedJvm reader = ForkedJvm.start(LockHolderMain.class, dir, map.toString(), "shared")) {
+            ForkedJvm reader = ForkedJvm.start(LockHolderMain.class, dir, map.toString(), "shared"))
+        {
             writer.acquireWriter(SHORT);
             reader.awaitLine("held"::equals, LONG);
             assertThrows(StoreLockTimeoutException.class, () -> writer.acquireExclusive(SHORT));
@@ -97,7 +109,8 @@ class StoreGuardTest {
             writer.acquireExclusive(SHORT);
         }
         try (StoreGuard agent = StoreGuard.open(map);
-             ForkedJvm other = ForkedJvm.start(LockHolderMain.class, dir, map.toString(), "writer")) {
+            ForkedJvm other = ForkedJvm.start(LockHolderMain.class, dir, map.toString(), "writer"))
+        {
             other.awaitLine("held"::equals, LONG);
             assertThrows(WriterActiveException.class, () -> agent.acquireWriter(SHORT));
             other.kill();
@@ -106,10 +119,12 @@ class StoreGuardTest {
     }
 
     @Test
-    void aReaderWaitsOutTheWritersRecovery() throws Exception {
+    void aReaderWaitsOutTheWritersRecovery() throws Exception
+    {
         final Path map = dir.resolve("m");
         try (StoreGuard reader = StoreGuard.open(map);
-             ForkedJvm writer = ForkedJvm.start(LockHolderMain.class, dir, map.toString(), "exclusive")) {
+            ForkedJvm writer = ForkedJvm.start(LockHolderMain.class, dir, map.toString(), "exclusive"))
+        {
             writer.awaitLine("held"::equals, LONG);
             assertTrue(reader.writerPresent());
             assertThrows(StoreLockTimeoutException.class, () -> reader.acquireShared(SHORT));

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILL of the writer at random moments of a put loop (inserts, then replacements): every put the child
  * reported as returned is found after the agent-side restart, and every segment takes writes again at once.
  */
-class WriterKillTest {
+class WriterKillTest
+{
     private static final int KEYS = 2_000;
     private static final int ROUNDS = 6;
     private static final Duration LONG = Duration.ofSeconds(120);
@@ -26,56 +27,68 @@ class WriterKillTest {
     Path dir;
 
     @Test
-    void everyCommittedLeaseSurvivesAndNoSegmentStaysLocked() throws Exception {
+    void everyCommittedLeaseSurvivesAndNoSegmentStaysLocked() throws Exception
+    {
         final Path file = dir.resolve("leases");
         final long seed = System.nanoTime();
         final Random random = new Random(seed);
         final long[] committed = new long[KEYS];
         Arrays.fill(committed, -1);
         final StringBuilder report = new StringBuilder("seed " + seed + "\n");
-        try {
+        try
+        {
             killRounds(file, random, committed, report);
-        } catch (final AssertionError e) {
+        }
+        catch (final AssertionError e)
+        {
             throw new AssertionError(report + e.getMessage(), e);
         }
         System.out.print(report);
     }
 
     private void killRounds(final Path file, final Random random, final long[] committed, final StringBuilder report)
-        throws Exception {
+        throws Exception
+    {
         long next = 0;
-        for (int round = 0; round < ROUNDS; round++) {
+        for (int round = 0; round < ROUNDS; round++)
+        {
             long last = next - 1;
             final Path counterFile = dir.resolve("progress-" + round);
             try (SharedCounter progress = SharedCounter.create(counterFile);
-                 ForkedJvm child = ForkedJvm.start(WriterLoopMain.class, dir, file.toString(), Long.toString(next),
-                     Integer.toString(KEYS), counterFile.toString())) {
+                ForkedJvm child = ForkedJvm.start(WriterLoopMain.class, dir, file.toString(), Long.toString(next),
+                    Integer.toString(KEYS), counterFile.toString()))
+            {
                 child.awaitLine("ready"::equals, LONG);
                 // The first round dies among inserts, later ones mostly among replacements of acknowledged leases.
                 progress.awaitAtLeast(1 + random.nextInt(round == 0 ? KEYS / 2 : 4 * KEYS), LONG);
                 child.kill();
-                for (final String line : child.drain()) {
-                    if (line.startsWith("committed ")) {
+                for (final String line : child.drain())
+                {
+                    if (line.startsWith("committed "))
+                    {
                         last = Math.max(last, parse(line, committed));
                     }
                 }
             }
             final long inFlight = last + 1;
             final ReaderView view = readWhileWriterIsDead(file);
-            try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT)) {
+            try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT))
+            {
                 assertTrue(agent.map().recovered(), "a killed writer never marks the store clean");
                 final boolean landed = verify(agent, committed, inFlight);
                 assertEquals(0, agent.lockedSegments(Duration.ofMillis(100)), "a segment stayed locked");
                 // Writes to every key, so to every segment, each within the 1 s write deadline.
                 final LeaseRecord record = new LeaseRecord();
-                for (int k = 0; k < KEYS; k++) {
-                    if (committed[k] >= 0) {
+                for (int k = 0; k < KEYS; k++)
+                {
+                    if (committed[k] >= 0)
+                    {
                         agent.put(Samples.domainOf(committed[k], KEYS), Samples.macOf(committed[k], KEYS),
                             Samples.lease(committed[k], record));
                     }
                 }
                 report.append(String.format("round %d: killed after n=%d (in-flight put %s); reader before recovery: "
-                        + "busy=%d/%d maxLookupMicros=%d; recovery repaired %d lock(s), purged %d%n", round, last,
+                    + "busy=%d/%d maxLookupMicros=%d; recovery repaired %d lock(s), purged %d%n", round, last,
                     landed ? "landed" : "lost", view.busy,
                     view.lookups, view.maxLookupNanos / 1000, agent.map().recoveryCorruptions(),
                     agent.map().purgedOnOpen()));
@@ -84,20 +97,25 @@ class WriterKillTest {
         }
     }
 
-    private record ReaderView(long lookups, long busy, long maxLookupNanos) {
+    private record ReaderView(long lookups, long busy, long maxLookupNanos)
+    {
     }
 
     /** The dataplane's view before the agent restarts: lookups answer at once, at worst BUSY, never block. */
-    private static ReaderView readWhileWriterIsDead(final Path file) {
-        try (LeaseStore reader = LeaseStore.openReader(file)) {
+    private static ReaderView readWhileWriterIsDead(final Path file)
+    {
+        try (LeaseStore reader = LeaseStore.openReader(file))
+        {
             final LeaseRecord record = new LeaseRecord();
             long busy = 0;
             long max = 0;
-            for (int k = 0; k < KEYS; k++) {
+            for (int k = 0; k < KEYS; k++)
+            {
                 final long start = System.nanoTime();
                 final LookupResult r = reader.lookup(Samples.domainOf(k, KEYS), Samples.macOf(k, KEYS), record);
                 max = Math.max(max, System.nanoTime() - start);
-                if (r == LookupResult.BUSY) {
+                if (r == LookupResult.BUSY)
+                {
                     busy++;
                 }
             }
@@ -106,9 +124,10 @@ class WriterKillTest {
         }
     }
 
-    private static long parse(final String line, final long[] committed) {
+    private static long parse(final String line, final long[] committed)
+    {
         final long n = Long.parseLong(line.substring("committed ".length()));
-        committed[(int) (n % KEYS)] = n;
+        committed[(int)(n % KEYS)] = n;
         return n;
     }
 
@@ -118,33 +137,42 @@ class WriterKillTest {
      *
      * @return whether the in-flight put landed.
      */
-    private static boolean verify(final LeaseStore store, final long[] committed, final long inFlight) {
+    private static boolean verify(final LeaseStore store, final long[] committed, final long inFlight)
+    {
         boolean landed = false;
         final LeaseRecord found = new LeaseRecord();
         final LeaseRecord expected = new LeaseRecord();
-        for (int k = 0; k < KEYS; k++) {
+        for (int k = 0; k < KEYS; k++)
+        {
             final int domainId = Samples.domainOf(k, KEYS);
             final long mac = Samples.macOf(k, KEYS);
             final LookupResult r = store.lookup(domainId, mac, found);
             final boolean inFlightKey = inFlight % KEYS == k;
-            if (committed[k] < 0) {
-                if (r == LookupResult.ABSENT) {
+            if (committed[k] < 0)
+            {
+                if (r == LookupResult.ABSENT)
+                {
                     continue;
                 }
-                if (!(inFlightKey && r == LookupResult.FOUND)) {
+                if (!(inFlightKey && r == LookupResult.FOUND))
+                {
                     fail("key " + k + " never committed but " + r);
                 }
-            } else {
+            }
+            else
+            {
                 assertEquals(LookupResult.FOUND, r, "acknowledged lease " + committed[k] + " lost");
             }
             final long n = found.updatedMillis();
-            if (n != committed[k] && !(inFlightKey && n == inFlight)) {
+            if (n != committed[k] && !(inFlightKey && n == inFlight))
+            {
                 fail("key " + k + " holds lease " + n + ", acknowledged " + committed[k] + ", in flight " + inFlight);
             }
             Samples.lease(n, expected);
             assertEquals(Samples.hex(expected.buffer(), 0, LeaseRecord.LENGTH),
                 Samples.hex(found.buffer(), 0, LeaseRecord.LENGTH), "key " + k);
-            if (n == inFlight) {
+            if (n == inFlight)
+            {
                 committed[k] = n;
                 landed = true;
             }

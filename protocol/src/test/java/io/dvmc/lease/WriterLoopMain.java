@@ -10,11 +10,14 @@ import java.nio.file.Path;
  * {@code start, start+1, ...} over {@code keys} keys forever, reporting "committed n" after each put returns and
  * counting its puts in the {@link SharedCounter} file given as fourth argument.
  */
-public final class WriterLoopMain {
-    private WriterLoopMain() {
+public final class WriterLoopMain
+{
+    private WriterLoopMain()
+    {
     }
 
-    public static void main(final String[] args) {
+    public static void main(final String[] args)
+    {
         final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         final Path file = Path.of(args[0]);
         final long start = Long.parseLong(args[1]);
@@ -23,7 +26,8 @@ public final class WriterLoopMain {
         final LeaseStore store = LeaseStore.openWriter(file, 4 * keys);
         out.println("ready");
         final LeaseRecord lease = new LeaseRecord();
-        for (long n = start; ; n++) {
+        for (long n = start;; n++)
+        {
             store.put(Samples.domainOf(n, keys), Samples.macOf(n, keys), Samples.lease(n, lease));
             out.println("committed " + n);
             progress.set(n - start + 1);

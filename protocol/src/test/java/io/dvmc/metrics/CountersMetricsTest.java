@@ -70,7 +70,8 @@ class CountersMetricsTest
     @Test
     void aDropsReasonIsItsNameWithoutDropped()
     {
-        assertEquals(List.of("unbound_mac", "bad_hmac", "errors"), List.of(CountersMetrics.reason("unbound_mac_dropped"),
-            CountersMetrics.reason("dropped_bad_hmac"), CountersMetrics.reason("errors")));
+        assertEquals(List.of("unbound_mac", "bad_hmac", "errors"),
+            List.of(CountersMetrics.reason("unbound_mac_dropped"),
+                CountersMetrics.reason("dropped_bad_hmac"), CountersMetrics.reason("errors")));
     }
 }

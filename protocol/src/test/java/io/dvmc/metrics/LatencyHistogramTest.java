@@ -17,8 +17,8 @@ class LatencyHistogramTest
     {
         final LatencyHistogram h = new LatencyHistogram("dvmc_test_duration_seconds", "test", "request",
             List.of("discover", "request"));
-        h.record(0, 80_000);        // 80 µs
-        h.record(0, 3_000_000);     // 3 ms
+        h.record(0, 80_000); // 80 µs
+        h.record(0, 3_000_000); // 3 ms
         h.record(1, 20_000_000_000L);
 
         final String text = CountersMetricsTest.text(h.collect());
@@ -37,8 +37,8 @@ class LatencyHistogramTest
     {
         final LatencyHistogram h = new LatencyHistogram("dvmc_test_duration_seconds", "test", "request",
             List.of("discover"));
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory
+            .getThreadMXBean();
         final long thread = Thread.currentThread().threadId();
         for (int i = 0; i < 100_000; i++)
         {

@@ -55,20 +55,20 @@ class RelayLinksTest
     {
         final byte[] linkSelection = {10, 0, 7, 0};
         assertEquals(100, links.domainOf(packet(discover(MAC, GIADDR, 1,
-            agentInformation(1, new byte[] {1}, RelayLinks.SUB_LINK_SELECTION, linkSelection)))));
+            agentInformation(1, new byte[]{1}, RelayLinks.SUB_LINK_SELECTION, linkSelection)))));
     }
 
     @Test
     void withAnAllowListOnlyARemoteIdItNamesPasses()
     {
         assertEquals(RelayLinks.RELAYED, leaf1Only.check(packet(discover(MAC, GIADDR, 1,
-            agentInformation(1, new byte[] {7}, RelayLinks.SUB_REMOTE_ID, LEAF1))), 67));
+            agentInformation(1, new byte[]{7}, RelayLinks.SUB_REMOTE_ID, LEAF1))), 67));
         assertEquals(RelayLinks.AGENT_REFUSED, leaf1Only.check(packet(discover(MAC, GIADDR, 1,
-            agentInformation(RelayLinks.SUB_REMOTE_ID, new byte[] {'l', 'e', 'a', 'f', '2'}))), 67));
+            agentInformation(RelayLinks.SUB_REMOTE_ID, new byte[]{'l', 'e', 'a', 'f', '2'}))), 67));
         assertEquals(RelayLinks.AGENT_REFUSED, leaf1Only.check(packet(discover(MAC, GIADDR, 1, null)), 67),
             "no option 82 at all");
         assertEquals(RelayLinks.AGENT_REFUSED, leaf1Only.check(packet(discover(MAC, GIADDR, 1,
-            agentInformation(1, new byte[] {7}))), 67), "a circuit id only");
+            agentInformation(1, new byte[]{7}))), 67), "a circuit id only");
     }
 
     @Test
@@ -100,7 +100,7 @@ class RelayLinksTest
         assertTrue(RelayedClient.isRelayed(RelayedClient.vmMsb(100), RelayedClient.vmLsb(MAC)));
         final java.util.UUID vm = java.util.UUID.randomUUID();
         assertFalse(RelayedClient.isRelayed(vm.getMostSignificantBits(), vm.getLeastSignificantBits()));
-        final java.util.UUID named = java.util.UUID.nameUUIDFromBytes(new byte[] {1});
+        final java.util.UUID named = java.util.UUID.nameUUIDFromBytes(new byte[]{1});
         assertFalse(RelayedClient.isRelayed(named.getMostSignificantBits(), named.getLeastSignificantBits()));
     }
 }

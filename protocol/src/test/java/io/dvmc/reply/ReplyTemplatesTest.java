@@ -127,7 +127,7 @@ class ReplyTemplatesTest
     private void assertDnsServer(
         final ReplyBuilder templated, final Random random, final DomainRecord domain, final int dns)
     {
-        final int length = requestFrame(random, expected, new int[] {1, 3, 6}, 0, 7, false, 0);
+        final int length = requestFrame(random, expected, new int[]{1, 3, 6}, 0, 7, false, 0);
         actual.putBytes(0, expected, 0, length);
         final int expectedLength = reply(reference, expected, length, CAPACITY, DhcpMessageType.ACK, 0x0A00_0105, 600,
             domain);
@@ -196,7 +196,7 @@ class ReplyTemplatesTest
         final OptionWriter writer = new OptionWriter().wrap(block, 0, block.capacity());
         writer.putInt(DhcpOption.SUBNET_MASK, 0xFFFF_FF00);
         writer.putInt(DhcpOption.ROUTER, SERVER_IP);
-        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[] {dns}, 1);
+        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{dns}, 1);
         writer.putAscii(DhcpOption.DOMAIN_NAME, "tenant.example");
         writer.putShort(DhcpOption.INTERFACE_MTU, 1450);
         writer.putInt(DhcpOption.NTP_SERVERS, 0x0A00_0002);
@@ -258,8 +258,8 @@ class ReplyTemplatesTest
         }
         frame.putInt(dhcp + DhcpPacket.MAGIC_COOKIE_OFFSET, DhcpPacket.MAGIC_COOKIE, NET);
         final OptionWriter options = new OptionWriter().wrap(frame, dhcp + DhcpPacket.OPTIONS_OFFSET, 1024);
-        options.putByte(DhcpOption.MESSAGE_TYPE, ciaddr == 0 && random.nextBoolean() ? DhcpMessageType.DISCOVER :
-            DhcpMessageType.REQUEST);
+        options.putByte(DhcpOption.MESSAGE_TYPE,
+            ciaddr == 0 && random.nextBoolean() ? DhcpMessageType.DISCOVER : DhcpMessageType.REQUEST);
         if (clientIdLength > 0)
         {
             final byte[] id = new byte[clientIdLength];
@@ -275,8 +275,8 @@ class ReplyTemplatesTest
             case 0 -> options.putAscii(DhcpOption.VENDOR_CLASS_ID, "PXEClient:Arch:00000:UNDI:002001");
             case 1 -> options.putAscii(DhcpOption.USER_CLASS, "iPXE");
             default ->
-            {
-            }
+                {
+                }
         }
         if (requestList != null)
         {
@@ -318,7 +318,8 @@ class ReplyTemplatesTest
         assertEquals(0xFFFF, onesComplementSum(frame, ip + 20, udpLength, pseudo), "UDP checksum");
     }
 
-    private static int onesComplementSum(final UnsafeBuffer buffer, final int offset, final int length, final int initial)
+    private static int onesComplementSum(final UnsafeBuffer buffer, final int offset, final int length,
+        final int initial)
     {
         long sum = initial;
         for (int i = 0; i < length; i += 2)

@@ -11,6 +11,7 @@ final class JmhCaptures
 
     static Path path(final String capture)
     {
-        return Path.of(System.getProperty("dvmc.captures", "protocol/src/test/resources/captures")).resolve(capture + ".bin");
+        return Path.of(System.getProperty("dvmc.captures", "protocol/src/test/resources/captures"))
+            .resolve(capture + ".bin");
     }
 }

@@ -60,7 +60,7 @@ public class ReplyBenchmark
         final OptionWriter writer = new OptionWriter().wrap(options, 0, options.capacity());
         writer.putInt(DhcpOption.SUBNET_MASK, 0xFFFF_FF00);
         writer.putInt(DhcpOption.ROUTER, 0xC000_0201);
-        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[] {0xC000_0235}, 1);
+        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{0xC000_0235}, 1);
         writer.putShort(DhcpOption.INTERFACE_MTU, 1450);
         domain.clear().domainId(100).version(1).serverIp(0xC000_0201).serverMac(0x0244_0000_0064L)
             .subnetMask(0xFFFF_FF00).vmLeaseSeconds(600).options(options, 0, writer.length()).seal();
