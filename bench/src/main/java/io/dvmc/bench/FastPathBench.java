@@ -231,11 +231,10 @@ public final class FastPathBench
                 "{ \"port\": \"p0\", \"vlan\": 0, \"mac\": \"%s\", \"domain\": %d, \"vm\": \"00000000-0000-0000-0000-%012x\" }",
                 io.dvmc.config.Addresses.mac(RenewalFrames.mac(vm)), DOMAIN, vm));
         }
-        return "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\", \"policyFile\": \"policy.json\","
-            +
+        return "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\", \"policyFile\": \"policy.json\"," +
             " \"dataplane\": { \"lcore\": " + Eal.firstAllowedCpu() + ", \"memoryMb\": 256, \"idle\": \"busy\"," +
-            " \"workers\": " + Integer.getInteger("dvmc.bench.workers", 0)
-            + ", \"extraEal\": [\"--log-level=*:warning\"]," +
+            " \"workers\": " + Integer.getInteger("dvmc.bench.workers", 0) +
+            ", \"extraEal\": [\"--log-level=*:warning\"]," +
             " \"ports\": [ { \"name\": \"p0\", \"device\": \"" + vdev + "\" } ] }," +
             " \"bindings\": [ " + String.join(",\n", bindings) + " ] }\n";
     }

@@ -41,8 +41,8 @@ final class PercentilePlot
         final double yMax = niceCeiling(maxMicros / 1000.0);
         final double xNines = Math.ceil(nines);
         final StringBuilder svg = new StringBuilder();
-        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-            + "font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT));
+        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" " +
+            "font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT));
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         svg.append(
             String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"14\">%s</text>%n", LEFT, escape(title)));
@@ -65,9 +65,9 @@ final class PercentilePlot
         }
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">percentile</text>%n",
             (LEFT + WIDTH - RIGHT) / 2, HEIGHT - 12));
-        svg.append(String.format(Locale.ROOT, "<text x=\"16\" y=\"%d\" transform=\"rotate(-90 16 %d)\" "
-            + "text-anchor=\"middle\">latency (ms)</text>%n", (TOP + HEIGHT - BOTTOM) / 2,
-            (TOP + HEIGHT - BOTTOM) / 2));
+        svg.append(String.format(Locale.ROOT,
+            "<text x=\"16\" y=\"%d\" transform=\"rotate(-90 16 %d)\" " + "text-anchor=\"middle\">latency (ms)</text>%n",
+            (TOP + HEIGHT - BOTTOM) / 2, (TOP + HEIGHT - BOTTOM) / 2));
         int line = 0;
         for (final Map.Entry<String, Histogram> e : histograms.entrySet())
         {

@@ -93,14 +93,14 @@ public final class AgentCounters
         for (int reason = 1; reason < naksByReason.length; reason++)
         {
             // RFC 2131 §4.3.2: only an address fault reaches the VM, as a DHCPNAK; every other cause is dropped.
-            final String name = "dvmc_nak_"
-                + (reason < DvmcStatus.REASON_COUNT ? DvmcStatus.reasonKey(reason) : "other");
+            final String name = "dvmc_nak_" +
+                (reason < DvmcStatus.REASON_COUNT ? DvmcStatus.reasonKey(reason) : "other");
             naksByReason[reason] = DvmcStatus.isAddressFault(reason)
                 ? file.newCounter(name, "DVMC NAK " + DvmcStatus.reasonName(reason) + ", DHCPNAK", CounterTypes.AGENT)
                 : file.newCounter(name + "_dropped",
-                    "DVMC NAK "
-                        + (reason < DvmcStatus.REASON_COUNT ? DvmcStatus.reasonName(reason) : "of another reason")
-                        + ", VM not answered",
+                    "DVMC NAK " +
+                        (reason < DvmcStatus.REASON_COUNT ? DvmcStatus.reasonName(reason) : "of another reason") +
+                        ", VM not answered",
                     CounterTypes.DROP);
         }
         bindingChanges = file.newCounter("bindings_sent", "bindings sent to dataplane", CounterTypes.AGENT);

@@ -12,7 +12,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "agent", mixinStandardHelpOptions = true, description = "Runs the host agent: the dataplane's slow path, the DVMC client, the writer of the lease store.")
+@Command(name = "agent", mixinStandardHelpOptions = true,
+    description = "Runs the host agent: the dataplane's slow path, the DVMC client, the writer of the lease store.")
 final class AgentCommand implements Callable<Integer>
 {
     @Option(names = "--config", required = true, description = "host config file (JSON)")

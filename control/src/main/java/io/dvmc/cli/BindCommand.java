@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
  * {@code dvmc ctl bind}: binds a VM on a host (port, VLAN, MAC) to a domain in etcd; the host's agent and dataplane
  * apply it at runtime. An unknown domain is refused.
  */
-@Command(name = "bind", mixinStandardHelpOptions = true, description = "Binds a VM (host, port, VLAN, MAC) to a domain in etcd.")
+@Command(name = "bind", mixinStandardHelpOptions = true,
+    description = "Binds a VM (host, port, VLAN, MAC) to a domain in etcd.")
 final class BindCommand extends EtcdCommand
 {
     @Option(names = "--host", required = true, description = "host id")

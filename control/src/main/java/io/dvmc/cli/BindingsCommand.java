@@ -18,8 +18,9 @@ import java.util.stream.Collectors;
  * Lists port bindings: which VM, of which domain, may ask for an address on which port. With {@code --config} the
  * host's file; {@code list} the bindings of every host (or one) in etcd.
  */
-@Command(name = "bindings", mixinStandardHelpOptions = true, description = "Lists the host's bindings (--config): port, VLAN, MAC -> domain, VM id; list: the bindings in etcd.", subcommands = {
-    BindingsCommand.ListBindings.class})
+@Command(name = "bindings", mixinStandardHelpOptions = true,
+    description = "Lists the host's bindings (--config): port, VLAN, MAC -> domain, VM id; list: the bindings in etcd.",
+    subcommands = {BindingsCommand.ListBindings.class})
 final class BindingsCommand implements Callable<Integer>
 {
     @Option(names = "--config", description = "host config file (required without a subcommand)")
@@ -29,7 +30,8 @@ final class BindingsCommand implements Callable<Integer>
     private boolean json;
 
     /** {@code dvmc ctl bindings list}: the bindings in etcd, of every host or of {@code --host}. */
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the bindings in etcd: host, port, VLAN, MAC -> domain, VM id.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+        description = "Lists the bindings in etcd: host, port, VLAN, MAC -> domain, VM id.")
     static final class ListBindings extends EtcdCommand
     {
         @Option(names = "--host", description = "only this host id")

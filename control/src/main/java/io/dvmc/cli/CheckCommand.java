@@ -19,11 +19,11 @@ import java.util.concurrent.Callable;
  * Validates configuration files without starting anything, as {@code kea-dhcp4 -t} and {@code dnsmasq --test} do:
  * an operator runs it before a reload, a deployment pipeline before it ships a file.
  */
-@Command(name = "check", mixinStandardHelpOptions = true, description = {
-    "Validates a host config, a policy file and/or a key file without starting anything.",
-    "Exit 0 when every file given is valid; exit 2 and one line per problem (file and field) when not.",
-    "A host config is checked with what it names: its key file (a signing key for its host id) and its " +
-        "policy file (every binding's domain in it); a policy in etcd is not contacted."})
+@Command(name = "check", mixinStandardHelpOptions = true,
+    description = {"Validates a host config, a policy file and/or a key file without starting anything.",
+        "Exit 0 when every file given is valid; exit 2 and one line per problem (file and field) when not.",
+        "A host config is checked with what it names: its key file (a signing key for its host id) and its " +
+            "policy file (every binding's domain in it); a policy in etcd is not contacted."})
 final class CheckCommand implements Callable<Integer>
 {
     @Option(names = "--config", description = "a host config (host.json) of a dataplane and agent")

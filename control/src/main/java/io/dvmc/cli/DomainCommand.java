@@ -17,14 +17,15 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** {@code dvmc ctl domain}: the domains of the distributed mode, in etcd. */
-@Command(name = "domain", mixinStandardHelpOptions = true, description = "Domains in etcd (distributed mode): create, list, show, update, delete.", subcommands = {
-    DomainCommand.Create.class, DomainCommand.ListDomains.class, DomainCommand.Show.class,
-    DomainCommand.Update.class, DomainCommand.Delete.class})
+@Command(name = "domain", mixinStandardHelpOptions = true,
+    description = "Domains in etcd (distributed mode): create, list, show, update, delete.",
+    subcommands = {DomainCommand.Create.class, DomainCommand.ListDomains.class, DomainCommand.Show.class,
+        DomainCommand.Update.class, DomainCommand.Delete.class})
 final class DomainCommand extends CommandGroup
 {
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a domain from options and/or a JSON file (one domain object of the policy file, "
-        +
-        "or a whole policy file: all its domains, all or none).")
+    @Command(name = "create", mixinStandardHelpOptions = true,
+        description = "Creates a domain from options and/or a JSON file (one domain object of the policy file, " +
+            "or a whole policy file: all its domains, all or none).")
     static final class Create extends EtcdCommand
     {
         @Option(names = "--id", description = "domain id, 1..4294967295; without it (and no \"id\" in --file) the " +
@@ -127,7 +128,8 @@ final class DomainCommand extends CommandGroup
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows every field of a domain and the revision to pass to --if-revision.")
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Shows every field of a domain and the revision to pass to --if-revision.")
     static final class Show extends EtcdCommand
     {
         @Parameters(paramLabel = "DOMAIN", description = "id or name")
@@ -149,7 +151,8 @@ final class DomainCommand extends CommandGroup
         }
     }
 
-    @Command(name = "update", mixinStandardHelpOptions = true, description = "Changes the fields named (a list option replaces the list), validated against every domain.")
+    @Command(name = "update", mixinStandardHelpOptions = true,
+        description = "Changes the fields named (a list option replaces the list), validated against every domain.")
     static final class Update extends EtcdCommand
     {
         @Parameters(paramLabel = "DOMAIN", description = "id or name")
@@ -175,7 +178,8 @@ final class DomainCommand extends CommandGroup
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a domain; refused while bindings name it, unless --force.")
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+        description = "Deletes a domain; refused while bindings name it, unless --force.")
     static final class Delete extends EtcdCommand
     {
         @Parameters(paramLabel = "DOMAIN", description = "id or name")

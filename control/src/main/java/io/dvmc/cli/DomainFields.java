@@ -70,10 +70,12 @@ final class DomainFields
     @Option(names = "--relay-server", split = ",", paramLabel = "ADDRESS[:PORT]")
     List<String> relayServers;
 
-    @Option(names = "--relay-address", paramLabel = "ADDRESS", description = "a relay domain's giaddr: the service's address the tenant servers answer to")
+    @Option(names = "--relay-address", paramLabel = "ADDRESS",
+        description = "a relay domain's giaddr: the service's address the tenant servers answer to")
     String relayAddress;
 
-    @Option(names = "--link-selection", paramLabel = "true|false", arity = "1", description = "relayed requests name the subnet in RFC 3527 link selection")
+    @Option(names = "--link-selection", paramLabel = "true|false", arity = "1",
+        description = "relayed requests name the subnet in RFC 3527 link selection")
     Boolean linkSelection;
 
     @Option(names = "--service", split = ",", paramLabel = "ADDRESS[:PORT]", description = "dvmc service endpoints")

@@ -15,7 +15,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** Lists the virtual domains of a policy, as the services and agents read it (validated). */
-@Command(name = "domains", mixinStandardHelpOptions = true, description = "Lists the virtual domains of the policy: subnet, pools, options, services.")
+@Command(name = "domains", mixinStandardHelpOptions = true,
+    description = "Lists the virtual domains of the policy: subnet, pools, options, services.")
 final class DomainsCommand implements Callable<Integer>
 {
     static final class Source

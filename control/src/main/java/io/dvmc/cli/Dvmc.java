@@ -4,14 +4,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code dvmc} launcher of the control processes and the operator CLI. */
-@Command(name = "dvmc", mixinStandardHelpOptions = true, version = "dvmc 0.1.0", description = "Distributed dynamic VM configuration: DHCP for multi-tenant overlay networks.", subcommands = {
-    AgentCommand.class,
-    ServiceCommand.class,
-    CtlCommand.class,
-    KeygenCommand.class,
-    CheckCommand.class,
-    JournalCommand.class,
-})
+@Command(
+    name = "dvmc",
+    mixinStandardHelpOptions = true,
+    version = "dvmc 0.1.0",
+    description = "Distributed dynamic VM configuration: DHCP for multi-tenant overlay networks.",
+    subcommands = {
+        AgentCommand.class,
+        ServiceCommand.class,
+        CtlCommand.class,
+        KeygenCommand.class,
+        CheckCommand.class,
+        JournalCommand.class,
+    })
 public final class Dvmc implements Runnable
 {
     @CommandLine.Spec

@@ -53,13 +53,15 @@ abstract class EtcdCommand implements Callable<Integer>
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--etcd", split = ",", defaultValue = "http://127.0.0.1:2379", description = "etcd client URLs, comma-separated (default: ${DEFAULT-VALUE})")
+    @Option(names = "--etcd", split = ",", defaultValue = "http://127.0.0.1:2379",
+        description = "etcd client URLs, comma-separated (default: ${DEFAULT-VALUE})")
     String[] endpoints;
 
     @Option(names = "--etcd-prefix", defaultValue = "/dvmc", description = "key prefix (default: ${DEFAULT-VALUE})")
     String prefix;
 
-    @Option(names = "--etcd-timeout-ms", defaultValue = "5000", description = "deadline of each etcd call in ms (default: ${DEFAULT-VALUE})")
+    @Option(names = "--etcd-timeout-ms", defaultValue = "5000",
+        description = "deadline of each etcd call in ms (default: ${DEFAULT-VALUE})")
     long timeoutMs;
 
     @Option(names = "--json", description = "print JSON instead of a table")

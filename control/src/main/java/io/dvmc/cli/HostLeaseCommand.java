@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
  * fast path answers VMs from. Show reads the lease store; drop asks the running agent, the store's only writer, to
  * remove a host lease (as a VM's RELEASE does), so that the VM's next request goes to the service.
  */
-@Command(name = "host-lease", mixinStandardHelpOptions = true, description = "A host's leases (--config): show by MAC, address or VM id; drop one so the fast path stops "
-    +
-    "answering from it.", subcommands = {HostLeaseCommand.Show.class, HostLeaseCommand.Drop.class})
+@Command(name = "host-lease", mixinStandardHelpOptions = true,
+    description = "A host's leases (--config): show by MAC, address or VM id; drop one so the fast path stops " +
+        "answering from it.",
+    subcommands = {HostLeaseCommand.Show.class, HostLeaseCommand.Drop.class})
 final class HostLeaseCommand implements Runnable
 {
     private static final long ANSWER_WAIT_NS = TimeUnit.SECONDS.toNanos(10);
@@ -93,7 +94,8 @@ final class HostLeaseCommand implements Runnable
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows the host lease(s) of a MAC, an address or a VM id.")
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Shows the host lease(s) of a MAC, an address or a VM id.")
     static final class Show extends HostCommand
     {
         int run(final Path stateDir, final List<Row> rows)
@@ -110,9 +112,9 @@ final class HostLeaseCommand implements Runnable
         }
     }
 
-    @Command(name = "drop", mixinStandardHelpOptions = true, description = "Has the running agent remove the host lease, as a VM's RELEASE does: the fast path stops "
-        +
-        "answering the VM from it. Release or expire the lease at the service too (dvmc ctl lease).")
+    @Command(name = "drop", mixinStandardHelpOptions = true,
+        description = "Has the running agent remove the host lease, as a VM's RELEASE does: the fast path stops " +
+            "answering the VM from it. Release or expire the lease at the service too (dvmc ctl lease).")
     static final class Drop extends HostCommand
     {
         int run(final Path stateDir, final List<Row> rows) throws Exception

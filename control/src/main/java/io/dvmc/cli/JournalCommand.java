@@ -11,8 +11,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code dvmc journal dump FILE}: a lease journal, record by record, for the operator; never writes it. */
-@Command(name = "journal", mixinStandardHelpOptions = true, description = "Reads a service's lease journal (leases.journal, or a kept leases.journal.damaged-* copy).", subcommands = {
-    JournalCommand.Dump.class})
+@Command(name = "journal", mixinStandardHelpOptions = true,
+    description = "Reads a service's lease journal (leases.journal, or a kept leases.journal.damaged-* copy).",
+    subcommands = {JournalCommand.Dump.class})
 final class JournalCommand implements Runnable
 {
     @CommandLine.Spec
@@ -23,10 +24,10 @@ final class JournalCommand implements Runnable
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "dump", mixinStandardHelpOptions = true, description = "Prints every record with its byte offset, and every damaged span with its offsets (and what "
-        +
-        "it held, if one byte of one record changed). Opens the file read-only: safe on a running service's " +
-        "journal. Exit code 1 if it found damage.")
+    @Command(name = "dump", mixinStandardHelpOptions = true,
+        description = "Prints every record with its byte offset, and every damaged span with its offsets (and what " +
+            "it held, if one byte of one record changed). Opens the file read-only: safe on a running service's " +
+            "journal. Exit code 1 if it found damage.")
     static final class Dump implements Callable<Integer>
     {
         @Parameters(paramLabel = "FILE", description = "the journal file")

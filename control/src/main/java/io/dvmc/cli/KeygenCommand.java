@@ -11,10 +11,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "keygen", mixinStandardHelpOptions = true, description = {
-    "Writes a new cluster key (HMAC-SHA256 of DVMC messages) to FILE, mode 0600.",
-    "With --id, appends a key with that id to the key ring FILE instead: a host's own key with --host, else a " +
-        "cluster-wide one. A service's ring holds the keys of every host; a host's ring holds its own."})
+@Command(name = "keygen", mixinStandardHelpOptions = true,
+    description = {"Writes a new cluster key (HMAC-SHA256 of DVMC messages) to FILE, mode 0600.",
+        "With --id, appends a key with that id to the key ring FILE instead: a host's own key with --host, else a " +
+            "cluster-wide one. A service's ring holds the keys of every host; a host's ring holds its own."})
 final class KeygenCommand implements Callable<Integer>
 {
     @Parameters(paramLabel = "FILE")

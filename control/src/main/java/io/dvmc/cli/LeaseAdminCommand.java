@@ -34,10 +34,10 @@ import java.util.concurrent.TimeUnit;
  * (list, show, export) reads the journal file and needs no running service; changing (release, expire, import) is a
  * request the running service applies and makes durable ({@link AdminFiles}).
  */
-@Command(name = "lease", mixinStandardHelpOptions = true, description = "The leases of a journal-mode service (--state-dir): list|show by MAC, address or VM id, "
-    +
-    "release|expire, export|import as Kea memfile CSV.", subcommands = {LeaseAdminCommand.ListLeases.class,
-        LeaseAdminCommand.Show.class, LeaseAdminCommand.Release.class,
+@Command(name = "lease", mixinStandardHelpOptions = true,
+    description = "The leases of a journal-mode service (--state-dir): list|show by MAC, address or VM id, " +
+        "release|expire, export|import as Kea memfile CSV.",
+    subcommands = {LeaseAdminCommand.ListLeases.class, LeaseAdminCommand.Show.class, LeaseAdminCommand.Release.class,
         LeaseAdminCommand.Expire.class, LeaseAdminCommand.Export.class, LeaseAdminCommand.Import.class})
 final class LeaseAdminCommand implements Runnable
 {
@@ -270,7 +270,8 @@ final class LeaseAdminCommand implements Runnable
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the leases in the service's journal, with the host names and FQDNs clients gave.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+        description = "Lists the leases in the service's journal, with the host names and FQDNs clients gave.")
     static final class ListLeases extends StateCommand
     {
         int run() throws Exception
@@ -280,7 +281,8 @@ final class LeaseAdminCommand implements Runnable
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows the lease(s) of a MAC, an address or a VM id.")
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Shows the lease(s) of a MAC, an address or a VM id.")
     static final class Show extends StateCommand
     {
         @Parameters(paramLabel = "MAC|ADDRESS|VM-ID")
@@ -298,10 +300,10 @@ final class LeaseAdminCommand implements Runnable
         }
     }
 
-    @Command(name = "release", mixinStandardHelpOptions = true, description = "Ends a lease as if its client released it: the address is free at once, journalled before "
-        +
-        "this returns. The VM's host answers it from its host lease until its next refresh, which the service " +
-        "refuses: 'dvmc ctl host-lease drop' on that host stops it at once.")
+    @Command(name = "release", mixinStandardHelpOptions = true,
+        description = "Ends a lease as if its client released it: the address is free at once, journalled before " +
+            "this returns. The VM's host answers it from its host lease until its next refresh, which the service " +
+            "refuses: 'dvmc ctl host-lease drop' on that host stops it at once.")
     static final class Release extends StateCommand
     {
         @Parameters(paramLabel = "MAC|ADDRESS|VM-ID")
@@ -315,9 +317,9 @@ final class LeaseAdminCommand implements Runnable
         }
     }
 
-    @Command(name = "expire", mixinStandardHelpOptions = true, description = "Ends a lease as if it ran out: the address is free at once (and its client gets it back if "
-        +
-        "it asks while it is still free), journalled before this returns.")
+    @Command(name = "expire", mixinStandardHelpOptions = true,
+        description = "Ends a lease as if it ran out: the address is free at once (and its client gets it back if " +
+            "it asks while it is still free), journalled before this returns.")
     static final class Expire extends StateCommand
     {
         @Parameters(paramLabel = "MAC|ADDRESS|VM-ID")
@@ -331,9 +333,9 @@ final class LeaseAdminCommand implements Runnable
         }
     }
 
-    @Command(name = "export", mixinStandardHelpOptions = true, description = "Writes the bound leases as a Kea 2.2 lease4 memfile CSV; subnet_id is the domain id, "
-        +
-        "valid_lifetime the domain's lease time (from --policy).")
+    @Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Writes the bound leases as a Kea 2.2 lease4 memfile CSV; subnet_id is the domain id, " +
+            "valid_lifetime the domain's lease time (from --policy).")
     static final class Export extends StateCommand
     {
         @Option(names = "--policy", required = true, description = "the service's policy file")
@@ -377,10 +379,10 @@ final class LeaseAdminCommand implements Runnable
         }
     }
 
-    @Command(name = "import", mixinStandardHelpOptions = true, description = "Binds the leases of a Kea lease4 memfile CSV in --domain, all or none, by the rules that "
-        +
-        "bind a client's address; journalled before this returns. Lines of other subnets, expired, declined " +
-        "or reclaimed leases are skipped and listed.")
+    @Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Binds the leases of a Kea lease4 memfile CSV in --domain, all or none, by the rules that " +
+            "bind a client's address; journalled before this returns. Lines of other subnets, expired, declined " +
+            "or reclaimed leases are skipped and listed.")
     static final class Import extends StateCommand
     {
         @Option(names = "--subnet-id", description = "the Kea subnet whose leases to import (default: the only " +

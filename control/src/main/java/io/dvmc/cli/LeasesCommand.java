@@ -17,9 +17,10 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /** Lists the host's lease store, as the dataplane's fast path sees it. */
-@Command(name = "leases", mixinStandardHelpOptions = true, description = "Lists the host's leases (--config); list|show|release: the service-side leases in etcd.", subcommands = {
-    ServiceLeasesCommand.ListLeases.class, ServiceLeasesCommand.Show.class,
-    ServiceLeasesCommand.Release.class})
+@Command(name = "leases", mixinStandardHelpOptions = true,
+    description = "Lists the host's leases (--config); list|show|release: the service-side leases in etcd.",
+    subcommands = {ServiceLeasesCommand.ListLeases.class, ServiceLeasesCommand.Show.class,
+        ServiceLeasesCommand.Release.class})
 final class LeasesCommand implements Callable<Integer>
 {
     @Option(names = "--config", description = "host config file (required without a subcommand)")

@@ -11,8 +11,8 @@ import picocli.CommandLine.Parameters;
 import java.util.Iterator;
 
 /** {@code dvmc ctl pool add|remove}: one dynamic range of a domain in etcd, by read-modify-write. */
-@Command(name = "pool", mixinStandardHelpOptions = true, description = "Adds or removes a pool of a domain in etcd.", subcommands = {
-    PoolCommand.Add.class, PoolCommand.Remove.class})
+@Command(name = "pool", mixinStandardHelpOptions = true, description = "Adds or removes a pool of a domain in etcd.",
+    subcommands = {PoolCommand.Add.class, PoolCommand.Remove.class})
 final class PoolCommand extends CommandGroup
 {
     /** The arguments of both: the domain, the range, the revision the operator read. */
@@ -40,7 +40,8 @@ final class PoolCommand extends CommandGroup
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Adds a pool; refused if outside the subnet or overlapping another pool.")
+    @Command(name = "add", mixinStandardHelpOptions = true,
+        description = "Adds a pool; refused if outside the subnet or overlapping another pool.")
     static final class Add extends PoolEdit
     {
         int run(final Client client, final EtcdPolicyAdmin admin) throws Exception

@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /** Shows, and lifts, the addresses a service holds back after finding its lease journal damaged. */
-@Command(name = "quarantine", mixinStandardHelpOptions = true, description = "Shows the addresses a service quarantined after finding its lease journal damaged; --lift "
-    +
-    "hands them out again once you know no VM still holds them.")
+@Command(name = "quarantine", mixinStandardHelpOptions = true,
+    description = "Shows the addresses a service quarantined after finding its lease journal damaged; --lift " +
+        "hands them out again once you know no VM still holds them.")
 final class QuarantineCommand implements Callable<Integer>
 {
     private static final long LIFT_WAIT_NS = TimeUnit.SECONDS.toNanos(10);
@@ -24,7 +24,8 @@ final class QuarantineCommand implements Callable<Integer>
     @Option(names = "--state-dir", required = true, description = "the service's --state-dir")
     private Path stateDir;
 
-    @Option(names = "--lift", paramLabel = "all|'DOMAIN ADDRESS'", description = "lift every quarantine, or one as listed (e.g. '100 10.0.0.102')")
+    @Option(names = "--lift", paramLabel = "all|'DOMAIN ADDRESS'",
+        description = "lift every quarantine, or one as listed (e.g. '100 10.0.0.102')")
     private String lift;
 
     @Option(names = "--json", description = "a JSON array of {domain, ip}; null in both: every address of every domain")

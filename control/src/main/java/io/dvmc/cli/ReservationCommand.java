@@ -14,11 +14,13 @@ import java.util.Iterator;
  * {@code dvmc ctl reservation add|remove}: a fixed MAC (or, with {@code --client-id}, client identifier) → address of
  * a domain in etcd, by read-modify-write.
  */
-@Command(name = "reservation", mixinStandardHelpOptions = true, description = "Adds or removes a reservation (MAC or client identifier -> address) of a domain in etcd.", subcommands = {
-    ReservationCommand.Add.class, ReservationCommand.Remove.class})
+@Command(name = "reservation", mixinStandardHelpOptions = true,
+    description = "Adds or removes a reservation (MAC or client identifier -> address) of a domain in etcd.",
+    subcommands = {ReservationCommand.Add.class, ReservationCommand.Remove.class})
 final class ReservationCommand extends CommandGroup
 {
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Reserves an address of the subnet for a MAC or a client identifier.")
+    @Command(name = "add", mixinStandardHelpOptions = true,
+        description = "Reserves an address of the subnet for a MAC or a client identifier.")
     static final class Add extends EtcdCommand
     {
         @Parameters(index = "0", paramLabel = "DOMAIN", description = "id or name")
@@ -45,7 +47,8 @@ final class ReservationCommand extends CommandGroup
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Removes the reservation of a MAC or a client identifier.")
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+        description = "Removes the reservation of a MAC or a client identifier.")
     static final class Remove extends EtcdCommand
     {
         @Parameters(index = "0", paramLabel = "DOMAIN", description = "id or name")

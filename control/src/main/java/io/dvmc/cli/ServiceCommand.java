@@ -27,7 +27,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "service", mixinStandardHelpOptions = true, description = "Runs a dvmc service: the address manager of the domains of a policy file or of etcd.")
+@Command(name = "service", mixinStandardHelpOptions = true,
+    description = "Runs a dvmc service: the address manager of the domains of a policy file or of etcd.")
 final class ServiceCommand implements Callable<Integer>
 {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceCommand.class);
@@ -35,7 +36,8 @@ final class ServiceCommand implements Callable<Integer>
     @Option(names = "--policy", description = "policy file (JSON); without it the policy is read from --etcd")
     private Path policy;
 
-    @Option(names = "--etcd", split = ",", paramLabel = "URL", description = "etcd client URLs, comma-separated: the policy service, and with --replica-id the shared leases")
+    @Option(names = "--etcd", split = ",", paramLabel = "URL",
+        description = "etcd client URLs, comma-separated: the policy service, and with --replica-id the shared leases")
     private List<String> etcd;
 
     @Option(names = "--etcd-prefix", defaultValue = "/dvmc", description = "root of the dvmc keys in etcd")

@@ -185,7 +185,8 @@ final class ServiceLeasesCommand
         return out.toString();
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the service-side leases in etcd (distributed mode).")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+        description = "Lists the service-side leases in etcd (distributed mode).")
     static final class ListLeases extends LeaseCommand
     {
         int run(final Client client, final EtcdPolicyAdmin admin) throws Exception
@@ -195,7 +196,8 @@ final class ServiceLeasesCommand
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows the service-side lease(s) of a MAC or an address.")
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Shows the service-side lease(s) of a MAC or an address.")
     static final class Show extends LeaseCommand
     {
         @Parameters(paramLabel = "MAC|ADDRESS")
@@ -209,7 +211,8 @@ final class ServiceLeasesCommand
         }
     }
 
-    @Command(name = "release", mixinStandardHelpOptions = true, description = "Releases the service-side lease of a MAC or an address: the replicas free the address.")
+    @Command(name = "release", mixinStandardHelpOptions = true,
+        description = "Releases the service-side lease of a MAC or an address: the replicas free the address.")
     static final class Release extends LeaseCommand
     {
         @Parameters(paramLabel = "MAC|ADDRESS")

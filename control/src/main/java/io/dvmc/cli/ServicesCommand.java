@@ -17,11 +17,12 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code dvmc ctl service list}: the live service replicas of the distributed mode, with the blocks they hold. */
-@Command(name = "service", mixinStandardHelpOptions = true, description = "Service replicas registered in etcd.", subcommands = {
-    ServicesCommand.ListServices.class})
+@Command(name = "service", mixinStandardHelpOptions = true, description = "Service replicas registered in etcd.",
+    subcommands = {ServicesCommand.ListServices.class})
 final class ServicesCommand extends CommandGroup
 {
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the live replicas (their keys live as long as their etcd lease) and their address blocks.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+        description = "Lists the live replicas (their keys live as long as their etcd lease) and their address blocks.")
     static final class ListServices extends EtcdCommand
     {
         int run(final Client client, final EtcdPolicyAdmin admin) throws Exception

@@ -23,12 +23,13 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /** Prints the live counters of dvmc processes from their counters files, as AeronStat does. */
-@Command(name = "stat", mixinStandardHelpOptions = true, description = {
-    "Prints the live counters of the host's dataplane and agent, or of a service.",
-    "Exit 0 when every process found runs; 3 when one does not (its last counters are printed, marked not " +
-        "running); 1 when there are no counters (the processes never ran here); 2 for a config that cannot be read."}, exitCodeListHeading = "Exit codes:%n", exitCodeList = {
-            "0:every process found is running", "1:no counters in the state directory",
-            "2:the host config cannot be read", "3:a process whose counters were found is not running"})
+@Command(name = "stat", mixinStandardHelpOptions = true,
+    description = {"Prints the live counters of the host's dataplane and agent, or of a service.",
+        "Exit 0 when every process found runs; 3 when one does not (its last counters are printed, marked not " +
+            "running); 1 when there are no counters (the processes never ran here); 2 for a config that cannot be read."},
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {"0:every process found is running", "1:no counters in the state directory",
+        "2:the host config cannot be read", "3:a process whose counters were found is not running"})
 final class StatCommand implements Callable<Integer>
 {
     static final String SUFFIX = "-counters.dat";
@@ -51,7 +52,8 @@ final class StatCommand implements Callable<Integer>
         "counters: {COUNTER: total}, ports: {PORT: {COUNTER: total}}, rates}}}; names as in docs/counters.md")
     private boolean json;
 
-    @Option(names = "--watch", paramLabel = "SECONDS", description = "refresh every SECONDS until interrupted, with each counter's rate per second beside it")
+    @Option(names = "--watch", paramLabel = "SECONDS",
+        description = "refresh every SECONDS until interrupted, with each counter's rate per second beside it")
     private int watch;
 
     @Option(names = "--count", paramLabel = "N", description = "with --watch: stop after N samples (default: never)")

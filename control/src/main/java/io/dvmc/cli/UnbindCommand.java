@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code dvmc ctl unbind}: removes a VM's binding on a host from etcd. */
-@Command(name = "unbind", mixinStandardHelpOptions = true, description = "Removes a VM's binding (host, VLAN, MAC) from etcd.")
+@Command(name = "unbind", mixinStandardHelpOptions = true,
+    description = "Removes a VM's binding (host, VLAN, MAC) from etcd.")
 final class UnbindCommand extends EtcdCommand
 {
     @Option(names = "--host", required = true, description = "host id")

@@ -40,8 +40,8 @@ final class RelayedRequest
     static final int MAX_LENGTH = 576 - 28;
     private static final ByteOrder NET = ByteOrder.BIG_ENDIAN;
 
-    private static final OptionCopy.Filter CLIENT_OWNED = code -> code != DhcpOption.MESSAGE_TYPE
-        && code != DhcpOption.SERVER_ID && code != OPTION_AGENT_INFORMATION;
+    private static final OptionCopy.Filter CLIENT_OWNED = code -> code != DhcpOption.MESSAGE_TYPE &&
+        code != DhcpOption.SERVER_ID && code != OPTION_AGENT_INFORMATION;
 
     private final byte[] circuitId = new byte[36];
 

@@ -95,8 +95,8 @@ public final class AdminFiles
             {
                 final boolean withdrawn = Files.deleteIfExists(stateDir.resolve(REQUEST));
                 throw new IOException("the " + who + " of " + stateDir + " did not answer within " +
-                    TimeUnit.NANOSECONDS.toSeconds(timeoutNs) + " s (is it running?)"
-                    + (withdrawn
+                    TimeUnit.NANOSECONDS.toSeconds(timeoutNs) + " s (is it running?)" +
+                    (withdrawn
                         ? ": the request is withdrawn, nothing changed"
                         : ": it took the request late; see its log"));
             }

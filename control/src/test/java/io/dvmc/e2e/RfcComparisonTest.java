@@ -74,8 +74,7 @@ class RfcComparisonTest
                 "RFC 2131 §4.3.2: \"If the DHCP server has no record of this client, then it MUST remain silent\"",
                 true), INIT_REBOOT_WRONG_NETWORK(
                     "INIT-REBOOT for 192.168.77.5 (not this subnet) from a client never seen",
-                    "RFC 2131 §4.3.2: \"Server SHOULD send a DHCPNAK message to the client if the 'requested IP address' "
-                        +
+                    "RFC 2131 §4.3.2: \"Server SHOULD send a DHCPNAK message to the client if the 'requested IP address' " +
                         "is incorrect, or is on the wrong network\"",
                     false), SPLIT_PRL("DISCOVER, 55 = [1 3 6 15] then a second 55 = [26 42 119]",
                         "RFC 3396 §7: every instance of an option is concatenated; options asked in the 2nd 55 are sent",
@@ -98,12 +97,10 @@ class RfcComparisonTest
                                                         "RFC 2131 §4.2: a lease is identified by client id or chaddr with the address; B holds none",
                                                         true), TAKEN_ADDRESS(
                                                             "REQUEST (SELECTING, 54 = the server) from client B for the address client A holds",
-                                                            "RFC 2131 §3.1 (4): a server \"unable to satisfy the DHCPREQUEST message (e.g., the requested network "
-                                                                +
+                                                            "RFC 2131 §3.1 (4): a server \"unable to satisfy the DHCPREQUEST message (e.g., the requested network " +
                                                                 "address has been allocated)\" SHOULD respond with a DHCPNAK; never an ACK",
                                                             true), UNOFFERED_ADDRESS(
-                                                                "REQUEST (SELECTING, 54 = the server) for a free address never offered to the client "
-                                                                    +
+                                                                "REQUEST (SELECTING, 54 = the server) for a free address never offered to the client " +
                                                                     "(as after its offer expired)",
                                                                 "RFC 2131 §3.1 (4): the selected server answers: DHCPACK, or DHCPNAK if it cannot satisfy it",
                                                                 true), CLIENT_ID(

@@ -34,8 +34,8 @@ public final class DhcpCapture
         @Override
         public String toString()
         {
-            return "#" + index + " " + DhcpMessageType.name(type) + " to " + ipDst + " (" + ethDst + ") ciaddr "
-                + ciaddr + " yiaddr " + yiaddr + " requested " + requested + " server " + serverId;
+            return "#" + index + " " + DhcpMessageType.name(type) + " to " + ipDst + " (" + ethDst + ") ciaddr " +
+                ciaddr + " yiaddr " + yiaddr + " requested " + requested + " server " + serverId;
         }
     }
 
@@ -111,8 +111,8 @@ public final class DhcpCapture
         }, timeout, tcpdump::isAlive);
         if (found[0] == null)
         {
-            throw new AssertionError("no " + what + " on the wire within " + timeout.toSeconds() + " s; captured:\n  "
-                + String.join("\n  ", frames().stream().map(Frame::toString).toList()) + "\n" + Exec.logOf(log));
+            throw new AssertionError("no " + what + " on the wire within " + timeout.toSeconds() + " s; captured:\n  " +
+                String.join("\n  ", frames().stream().map(Frame::toString).toList()) + "\n" + Exec.logOf(log));
         }
         return found[0];
     }
@@ -168,8 +168,8 @@ public final class DhcpCapture
 
     private static String dotted(ByteBuffer b, int at)
     {
-        return (b.get(at) & 0xff) + "." + (b.get(at + 1) & 0xff) + "." + (b.get(at + 2) & 0xff) + "."
-            + (b.get(at + 3) & 0xff);
+        return (b.get(at) & 0xff) + "." + (b.get(at + 1) & 0xff) + "." + (b.get(at + 2) & 0xff) + "." +
+            (b.get(at + 3) & 0xff);
     }
 
     private static String mac(byte[] f)

@@ -41,8 +41,8 @@ public final class DhcpClients implements AutoCloseable
         try
         {
             // Same prefix scheme as NetnsLab's work dirs, so a killed run's leftovers are swept.
-            workDir = Files.createTempDirectory("dvmc-lab-" + ProcessHandle.current().pid() + "-c"
-                + INSTANCES.incrementAndGet() + "-");
+            workDir = Files.createTempDirectory(
+                "dvmc-lab-" + ProcessHandle.current().pid() + "-c" + INSTANCES.incrementAndGet() + "-");
         }
         catch (IOException e)
         {
@@ -333,8 +333,8 @@ public final class DhcpClients implements AutoCloseable
                 return e.lease(ns);
             }
         }
-        throw new LabException("no lease in " + ns + ": " + r.describe() + "\nrecorded events: "
-            + events.stream().map(ClientEvent::name).toList());
+        throw new LabException("no lease in " + ns + ": " + r.describe() + "\nrecorded events: " +
+            events.stream().map(ClientEvent::name).toList());
     }
 
     private Path newRun(String client, String ns)

@@ -69,8 +69,8 @@ public final class Dnsmasq implements AutoCloseable
             "--no-resolv", "--no-hosts", "--no-ping", "--bind-interfaces",
             "--interface=" + config.iface(), "--user=root", "--group=root", "--pid-file=",
             "--log-facility=-", "--log-dhcp", "--dhcp-leasefile=" + dir.resolve("leases"),
-            "--dhcp-range=" + config.rangeStart() + "," + config.rangeEnd() + "," + config.mask() + ","
-                + config.leaseTime().toSeconds()));
+            "--dhcp-range=" + config.rangeStart() + "," + config.rangeEnd() + "," + config.mask() + "," +
+                config.leaseTime().toSeconds()));
         if (config.router() != null)
         {
             args.add("--dhcp-option=option:router," + config.router());

@@ -152,9 +152,8 @@ public final class EtcdCluster implements AutoCloseable
                 }
                 for (Member other : members)
                 {
-                    if (other.isRunning()
-                        && leader.equals(post(other, "/v3/maintenance/status", "{}")
-                            .path("header").path("member_id").asText("")))
+                    if (other.isRunning() && leader.equals(post(other, "/v3/maintenance/status", "{}")
+                        .path("header").path("member_id").asText("")))
                     {
                         return other;
                     }

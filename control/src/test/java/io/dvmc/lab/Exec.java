@@ -42,8 +42,8 @@ public final class Exec
 
         public String describe()
         {
-            return String.join(" ", command) + (timedOut ? " timed out" : " exited " + exitCode)
-                + (output.isBlank() ? "" : ":\n" + output.strip());
+            return String.join(" ", command) + (timedOut ? " timed out" : " exited " + exitCode) +
+                (output.isBlank() ? "" : ":\n" + output.strip());
         }
     }
 

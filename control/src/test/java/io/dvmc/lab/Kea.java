@@ -47,15 +47,14 @@ public final class Kea implements AutoCloseable
         Kea kea = new Kea(ns, dir);
         try
         {
-            Files.writeString(kea.config, "{ \"Dhcp4\": {\n"
-                + "  \"interfaces-config\": { \"interfaces\": [ \"" + iface + "\" ], \"dhcp-socket-type\": \"raw\" },\n"
-                + "  \"lease-database\": { \"type\": \"memfile\", \"persist\": true, \"lfc-interval\": 0,"
-                + " \"name\": \"" + dir.resolve("leases4.csv") + "\" },\n"
-                + "  " + globals + "\n"
-                + "  \"subnet4\": [ " + subnet4 + " ],\n"
-                + "  \"loggers\": [ { \"name\": \"kea-dhcp4\", \"output_options\": [ { \"output\": \"stdout\" } ],"
-                + " \"severity\": \"WARN\" } ]\n"
-                + "} }\n");
+            Files.writeString(kea.config,
+                "{ \"Dhcp4\": {\n" + "  \"interfaces-config\": { \"interfaces\": [ \"" + iface +
+                    "\" ], \"dhcp-socket-type\": \"raw\" },\n" +
+                    "  \"lease-database\": { \"type\": \"memfile\", \"persist\": true, \"lfc-interval\": 0," +
+                    " \"name\": \"" + dir.resolve("leases4.csv") + "\" },\n" + "  " + globals + "\n" +
+                    "  \"subnet4\": [ " + subnet4 + " ],\n" +
+                    "  \"loggers\": [ { \"name\": \"kea-dhcp4\", \"output_options\": [ { \"output\": \"stdout\" } ]," +
+                    " \"severity\": \"WARN\" } ]\n" + "} }\n");
             kea.launch(timeout);
         }
         catch (IOException e)

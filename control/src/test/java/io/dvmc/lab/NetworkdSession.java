@@ -82,8 +82,7 @@ public final class NetworkdSession implements RunningClient
         }
         Path log = runDir.resolve("networkd.log");
         Process p = Exec.start(log, NetnsLab.inNs(ns, "unshare", "-m", "--propagation", "private", "sh", "-c",
-            "mount --bind \"$1\" /run && mount -o remount,bind,ro /sys && exec env SYSTEMD_LOG_LEVEL=debug "
-                + BINARY,
+            "mount --bind \"$1\" /run && mount -o remount,bind,ro /sys && exec env SYSTEMD_LOG_LEVEL=debug " + BINARY,
             "sh", run.toString()));
         return new NetworkdSession(ns, p, run, log);
     }
@@ -123,9 +122,9 @@ public final class NetworkdSession implements RunningClient
         }, timeout, process::isAlive);
         if (found[0] == null)
         {
-            throw new LabException("systemd-networkd in " + ns + ": no matching lease within " + timeout
-                + (process.isAlive() ? "" : " (networkd exited)") + "; lease file " + leaseVars()
-                + "; output:\n" + output());
+            throw new LabException("systemd-networkd in " + ns + ": no matching lease within " + timeout +
+                (process.isAlive() ? "" : " (networkd exited)") + "; lease file " + leaseVars() + "; output:\n" +
+                output());
         }
         return found[0];
     }

@@ -88,9 +88,9 @@ public final class UdhcpcSession implements RunningClient
                 returned.add(e.id());
                 return e;
             })
-            .orElseThrow(() -> new LabException(client + " in " + ns + ": no " + what + " within "
-                + timeout + (process.isAlive() ? "" : " (" + client + " exited)") + "; events "
-                + events().stream().map(ClientEvent::name).toList() + "; output:\n" + output()));
+            .orElseThrow(() -> new LabException(client + " in " + ns + ": no " + what + " within " + timeout +
+                (process.isAlive() ? "" : " (" + client + " exited)") + "; events " +
+                events().stream().map(ClientEvent::name).toList() + "; output:\n" + output()));
     }
 
     /** Asks udhcpc to renew now (SIGUSR1): a unicast REQUEST to the server if the address is applied. */

@@ -104,8 +104,8 @@ class BootAndRawOptionsPolicyTest
     @Test
     void aDomainsBootAndRawOptionsReachAPxeClientsReply() throws Exception
     {
-        final Domain d = one(
-            BOOT + """
+        final Domain d = one(BOOT +
+            """
                 , "rawOptions": [ { "code": 252, "hex": "68:74:74:70" }, { "code": 224, "hex": "0a0b", "always": true } ]""");
         final UnsafeBuffer block = new UnsafeBuffer(new byte[DomainOptions.MAX_LENGTH]);
         final int blockLength = DomainOptions.encode(d, block, 0, block.capacity());

@@ -274,8 +274,8 @@ class LeaseJournalTest
 
             public void onDamage(final long offset, final long length, final JournalRecord repaired)
             {
-                damage.add(offset + ":" + length + ":"
-                    + (repaired == null
+                damage.add(offset + ":" + length + ":" +
+                    (repaired == null
                         ? "unreadable"
                         : "mac " + repaired.mac() + " address " + Addresses.ipv4(repaired.address())));
             }

@@ -12,13 +12,17 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code dvmc dataplane}: the per-host DPDK process. */
-@Command(name = "dataplane", mixinStandardHelpOptions = true, description = "Runs the host's DPDK dataplane: intercepts VMs' DHCP, answers from the lease store, hands the rest to the agent.")
+@Command(
+    name = "dataplane",
+    mixinStandardHelpOptions = true,
+    description = "Runs the host's DPDK dataplane: intercepts VMs' DHCP, answers from the lease store, hands the rest to the agent.")
 public final class DataplaneMain implements Callable<Integer>
 {
     @Option(names = "--config", required = true, description = "host config file (JSON)")
     private Path config;
 
-    @Option(names = "--idle", description = "idle strategy of the poll loop: busy, yield, backoff, sleep (default: from config)")
+    @Option(names = "--idle",
+        description = "idle strategy of the poll loop: busy, yield, backoff, sleep (default: from config)")
     private String idle;
 
     public Integer call() throws Exception

@@ -64,8 +64,8 @@ public final class FastPath
     {
         final long tenantSeconds = lease.vmLeaseSeconds() & 0xFFFF_FFFFL;
         if (lease.state() != LeaseState.BOUND || !lease.hasTenantOptions() || !HostLease.answerable(grantSeconds) ||
-            lease.vmLeaseSeconds() == HostLease.INFINITE
-            || nowMs >= lease.hostLeaseExpiryMillis() - tenantSeconds * 500)
+            lease.vmLeaseSeconds() == HostLease.INFINITE ||
+            nowMs >= lease.hostLeaseExpiryMillis() - tenantSeconds * 500)
         {
             return SLOW;
         }

@@ -54,8 +54,8 @@ public final class Eal implements AutoCloseable
         {
             if (initialized)
             {
-                throw new EalException("EAL already initialized in this process: DPDK allows one rte_eal_init"
-                    + " per process, even after cleanup", 114 /* EALREADY */);
+                throw new EalException("EAL already initialized in this process: DPDK allows one rte_eal_init" +
+                    " per process, even after cleanup", 114 /* EALREADY */);
             }
             List<String> argv = new ArrayList<>(args.size() + 1);
             argv.add("dvmc");

@@ -161,8 +161,8 @@ public final class Mbufs
     public static int rxL4Checksum(long mbuf)
     {
         long flags = offloadFlags(mbuf);
-        return ((flags & RX_L4_GOOD_FLAG) != 0 ? RX_L4_CKSUM_GOOD : 0)
-            | ((flags & RX_L4_BAD_FLAG) != 0 ? RX_L4_CKSUM_BAD : 0);
+        return ((flags & RX_L4_GOOD_FLAG) != 0 ? RX_L4_CKSUM_GOOD : 0) |
+            ((flags & RX_L4_BAD_FLAG) != 0 ? RX_L4_CKSUM_BAD : 0);
     }
 
     /** The input port id set by the PMD on rx. */

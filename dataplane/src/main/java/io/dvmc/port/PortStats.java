@@ -81,7 +81,7 @@ public final class PortStats
     @Override
     public String toString()
     {
-        return "ipackets=" + ipackets + " opackets=" + opackets + " ibytes=" + ibytes + " obytes=" + obytes
-            + " imissed=" + imissed + " ierrors=" + ierrors + " oerrors=" + oerrors + " rx_nombuf=" + rxNoMbuf;
+        return "ipackets=" + ipackets + " opackets=" + opackets + " ibytes=" + ibytes + " obytes=" + obytes +
+            " imissed=" + imissed + " ierrors=" + ierrors + " oerrors=" + oerrors + " rx_nombuf=" + rxNoMbuf;
     }
 }

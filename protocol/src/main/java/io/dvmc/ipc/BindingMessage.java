@@ -92,8 +92,8 @@ public final class BindingMessage
     /** Whether {@code port} fits a message: 1 to {@link #MAX_PORT_NAME} US-ASCII characters. */
     public static boolean fits(final String port)
     {
-        return !port.isEmpty() && port.length() <= MAX_PORT_NAME
-            && StandardCharsets.US_ASCII.newEncoder().canEncode(port);
+        return !port.isEmpty() && port.length() <= MAX_PORT_NAME &&
+            StandardCharsets.US_ASCII.newEncoder().canEncode(port);
     }
 
     private static byte[] portName(final String port)

@@ -208,14 +208,10 @@ public final class DomainRecord extends SealedRecord<DomainRecord>
     @Override
     public String toString()
     {
-        return "DomainRecord{domain=" + Integer.toUnsignedString(domainId())
-            + ", version=" + version()
-            + ", serverIp=" + Addresses.ipv4(serverIp())
-            + ", subnetMask=" + Addresses.ipv4(subnetMask())
-            + ", serverMac=" + Addresses.mac(serverMac())
-            + ", vmLeaseSeconds=" + Integer.toUnsignedString(vmLeaseSeconds())
-            + ", optionsLength=" + optionsLength()
-            + ", updatedMillis=" + updatedMillis()
-            + ", valid=" + isValid() + '}';
+        return "DomainRecord{domain=" + Integer.toUnsignedString(domainId()) + ", version=" + version() +
+            ", serverIp=" + Addresses.ipv4(serverIp()) + ", subnetMask=" + Addresses.ipv4(subnetMask()) +
+            ", serverMac=" + Addresses.mac(serverMac()) + ", vmLeaseSeconds=" +
+            Integer.toUnsignedString(vmLeaseSeconds()) + ", optionsLength=" + optionsLength() + ", updatedMillis=" +
+            updatedMillis() + ", valid=" + isValid() + '}';
     }
 }

@@ -178,8 +178,8 @@ public final class FixedRecordMap implements AutoCloseable
         final int sizeWord = readSizeWord(file);
         if (!SizePrefixedBlob.isReady(sizeWord))
         {
-            throw new StoreNotReadyException(file + " was never completed by its writer (header word 0x"
-                + Integer.toHexString(sizeWord) + "); the writer's recovery must run first");
+            throw new StoreNotReadyException(file + " was never completed by its writer (header word 0x" +
+                Integer.toHexString(sizeWord) + "); the writer's recovery must run first");
         }
         try
         {
@@ -558,8 +558,8 @@ public final class FixedRecordMap implements AutoCloseable
                 final long[] removed = {0};
                 c.forEachSegmentEntry(entry -> {
                     final Data<FixedSlice> value = entry.value();
-                    if (!slotValid(value.bytes(), value.offset())
-                        && !slotValid(value.bytes(), value.offset() + slotLength))
+                    if (!slotValid(value.bytes(), value.offset()) &&
+                        !slotValid(value.bytes(), value.offset() + slotLength))
                     {
                         entry.doRemove();
                         removed[0]++;
@@ -606,8 +606,8 @@ public final class FixedRecordMap implements AutoCloseable
         if (!expected.equals(found))
         {
             map.close();
-            throw new OtherLayoutException(file + " holds a map of layout '" + found + "', expected '" + expected
-                + "'");
+            throw new OtherLayoutException(
+                file + " holds a map of layout '" + found + "', expected '" + expected + "'");
         }
         return new FixedRecordMap(map, file, keyLength, recordLength, writable, timeouts);
     }
@@ -615,10 +615,10 @@ public final class FixedRecordMap implements AutoCloseable
     /** "name keyLength/valueLength" from the file's persisted marshallers (public fields of the map class). */
     private static String layoutOf(final ChronicleMap<FixedSlice, FixedSlice> map)
     {
-        if (map instanceof VanillaChronicleMap<?, ?, ?> vanilla
-            && vanilla.keyReader instanceof FixedSliceMarshaller keys
-            && vanilla.valueReader instanceof FixedSliceMarshaller values
-            && keys.layout().equals(values.layout() + "#key"))
+        if (map instanceof VanillaChronicleMap<?, ?, ?> vanilla &&
+            vanilla.keyReader instanceof FixedSliceMarshaller keys &&
+            vanilla.valueReader instanceof FixedSliceMarshaller values &&
+            keys.layout().equals(values.layout() + "#key"))
         {
             return values.layout() + " " + keys.length() + "/" + values.length();
         }
@@ -718,8 +718,8 @@ public final class FixedRecordMap implements AutoCloseable
     {
         if (!tryLock(lock, writeWaitNanos))
         {
-            throw new SegmentLockedException("segment " + q.segmentIndex() + " of " + file
-                + " stayed locked past " + writeWaitNanos / 1_000_000 + " ms; a process died holding it");
+            throw new SegmentLockedException("segment " + q.segmentIndex() + " of " + file + " stayed locked past " +
+                writeWaitNanos / 1_000_000 + " ms; a process died holding it");
         }
     }
 
@@ -735,8 +735,8 @@ public final class FixedRecordMap implements AutoCloseable
     {
         if (record.length() != recordLength)
         {
-            throw new IllegalArgumentException("record of " + record.length() + " bytes for a " + recordLength
-                + "-byte layout");
+            throw new IllegalArgumentException(
+                "record of " + record.length() + " bytes for a " + recordLength + "-byte layout");
         }
     }
 

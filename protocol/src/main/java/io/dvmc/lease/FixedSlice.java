@@ -35,8 +35,8 @@ public final class FixedSlice
     {
         if (offset < 0 || (long)offset + length > buffer.capacity())
         {
-            throw new IndexOutOfBoundsException("slice [" + offset + ", +" + length + ") outside capacity "
-                + buffer.capacity());
+            throw new IndexOutOfBoundsException(
+                "slice [" + offset + ", +" + length + ") outside capacity " + buffer.capacity());
         }
         this.buffer = buffer;
         this.offset = offset;

@@ -112,8 +112,8 @@ public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, Size
     {
         if (slice.length() != length)
         {
-            throw new IllegalArgumentException("slice of " + slice.length() + " bytes for a " + length
-                + "-byte layout");
+            throw new IllegalArgumentException(
+                "slice of " + slice.length() + " bytes for a " + length + "-byte layout");
         }
     }
 }

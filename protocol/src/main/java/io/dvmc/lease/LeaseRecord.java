@@ -248,17 +248,12 @@ public final class LeaseRecord extends SealedRecord<LeaseRecord>
     public String toString()
     {
         final byte state = slice.buffer().getByte(slice.offset() + STATE_OFFSET);
-        return "LeaseRecord{ip=" + Addresses.ipv4(ip())
-            + ", state=" + (state >= 0 && state <= LeaseState.RELEASED.code() ? LeaseState.of(state) : "?" + state)
-            + ", flags=0x" + Integer.toHexString(flags())
-            + ", vmLeaseSeconds=" + Integer.toUnsignedString(vmLeaseSeconds())
-            + ", serverId=" + Addresses.ipv4(serverId())
-            + ", hostLeaseExpiryMillis=" + hostLeaseExpiryMillis()
-            + ", vmLeaseExpiryMillis=" + vmLeaseExpiryMillis()
-            + ", updatedMillis=" + updatedMillis()
-            + ", vmId=" + vmId()
-            + ", optionsVersion=" + optionsVersion()
-            + ", tenantOptionsLength=" + tenantOptionsLength()
-            + ", valid=" + isValid() + '}';
+        return "LeaseRecord{ip=" + Addresses.ipv4(ip()) + ", state=" +
+            (state >= 0 && state <= LeaseState.RELEASED.code() ? LeaseState.of(state) : "?" + state) + ", flags=0x" +
+            Integer.toHexString(flags()) + ", vmLeaseSeconds=" + Integer.toUnsignedString(vmLeaseSeconds()) +
+            ", serverId=" + Addresses.ipv4(serverId()) + ", hostLeaseExpiryMillis=" + hostLeaseExpiryMillis() +
+            ", vmLeaseExpiryMillis=" + vmLeaseExpiryMillis() + ", updatedMillis=" + updatedMillis() + ", vmId=" +
+            vmId() + ", optionsVersion=" + optionsVersion() + ", tenantOptionsLength=" + tenantOptionsLength() +
+            ", valid=" + isValid() + '}';
     }
 }

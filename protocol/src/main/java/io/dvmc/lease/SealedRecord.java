@@ -92,9 +92,8 @@ public abstract class SealedRecord<T extends SealedRecord<T>>
     /** Whether the layout is this record's, the fields are in range and the checksum matches. */
     public boolean isValid()
     {
-        return slice.buffer().getShort(slice.offset() + layoutOffset, ORDER) == layout
-            && fieldsValid()
-            && getInt(checksumOffset) == computeChecksum();
+        return slice.buffer().getShort(slice.offset() + layoutOffset, ORDER) == layout && fieldsValid() &&
+            getInt(checksumOffset) == computeChecksum();
     }
 
     public int layout()

@@ -134,8 +134,8 @@ public final class SharedMapFile implements AutoCloseable
             catch (final RuntimeException e)
             {
                 failed = true;
-                throw new StoreFailedException("cannot map " + guard.mapFile() + " again after recovery: "
-                    + e.getMessage(), e);
+                throw new StoreFailedException(
+                    "cannot map " + guard.mapFile() + " again after recovery: " + e.getMessage(), e);
             }
         }
         finally

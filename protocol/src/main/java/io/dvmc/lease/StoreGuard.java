@@ -175,8 +175,8 @@ public final class StoreGuard implements AutoCloseable
         }
         if (!await(lockFile::tryShared, deadline))
         {
-            throw new StoreLockTimeoutException("the writer still holds " + lockFile.path() + " exclusively after "
-                + deadline);
+            throw new StoreLockTimeoutException(
+                "the writer still holds " + lockFile.path() + " exclusively after " + deadline);
         }
         shared = true;
     }

@@ -193,8 +193,8 @@ public final class ReplyBuilder
         return (type == DhcpMessageType.OFFER || type == DhcpMessageType.ACK) && request.giaddr() == 0 &&
             request.length() >= DhcpPacket.FIXED_LENGTH && request.op() == DhcpPacket.BOOTREQUEST &&
             request.messageType() != DhcpMessageType.INFORM &&
-            view.l3Offset() == FrameClassifier.ETHERNET_HEADER_LENGTH
-                + view.vlanCount() * FrameClassifier.VLAN_TAG_LENGTH;
+            view.l3Offset() == FrameClassifier.ETHERNET_HEADER_LENGTH +
+                view.vlanCount() * FrameClassifier.VLAN_TAG_LENGTH;
     }
 
     private int fromTemplate(

@@ -162,8 +162,7 @@ class HostConfigTest
     {
         final String twoPorts = VALID.replace(
             "\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\" } ]",
-            "\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\", \"other\": \"forward:up\" },"
-                +
+            "\"ports\": [ { \"name\": \"vm1\", \"device\": \"net_af_packet0,iface=dvh-vm1\", \"other\": \"forward:up\" }," +
                 " { \"name\": \"up\", \"device\": \"net_tap0\" } ]");
         assertEquals(1, load(twoPorts).forwardIndex()[0]);
         assertEquals(-1, load(twoPorts).forwardIndex()[1]);

@@ -82,8 +82,8 @@ final class ForkedJvm implements AutoCloseable
             final long left = end - System.nanoTime();
             if (left <= 0)
             {
-                throw new AssertionError("no expected line from child within " + deadline + "; stderr: "
-                    + stderrTail());
+                throw new AssertionError(
+                    "no expected line from child within " + deadline + "; stderr: " + stderrTail());
             }
             final String line = lines.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
             if (line != null)
@@ -96,8 +96,8 @@ final class ForkedJvm implements AutoCloseable
             }
             if (!process.isAlive() && !pump.isAlive() && lines.isEmpty())
             {
-                throw new AssertionError("child exited with " + process.exitValue() + " before the expected line;"
-                    + " stderr: " + stderrTail());
+                throw new AssertionError("child exited with " + process.exitValue() + " before the expected line;" +
+                    " stderr: " + stderrTail());
             }
         }
     }

@@ -62,8 +62,10 @@ class ReaderKillTest
                 assertEquals(0, agent.lockedSegments(Duration.ofMillis(100)), "recovery left a segment locked");
                 fill(agent, round + 1);
                 verify(agent, round + 1);
-                report.append(String.format("round %d: %d segment(s) of %d left locked by the dead reader; a put"
-                    + " there failed after %d ms (deadline %d ms); recovery repaired %d%n", round, stuck,
+                report.append(String.format(
+                    "round %d: %d segment(s) of %d left locked by the dead reader; a put" +
+                        " there failed after %d ms (deadline %d ms); recovery repaired %d%n",
+                    round, stuck,
                     agent.map().segments(), failedPutMillis, AGENT.writeLock().toMillis(),
                     agent.map().recoveryCorruptions()));
             }

@@ -50,8 +50,8 @@ final class Samples
     /** A domain whose fields and options depend on {@code n}. */
     static DomainRecord domain(final int n, final DomainRecord into)
     {
-        final byte[] options = ("\u0003\u0004\n\u0000\u0000\u0001\u0006\u0004\n\u0000\u0000\u0002\u000f\u0007example"
-            + n).getBytes(StandardCharsets.ISO_8859_1);
+        final byte[] options = ("\u0003\u0004\n\u0000\u0000\u0001\u0006\u0004\n\u0000\u0000\u0002\u000f\u0007example" +
+            n).getBytes(StandardCharsets.ISO_8859_1);
         return into.clear()
             .domainId(n)
             .version(n * 3 + 1)

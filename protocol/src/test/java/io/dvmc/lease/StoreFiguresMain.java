@@ -75,8 +75,8 @@ public final class StoreFiguresMain
             }
             final double get = ns(t, ops);
             final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before;
-            out.printf("entries=%d round %d: put %.0f ns/op (replace), get %.0f ns/op, found %d/%d, "
-                + "allocated %d bytes over %d gets%n", entries, round, put, get, found, ops, allocated, ops);
+            out.printf("entries=%d round %d: put %.0f ns/op (replace), get %.0f ns/op, found %d/%d, " +
+                "allocated %d bytes over %d gets%n", entries, round, put, get, found, ops, allocated, ops);
         }
         reader.close();
         writer.close();

@@ -87,8 +87,10 @@ class WriterKillTest
                             Samples.lease(committed[k], record));
                     }
                 }
-                report.append(String.format("round %d: killed after n=%d (in-flight put %s); reader before recovery: "
-                    + "busy=%d/%d maxLookupMicros=%d; recovery repaired %d lock(s), purged %d%n", round, last,
+                report.append(String.format(
+                    "round %d: killed after n=%d (in-flight put %s); reader before recovery: " +
+                        "busy=%d/%d maxLookupMicros=%d; recovery repaired %d lock(s), purged %d%n",
+                    round, last,
                     landed ? "landed" : "lost", view.busy,
                     view.lookups, view.maxLookupNanos / 1000, agent.map().recoveryCorruptions(),
                     agent.map().purgedOnOpen()));

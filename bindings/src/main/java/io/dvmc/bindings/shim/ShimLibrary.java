@@ -76,9 +76,9 @@ public final class ShimLibrary
         }
         catch (IllegalArgumentException e)
         {
-            UnsatisfiedLinkError error = new UnsatisfiedLinkError(System.mapLibraryName(NAME)
-                + " not found in " + candidates() + " nor on the dynamic linker path; build it with `make -C native`"
-                + " and set -D" + DIR_PROPERTY + " or " + DIR_ENV);
+            UnsatisfiedLinkError error = new UnsatisfiedLinkError(System.mapLibraryName(NAME) + " not found in " +
+                candidates() + " nor on the dynamic linker path; build it with `make -C native`" + " and set -D" +
+                DIR_PROPERTY + " or " + DIR_ENV);
             error.initCause(e);
             throw error;
         }

@@ -70,8 +70,8 @@ class BindingsCoverageTest
             for (Method method : dvmc_shim_h.class.getDeclaredMethods())
             {
                 int mod = method.getModifiers();
-                if (method.getName().equals(e.getKey()) && Modifier.isPublic(mod) && Modifier.isStatic(mod)
-                    && method.getParameterCount() == e.getValue())
+                if (method.getName().equals(e.getKey()) && Modifier.isPublic(mod) && Modifier.isStatic(mod) &&
+                    method.getParameterCount() == e.getValue())
                 {
                     found = true;
                 }
@@ -92,8 +92,8 @@ class BindingsCoverageTest
         for (Method method : dvmc_shim_h.class.getDeclaredMethods())
         {
             String name = method.getName();
-            if (Modifier.isPublic(method.getModifiers()) && name.startsWith("dvmc_") && !name.contains("$")
-                && !declared.containsKey(name))
+            if (Modifier.isPublic(method.getModifiers()) && name.startsWith("dvmc_") && !name.contains("$") &&
+                !declared.containsKey(name))
             {
                 extra.add(name);
             }
