@@ -874,7 +874,7 @@ class HostAgentTest
         agent.leaseRequests(dir.resolve("host"));
         final Path hostConfig = dir.resolve("host.json");
         Files.writeString(hostConfig, Files.readString(Path.of("..", "deploy", "examples", "host.json"))
-            .replace("/run/dvmc/host1", dir.resolve("host").toString()));
+            .replace("/var/lib/dvmc/host", dir.resolve("host").toString()));
 
         assertEquals(0, new picocli.CommandLine(new io.dvmc.cli.Dvmc()).execute("ctl", "lease", "release",
             "--state-dir", dir.resolve("service").toString(), Addresses.mac(UDHCPC_MAC)));

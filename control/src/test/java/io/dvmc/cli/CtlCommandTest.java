@@ -191,7 +191,7 @@ class CtlCommandTest
     {
         final Path host = dir.resolve("host.json");
         Files.writeString(host, Files.readString(EXAMPLES.resolve("host.json"))
-            .replace("/run/dvmc/host1", dir.toString()));
+            .replace("/var/lib/dvmc/host", dir.toString()));
         final Run domains = dvmc("ctl", "domains", "--policy", EXAMPLES.resolve("policy.json").toString(), "--json");
         assertEquals(0, domains.exit(), domains.err());
         assertEquals("blue", domains.json().get(0).get("name").asText(), domains.out());
