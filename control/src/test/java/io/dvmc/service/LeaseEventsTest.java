@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dvmc.config.Addresses;
 import io.dvmc.exchange.DvmcMessageType;
+import io.dvmc.lab.Await;
 import io.dvmc.policy.FilePolicyStore;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
@@ -28,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -79,6 +81,8 @@ class LeaseEventsTest
             agent.request(listen, DOMAIN, MAC + 1, ack.yiaddr());
             agent.send(DvmcMessageType.RELEASE, listen, DOMAIN, MAC, ack.yiaddr());
             final String address = Addresses.ipv4(ack.yiaddr());
+            // A RELEASE has no answer (RFC 2131 §4.4.6): its event comes when the service has taken it.
+            Await.until("the RELEASE's event", Duration.ofSeconds(10), () -> events.list.size() >= 4);
 
             final List<ILoggingEvent> seen = List.copyOf(events.list);
             assertEquals(List.of("offered", "bound", "nak", "released"),
