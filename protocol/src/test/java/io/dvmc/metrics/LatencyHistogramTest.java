@@ -40,18 +40,21 @@ class LatencyHistogramTest
         final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory
             .getThreadMXBean();
         final long thread = Thread.currentThread().threadId();
-        for (int i = 0; i < 100_000; i++)
+        final long[] allocated = new long[4];
+        for (int round = 0; round < allocated.length; round++)
         {
-            h.record(0, i * 1_000L);
+            final long before = threads.getThreadAllocatedBytes(thread);
+            for (int i = 0; i < 100_000; i++)
+            {
+                h.record(0, i * 1_000L);
+            }
+            allocated[round] = threads.getThreadAllocatedBytes(thread) - before;
         }
-        final long before = threads.getThreadAllocatedBytes(thread);
-        for (int i = 0; i < 100_000; i++)
-        {
-            h.record(0, i * 1_000L);
-        }
-        final long allocated = threads.getThreadAllocatedBytes(thread) - before;
 
-        assertEquals(0, allocated, "bytes allocated recording 100,000 latencies");
-        assertEquals(200_000, h.count(0));
+        // Early rounds run code the JIT has not compiled yet (an OSR transition allocates once): a steady round is
+        // what counts.
+        assertEquals(0, java.util.Arrays.stream(allocated).min().orElseThrow(),
+            "bytes allocated per round of 100,000 latencies: " + java.util.Arrays.toString(allocated));
+        assertEquals(400_000, h.count(0));
     }
 }
