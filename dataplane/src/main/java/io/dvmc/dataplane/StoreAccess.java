@@ -67,8 +67,8 @@ public final class StoreAccess implements AutoCloseable
     }
 
     /**
-     * Leases a worker keeps: a host's VMs, and relayed clients of its relay ports, many times over. 64 bytes each,
-     * off the heap.
+     * Leases a worker keeps: a host's VMs, and relayed clients of its relay ports, many times over. One lease record
+     * each ({@code LeaseRecord.LENGTH}, 256 bytes: 16 MiB), off the heap.
      */
     static final int LEASE_CACHE_ENTRIES = 1 << 16;
     /** No flush generation seen yet: the first one read is taken as it is. */
