@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -80,6 +81,9 @@ public final class AddressManager implements AutoCloseable
     private final ArrayDeque<Orphan> orphans = new ArrayDeque<>();
     private int[] batchDomains = new int[64];
     private long[] batchMacs = new long[64];
+    private int[] batchAddresses = new int[64];
+    private int[] batchPriorStates = new int[64];
+    private long[] batchPriorExpiries = new long[64];
     private int batchSize;
     private long nextRewriteMs;
     private long rewriteBackoffMs = FIRST_RETRY_MS;
@@ -343,7 +347,7 @@ public final class AddressManager implements AutoCloseable
         noteIdentity(slot, clientKey, names);
         final int entry = journal.appendBound(domainId, mac, requested, clock.toWall(expiresAt), vmIdMsb, vmIdLsb,
             locationAddress, locationPort, transactionId, book.clientKey(slot), book.names(slot));
-        noteBatchEntry(entry, domainId, mac);
+        noteBatchEntry(entry, domainId, mac, requested, book.state(slot), book.expiresAtMs(slot));
         book.bind(slot, expiresAt);
         book.transactionId(slot, transactionId);
         fill(out, s, requested);
@@ -1116,12 +1120,21 @@ public final class AddressManager implements AutoCloseable
         return book.add(d.id(), mac, requested, LeaseBook.OFFERED, now + d.offerHoldSeconds() * 1000L);
     }
 
-    private void noteBatchEntry(final int entry, final int domainId, final long mac)
+    /**
+     * Notes what batch entry {@code entry} binds, and what the lease was before, so that a binding that does not
+     * become durable gives the client back what it had ({@link #forgetTransaction}).
+     */
+    private void noteBatchEntry(final int entry, final int domainId, final long mac, final int address,
+        final int priorState, final long priorExpiresAt)
     {
         if (entry >= batchDomains.length)
         {
-            batchDomains = java.util.Arrays.copyOf(batchDomains, entry * 2 + 2);
-            batchMacs = java.util.Arrays.copyOf(batchMacs, entry * 2 + 2);
+            final int length = entry * 2 + 2;
+            batchDomains = Arrays.copyOf(batchDomains, length);
+            batchMacs = Arrays.copyOf(batchMacs, length);
+            batchAddresses = Arrays.copyOf(batchAddresses, length);
+            batchPriorStates = Arrays.copyOf(batchPriorStates, length);
+            batchPriorExpiries = Arrays.copyOf(batchPriorExpiries, length);
         }
         for (int i = batchSize; i < entry; i++)
         {
@@ -1129,6 +1142,9 @@ public final class AddressManager implements AutoCloseable
         }
         batchDomains[entry] = domainId;
         batchMacs[entry] = mac;
+        batchAddresses[entry] = address;
+        batchPriorStates[entry] = priorState;
+        batchPriorExpiries[entry] = priorExpiresAt;
         batchSize = Math.max(batchSize, entry + 1);
     }
 
@@ -1153,9 +1169,23 @@ public final class AddressManager implements AutoCloseable
             return;
         }
         final int slot = book.find(batchDomains[i], batchMacs[i]);
-        if (slot != LeaseBook.NONE)
+        if (slot == LeaseBook.NONE || book.address(slot) != batchAddresses[i])
         {
-            book.transactionId(slot, 0);
+            return;
+        }
+        book.transactionId(slot, 0);
+        if (batchPriorStates[i] == LeaseBook.OFFERED)
+        {
+            // RFC 2131 §4.3.2: no ACK left, so the client still holds our offer and retransmits its REQUEST. Were
+            // the binding left in the book, a reload from a store that lacks it would free the address for
+            // another client, and the client's retransmission would be refused.
+            final DomainState s = states.get(batchDomains[i]);
+            final long hold = s == null ? 0 : clock.millis() + s.domain.offerHoldSeconds() * 1000L;
+            book.unbind(slot, Math.max(batchPriorExpiries[i], hold));
+        }
+        else
+        {
+            book.expiresAt(slot, batchPriorExpiries[i]);
         }
     }
 
@@ -1418,7 +1448,7 @@ public final class AddressManager implements AutoCloseable
             nextPart++;
             if (nextPart == r.parts() && ClientNames.isPacked(names, namesLength))
             {
-                book.names(slot, java.util.Arrays.copyOf(names, namesLength));
+                book.names(slot, Arrays.copyOf(names, namesLength));
             }
         }
 

@@ -212,6 +212,17 @@ final class LeaseBook
         expiresAtMs[slot] = expiresAt;
     }
 
+    /** A binding that did not become durable is an offer again, held for its client until {@code expiresAt}. */
+    void unbind(final int slot, final long expiresAt)
+    {
+        if (states[slot] == BOUND)
+        {
+            boundCount--;
+            states[slot] = OFFERED;
+        }
+        expiresAtMs[slot] = expiresAt;
+    }
+
     void expiresAt(final int slot, final long expiresAt)
     {
         expiresAtMs[slot] = expiresAt;

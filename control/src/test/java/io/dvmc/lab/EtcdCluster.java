@@ -63,13 +63,15 @@ public final class EtcdCluster implements AutoCloseable
     }
 
     private final Path dir;
+    private final List<String> flags;
     private final List<Member> members = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final Thread shutdownHook = new Thread(this::stopAll, "etcd-cluster-cleanup");
 
-    private EtcdCluster(Path dir)
+    private EtcdCluster(Path dir, List<String> flags)
     {
         this.dir = dir;
+        this.flags = flags;
     }
 
     /**
@@ -78,8 +80,14 @@ public final class EtcdCluster implements AutoCloseable
      */
     public static EtcdCluster start(int size) throws IOException
     {
+        return start(size, List.of());
+    }
+
+    /** {@link #start(int)} with more etcd flags for every member, e.g. a limit to provoke a refusal. */
+    public static EtcdCluster start(int size, List<String> flags) throws IOException
+    {
         Prerequisites.requireCommands("etcd");
-        EtcdCluster cluster = new EtcdCluster(Files.createTempDirectory("dvmc-etcd"));
+        EtcdCluster cluster = new EtcdCluster(Files.createTempDirectory("dvmc-etcd"), List.copyOf(flags));
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try
         {
@@ -243,7 +251,7 @@ public final class EtcdCluster implements AutoCloseable
         String initialCluster = members.stream()
             .map(x -> x.name + "=http://127.0.0.1:" + x.peerPort)
             .collect(Collectors.joining(","));
-        List<String> command = List.of(
+        List<String> command = new ArrayList<>(List.of(
             Exec.which("etcd").map(Path::toString).orElse("etcd"),
             "--name", m.name,
             "--data-dir", m.dataDir.toString(),
@@ -255,7 +263,8 @@ public final class EtcdCluster implements AutoCloseable
             "--initial-cluster-state", state,
             "--initial-cluster-token", dir.getFileName().toString(),
             "--logger=zap",
-            "--log-outputs=stderr");
+            "--log-outputs=stderr"));
+        command.addAll(flags);
         m.process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(m.log.toFile()))

@@ -12,6 +12,7 @@ import io.dvmc.exchange.KeyRing;
 import io.dvmc.lab.Await;
 import io.dvmc.lab.EtcdCluster;
 import io.dvmc.policy.FilePolicyStore;
+import io.dvmc.time.MonotonicClock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
@@ -42,9 +43,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,6 +56,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -539,6 +543,48 @@ class ReplicatedLeasesTest
             });
             assertEquals(DvmcMessageType.ACK, renewed[0].type());
             assertEquals(bound.yiaddr(), renewed[0].yiaddr());
+        }
+    }
+
+    @Test
+    void anOfferWhoseRequestEtcdRefusedStaysTheClientsAndNoOtherClientIsOfferedIt() throws Exception
+    {
+        // etcd refuses a transaction of more than four writes: the batch's bindings are certainly not written.
+        final int clients = 5;
+        try (EtcdCluster etcd = EtcdCluster.start(1, List.of("--max-txn-ops=" + (clients - 1)));
+            EtcdLeaseLog leases = EtcdLeaseLog.open(etcd.endpoints(), EtcdLeaseLog.DEFAULT_PREFIX, "a",
+                "127.0.0.1:" + freePort(), Clock.systemUTC(), EtcdLeaseLog.DEFAULT_TTL_SECONDS,
+                EtcdLeaseLog.DEFAULT_TIMEOUT_MS))
+        {
+            final AddressManager manager = new AddressManager(new FilePolicyStore(policy(new int[]{freePort()})),
+                leases, MonotonicClock.system());
+            awaitTrue("the shared leases read", Duration.ofSeconds(20), () -> manager.pollShared() >= 0);
+            final Grant grant = new Grant();
+            final Set<Integer> offered = new HashSet<>();
+            for (int i = 0; i < clients; i++)
+            {
+                manager.offer(BLUE, MAC + i, 1, MAC + i, 0, 0, 0, grant);
+                offered.add(grant.address());
+            }
+            manager.endBatch();
+
+            for (int i = 0; i < clients; i++)
+            {
+                manager.request(BLUE, MAC + i, 1, MAC + i, 0, 0, manager.addressOf(BLUE, MAC + i), 0, 7 + i, grant);
+            }
+            assertThrows(LeaseStoreException.class, manager::sync, "no ACK leaves: the clients retransmit");
+            manager.endBatch();
+
+            awaitTrue("the shared leases read again", Duration.ofSeconds(20), () -> manager.pollShared() >= 0);
+            manager.offer(BLUE, MAC + clients, 1, MAC + clients, 0, 0, 0, grant);
+            assertTrue(!offered.contains(grant.address()), "RFC 2131 §4.3.2: an offer stays its client's while " +
+                "the client asks for it; " + Addresses.ipv4(grant.address()) + " was another's");
+            manager.endBatch();
+            final int first = manager.addressOf(BLUE, MAC);
+            manager.request(BLUE, MAC, 1, MAC, 0, 0, first, 0, 7, grant);
+            manager.sync();
+            assertEquals(LeaseLog.OK, manager.outcome(grant), "the retransmitted REQUEST binds the offer");
+            assertTrue(offered.contains(first));
         }
     }
 
