@@ -8,6 +8,8 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +43,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
 {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How long a process keeps trying its first read of the policy: etcd restarting with the host, or a first
+     * connection slowed by a busy host, is waited for; the units give a start 120 s.
+     */
+    public static final Duration DEFAULT_START_DEADLINE = Duration.ofSeconds(60);
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdPolicyStore.class);
     private static final long RETRY_MS = 500;
 
     private final List<String> endpoints;
@@ -82,22 +90,33 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
         });
     }
 
-    /** {@link #connect(List, String, Duration)} with {@link #DEFAULT_TIMEOUT}. */
+    /**
+     * {@link #connect(List, String, Duration, Duration)} with {@link #DEFAULT_TIMEOUT} per call, trying the first
+     * read until {@link #DEFAULT_START_DEADLINE}.
+     */
     public static EtcdPolicyStore connect(final List<String> endpoints, final String prefix) throws PolicyException
     {
-        return connect(endpoints, prefix, DEFAULT_TIMEOUT);
+        return connect(endpoints, prefix, DEFAULT_TIMEOUT, DEFAULT_START_DEADLINE);
+    }
+
+    /** {@link #connect(List, String, Duration, Duration)} with one try of the first read. */
+    public static EtcdPolicyStore connect(final List<String> endpoints, final String prefix, final Duration timeout)
+        throws PolicyException
+    {
+        return connect(endpoints, prefix, timeout, Duration.ZERO);
     }
 
     /**
      * Reads the whole policy now and starts watching it.
      *
-     * @param endpoints etcd client URLs, e.g. {@code http://127.0.0.1:2379}.
-     * @param prefix    the root of the dvmc keys, e.g. {@code /dvmc}.
-     * @param timeout   the deadline of each call to etcd.
+     * @param endpoints     etcd client URLs, e.g. {@code http://127.0.0.1:2379}.
+     * @param prefix        the root of the dvmc keys, e.g. {@code /dvmc}.
+     * @param timeout       the deadline of each call to etcd.
+     * @param startDeadline how long to keep trying the first read, each failure logged; zero for one try.
      * @throws PolicyException in one line when etcd cannot be read within the deadline.
      */
-    public static EtcdPolicyStore connect(final List<String> endpoints, final String prefix, final Duration timeout)
-        throws PolicyException
+    public static EtcdPolicyStore connect(final List<String> endpoints, final String prefix, final Duration timeout,
+        final Duration startDeadline) throws PolicyException
     {
         if (endpoints.isEmpty())
         {
@@ -109,9 +128,10 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
         }
         final String root = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
         final EtcdPolicyStore store = new EtcdPolicyStore(endpoints, root, timeout);
+        final long giveUpAt = System.nanoTime() + startDeadline.toNanos();
         try
         {
-            final FullRead read = store.readAll();
+            final FullRead read = store.firstRead(giveUpAt, startDeadline);
             store.take(read);
             store.onThread(() -> store.watchFrom(read.revision + 1));
             return store;
@@ -120,6 +140,36 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
         {
             store.close();
             throw ex;
+        }
+    }
+
+    /** The first full read, tried again after {@link #RETRY_MS} until {@code giveUpAt} (monotonic). */
+    private FullRead firstRead(final long giveUpAt, final Duration startDeadline) throws PolicyException
+    {
+        while (true)
+        {
+            try
+            {
+                return readAll();
+            }
+            catch (final PolicyException ex)
+            {
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MS) - giveUpAt > 0)
+                {
+                    throw ex;
+                }
+                LOG.warn("{}; trying again for up to {} s from the start", ex.getMessage(),
+                    startDeadline.toSeconds());
+                try
+                {
+                    Thread.sleep(RETRY_MS);
+                }
+                catch (final InterruptedException interrupted)
+                {
+                    Thread.currentThread().interrupt();
+                    throw ex;
+                }
+            }
         }
     }
 

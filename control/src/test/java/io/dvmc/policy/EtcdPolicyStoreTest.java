@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -291,6 +292,36 @@ class EtcdPolicyStoreTest
         final String message = assertThrows(PolicyException.class, () -> EtcdPolicyStore.connect(
             List.of("http://127.0.0.1:" + port), "/dvmc", Duration.ofMillis(1500))).getMessage();
         assertEquals("etcd http://127.0.0.1:" + port + ": no answer within 1500 ms", message);
+    }
+
+    @Test
+    void aProcessStartingWhileEtcdIsDownWaitsForItAndThenReadsThePolicy() throws Exception
+    {
+        try (EtcdCluster single = EtcdCluster.start(1);
+            Client client = Client.builder().endpoints(single.endpoints().toArray(String[]::new)).build())
+        {
+            put(client, "/dvmc/domains/100", domain(100, "blue", 1450, 6767));
+            final EtcdCluster.Member member = single.members().get(0);
+            single.kill(member);
+            final CompletableFuture<EtcdPolicyStore> starting = CompletableFuture.supplyAsync(() -> {
+                try
+                {
+                    return EtcdPolicyStore.connect(single.endpoints(), "/dvmc");
+                }
+                catch (final PolicyException ex)
+                {
+                    throw new CompletionException(ex);
+                }
+            });
+            // Longer than one call's deadline: the first read failed at least once and is tried again.
+            assertFalse(within(EtcdPolicyStore.DEFAULT_TIMEOUT.plusSeconds(2), starting::isDone),
+                () -> "gave up while etcd was down: " + starting);
+            single.restart(member);
+            try (EtcdPolicyStore store = starting.get(60, TimeUnit.SECONDS))
+            {
+                assertEquals(1450, mtu(store, 100));
+            }
+        }
     }
 
     @Test
