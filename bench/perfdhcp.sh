@@ -1,115 +1,330 @@
 #!/usr/bin/env bash
-# make bench-perfdhcp (root): full DORA exchanges from Debian's perfdhcp, which speaks as a DHCP relay, against
-# dvmc's relay-facing port (DPDK net_af_packet dataplane, agent, service) and, in the same run with the same
-# topology and perfdhcp settings, against Kea 2.2 (memfile with persistence, logger severity WARN, raw sockets).
-# Each perfdhcp runs in its own namespace on a veth (address 10.0.0.2/24, the giaddr of its requests) and
-# broadcasts to the server. For each offered rate it prints the DORA completed per second and the share done,
-# then the highest rate with >= 99 % done for each server and the ratio dvmc / Kea.
-#   bench/perfdhcp.sh [RATE...]     offered DORA/s, default "200 1000"
-#   DVMC_PERF_SECONDS (default 60)  how long each rate is held (issue 7: a shorter step hides caches that fill)
-#   DVMC_PERF_LEASE_LOG (default OFF) dvmc's lease events (logger dvmc.lease), OFF like Kea's lease lines at WARN;
-#                                   INFO measures them too (on this 2-core box about half the service's CPU)
-#   DVMC_PERF_CLIENTS               MACs perfdhcp cycles through; by default more than one run's exchanges, so every
-#                                   exchange is a new lease (a MAC seen again would take dvmc's fast path)
-# Everything runs in network namespaces this script creates and removes.
+# make bench-perfdhcp (root): DHCP servers side by side under the same relay-speaking load, on the same topology: a
+# client namespace per server, on a veth to it, with address 10.0.0.2/24 (the giaddr of every request). Servers
+# (DVMC_PERF_SERVERS, default "dvmc kea kea-mt dnsmasq"), each started alone, measured, and stopped before the next
+# one starts, so none pays for another's idle loop:
+#   dvmc     dataplane (DPDK net_af_packet on its relay-facing port), agent and service; `workers: 1`,
+#            `idle: backoff` as its docs advise on shared cores
+#   kea      Kea 2.2 (Debian), single-threaded: memfile with persistence, logger severity WARN, raw sockets
+#   kea-mt   the same with multi-threading: DVMC_PERF_KEA_THREADS threads (default the machine's cores, at least 2)
+#            and a packet queue of DVMC_PERF_KEA_QUEUE (default 64, Kea's own default; 7 per thread, as Kea advises
+#            for memfile, dropped 8 % at 500/s on a loaded 2-core machine where 64 dropped none)
+#   dnsmasq  dnsmasq (Debian), no-ping, lease file, DHCP logging off (--quiet-dhcp), DNS off
+# Modes (DVMC_PERF_MODE):
+#   rates     (default) full DORA from perfdhcp at each offered rate (the arguments, default "200 1000") held
+#             DVMC_PERF_SECONDS (default 60): DORA/s completed, % done, drops, the CPU of the server's processes
+#             and of perfdhcp; then each server's highest rate with >= 99 % done and dvmc's ratio to each
+#   latency   DORA at DVMC_PERF_LATENCY_RATE (default 1000) for DVMC_PERF_SECONDS, captured with tcpdump on the
+#             client's veth and paired by chaddr with tshark: the server's time per DORA (OFFER - DISCOVER plus
+#             ACK - REQUEST, as the client's interface saw them) and the client's (DISCOVER to ACK), p50/p99/p99.9
+#             from HdrHistogram; DVMC_BENCH_SVG names the percentile plot of the server's times
+#   renewals  DVMC_PERF_RENEW_CLIENTS (default 10000) clients bound, then renewing (relayed REQUEST with ciaddr) as
+#             fast as answered, DVMC_PERF_RENEW_WINDOW (default 256) in flight, for DVMC_PERF_SECONDS
+#             (io.dvmc.bench.RenewalStorm: perfdhcp's -f renews each lease once, no faster than it makes leases)
+#   ceiling   perfdhcp against io.dvmc.bench.TrivialResponder (stateless, answers from the MAC) at each rate of
+#             DVMC_PERF_CEILING_RATES (default "2000 5000 10000 20000"): where perfdhcp itself stops keeping up
+# Also: DVMC_PERF_LEASE_LOG (default OFF) dvmc's lease events (logger dvmc.lease), OFF like Kea's lease lines at WARN;
+# DVMC_PERF_CLIENTS, the MACs perfdhcp cycles through (default more than a run's exchanges, so each is a new lease).
+# Everything runs in network namespaces this script creates and removes; no server ever sees the machine's own
+# interfaces.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+mode=${DVMC_PERF_MODE:-rates}
 rates=("$@")
 [ ${#rates[@]} -gt 0 ] || rates=(200 1000)
 seconds=${DVMC_PERF_SECONDS:-60}
 lease_log=${DVMC_PERF_LEASE_LOG:-OFF}
 clients=${DVMC_PERF_CLIENTS:-}
+servers=(${DVMC_PERF_SERVERS:-dvmc kea kea-mt dnsmasq})
+kea_threads=${DVMC_PERF_KEA_THREADS:-$(( $(nproc) > 2 ? $(nproc) : 2 ))}
+kea_queue=${DVMC_PERF_KEA_QUEUE:-64}
+java=${JAVA_HOME:?JAVA_HOME}/bin/java
+bench_java=("$java" "@$top/deploy/jvm.options" -cp "$top/bench/target/classes:$top/bench/target/lib/*")
 
-command -v perfdhcp > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends kea-admin
+# Prerequisites: each missing one is named, with the Debian package that brings it (deploy/install-deps.sh test).
+need() {
+  command -v "$1" > /dev/null || { echo "dvmc bench: $1 is missing (Debian package $2; deploy/install-deps.sh test)" >&2; exit 1; }
+}
+[ "$mode" = ceiling ] && servers=(responder)
+need perfdhcp kea-admin
+for s in "${servers[@]}"; do
+  case $s in
+    dvmc) [ -x bin/dvmc ] || { echo "dvmc bench: bin/dvmc is missing" >&2; exit 1; } ;;
+    kea|kea-mt) need kea-dhcp4 kea-dhcp4-server ;;
+    dnsmasq) need dnsmasq dnsmasq-base ;;
+    responder) ;;
+    *) echo "dvmc bench: unknown server '$s' (dvmc kea kea-mt dnsmasq)" >&2; exit 2 ;;
+  esac
+done
+case $mode in
+  rates|ceiling|renewals) ;;
+  latency) need tcpdump tcpdump; need tshark tshark ;;
+  *) echo "dvmc bench: unknown DVMC_PERF_MODE '$mode' (rates latency renewals ceiling)" >&2; exit 2 ;;
+esac
+case $mode in
+  renewals|ceiling|latency) [ -d bench/target/classes ] || { echo "dvmc bench: bench/ is not built; run 'make'" >&2; exit 1; } ;;
+esac
 
 # shellcheck source=deploy/lab.sh
 . deploy/lab.sh
 lab_init
 trap lab_cleanup EXIT INT TERM
 lab_sweep_stale
-lab_kea_install
 
-# dvmc: a host namespace running the dataplane; perfdhcp's namespace on its relay-facing port.
-lab_host_add
-lab_vm_add 1 02:00:00:64:00:01
-# Kea: its own namespace; perfdhcp's namespace on a veth to it.
-lab_kea_add 2 02:00:00:64:00:02 10.0.0.1/12
-for ns in "$LAB_TAG-vm1" "$LAB_TAG-vm2"; do
-  ip -n "$ns" addr add 10.0.0.2/24 dev eth0
+# Per server: the namespace of its client (perfdhcp, the renewal storm, the capture) and, but for dvmc, its own
+# namespace and the server end of the veth (10.0.0.1/12).
+declare -A client_ns server_ns server_if
+i=0
+for s in "${servers[@]}"; do
+  i=$((i + 1))
+  mac=02:00:00:64:00:$(printf %02x "$i")
+  if [ "$s" = dvmc ]; then
+    lab_host_add
+    lab_vm_add "$i" "$mac"
+    dvmc_if=${LAB_VM_HOSTIF[$i]}
+  else
+    lab_kea_add "$i" "$mac" 10.0.0.1/12 "${s//-/}"
+    server_ns[$s]=$LAB_KEA_NS
+    server_if[$s]=$LAB_KEA_IF
+  fi
+  client_ns[$s]=$LAB_TAG-vm$i
+  ip -n "${client_ns[$s]}" addr add 10.0.0.2/24 dev eth0
 done
 
-port=$((20000 + LAB_PID % 20000))
-cat > "$LAB_DIR/policy.json" <<JSON
+# Starts server $1 and records its processes' pids in server_pids.
+server_pids=()
+listening() { ip netns exec "$1" ss -Hlnu 'sport = :67' | grep -q .; }
+start_dvmc() {
+  local port=$((20000 + LAB_PID % 20000))
+  cat > "$LAB_DIR/policy.json" <<JSON
 { "domains": [ { "id": 100, "name": "bench", "subnet": "10.0.0.0/12", "router": "10.0.0.1",
   "pools": [ { "start": "10.1.0.0", "end": "10.15.255.250" } ], "dns": [ "10.0.0.53" ],
   "leaseSeconds": 3600, "services": [ "127.0.0.1:$port" ] } ] }
 JSON
-# The agent's rate limits are for VMs; perfdhcp is one relay speaking for thousands of clients.
-cat > "$LAB_DIR/host.json" <<JSON
+  # The agent's rate limits are for VMs; perfdhcp is one relay speaking for thousands of clients.
+  cat > "$LAB_DIR/host.json" <<JSON
 { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "host", "keyFile": "cluster.key", "policyFile": "policy.json",
   "agent": { "listen": "127.0.0.1:0", "limits": { "portPerSecond": 1000000, "portBurst": 1000000,
              "vmPerSecond": 1000, "vmBurst": 1000 } },
   "dataplane": { "idle": "backoff", "workers": 1, "ports": [ { "name": "relay",
-    "device": "net_af_packet0,iface=${LAB_VM_HOSTIF[1]}", "role": "relay",
+    "device": "net_af_packet0,iface=$dvmc_if", "role": "relay",
     "relay": { "serverIp": "10.0.0.1", "links": [ { "subnet": "10.0.0.0/24", "domain": 100 } ] } } ] },
   "bindings": [] }
 JSON
-cat > "$LAB_DIR/kea.json" <<JSON
-{ "Dhcp4": { "interfaces-config": { "interfaces": [ "$LAB_KEA_IF" ], "dhcp-socket-type": "raw",
+  bin/dvmc keygen "$LAB_DIR/cluster.key" > /dev/null
+  DVMC_JAVA_OPTS="${DVMC_JAVA_OPTS:-} -Ddvmc.log.leases=$lease_log" lab_spawn service - bin/dvmc service \
+    --policy "$LAB_DIR/policy.json" --listen "127.0.0.1:$port" --state-dir "$LAB_DIR/service" \
+    --key-file "$LAB_DIR/cluster.key"
+  lab_spawn agent - bin/dvmc agent --config "$LAB_DIR/host.json"
+  # The dataplane opens the host state the agent creates.
+  LAB_WATCH="service agent" lab_wait 120 "the agent to start" test -e "$LAB_DIR/host/agent.ready"
+  lab_spawn dataplane "$LAB_HOST_NS" "$top/bin/dvmc" dataplane --config "$LAB_DIR/host.json"
+  LAB_WATCH="service agent dataplane" lab_wait 120 "dvmc to start" test -e "$LAB_DIR/host/dataplane.ready"
+  server_pids=("$(lab_pid_of service)" "$(lab_pid_of agent)" "$(lab_pid_of dataplane)")
+}
+
+start_kea() {
+  local name=$1 threading=false
+  [ "$name" = kea-mt ] && threading=true
+  cat > "$LAB_DIR/$name.json" <<JSON
+{ "Dhcp4": { "interfaces-config": { "interfaces": [ "${server_if[$name]}" ], "dhcp-socket-type": "raw",
                                     "service-sockets-max-retries": 10, "service-sockets-retry-wait-time": 500 },
-  "lease-database": { "type": "memfile", "persist": true, "name": "$LAB_DIR/kea-leases4.csv", "lfc-interval": 0 },
+  "multi-threading": { "enable-multi-threading": $threading, "thread-pool-size": $kea_threads,
+                       "packet-queue-size": $kea_queue },
+  "lease-database": { "type": "memfile", "persist": true, "name": "$LAB_DIR/$name-leases4.csv", "lfc-interval": 0 },
   "valid-lifetime": 3600,
   "subnet4": [ { "id": 1, "subnet": "10.0.0.0/12", "pools": [ { "pool": "10.1.0.0 - 10.15.255.250" } ],
     "option-data": [ { "name": "routers", "data": "10.0.0.1" }, { "name": "domain-name-servers", "data": "10.0.0.53" } ] } ],
   "loggers": [ { "name": "kea-dhcp4", "severity": "WARN", "output_options": [ { "output": "stdout" } ] } ] } }
 JSON
-
-bin/dvmc keygen "$LAB_DIR/cluster.key" > /dev/null
-DVMC_JAVA_OPTS="${DVMC_JAVA_OPTS:-} -Ddvmc.log.leases=$lease_log" lab_spawn service - bin/dvmc service --policy "$LAB_DIR/policy.json" --listen "127.0.0.1:$port" \
-  --state-dir "$LAB_DIR/service" --key-file "$LAB_DIR/cluster.key"
-lab_spawn agent - bin/dvmc agent --config "$LAB_DIR/host.json"
-KEA_PIDFILE_DIR=$LAB_DIR KEA_LOCKFILE_DIR=$LAB_DIR lab_spawn kea "$LAB_KEA_NS" kea-dhcp4 -c "$LAB_DIR/kea.json"
-# The dataplane opens the host state the agent creates.
-LAB_WATCH="service agent kea" lab_wait 120 "the agent to start" test -e "$LAB_DIR/host/agent.ready"
-lab_spawn dataplane "$LAB_HOST_NS" "$top/bin/dvmc" dataplane --config "$LAB_DIR/host.json"
-LAB_WATCH="service agent dataplane kea" lab_wait 120 "dvmc to start" test -e "$LAB_DIR/host/dataplane.ready"
-
-# perfdhcp NS RATE SECONDS RUN: prints "<ACKs received> <DISCOVERs sent>". Each RUN has its own base MAC, so no
-# run meets the clients of an earlier one.
-perf() {
-  local out
-  out=$(ip netns exec "$1" perfdhcp -4 -r "$2" -R "${clients:-$(( $2 * $3 * 11 / 10 + 100 ))}" -p "$3" \
-    -b "mac=02:$(printf %02x "$4"):00:00:00:00" -l eth0 2>&1) ||
-    [ $? -eq 3 ] ||
-    lab_die "perfdhcp failed in $1: $out"
-  printf '%s\n' "$out" > "$LAB_DIR/perfdhcp-$1-$2.log"
-  printf '%s\n' "$out" | awk '
-    /Statistics for: DISCOVER-OFFER/ { s = "do" } /Statistics for: REQUEST-ACK/ { s = "ra" }
-    /^sent packets:/ && s == "do" { sent = $3 } /^received packets:/ && s == "ra" { acks = $3 }
-    END { print acks + 0, sent + 0 }'
+  mkdir -p "$LAB_DIR/$name"
+  KEA_PIDFILE_DIR=$LAB_DIR/$name KEA_LOCKFILE_DIR=$LAB_DIR/$name lab_spawn "$name" "${server_ns[$name]}" \
+    kea-dhcp4 -c "$LAB_DIR/$name.json"
+  server_pids=("$LAB_LAST_PID")
+  # Kea logs nothing at WARN when it starts well.
+  LAB_WATCH=$name lab_wait 60 "$name to listen" listening "${server_ns[$name]}"
 }
 
-echo "dvmc bench: perfdhcp DORA through a relay, ${seconds} s per rate, ${clients:-new} MACs, dvmc lease log $lease_log; rates: ${rates[*]}" >&2
-# Warm-up: the JIT of all three dvmc processes, Kea's lease file.
-perf "$LAB_TAG-vm1" 50 5 1 > /dev/null
-perf "$LAB_TAG-vm2" 50 5 1 > /dev/null
-run=1
-declare -A best=([dvmc]=0 [kea]=0)
-printf '%-6s %10s %12s %8s\n' server offered "DORA/s done" "done %"
-for rate in "${rates[@]}"; do
-  run=$((run + 1))
-  for target in dvmc kea; do
-    ns=$LAB_TAG-vm1; [ $target = kea ] && ns=$LAB_TAG-vm2
-    read -r acks sent < <(perf "$ns" "$rate" "$seconds" "$run")
-    done_pct=$(awk -v a="$acks" -v s="$sent" 'BEGIN { printf "%.2f", s ? 100 * a / s : 0 }')
-    printf '%-6s %10d %12.0f %8s\n' "$target" "$rate" "$(awk -v a="$acks" -v t="$seconds" 'BEGIN { print a / t }')" \
-      "$done_pct"
-    if awk -v p="$done_pct" 'BEGIN { exit !(p >= 99) }' && [ "$rate" -gt "${best[$target]}" ]; then
-      best[$target]=$rate
-    fi
+start_dnsmasq() {
+  lab_spawn dnsmasq "${server_ns[dnsmasq]}" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
+    --user=root --interface="${server_if[dnsmasq]}" --bind-interfaces --no-ping --quiet-dhcp --log-facility=- \
+    --dhcp-range=10.1.0.0,10.15.255.250,255.240.0.0,1h --dhcp-lease-max=4000000 \
+    --dhcp-option=3,10.0.0.1 --dhcp-option=6,10.0.0.53 \
+    --dhcp-leasefile="$LAB_DIR/dnsmasq.leases" --pid-file="$LAB_DIR/dnsmasq.pid"
+  server_pids=("$LAB_LAST_PID")
+  LAB_WATCH=dnsmasq lab_wait 30 "dnsmasq to listen" listening "${server_ns[dnsmasq]}"
+}
+
+start_responder() {
+  lab_spawn responder "${server_ns[responder]}" "${bench_java[@]}" io.dvmc.bench.TrivialResponder 10.0.0.1
+  server_pids=("$LAB_LAST_PID")
+  LAB_WATCH=responder lab_wait 60 "the responder to listen" listening "${server_ns[responder]}"
+}
+
+start_server() {
+  echo "dvmc bench: starting $1" >&2
+  case $1 in
+    dvmc) start_dvmc ;;
+    kea|kea-mt) start_kea "$1" ;;
+    dnsmasq) start_dnsmasq ;;
+    responder) start_responder ;;
+  esac
+}
+
+# Stops the server's processes, last started first (the dataplane before the agent before the service).
+stop_server() {
+  local k
+  for ((k = ${#server_pids[@]} - 1; k >= 0; k--)); do lab_stop_pid "${server_pids[$k]}" 10; done
+  server_pids=()
+}
+
+# CPU time (clock ticks, USER_HZ) of the server's processes, every thread.
+server_ticks() {
+  local p t=0
+  for p in "${server_pids[@]}"; do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
   done
-done
-echo "highest offered rate with >= 99 % done: dvmc ${best[dvmc]}/s, Kea ${best[kea]}/s, dvmc / Kea $(
-  awk -v d="${best[dvmc]}" -v k="${best[kea]}" 'BEGIN { if (k > 0) printf "%.2f", d / k; else print "n/a" }')"
+  echo "$t"
+}
+
+# perf SERVER RATE SECONDS RUN: perfdhcp from the server's client namespace; prints "<ACKs> <DISCOVERs sent>
+# <drops> <perfdhcp CPU s> <server CPU ticks>". Each RUN has its own base MAC, so no run meets the clients of an
+# earlier one. perfdhcp's output is kept in $LAB_DIR.
+run=1
+perf() {
+  local server=$1 rate=$2 secs=$3 out rc t0 cpu
+  t0=$(server_ticks)
+  rc=0
+  out=$( { TIMEFORMAT='perfdhcp-cpu %U %S'; time ip netns exec "${client_ns[$server]}" perfdhcp -4 -r "$rate" \
+    -R "${clients:-$(( rate * secs * 11 / 10 + 100 ))}" -p "$secs" -b "mac=02:$(printf %02x "$4"):00:00:00:00" \
+    -l eth0; } 2>&1) || rc=$?
+  [ $rc -eq 0 ] || [ $rc -eq 3 ] || lab_die "perfdhcp failed against $server: $out"
+  cpu=$(( $(server_ticks) - t0 ))
+  printf '%s\n' "$out" > "$LAB_DIR/perfdhcp-$server-$rate-$4.log"
+  printf '%s\n' "$out" | awk -v cpu="$cpu" '
+    /Statistics for: DISCOVER-OFFER/ { s = "do" } /Statistics for: REQUEST-ACK/ { s = "ra" }
+    /^sent packets:/ && s == "do" { sent = $3 } /^received packets:/ && s == "ra" { acks = $3 }
+    /^drops:/ { drops += $2 }
+    /^perfdhcp-cpu/ { pcpu = $2 + $3 }
+    END { print acks + 0, sent + 0, drops + 0, pcpu + 0, cpu }'
+}
+
+next_run() { run=$((run + 1)); [ $run -le 255 ] || run=2; }
+
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? 100 * a / b : 0 }'; }
+
+rates_mode() {
+  declare -A best
+  printf '%-8s %9s %12s %8s %8s %11s %13s\n' server offered "DORA/s done" "done %" drops "server CPU" "perfdhcp CPU"
+  for s in "${servers[@]}"; do
+    start_server "$s"
+    best[$s]=0
+    # Warm-up: the JIT of dvmc's three processes, a server's lease file.
+    perf "$s" 50 5 1 > /dev/null
+    for rate in "${rates[@]}"; do
+      next_run
+      res=$(perf "$s" "$rate" "$seconds" "$run")
+      read -r acks sent drops pcpu ticks <<< "$res"
+      done_pct=$(pct "$acks" "$sent")
+      printf '%-8s %9d %12.0f %8s %8d %10.0f%% %12.0f%%\n' "$s" "$rate" \
+        "$(awk -v a="$acks" -v t="$seconds" 'BEGIN { print a / t }')" "$done_pct" "$drops" \
+        "$(awk -v c="$ticks" -v t="$seconds" 'BEGIN { print c / t }')" \
+        "$(awk -v c="$pcpu" -v t="$seconds" 'BEGIN { print 100 * c / t }')"
+      if awk -v p="$done_pct" 'BEGIN { exit !(p >= 99) }' && [ "$rate" -gt "${best[$s]}" ]; then
+        best[$s]=$rate
+      fi
+    done
+    stop_server
+  done
+  printf 'highest offered rate with >= 99 %% done:'
+  for s in "${servers[@]}"; do printf ' %s %d/s;' "$s" "${best[$s]}"; done
+  echo
+  if [ -n "${best[dvmc]:-}" ]; then
+    for s in "${servers[@]}"; do
+      [ "$s" = dvmc ] && continue
+      echo "dvmc / $s: $(awk -v d="${best[dvmc]}" -v k="${best[$s]}" 'BEGIN { if (k > 0) printf "%.2f", d / k; else print "n/a" }')"
+    done
+  fi
+}
+
+ceiling_mode() {
+  local r
+  r=(${DVMC_PERF_CEILING_RATES:-2000 5000 10000 20000})
+  rates=("${r[@]}")
+  servers=(responder)
+  rates_mode
+  echo "perfdhcp's ceiling here: the highest rate above; a server's figure near it measures perfdhcp, not the server"
+}
+
+latency_mode() {
+  local rate=${DVMC_PERF_LATENCY_RATE:-1000} s pcap labels=() dora=()
+  : > "$LAB_DIR/times"
+  for s in "${servers[@]}"; do
+    start_server "$s"
+    perf "$s" 50 5 1 > /dev/null
+    next_run
+    pcap=$LAB_DIR/$s.pcap
+    lab_spawn "tcpdump-$s" "${client_ns[$s]}" tcpdump -i eth0 -n -s 400 -B 32768 -w "$pcap" udp port 67
+    lab_wait 30 "tcpdump to capture on $s's client" grep -q "listening on" "$LAB_DIR/tcpdump-$s.log"
+    res=$(perf "$s" "$rate" "$seconds" "$run")
+    read -r acks sent drops pcpu ticks <<< "$res"
+    lab_stop_pid "$(lab_pid_of "tcpdump-$s")" 10
+    stop_server
+    echo "$s: $acks of $sent DORA done ($(pct "$acks" "$sent") %), $drops drops; capture: $(
+      grep -E "packets (captured|dropped by kernel)" "$LAB_DIR/tcpdump-$s.log" | paste -sd, -)"
+    # Per MAC (each DORA has its own): the first DISCOVER, OFFER, REQUEST and ACK as the client's veth saw them.
+    tshark -r "$pcap" -T fields -E separator=' ' -E occurrence=f -e frame.time_epoch -e dhcp.option.dhcp -e dhcp.hw.mac_addr \
+      2>/dev/null | awk -v label="$s" '
+        NF == 3 && !(($3, $2) in t) { t[$3, $2] = $1; if ($2 == 1) macs[$3] = 1 }
+        END {
+          for (m in macs) {
+            if (((m, 5) in t) && ((m, 2) in t) && ((m, 3) in t)) {
+              printf "%s %d\n", label, ((t[m, 2] - t[m, 1]) + (t[m, 5] - t[m, 3])) * 1e6
+              printf "%s:dora %d\n", label, (t[m, 5] - t[m, 1]) * 1e6
+            } else {
+              printf "%s failed\n%s:dora failed\n", label, label
+            }
+          }
+        }' >> "$LAB_DIR/times"
+    labels+=("$s")
+    dora+=("$s:dora")
+  done
+  echo "server's time per DORA at $rate/s (OFFER - DISCOVER + ACK - REQUEST on the client's veth):"
+  "${bench_java[@]}" ${DVMC_BENCH_SVG:+-Ddvmc.bench.svg="$DVMC_BENCH_SVG"} \
+    -Ddvmc.bench.title="server's time per DORA at $rate/s, perfdhcp through a relay" io.dvmc.bench.LatencyReport "$LAB_DIR/times" "${labels[@]}"
+  echo
+  echo "client's time per DORA (DISCOVER to ACK, with perfdhcp's own turn-around between OFFER and REQUEST):"
+  "${bench_java[@]}" io.dvmc.bench.LatencyReport "$LAB_DIR/times" "${dora[@]}"
+}
+
+renewals_mode() {
+  local n=${DVMC_PERF_RENEW_CLIENTS:-10000} window=${DVMC_PERF_RENEW_WINDOW:-256} s line
+  printf '%-8s %8s %10s %8s %6s %8s %9s %9s %9s %15s %15s\n' server bound "renewals/s" "done %" naks lost \
+    "p50 ms" "p99 ms" "p99.9 ms" "server µs/renew" "storm µs/renew"
+  for s in "${servers[@]}"; do
+    start_server "$s"
+    next_run
+    line=$(ip netns exec "${client_ns[$s]}" "${bench_java[@]}" -Ddvmc.bench.pids="$(IFS=,; echo "${server_pids[*]}")" \
+      io.dvmc.bench.RenewalStorm "$s" 10.0.0.1 10.0.0.2 "$n" "$seconds" "$window" "$run") ||
+      lab_die "the renewal storm against $s failed"
+    stop_server
+    printf '%s\n' "$line" | awk '
+      { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+      END {
+        printf "%-8s %8d %10.0f %8.2f %6d %8d %9.3f %9.3f %9.3f %15s %15s\n", $1, v["bound"],
+          v["answered"] / v["seconds"], v["renewals"] ? 100 * v["answered"] / v["renewals"] : 0, v["naks"], v["lost"],
+          v["p50_ms"], v["p99_ms"], v["p99.9_ms"], v["server"], v["this-process"]
+      }'
+  done
+  echo "$n clients per server, at most $window renewals in flight, each held $seconds s"
+}
+
+case $mode in
+  renewals) generator="RenewalStorm LABEL 10.0.0.1 10.0.0.2 ${DVMC_PERF_RENEW_CLIENTS:-10000} $seconds ${DVMC_PERF_RENEW_WINDOW:-256} RUN (bench/)" ;;
+  *) generator="perfdhcp -4 -r RATE -R CLIENTS -p $seconds -b mac=02:RUN:00:00:00:00 -l eth0 (its default threading)" ;;
+esac
+printf 'settings: %s, servers %s, %s s per run; %s; Kea memfile persist, WARN, raw sockets; kea-mt %s threads, queue %s; dvmc workers 1, idle backoff, lease log %s; dnsmasq no-ping, quiet-dhcp, lease file\n\n' \
+  "$mode" "${servers[*]}" "$seconds" "$generator" "$kea_threads" "$kea_queue" "$lease_log"
+"${mode}_mode"
 echo "perfdhcp outputs and process logs: $LAB_DIR (removed on exit; LAB_KEEP_DIR=1 keeps them)" >&2

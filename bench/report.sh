@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
 # make bench: every benchmark in one run, written as a report, bench/results/<date>-<host>.md, each figure beside
-# the reference measured in the same run, with the latency-by-percentile plot of the bind times beside it
-# (<date>-<host>-bind.svg). A progress line per stage goes to the terminal; each stage's own output is kept in the
-# report. Stages (DVMC_BENCH_STAGES, default all of them; the last three need root, for network namespaces):
+# the reference measured in the same run, with latency-by-percentile plots beside it (<date>-<host>-bind.svg, the
+# bind times; <date>-<host>-dora.svg, DORA at 1,000/s). A progress line per stage goes to the terminal; each stage's
+# own output is kept in the report. docs/benchmarks.md describes every stage. Stages (DVMC_BENCH_STAGES, default all
+# of them; all but the first two need root, for network namespaces):
 #   jmh       per-frame work: classify, parse, reply build, lease lookup in stores of 1,000 and 1,000,000 leases
 #             (ns/op and B/op, JMH -prof gc), each beside its reference method
 #   fastpath  fast-path replies per second on one lcore beside rx+tx echo and raw rx of the same loop, with
 #             DVMC_BENCH_LEASES (default 1,000,000) leases in the store
-#   perfdhcp  full DORA from perfdhcp into dvmc's relay-facing port beside Kea 2.2, same topology and settings,
-#             each rate of DVMC_BENCH_RATES (default "1000 2000 4000") held DVMC_BENCH_HOLD seconds (default 60)
+#   ceiling   perfdhcp against a stateless responder at each rate of DVMC_BENCH_CEILING_RATES (default "2000 5000
+#             10000 20000"): the generator's own limit, so a reader knows when a figure below measures perfdhcp
+#   perfdhcp  new leases: full DORA from perfdhcp into dvmc's relay-facing port beside Kea 2.2 single- and
+#             multi-threaded and dnsmasq, same topology and settings, each rate of DVMC_BENCH_RATES (default
+#             "1000 2000 4000") held DVMC_BENCH_HOLD seconds (default 60): done %, drops, CPU per server
+#   latency   DORA at 1,000/s for DVMC_BENCH_HOLD seconds, captured on the client's veth: p50/p99/p99.9 per server
+#   renewals  DVMC_BENCH_RENEW_CLIENTS (default 10,000) bound clients renewing as fast as answered, DVMC_BENCH_HOLD
+#             seconds: renewals/s, done %, p99, CPU per renewal
 #   bind      a real udhcpc's bind time through dvmc beside Kea, DVMC_BENCH_BINDS binds each (default 200)
 #   alloc     the service's new allocations per second: journal, 1 and 2 replicas on etcd
+# DVMC_BENCH_SERVERS (default "dvmc kea kea-mt dnsmasq") picks the servers of perfdhcp, latency and renewals.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-stages=(${DVMC_BENCH_STAGES:-jmh fastpath perfdhcp bind alloc})
+all_stages="jmh fastpath ceiling perfdhcp latency renewals bind alloc"
+stages=(${DVMC_BENCH_STAGES:-$all_stages})
 host=$(hostname -s)
 day=$(date -u +%Y-%m-%d)
 mkdir -p bench/results
 report=bench/results/$day-$host.md
 plot=bench/results/$day-$host-bind.svg
+dora_plot=bench/results/$day-$host-dora.svg
 work=$(mktemp -d /tmp/dvmc-bench-report.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
@@ -63,9 +73,28 @@ jmh() {
     > "$work/jmh.body"
 }
 
-perfdhcp() {
+# servers MODE [ARGS...]: bench/perfdhcp.sh in MODE, each run held DVMC_BENCH_HOLD seconds.
+servers() {
   needs_root || return
-  DVMC_PERF_SECONDS=${DVMC_BENCH_HOLD:-60} bash bench/perfdhcp.sh ${DVMC_BENCH_RATES:-1000 2000 4000}
+  DVMC_PERF_MODE=$1 DVMC_PERF_SECONDS=${DVMC_BENCH_HOLD:-60} \
+    DVMC_PERF_SERVERS=${DVMC_BENCH_SERVERS:-dvmc kea kea-mt dnsmasq} bash bench/perfdhcp.sh "${@:2}"
+}
+
+perfdhcp() {
+  servers rates ${DVMC_BENCH_RATES:-1000 2000 4000}
+}
+
+ceiling() {
+  DVMC_PERF_CEILING_RATES=${DVMC_BENCH_CEILING_RATES:-2000 5000 10000 20000} servers ceiling
+}
+
+latency() {
+  DVMC_PERF_LATENCY_RATE=1000 DVMC_BENCH_SVG="$top/$dora_plot" servers latency || return
+  printf '\n![DORA time by percentile at 1,000/s](%s)\n' "$(basename "$dora_plot")" > "$work/latency.plot"
+}
+
+renewals() {
+  DVMC_PERF_RENEW_CLIENTS=${DVMC_BENCH_RENEW_CLIENTS:-10000} servers renewals
 }
 
 bind() {
@@ -98,11 +127,15 @@ for s in "${stages[@]}"; do
     jmh) stage jmh "Per-frame work (JMH, ns/op and B/op; × reference = ratio to the reference method)" jmh ;;
     fastpath) stage fastpath "Fast path on one lcore with ${DVMC_BENCH_LEASES:-1000000} leases in the store" \
       env DVMC_BENCH_LEASES="${DVMC_BENCH_LEASES:-1000000}" bash bench/run.sh ;;
-    perfdhcp) stage perfdhcp "New leases: perfdhcp DORA into dvmc beside Kea 2.2" perfdhcp ;;
+    ceiling) stage ceiling "perfdhcp's own ceiling: DORA against a stateless responder" ceiling ;;
+    perfdhcp) stage perfdhcp "New leases: perfdhcp DORA into dvmc beside Kea 2.2 (single- and multi-threaded) and dnsmasq" perfdhcp ;;
+    latency) stage latency "DORA latency at 1,000/s: dvmc beside Kea 2.2 (single- and multi-threaded) and dnsmasq" latency
+      [ -s "$work/latency.plot" ] && cat "$work/latency.plot" >> "$report" ;;
+    renewals) stage renewals "Renewal storm: ${DVMC_BENCH_RENEW_CLIENTS:-10000} bound clients renewing, dvmc's fast path beside the references" renewals ;;
     bind) stage bind "Bind time of a real udhcpc through dvmc beside Kea" bind
       [ -s "$work/bind.plot" ] && cat "$work/bind.plot" >> "$report" ;;
     alloc) stage alloc "Service allocations per second: journal, 1 and 2 replicas on etcd" alloc ;;
-    *) echo "unknown stage '$s' (jmh fastpath perfdhcp bind alloc)" >&2; exit 2 ;;
+    *) echo "unknown stage '$s' ($all_stages)" >&2; exit 2 ;;
   esac
 done
 printf '\nLoad average at the end: %s. Took %s.\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \

@@ -32,7 +32,8 @@ case "$role" in
   *) echo "usage: $0 [runtime|build|test]" >&2; exit 2 ;;
 esac
 
-# kea-admin brings perfdhcp (no daemon), the relay-speaking load generator of PerfdhcpRelayTest and bench/perfdhcp.sh.
+# kea-admin brings perfdhcp (no daemon), the relay-speaking load generator of PerfdhcpRelayTest and bench/perfdhcp.sh;
+# that bench also runs Kea (single- and multi-threaded) and dnsmasq as references, and captures with tcpdump and tshark.
 # The DHCP clients and servers are for the tests' namespaces only: dhcpcd5 enables and starts a unit that runs
 # dhcpcd on every interface of the machine, and kea-dhcp4-server (the relay tests' tenant server and
 # RfcComparisonTest's reference) and isc-dhcp-server (a tenant server) units that would serve DHCP on the host's

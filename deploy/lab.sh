@@ -121,18 +121,19 @@ lab_kea_install() {
   [ -z "$made" ] || rm -f "$guard"
 }
 
-# lab_kea_add INDEX MAC ADDR/PREFIX: a namespace dvmc-<pid>-kea for a reference Kea, and VM INDEX (MAC) on a veth to
-# it whose Kea end has ADDR/PREFIX, carrier up. Sets LAB_KEA_NS and LAB_KEA_IF; the dvmc host namespace stays current.
+# lab_kea_add INDEX MAC ADDR/PREFIX [NAME]: a namespace dvmc-<pid>-NAME (default kea) for a reference server, and VM
+# INDEX (MAC) on a veth to it whose server end has ADDR/PREFIX, carrier up. Sets LAB_KEA_NS and LAB_KEA_IF; the dvmc
+# host namespace stays current.
 lab_kea_add() {
   local host=${LAB_HOST_NS:-}
-  lab_host_add kea
+  lab_host_add "${4:-kea}"
   lab_vm_add "$1" "$2"
   LAB_KEA_NS=$LAB_HOST_NS
   LAB_KEA_IF=${LAB_VM_HOSTIF[$1]}
   LAB_HOST_NS=$host
   ip -n "$LAB_KEA_NS" addr add "$3" dev "$LAB_KEA_IF"
   # Kea skips an interface that has no carrier yet when it starts.
-  lab_wait 10 "the Kea veth to come up" sh -c "ip -n '$LAB_KEA_NS' link show dev '$LAB_KEA_IF' | grep -q LOWER_UP"
+  lab_wait 10 "the server's veth to come up" sh -c "ip -n '$LAB_KEA_NS' link show dev '$LAB_KEA_IF' | grep -q LOWER_UP"
 }
 
 # lab_spawn NAME NS|- CMD...: starts CMD in the background (inside NS unless "-"), output to $LAB_DIR/NAME.log;

@@ -12,12 +12,12 @@ import java.util.Map;
 
 /**
  * Prints latency percentiles of labelled samples ("label micros" or "label failed" per line) from one run, and the
- * ratio of the first label to the second, the reference measured in the same run. With {@code -Ddvmc.bench.svg=FILE}
- * it also draws their latency-by-percentile plot there.
+ * ratio of the first label to each other one, the references measured in the same run. With
+ * {@code -Ddvmc.bench.svg=FILE} it also draws their latency-by-percentile plot there.
  */
 public final class LatencyReport
 {
-    private static final double[] PERCENTILES = {50, 90, 99, 100};
+    private static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
 
     private LatencyReport()
     {
@@ -49,12 +49,12 @@ public final class LatencyReport
                 histograms.get(parts[0]).recordValue(Long.parseLong(parts[1]));
             }
         }
-        System.out.printf(Locale.ROOT, "%-10s %8s %8s %10s %10s %10s %10s%n",
-            "target", "binds", "failed", "p50 ms", "p90 ms", "p99 ms", "max ms");
+        System.out.printf(Locale.ROOT, "%-14s %8s %8s %10s %10s %10s %10s %10s%n",
+            "target", "samples", "failed", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms");
         for (final Map.Entry<String, Histogram> e : histograms.entrySet())
         {
             final Histogram h = e.getValue();
-            System.out.printf(Locale.ROOT, "%-10s %8d %8d", e.getKey(), h.getTotalCount(), failures.get(e.getKey()));
+            System.out.printf(Locale.ROOT, "%-14s %8d %8d", e.getKey(), h.getTotalCount(), failures.get(e.getKey()));
             for (final double p : PERCENTILES)
             {
                 System.out.printf(Locale.ROOT, " %10.2f", h.getValueAtPercentile(p) / 1000.0);
@@ -67,15 +67,21 @@ public final class LatencyReport
             Files.writeString(Path.of(svg),
                 PercentilePlot.svg(System.getProperty("dvmc.bench.title", "latency"), histograms));
         }
-        if (args.length >= 3)
+        final Histogram subject = histograms.get(args[1]);
+        for (int i = 2; i < args.length; i++)
         {
-            final Histogram subject = histograms.get(args[1]);
-            final Histogram reference = histograms.get(args[2]);
-            for (final double p : new double[]{50, 99})
+            final Histogram reference = histograms.get(args[i]);
+            if (subject.getTotalCount() == 0 || reference.getTotalCount() == 0)
             {
-                System.out.printf(Locale.ROOT, "%s / %s at p%.0f: %.2f%n", args[1], args[2], p,
-                    (double)subject.getValueAtPercentile(p) / reference.getValueAtPercentile(p));
+                continue;
             }
+            System.out.printf(Locale.ROOT, "%s / %s:", args[1], args[i]);
+            for (final double p : new double[]{50, 99, 99.9})
+            {
+                System.out.printf(Locale.ROOT, " %.2f at p%s", (double)subject.getValueAtPercentile(p) /
+                    Math.max(1, reference.getValueAtPercentile(p)), p == 99.9 ? "99.9" : Long.toString((long)p));
+            }
+            System.out.println();
         }
     }
 }
