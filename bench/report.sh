@@ -8,7 +8,8 @@
 #   fastpath  fast-path replies per second on one lcore beside rx+tx echo and raw rx of the same loop, with
 #             DVMC_BENCH_LEASES (default 1,000,000) leases in the store
 #   perfdhcp  full DORA from perfdhcp into dvmc's relay-facing port beside Kea 2.2, same topology and settings,
-#             each rate of DVMC_BENCH_RATES (default "1000 2000 4000") held DVMC_BENCH_HOLD seconds (default 60)
+#             each rate of DVMC_BENCH_RATES (default "1000 2000 4000") held DVMC_BENCH_HOLD seconds (default 60),
+#             dvmc restarted with empty state for each rate
 #   bind      a real udhcpc's bind time through dvmc beside Kea, DVMC_BENCH_BINDS binds each (default 200)
 #   alloc     the service's new allocations per second: journal, 1 and 2 replicas on etcd
 set -uo pipefail
