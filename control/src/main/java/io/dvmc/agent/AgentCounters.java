@@ -18,6 +18,7 @@ public final class AgentCounters
     public final AtomicCounter locationsInvalidated;
     public final AtomicCounter exchangesStarted;
     public final AtomicCounter exchangesFull;
+    public final AtomicCounter leaseStoreFull;
     public final AtomicCounter offers;
     public final AtomicCounter acks;
     public final AtomicCounter naks;
@@ -64,6 +65,8 @@ public final class AgentCounters
             CounterTypes.AGENT);
         exchangesStarted = file.newCounter("exchanges_started", "DVMC exchanges started", CounterTypes.AGENT);
         exchangesFull = file.newCounter("exchange_table_full_dropped", "DVMC exchange table full dropped",
+            CounterTypes.DROP);
+        leaseStoreFull = file.newCounter("lease_store_full_dropped", "host lease store full dropped",
             CounterTypes.DROP);
         offers = file.newCounter("dvmc_offers", "DVMC OFFER received", CounterTypes.AGENT);
         acks = file.newCounter("dvmc_acks", "DVMC ACK received", CounterTypes.AGENT);

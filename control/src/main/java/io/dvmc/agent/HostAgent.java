@@ -56,6 +56,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
 {
     private static final int LIMIT = 64;
     private static final long SWEEP_INTERVAL_MS = 10_000;
+    /** A full store is swept this often: each sweep walks the whole store, which stops the agent meanwhile. */
+    private static final long FULL_SWEEP_INTERVAL_MS = 1_000;
     /** How long an offer is noted in the host store; the service holds it for its own offer hold. */
     private static final long OFFER_NOTE_MS = 60_000;
     private static final long NAK_LOG_INTERVAL_MS = 10_000;
@@ -87,6 +89,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private BindingPublisher bindings;
     private HostLeaseRequests leaseRequests;
     private long nextSweepMs;
+    private long lastSweepMs;
     private long nowMs;
 
     private final DhcpRequestMessage request = new DhcpRequestMessage();
@@ -198,8 +201,9 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             work += leaseRequests.poll(now);
         }
-        if (now >= nextSweepMs)
+        if (now >= nextSweepMs || stores.sweepWanted() && now >= lastSweepMs + FULL_SWEEP_INTERVAL_MS)
         {
+            lastSweepMs = now;
             nextSweepMs = now + SWEEP_INTERVAL_MS;
             work += stores.sweepExpired(now);
         }
@@ -463,7 +467,10 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                 {
                     return;
                 }
-                recordOffer(slot, reply);
+                if (!recordOffer(slot, reply))
+                {
+                    return;
+                }
                 answer(slot, DhcpMessageType.OFFER, reply.yiaddr(), grantSeconds(slot, reply), reply);
             }
             else if (reply.type() == DvmcMessageType.ACK)
@@ -475,8 +482,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                     {
                         return;
                     }
-                    final int granted = bind(slot, reply);
-                    answer(slot, DhcpMessageType.ACK, reply.yiaddr(), granted, reply);
+                    final long granted = bind(slot, reply);
+                    if (granted >= 0)
+                    {
+                        answer(slot, DhcpMessageType.ACK, reply.yiaddr(), (int)granted, reply);
+                    }
                 }
                 else if (dhcpType == DhcpMessageType.INFORM && writeDomain(exchanges.domainId(slot), reply))
                 {
@@ -486,9 +496,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
                 else if (dhcpType == DhcpMessageType.BOOTP && writeDomain(exchanges.domainId(slot), reply))
                 {
                     // RFC 1534 §2: bound at the service and in the host store before the BOOTREPLY leaves, as an ACK.
-                    counters.bootpReplies.incrementRelease();
-                    bind(slot, reply);
-                    answer(slot, DhcpMessageType.BOOTP, reply.yiaddr(), 0, reply);
+                    if (bind(slot, reply) >= 0)
+                    {
+                        counters.bootpReplies.incrementRelease();
+                        answer(slot, DhcpMessageType.BOOTP, reply.yiaddr(), 0, reply);
+                    }
                 }
             }
             else
@@ -549,9 +561,10 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     /**
      * The service's ACK, made durable in the host's lease store before the VM hears of it.
      *
-     * @return the lease time granted to the VM.
+     * @return the lease time granted to the VM (unsigned seconds), or -1 if the store is full: the VM is not answered
+     *     and retransmits, and the service, which bound it, acknowledges it again.
      */
-    private int bind(final int slot, final DvmcMessage reply)
+    private long bind(final int slot, final DvmcMessage reply)
     {
         final long now = clock.time();
         final int granted = grantSeconds(slot, reply);
@@ -572,18 +585,21 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             counters.tenantOptionsTooLong.incrementRelease();
         }
         lease.seal();
-        stores.putLease(exchanges.domainId(slot), exchanges.mac(slot), lease);
-        return granted;
+        return stores.putLease(exchanges.domainId(slot), exchanges.mac(slot), lease) ? granted & 0xFFFF_FFFFL : -1;
     }
 
-    /** Notes an offer in the store (for the operator), unless the VM holds a bound lease there already. */
-    private void recordOffer(final int slot, final DvmcMessage reply)
+    /**
+     * Notes an offer in the store (for the operator), unless the VM holds a bound lease there already.
+     *
+     * @return false if the store is full: an offer the VM could not be acknowledged for is not made.
+     */
+    private boolean recordOffer(final int slot, final DvmcMessage reply)
     {
         final int domainId = exchanges.domainId(slot);
         final long mac = exchanges.mac(slot);
         if (stores.lease(domainId, mac, current) && current.state() == LeaseState.BOUND)
         {
-            return;
+            return true;
         }
         final long now = clock.time();
         lease.clear()
@@ -597,7 +613,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             .vmId(exchanges.vmMsb(slot), exchanges.vmLsb(slot))
             .optionsVersion(domain.version())
             .seal();
-        stores.putLease(domainId, mac, lease);
+        return stores.putLease(domainId, mac, lease);
     }
 
     /** Removes the offer noted in the store for the VM of {@code slot}; a bound lease stays. */

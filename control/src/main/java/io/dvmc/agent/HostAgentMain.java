@@ -49,9 +49,7 @@ public final class HostAgentMain implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(HostAgentMain.class);
     public static final String READY_FILE = "agent.ready";
     public static final String COUNTERS_FILE = "agent-counters.dat";
-    private static final long MAX_LEASES = 65_536;
     private static final int MAX_DOMAINS = 4_096;
-    private static final int MAX_EXCHANGES = 1_024;
     private static final long LOCATION_TTL_MS = 30_000;
     /** EX_IOERR of sysexits.h; the systemd unit restarts the agent. */
     static final int EXIT_STORE_FAILED = 74;
@@ -79,7 +77,8 @@ public final class HostAgentMain implements AutoCloseable
         countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), 256);
         final AgentCounters counters = new AgentCounters(countersFile);
         rings = RingFiles.open(host.statePath());
-        stores = new HostStores(host.statePath(), rings.toDataplane(), counters, MAX_LEASES, MAX_DOMAINS,
+        stores = new HostStores(host.statePath(), rings.toDataplane(), counters, host.agent().maxLeases(),
+            MAX_DOMAINS,
             Duration.ofSeconds(30));
         try
         {
@@ -90,10 +89,10 @@ public final class HostAgentMain implements AutoCloseable
             stores.open(time.bootId());
             final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
                 new ServiceLocator(policy, clock, LOCATION_TTL_MS, counters, host.hostId()), policy,
-                counters, clock, MAX_EXCHANGES,
+                counters, clock, host.agent().maxExchanges(),
                 new RequestLimits(host.agent().limits(), SystemNanoClock.INSTANCE));
             client = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
-                DvmcClient.DEFAULT_CAPACITY, ServiceLocator.FAILOVER_RETRY,
+                host.agent().maxExchanges(), ServiceLocator.FAILOVER_RETRY,
                 new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS,
                     Authenticator.DEFAULT_REPLAY_CAPACITY),
                 SystemEpochClock.INSTANCE, SystemNanoClock.INSTANCE, agent);

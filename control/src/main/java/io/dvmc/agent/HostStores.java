@@ -9,6 +9,7 @@ import io.dvmc.lease.LeaseStore;
 import io.dvmc.lease.LeaseVisitor;
 import io.dvmc.lease.OtherLayoutException;
 import io.dvmc.lease.SegmentLockedException;
+import io.dvmc.lease.StoreFullException;
 import io.dvmc.lease.StoreGuard;
 import io.dvmc.lease.StoreTimeouts;
 import org.agrona.collections.IntArrayList;
@@ -44,6 +45,7 @@ public final class HostStores implements AutoCloseable
     private static final Duration SEGMENT_PROBE = Duration.ofMillis(20);
     private static final long YIELD_REPEAT_NS = 1_000_000_000L;
     private static final long READER_POLL_NS = 1_000_000L;
+    private static final long FULL_LOG_INTERVAL_MS = 10_000;
 
     private final Path stateDir;
     private final RingBuffer toDataplane;
@@ -60,6 +62,8 @@ public final class HostStores implements AutoCloseable
     private final LongArrayList chosenMacs = new LongArrayList();
     private final LeaseFilter expiredFilter = this::isExpired;
     private long sweepNowMs;
+    private boolean sweepWanted;
+    private final StoreFullLog fullLog = new StoreFullLog(FULL_LOG_INTERVAL_MS);
     private LeaseStore leases;
     private DomainStore domains;
 
@@ -118,8 +122,8 @@ public final class HostStores implements AutoCloseable
             // Even with no reader seen: a dataplane may be opening the stores right now, for a READY of our
             // predecessor still in the ring, and take its shared lock after the look.
             yieldReaders(leaseGuard, domainGuard);
-            leases = openLeases(leaseGuard, timeouts);
-            domains = DomainStore.openWriter(domainGuard, maxDomains, timeouts);
+            leases = openOrReplace(leaseGuard, () -> LeaseStore.openWriter(leaseGuard, maxLeases, timeouts));
+            domains = openOrReplace(domainGuard, () -> DomainStore.openWriter(domainGuard, maxDomains, timeouts));
             if (bootId != null)
             {
                 retireOtherBoots(bootId);
@@ -142,18 +146,19 @@ public final class HostStores implements AutoCloseable
     }
 
     /**
-     * A lease store of another layout (written by another dvmc version) is replaced by an empty one: it holds only
-     * copies of the service's leases, which the VMs get again through the agent at their next request.
+     * A store of another layout (written by another dvmc version) or created for another capacity than configured is
+     * replaced by an empty one: it holds only copies of what the service holds, which the VMs get again through the
+     * agent at their next request, and the dataplane, yielded meanwhile, maps the new file at READY.
      */
-    private LeaseStore openLeases(final StoreGuard guard, final StoreTimeouts timeouts)
+    private static <S> S openOrReplace(final StoreGuard guard, final java.util.function.Supplier<S> open)
     {
         try
         {
-            return LeaseStore.openWriter(guard, maxLeases, timeouts);
+            return open.get();
         }
         catch (final OtherLayoutException ex)
         {
-            System.err.println("dvmc agent: " + ex.getMessage() + "; replacing it with an empty lease store");
+            LOG.warn("{}; replacing it with an empty store of the configured layout and capacity", ex.getMessage());
             try
             {
                 Files.delete(guard.mapFile());
@@ -162,7 +167,7 @@ public final class HostStores implements AutoCloseable
             {
                 throw new UncheckedIOException(deleteFailed);
             }
-            return LeaseStore.openWriter(guard, maxLeases, timeouts);
+            return open.get();
         }
     }
 
@@ -257,20 +262,41 @@ public final class HostStores implements AutoCloseable
     /**
      * Writes the lease, then tells the dataplane, whose workers cache leases, to drop its copy (LEASE_CHANGED): before
      * anything the agent sends the VM because of this write, which goes through the same ring after it.
+     *
+     * @return false if the store is full ({@link StoreFullLog}): nothing was written, and the caller must not tell the
+     *     VM of a lease the fast path does not know.
      */
-    public void putLease(final int domainId, final long mac, final LeaseRecord record)
+    public boolean putLease(final int domainId, final long mac, final LeaseRecord record)
     {
         try
         {
-            leases.put(domainId, mac, record);
+            try
+            {
+                leases.put(domainId, mac, record);
+            }
+            catch (final SegmentLockedException ex)
+            {
+                recover();
+                leases.put(domainId, mac, record);
+            }
         }
-        catch (final SegmentLockedException ex)
+        catch (final StoreFullException ex)
         {
-            recover();
-            leases.put(domainId, mac, record);
+            counters.leaseStoreFull.incrementRelease();
+            fullLog.full(leases.size(), maxLeases, System.currentTimeMillis());
+            // Room comes back as host leases run out: sweep soon rather than at the next interval.
+            sweepWanted = true;
+            return false;
         }
         announce(domainId, mac);
         counters.leasesWritten.incrementRelease();
+        return true;
+    }
+
+    /** Whether a write found the store full since the last {@link #sweepExpired}. */
+    public boolean sweepWanted()
+    {
+        return sweepWanted;
     }
 
     public void removeLease(final int domainId, final long mac)
@@ -311,6 +337,7 @@ public final class HostStores implements AutoCloseable
     public int sweepExpired(final long nowMs)
     {
         sweepNowMs = nowMs;
+        sweepWanted = false;
         return removeLeasesWhere(expiredFilter);
     }
 

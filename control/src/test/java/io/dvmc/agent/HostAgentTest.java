@@ -300,7 +300,7 @@ class HostAgentTest
         return reply;
     }
 
-    private static UnsafeBuffer capture(final String name) throws Exception
+    static UnsafeBuffer capture(final String name) throws Exception
     {
         return new UnsafeBuffer(Files.readAllBytes(CAPTURES.resolve(name + ".bin")));
     }
@@ -393,6 +393,87 @@ class HostAgentTest
             new FilePolicyStore(dir.resolve("policy.json")), counters, clock, 16, new RequestLimits(limits, nanos));
         client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, 1, new Authenticator(new byte[32]), clock,
             agent);
+        agent.client(client);
+    }
+
+    @Test
+    void aFullHostLeaseStoreLeavesTheNextVmUnansweredAndCountedAndServesItOnceOffersExpire() throws Exception
+    {
+        // More addresses at the service than the host store holds.
+        servicePolicy(policy("10.0", "builtin").replace("\"end\": \"10.0.0.101\"", "\"end\": \"10.0.0.250\""));
+        agentWithLeaseStoreOf(64);
+        long mac = UDHCPC_MAC;
+        int answered = 0;
+        while (counters.leaseStoreFull.get() == 0)
+        {
+            assertTrue(answered < 240, "the store of 64 leases took " + answered + " offers");
+            answered += offerRound(mac++);
+        }
+        final long refused = mac - 1;
+        assertEquals(refused - UDHCPC_MAC, answered, "every VM before the full store was offered an address");
+        assertEquals(0, counters.errors.get());
+
+        assertEquals(0, offerRound(refused), "still full: the VM's retransmission is not answered either");
+        assertEquals(2, counters.leaseStoreFull.get());
+
+        // The offers noted in the store run out after a minute; the agent sweeps them and has room again.
+        clockOffsetMs = 61_000;
+        agent.doWork();
+        assertEquals(1, offerRound(refused), "the VM is served once the store has room");
+        final LeaseRecord lease = new LeaseRecord();
+        assertTrue(stores.lease(DOMAIN, refused, lease));
+        assertEquals(LeaseState.OFFERED, lease.state());
+    }
+
+    @Test
+    void aFullExchangeTableRefusesANewVmButFoldsTheRetransmissionOfAVmWhoseExchangeIsInFlight() throws Exception
+    {
+        // A service that does not answer (yet): the 16 exchanges of the fixture's table stay in flight.
+        service.close();
+        for (int vm = 0; vm <= 16; vm++)
+        {
+            fromVm(withMac(capture("udhcpc-discover"), UDHCPC_MAC + vm));
+        }
+        agent.doWork();
+        assertEquals(16, counters.exchangesStarted.get());
+        assertEquals(1, counters.exchangesFull.get(), "the 17th VM finds no slot");
+
+        fromVm(withMac(capture("udhcpc-discover"), UDHCPC_MAC));
+        agent.doWork();
+        assertEquals(1, counters.exchangesFull.get(), "a retransmission joins its exchange in flight");
+    }
+
+    /** A DISCOVER from {@code mac}, run until the service's OFFER is handled; returns the frames the VM was sent. */
+    private int offerRound(final long mac) throws Exception
+    {
+        final long offers = counters.offers.get() + 1;
+        fromVm(withMac(capture("udhcpc-discover"), mac));
+        final int[] sent = new int[1];
+        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (counters.offers.get() < offers)
+        {
+            agent.doWork();
+            rings.toDataplane().read((type, buffer, index, length) -> sent[0] += type == RingMessages.TRANSMIT ? 1 : 0);
+            assertTrue(System.nanoTime() - deadline < 0, "no OFFER from the service within 20 s");
+        }
+        rings.toDataplane().read((type, buffer, index, length) -> sent[0] += type == RingMessages.TRANSMIT ? 1 : 0);
+        return sent[0];
+    }
+
+    /** The fixture's agent over a host lease store of {@code capacity} (replacing the fixture's store). */
+    private void agentWithLeaseStoreOf(final long capacity) throws Exception
+    {
+        client.close();
+        stores.close();
+        final Path state = dir.resolve("host");
+        stores = new HostStores(state, rings.toDataplane(), counters, capacity, 16, Duration.ofSeconds(30));
+        stores.open();
+        final EpochClock clock = HostTimeBase.open(state, "test-boot", hostWall, hostMonotonic).clock();
+        agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores, locator,
+            new FilePolicyStore(dir.resolve("policy.json")), counters, clock, 16);
+        client = new DvmcClient(new InetSocketAddress("127.0.0.1", 0), 0, 1, DvmcClient.DEFAULT_CAPACITY,
+            RetryPolicy.DEFAULT, new Authenticator(new byte[32]), () -> System.currentTimeMillis() + clockOffsetMs,
+            hostMonotonic, agent);
         agent.client(client);
     }
 
@@ -855,7 +936,7 @@ class HostAgentTest
     }
 
     /** The frame from another NIC: Ethernet source and chaddr changed, the options (61 included) kept. */
-    private static UnsafeBuffer withMac(final UnsafeBuffer frame, final long mac)
+    static UnsafeBuffer withMac(final UnsafeBuffer frame, final long mac)
     {
         final FrameView view = new FrameView();
         new FrameClassifier().classify(frame, 0, frame.capacity(), view);

@@ -109,6 +109,32 @@ class HostStoresTest
     }
 
     @Test
+    void aLeaseStoreCreatedForAnotherCapacityIsReplacedAtTheAgentsStartAndTheDataplaneMapsTheNewOne()
+    {
+        final long mac = 0x02_00_00_00_00_01L;
+        final LeaseRecord lease = new LeaseRecord().clear().ip(0x0A00_0064).state(LeaseState.BOUND).seal();
+        final HostStores first = agent(DEADLINE, 1024);
+        first.open();
+        first.putLease(7, mac, lease);
+        final DataplaneStores dataplane = new DataplaneStores();
+        dataplane.awaitOpen(true);
+        first.close();
+
+        final HostStores second = agent(DEADLINE, 4096);
+        second.open();
+        second.putLease(7, mac + 1, lease);
+
+        try (LeaseStore file = LeaseStore.openReader(dir.resolve(LeaseStore.FILE)))
+        {
+            assertEquals(4096, file.map().capacity(), "the capacity the file was created for");
+        }
+        dataplane.awaitOpen(true);
+        dataplane.pause();
+        assertFalse(dataplane.access.lease(7, mac, new LeaseRecord()), "the old store's copy is gone with it");
+        assertTrue(dataplane.access.lease(7, mac + 1, new LeaseRecord()), "the dataplane reads the new store");
+    }
+
+    @Test
     void aRecoveryThatTimesOutStillTellsTheDataplaneToReopen()
     {
         final HostStores agent = agent(Duration.ofMillis(300));
@@ -172,7 +198,12 @@ class HostStoresTest
 
     private HostStores agent(final Duration deadline)
     {
-        final HostStores stores = new HostStores(dir, rings.toDataplane(), counters, 1024, 16, deadline);
+        return agent(deadline, 1024);
+    }
+
+    private HostStores agent(final Duration deadline, final long maxLeases)
+    {
+        final HostStores stores = new HostStores(dir, rings.toDataplane(), counters, maxLeases, 16, deadline);
         open.add(stores);
         return stores;
     }

@@ -26,7 +26,8 @@ import java.util.UUID;
  *   "policyFile": "policy.json",            // or "policy": { "etcd": ["http://127.0.0.1:2379"], "prefix": "/dvmc" }
  *   "agent": { "listen": "127.0.0.1:0", "metrics": "127.0.0.1:9468",
  *              "limits": { "vmPerSecond": 4, "vmBurst": 20, "portPerSecond": 2000,
- *              "portBurst": 4000, "declineIntervalSeconds": 10, "declineBurst": 3 } },
+ *              "portBurst": 4000, "declineIntervalSeconds": 10, "declineBurst": 3 },
+ *              "maxLeases": 262144, "maxExchanges": 16384 },
  *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "workerCpu": 1, "extraEal": [],
  *                  "metrics": "9467",
  *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1", "other": "forward:uplink" },
@@ -67,12 +68,33 @@ public record HostConfig(
      * @param listen where the agent receives DVMC replies.
      * @param limits the rate limits in front of the slow path; absent fields take their defaults.
      * @param metrics where the agent serves Prometheus metrics ({@link MetricsAddress}); null: nowhere.
+     * @param maxLeases the host lease store's capacity, which the agent creates the store with and the dataplane
+     *                  reads from the store's header; null: {@link #DEFAULT_MAX_LEASES}.
+     * @param maxExchanges DVMC exchanges the agent keeps in flight at once; null: {@link #DEFAULT_MAX_EXCHANGES}.
      */
-    public record Agent(String listen, Limits limits, String metrics)
+    public record Agent(String listen, Limits limits, String metrics, Long maxLeases, Integer maxExchanges)
     {
+        /**
+         * A big hypervisor's VMs, or the clients of a relay-facing port, many times over: 262,144 leases, a 144 MiB
+         * file (574 bytes a lease, allocated when the store is created).
+         */
+        public static final long DEFAULT_MAX_LEASES = 1L << 18;
+        /** Fewer would not hold one of a VM's slow-path exchanges (a lease store of one segment). */
+        public static final long MIN_MAX_LEASES = 1_024;
+        /** 64 Mi leases: a 36 GiB file. */
+        public static final long MAX_MAX_LEASES = 1L << 26;
+        /**
+         * 20,000 DORA/s is 40,000 exchanges/s; the window holds 0.4 s of them, 30 times the p99 latency measured at
+         * 1,000 DORA/s (13.4 ms), so a service's pause of a few hundred milliseconds (a journal sync, a GC) refuses
+         * nothing.
+         */
+        public static final int DEFAULT_MAX_EXCHANGES = 16_384;
+        public static final int MIN_MAX_EXCHANGES = 64;
+        public static final int MAX_MAX_EXCHANGES = 1 << 20;
+
         public Agent(final String listen)
         {
-            this(listen, Limits.DEFAULT, null);
+            this(listen, Limits.DEFAULT, null, DEFAULT_MAX_LEASES, DEFAULT_MAX_EXCHANGES);
         }
     }
 
@@ -378,7 +400,9 @@ public record HostConfig(
             agent == null
                 ? new Agent("127.0.0.1:0")
                 : new Agent(agent.listen(),
-                    agent.limits() == null ? Limits.DEFAULT : agent.limits().withDefaults(), agent.metrics()),
+                    agent.limits() == null ? Limits.DEFAULT : agent.limits().withDefaults(), agent.metrics(),
+                    agent.maxLeases() == null ? Agent.DEFAULT_MAX_LEASES : agent.maxLeases(),
+                    agent.maxExchanges() == null ? Agent.DEFAULT_MAX_EXCHANGES : agent.maxExchanges()),
             dataplane == null
                 ? new Dataplane(0, 128, "backoff", 1, null, List.of(), List.of(), null)
                 : new Dataplane(
@@ -422,6 +446,13 @@ public record HostConfig(
             "agent.metrics and dataplane.metrics are both " + agent.metrics() + ": give each process its own port");
         final String limitsProblem = agent.limits().problem();
         require(file, limitsProblem == null, limitsProblem);
+        require(file, agent.maxLeases() >= Agent.MIN_MAX_LEASES && agent.maxLeases() <= Agent.MAX_MAX_LEASES,
+            "agent.maxLeases must be " + Agent.MIN_MAX_LEASES + " to " + Agent.MAX_MAX_LEASES + ", not " +
+                agent.maxLeases());
+        require(file,
+            agent.maxExchanges() >= Agent.MIN_MAX_EXCHANGES && agent.maxExchanges() <= Agent.MAX_MAX_EXCHANGES,
+            "agent.maxExchanges must be " + Agent.MIN_MAX_EXCHANGES + " to " + Agent.MAX_MAX_EXCHANGES + ", not " +
+                agent.maxExchanges());
         require(file, dataplane.workers() == 0 || dataplane.workers() == 1,
             "dataplane.workers must be 0 (worker in the poll loop) or 1 (a worker thread)");
         final Integer workerCpu = dataplane.workerCpu();

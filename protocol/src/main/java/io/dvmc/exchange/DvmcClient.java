@@ -54,6 +54,8 @@ public final class DvmcClient implements AutoCloseable
 
     public static final int DEFAULT_CAPACITY = 1024;
     private static final int RECEIVE_BATCH = 16;
+    /** Replies the receive buffer holds at most: 8 MiB, the cap {@code deploy/sysctl/60-dvmc.conf} sets. */
+    static final int RECEIVE_BURST = 4096;
     private static final long NO_SLOT = -1;
 
     private final DatagramChannel channel;
@@ -186,8 +188,8 @@ public final class DvmcClient implements AutoCloseable
             {
                 throw IoFaults.bind(bindAddress, ex);
             }
-            // Every transaction in flight may be answered in one burst (a service replies to a batch at once).
-            ReceiveBuffer.size(channel, capacity, "dvmc client on " + bindAddress);
+            // A service replies to a batch at once: room for several batches (a large window is not answered at once).
+            ReceiveBuffer.size(channel, Math.min(capacity, RECEIVE_BURST), "dvmc client on " + bindAddress);
             this.locationPort = ((InetSocketAddress)channel.getLocalAddress()).getPort();
         }
         catch (final IOException | RuntimeException ex)

@@ -71,6 +71,8 @@ public final class FixedRecordMap implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(FixedRecordMap.class);
     private static final String WARM_UP_NAME = "dvmc-warm-up";
     private static final int HEADER_PROBE_BYTES = SizePrefixedBlob.SELF_BOOTSTRAPPING_HEADER_OFFSET;
+    /** The capacity a reader passes: it takes the file's. */
+    private static final long READER = -1;
 
     /** Receives each entry of {@link #forEach}; the slices are reused between calls. */
     @FunctionalInterface
@@ -133,13 +135,13 @@ public final class FixedRecordMap implements AutoCloseable
             final FileState state = prepare(file);
             if (state == FileState.ABSENT)
             {
-                return checked(builder.createPersistedTo(file.toFile()), file, name, keyLength, recordLength, true,
-                    timeouts);
+                return checked(builder.createPersistedTo(file.toFile()), file, name, keyLength, recordLength,
+                    maxEntries, timeouts);
             }
             if (state == FileState.READY && !forceRecovery)
             {
                 final FixedRecordMap opened = checked(builder.createPersistedTo(file.toFile()), file, name, keyLength,
-                    recordLength, true, timeouts);
+                    recordLength, maxEntries, timeouts);
                 final int held = opened.lockedSegments(0);
                 if (held == 0)
                 {
@@ -154,8 +156,8 @@ public final class FixedRecordMap implements AutoCloseable
             }
             final AtomicLong corruptions = new AtomicLong();
             final FixedRecordMap recovered = checked(builder.recoverPersistedTo(file.toFile(), true,
-                corruption -> onCorruption(file, corruptions, corruption)), file, name, keyLength, recordLength, true,
-                timeouts);
+                corruption -> onCorruption(file, corruptions, corruption)), file, name, keyLength, recordLength,
+                maxEntries, timeouts);
             recovered.recovered = true;
             recovered.recoveryCorruptions = corruptions.get();
             recovered.purgedOnOpen = recovered.purgeIncomplete();
@@ -186,7 +188,7 @@ public final class FixedRecordMap implements AutoCloseable
             // The builder only supplies the types: an existing file keeps the configuration in its header.
             final ChronicleMap<FixedSlice, FixedSlice> map = builder(name, keyLength, recordLength, 1)
                 .createPersistedTo(file.toFile());
-            return checked(map, file, name, keyLength, recordLength, false, timeouts);
+            return checked(map, file, name, keyLength, recordLength, READER, timeouts);
         }
         catch (final IOException e)
         {
@@ -585,7 +587,7 @@ public final class FixedRecordMap implements AutoCloseable
     {
         final int valueLength = 2 * slotLength(recordLength);
         final FixedSliceMarshaller keys = new FixedSliceMarshaller(keyLength, name + "#key");
-        final FixedSliceMarshaller values = new FixedSliceMarshaller(valueLength, name);
+        final FixedSliceMarshaller values = new FixedSliceMarshaller(valueLength, name, entries);
         return ChronicleMapBuilder.of(FixedSlice.class, FixedSlice.class)
             .name(name)
             .keyMarshallers(keys, keys)
@@ -596,9 +598,13 @@ public final class FixedRecordMap implements AutoCloseable
             .entries(entries);
     }
 
+    /**
+     * @param entries the writer's capacity, which an existing file must have been created for; {@link #READER} for a
+     *                reader, which takes the file's capacity as it is (Chronicle sizes everything from the header)
+     */
     private static FixedRecordMap checked(final ChronicleMap<FixedSlice, FixedSlice> map, final Path file,
         final String name, final int keyLength, final int recordLength,
-        final boolean writable, final StoreTimeouts timeouts)
+        final long entries, final StoreTimeouts timeouts)
     {
         // An existing file brings its own marshallers from its header: refuse one of another layout.
         final String found = layoutOf(map);
@@ -609,7 +615,28 @@ public final class FixedRecordMap implements AutoCloseable
             throw new OtherLayoutException(
                 file + " holds a map of layout '" + found + "', expected '" + expected + "'");
         }
-        return new FixedRecordMap(map, file, keyLength, recordLength, writable, timeouts);
+        final long createdFor = capacityOf(map);
+        if (entries != READER && createdFor != entries)
+        {
+            map.close();
+            throw new OtherLayoutException(file + " was created for " +
+                (createdFor == 0 ? "an unrecorded number of" : String.valueOf(createdFor)) + " entries, " +
+                entries + " are configured");
+        }
+        return new FixedRecordMap(map, file, keyLength, recordLength, entries != READER, timeouts);
+    }
+
+    /** The capacity recorded in the file's value marshaller, 0 if none was. */
+    private static long capacityOf(final ChronicleMap<FixedSlice, FixedSlice> map)
+    {
+        return map instanceof VanillaChronicleMap<?, ?, ?> vanilla &&
+            vanilla.valueReader instanceof FixedSliceMarshaller values ? values.entries() : 0;
+    }
+
+    /** The entries the file was created for (0 if its writer did not record them). */
+    public long capacity()
+    {
+        return capacityOf(map);
     }
 
     /** "name keyLength/valueLength" from the file's persisted marshallers (public fields of the map class). */

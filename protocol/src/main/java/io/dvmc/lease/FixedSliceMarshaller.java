@@ -13,8 +13,9 @@ import org.agrona.MutableDirectBuffer;
  *
  * <p>Both directions copy little-endian longs (Chronicle's own order) so the bytes in the file are exactly the
  * bytes of the flyweight, whichever JVM wrote them. Chronicle persists this marshaller (class name,
- * {@code length} and {@code layout}) in the file header and rebuilds it in every process that opens the file; the
- * layout tag is how an opener recognises a file of another kind with the same sizes.
+ * {@code length}, {@code layout} and {@code entries}) in the file header and rebuilds it in every process that opens
+ * the file; the layout tag is how an opener recognises a file of another kind with the same sizes, and the entries
+ * the capacity the file was created for (Chronicle keeps a file's capacity, whatever a later opener asks for).
  */
 public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, SizedWriter<FixedSlice>
 {
@@ -22,6 +23,8 @@ public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, Size
 
     private int length;
     private String layout = "";
+    /** The capacity the file was created for; 0 in a file of a dvmc version that did not record it. */
+    private long entries;
 
     /** For Chronicle's header deserialisation only. */
     public FixedSliceMarshaller()
@@ -30,12 +33,23 @@ public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, Size
 
     public FixedSliceMarshaller(final int length, final String layout)
     {
+        this(length, layout, 0);
+    }
+
+    public FixedSliceMarshaller(final int length, final String layout, final long entries)
+    {
         if (length <= 0)
         {
             throw new IllegalArgumentException("length must be positive: " + length);
         }
         this.length = length;
         this.layout = layout;
+        this.entries = entries;
+    }
+
+    public long entries()
+    {
+        return entries;
     }
 
     public int length()
@@ -99,6 +113,7 @@ public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, Size
     {
         length = wire.read("length").int32();
         layout = wire.read("layout").text();
+        entries = wire.read("entries").int64();
     }
 
     @Override
@@ -106,6 +121,7 @@ public final class FixedSliceMarshaller implements SizedReader<FixedSlice>, Size
     {
         wire.write("length").int32(length);
         wire.write("layout").text(layout);
+        wire.write("entries").int64(entries);
     }
 
     private void checkSlice(final FixedSlice slice)

@@ -73,6 +73,25 @@ class HostConfigTest
     }
 
     @Test
+    void theLeaseStoresCapacityAndTheInFlightWindowTakeTheirDefaultsAndRefuseWhatCannotWork() throws Exception
+    {
+        assertEquals(HostConfig.Agent.DEFAULT_MAX_LEASES, load(VALID).agent().maxLeases());
+        assertEquals(HostConfig.Agent.DEFAULT_MAX_EXCHANGES, load(VALID).agent().maxExchanges());
+        final HostConfig config = load(VALID.replace("\"dataplane\"",
+            "\"agent\": { \"listen\": \"127.0.0.1:0\", \"maxLeases\": 2000000, \"maxExchanges\": 512 }, " +
+                "\"dataplane\""));
+        assertEquals(2_000_000, config.agent().maxLeases());
+        assertEquals(512, config.agent().maxExchanges());
+
+        assertTrue(rejected(VALID.replace("\"dataplane\"",
+            "\"agent\": { \"listen\": \"127.0.0.1:0\", \"maxLeases\": 10 }, \"dataplane\""))
+            .contains("agent.maxLeases must be 1024 to 67108864, not 10"));
+        assertTrue(rejected(VALID.replace("\"dataplane\"",
+            "\"agent\": { \"listen\": \"127.0.0.1:0\", \"maxExchanges\": 0 }, \"dataplane\""))
+            .contains("agent.maxExchanges must be 64 to 1048576, not 0"));
+    }
+
+    @Test
     void theWorkerThreadIsPinnedOnlyWhenWorkerCpuSaysWhereAndNeverOntoThePollThreadsLcore() throws Exception
     {
         assertNull(load(VALID).dataplane().workerCpu());

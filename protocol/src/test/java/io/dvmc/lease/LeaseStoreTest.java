@@ -227,6 +227,31 @@ class LeaseStoreTest
     }
 
     @Test
+    void aWriterConfiguredForAnotherCapacityRefusesTheFileClearlyAndLeavesItAsItWasForAReader()
+    {
+        final Path file = dir.resolve("leases");
+        final LeaseRecord record = new LeaseRecord();
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
+            store.put(1, 2L, Samples.lease(2, record));
+        }
+
+        final OtherLayoutException e = assertThrows(OtherLayoutException.class,
+            () -> LeaseStore.openWriter(file, 200));
+        assertTrue(e.getMessage().contains("created for 100 entries, 200 are configured"), e.getMessage());
+
+        try (LeaseStore reader = LeaseStore.openReader(file))
+        {
+            assertEquals(100, reader.map().capacity());
+            assertTrue(reader.get(1, 2L, record), "the refused writer changed nothing");
+        }
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
+            assertTrue(store.get(1, 2L, record));
+        }
+    }
+
+    @Test
     void openReaderOnAMissingFileFailsClearly()
     {
         final Path file = dir.resolve("absent");
