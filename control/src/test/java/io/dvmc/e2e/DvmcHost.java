@@ -232,7 +232,8 @@ final class DvmcHost implements AutoCloseable
         final StringBuilder sb = new StringBuilder();
         sb.append("{ \"hostId\": ").append(hostId).append(", \"hostAddress\": \"127.0.0.1\", \"stateDir\": \"host\",")
             .append(" \"keyFile\": \"").append(key.toAbsolutePath()).append("\", ").append(policySource).append(",")
-            .append(" \"agent\": { \"listen\": \"127.0.0.1:0\"")
+            // A host store of 16,384 leases (9 MiB) rather than the default's 144 MiB, written at every agent start.
+            .append(" \"agent\": { \"listen\": \"127.0.0.1:0\", \"maxLeases\": 16384")
             .append(agentMetrics == 0 ? "" : ", \"metrics\": \"127.0.0.1:" + agentMetrics + "\"").append(" },")
             .append(" \"dataplane\": { ")
             .append(dataplaneMetrics == 0 ? "" : "\"metrics\": \"127.0.0.1:" + dataplaneMetrics + "\", ")
