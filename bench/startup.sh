@@ -4,8 +4,8 @@
 # and stopped with SIGTERM; then, with an agent running, the dataplane RUNS times: exec to its READY file, and exec
 # to "lease stores open" in its log (the last step of its start-up: from then on the fast path answers). Each in
 # wall time and in the CPU the process used by then (the figure that depends least on what else the machine runs).
-# Then each read-only CLI command RUNS times: wall and CPU (user + system), its exit code and the bytes it wrote on
-# stderr. Last, the median of each line. DVMC_AOT=0 measures without caches; the load average is printed with each
+# Then each read-only CLI command RUNS times (bench/timed.sh): wall and CPU (user + system), its exit code and the
+# bytes it wrote on stderr. Last, the median of each line. DVMC_AOT=0 measures without caches; the load average is printed with each
 # line. DVMC_BIN: another launcher for the CLI commands (an older bin/dvmc copied beside this one).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,14 +69,10 @@ for args in "--version" "ctl stat --config $host" "ctl stat --json --config $hos
     "ctl bindings --config $host" "ctl bindings --json --config $host"; do
   for _ in $(seq "$runs"); do
     # shellcheck disable=SC2086
-    /usr/bin/time -f "%e %U %S" -o /tmp/dvmc-startup.time "$dvmc" $args > /dev/null 2> /tmp/dvmc-startup.err
-    code=$?
-    # time(1) puts "Command exited with non-zero status N" before its line when the command exits non-zero
-    # (ctl stat: 3 for a stopped process): the figures are on the last line.
-    read -r wall user sys < <(tail -n 1 /tmp/dvmc-startup.time)
-    cpu=$(echo "$user + $sys" | bc)
-    echo "dvmc $args: ${wall} s wall, ${cpu} s cpu, exit $code, stderr $(wc -c < /tmp/dvmc-startup.err) bytes, load $(load)"
-    result "dvmc ${args/ --config $host/}" "$(echo "$wall * 1000 / 1" | bc)" "$(echo "$cpu * 1000 / 1" | bc)"
+    line=$(bench/timed.sh "$dvmc" $args)
+    echo "dvmc $args: $line, load $(load)"
+    read -r wall _ _ cpu _ <<< "$line"
+    result "dvmc ${args/ --config $host/}" "$(awk -v w="$wall" -v c="$cpu" 'BEGIN { printf "%d %d", w * 1000, c * 1000 }')"
   done
 done
 
