@@ -1,28 +1,51 @@
 #!/usr/bin/env bash
 # make bench-startup: start-up times as bin/dvmc gives them, on the throw-away host `make` trained its caches on
-# (control/target/aot-train, a net_null port). An agent runs throughout; the dataplane is started RUNS times and
-# stopped with SIGTERM, each time: exec to its READY file, and exec to "lease stores open" in its log (the last
-# step of its start-up: from then on the fast path answers), in wall time and in the CPU the process used by then
-# (the figure that does not depend on what else the machine runs). Then each read-only CLI command RUNS times:
-# wall and CPU (user + system). DVMC_AOT=0 measures without caches; the load average is printed with each line.
+# (control/target/aot-train, a net_null port). The agent is started RUNS times (exec to its READY file: it serves),
+# and stopped with SIGTERM; then, with an agent running, the dataplane RUNS times: exec to its READY file, and exec
+# to "lease stores open" in its log (the last step of its start-up: from then on the fast path answers). Each in
+# wall time and in the CPU the process used by then (the figure that depends least on what else the machine runs).
+# Then each read-only CLI command RUNS times (bench/timed.sh): wall and CPU (user + system), its exit code and the
+# bytes it wrote on stderr. Last, the median of each line. DVMC_AOT=0 measures without caches; the load average is printed with each
+# line. DVMC_BIN: another launcher for the CLI commands (an older bin/dvmc copied beside this one).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-runs=${RUNS:-3}
-# The launcher measured: an older bin/dvmc copied beside this one measures the state before a change.
+runs=${RUNS:-5}
 dvmc=${DVMC_BIN:-bin/dvmc}
 host=control/target/aot-train/host.json
 [ -s "$host" ] || { echo "bench/startup.sh: run 'make' first (it leaves $host)" >&2; exit 1; }
 state=$(dirname "$host")/state
+results=$(mktemp)
 cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat" 2>/dev/null; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+# result LABEL VALUE...: kept for the medians.
+result() { local label=$1; shift; echo "$label|$*" >> "$results"; }
 
-rm -f "$state/agent.ready" "$state/dataplane.ready"
-bin/dvmc agent --config "$host" > /tmp/dvmc-startup-agent.log 2>&1 &
-agent=$!
-trap 'kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null' EXIT
-while [ ! -e "$state/agent.ready" ]; do kill -0 $agent 2>/dev/null || { echo "agent died" >&2; exit 1; }; sleep 0.05; done
+agent=
+trap 'kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null; rm -f "$results"' EXIT
+start_agent() {
+  rm -f "$state/agent.ready"
+  local t0
+  t0=$(date +%s%N)
+  bin/dvmc agent --config "$host" > /tmp/dvmc-startup-agent.log 2>&1 &
+  agent=$!
+  while [ ! -e "$state/agent.ready" ]; do
+    kill -0 $agent 2>/dev/null || { echo "agent died (/tmp/dvmc-startup-agent.log)" >&2; exit 1; }
+    sleep 0.005
+  done
+  ready=$(ms_since "$t0") ready_cpu=$(cpu_ms $agent)
+}
+
+for i in $(seq "$runs"); do
+  start_agent
+  echo "agent: exec->READY $ready ms (cpu $ready_cpu ms), load $(load)"
+  result "agent exec->READY" "$ready" "$ready_cpu"
+  if [ "$i" -lt "$runs" ]; then
+    kill -TERM $agent
+    wait $agent
+  fi
+done
 
 log=/tmp/dvmc-startup-dataplane.log
 for _ in $(seq "$runs"); do
@@ -35,15 +58,29 @@ for _ in $(seq "$runs"); do
   while ! grep -q 'lease stores open' "$log"; do sleep 0.005; done
   open=$(ms_since "$t0") open_cpu=$(cpu_ms $pid)
   echo "dataplane: exec->READY $ready ms (cpu $ready_cpu ms), exec->stores open $open ms (cpu $open_cpu ms), load $(load)"
+  result "dataplane exec->READY" "$ready" "$ready_cpu"
+  result "dataplane exec->stores open" "$open" "$open_cpu"
   kill -TERM $pid
   wait $pid
 done
 
-for args in "--version" "ctl stat --config $host" "ctl leases --config $host" "ctl domains --config $host"; do
+for args in "--version" "ctl stat --config $host" "ctl stat --json --config $host" "ctl leases --config $host" \
+    "ctl leases --json --config $host" "ctl domains --config $host" "ctl domains --json --config $host" \
+    "ctl bindings --config $host" "ctl bindings --json --config $host"; do
   for _ in $(seq "$runs"); do
     # shellcheck disable=SC2086
-    /usr/bin/time -f "%e %U %S" -o /tmp/dvmc-startup.time "$dvmc" $args > /dev/null 2> /tmp/dvmc-startup.err
-    read -r wall user sys < /tmp/dvmc-startup.time
-    echo "dvmc $args: ${wall} s wall, $(echo "$user + $sys" | bc) s cpu, stderr $(wc -c < /tmp/dvmc-startup.err) bytes, load $(load)"
+    line=$(bench/timed.sh "$dvmc" $args)
+    echo "dvmc $args: $line, load $(load)"
+    read -r wall _ _ cpu _ <<< "$line"
+    result "dvmc ${args/ --config $host/}" "$(awk -v w="$wall" -v c="$cpu" 'BEGIN { printf "%d %d", w * 1000, c * 1000 }')"
   done
 done
+
+echo "median of $runs (ms wall, ms cpu):"
+awk -F'|' '{ n[$1]++; split($2, v, " "); w[$1, n[$1]] = v[1]; c[$1, n[$1]] = v[2]; if (!($1 in seen)) { seen[$1] = ++k; order[k] = $1 } }
+  function median(a, label, m,   i, j, t, x) {
+    for (i = 1; i <= m; i++) x[i] = a[label, i]
+    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (x[j] + 0 < x[i] + 0) { t = x[i]; x[i] = x[j]; x[j] = t }
+    return m % 2 ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2
+  }
+  END { for (i = 1; i <= k; i++) printf "  %-32s %6d wall %6d cpu\n", order[i], median(w, order[i], n[order[i]]), median(c, order[i], n[order[i]]) }' "$results"

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
+import io.dvmc.config.PlainArgs;
 import io.dvmc.policy.EtcdPolicyAdmin;
 import io.etcd.jetcd.Client;
 import picocli.CommandLine.Command;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -60,6 +62,20 @@ final class BindingsCommand implements Callable<Integer>
             System.out.print(out);
             return 0;
         }
+    }
+
+    /** {@code ctl bindings --config F [--json]} without picocli ({@link QuickCommands}); null for anything else. */
+    static Callable<Integer> quick(final String[] args)
+    {
+        final PlainArgs plain = PlainArgs.parse(args, 2, Set.of("--config"), Set.of("--json"));
+        if (plain == null || !plain.has("--config"))
+        {
+            return null;
+        }
+        final BindingsCommand command = new BindingsCommand();
+        command.config = Path.of(plain.value("--config"));
+        command.json = plain.has("--json");
+        return command;
     }
 
     public Integer call()

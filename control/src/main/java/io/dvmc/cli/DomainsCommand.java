@@ -3,6 +3,7 @@ package io.dvmc.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
+import io.dvmc.config.PlainArgs;
 import io.dvmc.policy.DomainJson;
 import io.dvmc.policy.Policy;
 import io.dvmc.policy.PolicyException;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** Lists the virtual domains of a policy, as the services and agents read it (validated). */
@@ -33,6 +35,25 @@ final class DomainsCommand implements Callable<Integer>
 
     @Option(names = "--json", description = "a JSON array of domain objects, as the policy file holds them")
     private boolean json;
+
+    /**
+     * {@code ctl domains --config F|--policy F [--json]} without picocli ({@link QuickCommands}); null for anything
+     * else.
+     */
+    static Callable<Integer> quick(final String[] args)
+    {
+        final PlainArgs plain = PlainArgs.parse(args, 2, Set.of("--config", "--policy"), Set.of("--json"));
+        if (plain == null || plain.has("--config") == plain.has("--policy"))
+        {
+            return null;
+        }
+        final DomainsCommand command = new DomainsCommand();
+        command.source = new Source();
+        command.source.config = plain.has("--config") ? Path.of(plain.value("--config")) : null;
+        command.source.policy = plain.has("--policy") ? Path.of(plain.value("--policy")) : null;
+        command.json = plain.has("--json");
+        return command;
+    }
 
     public Integer call()
     {

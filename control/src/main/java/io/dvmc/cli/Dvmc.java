@@ -3,11 +3,13 @@ package io.dvmc.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.concurrent.Callable;
+
 /** The {@code dvmc} launcher of the control processes and the operator CLI. */
 @Command(
     name = "dvmc",
     mixinStandardHelpOptions = true,
-    version = "dvmc 0.1.0",
+    version = Dvmc.VERSION,
     description = "Distributed dynamic VM configuration: DHCP for multi-tenant overlay networks.",
     subcommands = {
         AgentCommand.class,
@@ -19,6 +21,8 @@ import picocli.CommandLine.Command;
     })
 public final class Dvmc implements Runnable
 {
+    static final String VERSION = "dvmc 0.1.0";
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -30,6 +34,13 @@ public final class Dvmc implements Runnable
 
     public static void main(final String[] args)
     {
-        System.exit(new CommandLine(new Dvmc()).execute(args));
+        System.exit(execute(args));
+    }
+
+    /** Runs the command of {@code args}; returns its exit code. */
+    static int execute(final String... args)
+    {
+        final Callable<Integer> quick = QuickCommands.of(args);
+        return quick != null ? QuickCommands.run(quick) : new CommandLine(new Dvmc()).execute(args);
     }
 }

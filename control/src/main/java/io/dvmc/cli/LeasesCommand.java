@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
+import io.dvmc.config.PlainArgs;
 import io.dvmc.lease.LeaseStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
@@ -33,6 +35,20 @@ final class LeasesCommand implements Callable<Integer>
     private record Row(long domain, String mac, String ip, String state, String vm, long hostExpiry, long vmExpiry,
         int vmLeaseSeconds)
     {
+    }
+
+    /** {@code ctl leases --config F [--json]} without picocli ({@link QuickCommands}); null for anything else. */
+    static Callable<Integer> quick(final String[] args)
+    {
+        final PlainArgs plain = PlainArgs.parse(args, 2, Set.of("--config"), Set.of("--json"));
+        if (plain == null || !plain.has("--config"))
+        {
+            return null;
+        }
+        final LeasesCommand command = new LeasesCommand();
+        command.config = Path.of(plain.value("--config"));
+        command.json = plain.has("--json");
+        return command;
     }
 
     public Integer call()

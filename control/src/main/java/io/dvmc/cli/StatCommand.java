@@ -1,6 +1,7 @@
 package io.dvmc.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dvmc.config.PlainArgs;
 import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
 import io.dvmc.ipc.CounterTypes;
@@ -18,6 +19,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -63,6 +65,29 @@ final class StatCommand implements Callable<Integer>
     private record Sample(String process, long pid, boolean running, long startMillis, long nanos,
         List<CountersFile.Counter> counters)
     {
+    }
+
+    /**
+     * {@code ctl stat --config F|--state-dir D [--json] [--watch N [--count N]]} without picocli
+     * ({@link QuickCommands}); null for anything else.
+     */
+    static Callable<Integer> quick(final String[] args)
+    {
+        final PlainArgs plain = PlainArgs.parse(args, 2, Set.of("--config", "--state-dir", "--watch", "--count"),
+            Set.of("--json"));
+        if (plain == null || plain.has("--config") == plain.has("--state-dir") || plain.number("--watch", 0) < 0 ||
+            plain.number("--count", 0) < 0)
+        {
+            return null;
+        }
+        final StatCommand command = new StatCommand();
+        command.source = new Source();
+        command.source.config = plain.has("--config") ? Path.of(plain.value("--config")) : null;
+        command.source.stateDir = plain.has("--state-dir") ? Path.of(plain.value("--state-dir")) : null;
+        command.json = plain.has("--json");
+        command.watch = plain.number("--watch", 0);
+        command.count = plain.number("--count", 0);
+        return command;
     }
 
     public Integer call()

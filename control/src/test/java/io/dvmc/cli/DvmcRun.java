@@ -8,8 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntSupplier;
 
-/** Runs {@code dvmc} in-process through picocli, as a shell would, and keeps its exit code, stdout and stderr. */
+/** Runs {@code dvmc} in-process, as a shell would, and keeps its exit code, stdout and stderr. */
 final class DvmcRun
 {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -27,7 +28,19 @@ final class DvmcRun
         }
     }
 
-    static synchronized Run dvmc(final String... args)
+    /** As bin/dvmc runs it: plain arguments of the commands that have them without picocli, the rest through it. */
+    static Run dvmc(final String... args)
+    {
+        return capture(() -> Dvmc.execute(args));
+    }
+
+    /** Through picocli's command tree whatever the arguments. */
+    static Run picocli(final String... args)
+    {
+        return capture(() -> new CommandLine(new Dvmc()).execute(args));
+    }
+
+    private static synchronized Run capture(final IntSupplier command)
     {
         final PrintStream out = System.out;
         final PrintStream err = System.err;
@@ -37,7 +50,7 @@ final class DvmcRun
         System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
         try
         {
-            final int exit = new CommandLine(new Dvmc()).execute(args);
+            final int exit = command.getAsInt();
             return new Run(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
         }
         finally

@@ -10,6 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dvmc.config.Addresses;
+import io.dvmc.config.LogConfigurator;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.lab.Await;
 import io.dvmc.policy.FilePolicyStore;
@@ -118,27 +119,8 @@ class LeaseEventsTest
             .getAppender(appenderName);
         final Encoder<ILoggingEvent> encoder = appender != null
             ? ((OutputStreamAppender<ILoggingEvent>)appender).getEncoder()
-            : configuredEncoder(context, appenderName);
+            : LogConfigurator.encoder(new LoggerContext(), appenderName); // the format not in use, made anew
         return new String(encoder.encode(event), StandardCharsets.UTF_8);
-    }
-
-    /** Only the format in use is attached to the root logger: the other is read from the configuration anew. */
-    private static Encoder<ILoggingEvent> configuredEncoder(final LoggerContext context, final String format)
-    {
-        final LoggerContext other = new LoggerContext();
-        other.putProperty("dvmc.log.format", format);
-        final ch.qos.logback.classic.joran.JoranConfigurator configurator = new ch.qos.logback.classic.joran.JoranConfigurator();
-        configurator.setContext(other);
-        try
-        {
-            configurator.doConfigure(LeaseEventsTest.class.getResource("/logback.xml"));
-        }
-        catch (final ch.qos.logback.core.joran.spi.JoranException ex)
-        {
-            throw new AssertionError(ex);
-        }
-        return ((OutputStreamAppender<ILoggingEvent>)other.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
-            .getAppender(format)).getEncoder();
     }
 
     private static int freePort() throws IOException

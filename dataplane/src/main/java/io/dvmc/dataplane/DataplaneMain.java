@@ -4,11 +4,13 @@ import io.dvmc.config.ConfigException;
 import io.dvmc.config.HostConfig;
 import io.dvmc.config.IdleStrategies;
 import io.dvmc.config.Lifecycle;
+import io.dvmc.config.PlainArgs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code dvmc dataplane}: the per-host DPDK process. */
@@ -25,7 +27,12 @@ public final class DataplaneMain implements Callable<Integer>
         description = "idle strategy of the poll loop: busy, yield, backoff, sleep (default: from config)")
     private String idle;
 
-    public Integer call() throws Exception
+    public Integer call() throws InterruptedException
+    {
+        return run(config, idle);
+    }
+
+    private static int run(final Path config, final String idle) throws InterruptedException
     {
         final HostConfig host;
         try
@@ -53,8 +60,14 @@ public final class DataplaneMain implements Callable<Integer>
         return 0;
     }
 
-    public static void main(final String[] args)
+    /** Plain arguments start at once (a restart's time counts); anything else is picocli's to parse and judge. */
+    public static void main(final String[] args) throws InterruptedException
     {
+        final PlainArgs plain = PlainArgs.parse(args, 0, Set.of("--config", "--idle"), Set.of());
+        if (plain != null && plain.has("--config"))
+        {
+            System.exit(run(Path.of(plain.value("--config")), plain.value("--idle")));
+        }
         System.exit(new CommandLine(new DataplaneMain()).execute(args));
     }
 }

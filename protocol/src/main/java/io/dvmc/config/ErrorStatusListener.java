@@ -4,7 +4,7 @@ import ch.qos.logback.core.status.OnErrorConsoleStatusListener;
 import ch.qos.logback.core.status.Status;
 
 /**
- * Logback's own status for logback.xml: its errors only, on stderr. Logback's OnErrorConsoleStatusListener prints
+ * Logback's own status ({@link LogConfigurator}): its errors only, on stderr. Logback's OnErrorConsoleStatusListener prints
  * every status to the error console (the name means the console, not the level), so each process and each
  * {@code dvmc ctl} command printed the whole of Logback's start-up on stderr.
  */
