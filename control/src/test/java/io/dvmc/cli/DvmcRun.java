@@ -10,7 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** Runs {@code dvmc} in-process through picocli, as a shell would, and keeps its exit code, stdout and stderr. */
-final class DvmcRun
+public final class DvmcRun
 {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -18,16 +18,16 @@ final class DvmcRun
     {
     }
 
-    record Run(int exit, String out, String err)
+    public record Run(int exit, String out, String err)
     {
         /** stdout read as JSON (a --json run). */
-        JsonNode json() throws IOException
+        public JsonNode json() throws IOException
         {
             return JSON.readTree(out);
         }
     }
 
-    static synchronized Run dvmc(final String... args)
+    public static synchronized Run dvmc(final String... args)
     {
         final PrintStream out = System.out;
         final PrintStream err = System.err;
