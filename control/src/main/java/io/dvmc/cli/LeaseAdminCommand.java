@@ -212,6 +212,18 @@ final class LeaseAdminCommand implements Runnable
         }
     }
 
+    /** The only subnet id of a lease file's rows (0 for none); refused when it holds several. */
+    static long onlySubnet(final List<KeaCsv.Row> rows)
+    {
+        final List<Long> ids = rows.stream().map(KeaCsv.Row::subnetId).distinct().toList();
+        if (ids.size() > 1)
+        {
+            throw new IllegalArgumentException(
+                "the file holds subnets " + ids + ": name the one to import with --subnet-id");
+        }
+        return ids.isEmpty() ? 0 : ids.getFirst();
+    }
+
     static String state(final JournalLeases.Lease l, final long now)
     {
         return l.expiresAtMs() > now ? "bound" : "expired";
@@ -411,13 +423,7 @@ final class LeaseAdminCommand implements Runnable
             final List<String> data = new ArrayList<>();
             for (final KeaCsv.Row r : rows)
             {
-                final String skip = r.subnetId() != subnet
-                    ? "subnet_id " + r.subnetId()
-                    : r.state() == KeaCsv.STATE_DECLINED
-                        ? "declined"
-                        : r.state() == KeaCsv.STATE_EXPIRED_RECLAIMED
-                            ? "expired and reclaimed"
-                            : r.expire() <= nowS ? "expired" : null;
+                final String skip = r.skipped(subnet, nowS);
                 if (skip != null)
                 {
                     System.err.println(file + ": line " + r.line() + " skipped (" + skip + "): " +
@@ -431,14 +437,5 @@ final class LeaseAdminCommand implements Runnable
             return ask("import " + domain, data);
         }
 
-        private long onlySubnet(final List<KeaCsv.Row> rows) throws UsageException
-        {
-            final List<Long> ids = rows.stream().map(KeaCsv.Row::subnetId).distinct().toList();
-            if (ids.size() > 1)
-            {
-                throw new UsageException("the file holds subnets " + ids + ": name the one to import with --subnet-id");
-            }
-            return ids.isEmpty() ? 0 : ids.getFirst();
-        }
     }
 }

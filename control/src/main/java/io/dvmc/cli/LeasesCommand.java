@@ -20,9 +20,11 @@ import java.util.concurrent.Callable;
 
 /** Lists the host's lease store, as the dataplane's fast path sees it. */
 @Command(name = "leases", mixinStandardHelpOptions = true,
-    description = "Lists the host's leases (--config); list|show|release: the service-side leases in etcd.",
+    description = "Lists the host's leases (--config); list|show|release|expire|export|import: the service-side " +
+        "leases in etcd.",
     subcommands = {ServiceLeasesCommand.ListLeases.class, ServiceLeasesCommand.Show.class,
-        ServiceLeasesCommand.Release.class})
+        ServiceLeasesCommand.Release.class, ServiceLeasesCommand.Expire.class, ServiceLeasesCommand.Export.class,
+        ServiceLeasesCommand.Import.class})
 final class LeasesCommand implements Callable<Integer>
 {
     @Option(names = "--config", description = "host config file (required without a subcommand)")
@@ -55,7 +57,8 @@ final class LeasesCommand implements Callable<Integer>
     {
         if (config == null)
         {
-            System.err.println("dvmc ctl leases: --config HOST.json is required (or: leases list|show|release)");
+            System.err.println(
+                "dvmc ctl leases: --config HOST.json is required (or: leases list|show|release|expire|export|import)");
             return 2;
         }
         final HostConfig host;

@@ -1,6 +1,7 @@
 package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
+import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.PolicyStore;
@@ -887,14 +888,58 @@ public final class AddressManager implements AutoCloseable
     }
 
     /**
-     * The pool figures of every address-managed domain served since start, by domain id; on the service thread,
-     * which alone reads the pools and the leases.
+     * Counts a request of the domain by its kind (a {@link io.dvmc.exchange.DvmcMessageType}), for the metrics; a
+     * domain that is not address-managed, or not in the policy, is not counted here.
+     */
+    public void countRequest(final int domainId, final int type)
+    {
+        DomainState s = states.get(domainId);
+        if (s == null)
+        {
+            try
+            {
+                s = state(domainId);
+            }
+            catch (final LeaseException ex)
+            {
+                return;
+            }
+        }
+        switch (type)
+        {
+            case DvmcMessageType.DISCOVER -> s.discovers++;
+            case DvmcMessageType.REQUEST -> s.requests++;
+            case DvmcMessageType.RELEASE -> s.releases++;
+            case DvmcMessageType.DECLINE -> s.declines++;
+            case DvmcMessageType.INFORM -> s.informs++;
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * The pool figures of every address-managed domain of the policy (served since start or not), by domain id; on
+     * the service thread, which alone reads the pools and the leases.
      */
     public List<PoolFigures> poolFigures()
     {
+        for (final Domain d : policy.domains())
+        {
+            if (d.mode() == Domain.Mode.BUILTIN && states.get(d.id()) == null)
+            {
+                try
+                {
+                    state(d.id());
+                }
+                catch (final LeaseException ex)
+                {
+                    // Not address-managed after all: no pool to show.
+                }
+            }
+        }
         final List<PoolFigures> figures = new ArrayList<>(states.size());
         states.forEachInt((domainId, s) -> {
-            if (s.pool == null)
+            if (s.pool == null || policy.domainOrNull(domainId) == null)
             {
                 return;
             }
@@ -912,7 +957,7 @@ public final class AddressManager implements AutoCloseable
                 }
             }
             figures.add(new PoolFigures(domainId, s.domain.name(), s.pool.size(), bound, offered,
-                s.pool.heldCount(), s.pool.freeCount()));
+                s.pool.heldCount(), s.pool.freeCount(), s.discovers, s.requests, s.releases, s.declines, s.informs));
         });
         figures.sort(Comparator.comparingLong(f -> f.domainId() & 0xFFFF_FFFFL));
         return figures;
@@ -944,7 +989,12 @@ public final class AddressManager implements AutoCloseable
             }
             else
             {
+                final DomainState previous = s;
                 s = new DomainState(d, book);
+                if (previous != null)
+                {
+                    s.countsOf(previous);
+                }
                 states.put(domainId, s);
                 if (s.pool != null)
                 {

@@ -16,6 +16,25 @@ final class DomainState
     final AddressPool pool;
     final UnsafeBuffer options;
     final int optionsLength;
+    /**
+     * Requests of the domain the service took, by kind ({@link AddressManager#countRequest}): carried over when the
+     * policy of the domain changes, so that they only grow.
+     */
+    long discovers;
+    long requests;
+    long releases;
+    long declines;
+    long informs;
+
+    /** Takes over the request counts of the domain's previous state. */
+    void countsOf(final DomainState previous)
+    {
+        discovers = previous.discovers;
+        requests = previous.requests;
+        releases = previous.releases;
+        declines = previous.declines;
+        informs = previous.informs;
+    }
 
     DomainState(final Domain domain, final LeaseBook book)
     {

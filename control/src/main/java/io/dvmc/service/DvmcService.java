@@ -606,6 +606,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private int decide(final int type) throws LeaseException
     {
         final DvmcMessage m = message;
+        manager.countRequest(m.domainId(), type);
         switch (type)
         {
             case DvmcMessageType.DISCOVER -> {

@@ -2,7 +2,6 @@ package io.dvmc.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dvmc.config.Addresses;
 import io.dvmc.policy.EtcdPrefixRead;
 import io.etcd.jetcd.ByteSequence;
@@ -35,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -1030,7 +1030,9 @@ public final class EtcdLeaseLog implements LeaseLog
             final long clientKey = clientKeyText != null ? Long.parseUnsignedLong(clientKeyText, 16) : ClientKeys.NONE;
             final String hostname = v.apply("hostname");
             final String fqdn = v.apply("fqdn");
-            final byte[] names = ClientNames.pack(hostname == null ? "" : hostname, fqdn == null ? "" : fqdn);
+            final String clientId = v.apply("clientId");
+            final byte[] names = ClientNames.pack(hostname == null ? "" : hostname, fqdn == null ? "" : fqdn,
+                clientId == null ? null : HexFormat.ofDelimiter(":").parseHex(clientId));
             return new Event(domainId, address, k.getModRevision(), false, mac, expiresAtMs, msb, lsb,
                 locationAddress, locationPort, xid, false, clientKey, names);
         }
@@ -1128,27 +1130,12 @@ public final class EtcdLeaseLog implements LeaseLog
         }
     }
 
-    /**
-     * A lease record. The client's names come from the VM: written through the JSON library, which escapes them, as
-     * ISO-8859-1 characters so that every byte comes back as it was.
-     */
     private String record(
         final long mac, final long expiresAtMs, final long vmIdMsb, final long vmIdLsb, final int locationAddress,
         final int locationPort, final long transactionId, final long clientKey, final byte[] names)
     {
-        final ObjectNode v = JSON.createObjectNode().put("mac", Addresses.mac(mac)).put("expiresAtMs", expiresAtMs)
-            .put("vm", new UUID(vmIdMsb, vmIdLsb).toString())
-            .put("location", Addresses.ipv4(locationAddress) + ":" + locationPort)
-            .put("xid", Long.toHexString(transactionId)).put("replica", replicaId);
-        if (clientKey != ClientKeys.NONE)
-        {
-            v.put("clientKey", Long.toHexString(clientKey));
-        }
-        if (names != null)
-        {
-            v.put("hostname", ClientNames.hostName(names)).put("fqdn", ClientNames.fqdn(names));
-        }
-        return v.toString();
+        return EtcdLeaseRecord.of(mac, expiresAtMs, vmIdMsb, vmIdLsb, locationAddress, locationPort, transactionId,
+            replicaId, clientKey, names);
     }
 
     private ByteSequence leaseKey(final int domainId, final int address)

@@ -20,9 +20,12 @@ import java.util.UUID;
  */
 public final class JournalLeases
 {
-    /** One bound lease; {@code expiresAtMs} is wall-clock time, a lease past it is free. */
+    /**
+     * One bound lease; {@code expiresAtMs} is wall-clock time, a lease past it is free. {@code clientId}: the client
+     * identifier an imported lease keeps whole, or null.
+     */
     public record Lease(int domainId, int address, long mac, long expiresAtMs, UUID vmId, long clientKey,
-        String hostName, String fqdn)
+        String hostName, String fqdn, byte[] clientId)
     {
     }
 
@@ -84,7 +87,7 @@ public final class JournalLeases
                     byClient.remove(client);
                     byClient.put(client, new Lease(r.domainId(), r.address(), r.mac(), r.expiresAtMs(),
                         new UUID(r.vmIdMsb(), r.vmIdLsb()), same ? held.clientKey() : ClientKeys.NONE,
-                        same ? held.hostName() : "", same ? held.fqdn() : ""));
+                        same ? held.hostName() : "", same ? held.fqdn() : "", same ? held.clientId() : null));
                 }
                 case JournalRecord.IDENTITY -> identity(client, held, r);
                 case JournalRecord.RELEASED, JournalRecord.EXPIRED -> {
@@ -110,7 +113,7 @@ public final class JournalLeases
             if (r.clientKey() != ClientKeys.NONE)
             {
                 lease = new Lease(lease.domainId(), lease.address(), lease.mac(), lease.expiresAtMs(), lease.vmId(),
-                    r.clientKey(), lease.hostName(), lease.fqdn());
+                    r.clientKey(), lease.hostName(), lease.fqdn(), lease.clientId());
             }
             if (r.part() == 0)
             {
@@ -126,7 +129,8 @@ public final class JournalLeases
                 {
                     final byte[] packed = Arrays.copyOf(names, namesLength);
                     lease = new Lease(lease.domainId(), lease.address(), lease.mac(), lease.expiresAtMs(),
-                        lease.vmId(), lease.clientKey(), ClientNames.hostName(packed), ClientNames.fqdn(packed));
+                        lease.vmId(), lease.clientKey(), ClientNames.hostName(packed), ClientNames.fqdn(packed),
+                        ClientNames.clientId(packed));
                 }
             }
             else

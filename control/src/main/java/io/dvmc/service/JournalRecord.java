@@ -56,7 +56,8 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * <p>IDENTITY records (version 3) follow the BOUND record of a lease whose client gave a client identifier (option
  * 61, RFC 2132 §9.14), a host name (option 12) or a client FQDN (option 81, RFC 4702). Bytes 8..23 are laid out as
  * in a BOUND record; then the client identifier's key ({@link ClientKeys}, 0 for none) at 24, and a part of the
- * names: [host name length][host name][FQDN length][FQDN], at most 512 bytes, {@link #CHUNK_CAPACITY} bytes a
+ * names ({@link ClientNames}: [host name length][host name][FQDN length][FQDN], then an imported client identifier as
+ * [length][bytes]), at most {@link ClientNames#MAX_LENGTH} bytes, {@link #CHUNK_CAPACITY} bytes a
  * record.
  *
  * <pre>

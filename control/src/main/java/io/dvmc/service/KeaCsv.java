@@ -15,9 +15,10 @@ import java.util.List;
  * configuration). Times are seconds since the epoch; expire = start + valid_lifetime. Kea writes a comma in the
  * host name or user context as "&amp;#x2c".
  *
- * <p>dvmc keeps a hash of a client identifier, not its bytes: an identifier of the usual form (hardware type 1, then
- * the MAC) is written back as it came; any other is written empty, and Kea then knows the client by its MAC.
- * valid_lifetime is the domain's VM lease time; fqdn_fwd and fqdn_rev are 0 (dvmc updates no DNS).
+ * <p>A client identifier (option 61, RFC 2132 §9.14: 2 to 255 bytes) read from a lease file is kept whole and written
+ * back as it came. A lease dvmc bound itself keeps only a hash of its client's identifier: one of the usual form
+ * (hardware type 1, then the MAC) is written back; any other is written empty, and Kea then knows the client by its
+ * MAC. valid_lifetime is the domain's VM lease time; fqdn_fwd and fqdn_rev are 0 (dvmc updates no DNS).
  */
 public final class KeaCsv
 {
@@ -28,6 +29,10 @@ public final class KeaCsv
     public static final int STATE_EXPIRED_RECLAIMED = 2;
     private static final List<String> COLUMNS = List.of(HEADER.split(","));
     private static final String ESCAPED_COMMA = "&#x2c";
+    /** RFC 2132 §9.14: a client identifier has at least 2 bytes; an option holds at most 255. */
+    static final int CLIENT_ID_MIN = 2;
+    static final int CLIENT_ID_MAX = 255;
+    private static final HexFormat COLONS = HexFormat.ofDelimiter(":");
 
     /** One line of a lease file; {@code line} is its number in the file (1 is the header). */
     public record Row(int line, int address, long mac, String clientId, long validLifetime, long expire,
@@ -44,10 +49,34 @@ public final class KeaCsv
         /** The lease as a line of an import request ({@link LeaseAdmin}). */
         public String importLine()
         {
-            final byte[] id = clientId.isEmpty() ? null : HexFormat.ofDelimiter(":").parseHex(clientId);
-            return LeaseAdmin.importLine(line, address, mac, expire * 1000,
-                id == null ? ClientKeys.NONE : ClientKeys.of(new UnsafeBuffer(id), 0, id.length),
-                ClientNames.pack(hostname, ""));
+            return LeaseAdmin.importLine(line, address, mac, expire * 1000, clientKey(),
+                ClientNames.pack(hostname, "", clientIdBytes()));
+        }
+
+        /** The client identifier's bytes, or null for none. */
+        public byte[] clientIdBytes()
+        {
+            return clientId.isEmpty() ? null : COLONS.parseHex(clientId);
+        }
+
+        /** The {@link ClientKeys key} of the client identifier, {@link ClientKeys#NONE} for none. */
+        long clientKey()
+        {
+            final byte[] id = clientIdBytes();
+            return id == null ? ClientKeys.NONE : ClientKeys.of(new UnsafeBuffer(id), 0, id.length);
+        }
+
+        /**
+         * Why the import of this line into Kea subnet {@code subnet} skips it at {@code nowS} (seconds since the
+         * epoch), or null to import it: another subnet's, declined, reclaimed or expired.
+         */
+        public String skipped(final long subnet, final long nowS)
+        {
+            return subnetId != subnet
+                ? "subnet_id " + subnetId
+                : state == STATE_DECLINED
+                    ? "declined"
+                    : state == STATE_EXPIRED_RECLAIMED ? "expired and reclaimed" : expire <= nowS ? "expired" : null;
         }
     }
 
@@ -115,13 +144,50 @@ public final class KeaCsv
     /** A lease of the domain as Kea writes it. */
     public static Row row(final JournalLeases.Lease lease, final Domain domain)
     {
-        final String usual = "01:" + Addresses.mac(lease.mac());
-        final byte[] id = HexFormat.ofDelimiter(":").parseHex(usual);
-        final String clientId = lease.clientKey() != ClientKeys.NONE &&
-            lease.clientKey() == ClientKeys.of(new UnsafeBuffer(id), 0, id.length) ? usual : "";
-        return new Row(0, lease.address(), lease.mac(), clientId, domain.leaseSeconds(),
-            Math.floorDiv(lease.expiresAtMs(), 1000), Integer.toUnsignedLong(domain.id()), 0, 0,
-            lease.hostName().isEmpty() ? lease.fqdn() : lease.hostName(), STATE_DEFAULT, "");
+        return row(lease.address(), lease.mac(), clientId(lease.mac(), lease.clientKey(), lease.clientId()),
+            lease.expiresAtMs(),
+            lease.hostName(), lease.fqdn(), domain);
+    }
+
+    /**
+     * A lease of the domain as Kea writes it.
+     *
+     * @param clientId the client_id column ({@link #clientId(long, long, byte[])}).
+     */
+    public static Row row(final int address, final long mac, final String clientId, final long expiresAtMs,
+        final String hostName, final String fqdn, final Domain domain)
+    {
+        return new Row(0, address, mac, clientId, domain.leaseSeconds(), Math.floorDiv(expiresAtMs, 1000),
+            Integer.toUnsignedLong(domain.id()), 0, 0, hostName.isEmpty() ? fqdn : hostName, STATE_DEFAULT, "");
+    }
+
+    /**
+     * The client_id column of a lease: its identifier's bytes when kept, else the usual form (type 1, the MAC) when
+     * the key is of that form, else empty.
+     */
+    public static String clientId(final long mac, final long clientKey, final byte[] bytes)
+    {
+        if (bytes != null)
+        {
+            return COLONS.formatHex(bytes);
+        }
+        final String usual = "01:" + Addresses.mac(mac);
+        final byte[] id = COLONS.parseHex(usual);
+        return clientKey != ClientKeys.NONE && clientKey == ClientKeys.of(new UnsafeBuffer(id), 0, id.length)
+            ? usual
+            : "";
+    }
+
+    /** The client_id column of an etcd lease record: its "clientId" hex if any, else from its "clientKey". */
+    public static String clientId(final long mac, final String clientKeyHex, final String clientIdHex)
+    {
+        if (clientIdHex != null && !clientIdHex.isEmpty())
+        {
+            return clientId(clientIdHex);
+        }
+        return clientId(mac, clientKeyHex == null || clientKeyHex.isEmpty()
+            ? ClientKeys.NONE
+            : Long.parseUnsignedLong(clientKeyHex, 16), null);
     }
 
     private static String field(final String[] f, final int at, final String absent)
@@ -129,11 +195,25 @@ public final class KeaCsv
         return at < 0 ? absent : f[at];
     }
 
+    /** A client_id column, validated: empty, or 2 to 255 colon-separated hex bytes. */
     private static String clientId(final String text)
     {
         if (!text.isEmpty())
         {
-            HexFormat.ofDelimiter(":").parseHex(text.toLowerCase());
+            final byte[] id;
+            try
+            {
+                id = COLONS.parseHex(text.toLowerCase());
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("client_id '" + text + "' is not colon-separated hex bytes");
+            }
+            if (id.length < CLIENT_ID_MIN || id.length > CLIENT_ID_MAX)
+            {
+                throw new IllegalArgumentException("client_id '" + text + "' has " + id.length + " bytes, not " +
+                    CLIENT_ID_MIN + " to " + CLIENT_ID_MAX);
+            }
         }
         return text.toLowerCase();
     }

@@ -93,6 +93,11 @@ final class LeaseBook
     /** Notes the client key the lease was last asked for with, under the lease's current VM id. */
     void clientKey(final int slot, final long clientKey)
     {
+        if (clientKey != clientKeys[slot] && clientKey != ClientKeys.NONE)
+        {
+            // An identifier kept whole is the client's only while the client asks with it.
+            names[slot] = ClientNames.keptFor(names[slot], clientKey);
+        }
         unindexClient(slot);
         clientKeys[slot] = clientKey;
         if (clientKey != ClientKeys.NONE)
@@ -107,12 +112,12 @@ final class LeaseBook
         return clientKeys[slot];
     }
 
-    /** Notes the names the client gave, unless they are the ones noted. */
+    /** Notes the names the client gave, unless they are the ones noted; a client identifier kept whole stays. */
     void names(final int slot, final ClientNames given)
     {
         if (!given.sameAs(names[slot]))
         {
-            names[slot] = given.toPacked();
+            names[slot] = given.toPacked(names[slot]);
         }
     }
 

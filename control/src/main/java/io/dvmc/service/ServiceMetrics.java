@@ -3,6 +3,7 @@ package io.dvmc.service;
 import io.dvmc.metrics.CountersMetrics;
 import io.dvmc.metrics.MetricsEndpoint;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -12,11 +13,13 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
 /**
- * A service's metrics endpoint: its counters, and per domain its pool's figures as the service thread last
- * published them: {@code dvmc_service_pool_addresses{domain="100",name="blue"}} (the size), and the addresses
- * assigned, offered, declined and free ({@code dvmc_service_pool_free_addresses}, ...).
+ * A service's metrics endpoint: its counters, and per address-managed domain of the policy its pool's figures as
+ * the service thread last published them: {@code dvmc_service_pool_addresses{domain="100",name="blue"}} (the size),
+ * the addresses assigned, offered, declined and free ({@code dvmc_service_pool_free_addresses}, ...), and the
+ * requests it took by kind ({@code dvmc_service_domain_requests_total{domain="100",name="blue",request="discover"}}).
  */
 public final class ServiceMetrics implements MultiCollector
 {
@@ -29,6 +32,10 @@ public final class ServiceMetrics implements MultiCollector
         "Addresses of a domain's pool that could be handed out now");
     private static final List<ToIntFunction<PoolFigures>> VALUES = List.of(
         PoolFigures::size, PoolFigures::assigned, PoolFigures::offered, PoolFigures::declined, PoolFigures::free);
+    private static final String REQUESTS = "dvmc_service_domain_requests";
+    private static final List<String> REQUEST_KINDS = List.of("discover", "request", "release", "decline", "inform");
+    private static final List<ToLongFunction<PoolFigures>> REQUEST_COUNTS = List.of(PoolFigures::discovers,
+        PoolFigures::requests, PoolFigures::releases, PoolFigures::declines, PoolFigures::informs);
 
     private final DvmcService service;
 
@@ -60,6 +67,19 @@ public final class ServiceMetrics implements MultiCollector
             }
             snapshots.add(gauge.build());
         }
+        final CounterSnapshot.Builder requests = CounterSnapshot.builder().name(REQUESTS)
+            .help("Requests of an address-managed domain the service took, by kind");
+        for (final PoolFigures f : figures)
+        {
+            for (int k = 0; k < REQUEST_KINDS.size(); k++)
+            {
+                requests.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(Labels.of("domain", Integer.toUnsignedString(f.domainId()), "name", f.name(), "request",
+                        REQUEST_KINDS.get(k)))
+                    .value(REQUEST_COUNTS.get(k).applyAsLong(f)).build());
+            }
+        }
+        snapshots.add(requests.build());
         return new MetricSnapshots(snapshots);
     }
 }

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.IntSupplier;
 
 /** Runs {@code dvmc} in-process, as a shell would, and keeps its exit code, stdout and stderr. */
-final class DvmcRun
+public final class DvmcRun
 {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -19,17 +19,17 @@ final class DvmcRun
     {
     }
 
-    record Run(int exit, String out, String err)
+    public record Run(int exit, String out, String err)
     {
         /** stdout read as JSON (a --json run). */
-        JsonNode json() throws IOException
+        public JsonNode json() throws IOException
         {
             return JSON.readTree(out);
         }
     }
 
     /** As bin/dvmc runs it: plain arguments of the commands that have them without picocli, the rest through it. */
-    static Run dvmc(final String... args)
+    public static Run dvmc(final String... args)
     {
         return capture(() -> Dvmc.execute(args));
     }

@@ -444,7 +444,7 @@ class EtcdCtlCommandTest
             "'02:00:00:00:zz:10' is not a MAC address");
         assertRefused(ctl("bind", "--host", "1", "--port", "vm1", "--mac", "02:00:00:64:00", "--domain", "100",
             "--vm", VM), 2, "--mac: '02:00:00:64:00' is not a MAC address");
-        assertRefused(ctl("leases", "show", "nonsense"), 2, "'nonsense' is not a MAC address");
+        assertRefused(ctl("leases", "show", "nonsense"), 2, "'nonsense' is no MAC, IPv4 address or VM id");
     }
 
     @Test
@@ -528,7 +528,9 @@ class EtcdCtlCommandTest
         final Run run = dvmc("ctl", "leases");
 
         assertEquals(2, run.exit());
-        assertEquals("dvmc ctl leases: --config HOST.json is required (or: leases list|show|release)\n", run.err());
+        assertEquals(
+            "dvmc ctl leases: --config HOST.json is required (or: leases list|show|release|expire|export|import)\n",
+            run.err());
     }
 
     @Test

@@ -120,8 +120,10 @@ class MetricsEndpointTest
                 after),
             () -> assertEquals(0, value(after, "dvmc_service_pool_assigned_addresses{domain=\"200\",name=\"red\"}"),
                 after),
-            () -> assertEquals(-1, value(after, "dvmc_service_pool_addresses{domain=\"100\",name=\"blue\"}"),
-                "a domain not served since start has no pool figures yet"));
+            () -> assertEquals(100, value(after, "dvmc_service_pool_free_addresses{domain=\"100\",name=\"blue\"}"),
+                "a domain nobody asked in yet has its pool figures too"),
+            () -> assertEquals(0, value(after,
+                "dvmc_service_domain_requests_total{domain=\"100\",name=\"blue\",request=\"discover\"}"), after));
     }
 
     @Test

@@ -38,6 +38,9 @@ class LeaseAdminTest
 {
     /** Written by kea-dhcp4 2.2 for perfdhcp's clients (src/test/resources/kea/generate-leases4.sh). */
     private static final Path KEA_LEASES = Path.of("src", "test", "resources", "kea", "kea-leases4.csv");
+    /** Written by kea-dhcp4 2.2 for clients whose identifiers are not type 1 and the MAC (its generate script). */
+    private static final Path KEA_CLIENT_ID_LEASES = Path.of("src", "test", "resources", "kea",
+        "kea-clientid-leases4.csv");
     private static final int KEA = 700;
     private static final long VM = 0x5EL;
 
@@ -64,7 +67,7 @@ class LeaseAdminTest
     {
         final Path policy = policy();
         start(policy);
-        final Path kea = keaLeasesGrantedNow();
+        final Path kea = keaLeasesGrantedNow(KEA_LEASES);
 
         final Run imported = ctl("lease", "import", "--state-dir", state(), "--domain", "700", "--subnet-id", "7",
             kea.toString());
@@ -80,6 +83,40 @@ class LeaseAdminTest
     }
 
     @Test
+    void clientIdentifiersOfAnyFormFromAKeaLeaseFileComeBackWholeInTheExport() throws Exception
+    {
+        final Path policy = policy();
+        start(policy);
+        final Path kea = keaLeasesGrantedNow(KEA_CLIENT_ID_LEASES);
+
+        final Run imported = ctl("lease", "import", "--state-dir", state(), "--domain", "700", "--subnet-id", "7",
+            kea.toString());
+        assertEquals(0, imported.exit(), imported.err());
+
+        final Run exported = ctl("lease", "export", "--state-dir", state(), "--policy", policy.toString());
+        assertEquals(0, exported.exit(), exported.err());
+        final List<String> expected = Files.readAllLines(kea).stream().map(l -> l.replace(",7,0,0,", ",700,0,0,"))
+            .toList();
+        assertEquals(expected, exported.out().lines().toList(), "an RFC 4361 and a text client id, byte for byte");
+    }
+
+    @Test
+    void aClientIdThatIsNoOptionSixtyOneIsALineThatIsNoLease() throws Exception
+    {
+        start(policy());
+        final Path file = dir.resolve("bad.csv");
+        Files.writeString(file, KeaCsv.HEADER + "\n" +
+            "10.77.0.100,02:77:00:00:00:00,01,3600,1796456096,7,0,0,,0,\n" +
+            "10.77.0.101,02:77:00:00:00:01,zz:01,3600,1796456096,7,0,0,,0,\n");
+
+        final Run imported = ctl("lease", "import", "--state-dir", state(), "--domain", "700", file.toString());
+        assertEquals(2, imported.exit(), imported.out() + imported.err());
+        assertTrue(imported.err().contains("line 2: client_id '01' has 1 bytes, not 2 to 255"), imported.err());
+        assertTrue(imported.err().contains("line 3: client_id 'zz:01' is not colon-separated hex bytes"),
+            imported.err());
+    }
+
+    @Test
     void anImportWithAnyLeaseTheRulesRefuseBindsNoneAndSaysWhichLinesAndWhy() throws Exception
     {
         final DvmcService service = start(policy());
@@ -91,7 +128,7 @@ class LeaseAdminTest
                 KEA, other, 1, other, 0x0A4D0065, 0)).yiaddr());
             assertEquals(DvmcMessageType.ACK, agent.request(service.localAddress(), KEA, other, 0x0A4D0065).type());
         }
-        final Path kea = keaLeasesGrantedNow();
+        final Path kea = keaLeasesGrantedNow(KEA_LEASES);
         final List<String> lines = new ArrayList<>(Files.readAllLines(kea));
         lines.set(3, lines.get(3).replace("10.77.0.102", "10.77.0.50"));
         lines.add(lines.get(1).replace("10.77.0.100", "10.77.0.150").replace("02:77:00:00:00:00", "02:77:00:00:00:09")
@@ -221,11 +258,11 @@ class LeaseAdminTest
     }
 
     /** Kea's lease file as if Kea had granted its leases now: expire moved to now + valid_lifetime. */
-    private Path keaLeasesGrantedNow() throws Exception
+    private Path keaLeasesGrantedNow(final Path written) throws Exception
     {
         final long now = System.currentTimeMillis() / 1000;
         final List<String> out = new ArrayList<>();
-        for (final String line : Files.readAllLines(KEA_LEASES))
+        for (final String line : Files.readAllLines(written))
         {
             final String[] f = line.split(",", -1);
             if (!f[0].equals("address"))

@@ -20,7 +20,8 @@ import java.util.Set;
  * counters are the ones the process already keeps, so exposing them adds nothing to the per-packet path.
  *
  * <p>Names follow from each counter's stable name (docs/counters.md, docs/metrics.md): a drop counter is
- * {@code dvmc_<process>_dropped_total{reason="<name without 'dropped'>"}}, a port counter
+ * {@code dvmc_<process>_dropped_total{reason="<name without 'dropped'>"}} (a NAK the agent drops:
+ * {@code reason="dvmc_nak",nak_reason="<the NAK's reason>"}), a port counter
  * {@code dvmc_<process>_<name>_total{port="<port>"}}, any other {@code dvmc_<process>_<name>_total}, and the few
  * counters that hold a level rather than a count are gauges without the suffix.
  */
@@ -28,6 +29,8 @@ public final class CountersMetrics implements MultiCollector
 {
     /** Counters that hold a level, set rather than incremented. */
     public static final Set<String> GAUGES = Set.of("bindings_in_force", "quarantined");
+
+    private static final String NAK_PREFIX = "dvmc_nak_";
 
     private final String prefix;
     private final CountersFile file;
@@ -48,7 +51,7 @@ public final class CountersMetrics implements MultiCollector
             {
                 families.computeIfAbsent(prefix + "dropped", n -> new Family(n, false,
                     "Frames or messages dropped, by reason (docs/counters.md)"))
-                    .add(c.value(), Labels.of("reason", reason(c.name())));
+                    .add(c.value(), dropLabels(reason(c.name())));
             }
             else if (!c.port().isEmpty())
             {
@@ -64,6 +67,17 @@ public final class CountersMetrics implements MultiCollector
         final List<MetricSnapshot> snapshots = new ArrayList<>(families.size());
         families.values().forEach(f -> snapshots.add(f.snapshot()));
         return new MetricSnapshots(snapshots);
+    }
+
+    /**
+     * A drop's labels: its reason; a NAK the agent drops (the VM sees no DHCPNAK for it) is reason "dvmc_nak" with the
+     * service's NAK reason as a label of its own, so that one query sums or splits them.
+     */
+    static Labels dropLabels(final String reason)
+    {
+        return reason.startsWith(NAK_PREFIX)
+            ? Labels.of("nak_reason", reason.substring(NAK_PREFIX.length()), "reason", "dvmc_nak")
+            : Labels.of("reason", reason);
     }
 
     /** "unbound_mac_dropped" and "dropped_bad_hmac" to "unbound_mac" and "bad_hmac". */

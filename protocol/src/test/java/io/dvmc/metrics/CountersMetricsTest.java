@@ -68,6 +68,22 @@ class CountersMetricsTest
     }
 
     @Test
+    void aNakTheAgentDropsHasTheNakReasonAsALabelOfItsOwn() throws IOException
+    {
+        try (CountersFile file = CountersFile.create(dir.resolve("x-counters.dat"), 4))
+        {
+            file.newCounter("dvmc_nak_no_address_dropped", "NAK no address dropped", CounterTypes.DROP).set(3);
+            file.newCounter("exchange_timeouts_dropped", "exchange timeouts", CounterTypes.DROP).set(1);
+
+            final String text = text(new CountersMetrics("agent", file).collect());
+
+            assertTrue(text.contains("dvmc_agent_dropped_total{nak_reason=\"no_address\",reason=\"dvmc_nak\"} 3.0\n"),
+                text);
+            assertTrue(text.contains("dvmc_agent_dropped_total{reason=\"exchange_timeouts\"} 1.0\n"), text);
+        }
+    }
+
+    @Test
     void aDropsReasonIsItsNameWithoutDropped()
     {
         assertEquals(List.of("unbound_mac", "bad_hmac", "errors"),
