@@ -93,6 +93,8 @@ class LeaseEventsTest
             assertEquals(Integer.toString(DOMAIN), value(bound, "domain"));
             assertTrue(value(bound, "host").startsWith("42@"), value(bound, "host"));
             assertEquals("no lease for this client", value(seen.get(2), "reason"));
+            assertEquals(address, value(seen.get(2), "address"), "the NAK's event names the address refused");
+            assertEquals(address, value(seen.get(3), "address"), "the RELEASE's event names the address given back");
 
             final String plain = encode("plain", bound);
             assertTrue(plain.matches("(?s)\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}.*INFO .*bound .*" +
