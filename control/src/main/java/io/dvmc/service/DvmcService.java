@@ -316,6 +316,12 @@ public final class DvmcService implements Agent, AutoCloseable
         return this;
     }
 
+    /** The thread the service runs on once started, or null. */
+    Thread thread()
+    {
+        return runner == null ? null : runner.thread();
+    }
+
     /** The bound address; with port 0 in the listen address, the port picked. */
     public InetSocketAddress localAddress()
     {
