@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make jmh: JMH micro benchmarks of the per-frame work (ReplyBenchmark, FrameBenchmark, LeaseLookupBenchmark), each
-# beside its reference method in the same run.
+# make jmh: JMH micro benchmarks of the per-frame work (ReplyBenchmark, FrameBenchmark, LeaseLookupBenchmark) and of a
+# service's lease event (LeaseEventBenchmark), each beside its reference method in the same run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -236,8 +236,10 @@ public record Domain(
     /** The address reserved for a MAC, or 0. */
     public int reservedAddress(final long mac)
     {
-        for (final Reservation r : reservations)
+        // Indexed: an iterator per allocation would be garbage on the service's request path.
+        for (int i = 0; i < reservations.size(); i++)
         {
+            final Reservation r = reservations.get(i);
             if (!r.byClientId() && r.mac() == mac)
             {
                 return r.address();

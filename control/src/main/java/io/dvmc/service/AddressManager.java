@@ -67,6 +67,8 @@ public final class AddressManager implements AutoCloseable
     private final MonotonicClock clock;
     private final LeaseBook book = new LeaseBook();
     private final HeldAddresses held = new HeldAddresses();
+    /** The expiry events, written on the thread that sweeps. */
+    private final LeaseEvents events = LeaseEvents.configured();
     private final Int2ObjectHashMap<DomainState> states = new Int2ObjectHashMap<>();
     private final LeaseLog journal;
     private final SharedLeases shared = new SharedLeases();
@@ -465,7 +467,7 @@ public final class AddressManager implements AutoCloseable
                 {
                     if (book.state(slot) == LeaseBook.BOUND)
                     {
-                        LeaseEvents.expired(book.domainId(slot), book.mac(slot), book.address(slot),
+                        events.expired(book.domainId(slot), book.mac(slot), book.address(slot),
                             book.vmIdMsb(slot), book.vmIdLsb(slot));
                     }
                     endQuietly(slot);

@@ -18,7 +18,8 @@ final class DurableReplies
     @FunctionalInterface
     interface Sender
     {
-        void send(ByteBuffer frame, UnsafeBuffer view, int offset, int length, SocketAddress target, int requestType);
+        void send(ByteBuffer frame, UnsafeBuffer view, int offset, int length, SocketAddress target, int requestType,
+            int requestAddress);
     }
 
     private final int capacity;
@@ -28,6 +29,7 @@ final class DurableReplies
     private final SocketAddress[] targets;
     private final int[] lengths;
     private final int[] types;
+    private final int[] requestAddresses;
     private final long[] positions;
     private long head;
     private long tail;
@@ -41,6 +43,7 @@ final class DurableReplies
         targets = new SocketAddress[capacity];
         lengths = new int[capacity];
         types = new int[capacity];
+        requestAddresses = new int[capacity];
         positions = new long[capacity];
     }
 
@@ -55,9 +58,12 @@ final class DurableReplies
         return capacity - size();
     }
 
-    /** Keeps a copy of a reply until the journal is durable up to {@code position}; false when full. */
+    /**
+     * Keeps a copy of a reply until the journal is durable up to {@code position}; false when full. The request's
+     * type and address are for its lease event.
+     */
     boolean add(final DirectBuffer src, final int offset, final int length, final SocketAddress target,
-        final int requestType, final long position)
+        final int requestType, final int requestAddress, final long position)
     {
         if (size() == capacity)
         {
@@ -68,6 +74,7 @@ final class DurableReplies
         lengths[slot] = length;
         targets[slot] = target;
         types[slot] = requestType;
+        requestAddresses[slot] = requestAddress;
         positions[slot] = position;
         return true;
     }
@@ -85,7 +92,7 @@ final class DurableReplies
             }
             final int offset = slot * DvmcMessage.MAX_LENGTH;
             sendView.clear().position(offset).limit(offset + lengths[slot]);
-            sender.send(sendView, slabView, offset, lengths[slot], targets[slot], types[slot]);
+            sender.send(sendView, slabView, offset, lengths[slot], targets[slot], types[slot], requestAddresses[slot]);
             targets[slot] = null;
             head++;
             sent++;

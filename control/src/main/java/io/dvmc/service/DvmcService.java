@@ -122,6 +122,9 @@ public final class DvmcService implements Agent, AutoCloseable
     private final int[] pendingEntries;
     /** The type of the request each pending reply answers, for its lease event. */
     private final int[] pendingTypes;
+    /** The address each pending reply's request gave back or asked for, for its lease event. */
+    private final int[] pendingAddresses;
+    private final LeaseEvents events = LeaseEvents.configured();
     /** Replies that promise nothing durable (an OFFER, an INFORM's options): they need not wait for the sync. */
     private final boolean[] pendingEarly;
     private final DvmcMessage sentReply = new DvmcMessage();
@@ -256,6 +259,7 @@ public final class DvmcService implements Agent, AutoCloseable
         this.pendingEntries = new int[receiveBatch];
         this.pendingEarly = new boolean[receiveBatch];
         this.pendingTypes = new int[receiveBatch];
+        this.pendingAddresses = new int[receiveBatch];
         DatagramChannel ch = null;
         try
         {
@@ -310,6 +314,12 @@ public final class DvmcService implements Agent, AutoCloseable
         runner = new AgentRunner(idleStrategy, this::onError, null, this);
         AgentRunner.startOnThread(runner);
         return this;
+    }
+
+    /** The thread the service runs on once started, or null. */
+    Thread thread()
+    {
+        return runner == null ? null : runner.thread();
     }
 
     /** The bound address; with port 0 in the listen address, the port picked. */
@@ -494,6 +504,7 @@ public final class DvmcService implements Agent, AutoCloseable
         pendingEntries[slot] = -1;
         pendingEarly[slot] = false;
         pendingTypes[slot] = type;
+        pendingAddresses[slot] = message.yiaddr();
         encoder.wrap(txView, slot * DvmcMessage.MAX_LENGTH, DvmcMessage.MAX_LENGTH).identityOf(message);
         try
         {
@@ -775,7 +786,7 @@ public final class DvmcService implements Agent, AutoCloseable
             }
             // Room was kept: a batch takes no more requests than the queue has free slots.
             durableReplies.add(txView, i * DvmcMessage.MAX_LENGTH, pendingLengths[i], pendingTargets[i],
-                pendingTypes[i], position);
+                pendingTypes[i], pendingAddresses[i], position);
             pendingTargets[i] = null;
         }
         pending = 0;
@@ -828,21 +839,21 @@ public final class DvmcService implements Agent, AutoCloseable
     {
         final int start = i * DvmcMessage.MAX_LENGTH;
         txSend.clear().position(start).limit(start + pendingLengths[i]);
-        transmit(txSend, txView, start, pendingLengths[i], pendingTargets[i], pendingTypes[i]);
+        transmit(txSend, txView, start, pendingLengths[i], pendingTargets[i], pendingTypes[i], pendingAddresses[i]);
         pendingTargets[i] = null;
     }
 
     private void transmit(final ByteBuffer frame, final UnsafeBuffer view, final int start, final int length,
-        final SocketAddress target, final int requestType)
+        final SocketAddress target, final int requestType, final int requestAddress)
     {
         try
         {
             if (channel.send(frame, target) > 0)
             {
                 counters.increment(Counter.SENT);
-                if (LeaseEvents.enabled() && sentReply.wrap(view, start, length) >= 0)
+                if (events.enabled() && sentReply.wrap(view, start, length) >= 0)
                 {
-                    LeaseEvents.replied(requestType, sentReply);
+                    events.replied(requestType, sentReply, requestAddress);
                 }
             }
             else

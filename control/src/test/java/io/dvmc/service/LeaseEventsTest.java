@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.LogConfigurator;
 import io.dvmc.exchange.DvmcMessageType;
+import io.dvmc.exchange.RetryPolicy;
 import io.dvmc.lab.Await;
 import io.dvmc.policy.FilePolicyStore;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -76,7 +77,8 @@ class LeaseEventsTest
             """.formatted(DOMAIN, port));
         try (DvmcService service = new DvmcService(new FilePolicyStore(policy), listen, TestAgent.KEY,
             dir.resolve("state"), Clock.systemUTC(), new BackoffIdleStrategy()).start();
-            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE))
+            // No retransmission: its answer would be a second event (a loaded machine can take over 250 ms).
+            TestAgent agent = new TestAgent(SystemEpochClock.INSTANCE, new RetryPolicy(2, 8_000, 8_000)))
         {
             final TestAgent.Reply ack = agent.bind(listen, DOMAIN, MAC);
             agent.request(listen, DOMAIN, MAC + 1, ack.yiaddr());
@@ -94,6 +96,8 @@ class LeaseEventsTest
             assertEquals(Integer.toString(DOMAIN), value(bound, "domain"));
             assertTrue(value(bound, "host").startsWith("42@"), value(bound, "host"));
             assertEquals("no lease for this client", value(seen.get(2), "reason"));
+            assertEquals(address, value(seen.get(2), "address"), "the NAK's event names the address refused");
+            assertEquals(address, value(seen.get(3), "address"), "the RELEASE's event names the address given back");
 
             final String plain = encode("plain", bound);
             assertTrue(plain.matches("(?s)\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}.*INFO .*bound .*" +

@@ -6,17 +6,12 @@ import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.security.InvalidKeyException;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import javax.crypto.Mac;
-import javax.crypto.ShortBufferException;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Signs and verifies DVMC messages with HMAC-SHA256 (DESIGN §4) under the keys of a {@link KeyRing}, rejects
  * timestamps outside a window around the receiver's clock, and drops replays through a {@link ReplayCache}. One
- * instance per thread: the {@link Mac}s and the scratch arrays are reused for every message.
+ * instance per thread: the {@link HmacSha256}s and the scratch arrays are reused for every message.
  *
  * <p>Replay defence across a cluster, without shared state:
  * <ul>
@@ -31,8 +26,8 @@ import javax.crypto.spec.SecretKeySpec;
  * </ul>
  * A request signed with a host's key must name that host in its transaction id ({@link KeyRing.Key#servesHost}).
  *
- * <p>Input bytes reach the Mac without copying: a byte[]-backed buffer by array, a ByteBuffer-backed one through
- * a cached duplicate view. The JCE's {@code doFinal(byte[], int)} still allocates the 32-byte result internally.
+ * <p>Input bytes reach the HMAC without copying: a byte[]-backed buffer by array, a ByteBuffer-backed one through
+ * a cached duplicate view; the result goes to a reused array. Nothing is allocated per message.
  */
 public final class Authenticator
 {
@@ -46,7 +41,7 @@ public final class Authenticator
 
     private KeyRing ring;
     private int signingKeyId;
-    private final Int2ObjectHashMap<Mac> macs = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<HmacSha256> macs = new Int2ObjectHashMap<>();
     private final long windowMs;
     private final ReplayCache replays;
     private final byte[] digest = new byte[DvmcMessage.TRAILER_LENGTH];
@@ -99,7 +94,7 @@ public final class Authenticator
             throw new IllegalArgumentException("signing key " + newSigningKeyId + " is not in the ring " +
                 newRing.describe());
         }
-        final Int2ObjectHashMap<Mac> fresh = macsOf(newRing);
+        final Int2ObjectHashMap<HmacSha256> fresh = macsOf(newRing);
         ring = newRing;
         signingKeyId = newSigningKeyId;
         macs.clear();
@@ -111,21 +106,12 @@ public final class Authenticator
         return ring;
     }
 
-    private static Int2ObjectHashMap<Mac> macsOf(final KeyRing ring)
+    private static Int2ObjectHashMap<HmacSha256> macsOf(final KeyRing ring)
     {
-        final Int2ObjectHashMap<Mac> byId = new Int2ObjectHashMap<>();
-        try
+        final Int2ObjectHashMap<HmacSha256> byId = new Int2ObjectHashMap<>();
+        for (final KeyRing.Key k : ring.keys())
         {
-            for (final KeyRing.Key k : ring.keys())
-            {
-                final Mac mac = Mac.getInstance(ALGORITHM);
-                mac.init(new SecretKeySpec(k.secret(), ALGORITHM));
-                byId.put(k.id(), mac);
-            }
-        }
-        catch (final NoSuchAlgorithmException | InvalidKeyException ex)
-        {
-            throw new IllegalStateException("HmacSHA256 unavailable", ex);
+            byId.put(k.id(), new HmacSha256(k.secret()));
         }
         return byId;
     }
@@ -196,7 +182,7 @@ public final class Authenticator
     private int sign(final MutableDirectBuffer buffer, final int offset, final int length, final int keyId,
         final byte[] requestEndpoint)
     {
-        final Mac mac = macs.get(keyId);
+        final HmacSha256 mac = macs.get(keyId);
         if (mac == null)
         {
             throw new IllegalArgumentException("key " + keyId + " is not in the ring " + ring.describe());
@@ -267,7 +253,7 @@ public final class Authenticator
         into[5] = (byte)port;
     }
 
-    private void compute(final Mac mac, final DirectBuffer buffer, final int offset, final int length,
+    private void compute(final HmacSha256 mac, final DirectBuffer buffer, final int offset, final int length,
         final byte[] boundEndpoint)
     {
         final byte[] array = buffer.byteArray();
@@ -292,14 +278,7 @@ public final class Authenticator
         {
             mac.update(boundEndpoint, 0, ENDPOINT_LENGTH);
         }
-        try
-        {
-            mac.doFinal(digest, 0);
-        }
-        catch (final ShortBufferException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
+        mac.doFinal(digest, 0);
     }
 
     private ByteBuffer viewOf(final ByteBuffer source)
