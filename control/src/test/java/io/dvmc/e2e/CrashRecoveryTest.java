@@ -32,6 +32,11 @@ class CrashRecoveryTest
      * against 1.9-3.3 s while the agent still loaded Chronicle between its YIELD and its READY.
      */
     private static final long MAX_SILENCE_MS = 1_000;
+    /**
+     * On a busy machine every step of the restart stretches alike; the hand-over's silence stays a small share of
+     * the agent's start (about a tenth here), where loading Chronicle inside it made it most of the start.
+     */
+    private static final double MAX_SILENCE_SHARE_OF_START = 0.4;
 
     @TempDir
     Path dir;
@@ -67,13 +72,15 @@ class CrashRecoveryTest
                 final long agentExec = System.currentTimeMillis();
                 host.startAgent();
                 host.awaitCounter(host.agent(), "agent: store hand-overs", 1, SERVE_AGAIN);
+                final long agentStart = System.currentTimeMillis() - agentExec;
                 // The fast path is back once the dataplane has reopened the stores after the agent's READY.
                 answers.awaitAckSince(System.currentTimeMillis() + 500, SERVE_AGAIN);
                 final long agentSilence = answers.longestSilenceSince(agentExec);
                 System.out.println("restart figures: dataplane exec to first ACK " + dataplaneServes +
-                    " ms; agent exec: longest silence " + agentSilence + " ms");
-                assertTrue(agentSilence < MAX_SILENCE_MS, "the agent's restart left the VM unanswered for " +
-                    agentSilence + " ms\n" + host.logs());
+                    " ms; agent exec: longest silence " + agentSilence + " ms of a " + agentStart + " ms start");
+                assertTrue(agentSilence < Math.max(MAX_SILENCE_MS, agentStart * MAX_SILENCE_SHARE_OF_START),
+                    "the agent's restart left the VM unanswered for " + agentSilence + " ms of its " + agentStart +
+                        " ms start\n" + host.logs());
             }
         }
     }
