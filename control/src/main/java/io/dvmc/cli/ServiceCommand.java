@@ -108,7 +108,6 @@ final class ServiceCommand implements Callable<Integer>
             System.err.println("dvmc service: " + ex.getMessage());
             return 2;
         }
-        LOG.info("dvmc service listening on {}", service.localAddress());
         final PolicyStore policyFile = store;
         // A key rotated host by host (DESIGN §4) reaches the service without a restart; a bad file keeps the old keys.
         Hangup.handle("dvmc service", () -> {
@@ -127,6 +126,8 @@ final class ServiceCommand implements Callable<Integer>
                 LOG.error("key file not reloaded, the keys in use stay: {}", ex.getMessage());
             }
         });
+        // Announced once a SIGHUP is taken: an operator (or a test) that reloads as soon as it reads this is heard.
+        LOG.info("dvmc service listening on {}", service.localAddress());
         final AutoCloseable policyStore = PolicyStores.closer(store);
         final MetricsEndpoint metricsEndpoint = endpoint;
         // The metrics endpoint first: a scrape reads the service's counters file.

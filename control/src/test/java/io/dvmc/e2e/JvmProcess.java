@@ -39,11 +39,21 @@ public final class JvmProcess implements AutoCloseable
     public static JvmProcess start(final String name, final Path logDir, final String netns,
         final Map<String, String> environment, final String mainClass, final String... args) throws IOException
     {
-        final List<String> command = new ArrayList<>();
-        if (netns != null)
-        {
-            command.addAll(List.of("ip", "netns", "exec", netns));
-        }
+        return start(name, logDir, netns == null ? List.of() : List.of("ip", "netns", "exec", netns), environment,
+            mainClass, args);
+    }
+
+    /** Started under nohup, as some supervisors and CI runners start their children: SIGHUP ignored from birth. */
+    public static JvmProcess startUnderNohup(final String name, final Path logDir, final String mainClass,
+        final String... args) throws IOException
+    {
+        return start(name, logDir, List.of("nohup"), Map.of(), mainClass, args);
+    }
+
+    private static JvmProcess start(final String name, final Path logDir, final List<String> prefix,
+        final Map<String, String> environment, final String mainClass, final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         final String flags = System.getenv("DVMC_JVM_FLAGS");
         if (flags != null && !flags.isBlank())

@@ -81,6 +81,28 @@ class KeyRotationTest
     }
 
     @Test
+    void aServiceStartedUnderNohupStillTakesItsKeysAgainOnSighup() throws Exception
+    {
+        final int port = freePort();
+        final InetSocketAddress service = new InetSocketAddress("127.0.0.1", port);
+        final Path keyFile = dir.resolve("cluster.key");
+        Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(keyFile, "1 cluster " + OLD + "\n");
+        try (JvmProcess process = JvmProcess.startUnderNohup("service", dir.resolve("logs"), "io.dvmc.cli.Dvmc",
+            "service", "--policy", policy(port).toString(), "--listen", "127.0.0.1:" + port, "--state-dir",
+            dir.resolve("state").toString(), "--key-file", keyFile.toString());
+            TestAgent newKey = agent(2, NEW))
+        {
+            process.await("the service listening", Duration.ofSeconds(30),
+                () -> process.log().contains("listening on"));
+
+            Files.writeString(keyFile, "1 cluster " + OLD + "\n2 cluster " + NEW + "\n");
+            hangUp(process, 1);
+            assertEquals(DvmcMessageType.OFFER, newKey.discover(service, DOMAIN, 0x0200_0000_0002L).type());
+        }
+    }
+
+    @Test
     void anAgentGivenItsRotatedKeySignsWithItFromItsNextPoll() throws Exception
     {
         final int port = freePort();
