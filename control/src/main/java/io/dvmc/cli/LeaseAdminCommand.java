@@ -378,15 +378,7 @@ final class LeaseAdminCommand implements Runnable
                     lines.add(KeaCsv.row(l, d).format());
                 }
             }
-            if (output == null)
-            {
-                lines.forEach(System.out::println);
-            }
-            else
-            {
-                Files.write(output, lines, StandardCharsets.UTF_8);
-                System.err.println("exported " + (lines.size() - 1) + " leases to " + output);
-            }
+            KeaExport.print(lines, output);
             return 0;
         }
     }

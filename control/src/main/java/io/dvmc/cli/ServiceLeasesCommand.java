@@ -382,15 +382,7 @@ final class ServiceLeasesCommand
                 lines.add(KeaCsv.row(Addresses.parseIpv4(l.ip()), mac, KeaCsv.clientId(mac, l.clientKey(),
                     l.clientId()), l.expiresAtMs(), l.hostname(), l.fqdn(), d).format());
             }
-            if (output == null)
-            {
-                lines.forEach(System.out::println);
-            }
-            else
-            {
-                Files.write(output, lines, StandardCharsets.UTF_8);
-                System.err.println("exported " + (lines.size() - 1) + " leases to " + output);
-            }
+            KeaExport.print(lines, output);
             return 0;
         }
     }
