@@ -1,13 +1,12 @@
 package io.dvmc.service;
 
+import io.dvmc.config.LogConfigurator;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.joran.spi.JoranException;
 import ch.qos.logback.core.read.ListAppender;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcMessage;
@@ -172,22 +171,15 @@ class LeaseEventLineTest
         return (ConsoleAppender<ILoggingEvent>)context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender(name);
     }
 
-    /** The shipped configuration read anew with {@code dvmc.log.format} set. */
+    /** The shipped configuration ({@link LogConfigurator}) applied anew with {@code dvmc.log.format} set. */
     private static LoggerContext configured(final String format)
     {
         final LoggerContext context = new LoggerContext();
         context.setMDCAdapter(new LogbackMDCAdapter());
         context.putProperty("dvmc.log.format", format);
-        final JoranConfigurator configurator = new JoranConfigurator();
+        final LogConfigurator configurator = new LogConfigurator();
         configurator.setContext(context);
-        try
-        {
-            configurator.doConfigure(LeaseEventLineTest.class.getResource("/logback.xml"));
-        }
-        catch (final JoranException ex)
-        {
-            throw new AssertionError(ex);
-        }
+        configurator.configure(context);
         return context;
     }
 }

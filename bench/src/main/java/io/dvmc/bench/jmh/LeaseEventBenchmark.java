@@ -1,11 +1,10 @@
 package io.dvmc.bench.jmh;
 
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
-import ch.qos.logback.core.joran.spi.JoranException;
 import io.dvmc.config.Addresses;
+import io.dvmc.config.LogConfigurator;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageEncoder;
@@ -57,15 +56,15 @@ public class LeaseEventBenchmark
     private final LeaseEvents fallback = LeaseEvents.logback();
 
     @Setup
-    public void setUp() throws JoranException
+    public void setUp()
     {
         // The shipped configuration in this format, its console appender writing nowhere.
         final LoggerContext context = (LoggerContext)LoggerFactory.getILoggerFactory();
         context.reset();
         context.putProperty("dvmc.log.format", format);
-        final JoranConfigurator configurator = new JoranConfigurator();
+        final LogConfigurator configurator = new LogConfigurator();
         configurator.setContext(context);
-        configurator.doConfigure(LeaseEventBenchmark.class.getResource("/logback.xml"));
+        configurator.configure(context);
         ((OutputStreamAppender<ILoggingEvent>)context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(format))
             .setOutputStream(OutputStream.nullOutputStream());
         final PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
