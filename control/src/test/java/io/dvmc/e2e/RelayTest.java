@@ -337,6 +337,10 @@ class RelayTest
                 host.start();
                 final UdhcpcSession first = clients.startDhclient(vm.ns(), vm.ifname(), leaseFile, false);
                 final Lease bound = first.awaitLease(BIND);
+                // What the VM remembers across the reboot is its lease file: crashed before writing it, dhclient
+                // would rightly start over with a DISCOVER.
+                Await.until("dhclient to write its lease file", ON_THE_WIRE, () -> leaseFileHolds(leaseFile,
+                    bound.ip()));
                 first.crash();
                 lab.exec(vm.ns(), "ip", "-4", "addr", "flush", "dev", vm.ifname());
                 final long discovers = dnsmasq.log().lines().filter(l -> l.contains("DHCPDISCOVER(")).count();
@@ -351,6 +355,18 @@ class RelayTest
                     dnsmasq.log());
                 assertTrue(dnsmasq.log().lines().anyMatch(l -> l.contains("DHCPREQUEST(") && l.contains(bound.ip())));
             }
+        }
+    }
+
+    private static boolean leaseFileHolds(final Path leaseFile, final String address)
+    {
+        try
+        {
+            return Files.exists(leaseFile) && Files.readString(leaseFile).contains("fixed-address " + address + ";");
+        }
+        catch (final java.io.IOException ex)
+        {
+            return false;
         }
     }
 
