@@ -34,10 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code <prefix>/bindings/<hostId>/<vlan>/<mac>} in etcd, held in memory as one immutable
  * {@link PolicySnapshot}, so that a read never touches the network.
  *
- * <p>At start both prefixes are read at one revision; then they are watched from the next revision and each
- * change makes a new snapshot on the store's own thread, where {@link PolicyListener}s are told of it. When a
- * watch fails (the member it used was killed, the cluster lost its leader, the revision was compacted), the
- * store reads everything again at a fresh revision, tells listeners what differs, and watches from there: no
+ * <p>At start both prefixes are read at one revision; then they are watched from that same revision (a watch
+ * from the next one would not be told when etcd compacts exactly there, and that compaction drops a deletion
+ * made at that revision) and each later change makes a new snapshot on the store's own thread, where
+ * {@link PolicyListener}s are told of it. When a watch fails (the member it used was killed, the cluster lost
+ * its leader, the revision was compacted) or goes silent ({@link WatchLiveness}),
+ * the store reads everything again at a fresh revision, tells listeners what differs, and watches from there: no
  * change is missed, whichever faults etcd goes through. Every call to etcd has a deadline.
  */
 public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
@@ -59,12 +61,15 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
     private final ScheduledExecutorService thread;
     private final List<PolicyListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong resyncs = new AtomicLong();
+    private final AtomicLong watchFailures = new AtomicLong();
     private volatile PolicySnapshot snapshot;
     private volatile long revision;
     private volatile boolean closed;
     private boolean failing;
     private long watchGeneration;
     private final List<Watch.Watcher> watchers = new ArrayList<>();
+    private final WatchLiveness liveness = new WatchLiveness(WatchLiveness.DEFAULT_INTERVAL,
+        WatchLiveness.DEFAULT_SILENCE);
 
     private EtcdPolicyStore(final List<String> endpoints, final String prefix, final Duration timeout)
         throws PolicyException
@@ -133,7 +138,9 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
         {
             final FullRead read = store.firstRead(giveUpAt, startDeadline);
             store.take(read);
-            store.onThread(() -> store.watchFrom(read.revision + 1));
+            store.onThread(() -> store.watchFrom(read.revision));
+            final long checkMs = WatchLiveness.DEFAULT_INTERVAL.toMillis() / 5;
+            store.thread.scheduleWithFixedDelay(store::checkWatchAlive, checkMs, checkMs, TimeUnit.MILLISECONDS);
             return store;
         }
         catch (final PolicyException ex)
@@ -218,6 +225,12 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
     public long resyncs()
     {
         return resyncs.get();
+    }
+
+    /** How many times the watch failed or ended. */
+    public long watchFailures()
+    {
+        return watchFailures.get();
     }
 
     public void close()
@@ -331,18 +344,20 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
             return;
         }
         final long generation = ++watchGeneration;
-        // A watch that ends without an error is as dead as one that failed (closing our own ends it too, but
-        // that generation is no longer current by then).
-        final Watch.Listener listener = Watch.listener(
-            response -> onThread(() -> onEvents(generation, response)),
-            error -> onThread(() -> onWatchFailed(generation, error.getMessage())),
-            () -> onThread(() -> onWatchFailed(generation, "the watch ended")));
         try
         {
-            for (final String prefix : List.of(domainsPrefix, bindingsPrefix))
+            final List<String> prefixes = List.of(domainsPrefix, bindingsPrefix);
+            for (int i = 0; i < prefixes.size(); i++)
             {
+                final int index = i;
+                // A watch that ends without an error is as dead as one that failed (closing our own ends it too,
+                // but that generation is no longer current by then).
+                final Watch.Listener listener = Watch.listener(
+                    response -> onThread(() -> onEvents(generation, index, fromRevision, response)),
+                    error -> onThread(() -> onWatchFailed(generation, error.getMessage())),
+                    () -> onThread(() -> onWatchFailed(generation, "the watch ended")));
                 // Require a leader: a member cut off from the others ends the watch rather than going quiet.
-                watchers.add(client.getWatchClient().watch(bytes(prefix), WatchOption.builder()
+                watchers.add(client.getWatchClient().watch(bytes(prefixes.get(i)), WatchOption.builder()
                     .isPrefix(true).withRevision(fromRevision).withRequireLeader(true).build(), listener));
             }
         }
@@ -352,17 +367,34 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
         }
     }
 
-    private void onEvents(final long generation, final WatchResponse response)
+    /** On the store's thread, often: progress requests, and a full read when they go unanswered. */
+    private void checkWatchAlive()
+    {
+        if (!closed && liveness.check(System.nanoTime(), watchers))
+        {
+            onWatchFailed(watchGeneration, "no answer to a progress request within " + liveness.silenceMs() + " ms");
+        }
+    }
+
+    private void onEvents(final long generation, final int watcher, final long fromRevision,
+        final WatchResponse response)
     {
         if (generation != watchGeneration || closed)
         {
             return;
         }
+        liveness.heard(watcher);
         final List<PolicySnapshot.Change> changes = new ArrayList<>(response.getEvents().size());
         long latest = revision;
         for (final WatchEvent event : response.getEvents())
         {
             final KeyValue kv = event.getKeyValue();
+            if (kv.getModRevision() <= fromRevision)
+            {
+                // Already in the snapshot: the watch starts at the revision that was read. (Not the store's
+                // latest revision: the two watches deliver independently, either may be ahead.)
+                continue;
+            }
             final boolean put = event.getEventType() == WatchEvent.EventType.PUT;
             changes.add(new PolicySnapshot.Change(text(kv.getKey()), put ? text(kv.getValue()) : null));
             latest = Math.max(latest, kv.getModRevision());
@@ -380,6 +412,7 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
         {
             return;
         }
+        watchFailures.incrementAndGet();
         System.err.println("dvmc: policy watch on etcd failed, reading the policy again: " + why);
         stopWatching();
         resync();
@@ -402,7 +435,7 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
                 failing = false;
                 System.err.println("dvmc: policy: etcd answers again, policy read at revision " + read.revision);
             }
-            watchFrom(read.revision + 1);
+            watchFrom(read.revision);
         }
         catch (final PolicyException | RuntimeException ex)
         {
@@ -426,6 +459,7 @@ public final class EtcdPolicyStore implements PolicyStore, AutoCloseable
     private void stopWatching()
     {
         watchGeneration++;
+        liveness.reset();
         for (final Watch.Watcher watcher : watchers)
         {
             watcher.close();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dvmc.config.Addresses;
 import io.dvmc.policy.EtcdPrefixRead;
+import io.dvmc.policy.WatchLiveness;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -171,6 +172,10 @@ public final class EtcdLeaseLog implements LeaseLog
     private long declineLeaseEndsMs;
     private CloseableClient keepAlive;
     private Watch.Watcher watcher;
+    private final List<Watch.Watcher> watchers = new ArrayList<>(1);
+    private final WatchLiveness liveness = new WatchLiveness(WatchLiveness.DEFAULT_INTERVAL,
+        WatchLiveness.DEFAULT_SILENCE);
+    private volatile long watchGeneration;
 
     private long conflicts;
     private long uncertain;
@@ -414,6 +419,11 @@ public final class EtcdLeaseLog implements LeaseLog
         {
             renewRegistration();
         }
+        if (ready && liveness.check(System.nanoTime(), watchers))
+        {
+            LOG.warn("replica {}: lease watch silent for {} ms, reloading", replicaId, liveness.silenceMs());
+            resyncNeeded.set(true);
+        }
         if (resyncNeeded.get() && !resync())
         {
             return -1;
@@ -484,6 +494,12 @@ public final class EtcdLeaseLog implements LeaseLog
     public long blockClaims()
     {
         return blockClaims;
+    }
+
+    /** Watches taken for dead after a progress request went unanswered. */
+    public long silentWatches()
+    {
+        return liveness.silences();
     }
 
     /** Full reloads of the shared leases (start, watch errors, unknown outcomes). */
@@ -846,9 +862,21 @@ public final class EtcdLeaseLog implements LeaseLog
         }
         listener.onSnapshotEnd();
         snapshotRevision = revision;
+        // From the revision read, not the next: a compaction at exactly the next one would drop a deletion made
+        // there without failing the watch. What the read saw already is skipped (apply).
+        final long generation = ++watchGeneration;
+        liveness.reset();
         watcher = client.getWatchClient().watch(bytes(leasesPrefix),
-            WatchOption.builder().isPrefix(true).withRevision(revision + 1).withRequireLeader(true).build(),
-            Watch.listener(this::onWatch, this::onWatchError));
+            WatchOption.builder().isPrefix(true).withRevision(revision).withRequireLeader(true).build(),
+            Watch.listener(response -> {
+                if (generation == watchGeneration)
+                {
+                    liveness.heard(0);
+                }
+                onWatch(response);
+            }, this::onWatchError));
+        watchers.clear();
+        watchers.add(watcher);
         resyncs++;
         ready = true;
         LOG.info("replica {}: {} lease keys loaded at revision {}", replicaId, all.size(), revision);

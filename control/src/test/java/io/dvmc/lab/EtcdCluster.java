@@ -203,6 +203,18 @@ public final class EtcdCluster implements AutoCloseable
         awaitHealthy(m);
     }
 
+    /**
+     * Starts a killed member again without waiting for it to be healthy, which it cannot be while too few others
+     * run for it to find a leader.
+     */
+    public void relaunch(Member m) throws IOException
+    {
+        if (!m.isRunning())
+        {
+            launch(m, "existing");
+        }
+    }
+
     /** The members' logs, for a failure message. */
     public String logs()
     {

@@ -7,6 +7,7 @@ import io.dvmc.lab.EtcdCluster;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.CompactOption;
 import io.etcd.jetcd.options.PutOption;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -383,6 +385,114 @@ class EtcdPolicyStoreTest
                 put(client, "/dvmc/domains/100", domain(100, "blue", 1300, 6767));
                 assertTrue(within(Duration.ofSeconds(10), () -> mtu(store, 100) == 1300), "the watch goes on");
             }
+        }
+    }
+
+    /**
+     * The store's member is killed, the change is made on the others, and then the member comes back while the
+     * others are down: with no leader to follow it cannot serve the store's watch, and the client leaves that
+     * watch hanging without a word. The store notices (its progress requests go unanswered) and, once the others
+     * are back, reads the policy again.
+     */
+    private static void changeWhileTheStoresMemberIsAway(final EtcdCluster three, final EtcdPolicyStore store,
+        final Runnable change) throws Exception
+    {
+        final EtcdCluster.Member storesMember = three.members().get(0);
+        final List<EtcdCluster.Member> others = three.members().subList(1, 3);
+        three.kill(storesMember);
+        change.run();
+        others.forEach(three::kill);
+        three.relaunch(storesMember);
+        assertTrue(within(Duration.ofSeconds(60), () -> store.watchFailures() > 0), "the store saw its watch fail");
+        for (final EtcdCluster.Member other : others)
+        {
+            three.restart(other);
+        }
+    }
+
+    private static Client clientOfOthers(final EtcdCluster three)
+    {
+        return Client.builder().endpoints(three.members().subList(1, 3).stream()
+            .map(EtcdCluster.Member::clientUrl).toArray(String[]::new)).build();
+    }
+
+    @Test
+    void aWatchThatARestartedMemberLeftHangingIsNoticedAndThePolicyIsReadAgain() throws Exception
+    {
+        try (EtcdCluster three = EtcdCluster.start(3); Client client = clientOfOthers(three))
+        {
+            put(client, "/dvmc/domains/100", domain(100, "blue", 1450, 6767));
+            try (EtcdPolicyStore store = EtcdPolicyStore.connect(List.of(three.members().get(0).clientUrl()),
+                "/dvmc"))
+            {
+                changeWhileTheStoresMemberIsAway(three, store,
+                    () -> put(client, "/dvmc/domains/100", domain(100, "blue", 1400, 6767)));
+                assertTrue(within(Duration.ofSeconds(30), () -> mtu(store, 100) == 1400));
+                put(client, "/dvmc/domains/100", domain(100, "blue", 1300, 6767));
+                assertTrue(within(Duration.ofSeconds(10), () -> mtu(store, 100) == 1300), "the watch goes on");
+            }
+        }
+    }
+
+    /**
+     * etcd drops a deletion's tombstone when it compacts at exactly the deletion's revision, and a watch that starts
+     * at that revision is not told it was compacted: it just never sees the deletion. The store therefore watches
+     * from the revision it read at, where a compaction past its read is always reported.
+     */
+    @Test
+    void aDeletionCompactedAwayBetweenTheStoresReadAndItsWatchIsStillSeen() throws Exception
+    {
+        try (EtcdCluster three = EtcdCluster.start(3);
+            Client client = clientOfOthers(three);
+            Client viaStoresMember = Client.builder().endpoints(three.members().get(0).clientUrl()).build())
+        {
+            put(client, "/dvmc/domains/100", domain(100, "blue", 1450, 6767));
+            put(client, "/dvmc/domains/200", domain(200, "red", 1450, 6767));
+            try (EtcdPolicyStore store = EtcdPolicyStore.connect(List.of(three.members().get(0).clientUrl()),
+                "/dvmc"))
+            {
+                // Holds the store's thread inside the read that follows the failed watch, before it watches again.
+                final CountDownLatch inRead = new CountDownLatch(1);
+                final CountDownLatch release = new CountDownLatch(1);
+                store.addListener(new PolicyListener()
+                {
+                    @Override
+                    public void domainsChanged(final int[] domainIds)
+                    {
+                        if (store.resyncs() > 0 && mtu(store, 100) == 1400 && inRead.getCount() == 1)
+                        {
+                            inRead.countDown();
+                            awaitQuietly(release);
+                        }
+                    }
+                });
+                changeWhileTheStoresMemberIsAway(three, store,
+                    () -> put(client, "/dvmc/domains/100", domain(100, "blue", 1400, 6767)));
+                assertTrue(inRead.await(60, TimeUnit.SECONDS), "the store read the policy again");
+
+                final long deleted = client.getKVClient().delete(bytes("/dvmc/domains/200"))
+                    .get(20, TimeUnit.SECONDS).getHeader().getRevision();
+                viaStoresMember.getKVClient().compact(deleted, CompactOption.builder()
+                    .withCompactPhysical(true).build()).get(20, TimeUnit.SECONDS);
+                release.countDown();
+
+                assertTrue(within(Duration.ofSeconds(30), () -> mtu(store, 200) == -1),
+                    () -> "domain 200 still held; revision " + store.revision() + ", deleted at " + deleted);
+                put(client, "/dvmc/domains/100", domain(100, "blue", 1300, 6767));
+                assertTrue(within(Duration.ofSeconds(10), () -> mtu(store, 100) == 1300), "the watch goes on");
+            }
+        }
+    }
+
+    private static void awaitQuietly(final CountDownLatch latch)
+    {
+        try
+        {
+            latch.await(60, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 }

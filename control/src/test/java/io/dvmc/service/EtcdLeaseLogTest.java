@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,6 +57,59 @@ class EtcdLeaseLogTest
         }
     }
 
+    /**
+     * The replica's member is killed, another replica binds an address on the others, and then the member comes
+     * back while the others are down: the client leaves the replica's watch hanging without a word. The replica
+     * notices (its progress requests go unanswered), reads the leases again once the others are back, and so holds
+     * the address as bound instead of offering it.
+     */
+    @Test
+    void aReplicaWhoseWatchWasLeftHangingByARestartedMemberStillLearnsWhatWasBoundMeanwhile() throws Exception
+    {
+        try (EtcdCluster three = EtcdCluster.start(3);
+            Client operator = Client.builder().endpoints(three.members().subList(1, 3).stream()
+                .map(EtcdCluster.Member::clientUrl).toArray(String[]::new)).build();
+            EtcdLeaseLog log = EtcdLeaseLog.open(List.of(three.members().get(0).clientUrl()), "/t", "r1",
+                "127.0.0.1:1", Clock.systemUTC(), EtcdLeaseLog.DEFAULT_TTL_SECONDS, EtcdLeaseLog.DEFAULT_TIMEOUT_MS))
+        {
+            final Set<Integer> bound = ConcurrentHashMap.newKeySet();
+            final NoListener listener = new NoListener()
+            {
+                @Override
+                public void onBound(final int domainId, final int address, final long mac, final long expiresAtMs,
+                    final long vmIdMsb, final long vmIdLsb, final int locationAddress, final int locationPort,
+                    final long transactionId, final long clientKey, final byte[] names)
+                {
+                    bound.add(address);
+                }
+            };
+            Await.until("the log loaded", Duration.ofSeconds(30), () -> log.poll(listener) >= 0);
+            final EtcdCluster.Member replicasMember = three.members().get(0);
+            final List<EtcdCluster.Member> others = three.members().subList(1, 3);
+
+            three.kill(replicasMember);
+            // Retried: the killed member may have been the leader, and the put waits for the next election.
+            Await.until("the others took the binding", Duration.ofSeconds(30),
+                () -> tryPut(operator, ADDRESS, "{\"mac\":\"" + Addresses.mac(OTHER_MAC) + "\",\"expiresAtMs\":" +
+                    (System.currentTimeMillis() + 3_600_000) + "}"));
+            others.forEach(three::kill);
+            three.relaunch(replicasMember);
+            Await.until("the replica took its watch for dead", Duration.ofSeconds(60), () -> {
+                log.poll(listener);
+                return log.silentWatches() > 0;
+            });
+            for (final EtcdCluster.Member other : others)
+            {
+                three.restart(other);
+            }
+            Await.until("the replica learned the address bound while it was cut off", Duration.ofSeconds(60),
+                () -> {
+                    log.poll(listener);
+                    return bound.contains(ADDRESS);
+                });
+        }
+    }
+
     @Test
     void aLeaseRecordsFieldsAreReadAsWrittenAndDamageIsRefused()
     {
@@ -74,12 +130,25 @@ class EtcdLeaseLogTest
             TimeUnit.SECONDS);
     }
 
+    private static boolean tryPut(final Client etcd, final int address, final String value)
+    {
+        try
+        {
+            put(etcd, address, value);
+            return true;
+        }
+        catch (final Exception ex)
+        {
+            return false;
+        }
+    }
+
     private static ByteSequence key(final int address)
     {
         return ByteSequence.from("/t/leases/" + DOMAIN + "/" + Addresses.ipv4(address), StandardCharsets.UTF_8);
     }
 
-    private static final class NoListener implements LeaseLog.Listener
+    private static class NoListener implements LeaseLog.Listener
     {
         public void onBound(final int domainId, final int address, final long mac, final long expiresAtMs,
             final long vmIdMsb, final long vmIdLsb, final int locationAddress, final int locationPort,
