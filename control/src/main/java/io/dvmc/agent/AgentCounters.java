@@ -44,6 +44,7 @@ public final class AgentCounters
     public final AtomicCounter unboundReplies;
     public final AtomicCounter hostConfigRefused;
     public final AtomicCounter bootpReplies;
+    public final AtomicCounter policyWatchFailures;
     /** Faults caught by the agent's runner (each logged). */
     public final AtomicCounter errors;
     public final AtomicCounter retransmits;
@@ -119,6 +120,7 @@ public final class AgentCounters
         rateLimited[RequestLimits.PORT] = file.newCounter("port_rate_exceeded_dropped",
             "port request rate exceeded dropped", CounterTypes.DROP);
         bootpReplies = file.newCounter("bootp_replies", "BOOTP replies to dataplane", CounterTypes.AGENT);
+        policyWatchFailures = file.newCounter("policy_watch_failures", "policy watch failures", CounterTypes.AGENT);
         errors = file.newCounter("errors", "agent errors", CounterTypes.DROP);
         retransmits = file.newCounter("dvmc_retransmissions", "DVMC retransmissions", CounterTypes.AGENT);
         for (int code = 1; code < DvmcError.COUNT; code++)

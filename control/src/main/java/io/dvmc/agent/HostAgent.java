@@ -58,6 +58,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private static final long SWEEP_INTERVAL_MS = 10_000;
     /** A full store is swept this often: each sweep walks the whole store, which stops the agent meanwhile. */
     private static final long FULL_SWEEP_INTERVAL_MS = 1_000;
+    private static final long POLICY_FIGURES_INTERVAL_MS = 1_000;
     /** How long an offer is noted in the host store; the service holds it for its own offer hold. */
     private static final long OFFER_NOTE_MS = 60_000;
     private static final long NAK_LOG_INTERVAL_MS = 10_000;
@@ -89,6 +90,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private BindingPublisher bindings;
     private HostLeaseRequests leaseRequests;
     private long nextSweepMs;
+    private long nextPolicyFiguresMs;
     private long lastSweepMs;
     private long nowMs;
 
@@ -206,6 +208,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             lastSweepMs = now;
             nextSweepMs = now + SWEEP_INTERVAL_MS;
             work += stores.sweepExpired(now);
+        }
+        if (now >= nextPolicyFiguresMs)
+        {
+            nextPolicyFiguresMs = now + POLICY_FIGURES_INTERVAL_MS;
+            counters.policyWatchFailures.setRelease(policy.watchFailures());
         }
         return work;
     }

@@ -48,6 +48,15 @@ public interface PolicyStore
      * Registers a listener told of every later change, on the store's thread. A store that never changes tells
      * nothing.
      */
+    /**
+     * Times the store's watch of the policy service failed, ended or went silent, each followed by a full read
+     * (0 for a store that does not watch).
+     */
+    default long watchFailures()
+    {
+        return 0;
+    }
+
     default void addListener(final PolicyListener listener)
     {
     }

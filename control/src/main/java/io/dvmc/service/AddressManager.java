@@ -857,6 +857,12 @@ public final class AddressManager implements AutoCloseable
         return journal.poll(shared);
     }
 
+    /** Full reads of the shared leases (0 for a journal of its own). */
+    public long sharedReloads()
+    {
+        return journal.reloads();
+    }
+
     /** Leases held, offered or bound. */
     public int leaseCount()
     {

@@ -907,6 +907,7 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         final int expired = manager.sweep();
         counters.add(Counter.EXPIRED, expired);
+        counters.set(Counter.SHARED_RELOADS, manager.sharedReloads());
         if (manager.isShared() && manager.needsSync())
         {
             try

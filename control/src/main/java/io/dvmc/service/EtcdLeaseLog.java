@@ -407,6 +407,12 @@ public final class EtcdLeaseLog implements LeaseLog
         return declineLeaseId;
     }
 
+    /** Full reloads of the shared leases (start, watch errors and silences, unknown outcomes). */
+    public long reloads()
+    {
+        return resyncs;
+    }
+
     public boolean isShared()
     {
         return true;
@@ -500,12 +506,6 @@ public final class EtcdLeaseLog implements LeaseLog
     public long silentWatches()
     {
         return liveness.silences();
-    }
-
-    /** Full reloads of the shared leases (start, watch errors, unknown outcomes). */
-    public long resyncs()
-    {
-        return resyncs;
     }
 
     /** Lease records in etcd that could not be read (skipped). */

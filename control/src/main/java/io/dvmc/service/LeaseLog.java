@@ -88,6 +88,12 @@ interface LeaseLog extends AutoCloseable
     /** Whether other replicas share the leases: bindings arrive through {@link #poll} and addresses by block. */
     boolean isShared();
 
+    /** Full reads of the shared leases: at start, then after a watch failed or went silent (0 when not shared). */
+    default long reloads()
+    {
+        return 0;
+    }
+
     /**
      * Hands what other replicas did to {@code listener}.
      *

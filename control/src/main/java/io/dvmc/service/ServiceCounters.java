@@ -37,7 +37,9 @@ public final class ServiceCounters implements AutoCloseable
         /** Quarantines in force: addresses a damaged journal record may hold, until the operator lifts them. */
         QUARANTINED,
         /** BOOTP clients' requests bound (RFC 1534 dynamic BOOTP or a reservation), the agents' renewals among them. */
-        BOOTP_BINDINGS
+        BOOTP_BINDINGS,
+        /** Full reads of the shared leases from etcd: at start, then after a watch failed or went silent. */
+        SHARED_RELOADS
     }
 
     private static final Counter[] COUNTERS = Counter.values();

@@ -12,6 +12,7 @@ import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.ipc.TransmitMessage;
+import io.dvmc.lab.Await;
 import io.dvmc.lab.EtcdCluster;
 import io.dvmc.policy.EtcdPolicyStore;
 import io.dvmc.policy.PolicyListener;
@@ -199,5 +200,30 @@ class EtcdServiceLocationTest
         assertEquals(1, second.counters().get(ServiceCounters.Counter.OFFERS), "the new service made the offer");
         assertEquals(1, first.counters().get(ServiceCounters.Counter.OFFERS), "the old service was not asked");
         assertEquals(1, counters.locationsInvalidated.get());
+    }
+
+    @Test
+    void anEtcdRestartShowsInTheAgentsCountersAndLaterChangesStillArrive() throws Exception
+    {
+        etcd = EtcdCluster.start(1);
+        writer = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+        final int firstPort = freePort();
+        putDomain(firstPort);
+        startAgent();
+        assertEquals(0, counters.policyWatchFailures.get());
+
+        final EtcdCluster.Member member = etcd.members().get(0);
+        etcd.kill(member);
+        etcd.restart(member);
+        // A broken watch is reported at once; one left hanging, after 15 s without an answer to a progress request.
+        Await.until("the agent counted its policy watch's failure", Duration.ofSeconds(40), () -> {
+            agent.doWork();
+            return counters.policyWatchFailures.get() > 0;
+        });
+        final int secondPort = freePort();
+        putDomain(secondPort);
+        Await.until("the agent's store took the change made after the restart", Duration.ofSeconds(30),
+            () -> agentPolicy.serviceLocations(DOMAIN).equals(
+                List.of(new InetSocketAddress("127.0.0.1", secondPort))));
     }
 }

@@ -543,6 +543,8 @@ class ReplicatedLeasesTest
             });
             assertEquals(DvmcMessageType.ACK, renewed[0].type());
             assertEquals(bound.yiaddr(), renewed[0].yiaddr());
+            awaitTrue("the reload after the outage counted beside the one at start", Duration.ofSeconds(10),
+                () -> a.counters().get(ServiceCounters.Counter.SHARED_RELOADS) >= 2);
         }
     }
 
