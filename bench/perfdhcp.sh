@@ -118,7 +118,8 @@ JSON
     "relay": { "serverIp": "10.0.0.1", "links": [ { "subnet": "10.0.0.0/24", "domain": 100 } ] } } ] },
   "bindings": [] }
 JSON
-  bin/dvmc keygen "$LAB_DIR/cluster.key" > /dev/null
+  # One key for the whole run: keygen never overwrites one, and each rate starts dvmc again.
+  [ -e "$LAB_DIR/cluster.key" ] || bin/dvmc keygen "$LAB_DIR/cluster.key" > /dev/null
   DVMC_JAVA_OPTS="${DVMC_JAVA_OPTS:-} -Ddvmc.log.leases=$lease_log" lab_spawn service - bin/dvmc service \
     --policy "$LAB_DIR/policy.json" --listen "127.0.0.1:$port" --state-dir "$LAB_DIR/service" \
     --key-file "$LAB_DIR/cluster.key"
