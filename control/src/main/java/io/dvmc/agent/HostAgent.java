@@ -58,6 +58,8 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private static final long SWEEP_INTERVAL_MS = 10_000;
     /** A full store is swept this often: each sweep walks the whole store, which stops the agent meanwhile. */
     private static final long FULL_SWEEP_INTERVAL_MS = 1_000;
+    /** How long one step of a sweep may hold the agent's thread (at least one segment is walked). */
+    private static final long SWEEP_STEP_NANOS = 200_000;
     private static final long POLICY_FIGURES_INTERVAL_MS = 1_000;
     /** How long an offer is noted in the host store; the service holds it for its own offer hold. */
     private static final long OFFER_NOTE_MS = 60_000;
@@ -203,11 +205,18 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             work += leaseRequests.poll(now);
         }
-        if (now >= nextSweepMs || stores.sweepWanted() && now >= lastSweepMs + FULL_SWEEP_INTERVAL_MS)
+        if (!stores.sweeping() &&
+            (now >= nextSweepMs || stores.sweepWanted() && now >= lastSweepMs + FULL_SWEEP_INTERVAL_MS))
         {
             lastSweepMs = now;
             nextSweepMs = now + SWEEP_INTERVAL_MS;
-            work += stores.sweepExpired(now);
+            stores.startSweep(now);
+        }
+        if (stores.sweeping())
+        {
+            // A step, not the whole store: VMs' requests and services' replies are handled between steps. The
+            // step counts as work, so the pass goes on at once rather than after an idle pause.
+            work += stores.sweepStep(SWEEP_STEP_NANOS) + 1;
         }
         if (now >= nextPolicyFiguresMs)
         {

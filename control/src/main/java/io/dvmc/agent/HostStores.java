@@ -62,6 +62,8 @@ public final class HostStores implements AutoCloseable
     private final LongArrayList chosenMacs = new LongArrayList();
     private final LeaseFilter expiredFilter = this::isExpired;
     private long sweepNowMs;
+    /** The next segment of the sweep under way, or -1 when none is. */
+    private int sweepSegment = -1;
     private boolean sweepWanted;
     private final StoreFullLog fullLog = new StoreFullLog(FULL_LOG_INTERVAL_MS);
     private LeaseStore leases;
@@ -336,9 +338,65 @@ public final class HostStores implements AutoCloseable
      */
     public int sweepExpired(final long nowMs)
     {
+        startSweep(nowMs);
+        int removed = 0;
+        while (sweeping())
+        {
+            removed += sweepStep(Long.MAX_VALUE);
+        }
+        return removed;
+    }
+
+    /**
+     * Starts a sweep of the leases whose host lease ran out by {@code nowMs} ({@link #sweepExpired}), walked in
+     * steps by {@link #sweepStep}: a full walk of a million leases takes about 0.24 s, which the agent's thread
+     * must not spend at once while VMs wait.
+     */
+    public void startSweep(final long nowMs)
+    {
         sweepNowMs = nowMs;
         sweepWanted = false;
-        return removeLeasesWhere(expiredFilter);
+        sweepSegment = 0;
+    }
+
+    /** Whether a sweep started by {@link #startSweep} has segments left to walk. */
+    public boolean sweeping()
+    {
+        return sweepSegment >= 0;
+    }
+
+    /**
+     * Walks the sweep's next segments, at least one, until {@code budgetNanos} have passed, and removes the expired
+     * leases found there.
+     *
+     * @return how many were removed.
+     */
+    public int sweepStep(final long budgetNanos)
+    {
+        if (sweepSegment < 0)
+        {
+            return 0;
+        }
+        final long start = System.nanoTime();
+        final int segments = leases.segments();
+        int removed = 0;
+        do
+        {
+            final int chosen = collectLeases(expiredFilter, Integer.MAX_VALUE, sweepSegment, sweepSegment + 1,
+                chosenDomains, chosenMacs);
+            for (int i = 0; i < chosen; i++)
+            {
+                removeLease(chosenDomains.getInt(i), chosenMacs.getLong(i));
+            }
+            removed += chosen;
+            sweepSegment++;
+        }
+        while (sweepSegment < segments && System.nanoTime() - start < budgetNanos);
+        if (sweepSegment >= segments)
+        {
+            sweepSegment = -1;
+        }
+        return removed;
     }
 
     /** @return how many leases {@code filter} chose, now removed. */
@@ -361,6 +419,13 @@ public final class HostStores implements AutoCloseable
      */
     int collectLeases(final LeaseFilter filter, final int limit, final IntArrayList domainIds, final LongArrayList macs)
     {
+        return collectLeases(filter, limit, 0, Integer.MAX_VALUE, domainIds, macs);
+    }
+
+    /** {@link #collectLeases(LeaseFilter, int, IntArrayList, LongArrayList)} over segments [from, to). */
+    private int collectLeases(final LeaseFilter filter, final int limit, final int fromSegment, final int toSegment,
+        final IntArrayList domainIds, final LongArrayList macs)
+    {
         final LeaseVisitor collector = (domainId, mac, lease) -> {
             if (filter.accept(domainId, mac, lease) && domainIds.size() < limit)
             {
@@ -373,7 +438,7 @@ public final class HostStores implements AutoCloseable
         filter.startWalk();
         try
         {
-            leases.forEach(collector);
+            leases.forEach(fromSegment, toSegment, collector);
         }
         catch (final SegmentLockedException ex)
         {
@@ -381,7 +446,7 @@ public final class HostStores implements AutoCloseable
             domainIds.clear();
             macs.clear();
             filter.startWalk();
-            leases.forEach(collector);
+            leases.forEach(fromSegment, toSegment, collector);
         }
         return domainIds.size();
     }

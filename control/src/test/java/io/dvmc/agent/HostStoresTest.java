@@ -191,6 +191,47 @@ class HostStoresTest
         assertEquals(List.of(RingMessages.STORE_YIELD, RingMessages.STORE_READY), drainRingToDataplane());
     }
 
+    /**
+     * A sweep of the whole store on the agent's thread took 0.24 s for a million leases, with every VM's request
+     * waiting behind it; it now goes a few segments per step, VMs served between steps.
+     */
+    @Test
+    void aSweepGoesInStepsOfASegmentWhenGivenNoTimeAndHasRemovedEveryExpiredLeaseWhenItsPassEnds()
+    {
+        final HostStores stores = agent(DEADLINE, 16_384);
+        stores.open();
+        final long now = System.currentTimeMillis();
+        final LeaseRecord lease = new LeaseRecord();
+        for (int i = 0; i < 2_000; i++)
+        {
+            lease.clear().ip(0x0A00_0000 + i).state(LeaseState.BOUND).vmLeaseSeconds(600)
+                .hostLeaseExpiryMillis(i % 2 == 0 ? now - 1 : now + 600_000).vmLeaseExpiryMillis(now + 600_000)
+                .seal();
+            assertTrue(stores.putLease(100, 0x02DC_0000_0000L + i, lease));
+        }
+
+        stores.startSweep(now);
+        int steps = 0;
+        int removed = 0;
+        while (stores.sweeping())
+        {
+            removed += stores.sweepStep(0);
+            steps++;
+        }
+
+        try (LeaseStore reader = LeaseStore.openReader(dir.resolve(LeaseStore.FILE)))
+        {
+            assertEquals(reader.segments(), steps, "one segment per step");
+        }
+        assertTrue(steps > 1, "the store has more than one segment: " + steps);
+        assertEquals(1_000, removed);
+        for (int i = 0; i < 2_000; i++)
+        {
+            assertEquals(i % 2 != 0, stores.lease(100, 0x02DC_0000_0000L + i, new LeaseRecord()), "lease " + i);
+        }
+        assertEquals(0, stores.sweepStep(0), "no pass under way");
+    }
+
     private HostStores agent()
     {
         return agent(DEADLINE);

@@ -336,10 +336,25 @@ public final class FixedRecordMap implements AutoCloseable
      */
     public long forEach(final EntryVisitor visitor)
     {
+        return forEach(0, map.segments(), visitor);
+    }
+
+    /** The map's segments: {@link #forEach(int, int, EntryVisitor)} walks a range of them. */
+    public int segments()
+    {
+        return map.segments();
+    }
+
+    /**
+     * {@link #forEach(EntryVisitor)} over segments {@code [fromSegment, toSegment)}, so that a walk of a large map
+     * can go in steps that each hold the calling thread briefly.
+     */
+    public long forEach(final int fromSegment, final int toSegment, final EntryVisitor visitor)
+    {
         final FixedSlice key = new FixedSlice(keyLength);
         final FixedSlice record = new FixedSlice(recordLength);
         final long[] skipped = {0};
-        for (int segment = 0; segment < map.segments(); segment++)
+        for (int segment = fromSegment; segment < Math.min(toSegment, map.segments()); segment++)
         {
             try (MapSegmentContext<FixedSlice, FixedSlice, ?> c = map.segmentContext(segment))
             {
@@ -366,11 +381,6 @@ public final class FixedRecordMap implements AutoCloseable
     public long size()
     {
         return map.longSize();
-    }
-
-    public int segments()
-    {
-        return map.segments();
     }
 
     /**

@@ -120,9 +120,21 @@ public final class LeaseStore extends SharedStore
      */
     public long forEach(final LeaseVisitor visitor)
     {
+        return forEach(0, segments(), visitor);
+    }
+
+    /** The store's segments, for walks in steps ({@link #forEach(int, int, LeaseVisitor)}). */
+    public int segments()
+    {
+        return file.map().segments();
+    }
+
+    /** {@link #forEach(LeaseVisitor)} over segments {@code [fromSegment, toSegment)}. */
+    public long forEach(final int fromSegment, final int toSegment, final LeaseVisitor visitor)
+    {
         final LeaseKey key = new LeaseKey();
         final LeaseRecord record = new LeaseRecord();
-        return file.map().forEach((keySlice, recordSlice) -> {
+        return file.map().forEach(fromSegment, toSegment, (keySlice, recordSlice) -> {
             key.wrap(keySlice.buffer(), keySlice.offset());
             record.wrap(recordSlice.buffer(), recordSlice.offset());
             visitor.visit(key.domainId(), key.mac(), record);
