@@ -92,7 +92,7 @@ public final class AllocationBench
             }
             // Timed from when every replica has read the shared leases and serves.
             final long readyBy = System.nanoTime() + 60_000_000_000L;
-            while (logs.stream().anyMatch(l -> l.resyncs() == 0) && System.nanoTime() < readyBy)
+            while (logs.stream().anyMatch(l -> l.reloads() == 0) && System.nanoTime() < readyBy)
             {
                 Thread.sleep(10);
             }
@@ -115,7 +115,7 @@ public final class AllocationBench
                 System.out.printf("replica %s: %d batches of %.0f writes on average, %d conflicts, %d withheld, " +
                     "%d blocks, %d reloads%n", log.replicaId(), log.syncs(),
                     (double)log.syncedEntries() / Math.max(1, log.syncs()),
-                    log.conflicts(), log.uncertain(), log.blockClaims(), log.resyncs());
+                    log.conflicts(), log.uncertain(), log.blockClaims(), log.reloads());
             }
             System.out.printf("RESULT %s %.0f acked=%d failed=%d %s%n", label, load.acked / load.seconds, load.acked,
                 load.naks, cpuPerAllocation);
