@@ -135,6 +135,9 @@ class EndToEndTest
                 host.dataplane().kill();
                 host.startDataplane();
                 host.awaitCounter(host.dataplane(), "dataplane: store hand-overs", 1, DvmcHost.START);
+                // The restarted dataplane says where its start's time went.
+                assertTrue(host.dataplane().log().matches("(?s).*started: files and stores \\d+ ms, EAL \\d+ ms, " +
+                    "mbuf pool \\d+ ms, ports \\d+ ms.*"), host.dataplane().log());
 
                 final long fastAcks = host.counter("dataplane: fast path ACK");
                 session.renew();

@@ -47,6 +47,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class Dataplane implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Dataplane.class);
+    /** The start's phases and their times, logged once the ports are up. */
+    private final StringBuilder phases = new StringBuilder();
 
     public static final String READY_FILE = "dataplane.ready";
     public static final String COUNTERS_FILE = "dataplane-counters.dat";
@@ -162,7 +164,9 @@ public final class Dataplane implements AutoCloseable
      */
     public static Dataplane start(final HostConfig host, final Path configFile, final String idle)
     {
+        final long begin = System.nanoTime();
         final Dataplane dataplane = new Dataplane(host);
+        dataplane.phases.append("files and stores ").append(millisSince(begin)).append(" ms");
         dataplane.workerThread.start();
         try
         {
@@ -227,11 +231,17 @@ public final class Dataplane implements AutoCloseable
     private void open(final String idle)
     {
         host.dataplane().ports().forEach(port -> PortTable.removeStaleSocket(port.device()));
+        long phase = System.nanoTime();
         eal = Eal.init(EalArgs.of(host.dataplane()));
+        phases.append(", EAL ").append(millisSince(phase)).append(" ms");
+        phase = System.nanoTime();
         pool = MbufPool.create("dvmc_pool", POOL_SIZE, POOL_CACHE, DATA_ROOM, Eal.socketId());
+        phases.append(", mbuf pool ").append(millisSince(phase)).append(" ms");
+        phase = System.nanoTime();
         final Queue<PortTable.PortEvent> portEvents = new ConcurrentLinkedQueue<>();
         ports = new PortTable(pool, RING_DESCRIPTORS, counters, portEvents, SystemEpochClock.INSTANCE);
         ports.attachAtStart(host.dataplane().ports());
+        phases.append(", ports ").append(millisSince(phase)).append(" ms");
         // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
         final var errors = counters.errors;
@@ -255,6 +265,13 @@ public final class Dataplane implements AutoCloseable
         }
         workerGo.countDown();
         writeReadyFile();
+        // Where a restart's time went, for an operator timing one (the JVM's own start is before all of these).
+        LOG.info("started: {}", phases);
+    }
+
+    private static long millisSince(final long startNanos)
+    {
+        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     private DhcpWorker worker(final FrameQueue toWorker, final FrameQueue txQueue, final PortBindings bindings,
