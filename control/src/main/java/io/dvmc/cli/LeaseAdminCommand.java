@@ -213,17 +213,6 @@ final class LeaseAdminCommand implements Runnable
     }
 
     /** The only subnet id of a lease file's rows (0 for none); refused when it holds several. */
-    static long onlySubnet(final List<KeaCsv.Row> rows)
-    {
-        final List<Long> ids = rows.stream().map(KeaCsv.Row::subnetId).distinct().toList();
-        if (ids.size() > 1)
-        {
-            throw new IllegalArgumentException(
-                "the file holds subnets " + ids + ": name the one to import with --subnet-id");
-        }
-        return ids.isEmpty() ? 0 : ids.getFirst();
-    }
-
     static String state(final JournalLeases.Lease l, final long now)
     {
         return l.expiresAtMs() > now ? "bound" : "expired";
@@ -403,28 +392,11 @@ final class LeaseAdminCommand implements Runnable
                 throw new UsageException("--domain is required: the domain the leases are imported into");
             }
             domainId();
-            final List<String> errors = new ArrayList<>();
-            final List<KeaCsv.Row> rows = KeaCsv.parse(Files.readAllLines(file, StandardCharsets.UTF_8), errors);
-            if (!errors.isEmpty())
-            {
-                errors.forEach(e -> System.err.println(file + ": " + e));
-                throw new UsageException("nothing imported: " + errors.size() + " lines are no lease");
-            }
-            final long subnet = subnetId != null ? subnetId : onlySubnet(rows);
-            final long nowS = System.currentTimeMillis() / 1000;
             final List<String> data = new ArrayList<>();
-            for (final KeaCsv.Row r : rows)
+            for (final KeaCsv.Row r : KeaCsv.importable(Files.readAllLines(file, StandardCharsets.UTF_8), subnetId,
+                System.currentTimeMillis() / 1000, m -> System.err.println(file + ": " + m)))
             {
-                final String skip = r.skipped(subnet, nowS);
-                if (skip != null)
-                {
-                    System.err.println(file + ": line " + r.line() + " skipped (" + skip + "): " +
-                        Addresses.ipv4(r.address()));
-                }
-                else
-                {
-                    data.add(r.importLine());
-                }
+                data.add(r.importLine());
             }
             return ask("import " + domain, data);
         }

@@ -407,31 +407,21 @@ final class ServiceLeasesCommand
                 throw new BadInputException("--domain is required: the domain the leases are imported into");
             }
             final Domain d = domain(admin, domain);
-            final List<String> errors = new ArrayList<>();
+            final long nowS = System.currentTimeMillis() / 1000;
             final List<KeaCsv.Row> rows;
             try
             {
-                rows = KeaCsv.parse(Files.readAllLines(file, StandardCharsets.UTF_8), errors);
+                rows = KeaCsv.importable(Files.readAllLines(file, StandardCharsets.UTF_8), subnetId, nowS,
+                    m -> System.err.println(file + ": " + m));
             }
             catch (final IOException ex)
             {
                 throw new BadInputException(file + ": " + ex.getMessage());
             }
-            if (!errors.isEmpty())
-            {
-                errors.forEach(e -> System.err.println(file + ": " + e));
-                throw new BadInputException("nothing imported: " + errors.size() + " lines are no lease");
-            }
-            final long subnet;
-            try
-            {
-                subnet = subnetId != null ? subnetId : LeaseAdminCommand.onlySubnet(rows);
-            }
             catch (final IllegalArgumentException ex)
             {
                 throw new BadInputException(ex.getMessage());
             }
-            final long nowS = System.currentTimeMillis() / 1000;
             final Map<Long, String> held = new HashMap<>();
             for (final KeyValue kv : getPrefix(client, domainLeases(d.id())))
             {
@@ -445,13 +435,6 @@ final class ServiceLeasesCommand
             int imported = 0;
             for (final KeaCsv.Row r : rows)
             {
-                final String skip = r.skipped(subnet, nowS);
-                if (skip != null)
-                {
-                    System.err.println(file + ": line " + r.line() + " skipped (" + skip + "): " +
-                        Addresses.ipv4(r.address()));
-                    continue;
-                }
                 final String why = put(client, d, r, held);
                 if (why == null)
                 {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Leases as Kea's memfile backend keeps them (Kea 2.2, lease4 CSV), so that leases move from Kea to dvmc and back:
@@ -139,6 +140,51 @@ public final class KeaCsv
             }
         }
         return rows;
+    }
+
+    /**
+     * The rows of a lease file to import into one subnet, all or none: lines that are no lease refuse the whole
+     * file (each goes to {@code report}, then an IllegalArgumentException); lines of other subnets, expired,
+     * declined and reclaimed leases are left out, each reported.
+     *
+     * @param subnetId the Kea subnet to import; null for the file's only one.
+     */
+    public static List<Row> importable(final List<String> lines, final Long subnetId, final long nowS,
+        final Consumer<String> report)
+    {
+        final List<String> errors = new ArrayList<>();
+        final List<Row> rows = parse(lines, errors);
+        if (!errors.isEmpty())
+        {
+            errors.forEach(report);
+            throw new IllegalArgumentException("nothing imported: " + errors.size() + " lines are no lease");
+        }
+        final long subnet = subnetId != null ? subnetId : onlySubnet(rows);
+        final List<Row> kept = new ArrayList<>();
+        for (final Row r : rows)
+        {
+            final String skip = r.skipped(subnet, nowS);
+            if (skip != null)
+            {
+                report.accept("line " + r.line() + " skipped (" + skip + "): " + Addresses.ipv4(r.address()));
+            }
+            else
+            {
+                kept.add(r);
+            }
+        }
+        return kept;
+    }
+
+    private static long onlySubnet(final List<Row> rows)
+    {
+        final List<Long> ids = rows.stream().map(Row::subnetId).distinct().toList();
+        if (ids.size() > 1)
+        {
+            throw new IllegalArgumentException(
+                "the file holds subnets " + ids + ": name the one to import with --subnet-id");
+        }
+        return ids.isEmpty() ? 0 : ids.getFirst();
     }
 
     /** A lease of the domain as Kea writes it. */
