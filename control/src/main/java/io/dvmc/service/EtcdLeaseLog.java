@@ -171,7 +171,7 @@ public final class EtcdLeaseLog implements LeaseLog
     private long declineLeaseId;
     private long declineLeaseEndsMs;
     private CloseableClient keepAlive;
-    private Watch.Watcher watcher;
+    /** The lease watch, one or none (a list: what {@link WatchLiveness#check} takes). */
     private final List<Watch.Watcher> watchers = new ArrayList<>(1);
     private final WatchLiveness liveness = new WatchLiveness(WatchLiveness.DEFAULT_INTERVAL,
         WatchLiveness.DEFAULT_SILENCE);
@@ -528,10 +528,7 @@ public final class EtcdLeaseLog implements LeaseLog
 
     public void close()
     {
-        if (watcher != null)
-        {
-            watcher.close();
-        }
+        closeWatch();
         if (keepAlive != null)
         {
             keepAlive.close();
@@ -845,10 +842,7 @@ public final class EtcdLeaseLog implements LeaseLog
             return false;
         }
         resyncNeeded.set(false);
-        if (watcher != null)
-        {
-            watcher.close();
-        }
+        closeWatch();
         events.clear();
         revisions.clear();
         listener.onSnapshotBegin();
@@ -866,7 +860,7 @@ public final class EtcdLeaseLog implements LeaseLog
         // there without failing the watch. What the read saw already is skipped (apply).
         final long generation = ++watchGeneration;
         liveness.reset();
-        watcher = client.getWatchClient().watch(bytes(leasesPrefix),
+        watchers.add(client.getWatchClient().watch(bytes(leasesPrefix),
             WatchOption.builder().isPrefix(true).withRevision(revision).withRequireLeader(true).build(),
             Watch.listener(response -> {
                 if (generation == watchGeneration)
@@ -874,9 +868,7 @@ public final class EtcdLeaseLog implements LeaseLog
                     liveness.heard(0);
                 }
                 onWatch(response);
-            }, this::onWatchError));
-        watchers.clear();
-        watchers.add(watcher);
+            }, this::onWatchError)));
         resyncs++;
         ready = true;
         LOG.info("replica {}: {} lease keys loaded at revision {}", replicaId, all.size(), revision);
@@ -934,6 +926,12 @@ public final class EtcdLeaseLog implements LeaseLog
     {
         LOG.warn("replica {}: lease watch failed, reloading: {}", replicaId, error.toString());
         resyncNeeded.set(true);
+    }
+
+    private void closeWatch()
+    {
+        watchers.forEach(Watch.Watcher::close);
+        watchers.clear();
     }
 
     private void register() throws LeaseStoreException
