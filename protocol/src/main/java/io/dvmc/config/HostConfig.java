@@ -1,9 +1,6 @@
 package io.dvmc.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.dvmc.ipc.BindingMessage;
 
 import java.io.IOException;
@@ -41,7 +38,6 @@ import java.util.UUID;
  * Relative paths are resolved against the directory of the config file. The policy comes from exactly one place:
  * the file (the embedded default) or the etcd policy service.
  */
-@JsonIgnoreProperties(ignoreUnknown = false)
 public record HostConfig(
     int hostId,
     String hostAddress,
@@ -350,25 +346,25 @@ public record HostConfig(
         try
         {
             // An absent number is 0: validation rejects it where 0 is not a valid value, defaults fill the rest.
-            raw = new ObjectMapper().readValue(Files.readAllBytes(file), HostConfig.class);
+            raw = RecordJson.read(Files.readAllBytes(file), HostConfig.class);
         }
         catch (final NoSuchFileException ex)
         {
             throw new ConfigException(file + ": no such file");
         }
-        catch (final JsonParseException ex)
+        catch (final JsonProcessingException ex)
         {
             throw new ConfigException(file + ": " + JsonSyntax.describe(ex));
         }
-        catch (final MismatchedInputException ex)
+        catch (final RecordJson.MismatchException ex)
         {
-            throw new ConfigException(file + ": " + ex.getOriginalMessage() + " at " + ex.getPathReference());
+            throw new ConfigException(file + ": " + ex.getMessage());
         }
         catch (final IOException ex)
         {
             throw new ConfigException(file + ": " + ex.getMessage());
         }
-        // Jackson maps a JSON null to a null record and keeps null list entries; both are an operator's mistake.
+        // A JSON null is a null record, and lists keep null entries; both are an operator's mistake.
         require(file, raw != null, "holds null, not a host configuration object");
         raw.rejectNullEntries(file);
         return raw.resolve(file.toAbsolutePath().getParent()).validate(file);

@@ -159,6 +159,48 @@ class HostConfigTest
     }
 
     @Test
+    void anUnknownFieldDeepInsideIsNamedByItsPathWithTheFieldsThatExist()
+    {
+        final String message = rejected(VALID.replace("\"name\": \"vm1\"", "\"nmae\": \"vm1\""));
+        assertTrue(message.startsWith(dir.resolve("host.json") + ": dataplane.ports[0].nmae: no such field at line 3"),
+            message);
+        assertTrue(message.contains("the fields of dataplane.ports[0] are name, device, other, role, relay"), message);
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsNamedNotCoerced()
+    {
+        assertTrue(rejected(VALID.replace("\"hostId\": 1", "\"hostId\": \"1\"")).contains(
+            "hostId must be a whole number (32 bits), not the string \"1\" (line 1)"));
+        assertTrue(rejected(VALID.replace("\"vlan\": 0", "\"vlan\": 0.5")).contains(
+            "bindings[0].vlan must be a whole number (32 bits), not 0.5"));
+        assertTrue(rejected(VALID.replace("\"device\": \"net_af_packet0,iface=dvh-vm1\"", "\"device\": true")).contains(
+            "dataplane.ports[0].device must be a string, not true"));
+        assertTrue(rejected(VALID.replace("\"bindings\": [", "\"bindings\": { \"x\": [").replace("] }\n", "] } }\n"))
+            .contains("bindings must be a JSON array, not an object"));
+    }
+
+    @Test
+    void aNumberOutOfItsFieldsRangeOrANullForANumberIsRejected()
+    {
+        assertTrue(rejected(VALID.replace("\"hostId\": 1", "\"hostId\": 4294967296")).contains(
+            "hostId must be a whole number (32 bits), and 4294967296 is out of its range"));
+        assertTrue(rejected(VALID.replace("\"domain\": 100", "\"domain\": 99999999999999999999")).contains(
+            "bindings[0].domain must be a whole number (64 bits), and 99999999999999999999 is out of its range"));
+        assertTrue(rejected(VALID.replace("\"hostId\": 1", "\"hostId\": null")).contains(
+            "hostId must be a whole number (32 bits), not null"));
+    }
+
+    @Test
+    void aFieldGivenTwiceOrTextAfterTheDocumentIsRejected()
+    {
+        assertTrue(rejected(VALID.replace("\"hostId\": 1", "\"hostId\": 1, \"hostId\": 2")).contains(
+            "Duplicate field 'hostId'"));
+        assertTrue(rejected(VALID + "{}").contains("more after the end of the object, at line 6"));
+        assertTrue(rejected("").contains("empty: expected a JSON object"));
+    }
+
+    @Test
     void theSameMacBoundTwiceOnOneVlanIsRejected()
     {
         final String twice = VALID.replace("\"bindings\": [ {", "\"bindings\": [ { \"port\": \"vm1\", \"vlan\": 0," +
