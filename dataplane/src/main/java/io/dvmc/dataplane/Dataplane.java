@@ -39,10 +39,10 @@ import java.util.concurrent.locks.LockSupport;
  * poll loop.
  *
  * <p>{@code rte_eal_init} pins the calling thread, and every thread it creates afterwards, to the main lcore
- * (DESIGN §3). So the worker's thread is started first, pinned to {@code dataplane.workerCpu} when given, and
- * parked until the ports are up, and a poll thread of its own initialises the EAL and then runs the poll loop on
- * that lcore. {@link #close()} may then run on any
- * thread, a shutdown hook's included.
+ * (DESIGN §3). So the caller's thread, which the EAL does not pin, starts every other thread: the worker's, pinned
+ * to {@code dataplane.workerCpu} when given and parked until the ports are up, the store opener's and the metrics
+ * endpoint's; a poll thread of its own initialises the EAL (meanwhile the caller opens the files and stores) and
+ * then runs the poll loop on that lcore. {@link #close()} may then run on any thread, a shutdown hook's included.
  */
 public final class Dataplane implements AutoCloseable
 {
@@ -94,7 +94,7 @@ public final class Dataplane implements AutoCloseable
         this.workerThread = new Thread(this::runWorker, "dvmc-dhcp-worker");
         try
         {
-            // Started here, before the EAL pins the threads it sees made (DESIGN §3): the endpoint's are not pinned.
+            // Started from the caller's thread, which the EAL does not pin (DESIGN §3): the endpoint's are not pinned.
             this.metrics = startMetrics(host);
         }
         catch (final RuntimeException ex)
@@ -164,40 +164,38 @@ public final class Dataplane implements AutoCloseable
      */
     public static Dataplane start(final HostConfig host, final Path configFile, final String idle)
     {
+        // The EAL (whose TSC calibration sleeps 100 ms where the CPU does not tell the frequency) and the mbuf pool
+        // (a page fault per mbuf without hugepages) are most of a restart: the poll thread starts them at once, and
+        // this thread opens the files and stores meanwhile.
+        final CompletableFuture<Dataplane> built = new CompletableFuture<>();
+        final CompletableFuture<Void> opened = new CompletableFuture<>();
+        final Thread poll = new Thread(() -> poll(host, idle, built, opened), "dvmc-poll");
         final long begin = System.nanoTime();
-        final Dataplane dataplane = new Dataplane(host);
-        dataplane.phases.append("files and stores ").append(millisSince(begin)).append(" ms");
+        poll.start();
+        final Dataplane dataplane;
+        try
+        {
+            dataplane = new Dataplane(host);
+        }
+        catch (final RuntimeException ex)
+        {
+            built.completeExceptionally(ex);
+            // The poll thread closes whatever of the EAL it started before this start gives up.
+            opened.exceptionally(ignored -> null).join();
+            throw ex;
+        }
+        dataplane.phases.append("beside them files and stores ").append(millisSince(begin)).append(" ms");
         dataplane.workerThread.start();
         try
         {
             dataplane.workerPinned.join();
-        }
-        catch (final CompletionException ex)
-        {
-            dataplane.close();
-            throw ex.getCause() instanceof RuntimeException r ? r : ex;
-        }
-        final CompletableFuture<Void> opened = new CompletableFuture<>();
-        final Thread poll = new Thread(() -> {
-            try
-            {
-                dataplane.open(idle);
-                opened.complete(null);
-            }
-            catch (final RuntimeException ex)
-            {
-                opened.completeExceptionally(ex);
-                return;
-            }
-            dataplane.pollRunner.run();
-        }, "dvmc-poll");
-        poll.start();
-        try
-        {
+            built.complete(dataplane);
             opened.join();
         }
         catch (final CompletionException ex)
         {
+            built.completeExceptionally(ex.getCause());
+            opened.exceptionally(ignored -> null).join();
             dataplane.close();
             throw ex.getCause() instanceof RuntimeException r ? r : ex;
         }
@@ -206,6 +204,67 @@ public final class Dataplane implements AutoCloseable
             dataplane.watchPorts(configFile);
         }
         return dataplane;
+    }
+
+    /**
+     * The poll thread: the EAL and the mbuf pool, then (once the caller built the dataplane) the ports and the poll
+     * loop. A start that fails on either side leaves no EAL behind.
+     */
+    private static void poll(final HostConfig host, final String idle, final CompletableFuture<Dataplane> built,
+        final CompletableFuture<Void> opened)
+    {
+        final Eal eal;
+        final MbufPool pool;
+        final String nativePhases;
+        try
+        {
+            host.dataplane().ports().forEach(port -> PortTable.removeStaleSocket(port.device()));
+            long phase = System.nanoTime();
+            eal = Eal.init(EalArgs.of(host.dataplane()));
+            final long ealMillis = millisSince(phase);
+            phase = System.nanoTime();
+            try
+            {
+                pool = MbufPool.create("dvmc_pool", POOL_SIZE, POOL_CACHE, DATA_ROOM, Eal.socketId());
+            }
+            catch (final RuntimeException ex)
+            {
+                eal.close();
+                throw ex;
+            }
+            nativePhases = "EAL " + ealMillis + " ms, mbuf pool " + millisSince(phase) + " ms, ";
+        }
+        catch (final RuntimeException ex)
+        {
+            opened.completeExceptionally(ex);
+            return;
+        }
+        final Dataplane dataplane;
+        try
+        {
+            dataplane = built.join();
+        }
+        catch (final CompletionException ex)
+        {
+            pool.close();
+            eal.close();
+            opened.completeExceptionally(ex.getCause());
+            return;
+        }
+        try
+        {
+            dataplane.eal = eal;
+            dataplane.pool = pool;
+            dataplane.phases.insert(0, nativePhases);
+            dataplane.open(idle);
+            opened.complete(null);
+        }
+        catch (final RuntimeException ex)
+        {
+            opened.completeExceptionally(ex);
+            return;
+        }
+        dataplane.pollRunner.run();
     }
 
     private void watchPorts(final Path configFile)
@@ -230,18 +289,11 @@ public final class Dataplane implements AutoCloseable
 
     private void open(final String idle)
     {
-        host.dataplane().ports().forEach(port -> PortTable.removeStaleSocket(port.device()));
-        long phase = System.nanoTime();
-        eal = Eal.init(EalArgs.of(host.dataplane()));
-        phases.append(", EAL ").append(millisSince(phase)).append(" ms");
-        phase = System.nanoTime();
-        pool = MbufPool.create("dvmc_pool", POOL_SIZE, POOL_CACHE, DATA_ROOM, Eal.socketId());
-        phases.append(", mbuf pool ").append(millisSince(phase)).append(" ms");
-        phase = System.nanoTime();
+        final long phase = System.nanoTime();
         final Queue<PortTable.PortEvent> portEvents = new ConcurrentLinkedQueue<>();
         ports = new PortTable(pool, RING_DESCRIPTORS, counters, portEvents, SystemEpochClock.INSTANCE);
         ports.attachAtStart(host.dataplane().ports());
-        phases.append(", ports ").append(millisSince(phase)).append(" ms");
+        phases.append("; then ports ").append(millisSince(phase)).append(" ms");
         // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
         final var errors = counters.errors;

@@ -97,7 +97,8 @@ public final class StoreAccess implements AutoCloseable
     private boolean helloSent;
 
     /**
-     * Call before the EAL starts: the helper thread created here must not inherit the poll thread's pinning. It
+     * Call from a thread the EAL did not pin: the helper thread created here must not inherit the poll thread's
+     * pinning. It
      * warms Chronicle Map up at once, so the first open after READY takes milliseconds, not a second.
      */
     public StoreAccess(final Path stateDir, final AtomicCounter handovers)

@@ -37,6 +37,8 @@ class ThreadPinningTest
             // A thread's name in /proc is cut to 15 bytes.
             assertEquals("0", cpus.get("dvmc-poll"), cpus.toString());
             assertEquals("1", cpus.get("dvmc-dhcp-worke"), cpus.toString());
+            // Made while the poll thread starts the EAL, by the thread the EAL does not pin: free to run anywhere.
+            assertEquals(processCpus(dataplane.pid()), cpus.get("dvmc-store-open"), cpus.toString());
         }
     }
 
@@ -56,6 +58,15 @@ class ThreadPinningTest
                 " to CPU 1000"), expected.getMessage());
             assertTrue(Files.exists(config));
         }
+    }
+
+    /** The process's Cpus_allowed_list, from /proc. */
+    private static String processCpus(final long pid) throws IOException
+    {
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+            .filter(line -> line.startsWith("Cpus_allowed_list:"))
+            .map(line -> line.substring(line.indexOf(':') + 1).trim())
+            .findFirst().orElseThrow();
     }
 
     /** Thread name to its Cpus_allowed_list, from /proc. */
