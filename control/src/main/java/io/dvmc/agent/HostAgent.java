@@ -200,6 +200,10 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         }
         work += exchanged;
         work += refresher.poll(now, client);
+        if (refresher.walking())
+        {
+            work++;
+        }
         work += optionsRefresh.poll(now, client);
         if (leaseRequests != null)
         {

@@ -378,7 +378,7 @@ public final class HostStores implements AutoCloseable
             return 0;
         }
         final long start = System.nanoTime();
-        final int segments = leases.segments();
+        final int segments = leaseSegments();
         int removed = 0;
         do
         {
@@ -422,8 +422,14 @@ public final class HostStores implements AutoCloseable
         return collectLeases(filter, limit, 0, Integer.MAX_VALUE, domainIds, macs);
     }
 
+    /** The lease store's segments, which {@link #collectLeases(LeaseFilter, int, int, int, IntArrayList, LongArrayList)} walks. */
+    int leaseSegments()
+    {
+        return leases.segments();
+    }
+
     /** {@link #collectLeases(LeaseFilter, int, IntArrayList, LongArrayList)} over segments [from, to). */
-    private int collectLeases(final LeaseFilter filter, final int limit, final int fromSegment, final int toSegment,
+    int collectLeases(final LeaseFilter filter, final int limit, final int fromSegment, final int toSegment,
         final IntArrayList domainIds, final LongArrayList macs)
     {
         final LeaseVisitor collector = (domainId, mac, lease) -> {

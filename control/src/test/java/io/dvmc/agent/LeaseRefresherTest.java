@@ -102,6 +102,46 @@ class LeaseRefresherTest
     }
 
     @Test
+    void aWalkOfAStoreOfManySegmentsGoesInStepsWithTheAgentsOtherWorkBetweenThem() throws Exception
+    {
+        final Path state = dir.resolve("big");
+        try (RingFiles bigRings = RingFiles.open(state);
+            HostStores big = new HostStores(state, bigRings.toDataplane(), counters, 1 << 16, 16,
+                Duration.ofSeconds(30)))
+        {
+            big.open();
+            final int segments = big.leaseSegments();
+            assertTrue(segments >= 8, "segments: " + segments);
+            final long now = System.currentTimeMillis();
+            final int due = 4 * segments;
+            for (int i = 0; i < due; i++)
+            {
+                big.putLease(DOMAIN, 0x0200_0000_0000L + i, new LeaseRecord().clear().ip(0x0A00_0064 + i)
+                    .state(LeaseState.BOUND).vmLeaseSeconds(600).serverId(0x0A00_0001)
+                    .updatedMillis(now - 3_600_000).hostLeaseExpiryMillis(now + 1_200_000).vmLeaseExpiryMillis(now)
+                    .vmId(1, i));
+            }
+            final Exchanges many = new Exchanges(due * 2);
+            final LeaseRefresher stepped = new LeaseRefresher(big, many, new ServiceLocator(
+                new FilePolicyStore(dir.resolve("policy.json")), SystemEpochClock.INSTANCE, 30_000, counters),
+                counters, due);
+
+            // No time to spare in a step: each poll walks one segment, and the walk is work until its end.
+            int sent = stepped.poll(now + LeaseRefresher.WALK_INTERVAL_MS, client, 0);
+            assertTrue(sent < due, "one step sent the refreshes of every segment: " + sent);
+            assertTrue(stepped.walking());
+            int polls = 1;
+            while (stepped.walking())
+            {
+                sent += stepped.poll(now + LeaseRefresher.WALK_INTERVAL_MS, client, 0);
+                polls++;
+            }
+            assertEquals(segments, polls);
+            assertEquals(due, sent, "every due lease is refreshed once the walk is done");
+        }
+    }
+
+    @Test
     void leasesWhoseRefreshKeepsFailingTakeTurnsWithTheOthersWhenMoreAreDueThanMayBeInFlight()
     {
         final long now = System.currentTimeMillis();
@@ -119,7 +159,7 @@ class LeaseRefresherTest
         for (int walk = 1; walk <= 3; walk++)
         {
             clock += LeaseRefresher.WALK_INTERVAL_MS;
-            final int sentNow = refresher.poll(clock, client);
+            final int sentNow = refresher.poll(clock, client, Long.MAX_VALUE);
             assertTrue(sentNow > 0 && sentNow <= IN_FLIGHT, "walk " + walk + " sent " + sentNow);
             sent += sentNow;
             for (int i = 0; i < LEASES; i++)
