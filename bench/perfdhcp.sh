@@ -24,6 +24,10 @@
 #   ceiling   perfdhcp against io.dvmc.bench.TrivialResponder (stateless, answers from the MAC) at each rate of
 #             DVMC_PERF_CEILING_RATES (default "2000 5000 10000 20000"): where perfdhcp itself stops keeping up
 # Also: DVMC_PERF_LEASE_LOG (default OFF) dvmc's lease events (logger dvmc.lease), OFF like Kea's lease lines at WARN;
+# DVMC_PERF_CONTROL_IDLE, the idle strategy of dvmc's agent and service (default theirs: backoff); DVMC_PERF_WORKERS,
+# the dataplane's worker threads (default 1; 0 runs the worker in the poll loop: one thread fewer on shared cores);
+# DVMC_PERF_WARMUP (default 10) seconds of DORA at the lower of the run's rate and DVMC_PERF_WARMUP_RATE (default
+# 1000) before each measured run, every server alike;
 # DVMC_PERF_CLIENTS, the MACs perfdhcp cycles through (default more than a run's exchanges, so each is a new lease).
 # Everything runs in network namespaces this script creates and removes; no server ever sees the machine's own
 # interfaces.
@@ -35,6 +39,10 @@ rates=("$@")
 [ ${#rates[@]} -gt 0 ] || rates=(200 1000)
 seconds=${DVMC_PERF_SECONDS:-60}
 lease_log=${DVMC_PERF_LEASE_LOG:-OFF}
+control_idle=${DVMC_PERF_CONTROL_IDLE:-}
+workers=${DVMC_PERF_WORKERS:-1}
+warmup=${DVMC_PERF_WARMUP:-10}
+warmup_rate=${DVMC_PERF_WARMUP_RATE:-1000}
 clients=${DVMC_PERF_CLIENTS:-}
 servers=(${DVMC_PERF_SERVERS:-dvmc kea kea-mt dnsmasq})
 kea_threads=${DVMC_PERF_KEA_THREADS:-$(( $(nproc) > 2 ? $(nproc) : 2 ))}
@@ -113,7 +121,7 @@ JSON
 { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "host", "keyFile": "cluster.key", "policyFile": "policy.json",
   "agent": { "listen": "127.0.0.1:0", "limits": { "portPerSecond": 1000000, "portBurst": 1000000,
              "vmPerSecond": 1000, "vmBurst": 1000 }, "maxLeases": $max_leases },
-  "dataplane": { "idle": "backoff", "workers": 1, "ports": [ { "name": "relay",
+  "dataplane": { "idle": "backoff", "workers": $workers, "ports": [ { "name": "relay",
     "device": "net_af_packet0,iface=$dvmc_if", "role": "relay",
     "relay": { "serverIp": "10.0.0.1", "links": [ { "subnet": "10.0.0.0/24", "domain": 100 } ] } } ] },
   "bindings": [] }
@@ -122,8 +130,8 @@ JSON
   [ -e "$LAB_DIR/cluster.key" ] || bin/dvmc keygen "$LAB_DIR/cluster.key" > /dev/null
   DVMC_JAVA_OPTS="${DVMC_JAVA_OPTS:-} -Ddvmc.log.leases=$lease_log" lab_spawn service - bin/dvmc service \
     --policy "$LAB_DIR/policy.json" --listen "127.0.0.1:$port" --state-dir "$LAB_DIR/service" \
-    --key-file "$LAB_DIR/cluster.key"
-  lab_spawn agent - bin/dvmc agent --config "$LAB_DIR/host.json"
+    --key-file "$LAB_DIR/cluster.key" ${control_idle:+--idle "$control_idle"}
+  lab_spawn agent - bin/dvmc agent --config "$LAB_DIR/host.json" ${control_idle:+--idle "$control_idle"}
   # The dataplane opens the host state the agent creates.
   LAB_WATCH="service agent" lab_wait 120 "the agent to start" test -e "$LAB_DIR/host/agent.ready"
   lab_spawn dataplane "$LAB_HOST_NS" "$top/bin/dvmc" dataplane --config "$LAB_DIR/host.json"
@@ -219,6 +227,15 @@ perf() {
 
 next_run() { run=$((run + 1)); [ $run -le 255 ] || run=2; }
 
+# warm_up SERVER RATE: DORA at the lower of RATE and $warmup_rate for $warmup seconds before a measured run, the same
+# for every server: a JVM's JIT compiles its hot paths only after thousands of exchanges (dvmc's first 7 s at
+# 1,000/s ran at several times its later latency), and a server is measured as it runs for days, not as it starts.
+warm_up() {
+  local r=$2
+  [ "$r" -le "$warmup_rate" ] || r=$warmup_rate
+  [ "$warmup" -le 0 ] || perf "$1" "$r" "$warmup" 1 > /dev/null
+}
+
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? 100 * a / b : 0 }'; }
 
 rates_mode() {
@@ -229,7 +246,7 @@ rates_mode() {
     for rate in "${rates[@]}"; do
       # Each rate on a fresh server (dvmc with empty state), warmed up: the JIT, a server's lease file.
       start_server "$s"
-      perf "$s" 50 5 1 > /dev/null
+      warm_up "$s" "$rate"
       next_run
       res=$(perf "$s" "$rate" "$seconds" "$run")
       read -r acks sent drops pcpu ticks <<< "$res"
@@ -273,7 +290,7 @@ latency_mode() {
   : > "$LAB_DIR/times"
   for s in "${servers[@]}"; do
     start_server "$s"
-    perf "$s" 50 5 1 > /dev/null
+    warm_up "$s" "$rate"
     next_run
     pcap=$LAB_DIR/$s.pcap
     lab_spawn "tcpdump-$s" "${client_ns[$s]}" tcpdump -i eth0 -n -s 400 -B 32768 -w "$pcap" udp port 67
@@ -335,7 +352,7 @@ case $mode in
   renewals) generator="RenewalStorm LABEL 10.0.0.1 10.0.0.2 ${DVMC_PERF_RENEW_CLIENTS:-10000} $seconds ${DVMC_PERF_RENEW_WINDOW:-256} RUN (bench/)" ;;
   *) generator="perfdhcp -4 -r RATE -R CLIENTS -p $seconds -b mac=02:RUN:00:00:00:00 -l eth0 (its default threading)" ;;
 esac
-printf 'settings: %s, servers %s, %s s per run; %s; Kea memfile persist, WARN, raw sockets; kea-mt %s threads, queue %s; dvmc workers 1, idle backoff, lease log %s; dnsmasq no-ping, quiet-dhcp, lease file\n\n' \
-  "$mode" "${servers[*]}" "$seconds" "$generator" "$kea_threads" "$kea_queue" "$lease_log"
+printf 'settings: %s, servers %s, %s s per run after %s s of warm-up; %s; Kea memfile persist, WARN, raw sockets; kea-mt %s threads, queue %s; dvmc workers %s, idle backoff (agent and service %s), lease log %s; dnsmasq no-ping, quiet-dhcp, lease file\n\n' \
+  "$mode" "${servers[*]}" "$seconds" "$warmup" "$generator" "$kea_threads" "$kea_queue" "$workers" "${control_idle:-backoff}" "$lease_log"
 "${mode}_mode"
 echo "perfdhcp outputs and process logs: $LAB_DIR (removed on exit; LAB_KEEP_DIR=1 keeps them)" >&2
