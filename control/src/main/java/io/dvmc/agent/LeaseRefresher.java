@@ -10,6 +10,8 @@ import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongArrayList;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 import java.net.InetSocketAddress;
 
@@ -35,13 +37,18 @@ import java.net.InetSocketAddress;
  * each walk goes on from the last one taken before (counting the due leases in the store's order), so a lease whose
  * refresh keeps failing does not keep the others from their turn. A walk goes in steps of about {@link #STEP_NANOS}
  * each, one or more segments of the store, with the agent's other work between them: a million leases take about
- * 0.24 s to walk, which VMs must not wait through once a second.
+ * 0.24 s to walk, which VMs must not wait through once a second. And the next walk starts {@link #WALK_INTERVAL_MS}
+ * after this one began, or later for a store that takes long to walk, so that walking takes at most a
+ * {@value #WALK_SHARE}th of the agent's time: a lease due is then refreshed that much later (12 s for a million
+ * leases), far inside the half of its host lease that is left.
  */
 final class LeaseRefresher implements LeaseFilter
 {
     static final long WALK_INTERVAL_MS = 1_000;
     /** How long a poll walks the store at most, beyond its first segment. */
     static final long STEP_NANOS = 200_000;
+    /** A walk and the pause after it last at least this many times the walk's own time. */
+    static final int WALK_SHARE = 50;
 
     private final HostStores stores;
     private final Exchanges exchanges;
@@ -64,6 +71,9 @@ final class LeaseRefresher implements LeaseFilter
     private boolean filled;
     private int dueSeenAtStep;
     private int lastTakenAtStep;
+    private final NanoClock nanoClock;
+    private long walkStartMs;
+    private long walkNanos;
 
     LeaseRefresher(
         final HostStores stores,
@@ -72,11 +82,23 @@ final class LeaseRefresher implements LeaseFilter
         final AgentCounters counters,
         final int maxInFlight)
     {
+        this(stores, exchanges, locator, counters, maxInFlight, SystemNanoClock.INSTANCE);
+    }
+
+    LeaseRefresher(
+        final HostStores stores,
+        final Exchanges exchanges,
+        final ServiceLocator locator,
+        final AgentCounters counters,
+        final int maxInFlight,
+        final NanoClock nanoClock)
+    {
         this.stores = stores;
         this.exchanges = exchanges;
         this.locator = locator;
         this.counters = counters;
         this.maxInFlight = maxInFlight;
+        this.nanoClock = nanoClock;
     }
 
     /**
@@ -98,7 +120,8 @@ final class LeaseRefresher implements LeaseFilter
             {
                 return 0;
             }
-            nextWalkMs = nowMs + WALK_INTERVAL_MS;
+            walkStartMs = nowMs;
+            walkNanos = 0;
             walkSegment = 0;
             dueSeen = 0;
             lastTaken = -1;
@@ -111,7 +134,7 @@ final class LeaseRefresher implements LeaseFilter
             return 0;
         }
         walkNowMs = nowMs;
-        final long start = System.nanoTime();
+        final long start = nanoClock.nanoTime();
         final int segments = stores.leaseSegments();
         int sent = 0;
         do
@@ -132,9 +155,11 @@ final class LeaseRefresher implements LeaseFilter
             walkSegment++;
             room = maxInFlight - exchanges.refreshes();
         }
-        while (walkSegment < segments && room > 0 && System.nanoTime() - start < budgetNanos);
+        while (walkSegment < segments && room > 0 && nanoClock.nanoTime() - start < budgetNanos);
+        walkNanos += nanoClock.nanoTime() - start;
         if (walkSegment >= segments)
         {
+            nextWalkMs = Math.max(walkStartMs + WALK_INTERVAL_MS, nowMs + (WALK_SHARE - 1) * walkNanos / 1_000_000);
             // Round robin over the due leases: the next walk goes on after the last taken in this one, or from the
             // start when this one had room for every lease due.
             skip = filled ? lastTaken + 1 : 0;
@@ -159,13 +184,14 @@ final class LeaseRefresher implements LeaseFilter
     /** A BOUND lease past half of its host lease, whose VM has no exchange in flight, and whose turn it is. */
     public boolean accept(final int domainId, final long mac, final LeaseRecord record)
     {
-        if (!record.isValid() || record.state() != LeaseState.BOUND || isRelay(domainId))
+        if (!record.isValid() || record.state() != LeaseState.BOUND)
         {
             return false;
         }
         final long expiry = record.hostLeaseExpiryMillis();
         final long halfLife = record.updatedMillis() + (expiry - record.updatedMillis()) / 2;
-        if (walkNowMs < halfLife || walkNowMs >= expiry)
+        // The domain's record (a read of the shared store) only for the few leases that are due.
+        if (walkNowMs < halfLife || walkNowMs >= expiry || isRelay(domainId))
         {
             return false;
         }

@@ -11,7 +11,9 @@ import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.service.DvmcService;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -104,27 +107,13 @@ class LeaseRefresherTest
     @Test
     void aWalkOfAStoreOfManySegmentsGoesInStepsWithTheAgentsOtherWorkBetweenThem() throws Exception
     {
-        final Path state = dir.resolve("big");
-        try (RingFiles bigRings = RingFiles.open(state);
-            HostStores big = new HostStores(state, bigRings.toDataplane(), counters, 1 << 16, 16,
-                Duration.ofSeconds(30)))
+        try (RingFiles bigRings = RingFiles.open(dir.resolve("big"));
+            HostStores big = storeOfManySegments(bigRings))
         {
-            big.open();
             final int segments = big.leaseSegments();
-            assertTrue(segments >= 8, "segments: " + segments);
-            final long now = System.currentTimeMillis();
             final int due = 4 * segments;
-            for (int i = 0; i < due; i++)
-            {
-                big.putLease(DOMAIN, 0x0200_0000_0000L + i, new LeaseRecord().clear().ip(0x0A00_0064 + i)
-                    .state(LeaseState.BOUND).vmLeaseSeconds(600).serverId(0x0A00_0001)
-                    .updatedMillis(now - 3_600_000).hostLeaseExpiryMillis(now + 1_200_000).vmLeaseExpiryMillis(now)
-                    .vmId(1, i));
-            }
-            final Exchanges many = new Exchanges(due * 2);
-            final LeaseRefresher stepped = new LeaseRefresher(big, many, new ServiceLocator(
-                new FilePolicyStore(dir.resolve("policy.json")), SystemEpochClock.INSTANCE, 30_000, counters),
-                counters, due);
+            final long now = putDueLeases(big, due);
+            final LeaseRefresher stepped = refresherOf(big, due, SystemNanoClock.INSTANCE);
 
             // No time to spare in a step: each poll walks one segment, and the walk is work until its end.
             int sent = stepped.poll(now + LeaseRefresher.WALK_INTERVAL_MS, client, 0);
@@ -139,6 +128,66 @@ class LeaseRefresherTest
             assertEquals(segments, polls);
             assertEquals(due, sent, "every due lease is refreshed once the walk is done");
         }
+    }
+
+    @Test
+    void aStoreThatTakesLongToWalkIsWalkedLessOftenSoThatWalkingTakesAFiftiethOfTheAgentsTime() throws Exception
+    {
+        try (RingFiles bigRings = RingFiles.open(dir.resolve("big"));
+            HostStores big = storeOfManySegments(bigRings))
+        {
+            final int segments = big.leaseSegments();
+            final long now = putDueLeases(big, 1);
+            // Every reading of the clock is 10 ms after the one before: each one-segment step takes 20 ms.
+            final long[] nanos = {0};
+            final LeaseRefresher slow = refresherOf(big, 16, () -> nanos[0] += 10_000_000L);
+
+            long clock = now + LeaseRefresher.WALK_INTERVAL_MS;
+            slow.poll(clock, client, 0);
+            while (slow.walking())
+            {
+                slow.poll(clock, client, 0);
+            }
+            // The walk took 10-20 ms a segment, so the next one waits 49 times that: more than the usual second.
+            for (final long after : new long[]{LeaseRefresher.WALK_INTERVAL_MS, 49L * 10 * segments - 1})
+            {
+                slow.poll(clock + after, client, 0);
+                assertFalse(slow.walking(), "a walk began " + after + " ms after one of " + segments + " segments");
+            }
+            slow.poll(clock + 49L * 20 * segments, client, 0);
+            assertTrue(slow.walking(), "no walk began after the pause");
+        }
+    }
+
+    private HostStores storeOfManySegments(final RingFiles bigRings)
+    {
+        final HostStores big = new HostStores(dir.resolve("big"), bigRings.toDataplane(), counters, 1 << 16, 16,
+            Duration.ofSeconds(30));
+        big.open();
+        assertTrue(big.leaseSegments() >= 8, "segments: " + big.leaseSegments());
+        return big;
+    }
+
+    /** Puts {@code count} BOUND leases past half of their host lease; @return the time they were put at. */
+    private static long putDueLeases(final HostStores into, final int count)
+    {
+        final long now = System.currentTimeMillis();
+        for (int i = 0; i < count; i++)
+        {
+            into.putLease(DOMAIN, 0x0200_0000_0000L + i, new LeaseRecord().clear().ip(0x0A00_0064 + i)
+                .state(LeaseState.BOUND).vmLeaseSeconds(600).serverId(0x0A00_0001)
+                .updatedMillis(now - 3_600_000).hostLeaseExpiryMillis(now + 1_200_000).vmLeaseExpiryMillis(now)
+                .vmId(1, i));
+        }
+        return now;
+    }
+
+    private LeaseRefresher refresherOf(final HostStores of, final int inFlight, final NanoClock nanoClock)
+        throws Exception
+    {
+        return new LeaseRefresher(of, new Exchanges(inFlight * 2), new ServiceLocator(
+            new FilePolicyStore(dir.resolve("policy.json")), SystemEpochClock.INSTANCE, 30_000, counters),
+            counters, inFlight, nanoClock);
     }
 
     @Test
