@@ -12,6 +12,7 @@ import io.dvmc.lease.SegmentLockedException;
 import io.dvmc.lease.StoreFullException;
 import io.dvmc.lease.StoreGuard;
 import io.dvmc.lease.StoreTimeouts;
+import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -55,6 +56,8 @@ public final class HostStores implements AutoCloseable
     private final Duration deadline;
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
     private final UnsafeBuffer domainChanged = new UnsafeBuffer(ByteBuffer.allocateDirect(Integer.BYTES));
+    /** This writer's copy of each domain record it read or wrote: at most the domain store's capacity. */
+    private final Int2ObjectHashMap<DomainRecord> domainCopies = new Int2ObjectHashMap<>();
     private final LeaseChanges leaseChanges;
     /** Until READY at the end of {@link #open} the dataplane has yielded and holds no copy: nothing to announce. */
     private boolean announcing;
@@ -222,6 +225,8 @@ public final class HostStores implements AutoCloseable
         try
         {
             leases.recover(deadline);
+            // A recovery may drop what it finds broken: the copies are read again.
+            domainCopies.clear();
             domains.recover(deadline);
             counters.storeHandovers.incrementRelease();
         }
@@ -462,9 +467,25 @@ public final class HostStores implements AutoCloseable
         return lease.hostLeaseExpiryMillis() < sweepNowMs;
     }
 
+    /**
+     * The domain's record, from this writer's copy of it, or from the store the first time: the agent is the
+     * domain store's only writer ({@link #putDomain}), so its copies are the store's, and every VM request and every
+     * due refresh would otherwise read the shared map (a segment lock shared with the dataplane, and a copy).
+     */
     public boolean domain(final int domainId, final DomainRecord into)
     {
-        return domains.get(domainId, into);
+        final DomainRecord known = domainCopies.get(domainId);
+        if (known != null)
+        {
+            into.copyFrom(known);
+            return true;
+        }
+        if (!domains.get(domainId, into))
+        {
+            return false;
+        }
+        domainCopies.put(domainId, new DomainRecord().copyFrom(into));
+        return true;
     }
 
     /**
@@ -481,6 +502,15 @@ public final class HostStores implements AutoCloseable
         {
             recover();
             domains.put(record);
+        }
+        final DomainRecord known = domainCopies.get(record.domainId());
+        if (known != null)
+        {
+            known.copyFrom(record);
+        }
+        else
+        {
+            domainCopies.put(record.domainId(), new DomainRecord().copyFrom(record));
         }
         domainChanged.putInt(0, record.domainId());
         if (!toDataplane.write(RingMessages.DOMAIN_CHANGED, domainChanged, 0, Integer.BYTES))

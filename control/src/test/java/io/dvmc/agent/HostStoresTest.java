@@ -5,6 +5,7 @@ import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
+import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.LeaseKey;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
@@ -92,6 +93,35 @@ class HostStoresTest
         opened.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         dataplane.awaitOpen(true);
         assertEquals(2, counters.storeHandovers.get());
+    }
+
+    @Test
+    void theAgentReadsEachDomainAsItLastWroteItAndASuccessorReadsTheSameFromTheStore()
+    {
+        final HostStores agent = agent();
+        agent.open();
+        final DomainRecord read = new DomainRecord();
+        assertFalse(agent.domain(100, read));
+
+        agent.putDomain(new DomainRecord().clear().domainId(100).version(1).serverIp(0x0A00_0001).seal());
+        assertTrue(agent.domain(100, read));
+        assertEquals(1, read.version());
+        agent.putDomain(new DomainRecord().clear().domainId(100).version(2).serverIp(0x0A00_0002).seal());
+        assertTrue(agent.domain(100, read));
+        assertEquals(2, read.version());
+        assertEquals(0x0A00_0002, read.serverIp());
+        assertTrue(read.isValid());
+        // A recovery drops the agent's copies: what it reads next comes from the store, the same.
+        agent.recover();
+        assertTrue(agent.domain(100, read));
+        assertEquals(2, read.version());
+        agent.close();
+
+        final HostStores successor = agent();
+        successor.open();
+        assertTrue(successor.domain(100, read));
+        assertEquals(2, read.version());
+        assertEquals(0x0A00_0002, read.serverIp());
     }
 
     @Test
