@@ -1,5 +1,6 @@
 package io.dvmc.cli;
 
+import io.dvmc.lease.StoreReaderProcess;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -34,6 +35,11 @@ public final class Dvmc implements Runnable
 
     public static void main(final String[] args)
     {
+        if (QuickCommands.readsOnly(args))
+        {
+            // A process of its own that only reads the stores (not so for execute(), which tests call beside an agent).
+            StoreReaderProcess.declare();
+        }
         System.exit(execute(args));
     }
 

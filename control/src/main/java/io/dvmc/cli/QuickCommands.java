@@ -42,6 +42,12 @@ final class QuickCommands
         };
     }
 
+    /** Whether {@code args} are a quick command that only reads the stores (ctl stat, leases, domains, bindings). */
+    static boolean readsOnly(final String[] args)
+    {
+        return args.length >= 2 && args[0].equals("ctl") && of(args) != null;
+    }
+
     /** Runs the command as picocli would: its result is the exit code, a fault a stack trace and exit code 1. */
     static int run(final Callable<Integer> command)
     {

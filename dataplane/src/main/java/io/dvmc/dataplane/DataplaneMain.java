@@ -5,6 +5,7 @@ import io.dvmc.config.HostConfig;
 import io.dvmc.config.IdleStrategies;
 import io.dvmc.config.Lifecycle;
 import io.dvmc.config.PlainArgs;
+import io.dvmc.lease.StoreReaderProcess;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +35,8 @@ public final class DataplaneMain implements Callable<Integer>
 
     private static int run(final Path config, final String idle) throws InterruptedException
     {
+        // The dataplane only reads the stores: the agent writes them.
+        StoreReaderProcess.declare();
         final HostConfig host;
         try
         {
