@@ -3,6 +3,7 @@ package io.dvmc.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dvmc.config.JsonTrees;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.DomainJson;
 import io.dvmc.policy.EtcdPolicyAdmin;
@@ -48,7 +49,7 @@ final class DomainCommand extends CommandGroup
                 {
                     throw new BadInputException(file + " is a policy file: options apply to one domain only");
                 }
-                domains = PolicyFile.parse(read.toString(), file.toString()).domains();
+                domains = PolicyFile.parse(JsonTrees.write(read), file.toString()).domains();
             }
             else if (read.isObject())
             {

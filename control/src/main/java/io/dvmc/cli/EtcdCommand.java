@@ -3,6 +3,7 @@ package io.dvmc.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dvmc.config.JsonSyntax;
+import io.dvmc.config.JsonTrees;
 import io.dvmc.config.TextFiles;
 import io.dvmc.policy.EtcdPolicyAdmin;
 import io.dvmc.policy.EtcdPrefixRead;
@@ -146,7 +147,7 @@ abstract class EtcdCommand implements Callable<Integer>
     {
         try
         {
-            return CliJson.MAPPER.readTree(TextFiles.readUtf8(file));
+            return JsonTrees.read(TextFiles.readUtf8(file));
         }
         catch (final JsonProcessingException ex)
         {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dvmc.config.Addresses;
+import io.dvmc.config.JsonTrees;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.EtcdPolicyAdmin;
 import io.dvmc.policy.FilePolicyStore;
@@ -193,7 +194,7 @@ final class ServiceLeasesCommand
             final JsonNode v;
             try
             {
-                v = CliJson.MAPPER.readTree(kv.getValue().toString(StandardCharsets.UTF_8));
+                v = JsonTrees.read(kv.getValue().toString(StandardCharsets.UTF_8));
             }
             catch (final IOException ex)
             {

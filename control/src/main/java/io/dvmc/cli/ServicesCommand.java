@@ -3,6 +3,7 @@ package io.dvmc.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dvmc.config.JsonTrees;
 import io.dvmc.policy.EtcdPolicyAdmin;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -65,7 +66,7 @@ final class ServicesCommand extends CommandGroup
             {
                 try
                 {
-                    out.add(CliJson.MAPPER.readTree(kv.getValue().toString(StandardCharsets.UTF_8)));
+                    out.add(JsonTrees.read(kv.getValue().toString(StandardCharsets.UTF_8)));
                 }
                 catch (final IOException ex)
                 {

@@ -1,14 +1,12 @@
 package io.dvmc.policy;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.JsonSyntax;
+import io.dvmc.config.JsonTrees;
 
 import java.net.InetSocketAddress;
 import java.util.HexFormat;
@@ -24,11 +22,6 @@ import java.util.List;
  */
 public final class DomainJson
 {
-    static final JsonMapper MAPPER = JsonMapper.builder()
-        .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
-        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-        .build();
-
     private DomainJson()
     {
     }
@@ -36,7 +29,7 @@ public final class DomainJson
     /** The domain as a policy-file domain object, fields in the order of the policy file's documentation. */
     public static ObjectNode toJson(final Domain d)
     {
-        final ObjectNode o = MAPPER.createObjectNode();
+        final ObjectNode o = JsonTrees.object();
         o.put("id", Integer.toUnsignedLong(d.id()));
         o.put("name", d.name());
         o.put("subnet", d.subnet());
@@ -140,7 +133,7 @@ public final class DomainJson
         final JsonNode node;
         try
         {
-            node = MAPPER.readTree(json);
+            node = JsonTrees.read(json);
         }
         catch (final JsonProcessingException ex)
         {
@@ -156,11 +149,11 @@ public final class DomainJson
         {
             throw new PolicyException(prefixed(source, "expected a JSON object (one domain)"));
         }
-        final ObjectNode file = MAPPER.createObjectNode();
+        final ObjectNode file = JsonTrees.object();
         file.putArray("domains").add(node);
         try
         {
-            return PolicyFile.parse(file.toString(), source).domains().getFirst();
+            return PolicyFile.parse(JsonTrees.write(file), source).domains().getFirst();
         }
         catch (final PolicyException ex)
         {

@@ -1,9 +1,11 @@
 package io.dvmc.policy;
 
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
+import io.dvmc.config.JsonTrees;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -43,6 +45,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class EtcdPolicyAdmin
 {
+    /** Bindings as etcd holds them: host.json's binding objects (only the etcd commands read them). */
+    private static final JsonMapper BINDINGS = JsonMapper.builder().build();
+
     /** A domain with the mod revision of its key when read: the revision a write must compare against. */
     public record Versioned(Domain domain, long modRevision)
     {
@@ -410,7 +415,7 @@ public final class EtcdPolicyAdmin
             final String name;
             try
             {
-                name = DomainJson.MAPPER.readTree(kvs.getValue().toString(StandardCharsets.UTF_8))
+                name = JsonTrees.read(kvs.getValue().toString(StandardCharsets.UTF_8))
                     .path("name").asText();
             }
             catch (final IOException ex)
@@ -443,7 +448,7 @@ public final class EtcdPolicyAdmin
         final String[] parts = key.substring(prefix.length() + "/bindings/".length()).split("/");
         try
         {
-            final HostConfig.Binding b = DomainJson.MAPPER.readValue(
+            final HostConfig.Binding b = BINDINGS.readValue(
                 kvs.getValue().toString(StandardCharsets.UTF_8), HostConfig.Binding.class);
             return new HostBinding(parts[0], b);
         }

@@ -1,12 +1,10 @@
 package io.dvmc.policy;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.JsonSyntax;
+import io.dvmc.config.JsonTrees;
 import io.dvmc.config.TextFiles;
 import io.dvmc.exchange.DvmcMessage;
 
@@ -51,11 +49,6 @@ public final class PolicyFile
     public static final int HOST_LEASE_FACTOR = 4;
     public static final int DEFAULT_OFFER_HOLD_SECONDS = 30;
     private static final int DHCP_SERVER_PORT = 67;
-
-    private static final JsonMapper MAPPER = JsonMapper.builder()
-        .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
-        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-        .build();
 
     private PolicyFile()
     {
@@ -127,7 +120,7 @@ public final class PolicyFile
     {
         try
         {
-            return MAPPER.readTree(json);
+            return JsonTrees.read(json);
         }
         catch (final JsonProcessingException ex)
         {
