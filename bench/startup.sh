@@ -2,7 +2,8 @@
 # make bench-startup: start-up times as bin/dvmc gives them, on the throw-away host `make` trained its caches on
 # (control/target/aot-train, a net_null port). The agent is started RUNS times (exec to its READY file: it serves),
 # and stopped with SIGTERM; then, with an agent running, the dataplane RUNS times: exec to its READY file, and exec
-# to "lease stores open" in its log (the last step of its start-up: from then on the fast path answers). Each in
+# to "lease stores open" in its log (the last step of its start-up: from then on the fast path answers); then each
+# killed with SIGKILL beside the other and started again RUNS times (see below). Each in
 # wall time and in the CPU the process used by then (the figure that depends least on what else the machine runs).
 # Then each read-only CLI command RUNS times (bench/timed.sh): wall and CPU (user + system), its exit code and the
 # bytes it wrote on stderr. Last, the median of each line. DVMC_AOT=0 measures without caches; the load average is printed with each
@@ -63,6 +64,56 @@ for _ in $(seq "$runs"); do
   kill -TERM $pid
   wait $pid
 done
+
+# Crash restarts, as an operator meets them: the agent killed with SIGKILL and started again beside a running dataplane
+# (its stores are recovered, the dataplane yields them and reopens them), then the dataplane likewise beside the agent.
+# The null port is given no-rx here: a net_null port without it floods the poll loop, which then takes a core the
+# starting process needs.
+crash_host=$(dirname "$host")/host-crash.json
+sed 's/"device": "net_null0"/"device": "net_null0,no-rx=1"/' "$host" > "$crash_host"
+kill -TERM $agent 2>/dev/null
+wait $agent 2>/dev/null
+rm -f "$state/agent.ready"
+bin/dvmc agent --config "$crash_host" > /tmp/dvmc-startup-agent.log 2>&1 &
+agent=$!
+while [ ! -e "$state/agent.ready" ]; do sleep 0.005; done
+bin/dvmc dataplane --config "$crash_host" > "$log" 2>&1 &
+pid=$!
+while ! grep -q 'lease stores open' "$log"; do sleep 0.005; done
+for _ in $(seq "$runs"); do
+  kill -KILL $agent
+  wait $agent 2>/dev/null
+  rm -f "$state/agent.ready"
+  t0=$(date +%s%N)
+  bin/dvmc agent --config "$crash_host" > /tmp/dvmc-startup-agent.log 2>&1 &
+  agent=$!
+  while [ ! -e "$state/agent.ready" ]; do
+    kill -0 $agent 2>/dev/null || { echo "agent died (/tmp/dvmc-startup-agent.log)" >&2; exit 1; }
+    sleep 0.005
+  done
+  ready=$(ms_since "$t0") ready_cpu=$(cpu_ms $agent)
+  echo "agent after kill -9, dataplane running: exec->READY $ready ms (cpu $ready_cpu ms), load $(load)"
+  result "agent kill -9 exec->READY" "$ready" "$ready_cpu"
+  sleep 1
+done
+for _ in $(seq "$runs"); do
+  kill -KILL $pid
+  wait $pid 2>/dev/null
+  rm -f "$state/dataplane.ready"
+  t0=$(date +%s%N)
+  bin/dvmc dataplane --config "$crash_host" > "$log" 2>&1 &
+  pid=$!
+  while [ ! -e "$state/dataplane.ready" ]; do sleep 0.005; done
+  ready=$(ms_since "$t0") ready_cpu=$(cpu_ms $pid)
+  while ! grep -q 'lease stores open' "$log"; do sleep 0.005; done
+  open=$(ms_since "$t0") open_cpu=$(cpu_ms $pid)
+  echo "dataplane after kill -9: exec->READY $ready ms (cpu $ready_cpu ms), exec->stores open $open ms (cpu $open_cpu ms), load $(load)"
+  result "dataplane kill -9 exec->READY" "$ready" "$ready_cpu"
+  result "dataplane kill -9 exec->open" "$open" "$open_cpu"
+  sleep 1
+done
+kill -TERM $pid
+wait $pid
 
 for args in "--version" "ctl stat --config $host" "ctl stat --json --config $host" "ctl leases --config $host" \
     "ctl leases --json --config $host" "ctl domains --config $host" "ctl domains --json --config $host" \
