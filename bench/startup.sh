@@ -24,12 +24,16 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 result() { local label=$1; shift; echo "$label|$*" >> "$results"; }
 
 agent=
-trap 'kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null; rm -f "$results"' EXIT
+pid=
+trap 'kill -TERM $agent $pid 2>/dev/null; wait $agent $pid 2>/dev/null; rm -f "$results"' EXIT
+log=/tmp/dvmc-startup-dataplane.log
+
+# start_agent CONFIG: starts an agent; ready, ready_cpu: exec to its READY file.
 start_agent() {
   rm -f "$state/agent.ready"
   local t0
   t0=$(date +%s%N)
-  bin/dvmc agent --config "$host" > /tmp/dvmc-startup-agent.log 2>&1 &
+  bin/dvmc agent --config "$1" > /tmp/dvmc-startup-agent.log 2>&1 &
   agent=$!
   while [ ! -e "$state/agent.ready" ]; do
     kill -0 $agent 2>/dev/null || { echo "agent died (/tmp/dvmc-startup-agent.log)" >&2; exit 1; }
@@ -38,31 +42,42 @@ start_agent() {
   ready=$(ms_since "$t0") ready_cpu=$(cpu_ms $agent)
 }
 
-for i in $(seq "$runs"); do
-  start_agent
-  echo "agent: exec->READY $ready ms (cpu $ready_cpu ms), load $(load)"
-  result "agent exec->READY" "$ready" "$ready_cpu"
-  if [ "$i" -lt "$runs" ]; then
-    kill -TERM $agent
-    wait $agent
-  fi
-done
-
-log=/tmp/dvmc-startup-dataplane.log
-for _ in $(seq "$runs"); do
+# start_dataplane CONFIG: starts a dataplane; ready, ready_cpu: exec to its READY file; open, open_cpu: exec to
+# "lease stores open" in its log.
+start_dataplane() {
   rm -f "$state/dataplane.ready"
+  local t0
   t0=$(date +%s%N)
-  bin/dvmc dataplane --config "$host" > "$log" 2>&1 &
+  bin/dvmc dataplane --config "$1" > "$log" 2>&1 &
   pid=$!
-  while [ ! -e "$state/dataplane.ready" ]; do sleep 0.005; done
+  while [ ! -e "$state/dataplane.ready" ]; do
+    kill -0 $pid 2>/dev/null || { echo "dataplane died ($log)" >&2; exit 1; }
+    sleep 0.005
+  done
   ready=$(ms_since "$t0") ready_cpu=$(cpu_ms $pid)
   while ! grep -q 'lease stores open' "$log"; do sleep 0.005; done
   open=$(ms_since "$t0") open_cpu=$(cpu_ms $pid)
+}
+
+# stop PID SIGNAL: stops the process and waits for it.
+stop() {
+  kill "-$2" "$1"
+  wait "$1" 2>/dev/null
+}
+
+for i in $(seq "$runs"); do
+  start_agent "$host"
+  echo "agent: exec->READY $ready ms (cpu $ready_cpu ms), load $(load)"
+  result "agent exec->READY" "$ready" "$ready_cpu"
+  [ "$i" -eq "$runs" ] || stop $agent TERM
+done
+
+for _ in $(seq "$runs"); do
+  start_dataplane "$host"
   echo "dataplane: exec->READY $ready ms (cpu $ready_cpu ms), exec->stores open $open ms (cpu $open_cpu ms), load $(load)"
   result "dataplane exec->READY" "$ready" "$ready_cpu"
   result "dataplane exec->stores open" "$open" "$open_cpu"
-  kill -TERM $pid
-  wait $pid
+  stop $pid TERM
 done
 
 # Crash restarts, as an operator meets them: the agent killed with SIGKILL and started again beside a running dataplane
@@ -71,49 +86,26 @@ done
 # starting process needs.
 crash_host=$(dirname "$host")/host-crash.json
 sed 's/"device": "net_null0"/"device": "net_null0,no-rx=1"/' "$host" > "$crash_host"
-kill -TERM $agent 2>/dev/null
-wait $agent 2>/dev/null
-rm -f "$state/agent.ready"
-bin/dvmc agent --config "$crash_host" > /tmp/dvmc-startup-agent.log 2>&1 &
-agent=$!
-while [ ! -e "$state/agent.ready" ]; do sleep 0.005; done
-bin/dvmc dataplane --config "$crash_host" > "$log" 2>&1 &
-pid=$!
-while ! grep -q 'lease stores open' "$log"; do sleep 0.005; done
+stop $agent TERM
+start_agent "$crash_host"
+start_dataplane "$crash_host"
 for _ in $(seq "$runs"); do
-  kill -KILL $agent
-  wait $agent 2>/dev/null
-  rm -f "$state/agent.ready"
-  t0=$(date +%s%N)
-  bin/dvmc agent --config "$crash_host" > /tmp/dvmc-startup-agent.log 2>&1 &
-  agent=$!
-  while [ ! -e "$state/agent.ready" ]; do
-    kill -0 $agent 2>/dev/null || { echo "agent died (/tmp/dvmc-startup-agent.log)" >&2; exit 1; }
-    sleep 0.005
-  done
-  ready=$(ms_since "$t0") ready_cpu=$(cpu_ms $agent)
+  stop $agent KILL
+  start_agent "$crash_host"
   echo "agent after kill -9, dataplane running: exec->READY $ready ms (cpu $ready_cpu ms), load $(load)"
   result "agent kill -9 exec->READY" "$ready" "$ready_cpu"
   sleep 1
 done
 for _ in $(seq "$runs"); do
-  kill -KILL $pid
-  wait $pid 2>/dev/null
-  rm -f "$state/dataplane.ready"
-  t0=$(date +%s%N)
-  bin/dvmc dataplane --config "$crash_host" > "$log" 2>&1 &
-  pid=$!
-  while [ ! -e "$state/dataplane.ready" ]; do sleep 0.005; done
-  ready=$(ms_since "$t0") ready_cpu=$(cpu_ms $pid)
-  while ! grep -q 'lease stores open' "$log"; do sleep 0.005; done
-  open=$(ms_since "$t0") open_cpu=$(cpu_ms $pid)
+  stop $pid KILL
+  start_dataplane "$crash_host"
   echo "dataplane after kill -9: exec->READY $ready ms (cpu $ready_cpu ms), exec->stores open $open ms (cpu $open_cpu ms), load $(load)"
   result "dataplane kill -9 exec->READY" "$ready" "$ready_cpu"
   result "dataplane kill -9 exec->open" "$open" "$open_cpu"
   sleep 1
 done
-kill -TERM $pid
-wait $pid
+stop $pid TERM
+pid=
 
 for args in "--version" "ctl stat --config $host" "ctl stat --json --config $host" "ctl leases --config $host" \
     "ctl leases --json --config $host" "ctl domains --config $host" "ctl domains --json --config $host" \

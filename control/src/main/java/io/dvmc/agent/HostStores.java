@@ -15,6 +15,7 @@ import io.dvmc.lease.StoreTimeouts;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongArrayList;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.slf4j.Logger;
@@ -29,6 +30,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntPredicate;
 
 /**
  * The agent's side of the host's shared stores: it is their only writer, creates or recovers them at start,
@@ -65,8 +67,9 @@ public final class HostStores implements AutoCloseable
     private final LongArrayList chosenMacs = new LongArrayList();
     private final LeaseFilter expiredFilter = this::isExpired;
     private long sweepNowMs;
-    /** The next segment of the sweep under way, or -1 when none is. */
-    private int sweepSegment = -1;
+    private final SegmentWalk sweep = new SegmentWalk(SystemNanoClock.INSTANCE);
+    private final IntPredicate sweepOneSegment = this::sweepSegment;
+    private int sweptInStep;
     private boolean sweepWanted;
     private final StoreFullLog fullLog = new StoreFullLog(FULL_LOG_INTERVAL_MS);
     private LeaseStore leases;
@@ -361,13 +364,13 @@ public final class HostStores implements AutoCloseable
     {
         sweepNowMs = nowMs;
         sweepWanted = false;
-        sweepSegment = 0;
+        sweep.start();
     }
 
     /** Whether a sweep started by {@link #startSweep} has segments left to walk. */
     public boolean sweeping()
     {
-        return sweepSegment >= 0;
+        return sweep.walking();
     }
 
     /**
@@ -378,30 +381,25 @@ public final class HostStores implements AutoCloseable
      */
     public int sweepStep(final long budgetNanos)
     {
-        if (sweepSegment < 0)
+        if (!sweep.walking())
         {
             return 0;
         }
-        final long start = System.nanoTime();
-        final int segments = leaseSegments();
-        int removed = 0;
-        do
+        sweptInStep = 0;
+        sweep.step(leaseSegments(), budgetNanos, sweepOneSegment);
+        return sweptInStep;
+    }
+
+    private boolean sweepSegment(final int segment)
+    {
+        final int chosen = collectLeases(expiredFilter, Integer.MAX_VALUE, segment, segment + 1, chosenDomains,
+            chosenMacs);
+        for (int i = 0; i < chosen; i++)
         {
-            final int chosen = collectLeases(expiredFilter, Integer.MAX_VALUE, sweepSegment, sweepSegment + 1,
-                chosenDomains, chosenMacs);
-            for (int i = 0; i < chosen; i++)
-            {
-                removeLease(chosenDomains.getInt(i), chosenMacs.getLong(i));
-            }
-            removed += chosen;
-            sweepSegment++;
+            removeLease(chosenDomains.getInt(i), chosenMacs.getLong(i));
         }
-        while (sweepSegment < segments && System.nanoTime() - start < budgetNanos);
-        if (sweepSegment >= segments)
-        {
-            sweepSegment = -1;
-        }
-        return removed;
+        sweptInStep += chosen;
+        return true;
     }
 
     /** @return how many leases {@code filter} chose, now removed. */
@@ -484,8 +482,22 @@ public final class HostStores implements AutoCloseable
         {
             return false;
         }
-        domainCopies.put(domainId, new DomainRecord().copyFrom(into));
+        remember(into);
         return true;
+    }
+
+    /** Keeps a copy of {@code record} as the store now holds it. */
+    private void remember(final DomainRecord record)
+    {
+        final DomainRecord known = domainCopies.get(record.domainId());
+        if (known != null)
+        {
+            known.copyFrom(record);
+        }
+        else
+        {
+            domainCopies.put(record.domainId(), new DomainRecord().copyFrom(record));
+        }
     }
 
     /**
@@ -503,15 +515,7 @@ public final class HostStores implements AutoCloseable
             recover();
             domains.put(record);
         }
-        final DomainRecord known = domainCopies.get(record.domainId());
-        if (known != null)
-        {
-            known.copyFrom(record);
-        }
-        else
-        {
-            domainCopies.put(record.domainId(), new DomainRecord().copyFrom(record));
-        }
+        remember(record);
         domainChanged.putInt(0, record.domainId());
         if (!toDataplane.write(RingMessages.DOMAIN_CHANGED, domainChanged, 0, Integer.BYTES))
         {

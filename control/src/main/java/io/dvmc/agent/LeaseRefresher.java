@@ -14,6 +14,7 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.net.InetSocketAddress;
+import java.util.function.IntPredicate;
 
 /**
  * Keeps the host leases of bound VMs running (DESIGN §5), so that the fast path serves every bound VM through a
@@ -65,13 +66,14 @@ final class LeaseRefresher implements LeaseFilter
     private int dueSeen;
     private int lastTaken;
     private int skip;
-    /** The next segment of the walk in progress, or -1 between walks. */
-    private int walkSegment = -1;
+    private final SegmentWalk walk;
+    private final IntPredicate refreshOneSegment = this::refreshSegment;
+    private DvmcClient stepClient;
+    private int sentInStep;
     /** Whether the walk in progress had more due leases than room for them. */
     private boolean filled;
     private int dueSeenAtStep;
     private int lastTakenAtStep;
-    private final NanoClock nanoClock;
     private long walkStartMs;
     private long walkNanos;
 
@@ -98,7 +100,7 @@ final class LeaseRefresher implements LeaseFilter
         this.locator = locator;
         this.counters = counters;
         this.maxInFlight = maxInFlight;
-        this.nanoClock = nanoClock;
+        this.walk = new SegmentWalk(nanoClock);
     }
 
     /**
@@ -114,7 +116,7 @@ final class LeaseRefresher implements LeaseFilter
 
     int poll(final long nowMs, final DvmcClient client, final long budgetNanos)
     {
-        if (walkSegment < 0)
+        if (!walk.walking())
         {
             if (nowMs < nextWalkMs)
             {
@@ -122,7 +124,7 @@ final class LeaseRefresher implements LeaseFilter
             }
             walkStartMs = nowMs;
             walkNanos = 0;
-            walkSegment = 0;
+            walk.start();
             dueSeen = 0;
             lastTaken = -1;
             filled = false;
@@ -134,44 +136,44 @@ final class LeaseRefresher implements LeaseFilter
             return 0;
         }
         walkNowMs = nowMs;
-        final long start = nanoClock.nanoTime();
-        final int segments = stores.leaseSegments();
-        int sent = 0;
-        do
-        {
-            dueSeenAtStep = dueSeen;
-            lastTakenAtStep = lastTaken;
-            final int found = stores.collectLeases(this, room, walkSegment, walkSegment + 1, dueDomains, dueMacs);
-            filled |= found == room;
-            for (int i = 0; i < found; i++)
-            {
-                if (!send(dueDomains.getInt(i), dueMacs.getLong(i), nowMs, client))
-                {
-                    filled = true;
-                    break;
-                }
-                sent++;
-            }
-            walkSegment++;
-            room = maxInFlight - exchanges.refreshes();
-        }
-        while (walkSegment < segments && room > 0 && nanoClock.nanoTime() - start < budgetNanos);
-        walkNanos += nanoClock.nanoTime() - start;
-        if (walkSegment >= segments)
+        stepClient = client;
+        sentInStep = 0;
+        final boolean ended = walk.step(stores.leaseSegments(), budgetNanos, refreshOneSegment);
+        walkNanos += walk.lastStepNanos();
+        if (ended)
         {
             nextWalkMs = Math.max(walkStartMs + WALK_INTERVAL_MS, nowMs + (WALK_SHARE - 1) * walkNanos / 1_000_000);
             // Round robin over the due leases: the next walk goes on after the last taken in this one, or from the
             // start when this one had room for every lease due.
             skip = filled ? lastTaken + 1 : 0;
-            walkSegment = -1;
         }
-        return sent;
+        return sentInStep;
+    }
+
+    /** Sends the refreshes due in one segment; @return whether there is room for more. */
+    private boolean refreshSegment(final int segment)
+    {
+        dueSeenAtStep = dueSeen;
+        lastTakenAtStep = lastTaken;
+        final int found = stores.collectLeases(this, room, segment, segment + 1, dueDomains, dueMacs);
+        filled |= found == room;
+        for (int i = 0; i < found; i++)
+        {
+            if (!send(dueDomains.getInt(i), dueMacs.getLong(i), walkNowMs, stepClient))
+            {
+                filled = true;
+                break;
+            }
+            sentInStep++;
+        }
+        room = maxInFlight - exchanges.refreshes();
+        return room > 0;
     }
 
     /** Whether a walk has segments left: work for the next duty cycle, not something to idle before. */
     boolean walking()
     {
-        return walkSegment >= 0;
+        return walk.walking();
     }
 
     /** A walk of segments again after a recovery (or the first time): what this step counted so far is undone. */
