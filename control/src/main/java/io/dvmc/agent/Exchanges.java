@@ -1,17 +1,17 @@
 package io.dvmc.agent;
 
+import io.dvmc.exchange.SlotMemory;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 
 /**
  * The DVMC exchanges in flight, one per VM at most: which VM frame each DVMC transaction answers, or that it is the
  * agent's own refresh of the VM's host lease ({@link #REFRESH}, no frame). A fixed table of slots with the VM's
- * frame copied into preallocated memory, so the slow path allocates nothing per request.
+ * frame copied into {@link SlotMemory}, so the slow path allocates nothing per request once a slot was used.
  */
 final class Exchanges
 {
@@ -38,7 +38,7 @@ final class Exchanges
     private final long[] startedNs;
     private final NanoClock nanoClock;
     private final InetSocketAddress[] service;
-    private final UnsafeBuffer frames;
+    private final SlotMemory frames;
     private final int[] free;
     private int freeCount;
     private int refreshes;
@@ -67,7 +67,7 @@ final class Exchanges
         vmLsb = new long[capacity];
         startedMs = new long[capacity];
         service = new InetSocketAddress[capacity];
-        frames = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity * FRAME_CAPACITY));
+        frames = new SlotMemory(capacity, FRAME_CAPACITY);
         free = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
@@ -160,19 +160,15 @@ final class Exchanges
         {
             return false;
         }
-        frames.putBytes(slot * FRAME_CAPACITY, src, offset, length);
+        frames.buffer(slot).putBytes(frames.offset(slot), src, offset, length);
         frameLength[slot] = length;
         return true;
     }
 
-    UnsafeBuffer frames()
+    /** Points {@code into} at the frame last stored in {@code slot}, {@link #FRAME_CAPACITY} bytes. */
+    void wrapFrame(final int slot, final UnsafeBuffer into)
     {
-        return frames;
-    }
-
-    int frameOffset(final int slot)
-    {
-        return slot * FRAME_CAPACITY;
+        into.wrap(frames.buffer(slot), frames.offset(slot), FRAME_CAPACITY);
     }
 
     int frameLength(final int slot)

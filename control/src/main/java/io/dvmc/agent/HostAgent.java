@@ -707,8 +707,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private void answer(final int slot, final int dhcpType, final int yiaddr, final int leaseSeconds,
         final DvmcMessage reply)
     {
-        final int offset = exchanges.frameOffset(slot);
-        frame.wrap(exchanges.frames(), offset, Exchanges.FRAME_CAPACITY);
+        exchanges.wrapFrame(slot, frame);
         final int frameLength = exchanges.frameLength(slot);
         if (classifier.classify(frame, 0, frameLength, view) != FrameClass.CLIENT_DHCP)
         {

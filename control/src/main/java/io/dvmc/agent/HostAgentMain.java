@@ -54,6 +54,7 @@ public final class HostAgentMain implements AutoCloseable
     /** EX_IOERR of sysexits.h; the systemd unit restarts the agent. */
     static final int EXIT_STORE_FAILED = 74;
     private static final AtomicBoolean EXITING = new AtomicBoolean();
+    private static Thread warmUp;
 
     private final HostConfig host;
     private final PolicyStore policy;
@@ -68,9 +69,9 @@ public final class HostAgentMain implements AutoCloseable
         throws ConfigException, PolicyException, IOException
     {
         this.host = host;
-        // While the keys and the policy load: the dataplane's fast path stops from the YIELD to the READY of
-        // stores.open(), which must not include Chronicle's class loading.
-        final Thread warmUp = Thread.ofPlatform().name("dvmc-store-warm-up").daemon().start(HostStores::warmUp);
+        // Chronicle's class loading, meanwhile all the rest is built: the dataplane's fast path stops from the YIELD to
+        // the READY of stores.open(), which must not include it.
+        final Thread warmUp = warmUp();
         final KeyRing keys = ClusterKeyFile.loadRing(Path.of(host.keyFile()));
         final int signingKey = signingKey(keys, host);
         policy = PolicyStores.open(host);
@@ -80,23 +81,23 @@ public final class HostAgentMain implements AutoCloseable
         stores = new HostStores(host.statePath(), rings.toDataplane(), counters, host.agent().maxLeases(),
             MAX_DOMAINS,
             Duration.ofSeconds(30));
+        DvmcClient exchanges = null;
+        MetricsEndpoint endpoint = null;
         try
         {
             // Shared with the dataplane: the times in the lease store and on the rings are of this time base.
             final HostTimeBase time = HostTimeBase.open(host.statePath());
             final EpochClock clock = time.clock();
-            awaitWarmUp(warmUp);
-            stores.open(time.bootId());
             final HostAgent agent = new HostAgent(rings.toAgent(), rings.toDataplane(), stores,
                 new ServiceLocator(policy, clock, LOCATION_TTL_MS, counters, host.hostId()), policy,
                 counters, clock, host.agent().maxExchanges(),
                 new RequestLimits(host.agent().limits(), SystemNanoClock.INSTANCE));
-            client = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
+            exchanges = new DvmcClient(host.agentListen(), Addresses.parseIpv4(host.hostAddress()), host.hostId(),
                 host.agent().maxExchanges(), ServiceLocator.FAILOVER_RETRY,
                 new Authenticator(keys, signingKey, Authenticator.DEFAULT_WINDOW_MS,
                     Authenticator.DEFAULT_REPLAY_CAPACITY),
                 SystemEpochClock.INSTANCE, SystemNanoClock.INSTANCE, agent);
-            agent.client(client);
+            agent.client(exchanges);
             agent.leaseRequests(host.statePath());
             final HostBindings fileBindings = hostBindings(host, configFile, counters);
             final HostBindings sources = new MergedBindings(fileBindings,
@@ -104,15 +105,21 @@ public final class HostAgentMain implements AutoCloseable
             final BindingPublisher bindings = new BindingPublisher(sources,
                 rings.toDataplane(), stores, counters, clock);
             agent.bindings(bindings);
-            Hangup.handle("dvmc agent", () -> reload(fileBindings, host));
             runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
                 counters.errors,
                 new CompositeAgent(agent, bindings));
-            metrics = startMetrics(host, agent);
+            endpoint = startMetrics(host, agent);
+            // Last, once all else is built while Chronicle's classes load: from the YIELD inside until its READY the
+            // dataplane's fast path waits.
+            awaitWarmUp(warmUp);
+            stores.open(time.bootId());
+            client = exchanges;
+            metrics = endpoint;
+            Hangup.handle("dvmc agent", () -> reload(fileBindings, host));
         }
         catch (final IOException | RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(stores, rings, countersFile, PolicyStores.closer(policy));
+            CloseHelper.quietCloseAll(endpoint, exchanges, stores, rings, countersFile, PolicyStores.closer(policy));
             throw ex;
         }
     }
@@ -128,6 +135,19 @@ public final class HostAgentMain implements AutoCloseable
         RingMetrics.add(rings, "dvmc_agent_", this.rings);
         return MetricsEndpoint.start("agent", address, List.of(new CountersMetrics("agent", countersFile),
             agent.latency().histogram(), rings));
+    }
+
+    /**
+     * Starts loading Chronicle's classes on a thread of its own, once: call it first thing, before the host config is
+     * read, since that load is the longest step of a start.
+     */
+    public static synchronized Thread warmUp()
+    {
+        if (warmUp == null)
+        {
+            warmUp = Thread.ofPlatform().name("dvmc-store-warm-up").daemon().start(HostStores::warmUp);
+        }
+        return warmUp;
     }
 
     private static void awaitWarmUp(final Thread warmUp)

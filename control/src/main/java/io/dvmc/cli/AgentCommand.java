@@ -48,6 +48,8 @@ final class AgentCommand implements Callable<Integer>
         final HostAgentMain agent;
         try
         {
+            // Chronicle's class loading is the longest step of a start: it begins before the config is read.
+            HostAgentMain.warmUp();
             agent = HostAgentMain.start(HostConfig.load(config), config, idle);
         }
         catch (final ConfigException | PolicyException | IOException | RuntimeException ex)

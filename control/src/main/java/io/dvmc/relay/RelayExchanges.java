@@ -1,6 +1,7 @@
 package io.dvmc.relay;
 
 import io.dvmc.exchange.DvmcMessage;
+import io.dvmc.exchange.SlotMemory;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -29,7 +30,7 @@ final class RelayExchanges
     private final boolean[] used;
     private final SocketAddress[] targets;
     private final DatagramChannel[] channels;
-    private final UnsafeBuffer requests;
+    private final SlotMemory requests;
     private final int[] requestLengths;
     private final int[] free;
     private int freeCount;
@@ -49,7 +50,7 @@ final class RelayExchanges
         used = new boolean[capacity];
         targets = new SocketAddress[capacity];
         channels = new DatagramChannel[capacity];
-        requests = new UnsafeBuffer(new byte[capacity * DvmcMessage.MAX_LENGTH]);
+        requests = new SlotMemory(capacity, DvmcMessage.MAX_LENGTH);
         requestLengths = new int[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++)
@@ -77,7 +78,7 @@ final class RelayExchanges
         answered[slot] = false;
         targets[slot] = target;
         channels[slot] = channel;
-        requests.putBytes(slot * DvmcMessage.MAX_LENGTH, message.buffer(), message.offset(), message.length());
+        requests.buffer(slot).putBytes(requests.offset(slot), message.buffer(), message.offset(), message.length());
         requestLengths[slot] = message.length();
         byRelayXid.put(relayXid, slot);
         byDvmcXid.put(message.transactionId(), slot);
@@ -102,7 +103,7 @@ final class RelayExchanges
     /** The DVMC request of the slot, wrapped over the slot's copy. */
     DvmcMessage request(final int slot)
     {
-        request.wrap(requests, slot * DvmcMessage.MAX_LENGTH, requestLengths[slot]);
+        request.wrap(requests.buffer(slot), requests.offset(slot), requestLengths[slot]);
         return request;
     }
 

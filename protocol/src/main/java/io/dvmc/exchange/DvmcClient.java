@@ -75,9 +75,7 @@ public final class DvmcClient implements AutoCloseable
     private final UnsafeBuffer receiveView = new UnsafeBuffer(receiveBuffer);
     private final DvmcMessage reply = new DvmcMessage();
 
-    private final ByteBuffer slab;
-    private final ByteBuffer slabSendView;
-    private final UnsafeBuffer slabBuffer;
+    private final SlotMemory slab;
     private final DvmcMessageEncoder encoder = new DvmcMessageEncoder();
 
     private final long[] xids;
@@ -198,9 +196,7 @@ public final class DvmcClient implements AutoCloseable
             throw ex;
         }
 
-        slab = ByteBuffer.allocateDirect(capacity * DvmcMessage.MAX_LENGTH);
-        slabSendView = slab.duplicate();
-        slabBuffer = new UnsafeBuffer(slab);
+        slab = new SlotMemory(capacity, DvmcMessage.MAX_LENGTH);
         xids = new long[capacity];
         deadlines = new long[capacity];
         stamps = new long[capacity];
@@ -269,7 +265,7 @@ public final class DvmcClient implements AutoCloseable
         }
         final long xid = nextTransactionId();
         final int slot = freeSlots[freeCount - 1];
-        encoder.wrap(slabBuffer, slot * DvmcMessage.MAX_LENGTH, DvmcMessage.MAX_LENGTH)
+        encoder.wrap(slab.buffer(slot), slab.offset(slot), DvmcMessage.MAX_LENGTH)
             .type(type)
             .transactionId(xid)
             .domainId(domainId)
@@ -539,23 +535,23 @@ public final class DvmcClient implements AutoCloseable
 
     private void transmit(final int slot, final long nowNs)
     {
-        final int base = slot * DvmcMessage.MAX_LENGTH;
+        final UnsafeBuffer message = slab.buffer(slot);
+        final int base = slab.offset(slot);
         final int length = lengths[slot];
         // A fresh timestamp per try keeps the service's replay cache from mistaking a retransmission for a replay.
         final long stamp = Math.max(clock.time(), stamps[slot] + 1);
         stamps[slot] = stamp;
-        slabBuffer.putLong(base + DvmcMessage.TIMESTAMP_OFFSET, stamp, BIG_ENDIAN);
+        message.putLong(base + DvmcMessage.TIMESTAMP_OFFSET, stamp, BIG_ENDIAN);
         final InetSocketAddress to = endpoints[slot];
         if (boundEndpoints[slot] != to)
         {
             boundEndpoints[slot] = to;
             boundAddresses[slot] = ipv4(to);
         }
-        authenticator.signRequest(slabBuffer, base, length, boundAddresses[slot], to.getPort());
-        slabSendView.clear().position(base).limit(base + length);
+        authenticator.signRequest(message, base, length, boundAddresses[slot], to.getPort());
         try
         {
-            if (channel.send(slabSendView, endpoints[slot]) == 0)
+            if (channel.send(slab.sendView(slot, length), endpoints[slot]) == 0)
             {
                 drops[-DvmcError.SEND_FAILED]++;
             }
