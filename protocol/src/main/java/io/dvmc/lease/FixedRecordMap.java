@@ -14,7 +14,13 @@ import net.openhft.chronicle.bytes.RandomDataOutput;
 import net.openhft.chronicle.hash.ChronicleHashCorruption;
 import net.openhft.chronicle.hash.ChronicleHashRecoveryFailedException;
 import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.algo.bytes.Access;
+import net.openhft.chronicle.algo.locks.LockingStrategy;
+import net.openhft.chronicle.algo.locks.ReadWriteUpdateWithWaitsLockingStrategy;
+import net.openhft.chronicle.algo.locks.VanillaReadWriteUpdateWithWaitsLockingStrategy;
 import net.openhft.chronicle.hash.SegmentLock;
+import net.openhft.chronicle.hash.impl.VanillaChronicleHash;
+import net.openhft.chronicle.hash.impl.BigSegmentHeader;
 import net.openhft.chronicle.hash.impl.SizePrefixedBlob;
 import net.openhft.chronicle.hash.locks.InterProcessLock;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -111,15 +117,20 @@ public final class FixedRecordMap implements AutoCloseable
     /**
      * Opens the file for the single writer: creates it when absent (or never completed), otherwise maps it and
      * runs Chronicle's {@code recoverPersistedTo} when needed: on request, after an interrupted recovery, or when
-     * a segment lock is found held. With the exclusive lock held no live process can hold one, so a held lock is
-     * the footprint of a process killed mid-operation; it is also the only one, since Chronicle changes a segment
-     * only under its lock. Recovery resets those locks and rebuilds the segment indexes; then entries whose
-     * slots were never completed (an insert interrupted by a kill, never acknowledged) are removed. Call only
-     * under the exclusive lock.
+     * a lock that guards changes is found held: a segment's write lock, or the map-wide one Chronicle takes to add
+     * segment tiers. With the exclusive lock held no live process can hold one, so a held lock is the footprint of a
+     * process killed mid-operation; it is also the only one, since Chronicle changes a segment only under its write
+     * lock, and {@link #put} inserts an entry and writes its first slot under one write lock. So a process killed
+     * holding no write lock left every change complete, and the file is used as it is, with the read and update
+     * locks it held released: recovery re-hashes every entry (2.5 s for a million leases here) while the dataplane's
+     * fast path waits, and the agent's walks hold an update lock often enough that most kills of a busy agent land
+     * inside one. Recovery resets the locks and rebuilds the segment indexes; then entries whose slots were never
+     * completed (an insert interrupted by a kill, never acknowledged) are removed. Call only under the exclusive
+     * lock.
      *
      * @param maxEntries    capacity of a newly created file; an existing file keeps the capacity it was created with
-     * @param forceRecovery recover even if no lock is found held (the previous writer did not close cleanly: it may
-     *                      have died holding the map-wide lock taken to add segment tiers, which the probe cannot see)
+     * @param forceRecovery recover even if no lock is found held (the recovery cycle of a writer that found a
+     *                      segment locked at run time)
      */
     public static FixedRecordMap openWriter(final Path file, final String name, final int keyLength,
         final int recordLength, final long maxEntries,
@@ -142,17 +153,21 @@ public final class FixedRecordMap implements AutoCloseable
             {
                 final FixedRecordMap opened = checked(builder.createPersistedTo(file.toFile()), file, name, keyLength,
                     recordLength, maxEntries, timeouts);
-                final int held = opened.lockedSegments(0);
-                if (held == 0)
+                final boolean mapWide = opened.mapWideLockHeld();
+                final int writeLocked = opened.writeLockedSegments();
+                if (!mapWide && writeLocked == 0)
                 {
+                    final int released = opened.releaseDeadReadLocks();
+                    if (released > 0)
+                    {
+                        LOG.warn("{}: released {} read or update lock(s) left by a dead process (nothing is " +
+                            "changed under those)", file, released);
+                    }
                     return opened;
                 }
-                LOG.warn("{}: {} segment lock(s) left by a dead process; recovering", file, held);
+                LOG.warn("{}: {} segment write lock(s){} left by a dead process; recovering", file, writeLocked,
+                    mapWide ? " and the map-wide lock" : "");
                 opened.close();
-            }
-            else if (state == FileState.READY && !WARM_UP_NAME.equals(name))
-            {
-                LOG.warn("{}: the last writer did not close it; recovering", file);
             }
             final AtomicLong corruptions = new AtomicLong();
             final FixedRecordMap recovered = checked(builder.recoverPersistedTo(file.toFile(), true,
@@ -401,6 +416,81 @@ public final class FixedRecordMap implements AutoCloseable
             }
         }
         return locked;
+    }
+
+    /** Segments whose write lock is held: by a dead process, when the caller holds the exclusive lock. */
+    int writeLockedSegments()
+    {
+        final VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>)map;
+        final ReadWriteUpdateWithWaitsLockingStrategy strategy = VanillaReadWriteUpdateWithWaitsLockingStrategy
+            .instance();
+        int locked = 0;
+        for (int segment = 0; segment < map.segments(); segment++)
+        {
+            if (strategy.isWriteLocked(BigSegmentHeader.INSTANCE.getLockState(hash.segmentHeaderAddress(segment))))
+            {
+                locked++;
+            }
+        }
+        return locked;
+    }
+
+    /**
+     * Clears every segment lock, when none is a write lock and the caller holds the exclusive lock: the read and
+     * update locks of dead processes, under which nothing was changed.
+     *
+     * @return how many segments were locked
+     */
+    private int releaseDeadReadLocks()
+    {
+        final VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>)map;
+        final ReadWriteUpdateWithWaitsLockingStrategy strategy = VanillaReadWriteUpdateWithWaitsLockingStrategy
+            .instance();
+        int released = 0;
+        for (int segment = 0; segment < map.segments(); segment++)
+        {
+            final long header = hash.segmentHeaderAddress(segment);
+            if (strategy.isLocked(BigSegmentHeader.INSTANCE.getLockState(header)))
+            {
+                BigSegmentHeader.INSTANCE.resetLock(header);
+                released++;
+            }
+        }
+        return released;
+    }
+
+    /** Whether the lock Chronicle takes to add segment tiers is held: by a dead process, if the caller is the writer. */
+    boolean mapWideLockHeld()
+    {
+        final LockingStrategy strategy = VanillaReadWriteUpdateWithWaitsLockingStrategy.instance();
+        return strategy.isLocked(strategy.getState(Access.nativeAccess(), null, mapWideLockAddress()));
+    }
+
+    /** Takes the map-wide lock and keeps it, as a writer killed while adding a segment tier leaves it. For tests. */
+    void holdMapWideLock()
+    {
+        ((VanillaChronicleHash<?, ?, ?, ?>)map).globalMutableStateLock();
+    }
+
+    /** Takes a segment's update or write lock and keeps it, as a process killed holding it leaves it. For tests. */
+    void holdSegmentLock(final int segment, final boolean write)
+    {
+        final long header = ((VanillaChronicleHash<?, ?, ?, ?>)map).segmentHeaderAddress(segment);
+        if (write)
+        {
+            BigSegmentHeader.INSTANCE.writeLock(header);
+        }
+        else
+        {
+            BigSegmentHeader.INSTANCE.updateLock(header);
+        }
+    }
+
+    /** Chronicle keeps the lock in the first word of its global mutable state, right after the header. */
+    private long mapWideLockAddress()
+    {
+        final VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>)map;
+        return hash.bsAddress() + hash.headerSize;
     }
 
     /** Whether Chronicle's recovery ran when this writer opened the file. */

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The lifecycle of one shared map file: a {@link FixedRecordMap} opened under its {@link StoreGuard} in the
@@ -17,6 +19,8 @@ import java.time.Duration;
  */
 public final class SharedMapFile implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(SharedMapFile.class);
+
     private final StoreGuard guard;
     private final String name;
     private final int keyLength;
@@ -53,8 +57,16 @@ public final class SharedMapFile implements AutoCloseable
         guard.acquireExclusive(timeouts.lockFile());
         try
         {
+            final boolean killed = guard.lastWriterKilled();
             final FixedRecordMap map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength,
-                maxEntries, timeouts, !guard.closedCleanly());
+                maxEntries, timeouts, false);
+            if (killed && !map.recovered())
+            {
+                LOG.info(
+                    "{}: the last writer did not close it, but held no write lock: its every change was complete, " +
+                        "the file is used as it is",
+                    guard.mapFile());
+            }
             guard.markDirty();
             return new SharedMapFile(guard, map, name, keyLength, recordLength, maxEntries, timeouts);
         }

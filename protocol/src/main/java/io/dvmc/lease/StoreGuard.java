@@ -28,8 +28,9 @@ import java.util.function.BooleanSupplier;
  *       between recoveries (its role byte already keeps other writers out), so it can see at any time whether a
  *       reader is attached ({@link #readersPresent}).</li>
  *   <li>byte 8 of the file (not a lock) records whether the last writer closed cleanly ({@link #closedCleanly}).
- *       If it did, the writer's next open maps the file directly and recovers only if it finds a segment lock
- *       held (left by a dead reader); otherwise it always recovers.</li>
+ *       Either way the writer's next open maps the file and recovers only if it finds a lock held, the footprint
+ *       of a process killed in the middle of a change ({@link FixedRecordMap#openWriter}); the byte tells the log
+ *       that the last writer was killed.</li>
  * </ul>
  * Never delete the lock file: a process that opened the old inode and one that opens a new one would not exclude
  * each other.
@@ -206,6 +207,13 @@ public final class StoreGuard implements AutoCloseable
     }
 
     /** Marks the store as being written: a crash from here on makes the next open recover. */
+    /** Whether the last writer opened the store and never closed it (killed, or its host lost power). */
+    public boolean lastWriterKilled()
+    {
+        checkWriter();
+        return lockFile.readState() == LockFile.DIRTY;
+    }
+
     void markDirty()
     {
         checkWriter();

@@ -56,7 +56,7 @@ class LeaseStoreTest
     }
 
     @Test
-    void aRecoveryThatCannotMapTheFileAgainIsAStoreFailureAndLeavesTheStoreToBeRecoveredAtTheNextOpen()
+    void aRecoveryThatCannotMapTheFileAgainIsAStoreFailureAndLeavesTheStoreUnmarkedAndIntactForTheNextOpen()
         throws IOException
     {
         final Path file = dir.resolve("leases");
@@ -75,7 +75,7 @@ class LeaseStoreTest
         Files.move(dir.resolve("leases.moved"), file);
         try (LeaseStore reopened = LeaseStore.openWriter(file, 100))
         {
-            assertTrue(reopened.map().recovered(), "a store that failed was marked clean");
+            assertFalse(reopened.guard().closedCleanly(), "a store that failed was marked clean");
             final LeaseRecord record = new LeaseRecord();
             assertTrue(reopened.get(7, 0x020000000007L, record));
             assertEquals(1, record.updatedMillis());
@@ -180,7 +180,7 @@ class LeaseStoreTest
     }
 
     @Test
-    void onlyAStoreNotClosedCleanlyIsRecoveredAtOpen()
+    void aWriterKilledWithNoLockHeldLeavesAStoreThatIsUsedAsItIsWithoutRecovery()
     {
         final Path file = dir.resolve("leases");
         final LeaseRecord record = Samples.lease(1, new LeaseRecord());
@@ -192,20 +192,87 @@ class LeaseStoreTest
         final LeaseStore unclean = LeaseStore.openWriter(file, 100);
         assertFalse(unclean.map().recovered(), "the previous writer closed cleanly");
         assertFalse(unclean.guard().closedCleanly(), "marked dirty while open");
-        // Drop the writer role without close(), as a killed writer would.
-        unclean.map().close();
-        unclean.guard().release();
-        closeGuardOnly(unclean.guard());
+        unclean.put(1, 3L, record);
+        abandon(unclean);
         try (LeaseStore store = LeaseStore.openWriter(file, 100))
         {
-            assertTrue(store.map().recovered(), "the previous writer did not close cleanly");
+            assertFalse(store.guard().closedCleanly(), "the previous writer did not close cleanly");
+            assertFalse(store.map().recovered(), "but it held no lock: every change it made was complete");
             assertTrue(store.get(1, 2L, record));
+            assertTrue(store.get(1, 3L, record), "the killed writer's last put");
+            assertEquals(2, store.size());
         }
         try (StoreGuard guard = StoreGuard.open(file))
         {
             guard.acquireWriter(Duration.ofSeconds(1));
             assertTrue(guard.closedCleanly());
         }
+    }
+
+    @Test
+    void aWriterKilledWhileAddingASegmentTierLeavesTheMapWideLockWhichTheNextWriterRecovers()
+    {
+        final LeaseRecord record = new LeaseRecord();
+        final Path file = killedWithALease(map -> {
+            map.holdMapWideLock();
+            assertTrue(map.mapWideLockHeld());
+        });
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
+            assertTrue(store.map().recovered(), "the map-wide lock was held");
+            assertFalse(store.map().mapWideLockHeld(), "recovery released it");
+            assertTrue(store.get(1, 2L, record));
+            store.put(1, 3L, record);
+        }
+    }
+
+    @Test
+    void anUpdateLockLeftByAKilledProcessIsReleasedAtOpenWithoutRecovery()
+    {
+        final LeaseRecord record = new LeaseRecord();
+        final Path file = killedWithALease(map -> map.holdSegmentLock(0, false));
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
+            assertFalse(store.map().recovered(), "nothing is changed under an update lock");
+            assertEquals(0, store.lockedSegments(Duration.ZERO), "the dead process's lock was released");
+            assertTrue(store.get(1, 2L, record));
+            for (int n = 0; n < 50; n++)
+            {
+                store.put(1, n, Samples.lease(n, record));
+            }
+        }
+    }
+
+    @Test
+    void aWriteLockLeftByAKilledProcessIsRecoveredAtOpen()
+    {
+        final LeaseRecord record = new LeaseRecord();
+        final Path file = killedWithALease(map -> map.holdSegmentLock(map.segments() - 1, true));
+        try (LeaseStore store = LeaseStore.openWriter(file, 100))
+        {
+            assertTrue(store.map().recovered(), "a change may have been cut short under the write lock");
+            assertEquals(0, store.lockedSegments(Duration.ZERO));
+            assertTrue(store.get(1, 2L, record));
+        }
+    }
+
+    /** A store whose writer put lease (1, 2) and then was killed right after {@code lastAct}. */
+    private Path killedWithALease(final java.util.function.Consumer<FixedRecordMap> lastAct)
+    {
+        final Path file = dir.resolve("leases");
+        final LeaseStore killed = LeaseStore.openWriter(file, 100);
+        killed.put(1, 2L, Samples.lease(1, new LeaseRecord()));
+        lastAct.accept(killed.map());
+        abandon(killed);
+        return file;
+    }
+
+    /** Drops the writer role without close(), as a killed writer would. */
+    private static void abandon(final LeaseStore store)
+    {
+        store.map().close();
+        store.guard().release();
+        closeGuardOnly(store.guard());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.dvmc.lease;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -74,7 +75,7 @@ class WriterKillTest
             final ReaderView view = readWhileWriterIsDead(file);
             try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT))
             {
-                assertTrue(agent.map().recovered(), "a killed writer never marks the store clean");
+                assertFalse(agent.guard().closedCleanly(), "a killed writer never marks the store clean");
                 final boolean landed = verify(agent, committed, inFlight);
                 assertEquals(0, agent.lockedSegments(Duration.ofMillis(100)), "a segment stayed locked");
                 // Writes to every key, so to every segment, each within the 1 s write deadline.
@@ -88,12 +89,15 @@ class WriterKillTest
                     }
                 }
                 report.append(String.format(
-                    "round %d: killed after n=%d (in-flight put %s); reader before recovery: " +
-                        "busy=%d/%d maxLookupMicros=%d; recovery repaired %d lock(s), purged %d%n",
+                    "round %d: killed after n=%d (in-flight put %s); reader before the agent's open: " +
+                        "busy=%d/%d maxLookupMicros=%d; %s%n",
                     round, last,
                     landed ? "landed" : "lost", view.busy,
-                    view.lookups, view.maxLookupNanos / 1000, agent.map().recoveryCorruptions(),
-                    agent.map().purgedOnOpen()));
+                    view.lookups, view.maxLookupNanos / 1000,
+                    agent.map().recovered()
+                        ? "recovery repaired " + agent.map().recoveryCorruptions() +
+                            " lock(s), purged " + agent.map().purgedOnOpen()
+                        : "no lock held: used without recovery"));
             }
             next = inFlight + 1;
         }
