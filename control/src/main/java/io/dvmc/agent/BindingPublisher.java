@@ -101,13 +101,10 @@ public final class BindingPublisher implements Agent
             indexBound();
             final Set<Holder> holders = holders(applied);
             // A relayed client's lease has no binding behind it: it stays until it expires.
-            final int removed = stores.removeLeasesWhere(
+            stores.sweepAlso(
                 (domainId, mac, lease) -> !RelayedClient.isRelayed(lease.vmIdMsb(), lease.vmIdLsb()) &&
-                    !holders.contains(new Holder(domainId & 0xFFFF_FFFFL, mac, lease.vmId().toString())));
-            if (removed > 0)
-            {
-                LOG.info("{} host lease(s) of VMs no longer bound here removed", removed);
-            }
+                    !holders.contains(new Holder(domainId & 0xFFFF_FFFFL, mac, lease.vmId().toString())),
+                clock.time());
             queueCompleteSet();
             work++;
         }

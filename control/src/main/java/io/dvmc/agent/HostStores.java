@@ -66,6 +66,9 @@ public final class HostStores implements AutoCloseable
     private final IntArrayList chosenDomains = new IntArrayList();
     private final LongArrayList chosenMacs = new LongArrayList();
     private final LeaseFilter expiredFilter = this::isExpired;
+    /** What the sweep under way also removes ({@link #sweepAlso}), null when only expired leases. */
+    private LeaseFilter alsoRemove;
+    private int alsoRemoved;
     private long sweepNowMs;
     private final SegmentWalk sweep = new SegmentWalk(SystemNanoClock.INSTANCE);
     private final IntPredicate sweepOneSegment = this::sweepSegment;
@@ -386,8 +389,28 @@ public final class HostStores implements AutoCloseable
             return 0;
         }
         sweptInStep = 0;
-        sweep.step(leaseSegments(), budgetNanos, sweepOneSegment);
+        if (sweep.step(leaseSegments(), budgetNanos, sweepOneSegment) && alsoRemove != null)
+        {
+            alsoRemove = null;
+            if (alsoRemoved > 0)
+            {
+                LOG.info("{} host lease(s) of VMs no longer bound here removed", alsoRemoved);
+            }
+        }
         return sweptInStep;
+    }
+
+    /**
+     * Starts a sweep ({@link #startSweep}) that also removes the leases {@code filter} chooses, walked in steps as
+     * every sweep is: at start the agent drops the leases of VMs no longer bound here, which may be most of a large
+     * store (a host whose VMs left while its agent was down), and would otherwise hold the agent's thread for
+     * seconds right after its READY.
+     */
+    public void sweepAlso(final LeaseFilter filter, final long nowMs)
+    {
+        startSweep(nowMs);
+        alsoRemove = filter;
+        alsoRemoved = 0;
     }
 
     private boolean sweepSegment(final int segment)
@@ -462,7 +485,16 @@ public final class HostStores implements AutoCloseable
 
     private boolean isExpired(final int domainId, final long mac, final LeaseRecord lease)
     {
-        return lease.hostLeaseExpiryMillis() < sweepNowMs;
+        if (lease.hostLeaseExpiryMillis() < sweepNowMs)
+        {
+            return true;
+        }
+        if (alsoRemove != null && alsoRemove.accept(domainId, mac, lease))
+        {
+            alsoRemoved++;
+            return true;
+        }
+        return false;
     }
 
     /**

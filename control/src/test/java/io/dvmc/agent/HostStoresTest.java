@@ -228,17 +228,8 @@ class HostStoresTest
     @Test
     void aSweepGoesInStepsOfASegmentWhenGivenNoTimeAndHasRemovedEveryExpiredLeaseWhenItsPassEnds()
     {
-        final HostStores stores = agent(DEADLINE, 16_384);
-        stores.open();
         final long now = System.currentTimeMillis();
-        final LeaseRecord lease = new LeaseRecord();
-        for (int i = 0; i < 2_000; i++)
-        {
-            lease.clear().ip(0x0A00_0000 + i).state(LeaseState.BOUND).vmLeaseSeconds(600)
-                .hostLeaseExpiryMillis(i % 2 == 0 ? now - 1 : now + 600_000).vmLeaseExpiryMillis(now + 600_000)
-                .seal();
-            assertTrue(stores.putLease(100, 0x02DC_0000_0000L + i, lease));
-        }
+        final HostStores stores = storesWithLeases(2_000, 2, now);
 
         stores.startSweep(now);
         int steps = 0;
@@ -260,6 +251,54 @@ class HostStoresTest
             assertEquals(i % 2 != 0, stores.lease(100, 0x02DC_0000_0000L + i, new LeaseRecord()), "lease " + i);
         }
         assertEquals(0, stores.sweepStep(0), "no pass under way");
+    }
+
+    /**
+     * At start the agent removed the leases of VMs no longer bound here in one go, a million leases holding its
+     * thread for seconds right after its READY; they now go in the steps of a sweep, with the expired ones.
+     */
+    @Test
+    void leasesChosenAtStartGoInTheStepsOfASweepTogetherWithTheExpiredOnes()
+    {
+        final long now = System.currentTimeMillis();
+        final HostStores stores = storesWithLeases(3_000, 3, now);
+
+        stores.sweepAlso((domainId, mac, record) -> (mac - 0x02DC_0000_0000L) % 3 == 1, now);
+        final int first = stores.sweepStep(0);
+        assertTrue(first < 2_000 / 4, "the first step removed " + first + " of 2,000");
+        int removed = first;
+        while (stores.sweeping())
+        {
+            removed += stores.sweepStep(0);
+        }
+
+        assertEquals(2_000, removed);
+        for (int i = 0; i < 3_000; i++)
+        {
+            assertEquals(i % 3 == 2, stores.lease(100, 0x02DC_0000_0000L + i, new LeaseRecord()), "lease " + i);
+        }
+        stores.startSweep(now);
+        while (stores.sweeping())
+        {
+            assertEquals(0, stores.sweepStep(0), "the next sweep removes only expired leases");
+        }
+    }
+
+    /** Open stores holding {@code count} leases of MAC 02:dc:00:00:00:00 + i, every {@code expiredEvery}th expired. */
+    private HostStores storesWithLeases(final int count, final int expiredEvery, final long now)
+    {
+        final HostStores stores = agent(DEADLINE, 16_384);
+        stores.open();
+        final LeaseRecord lease = new LeaseRecord();
+        for (int i = 0; i < count; i++)
+        {
+            lease.clear().ip(0x0A00_0000 + i).state(LeaseState.BOUND).vmLeaseSeconds(600)
+                .hostLeaseExpiryMillis(i % expiredEvery == 0 ? now - 1 : now + 600_000)
+                .vmLeaseExpiryMillis(now + 600_000)
+                .seal();
+            assertTrue(stores.putLease(100, 0x02DC_0000_0000L + i, lease));
+        }
+        return stores;
     }
 
     private HostStores agent()
