@@ -6,7 +6,7 @@
 # killed with SIGKILL beside the other and started again RUNS times (see below). Each in
 # wall time and in the CPU the process used by then (the figure that depends least on what else the machine runs).
 # Then each read-only CLI command RUNS times (bench/timed.sh): wall and CPU (user + system), its exit code and the
-# bytes it wrote on stderr. Last, the median of each line. DVMC_AOT=0 measures without caches; the load average is printed with each
+# bytes it wrote on stderr. Then the agent's kill -9 restarts over a full store (below). Last, the median of each line. DVMC_AOT=0 measures without caches; the load average is printed with each
 # line. DVMC_BIN: another launcher for the CLI commands (an older bin/dvmc copied beside this one).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,6 +118,39 @@ for args in "--version" "ctl stat --config $host" "ctl stat --json --config $hos
     result "dvmc ${args/ --config $host/}" "$(awk -v w="$wall" -v c="$cpu" 'BEGIN { printf "%d %d", w * 1000, c * 1000 }')"
   done
 done
+
+# A full store (DVMC_BENCH_LEASES bound leases, 1,000,000 by default, in a store made for 2^20): its size, then the
+# agent's kill -9 restarts beside a running dataplane, as above. Its own state directory, removed at the end.
+leases=${DVMC_BENCH_LEASES:-1000000}
+if [ "$leases" -gt 0 ]; then
+  stop $agent TERM
+  agent=
+  big_state=$top/control/target/aot-train/state-big
+  state=$big_state
+  big_host=$(dirname "$host")/host-big.json
+  rm -rf "$big_state"
+  sed -e "s|\"stateDir\": \"[^\"]*\"|\"stateDir\": \"$big_state\"|" \
+    -e 's/"agent": { "listen": "127.0.0.1:0" }/"agent": { "listen": "127.0.0.1:0", "maxLeases": 1048576 }/' \
+    "$crash_host" > "$big_host"
+  "${JAVA_HOME:?JAVA_HOME}/bin/java" @deploy/jvm.options -cp "bench/target/classes:bench/target/lib/*" \
+    io.dvmc.bench.HostLeaseFill "$big_host" "$leases" 2>&1 | grep -v WARNING
+  start_agent "$big_host"
+  echo "agent over $leases leases: exec->READY $ready ms (cpu $ready_cpu ms), RSS $(awk '/VmRSS/ {print int($2 / 1024)}' /proc/$agent/status) MiB, load $(load)"
+  start_dataplane "$big_host"
+  echo "dataplane over $leases leases: exec->READY $ready ms, exec->stores open $open ms, load $(load)"
+  for _ in $(seq "$runs"); do
+    stop $agent KILL
+    start_agent "$big_host"
+    echo "agent after kill -9 over $leases leases: exec->READY $ready ms (cpu $ready_cpu ms), load $(load)"
+    result "agent kill -9 exec->READY, $leases leases" "$ready" "$ready_cpu"
+    sleep 1
+  done
+  stop $pid TERM
+  pid=
+  stop $agent TERM
+  agent=
+  rm -rf "$big_state"
+fi
 
 echo "median of $runs (ms wall, ms cpu):"
 awk -F'|' '{ n[$1]++; split($2, v, " "); w[$1, n[$1]] = v[1]; c[$1, n[$1]] = v[2]; if (!($1 in seen)) { seen[$1] = ++k; order[k] = $1 } }
