@@ -122,9 +122,11 @@ public final class SharedMapFile implements AutoCloseable
     }
 
     /**
-     * The writer's recovery cycle after readers were told to YIELD: waits for the exclusive lock, unmaps, runs
-     * Chronicle's recovery (clearing segment locks of dead processes), maps again and releases the lock. If the
-     * lock is not granted by the deadline nothing changes and {@link StoreLockTimeoutException} is thrown.
+     * The writer's recovery cycle after readers were told to YIELD: waits for the exclusive lock, unmaps, maps again
+     * and releases the lock. Mapping again clears the locks dead processes left: a dead reader's read lock is
+     * released, and only a write lock or the map-wide one runs Chronicle's recovery ({@link FixedRecordMap#openWriter}),
+     * which for a million leases would hold the dataplane's fast path for 2.5 s. If the lock is not granted by the
+     * deadline nothing changes and {@link StoreLockTimeoutException} is thrown.
      *
      * @throws StoreFailedException if the file cannot be mapped again; the store stays closed
      */
@@ -141,7 +143,7 @@ public final class SharedMapFile implements AutoCloseable
             try
             {
                 map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength, maxEntries,
-                    timeouts, true);
+                    timeouts, false);
             }
             catch (final RuntimeException e)
             {
