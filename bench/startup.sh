@@ -16,6 +16,8 @@ dvmc=${DVMC_BIN:-bin/dvmc}
 host=control/target/aot-train/host.json
 [ -s "$host" ] || { echo "bench/startup.sh: run 'make' first (it leaves $host)" >&2; exit 1; }
 state=$(dirname "$host")/state
+jdk=${JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25-jdk* /usr/lib/jvm/jdk-25* 2>/dev/null | head -n 1)}
+[ -x "$jdk/bin/java" ] || { echo "bench/startup.sh: no JDK 25 under /usr/lib/jvm; set JAVA_HOME" >&2; exit 1; }
 results=$(mktemp)
 cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat" 2>/dev/null; }
 load() { cut -d' ' -f1 /proc/loadavg; }
@@ -132,7 +134,7 @@ if [ "$leases" -gt 0 ]; then
   sed -e "s|\"stateDir\": \"[^\"]*\"|\"stateDir\": \"$big_state\"|" \
     -e 's/"agent": { "listen": "127.0.0.1:0" }/"agent": { "listen": "127.0.0.1:0", "maxLeases": 1048576 }/' \
     "$crash_host" > "$big_host"
-  "${JAVA_HOME:?JAVA_HOME}/bin/java" @deploy/jvm.options -cp "bench/target/classes:bench/target/lib/*" \
+  "$jdk/bin/java" @deploy/jvm.options -cp "bench/target/classes:bench/target/lib/*" \
     io.dvmc.bench.HostLeaseFill "$big_host" "$leases" 2>&1 | grep -v WARNING
   start_agent "$big_host"
   echo "agent over $leases leases: exec->READY $ready ms (cpu $ready_cpu ms), RSS $(awk '/VmRSS/ {print int($2 / 1024)}' /proc/$agent/status) MiB, load $(load)"
