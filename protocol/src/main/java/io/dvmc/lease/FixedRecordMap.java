@@ -157,11 +157,11 @@ public final class FixedRecordMap implements AutoCloseable
                 final int writeLocked = opened.writeLockedSegments();
                 if (!mapWide && writeLocked == 0)
                 {
-                    final int released = opened.releaseDeadReadLocks();
+                    final int released = opened.releaseDeadLocks();
                     if (released > 0)
                     {
-                        LOG.warn("{}: released {} read or update lock(s) left by a dead process (nothing is " +
-                            "changed under those)", file, released);
+                        LOG.warn("{}: released the read or update locks or waits of {} segment(s), left by a dead " +
+                            "process (nothing is changed under those)", file, released);
                     }
                     return opened;
                 }
@@ -436,21 +436,22 @@ public final class FixedRecordMap implements AutoCloseable
     }
 
     /**
-     * Clears every segment lock, when none is a write lock and the caller holds the exclusive lock: the read and
-     * update locks of dead processes, under which nothing was changed.
+     * Clears every segment's lock word, when none holds a write lock and the caller holds the exclusive lock: the
+     * read and update locks of dead processes, under which nothing was changed, and the waits they registered for a
+     * write lock (a writer killed while it waited). A wait left behind would shut every reader out of its segment for
+     * good: Chronicle's readers give way to any waiting writer.
      *
-     * @return how many segments were locked
+     * @return how many segments held a lock or a wait
      */
-    private int releaseDeadReadLocks()
+    private int releaseDeadLocks()
     {
         final VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>)map;
-        final ReadWriteUpdateWithWaitsLockingStrategy strategy = VanillaReadWriteUpdateWithWaitsLockingStrategy
-            .instance();
+        final long free = BigSegmentHeader.INSTANCE.resetLockState();
         int released = 0;
         for (int segment = 0; segment < map.segments(); segment++)
         {
             final long header = hash.segmentHeaderAddress(segment);
-            if (strategy.isLocked(BigSegmentHeader.INSTANCE.getLockState(header)))
+            if (BigSegmentHeader.INSTANCE.getLockState(header) != free)
             {
                 BigSegmentHeader.INSTANCE.resetLock(header);
                 released++;
@@ -483,6 +484,19 @@ public final class FixedRecordMap implements AutoCloseable
         else
         {
             BigSegmentHeader.INSTANCE.updateLock(header);
+        }
+    }
+
+    /** Registers a wait for the write lock of every segment, as a writer killed while it waited leaves it. For tests. */
+    void holdWriteWaits()
+    {
+        final VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>)map;
+        final ReadWriteUpdateWithWaitsLockingStrategy strategy = VanillaReadWriteUpdateWithWaitsLockingStrategy
+            .instance();
+        for (int segment = 0; segment < map.segments(); segment++)
+        {
+            // The lock word is the first of a segment's header.
+            strategy.registerWait(Access.nativeAccess(), null, hash.segmentHeaderAddress(segment));
         }
     }
 

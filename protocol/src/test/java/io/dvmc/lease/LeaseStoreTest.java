@@ -245,6 +245,19 @@ class LeaseStoreTest
     }
 
     @Test
+    void aWaitForAWriteLockLeftByAKilledWriterIsClearedAtOpenSoReadersAreNotShutOut()
+    {
+        final LeaseRecord record = new LeaseRecord();
+        final Path file = killedWithALease(FixedRecordMap::holdWriteWaits);
+        try (LeaseStore store = LeaseStore.openWriter(file, 100);
+            LeaseStore reader = LeaseStore.openReader(file))
+        {
+            assertFalse(store.map().recovered(), "a writer that only waited changed nothing");
+            assertEquals(LookupResult.FOUND, reader.lookup(1, 2L, record), "a reader gives way to a waiting writer");
+        }
+    }
+
+    @Test
     void aWriteLockLeftByAKilledProcessIsRecoveredAtOpen()
     {
         final LeaseRecord record = new LeaseRecord();
