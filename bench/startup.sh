@@ -122,7 +122,8 @@ for args in "--version" "ctl stat --config $host" "ctl stat --json --config $hos
 done
 
 # A full store (DVMC_BENCH_LEASES bound leases, 1,000,000 by default, in a store made for 2^20): its size, then the
-# agent's kill -9 restarts beside a running dataplane, as above. Its own state directory, removed at the end.
+# agent's kill -9 restarts beside a running dataplane, then the dataplane's beside the agent, as above. Its own state
+# directory, removed at the end.
 leases=${DVMC_BENCH_LEASES:-1000000}
 if [ "$leases" -gt 0 ]; then
   stop $agent TERM
@@ -145,6 +146,13 @@ if [ "$leases" -gt 0 ]; then
     start_agent "$big_host"
     echo "agent after kill -9 over $leases leases: exec->READY $ready ms (cpu $ready_cpu ms), load $(load)"
     result "agent kill -9 exec->READY, $leases leases" "$ready" "$ready_cpu"
+    sleep 1
+  done
+  for _ in $(seq "$runs"); do
+    stop $pid KILL
+    start_dataplane "$big_host"
+    echo "dataplane after kill -9 over $leases leases: exec->READY $ready ms, exec->stores open $open ms (cpu $open_cpu ms), load $(load)"
+    result "dataplane kill -9 exec->open, $leases leases" "$open" "$open_cpu"
     sleep 1
   done
   stop $pid TERM
