@@ -65,7 +65,7 @@ public final class HostStores implements AutoCloseable
     private boolean announcing;
     private final IntArrayList chosenDomains = new IntArrayList();
     private final LongArrayList chosenMacs = new LongArrayList();
-    private final LeaseFilter expiredFilter = this::isExpired;
+    private final LeaseFilter sweepFilter = this::sweepChooses;
     /** What the sweep under way also removes ({@link #sweepAlso}), null when only expired leases. */
     private LeaseFilter alsoRemove;
     private int alsoRemoved;
@@ -415,7 +415,7 @@ public final class HostStores implements AutoCloseable
 
     private boolean sweepSegment(final int segment)
     {
-        final int chosen = collectLeases(expiredFilter, Integer.MAX_VALUE, segment, segment + 1, chosenDomains,
+        final int chosen = collectLeases(sweepFilter, Integer.MAX_VALUE, segment, segment + 1, chosenDomains,
             chosenMacs);
         for (int i = 0; i < chosen; i++)
         {
@@ -483,7 +483,8 @@ public final class HostStores implements AutoCloseable
         return domainIds.size();
     }
 
-    private boolean isExpired(final int domainId, final long mac, final LeaseRecord lease)
+    /** A lease whose host lease ran out, or one {@link #sweepAlso} named. */
+    private boolean sweepChooses(final int domainId, final long mac, final LeaseRecord lease)
     {
         if (lease.hostLeaseExpiryMillis() < sweepNowMs)
         {

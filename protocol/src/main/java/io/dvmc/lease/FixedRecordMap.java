@@ -116,23 +116,28 @@ public final class FixedRecordMap implements AutoCloseable
 
     /**
      * Opens the file for the single writer: creates it when absent (or never completed), otherwise maps it and
-     * runs Chronicle's {@code recoverPersistedTo} when needed: on request, after an interrupted recovery, or when
-     * a lock that guards changes is found held: a segment's write lock, or the map-wide one Chronicle takes to add
-     * segment tiers. With the exclusive lock held no live process can hold one, so a held lock is the footprint of a
-     * process killed mid-operation; it is also the only one, since Chronicle changes a segment only under its write
-     * lock, and {@link #put} inserts an entry and writes its first slot under one write lock. So a process killed
-     * holding no write lock left every change complete, and the file is used as it is, with the read and update
-     * locks it held released: recovery re-hashes every entry (2.5 s for a million leases here) while the dataplane's
+     * runs Chronicle's {@code recoverPersistedTo} when needed: after an interrupted recovery, or when a lock that
+     * guards changes is found held, a segment's write lock or the map-wide one Chronicle takes to add segment tiers.
+     * With the exclusive lock held no live process can hold one, so a held lock is the footprint of a process killed
+     * mid-operation; it is also the only one, since Chronicle changes a segment only under its write lock, and
+     * {@link #put} inserts an entry and writes its first slot under one write lock. So a process killed holding no
+     * write lock left every change complete, and the file is used as it is, with the read and update locks and the
+     * waits it left cleared: recovery re-hashes every entry (2.5 s for a million leases here) while the dataplane's
      * fast path waits, and the agent's walks hold an update lock often enough that most kills of a busy agent land
      * inside one. Recovery resets the locks and rebuilds the segment indexes; then entries whose slots were never
      * completed (an insert interrupted by a kill, never acknowledged) are removed. Call only under the exclusive
      * lock.
      *
-     * @param maxEntries    capacity of a newly created file; an existing file keeps the capacity it was created with
-     * @param forceRecovery recover even if no lock is found held (the recovery cycle of a writer that found a
-     *                      segment locked at run time)
+     * @param maxEntries capacity of a newly created file; an existing file keeps the capacity it was created with
      */
     public static FixedRecordMap openWriter(final Path file, final String name, final int keyLength,
+        final int recordLength, final long maxEntries, final StoreTimeouts timeouts)
+    {
+        return openWriter(file, name, keyLength, recordLength, maxEntries, timeouts, false);
+    }
+
+    /** @param forceRecovery recover whatever the locks say: the warm-up's, to load the recovery's classes too */
+    private static FixedRecordMap openWriter(final Path file, final String name, final int keyLength,
         final int recordLength, final long maxEntries,
         final StoreTimeouts timeouts, final boolean forceRecovery)
     {
@@ -231,7 +236,7 @@ public final class FixedRecordMap implements AutoCloseable
             try
             {
                 try (FixedRecordMap map = openWriter(file, WARM_UP_NAME, Long.BYTES, Long.BYTES, 16,
-                    StoreTimeouts.DEFAULTS, false))
+                    StoreTimeouts.DEFAULTS))
                 {
                     map.put(key, record);
                 }
@@ -421,7 +426,7 @@ public final class FixedRecordMap implements AutoCloseable
     /** Segments whose write lock is held: by a dead process, when the caller holds the exclusive lock. */
     int writeLockedSegments()
     {
-        final VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>)map;
+        final VanillaChronicleHash<?, ?, ?, ?> hash = hash();
         final ReadWriteUpdateWithWaitsLockingStrategy strategy = VanillaReadWriteUpdateWithWaitsLockingStrategy
             .instance();
         int locked = 0;
@@ -445,7 +450,7 @@ public final class FixedRecordMap implements AutoCloseable
      */
     private int releaseDeadLocks()
     {
-        final VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>)map;
+        final VanillaChronicleHash<?, ?, ?, ?> hash = hash();
         final long free = BigSegmentHeader.INSTANCE.resetLockState();
         int released = 0;
         for (int segment = 0; segment < map.segments(); segment++)
@@ -470,13 +475,13 @@ public final class FixedRecordMap implements AutoCloseable
     /** Takes the map-wide lock and keeps it, as a writer killed while adding a segment tier leaves it. For tests. */
     void holdMapWideLock()
     {
-        ((VanillaChronicleHash<?, ?, ?, ?>)map).globalMutableStateLock();
+        hash().globalMutableStateLock();
     }
 
     /** Takes a segment's update or write lock and keeps it, as a process killed holding it leaves it. For tests. */
     void holdSegmentLock(final int segment, final boolean write)
     {
-        final long header = ((VanillaChronicleHash<?, ?, ?, ?>)map).segmentHeaderAddress(segment);
+        final long header = hash().segmentHeaderAddress(segment);
         if (write)
         {
             BigSegmentHeader.INSTANCE.writeLock(header);
@@ -490,7 +495,7 @@ public final class FixedRecordMap implements AutoCloseable
     /** Registers a wait for the write lock of every segment, as a writer killed while it waited leaves it. For tests. */
     void holdWriteWaits()
     {
-        final VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>)map;
+        final VanillaChronicleHash<?, ?, ?, ?> hash = hash();
         final ReadWriteUpdateWithWaitsLockingStrategy strategy = VanillaReadWriteUpdateWithWaitsLockingStrategy
             .instance();
         for (int segment = 0; segment < map.segments(); segment++)
@@ -500,10 +505,16 @@ public final class FixedRecordMap implements AutoCloseable
         }
     }
 
+    /** The map as Chronicle implements it, whose lock words the open of a writer reads. */
+    private VanillaChronicleHash<?, ?, ?, ?> hash()
+    {
+        return (VanillaChronicleHash<?, ?, ?, ?>)map;
+    }
+
     /** Chronicle keeps the lock in the first word of its global mutable state, right after the header. */
     private long mapWideLockAddress()
     {
-        final VanillaChronicleHash<?, ?, ?, ?> hash = (VanillaChronicleHash<?, ?, ?, ?>)map;
+        final VanillaChronicleHash<?, ?, ?, ?> hash = hash();
         return hash.bsAddress() + hash.headerSize;
     }
 

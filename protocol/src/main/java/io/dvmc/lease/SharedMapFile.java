@@ -59,7 +59,7 @@ public final class SharedMapFile implements AutoCloseable
         {
             final boolean killed = guard.lastWriterKilled();
             final FixedRecordMap map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength,
-                maxEntries, timeouts, false);
+                maxEntries, timeouts);
             if (killed && !map.recovered())
             {
                 LOG.info(
@@ -143,7 +143,7 @@ public final class SharedMapFile implements AutoCloseable
             try
             {
                 map = FixedRecordMap.openWriter(guard.mapFile(), name, keyLength, recordLength, maxEntries,
-                    timeouts, false);
+                    timeouts);
             }
             catch (final RuntimeException e)
             {
