@@ -10,6 +10,8 @@ import org.agrona.concurrent.status.AtomicCounter;
 /** The agent's counters, in {@code agent-counters.dat} of the host's state directory. */
 public final class AgentCounters
 {
+    /** Room for every agent counter and those to come. */
+    public static final int CAPACITY = 256;
     public final AtomicCounter vmRequests;
     public final AtomicCounter badFrames;
     public final AtomicCounter noService;
@@ -48,6 +50,10 @@ public final class AgentCounters
     /** Faults caught by the agent's runner (each logged). */
     public final AtomicCounter errors;
     public final AtomicCounter retransmits;
+    /** Host leases a service revoked (REVOKE), removed. */
+    public final AtomicCounter revokes;
+    /** REVOKEs for a lease this host does not hold (any more, or with another address): nothing to remove. */
+    public final AtomicCounter revokesUnmatched;
     /** The exchange client's drops ({@link DvmcClient#drops}) by {@link DvmcError} code, negated. */
     private final AtomicCounter[] clientDrops = new AtomicCounter[DvmcError.COUNT];
     /** By {@link RequestLimits} result; slot 0 (admitted) is not counted. */
@@ -123,6 +129,9 @@ public final class AgentCounters
         policyWatchFailures = file.newCounter("policy_watch_failures", "policy watch failures", CounterTypes.AGENT);
         errors = file.newCounter("errors", "agent errors", CounterTypes.DROP);
         retransmits = file.newCounter("dvmc_retransmissions", "DVMC retransmissions", CounterTypes.AGENT);
+        revokes = file.newCounter("lease_revokes", "host leases revoked by a service", CounterTypes.AGENT);
+        revokesUnmatched = file.newCounter("lease_revokes_unmatched", "revokes of no lease held here",
+            CounterTypes.AGENT);
         for (int code = 1; code < DvmcError.COUNT; code++)
         {
             if (isClientDrop(-code))
@@ -154,8 +163,8 @@ public final class AgentCounters
     {
         return switch (code)
         {
-            case DvmcError.TABLE_FULL, DvmcError.REPLAY, DvmcError.REPLAY_CACHE_FULL, DvmcError.KEY_NOT_FOR_HOST,
-                DvmcError.HOST_NOT_AUTHORIZED -> false;
+            // A service's REVOKE goes through the replay cache and the key's host check, as a request does.
+            case DvmcError.TABLE_FULL, DvmcError.HOST_NOT_AUTHORIZED -> false;
             default -> true;
         };
     }

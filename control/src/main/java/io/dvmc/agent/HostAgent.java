@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpOption;
@@ -31,6 +32,8 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 
@@ -54,6 +57,7 @@ import java.net.InetSocketAddress;
  */
 public final class HostAgent implements Agent, DvmcClient.Listener
 {
+    private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
     private static final int LIMIT = 64;
     private static final long SWEEP_INTERVAL_MS = 10_000;
     /** A full store is swept this often: each sweep walks the whole store, which stops the agent meanwhile. */
@@ -532,6 +536,29 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         {
             exchanges.release(slot);
         }
+    }
+
+    /**
+     * A service ended the VM's lease before its time (an operator released or expired it there): the host lease goes,
+     * and LEASE_CHANGED with it, so the fast path stops answering the VM's renewals at once rather than at the host
+     * lease's next refresh. The VM is told nothing now: its next request reaches the service, which answers it by
+     * RFC 2131 §4.3.2. Only the lease of that address is removed; a REVOKE copied from an earlier lease of the same
+     * VM and address costs that VM one exchange with the service, nothing more.
+     */
+    public void onRevoke(final DvmcMessage revoke)
+    {
+        final int domainId = revoke.domainId();
+        final long mac = revoke.mac();
+        if (!stores.lease(domainId, mac, current) || current.ip() != revoke.yiaddr())
+        {
+            counters.revokesUnmatched.incrementRelease();
+            return;
+        }
+        stores.removeLease(domainId, mac);
+        counters.revokes.incrementRelease();
+        LOG.info("lease of {} ({}) in domain {} revoked by service {}: host lease removed",
+            Addresses.mac(mac), Addresses.ipv4(revoke.yiaddr()), Integer.toUnsignedString(domainId),
+            Addresses.ipv4(revoke.serverId()));
     }
 
     public void onTimeout(final long transactionId)

@@ -75,7 +75,7 @@ public final class HostAgentMain implements AutoCloseable
         final KeyRing keys = ClusterKeyFile.loadRing(Path.of(host.keyFile()));
         final int signingKey = signingKey(keys, host);
         policy = PolicyStores.open(host);
-        countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), 256);
+        countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), AgentCounters.CAPACITY);
         final AgentCounters counters = new AgentCounters(countersFile);
         rings = RingFiles.open(host.statePath());
         stores = new HostStores(host.statePath(), rings.toDataplane(), counters, host.agent().maxLeases(),

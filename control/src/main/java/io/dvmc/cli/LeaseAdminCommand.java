@@ -303,8 +303,9 @@ final class LeaseAdminCommand implements Runnable
 
     @Command(name = "release", mixinStandardHelpOptions = true,
         description = "Ends a lease as if its client released it: the address is free at once, journalled before " +
-            "this returns. The VM's host answers it from its host lease until its next refresh, which the service " +
-            "refuses: 'dvmc ctl host-lease drop' on that host stops it at once.")
+            "this returns. The service tells the VM's host, which stops answering the VM from its host lease; a host " +
+            "not heard from since the service started stops at its next refresh ('dvmc ctl host-lease drop' on it " +
+            "stops it at once).")
     static final class Release extends StateCommand
     {
         @Parameters(paramLabel = "MAC|ADDRESS|VM-ID")

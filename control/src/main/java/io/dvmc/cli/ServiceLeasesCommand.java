@@ -327,7 +327,7 @@ final class ServiceLeasesCommand
 
     @Command(name = "release", mixinStandardHelpOptions = true,
         description = "Releases the service-side lease of a MAC, an address or a VM id, as if its client released " +
-            "it: the key is deleted and the replicas free the address.")
+            "it: the key is deleted, the replicas free the address and tell the VM's host (as 'lease release' does).")
     static final class Release extends LeaseChange
     {
         Op change(final Lease lease, final ByteSequence key)

@@ -1,6 +1,7 @@
 package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
+import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.policy.Domain;
@@ -58,6 +59,8 @@ public final class AddressManager implements AutoCloseable
     public static final long DECLINE_HOLD_MS = 10 * 60 * 1000;
     /** How long an expired key of another replica's block may stay before it counts as ownerless. */
     static final long ORPHAN_GRACE_MS = 60_000;
+    /** How far replicas' clocks may differ: the DVMC timestamp window. */
+    static final long SKEW_MS = Authenticator.DEFAULT_WINDOW_MS;
     /** The first retry of a failed compaction or journal rewrite; each failure doubles it, up to the maximum. */
     static final long FIRST_RETRY_MS = 1000;
     static final long MAX_RETRY_MS = 5 * 60 * 1000;
@@ -88,6 +91,7 @@ public final class AddressManager implements AutoCloseable
     private int[] batchPriorStates = new int[64];
     private long[] batchPriorExpiries = new long[64];
     private int batchSize;
+    private LeaseRevocations revocations = LeaseRevocations.NONE;
     private long nextRewriteMs;
     private long rewriteBackoffMs = FIRST_RETRY_MS;
 
@@ -585,13 +589,24 @@ public final class AddressManager implements AutoCloseable
             throw new LeaseNotFoundException(s.domain.label() + ": " + Addresses.ipv4(address) + " is not bound");
         }
         final long mac = book.mac(slot);
+        final long vmIdMsb = book.vmIdMsb(slot);
+        final long vmIdLsb = book.vmIdLsb(slot);
+        final int locationAddress = book.locationAddress(slot);
+        final int locationPort = book.locationPort(slot);
         end(slot, expire ? JournalRecord.EXPIRED : JournalRecord.RELEASED);
         if (!expire)
         {
             book.forgetPrevious(domainId, mac);
         }
         journal.sync();
+        revocations.revoked(domainId, mac, address, vmIdMsb, vmIdLsb, locationAddress, locationPort, true);
         return mac;
+    }
+
+    /** Who is told of leases ended early by others than their VMs' hosts (by default, nobody). */
+    void revocations(final LeaseRevocations revocations)
+    {
+        this.revocations = revocations;
     }
 
     /**
@@ -1324,8 +1339,21 @@ public final class AddressManager implements AutoCloseable
             final int slot = book.findAddress(domainId, address);
             if (slot != LeaseBook.NONE && book.state(slot) == LeaseBook.BOUND)
             {
+                // Deleted well before it ran out (more than the replicas' clocks may differ): a release, by its VM
+                // through another replica (whose host then holds no lease, and ignores the REVOKE) or by an operator.
+                final boolean early = !snapshot && book.expiresAtMs(slot) > clock.millis() + SKEW_MS;
+                final long mac = book.mac(slot);
+                final long vmIdMsb = book.vmIdMsb(slot);
+                final long vmIdLsb = book.vmIdLsb(slot);
+                final int locationAddress = book.locationAddress(slot);
+                final int locationPort = book.locationPort(slot);
                 releaseAddress(slot);
                 book.remove(slot);
+                if (early)
+                {
+                    revocations.revoked(domainId, mac, address, vmIdMsb, vmIdLsb, locationAddress, locationPort,
+                        false);
+                }
             }
         }
 

@@ -107,6 +107,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private final DatagramChannel channel;
     private final InetSocketAddress localAddress;
     private final ServiceCounters counters;
+    private final HostRevoker revoker;
     private volatile boolean publishPoolFigures;
     private volatile List<PoolFigures> poolFigures = List.of();
     private final ReplyTargets targets = new ReplyTargets(4096);
@@ -289,6 +290,10 @@ public final class DvmcService implements Agent, AutoCloseable
             throw ex;
         }
         this.channel = ch;
+        final InetSocketAddress advertised = advertise != null ? advertise : localAddress;
+        this.revoker = new HostRevoker(ch, authenticator, clock, counters,
+            Addresses.ipv4Bits(advertised.getAddress()));
+        manager.revocations(revoker);
         counters.add(Counter.JOURNAL_DAMAGE, manager.journalDamage());
         LOG.info("dvmc service on {}: {} leases restored from {}", localAddress, manager.leaseCount(), journalDir);
     }
@@ -494,6 +499,7 @@ public final class DvmcService implements Agent, AutoCloseable
             counters.drop(DvmcError.HOST_NOT_AUTHORIZED);
             return;
         }
+        revoker.learn(message);
 
         if (relayed(type, from, now))
         {

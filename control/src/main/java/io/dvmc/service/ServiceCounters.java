@@ -39,7 +39,14 @@ public final class ServiceCounters implements AutoCloseable
         /** BOOTP clients' requests bound (RFC 1534 dynamic BOOTP or a reservation), the agents' renewals among them. */
         BOOTP_BINDINGS,
         /** Full reads of the shared leases from etcd: at start, then after a watch failed or went silent. */
-        SHARED_RELOADS
+        SHARED_RELOADS,
+        /** Hosts told that a lease of one of their VMs ended early (REVOKE): an operator's release or expiry. */
+        REVOKES_SENT,
+        /**
+         * Leases ended early whose host could not be told (not heard from since the service started, or the send
+         * failed): it answers the VM from its host lease until that lease's next refresh.
+         */
+        REVOKES_UNSENT
     }
 
     private static final Counter[] COUNTERS = Counter.values();

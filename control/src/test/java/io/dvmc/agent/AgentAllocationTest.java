@@ -245,7 +245,7 @@ class AgentAllocationTest
 
         final Path state = dir.resolve("host");
         rings = RingFiles.open(state);
-        countersFile = CountersFile.create(state.resolve("agent-counters.dat"), 64);
+        countersFile = CountersFile.create(state.resolve("agent-counters.dat"), AgentCounters.CAPACITY);
         final AgentCounters counters = new AgentCounters(countersFile);
         stores = new HostStores(state, rings.toDataplane(), counters, 16_384, 16, Duration.ofSeconds(30));
         stores.open();

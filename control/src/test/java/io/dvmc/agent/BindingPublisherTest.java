@@ -60,7 +60,7 @@ class BindingPublisherTest
     void start() throws Exception
     {
         rings = RingFiles.open(dir, 64 * 1024);
-        countersFile = CountersFile.create(dir.resolve("agent-counters.dat"), 64);
+        countersFile = CountersFile.create(dir.resolve("agent-counters.dat"), AgentCounters.CAPACITY);
         counters = new AgentCounters(countersFile);
         stores = new HostStores(dir, rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(10));
         stores.open();

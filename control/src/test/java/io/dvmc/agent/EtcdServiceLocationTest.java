@@ -119,7 +119,8 @@ class EtcdServiceLocationTest
         assertInstanceOf(EtcdPolicyStore.class, agentPolicy);
 
         rings = RingFiles.open(host.statePath());
-        countersFile = CountersFile.create(host.statePath().resolve(HostAgentMain.COUNTERS_FILE), 64);
+        countersFile = CountersFile.create(host.statePath().resolve(HostAgentMain.COUNTERS_FILE),
+            AgentCounters.CAPACITY);
         final AgentCounters counters = new AgentCounters(countersFile);
         stores = new HostStores(host.statePath(), rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
         stores.open();

@@ -23,6 +23,7 @@ import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
 import io.dvmc.policy.FilePolicyStore;
 import io.dvmc.service.DvmcService;
+import io.dvmc.service.ServiceCounters;
 import io.dvmc.time.HostTimeBase;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -111,7 +112,7 @@ class HostAgentTest
 
         final Path state = dir.resolve("host");
         rings = RingFiles.open(state);
-        countersFile = CountersFile.create(state.resolve("agent-counters.dat"), 64);
+        countersFile = CountersFile.create(state.resolve("agent-counters.dat"), AgentCounters.CAPACITY);
         counters = new AgentCounters(countersFile);
         stores = new HostStores(state, rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
         stores.open();
@@ -958,16 +959,23 @@ class HostAgentTest
     }
 
     @Test
-    void anOperatorsReleaseAtTheServiceAndDropOnTheHostEndTheLeaseSoTheFastPathNoLongerAnswersFromIt() throws Exception
+    void anOperatorsDropOnTheHostEndsAHostLeaseAServiceRestartedSinceTheHostSpokeCouldNotRevoke() throws Exception
     {
         final int bound = bindVm();
         agent.leaseRequests(dir.resolve("host"));
         final Path hostConfig = dir.resolve("host.json");
         Files.writeString(hostConfig, Files.readString(Path.of("..", "deploy", "examples", "host.json"))
             .replace("/var/lib/dvmc/host", dir.resolve("host").toString()));
+        service.close();
+        service = new DvmcService(servicePolicyStore, new InetSocketAddress("127.0.0.1", servicePort), new byte[32],
+            dir.resolve("service"), Clock.systemUTC(), new BackoffIdleStrategy()).start();
 
         assertEquals(0, new picocli.CommandLine(new io.dvmc.cli.Dvmc()).execute("ctl", "lease", "release",
             "--state-dir", dir.resolve("service").toString(), Addresses.mac(UDHCPC_MAC)));
+        assertEquals(1, service.counters().get(ServiceCounters.Counter.REVOKES_UNSENT),
+            "the service knows no key of the host's yet");
+        assertEquals(0, service.counters().get(ServiceCounters.Counter.REVOKES_SENT));
+        assertTrue(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()), "the host lease waits for its refresh");
         final int[] exit = {-1};
         final Thread drop = new Thread(() -> exit[0] = new picocli.CommandLine(new io.dvmc.cli.Dvmc()).execute("ctl",
             "host-lease", "drop", "--config", hostConfig.toString(), Addresses.ipv4(bound)));
@@ -982,5 +990,25 @@ class HostAgentTest
         assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NO_LEASE).get() == 1, "the service's NAK"),
             "a DHCPNAK (or anything) went to the VM");
         assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()), "the host lease came back");
+    }
+
+    @Test
+    void anOperatorsReleaseAtTheServiceRemovesTheHostLeaseAtOnceSoTheFastPathStopsAnsweringWithoutARefresh()
+        throws Exception
+    {
+        final int bound = bindVm();
+
+        assertEquals(0, new picocli.CommandLine(new io.dvmc.cli.Dvmc()).execute("ctl", "lease", "release",
+            "--state-dir", dir.resolve("service").toString(), Addresses.ipv4(bound)));
+
+        assertEquals(0, runUntil(() -> counters.revokes.get() == 1, "the service's REVOKE"),
+            "the REVOKE itself sends the VM nothing");
+        assertFalse(stores.lease(DOMAIN, UDHCPC_MAC, new LeaseRecord()), "the fast path still has the host lease");
+        assertEquals(1, service.counters().get(ServiceCounters.Counter.REVOKES_SENT));
+        assertEquals(0, counters.refreshesWithdrawn.get(), "no refresh was needed");
+        // The VM's renewal now reaches the service, which has no lease of it: silence (RFC 2131 §4.3.2).
+        fromVm(renewing(bound));
+        assertEquals(0, runUntil(() -> counters.nak(DvmcStatus.REASON_NO_LEASE).get() == 1, "the service's NAK"),
+            "a DHCPNAK (or anything) went to the VM");
     }
 }

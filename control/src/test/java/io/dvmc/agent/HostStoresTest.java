@@ -57,7 +57,7 @@ class HostStoresTest
     void start()
     {
         rings = RingFiles.open(dir, RING_CAPACITY);
-        countersFile = CountersFile.create(dir.resolve("agent-counters.dat"), 64);
+        countersFile = CountersFile.create(dir.resolve("agent-counters.dat"), AgentCounters.CAPACITY);
         counters = new AgentCounters(countersFile);
     }
 

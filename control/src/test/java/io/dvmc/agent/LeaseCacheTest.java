@@ -52,7 +52,7 @@ class LeaseCacheTest
     void start()
     {
         rings = RingFiles.open(dir, 64 * 1024);
-        agentCounters = CountersFile.create(dir.resolve("agent-counters.dat"), 64);
+        agentCounters = CountersFile.create(dir.resolve("agent-counters.dat"), AgentCounters.CAPACITY);
         dataplaneCounters = CountersFile.create(dir.resolve("dataplane-counters.dat"), 8);
         counters = new AgentCounters(agentCounters);
         agent = new HostStores(dir, rings.toDataplane(), counters, 1024, 16, DEADLINE);

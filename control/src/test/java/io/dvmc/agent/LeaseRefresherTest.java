@@ -72,7 +72,7 @@ class LeaseRefresherTest
 
         final Path state = dir.resolve("host");
         rings = RingFiles.open(state);
-        countersFile = CountersFile.create(state.resolve("agent-counters.dat"), 64);
+        countersFile = CountersFile.create(state.resolve("agent-counters.dat"), AgentCounters.CAPACITY);
         counters = new AgentCounters(countersFile);
         stores = new HostStores(state, rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
         stores.open();

@@ -73,7 +73,7 @@ class ServiceFailoverTest
     void theHostsOfADomainSpreadOverItsServicesAndEachHostKeepsItsChoice() throws Exception
     {
         final FilePolicyStore policy = policy(6001, 6002);
-        countersFile = CountersFile.create(dir.resolve("counters.dat"), 64);
+        countersFile = CountersFile.create(dir.resolve("counters.dat"), AgentCounters.CAPACITY);
         final AgentCounters counters = new AgentCounters(countersFile);
         final Map<InetSocketAddress, Integer> hosts = new HashMap<>();
         for (int hostId = 1; hostId <= 64; hostId++)
@@ -166,7 +166,7 @@ class ServiceFailoverTest
     private HostAgent agent(final FilePolicyStore policy, final int hostId, final EpochClock clock) throws IOException
     {
         rings = RingFiles.open(dir.resolve("host"));
-        countersFile = CountersFile.create(dir.resolve("host").resolve("agent-counters.dat"), 64);
+        countersFile = CountersFile.create(dir.resolve("host").resolve("agent-counters.dat"), AgentCounters.CAPACITY);
         counters = new AgentCounters(countersFile);
         stores = new HostStores(dir.resolve("host"), rings.toDataplane(), counters, 1024, 16, Duration.ofSeconds(30));
         stores.open();

@@ -120,6 +120,16 @@ class EtcdLeaseAdminTest
         assertEquals(null, value("/dvmc/leases/" + ONE_A + "/" + ip));
         awaitOffer(a, ONE_A, OTHER, bound.yiaddr());
         awaitOffer(b, ONE_A, OTHER, bound.yiaddr());
+        // Each replica saw the key deleted long before it ran out, and the host has spoken to both: each tells it.
+        final long deadline = System.nanoTime() + FOLLOWED.toNanos();
+        while (agent.revoked.size() < 2 && System.nanoTime() < deadline)
+        {
+            agent.client.poll();
+            Thread.onSpinWait();
+        }
+        assertEquals(List.of(bound.yiaddr(), bound.yiaddr()), agent.revoked, "one REVOKE from each replica");
+        assertEquals(1, a.counters().get(ServiceCounters.Counter.REVOKES_SENT));
+        assertEquals(1, b.counters().get(ServiceCounters.Counter.REVOKES_SENT));
     }
 
     @Test

@@ -10,6 +10,8 @@ import org.agrona.concurrent.EpochClock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -48,6 +50,8 @@ final class TestAgent implements AutoCloseable
     final DvmcClient client;
     final Map<Long, Reply> replies = new HashMap<>();
     final Set<Long> timeouts = new HashSet<>();
+    /** The addresses of the REVOKEs services sent. */
+    final List<Integer> revoked = new ArrayList<>();
     private final EpochClock clock;
 
     TestAgent(final EpochClock clock) throws IOException
@@ -77,6 +81,11 @@ final class TestAgent implements AutoCloseable
                 public void onTimeout(final long xid)
                 {
                     timeouts.add(xid);
+                }
+
+                public void onRevoke(final DvmcMessage m)
+                {
+                    revoked.add(m.yiaddr());
                 }
             });
     }

@@ -173,6 +173,17 @@ public final class Authenticator
         return sign(buffer, offset, length, signingKeyId, endpoint);
     }
 
+    /**
+     * Signs a message a service starts on its own ({@link DvmcMessageType#REVOKE}) with {@code keyId}, a key its
+     * receiver holds, bound to the endpoint it is sent to.
+     */
+    public int signTo(final MutableDirectBuffer buffer, final int offset, final int length, final int keyId,
+        final int toAddress, final int toPort)
+    {
+        putEndpoint(endpoint, toAddress, toPort);
+        return sign(buffer, offset, length, keyId, endpoint);
+    }
+
     /** Signs a reply with {@code keyId}, the key its request was verified with. */
     public int signReply(final MutableDirectBuffer buffer, final int offset, final int length, final int keyId)
     {
@@ -189,15 +200,16 @@ public final class Authenticator
         }
         buffer.putShort(offset + DvmcMessage.KEY_ID_OFFSET, (short)keyId, ByteOrder.BIG_ENDIAN);
         final int signed = length - DvmcMessage.TRAILER_LENGTH;
-        final boolean request = DvmcMessageType.isRequest(buffer.getByte(offset + DvmcMessage.TYPE_OFFSET) & 0xFF);
-        compute(mac, buffer, offset, signed, request ? requestEndpoint : null);
+        final boolean bound = DvmcMessageType.isBound(buffer.getByte(offset + DvmcMessage.TYPE_OFFSET) & 0xFF);
+        compute(mac, buffer, offset, signed, bound ? requestEndpoint : null);
         buffer.putBytes(offset + signed, digest, 0, DvmcMessage.TRAILER_LENGTH);
         return length;
     }
 
     /**
      * Checks a message {@link DvmcMessage#wrap wrapped} without error: key, HMAC first (nothing unauthenticated
-     * touches the replay cache), then the key's host, the timestamp window and start, then (requests only) the replay cache.
+     * touches the replay cache), then the key's host, the timestamp window and start, then (requests and REVOKEs
+     * only: {@link DvmcMessageType#isBound}) the replay cache.
      *
      * @return {@link DvmcError#OK} or {@link DvmcError#UNKNOWN_KEY}, {@link DvmcError#BAD_MAC},
      *     {@link DvmcError#KEY_NOT_FOR_HOST}, {@link DvmcError#STALE}, {@link DvmcError#REPLAY},
@@ -212,8 +224,8 @@ public final class Authenticator
         }
         final DirectBuffer buffer = message.buffer();
         final int signed = message.length() - DvmcMessage.TRAILER_LENGTH;
-        final boolean request = DvmcMessageType.isRequest(message.type());
-        compute(macs.get(key.id()), buffer, message.offset(), signed, request ? ownEndpoint : null);
+        final boolean bound = DvmcMessageType.isBound(message.type());
+        compute(macs.get(key.id()), buffer, message.offset(), signed, bound ? ownEndpoint : null);
         final int trailer = message.offset() + signed;
         int difference = 0;
         // Constant time: do not reveal how many leading bytes of a forged trailer were right.
@@ -225,7 +237,7 @@ public final class Authenticator
         {
             return DvmcError.BAD_MAC;
         }
-        if (request && !key.servesHost((int)(message.transactionId() >>> 32)))
+        if (bound && !key.servesHost((int)(message.transactionId() >>> 32)))
         {
             return DvmcError.KEY_NOT_FOR_HOST;
         }
@@ -234,7 +246,7 @@ public final class Authenticator
         {
             return DvmcError.STALE;
         }
-        if (!request)
+        if (!bound)
         {
             // A reply is taken only by the transaction it answers, which it ends (DvmcClient): a copy finds none.
             return DvmcError.OK;

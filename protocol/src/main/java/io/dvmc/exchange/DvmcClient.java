@@ -50,6 +50,14 @@ public final class DvmcClient implements AutoCloseable
 
         /** No reply came after the last try. */
         void onTimeout(long transactionId);
+
+        /**
+         * A service revoked a lease of a VM here ({@link DvmcMessageType#REVOKE}), authenticated and not a replay;
+         * {@code revoke} is valid only during the call. A client that keeps no host leases ignores it.
+         */
+        default void onRevoke(final DvmcMessage revoke)
+        {
+        }
     }
 
     public static final int DEFAULT_CAPACITY = 1024;
@@ -103,6 +111,7 @@ public final class DvmcClient implements AutoCloseable
     private long retransmits;
     private long timeouts;
     private long replies;
+    private long revokes;
     private long receiveErrors;
 
     public DvmcClient(
@@ -189,6 +198,8 @@ public final class DvmcClient implements AutoCloseable
             // A service replies to a batch at once: room for several batches (a large window is not answered at once).
             ReceiveBuffer.size(channel, Math.min(capacity, RECEIVE_BURST), "dvmc client on " + bindAddress);
             this.locationPort = ((InetSocketAddress)channel.getLocalAddress()).getPort();
+            // A service's REVOKE is bound to this location, as the requests sent from here are to the service's.
+            authenticator.receiverEndpoint(location, locationPort);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -403,6 +414,12 @@ public final class DvmcClient implements AutoCloseable
         return replies;
     }
 
+    /** Authenticated REVOKEs handed to the listener. */
+    public long revokes()
+    {
+        return revokes;
+    }
+
     public long receiveErrors()
     {
         return receiveErrors;
@@ -443,6 +460,12 @@ public final class DvmcClient implements AutoCloseable
         if (rc < 0)
         {
             drops[-rc]++;
+            return;
+        }
+        if (reply.type() == DvmcMessageType.REVOKE)
+        {
+            revokes++;
+            listener.onRevoke(reply);
             return;
         }
         if (!DvmcMessageType.isReply(reply.type()))

@@ -201,6 +201,14 @@ public final class DvmcMessageEncoder
         return authenticator.signRequest(buffer, offset, length(), toAddress, toPort);
     }
 
+    /** Signs a message a service starts on its own, bound to its receiver ({@link Authenticator#signTo}). */
+    public int signTo(final Authenticator authenticator, final long nowMs, final int keyId, final int toAddress,
+        final int toPort)
+    {
+        timestampMs(nowMs);
+        return authenticator.signTo(buffer, offset, length(), keyId, toAddress, toPort);
+    }
+
     /** Signs a reply with the key its request came with ({@link Authenticator#signReply}). */
     public int signReply(final Authenticator authenticator, final long nowMs, final int keyId)
     {

@@ -22,9 +22,17 @@ public final class DvmcMessageType
      * type drops it as malformed, so its agent's VM gets silence, never a wrong answer.
      */
     public static final int BOOTP = 10;
+    /**
+     * Service to host, unsolicited: a lease of a VM on that host ended at the service before its time (an operator
+     * released or expired it), so the host must stop answering the VM from its host lease. Signed bound to the host
+     * agent's endpoint and kept in the agent's replay cache, as a request is at a service; answered by nothing (the
+     * host lease's refresh, which the service refuses, is the fallback). An agent from before this type drops it as
+     * malformed.
+     */
+    public static final int REVOKE = 11;
 
     public static final int MIN_TYPE = DISCOVER;
-    public static final int MAX_TYPE = BOOTP;
+    public static final int MAX_TYPE = REVOKE;
 
     private DvmcMessageType()
     {
@@ -46,6 +54,15 @@ public final class DvmcMessageType
     public static boolean isReply(final int type)
     {
         return type == OFFER || type == ACK || type == NAK;
+    }
+
+    /**
+     * True for the types whose HMAC also covers the endpoint they are sent to and whose receiver keeps them in its
+     * replay cache: the requests, and REVOKE, which a service starts on its own.
+     */
+    public static boolean isBound(final int type)
+    {
+        return isRequest(type) || type == REVOKE;
     }
 
     /**
@@ -75,6 +92,7 @@ public final class DvmcMessageType
             case INFORM -> "INFORM";
             case LEASEQUERY -> "LEASEQUERY";
             case BOOTP -> "BOOTP";
+            case REVOKE -> "REVOKE";
             default -> "UNKNOWN(" + type + ")";
         };
     }

@@ -33,6 +33,7 @@ class DvmcClientTest
     private final List<Long> replies = new ArrayList<>();
     private final List<Integer> replyAddresses = new ArrayList<>();
     private final List<Long> timeouts = new ArrayList<>();
+    private final List<Integer> revoked = new ArrayList<>();
     private final FakeService service = new FakeService();
     private final DvmcClient client;
 
@@ -51,7 +52,31 @@ class DvmcClientTest
                 {
                     timeouts.add(transactionId);
                 }
+
+                public void onRevoke(final DvmcMessage revoke)
+                {
+                    revoked.add(revoke.yiaddr());
+                }
             });
+    }
+
+    @Test
+    void aServicesRevokeBoundToThisClientReachesTheListenerOnceAndNeitherACopyNorOneBoundElsewhereDoes()
+    {
+        final int port = client.locationPort();
+        final ByteBuffer revoke = service.revoke(0x0A000064, port, ((long)HOST_ID << 32) | 7, START);
+        pollUntil(() -> revoked.size() == 1);
+
+        service.send(revoke, port);
+        service.revoke(0x0A000065, port + 1, ((long)HOST_ID << 32) | 8, START);
+        service.revoke(0x0A000066, port, (0x0000_CAFEL << 32) | 9, START);
+        pollUntil(() -> client.drops(DvmcError.REPLAY) == 1 && client.drops(DvmcError.BAD_MAC) == 1 &&
+            revoked.size() == 2);
+
+        // The last names another host, which a cluster-wide key may; a host's own key may not (AuthenticatorTest).
+        assertEquals(List.of(0x0A000064, 0x0A000066), revoked);
+        assertEquals(2, client.revokes());
+        assertEquals(0, client.drops(DvmcError.UNEXPECTED_TYPE));
     }
 
     @AfterEach
@@ -425,6 +450,40 @@ class DvmcClientTest
             try
             {
                 channel.send(bytes, new InetSocketAddress("127.0.0.1", request.locationPort()));
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        }
+
+        /**
+         * Sends a REVOKE of {@code address} to the client, signed bound to 127.0.0.1:{@code boundPort}.
+         *
+         * @return the datagram, to send again.
+         */
+        ByteBuffer revoke(final int address, final int boundPort, final long xid, final long timestamp)
+        {
+            final int length = new DvmcMessageEncoder().wrap(tx, 0, DvmcMessage.MAX_LENGTH)
+                .type(DvmcMessageType.REVOKE)
+                .domainId(100)
+                .transactionId(xid)
+                .mac(0x020000000001L)
+                .location(0x7F00_0001, client.locationPort())
+                .status(DvmcStatus.NAK, DvmcStatus.REASON_NO_LEASE)
+                .yiaddr(address)
+                .signTo(authenticator, timestamp, 0, 0x7F00_0001, boundPort);
+            final ByteBuffer bytes = ByteBuffer.allocate(length).put(tx.byteBuffer().duplicate().position(0)
+                .limit(length)).flip();
+            send(bytes, client.locationPort());
+            return bytes;
+        }
+
+        void send(final ByteBuffer bytes, final int port)
+        {
+            try
+            {
+                channel.send(bytes.duplicate(), new InetSocketAddress("127.0.0.1", port));
             }
             catch (final IOException ex)
             {

@@ -101,6 +101,37 @@ class KeyRingAuthenticationTest
     }
 
     @Test
+    void aServicesRevokeSignedWithAHostsKeyIsTakenByThatHostAloneAndOnlyAtItsOwnEndpoint()
+    {
+        final Authenticator service = serviceAt(REPLICA_A, HOST_7_KEY_1, HOST_8_KEY_3);
+        final Authenticator host7 = agentOf(HOST_7, HOST_7_KEY_1).receiverEndpoint(0x0A00_0007, 40_000);
+
+        assertEquals(DvmcError.OK, verify(host7, revokeFrom(service, HOST_7_KEY_1, HOST_7, 0x0A00_0007, NOW), NOW));
+        assertEquals(DvmcError.UNKNOWN_KEY, verify(agentOf(HOST_8, HOST_8_KEY_3).receiverEndpoint(0x0A00_0008, 40_000),
+            revokeFrom(service, HOST_7_KEY_1, HOST_8, 0x0A00_0008, NOW + 1), NOW + 1), "host 8 holds no key of host 7");
+        assertEquals(DvmcError.KEY_NOT_FOR_HOST, verify(host7, revokeFrom(service, HOST_7_KEY_1, HOST_8, 0x0A00_0007,
+            NOW + 2), NOW + 2), "the transaction id names the key's host");
+        assertEquals(DvmcError.BAD_MAC, verify(host7, revokeFrom(service, HOST_7_KEY_1, HOST_7, 0x0A00_0009, NOW + 3),
+            NOW + 3), "bound to another host's endpoint");
+        assertEquals(DvmcError.REPLAY, verify(host7, revokeFrom(service, HOST_7_KEY_1, HOST_7, 0x0A00_0007, NOW),
+            NOW + 4), "a copy of the first");
+    }
+
+    private int revokeFrom(final Authenticator service, final KeyRing.Key key, final int host, final int toAddress,
+        final long stamp)
+    {
+        return encoder.wrap(buffer, 0, DvmcMessage.MAX_LENGTH)
+            .type(DvmcMessageType.REVOKE)
+            .transactionId(((long)host << 32) | 1)
+            .domainId(100)
+            .mac(0x020000000001L)
+            .location(toAddress, 40_000)
+            .status(DvmcStatus.NAK, DvmcStatus.REASON_NO_LEASE)
+            .yiaddr(0x0A00_0064)
+            .signTo(service, stamp, key.id(), toAddress, 40_000);
+    }
+
+    @Test
     void aHostKeyIsRotatedWithoutTouchingAnyOtherHost()
     {
         final Authenticator host8 = agentOf(HOST_8, HOST_8_KEY_3);
