@@ -57,7 +57,7 @@ final class ServiceLeasesCommand
     /** One lease record, as read from etcd. */
     record Lease(long domain, String ip, String mac, long expiresAtMs, String vm, String location, String xid,
         String replica, String key, long revision, boolean declined, String hostname, String fqdn, String clientKey,
-        String clientId, String value)
+        String clientId, int keaFlags, String userContext, String value)
     {
         boolean bound(final long nowMs)
         {
@@ -211,8 +211,8 @@ final class ServiceLeasesCommand
                 v.path(declined ? "untilMs" : "expiresAtMs").asLong(0), v.path("vm").asText(""),
                 v.path("location").asText(""), v.path("xid").asText(""), v.path("replica").asText(""), key,
                 kv.getModRevision(), declined, v.path("hostname").asText(""), v.path("fqdn").asText(""),
-                v.path("clientKey").asText(""), v.path("clientId").asText(""),
-                kv.getValue().toString(StandardCharsets.UTF_8));
+                v.path("clientKey").asText(""), v.path("clientId").asText(""), v.path("keaFlags").asInt(0),
+                v.path("keaUserContext").asText(""), kv.getValue().toString(StandardCharsets.UTF_8));
         }
 
         void print(final List<Lease> leases)
@@ -381,7 +381,7 @@ final class ServiceLeasesCommand
                 final Domain d = domain(admin, Long.toString(l.domain()));
                 final long mac = Addresses.parseMac(l.mac());
                 lines.add(KeaCsv.row(Addresses.parseIpv4(l.ip()), mac, KeaCsv.clientId(mac, l.clientKey(),
-                    l.clientId()), l.expiresAtMs(), l.hostname(), l.fqdn(), d).format());
+                    l.clientId()), l.expiresAtMs(), l.hostname(), l.fqdn(), l.keaFlags(), l.userContext(), d).format());
             }
             KeaExport.print(lines, output);
             return 0;

@@ -10,15 +10,22 @@ import java.util.Arrays;
  * What a client says it is called, recorded with its lease: its host name (option 12, RFC 2132 §3.14) and its FQDN
  * (option 81, RFC 4702 §2), packed as [host name length][host name][FQDN length][FQDN], at most {@link #MAX_LENGTH}
  * bytes with the client identifier an imported lease brings (RFC 2132 §9.14), kept whole after the names as
- * [length][bytes] so that an export gives it back; a lease the service binds itself keeps only its key
+ * [length][bytes] so that an export gives it back, and after it (its length 0 when there is none) what an imported
+ * Kea lease says that dvmc does not use, as [fqdn flags][user context length, 2 bytes][user context]; a lease the
+ * service binds itself keeps only its key
  * ({@link ClientKeys}). The FQDN is kept as dotted text: RFC 4702's canonical wire encoding (flag E) is turned into labels joined
  * by dots; its flags and RCODEs are the client's wishes for DNS updates, which dvmc does not make. Reused for every
  * message; single-threaded.
  */
 final class ClientNames
 {
-    /** The names, then an optional client identifier of 2 to 255 bytes. */
-    static final int MAX_LENGTH = 2 + 255 + 255 + 1 + KeaCsv.CLIENT_ID_MAX;
+    /** An imported Kea lease's user context: at most this many bytes of UTF-8 (JSON as Kea wrote it). */
+    static final int USER_CONTEXT_MAX = 1024;
+    /** Kea's fqdn_fwd and fqdn_rev columns: Kea's DNS updater made the forward (or reverse) record. */
+    static final int KEA_FQDN_FWD = 1;
+    static final int KEA_FQDN_REV = 2;
+    /** The names, then an optional client identifier of 2 to 255 bytes, then optional Kea fields. */
+    static final int MAX_LENGTH = 2 + 255 + 255 + 1 + KeaCsv.CLIENT_ID_MAX + 3 + USER_CONTEXT_MAX;
     /** RFC 4702 §2.1: the domain name is in canonical wire format. */
     private static final int FLAG_E = 0x04;
     /** Flags and the two RCODE octets before the domain name (RFC 4702 §2). */
@@ -126,9 +133,25 @@ final class ClientNames
      */
     static byte[] pack(final String hostName, final String fqdn, final byte[] clientId)
     {
+        return pack(hostName, fqdn, clientId, 0, "");
+    }
+
+    /**
+     * Packs names, a client identifier kept whole (null for none) and what an imported Kea lease says that dvmc does
+     * not use but gives back at export: its {@link #KEA_FQDN_FWD}/{@link #KEA_FQDN_REV} flags and its user context
+     * (at most {@link #USER_CONTEXT_MAX} bytes of UTF-8); null when all are empty.
+     *
+     * @throws IllegalArgumentException a name longer than 255 bytes, an identifier not of 2 to 255 bytes, a user
+     *     context too long.
+     */
+    static byte[] pack(final String hostName, final String fqdn, final byte[] clientId, final int keaFlags,
+        final String userContext)
+    {
         final byte[] h = hostName.getBytes(StandardCharsets.ISO_8859_1);
         final byte[] f = fqdn.getBytes(StandardCharsets.ISO_8859_1);
-        if (h.length == 0 && f.length == 0 && clientId == null)
+        final byte[] u = userContext.getBytes(StandardCharsets.UTF_8);
+        final boolean kea = keaFlags != 0 || u.length > 0;
+        if (h.length == 0 && f.length == 0 && clientId == null && !kea)
         {
             return null;
         }
@@ -140,21 +163,38 @@ final class ClientNames
         {
             throw new IllegalArgumentException("a client identifier of " + clientId.length + " bytes");
         }
+        if (u.length > USER_CONTEXT_MAX)
+        {
+            throw new IllegalArgumentException("a user context of " + u.length + " bytes, more than " +
+                USER_CONTEXT_MAX);
+        }
         final int names = 2 + h.length + f.length;
-        final byte[] out = new byte[names + (clientId == null ? 0 : 1 + clientId.length)];
+        final int id = clientId == null ? 0 : clientId.length;
+        final byte[] out = new byte[names + (clientId == null && !kea ? 0 : 1 + id) + (kea ? 3 + u.length : 0)];
         out[0] = (byte)h.length;
         System.arraycopy(h, 0, out, 1, h.length);
         out[1 + h.length] = (byte)f.length;
         System.arraycopy(f, 0, out, 2 + h.length, f.length);
-        if (clientId != null)
+        if (clientId != null || kea)
         {
-            out[names] = (byte)clientId.length;
-            System.arraycopy(clientId, 0, out, names + 1, clientId.length);
+            out[names] = (byte)id;
+            if (clientId != null)
+            {
+                System.arraycopy(clientId, 0, out, names + 1, id);
+            }
+        }
+        if (kea)
+        {
+            final int at = names + 1 + id;
+            out[at] = (byte)(keaFlags & (KEA_FQDN_FWD | KEA_FQDN_REV));
+            out[at + 1] = (byte)(u.length >>> 8);
+            out[at + 2] = (byte)u.length;
+            System.arraycopy(u, 0, out, at + 3, u.length);
         }
         return out;
     }
 
-    /** Whether {@code packed[0 ..< length]} is names (and a client identifier) as {@link #pack} lays them out. */
+    /** Whether {@code packed[0 ..< length]} is names (and what may follow them) as {@link #pack} lays them out. */
     static boolean isPacked(final byte[] packed, final int length)
     {
         if (length < 2)
@@ -176,7 +216,16 @@ final class ClientNames
             return false;
         }
         final int id = packed[names] & 0xFF;
-        return id >= KeaCsv.CLIENT_ID_MIN && names + 1 + id == length;
+        if (id != 0 && id < KeaCsv.CLIENT_ID_MIN)
+        {
+            return false;
+        }
+        final int kea = names + 1 + id;
+        if (kea == length)
+        {
+            return id != 0;
+        }
+        return kea + 3 <= length && kea + 3 + (((packed[kea + 1] & 0xFF) << 8) | (packed[kea + 2] & 0xFF)) == length;
     }
 
     /** The client identifier kept whole in packed names, or null. */
@@ -187,16 +236,61 @@ final class ClientNames
             return null;
         }
         final int names = namesEnd(packed);
-        return packed.length > names + 1 ? Arrays.copyOfRange(packed, names + 1, packed.length) : null;
+        final int id = packed.length > names ? packed[names] & 0xFF : 0;
+        return id == 0 ? null : Arrays.copyOfRange(packed, names + 1, names + 1 + id);
     }
 
-    /** Packed names without their client identifier unless its key is {@code clientKey}. */
+    /** An imported Kea lease's fqdn_fwd/fqdn_rev flags ({@link #KEA_FQDN_FWD}, {@link #KEA_FQDN_REV}), 0 for none. */
+    static int keaFlags(final byte[] packed)
+    {
+        final int at = keaAt(packed);
+        return at < 0 ? 0 : packed[at] & 0xFF;
+    }
+
+    /** An imported Kea lease's user context, "" for none. */
+    static String userContext(final byte[] packed)
+    {
+        final int at = keaAt(packed);
+        return at < 0
+            ? ""
+            : new String(packed, at + 3, ((packed[at + 1] & 0xFF) << 8) | (packed[at + 2] & 0xFF),
+                StandardCharsets.UTF_8);
+    }
+
+    /** Where the Kea fields of packed names begin, or -1 without them. */
+    private static int keaAt(final byte[] packed)
+    {
+        if (packed == null || packed.length < 2)
+        {
+            return -1;
+        }
+        final int names = namesEnd(packed);
+        if (packed.length <= names)
+        {
+            return -1;
+        }
+        final int at = names + 1 + (packed[names] & 0xFF);
+        return packed.length >= at + 3 ? at : -1;
+    }
+
+    /** Packed names without their client identifier unless its key is {@code clientKey}; the Kea fields stay. */
     static byte[] keptFor(final byte[] packed, final long clientKey)
     {
         final byte[] id = clientId(packed);
-        return id == null || ClientKeys.of(new UnsafeBuffer(id), 0, id.length) == clientKey
-            ? packed
-            : Arrays.copyOf(packed, namesEnd(packed));
+        if (id == null || ClientKeys.of(new UnsafeBuffer(id), 0, id.length) == clientKey)
+        {
+            return packed;
+        }
+        final int names = namesEnd(packed);
+        final int kea = keaAt(packed);
+        if (kea < 0)
+        {
+            return Arrays.copyOf(packed, names);
+        }
+        final byte[] out = new byte[names + 1 + packed.length - kea];
+        System.arraycopy(packed, 0, out, 0, names);
+        System.arraycopy(packed, kea, out, names + 1, packed.length - kea);
+        return out;
     }
 
     /** Where the names of packed names end (and a client identifier may begin). */

@@ -1057,8 +1057,11 @@ public final class EtcdLeaseLog implements LeaseLog
             final String hostname = v.apply("hostname");
             final String fqdn = v.apply("fqdn");
             final String clientId = v.apply("clientId");
+            final String keaFlags = v.apply("keaFlags");
+            final String userContext = v.apply("keaUserContext");
             final byte[] names = ClientNames.pack(hostname == null ? "" : hostname, fqdn == null ? "" : fqdn,
-                clientId == null ? null : HexFormat.ofDelimiter(":").parseHex(clientId));
+                clientId == null ? null : HexFormat.ofDelimiter(":").parseHex(clientId),
+                keaFlags == null ? 0 : Integer.parseInt(keaFlags), userContext == null ? "" : userContext);
             return new Event(domainId, address, k.getModRevision(), false, mac, expiresAtMs, msb, lsb,
                 locationAddress, locationPort, xid, false, clientKey, names);
         }

@@ -41,6 +41,12 @@ public final class EtcdLeaseRecord
             {
                 v.put("clientId", HexFormat.ofDelimiter(":").formatHex(id));
             }
+            final int keaFlags = ClientNames.keaFlags(names);
+            final String userContext = ClientNames.userContext(names);
+            if (keaFlags != 0 || !userContext.isEmpty())
+            {
+                v.put("keaFlags", keaFlags).put("keaUserContext", userContext);
+            }
         }
         return v.toString();
     }
@@ -53,8 +59,7 @@ public final class EtcdLeaseRecord
      */
     public static String imported(final KeaCsv.Row row, final String replica)
     {
-        return of(row.mac(), row.expire() * 1000, 0, 0, 0, 0, 0, replica, row.clientKey(),
-            ClientNames.pack(row.hostname(), "", row.clientIdBytes()));
+        return of(row.mac(), row.expire() * 1000, 0, 0, 0, 0, 0, replica, row.clientKey(), row.names());
     }
 
     /** The record with its expiry moved to {@code expiresAtMs}, every other field as it was. */

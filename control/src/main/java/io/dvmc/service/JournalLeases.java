@@ -22,10 +22,11 @@ public final class JournalLeases
 {
     /**
      * One bound lease; {@code expiresAtMs} is wall-clock time, a lease past it is free. {@code clientId}: the client
-     * identifier an imported lease keeps whole, or null.
+     * identifier an imported lease keeps whole, or null; {@code keaFlags} and {@code userContext}: what an imported Kea
+     * lease said that dvmc gives back at export ({@link ClientNames#pack(String, String, byte[], int, String)}).
      */
     public record Lease(int domainId, int address, long mac, long expiresAtMs, UUID vmId, long clientKey,
-        String hostName, String fqdn, byte[] clientId)
+        String hostName, String fqdn, byte[] clientId, int keaFlags, String userContext)
     {
     }
 
@@ -87,7 +88,8 @@ public final class JournalLeases
                     byClient.remove(client);
                     byClient.put(client, new Lease(r.domainId(), r.address(), r.mac(), r.expiresAtMs(),
                         new UUID(r.vmIdMsb(), r.vmIdLsb()), same ? held.clientKey() : ClientKeys.NONE,
-                        same ? held.hostName() : "", same ? held.fqdn() : "", same ? held.clientId() : null));
+                        same ? held.hostName() : "", same ? held.fqdn() : "", same ? held.clientId() : null,
+                        same ? held.keaFlags() : 0, same ? held.userContext() : ""));
                 }
                 case JournalRecord.IDENTITY -> identity(client, held, r);
                 case JournalRecord.RELEASED, JournalRecord.EXPIRED -> {
@@ -113,7 +115,8 @@ public final class JournalLeases
             if (r.clientKey() != ClientKeys.NONE)
             {
                 lease = new Lease(lease.domainId(), lease.address(), lease.mac(), lease.expiresAtMs(), lease.vmId(),
-                    r.clientKey(), lease.hostName(), lease.fqdn(), lease.clientId());
+                    r.clientKey(), lease.hostName(), lease.fqdn(), lease.clientId(), lease.keaFlags(),
+                    lease.userContext());
             }
             if (r.part() == 0)
             {
@@ -130,7 +133,7 @@ public final class JournalLeases
                     final byte[] packed = Arrays.copyOf(names, namesLength);
                     lease = new Lease(lease.domainId(), lease.address(), lease.mac(), lease.expiresAtMs(),
                         lease.vmId(), lease.clientKey(), ClientNames.hostName(packed), ClientNames.fqdn(packed),
-                        ClientNames.clientId(packed));
+                        ClientNames.clientId(packed), ClientNames.keaFlags(packed), ClientNames.userContext(packed));
                 }
             }
             else

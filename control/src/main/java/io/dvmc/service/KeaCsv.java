@@ -19,7 +19,9 @@ import java.util.function.Consumer;
  * <p>A client identifier (option 61, RFC 2132 §9.14: 2 to 255 bytes) read from a lease file is kept whole and written
  * back as it came. A lease dvmc bound itself keeps only a hash of its client's identifier: one of the usual form
  * (hardware type 1, then the MAC) is written back; any other is written empty, and Kea then knows the client by its
- * MAC. valid_lifetime is the domain's VM lease time; fqdn_fwd and fqdn_rev are 0 (dvmc updates no DNS).
+ * MAC. valid_lifetime is the domain's VM lease time. dvmc updates no DNS and keeps no user context of its own, but
+ * an imported lease keeps its fqdn_fwd, fqdn_rev and user_context (up to {@link ClientNames#USER_CONTEXT_MAX} bytes)
+ * and is exported with them, so that Kea, given its leases back, still knows which DNS records its updater made.
  */
 public final class KeaCsv
 {
@@ -50,8 +52,15 @@ public final class KeaCsv
         /** The lease as a line of an import request ({@link LeaseAdmin}). */
         public String importLine()
         {
-            return LeaseAdmin.importLine(line, address, mac, expire * 1000, clientKey(),
-                ClientNames.pack(hostname, "", clientIdBytes()));
+            return LeaseAdmin.importLine(line, address, mac, expire * 1000, clientKey(), names());
+        }
+
+        /** What the lease says of its client as dvmc keeps it with the lease ({@link ClientNames}). */
+        public byte[] names()
+        {
+            return ClientNames.pack(hostname, "", clientIdBytes(),
+                (fqdnFwd != 0 ? ClientNames.KEA_FQDN_FWD : 0) | (fqdnRev != 0 ? ClientNames.KEA_FQDN_REV : 0),
+                userContext);
         }
 
         /** The client identifier's bytes, or null for none. */
@@ -132,7 +141,7 @@ public final class KeaCsv
                     clientId(field(f, at[2], "")), Long.parseLong(field(f, at[3], "0")), Long.parseLong(f[at[4]]),
                     Long.parseUnsignedLong(f[at[5]]), Integer.parseInt(field(f, at[6], "0")),
                     Integer.parseInt(field(f, at[7], "0")), field(f, at[8], "").replace(ESCAPED_COMMA, ","),
-                    Integer.parseInt(field(f, at[9], "0")), field(f, at[10], "").replace(ESCAPED_COMMA, ",")));
+                    Integer.parseInt(field(f, at[9], "0")), userContext(field(f, at[10], ""))));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -191,20 +200,23 @@ public final class KeaCsv
     public static Row row(final JournalLeases.Lease lease, final Domain domain)
     {
         return row(lease.address(), lease.mac(), clientId(lease.mac(), lease.clientKey(), lease.clientId()),
-            lease.expiresAtMs(),
-            lease.hostName(), lease.fqdn(), domain);
+            lease.expiresAtMs(), lease.hostName(), lease.fqdn(), lease.keaFlags(), lease.userContext(), domain);
     }
 
     /**
-     * A lease of the domain as Kea writes it.
+     * A lease of the domain as Kea writes it: fqdn_fwd, fqdn_rev and user_context as an imported lease brought them
+     * (dvmc itself updates no DNS and keeps no user context: 0, 0 and empty otherwise).
      *
      * @param clientId the client_id column ({@link #clientId(long, long, byte[])}).
+     * @param keaFlags {@link ClientNames#KEA_FQDN_FWD}, {@link ClientNames#KEA_FQDN_REV}.
      */
     public static Row row(final int address, final long mac, final String clientId, final long expiresAtMs,
-        final String hostName, final String fqdn, final Domain domain)
+        final String hostName, final String fqdn, final int keaFlags, final String userContext, final Domain domain)
     {
         return new Row(0, address, mac, clientId, domain.leaseSeconds(), Math.floorDiv(expiresAtMs, 1000),
-            Integer.toUnsignedLong(domain.id()), 0, 0, hostName.isEmpty() ? fqdn : hostName, STATE_DEFAULT, "");
+            Integer.toUnsignedLong(domain.id()), (keaFlags & ClientNames.KEA_FQDN_FWD) != 0 ? 1 : 0,
+            (keaFlags & ClientNames.KEA_FQDN_REV) != 0 ? 1 : 0, hostName.isEmpty() ? fqdn : hostName, STATE_DEFAULT,
+            userContext);
     }
 
     /**
@@ -234,6 +246,19 @@ public final class KeaCsv
         return clientId(mac, clientKeyHex == null || clientKeyHex.isEmpty()
             ? ClientKeys.NONE
             : Long.parseUnsignedLong(clientKeyHex, 16), null);
+    }
+
+    /** A user_context column, unescaped and within what dvmc keeps ({@link ClientNames#USER_CONTEXT_MAX}). */
+    private static String userContext(final String text)
+    {
+        final String context = text.replace(ESCAPED_COMMA, ",");
+        final int bytes = context.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > ClientNames.USER_CONTEXT_MAX)
+        {
+            throw new IllegalArgumentException("user_context of " + bytes + " bytes, more than the " +
+                ClientNames.USER_CONTEXT_MAX + " dvmc keeps");
+        }
+        return context;
     }
 
     private static String field(final String[] f, final int at, final String absent)

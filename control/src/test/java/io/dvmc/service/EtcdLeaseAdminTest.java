@@ -53,6 +53,9 @@ class EtcdLeaseAdminTest
     private static final long MAC = 0x0200_0000_0001L;
     private static final long OTHER = 0x0200_0000_0002L;
     private static final Duration FOLLOWED = Duration.ofSeconds(30);
+    /** A Kea user context with extended info, its comma escaped as Kea's memfile writes it. */
+    private static final String CONTEXT = "{ \"ISC\": { \"relay-agent-info\": { \"sub-options\": \"0x0104AABBCCDD\"&#x2c " +
+        "\"remote-id\": \"AABBCCDD\" } } }";
 
     @TempDir
     Path dir;
@@ -185,7 +188,7 @@ class EtcdLeaseAdminTest
         final String clientId = "ff:00:00:00:2a:00:01:00:01:2c:3b:4d:5e:02:00:00:00:00:aa";
         final Path csv = dir.resolve("leases4.csv");
         Files.writeString(csv, String.join("\n", KeaCsv.HEADER,
-            "10.0.2.10," + Addresses.mac(imported) + "," + clientId + ",600," + expire + ",100,0,0,web-1,0,",
+            "10.0.2.10," + Addresses.mac(imported) + "," + clientId + ",600," + expire + ",100,1,1,web-1,0," + CONTEXT,
             held + ",02:00:00:00:00:bb,,600," + expire + ",100,0,0,,0,",
             "10.0.2.11," + Addresses.mac(MAC) + ",,600," + expire + ",100,0,0,,0,",
             held + "," + Addresses.mac(MAC) + ",,600," + expire + ",100,0,0,,0,",
@@ -212,13 +215,16 @@ class EtcdLeaseAdminTest
         final DvmcRun.Run export = ctl("leases", "export", "--domain", "100", "--policy", policy.toString());
         assertEquals(0, export.exit(), export.err());
         assertTrue(export.out().contains("10.0.2.10," + Addresses.mac(imported) + "," + clientId + ",600," + expire +
-            ",100,0,0,web-1,0,"), "the client id whole, not only the 01:<MAC> form:\n" + export.out());
+            ",100,1,1,web-1,0," + CONTEXT + "\n"),
+            "the client id whole, not only the 01:<MAC> form, and Kea's DNS flags and user context:\n" + export.out());
 
         final TestAgent.Reply renewed = agent.request(b.localAddress(), BLUE, imported, address);
         assertEquals(DvmcMessageType.ACK, renewed.type());
         final DvmcRun.Run afterRenewal = ctl("leases", "export", "--domain", "100", "--policy", policy.toString());
         assertTrue(afterRenewal.out().contains("10.0.2.10," + Addresses.mac(imported) + "," + clientId + ",600,"),
             "a renewal at a replica keeps the imported client id:\n" + afterRenewal.out());
+        assertTrue(afterRenewal.out().contains(",100,1,1,web-1,0," + CONTEXT + "\n"),
+            "and the Kea fields:\n" + afterRenewal.out());
     }
 
     private DvmcRun.Run ctl(final String... args)

@@ -38,6 +38,9 @@ class LeaseAdminTest
 {
     /** Written by kea-dhcp4 2.2 for perfdhcp's clients (src/test/resources/kea/generate-leases4.sh). */
     private static final Path KEA_LEASES = Path.of("src", "test", "resources", "kea", "kea-leases4.csv");
+    /** Leases of a Kea with DNS updates (fqdn_fwd, fqdn_rev) and extended info (user_context), as its memfile writes them. */
+    private static final Path KEA_DDNS_CONTEXT_LEASES = Path.of("src", "test", "resources", "kea",
+        "kea-ddns-context-leases4.csv");
     /** Written by kea-dhcp4 2.2 for clients whose identifiers are not type 1 and the MAC (its generate script). */
     private static final Path KEA_CLIENT_ID_LEASES = Path.of("src", "test", "resources", "kea",
         "kea-clientid-leases4.csv");
@@ -98,6 +101,41 @@ class LeaseAdminTest
         final List<String> expected = Files.readAllLines(kea).stream().map(l -> l.replace(",7,0,0,", ",700,0,0,"))
             .toList();
         assertEquals(expected, exported.out().lines().toList(), "an RFC 4361 and a text client id, byte for byte");
+    }
+
+    @Test
+    void theDnsFlagsAndUserContextOfAKeaLeaseFileSurviveARestartAndComeBackInTheExport() throws Exception
+    {
+        final Path policy = policy();
+        DvmcService service = start(policy);
+        final Path kea = keaLeasesGrantedNow(KEA_DDNS_CONTEXT_LEASES);
+        final Run imported = ctl("lease", "import", "--state-dir", state(), "--domain", "700", "--subnet-id", "7",
+            kea.toString());
+        assertEquals(0, imported.exit(), imported.err());
+        // Kept in the journal: a restarted service and the journal's own reader give them back.
+        service.close();
+        service = start(policy);
+
+        final Run exported = ctl("lease", "export", "--state-dir", state(), "--policy", policy.toString());
+        assertEquals(0, exported.exit(), exported.err());
+        final List<String> expected = Files.readAllLines(kea).stream()
+            .map(l -> l.replaceFirst(",7,([01]),([01]),", ",700,$1,$2,")).toList();
+        assertEquals(expected, exported.out().lines().toList(),
+            "fqdn_fwd and fqdn_rev say which DNS records Kea's updater made; Kea removes them when the lease ends");
+    }
+
+    @Test
+    void aUserContextLongerThanDvmcKeepsIsALineThatIsNoLease() throws Exception
+    {
+        start(policy());
+        final Path file = dir.resolve("long.csv");
+        Files.writeString(file, KeaCsv.HEADER + "\n" +
+            "10.77.0.100,02:77:00:00:00:00,,3600,1796456096,7,0,0,,0,{ \"note\": \"" + "x".repeat(1100) + "\" }\n");
+
+        final Run imported = ctl("lease", "import", "--state-dir", state(), "--domain", "700", file.toString());
+        assertEquals(2, imported.exit(), imported.out() + imported.err());
+        assertTrue(imported.err().contains("line 2: user_context of 1114 bytes, more than the 1024 dvmc keeps"),
+            imported.err());
     }
 
     @Test
