@@ -35,12 +35,23 @@ public final class Dvmc implements Runnable
 
     public static void main(final String[] args)
     {
-        if (QuickCommands.readsOnly(args))
+        final boolean readsOnly = QuickCommands.readsOnly(args);
+        if (readsOnly)
         {
             // A process of its own that only reads the stores (not so for execute(), which tests call beside an agent).
             StoreReaderProcess.declare();
         }
-        System.exit(execute(args));
+        final int code = execute(args);
+        if (readsOnly || QuickCommands.version(args))
+        {
+            // System.exit logs the exit through a System.Logger, whose first use looks for a LoggerFinder service in
+            // every jar of the class path (about 25 ms, most of --version). These commands write no file: the
+            // shutdown hooks that halt skips (Chronicle's closing of the maps it opened) have nothing to save.
+            System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(code);
+        }
+        System.exit(code);
     }
 
     /** Runs the command of {@code args}; returns its exit code. */

@@ -17,7 +17,7 @@ final class QuickCommands
     /** The command of {@code args}, or null when picocli must parse them. */
     static Callable<Integer> of(final String[] args)
     {
-        if (Arrays.equals(args, new String[]{"--version"}) || Arrays.equals(args, new String[]{"-V"}))
+        if (version(args))
         {
             return () -> {
                 System.out.println(Dvmc.VERSION);
@@ -40,6 +40,12 @@ final class QuickCommands
             case "bindings" -> BindingsCommand.quick(args);
             default -> null;
         };
+    }
+
+    /** Whether {@code args} ask for the version only. */
+    static boolean version(final String[] args)
+    {
+        return Arrays.equals(args, new String[]{"--version"}) || Arrays.equals(args, new String[]{"-V"});
     }
 
     /** Whether {@code args} are a quick command that only reads the stores (ctl stat, leases, domains, bindings). */
