@@ -3,7 +3,8 @@
 # each from one training run of its role (-XX:AOTCacheOutput), at whose exit the JVM writes the cache.
 #   aot-train.sh        all three (`make` runs it): an agent and a dataplane on a throw-away host (a net_null port, a
 #                       state directory under control/target/aot-train), stopped with SIGTERM once the dataplane
-#                       has opened the stores; then `dvmc ctl leases` on that host for the CLI.
+#                       has opened the stores; then the CLI's read-only commands on that host, each once in one
+#                       JVM (io.dvmc.cli.CliTraining).
 #   aot-train.sh cli    the CLI's only, on the host the last full run left (bin/dvmc starts it in the background
 #                       when it finds the CLI's cache stale).
 # Best effort: without a cache the processes start as before, only slower. Each cache is written under a temporary
@@ -38,7 +39,7 @@ finish() {
 
 cli() {
   if [ -s "$work/host.json" ]; then
-    train cli control ctl leases --config "$work/host.json"
+    DVMC_CLI_TRAINING=1 train cli control "$work/host.json"
   else
     train cli control --version
   fi
