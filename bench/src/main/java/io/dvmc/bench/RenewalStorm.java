@@ -6,17 +6,22 @@ import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A renewal storm, spoken as a relay as perfdhcp speaks: binds N clients with full DORA exchanges, then has them
@@ -28,6 +33,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * namespace) to SERVER:67; RUN (0-255) is the MACs' second byte, so runs do not meet each other's clients. Prints
  * one line: {@code LABEL bound=B renewals=R answered=A naks=K lost=L seconds=S p50_ms=.. p99_ms=.. p99.9_ms=..}, then
  * the CPU per answered renewal of this process and of the server's processes ({@code -Ddvmc.bench.pids=P,P}).
+ *
+ * <p>{@code -Ddvmc.bench.rate=R} paces the renewals instead: R a second whether answered or not, as clients renew on
+ * their own timers, so that a server that stops answering is seen as renewals lost rather than as a storm that
+ * slows down; WINDOW then bounds the binding only, and the renewals may have two seconds' worth in flight.
+ * {@code -Ddvmc.bench.timeline=FILE} writes, per millisecond of the renewing phase, the renewals sent then and what
+ * became of them (answered, NAKed, lost, and of the lost those answered after the drop time), and the answers that
+ * arrived then ({@link RestartGapReport} reads it).
  */
 public final class RenewalStorm
 {
@@ -39,16 +51,24 @@ public final class RenewalStorm
     private static final byte KIND_SELECTING = 2;
     private static final byte KIND_RENEWING = 3;
     private static final int BIND_PASSES = 3;
+    /** The socket's receive buffer asked for; Linux grants at most net.core.rmem_max. */
+    private static final int RCVBUF = 8 << 20;
+    /** How long the paced sender parks between its rounds; what fell due meanwhile goes out at once. */
+    private static final long PACE_NS = 1_000_000L;
 
     private final DatagramChannel channel;
     private final InetSocketAddress server;
     private final int giaddr;
     private final long macBase;
     private final int[] bound;
-    private final int windowSize;
+    private int windowSize;
     private final Semaphore window;
     private final AtomicInteger nextXid = new AtomicInteger(1);
-    /** Per in-flight xid (xid & MASK): when it was sent, 0 once answered or lost; claimed by a CAS to 0. */
+    /**
+     * Per in-flight xid (xid & MASK): when it was sent (System.nanoTime, positive on Linux); once lost, its negation,
+     * which a late answer claims; 0 once answered. Changed by CAS only, so an answer and the drop time never both
+     * claim a request.
+     */
     private final AtomicLongArray sentAt = new AtomicLongArray(SLOTS);
     private final int[] slotXid = new int[SLOTS];
     private final int[] slotClient = new int[SLOTS];
@@ -60,6 +80,11 @@ public final class RenewalStorm
     private long naks;
     private int expireCursor = 1;
     private long lost;
+    /**
+     * Per millisecond of the renewing phase, set as it starts (volatile: the receiver, already running, sees it
+     * from the first renewal on); null without {@code -Ddvmc.bench.timeline}.
+     */
+    private volatile Timeline timeline;
 
     private RenewalStorm(final DatagramChannel channel, final InetSocketAddress server, final int giaddr,
         final int clients, final int window, final int run)
@@ -84,6 +109,10 @@ public final class RenewalStorm
         final InetAddress giaddr = InetAddress.getByName(args[2]);
         try (DatagramChannel channel = DatagramChannel.open())
         {
+            // Room for a few hundred milliseconds of answers (as much as net.core.rmem_max allows): a receiver
+            // kept off the CPU for a while (a JVM starting beside it on a small machine) would otherwise count
+            // the answers its socket dropped meanwhile as lost.
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, RCVBUF);
             channel.bind(new InetSocketAddress(giaddr, 67));
             final RenewalStorm storm = new RenewalStorm(channel, new InetSocketAddress(args[1], 67),
                 toInt(giaddr), Integer.parseInt(args[3]), Integer.parseInt(args[5]), Integer.parseInt(args[6]));
@@ -91,9 +120,17 @@ public final class RenewalStorm
             final int bound = storm.bind();
             System.err.printf(Locale.ROOT, "%s: %d of %s clients bound%n", label, bound, args[3]);
             final long seconds = Long.parseLong(args[4]);
+            final int rate = Integer.getInteger("dvmc.bench.rate", 0);
+            final String timelineFile = System.getProperty("dvmc.bench.timeline");
             final CpuMeter cpu = new CpuMeter(System.getProperty("dvmc.bench.pids"), "server");
             cpu.start();
-            final long renewalsSent = storm.renew(seconds);
+            if (timelineFile != null)
+            {
+                storm.timeline = new Timeline(seconds);
+            }
+            System.err.printf(Locale.ROOT, "%s: renewing for %d s%s%n", label, seconds,
+                rate > 0 ? " at " + rate + "/s" : "");
+            final long renewalsSent = rate > 0 ? storm.renewPaced(seconds, rate) : storm.renew(seconds);
             final Histogram h = storm.renewals;
             System.out.printf(Locale.ROOT,
                 "%s bound=%d renewals=%d answered=%d naks=%d lost=%d seconds=%d p50_ms=%.3f p99_ms=%.3f " +
@@ -103,6 +140,10 @@ public final class RenewalStorm
                 h.getValueAtPercentile(99.9) / 1000.0, cpu.perOperation(h.getTotalCount()));
             channel.close();
             receiver.join(1000);
+            if (storm.timeline != null)
+            {
+                storm.timeline.write(Path.of(timelineFile));
+            }
         }
     }
 
@@ -151,6 +192,63 @@ public final class RenewalStorm
         return sent;
     }
 
+    /**
+     * Renewals of the bound clients in turn, {@code rate} a second for {@code seconds}, whether answered or not (the
+     * window only bounds what is in flight); the number sent.
+     */
+    private long renewPaced(final long seconds, final int rate) throws IOException, InterruptedException
+    {
+        // A second's renewals are in flight at most when none is answered (then lost after the drop time): twice
+        // that, and the pace never waits for a slot.
+        final int wider = Math.max(0, 2 * rate - windowSize);
+        windowSize += wider;
+        window.release(wider);
+        lost = 0;
+        long sent = 0;
+        final long start = System.nanoTime();
+        final long duration = TimeUnit.SECONDS.toNanos(seconds);
+        int client = 0;
+        while (true)
+        {
+            final long now = System.nanoTime();
+            if (now - start >= duration)
+            {
+                break;
+            }
+            final long due = (now - start) * rate / 1_000_000_000L;
+            while (sent < due)
+            {
+                client = nextBound(client);
+                if (client < 0)
+                {
+                    drain();
+                    return sent;
+                }
+                acquire();
+                send(senderOut, KIND_RENEWING, client, 0, 0);
+                sent++;
+            }
+            expire(now);
+            LockSupport.parkNanos(PACE_NS);
+        }
+        drain();
+        return sent;
+    }
+
+    /** The next bound client after {@code client}, in turn; -1 when none is bound (every one NAKed). */
+    private int nextBound(final int client)
+    {
+        for (int i = 1; i <= bound.length; i++)
+        {
+            final int next = (client + i) % bound.length;
+            if (bound[next] != 0)
+            {
+                return next;
+            }
+        }
+        return -1;
+    }
+
     /** A window slot; while none is free, expires what is older than the drop time. */
     private void acquire() throws InterruptedException
     {
@@ -177,13 +275,17 @@ public final class RenewalStorm
         {
             final int slot = expireCursor & MASK;
             final long at = sentAt.get(slot);
-            if (at != 0 && now - at < DROP_NS)
+            if (at > 0 && now - at < DROP_NS)
             {
                 return;
             }
-            if (at != 0 && sentAt.compareAndSet(slot, at, 0))
+            if (at > 0 && sentAt.compareAndSet(slot, at, -at))
             {
                 lost++;
+                if (timeline != null && slotKind[slot] == KIND_RENEWING)
+                {
+                    timeline.lost[timeline.ms(at)]++;
+                }
                 window.release();
             }
             expireCursor++;
@@ -201,7 +303,12 @@ public final class RenewalStorm
         final int type = kind == KIND_DISCOVER ? DhcpMessageType.DISCOVER : DhcpMessageType.REQUEST;
         final int ciaddr = kind == KIND_RENEWING ? bound[client] : 0;
         RelayedDhcp.request(out, type, xid, macBase | client, ciaddr, giaddr, requestedIp, serverId);
-        sentAt.set(slot, System.nanoTime());
+        final long now = System.nanoTime();
+        sentAt.set(slot, now);
+        if (timeline != null && kind == KIND_RENEWING)
+        {
+            timeline.sent[timeline.ms(now)]++;
+        }
         channel.send(out, server);
     }
 
@@ -225,7 +332,16 @@ public final class RenewalStorm
                 }
                 final int slot = packet.xid() & MASK;
                 final long at = sentAt.get(slot);
-                if (at == 0 || slotXid[slot] != packet.xid() || !sentAt.compareAndSet(slot, at, 0))
+                if (at < 0 && slotXid[slot] == packet.xid() && sentAt.compareAndSet(slot, at, 0))
+                {
+                    final Timeline t = timeline;
+                    if (t != null && slotKind[slot] == KIND_RENEWING)
+                    {
+                        t.late[t.ms(-at)]++;
+                    }
+                    continue;
+                }
+                if (at <= 0 || slotXid[slot] != packet.xid() || !sentAt.compareAndSet(slot, at, 0))
                 {
                     continue;
                 }
@@ -242,12 +358,22 @@ public final class RenewalStorm
                     if (slotKind[slot] == KIND_RENEWING)
                     {
                         renewals.recordValue(Math.max(1, (now - at) / 1000));
+                        if (timeline != null)
+                        {
+                            timeline.answered[timeline.ms(at)]++;
+                            timeline.arrived[timeline.ms(now)]++;
+                        }
                     }
                     bound[client] = packet.yiaddr();
                 }
                 else if (type == DhcpMessageType.NAK)
                 {
                     naks += slotKind[slot] == KIND_RENEWING ? 1 : 0;
+                    if (timeline != null && slotKind[slot] == KIND_RENEWING)
+                    {
+                        timeline.naked[timeline.ms(at)]++;
+                        timeline.arrived[timeline.ms(now)]++;
+                    }
                     bound[client] = 0;
                 }
                 window.release();
@@ -260,6 +386,62 @@ public final class RenewalStorm
         catch (final IOException e)
         {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Counts per millisecond from the start of the renewing phase, by the renewal's send time (sent, answered,
+     * NAKed, lost) or by the answer's arrival. The sender writes sent and lost, the receiver the rest, each before
+     * it frees the window slot that {@link #drain} waits for; they are read after it.
+     */
+    private static final class Timeline
+    {
+        /** The drain after the phase: answers and drops up to the drop time after its end. */
+        private static final int TAIL_MS = 3_000;
+
+        private final long startNs = System.nanoTime();
+        private final long startEpochMs = System.currentTimeMillis();
+        private final int[] sent;
+        private final int[] answered;
+        private final int[] naked;
+        private final int[] lost;
+        private final int[] late;
+        private final int[] arrived;
+
+        Timeline(final long seconds)
+        {
+            final int length = (int)(seconds * 1000) + TAIL_MS;
+            sent = new int[length];
+            answered = new int[length];
+            naked = new int[length];
+            lost = new int[length];
+            late = new int[length];
+            arrived = new int[length];
+        }
+
+        int ms(final long nanoTime)
+        {
+            return (int)Math.min(sent.length - 1, Math.max(0, (nanoTime - startNs) / 1_000_000));
+        }
+
+        /**
+         * {@code # start_epoch_ms E}, then {@code ms sent answered naked lost late arrived} for each busy
+         * millisecond.
+         */
+        void write(final Path file) throws IOException
+        {
+            try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file)))
+            {
+                out.println("# start_epoch_ms " + startEpochMs);
+                for (int i = 0; i < sent.length; i++)
+                {
+                    if ((sent[i] | answered[i] | naked[i] | lost[i] | late[i] | arrived[i]) != 0)
+                    {
+                        out.printf(Locale.ROOT, "%d %d %d %d %d %d %d%n", i, sent[i], answered[i], naked[i], lost[i],
+                            late[i], arrived[i]);
+                    }
+                }
+            }
         }
     }
 
