@@ -1,6 +1,6 @@
 # dvmc build. `make` builds the native shim and the jars, `make test` runs every test,
 # `make run` runs the demo, `make run-cluster` the distributed one, `make bench` every benchmark as a report in
-# bench/results/ (`make bench-fastpath`, `bench-perfdhcp`, `bench-e2e`, `bench-alloc` run one each), `make jmh` the micro benchmarks,
+# bench/results/ (`make bench-fastpath`, `bench-perfdhcp`, `bench-restarts`, `bench-e2e`, `bench-alloc` run one each), `make jmh` the micro benchmarks,
 # `make bench-startup` the start-up times, `make fuzz` the Jazzer targets for FUZZ_SECONDS each, `make package` the
 # Debian package (target/dvmc_*.deb).
 SHELL := /bin/bash
@@ -13,7 +13,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars package format test fuzz run run-cluster bench bench-fastpath bench-alloc bench-e2e bench-perfdhcp bench-startup jmh bindings clean
+.PHONY: all deps native jars package format test fuzz run run-cluster bench bench-fastpath bench-alloc bench-e2e bench-perfdhcp bench-restarts bench-startup jmh bindings clean
 
 all: deps native jars
 
@@ -63,6 +63,9 @@ jmh: all
 
 bench-perfdhcp: all
 	bash bench/perfdhcp.sh
+
+bench-restarts: all
+	DVMC_PERF_MODE=restarts bash bench/perfdhcp.sh
 
 bench-e2e: all
 	bash bench/bind-latency.sh

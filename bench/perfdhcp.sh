@@ -23,6 +23,14 @@
 #             (io.dvmc.bench.RenewalStorm: perfdhcp's -f renews each lease once, no faster than it makes leases)
 #   ceiling   perfdhcp against io.dvmc.bench.TrivialResponder (stateless, answers from the MAC) at each rate of
 #             DVMC_PERF_CEILING_RATES (default "2000 5000 10000 20000"): where perfdhcp itself stops keeping up
+#   restarts  dvmc only: the fast path's answers while the agent restarts. The host lease store is filled with
+#             DVMC_PERF_LEASES leases (default DVMC_BENCH_LEASES, else 1,000,000; io.dvmc.bench.HostLeaseFill)
+#             before the agent starts; DVMC_PERF_RENEW_CLIENTS clients are bound and renew, paced at
+#             DVMC_PERF_RESTART_RATE a second (default 5000) whether answered or not; after DVMC_PERF_WARMUP s,
+#             DVMC_PERF_RESTARTS (default 5) pairs of windows of DVMC_PERF_RESTART_PERIOD s (default 10): a quiet
+#             one, then one that starts with the agent killed with SIGKILL and started again at once. Per window
+#             (io.dvmc.bench.RestartGapReport): renewals sent, answered, lost, the longest time between two answers;
+#             per restart the agent's READY and the dataplane's store hand-over, and the answers per 100 ms
 # Also: DVMC_PERF_LEASE_LOG (default OFF) dvmc's lease events (logger dvmc.lease), OFF like Kea's lease lines at WARN;
 # DVMC_PERF_CONTROL_IDLE, the idle strategy of dvmc's agent and service (default theirs: backoff); DVMC_PERF_WORKERS,
 # the dataplane's worker threads (default 1; 0 runs the worker in the poll loop: one thread fewer on shared cores);
@@ -55,7 +63,10 @@ need() {
   command -v "$1" > /dev/null || { echo "dvmc bench: $1 is missing (Debian package $2; deploy/install-deps.sh test)" >&2; exit 1; }
 }
 [ "$mode" = ceiling ] && servers=(responder)
-need perfdhcp kea-admin
+[ "$mode" = restarts ] && servers=(dvmc)
+case $mode in
+  rates|latency|ceiling) need perfdhcp kea-admin ;;
+esac
 for s in "${servers[@]}"; do
   case $s in
     dvmc) [ -x bin/dvmc ] || { echo "dvmc bench: bin/dvmc is missing" >&2; exit 1; } ;;
@@ -66,12 +77,15 @@ for s in "${servers[@]}"; do
   esac
 done
 case $mode in
-  rates|ceiling|renewals) ;;
+  rates|ceiling|renewals|restarts) ;;
   latency) need tcpdump tcpdump; need tshark tshark ;;
-  *) echo "dvmc bench: unknown DVMC_PERF_MODE '$mode' (rates latency renewals ceiling)" >&2; exit 2 ;;
+  *) echo "dvmc bench: unknown DVMC_PERF_MODE '$mode' (rates latency renewals ceiling restarts)" >&2; exit 2 ;;
 esac
+# Leases put in the host store before dvmc starts (restarts only): the fast path looks up a full store.
+fill_leases=0
+[ "$mode" = restarts ] && fill_leases=${DVMC_PERF_LEASES:-${DVMC_BENCH_LEASES:-1000000}}
 case $mode in
-  renewals|ceiling|latency) [ -d bench/target/classes ] || { echo "dvmc bench: bench/ is not built; run 'make'" >&2; exit 1; } ;;
+  renewals|ceiling|latency|restarts) [ -d bench/target/classes ] || { echo "dvmc bench: bench/ is not built; run 'make'" >&2; exit 1; } ;;
 esac
 
 # shellcheck source=deploy/lab.sh
@@ -111,10 +125,13 @@ start_dvmc() {
   "leaseSeconds": 3600, "services": [ "127.0.0.1:$port" ] } ] }
 JSON
   # The agent's rate limits are for VMs; perfdhcp is one relay speaking for thousands of clients. The host lease
-  # store holds one rate's new leases (one per MAC) with room to spare: the default, or more for long, fast holds.
-  local max_rate=0 max_leases=262144 r
+  # store holds one rate's new leases (one per MAC) with room to spare: the default, or more for long, fast holds;
+  # filled, the leases put in and the renewing clients with room to spare.
+  local max_rate=0 max_leases=262144 r need
   for r in "${rates[@]}"; do [ "$r" -gt "$max_rate" ] && max_rate=$r; done
-  while [ "$max_leases" -lt $(( max_rate * seconds * 5 / 4 + 1000 )) ]; do max_leases=$(( max_leases * 2 )); done
+  need=$(( max_rate * seconds * 5 / 4 + 1000 ))
+  [ "$fill_leases" -eq 0 ] || need=$(( fill_leases + ${DVMC_PERF_RENEW_CLIENTS:-10000} * 5 / 4 + 1000 ))
+  while [ "$max_leases" -lt "$need" ]; do max_leases=$(( max_leases * 2 )); done
   # Empty state for every start: one rate's leases do not fill the next rate's stores.
   rm -rf "$LAB_DIR/host" "$LAB_DIR/service"
   cat > "$LAB_DIR/host.json" <<JSON
@@ -128,6 +145,11 @@ JSON
 JSON
   # One key for the whole run: keygen never overwrites one, and each rate starts dvmc again.
   [ -e "$LAB_DIR/cluster.key" ] || bin/dvmc keygen "$LAB_DIR/cluster.key" > /dev/null
+  if [ "$fill_leases" -gt 0 ]; then
+    "${bench_java[@]}" io.dvmc.bench.HostLeaseFill "$LAB_DIR/host.json" "$fill_leases" > "$LAB_DIR/fill.log" 2>&1 ||
+      { cat "$LAB_DIR/fill.log" >&2; lab_die "cannot fill the host lease store"; }
+    grep '^filled' "$LAB_DIR/fill.log"
+  fi
   DVMC_JAVA_OPTS="${DVMC_JAVA_OPTS:-} -Ddvmc.log.leases=$lease_log" lab_spawn service - bin/dvmc service \
     --policy "$LAB_DIR/policy.json" --listen "127.0.0.1:$port" --state-dir "$LAB_DIR/service" \
     --key-file "$LAB_DIR/cluster.key" ${control_idle:+--idle "$control_idle"}
@@ -348,7 +370,75 @@ renewals_mode() {
   echo "$n clients per server, at most $window renewals in flight, each held $seconds s"
 }
 
+# Epoch milliseconds, without a fork; sleep_until EPOCH_MS.
+now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
+sleep_until() {
+  local d=$(( $1 - $(now_ms) ))
+  [ "$d" -le 0 ] || sleep "$(( d / 1000 )).$(printf %03d $(( d % 1000 )))"
+}
+
+restarts_mode() {
+  local n=${DVMC_PERF_RENEW_CLIENTS:-10000} rate=${DVMC_PERF_RESTART_RATE:-5000}
+  local restarts=${DVMC_PERF_RESTARTS:-${RUNS:-5}}
+  local period_ms=$(( ${DVMC_PERF_RESTART_PERIOD:-10} * 1000 )) i t kill ready agent deadline stat watcher
+  echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  start_server dvmc
+  next_run
+  # The storm outlasts the windows by a few seconds: a gap at the end of the last one is measured whole. It binds
+  # with at most DVMC_PERF_RENEW_WINDOW exchanges in flight, as in the renewals mode.
+  lab_spawn storm "${client_ns[dvmc]}" "${bench_java[@]}" -Ddvmc.bench.rate="$rate" \
+    -Ddvmc.bench.timeline="$LAB_DIR/timeline" \
+    io.dvmc.bench.RenewalStorm dvmc 10.0.0.1 10.0.0.2 "$n" $(( warmup + 2 * restarts * period_ms / 1000 + 4 )) \
+    "${DVMC_PERF_RENEW_WINDOW:-256}" "$run"
+  LAB_WATCH="service agent dataplane storm" lab_wait 900 "the renewing clients to bind" \
+    grep -q 'renewing for' "$LAB_DIR/storm.log"
+  grep 'clients bound' "$LAB_DIR/storm.log"
+  : > "$LAB_DIR/marks"
+  # The dataplane prints "lease stores open" without a time: stamped as it reaches the log, until the storm ends.
+  tail -n 0 --pid="$(lab_pid_of storm)" -F "$LAB_DIR/dataplane.log" 2> /dev/null | while IFS= read -r line; do
+    case $line in *'lease stores open'*) echo "open $(now_ms)" >> "$LAB_DIR/marks" ;; esac
+  done &
+  watcher=$!
+  t=$(( $(now_ms) + warmup * 1000 ))
+  for ((i = 1; i <= restarts; i++)); do
+    echo "quiet $t $(( t + period_ms ))" >> "$LAB_DIR/marks"
+    t=$(( t + period_ms ))
+    sleep_until "$t"
+    agent=$(lab_pid_of agent)
+    rm -f "$LAB_DIR/host/agent.ready"
+    kill=$(now_ms)
+    kill -KILL "$agent"
+    wait "$agent" 2> /dev/null || true
+    mv "$LAB_DIR/agent.log" "$LAB_DIR/agent-killed-$i.log"
+    lab_spawn agent - bin/dvmc agent --config "$LAB_DIR/host.json" ${control_idle:+--idle "$control_idle"}
+    server_pids[1]=$LAB_LAST_PID
+    deadline=$(( kill + 120000 ))
+    until [ -e "$LAB_DIR/host/agent.ready" ]; do
+      lab_alive agent || { lab_tail agent; lab_die "the agent exited after restart $i"; }
+      [ "$(now_ms)" -lt "$deadline" ] || lab_die "the agent was not READY 120 s after restart $i"
+      sleep 0.01
+    done
+    ready=$(date -r "$LAB_DIR/host/agent.ready" +%s%3N)
+    echo "restart $kill $(( t + period_ms )) $ready" >> "$LAB_DIR/marks"
+    echo "restart $i: agent READY $(( ready - kill )) ms after its kill -9, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+    t=$(( t + period_ms ))
+    sleep_until "$t"
+  done
+  wait "$(lab_pid_of storm)" || { lab_tail storm; lab_die "the renewal storm failed"; }
+  wait "$watcher"
+  grep '^dvmc bound=' "$LAB_DIR/storm.log"
+  stat=$(bin/dvmc ctl stat --config "$LAB_DIR/host.json" 2>&1 || true)
+  printf '%s\n' "$stat" > "$LAB_DIR/stat.txt"
+  stop_server
+  echo
+  "${bench_java[@]}" io.dvmc.bench.RestartGapReport "$LAB_DIR/timeline" "$LAB_DIR/marks" "$LAB_DIR/dataplane.log"
+  echo
+  printf '%s\n' "$stat" | grep -Ei 'hand-over|fast path (ACK|NAK) |slow path|stale|rx frames|imissed' || true
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 case $mode in
+  restarts) generator="RenewalStorm -Ddvmc.bench.rate=${DVMC_PERF_RESTART_RATE:-5000} over $fill_leases leases, ${DVMC_PERF_RENEW_CLIENTS:-10000} clients, ${DVMC_PERF_RESTARTS:-${RUNS:-5}} x (quiet, agent kill -9) windows of ${DVMC_PERF_RESTART_PERIOD:-10} s" ;;
   renewals) generator="RenewalStorm LABEL 10.0.0.1 10.0.0.2 ${DVMC_PERF_RENEW_CLIENTS:-10000} $seconds ${DVMC_PERF_RENEW_WINDOW:-256} RUN (bench/)" ;;
   *) generator="perfdhcp -4 -r RATE -R CLIENTS -p $seconds -b mac=02:RUN:00:00:00:00 -l eth0 (its default threading)" ;;
 esac

@@ -17,13 +17,17 @@
 #   latency   DORA at 1,000/s for DVMC_BENCH_HOLD seconds, captured on the client's veth: p50/p99/p99.9 per server
 #   renewals  DVMC_BENCH_RENEW_CLIENTS (default 10,000) bound clients renewing as fast as answered, DVMC_BENCH_HOLD
 #             seconds: renewals/s, done %, p99, CPU per renewal
+#   restarts  the fast path's answers while the agent is killed with SIGKILL and started again RUNS times (default
+#             5), with DVMC_BENCH_LEASES (default 1,000,000) leases in the store and DVMC_BENCH_RENEW_CLIENTS clients
+#             renewing at DVMC_BENCH_RESTART_RATE a second (default 5,000): per window renewals sent, answered and
+#             lost, and the longest time between two answers, each restart beside a quiet window of the same run
 #   bind      a real udhcpc's bind time through dvmc beside Kea, DVMC_BENCH_BINDS binds each (default 200)
 #   alloc     the service's new allocations per second: journal, 1 and 2 replicas on etcd
 # DVMC_BENCH_SERVERS (default "dvmc kea kea-mt dnsmasq") picks the servers of perfdhcp, latency and renewals.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-all_stages="jmh fastpath ceiling perfdhcp latency renewals bind alloc"
+all_stages="jmh fastpath ceiling perfdhcp latency renewals restarts bind alloc"
 stages=(${DVMC_BENCH_STAGES:-$all_stages})
 host=$(hostname -s)
 day=$(date -u +%Y-%m-%d)
@@ -98,6 +102,13 @@ renewals() {
   DVMC_PERF_RENEW_CLIENTS=${DVMC_BENCH_RENEW_CLIENTS:-10000} servers renewals
 }
 
+restarts() {
+  needs_root || return
+  DVMC_PERF_MODE=restarts DVMC_PERF_LEASES=${DVMC_BENCH_LEASES:-1000000} \
+    DVMC_PERF_RESTART_RATE=${DVMC_BENCH_RESTART_RATE:-5000} DVMC_PERF_RESTARTS=${RUNS:-5} \
+    DVMC_PERF_RENEW_CLIENTS=${DVMC_BENCH_RENEW_CLIENTS:-10000} bash bench/perfdhcp.sh
+}
+
 bind() {
   needs_root || return
   DVMC_BENCH_SVG="$top/$plot" DVMC_BENCH_BINDS=${DVMC_BENCH_BINDS:-200} bash bench/bind-latency.sh || return
@@ -133,6 +144,7 @@ for s in "${stages[@]}"; do
     latency) stage latency "DORA latency at 1,000/s: dvmc beside Kea 2.2 (single- and multi-threaded) and dnsmasq" latency
       [ -s "$work/latency.plot" ] && cat "$work/latency.plot" >> "$report" ;;
     renewals) stage renewals "Renewal storm: ${DVMC_BENCH_RENEW_CLIENTS:-10000} bound clients renewing, dvmc's fast path beside the references" renewals ;;
+    restarts) stage restarts "The fast path's answers while the agent restarts (kill -9), ${DVMC_BENCH_LEASES:-1000000} leases in the store" restarts ;;
     bind) stage bind "Bind time of a real udhcpc through dvmc beside Kea" bind
       [ -s "$work/bind.plot" ] && cat "$work/bind.plot" >> "$report" ;;
     alloc) stage alloc "Service allocations per second: journal, 1 and 2 replicas on etcd" alloc ;;
