@@ -39,7 +39,8 @@ public final class RestartGapReport
         after the window's start: the kill); send pause: the storm's own longest time between two sends (a gap as
         long is the machine's, not dvmc's); agent READY: its READY file; stores shut and reopened: the fast path
         closed at the agent's YIELD and open again after its READY, from the dataplane's log (ms after the kill);
-        gap then: the longest time between two answers across that hand-over
+        gap then, pause then: the longest time between two answers across that hand-over, and the storm's own
+        longest time between two sends across it
         """;
 
     private long startEpochMs;
@@ -135,9 +136,10 @@ public final class RestartGapReport
         final List<Window> restarts = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
         long maxGapThen = -1;
-        System.out.printf(Locale.ROOT, "%-11s %8s %9s %5s %6s %5s %7s %12s %10s %11s %12s %11s %10s %9s%n", "window",
+        System.out.printf(Locale.ROOT, "%-11s %8s %9s %5s %6s %5s %7s %12s %10s %11s %12s %11s %10s %9s %11s%n",
+            "window",
             "sent", "answered", "naks", "lost", "late", "done %", "longest gap", "gap at", "send pause", "agent READY",
-            "stores shut", "reopened", "gap then");
+            "stores shut", "reopened", "gap then", "pause then");
         for (final String mark : marks)
         {
             final String[] f = mark.trim().split("\\s+");
@@ -155,17 +157,18 @@ public final class RestartGapReport
                 restarts.add(w);
                 final long yield = firstIn(yields, kill, end);
                 final long open = firstIn(opens, Math.max(kill, yield), end);
-                final long gapThen = yield < 0 || open < 0 ? -1 : longestGap(index(yield), index(open) + 1)[0];
+                final boolean handedOver = yield >= 0 && open >= 0;
+                final long gapThen = handedOver ? longestGap(arrived, index(yield), index(open) + 1)[0] : -1;
+                final long pauseThen = handedOver ? longestGap(sent, index(yield), index(open) + 1)[0] : -1;
                 maxGapThen = Math.max(maxGapThen, gapThen);
-                final String handOverGap = gapThen < 0 ? "none" : gapThen + " ms";
-                System.out.printf(Locale.ROOT, "%s %12s %11s %10s %9s%n", row(w), after(Long.parseLong(f[3]), kill),
-                    after(yield, kill), after(open, kill), handOverGap);
+                System.out.printf(Locale.ROOT, "%s %12s %11s %10s %9s %11s%n", row(w), after(Long.parseLong(f[3]),
+                    kill), after(yield, kill), after(open, kill), ms(gapThen), ms(pauseThen));
                 notes.add(series(w, kill, end, open));
             }
         }
         System.out.println(row(sum("all quiet", quiet)));
         System.out.printf(Locale.ROOT, "%s %12s %11s %10s %9s%n", row(sum("all restart", restarts)), "", "", "",
-            maxGapThen < 0 ? "none" : maxGapThen + " ms");
+            ms(maxGapThen));
         System.out.printf(Locale.ROOT, "%n%s%nanswers per %d ms, from %d ms before each kill:%n", LEGEND, BUCKET_MS,
             SERIES_BEFORE_MS);
         notes.forEach(System.out::println);
@@ -196,18 +199,19 @@ public final class RestartGapReport
                 lastSend = i;
             }
         }
-        final long[] gap = longestGap(from, to);
+        final long[] gap = longestGap(arrived, from, to);
         return new Window(label, s, a, n, l, d, gap[0], gap[1] - from, pause);
     }
 
     /**
-     * The most time between two answers whose interval meets [from, to), and the index it began at: from the last
-     * answer before {@code from} to the first one after {@code to}, so a gap the span cuts is counted whole.
+     * The most time between two events of a series (answers, sends) whose interval meets [from, to), and the index
+     * it began at: from the last event before {@code from} to the first one after {@code to}, so a gap the span cuts
+     * is counted whole.
      */
-    private long[] longestGap(final int from, final int to)
+    private long[] longestGap(final int[] events, final int from, final int to)
     {
         int previous = from;
-        while (previous > 0 && arrived[previous] == 0)
+        while (previous > 0 && events[previous] == 0)
         {
             previous--;
         }
@@ -215,7 +219,7 @@ public final class RestartGapReport
         long start = previous;
         for (int i = previous + 1; i < length; i++)
         {
-            if (arrived[i] == 0)
+            if (events[i] == 0)
             {
                 continue;
             }
@@ -301,6 +305,11 @@ public final class RestartGapReport
             }
         }
         return -1;
+    }
+
+    private static String ms(final long ms)
+    {
+        return ms < 0 ? "none" : ms + " ms";
     }
 
     private static String after(final long at, final long kill)
