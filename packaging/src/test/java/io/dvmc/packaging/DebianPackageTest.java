@@ -91,6 +91,8 @@ class DebianPackageTest
         {
             final String text = Files.readString(root.resolve("lib/systemd/system").resolve(unit));
             assertTrue(text.contains("ExecStart=/opt/dvmc/bin/dvmc "), unit);
+            // systemctl stop ends the JVM with SIGTERM, and a JVM so ended exits 143: a clean stop, not a failed unit.
+            assertTrue(text.contains("\nSuccessExitStatus=143\n"), unit + ": SuccessExitStatus=143");
             Files.writeString(units.resolve(unit), text.replace("/opt/dvmc/", root + "/opt/dvmc/"));
             verify.add(units.resolve(unit).toString());
         }
