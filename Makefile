@@ -2,7 +2,7 @@
 # `make run` runs the demo, `make run-cluster` the distributed one, `make bench` every benchmark as a report in
 # bench/results/ (`make bench-fastpath`, `bench-perfdhcp`, `bench-restarts`, `bench-e2e`, `bench-alloc` run one each), `make jmh` the micro benchmarks,
 # `make bench-startup` the start-up times, `make fuzz` the Jazzer targets for FUZZ_SECONDS each, `make package` the
-# Debian package (target/dvmc_*.deb).
+# Debian package (target/dvmc_*.deb), `make systemd-smoke` that package's units under a real systemd (a container).
 SHELL := /bin/bash
 JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk*) $(wildcard /usr/lib/jvm/jdk-25*))
 export JAVA_HOME
@@ -13,7 +13,7 @@ MVN_TEST := mvn -B -ntp -Dstyle.color=never
 
 NATIVE_LIB := native/build/libdvmcshim.so
 
-.PHONY: all deps native jars package format test fuzz run run-cluster bench bench-fastpath bench-alloc bench-e2e bench-perfdhcp bench-restarts bench-startup jmh bindings clean
+.PHONY: all deps native jars package systemd-smoke format test fuzz run run-cluster bench bench-fastpath bench-alloc bench-e2e bench-perfdhcp bench-restarts bench-startup jmh bindings clean
 
 all: deps native jars
 
@@ -32,6 +32,11 @@ jars: native
 # The .deb of a host or service machine: jars, shim, launcher, units, the dvmc user (deploy/package.sh).
 package: native jars
 	bash deploy/package.sh
+
+# The package installed, started, reloaded, restarted, stopped and booted under systemd as PID 1 of a systemd-nspawn
+# container over this machine's root (deploy/systemd-smoke.sh; root, systemd-container). Not part of `make test`.
+systemd-smoke: package
+	bash deploy/systemd-smoke.sh
 
 # Applies the tree's code format (deploy/format/eclipse-java.xml); every build checks it.
 format:
