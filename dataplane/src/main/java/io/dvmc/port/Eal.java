@@ -74,11 +74,26 @@ public final class Eal implements AutoCloseable
             }
             if (ret < 0)
             {
-                throw Native.error("rte_eal_init " + args, ret);
+                final EalException error = Native.error("rte_eal_init " + args, ret);
+                throw new EalException(error.getMessage() + hint(error.errno(), Path.of("/sys/module")),
+                    error.errno());
             }
             initialized = true;
             return new Eal(args, ret);
         }
+    }
+
+    /**
+     * What the errno of a failed init does not say: DPDK 22.11's EAL looks for the VFIO modules in
+     * {@code /sys/module} and fails with EAGAIN when that directory is missing, as in a systemd-nspawn container,
+     * which shows only part of {@code /sys}. Empty when that is not the case.
+     */
+    static String hint(final int errno, final Path sysModule)
+    {
+        return errno == 11 /* EAGAIN */ && !Files.isDirectory(sysModule)
+            ? "; " + sysModule + " is missing (a " +
+                "container's partial /sys?): the EAL needs it to look for VFIO (systemd-nspawn: --bind-ro=/sys/module)"
+            : "";
     }
 
     /**
