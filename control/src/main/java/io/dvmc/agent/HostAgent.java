@@ -192,23 +192,33 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     {
         final long now = clock.time();
         nowMs = now;
-        int work = fromDataplane.read(ringHandler, LIMIT);
-        if (work == 0 && fromDataplaneGuard.check() > 0)
+        int work;
+        // Every request this cycle starts (VMs', refreshes, retransmissions) leaves in one system call at the end.
+        client.cork();
+        try
         {
-            counters.deadProducerSkipped.incrementRelease();
+            work = fromDataplane.read(ringHandler, LIMIT);
+            if (work == 0 && fromDataplaneGuard.check() > 0)
+            {
+                counters.deadProducerSkipped.incrementRelease();
+            }
+            final int exchanged = client.poll();
+            if (exchanged > 0)
+            {
+                counters.publish(client);
+            }
+            work += exchanged;
+            work += refresher.poll(now, client);
+            if (refresher.walking())
+            {
+                work++;
+            }
+            work += optionsRefresh.poll(now, client);
         }
-        final int exchanged = client.poll();
-        if (exchanged > 0)
+        finally
         {
-            counters.publish(client);
+            client.uncork();
         }
-        work += exchanged;
-        work += refresher.poll(now, client);
-        if (refresher.walking())
-        {
-            work++;
-        }
-        work += optionsRefresh.poll(now, client);
         if (leaseRequests != null)
         {
             work += leaseRequests.poll(now);

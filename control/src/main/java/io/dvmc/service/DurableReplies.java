@@ -4,7 +4,6 @@ import io.dvmc.exchange.DvmcMessage;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 
 /**
@@ -14,19 +13,16 @@ import java.nio.ByteBuffer;
  */
 final class DurableReplies
 {
-    /** Sends one reply; {@code frame} holds it from {@code offset}, {@code view} is the same memory. */
+    /** Sends one reply, held in {@code view} from {@code offset}, to {@code target} ({@link DvmcService#target}). */
     @FunctionalInterface
     interface Sender
     {
-        void send(ByteBuffer frame, UnsafeBuffer view, int offset, int length, SocketAddress target, int requestType,
-            int requestAddress);
+        void send(UnsafeBuffer view, int offset, int length, long target, int requestType, int requestAddress);
     }
 
     private final int capacity;
-    private final ByteBuffer slab;
-    private final ByteBuffer sendView;
     private final UnsafeBuffer slabView;
-    private final SocketAddress[] targets;
+    private final long[] targets;
     private final int[] lengths;
     private final int[] types;
     private final int[] requestAddresses;
@@ -37,10 +33,8 @@ final class DurableReplies
     DurableReplies(final int capacity)
     {
         this.capacity = capacity;
-        slab = ByteBuffer.allocateDirect(capacity * DvmcMessage.MAX_LENGTH);
-        sendView = slab.duplicate();
-        slabView = new UnsafeBuffer(slab);
-        targets = new SocketAddress[capacity];
+        slabView = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity * DvmcMessage.MAX_LENGTH));
+        targets = new long[capacity];
         lengths = new int[capacity];
         types = new int[capacity];
         requestAddresses = new int[capacity];
@@ -62,7 +56,7 @@ final class DurableReplies
      * Keeps a copy of a reply until the journal is durable up to {@code position}; false when full. The request's
      * type and address are for its lease event.
      */
-    boolean add(final DirectBuffer src, final int offset, final int length, final SocketAddress target,
+    boolean add(final DirectBuffer src, final int offset, final int length, final long target,
         final int requestType, final int requestAddress, final long position)
     {
         if (size() == capacity)
@@ -90,10 +84,8 @@ final class DurableReplies
             {
                 break;
             }
-            final int offset = slot * DvmcMessage.MAX_LENGTH;
-            sendView.clear().position(offset).limit(offset + lengths[slot]);
-            sender.send(sendView, slabView, offset, lengths[slot], targets[slot], types[slot], requestAddresses[slot]);
-            targets[slot] = null;
+            sender.send(slabView, slot * DvmcMessage.MAX_LENGTH, lengths[slot], targets[slot], types[slot],
+                requestAddresses[slot]);
             head++;
             sent++;
         }
@@ -104,10 +96,7 @@ final class DurableReplies
     int clear()
     {
         final int dropped = size();
-        while (head < tail)
-        {
-            targets[(int)(head++ % capacity)] = null;
-        }
+        head = tail;
         return dropped;
     }
 }

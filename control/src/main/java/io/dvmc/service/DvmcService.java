@@ -5,6 +5,7 @@ import io.dvmc.config.IdleStrategies;
 import io.dvmc.config.IoFaults;
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.exchange.Authenticator;
+import io.dvmc.exchange.DatagramBatch;
 import io.dvmc.exchange.DvmcError;
 import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageEncoder;
@@ -110,15 +111,16 @@ public final class DvmcService implements Agent, AutoCloseable
     private final HostRevoker revoker;
     private volatile boolean publishPoolFigures;
     private volatile List<PoolFigures> poolFigures = List.of();
+    private static final long NO_TARGET = 0;
+    /** Socket addresses of the agents a relayed request's answer goes to. */
     private final ReplyTargets targets = new ReplyTargets(4096);
 
-    private final ByteBuffer rx = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH + 1);
-    private final UnsafeBuffer rxView = new UnsafeBuffer(rx);
+    /** recvmmsg/sendmmsg: a batch of requests in one system call, and every reply of a duty cycle in another. */
+    private final DatagramBatch batch;
     private final int receiveBatch;
-    private final ByteBuffer tx;
-    private final ByteBuffer txSend;
     private final UnsafeBuffer txView;
-    private final SocketAddress[] pendingTargets;
+    /** Where each pending reply goes ({@link #target}); {@link #NO_TARGET} once sent or dropped. */
+    private final long[] pendingTargets;
     private final int[] pendingLengths;
     private final int[] pendingEntries;
     /** The type of the request each pending reply answers, for its lease event. */
@@ -130,8 +132,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private final boolean[] pendingEarly;
     private final DvmcMessage sentReply = new DvmcMessage();
     private final UnsafeBuffer nakScratch = new UnsafeBuffer(new byte[DvmcMessage.MAX_LENGTH]);
-    private final ByteBuffer relayTx = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH);
-    private final UnsafeBuffer relayTxView = new UnsafeBuffer(relayTx);
+    private final UnsafeBuffer relayTxView = new UnsafeBuffer(ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH));
     private final RelayEngine relay = new RelayEngine(new RelayAnswers()
     {
         public void answer(final DvmcMessage request, final SocketAddress target, final int type, final int reason,
@@ -252,10 +253,8 @@ public final class DvmcService implements Agent, AutoCloseable
         this.durableReplies = manager.syncInBackground() ? new DurableReplies(DURABLE_QUEUE) : null;
         this.counters = new ServiceCounters(journalDir);
         this.receiveBatch = sharedLeases != null ? SHARED_RECEIVE_BATCH : RECEIVE_BATCH;
-        this.tx = ByteBuffer.allocateDirect(receiveBatch * DvmcMessage.MAX_LENGTH);
-        this.txSend = tx.duplicate();
-        this.txView = new UnsafeBuffer(tx);
-        this.pendingTargets = new SocketAddress[receiveBatch];
+        this.txView = new UnsafeBuffer(ByteBuffer.allocateDirect(receiveBatch * DvmcMessage.MAX_LENGTH));
+        this.pendingTargets = new long[receiveBatch];
         this.pendingLengths = new int[receiveBatch];
         this.pendingEntries = new int[receiveBatch];
         this.pendingEarly = new boolean[receiveBatch];
@@ -278,6 +277,9 @@ public final class DvmcService implements Agent, AutoCloseable
             ReceiveBuffer.size(ch, RECEIVE_QUEUE, "dvmc service on " + listen);
             this.localAddress = (InetSocketAddress)ch.getLocalAddress();
             bindRequestsTo(advertise != null ? advertise : localAddress);
+            // One more byte than a message may have: a longer datagram shows as too long rather than cut short. As
+            // many send slots: a batch's replies, and those the journal's sync released, leave in one call.
+            this.batch = new DatagramBatch(ch, receiveBatch, DvmcMessage.MAX_LENGTH + 1);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -410,27 +412,15 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         sharedAvailable = true;
         int work = changes + sendDurable();
-        final int batch = durableReplies == null ? receiveBatch : Math.min(receiveBatch, durableReplies.free());
-        for (int i = 0; i < batch; i++)
+        final long receiveErrors = batch.receiveErrors();
+        final int received = batch.receive(
+            durableReplies == null ? receiveBatch : Math.min(receiveBatch, durableReplies.free()));
+        counters.add(Counter.ERRORS, batch.receiveErrors() - receiveErrors);
+        counters.add(Counter.RECEIVED, received);
+        work += received;
+        for (int i = 0; i < received; i++)
         {
-            rx.clear();
-            final SocketAddress from;
-            try
-            {
-                from = channel.receive(rx);
-            }
-            catch (final IOException ex)
-            {
-                counters.increment(Counter.ERRORS);
-                break;
-            }
-            if (from == null)
-            {
-                break;
-            }
-            work++;
-            counters.increment(Counter.RECEIVED);
-            onDatagram(rx.position(), from, now);
+            onDatagram(batch.offset(i), batch.length(i), batch.sourceAddress(i), batch.sourcePort(i), now);
         }
         if (pending > 0)
         {
@@ -444,6 +434,7 @@ public final class DvmcService implements Agent, AutoCloseable
             }
         }
         work += relay.poll(leaseClock.millis(), domains);
+        sendQueued();
         final long leaseNow = leaseClock.millis();
         if (leaseNow >= nextMaintenanceMs)
         {
@@ -468,14 +459,24 @@ public final class DvmcService implements Agent, AutoCloseable
         closeResources();
     }
 
-    private void onDatagram(final int length, final SocketAddress from, final long now)
+    /** Where a reply goes: the request's location (patent field 220), else where it came from; 0 for nowhere. */
+    static long target(final int locationAddress, final int locationPort, final int sourceAddress,
+        final int sourcePort)
+    {
+        return locationAddress != 0 && locationPort != 0
+            ? ((locationAddress & 0xFFFF_FFFFL) << 16) | locationPort
+            : ((sourceAddress & 0xFFFF_FFFFL) << 16) | sourcePort;
+    }
+
+    private void onDatagram(final int offset, final int length, final int fromAddress, final int fromPort,
+        final long now)
     {
         if (length > DvmcMessage.MAX_LENGTH)
         {
             counters.drop(DvmcError.BAD_LENGTH);
             return;
         }
-        int rc = message.wrap(rxView, 0, length);
+        int rc = message.wrap(batch.rxBuffer(), offset, length);
         if (rc < 0)
         {
             counters.drop(rc);
@@ -501,7 +502,7 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         revoker.learn(message);
 
-        if (relayed(type, from, now))
+        if (relayed(type, fromAddress, fromPort))
         {
             return;
         }
@@ -543,7 +544,7 @@ public final class DvmcService implements Agent, AutoCloseable
             }
         }
         pendingLengths[slot] = encoder.signReply(authenticator, now, message.keyId());
-        pendingTargets[slot] = targets.resolve(message.locationAddress(), message.locationPort(), from);
+        pendingTargets[slot] = target(message.locationAddress(), message.locationPort(), fromAddress, fromPort);
         pending++;
     }
 
@@ -553,14 +554,15 @@ public final class DvmcService implements Agent, AutoCloseable
      * @return false when the request is the service's to answer: not a relay domain's VM's, or its relay is not
      * available here (answered with a NAK by the address manager, which has no leases of relay domains).
      */
-    private boolean relayed(final int type, final SocketAddress from, final long now)
+    private boolean relayed(final int type, final int fromAddress, final int fromPort)
     {
         final Domain domain = policy.domainOrNull(message.domainId());
         if (domain == null || domain.mode() != Domain.Mode.RELAY || !RelayEngine.relays(type, message.mac()))
         {
             return false;
         }
-        final SocketAddress target = targets.resolve(message.locationAddress(), message.locationPort(), from);
+        final SocketAddress target = targets.resolve(
+            target(message.locationAddress(), message.locationPort(), fromAddress, fromPort));
         return relay.relay(message, domain, target, leaseClock.millis()) != RelayEngine.UNAVAILABLE;
     }
 
@@ -582,15 +584,8 @@ public final class DvmcService implements Agent, AutoCloseable
         counters.increment(
             type == DvmcMessageType.OFFER ? Counter.OFFERS : type == DvmcMessageType.NAK ? Counter.NAKS : Counter.ACKS);
         final int total = encoder.signReply(authenticator, clock.millis(), request.keyId());
-        relayTx.clear().limit(total);
-        try
-        {
-            counters.increment(channel.send(relayTx, target) > 0 ? Counter.SENT : Counter.SEND_FAILURES);
-        }
-        catch (final IOException ex)
-        {
-            counters.increment(Counter.SEND_FAILURES);
-        }
+        final InetSocketAddress to = (InetSocketAddress)target;
+        batch.queue(relayTxView, 0, total, Addresses.ipv4Bits(to.getAddress()), to.getPort());
     }
 
     /**
@@ -710,6 +705,7 @@ public final class DvmcService implements Agent, AutoCloseable
                     send(i);
                 }
             }
+            sendQueued();
             try
             {
                 manager.sync();
@@ -725,7 +721,7 @@ public final class DvmcService implements Agent, AutoCloseable
                     LOG.error("lease journal sync failed, {} replies withheld: {} ({} more such lines held back)",
                         pending, ex.getMessage(), held);
                 }
-                Arrays.fill(pendingTargets, 0, pending, null);
+                Arrays.fill(pendingTargets, 0, pending, NO_TARGET);
                 pending = 0;
                 manager.endBatch();
                 return;
@@ -733,13 +729,13 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         for (int i = 0; i < pending; i++)
         {
-            if (pendingTargets[i] == null)
+            if (pendingTargets[i] == NO_TARGET)
             {
                 continue;
             }
             if (pendingEntries[i] >= 0 && !settle(i, i * DvmcMessage.MAX_LENGTH))
             {
-                pendingTargets[i] = null;
+                pendingTargets[i] = NO_TARGET;
                 continue;
             }
             send(i);
@@ -781,7 +777,7 @@ public final class DvmcService implements Agent, AutoCloseable
         }
         for (int i = 0; i < pending; i++)
         {
-            if (pendingTargets[i] == null)
+            if (pendingTargets[i] == NO_TARGET)
             {
                 continue;
             }
@@ -793,7 +789,7 @@ public final class DvmcService implements Agent, AutoCloseable
             // Room was kept: a batch takes no more requests than the queue has free slots.
             durableReplies.add(txView, i * DvmcMessage.MAX_LENGTH, pendingLengths[i], pendingTargets[i],
                 pendingTypes[i], pendingAddresses[i], position);
-            pendingTargets[i] = null;
+            pendingTargets[i] = NO_TARGET;
         }
         pending = 0;
         manager.endBatch();
@@ -823,10 +819,10 @@ public final class DvmcService implements Agent, AutoCloseable
         int withheld = durableReplies.clear();
         for (int i = 0; i < pending; i++)
         {
-            if (pendingTargets[i] != null)
+            if (pendingTargets[i] != NO_TARGET)
             {
                 withheld++;
-                pendingTargets[i] = null;
+                pendingTargets[i] = NO_TARGET;
             }
         }
         pending = 0;
@@ -843,35 +839,32 @@ public final class DvmcService implements Agent, AutoCloseable
     /** Sends the reply in slot {@code i} and forgets its target. */
     private void send(final int i)
     {
-        final int start = i * DvmcMessage.MAX_LENGTH;
-        txSend.clear().position(start).limit(start + pendingLengths[i]);
-        transmit(txSend, txView, start, pendingLengths[i], pendingTargets[i], pendingTypes[i], pendingAddresses[i]);
-        pendingTargets[i] = null;
+        transmit(txView, i * DvmcMessage.MAX_LENGTH, pendingLengths[i], pendingTargets[i], pendingTypes[i],
+            pendingAddresses[i]);
+        pendingTargets[i] = NO_TARGET;
     }
 
-    private void transmit(final ByteBuffer frame, final UnsafeBuffer view, final int start, final int length,
-        final SocketAddress target, final int requestType, final int requestAddress)
+    /** Queues a reply for {@link #sendQueued}, which sends the duty cycle's replies in one system call. */
+    private void transmit(final UnsafeBuffer view, final int start, final int length, final long target,
+        final int requestType, final int requestAddress)
     {
-        try
+        if (batch.queue(view, start, length, (int)(target >>> 16), (int)target & 0xFFFF) && events.enabled() &&
+            sentReply.wrap(view, start, length) >= 0)
         {
-            if (channel.send(frame, target) > 0)
-            {
-                counters.increment(Counter.SENT);
-                if (events.enabled() && sentReply.wrap(view, start, length) >= 0)
-                {
-                    events.replied(requestType, sentReply, requestAddress);
-                }
-            }
-            else
-            {
-                counters.increment(Counter.SEND_FAILURES);
-            }
+            events.replied(requestType, sentReply, requestAddress);
         }
-        catch (final IOException ex)
+    }
+
+    /** Sends the queued replies; one the kernel refuses is lost as a dropped datagram (the agent retransmits). */
+    private void sendQueued()
+    {
+        if (batch.queued() == 0)
         {
-            // The agent retransmits; its retry gets the same answer.
-            counters.increment(Counter.SEND_FAILURES);
+            return;
         }
+        final long failures = batch.sendFailures();
+        counters.add(Counter.SENT, batch.flush());
+        counters.add(Counter.SEND_FAILURES, batch.sendFailures() - failures);
     }
 
     /**

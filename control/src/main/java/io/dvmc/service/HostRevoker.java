@@ -108,7 +108,7 @@ final class HostRevoker implements LeaseRevocations
         final int length = encoder.signTo(authenticator, clock.millis(), (int)(host & 0xFFFF), locationAddress,
             locationPort);
         frame.clear().limit(length);
-        final SocketAddress target = targets.resolve(locationAddress, locationPort, null);
+        final SocketAddress target = targets.resolve(DvmcService.target(locationAddress, locationPort, 0, 0));
         try
         {
             if (channel.send(frame, target) > 0)

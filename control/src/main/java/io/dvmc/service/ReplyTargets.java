@@ -21,14 +21,11 @@ final class ReplyTargets
         this.capacity = capacity;
     }
 
-    /** The location's address, or {@code source} when the location is unset (0.0.0.0 or port 0). */
-    SocketAddress resolve(final int address, final int port, final SocketAddress source)
+    /** The socket address of a {@link DvmcService#target}. */
+    SocketAddress resolve(final long key)
     {
-        if (address == 0 || port == 0)
-        {
-            return source;
-        }
-        final long key = ((address & 0xFFFF_FFFFL) << 16) | port;
+        final int address = (int)(key >>> 16);
+        final int port = (int)key & 0xFFFF;
         InetSocketAddress target = cache.get(key);
         if (target == null)
         {

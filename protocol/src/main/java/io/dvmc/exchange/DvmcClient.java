@@ -79,8 +79,9 @@ public final class DvmcClient implements AutoCloseable
     private final long hostIdBits;
     private int counter;
 
-    private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH + 1);
-    private final UnsafeBuffer receiveView = new UnsafeBuffer(receiveBuffer);
+    /** recvmmsg/sendmmsg: one system call per burst of replies, and per duty cycle's requests while corked. */
+    private final DatagramBatch batch;
+    private int corked;
     private final DvmcMessage reply = new DvmcMessage();
 
     private final SlotMemory slab;
@@ -112,7 +113,6 @@ public final class DvmcClient implements AutoCloseable
     private long timeouts;
     private long replies;
     private long revokes;
-    private long receiveErrors;
 
     public DvmcClient(
         final InetSocketAddress bindAddress,
@@ -198,6 +198,8 @@ public final class DvmcClient implements AutoCloseable
             // A service replies to a batch at once: room for several batches (a large window is not answered at once).
             ReceiveBuffer.size(channel, Math.min(capacity, RECEIVE_BURST), "dvmc client on " + bindAddress);
             this.locationPort = ((InetSocketAddress)channel.getLocalAddress()).getPort();
+            // One more byte than a message may have: a longer datagram shows as too long rather than cut short.
+            this.batch = new DatagramBatch(channel, RECEIVE_BATCH, DvmcMessage.MAX_LENGTH + 1);
             // A service's REVOKE is bound to this location, as the requests sent from here are to the service's.
             authenticator.receiverEndpoint(location, locationPort);
         }
@@ -342,33 +344,52 @@ public final class DvmcClient implements AutoCloseable
             authenticator.rekey(keys.ring(), keys.signingKeyId());
         }
         final long nowMs = clock.time();
-        int work = 0;
-        for (int i = 0; i < RECEIVE_BATCH; i++)
+        cork();
+        try
         {
-            receiveBuffer.clear();
-            final SocketAddress from;
-            try
+            final int n = batch.receive();
+            for (int i = 0; i < n; i++)
             {
-                from = channel.receive(receiveBuffer);
+                onDatagram(batch.offset(i), batch.length(i), nowMs);
             }
-            catch (final IOException ex)
+            int work = n;
+            final long nowNs = monotonic.nanoTime();
+            if (nowNs - nextDeadlineNs >= 0)
             {
-                receiveErrors++;
-                break;
+                work += checkDeadlines(nowNs);
             }
-            if (from == null)
-            {
-                break;
-            }
-            work++;
-            onDatagram(receiveBuffer.position(), nowMs);
+            return work;
         }
-        final long nowNs = monotonic.nanoTime();
-        if (nowNs - nextDeadlineNs >= 0)
+        finally
         {
-            work += checkDeadlines(nowNs);
+            uncork();
         }
-        return work;
+    }
+
+    /**
+     * Holds the requests sent from now on until the matching {@link #uncork}, which sends them all with one system
+     * call: a caller that starts many exchanges in one duty cycle corks around it. Nests; {@link #poll} corks itself.
+     */
+    public void cork()
+    {
+        corked++;
+    }
+
+    /** Ends a {@link #cork}; the outermost sends what was held. */
+    public void uncork()
+    {
+        if (--corked == 0 && batch.queued() > 0)
+        {
+            flushSends();
+        }
+    }
+
+    private void flushSends()
+    {
+        final long failuresBefore = batch.sendFailures();
+        batch.flush();
+        // Lost like a dropped datagram; the next try resends it.
+        drops[-DvmcError.SEND_FAILED] += batch.sendFailures() - failuresBefore;
     }
 
     /** Transactions in flight. */
@@ -422,7 +443,7 @@ public final class DvmcClient implements AutoCloseable
 
     public long receiveErrors()
     {
-        return receiveErrors;
+        return batch.receiveErrors();
     }
 
     /** Whether a value returned by {@link #send} is an error code rather than a transaction id. */
@@ -443,14 +464,14 @@ public final class DvmcClient implements AutoCloseable
         }
     }
 
-    private void onDatagram(final int length, final long nowMs)
+    private void onDatagram(final int offset, final int length, final long nowMs)
     {
         if (length > DvmcMessage.MAX_LENGTH)
         {
             drops[-DvmcError.BAD_LENGTH]++;
             return;
         }
-        int rc = reply.wrap(receiveView, 0, length);
+        int rc = reply.wrap(batch.rxBuffer(), offset, length);
         if (rc < 0)
         {
             drops[-rc]++;
@@ -572,17 +593,10 @@ public final class DvmcClient implements AutoCloseable
             boundAddresses[slot] = ipv4(to);
         }
         authenticator.signRequest(message, base, length, boundAddresses[slot], to.getPort());
-        try
+        batch.queue(message, base, length, boundAddresses[slot], to.getPort());
+        if (corked == 0)
         {
-            if (channel.send(slab.sendView(slot, length), endpoints[slot]) == 0)
-            {
-                drops[-DvmcError.SEND_FAILED]++;
-            }
-        }
-        catch (final IOException ex)
-        {
-            // Lost like a dropped datagram; the next try resends it.
-            drops[-DvmcError.SEND_FAILED]++;
+            flushSends();
         }
         tries[slot]++;
         deadlines[slot] = nowNs + timeoutAfterNs(tries[slot]);

@@ -21,7 +21,6 @@ public final class SlotMemory
 
     private final int slotBytes;
     private final UnsafeBuffer[] buffers;
-    private final ByteBuffer[] sendViews;
 
     public SlotMemory(final int slots, final int slotBytes)
     {
@@ -31,7 +30,6 @@ public final class SlotMemory
         }
         this.slotBytes = slotBytes;
         buffers = new UnsafeBuffer[(slots + CHUNK_SLOTS - 1) / CHUNK_SLOTS];
-        sendViews = new ByteBuffer[buffers.length];
     }
 
     /** The buffer that holds {@code slot}, at {@link #offset(int)}. */
@@ -41,9 +39,7 @@ public final class SlotMemory
         UnsafeBuffer buffer = buffers[chunk];
         if (buffer == null)
         {
-            final ByteBuffer memory = ByteBuffer.allocateDirect(CHUNK_SLOTS * slotBytes);
-            sendViews[chunk] = memory.duplicate();
-            buffer = new UnsafeBuffer(memory);
+            buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(CHUNK_SLOTS * slotBytes));
             buffers[chunk] = buffer;
         }
         return buffer;
@@ -64,13 +60,5 @@ public final class SlotMemory
             chunks += buffer != null ? 1 : 0;
         }
         return chunks;
-    }
-
-    /** The first {@code length} bytes of {@code slot} as a ByteBuffer to send; valid until the next call. */
-    public ByteBuffer sendView(final int slot, final int length)
-    {
-        buffer(slot);
-        final int start = offset(slot);
-        return sendViews[slot / CHUNK_SLOTS].clear().position(start).limit(start + length);
     }
 }

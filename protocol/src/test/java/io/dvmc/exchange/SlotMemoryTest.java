@@ -2,8 +2,6 @@ package io.dvmc.exchange;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -43,17 +41,6 @@ class SlotMemoryTest
         }
         assertSame(memory.buffer(0), memory.buffer(SlotMemory.CHUNK_SLOTS - 1));
         assertNotSame(memory.buffer(0), memory.buffer(SlotMemory.CHUNK_SLOTS));
-    }
-
-    @Test
-    void aSendViewCoversExactlyTheSlotsFirstBytes()
-    {
-        final SlotMemory memory = new SlotMemory(2 * SlotMemory.CHUNK_SLOTS, SLOT_BYTES);
-        final int slot = SlotMemory.CHUNK_SLOTS + 3;
-        memory.buffer(slot).putByte(memory.offset(slot), (byte)0x5A);
-        final ByteBuffer view = memory.sendView(slot, 100);
-        assertEquals(100, view.remaining());
-        assertEquals(0x5A, view.get(view.position()));
     }
 
     @Test
