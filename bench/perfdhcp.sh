@@ -55,7 +55,9 @@ clients=${DVMC_PERF_CLIENTS:-}
 servers=(${DVMC_PERF_SERVERS:-dvmc kea kea-mt dnsmasq})
 kea_threads=${DVMC_PERF_KEA_THREADS:-$(( $(nproc) > 2 ? $(nproc) : 2 ))}
 kea_queue=${DVMC_PERF_KEA_QUEUE:-64}
-java=${JAVA_HOME:?JAVA_HOME}/bin/java
+jdk=${JAVA_HOME:-$( (ls -d /usr/lib/jvm/temurin-25-jdk* /usr/lib/jvm/jdk-25* 2>/dev/null || true) | head -n 1)}
+[ -x "$jdk/bin/java" ] || { echo "bench/perfdhcp.sh: no JDK 25 under /usr/lib/jvm; set JAVA_HOME" >&2; exit 1; }
+java=$jdk/bin/java
 bench_java=("$java" "@$top/deploy/jvm.options" -cp "$top/bench/target/classes:$top/bench/target/lib/*")
 
 # Prerequisites: each missing one is named, with the Debian package that brings it (deploy/install-deps.sh test).
