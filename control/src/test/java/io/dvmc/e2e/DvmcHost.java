@@ -446,8 +446,9 @@ final class DvmcHost implements AutoCloseable
 
     void awaitCounter(final JvmProcess process, final String label, final long atLeast, final Duration timeout)
     {
-        process.await("counter '" + label + "' >= " + atLeast + " (counters: " + counters() + ")", timeout,
-            () -> counter(label) >= atLeast);
+        // Counters and every process's log as they are when the wait fails.
+        process.await(() -> "counter '" + label + "' >= " + atLeast + " (counters: " + counters() + ")\n" + logs(),
+            timeout, () -> counter(label) >= atLeast);
     }
 
     /** Runs {@code dvmc ctl ARGS --config HOST} as its own process and returns what it printed. */

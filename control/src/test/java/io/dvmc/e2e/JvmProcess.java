@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * A dvmc process (service, agent or dataplane) run as its own JVM from the test classpath, with the project's
@@ -111,17 +112,27 @@ public final class JvmProcess implements AutoCloseable
     /** Waits for a condition while the process lives; fails with the process's log otherwise. */
     public void await(final String what, final Duration timeout, final BooleanSupplier condition)
     {
+        await(() -> what, timeout, condition);
+    }
+
+    /**
+     * As {@link #await(String, Duration, BooleanSupplier)}, with a description made when the wait fails: counters
+     * read then rather than at its start.
+     */
+    public void await(final Supplier<String> what, final Duration timeout, final BooleanSupplier condition)
+    {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean())
         {
             if (!process.isAlive())
             {
-                throw new AssertionError(name + " exited with " + process.exitValue() + " before " + what +
+                throw new AssertionError(name + " exited with " + process.exitValue() + " before " + what.get() +
                     "\n--- " + name + " log ---\n" + log());
             }
             if (System.nanoTime() - deadline > 0)
             {
-                throw new AssertionError("timed out waiting for " + what + "\n--- " + name + " log ---\n" + log());
+                throw new AssertionError("timed out waiting for " + what.get() + "\n--- " + name + " log ---\n" +
+                    log());
             }
             try
             {
