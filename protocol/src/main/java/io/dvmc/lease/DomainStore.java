@@ -38,6 +38,15 @@ public final class DomainStore extends SharedStore
             maxEntries, timeouts));
     }
 
+    /** See {@link LeaseStore#openWriterBesideReaders}: null if the store must be opened after a YIELD. */
+    public static DomainStore openWriterBesideReaders(final StoreGuard guard, final long maxEntries,
+        final StoreTimeouts timeouts)
+    {
+        final SharedMapFile file = SharedMapFile.openWriterBesideReaders(guard, MAP_NAME, DomainKey.LENGTH,
+            DomainRecord.LENGTH, maxEntries, timeouts);
+        return file == null ? null : new DomainStore(file);
+    }
+
     /** @throws StoreMissingException if the agent has not created the file yet */
     public static DomainStore openReader(final Path file)
     {
@@ -94,7 +103,7 @@ public final class DomainStore extends SharedStore
     public long forEach(final DomainVisitor visitor)
     {
         final DomainRecord record = new DomainRecord();
-        return file.map().forEach((keySlice, recordSlice) -> {
+        return file.forEach(0, file.map().segments(), (keySlice, recordSlice) -> {
             record.wrap(recordSlice.buffer(), recordSlice.offset());
             visitor.visit(record);
         });

@@ -62,8 +62,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Opening</h2>
  * {@link #openWriter} creates, opens or recovers the file and must only be called while holding the exclusive lock of
- * the store's {@link StoreGuard}; {@link #openReader} maps an existing, completed file and must only be called
- * while holding a shared lock.
+ * the store's {@link StoreGuard}; {@link #openWriterBesideReaders} opens an existing file that needs no recovery
+ * beside readers that have it mapped, with the writer role and the walk lock held; {@link #openReader} maps an
+ * existing, completed file and must only be called while holding a shared lock.
  *
  * <p>Thread-safe; {@link #get} allocates nothing once the calling thread has warmed up its Chronicle context.
  */
@@ -77,6 +78,14 @@ public final class FixedRecordMap implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(FixedRecordMap.class);
     private static final String WARM_UP_NAME = "dvmc-warm-up";
     private static final int HEADER_PROBE_BYTES = SizePrefixedBlob.SELF_BOOTSTRAPPING_HEADER_OFFSET;
+    /**
+     * Chronicle's segment lock word ({@code VanillaReadWriteUpdateWithWaitsLockingStrategy}, whose constants are
+     * package-private): the count int first, the wait int after it.
+     */
+    private static final long COUNT_WORD_OFFSET = 0;
+    private static final long WAIT_WORD_OFFSET = 4;
+    private static final int UPDATE_LOCKED_BIT = 1 << 30;
+    private static final int WRITE_LOCKED_COUNT = Integer.MIN_VALUE;
     /** The capacity a reader passes: it takes the file's. */
     private static final long READER = -1;
 
@@ -191,6 +200,74 @@ public final class FixedRecordMap implements AutoCloseable
         {
             throw new StoreIoException("cannot open " + file + " for writing: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Opens an existing, completed file for the single writer beside readers that have it mapped (the dataplane,
+     * which keeps answering from it), without the exclusive lock: possible when the last writer, killed or not,
+     * left no change cut short, that is no segment write lock and not the map-wide lock held (see
+     * {@link #openWriter}). A read-only look at the lock words decides; no live process can take either lock
+     * meanwhile, since readers never do and the caller holds the writer role.
+     *
+     * <p>What else a dead writer left is cleared with a compare-and-set on each segment's lock word, so that a
+     * reader's concurrent read-lock or unlock is never lost: the update lock (taken only by the writer and by
+     * walkers, which the caller shuts out with {@link StoreGuard#tryExclusiveWalk}) and the registered write waits
+     * (only the writer registers them; a wait left behind would shut readers out of its segment). Read counts are
+     * left alone: they may be the live readers'. A read count the dead writer left makes a later write to its
+     * segment fail with {@link SegmentLockedException}, and the recovery cycle under the exclusive lock clears it.
+     *
+     * <p>Chronicle's lock word ({@code VanillaReadWriteUpdateWithWaitsLockingStrategy}): the int at the segment
+     * header's first byte counts parties, bit 31 alone = write-locked, bit 30 = update-locked, bits 0-29 = read
+     * count; the int after it counts write waits. Readers change the first int only, by compare-and-set.
+     *
+     * <p>Call only with the writer role and the exclusive walk lock held.
+     *
+     * @return the map, or null if the file must be opened by {@link #openWriter} under the exclusive lock: absent,
+     *     never completed, or a write lock or the map-wide lock held
+     * @throws OtherLayoutException if the file holds another layout or capacity
+     */
+    public static FixedRecordMap openWriterBesideReaders(final Path file, final String name, final int keyLength,
+        final int recordLength, final long maxEntries, final StoreTimeouts timeouts)
+    {
+        if (maxEntries <= 0)
+        {
+            throw new IllegalArgumentException("maxEntries must be positive: " + maxEntries);
+        }
+        if (!Files.exists(file))
+        {
+            return null;
+        }
+        final int sizeWord = readSizeWord(file);
+        if (SizePrefixedBlob.extractSize(sizeWord) == 0 || !SizePrefixedBlob.isReady(sizeWord))
+        {
+            return null;
+        }
+        final FixedRecordMap opened;
+        try
+        {
+            opened = checked(builder(name, keyLength, recordLength, maxEntries).createPersistedTo(file.toFile()), file,
+                name, keyLength, recordLength, maxEntries, timeouts);
+        }
+        catch (final IOException e)
+        {
+            throw new StoreIoException("cannot open " + file + " for writing: " + e.getMessage(), e);
+        }
+        final boolean mapWide = opened.mapWideLockHeld();
+        final int writeLocked = opened.writeLockedSegments();
+        if (mapWide || writeLocked > 0)
+        {
+            LOG.warn("{}: {} segment write lock(s){} left by a dead writer; the readers must let go for a recovery",
+                file, writeLocked, mapWide ? " and the map-wide lock" : "");
+            opened.close();
+            return null;
+        }
+        final int released = opened.releaseDeadWriterLocks();
+        if (released > 0)
+        {
+            LOG.warn("{}: released the update locks or write waits of {} segment(s), left by the dead writer " +
+                "(nothing is changed under those); the readers keep the map", file, released);
+        }
+        return opened;
     }
 
     /** Maps an existing, completed file for lookups. Call only under a shared lock. */
@@ -463,6 +540,97 @@ public final class FixedRecordMap implements AutoCloseable
             }
         }
         return released;
+    }
+
+    /**
+     * Clears, in every segment's lock word, the update lock and the registered write waits, leaving the read count
+     * as it is, each with a compare-and-set that a reader's concurrent read-lock or unlock makes retry. Only for
+     * {@link #openWriterBesideReaders}: with the writer role and the walk lock held, neither belongs to a live
+     * process.
+     *
+     * @return how many segments held an update lock or a wait
+     */
+    private int releaseDeadWriterLocks()
+    {
+        final VanillaChronicleHash<?, ?, ?, ?> hash = hash();
+        final Access<Object> access = Access.nativeAccess();
+        int released = 0;
+        for (int segment = 0; segment < map.segments(); segment++)
+        {
+            final long countWord = hash.segmentHeaderAddress(segment) + COUNT_WORD_OFFSET;
+            final long waitWord = hash.segmentHeaderAddress(segment) + WAIT_WORD_OFFSET;
+            boolean any = false;
+            while (true)
+            {
+                final int count = access.readVolatileInt(null, countWord);
+                if (count == WRITE_LOCKED_COUNT || (count & UPDATE_LOCKED_BIT) == 0)
+                {
+                    break;
+                }
+                if (access.compareAndSwapInt(null, countWord, count, count & ~UPDATE_LOCKED_BIT))
+                {
+                    any = true;
+                    break;
+                }
+            }
+            while (true)
+            {
+                final int waits = access.readVolatileInt(null, waitWord);
+                if (waits == 0)
+                {
+                    break;
+                }
+                if (access.compareAndSwapInt(null, waitWord, waits, 0))
+                {
+                    any = true;
+                    break;
+                }
+            }
+            if (any)
+            {
+                released++;
+            }
+        }
+        return released;
+    }
+
+    /** Read locks held on {@code segment}: by live readers, or left by dead ones. For tests. */
+    int readLockCount(final int segment)
+    {
+        return VanillaReadWriteUpdateWithWaitsLockingStrategy.instance()
+            .readLockCount(BigSegmentHeader.INSTANCE.getLockState(hash().segmentHeaderAddress(segment)));
+    }
+
+    /** Whether {@code segment} is update-locked. For tests. */
+    boolean updateLocked(final int segment)
+    {
+        return VanillaReadWriteUpdateWithWaitsLockingStrategy.instance()
+            .isUpdateLocked(BigSegmentHeader.INSTANCE.getLockState(hash().segmentHeaderAddress(segment)));
+    }
+
+    /** Write waits registered on {@code segment}. For tests. */
+    int writeWaits(final int segment)
+    {
+        return VanillaReadWriteUpdateWithWaitsLockingStrategy.instance()
+            .waitCount(BigSegmentHeader.INSTANCE.getLockState(hash().segmentHeaderAddress(segment)));
+    }
+
+    /** Takes a read lock on every segment and keeps it, as a live reader amid its lookups holds one. For tests. */
+    void holdReadLocks()
+    {
+        for (int segment = 0; segment < map.segments(); segment++)
+        {
+            BigSegmentHeader.INSTANCE.readLock(hash().segmentHeaderAddress(segment));
+        }
+    }
+
+    /** Releases one read lock of every segment, as {@link #holdReadLocks} took them. For tests. */
+    void releaseReadLocks()
+    {
+        for (int segment = 0; segment < map.segments(); segment++)
+        {
+            BigSegmentHeader.INSTANCE.readUnlock(hash().segmentHeaderAddress(segment));
+        }
     }
 
     /** Whether the lock Chronicle takes to add segment tiers is held: by a dead process, if the caller is the writer. */

@@ -50,6 +50,20 @@ public final class LeaseStore extends SharedStore
     }
 
     /**
+     * The agent's start beside a dataplane that has the store open, without YIELD; see
+     * {@link SharedMapFile#openWriterBesideReaders}.
+     *
+     * @return null if the store must be opened by {@link #openWriter(StoreGuard, long, StoreTimeouts)} after a YIELD
+     */
+    public static LeaseStore openWriterBesideReaders(final StoreGuard guard, final long maxEntries,
+        final StoreTimeouts timeouts)
+    {
+        final SharedMapFile file = SharedMapFile.openWriterBesideReaders(guard, MAP_NAME, LeaseKey.LENGTH,
+            LeaseRecord.LENGTH, maxEntries, timeouts);
+        return file == null ? null : new LeaseStore(file);
+    }
+
+    /**
      * The dataplane's open.
      *
      * @throws StoreMissingException if the agent has not created the file yet
@@ -134,7 +148,7 @@ public final class LeaseStore extends SharedStore
     {
         final LeaseKey key = new LeaseKey();
         final LeaseRecord record = new LeaseRecord();
-        return file.map().forEach(fromSegment, toSegment, (keySlice, recordSlice) -> {
+        return file.forEach(fromSegment, toSegment, (keySlice, recordSlice) -> {
             key.wrap(keySlice.buffer(), keySlice.offset());
             record.wrap(recordSlice.buffer(), recordSlice.offset());
             visitor.visit(key.domainId(), key.mac(), record);

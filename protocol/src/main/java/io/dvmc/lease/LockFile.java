@@ -18,13 +18,16 @@ import java.util.Map;
  * kill -9, loses its OS locks with its file descriptors.
  *
  * <p>Byte {@link #ACCESS} is locked shared by readers that have the map open and exclusive by the writer while it
- * recovers; byte {@link #WRITER} is locked exclusive by the single writer for its lifetime. Byte {@link #STATE}
- * (never locked) holds the writer's {@link #CLEAN} / {@link #DIRTY} mark.
+ * recovers; byte {@link #WRITER} is locked exclusive by the single writer for its lifetime; byte {@link #WALKER} is
+ * locked shared by a reader while it walks the map (a walk takes segment update locks) and exclusive by a writer
+ * while it clears the update locks a dead writer left beside live readers. Byte {@link #STATE} (never locked) holds
+ * the writer's {@link #CLEAN} / {@link #DIRTY} mark.
  */
 final class LockFile
 {
     static final long ACCESS = 0;
     static final long WRITER = 1;
+    static final long WALKER = 2;
     static final long STATE = 8;
     static final byte CLEAN = 'C';
     static final byte DIRTY = 'D';
@@ -38,6 +41,9 @@ final class LockFile
     private FileLock access;
     private boolean exclusive;
     private FileLock writer;
+    private int walkers;
+    private FileLock walk;
+    private boolean walkExclusive;
 
     private LockFile(final Path path, final FileChannel channel)
     {
@@ -162,6 +168,60 @@ final class LockFile
         }
         release(writer);
         writer = null;
+    }
+
+    synchronized boolean tryWalkerShared()
+    {
+        if (walkExclusive)
+        {
+            return false;
+        }
+        if (walkers == 0)
+        {
+            walk = tryLock(WALKER, true);
+            if (walk == null)
+            {
+                return false;
+            }
+        }
+        walkers++;
+        return true;
+    }
+
+    synchronized void releaseWalkerShared()
+    {
+        if (walkers <= 0)
+        {
+            throw new IllegalStateException("no walker lock held on " + path);
+        }
+        if (--walkers == 0)
+        {
+            release(walk);
+            walk = null;
+        }
+    }
+
+    /** Fails at once while a reader in this JVM or another process walks the map. */
+    synchronized boolean tryWalkerExclusive()
+    {
+        if (walkExclusive || walkers > 0)
+        {
+            return false;
+        }
+        walk = tryLock(WALKER, false);
+        walkExclusive = walk != null;
+        return walkExclusive;
+    }
+
+    synchronized void releaseWalkerExclusive()
+    {
+        if (!walkExclusive)
+        {
+            throw new IllegalStateException("no exclusive walker lock held on " + path);
+        }
+        release(walk);
+        walk = null;
+        walkExclusive = false;
     }
 
     /** Whether any reader, in this JVM or another process, holds the access byte shared. */

@@ -94,6 +94,62 @@ public final class SharedMapFile implements AutoCloseable
     }
 
     /**
+     * The writer's start beside attached readers, with no YIELD: takes the writer role (if {@code guard} does not
+     * hold it yet) and, if the file needs no recovery, opens it without the exclusive lock, clearing the dead
+     * writer's update locks and write waits ({@link FixedRecordMap#openWriterBesideReaders}) while it holds the walk
+     * lock exclusively; then marks the store dirty until {@link #close}. On success the returned file owns
+     * {@code guard}.
+     *
+     * @return the file, or null if it must be opened by {@link #openWriter(StoreGuard, String, int, int, long,
+     *     StoreTimeouts)} after the readers let go: absent, never completed, of another layout or capacity, a write
+     *     lock or the map-wide lock held, or a reader walking the map right now. The guard keeps the writer role.
+     */
+    public static SharedMapFile openWriterBesideReaders(final StoreGuard guard, final String name,
+        final int keyLength, final int recordLength, final long maxEntries, final StoreTimeouts timeouts)
+    {
+        guard.acquireWriter(timeouts.lockFile());
+        if (!guard.tryExclusiveWalk())
+        {
+            LOG.info("{}: a reader walks the map; its readers must let go for the writer's open", guard.mapFile());
+            return null;
+        }
+        final FixedRecordMap map;
+        try
+        {
+            map = FixedRecordMap.openWriterBesideReaders(guard.mapFile(), name, keyLength, recordLength, maxEntries,
+                timeouts);
+        }
+        catch (final OtherLayoutException e)
+        {
+            LOG.info("{}; its readers must let go for the writer to replace it", e.getMessage());
+            return null;
+        }
+        finally
+        {
+            guard.releaseExclusiveWalk();
+        }
+        if (map == null)
+        {
+            return null;
+        }
+        try
+        {
+            if (guard.lastWriterKilled())
+            {
+                LOG.info("{}: the last writer did not close it, but held no write lock: its every change was " +
+                    "complete, the file is used as it is, beside its readers", guard.mapFile());
+            }
+            guard.markDirty();
+        }
+        catch (final RuntimeException e)
+        {
+            map.close();
+            throw e;
+        }
+        return new SharedMapFile(guard, map, name, keyLength, recordLength, maxEntries, timeouts);
+    }
+
+    /**
      * A reader's open: takes the shared lock (waiting while the writer recovers) and maps the file.
      *
      * @throws StoreMissingException     if the file does not exist
@@ -162,6 +218,28 @@ public final class SharedMapFile implements AutoCloseable
     public int lockedSegments(final Duration waitPerSegment)
     {
         return map.lockedSegments(waitPerSegment.toNanos());
+    }
+
+    /**
+     * {@link FixedRecordMap#forEach(int, int, FixedRecordMap.EntryVisitor)}; a reader holds the walk lock of
+     * {@link StoreGuard} meanwhile, since the walk takes segment update locks, which a writer's open beside readers
+     * would otherwise take for a dead writer's.
+     */
+    public long forEach(final int fromSegment, final int toSegment, final FixedRecordMap.EntryVisitor visitor)
+    {
+        if (guard.isWriter())
+        {
+            return map.forEach(fromSegment, toSegment, visitor);
+        }
+        guard.acquireWalker(timeouts.lockFile());
+        try
+        {
+            return map.forEach(fromSegment, toSegment, visitor);
+        }
+        finally
+        {
+            guard.releaseWalker();
+        }
     }
 
     public FixedRecordMap map()

@@ -27,6 +27,11 @@ import java.util.function.BooleanSupplier;
  *       recovers the file ({@link #acquireExclusive}, {@link #releaseExclusive}). The writer does not hold it
  *       between recoveries (its role byte already keeps other writers out), so it can see at any time whether a
  *       reader is attached ({@link #readersPresent}).</li>
+ *   <li><b>walk</b> (byte 2): a reader holds it <em>shared</em> while it walks the map ({@link #acquireWalker},
+ *       {@link #releaseWalker}), since Chronicle's segment walks take the update lock; the writer holds it
+ *       <em>exclusive</em> while it clears the update locks a dead writer left beside live readers
+ *       ({@link FixedRecordMap#openWriterBesideReaders}). With no walker the update lock and the write waits of a
+ *       segment are the writer's alone: a reader's lookups take read locks only.</li>
  *   <li>byte 8 of the file (not a lock) records whether the last writer closed cleanly ({@link #closedCleanly}).
  *       Either way the writer's next open maps the file and recovers only if it finds a lock held, the footprint
  *       of a process killed in the middle of a change ({@link FixedRecordMap#openWriter}); the byte tells the log
@@ -57,7 +62,18 @@ import java.util.function.BooleanSupplier;
  *         requests take the slow path                      lock released)
  *                                                        send READY
  * </pre>
- * The agent also runs the recovery cycle when a write fails with {@link SegmentLockedException} (a reader such as
+ * <h2>Restart beside a live reader (no YIELD)</h2>
+ * A writer killed outside a change (no segment write lock, no map-wide lock held: the usual case) left every change
+ * complete, and what it left held is its own: update locks and registered write waits, which only the writer and
+ * walkers take. The new agent then opens the file beside the attached dataplane, without YIELD and without the
+ * exclusive lock ({@link SharedMapFile#openWriterBesideReaders}): it inspects the lock words, clears only the dead
+ * writer's part of each with a compare-and-set (readers' read counts are left alone) while it holds the walk lock
+ * exclusively, and sends READY, on which the dataplane maps the file again and swaps the new mapping in while the
+ * old one keeps answering. A read count the dead writer left makes a later write to its segment fail with
+ * {@link SegmentLockedException}, which runs the recovery cycle below. If a write lock or the map-wide lock is held,
+ * or a walker is present, the agent falls back to YIELD and the exclusive open.
+ *
+ * <p>The agent also runs the recovery cycle when a write fails with {@link SegmentLockedException} (a reader such as
  * {@code dvmcctl} died holding a segment lock), and may recover at once, without YIELD, when
  * {@link #readersPresent} is false (the dataplane died). If the YIELD goes unanswered, {@code recover} throws
  * {@link StoreLockTimeoutException} and changes nothing. A reader that finds no writer ({@link #writerPresent})
@@ -180,6 +196,42 @@ public final class StoreGuard implements AutoCloseable
                 "the writer still holds " + lockFile.path() + " exclusively after " + deadline);
         }
         shared = true;
+    }
+
+    /**
+     * Takes the walk lock shared for a walk of the map by a reader, waiting while the writer clears a dead writer's
+     * update locks. Release it with {@link #releaseWalker}.
+     *
+     * @throws StoreLockTimeoutException if the writer still holds it exclusively at the deadline
+     */
+    public void acquireWalker(final Duration deadline)
+    {
+        checkOpen();
+        if (!await(lockFile::tryWalkerShared, deadline))
+        {
+            throw new StoreLockTimeoutException(
+                "the writer still holds the walk lock of " + lockFile.path() + " after " + deadline);
+        }
+    }
+
+    public void releaseWalker()
+    {
+        lockFile.releaseWalkerShared();
+    }
+
+    /**
+     * Takes the walk lock exclusively if no reader walks the map right now; writer role required. While it is held
+     * no live process other than this writer takes a segment update lock.
+     */
+    boolean tryExclusiveWalk()
+    {
+        checkWriter();
+        return lockFile.tryWalkerExclusive();
+    }
+
+    void releaseExclusiveWalk()
+    {
+        lockFile.releaseWalkerExclusive();
     }
 
     /** Lets go of the access lock (shared or exclusive) if held; close the map first. */
