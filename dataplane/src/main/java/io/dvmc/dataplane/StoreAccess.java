@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * The dataplane's side of the store hand-over with the agent ({@link io.dvmc.lease.StoreGuard}): it opens the
  * lease and domain stores as a reader when the agent says READY, and closes them when the agent says YIELD
  * (the agent then recovers them with exclusive access). While they are closed every lookup misses and
- * requests take the slow path.
+ * requests take the slow path. An agent that restarts with nothing to recover opens the stores beside this reader
+ * and sends READY without YIELD; the stores stay open, and the new mapping replaces them when it is adopted.
  *
  * <p>Opening a Chronicle Map can take a second (its first open loads classes), so it runs on a helper thread and the worker adopts
  * the result; a YIELD that arrives meanwhile makes the worker discard it. Lookups and the hand-over messages
@@ -267,6 +268,8 @@ public final class StoreAccess implements AutoCloseable
         final Opened opened = pending.getAndSet(null);
         if (opened.generation == generation)
         {
+            // The stores a READY found open answered until now; the caches go with them.
+            closeCurrent();
             current = opened;
             handovers.incrementRelease();
             System.err.println(OPEN_LOG);
@@ -290,11 +293,13 @@ public final class StoreAccess implements AutoCloseable
         toAgent.write(RingMessages.STORE_RELEASED, control, 0, RingMessages.CONTROL_LENGTH);
     }
 
-    /** READY: (re)open the stores on the helper thread. */
+    /**
+     * READY: (re)open the stores on the helper thread. Stores still open (an agent that restarted beside them, with
+     * no YIELD) keep answering until {@link #doWork} adopts the new ones: the fast path has no gap.
+     */
     public void onReady()
     {
         final int myGeneration = ++generation;
-        closeCurrent();
         opener.execute(() -> open(myGeneration));
     }
 

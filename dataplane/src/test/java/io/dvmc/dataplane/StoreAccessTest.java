@@ -5,6 +5,8 @@ import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainStore;
+import io.dvmc.lease.LeaseRecord;
+import io.dvmc.lease.LeaseState;
 import io.dvmc.lease.LeaseStore;
 import io.dvmc.lease.StoreLockTimeoutException;
 import org.agrona.CloseHelper;
@@ -99,6 +101,34 @@ class StoreAccessTest
         assertEquals(0, handovers.get());
         assertRecoveryGoesThrough();
         assertEquals(List.of(RingMessages.STORE_RELEASED, RingMessages.HELLO), messagesToAgent());
+    }
+
+    /**
+     * An agent restarted beside the open stores sends READY without YIELD: the stores answer until the worker adopts
+     * their new mapping, which then replaces them (the old one's shared lock goes with it).
+     */
+    @Test
+    void aReadyWhileTheStoresAreOpenKeepsThemAnsweringUntilTheNewOnesAreAdopted() throws Exception
+    {
+        final long mac = 0x02_00_00_00_00_01L;
+        leases.put(7, mac, new LeaseRecord().clear().ip(0x0A00_0064).state(LeaseState.BOUND));
+        stores.onReady();
+        assertTrue(stores.awaitOpens(OPENS));
+        stores.doWork(rings.toAgent());
+        assertTrue(stores.lease(7, mac, new LeaseRecord()));
+
+        stores.onReady();
+        assertTrue(stores.isOpen(), "READY closed the stores");
+        assertTrue(stores.lease(7, mac, new LeaseRecord()));
+        assertTrue(stores.awaitOpens(OPENS));
+        assertTrue(stores.isOpen());
+        stores.doWork(rings.toAgent());
+        assertEquals(2, handovers.get());
+        assertTrue(stores.lease(7, mac, new LeaseRecord()), "the new mapping answers");
+
+        stores.onYield(rings.toAgent());
+        assertFalse(stores.isOpen());
+        assertRecoveryGoesThrough();
     }
 
     @Test
