@@ -61,7 +61,10 @@ public final class HostStores implements AutoCloseable
     /** This writer's copy of each domain record it read or wrote: at most the domain store's capacity. */
     private final Int2ObjectHashMap<DomainRecord> domainCopies = new Int2ObjectHashMap<>();
     private final LeaseChanges leaseChanges;
-    /** Until READY at the end of {@link #open} the dataplane has yielded and holds no copy: nothing to announce. */
+    /**
+     * Until READY at the end of {@link #open} the dataplane has yielded and holds no copy: nothing to announce; unless
+     * the stores were opened beside it.
+     */
     private boolean announcing;
     private final IntArrayList chosenDomains = new IntArrayList();
     private final LongArrayList chosenMacs = new LongArrayList();
@@ -109,7 +112,10 @@ public final class HostStores implements AutoCloseable
         }
     }
 
-    /** The agent's start: take the writer role, have a running dataplane let go, create or recover, say READY. */
+    /**
+     * The agent's start: take the writer role; open the stores beside a dataplane that has them open if no change
+     * was cut short (it keeps answering), else have it let go, create or recover; say READY.
+     */
     public void open()
     {
         open(null);
@@ -130,11 +136,34 @@ public final class HostStores implements AutoCloseable
         {
             leaseGuard.acquireWriter(deadline);
             domainGuard.acquireWriter(deadline);
-            // Even with no reader seen: a dataplane may be opening the stores right now, for a READY of our
-            // predecessor still in the ring, and take its shared lock after the look.
-            yieldReaders(leaseGuard, domainGuard);
-            leases = openOrReplace(leaseGuard, () -> LeaseStore.openWriter(leaseGuard, maxLeases, timeouts));
-            domains = openOrReplace(domainGuard, () -> DomainStore.openWriter(domainGuard, maxDomains, timeouts));
+            if (leaseGuard.readersPresent() || domainGuard.readersPresent())
+            {
+                // The dataplane has the stores open: if our predecessor cut no change short, open them beside it, and
+                // its fast path goes on answering through our restart.
+                leases = LeaseStore.openWriterBesideReaders(leaseGuard, maxLeases, timeouts);
+                domains = DomainStore.openWriterBesideReaders(domainGuard, maxDomains, timeouts);
+            }
+            if (leases != null && domains != null)
+            {
+                LOG.info("stores opened beside the dataplane, which keeps them: no YIELD");
+                // It holds cached copies: what this start removes is announced.
+                announcing = true;
+            }
+            else
+            {
+                // Even with no reader seen: a dataplane may be opening the stores right now, for a READY of our
+                // predecessor still in the ring, and take its shared lock after the look.
+                yieldReaders(leaseGuard, domainGuard);
+                if (leases == null)
+                {
+                    leases = openOrReplace(leaseGuard, () -> LeaseStore.openWriter(leaseGuard, maxLeases, timeouts));
+                }
+                if (domains == null)
+                {
+                    domains = openOrReplace(domainGuard,
+                        () -> DomainStore.openWriter(domainGuard, maxDomains, timeouts));
+                }
+            }
             if (bootId != null)
             {
                 retireOtherBoots(bootId);
@@ -153,6 +182,8 @@ public final class HostStores implements AutoCloseable
         // A predecessor killed between a write and its LEASE_CHANGED left a cached copy that nothing else drops.
         leaseChanges.flushAll();
         announcing = true;
+        // Also after an open beside the dataplane: it may still have our predecessor's YIELD to obey, and it swaps
+        // in a mapping of its own without closing the one it answers from.
         send(RingMessages.STORE_READY);
     }
 

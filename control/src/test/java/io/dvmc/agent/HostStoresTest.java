@@ -5,6 +5,7 @@ import io.dvmc.ipc.CounterTypes;
 import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
+import io.dvmc.lease.DeadWriter;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.LeaseKey;
 import io.dvmc.lease.LeaseRecord;
@@ -79,6 +80,8 @@ class HostStoresTest
         final DataplaneStores dataplane = new DataplaneStores();
         dataplane.awaitOpen(true);
         first.close();
+        // Killed inside a change: the next agent needs the dataplane to let go.
+        DeadWriter.leave(dir.resolve(LeaseStore.FILE), 1024, true);
 
         // The dataplane stops reading (busy, or starting) while its ring fills up: the next agent's first
         // YIELD finds no room.
@@ -93,6 +96,88 @@ class HostStoresTest
         opened.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         dataplane.awaitOpen(true);
         assertEquals(2, counters.storeHandovers.get());
+    }
+
+    /**
+     * The agent killed outside a change (here: holding update locks and waiting for a write lock, the waits
+     * shutting readers out of every segment) and restarted while the dataplane has the stores open: no YIELD, the
+     * dataplane never closes its stores, and its fast path answers a known lease at every turn of its loop, from
+     * its cache and then, once the restart flushed the cache, from the store the new agent cleared.
+     */
+    @Test
+    void anAgentRestartedBesideTheDataplaneSendsNoYieldAndTheFastPathAnswersThroughout()
+    {
+        final long mac = 0x02_00_00_00_00_01L;
+        final LeaseRecord lease = new LeaseRecord().clear().ip(0x0A00_0064).state(LeaseState.BOUND).seal();
+        final HostStores first = agent();
+        first.open();
+        first.putLease(7, mac, lease);
+        final DataplaneStores dataplane = new DataplaneStores();
+        dataplane.awaitOpen(true);
+        dataplane.probe(7, mac);
+        dataplane.awaitProbeHits(100);
+        drainTold(dataplane);
+        first.close();
+        DeadWriter.leave(dir.resolve(LeaseStore.FILE), 1024, false);
+
+        final long flushesBefore = dataplane.flushes;
+        final HostStores second = agent();
+        second.open();
+        dataplane.awaitTold(RingMessages.STORE_READY);
+        dataplane.awaitOpens(2);
+        final long hitsAfterRestart = dataplane.probeHits;
+        dataplane.awaitProbeHits(hitsAfterRestart + 1_000);
+        dataplane.pause();
+
+        assertFalse(drainTold(dataplane).contains(RingMessages.STORE_YIELD), "no YIELD");
+        assertFalse(dataplane.closedOnce, "the dataplane never closed its stores");
+        assertEquals(0, dataplane.probeMisses, "the fast path missed the lease");
+        assertTrue(dataplane.flushes > flushesBefore, "the restart flushed the dataplane's cache");
+        // The new agent writes every segment at once: the dead agent's update locks and waits are gone.
+        for (int i = 0; i < 512; i++)
+        {
+            assertTrue(second.putLease(8, mac + i, lease));
+        }
+        dataplane.resume();
+    }
+
+    /** A write lock left by the killed agent (a change cut short): YIELD, recovery and READY, as before. */
+    @Test
+    void anAgentKilledInsideAChangeStillHasTheDataplaneYieldForTheRecovery()
+    {
+        final long mac = 0x02_00_00_00_00_01L;
+        final LeaseRecord lease = new LeaseRecord().clear().ip(0x0A00_0064).state(LeaseState.BOUND).seal();
+        final HostStores first = agent();
+        first.open();
+        first.putLease(7, mac, lease);
+        final DataplaneStores dataplane = new DataplaneStores();
+        dataplane.awaitOpen(true);
+        drainTold(dataplane);
+        first.close();
+        DeadWriter.leave(dir.resolve(LeaseStore.FILE), 1024, true);
+
+        final HostStores second = agent();
+        second.open();
+        dataplane.awaitTold(RingMessages.STORE_READY);
+        dataplane.awaitOpen(true);
+
+        assertEquals(List.of(RingMessages.STORE_YIELD, RingMessages.STORE_READY), drainTold(dataplane));
+        assertTrue(dataplane.closedOnce, "the dataplane let go for the recovery");
+        for (int i = 0; i < 512; i++)
+        {
+            assertTrue(second.putLease(8, mac + i, lease));
+        }
+        assertTrue(second.lease(7, mac, new LeaseRecord()));
+    }
+
+    private static List<Integer> drainTold(final DataplaneStores dataplane)
+    {
+        synchronized (dataplane.told)
+        {
+            final List<Integer> told = new ArrayList<>(dataplane.told);
+            dataplane.told.clear();
+            return told;
+        }
     }
 
     @Test
@@ -358,6 +443,14 @@ class HostStoresTest
             dataplaneCounters.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE));
         private final AtomicBoolean running = new AtomicBoolean(true);
         private volatile boolean isOpen;
+        volatile boolean closedOnce;
+        volatile long flushes;
+        volatile long opens;
+        private volatile int probeDomain;
+        private volatile long probeMac;
+        private final LeaseRecord probed = new LeaseRecord();
+        volatile long probeHits;
+        volatile long probeMisses;
         private final Thread thread = new Thread(this::run, "test-dataplane-worker");
 
         DataplaneStores()
@@ -387,8 +480,28 @@ class HostStoresTest
                             }
                         }
                     });
-                    access.doWork(rings.toAgent());
-                    isOpen = access.isOpen();
+                    if (access.flushIfAsked(rings.toDataplane()))
+                    {
+                        flushes++;
+                    }
+                    opens += access.doWork(rings.toAgent());
+                    final boolean nowOpen = access.isOpen();
+                    if (isOpen && !nowOpen)
+                    {
+                        closedOnce = true;
+                    }
+                    isOpen = nowOpen;
+                    if (probeMac != 0)
+                    {
+                        if (access.lease(probeDomain, probeMac, probed))
+                        {
+                            probeHits++;
+                        }
+                        else
+                        {
+                            probeMisses++;
+                        }
+                    }
                 }
                 LockSupport.parkNanos(100_000);
             }
@@ -403,6 +516,51 @@ class HostStoresTest
             {
                 assertTrue(System.nanoTime() - end < 0, "the dataplane did not pause");
                 LockSupport.parkNanos(100_000);
+            }
+        }
+
+        /** Looks (domain, MAC) up at every turn of the loop from now on, counting hits and misses. */
+        void probe(final int domainId, final long mac)
+        {
+            probeDomain = domainId;
+            probeMac = mac;
+        }
+
+        void awaitProbeHits(final long hits)
+        {
+            final long end = System.nanoTime() + DEADLINE.toNanos();
+            while (probeHits < hits)
+            {
+                assertTrue(System.nanoTime() - end < 0, "the probe hit " + probeHits + " times");
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+
+        /** Until the stores were adopted {@code count} times since the start. */
+        void awaitOpens(final long count)
+        {
+            final long end = System.nanoTime() + DEADLINE.toNanos();
+            while (opens < count)
+            {
+                assertTrue(System.nanoTime() - end < 0, "the dataplane adopted stores " + opens + " times");
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+
+        void awaitTold(final int type)
+        {
+            final long end = System.nanoTime() + DEADLINE.toNanos();
+            while (true)
+            {
+                synchronized (told)
+                {
+                    if (told.contains(type))
+                    {
+                        return;
+                    }
+                }
+                assertTrue(System.nanoTime() - end < 0, "the dataplane was never told " + type);
+                LockSupport.parkNanos(1_000_000);
             }
         }
 

@@ -152,16 +152,19 @@ class CrashRecoveryTest
 
             host.agent().kill();
             final long yields = yieldsLogged(host);
-            // A reader of the store (as dvmcctl is) keeps the restarted agent's recovery from completing: the
-            // window between its YIELD and its READY stays open until the reader lets go.
+            // A reader walking the store (as dvmcctl does) keeps the restarted agent from opening it beside the
+            // dataplane, and then its recovery from completing: the window between its YIELD and its READY stays
+            // open until the reader lets go.
             try (LeaseStore reader = LeaseStore.openReader(host.stateDir().resolve(LeaseStore.FILE)))
             {
+                reader.guard().acquireWalker(SERVE_AGAIN);
                 host.launchAgent();
                 host.agent().await("the dataplane to close the stores", SERVE_AGAIN,
                     () -> yieldsLogged(host) > yields);
                 final Exec.Result during = lab.run(vm.ns(), SERVE_AGAIN, "sh", "-c", arping);
                 assertTrue(during.ok(), "no ARP reply for the virtual server while the agent recovers the stores: " +
                     during.output() + "\n" + host.logs());
+                reader.guard().releaseWalker();
             }
             host.awaitAgent();
         }
