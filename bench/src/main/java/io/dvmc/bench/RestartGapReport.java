@@ -38,9 +38,10 @@ public final class RestartGapReport
         answered after it); longest gap: the most time between two answers, by their arrival, and when it began (ms
         after the window's start: the kill); send pause: the storm's own longest time between two sends (a gap as
         long is the machine's, not dvmc's); agent READY: its READY file; stores shut and reopened: the fast path
-        closed at the agent's YIELD and open again after its READY, from the dataplane's log (ms after the kill);
-        gap then, pause then: the longest time between two answers across that hand-over, and the storm's own
-        longest time between two sends across it
+        closed at the agent's YIELD and open again after its READY, from the dataplane's log (ms after the kill;
+        stores shut none: no YIELD, the agent opened the stores beside the dataplane, which kept answering from them
+        and swapped in a new mapping after the READY); gap then, pause then: the longest time between two answers
+        across that hand-over, and the storm's own longest time between two sends across it
         """;
 
     private long startEpochMs;
