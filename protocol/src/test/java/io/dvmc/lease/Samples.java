@@ -3,6 +3,9 @@ package io.dvmc.lease;
 import java.nio.charset.StandardCharsets;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
 /** Deterministic records derived from a number, so that two processes can agree on expected contents. */
 final class Samples
 {
@@ -74,5 +77,55 @@ final class Samples
             out.append(Character.forDigit(b >>> 4, 16)).append(Character.forDigit(b & 0xF, 16));
         }
         return out.toString();
+    }
+
+    /**
+     * Each of {@code keys} keys holds its last acknowledged lease, or the one put in flight when the writer died. An in-flight put
+     * that landed counts as committed from then on: later rounds may not reach its key again.
+     *
+     * @return whether the in-flight put landed.
+     */
+    static boolean verifyAcknowledged(final LeaseStore store, final long[] committed, final long inFlight,
+        final int keys)
+    {
+        boolean landed = false;
+        final LeaseRecord found = new LeaseRecord();
+        final LeaseRecord expected = new LeaseRecord();
+        for (int k = 0; k < keys; k++)
+        {
+            final int domainId = Samples.domainOf(k, keys);
+            final long mac = Samples.macOf(k, keys);
+            final LookupResult r = store.lookup(domainId, mac, found);
+            final boolean inFlightKey = inFlight % keys == k;
+            if (committed[k] < 0)
+            {
+                if (r == LookupResult.ABSENT)
+                {
+                    continue;
+                }
+                if (!(inFlightKey && r == LookupResult.FOUND))
+                {
+                    fail("key " + k + " never committed but " + r);
+                }
+            }
+            else
+            {
+                assertEquals(LookupResult.FOUND, r, "acknowledged lease " + committed[k] + " lost");
+            }
+            final long n = found.updatedMillis();
+            if (n != committed[k] && !(inFlightKey && n == inFlight))
+            {
+                fail("key " + k + " holds lease " + n + ", acknowledged " + committed[k] + ", in flight " + inFlight);
+            }
+            Samples.lease(n, expected);
+            assertEquals(Samples.hex(expected.buffer(), 0, LeaseRecord.LENGTH),
+                Samples.hex(found.buffer(), 0, LeaseRecord.LENGTH), "key " + k);
+            if (n == inFlight)
+            {
+                committed[k] = n;
+                landed = true;
+            }
+        }
+        return landed;
     }
 }

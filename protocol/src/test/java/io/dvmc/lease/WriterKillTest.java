@@ -76,7 +76,7 @@ class WriterKillTest
             try (LeaseStore agent = LeaseStore.openWriter(file, 4 * KEYS, AGENT))
             {
                 assertFalse(agent.guard().closedCleanly(), "a killed writer never marks the store clean");
-                final boolean landed = verify(agent, committed, inFlight);
+                final boolean landed = Samples.verifyAcknowledged(agent, committed, inFlight, KEYS);
                 assertEquals(0, agent.lockedSegments(Duration.ofMillis(100)), "a segment stayed locked");
                 // Writes to every key, so to every segment, each within the 1 s write deadline.
                 final LeaseRecord record = new LeaseRecord();
@@ -135,54 +135,5 @@ class WriterKillTest
         final long n = Long.parseLong(line.substring("committed ".length()));
         committed[(int)(n % KEYS)] = n;
         return n;
-    }
-
-    /**
-     * Each key holds its last acknowledged lease, or the one put in flight when the writer died. An in-flight put
-     * that landed counts as committed from then on: later rounds may not reach its key again.
-     *
-     * @return whether the in-flight put landed.
-     */
-    private static boolean verify(final LeaseStore store, final long[] committed, final long inFlight)
-    {
-        boolean landed = false;
-        final LeaseRecord found = new LeaseRecord();
-        final LeaseRecord expected = new LeaseRecord();
-        for (int k = 0; k < KEYS; k++)
-        {
-            final int domainId = Samples.domainOf(k, KEYS);
-            final long mac = Samples.macOf(k, KEYS);
-            final LookupResult r = store.lookup(domainId, mac, found);
-            final boolean inFlightKey = inFlight % KEYS == k;
-            if (committed[k] < 0)
-            {
-                if (r == LookupResult.ABSENT)
-                {
-                    continue;
-                }
-                if (!(inFlightKey && r == LookupResult.FOUND))
-                {
-                    fail("key " + k + " never committed but " + r);
-                }
-            }
-            else
-            {
-                assertEquals(LookupResult.FOUND, r, "acknowledged lease " + committed[k] + " lost");
-            }
-            final long n = found.updatedMillis();
-            if (n != committed[k] && !(inFlightKey && n == inFlight))
-            {
-                fail("key " + k + " holds lease " + n + ", acknowledged " + committed[k] + ", in flight " + inFlight);
-            }
-            Samples.lease(n, expected);
-            assertEquals(Samples.hex(expected.buffer(), 0, LeaseRecord.LENGTH),
-                Samples.hex(found.buffer(), 0, LeaseRecord.LENGTH), "key " + k);
-            if (n == inFlight)
-            {
-                committed[k] = n;
-                landed = true;
-            }
-        }
-        return landed;
     }
 }
