@@ -116,6 +116,8 @@ class EtcdLeaseAdminTest
             assertEquals(ip, shown.get(0).get("ip").asText());
             assertEquals(vm, shown.get(0).get("vm").asText());
         }
+        // b follows a's binding through its watch, which may take longer than three quick CLI runs.
+        Await.until("replica b follows the binding", FOLLOWED, () -> b.manager().boundCount() >= 1);
         assertNoOffer(b, ONE_A, OTHER, "the address is bound at the other replica too");
 
         final DvmcRun.Run release = ctl("leases", "release", vm);
