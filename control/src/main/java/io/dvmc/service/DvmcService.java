@@ -415,12 +415,19 @@ public final class DvmcService implements Agent, AutoCloseable
         final long receiveErrors = batch.receiveErrors();
         final int received = batch.receive(
             durableReplies == null ? receiveBatch : Math.min(receiveBatch, durableReplies.free()));
-        counters.add(Counter.ERRORS, batch.receiveErrors() - receiveErrors);
-        counters.add(Counter.RECEIVED, received);
-        work += received;
-        for (int i = 0; i < received; i++)
+        if (batch.receiveErrors() != receiveErrors)
         {
-            onDatagram(batch.offset(i), batch.length(i), batch.sourceAddress(i), batch.sourcePort(i), now);
+            counters.add(Counter.ERRORS, batch.receiveErrors() - receiveErrors);
+        }
+        if (received > 0)
+        {
+            // Counted once per batch: an idle duty cycle touches no shared counter.
+            counters.add(Counter.RECEIVED, received);
+            work += received;
+            for (int i = 0; i < received; i++)
+            {
+                onDatagram(batch.offset(i), batch.length(i), batch.sourceAddress(i), batch.sourcePort(i), now);
+            }
         }
         if (pending > 0)
         {

@@ -37,13 +37,9 @@ final class LockFile
     private final Path path;
     private final FileChannel channel;
     private int references;
-    private int sharedHolders;
-    private FileLock access;
-    private boolean exclusive;
+    private final SharedByte access = new SharedByte(ACCESS, "access");
     private FileLock writer;
-    private int walkers;
-    private FileLock walk;
-    private boolean walkExclusive;
+    private final SharedByte walk = new SharedByte(WALKER, "walker");
 
     private LockFile(final Path path, final FileChannel channel)
     {
@@ -99,55 +95,22 @@ final class LockFile
 
     synchronized boolean tryShared()
     {
-        if (exclusive)
-        {
-            return false;
-        }
-        if (sharedHolders == 0)
-        {
-            access = tryLock(ACCESS, true);
-            if (access == null)
-            {
-                return false;
-            }
-        }
-        sharedHolders++;
-        return true;
+        return access.tryShared();
     }
 
     synchronized void releaseShared()
     {
-        if (sharedHolders <= 0)
-        {
-            throw new IllegalStateException("no shared lock held on " + path);
-        }
-        if (--sharedHolders == 0)
-        {
-            release(access);
-            access = null;
-        }
+        access.releaseShared();
     }
 
     synchronized boolean tryExclusive()
     {
-        if (exclusive || sharedHolders > 0)
-        {
-            return false;
-        }
-        access = tryLock(ACCESS, false);
-        exclusive = access != null;
-        return exclusive;
+        return access.tryExclusive();
     }
 
     synchronized void releaseExclusive()
     {
-        if (!exclusive)
-        {
-            throw new IllegalStateException("no exclusive lock held on " + path);
-        }
-        release(access);
-        access = null;
-        exclusive = false;
+        access.releaseExclusive();
     }
 
     synchronized boolean tryWriter()
@@ -172,66 +135,33 @@ final class LockFile
 
     synchronized boolean tryWalkerShared()
     {
-        if (walkExclusive)
-        {
-            return false;
-        }
-        if (walkers == 0)
-        {
-            walk = tryLock(WALKER, true);
-            if (walk == null)
-            {
-                return false;
-            }
-        }
-        walkers++;
-        return true;
+        return walk.tryShared();
     }
 
     synchronized void releaseWalkerShared()
     {
-        if (walkers <= 0)
-        {
-            throw new IllegalStateException("no walker lock held on " + path);
-        }
-        if (--walkers == 0)
-        {
-            release(walk);
-            walk = null;
-        }
+        walk.releaseShared();
     }
 
     /** Fails at once while a reader in this JVM or another process walks the map. */
     synchronized boolean tryWalkerExclusive()
     {
-        if (walkExclusive || walkers > 0)
-        {
-            return false;
-        }
-        walk = tryLock(WALKER, false);
-        walkExclusive = walk != null;
-        return walkExclusive;
+        return walk.tryExclusive();
     }
 
     synchronized void releaseWalkerExclusive()
     {
-        if (!walkExclusive)
-        {
-            throw new IllegalStateException("no exclusive walker lock held on " + path);
-        }
-        release(walk);
-        walk = null;
-        walkExclusive = false;
+        walk.releaseExclusive();
     }
 
     /** Whether any reader, in this JVM or another process, holds the access byte shared. */
     synchronized boolean sharedHeldElsewhere()
     {
-        if (sharedHolders > 0)
+        if (access.holders > 0)
         {
             return true;
         }
-        if (exclusive)
+        if (access.exclusive)
         {
             return false;
         }
@@ -314,6 +244,78 @@ final class LockFile
         catch (final IOException e)
         {
             throw new StoreIoException("cannot unlock " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A byte locked shared by any number of holders in this JVM (one OS lock among them) or exclusive by one. Used
+     * under the file's monitor.
+     */
+    private final class SharedByte
+    {
+        private final long position;
+        private final String name;
+        private int holders;
+        private FileLock lock;
+        private boolean exclusive;
+
+        SharedByte(final long position, final String name)
+        {
+            this.position = position;
+            this.name = name;
+        }
+
+        boolean tryShared()
+        {
+            if (exclusive)
+            {
+                return false;
+            }
+            if (holders == 0)
+            {
+                lock = tryLock(position, true);
+                if (lock == null)
+                {
+                    return false;
+                }
+            }
+            holders++;
+            return true;
+        }
+
+        void releaseShared()
+        {
+            if (holders <= 0)
+            {
+                throw new IllegalStateException("no shared " + name + " lock held on " + path);
+            }
+            if (--holders == 0)
+            {
+                release(lock);
+                lock = null;
+            }
+        }
+
+        boolean tryExclusive()
+        {
+            if (exclusive || holders > 0)
+            {
+                return false;
+            }
+            lock = tryLock(position, false);
+            exclusive = lock != null;
+            return exclusive;
+        }
+
+        void releaseExclusive()
+        {
+            if (!exclusive)
+            {
+                throw new IllegalStateException("no exclusive " + name + " lock held on " + path);
+            }
+            release(lock);
+            lock = null;
+            exclusive = false;
         }
     }
 }

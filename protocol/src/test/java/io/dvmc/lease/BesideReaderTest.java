@@ -69,15 +69,7 @@ class BesideReaderTest
                     child.awaitLine("ready"::equals, LONG);
                     progress.awaitAtLeast(1 + random.nextInt(round == 0 ? KEYS / 2 : 4 * KEYS), LONG);
                     child.kill();
-                    for (final String line : child.drain())
-                    {
-                        if (line.startsWith("committed "))
-                        {
-                            final long n = Long.parseLong(line.substring("committed ".length()));
-                            committed[(int)(n % KEYS)] = n;
-                            last = Math.max(last, n);
-                        }
-                    }
+                    last = Samples.takeCommitted(child.drain(), committed, last, KEYS);
                 }
                 final long inFlight = last + 1;
                 final long lookupsBefore = loop.lookups.get();
@@ -110,15 +102,7 @@ class BesideReaderTest
                     final boolean landed = Samples.verifyAcknowledged(reader, committed, inFlight, KEYS);
                     Samples.verifyAcknowledged(agent, committed, inFlight, KEYS);
                     assertEquals(0, agent.lockedSegments(Duration.ofMillis(100)), "a segment stayed locked");
-                    final LeaseRecord record = new LeaseRecord();
-                    for (int k = 0; k < KEYS; k++)
-                    {
-                        if (committed[k] >= 0)
-                        {
-                            agent.put(Samples.domainOf(committed[k], KEYS), Samples.macOf(committed[k], KEYS),
-                                Samples.lease(committed[k], record));
-                        }
-                    }
+                    Samples.putAcknowledged(agent, committed, KEYS);
                     Samples.verifyAcknowledged(reader, committed, inFlight, KEYS);
                     assertNull(loop.failure.get(), "the reader's loop failed");
                     // Only beside the reader: a YIELD round started a new loop, whose count began again at 0.
@@ -159,11 +143,7 @@ class BesideReaderTest
     {
         final Path file = dir.resolve("leases");
         final LeaseRecord record = new LeaseRecord();
-        final LeaseStore dead = LeaseStore.openWriter(file, 4 * KEYS, SHORT_WRITES);
-        for (int k = 0; k < KEYS; k++)
-        {
-            dead.put(Samples.domainOf(k, KEYS), Samples.macOf(k, KEYS), Samples.lease(k, record));
-        }
+        final LeaseStore dead = Samples.filled(file, KEYS, SHORT_WRITES);
         try (LeaseStore reader = LeaseStore.openReader(file, SHORT_WRITES))
         {
             final int segments = reader.segments();
@@ -223,11 +203,7 @@ class BesideReaderTest
     {
         final Path file = dir.resolve("leases");
         final LeaseRecord record = new LeaseRecord();
-        final LeaseStore dead = LeaseStore.openWriter(file, 4 * KEYS, SHORT_WRITES);
-        for (int k = 0; k < KEYS; k++)
-        {
-            dead.put(Samples.domainOf(k, KEYS), Samples.macOf(k, KEYS), Samples.lease(k, record));
-        }
+        final LeaseStore dead = Samples.filled(file, KEYS, SHORT_WRITES);
         LeaseStore reader = LeaseStore.openReader(file, SHORT_WRITES);
         dead.map().holdSegmentLock(1, true);
         dead.map().close();

@@ -128,4 +128,50 @@ final class Samples
         }
         return landed;
     }
+
+    /** Puts every acknowledged lease again: a write to each key, so to every segment. */
+    static void putAcknowledged(final LeaseStore store, final long[] committed, final int keys)
+    {
+        final LeaseRecord record = new LeaseRecord();
+        for (int k = 0; k < keys; k++)
+        {
+            if (committed[k] >= 0)
+            {
+                store.put(domainOf(committed[k], keys), macOf(committed[k], keys), lease(committed[k], record));
+            }
+        }
+    }
+
+    /** A writer's store at {@code file} holding lease {@code k} under key {@code k} for every key. */
+    static LeaseStore filled(final java.nio.file.Path file, final int keys, final StoreTimeouts timeouts)
+    {
+        final LeaseRecord record = new LeaseRecord();
+        final LeaseStore store = LeaseStore.openWriter(file, 4 * keys, timeouts);
+        for (int k = 0; k < keys; k++)
+        {
+            store.put(domainOf(k, keys), macOf(k, keys), lease(k, record));
+        }
+        return store;
+    }
+
+    /**
+     * Takes the "committed N" lines a killed {@code WriterLoopMain} printed into {@code committed} (by key).
+     *
+     * @return the highest N, or {@code last} if none is higher.
+     */
+    static long takeCommitted(final java.util.List<String> lines, final long[] committed, final long last,
+        final int keys)
+    {
+        long highest = last;
+        for (final String line : lines)
+        {
+            if (line.startsWith("committed "))
+            {
+                final long n = Long.parseLong(line.substring("committed ".length()));
+                committed[(int)(n % keys)] = n;
+                highest = Math.max(highest, n);
+            }
+        }
+        return highest;
+    }
 }

@@ -63,13 +63,7 @@ class WriterKillTest
                 // The first round dies among inserts, later ones mostly among replacements of acknowledged leases.
                 progress.awaitAtLeast(1 + random.nextInt(round == 0 ? KEYS / 2 : 4 * KEYS), LONG);
                 child.kill();
-                for (final String line : child.drain())
-                {
-                    if (line.startsWith("committed "))
-                    {
-                        last = Math.max(last, parse(line, committed));
-                    }
-                }
+                last = Samples.takeCommitted(child.drain(), committed, last, KEYS);
             }
             final long inFlight = last + 1;
             final ReaderView view = readWhileWriterIsDead(file);
@@ -79,15 +73,7 @@ class WriterKillTest
                 final boolean landed = Samples.verifyAcknowledged(agent, committed, inFlight, KEYS);
                 assertEquals(0, agent.lockedSegments(Duration.ofMillis(100)), "a segment stayed locked");
                 // Writes to every key, so to every segment, each within the 1 s write deadline.
-                final LeaseRecord record = new LeaseRecord();
-                for (int k = 0; k < KEYS; k++)
-                {
-                    if (committed[k] >= 0)
-                    {
-                        agent.put(Samples.domainOf(committed[k], KEYS), Samples.macOf(committed[k], KEYS),
-                            Samples.lease(committed[k], record));
-                    }
-                }
+                Samples.putAcknowledged(agent, committed, KEYS);
                 report.append(String.format(
                     "round %d: killed after n=%d (in-flight put %s); reader before the agent's open: " +
                         "busy=%d/%d maxLookupMicros=%d; %s%n",
@@ -128,12 +114,5 @@ class WriterKillTest
             assertTrue(max < Duration.ofSeconds(5).toNanos(), "a lookup blocked for " + max / 1_000_000 + " ms");
             return new ReaderView(KEYS, busy, max);
         }
-    }
-
-    private static long parse(final String line, final long[] committed)
-    {
-        final long n = Long.parseLong(line.substring("committed ".length()));
-        committed[(int)(n % KEYS)] = n;
-        return n;
     }
 }
