@@ -7,6 +7,7 @@ import io.dvmc.exchange.DvmcMessage;
 import io.dvmc.exchange.DvmcMessageEncoder;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.lab.Await;
+import io.dvmc.lab.Exec;
 import io.dvmc.lease.HostLease;
 import io.dvmc.lab.Prerequisites;
 import io.dvmc.policy.Domain;
@@ -84,8 +85,7 @@ class RelayEngineTest
     void start() throws IOException
     {
         Prerequisites.requireRoot();
-        // A loopback address of this test's own: the relay binds its port 67.
-        relayAddress = 0x7F4D_0000 | ThreadLocalRandom.current().nextInt(1, 0xFFFE);
+        relayAddress = freeRelayAddress();
         tenant = DatagramChannel.open().bind(new InetSocketAddress(inet(relayAddress + 1), 0));
         tenant.configureBlocking(false);
         final InetSocketAddress server = (InetSocketAddress)tenant.getLocalAddress();
@@ -284,7 +284,38 @@ class RelayEngineTest
         encoder.config(new UnsafeBuffer(config), 0, config.length);
         final DvmcMessage message = new DvmcMessage();
         assertTrue(message.wrap(buffer, 0, encoder.length()) > 0);
-        assertEquals(RelayEngine.RELAYED, engine.relay(message, domain, new InetSocketAddress(6768), nowMs));
+        final int outcome = engine.relay(message, domain, new InetSocketAddress(6768), nowMs);
+        assertEquals(RelayEngine.RELAYED, outcome, () -> outcome == RelayEngine.UNAVAILABLE
+            ? "the relay address could not be bound; port 67 here: " + holdersOfPort67()
+            : "");
+    }
+
+    /**
+     * A loopback address of this test's own whose port 67 can be bound now. A socket on the wildcard address's port 67
+     * (a DHCP server or relay left running on this machine) takes every one; the failure then names it.
+     */
+    private static int freeRelayAddress()
+    {
+        final StringBuilder tried = new StringBuilder();
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            final int address = 0x7F4D_0000 | ThreadLocalRandom.current().nextInt(1, 0xFFFE);
+            try (DatagramChannel probe = DatagramChannel.open().bind(new InetSocketAddress(inet(address), 67)))
+            {
+                return address;
+            }
+            catch (final IOException ex)
+            {
+                tried.append(inet(address).getHostAddress()).append(": ").append(ex.getMessage()).append("; ");
+            }
+        }
+        throw new AssertionError(
+            "no loopback address with a free port 67 (" + tried + "); port 67 here: " + holdersOfPort67());
+    }
+
+    private static String holdersOfPort67()
+    {
+        return Exec.run(Duration.ofSeconds(5), "ss", "-ulpnH", "sport = :67").output().strip();
     }
 
     private DhcpPacket tenantReceives()
