@@ -72,6 +72,8 @@ public final class DhcpWorker implements Agent
     private final MbufPool pool;
     private final DataplaneCounters counters;
     private final EpochClock clock;
+    /** The clock read once per burst: a frame's lease decision is as good a millisecond or so late. */
+    private long burstMs;
 
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
     private final FrameView view = new FrameView();
@@ -202,6 +204,7 @@ public final class DhcpWorker implements Agent
      */
     int startBurst()
     {
+        burstMs = clock.time();
         final int events = portEvents.isEmpty() ? 0 : onPortEvents();
         if (stores.flushIfAsked(fromAgent))
         {
@@ -373,7 +376,7 @@ public final class DhcpWorker implements Agent
     private void serve(final long mbuf, final int port, final int vlan, final int domainId, final long mac,
         final long vmMsb, final long vmLsb, final int length, final int capacity, final boolean routed)
     {
-        final long nowMs = clock.time();
+        final long nowMs = burstMs;
         if (!releases.isHeld(domainId, mac, nowMs) && fastPath(mbuf, port, domainId, mac, capacity, routed))
         {
             return;
@@ -477,7 +480,7 @@ public final class DhcpWorker implements Agent
         {
             return false;
         }
-        final long nowMs = clock.time();
+        final long nowMs = burstMs;
         final int grantSeconds = FastPath.leaseSeconds(lease, nowMs);
         final boolean relay = domain.isRelay();
         // A relay domain's VM is answered with its own tenant lease and options, from its lease record.
