@@ -218,7 +218,6 @@ public final class Dataplane implements AutoCloseable
         final String nativePhases;
         try
         {
-            host.dataplane().ports().forEach(port -> PortTable.removeStaleSocket(port.device()));
             long phase = System.nanoTime();
             eal = Eal.init(EalArgs.of(host.dataplane()));
             final long ealMillis = millisSince(phase);

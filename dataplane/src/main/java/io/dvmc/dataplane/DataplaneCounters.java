@@ -50,6 +50,8 @@ public final class DataplaneCounters
     public final AtomicCounter bindingChanges;
     public final AtomicCounter bindingsInForce;
     public final AtomicCounter hostConfigRefused;
+    /** A gauge: ports of host.json the dataplane could not attach (yet); they are tried again. */
+    public final AtomicCounter portsNotAttached;
     public final AtomicCounter badAgentMessages;
     public final AtomicCounter multiSegmentDropped;
     public final AtomicCounter dhcpNotForUs;
@@ -113,6 +115,7 @@ public final class DataplaneCounters
         arpIgnored = file.newCounter("arp_not_answered_dropped", "ARP not answered dropped", CounterTypes.DROP);
         bindingChanges = file.newCounter("binding_changes_applied", "binding changes applied", CounterTypes.DATAPLANE);
         bindingsInForce = file.newCounter("bindings_in_force", "bindings in force", CounterTypes.DATAPLANE);
+        portsNotAttached = file.newCounter("ports_not_attached", "ports not attached", CounterTypes.DATAPLANE);
         hostConfigRefused = file.newCounter("host_config_refused", "host config edits refused", CounterTypes.DROP);
         badAgentMessages = file.newCounter("bad_agent_messages_dropped", "bad agent messages dropped",
             CounterTypes.DROP);

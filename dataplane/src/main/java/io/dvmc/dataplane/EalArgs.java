@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The EAL arguments of a dataplane, without the program name (DESIGN §3): one main lcore, every configured port as a vdev, and the
- * memory set-up. Without hugepages (the default here): {@code --no-huge -m N --no-shconf}; a host with
+ * The EAL arguments of a dataplane, without the program name: one main lcore, every configured PCI NIC allow-listed
+ * (vdevs are hot-plugged afterwards, {@link PortTable}), and the memory set-up. Without hugepages (the default here): {@code --no-huge -m N --no-shconf}; a host with
  * hugepages passes {@code --in-memory} in {@code extraEal} and gets it instead of {@code --no-huge}.
  */
 public final class EalArgs
@@ -33,12 +33,9 @@ public final class EalArgs
         boolean pci = false;
         for (final HostConfig.Port port : dataplane.ports())
         {
-            // vdevs are created by the EAL from --vdev; a PCI NIC (bound to vfio-pci) is allow-listed with -a.
-            if (isVdev(port))
-            {
-                args.add("--vdev=" + port.device());
-            }
-            else
+            // A PCI NIC (bound to vfio-pci) is allow-listed with -a. vdevs are hot-plugged once the EAL runs
+            // (PortTable), so that one whose device is missing does not stop the EAL and every other port with it.
+            if (!isVdev(port))
             {
                 args.add("-a");
                 args.add(port.device());

@@ -4,6 +4,7 @@ import io.dvmc.config.HostConfig;
 import io.dvmc.port.EthPort;
 import io.dvmc.port.MbufPool;
 import io.dvmc.port.VdevHotplug;
+import io.dvmc.port.VdevPresence;
 import io.dvmc.port.VhostSocket;
 import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
@@ -23,7 +24,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The dataplane's ports by slot, the port index that frames, bindings and the agent's replies carry. The host
- * config's ports are attached at start; afterwards the port list host.json has now is {@link #offer offered} from
+ * config's ports are attached at start, each vdev hot-plugged as at run time, so that one whose device is not there
+ * (a VM's tap or vhost-user socket not created yet, a pcap file missing) leaves the others served: it is logged, shown
+ * in the {@code ports_not_attached} gauge and tried again every {@link #RETRY_MS} ms while host.json names it, as
+ * Kea goes on with the interfaces it can open. A PCI NIC that does not start stops the dataplane. Afterwards the port list host.json has now is {@link #offer offered} from
  * any thread, and the poll thread, which alone touches ports, applies it between two duty cycles
  * ({@link #applyPending()}): a new vdev is hot-plugged ({@code rte_eal_hotplug_add}), configured, started and
  * polled; a removed one is closed and detached; a changed device is both. A PCI NIC is allow-listed at EAL start
@@ -39,6 +43,8 @@ final class PortTable
     /** RTE_MAX_ETHPORTS of Debian's DPDK build. */
     static final int MAX_PORTS = 32;
     static final long SLOT_QUARANTINE_MS = 30_000;
+    /** How often ports that could not be attached are tried again. */
+    static final long RETRY_MS = 2_000;
 
     /** A port attached at {@code slot}, or detached ({@code slot} is {@link PortBindings#NONE}). */
     record PortEvent(String name, int slot)
@@ -60,6 +66,11 @@ final class PortTable
     private final long[] freedAtMs = new long[MAX_PORTS];
     private final boolean[] partialChecksums = new boolean[MAX_PORTS];
     private int limit;
+    /** The port list in force: host.json's at start, then the last one applied. */
+    private List<HostConfig.Port> wanted = List.of();
+    /** Ports of {@link #wanted} not attached, by name, with the last cause logged (logged again only when it changes). */
+    private final Map<String, String> notAttached = new HashMap<>();
+    private long nextRetryMs;
 
     PortTable(
         final MbufPool pool,
@@ -81,16 +92,34 @@ final class PortTable
     }
 
     /**
-     * The ports of the start config, which the EAL created from its arguments, in slots 0..n-1 (their index in the
-     * config); one that cannot start stops the dataplane.
+     * The ports of the start config, each in the slot of its index in the config (host.json's port index). A PCI NIC
+     * that cannot start stops the dataplane; a vdev that cannot waits for the next try.
      */
     void attachAtStart(final List<HostConfig.Port> start)
     {
-        for (final HostConfig.Port port : start)
+        wanted = List.copyOf(start);
+        for (int slot = 0; slot < start.size(); slot++)
         {
-            attach(port, false);
+            final HostConfig.Port port = start.get(slot);
+            if (!EalArgs.isVdev(port))
+            {
+                attach(port, slot, false);
+                continue;
+            }
+            try
+            {
+                attach(port, slot, true);
+            }
+            catch (final RuntimeException ex)
+            {
+                // Its bindings, which host.json's port index gives this slot, must not follow another port into it.
+                toWorker.add(new PortEvent(port.name(), PortBindings.NONE));
+                waiting(port, ex);
+            }
         }
         updateForward();
+        nextRetryMs = clock.time() + RETRY_MS;
+        counters.portsNotAttached.setRelease(notAttached.size());
     }
 
     /** The port list host.json has now; any thread. The poll thread applies the latest one offered. */
@@ -99,19 +128,34 @@ final class PortTable
         pending.set(List.copyOf(wanted));
     }
 
-    /** On the poll thread, between duty cycles: @return 1 if a port list was applied. */
+    /**
+     * On the poll thread, between duty cycles: the latest port list offered, else, when its time has come, another
+     * try of the ports not attached. @return 1 if either ran.
+     */
     int applyPending()
     {
-        if (pending.get() == null)
+        if (pending.get() != null)
         {
-            return 0;
+            apply(pending.getAndSet(null));
+            return 1;
         }
-        apply(pending.getAndSet(null));
-        return 1;
+        if (!notAttached.isEmpty() && clock.time() - nextRetryMs >= 0)
+        {
+            apply(wanted);
+            return 1;
+        }
+        return 0;
+    }
+
+    /** Names of the ports in force that are not attached. */
+    List<String> notAttached()
+    {
+        return List.copyOf(notAttached.keySet());
     }
 
     private void apply(final List<HostConfig.Port> wanted)
     {
+        this.wanted = wanted;
         final Map<String, HostConfig.Port> byName = new HashMap<>();
         for (final HostConfig.Port port : wanted)
         {
@@ -140,20 +184,39 @@ final class PortTable
             {
                 try
                 {
-                    attach(port, true);
+                    if (!EalArgs.isVdev(port))
+                    {
+                        throw new IllegalArgumentException(
+                            "a PCI device is allow-listed at EAL start: restart the dataplane");
+                    }
+                    attach(port, freeSlot(), true);
                 }
                 catch (final RuntimeException ex)
                 {
-                    LOG.error("port {} ({}) not attached: {}", port.name(), port.device(), ex.getMessage());
+                    waiting(port, ex);
                 }
             }
         }
+        notAttached.keySet().retainAll(byName.keySet());
         updateForward();
+        nextRetryMs = clock.time() + RETRY_MS;
+        counters.portsNotAttached.setRelease(notAttached.size());
     }
 
-    private void attach(final HostConfig.Port port, final boolean hotplug)
+    /** A port of host.json that could not be attached: logged when its cause is new, tried again later. */
+    private void waiting(final HostConfig.Port port, final RuntimeException ex)
     {
-        final int slot = freeSlot();
+        final String cause = String.valueOf(ex.getMessage());
+        if (!cause.equals(notAttached.put(port.name(), cause)))
+        {
+            LOG.error("port {} ({}) not attached: {}; tried again every {} s while host.json names it", port.name(),
+                port.device(), cause, RETRY_MS / 1000);
+        }
+    }
+
+    /** @param hotplug whether the EAL is to create the device (a vdev), rather than having it from its arguments. */
+    private void attach(final HostConfig.Port port, final int slot, final boolean hotplug)
+    {
         if (slot == PortBindings.NONE)
         {
             throw new IllegalStateException("no free port slot (" + MAX_PORTS + " ports at most)");
@@ -161,9 +224,10 @@ final class PortTable
         final String device = EalArgs.deviceName(port);
         if (hotplug)
         {
-            if (!EalArgs.isVdev(port))
+            final String absent = VdevPresence.absence(port.device());
+            if (absent != null)
             {
-                throw new IllegalArgumentException("a PCI device is allow-listed at EAL start: restart the dataplane");
+                throw new IllegalStateException(absent);
             }
             removeStaleSocket(port.device());
             final int comma = port.device().indexOf(',');
@@ -191,7 +255,11 @@ final class PortTable
         limit = Math.max(limit, slot + 1);
         counters.attachPort(slot, port.name());
         toWorker.add(new PortEvent(port.name(), slot));
-        if (hotplug)
+        if (notAttached.remove(port.name()) != null)
+        {
+            LOG.info("port {} ({}) attached at index {}, at last", port.name(), port.device(), slot);
+        }
+        else
         {
             LOG.info("port {} ({}) attached at index {}", port.name(), port.device(), slot);
         }
@@ -227,7 +295,7 @@ final class PortTable
     }
 
     /** Before the EAL creates a net_vhost port: the socket a killed dataplane left would make its creation fail. */
-    static void removeStaleSocket(final String device)
+    private static void removeStaleSocket(final String device)
     {
         final Path removed = VhostSocket.removeStale(device);
         if (removed != null)

@@ -35,15 +35,20 @@ class DataplaneStartTest
     @Test
     void anEalThatCannotStartStopsTheStartAndSaysWhy() throws Exception
     {
-        final String message = failedStart(List.of("{ \"name\": \"vm1\", \"device\": \"net_nosuchdriver0\" }"));
+        final String message = failedStart("\"extraEal\": [\"--no-such-eal-option\"]", List.of(NULL_PORT));
         assertTrue(message.contains("exited with 1"), message);
         assertTrue(message.contains("dvmc dataplane: cannot start: "), message);
-        assertTrue(message.contains("net_nosuchdriver0"), message);
+        assertTrue(message.contains("--no-such-eal-option"), message);
     }
 
     private String failedStart(final List<String> ports) throws Exception
     {
-        try (DataplaneProcess ignored = DataplaneProcess.start(dir, ports, List.of()))
+        return failedStart("", ports);
+    }
+
+    private String failedStart(final String fields, final List<String> ports) throws Exception
+    {
+        try (DataplaneProcess ignored = DataplaneProcess.start(dir, fields, ports, List.of()))
         {
             throw new IllegalStateException("the dataplane started");
         }

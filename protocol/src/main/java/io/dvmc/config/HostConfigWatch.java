@@ -12,7 +12,8 @@ import java.util.Arrays;
  * ports): the file is read again when its content changed (looked at once per check interval, about a second) and
  * at once after a SIGHUP ({@link #reload()}). The whole file must validate, as at start: an edit that does not is
  * refused with one logged line naming the fault (again on each SIGHUP, not at every check while it lasts), and
- * the caller keeps what is in force.
+ * the caller keeps what is in force. The first poll gives the file as it is then, which the caller compares with
+ * what it read at start: an edit made in between is not lost.
  */
 public final class HostConfigWatch
 {
@@ -38,7 +39,8 @@ public final class HostConfigWatch
         this.checkIntervalMs = checkIntervalMs;
         this.process = process;
         this.refused = refused;
-        this.content = read(false);
+        // No bytes known yet: the first poll reads the file and gives its configuration, so that an edit made
+        // between the process's own read at start and this watch is applied, not taken as what is in force.
     }
 
     /** Read again at the next poll, changed or not (the operator's SIGHUP); any thread. */
