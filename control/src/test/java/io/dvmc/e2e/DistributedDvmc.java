@@ -146,7 +146,7 @@ final class DistributedDvmc implements AutoCloseable
         final JvmProcess service = JvmProcess.start(name, dir, null, Dvmc.class.getName(),
             args.toArray(String[]::new));
         services.add(service);
-        service.await(name + " to listen", START, () -> service.log().contains("listening on"));
+        service.await(name + " to listen", START, () -> service.logOfThisRun().contains("listening on"));
         return service;
     }
 

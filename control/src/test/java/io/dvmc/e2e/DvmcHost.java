@@ -326,7 +326,7 @@ final class DvmcHost implements AutoCloseable
         }
         service = JvmProcess.start("service", dir, serviceNetns(), environment("service"), Dvmc.class.getName(),
             args.toArray(String[]::new));
-        service.await("the service to listen", START, () -> service.log().contains("listening on"));
+        service.await("the service to listen", START, () -> service.logOfThisRun().contains("listening on"));
     }
 
     /**
@@ -338,7 +338,7 @@ final class DvmcHost implements AutoCloseable
         replica = JvmProcess.start("replica", dir, serviceNetns(), Dvmc.class.getName(), "service",
             "--policy", policy.toString(), "--listen", "127.0.0.1:" + replicaPort(),
             "--state-dir", dir.resolve("replica").toString(), "--key-file", key.toString());
-        replica.await("the replica to listen", START, () -> replica.log().contains("listening on"));
+        replica.await("the replica to listen", START, () -> replica.logOfThisRun().contains("listening on"));
         return replica;
     }
 

@@ -1,6 +1,7 @@
 package io.dvmc.e2e;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,12 +23,15 @@ public final class JvmProcess implements AutoCloseable
     private final String name;
     private final Process process;
     private final Path log;
+    /** Where this run's output begins in the log, which a restarted process of the same name appends to. */
+    private final long logStart;
 
-    private JvmProcess(final String name, final Process process, final Path log)
+    private JvmProcess(final String name, final Process process, final Path log, final long logStart)
     {
         this.name = name;
         this.process = process;
         this.log = log;
+        this.logStart = logStart;
     }
 
     public static JvmProcess start(final String name, final Path logDir, final String netns, final String mainClass,
@@ -73,13 +77,14 @@ public final class JvmProcess implements AutoCloseable
         command.addAll(Arrays.asList(args));
         Files.createDirectories(logDir);
         final Path log = logDir.resolve(name + ".log");
+        final long logStart = Files.exists(log) ? Files.size(log) : 0;
         final ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(environment);
         final Process process = builder
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
-        return new JvmProcess(name, process, log);
+        return new JvmProcess(name, process, log, logStart);
     }
 
     public String name()
@@ -95,6 +100,24 @@ public final class JvmProcess implements AutoCloseable
     public long pid()
     {
         return process.pid();
+    }
+
+    /**
+     * What this run wrote, without what an earlier process of the same name left in the log: a restarted service's
+     * "listening on" is its own, not its predecessor's.
+     */
+    public String logOfThisRun()
+    {
+        try
+        {
+            final byte[] all = Files.exists(log) ? Files.readAllBytes(log) : new byte[0];
+            final int from = (int)Math.min(logStart, all.length);
+            return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            return "(cannot read " + log + ": " + ex.getMessage() + ")";
+        }
     }
 
     public String log()
