@@ -117,9 +117,7 @@ final class PortTable
                 waiting(port, ex);
             }
         }
-        updateForward();
-        nextRetryMs = clock.time() + RETRY_MS;
-        counters.portsNotAttached.setRelease(notAttached.size());
+        settle();
     }
 
     /** The port list host.json has now; any thread. The poll thread applies the latest one offered. */
@@ -141,16 +139,10 @@ final class PortTable
         }
         if (!notAttached.isEmpty() && clock.time() - nextRetryMs >= 0)
         {
-            apply(wanted);
+            attachMissing();
             return 1;
         }
         return 0;
-    }
-
-    /** Names of the ports in force that are not attached. */
-    List<String> notAttached()
-    {
-        return List.copyOf(notAttached.keySet());
     }
 
     private void apply(final List<HostConfig.Port> wanted)
@@ -178,6 +170,13 @@ final class PortTable
                 }
             }
         }
+        notAttached.keySet().retainAll(byName.keySet());
+        attachMissing();
+    }
+
+    /** Attaches each port in force that has no slot; one that cannot be waits for the next try. */
+    private void attachMissing()
+    {
         for (final HostConfig.Port port : wanted)
         {
             if (slotOf(port.name()) == PortBindings.NONE)
@@ -197,7 +196,12 @@ final class PortTable
                 }
             }
         }
-        notAttached.keySet().retainAll(byName.keySet());
+        settle();
+    }
+
+    /** After ports were attached or not: forwarding follows, and the next try of those waiting is due later. */
+    private void settle()
+    {
         updateForward();
         nextRetryMs = clock.time() + RETRY_MS;
         counters.portsNotAttached.setRelease(notAttached.size());
