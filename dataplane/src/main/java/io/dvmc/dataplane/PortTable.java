@@ -24,11 +24,12 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The dataplane's ports by slot, the port index that frames, bindings and the agent's replies carry. The host
- * config's ports are attached at start, each vdev hot-plugged as at run time, so that one whose device is not there
- * (a VM's tap or vhost-user socket not created yet, a pcap file missing) leaves the others served: it is logged, shown
- * in the {@code ports_not_attached} gauge and tried again every {@link #RETRY_MS} ms while host.json names it, as
- * Kea goes on with the interfaces it can open. A PCI NIC that does not start stops the dataplane. Afterwards the port list host.json has now is {@link #offer offered} from
- * any thread, and the poll thread, which alone touches ports, applies it between two duty cycles
+ * config's ports are attached at start, each vdev hot-plugged as at run time, so that one whose device is not
+ * there (a VM's tap or vhost-user socket not created yet, a pcap file missing) leaves the others served: it is
+ * logged, shown in the {@code ports_not_attached} gauge and tried again every {@link #RETRY_MS} ms while host.json
+ * names it, as Kea goes on with the interfaces it can open. A PCI NIC that does not start stops the dataplane.
+ * Afterwards the port list host.json has now is {@link #offer offered} from any thread, and the poll thread, which
+ * alone touches ports, applies it between two duty cycles
  * ({@link #applyPending()}): a new vdev is hot-plugged ({@code rte_eal_hotplug_add}), configured, started and
  * polled; a removed one is closed and detached; a changed device is both. A PCI NIC is allow-listed at EAL start
  * and so needs a restart. The worker hears of each change ({@link PortEvent}) to resolve the bindings by port name.
@@ -68,7 +69,7 @@ final class PortTable
     private int limit;
     /** The port list in force: host.json's at start, then the last one applied. */
     private List<HostConfig.Port> wanted = List.of();
-    /** Ports of {@link #wanted} not attached, by name, with the last cause logged (logged again only when it changes). */
+    /** Ports of {@link #wanted} not attached, by name, with the cause last logged (logged again when it changes). */
     private final Map<String, String> notAttached = new HashMap<>();
     private long nextRetryMs;
 
