@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The EAL arguments of a dataplane, without the program name: one main lcore, every configured PCI NIC allow-listed
- * (vdevs are hot-plugged afterwards, {@link PortTable}), and the memory set-up. Without hugepages (the default here): {@code --no-huge -m N --no-shconf}; a host with
- * hugepages passes {@code --in-memory} in {@code extraEal} and gets it instead of {@code --no-huge}.
+ * The EAL arguments of a dataplane, without the program name: one main lcore, every configured PCI NIC
+ * allow-listed (vdevs are hot-plugged afterwards, {@link PortTable}), and the memory set-up. Without hugepages (the
+ * default here): {@code --no-huge -m N --no-shconf}; a host with hugepages passes {@code --in-memory} in
+ * {@code extraEal} and gets it instead of {@code --no-huge}.
  */
 public final class EalArgs
 {
