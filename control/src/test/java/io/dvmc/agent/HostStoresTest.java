@@ -107,18 +107,15 @@ class HostStoresTest
     @Test
     void anAgentRestartedBesideTheDataplaneSendsNoYieldAndTheFastPathAnswersThroughout()
     {
-        final long mac = 0x02_00_00_00_00_01L;
-        final LeaseRecord lease = new LeaseRecord().clear().ip(0x0A00_0064).state(LeaseState.BOUND).seal();
-        final HostStores first = agent();
-        first.open();
-        first.putLease(7, mac, lease);
+        final long mac = KILLED_AGENTS_MAC;
+        final LeaseRecord lease = killedAgentsLease();
+        final HostStores first = agentWithTheLease(mac, lease);
         final DataplaneStores dataplane = new DataplaneStores();
         dataplane.awaitOpen(true);
         dataplane.probe(7, mac);
         dataplane.awaitProbeHits(100);
         drainTold(dataplane);
-        first.close();
-        DeadWriter.leave(dir.resolve(LeaseStore.FILE), 1024, false);
+        kill(first, false);
 
         final long flushesBefore = dataplane.flushes;
         final HostStores second = agent();
@@ -145,16 +142,13 @@ class HostStoresTest
     @Test
     void anAgentKilledInsideAChangeStillHasTheDataplaneYieldForTheRecovery()
     {
-        final long mac = 0x02_00_00_00_00_01L;
-        final LeaseRecord lease = new LeaseRecord().clear().ip(0x0A00_0064).state(LeaseState.BOUND).seal();
-        final HostStores first = agent();
-        first.open();
-        first.putLease(7, mac, lease);
+        final long mac = KILLED_AGENTS_MAC;
+        final LeaseRecord lease = killedAgentsLease();
+        final HostStores first = agentWithTheLease(mac, lease);
         final DataplaneStores dataplane = new DataplaneStores();
         dataplane.awaitOpen(true);
         drainTold(dataplane);
-        first.close();
-        DeadWriter.leave(dir.resolve(LeaseStore.FILE), 1024, true);
+        kill(first, true);
 
         final HostStores second = agent();
         second.open();
@@ -168,6 +162,29 @@ class HostStoresTest
             assertTrue(second.putLease(8, mac + i, lease));
         }
         assertTrue(second.lease(7, mac, new LeaseRecord()));
+    }
+
+    private static final long KILLED_AGENTS_MAC = 0x02_00_00_00_00_01L;
+
+    private static LeaseRecord killedAgentsLease()
+    {
+        return new LeaseRecord().clear().ip(0x0A00_0064).state(LeaseState.BOUND).seal();
+    }
+
+    /** An agent that opened the stores and wrote one lease in domain 7. */
+    private HostStores agentWithTheLease(final long mac, final LeaseRecord lease)
+    {
+        final HostStores agent = agent();
+        agent.open();
+        agent.putLease(7, mac, lease);
+        return agent;
+    }
+
+    /** Leaves the lease store as a kill -9 of {@code agent} would: inside a change (a write lock held) or not. */
+    private void kill(final HostStores agent, final boolean insideChange)
+    {
+        agent.close();
+        DeadWriter.leave(dir.resolve(LeaseStore.FILE), 1024, insideChange);
     }
 
     private static List<Integer> drainTold(final DataplaneStores dataplane)

@@ -104,18 +104,12 @@ final class PortTable
             final HostConfig.Port port = start.get(slot);
             if (!EalArgs.isVdev(port))
             {
-                attach(port, slot, false);
-                continue;
+                attach(port, slot);
             }
-            try
-            {
-                attach(port, slot, true);
-            }
-            catch (final RuntimeException ex)
+            else if (!tryAttach(port, slot))
             {
                 // Its bindings, which host.json's port index gives this slot, must not follow another port into it.
                 toWorker.add(new PortEvent(port.name(), PortBindings.NONE));
-                waiting(port, ex);
             }
         }
         settle();
@@ -182,22 +176,29 @@ final class PortTable
         {
             if (slotOf(port.name()) == PortBindings.NONE)
             {
-                try
-                {
-                    if (!EalArgs.isVdev(port))
-                    {
-                        throw new IllegalArgumentException(
-                            "a PCI device is allow-listed at EAL start: restart the dataplane");
-                    }
-                    attach(port, freeSlot(), true);
-                }
-                catch (final RuntimeException ex)
-                {
-                    waiting(port, ex);
-                }
+                tryAttach(port, freeSlot());
             }
         }
         settle();
+    }
+
+    /** @return whether the vdev {@code port} was attached; if not, it waits for the next try. */
+    private boolean tryAttach(final HostConfig.Port port, final int slot)
+    {
+        try
+        {
+            if (!EalArgs.isVdev(port))
+            {
+                throw new IllegalArgumentException("a PCI device is allow-listed at EAL start: restart the dataplane");
+            }
+            attach(port, slot);
+            return true;
+        }
+        catch (final RuntimeException ex)
+        {
+            waiting(port, ex);
+            return false;
+        }
     }
 
     /** After ports were attached or not: forwarding follows, and the next try of those waiting is due later. */
@@ -219,9 +220,10 @@ final class PortTable
         }
     }
 
-    /** @param hotplug whether the EAL is to create the device (a vdev), rather than having it from its arguments. */
-    private void attach(final HostConfig.Port port, final int slot, final boolean hotplug)
+    /** A vdev is created by hot-plug; a PCI NIC the EAL has from its arguments. */
+    private void attach(final HostConfig.Port port, final int slot)
     {
+        final boolean hotplug = EalArgs.isVdev(port);
         if (slot == PortBindings.NONE)
         {
             throw new IllegalStateException("no free port slot (" + MAX_PORTS + " ports at most)");
