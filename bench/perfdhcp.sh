@@ -32,7 +32,7 @@
 #             (io.dvmc.bench.RestartGapReport): renewals sent, answered, lost, the longest time between two answers;
 #             per restart the agent's READY and the dataplane's store hand-over, and the answers per 100 ms
 # Also: DVMC_PERF_LEASE_LOG (default OFF) dvmc's lease events (logger dvmc.lease), OFF like Kea's lease lines at WARN;
-# DVMC_PERF_CONTROL_IDLE, the idle strategy of dvmc's agent and service (default theirs: backoff); DVMC_PERF_WORKERS,
+# DVMC_PERF_CONTROL_IDLE, the idle strategy of dvmc's agent and service (default theirs: wait); DVMC_PERF_WORKERS,
 # the dataplane's worker threads (default 1; 0 runs the worker in the poll loop: one thread fewer on shared cores);
 # DVMC_PERF_WARMUP (default 10) seconds of DORA at the lower of the run's rate and DVMC_PERF_WARMUP_RATE (default
 # 1000) before each measured run, every server alike;
@@ -445,6 +445,6 @@ case $mode in
   *) generator="perfdhcp -4 -r RATE -R CLIENTS -p $seconds -b mac=02:RUN:00:00:00:00 -l eth0 (its default threading)" ;;
 esac
 printf 'settings: %s, servers %s, %s s per run after %s s of warm-up; %s; Kea memfile persist, WARN, raw sockets; kea-mt %s threads, queue %s; dvmc workers %s, idle backoff (agent and service %s), lease log %s; dnsmasq no-ping, quiet-dhcp, lease file\n\n' \
-  "$mode" "${servers[*]}" "$seconds" "$warmup" "$generator" "$kea_threads" "$kea_queue" "$workers" "${control_idle:-backoff}" "$lease_log"
+  "$mode" "${servers[*]}" "$seconds" "$warmup" "$generator" "$kea_threads" "$kea_queue" "$workers" "${control_idle:-wait}" "$lease_log"
 "${mode}_mode"
 echo "perfdhcp outputs and process logs: $LAB_DIR (removed on exit; LAB_KEEP_DIR=1 keeps them)" >&2

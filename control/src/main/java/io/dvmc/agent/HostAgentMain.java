@@ -22,12 +22,16 @@ import io.dvmc.policy.PolicyException;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
 import io.dvmc.time.HostTimeBase;
+import io.dvmc.wake.SharedDoorbell;
+import io.dvmc.wake.WaitingIdleStrategy;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +68,8 @@ public final class HostAgentMain implements AutoCloseable
     private final DvmcClient client;
     private final AgentRunner runner;
     private final MetricsEndpoint metrics;
+    /** The dataplane's doorbell, when the agent sleeps while idle; else null. */
+    private final SharedDoorbell wake;
 
     private HostAgentMain(final HostConfig host, final Path configFile, final String idle)
         throws ConfigException, PolicyException, IOException
@@ -83,6 +89,7 @@ public final class HostAgentMain implements AutoCloseable
             Duration.ofSeconds(30));
         DvmcClient exchanges = null;
         MetricsEndpoint endpoint = null;
+        SharedDoorbell wake = null;
         try
         {
             // Shared with the dataplane: the times in the lease store and on the rings are of this time base.
@@ -105,7 +112,16 @@ public final class HostAgentMain implements AutoCloseable
             final BindingPublisher bindings = new BindingPublisher(sources,
                 rings.toDataplane(), stores, counters, clock);
             agent.bindings(bindings);
-            runner = new AgentRunner(IdleStrategies.of(idle), HostAgentMain::logError,
+            final IdleStrategy idleStrategy = IdleStrategies.of(idle);
+            if (idleStrategy instanceof WaitingIdleStrategy waiting)
+            {
+                // Asleep, the agent wakes for a service's reply or for a VM's request the dataplane rings for.
+                wake = rings.toAgentWaiter();
+                final ManyToOneRingBuffer toAgent = rings.toAgent();
+                waiting.waitOn(exchanges.channel());
+                waiting.wakeBy(wake, () -> toAgent.size() > 0);
+            }
+            runner = new AgentRunner(idleStrategy, HostAgentMain::logError,
                 counters.errors,
                 new CompositeAgent(agent, bindings));
             endpoint = startMetrics(host, agent);
@@ -115,11 +131,13 @@ public final class HostAgentMain implements AutoCloseable
             stores.open(time.bootId());
             client = exchanges;
             metrics = endpoint;
+            this.wake = wake;
             Hangup.handle("dvmc agent", () -> reload(fileBindings, host));
         }
         catch (final IOException | RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(endpoint, exchanges, stores, rings, countersFile, PolicyStores.closer(policy));
+            CloseHelper.quietCloseAll(endpoint, exchanges, wake, stores, rings, countersFile,
+                PolicyStores.closer(policy));
             throw ex;
         }
     }
@@ -271,6 +289,6 @@ public final class HostAgentMain implements AutoCloseable
             // The next start replaces it.
         }
         // The metrics endpoint first: a scrape reads the counters file and the rings.
-        CloseHelper.quietCloseAll(metrics, runner, client, rings, countersFile, PolicyStores.closer(policy));
+        CloseHelper.quietCloseAll(metrics, runner, client, wake, rings, countersFile, PolicyStores.closer(policy));
     }
 }

@@ -18,12 +18,13 @@ import java.util.concurrent.Callable;
     description = "Runs the host agent: the dataplane's slow path, the DVMC client, the writer of the lease store.")
 final class AgentCommand implements Callable<Integer>
 {
-    private static final String DEFAULT_IDLE = "backoff";
+    private static final String DEFAULT_IDLE = "wait";
 
     @Option(names = "--config", required = true, description = "host config file (JSON)")
     private Path config;
 
-    @Option(names = "--idle", defaultValue = DEFAULT_IDLE, description = "idle strategy: busy, yield, backoff, sleep")
+    @Option(names = "--idle", defaultValue = DEFAULT_IDLE,
+        description = "idle strategy: wait (sleep until there is work), busy, yield, backoff, sleep")
     private String idle;
 
     public Integer call() throws InterruptedException

@@ -56,7 +56,8 @@ final class ServiceCommand implements Callable<Integer>
     @Option(names = "--key-file", required = true, description = "cluster key or key ring file (dvmc keygen)")
     private Path keyFile;
 
-    @Option(names = "--idle", defaultValue = "backoff", description = "idle strategy: busy, yield, backoff, sleep")
+    @Option(names = "--idle", defaultValue = "wait",
+        description = "idle strategy: wait (sleep until there is work), busy, yield, backoff, sleep")
     private String idle;
 
     @Option(names = "--replica-id", description = "this replica's unique name: its leases are kept in --etcd, " +

@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -95,6 +96,12 @@ public final class RelayEngine implements AutoCloseable
     private long expiryNowMs;
     private long nextTimeoutLogMs;
     private long timeoutsNotLogged;
+
+    /** Tells {@code onOpen} of each relay socket opened from now on: a loop that sleeps waits on it too. */
+    public void onSocketOpen(final Consumer<DatagramChannel> onOpen)
+    {
+        sockets.onOpen(onOpen);
+    }
 
     public RelayEngine(final RelayAnswers answers)
     {

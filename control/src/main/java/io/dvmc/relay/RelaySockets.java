@@ -13,6 +13,7 @@ import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One UDP socket per relay address, bound to that address and the server port 67: tenant servers answer a relay at
@@ -30,6 +31,14 @@ final class RelaySockets implements AutoCloseable
     private final Int2ObjectHashMap<DatagramChannel> byAddress = new Int2ObjectHashMap<>();
     private final Long2LongHashMap failedUntil = new Long2LongHashMap(0);
     private final List<DatagramChannel> open = new ArrayList<>();
+    private Consumer<DatagramChannel> onOpen = channel -> {
+    };
+
+    /** Told of each socket opened from now on, on the thread that opened it. */
+    void onOpen(final Consumer<DatagramChannel> onOpen)
+    {
+        this.onOpen = onOpen;
+    }
 
     /**
      * The socket this service relays from for a domain of {@code relayAddresses}: the first of them it holds already,
@@ -96,6 +105,7 @@ final class RelaySockets implements AutoCloseable
         failedUntil.remove(key);
         byAddress.put(relayAddress, channel);
         open.add(channel);
+        onOpen.accept(channel);
         LOG.info("relaying from {}:{}", Addresses.ipv4(relayAddress), SERVER_PORT);
         return channel;
     }

@@ -867,6 +867,12 @@ public final class AddressManager implements AutoCloseable
      *
      * @return the number of changes, or -1 while the shared leases are not known yet: decide nothing then.
      */
+    /** Runs {@code wake} when the journal's sync or another replica's change needs the service thread ({@link LeaseLog#wakeOnChange}). */
+    public void wakeOnChange(final Runnable wake)
+    {
+        journal.wakeOnChange(wake);
+    }
+
     public int pollShared()
     {
         return journal.poll(shared);

@@ -19,6 +19,8 @@ import io.dvmc.relay.RelayAnswers;
 import io.dvmc.relay.RelayEngine;
 import io.dvmc.relay.RelayEvent;
 import io.dvmc.service.ServiceCounters.Counter;
+import io.dvmc.wake.Doorbell;
+import io.dvmc.wake.WaitingIdleStrategy;
 import io.dvmc.time.MonotonicClock;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -133,6 +135,8 @@ public final class DvmcService implements Agent, AutoCloseable
     private final DvmcMessage sentReply = new DvmcMessage();
     private final UnsafeBuffer nakScratch = new UnsafeBuffer(new byte[DvmcMessage.MAX_LENGTH]);
     private final UnsafeBuffer relayTxView = new UnsafeBuffer(ByteBuffer.allocateDirect(DvmcMessage.MAX_LENGTH));
+    /** Rung by the service's other threads when it sleeps in {@link WaitingIdleStrategy}. */
+    private final Doorbell doorbell = new Doorbell();
     private final RelayEngine relay = new RelayEngine(new RelayAnswers()
     {
         public void answer(final DvmcMessage request, final SocketAddress target, final int type, final int reason,
@@ -202,7 +206,8 @@ public final class DvmcService implements Agent, AutoCloseable
      * @param stateDir     the journal (replayed here) when the leases are the service's own, and the counters.
      * @param clock        the wall clock: message timestamps and the authentication window; leases expire on a
      *                     monotonic clock that starts from it (the system's).
-     * @param idleStrategy for the agent thread; null means backoff. Busy spin for a dedicated core.
+     * @param idleStrategy for the agent thread; null means wait (sleep until there is work). Busy spin for a dedicated
+     *                     core.
      * @param sharedLeases the leases in etcd, shared with the service's other replicas, or null for the journal in
      *                     {@code stateDir}. Closed with the service.
      */
@@ -239,7 +244,7 @@ public final class DvmcService implements Agent, AutoCloseable
         this.leaseClock = MonotonicClock.startingNow(clock, monotonic);
         this.policy = policy;
         this.domains = policy::domainOrNull;
-        this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of("backoff");
+        this.idleStrategy = idleStrategy != null ? idleStrategy : IdleStrategies.of(WaitingIdleStrategy.ALIAS);
         this.authenticator = new Authenticator(keys, keys.keys().get(0).id(), Authenticator.DEFAULT_WINDOW_MS,
             Authenticator.DEFAULT_REPLAY_CAPACITY);
         // A restarted service has an empty replay cache: nothing stamped before its start is taken.
@@ -289,6 +294,7 @@ public final class DvmcService implements Agent, AutoCloseable
             }
             manager.close();
             counters.close();
+            doorbell.close();
             throw ex;
         }
         this.channel = ch;
@@ -296,6 +302,15 @@ public final class DvmcService implements Agent, AutoCloseable
         this.revoker = new HostRevoker(ch, authenticator, clock, counters,
             Addresses.ipv4Bits(advertised.getAddress()));
         manager.revocations(revoker);
+        if (this.idleStrategy instanceof WaitingIdleStrategy waiting)
+        {
+            // Asleep between requests, the thread wakes for a request or a tenant server's answer, a sync done, another
+            // replica's change, or new keys.
+            waiting.waitOn(ch);
+            waiting.wakeBy(doorbell);
+            manager.wakeOnChange(doorbell::ring);
+            relay.onSocketOpen(waiting::waitOn);
+        }
         counters.add(Counter.JOURNAL_DAMAGE, manager.journalDamage());
         LOG.info("dvmc service on {}: {} leases restored from {}", localAddress, manager.leaseCount(), journalDir);
     }
@@ -381,6 +396,7 @@ public final class DvmcService implements Agent, AutoCloseable
     public void reloadKeys(final KeyRing keys)
     {
         newKeys.set(keys);
+        doorbell.ring();
     }
 
     /** The key ring requests are verified with. */
@@ -1018,6 +1034,7 @@ public final class DvmcService implements Agent, AutoCloseable
             // Closing the socket on shutdown.
         }
         manager.close();
+        doorbell.close();
         // The counters file stays mapped: readers of counters() after close must not touch unmapped memory.
     }
 }

@@ -141,6 +141,9 @@ public final class EtcdLeaseLog implements LeaseLog
     private final long ttlSeconds;
     private final long timeoutMs;
 
+    /** Run by the watch's thread after it queued events or failed, for a service thread asleep between requests. */
+    private volatile Runnable wake = () -> {
+    };
     private final ManyToOneConcurrentArrayQueue<Event> events = new ManyToOneConcurrentArrayQueue<>(
         EVENT_QUEUE_CAPACITY);
     private final AtomicBoolean resyncNeeded = new AtomicBoolean(true);
@@ -920,12 +923,20 @@ public final class EtcdLeaseLog implements LeaseLog
                 resyncNeeded.set(true);
             }
         }
+        wake.run();
+    }
+
+    @Override
+    public void wakeOnChange(final Runnable wake)
+    {
+        this.wake = wake;
     }
 
     private void onWatchError(final Throwable error)
     {
         LOG.warn("replica {}: lease watch failed, reloading: {}", replicaId, error.toString());
         resyncNeeded.set(true);
+        wake.run();
     }
 
     private void closeWatch()

@@ -9,8 +9,8 @@ import java.util.concurrent.locks.LockSupport;
  * Whatever is appended during one sync is covered by the next, so one fsync serves every request that arrived
  * meanwhile, however slow the disk. A position counts the journal's bytes appended since open.
  *
- * <p>The thread that asks is unparked when a sync ends, so that its ACKs leave without waiting for its idle
- * strategy. After a failed sync nothing more is synced until {@link #reset} (a rewrite of the journal from memory).
+ * <p>The thread that asks is unparked when a sync ends, and the {@link #wakeOnChange wake} it gave runs, so that its
+ * ACKs leave without waiting for its idle strategy. After a failed sync nothing more is synced until {@link #reset} (a rewrite of the journal from memory).
  */
 final class JournalSyncer implements AutoCloseable
 {
@@ -29,6 +29,8 @@ final class JournalSyncer implements AutoCloseable
     private volatile boolean busy;
     private volatile boolean closed;
     private volatile Thread waiter;
+    private volatile Runnable wake = () -> {
+    };
 
     JournalSyncer(final String name, final Force force, final long start)
     {
@@ -48,6 +50,12 @@ final class JournalSyncer implements AutoCloseable
             requested = position;
             LockSupport.unpark(thread);
         }
+    }
+
+    /** Runs {@code wake} after each sync, as well as unparking the thread that asked: for a thread asleep in the kernel. */
+    void wakeOnChange(final Runnable wake)
+    {
+        this.wake = wake;
     }
 
     /** The position up to which the journal is durable. */
@@ -123,6 +131,7 @@ final class JournalSyncer implements AutoCloseable
             {
                 LockSupport.unpark(t);
             }
+            wake.run();
         }
     }
 }

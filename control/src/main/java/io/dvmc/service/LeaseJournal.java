@@ -87,6 +87,8 @@ public final class LeaseJournal implements LeaseLog
     /** The position a sync on this thread last made durable. */
     private long synced;
     private JournalSyncer syncer;
+    private Runnable wake = () -> {
+    };
     /** Runs before each sync: a test's disk that takes its time. */
     private volatile Runnable beforeSync = () -> {
     };
@@ -249,6 +251,17 @@ public final class LeaseJournal implements LeaseLog
                 beforeSync.run();
                 channel.force(false);
             }, appended);
+            syncer.wakeOnChange(wake);
+        }
+    }
+
+    @Override
+    public void wakeOnChange(final Runnable wake)
+    {
+        this.wake = wake;
+        if (syncer != null)
+        {
+            syncer.wakeOnChange(wake);
         }
     }
 

@@ -95,6 +95,14 @@ interface LeaseLog extends AutoCloseable
     }
 
     /**
+     * Runs {@code wake} whenever another thread of the log makes progress the service thread should act on: a sync
+     * done, a change of another replica queued. A service thread asleep between requests wakes for it at once.
+     */
+    default void wakeOnChange(final Runnable wake)
+    {
+    }
+
+    /**
      * Hands what other replicas did to {@code listener}.
      *
      * @return the number of changes applied, or -1 while the log does not know the shared leases yet (no request

@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * Starts a {@link DvmcService} for the launcher ({@code dvmc service --policy P|--etcd URLS [--replica-id ID]
- * --listen A [--advertise A] --state-dir D --key-file K [--idle backoff|busy|yield|sleep]}). The returned service
+ * --listen A [--advertise A] --state-dir D --key-file K [--idle wait|backoff|busy|yield|sleep]}). The returned service
  * runs on its own thread until {@link DvmcService#close()}.
  */
 public final class ServiceMain
@@ -31,7 +31,7 @@ public final class ServiceMain
      * @param listen     where to receive DVMC requests, e.g. 0.0.0.0:6767.
      * @param stateDir   holds the lease journal; one service per directory.
      * @param keyFile    the cluster key file.
-     * @param idle       an idle strategy name ({@link IdleStrategies#of}); null means backoff.
+     * @param idle       an idle strategy name ({@link IdleStrategies#of}); null means wait.
      */
     public static DvmcService start(
         final Path policyFile, final InetSocketAddress listen, final Path stateDir, final Path keyFile,

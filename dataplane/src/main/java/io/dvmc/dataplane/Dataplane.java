@@ -299,7 +299,7 @@ public final class Dataplane implements AutoCloseable
         if (host.dataplane().workers() == 0)
         {
             final DhcpWorker worker = worker(null, null, bindings, portEvents);
-            pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors,
+            pollRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
                 new CompositeAgent(new PollLoop(ports, worker, counters), worker));
         }
         else
@@ -309,9 +309,9 @@ public final class Dataplane implements AutoCloseable
             final FrameQueue txQueue = FrameQueue.oneToOne(QUEUE_FRAMES);
             this.toWorkerQueue = toWorker;
             this.transmitQueue = txQueue;
-            workerRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors,
+            workerRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
                 worker(toWorker, txQueue, bindings, portEvents));
-            pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors,
+            pollRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
                 new PollLoop(ports, toWorker, txQueue, counters));
         }
         workerGo.countDown();
@@ -328,8 +328,10 @@ public final class Dataplane implements AutoCloseable
     private DhcpWorker worker(final FrameQueue toWorker, final FrameQueue txQueue, final PortBindings bindings,
         final Queue<PortTable.PortEvent> portEvents)
     {
-        return new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings, portEvents,
-            ports.forward(), ports.relays(), stores, pool, counters, hostClock);
+        final DhcpWorker worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings,
+            portEvents, ports.forward(), ports.relays(), stores, pool, counters, hostClock);
+        worker.wakeAgentWith(rings.toAgentRinger());
+        return worker;
     }
 
     private void runWorker()

@@ -39,6 +39,7 @@ public final class DataplaneCounters
     public final AtomicCounter fastPathTenantAcks;
     public final AtomicCounter slowPath;
     public final AtomicCounter agentRingFull;
+    public final AtomicCounter agentWakes;
     public final AtomicCounter releaseHoldsFull;
     public final AtomicCounter agentFrames;
     public final AtomicCounter mbufAllocFailed;
@@ -147,6 +148,7 @@ public final class DataplaneCounters
             CounterTypes.DROP);
         storeHandovers = file.newCounter("store_handovers", "store hand-overs", CounterTypes.DATAPLANE);
         leaseCacheFlushes = file.newCounter("lease_cache_flushes", "lease cache flushes", CounterTypes.DATAPLANE);
+        agentWakes = file.newCounter("agent_wakes", "agent wakes", CounterTypes.DATAPLANE);
         errors = file.newCounter("errors", "dataplane errors", CounterTypes.DROP);
 
         this.file = file;

@@ -41,7 +41,7 @@ public final class DataplaneMain implements Callable<Integer>
         try
         {
             host = HostConfig.load(config);
-            IdleStrategies.of(idle != null ? idle : host.dataplane().idle());
+            IdleStrategies.forPollLoop(idle != null ? idle : host.dataplane().idle());
         }
         catch (final ConfigException | IllegalArgumentException ex)
         {

@@ -1,5 +1,6 @@
 package io.dvmc.dataplane;
 
+import io.dvmc.wake.SharedDoorbell;
 import io.dvmc.config.Addresses;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
@@ -95,6 +96,9 @@ public final class DhcpWorker implements Agent
     private int acksInBurst;
     private int tenantAcksInBurst;
     private boolean syncing;
+    /** Rung after a burst that wrote to the agent, which may sleep while its ring is empty; null for none. */
+    private SharedDoorbell agentWake;
+    private boolean agentWritten;
 
     public DhcpWorker(
         final FrameQueue fromPoll,
@@ -146,6 +150,12 @@ public final class DhcpWorker implements Agent
     public String roleName()
     {
         return "dvmc-dhcp-worker";
+    }
+
+    /** Rings {@code doorbell} after each burst that wrote a request to the agent. */
+    void wakeAgentWith(final SharedDoorbell doorbell)
+    {
+        this.agentWake = doorbell;
     }
 
     public void onStart()
@@ -217,6 +227,14 @@ public final class DhcpWorker implements Agent
     void endBurst()
     {
         flushFree();
+        if (agentWritten)
+        {
+            agentWritten = false;
+            if (agentWake != null && agentWake.ring())
+            {
+                counters.agentWakes.incrementRelease();
+            }
+        }
         if (offersInBurst > 0)
         {
             counters.fastPathOffers.getAndAddRelease(offersInBurst);
@@ -243,6 +261,10 @@ public final class DhcpWorker implements Agent
             stashCount = 0;
         }
         stores.close();
+        if (agentWake != null)
+        {
+            agentWake.close();
+        }
     }
 
     private void onFrame(final long mbuf, final int port)
@@ -397,6 +419,7 @@ public final class DhcpWorker implements Agent
             DhcpRequestMessage.write(toAgent.buffer(), index, port, vlan, domainId, vmMsb, vmLsb, nowMs, frame, 0,
                 length);
             toAgent.commit(index);
+            agentWritten = true;
             counters.slowPath.incrementRelease();
         }
         free(mbuf);

@@ -16,6 +16,8 @@ import io.dvmc.ipc.CountersFile;
 import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.LeaseChanges;
 import io.dvmc.ipc.RingFiles;
+import io.dvmc.wake.SharedDoorbell;
+import io.dvmc.wake.WaitSet;
 import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
@@ -46,6 +48,7 @@ import io.dvmc.relay.RelayLinks;
 import io.dvmc.relay.RelayedClient;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -408,6 +411,30 @@ class DhcpWorkerTest
         assertEquals(DOMAIN, seen[0]);
         assertTrue(RelayedClient.isRelayed(seen[1], seen[2]));
         assertEquals(MAC, seen[2]);
+    }
+
+    @Test
+    void aRequestForTheAgentRingsItsDoorbellOnlyWhileTheAgentSaysItSleeps() throws Exception
+    {
+        final SharedDoorbell agent = rings.toAgentWaiter();
+        worker.wakeAgentWith(rings.toAgentRinger());
+        leases.remove(DOMAIN, MAC);
+        final WaitSet fifo = new WaitSet();
+        fifo.add(agent.fd());
+
+        assertEquals(-1, offer(relayedDiscover(RELAY_MAC, GIADDR, null), RELAY_PORT));
+        assertFalse(counterValues().contains("agent wakes"), counterValues());
+        assertEquals(0, fifo.await(0), "rang an agent that was awake");
+
+        agent.arm();
+        assertEquals(-1, offer(relayedDiscover(RELAY_MAC, GIADDR, null), RELAY_PORT));
+        assertTrue(counterValues().contains("agent wakes=1,"), counterValues());
+        assertEquals(1, fifo.await(0), "did not ring the sleeping agent");
+        assertFalse(agent.armed(), "one ring per sleep");
+        final int[] requests = new int[1];
+        rings.toAgent().read((type, buffer, index, length) -> requests[0] += type == RingMessages.DHCP_REQUEST ? 1 : 0);
+        assertEquals(2, requests[0]);
+        agent.close();
     }
 
     @Test

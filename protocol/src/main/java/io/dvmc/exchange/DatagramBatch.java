@@ -1,5 +1,6 @@
 package io.dvmc.exchange;
 
+import io.dvmc.wake.Descriptors;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -93,7 +94,14 @@ public final class DatagramBatch
         {
             throw new IllegalArgumentException("slots 1-1024 and a positive slot length");
         }
-        this.fd = fdOf(channel);
+        try
+        {
+            this.fd = Descriptors.of(channel);
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new IOException(ex.getMessage(), ex);
+        }
         this.slots = slots;
         this.slotLength = slotLength;
         this.rx = new Side(arena, slots, slotLength);
@@ -287,22 +295,6 @@ public final class DatagramBatch
         catch (final Throwable ex)
         {
             throw new IllegalStateException("__errno_location", ex);
-        }
-    }
-
-    /** The descriptor of a {@link DatagramChannel} of the JDK (sun.nio.ch, opened to this module by the JVM flags). */
-    private static int fdOf(final DatagramChannel channel) throws IOException
-    {
-        try
-        {
-            final var getter = channel.getClass().getMethod("getFDVal");
-            getter.setAccessible(true);
-            return (int)getter.invoke(channel);
-        }
-        catch (final ReflectiveOperationException | RuntimeException ex)
-        {
-            throw new IOException("no descriptor of " + channel.getClass().getName() +
-                " (needs --add-opens java.base/sun.nio.ch=ALL-UNNAMED): " + ex, ex);
         }
     }
 

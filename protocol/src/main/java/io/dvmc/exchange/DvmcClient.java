@@ -420,6 +420,12 @@ public final class DvmcClient implements AutoCloseable
         return drops[-errorCode];
     }
 
+    /** The socket replies arrive on, for a loop that sleeps until one does. */
+    public DatagramChannel channel()
+    {
+        return channel;
+    }
+
     public long retransmits()
     {
         return retransmits;

@@ -1,6 +1,7 @@
 package io.dvmc.ipc;
 
 import io.dvmc.config.IoFaults;
+import io.dvmc.wake.SharedDoorbell;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -22,20 +23,38 @@ import java.nio.file.StandardOpenOption;
  * <p>Either process may start first, so both map-or-create the files at the same fixed size. A zero-filled
  * file is a valid empty ring. The rings are many-to-one so that a consumer can {@code unblock()} a record
  * left claimed but never committed by a producer killed with -9.
+ *
+ * <p>An agent that sleeps while {@code to-agent.ring} is empty is woken through {@code to-agent.wake}, a FIFO
+ * ({@link SharedDoorbell}); the word that says it sleeps lies in the ring's trailer, in the padding before the tail
+ * position, which the ring itself never touches.
  */
 public final class RingFiles implements AutoCloseable
 {
     public static final String TO_AGENT = "to-agent.ring";
     public static final String TO_DATAPLANE = "to-dataplane.ring";
+    public static final String TO_AGENT_WAKE = "to-agent.wake";
     public static final int DEFAULT_CAPACITY = 4 * 1024 * 1024;
+    /** In the trailer, before the tail position: Agrona's padding. */
+    private static final int WAKE_WORD_TRAILER_OFFSET = 0;
+
+    static
+    {
+        if (RingBufferDescriptor.TAIL_POSITION_OFFSET < WAKE_WORD_TRAILER_OFFSET + Integer.BYTES)
+        {
+            throw new IllegalStateException("the ring's trailer has no padding for the wake word");
+        }
+    }
+
+    private final Path stateDir;
 
     private final MappedByteBuffer toAgentMap;
     private final MappedByteBuffer toDataplaneMap;
     private final ManyToOneRingBuffer toAgent;
     private final ManyToOneRingBuffer toDataplane;
 
-    private RingFiles(final MappedByteBuffer toAgentMap, final MappedByteBuffer toDataplaneMap)
+    private RingFiles(final Path stateDir, final MappedByteBuffer toAgentMap, final MappedByteBuffer toDataplaneMap)
     {
+        this.stateDir = stateDir;
         this.toAgentMap = toAgentMap;
         this.toDataplaneMap = toDataplaneMap;
         this.toAgent = new ManyToOneRingBuffer(new UnsafeBuffer(toAgentMap));
@@ -54,7 +73,8 @@ public final class RingFiles implements AutoCloseable
         try
         {
             IoFaults.createStateDirectory(stateDir);
-            return new RingFiles(map(stateDir.resolve(TO_AGENT), length), map(stateDir.resolve(TO_DATAPLANE), length));
+            return new RingFiles(stateDir, map(stateDir.resolve(TO_AGENT), length),
+                map(stateDir.resolve(TO_DATAPLANE), length));
         }
         catch (final IOException ex)
         {
@@ -85,6 +105,20 @@ public final class RingFiles implements AutoCloseable
     public ManyToOneRingBuffer toDataplane()
     {
         return toDataplane;
+    }
+
+    /** The agent's side of the doorbell of {@code to-agent.ring}: makes and opens the FIFO. */
+    public SharedDoorbell toAgentWaiter() throws IOException
+    {
+        return SharedDoorbell.waiter(stateDir.resolve(TO_AGENT_WAKE), toAgent.buffer(),
+            toAgent.capacity() + WAKE_WORD_TRAILER_OFFSET);
+    }
+
+    /** A producer's side of the doorbell of {@code to-agent.ring}, one per producing thread. */
+    public SharedDoorbell toAgentRinger()
+    {
+        return SharedDoorbell.ringer(stateDir.resolve(TO_AGENT_WAKE), toAgent.buffer(),
+            toAgent.capacity() + WAKE_WORD_TRAILER_OFFSET);
     }
 
     public void close()

@@ -1,0 +1,162 @@
+package io.dvmc.wake;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * An idle strategy that sleeps in the kernel: after work it spins and yields a little, for the reply that often
+ * follows at once, then sleeps in {@code poll(2)} on the loop's sockets and doorbells until one of them is readable
+ * or {@code timeoutMs} passes, whichever comes first. The timeout bounds how late the loop's timers run; nothing
+ * else waits for it. An idle loop wakes {@code 1000 / timeoutMs} times a second.
+ *
+ * <p>The loop tells the strategy what it waits on: its sockets ({@link #waitOn}), the doorbells other threads of its
+ * process ring ({@link #wakeBy(Doorbell)}), and the rings another process writes, each with its doorbell and a look
+ * at whether it holds a record ({@link #wakeBy(SharedDoorbell, BooleanSupplier)}).
+ */
+public final class WaitingIdleStrategy implements IdleStrategy
+{
+    public static final String ALIAS = "wait";
+    public static final int DEFAULT_SPINS = 10;
+    public static final int DEFAULT_YIELDS = 0;
+    public static final int DEFAULT_TIMEOUT_MS = 10;
+
+    private final int spins;
+    private final int yields;
+    private final int timeoutMs;
+    private final WaitSet waitSet = new WaitSet();
+    private final List<Doorbell> doorbells = new ArrayList<>();
+    private final List<SharedDoorbell> sharedDoorbells = new ArrayList<>();
+    private final List<BooleanSupplier> pending = new ArrayList<>();
+    private int idleCount;
+    private volatile long sleeps;
+
+    public WaitingIdleStrategy()
+    {
+        this(DEFAULT_SPINS, DEFAULT_YIELDS, DEFAULT_TIMEOUT_MS);
+    }
+
+    /**
+     * @param spins     idle calls that spin before the first yield.
+     * @param yields    idle calls that yield before the first sleep.
+     * @param timeoutMs the longest sleep, 1 ms or more.
+     */
+    public WaitingIdleStrategy(final int spins, final int yields, final int timeoutMs)
+    {
+        if (spins < 0 || yields < 0 || timeoutMs < 1)
+        {
+            throw new IllegalArgumentException("spins and yields 0 or more, timeout 1 ms or more");
+        }
+        this.spins = spins;
+        this.yields = yields;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /** Wakes the loop when {@code channel} has a datagram. From the loop's thread. */
+    public void waitOn(final DatagramChannel channel)
+    {
+        waitSet.add(Descriptors.of(channel));
+    }
+
+    /** Stops waiting on {@code channel}, before it is closed. From the loop's thread. */
+    public void stopWaitingOn(final DatagramChannel channel)
+    {
+        waitSet.remove(Descriptors.of(channel));
+    }
+
+    /** Wakes the loop when another thread of this process rings {@code doorbell}. */
+    public void wakeBy(final Doorbell doorbell)
+    {
+        waitSet.add(doorbell.fd());
+        doorbells.add(doorbell);
+    }
+
+    /**
+     * Wakes the loop when another process rings {@code doorbell}; {@code hasWork} says whether the ring it guards
+     * holds a record, and is asked after the doorbell is armed, before each sleep.
+     */
+    public void wakeBy(final SharedDoorbell doorbell, final BooleanSupplier hasWork)
+    {
+        waitSet.add(doorbell.fd());
+        sharedDoorbells.add(doorbell);
+        pending.add(hasWork);
+    }
+
+    /** Sleeps taken so far: with the loop's duty cycles, how often the loop found nothing to do. */
+    public long sleeps()
+    {
+        return sleeps;
+    }
+
+    public void idle(final int workCount)
+    {
+        if (workCount > 0)
+        {
+            idleCount = 0;
+            return;
+        }
+        idle();
+    }
+
+    public void idle()
+    {
+        if (idleCount < spins)
+        {
+            idleCount++;
+            Thread.onSpinWait();
+        }
+        else if (idleCount < spins + yields)
+        {
+            idleCount++;
+            Thread.yield();
+        }
+        else
+        {
+            sleep();
+        }
+    }
+
+    public void reset()
+    {
+        idleCount = 0;
+    }
+
+    public String alias()
+    {
+        return ALIAS;
+    }
+
+    private void sleep()
+    {
+        final int shared = sharedDoorbells.size();
+        for (int i = 0; i < shared; i++)
+        {
+            sharedDoorbells.get(i).arm();
+        }
+        boolean work = false;
+        for (int i = 0; i < shared && !work; i++)
+        {
+            work = pending.get(i).getAsBoolean();
+        }
+        if (!work)
+        {
+            sleeps++;
+            waitSet.await(timeoutMs);
+        }
+        for (int i = 0; i < shared; i++)
+        {
+            final SharedDoorbell doorbell = sharedDoorbells.get(i);
+            doorbell.disarm();
+            doorbell.drain();
+        }
+        for (int i = 0, n = doorbells.size(); i < n; i++)
+        {
+            doorbells.get(i).drain();
+        }
+        // The next idle call after a sleep looks for work, then sleeps again without spinning: a timeout is no sign
+        // that a reply is about to follow.
+    }
+}
