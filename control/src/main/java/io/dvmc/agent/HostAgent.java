@@ -98,6 +98,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
     private long nextSweepMs;
     private long nextPolicyFiguresMs;
     private long lastSweepMs;
+    private long nextSweepStepMs;
     private long nowMs;
 
     private final DhcpRequestMessage request = new DhcpRequestMessage();
@@ -230,10 +231,11 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             nextSweepMs = now + SWEEP_INTERVAL_MS;
             stores.startSweep(now);
         }
-        if (stores.sweeping())
+        if (stores.sweeping() && now >= nextSweepStepMs)
         {
-            // A step, not the whole store: VMs' requests and services' replies are handled between steps. The
-            // step counts as work, so the pass goes on at once rather than after an idle pause.
+            // A step, not the whole store, and a millisecond apart at least: VMs' requests and services' replies are
+            // handled between steps, and the pass does not hold a core for long (LeaseRefresher's walk likewise).
+            nextSweepStepMs = now + LeaseRefresher.STEP_PAUSE_MS;
             work += stores.sweepStep(SWEEP_STEP_NANOS) + 1;
         }
         if (now >= nextPolicyFiguresMs)

@@ -105,7 +105,7 @@ class LeaseRefresherTest
     }
 
     @Test
-    void aWalkOfAStoreOfManySegmentsGoesInStepsWithTheAgentsOtherWorkBetweenThem() throws Exception
+    void aWalkOfAStoreOfManySegmentsGoesInStepsAMillisecondApartWithTheAgentsOtherWorkBetweenThem() throws Exception
     {
         try (RingFiles bigRings = RingFiles.open(dir.resolve("big"));
             HostStores big = storeOfManySegments(bigRings))
@@ -115,14 +115,17 @@ class LeaseRefresherTest
             final long now = putDueLeases(big, due);
             final LeaseRefresher stepped = refresherOf(big, due, SystemNanoClock.INSTANCE);
 
-            // No time to spare in a step: each poll walks one segment, and the walk is work until its end.
-            int sent = stepped.poll(now + LeaseRefresher.WALK_INTERVAL_MS, client, 0);
+            // No time to spare in a step: each poll walks one segment, and the steps are a millisecond apart.
+            long clock = now + LeaseRefresher.WALK_INTERVAL_MS;
+            int sent = stepped.poll(clock, client, 0);
             assertTrue(sent < due, "one step sent the refreshes of every segment: " + sent);
             assertTrue(stepped.walking());
+            assertEquals(0, stepped.poll(clock, client, 0), "a second step in the same millisecond");
             int polls = 1;
             while (stepped.walking())
             {
-                sent += stepped.poll(now + LeaseRefresher.WALK_INTERVAL_MS, client, 0);
+                clock += LeaseRefresher.STEP_PAUSE_MS;
+                sent += stepped.poll(clock, client, 0);
                 polls++;
             }
             assertEquals(segments, polls);
@@ -146,6 +149,7 @@ class LeaseRefresherTest
             slow.poll(clock, client, 0);
             while (slow.walking())
             {
+                clock += LeaseRefresher.STEP_PAUSE_MS;
                 slow.poll(clock, client, 0);
             }
             // The walk took 10-20 ms a segment, so the next one waits 49 times that: more than the usual second.
@@ -207,7 +211,8 @@ class LeaseRefresherTest
         long sent = 0;
         for (int walk = 1; walk <= 3; walk++)
         {
-            clock += LeaseRefresher.WALK_INTERVAL_MS;
+            // Far enough apart for any store: a walk waits at least 49 times its own time after the one before.
+            clock += 60_000;
             final int sentNow = refresher.poll(clock, client, Long.MAX_VALUE);
             assertTrue(sentNow > 0 && sentNow <= IN_FLIGHT, "walk " + walk + " sent " + sentNow);
             sent += sentNow;
