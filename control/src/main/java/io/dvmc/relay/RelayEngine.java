@@ -18,9 +18,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.HashMap;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * The relay module of the dvmc service (patent FIG. 3 item 310, claims 4-5): a DVMC request of a relay domain's VM

@@ -1,6 +1,5 @@
 package io.dvmc.dataplane;
 
-import io.dvmc.wake.SharedDoorbell;
 import io.dvmc.config.Addresses;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
@@ -23,6 +22,7 @@ import io.dvmc.port.Mbufs;
 import io.dvmc.relay.RelayLinks;
 import io.dvmc.relay.RelayedClient;
 import io.dvmc.reply.ReplyBuilder;
+import io.dvmc.wake.SharedDoorbell;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
