@@ -17,7 +17,10 @@
 #   latency   DORA at DVMC_PERF_LATENCY_RATE (default 1000) for DVMC_PERF_SECONDS, captured with tcpdump on the
 #             client's veth and paired by chaddr with tshark: the server's time per DORA (OFFER - DISCOVER plus
 #             ACK - REQUEST, as the client's interface saw them) and the client's (DISCOVER to ACK), p50/p99/p99.9
-#             from HdrHistogram; DVMC_BENCH_SVG names the percentile plot of the server's times
+#             from HdrHistogram; DVMC_BENCH_SVG names the percentile plot of the server's times. For dvmc also
+#             the DVMC messages on loopback, paired with the veth's frames by MAC: each leg's time split into
+#             "in" (veth to the agent's request: dataplane and agent), "service" and "out" (the service's reply to
+#             veth: agent and dataplane)
 #   renewals  DVMC_PERF_RENEW_CLIENTS (default 10000) clients bound, then renewing (relayed REQUEST with ciaddr) as
 #             fast as answered, DVMC_PERF_RENEW_WINDOW (default 256) in flight, for DVMC_PERF_SECONDS
 #             (io.dvmc.bench.RenewalStorm: perfdhcp's -f renews each lease once, no faster than it makes leases)
@@ -116,11 +119,14 @@ for s in "${servers[@]}"; do
   ip -n "${client_ns[$s]}" addr add 10.0.0.2/24 dev eth0
 done
 
+# The dvmc service's DVMC port on loopback.
+dvmc_port=$((20000 + LAB_PID % 20000))
+
 # Starts server $1 and records its processes' pids in server_pids.
 server_pids=()
 listening() { ip netns exec "$1" ss -Hlnu 'sport = :67' | grep -q .; }
 start_dvmc() {
-  local port=$((20000 + LAB_PID % 20000))
+  local port=$dvmc_port
   cat > "$LAB_DIR/policy.json" <<JSON
 { "domains": [ { "id": 100, "name": "bench", "subnet": "10.0.0.0/12", "router": "10.0.0.1",
   "pools": [ { "start": "10.1.0.0", "end": "10.15.255.250" } ], "dns": [ "10.0.0.53" ],
@@ -319,9 +325,15 @@ latency_mode() {
     pcap=$LAB_DIR/$s.pcap
     lab_spawn "tcpdump-$s" "${client_ns[$s]}" tcpdump -i eth0 -n -s 400 -B 32768 -w "$pcap" udp port 67
     lab_wait 30 "tcpdump to capture on $s's client" grep -q "listening on" "$LAB_DIR/tcpdump-$s.log"
+    if [ "$s" = dvmc ]; then
+      # Only the agent's and the service's own port: a passive capture, nothing else of loopback.
+      lab_spawn tcpdump-lo - tcpdump -i lo -n -s 200 -B 32768 -w "$LAB_DIR/dvmc-lo.pcap" udp port "$dvmc_port"
+      lab_wait 30 "tcpdump to capture DVMC on loopback" grep -q "listening on" "$LAB_DIR/tcpdump-lo.log"
+    fi
     res=$(perf "$s" "$rate" "$seconds" "$run")
     read -r acks sent drops pcpu ticks <<< "$res"
     lab_stop_pid "$(lab_pid_of "tcpdump-$s")" 10
+    [ "$s" != dvmc ] || lab_stop_pid "$(lab_pid_of tcpdump-lo)" 10
     stop_server
     echo "$s: $acks of $sent DORA done ($(pct "$acks" "$sent") %), $drops drops; capture: $(
       grep -E "packets (captured|dropped by kernel)" "$LAB_DIR/tcpdump-$s.log" | paste -sd, -)"
@@ -339,6 +351,7 @@ latency_mode() {
             }
           }
         }' >> "$LAB_DIR/times"
+    [ "$s" != dvmc ] || dvmc_parts "$pcap" "$LAB_DIR/dvmc-lo.pcap" >> "$LAB_DIR/times"
     labels+=("$s")
     dora+=("$s:dora")
   done
@@ -348,6 +361,41 @@ latency_mode() {
   echo
   echo "client's time per DORA (DISCOVER to ACK, with perfdhcp's own turn-around between OFFER and REQUEST):"
   "${bench_java[@]}" io.dvmc.bench.LatencyReport "$LAB_DIR/times" "${dora[@]}"
+  if [[ " ${servers[*]} " == *" dvmc "* ]]; then
+    echo
+    echo "where dvmc's time per leg (DISCOVER to OFFER, REQUEST to ACK) goes: in = veth to the agent's DVMC request" \
+      "(dataplane, agent), service = request to reply on loopback, out = reply to veth (agent, dataplane):"
+    "${bench_java[@]}" -Ddvmc.bench.parts=true io.dvmc.bench.LatencyReport "$LAB_DIR/times" dvmc:in dvmc:service \
+      dvmc:out
+  fi
+}
+
+# Each leg of dvmc's DORAs split at the DVMC messages on loopback: "dvmc:in|service|out MICROSECONDS" lines. The
+# veth capture gives the DHCP frames (DISCOVER 1, OFFER 2, REQUEST 3, ACK 5), the loopback capture the DVMC messages
+# (type at byte 5: DISCOVER 1, OFFER 2, REQUEST 3, ACK 4; the MAC in bytes 50-55, the low six of MAC_OFFSET's 8),
+# paired by MAC, first of each kind.
+dvmc_parts() {
+  {
+    tshark -r "$1" -T fields -E separator=' ' -E occurrence=f -e frame.time_epoch -e dhcp.option.dhcp \
+      -e dhcp.hw.mac_addr 2>/dev/null | awk 'NF == 3 { gsub(":", "", $3); print "veth", $3, $2, $1 }'
+    tshark -r "$2" -d "udp.port==$dvmc_port,data" -T fields -E separator=' ' -e frame.time_epoch -e data.data \
+      2>/dev/null | awk 'NF == 2 { print "lo", substr($2, 101, 12), substr($2, 11, 2) + 0, $1 }'
+  } | awk '
+    !(($1, $2, $3) in t) { t[$1, $2, $3] = $4; if ($1 == "veth" && $3 == 1) macs[$2] = 1 }
+    END {
+      for (m in macs) {
+        leg(m, 1, 1, 2, 2)
+        leg(m, 3, 3, 4, 5)
+      }
+    }
+    function leg(m, vq, lq, lr, vr) {
+      if (!(("veth", m, vq) in t && ("lo", m, lq) in t && ("lo", m, lr) in t && ("veth", m, vr) in t)) {
+        print "dvmc:in failed\ndvmc:service failed\ndvmc:out failed"
+        return
+      }
+      printf "dvmc:in %d\ndvmc:service %d\ndvmc:out %d\n", (t["lo", m, lq] - t["veth", m, vq]) * 1e6,
+        (t["lo", m, lr] - t["lo", m, lq]) * 1e6, (t["veth", m, vr] - t["lo", m, lr]) * 1e6
+    }'
 }
 
 renewals_mode() {

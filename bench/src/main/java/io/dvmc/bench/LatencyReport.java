@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * Prints latency percentiles of labelled samples ("label micros" or "label failed" per line) from one run, and the
  * ratio of the first label to each other one, the references measured in the same run. With
- * {@code -Ddvmc.bench.svg=FILE} it also draws their latency-by-percentile plot there.
+ * {@code -Ddvmc.bench.svg=FILE} it also draws their latency-by-percentile plot there; with
+ * {@code -Ddvmc.bench.parts=true} the labels are parts of one whole and no ratio is printed.
  */
 public final class LatencyReport
 {
@@ -67,8 +68,10 @@ public final class LatencyReport
             Files.writeString(Path.of(svg),
                 PercentilePlot.svg(System.getProperty("dvmc.bench.title", "latency"), histograms));
         }
+        // Parts of one whole (dvmc's legs split in three) are no subject and references: no ratios.
+        final int references = Boolean.getBoolean("dvmc.bench.parts") ? 0 : args.length;
         final Histogram subject = histograms.get(args[1]);
-        for (int i = 2; i < args.length; i++)
+        for (int i = 2; i < references; i++)
         {
             final Histogram reference = histograms.get(args[i]);
             if (subject.getTotalCount() == 0 || reference.getTotalCount() == 0)
