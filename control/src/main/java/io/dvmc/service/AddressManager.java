@@ -867,7 +867,7 @@ public final class AddressManager implements AutoCloseable
      *
      * @return the number of changes, or -1 while the shared leases are not known yet: decide nothing then.
      */
-    /** Runs {@code wake} when the journal's sync or another replica's change needs the service thread ({@link LeaseLog#wakeOnChange}). */
+    /** Runs {@code wake} when a sync or another replica's change needs the service ({@link LeaseLog#wakeOnChange}). */
     public void wakeOnChange(final Runnable wake)
     {
         journal.wakeOnChange(wake);

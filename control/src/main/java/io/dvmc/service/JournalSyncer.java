@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * meanwhile, however slow the disk. A position counts the journal's bytes appended since open.
  *
  * <p>The thread that asks is unparked when a sync ends, and the {@link #wakeOnChange wake} it gave runs, so that its
- * ACKs leave without waiting for its idle strategy. After a failed sync nothing more is synced until {@link #reset} (a rewrite of the journal from memory).
+ * ACKs leave without waiting for its idle strategy. After a failed sync nothing more is synced until {@link #reset}
+ * (a rewrite of the journal from memory).
  */
 final class JournalSyncer implements AutoCloseable
 {
@@ -52,7 +53,7 @@ final class JournalSyncer implements AutoCloseable
         }
     }
 
-    /** Runs {@code wake} after each sync, as well as unparking the thread that asked: for a thread asleep in the kernel. */
+    /** Runs {@code wake} after each sync, besides unparking the asking thread: for a thread asleep in the kernel. */
     void wakeOnChange(final Runnable wake)
     {
         this.wake = wake;

@@ -29,8 +29,8 @@ public final class IdleStrategies
         if (WaitingIdleStrategy.ALIAS.equals(name))
         {
             throw new IllegalArgumentException(
-                "idle strategy 'wait' is for the agent and the service: the dataplane's " +
-                    "poll loop has no descriptor to sleep on; give it busy (a core of its own) or backoff (a shared core)");
+                "idle strategy 'wait' is for the agent and the service: the dataplane's poll loop has no descriptor " +
+                    "to sleep on; give it busy (a core of its own) or backoff (a shared core)");
         }
         return of(name);
     }

@@ -1,6 +1,7 @@
 package io.dvmc.exchange;
 
 import io.dvmc.wake.Descriptors;
+import io.dvmc.wake.LinuxCalls;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -63,10 +64,6 @@ public final class DatagramBatch
         LINKER.defaultLookup().find("sendmmsg").orElseThrow(),
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT));
-    // errno read through its thread's address after a failed call: a captured call state costs an object per call
-    // until the JIT's second tier removes it.
-    private static final MethodHandle ERRNO_LOCATION = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("__errno_location").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG));
 
     private final int fd;
     private final int slots;
@@ -74,8 +71,6 @@ public final class DatagramBatch
     /** Freed with this object: a thread still polling when its owner closes the channel never meets freed memory. */
     private final Arena arena = Arena.ofAuto();
     private final Side rx;
-    /** Over this thread's errno, wherever the C library keeps it. */
-    private final UnsafeBuffer errnoView = new UnsafeBuffer(new byte[0]);
     private final Side tx;
     private int queued;
     private long received;
@@ -145,7 +140,7 @@ public final class DatagramBatch
         }
         if (n < 0)
         {
-            final int errno = errno();
+            final int errno = LinuxCalls.errno();
             if (errno != EAGAIN && errno != EINTR)
             {
                 receiveErrors++;
@@ -249,7 +244,7 @@ public final class DatagramBatch
                 taken += n;
                 from += n;
             }
-            else if (n < 0 && errno() == EINTR)
+            else if (n < 0 && LinuxCalls.errno() == EINTR)
             {
                 continue;
             }
@@ -283,19 +278,6 @@ public final class DatagramBatch
     public long receiveErrors()
     {
         return receiveErrors;
-    }
-
-    private int errno()
-    {
-        try
-        {
-            errnoView.wrap((long)ERRNO_LOCATION.invokeExact(), Integer.BYTES);
-            return errnoView.getInt(0);
-        }
-        catch (final Throwable ex)
-        {
-            throw new IllegalStateException("__errno_location", ex);
-        }
     }
 
     /** One direction's headers, iovecs, addresses and data, wired to each other once. */

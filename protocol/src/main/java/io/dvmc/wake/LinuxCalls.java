@@ -1,5 +1,6 @@
 package io.dvmc.wake;
 
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
@@ -13,7 +14,7 @@ import java.lang.invoke.MethodHandle;
  * The C library calls a sleeping loop needs, bound once. Pointers are passed as 64-bit integers, so that a call on
  * memory allocated once needs no {@link MemorySegment} object; errno is read only after a call failed.
  */
-final class LinuxCalls
+public final class LinuxCalls
 {
     static final int EINTR = 4;
     static final int EAGAIN = 11;
@@ -147,13 +148,15 @@ final class LinuxCalls
         }
     }
 
-    /** This thread's errno; read it right after the call that failed. */
-    static int errno()
+    /**
+     * This thread's errno; read it right after the call that failed. Read through its address, without the JDK's
+     * captured call state, which costs an object per call until the JIT's second tier removes it.
+     */
+    public static int errno()
     {
         try
         {
-            final long address = (long)ERRNO_LOCATION.invokeExact();
-            return MemorySegment.ofAddress(address).reinterpret(Integer.BYTES).get(INT, 0);
+            return UnsafeApi.getInt((long)ERRNO_LOCATION.invokeExact());
         }
         catch (final Throwable ex)
         {

@@ -6,7 +6,7 @@ import java.lang.foreign.Arena;
 
 /**
  * The descriptors one loop sleeps on, waited for in one {@code poll(2)}. Owned by the loop's thread: descriptors are
- * added and removed there, between waits.
+ * added there, between waits.
  * <pre>
  *  struct pollfd (8 bytes)
  *   0  fd       int
@@ -55,26 +55,6 @@ public final class WaitSet
         count++;
     }
 
-    /** Stops waking the loop for {@code fd}; do this before the descriptor is closed. */
-    public void remove(final int fd)
-    {
-        final int i = indexOf(fd);
-        if (i < 0)
-        {
-            return;
-        }
-        count--;
-        if (i != count)
-        {
-            fds.putBytes(i * POLLFD_LENGTH, fds, count * POLLFD_LENGTH, POLLFD_LENGTH);
-        }
-    }
-
-    public int size()
-    {
-        return count;
-    }
-
     /**
      * Sleeps until a descriptor is readable or {@code timeoutMs} has passed. A signal ends the wait early, as a
      * timeout does: the loop looks for work either way.
@@ -94,6 +74,13 @@ public final class WaitSet
             return 0;
         }
         return n;
+    }
+
+    /** Whether the last {@link #await} found {@code fd} readable. */
+    public boolean readable(final int fd)
+    {
+        final int i = indexOf(fd);
+        return i >= 0 && (fds.getShort(i * POLLFD_LENGTH + REVENTS_OFFSET) & LinuxCalls.POLLIN) != 0;
     }
 
     private int indexOf(final int fd)

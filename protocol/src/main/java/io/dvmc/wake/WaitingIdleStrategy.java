@@ -61,12 +61,6 @@ public final class WaitingIdleStrategy implements IdleStrategy
         waitSet.add(Descriptors.of(channel));
     }
 
-    /** Stops waiting on {@code channel}, before it is closed. From the loop's thread. */
-    public void stopWaitingOn(final DatagramChannel channel)
-    {
-        waitSet.remove(Descriptors.of(channel));
-    }
-
     /** Wakes the loop when another thread of this process rings {@code doorbell}. */
     public void wakeBy(final Doorbell doorbell)
     {
@@ -141,20 +135,29 @@ public final class WaitingIdleStrategy implements IdleStrategy
         {
             work = pending.get(i).getAsBoolean();
         }
+        int ready = 0;
         if (!work)
         {
             sleeps++;
-            waitSet.await(timeoutMs);
+            ready = waitSet.await(timeoutMs);
         }
         for (int i = 0; i < shared; i++)
         {
             final SharedDoorbell doorbell = sharedDoorbells.get(i);
             doorbell.disarm();
-            doorbell.drain();
+            // A byte poll did not see stays readable, and ends the next sleep at once.
+            if (ready > 0 && waitSet.readable(doorbell.fd()))
+            {
+                doorbell.drain();
+            }
         }
-        for (int i = 0, n = doorbells.size(); i < n; i++)
+        for (int i = 0, n = doorbells.size(); ready > 0 && i < n; i++)
         {
-            doorbells.get(i).drain();
+            final Doorbell doorbell = doorbells.get(i);
+            if (waitSet.readable(doorbell.fd()))
+            {
+                doorbell.drain();
+            }
         }
         // The next idle call after a sleep looks for work, then sleeps again without spinning: a timeout is no sign
         // that a reply is about to follow.
