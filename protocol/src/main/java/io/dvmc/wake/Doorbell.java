@@ -26,7 +26,7 @@ public final class Doorbell implements AutoCloseable
         fd = LinuxCalls.eventfd(LinuxCalls.EFD_NONBLOCK | LinuxCalls.EFD_CLOEXEC);
         if (fd < 0)
         {
-            throw new IllegalStateException("eventfd failed: errno " + LinuxCalls.errno());
+            throw new IllegalStateException("eventfd failed: errno " + -fd);
         }
         one = LinuxCalls.allocate(arena, Long.BYTES);
         one.putLong(0, 1);

@@ -6,13 +6,20 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 
 /**
  * The C library calls a sleeping loop needs, bound once. Pointers are passed as 64-bit integers, so that a call on
- * memory allocated once needs no {@link MemorySegment} object; errno is read only after a call failed.
+ * memory allocated once needs no {@link MemorySegment} object. The calls of the set-up ({@link #eventfd},
+ * {@link #open}, {@link #mkfifo}) capture errno with the call, as the JDK guarantees it, and return {@code -errno} on
+ * failure: the JVM may run native code of its own before a later read (closing an arena, loading a class), and an
+ * agent's restart read EAGAIN where mkfifo had failed with EEXIST. The calls of a running loop ({@link #poll},
+ * {@link #read}, {@link #write}) read it through {@link #errno()} right after they fail, with no allocation.
  */
 public final class LinuxCalls
 {
@@ -35,12 +42,15 @@ public final class LinuxCalls
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(INT, LONG, LONG, INT));
-    private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(INT, INT, INT));
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle CAPTURED_ERRNO = CALL_STATE
+        .varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle EVENTFD = bindCapturing("eventfd", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(LONG, INT, LONG, LONG));
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(LONG, INT, LONG, LONG));
     // open(2) is variadic; without O_CREAT it takes no mode, so the fixed part is the whole call.
-    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(INT, LONG, INT));
-    private static final MethodHandle MKFIFO = bind("mkfifo", FunctionDescriptor.of(INT, LONG, INT));
+    private static final MethodHandle OPEN = bindCapturing("open", FunctionDescriptor.of(INT, LONG, INT));
+    private static final MethodHandle MKFIFO = bindCapturing("mkfifo", FunctionDescriptor.of(INT, LONG, INT));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle ERRNO_LOCATION = bind("__errno_location", FunctionDescriptor.of(LONG));
 
@@ -64,6 +74,18 @@ public final class LinuxCalls
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor);
     }
 
+    /** Bound with errno captured into a segment given as the first argument. */
+    private static MethodHandle bindCapturing(final String name, final FunctionDescriptor descriptor)
+    {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor,
+            Linker.Option.captureCallState("errno"));
+    }
+
+    private static int orErrno(final int result, final MemorySegment state)
+    {
+        return result >= 0 ? result : -(int)CAPTURED_ERRNO.get(state, 0L);
+    }
+
     static int poll(final long fds, final int count, final int timeoutMs)
     {
         try
@@ -76,11 +98,13 @@ public final class LinuxCalls
         }
     }
 
+    /** @return the descriptor, or {@code -errno}. */
     static int eventfd(final int flags)
     {
-        try
+        try (Arena arena = Arena.ofConfined())
         {
-            return (int)EVENTFD.invokeExact(0, flags);
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            return orErrno((int)EVENTFD.invokeExact(state, 0, flags), state);
         }
         catch (final Throwable ex)
         {
@@ -112,11 +136,13 @@ public final class LinuxCalls
         }
     }
 
+    /** @return the descriptor, or {@code -errno}. */
     static int open(final String path, final int flags)
     {
         try (Arena arena = Arena.ofConfined())
         {
-            return (int)OPEN.invokeExact(arena.allocateFrom(path).address(), flags);
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            return orErrno((int)OPEN.invokeExact(state, arena.allocateFrom(path).address(), flags), state);
         }
         catch (final Throwable ex)
         {
@@ -124,11 +150,13 @@ public final class LinuxCalls
         }
     }
 
+    /** @return 0, or {@code -errno}. */
     static int mkfifo(final String path, final int mode)
     {
         try (Arena arena = Arena.ofConfined())
         {
-            return (int)MKFIFO.invokeExact(arena.allocateFrom(path).address(), mode);
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            return orErrno((int)MKFIFO.invokeExact(state, arena.allocateFrom(path).address(), mode), state);
         }
         catch (final Throwable ex)
         {

@@ -60,9 +60,10 @@ public final class SharedDoorbell implements AutoCloseable
     {
         final SharedDoorbell bell = new SharedDoorbell(fifo, word, wordOffset, true);
         final String path = fifo.toString();
-        if (LinuxCalls.mkfifo(path, 0600) != 0)
+        final int made = LinuxCalls.mkfifo(path, 0600);
+        if (made != 0)
         {
-            final int errno = LinuxCalls.errno();
+            final int errno = -made;
             if (errno != LinuxCalls.EEXIST)
             {
                 throw new IOException("cannot make the FIFO " + fifo + ": errno " + errno);
@@ -75,7 +76,7 @@ public final class SharedDoorbell implements AutoCloseable
         bell.fd = LinuxCalls.open(path, LinuxCalls.O_RDWR | LinuxCalls.O_NONBLOCK | LinuxCalls.O_CLOEXEC);
         if (bell.fd < 0)
         {
-            throw new IOException("cannot open the FIFO " + fifo + ": errno " + LinuxCalls.errno());
+            throw new IOException("cannot open the FIFO " + fifo + ": errno " + -bell.fd);
         }
         bell.disarm();
         return bell;
@@ -176,6 +177,7 @@ public final class SharedDoorbell implements AutoCloseable
         fd = LinuxCalls.open(fifo.toString(), LinuxCalls.O_WRONLY | LinuxCalls.O_NONBLOCK | LinuxCalls.O_CLOEXEC);
         if (fd < 0)
         {
+            fd = -1;
             // ENXIO: no waiter has it open; ENOENT: no waiter made it yet.
             ringFailures++;
             nextOpenNs = now + REOPEN_INTERVAL_NS;

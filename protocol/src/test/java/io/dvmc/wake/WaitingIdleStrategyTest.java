@@ -148,6 +148,20 @@ class WaitingIdleStrategyTest
     }
 
     @Test
+    void aWaiterRestartedOnTheFifoItsPredecessorMadeOpensItEveryTime() throws IOException
+    {
+        final UnsafeBuffer shared = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+        final Path fifo = dir.resolve("to-agent.wake");
+        // An agent's every restart finds the FIFO there: mkfifo fails with EEXIST, which must be read as such (an agent
+        // restarted in CrashRecoveryTest once read EAGAIN instead, and exited).
+        for (int restart = 0; restart < 200; restart++)
+        {
+            SharedDoorbell.waiter(fifo, shared, 0).close();
+        }
+        assertTrue(Files.exists(fifo));
+    }
+
+    @Test
     void aFileInTheFifosPlaceIsRefusedWithWhatToDo() throws IOException
     {
         final Path fifo = dir.resolve("to-agent.wake");
