@@ -107,17 +107,40 @@ DVMC_EXPORT int dvmc_port_name(uint16_t port, char *buf, size_t len)
     return (int)n;
 }
 
-DVMC_EXPORT int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint16_t nb_txd)
+DVMC_EXPORT int dvmc_port_max_queues(uint16_t port, uint16_t *rx, uint16_t *tx)
 {
-    if (!rte_eth_dev_is_valid_port(port) || pool == NULL)
+    if (!rte_eth_dev_is_valid_port(port))
+        return -EINVAL;
+    struct rte_eth_dev_info info;
+    int ret = rte_eth_dev_info_get(port, &info);
+    if (ret < 0)
+        return ret;
+    *rx = info.max_rx_queues;
+    *tx = info.max_tx_queues;
+    return 0;
+}
+
+DVMC_EXPORT int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint16_t nb_txd, uint16_t nb_queues)
+{
+    if (!rte_eth_dev_is_valid_port(port) || pool == NULL || nb_queues == 0)
         return -EINVAL;
     struct rte_eth_conf conf;
     memset(&conf, 0, sizeof(conf));
     /* Where the port can check (or knows it need not check) UDP checksums, have it say so in ol_flags. */
     struct rte_eth_dev_info info;
     if (rte_eth_dev_info_get(port, &info) == 0)
+    {
         conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_IPV4_CKSUM);
-    int ret = rte_eth_dev_configure(port, 1, 1, &conf);
+        /* One queue per lane: where the port hashes flows (a NIC's RSS), spread them over the lanes by IP and UDP
+         * ports. A PMD without RSS spreads them its own way (af_packet's fanout) or by its devargs (pcap files). */
+        uint64_t rss = info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+        if (nb_queues > 1 && rss != 0)
+        {
+            conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+            conf.rx_adv_conf.rss_conf.rss_hf = rss;
+        }
+    }
+    int ret = rte_eth_dev_configure(port, nb_queues, nb_queues, &conf);
     if (ret < 0)
         return ret;
     ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
@@ -125,12 +148,15 @@ DVMC_EXPORT int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint
         return ret;
     int socket = rte_eth_dev_socket_id(port);
     unsigned sock = socket < 0 ? (unsigned)SOCKET_ID_ANY : (unsigned)socket;
-    ret = rte_eth_rx_queue_setup(port, 0, nb_rxd, sock, NULL, pool);
-    if (ret < 0)
-        return ret;
-    ret = rte_eth_tx_queue_setup(port, 0, nb_txd, sock, NULL);
-    if (ret < 0)
-        return ret;
+    for (uint16_t q = 0; q < nb_queues; q++)
+    {
+        ret = rte_eth_rx_queue_setup(port, q, nb_rxd, sock, NULL, pool);
+        if (ret < 0)
+            return ret;
+        ret = rte_eth_tx_queue_setup(port, q, nb_txd, sock, NULL);
+        if (ret < 0)
+            return ret;
+    }
     ret = rte_eth_dev_start(port);
     if (ret < 0)
         return ret;

@@ -64,11 +64,12 @@ void dvmc_mempool_free(void *pool);
 uint32_t dvmc_mempool_avail(void *pool);
 uint32_t dvmc_mempool_in_use(void *pool);
 
-/* ethdev ports: one rx and one tx queue each */
+/* ethdev ports: nb_queues rx and tx queue pairs each, one per lane of the poll loop */
 uint16_t dvmc_port_count(void);
 int dvmc_port_by_name(const char *name, uint16_t *port_id);
 int dvmc_port_name(uint16_t port, char *buf, size_t len);
-int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint16_t nb_txd);
+int dvmc_port_max_queues(uint16_t port, uint16_t *rx, uint16_t *tx);
+int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint16_t nb_txd, uint16_t nb_queues);
 int dvmc_port_stop(uint16_t port);
 int dvmc_port_close(uint16_t port);
 int dvmc_port_mac(uint16_t port, uint8_t *mac);

@@ -46,7 +46,9 @@ import java.util.concurrent.locks.LockSupport;
  * one line {@code RESULT <mode> <per second>} and one {@code PER_CPU_SECOND <mode> <per second of process CPU time>}
  * (the fast path's process also runs the store and the counters reader, on a machine of its own near nothing). {@code -Ddvmc.bench.workers=1} runs the worker on a thread of its
  * own beside the poll thread (two cores) instead of inside the poll loop; {@code -Ddvmc.bench.leases=N} fills the store
- * with N leases (the replayed VMs' and others'), to measure the lookup in a large store.
+ * with N leases (the replayed VMs' and others'), to measure the lookup in a large store; {@code -Ddvmc.bench.lanes=N}
+ * runs the fast path on N lanes ({@code dataplane.lanes}), each replaying the same renewals on a queue of its own, to
+ * measure how it spreads over cores.
  */
 public final class FastPathBench
 {
@@ -77,7 +79,7 @@ public final class FastPathBench
         {
             case "raw" -> raw(vdev, seconds, false);
             case "echo" -> raw(vdev, seconds, true);
-            case "fastpath" -> fastPath(dir, vdev, vms, seconds);
+            case "fastpath" -> fastPath(dir, laneVdev(rx, Integer.getInteger("dvmc.bench.lanes", 1)), vms, seconds);
             default -> throw new IllegalArgumentException("mode: raw, echo or fastpath");
         };
         System.out.printf(Locale.ROOT, "RESULT %s %.0f%n", mode, rate);
@@ -222,8 +224,20 @@ public final class FastPathBench
         }
     }
 
+    /** The replaying port with a queue pair per lane: each rx queue replays the renewals, each tx goes nowhere. */
+    private static String laneVdev(final Path rx, final int lanes)
+    {
+        final StringBuilder vdev = new StringBuilder("net_pcap0,infinite_rx=1");
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            vdev.append(",rx_pcap=").append(rx).append(",tx_pcap=/dev/null");
+        }
+        return vdev.toString();
+    }
+
     private static String hostJson(final String vdev, final int vms)
     {
+        final int lanes = Integer.getInteger("dvmc.bench.lanes", 1);
         final List<String> bindings = new ArrayList<>(vms);
         for (int vm = 0; vm < vms; vm++)
         {
@@ -233,7 +247,7 @@ public final class FastPathBench
         }
         return "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\", \"policyFile\": \"policy.json\"," +
             " \"dataplane\": { \"lcore\": " + Eal.firstAllowedCpu() + ", \"memoryMb\": 256, \"idle\": \"busy\"," +
-            " \"workers\": " + Integer.getInteger("dvmc.bench.workers", 0) +
+            " \"workers\": " + Integer.getInteger("dvmc.bench.workers", 0) + ", \"lanes\": " + lanes +
             ", \"extraEal\": [\"--log-level=*:warning\"]," +
             " \"ports\": [ { \"name\": \"p0\", \"device\": \"" + vdev + "\" } ] }," +
             " \"bindings\": [ " + String.join(",\n", bindings) + " ] }\n";

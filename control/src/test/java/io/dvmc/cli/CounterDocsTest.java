@@ -41,7 +41,7 @@ class CounterDocsTest
             CountersFile agent = CountersFile.create(dir.resolve("agent-counters.dat"), 256);
             ServiceCounters ignored = new ServiceCounters(dir))
         {
-            new DataplaneCounters(dataplane, List.of("vm1"));
+            new DataplaneCounters(dataplane, List.of("vm1"), 2);
             new AgentCounters(agent);
             inCode.put("dataplane", names(dataplane));
             inCode.put("agent", names(agent));

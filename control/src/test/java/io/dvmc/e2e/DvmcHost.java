@@ -81,6 +81,8 @@ final class DvmcHost implements AutoCloseable
     private int agentMetrics;
     private int serviceMetrics;
     private List<Binding> bindings;
+    /** The dataplane's lanes ({@code dataplane.lanes}). */
+    private int lanes = 1;
 
     DvmcHost(final Path dir, final List<Port> ports, final List<Binding> bindings, final String dataplaneNetns)
         throws IOException
@@ -155,6 +157,13 @@ final class DvmcHost implements AutoCloseable
     {
         Files.writeString(policy, "{ \"services\": [ \"127.0.0.1:" + servicePort + "\" ], \"domains\": [\n" +
             String.join(",\n", domains) + "\n] }\n");
+    }
+
+    /** Gives the dataplane {@code n} lanes, each port a queue pair per lane; before {@link #start()}. */
+    void lanes(final int n) throws IOException
+    {
+        lanes = n;
+        rewrite(ports, bindings);
     }
 
     /** Gives each process a metrics endpoint on a free loopback port; before {@link #start()}. */
@@ -238,6 +247,7 @@ final class DvmcHost implements AutoCloseable
             .append(" \"dataplane\": { ")
             .append(dataplaneMetrics == 0 ? "" : "\"metrics\": \"127.0.0.1:" + dataplaneMetrics + "\", ")
             .append("\"lcore\": ").append(io.dvmc.port.Eal.firstAllowedCpu())
+            .append(lanes == 1 ? "" : ", \"lanes\": " + lanes)
             .append(
                 ", \"memoryMb\": 128, \"idle\": \"backoff\", \"extraEal\": [\"--log-level=*:warning\"], \"ports\": [");
         for (int i = 0; i < ports.size(); i++)

@@ -26,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +44,10 @@ import java.util.concurrent.locks.LockSupport;
  * to {@code dataplane.workerCpu} when given and parked until the ports are up, the store opener's and the metrics
  * endpoint's; a poll thread of its own initialises the EAL (meanwhile the caller opens the files and stores) and
  * then runs the poll loop on that lcore. {@link #close()} may then run on any thread, a shutdown hook's included.
+ *
+ * <p>With several lanes ({@code dataplane.lanes}) the poll thread is lane 0, and the caller's thread also starts a
+ * thread for each other lane (pinned to its {@code dataplane.laneCpus} entry when given), each running a poll loop
+ * over its own queue pair of every port with a worker of its own inside ({@link PollLoop}, {@link LaneFeeds}).
  */
 public final class Dataplane implements AutoCloseable
 {
@@ -67,6 +72,11 @@ public final class Dataplane implements AutoCloseable
     /** The host's time base, shared with the agent: the lease store's times and the ring's are of it. */
     private final MonotonicClock hostClock;
     private final Thread workerThread;
+    /** Lanes 1, 2, ... (index lane - 1): their stores, threads and, once {@link #open} made them, runners. */
+    private final StoreAccess[] laneStores;
+    private final Thread[] laneThreads;
+    private final AgentRunner[] laneRunners;
+    private final CompletableFuture<?>[] lanesPinned;
     /** The queues between the poll thread and the worker, once {@link #open} made them, for the metrics endpoint. */
     private volatile FrameQueue toWorkerQueue;
     private volatile FrameQueue transmitQueue;
@@ -89,9 +99,22 @@ public final class Dataplane implements AutoCloseable
         this.hostClock = openTimeBase(host.statePath());
         this.countersFile = CountersFile.create(host.statePath().resolve(COUNTERS_FILE), MAX_COUNTERS);
         this.rings = RingFiles.open(host.statePath());
-        this.counters = new DataplaneCounters(countersFile, List.of());
+        this.counters = new DataplaneCounters(countersFile, List.of(), host.dataplane().lanes());
         this.stores = new StoreAccess(host.statePath(), counters.storeHandovers);
         this.workerThread = new Thread(this::runWorker, "dvmc-dhcp-worker");
+        final int otherLanes = host.dataplane().lanes() - 1;
+        this.laneStores = new StoreAccess[otherLanes];
+        this.laneThreads = new Thread[otherLanes];
+        this.laneRunners = new AgentRunner[otherLanes];
+        this.lanesPinned = new CompletableFuture<?>[otherLanes];
+        for (int i = 0; i < otherLanes; i++)
+        {
+            final int lane = i + 1;
+            // Here, on a thread the EAL did not pin: each store opener's thread must not inherit lane 0's CPU.
+            laneStores[i] = new StoreAccess(host.statePath(), counters.storeHandovers, false);
+            lanesPinned[i] = new CompletableFuture<Void>();
+            laneThreads[i] = new Thread(() -> runLane(lane), "dvmc-lane-" + lane);
+        }
         try
         {
             // Started from the caller's thread, which the EAL does not pin (DESIGN §3): the endpoint's are not pinned.
@@ -186,9 +209,14 @@ public final class Dataplane implements AutoCloseable
         }
         dataplane.phases.append("beside them files and stores ").append(millisSince(begin)).append(" ms");
         dataplane.workerThread.start();
+        for (final Thread lane : dataplane.laneThreads)
+        {
+            lane.start();
+        }
         try
         {
             dataplane.workerPinned.join();
+            CompletableFuture.allOf(dataplane.lanesPinned).join();
             built.complete(dataplane);
             opened.join();
         }
@@ -289,14 +317,52 @@ public final class Dataplane implements AutoCloseable
     private void open(final String idle)
     {
         final long phase = System.nanoTime();
-        final Queue<PortTable.PortEvent> portEvents = new ConcurrentLinkedQueue<>();
-        ports = new PortTable(pool, RING_DESCRIPTORS, counters, portEvents, SystemEpochClock.INSTANCE);
+        final int lanes = host.dataplane().lanes();
+        final List<Queue<PortTable.PortEvent>> laneEvents = new ArrayList<>();
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            laneEvents.add(new ConcurrentLinkedQueue<>());
+        }
+        final Queue<PortTable.PortEvent> portEvents = laneEvents.get(0);
+        ports = new PortTable(pool, RING_DESCRIPTORS, counters, laneEvents, SystemEpochClock.INSTANCE);
         ports.attachAtStart(host.dataplane().ports());
         phases.append("; then ports ").append(millisSince(phase)).append(" ms");
         // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
         final var errors = counters.errors;
-        if (host.dataplane().workers() == 0)
+        if (lanes > 1)
+        {
+            // Each lane's feed holds what the agent's ring holds, so any message of that ring fits in it.
+            final LaneFeeds feeds = new LaneFeeds(lanes, rings.toDataplane().capacity());
+            final ReleaseHolds holds = DhcpWorker.sharedReleaseHolds();
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                final DhcpWorker worker = lane == 0
+                    ? worker(null, null, bindings, portEvents)
+                    : new DhcpWorker(null, null, rings.toAgent(), rings.toDataplane(),
+                        new PortBindings(host.bindings(), host.portIndex()), laneEvents.get(lane), ports.forward(),
+                        ports.relays(), laneStores[lane - 1], pool, counters, hostClock);
+                worker.servesLane(lane, feeds, holds);
+                if (lane > 0)
+                {
+                    worker.wakeAgentWith(rings.toAgentRinger());
+                }
+                final AgentRunner runner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError,
+                    errors, new CompositeAgent(new PollLoop(ports, lane, worker, counters), worker));
+                if (lane == 0)
+                {
+                    pollRunner = runner;
+                }
+                else
+                {
+                    synchronized (laneRunners)
+                    {
+                        laneRunners[lane - 1] = runner;
+                    }
+                }
+            }
+        }
+        else if (host.dataplane().workers() == 0)
         {
             final DhcpWorker worker = worker(null, null, bindings, portEvents);
             pollRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
@@ -332,6 +398,44 @@ public final class Dataplane implements AutoCloseable
             portEvents, ports.forward(), ports.relays(), stores, pool, counters, hostClock);
         worker.wakeAgentWith(rings.toAgentRinger());
         return worker;
+    }
+
+    /** Lane {@code lane}'s thread (1 or more): pinned if asked, then its poll loop once the ports are up. */
+    private void runLane(final int lane)
+    {
+        final List<Integer> cpus = host.dataplane().laneCpus();
+        final Integer cpu = cpus.isEmpty() ? null : cpus.get(lane - 1);
+        try
+        {
+            if (cpu != null)
+            {
+                CpuPin.currentThread(cpu);
+            }
+            lanesPinned[lane - 1].complete(null);
+        }
+        catch (final IllegalStateException ex)
+        {
+            lanesPinned[lane - 1].completeExceptionally(new IllegalStateException("dataplane.laneCpus: lane " + lane +
+                " on CPU " + cpu + ": " + ex.getMessage(), ex));
+            return;
+        }
+        try
+        {
+            workerGo.await();
+        }
+        catch (final InterruptedException ex)
+        {
+            return;
+        }
+        final AgentRunner runner;
+        synchronized (laneRunners)
+        {
+            runner = laneRunners[lane - 1];
+        }
+        if (runner != null && !stopping)
+        {
+            runner.run();
+        }
     }
 
     private void runWorker()
@@ -394,6 +498,16 @@ public final class Dataplane implements AutoCloseable
         {
             workerRunner.close();
         }
+        synchronized (laneRunners)
+        {
+            for (final AgentRunner lane : laneRunners)
+            {
+                if (lane != null)
+                {
+                    lane.close();
+                }
+            }
+        }
     }
 
     private static void logError(final Throwable error)
@@ -435,6 +549,10 @@ public final class Dataplane implements AutoCloseable
             eal.close();
         }
         stores.close();
+        for (final StoreAccess lane : laneStores)
+        {
+            lane.close();
+        }
         rings.close();
         countersFile.close();
     }

@@ -10,10 +10,11 @@ import java.util.List;
  * The dataplane's counters, in the counters file that {@code dvmcctl stat} reads live. Per-port counters are
  * indexed by port slot ({@link PortTable}) and come and go with their port.
  *
- * <p>Most counters have one writing thread and are updated with ordered stores ({@code incrementRelease}), which
- * cost no locked instruction. The counters marked <em>shared</em> below are written by both the poll thread and
- * the worker: they take atomic adds ({@code increment}, {@code getAndAdd}), since two threads doing a load and a
- * release store each lose updates (SharedCountersTest lost 1 to 6 in a thousand).
+ * <p>Every counter the frames' threads update takes atomic adds ({@code increment}, {@code getAndAdd}): the poll
+ * thread and the worker share some, and with several lanes ({@code dataplane.lanes}) every lane writes each of them.
+ * Two threads doing a load and a release store each lose updates (SharedCountersTest lost 1 to 6 in a thousand).
+ * The hot ones are added once per burst, so the locked instruction is not paid per frame. Those marked
+ * <em>shared</em> below are also written by both the poll thread and a worker on its own thread.
  */
 public final class DataplaneCounters
 {
@@ -80,9 +81,17 @@ public final class DataplaneCounters
     public final AtomicCounter[] portDpdkRx;
     public final AtomicCounter[] portDpdkTx;
     public final AtomicCounter[] portDpdkMissed;
+    /** Per lane, the frames it received, with several lanes; else empty. */
+    public final AtomicCounter[] laneRx;
     private final CountersFile file;
 
     public DataplaneCounters(final CountersFile file, final List<String> portNames)
+    {
+        this(file, portNames, 1);
+    }
+
+    /** The counters of a dataplane with {@code lanes} lanes: with more than one, each has its own rx count too. */
+    public DataplaneCounters(final CountersFile file, final List<String> portNames, final int lanes)
     {
         rxFrames = file.newCounter("rx_frames", "rx frames", CounterTypes.DATAPLANE);
         txFrames = file.newCounter("tx_frames", "tx frames", CounterTypes.DATAPLANE);
@@ -161,6 +170,12 @@ public final class DataplaneCounters
         for (int i = 0; i < portNames.size(); i++)
         {
             attachPort(i, portNames.get(i));
+        }
+        laneRx = new AtomicCounter[lanes > 1 ? lanes : 0];
+        for (int lane = 0; lane < laneRx.length; lane++)
+        {
+            laneRx[lane] = file.newCounter("lane_rx_frames", Integer.toString(lane), "lane " + lane + " rx frames",
+                CounterTypes.LANE);
         }
     }
 

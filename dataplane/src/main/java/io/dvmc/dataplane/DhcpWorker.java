@@ -25,6 +25,7 @@ import io.dvmc.reply.ReplyBuilder;
 import io.dvmc.wake.SharedDoorbell;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -48,6 +49,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>On a relay-facing port ({@link RelayLinks}) it answers relayed requests instead: the client is keyed by
  * (domain of its link, chaddr) with no binding, answered from the lease store where it can, else by the agent, and
  * the reply goes to the relay (giaddr, port 67). A VM port drops relayed requests: VMs are not relays.
+ *
+ * <p>With several lanes ({@code dataplane.lanes}) each lane has a worker of its own, with its own caches and its own
+ * reader of the stores; lane 0's reads the agent's ring and passes what every lane must apply on ({@link LaneFeeds}).
  */
 public final class DhcpWorker implements Agent
 {
@@ -64,7 +68,14 @@ public final class DhcpWorker implements Agent
     private final FrameQueue fromPoll;
     private FrameSink txQueue;
     private final RingBuffer toAgent;
-    private final RingBuffer fromAgent;
+    /** The agent's ring: its flush generation, and its messages unless this is a lane other than 0. */
+    private final RingBuffer agentRing;
+    /** Where this worker reads the agent's messages: the agent's ring, or (lanes other than 0) its lane's feed. */
+    private RingBuffer fromAgent;
+    /** This worker's lane; 0 unless the dataplane has several. */
+    private int lane;
+    /** Lane 0's, with several lanes: where it passes the agent's messages on. */
+    private LaneFeeds feeds;
     private final PortBindings bindings;
     private final Queue<PortTable.PortEvent> portEvents;
     private final AtomicIntegerArray forward;
@@ -84,12 +95,13 @@ public final class DhcpWorker implements Agent
     private final ReplyBuilder replies = ReplyBuilder.withTemplates(REPLY_TEMPLATES);
     private final TransmitMessage transmit = new TransmitMessage();
     private final BindingMessage binding = new BindingMessage();
-    private final ReleaseHolds releases = new ReleaseHolds(RELEASE_HOLDS);
+    private ReleaseHolds releases = new ReleaseHolds(RELEASE_HOLDS);
     private final MbufBurst free = new MbufBurst(LIMIT);
     private final MbufBurst stash = new MbufBurst(PollLoop.BURST);
     private final FrameQueue.Consumer frameConsumer = this::onFrame;
     private final MessageHandler agentHandler = this::onAgentMessage;
-    private final StalledRingGuard fromAgentGuard;
+    private final ControlledMessageHandler passingHandler = this::onAgentMessagePassedOn;
+    private StalledRingGuard fromAgentGuard;
     private int freeCount;
     private int stashCount;
     private int offersInBurst;
@@ -136,6 +148,7 @@ public final class DhcpWorker implements Agent
         this.txQueue = txQueue;
         this.toAgent = toAgent;
         this.fromAgent = fromAgent;
+        this.agentRing = fromAgent;
         this.bindings = bindings;
         this.portEvents = portEvents;
         this.forward = forward;
@@ -150,6 +163,32 @@ public final class DhcpWorker implements Agent
     public String roleName()
     {
         return "dvmc-dhcp-worker";
+    }
+
+    /** Shares the VMs held off the fast path for their RELEASE, for the workers of every lane. */
+    static ReleaseHolds sharedReleaseHolds()
+    {
+        return new ReleaseHolds(RELEASE_HOLDS);
+    }
+
+    /**
+     * Makes this worker lane {@code lane}'s of {@code feeds.lanes()}, sharing {@code holds} with the others. Lane 0's
+     * reads the agent's ring and passes every message but the agent's frames on to the other lanes; another lane's
+     * reads its feed, and its stores say nothing to the agent (lane 0's say HELLO). Before the worker starts.
+     */
+    void servesLane(final int lane, final LaneFeeds feeds, final ReleaseHolds holds)
+    {
+        this.lane = lane;
+        this.releases = holds;
+        if (lane == 0)
+        {
+            this.feeds = feeds;
+        }
+        else
+        {
+            this.fromAgent = feeds.feed(lane);
+            this.fromAgentGuard = null;
+        }
     }
 
     /** Rings {@code doorbell} after each burst that wrote a request to the agent. */
@@ -175,9 +214,9 @@ public final class DhcpWorker implements Agent
     public int doWork()
     {
         final int fromAgentWork = startBurst();
-        if (fromAgentWork == 0 && fromAgentGuard.check() > 0)
+        if (fromAgentWork == 0 && fromAgentGuard != null && fromAgentGuard.check() > 0)
         {
-            counters.deadProducerSkipped.incrementRelease();
+            counters.deadProducerSkipped.increment();
         }
         int work = fromAgentWork;
         if (fromPoll != null)
@@ -216,11 +255,13 @@ public final class DhcpWorker implements Agent
     {
         burstMs = clock.time();
         final int events = portEvents.isEmpty() ? 0 : onPortEvents();
-        if (stores.flushIfAsked(fromAgent))
+        if (stores.flushIfAsked(agentRing))
         {
-            counters.leaseCacheFlushes.incrementRelease();
+            counters.leaseCacheFlushes.increment();
         }
-        return events + fromAgent.read(agentHandler, LIMIT);
+        return events + (feeds == null
+            ? fromAgent.read(agentHandler, LIMIT)
+            : fromAgent.controlledRead(passingHandler, LIMIT));
     }
 
     /** After a burst: the frames it dropped freed in one call, its replies counted in one store each. */
@@ -232,22 +273,22 @@ public final class DhcpWorker implements Agent
             agentWritten = false;
             if (agentWake != null && agentWake.ring())
             {
-                counters.agentWakes.incrementRelease();
+                counters.agentWakes.increment();
             }
         }
         if (offersInBurst > 0)
         {
-            counters.fastPathOffers.getAndAddRelease(offersInBurst);
+            counters.fastPathOffers.getAndAdd(offersInBurst);
             offersInBurst = 0;
         }
         if (acksInBurst > 0)
         {
-            counters.fastPathAcks.getAndAddRelease(acksInBurst);
+            counters.fastPathAcks.getAndAdd(acksInBurst);
             acksInBurst = 0;
         }
         if (tenantAcksInBurst > 0)
         {
-            counters.fastPathTenantAcks.getAndAddRelease(tenantAcksInBurst);
+            counters.fastPathTenantAcks.getAndAdd(tenantAcksInBurst);
             tenantAcksInBurst = 0;
         }
     }
@@ -306,41 +347,41 @@ public final class DhcpWorker implements Agent
         {
             // Unicast to a server that is not the VM's domain's: not DHCP for dvmc (RFC 2131 §4.1, giaddr-less
             // unicast goes to the server it names), the VM's own traffic.
-            counters.dhcpNotForUs.incrementRelease();
+            counters.dhcpNotForUs.increment();
             forwardOther(mbuf, port, counters.otherDropped);
             return;
         }
         dhcp.wrap(frame, view.payloadOffset(), view.payloadLength());
         if (dhcp.validate() < 0)
         {
-            counters.badDhcpDropped.incrementRelease();
+            counters.badDhcpDropped.increment();
             free(mbuf);
             return;
         }
         if (dhcp.messageType() == DhcpMessageType.BOOTP && dhcp.length() < DhcpPacket.MIN_BOOTP_LENGTH)
         {
             // RFC 951 §3: a BOOTP message is at least 300 bytes (the 64-byte vend field); less is not a client's.
-            counters.shortBootpDropped.incrementRelease();
+            counters.shortBootpDropped.increment();
             free(mbuf);
             return;
         }
         if (dhcp.giaddr() != 0 || view.srcPort() == FrameClassifier.DHCP_SERVER_PORT)
         {
             // A relay's request (RFC 2131 §4.1): relays are served on relay-facing ports, a VM is not one.
-            counters.relayedOnVmPortDropped.incrementRelease();
+            counters.relayedOnVmPortDropped.increment();
             free(mbuf);
             return;
         }
         if (dhcp.chaddrMac() != mac)
         {
             // A client asking for another MAC's lease: port security, not a relay (no giaddr on a VM port).
-            counters.chaddrMismatchDropped.incrementRelease();
+            counters.chaddrMismatchDropped.increment();
             free(mbuf);
             return;
         }
         if (slot == PortBindings.NONE)
         {
-            counters.unboundDropped.incrementRelease();
+            counters.unboundDropped.increment();
             free(mbuf);
             return;
         }
@@ -358,7 +399,7 @@ public final class DhcpWorker implements Agent
         dhcp.wrap(frame, view.payloadOffset(), view.payloadLength());
         if (dhcp.validate() < 0)
         {
-            counters.badDhcpDropped.incrementRelease();
+            counters.badDhcpDropped.increment();
             free(mbuf);
             return;
         }
@@ -366,25 +407,25 @@ public final class DhcpWorker implements Agent
         if (verdict != RelayLinks.RELAYED && verdict != RelayLinks.ROUTED)
         {
             (verdict == RelayLinks.AGENT_REFUSED ? counters.relayAgentRefused : counters.relayNotRelayedDropped)
-                .incrementRelease();
+                .increment();
             free(mbuf);
             return;
         }
         final int domainId = relay.domainOf(dhcp);
         if (domainId == 0)
         {
-            counters.relayNoLinkDropped.incrementRelease();
+            counters.relayNoLinkDropped.increment();
             free(mbuf);
             return;
         }
         final DomainRecord domain = stores.domain(domainId);
         if (!relay.addressedHere(view.dstIp()) && (domain == null || domain.serverIp() != view.dstIp()))
         {
-            counters.dhcpNotForUs.incrementRelease();
+            counters.dhcpNotForUs.increment();
             forwardOther(mbuf, port, counters.otherDropped);
             return;
         }
-        counters.relayedRequests.incrementRelease();
+        counters.relayedRequests.increment();
         final long mac = dhcp.chaddrMac();
         serve(mbuf, port, vlanId(view), domainId, mac, RelayedClient.vmMsb(domainId), RelayedClient.vmLsb(mac),
             length, capacity, verdict == RelayLinks.ROUTED);
@@ -405,14 +446,14 @@ public final class DhcpWorker implements Agent
         }
         if (isRelease(dhcp.messageType()) && !releases.hold(domainId, mac, nowMs))
         {
-            counters.releaseHoldsFull.incrementRelease();
+            counters.releaseHoldsFull.increment();
             free(mbuf);
             return;
         }
         final int index = toAgent.tryClaim(RingMessages.DHCP_REQUEST, DhcpRequestMessage.FRAME_OFFSET + length);
         if (index < 0)
         {
-            counters.agentRingFull.incrementRelease();
+            counters.agentRingFull.increment();
         }
         else
         {
@@ -420,7 +461,7 @@ public final class DhcpWorker implements Agent
                 length);
             toAgent.commit(index);
             agentWritten = true;
-            counters.slowPath.incrementRelease();
+            counters.slowPath.increment();
         }
         free(mbuf);
     }
@@ -455,7 +496,7 @@ public final class DhcpWorker implements Agent
         Arp.answerInPlace(frame, view, serverMac, serverIp);
         if (txQueue.offer(mbuf, port))
         {
-            counters.arpReplies.incrementRelease();
+            counters.arpReplies.increment();
         }
         else
         {
@@ -572,15 +613,36 @@ public final class DhcpWorker implements Agent
             case RingMessages.BINDING_ADD, RingMessages.BINDING_REMOVE -> onBinding(type, buffer, index, length);
             case RingMessages.BINDINGS_SYNC_START -> onSyncStart();
             case RingMessages.BINDINGS_SYNC_END -> onSyncEnd();
-            default -> counters.badAgentMessages.incrementRelease();
+            default -> counters.badAgentMessages.increment();
         }
+    }
+
+    /**
+     * Lane 0's, with several lanes: a message is taken from the agent's ring only when every lane can have it, and
+     * the agent's frame only once every lane has applied what came before it ({@link LaneFeeds}); else it waits in
+     * the ring for the next duty cycle.
+     */
+    private ControlledMessageHandler.Action onAgentMessagePassedOn(final int type, final DirectBuffer buffer,
+        final int index, final int length)
+    {
+        final boolean frame = type == RingMessages.TRANSMIT;
+        if (frame ? !feeds.drained() : !feeds.roomFor(length))
+        {
+            return ControlledMessageHandler.Action.ABORT;
+        }
+        onAgentMessage(type, buffer, index, length);
+        if (!frame)
+        {
+            feeds.pass(type, buffer, index, length);
+        }
+        return ControlledMessageHandler.Action.CONTINUE;
     }
 
     private void onLeaseChanged(final DirectBuffer buffer, final int index, final int length)
     {
         if (length < LeaseChanges.LENGTH)
         {
-            counters.badAgentMessages.incrementRelease();
+            counters.badAgentMessages.increment();
             return;
         }
         stores.onLeaseChanged(LeaseChanges.domainId(buffer, index), LeaseChanges.mac(buffer, index));
@@ -595,7 +657,7 @@ public final class DhcpWorker implements Agent
         binding.wrap(buffer, index, length);
         if (!binding.valid())
         {
-            counters.badAgentMessages.incrementRelease();
+            counters.badAgentMessages.increment();
             return;
         }
         final String port = binding.portName();
@@ -609,9 +671,10 @@ public final class DhcpWorker implements Agent
             change = bindings.put(port, binding.vlan(), binding.mac(), binding.domainId(), binding.vmMsb(),
                 binding.vmLsb()) ? "in force" : "waits for its port to be attached";
         }
-        if (change != null)
+        if (change != null && lane == 0)
         {
-            counters.bindingChanges.incrementRelease();
+            // Lane 0's count and log speak for every lane: each applies the same messages.
+            counters.bindingChanges.increment();
             counters.bindingsInForce.setRelease(bindings.size());
             if (!syncing)
             {
@@ -652,7 +715,11 @@ public final class DhcpWorker implements Agent
     {
         syncing = false;
         final int removed = bindings.endSync();
-        counters.bindingChanges.getAndAddRelease(removed);
+        if (lane != 0)
+        {
+            return;
+        }
+        counters.bindingChanges.getAndAdd(removed);
         counters.bindingsInForce.setRelease(bindings.size());
         LOG.info("the agent's bindings are in force: {} binding(s), {} it no longer has removed", bindings.size(),
             removed);
@@ -664,7 +731,7 @@ public final class DhcpWorker implements Agent
         if (!transmit.fitsRecord(recordLength))
         {
             // Sending it would copy the ring's next records (or stale bytes) onto the wire.
-            counters.badAgentMessages.incrementRelease();
+            counters.badAgentMessages.increment();
             return;
         }
         final int length = transmit.frameLength();
@@ -672,7 +739,7 @@ public final class DhcpWorker implements Agent
         {
             if (!stash.allocBulk(pool, PollLoop.BURST))
             {
-                counters.mbufAllocFailed.incrementRelease();
+                counters.mbufAllocFailed.increment();
                 return;
             }
             stashCount = PollLoop.BURST;
@@ -687,7 +754,7 @@ public final class DhcpWorker implements Agent
         frame.wrap(Mbufs.dataAddress(mbuf), length);
         frame.putBytes(0, buffer, transmit.frameOffset(), length);
         Mbufs.setLength(mbuf, length);
-        counters.agentFrames.incrementRelease();
+        counters.agentFrames.increment();
         if (!txQueue.offer(mbuf, transmit.port()))
         {
             counters.txQueueFull.increment();

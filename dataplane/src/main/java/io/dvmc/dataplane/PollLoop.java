@@ -22,6 +22,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Between duty cycles it applies the port changes host.json asked for ({@link PortTable}); a frame for a port
  * that is gone is dropped and counted as a tx failure.
  *
+ * <p>With several lanes ({@code dataplane.lanes}) each lane's thread runs a loop of its own over its own queue pair of
+ * every port ({@link PortTable}), and calls its own worker; lane 0's also applies the port changes and publishes the
+ * ports' statistics.
+ *
  * <p>Per frame it touches only the headers, through one {@link UnsafeBuffer} re-wrapped on the mbuf's data;
  * no allocation, no native call per frame. Frames it does not keep are freed in one bulk call per burst.
  */
@@ -45,6 +49,8 @@ public final class PollLoop implements Agent
     private static final long REASSEMBLY_SWEEP_NS = 100_000_000L;
 
     private final PortTable ports;
+    /** This loop's lane: the rx and tx queue it uses on every port. */
+    private final int lane;
     /** The worker the loop calls itself ({@code workers: 0}), or null: frames go through {@link #toWorker}. */
     private final DhcpWorker inline;
     private final FrameQueue toWorker;
@@ -74,7 +80,7 @@ public final class PollLoop implements Agent
         final FrameQueue txQueue,
         final DataplaneCounters counters)
     {
-        this(ports, null, toWorker, txQueue, new FrameView(), counters);
+        this(ports, 0, null, toWorker, txQueue, new FrameView(), counters);
     }
 
     /**
@@ -83,19 +89,31 @@ public final class PollLoop implements Agent
      */
     PollLoop(final PortTable ports, final DhcpWorker worker, final DataplaneCounters counters)
     {
-        this(ports, worker, null, null, worker.frameView(), counters);
+        this(ports, 0, worker, counters);
+    }
+
+    /** As {@link #PollLoop(PortTable, DhcpWorker, DataplaneCounters)}, on lane {@code lane}'s queues. */
+    PollLoop(final PortTable ports, final int lane, final DhcpWorker worker, final DataplaneCounters counters)
+    {
+        this(ports, lane, worker, null, null, worker.frameView(), counters);
         worker.servedInline(this::takeTx);
     }
 
     private PollLoop(
         final PortTable ports,
+        final int lane,
         final DhcpWorker inline,
         final FrameQueue toWorker,
         final FrameQueue txQueue,
         final FrameView view,
         final DataplaneCounters counters)
     {
+        if (lane < 0 || lane >= ports.lanes())
+        {
+            throw new IllegalArgumentException("lane " + lane + " of " + ports.lanes());
+        }
         this.ports = ports;
+        this.lane = lane;
         this.inline = inline;
         this.toWorker = toWorker;
         this.txQueue = txQueue;
@@ -111,13 +129,21 @@ public final class PollLoop implements Agent
 
     public String roleName()
     {
-        return "dvmc-poll";
+        return lane == 0 ? "dvmc-poll" : "dvmc-lane-" + lane;
     }
 
     public int doWork()
     {
         final long now = System.nanoTime();
-        int work = ports.applyPending();
+        int work = 0;
+        if (lane == 0)
+        {
+            work = ports.applyPending();
+        }
+        else if (!ports.mayPoll(lane))
+        {
+            return 0;
+        }
         final int limit = ports.limit();
         for (int p = 0; p < limit; p++)
         {
@@ -141,7 +167,7 @@ public final class PollLoop implements Agent
             reassembler.expire(now);
             countAbandonedReassemblies();
         }
-        if (now - nextStatsNs >= 0)
+        if (lane == 0 && now - nextStatsNs >= 0)
         {
             nextStatsNs = now + STATS_INTERVAL_NS;
             publishPortStats();
@@ -151,13 +177,17 @@ public final class PollLoop implements Agent
 
     private int receive(final int p, final long now)
     {
-        final int n = ports.port(p).rxBurst(rx);
+        final int n = ports.port(p).rxBurst(lane, rx);
         if (n == 0)
         {
             return 0;
         }
-        counters.rxFrames.getAndAddRelease(n);
-        counters.portRx[p].getAndAddRelease(n);
+        counters.rxFrames.getAndAdd(n);
+        counters.portRx[p].getAndAdd(n);
+        if (counters.laneRx.length > 0)
+        {
+            counters.laneRx[lane].getAndAdd(n);
+        }
         if (inline != null)
         {
             inline.startBurst();
@@ -170,7 +200,7 @@ public final class PollLoop implements Agent
                 // Dropped, not linearised: dvmc reads and rewrites frames in their first segment only, and a chain
                 // (a frame beyond the 2 KiB data room, which a PMD such as vhost or pcap chains) is never a DHCP
                 // message dvmc answers. Copying it into one mbuf would cost a copy per jumbo frame on the hot path.
-                counters.multiSegmentDropped.incrementRelease();
+                counters.multiSegmentDropped.increment();
                 drop(mbuf);
                 continue;
             }
@@ -204,13 +234,13 @@ public final class PollLoop implements Agent
     {
         if (dhcpInBurst > 0)
         {
-            counters.clientDhcp.getAndAddRelease(dhcpInBurst);
-            counters.portDhcp[p].getAndAddRelease(dhcpInBurst);
+            counters.clientDhcp.getAndAdd(dhcpInBurst);
+            counters.portDhcp[p].getAndAdd(dhcpInBurst);
             dhcpInBurst = 0;
         }
         if (arpInBurst > 0)
         {
-            counters.arpRequests.getAndAddRelease(arpInBurst);
+            counters.arpRequests.getAndAdd(arpInBurst);
             arpInBurst = 0;
         }
     }
@@ -231,18 +261,18 @@ public final class PollLoop implements Agent
             case FragmentReassembler.NOT_OURS :
                 return FrameClass.OTHER;
             case FragmentReassembler.COMPLETE :
-                counters.fragmentsHeld.incrementRelease();
+                counters.fragmentsHeld.increment();
                 break;
             case FragmentReassembler.HELD :
-                counters.fragmentsHeld.incrementRelease();
+                counters.fragmentsHeld.increment();
                 drop(mbuf);
                 return CONSUMED;
             case FragmentReassembler.OVERLAP :
-                counters.fragmentOverlapDropped.incrementRelease();
+                counters.fragmentOverlapDropped.increment();
                 drop(mbuf);
                 return CONSUMED;
             case FragmentReassembler.OVERSIZED :
-                counters.fragmentOversizedDropped.incrementRelease();
+                counters.fragmentOversizedDropped.increment();
                 drop(mbuf);
                 return CONSUMED;
             default :
@@ -255,12 +285,12 @@ public final class PollLoop implements Agent
         final int length = reassembler.writeDatagram(frame, capacity);
         if (length < 0)
         {
-            counters.fragmentOversizedDropped.incrementRelease();
+            counters.fragmentOversizedDropped.increment();
             drop(mbuf);
             return CONSUMED;
         }
         Mbufs.setLength(mbuf, length);
-        counters.datagramsReassembled.incrementRelease();
+        counters.datagramsReassembled.increment();
         frame.wrap(Mbufs.dataAddress(mbuf), length);
         // The port's checksum flags spoke of the last fragment only: the datagram's is computed.
         return classifier.classify(frame, 0, length, view, FrameClassifier.UDP_CHECKSUM_VERIFY);
@@ -271,7 +301,7 @@ public final class PollLoop implements Agent
         final int abandoned = reassembler.takeAbandoned();
         if (abandoned > 0)
         {
-            counters.reassemblyAbandoned.getAndAddRelease(abandoned);
+            counters.reassemblyAbandoned.getAndAdd(abandoned);
         }
     }
 
@@ -298,7 +328,7 @@ public final class PollLoop implements Agent
             }
             else if (!toWorker.offer(mbuf, p))
             {
-                counters.workerQueueFull.incrementRelease();
+                counters.workerQueueFull.increment();
                 drop(mbuf);
             }
             return;
@@ -309,10 +339,10 @@ public final class PollLoop implements Agent
                 other(mbuf, p);
                 return;
             case FrameClass.SERVER_DHCP :
-                counters.rogueServerDropped.incrementRelease();
+                counters.rogueServerDropped.increment();
                 break;
             case FrameClass.BAD_UDP_CHECKSUM :
-                counters.badUdpChecksumDropped.incrementRelease();
+                counters.badUdpChecksumDropped.increment();
                 break;
             default :
                 counters.malformedDropped.increment();
@@ -396,9 +426,9 @@ public final class PollLoop implements Agent
             return;
         }
         txCount[p] = 0;
-        final int sent = ports.port(p).txBurst(tx[p], 0, count);
-        counters.txFrames.getAndAddRelease(sent);
-        counters.portTx[p].getAndAddRelease(sent);
+        final int sent = ports.port(p).txBurst(lane, tx[p], 0, count);
+        counters.txFrames.getAndAdd(sent);
+        counters.portTx[p].getAndAdd(sent);
         if (sent < count)
         {
             counters.txFailed.getAndAdd(count - sent);

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.dvmc.relay.RelayLinks;
@@ -33,6 +34,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * ({@link #applyPending()}): a new vdev is hot-plugged ({@code rte_eal_hotplug_add}), configured, started and
  * polled; a removed one is closed and detached; a changed device is both. A PCI NIC is allow-listed at EAL start
  * and so needs a restart. The worker hears of each change ({@link PortEvent}) to resolve the bindings by port name.
+ *
+ * <p>With several lanes ({@code dataplane.lanes}) each port has a queue pair per lane, and each lane's thread polls
+ * and sends on its own queues only. Lane 0's thread applies the changes: it first asks the other lanes to park
+ * ({@link #mayPoll}), and changes the ports only once each of them has finished the duty cycle it was in, so no
+ * lane ever touches a port that is being stopped, closed or set up. Every lane's worker hears of each change.
  *
  * <p>A freed slot is not given to another port for a while: a reply to the old port's VM may still be on its way
  * (the agent's DVMC exchange lasts up to about 8 s) and must not reach the new port's VM.
@@ -52,10 +58,18 @@ final class PortTable
     {
     }
 
+    /** Longs between two lanes' parked words: two cache lines, so that lanes do not share one. */
+    private static final int PARKED_STRIDE = 16;
+
     private final MbufPool pool;
     private final int descriptors;
+    private final int lanes;
     private final DataplaneCounters counters;
-    private final Queue<PortEvent> toWorker;
+    private final List<Queue<PortEvent>> toWorkers;
+    /** Odd while lane 0 waits to change the ports: the other lanes park until it is even again. */
+    private volatile long changeEpoch;
+    /** Per lane (at lane * {@link #PARKED_STRIDE}), the odd epoch it parked for last. */
+    private final AtomicLongArray parked;
     private final EpochClock clock;
     private final AtomicReference<List<HostConfig.Port>> pending = new AtomicReference<>();
     private final EthPort[] ports = new EthPort[MAX_PORTS];
@@ -80,10 +94,23 @@ final class PortTable
         final Queue<PortEvent> toWorker,
         final EpochClock clock)
     {
+        this(pool, descriptors, counters, List.of(toWorker), clock);
+    }
+
+    /** A table of ports with a queue pair for each of {@code toWorkers.size()} lanes, whose workers hear of changes. */
+    PortTable(
+        final MbufPool pool,
+        final int descriptors,
+        final DataplaneCounters counters,
+        final List<Queue<PortEvent>> toWorkers,
+        final EpochClock clock)
+    {
         this.pool = pool;
         this.descriptors = descriptors;
+        this.lanes = toWorkers.size();
         this.counters = counters;
-        this.toWorker = toWorker;
+        this.toWorkers = List.copyOf(toWorkers);
+        this.parked = new AtomicLongArray(lanes * PARKED_STRIDE);
         this.clock = clock;
         for (int slot = 0; slot < MAX_PORTS; slot++)
         {
@@ -109,7 +136,7 @@ final class PortTable
             else if (!tryAttach(port, slot))
             {
                 // Its bindings, which host.json's port index gives this slot, must not follow another port into it.
-                toWorker.add(new PortEvent(port.name(), PortBindings.NONE));
+                announce(new PortEvent(port.name(), PortBindings.NONE));
             }
         }
         settle();
@@ -122,22 +149,87 @@ final class PortTable
     }
 
     /**
-     * On the poll thread, between duty cycles: the latest port list offered, else, when its time has come, another
-     * try of the ports not attached. @return 1 if either ran.
+     * On the poll thread (lane 0's), between duty cycles: the latest port list offered, else, when its time has come,
+     * another try of the ports not attached; with several lanes, once the others have parked.
+     *
+     * @return 1 if either ran or waits for the lanes to park.
      */
     int applyPending()
     {
-        if (pending.get() != null)
+        final boolean offered = pending.get() != null;
+        if (!offered && (notAttached.isEmpty() || clock.time() - nextRetryMs < 0))
+        {
+            return 0;
+        }
+        if (!otherLanesParked())
+        {
+            return 1;
+        }
+        if (offered)
         {
             apply(pending.getAndSet(null));
-            return 1;
         }
-        if (!notAttached.isEmpty() && clock.time() - nextRetryMs >= 0)
+        else
         {
             attachMissing();
-            return 1;
         }
-        return 0;
+        if (lanes > 1)
+        {
+            changeEpoch = changeEpoch + 1;
+        }
+        return 1;
+    }
+
+    /** Asks the other lanes to park, if not asked yet; @return whether each of them has. */
+    private boolean otherLanesParked()
+    {
+        if (lanes == 1)
+        {
+            return true;
+        }
+        long epoch = changeEpoch;
+        if ((epoch & 1) == 0)
+        {
+            changeEpoch = ++epoch;
+        }
+        for (int lane = 1; lane < lanes; lane++)
+        {
+            if (parked.get(lane * PARKED_STRIDE) != epoch)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * On lane {@code lane}'s thread (1 or more), before it touches any port in a duty cycle: false while lane 0
+     * changes the ports, and the lane then touches none. Saying so, after a duty cycle's port calls, is what lets
+     * lane 0 go on.
+     */
+    boolean mayPoll(final int lane)
+    {
+        final long epoch = changeEpoch;
+        if ((epoch & 1) == 0)
+        {
+            return true;
+        }
+        parked.setRelease(lane * PARKED_STRIDE, epoch);
+        return false;
+    }
+
+    /** How many lanes, each with a queue pair on every port. */
+    int lanes()
+    {
+        return lanes;
+    }
+
+    private void announce(final PortEvent event)
+    {
+        for (final Queue<PortEvent> toWorker : toWorkers)
+        {
+            toWorker.add(event);
+        }
     }
 
     private void apply(final List<HostConfig.Port> wanted)
@@ -244,7 +336,7 @@ final class PortTable
         try
         {
             ethPort = EthPort.byName(device);
-            ethPort.setup(pool, descriptors, descriptors);
+            ethPort.setup(pool, descriptors, descriptors, lanes);
         }
         catch (final RuntimeException ex)
         {
@@ -261,7 +353,7 @@ final class PortTable
             device.startsWith("net_tap");
         limit = Math.max(limit, slot + 1);
         counters.attachPort(slot, port.name());
-        toWorker.add(new PortEvent(port.name(), slot));
+        announce(new PortEvent(port.name(), slot));
         if (notAttached.remove(port.name()) != null)
         {
             LOG.info("port {} ({}) attached at index {}, at last", port.name(), port.device(), slot);
@@ -284,7 +376,7 @@ final class PortTable
         {
             limit--;
         }
-        toWorker.add(new PortEvent(port.name(), PortBindings.NONE));
+        announce(new PortEvent(port.name(), PortBindings.NONE));
         counters.detachPort(slot);
         try
         {

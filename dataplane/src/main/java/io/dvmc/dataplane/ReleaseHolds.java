@@ -13,7 +13,9 @@ import org.agrona.collections.LongLongConsumer;
  * the agent can no longer pass the RELEASE on. The agent removes the host lease when it does, so a later request is
  * answered by the service in any case.
  *
- * <p>Fixed capacity, primitive keys, no allocation per frame; on the worker thread only.
+ * <p>Fixed capacity, primitive keys, no allocation per frame. With several lanes every lane's worker shares the one
+ * table: a VM's RELEASE and its next DISCOVER are different flows and may reach different lanes. A lock guards it,
+ * taken only while some VM is held, which is seldom and for seconds.
  */
 final class ReleaseHolds
 {
@@ -22,6 +24,8 @@ final class ReleaseHolds
     private final LongArrayList expired;
     private final LongLongConsumer collectExpired = this::collectExpired;
     private long pruneNowMs;
+    /** The table's size as last changed, read without the lock: zero is the common case and needs no lock. */
+    private volatile int held;
 
     ReleaseHolds(final int capacity)
     {
@@ -43,7 +47,7 @@ final class ReleaseHolds
      * @return false if the table is full of live holds: the RELEASE must then not be handed over (losing it only
      *         keeps the address until the lease ends).
      */
-    boolean hold(final int domainId, final long mac, final long receivedMs)
+    synchronized boolean hold(final int domainId, final long mac, final long receivedMs)
     {
         if (untilMs.size() >= capacity && prune(receivedMs) == 0)
         {
@@ -51,16 +55,18 @@ final class ReleaseHolds
         }
         // Inclusive of the agent's last millisecond, and a little past it for the two processes' reads of the clock.
         untilMs.put(key(domainId, mac), receivedMs + DhcpRequestMessage.MAX_AGE_MS + 1_000);
+        held = untilMs.size();
         return true;
     }
 
     /** Whether the VM's RELEASE or DECLINE may still reach the service. */
     boolean isHeld(final int domainId, final long mac, final long nowMs)
     {
-        if (untilMs.isEmpty())
-        {
-            return false;
-        }
+        return held != 0 && isHeldLocked(domainId, mac, nowMs);
+    }
+
+    private synchronized boolean isHeldLocked(final int domainId, final long mac, final long nowMs)
+    {
         final long k = key(domainId, mac);
         final long until = untilMs.get(k);
         if (until == Long.MIN_VALUE)
@@ -70,6 +76,7 @@ final class ReleaseHolds
         if (nowMs > until)
         {
             untilMs.remove(k);
+            held = untilMs.size();
             return false;
         }
         return true;
@@ -77,7 +84,7 @@ final class ReleaseHolds
 
     int size()
     {
-        return untilMs.size();
+        return held;
     }
 
     private int prune(final long nowMs)
@@ -89,6 +96,7 @@ final class ReleaseHolds
         {
             untilMs.remove(expired.getLong(i));
         }
+        held = untilMs.size();
         return expired.size();
     }
 

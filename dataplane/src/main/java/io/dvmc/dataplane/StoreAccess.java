@@ -96,6 +96,8 @@ public final class StoreAccess implements AutoCloseable
     private final Long2LongHashMap serverMacs = new Long2LongHashMap(0);
     private DomainRecord spare;
     private boolean helloSent;
+    /** False for a lane other than 0's: lane 0's stores say HELLO and STORE_RELEASED for the dataplane. */
+    private final boolean speaksToAgent;
 
     /**
      * Call from a thread the EAL did not pin: the helper thread created here must not inherit the poll thread's
@@ -104,6 +106,17 @@ public final class StoreAccess implements AutoCloseable
      */
     public StoreAccess(final Path stateDir, final AtomicCounter handovers)
     {
+        this(stateDir, handovers, true);
+    }
+
+    /**
+     * As {@link #StoreAccess(Path, AtomicCounter)}; {@code speaksToAgent} false for the stores of a lane other than
+     * lane 0, which follow the same hand-over messages and hold a reader of their own but leave HELLO and
+     * STORE_RELEASED to lane 0's (the agent's recovery waits on the shared lock, which every reader holds).
+     */
+    public StoreAccess(final Path stateDir, final AtomicCounter handovers, final boolean speaksToAgent)
+    {
+        this.speaksToAgent = speaksToAgent;
         this.stateDir = stateDir;
         this.handovers = handovers;
         this.control.putLong(0, epoch);
@@ -130,7 +143,7 @@ public final class StoreAccess implements AutoCloseable
     /** Tells the agent this dataplane started, so that it clears what a dead predecessor may have left locked. */
     public void hello(final RingBuffer toAgent)
     {
-        helloSent = toAgent.write(RingMessages.HELLO, control, 0, RingMessages.CONTROL_LENGTH);
+        helloSent = !speaksToAgent || toAgent.write(RingMessages.HELLO, control, 0, RingMessages.CONTROL_LENGTH);
     }
 
     /**
@@ -271,7 +284,7 @@ public final class StoreAccess implements AutoCloseable
             // The stores a READY found open answered until now; the caches go with them.
             closeCurrent();
             current = opened;
-            handovers.incrementRelease();
+            handovers.increment();
             System.err.println(OPEN_LOG);
         }
         else
@@ -290,7 +303,10 @@ public final class StoreAccess implements AutoCloseable
             LOG.info(YIELD_LOG);
         }
         closeCurrent();
-        toAgent.write(RingMessages.STORE_RELEASED, control, 0, RingMessages.CONTROL_LENGTH);
+        if (speaksToAgent)
+        {
+            toAgent.write(RingMessages.STORE_RELEASED, control, 0, RingMessages.CONTROL_LENGTH);
+        }
     }
 
     /**

@@ -7,13 +7,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * An ethdev port (any EAL port: PCI NIC, net_pcap, net_ring, net_af_packet, net_tap, net_vhost, ...) with one rx
- * and one tx queue (queue 0). Bursts are meant for one poll thread; setup, stats and close from any thread.
+ * An ethdev port (any EAL port: PCI NIC, net_pcap, net_ring, net_af_packet, net_tap, net_vhost, ...) with one or
+ * more rx and tx queue pairs. Each queue's bursts are meant for the one thread that owns it; setup, stats and close
+ * from any thread while no burst runs.
  */
 public final class EthPort implements AutoCloseable
 {
-
-    private static final short QUEUE = 0;
 
     private final int id;
     private final short portId;
@@ -69,32 +68,83 @@ public final class EthPort implements AutoCloseable
         return name;
     }
 
-    /**
-     * Configures one rx queue (filled from {@code pool}) and one tx queue with the given descriptor counts (the PMD
-     * may adjust them), starts the port, and turns promiscuous mode on where the PMD has it.
-     */
+    /** As {@link #setup(MbufPool, int, int, int)} with one queue pair. */
     public void setup(MbufPool pool, int rxDescriptors, int txDescriptors)
     {
+        setup(pool, rxDescriptors, txDescriptors, 1);
+    }
+
+    /**
+     * Configures {@code queues} rx queues (filled from {@code pool}) and as many tx queues with the given descriptor
+     * counts (the PMD may adjust them), spreading flows over the rx queues by RSS where the port hashes them, starts
+     * the port, and turns promiscuous mode on where the PMD has it.
+     *
+     * @throws EalException if the port has fewer queues than asked for, saying how many it has.
+     */
+    public void setup(MbufPool pool, int rxDescriptors, int txDescriptors, int queues)
+    {
         checkOpen();
-        Native.check(dvmc_shim_h.dvmc_port_setup(portId, pool.segment(), (short)rxDescriptors, (short)txDescriptors),
-            "setup of port " + name);
+        if (queues < 1 || queues > 0xffff)
+        {
+            throw new IllegalArgumentException("queues " + queues);
+        }
+        if (queues > 1)
+        {
+            final int[] max = maxQueues();
+            if (max[0] < queues || max[1] < queues)
+            {
+                throw new EalException("port " + name + " has at most " + max[0] + " rx and " + max[1] +
+                    " tx queues and " + queues + " lanes need one pair each (a vdev takes more from its devargs: " +
+                    "net_af_packet qpairs=N, net_vhost and net_tap queues=N, net_pcap one rx_pcap and tx_pcap each)",
+                    22);
+            }
+        }
+        Native.check(dvmc_shim_h.dvmc_port_setup(portId, pool.segment(), (short)rxDescriptors, (short)txDescriptors,
+            (short)queues), "setup of port " + name + " with " + queues + " queue pair(s)");
         started = true;
     }
 
-    /** Receives up to {@code burst.capacity()} mbufs into indexes 0..n-1; returns n. The caller owns them. */
+    /** How many rx and tx queues the port may have: {rx, tx}. */
+    public int[] maxQueues()
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment rx = arena.allocate(ValueLayout.JAVA_SHORT);
+            final MemorySegment tx = arena.allocate(ValueLayout.JAVA_SHORT);
+            Native.check(dvmc_shim_h.dvmc_port_max_queues(portId, rx, tx), "queues of port " + name);
+            return new int[]{rx.get(ValueLayout.JAVA_SHORT, 0) & 0xffff, tx.get(ValueLayout.JAVA_SHORT, 0) & 0xffff};
+        }
+    }
+
+    /** Receives from queue 0: {@link #rxBurst(int, MbufBurst)}. */
     public int rxBurst(MbufBurst burst)
     {
-        return dvmc_shim_h.dvmc_rx_burst(portId, QUEUE, burst.at(0), (short)burst.capacity()) & 0xffff;
+        return rxBurst(0, burst);
     }
 
     /**
-     * Sends the mbufs at {@code offset..offset+count-1}; returns how many were taken (a prefix). The PMD frees sent
-     * mbufs; the caller still owns the rest (retry or {@link MbufBurst#freeAll}).
+     * Receives up to {@code burst.capacity()} mbufs from rx {@code queue} into indexes 0..n-1; returns n. The caller
+     * owns them.
      */
+    public int rxBurst(int queue, MbufBurst burst)
+    {
+        return dvmc_shim_h.dvmc_rx_burst(portId, (short)queue, burst.at(0), (short)burst.capacity()) & 0xffff;
+    }
+
+    /** Sends on queue 0: {@link #txBurst(int, MbufBurst, int, int)}. */
     public int txBurst(MbufBurst burst, int offset, int count)
     {
+        return txBurst(0, burst, offset, count);
+    }
+
+    /**
+     * Sends the mbufs at {@code offset..offset+count-1} on tx {@code queue}; returns how many were taken (a prefix).
+     * The PMD frees sent mbufs; the caller still owns the rest (retry or {@link MbufBurst#freeAll}).
+     */
+    public int txBurst(int queue, MbufBurst burst, int offset, int count)
+    {
         burst.checkRange(offset, count);
-        return dvmc_shim_h.dvmc_tx_burst(portId, QUEUE, burst.at(offset), (short)count) & 0xffff;
+        return dvmc_shim_h.dvmc_tx_burst(portId, (short)queue, burst.at(offset), (short)count) & 0xffff;
     }
 
     /**

@@ -17,6 +17,7 @@ import io.dvmc.ipc.DhcpRequestMessage;
 import io.dvmc.ipc.LeaseChanges;
 import io.dvmc.ipc.RingFiles;
 import io.dvmc.ipc.RingMessages;
+import io.dvmc.ipc.TransmitMessage;
 import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
 import io.dvmc.lease.LeaseRecord;
@@ -76,6 +77,8 @@ class DhcpWorkerTest
     private RingFiles rings;
     private CountersFile countersFile;
     private StoreAccess stores;
+    private DataplaneCounters counters;
+    private List<HostConfig.Binding> boundVms;
     private DhcpWorker worker;
     private final FrameQueue toWorker = FrameQueue.oneToOne(64);
     private final FrameQueue txQueue = FrameQueue.manyToOne(64);
@@ -101,12 +104,11 @@ class DhcpWorkerTest
 
         rings = RingFiles.open(dir, 64 * 1024);
         countersFile = CountersFile.create(dir.resolve("counters.dat"), 128);
-        final DataplaneCounters counters = new DataplaneCounters(countersFile, List.of("vm1"));
+        counters = new DataplaneCounters(countersFile, List.of("vm1"));
         stores = new StoreAccess(dir, countersFile.newCounter("store_handovers", "hand-overs", CounterTypes.DATAPLANE));
-        final PortBindings bindings = new PortBindings(
-            List.of(
-                new HostConfig.Binding("vm1", 0, "02:dc:00:00:00:01", DOMAIN, "6f1c1d2e-0000-4000-8000-000000000001")),
-            Map.of("vm1", 0));
+        boundVms = List.of(
+            new HostConfig.Binding("vm1", 0, "02:dc:00:00:00:01", DOMAIN, "6f1c1d2e-0000-4000-8000-000000000001"));
+        final PortBindings bindings = new PortBindings(boundVms, Map.of("vm1", 0));
         final AtomicReferenceArray<RelayLinks> relays = new AtomicReferenceArray<>(PortTable.MAX_PORTS);
         relays.set(RELAY_PORT, new RelayLinks(new HostConfig.Relay("10.9.0.1", null,
             List.of(new HostConfig.Link("10.0.1.0/24", DOMAIN), new HostConfig.Link("192.0.2.0/24", DOMAIN)),
@@ -158,6 +160,11 @@ class DhcpWorkerTest
      */
     private int renew()
     {
+        return renew(worker, toWorker, txQueue);
+    }
+
+    private int renew(final DhcpWorker worker, final FrameQueue toWorker, final FrameQueue txQueue)
+    {
         data.wrap(Mbufs.dataAddress(mbuf), Mbufs.capacity(mbuf));
         data.putBytes(0, renewal);
         Mbufs.setLength(mbuf, renewal.length);
@@ -181,6 +188,52 @@ class DhcpWorkerTest
             }
         });
         return sb.toString();
+    }
+
+    @Test
+    void anAgentsFrameWaitsInTheRingUntilTheOtherLaneHasAppliedTheLeaseChangeBeforeIt() throws Exception
+    {
+        final LaneFeeds feeds = new LaneFeeds(2, 64 * 1024);
+        final ReleaseHolds holds = DhcpWorker.sharedReleaseHolds();
+        worker.servesLane(0, feeds, holds);
+        final FrameQueue laneFrames = FrameQueue.oneToOne(64);
+        final FrameQueue laneTx = FrameQueue.manyToOne(64);
+        try (StoreAccess laneStores = new StoreAccess(dir, counters.storeHandovers, false))
+        {
+            final DhcpWorker lane1 = new DhcpWorker(laneFrames, laneTx, rings.toAgent(), rings.toDataplane(),
+                new PortBindings(boundVms, Map.of("vm1", 0)), new java.util.concurrent.ConcurrentLinkedQueue<>(),
+                new java.util.concurrent.atomic.AtomicIntegerArray(new int[]{-1, -1}),
+                new AtomicReferenceArray<>(PortTable.MAX_PORTS), laneStores, null, counters,
+                SystemEpochClock.INSTANCE);
+            lane1.servesLane(1, feeds, holds);
+            final UnsafeBuffer control = new UnsafeBuffer(new byte[RingMessages.CONTROL_LENGTH]);
+            rings.toDataplane().write(RingMessages.STORE_READY, control, 0, RingMessages.CONTROL_LENGTH);
+            final long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!laneStores.isOpen())
+            {
+                worker.doWork();
+                lane1.doWork();
+                assertTrue(System.nanoTime() - deadline < 0, "lane 1's stores did not open on the READY lane 0 read");
+            }
+            assertEquals(1, renew(lane1, laneFrames, laneTx), "lane 1 answers from its cached lease");
+
+            // The agent removes the lease, announces it, then sends the VM a frame (as a NAK would follow).
+            assertTrue(leases.remove(DOMAIN, MAC));
+            assertTrue(new LeaseChanges(rings.toDataplane()).announce(DOMAIN, MAC));
+            final int index = rings.toDataplane().tryClaim(RingMessages.TRANSMIT, TransmitMessage.FRAME_OFFSET);
+            // A frame longer than its record: lane 0 counts it as a bad message the moment it takes it.
+            TransmitMessage.writeHeader(rings.toDataplane().buffer(), index, 0, 64);
+            rings.toDataplane().commit(index);
+
+            worker.doWork();
+            assertEquals(0, counters.badAgentMessages.get(), "lane 0 took the agent's frame before lane 1 applied " +
+                "the lease change that came before it");
+            lane1.doWork();
+            worker.doWork();
+            assertEquals(1, counters.badAgentMessages.get(), "lane 0 never took the agent's frame");
+            assertEquals(0, renew(lane1, laneFrames, laneTx), "lane 1 answered from a lease the agent removed");
+            assertEquals(1, counters.slowPath.get(), counterValues());
+        }
     }
 
     @Test

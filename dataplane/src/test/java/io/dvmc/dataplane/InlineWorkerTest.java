@@ -108,7 +108,7 @@ class InlineWorkerTest
         }
     }
 
-    private static void storesWithALease(final LeaseStore leases, final DomainStore domains)
+    static void storesWithALease(final LeaseStore leases, final DomainStore domains)
     {
         final long now = System.currentTimeMillis();
         leases.put(DOMAIN, MAC, new LeaseRecord().clear().ip(LEASED_IP).state(LeaseState.BOUND).vmLeaseSeconds(600)

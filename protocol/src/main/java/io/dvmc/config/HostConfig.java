@@ -136,11 +136,19 @@ public record HostConfig(
      * @param workerCpu the CPU the worker thread is pinned to, or null (default): it runs wherever the process
      *                  may (systemd's CPUAffinity). The EAL pins only the threads it starts, and the worker's is
      *                  started before it.
+     * @param lanes     how many lanes (default 1): each port gets a queue pair per lane, and each lane's thread polls
+     *                  its own queues and runs a worker of its own inside its duty cycle. More than 1 spreads the
+     *                  frames over that many cores, by the ports' RSS or their own spreading (af_packet's fanout),
+     *                  and needs {@code workers} 0. Lane 0 runs on the EAL's main lcore.
+     * @param laneCpus  with several lanes, the CPUs lanes 1, 2, ... are pinned to, one each; empty (default): they run
+     *                  wherever the process may.
      * @param metrics   where the dataplane serves Prometheus metrics ({@link MetricsAddress}); null: nowhere.
      */
-    public record Dataplane(int lcore, int memoryMb, String idle, Integer workers, Integer workerCpu,
-        List<String> extraEal, List<Port> ports, String metrics)
+    public record Dataplane(int lcore, int memoryMb, String idle, Integer workers, Integer workerCpu, Integer lanes,
+        List<Integer> laneCpus, List<String> extraEal, List<Port> ports, String metrics)
     {
+        /** Lanes a dataplane may have: one per core of a big host, within DPDK's 128 lcores. */
+        public static final int MAX_LANES = 64;
     }
 
     /**
@@ -400,13 +408,17 @@ public record HostConfig(
                     agent.maxLeases() == null ? Agent.DEFAULT_MAX_LEASES : agent.maxLeases(),
                     agent.maxExchanges() == null ? Agent.DEFAULT_MAX_EXCHANGES : agent.maxExchanges()),
             dataplane == null
-                ? new Dataplane(0, 128, "backoff", 1, null, List.of(), List.of(), null)
+                ? new Dataplane(0, 128, "backoff", 1, null, 1, List.of(), List.of(), List.of(), null)
                 : new Dataplane(
                     dataplane.lcore(),
                     dataplane.memoryMb() == 0 ? 128 : dataplane.memoryMb(),
                     dataplane.idle() == null ? "backoff" : dataplane.idle(),
-                    dataplane.workers() == null ? 1 : dataplane.workers(),
+                    dataplane.workers() == null
+                        ? (dataplane.lanes() == null || dataplane.lanes() == 1 ? 1 : 0)
+                        : dataplane.workers(),
                     dataplane.workerCpu(),
+                    dataplane.lanes() == null ? 1 : dataplane.lanes(),
+                    dataplane.laneCpus() == null ? List.of() : List.copyOf(dataplane.laneCpus()),
                     dataplane.extraEal() == null ? List.of() : List.copyOf(dataplane.extraEal()),
                     dataplane.ports() == null ? List.of() : List.copyOf(dataplane.ports()),
                     dataplane.metrics()),
@@ -457,6 +469,22 @@ public record HostConfig(
             "dataplane.workerCpu pins the worker thread, and workers 0 has none (the worker runs on the poll thread)");
         require(file, workerCpu == null || workerCpu != dataplane.lcore(),
             "dataplane.workerCpu " + workerCpu + " is the poll thread's lcore: give the worker a CPU of its own");
+        final int lanes = dataplane.lanes();
+        require(file, lanes >= 1 && lanes <= Dataplane.MAX_LANES,
+            "dataplane.lanes must be 1 to " + Dataplane.MAX_LANES + ", not " + lanes);
+        require(file, lanes == 1 || dataplane.workers() == 0,
+            "dataplane.lanes " + lanes + " runs a worker inside each lane: set workers to 0 (or leave it out)");
+        require(file, dataplane.laneCpus().isEmpty() || dataplane.laneCpus().size() == lanes - 1,
+            "dataplane.laneCpus lists the CPUs of lanes 1 to " + (lanes - 1) + ", one each: " + (lanes - 1) +
+                " CPU(s), not " + dataplane.laneCpus().size());
+        final Set<Integer> laneCpus = new HashSet<>();
+        laneCpus.add(dataplane.lcore());
+        for (final Integer cpu : dataplane.laneCpus())
+        {
+            require(file, cpu != null && cpu >= 0, "dataplane.laneCpus: " + cpu + " is not a CPU number (0, 1, ...)");
+            require(file, laneCpus.add(cpu), "dataplane.laneCpus: CPU " + cpu + " is given twice, or is the " +
+                "poll thread's lcore: give each lane a CPU of its own");
+        }
         final Set<String> portNames = new HashSet<>();
         for (final Port port : dataplane.ports())
         {

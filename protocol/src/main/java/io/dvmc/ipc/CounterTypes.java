@@ -6,6 +6,8 @@ public final class CounterTypes
     public static final int DATAPLANE = 1;
     public static final int PORT = 2;
     public static final int DROP = 3;
+    /** A counter of one lane of a dataplane with several: its port field names the lane ("1", "2", ...). */
+    public static final int LANE = 4;
     public static final int AGENT = 10;
     public static final int SERVICE = 20;
 
@@ -20,6 +22,7 @@ public final class CounterTypes
             case DATAPLANE -> "dataplane";
             case PORT -> "port";
             case DROP -> "drop";
+            case LANE -> "lane";
             case AGENT -> "agent";
             case SERVICE -> "service";
             default -> "type-" + typeId;

@@ -22,7 +22,8 @@ import java.util.Set;
  * <p>Names follow from each counter's stable name (docs/counters.md, docs/metrics.md): a drop counter is
  * {@code dvmc_<process>_dropped_total{reason="<name without 'dropped'>"}} (a NAK the agent drops:
  * {@code reason="dvmc_nak",nak_reason="<the NAK's reason>"}), a port counter
- * {@code dvmc_<process>_<name>_total{port="<port>"}}, any other {@code dvmc_<process>_<name>_total}, and the few
+ * {@code dvmc_<process>_<name>_total{port="<port>"}}, a lane's {@code dvmc_<process>_<name>_total{lane="<n>"}}, any
+ * other {@code dvmc_<process>_<name>_total}, and the few
  * counters that hold a level rather than a count are gauges without the suffix.
  */
 public final class CountersMetrics implements MultiCollector
@@ -52,6 +53,11 @@ public final class CountersMetrics implements MultiCollector
                 families.computeIfAbsent(prefix + "dropped", n -> new Family(n, false,
                     "Frames or messages dropped, by reason (docs/counters.md)"))
                     .add(c.value(), dropLabels(reason(c.name())));
+            }
+            else if (c.typeId() == CounterTypes.LANE)
+            {
+                families.computeIfAbsent(prefix + c.name(), n -> new Family(n, false, "Per lane: " + c.name()))
+                    .add(c.value(), Labels.of("lane", c.port()));
             }
             else if (!c.port().isEmpty())
             {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -103,6 +104,29 @@ class HostConfigTest
             .contains("workers 0 has none"));
         assertTrue(rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"workerCpu\": -1,"))
             .contains("dataplane.workerCpu must be a CPU number"));
+    }
+
+    @Test
+    void severalLanesRunTheirWorkersInsideEachOnACpuOfItsOwnWhenGivenOne() throws Exception
+    {
+        final HostConfig.Dataplane one = load(VALID).dataplane();
+        assertEquals(1, one.lanes());
+        assertEquals(1, one.workers());
+        final HostConfig.Dataplane four = load(VALID.replace("\"dataplane\": {",
+            "\"dataplane\": { \"lcore\": 0, \"lanes\": 4, \"laneCpus\": [1, 2, 3],")).dataplane();
+        assertEquals(4, four.lanes());
+        assertEquals(0, four.workers(), "lanes take workers 0 when it is left out");
+        assertEquals(List.of(1, 2, 3), four.laneCpus());
+
+        assertTrue(rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"lanes\": 2, \"workers\": 1,"))
+            .contains("dataplane.lanes 2 runs a worker inside each lane: set workers to 0"));
+        assertTrue(rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"lanes\": 0,"))
+            .contains("dataplane.lanes must be 1 to 64, not 0"));
+        assertTrue(rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"lanes\": 3, \"laneCpus\": [1],"))
+            .contains("dataplane.laneCpus lists the CPUs of lanes 1 to 2, one each: 2 CPU(s), not 1"));
+        assertTrue(rejected(VALID.replace("\"dataplane\": {",
+            "\"dataplane\": { \"lcore\": 1, \"lanes\": 2, \"laneCpus\": [1],"))
+            .contains("dataplane.laneCpus: CPU 1 is given twice, or is the poll thread's lcore"));
     }
 
     @Test

@@ -507,8 +507,42 @@ public class dvmc_shim_h {
         }
     }
 
+    private static class dvmc_port_max_queues {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_INT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_POINTER, dvmc_shim_h.C_POINTER);
+
+        public static final MemorySegment ADDR = dvmc_shim_h.findOrThrow("dvmc_port_max_queues");
+
+        public static final MethodHandle HANDLE = dvmc_shim_h.downcall(ADDR, DESC, false);
+    }
+
+    public static FunctionDescriptor dvmc_port_max_queues$descriptor() {
+        return dvmc_port_max_queues.DESC;
+    }
+
+    public static MethodHandle dvmc_port_max_queues$handle() {
+        return dvmc_port_max_queues.HANDLE;
+    }
+
+    public static MemorySegment dvmc_port_max_queues$address() {
+        return dvmc_port_max_queues.ADDR;
+    }
+
+    public static int dvmc_port_max_queues(short port, MemorySegment rx, MemorySegment tx) {
+        var mh$ = dvmc_port_max_queues.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dvmc_port_max_queues", port, rx, tx);
+            }
+            return (int) mh$.invokeExact(port, rx, tx);
+        } catch (Error | RuntimeException ex) {
+            throw ex;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class dvmc_port_setup {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_INT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_POINTER, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_SHORT);
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_INT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_POINTER, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_SHORT);
 
         public static final MemorySegment ADDR = dvmc_shim_h.findOrThrow("dvmc_port_setup");
 
@@ -527,13 +561,13 @@ public class dvmc_shim_h {
         return dvmc_port_setup.ADDR;
     }
 
-    public static int dvmc_port_setup(short port, MemorySegment pool, short nb_rxd, short nb_txd) {
+    public static int dvmc_port_setup(short port, MemorySegment pool, short nb_rxd, short nb_txd, short nb_queues) {
         var mh$ = dvmc_port_setup.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("dvmc_port_setup", port, pool, nb_rxd, nb_txd);
+                traceDowncall("dvmc_port_setup", port, pool, nb_rxd, nb_txd, nb_queues);
             }
-            return (int) mh$.invokeExact(port, pool, nb_rxd, nb_txd);
+            return (int) mh$.invokeExact(port, pool, nb_rxd, nb_txd, nb_queues);
         } catch (Error | RuntimeException ex) {
             throw ex;
         } catch (Throwable ex$) {
