@@ -79,14 +79,7 @@ class InlineWorkerTest
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir, "\"workers\": " + workers, List.of(uplink),
             List.of()))
         {
-            storesWithALease(leases, domains);
-            final UnsafeBuffer epoch = new UnsafeBuffer(new byte[RingMessages.CONTROL_LENGTH]);
-            dataplane.rings().toDataplane().write(RingMessages.STORE_READY, epoch, 0, RingMessages.CONTROL_LENGTH);
-            final UnsafeBuffer binding = new UnsafeBuffer(new byte[BindingMessage.MAX_LENGTH]);
-            dataplane.rings().toDataplane().write(RingMessages.BINDING_ADD, binding, 0,
-                BindingMessage.write(binding, 0, "vm1", 0, MAC, DOMAIN, 1, 2));
-            dataplane.awaitCounter("store hand-overs", 1);
-            dataplane.awaitCounter("binding changes applied", 1);
+            leaseReadyAndBound(dataplane, leases, domains, 1);
             // The VM's port comes once the stores are open and the VM is bound, so that its frames meet both.
             DataplaneProcess.writeConfig(dir, "\"workers\": " + workers, List.of(vm1, uplink), List.of());
             dataplane.await("every frame handled", DataplaneProcess.START, () -> {
@@ -108,7 +101,25 @@ class InlineWorkerTest
         }
     }
 
-    static void storesWithALease(final LeaseStore leases, final DomainStore domains)
+    /**
+     * Plays the agent: the captured udhcpc VM's lease and its domain in the stores, READY, and its binding on port
+     * vm1; returns once each of the dataplane's {@code lanes} has the stores open and the binding is in force.
+     */
+    static void leaseReadyAndBound(final DataplaneProcess dataplane, final LeaseStore leases,
+        final DomainStore domains, final int lanes)
+    {
+        storesWithALease(leases, domains);
+        final UnsafeBuffer epoch = new UnsafeBuffer(new byte[RingMessages.CONTROL_LENGTH]);
+        dataplane.rings().toDataplane().write(RingMessages.STORE_READY, epoch, 0, RingMessages.CONTROL_LENGTH);
+        final UnsafeBuffer binding = new UnsafeBuffer(new byte[BindingMessage.MAX_LENGTH]);
+        dataplane.rings().toDataplane().write(RingMessages.BINDING_ADD, binding, 0,
+            BindingMessage.write(binding, 0, "vm1", 0, MAC, DOMAIN, 1, 2));
+        // One store hand-over per lane: each holds a reader of its own.
+        dataplane.awaitCounter("store hand-overs", lanes);
+        dataplane.awaitCounter("binding changes applied", 1);
+    }
+
+    private static void storesWithALease(final LeaseStore leases, final DomainStore domains)
     {
         final long now = System.currentTimeMillis();
         leases.put(DOMAIN, MAC, new LeaseRecord().clear().ip(LEASED_IP).state(LeaseState.BOUND).vmLeaseSeconds(600)

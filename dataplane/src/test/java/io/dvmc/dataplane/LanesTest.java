@@ -1,12 +1,9 @@
 package io.dvmc.dataplane;
 
-import io.dvmc.ipc.BindingMessage;
-import io.dvmc.ipc.RingMessages;
 import io.dvmc.lease.DomainStore;
 import io.dvmc.lease.LeaseStore;
 import io.dvmc.port.PcapFile;
 import org.agrona.CloseHelper;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class LanesTest
 {
-    private static final long MAC = 0x02DC_0000_0001L;
     private static final List<String> QUEUE0 = List.of("udhcpc-discover.bin", "udhcpc-request-selecting.bin");
     private static final List<String> QUEUE1 = List.of("udhcpc-request-renewing.bin", "arp-request-for-server.bin",
         "dhclient-discover.bin");
@@ -49,11 +45,7 @@ class LanesTest
         final DomainStore domains = DomainStore.openWriter(state.resolve(StoreAccess.DOMAINS_FILE), 16);
         try (DataplaneProcess dataplane = DataplaneProcess.start(lanes, "\"lanes\": 2", List.of(uplink), List.of()))
         {
-            InlineWorkerTest.storesWithALease(leases, domains);
-            readyAndBound(dataplane);
-            // One store hand-over per lane: each has a reader of its own.
-            dataplane.awaitCounter("store hand-overs", 2);
-            dataplane.awaitCounter("binding changes applied", 1);
+            InlineWorkerTest.leaseReadyAndBound(dataplane, leases, domains, 2);
 
             final Path tx0 = lanes.resolve("vm1-tx0.pcap");
             final Path tx1 = lanes.resolve("vm1-tx1.pcap");
@@ -107,10 +99,7 @@ class LanesTest
         final DomainStore domains = DomainStore.openWriter(state.resolve(StoreAccess.DOMAINS_FILE), 16);
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir, "\"workers\": 0", List.of(uplink), List.of()))
         {
-            InlineWorkerTest.storesWithALease(leases, domains);
-            readyAndBound(dataplane);
-            dataplane.awaitCounter("store hand-overs", 1);
-            dataplane.awaitCounter("binding changes applied", 1);
+            InlineWorkerTest.leaseReadyAndBound(dataplane, leases, domains, 1);
             DataplaneProcess.writeConfig(dir, "\"workers\": 0",
                 List.of(DataplaneProcess.pcapPort("vm1", 0, rx, tx, ""), uplink), List.of());
             dataplane.awaitCounter("port vm1 tx", 4);
@@ -121,15 +110,6 @@ class LanesTest
         {
             CloseHelper.quietCloseAll(leases, domains);
         }
-    }
-
-    private static void readyAndBound(final DataplaneProcess dataplane)
-    {
-        final UnsafeBuffer epoch = new UnsafeBuffer(new byte[RingMessages.CONTROL_LENGTH]);
-        dataplane.rings().toDataplane().write(RingMessages.STORE_READY, epoch, 0, RingMessages.CONTROL_LENGTH);
-        final UnsafeBuffer binding = new UnsafeBuffer(new byte[BindingMessage.MAX_LENGTH]);
-        dataplane.rings().toDataplane().write(RingMessages.BINDING_ADD, binding, 0,
-            BindingMessage.write(binding, 0, "vm1", 0, MAC, 100, 1, 2));
     }
 
     private static String uplink(final Path dir) throws Exception

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Both threads that run per packet stay on the CPUs host.json gives them (docs/bare-metal.md): the poll thread on
  * {@code dataplane.lcore}, pinned by the EAL, and the DHCP worker on {@code dataplane.workerCpu}, pinned by the
- * dataplane itself since the EAL pins only threads it starts. A real dataplane on a net_null port; needs 2 CPUs.
+ * dataplane itself since the EAL pins only threads it starts; likewise each lane on its {@code dataplane.laneCpus}
+ * entry. A real dataplane on a net_null port; needs 2 CPUs.
  */
 class ThreadPinningTest
 {
@@ -38,6 +39,20 @@ class ThreadPinningTest
             assertEquals("0", cpus.get("dvmc-poll"), cpus.toString());
             assertEquals("1", cpus.get("dvmc-dhcp-worke"), cpus.toString());
             // Made while the poll thread starts the EAL, by the thread the EAL does not pin: free to run anywhere.
+            assertEquals(processCpus(dataplane.pid()), cpus.get("dvmc-store-open"), cpus.toString());
+        }
+    }
+
+    @Test
+    void eachLaneRunsOnlyOnItsCpuLaneZeroOnTheLcoreAndTheOthersOnTheirLaneCpus() throws IOException
+    {
+        assertTrue(Runtime.getRuntime().availableProcessors() >= 2, "this test needs 2 CPUs");
+        try (DataplaneProcess dataplane = DataplaneProcess.start(dir, "\"lcore\": 0, \"lanes\": 2, \"laneCpus\": [1]",
+            List.of(NULL_PORT), List.of()))
+        {
+            final Map<String, String> cpus = allowedCpusByThread(dataplane.pid());
+            assertEquals("0", cpus.get("dvmc-poll"), cpus.toString());
+            assertEquals("1", cpus.get("dvmc-lane-1"), cpus.toString());
             assertEquals(processCpus(dataplane.pid()), cpus.get("dvmc-store-open"), cpus.toString());
         }
     }

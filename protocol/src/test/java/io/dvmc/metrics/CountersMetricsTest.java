@@ -30,7 +30,7 @@ class CountersMetricsTest
     }
 
     @Test
-    void dropsArePerReasonPortCountersPerPortAndOtherCountersNamedByTheirName() throws IOException
+    void dropsArePerReasonPortCountersPerPortLaneCountersPerLaneAndOtherCountersNamedByTheirName() throws IOException
     {
         try (CountersFile file = CountersFile.create(dir.resolve("x-counters.dat"), 16))
         {
@@ -40,6 +40,8 @@ class CountersMetricsTest
             file.newCounter("port_rx_dhcp", "vm1", "port vm1 rx DHCP", CounterTypes.PORT).set(3);
             file.newCounter("port_rx", "vm 2", "port vm 2 rx", CounterTypes.PORT).set(4);
             file.newCounter("bindings_in_force", "bindings in force", CounterTypes.DATAPLANE).set(7);
+            file.newCounter("lane_rx_frames", "0", "lane 0 rx frames", CounterTypes.LANE).set(8);
+            file.newCounter("lane_rx_frames", "1", "lane 1 rx frames", CounterTypes.LANE).set(9);
 
             final String text = text(new CountersMetrics("dataplane", file).collect());
 
@@ -51,6 +53,8 @@ class CountersMetricsTest
             assertTrue(text.contains("dvmc_dataplane_port_rx_total{port=\"vm 2\"} 4.0\n"), text);
             assertTrue(text.contains("# TYPE dvmc_dataplane_bindings_in_force gauge\n"), text);
             assertTrue(text.contains("dvmc_dataplane_bindings_in_force 7.0\n"), text);
+            assertTrue(text.contains("dvmc_dataplane_lane_rx_frames_total{lane=\"0\"} 8.0\n"), text);
+            assertTrue(text.contains("dvmc_dataplane_lane_rx_frames_total{lane=\"1\"} 9.0\n"), text);
         }
     }
 
