@@ -123,6 +123,10 @@ public final class Dataplane implements AutoCloseable
         catch (final RuntimeException ex)
         {
             stores.close();
+            for (final StoreAccess lane : laneStores)
+            {
+                lane.close();
+            }
             rings.close();
             countersFile.close();
             throw ex;
