@@ -1,17 +1,10 @@
 package io.dvmc.dataplane;
 
 import io.dvmc.dhcp.DhcpMessageType;
-import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
-import io.dvmc.dhcp.OptionWriter;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
-import io.dvmc.ipc.BindingMessage;
-import io.dvmc.ipc.RingMessages;
-import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
-import io.dvmc.lease.LeaseRecord;
-import io.dvmc.lease.LeaseState;
 import io.dvmc.lease.LeaseStore;
 import io.dvmc.port.PcapFile;
 import org.agrona.CloseHelper;
@@ -34,10 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class DhcpForUsTest
 {
-    private static final long MAC = 0x02DC_0000_0001L;
     private static final int LEASED_IP = 0xC000_0293; // 192.0.2.147, where the captured renewal comes from
-    private static final int SERVER = 0xC000_0201; // 192.0.2.1, where it goes
-    private static final int DOMAIN = 100;
 
     @TempDir
     Path dir;
@@ -60,14 +50,7 @@ class DhcpForUsTest
         final DomainStore domains = DomainStore.openWriter(dir.resolve("host").resolve(StoreAccess.DOMAINS_FILE), 16);
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir, List.of(uplink), List.of()))
         {
-            storesWithALease(leases, domains);
-            final UnsafeBuffer epoch = new UnsafeBuffer(new byte[RingMessages.CONTROL_LENGTH]);
-            dataplane.rings().toDataplane().write(RingMessages.STORE_READY, epoch, 0, RingMessages.CONTROL_LENGTH);
-            final UnsafeBuffer binding = new UnsafeBuffer(new byte[BindingMessage.MAX_LENGTH]);
-            dataplane.rings().toDataplane().write(RingMessages.BINDING_ADD, binding, 0,
-                BindingMessage.write(binding, 0, "vm1", 0, MAC, DOMAIN, 1, 2));
-            dataplane.awaitCounter("store hand-overs", 1);
-            dataplane.awaitCounter("binding changes applied", 1);
+            InlineWorkerTest.leaseReadyAndBound(dataplane, leases, domains, 1);
             // The VM's port comes once the stores are open and the VM is bound, so that its frames meet both.
             DataplaneProcess.writeConfig(dir, List.of(vm1, uplink), List.of());
             dataplane.await("both renewals handled", DataplaneProcess.START, () -> {
@@ -119,18 +102,5 @@ class DhcpForUsTest
             assertEquals(143, dataplane.stop(), dataplane.log());
             assertArrayEquals(offer, PcapFile.read(vm1Tx).get(0), "forwarded as received");
         }
-    }
-
-    private static void storesWithALease(final LeaseStore leases, final DomainStore domains)
-    {
-        final long now = System.currentTimeMillis();
-        leases.put(DOMAIN, MAC, new LeaseRecord().clear().ip(LEASED_IP).state(LeaseState.BOUND).vmLeaseSeconds(600)
-            .hostLeaseExpiryMillis(now + 2_400_000).vmLeaseExpiryMillis(now + 600_000).seal());
-        final UnsafeBuffer options = new UnsafeBuffer(new byte[16]);
-        final OptionWriter writer = new OptionWriter().wrap(options, 0, options.capacity());
-        writer.putInt(DhcpOption.ROUTER, SERVER);
-        domains.put(new DomainRecord().clear().domainId(DOMAIN).version(1).serverIp(SERVER)
-            .serverMac(0x0244_0000_0064L).subnetMask(0xFFFF_FF00).vmLeaseSeconds(600)
-            .options(options, 0, writer.length()).seal());
     }
 }
