@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -75,7 +76,7 @@ public final class Dataplane implements AutoCloseable
     /** Lanes 1, 2, ... (index lane - 1): their stores, threads and, once {@link #open} made them, runners. */
     private final StoreAccess[] laneStores;
     private final Thread[] laneThreads;
-    private final AgentRunner[] laneRunners;
+    private final AtomicReferenceArray<AgentRunner> laneRunners;
     private final CompletableFuture<?>[] lanesPinned;
     /** The queues between the poll thread and the worker, once {@link #open} made them, for the metrics endpoint. */
     private volatile FrameQueue toWorkerQueue;
@@ -105,7 +106,7 @@ public final class Dataplane implements AutoCloseable
         final int otherLanes = host.dataplane().lanes() - 1;
         this.laneStores = new StoreAccess[otherLanes];
         this.laneThreads = new Thread[otherLanes];
-        this.laneRunners = new AgentRunner[otherLanes];
+        this.laneRunners = new AtomicReferenceArray<>(otherLanes);
         this.lanesPinned = new CompletableFuture<?>[otherLanes];
         for (int i = 0; i < otherLanes; i++)
         {
@@ -342,15 +343,10 @@ public final class Dataplane implements AutoCloseable
             for (int lane = 0; lane < lanes; lane++)
             {
                 final DhcpWorker worker = lane == 0
-                    ? worker(null, null, bindings, portEvents)
-                    : new DhcpWorker(null, null, rings.toAgent(), rings.toDataplane(),
-                        new PortBindings(host.bindings(), host.portIndex()), laneEvents.get(lane), ports.forward(),
-                        ports.relays(), laneStores[lane - 1], pool, counters, hostClock);
+                    ? worker(null, null, bindings, portEvents, stores)
+                    : worker(null, null, new PortBindings(host.bindings(), host.portIndex()), laneEvents.get(lane),
+                        laneStores[lane - 1]);
                 worker.servesLane(lane, feeds, holds);
-                if (lane > 0)
-                {
-                    worker.wakeAgentWith(rings.toAgentRinger());
-                }
                 final AgentRunner runner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError,
                     errors, new CompositeAgent(new PollLoop(ports, lane, worker, counters), worker));
                 if (lane == 0)
@@ -359,16 +355,13 @@ public final class Dataplane implements AutoCloseable
                 }
                 else
                 {
-                    synchronized (laneRunners)
-                    {
-                        laneRunners[lane - 1] = runner;
-                    }
+                    laneRunners.set(lane - 1, runner);
                 }
             }
         }
         else if (host.dataplane().workers() == 0)
         {
-            final DhcpWorker worker = worker(null, null, bindings, portEvents);
+            final DhcpWorker worker = worker(null, null, bindings, portEvents, stores);
             pollRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
                 new CompositeAgent(new PollLoop(ports, worker, counters), worker));
         }
@@ -380,7 +373,7 @@ public final class Dataplane implements AutoCloseable
             this.toWorkerQueue = toWorker;
             this.transmitQueue = txQueue;
             workerRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
-                worker(toWorker, txQueue, bindings, portEvents));
+                worker(toWorker, txQueue, bindings, portEvents, stores));
             pollRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
                 new PollLoop(ports, toWorker, txQueue, counters));
         }
@@ -396,7 +389,7 @@ public final class Dataplane implements AutoCloseable
     }
 
     private DhcpWorker worker(final FrameQueue toWorker, final FrameQueue txQueue, final PortBindings bindings,
-        final Queue<PortTable.PortEvent> portEvents)
+        final Queue<PortTable.PortEvent> portEvents, final StoreAccess stores)
     {
         final DhcpWorker worker = new DhcpWorker(toWorker, txQueue, rings.toAgent(), rings.toDataplane(), bindings,
             portEvents, ports.forward(), ports.relays(), stores, pool, counters, hostClock);
@@ -431,11 +424,7 @@ public final class Dataplane implements AutoCloseable
         {
             return;
         }
-        final AgentRunner runner;
-        synchronized (laneRunners)
-        {
-            runner = laneRunners[lane - 1];
-        }
+        final AgentRunner runner = laneRunners.get(lane - 1);
         if (runner != null && !stopping)
         {
             runner.run();
@@ -502,14 +491,12 @@ public final class Dataplane implements AutoCloseable
         {
             workerRunner.close();
         }
-        synchronized (laneRunners)
+        for (int i = 0; i < laneRunners.length(); i++)
         {
-            for (final AgentRunner lane : laneRunners)
+            final AgentRunner lane = laneRunners.get(i);
+            if (lane != null)
             {
-                if (lane != null)
-                {
-                    lane.close();
-                }
+                lane.close();
             }
         }
     }

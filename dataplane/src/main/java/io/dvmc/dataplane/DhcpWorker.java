@@ -107,6 +107,7 @@ public final class DhcpWorker implements Agent
     private int offersInBurst;
     private int acksInBurst;
     private int tenantAcksInBurst;
+    private int relayedInBurst;
     private boolean syncing;
     /** Rung after a burst that wrote to the agent, which may sleep while its ring is empty; null for none. */
     private SharedDoorbell agentWake;
@@ -168,11 +169,11 @@ public final class DhcpWorker implements Agent
     /** Shares the VMs held off the fast path for their RELEASE, for the workers of every lane. */
     static ReleaseHolds sharedReleaseHolds()
     {
-        return new ReleaseHolds(RELEASE_HOLDS);
+        return ReleaseHolds.shared(RELEASE_HOLDS);
     }
 
     /**
-     * Makes this worker lane {@code lane}'s of {@code feeds.lanes()}, sharing {@code holds} with the others. Lane 0's
+     * Makes this worker lane {@code lane}'s of those {@code feeds} joins, sharing {@code holds} with the others. Lane 0's
      * reads the agent's ring and passes every message but the agent's frames on to the other lanes; another lane's
      * reads its feed, and its stores say nothing to the agent (lane 0's say HELLO). Before the worker starts.
      */
@@ -290,6 +291,11 @@ public final class DhcpWorker implements Agent
         {
             counters.fastPathTenantAcks.getAndAdd(tenantAcksInBurst);
             tenantAcksInBurst = 0;
+        }
+        if (relayedInBurst > 0)
+        {
+            counters.relayedRequests.getAndAdd(relayedInBurst);
+            relayedInBurst = 0;
         }
     }
 
@@ -425,7 +431,7 @@ public final class DhcpWorker implements Agent
             forwardOther(mbuf, port, counters.otherDropped);
             return;
         }
-        counters.relayedRequests.increment();
+        relayedInBurst++;
         final long mac = dhcp.chaddrMac();
         serve(mbuf, port, vlanId(view), domainId, mac, RelayedClient.vmMsb(domainId), RelayedClient.vmLsb(mac),
             length, capacity, verdict == RelayLinks.ROUTED);

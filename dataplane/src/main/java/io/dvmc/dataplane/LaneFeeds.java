@@ -54,11 +54,6 @@ final class LaneFeeds
         return feeds[lane];
     }
 
-    int lanes()
-    {
-        return feeds.length;
-    }
-
     /**
      * Whether every lane's ring has room for a message of {@code length} bytes. Lane 0 is the only producer, so the
      * room only grows until it {@link #pass passes} the message on.

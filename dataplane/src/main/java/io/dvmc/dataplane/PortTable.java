@@ -87,16 +87,6 @@ final class PortTable
     private final Map<String, String> notAttached = new HashMap<>();
     private long nextRetryMs;
 
-    PortTable(
-        final MbufPool pool,
-        final int descriptors,
-        final DataplaneCounters counters,
-        final Queue<PortEvent> toWorker,
-        final EpochClock clock)
-    {
-        this(pool, descriptors, counters, List.of(toWorker), clock);
-    }
-
     /** A table of ports with a queue pair for each of {@code toWorkers.size()} lanes, whose workers hear of changes. */
     PortTable(
         final MbufPool pool,

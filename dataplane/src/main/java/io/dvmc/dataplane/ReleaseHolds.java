@@ -13,9 +13,10 @@ import org.agrona.collections.LongLongConsumer;
  * the agent can no longer pass the RELEASE on. The agent removes the host lease when it does, so a later request is
  * answered by the service in any case.
  *
- * <p>Fixed capacity, primitive keys, no allocation per frame. With several lanes every lane's worker shares the one
- * table: a VM's RELEASE and its next DISCOVER are different flows and may reach different lanes. A lock guards it,
- * taken only while some VM is held, which is seldom and for seconds.
+ * <p>Fixed capacity, primitive keys, no allocation per frame. One worker's table ({@link #ReleaseHolds}) takes no
+ * lock. With several lanes every lane's worker shares one table ({@link #shared}): a VM's RELEASE and its next
+ * DISCOVER are different flows and may reach different lanes. A lock guards a shared table, taken only while it holds
+ * some VM.
  */
 final class ReleaseHolds
 {
@@ -26,9 +27,23 @@ final class ReleaseHolds
     private long pruneNowMs;
     /** The table's size as last changed, read without the lock: zero is the common case and needs no lock. */
     private volatile int held;
+    private final boolean shared;
 
+    /** A table for one worker's thread. */
     ReleaseHolds(final int capacity)
     {
+        this(capacity, false);
+    }
+
+    /** A table the workers of several lanes share. */
+    static ReleaseHolds shared(final int capacity)
+    {
+        return new ReleaseHolds(capacity, true);
+    }
+
+    private ReleaseHolds(final int capacity, final boolean shared)
+    {
+        this.shared = shared;
         this.capacity = capacity;
         this.untilMs = new Long2LongHashMap(capacity * 2, 0.65f, Long.MIN_VALUE);
         this.expired = new LongArrayList(capacity, Long.MIN_VALUE);
@@ -47,7 +62,19 @@ final class ReleaseHolds
      * @return false if the table is full of live holds: the RELEASE must then not be handed over (losing it only
      *         keeps the address until the lease ends).
      */
-    synchronized boolean hold(final int domainId, final long mac, final long receivedMs)
+    boolean hold(final int domainId, final long mac, final long receivedMs)
+    {
+        if (!shared)
+        {
+            return add(domainId, mac, receivedMs);
+        }
+        synchronized (this)
+        {
+            return add(domainId, mac, receivedMs);
+        }
+    }
+
+    private boolean add(final int domainId, final long mac, final long receivedMs)
     {
         if (untilMs.size() >= capacity && prune(receivedMs) == 0)
         {
@@ -62,10 +89,21 @@ final class ReleaseHolds
     /** Whether the VM's RELEASE or DECLINE may still reach the service. */
     boolean isHeld(final int domainId, final long mac, final long nowMs)
     {
-        return held != 0 && isHeldLocked(domainId, mac, nowMs);
+        if (held == 0)
+        {
+            return false;
+        }
+        if (!shared)
+        {
+            return lookUp(domainId, mac, nowMs);
+        }
+        synchronized (this)
+        {
+            return lookUp(domainId, mac, nowMs);
+        }
     }
 
-    private synchronized boolean isHeldLocked(final int domainId, final long mac, final long nowMs)
+    private boolean lookUp(final int domainId, final long mac, final long nowMs)
     {
         final long k = key(domainId, mac);
         final long until = untilMs.get(k);
