@@ -31,7 +31,7 @@ cat > "$LAB_DIR/policy.json" <<JSON
 JSON
 cat > "$LAB_DIR/host.json" <<JSON
 { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "host", "keyFile": "cluster.key", "policyFile": "policy.json",
-  "dataplane": { "idle": "backoff", "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=${LAB_VM_HOSTIF[1]}" } ] },
+  "dataplane": { "idle": "wait", "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=${LAB_VM_HOSTIF[1]}" } ] },
   "bindings": [ { "port": "vm1", "vlan": 0, "mac": "02:00:00:64:00:01", "domain": 100,
                   "vm": "6f1c1d2e-0000-4000-8000-000000000001" } ] }
 JSON

@@ -4,7 +4,7 @@
 # (DVMC_PERF_SERVERS, default "dvmc kea kea-mt dnsmasq"), each started alone, measured, and stopped before the next
 # one starts, so none pays for another's idle loop:
 #   dvmc     dataplane (DPDK net_af_packet on its relay-facing port), agent and service; `workers: 1`,
-#            `idle: backoff` as its docs advise on shared cores
+#            `idle: wait` (DVMC_PERF_IDLE), as its docs advise on shared cores
 #   kea      Kea 2.2 (Debian), single-threaded: memfile with persistence, logger severity WARN, raw sockets
 #   kea-mt   the same with multi-threading: DVMC_PERF_KEA_THREADS threads (default the machine's cores, at least 2)
 #            and a packet queue of DVMC_PERF_KEA_QUEUE (default 64, Kea's own default; 7 per thread, as Kea advises
@@ -37,6 +37,7 @@
 # Also: DVMC_PERF_LEASE_LOG (default OFF) dvmc's lease events (logger dvmc.lease), OFF like Kea's lease lines at WARN;
 # DVMC_PERF_CONTROL_IDLE, the idle strategy of dvmc's agent and service (default theirs: wait); DVMC_PERF_WORKERS,
 # the dataplane's worker threads (default 1; 0 runs the worker in the poll loop: one thread fewer on shared cores);
+# DVMC_PERF_IDLE, the dataplane's idle strategy (default wait: it sleeps on its port's packet sockets and doorbells);
 # DVMC_PERF_WARMUP (default 10) seconds of DORA at the lower of the run's rate and DVMC_PERF_WARMUP_RATE (default
 # 1000) before each measured run, every server alike;
 # DVMC_PERF_CLIENTS, the MACs perfdhcp cycles through (default more than a run's exchanges, so each is a new lease).
@@ -52,6 +53,7 @@ seconds=${DVMC_PERF_SECONDS:-60}
 lease_log=${DVMC_PERF_LEASE_LOG:-OFF}
 control_idle=${DVMC_PERF_CONTROL_IDLE:-}
 workers=${DVMC_PERF_WORKERS:-1}
+dataplane_idle=${DVMC_PERF_IDLE:-wait}
 warmup=${DVMC_PERF_WARMUP:-10}
 warmup_rate=${DVMC_PERF_WARMUP_RATE:-1000}
 clients=${DVMC_PERF_CLIENTS:-}
@@ -146,7 +148,7 @@ JSON
 { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "host", "keyFile": "cluster.key", "policyFile": "policy.json",
   "agent": { "listen": "127.0.0.1:0", "limits": { "portPerSecond": 1000000, "portBurst": 1000000,
              "vmPerSecond": 1000, "vmBurst": 1000 }, "maxLeases": $max_leases },
-  "dataplane": { "idle": "backoff", "workers": $workers, "ports": [ { "name": "relay",
+  "dataplane": { "idle": "$dataplane_idle", "workers": $workers, "ports": [ { "name": "relay",
     "device": "net_af_packet0,iface=$dvmc_if", "role": "relay",
     "relay": { "serverIp": "10.0.0.1", "links": [ { "subnet": "10.0.0.0/24", "domain": 100 } ] } } ] },
   "bindings": [] }
@@ -492,7 +494,7 @@ case $mode in
   renewals) generator="RenewalStorm LABEL 10.0.0.1 10.0.0.2 ${DVMC_PERF_RENEW_CLIENTS:-10000} $seconds ${DVMC_PERF_RENEW_WINDOW:-256} RUN (bench/)" ;;
   *) generator="perfdhcp -4 -r RATE -R CLIENTS -p $seconds -b mac=02:RUN:00:00:00:00 -l eth0 (its default threading)" ;;
 esac
-printf 'settings: %s, servers %s, %s s per run after %s s of warm-up; %s; Kea memfile persist, WARN, raw sockets; kea-mt %s threads, queue %s; dvmc workers %s, idle backoff (agent and service %s), lease log %s; dnsmasq no-ping, quiet-dhcp, lease file\n\n' \
-  "$mode" "${servers[*]}" "$seconds" "$warmup" "$generator" "$kea_threads" "$kea_queue" "$workers" "${control_idle:-wait}" "$lease_log"
+printf 'settings: %s, servers %s, %s s per run after %s s of warm-up; %s; Kea memfile persist, WARN, raw sockets; kea-mt %s threads, queue %s; dvmc workers %s, idle %s (agent and service %s), lease log %s; dnsmasq no-ping, quiet-dhcp, lease file\n\n' \
+  "$mode" "${servers[*]}" "$seconds" "$warmup" "$generator" "$kea_threads" "$kea_queue" "$workers" "$dataplane_idle" "${control_idle:-wait}" "$lease_log"
 "${mode}_mode"
 echo "perfdhcp outputs and process logs: $LAB_DIR (removed on exit; LAB_KEEP_DIR=1 keeps them)" >&2

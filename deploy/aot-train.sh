@@ -60,7 +60,7 @@ DVMC_AOT=0 "$top/bin/dvmc" keygen "$work/cluster.key" >/dev/null || exit 0
 cat > "$work/host.json" <<JSON
 { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "$work/state", "keyFile": "$work/cluster.key",
   "policyFile": "$work/policy.json", "agent": { "listen": "127.0.0.1:0" },
-  "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "extraEal": ["--log-level=*:warning"],
+  "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "wait", "extraEal": ["--log-level=*:warning"],
     "ports": [ { "name": "train", "device": "net_null0" } ] },
   "bindings": [] }
 JSON

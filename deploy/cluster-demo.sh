@@ -131,7 +131,7 @@ for h in 1 2; do
 { "hostId": $h, "hostAddress": "127.0.0.1", "stateDir": "$LAB_DIR/host$h", "keyFile": "$LAB_DIR/host$h.keys",
   "policy": { "etcd": [ $(sed 's/[^,]*/"&"/g' <<< "$endpoints") ] },
   "agent": { "listen": "127.0.0.1:0" },
-  "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "extraEal": [], "ports": [ $ports ] },
+  "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "wait", "extraEal": [], "ports": [ $ports ] },
   "bindings": [] }
 JSON
   lab_spawn "agent$h" - "$dvmc" agent --config "$LAB_DIR/host$h.json"

@@ -120,7 +120,7 @@ start_dvmc() {
 { "hostId": 1, "hostAddress": "127.0.0.1", "stateDir": "$LAB_DIR/host", "keyFile": "$LAB_DIR/cluster.key",
   "policyFile": "$policy",
   "agent": { "listen": "127.0.0.1:0", "metrics": "127.0.0.1:$metrics_agent" },
-  "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "extraEal": [], "ports": [ $ports ],
+  "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "wait", "extraEal": [], "ports": [ $ports ],
                  "metrics": "127.0.0.1:$metrics_dataplane" },
   "bindings": [ $bindings ] }
 EOF

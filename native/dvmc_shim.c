@@ -107,17 +107,31 @@ DVMC_EXPORT int dvmc_port_name(uint16_t port, char *buf, size_t len)
     return (int)n;
 }
 
-DVMC_EXPORT int dvmc_port_max_queues(uint16_t port, uint16_t *rx, uint16_t *tx)
+static int port_info(uint16_t port, struct rte_eth_dev_info *info)
 {
     if (!rte_eth_dev_is_valid_port(port))
         return -EINVAL;
+    return rte_eth_dev_info_get(port, info);
+}
+
+DVMC_EXPORT int dvmc_port_max_queues(uint16_t port, uint16_t *rx, uint16_t *tx)
+{
     struct rte_eth_dev_info info;
-    int ret = rte_eth_dev_info_get(port, &info);
+    int ret = port_info(port, &info);
     if (ret < 0)
         return ret;
     *rx = info.max_rx_queues;
     *tx = info.max_tx_queues;
     return 0;
+}
+
+DVMC_EXPORT int dvmc_port_if_index(uint16_t port)
+{
+    struct rte_eth_dev_info info;
+    int ret = port_info(port, &info);
+    if (ret < 0)
+        return ret;
+    return (int)info.if_index;
 }
 
 DVMC_EXPORT int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint16_t nb_txd, uint16_t nb_queues)

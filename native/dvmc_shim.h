@@ -69,6 +69,8 @@ uint16_t dvmc_port_count(void);
 int dvmc_port_by_name(const char *name, uint16_t *port_id);
 int dvmc_port_name(uint16_t port, char *buf, size_t len);
 int dvmc_port_max_queues(uint16_t port, uint16_t *rx, uint16_t *tx);
+/* the kernel interface index behind a port (net_af_packet, net_tap), 0 for none; or -errno */
+int dvmc_port_if_index(uint16_t port);
 int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint16_t nb_txd, uint16_t nb_queues);
 int dvmc_port_stop(uint16_t port);
 int dvmc_port_close(uint16_t port);

@@ -23,6 +23,7 @@ import io.dvmc.policy.PolicyStore;
 import io.dvmc.policy.PolicyStores;
 import io.dvmc.time.HostTimeBase;
 import io.dvmc.wake.SharedDoorbell;
+import io.dvmc.wake.Waker;
 import io.dvmc.wake.WaitingIdleStrategy;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
@@ -121,9 +122,13 @@ public final class HostAgentMain implements AutoCloseable
                 waiting.waitOn(exchanges.channel());
                 waiting.wakeBy(wake, () -> toAgent.size() > 0);
             }
+            // Last in the duty cycle: a sleeping dataplane (idle wait) is woken once for all this cycle wrote to it.
+            final ManyToOneRingBuffer toDataplane = rings.toDataplane();
+            final SharedDoorbell dataplaneWake = rings.toDataplaneRinger();
             runner = new AgentRunner(idleStrategy, HostAgentMain::logError,
                 counters.errors,
-                new CompositeAgent(agent, bindings));
+                new CompositeAgent(agent, bindings, new Waker("dvmc-dataplane-wake", () -> toDataplane.size() > 0,
+                    dataplaneWake::ring, dataplaneWake)));
             endpoint = startMetrics(host, agent);
             // Last, once all else is built while Chronicle's classes load: from the YIELD inside until its READY the
             // dataplane's fast path waits.

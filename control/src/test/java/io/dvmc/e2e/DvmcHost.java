@@ -83,6 +83,10 @@ final class DvmcHost implements AutoCloseable
     private List<Binding> bindings;
     /** The dataplane's lanes ({@code dataplane.lanes}). */
     private int lanes = 1;
+    /** The dataplane's idle strategy, worker threads (with one lane) and JVM options (null: none). */
+    private String idle = "backoff";
+    private int workers = 1;
+    private String dataplaneJavaOptions;
 
     DvmcHost(final Path dir, final List<Port> ports, final List<Binding> bindings, final String dataplaneNetns)
         throws IOException
@@ -157,6 +161,18 @@ final class DvmcHost implements AutoCloseable
     {
         Files.writeString(policy, "{ \"services\": [ \"127.0.0.1:" + servicePort + "\" ], \"domains\": [\n" +
             String.join(",\n", domains) + "\n] }\n");
+    }
+
+    /**
+     * Gives the dataplane this idle strategy, its worker threads (0 or 1) and these JVM options (system properties),
+     * instead of {@code backoff}, 1 and none; before {@link #start()}.
+     */
+    void dataplaneOptions(final String idle, final int workers, final String javaOptions) throws IOException
+    {
+        this.idle = idle;
+        this.workers = workers;
+        this.dataplaneJavaOptions = javaOptions;
+        rewrite(ports, bindings);
     }
 
     /** Gives the dataplane {@code n} lanes, each port a queue pair per lane; before {@link #start()}. */
@@ -248,8 +264,9 @@ final class DvmcHost implements AutoCloseable
             .append(dataplaneMetrics == 0 ? "" : "\"metrics\": \"127.0.0.1:" + dataplaneMetrics + "\", ")
             .append("\"lcore\": ").append(io.dvmc.port.Eal.firstAllowedCpu())
             .append(lanes == 1 ? "" : ", \"lanes\": " + lanes)
-            .append(
-                ", \"memoryMb\": 128, \"idle\": \"backoff\", \"extraEal\": [\"--log-level=*:warning\"], \"ports\": [");
+            .append(lanes == 1 ? ", \"workers\": " + workers : "")
+            .append(", \"memoryMb\": 128, \"idle\": \"").append(idle)
+            .append("\", \"extraEal\": [\"--log-level=*:warning\"], \"ports\": [");
         for (int i = 0; i < ports.size(); i++)
         {
             sb.append(i == 0 ? "" : ", ").append(String.format(
@@ -310,9 +327,16 @@ final class DvmcHost implements AutoCloseable
 
     private Map<String, String> environment(final String process)
     {
-        return notifyDir == null
-            ? Map.of()
-            : Map.of("NOTIFY_SOCKET", notifyDir.resolve(process + ".notify").toString());
+        final Map<String, String> environment = new HashMap<>();
+        if (notifyDir != null)
+        {
+            environment.put("NOTIFY_SOCKET", notifyDir.resolve(process + ".notify").toString());
+        }
+        if (process.equals("dataplane") && dataplaneJavaOptions != null)
+        {
+            environment.put("JAVA_TOOL_OPTIONS", dataplaneJavaOptions);
+        }
+        return environment;
     }
 
     Path stateDir()

@@ -14,6 +14,13 @@ import io.dvmc.port.Eal;
 import io.dvmc.port.MbufPool;
 import io.dvmc.time.HostTimeBase;
 import io.dvmc.time.MonotonicClock;
+import io.dvmc.wake.Doorbell;
+import io.dvmc.wake.SharedDoorbell;
+import io.dvmc.wake.WaitingIdleStrategy;
+import io.dvmc.wake.Waker;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SystemEpochClock;
@@ -35,6 +42,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * One host's dataplane, assembled: counters, rings to the agent, EAL, mempool, ports, the DHCP worker and the
@@ -91,6 +99,10 @@ public final class Dataplane implements AutoCloseable
     private PortTable ports;
     private final DataplaneCounters counters;
     private Thread configThread;
+    /** With {@code idle: wait}: each lane's doorbell, the worker's ({@code workers} 1), and the agent's ring's. */
+    private final Doorbell[] bells;
+    private Doorbell workerBell;
+    private SharedDoorbell agentWake;
     private volatile boolean stopping;
     private boolean closed;
 
@@ -105,6 +117,7 @@ public final class Dataplane implements AutoCloseable
         this.workerThread = new Thread(this::runWorker, "dvmc-dhcp-worker");
         final int otherLanes = host.dataplane().lanes() - 1;
         this.laneStores = new StoreAccess[otherLanes];
+        this.bells = new Doorbell[otherLanes + 1];
         this.laneThreads = new Thread[otherLanes];
         this.laneRunners = new AtomicReferenceArray<>(otherLanes);
         this.lanesPinned = new CompletableFuture<?>[otherLanes];
@@ -335,20 +348,42 @@ public final class Dataplane implements AutoCloseable
         // host.json's bindings until the agent sends its own set (it does at its start and on this one's HELLO).
         final PortBindings bindings = new PortBindings(host.bindings(), host.portIndex());
         final var errors = counters.errors;
+        final boolean sleeps = WaitingIdleStrategy.ALIAS.equals(idle);
+        final ManyToOneRingBuffer fromAgent = rings.toDataplane();
+        if (sleeps)
+        {
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                bells[lane] = new Doorbell();
+            }
+            ports.wakeLanesWith(bells);
+            agentWake = openAgentWake();
+        }
         if (lanes > 1)
         {
             // Each lane's feed holds what the agent's ring holds, so any message of that ring fits in it.
-            final LaneFeeds feeds = new LaneFeeds(lanes, rings.toDataplane().capacity());
+            final LaneFeeds feeds = new LaneFeeds(lanes, fromAgent.capacity());
             final ReleaseHolds holds = DhcpWorker.sharedReleaseHolds();
+            if (sleeps)
+            {
+                feeds.wakeWith(bells);
+            }
             for (int lane = 0; lane < lanes; lane++)
             {
+                final StoreAccess laneStore = lane == 0 ? stores : laneStores[lane - 1];
                 final DhcpWorker worker = lane == 0
                     ? worker(null, null, bindings, portEvents, stores)
                     : worker(null, null, new PortBindings(host.bindings(), host.portIndex()), laneEvents.get(lane),
-                        laneStores[lane - 1]);
+                        laneStore);
                 worker.servesLane(lane, feeds, holds);
-                final AgentRunner runner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError,
-                    errors, new CompositeAgent(new PollLoop(ports, lane, worker, counters), worker));
+                final PollLoop loop = new PollLoop(ports, lane, worker, counters);
+                final int self = lane;
+                final AgentRunner runner = new AgentRunner(
+                    loopIdle(idle, loop, laneStore, lane == 0
+                        ? () -> fromAgent.size() > 0
+                        : () -> feeds.feed(self)
+                            .size() > 0 || ports.awaits(self)),
+                    Dataplane::logError, errors, new CompositeAgent(loop, worker));
                 if (lane == 0)
                 {
                     pollRunner = runner;
@@ -362,8 +397,9 @@ public final class Dataplane implements AutoCloseable
         else if (host.dataplane().workers() == 0)
         {
             final DhcpWorker worker = worker(null, null, bindings, portEvents, stores);
-            pollRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
-                new CompositeAgent(new PollLoop(ports, worker, counters), worker));
+            final PollLoop loop = new PollLoop(ports, worker, counters);
+            pollRunner = new AgentRunner(loopIdle(idle, loop, stores, () -> fromAgent.size() > 0),
+                Dataplane::logError, errors, new CompositeAgent(loop, worker));
         }
         else
         {
@@ -372,15 +408,82 @@ public final class Dataplane implements AutoCloseable
             final FrameQueue txQueue = FrameQueue.oneToOne(QUEUE_FRAMES);
             this.toWorkerQueue = toWorker;
             this.transmitQueue = txQueue;
-            workerRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
-                worker(toWorker, txQueue, bindings, portEvents, stores));
-            pollRunner = new AgentRunner(IdleStrategies.forPollLoop(idle), Dataplane::logError, errors,
-                new PollLoop(ports, toWorker, txQueue, counters));
+            final DhcpWorker worker = worker(toWorker, txQueue, bindings, portEvents, stores);
+            final PollLoop loop = new PollLoop(ports, toWorker, txQueue, counters);
+            if (sleeps)
+            {
+                // Each thread, last in its duty cycle, wakes the other for the frames it queued.
+                final Doorbell toPoll = bells[0];
+                workerBell = new Doorbell();
+                final Doorbell toWorkerBell = workerBell;
+                final WaitingIdleStrategy workerIdle = (WaitingIdleStrategy)IdleStrategies.of(idle);
+                workerIdle.wakeBy(toWorkerBell, () -> toWorker.depth() > 0 || stores.opened());
+                workerIdle.wakeBy(agentWake, () -> fromAgent.size() > 0);
+                stores.wakeWith(toWorkerBell);
+                workerRunner = new AgentRunner(workerIdle, Dataplane::logError, errors, new CompositeAgent(worker,
+                    new Waker("dvmc-poll-wake", () -> txQueue.depth() > 0, toPoll::ringIfArmed, null)));
+                final WaitingIdleStrategy pollIdle = (WaitingIdleStrategy)IdleStrategies.of(idle);
+                pollIdle.wakeBy(toPoll, () -> txQueue.depth() > 0 || ports.offered());
+                final LaneIdle laneIdle = new LaneIdle(loop.roleName(), pollIdle, counters.loopSleeps);
+                loop.sleepsWith(laneIdle);
+                pollRunner = new AgentRunner(laneIdle, Dataplane::logError, errors, new CompositeAgent(loop,
+                    new Waker("dvmc-worker-wake", () -> toWorker.depth() > 0, toWorkerBell::ringIfArmed, null)));
+            }
+            else
+            {
+                workerRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors, worker);
+                pollRunner = new AgentRunner(IdleStrategies.of(idle), Dataplane::logError, errors, loop);
+            }
         }
         workerGo.countDown();
         writeReadyFile();
         // Where a restart's time went, for an operator timing one (the JVM's own start is before all of these).
         LOG.info("started: {}", phases);
+    }
+
+    /**
+     * A loop's idle strategy: as named, or with {@code wait} a {@link LaneIdle} that sleeps on the loop's ports, its
+     * doorbell (rung for port changes, stores opened and, on lanes 1 and up, the agent's messages passed on and
+     * lane 0's requests to park) and, on lane 0, the agent's ring.
+     *
+     * @param hasWork what the loop's doorbell guards beyond its ports and stores: lane 0's, the agent's ring.
+     */
+    private IdleStrategy loopIdle(final String idle, final PollLoop loop, final StoreAccess laneStores,
+        final BooleanSupplier hasWork)
+    {
+        if (!WaitingIdleStrategy.ALIAS.equals(idle))
+        {
+            return IdleStrategies.of(idle);
+        }
+        final int lane = loop.lane();
+        final Doorbell bell = bells[lane];
+        final WaitingIdleStrategy waiting = (WaitingIdleStrategy)IdleStrategies.of(idle);
+        final LaneIdle laneIdle = new LaneIdle(loop.roleName(), waiting, counters.loopSleeps);
+        if (lane == 0)
+        {
+            waiting.wakeBy(bell, () -> ports.offered() || laneStores.opened());
+            waiting.wakeBy(agentWake, hasWork);
+        }
+        else
+        {
+            waiting.wakeBy(bell, () -> hasWork.getAsBoolean() || laneStores.opened() || laneIdle.stale(ports));
+        }
+        laneStores.wakeWith(bell);
+        loop.sleepsWith(laneIdle);
+        return laneIdle;
+    }
+
+    private SharedDoorbell openAgentWake()
+    {
+        try
+        {
+            return rings.toDataplaneWaiter();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("the agent's doorbell " + RingFiles.TO_DATAPLANE_WAKE + ": " +
+                ex.getMessage(), ex);
+        }
     }
 
     private static long millisSince(final long startNanos)
@@ -544,6 +647,8 @@ public final class Dataplane implements AutoCloseable
         {
             lane.close();
         }
+        CloseHelper.quietCloseAll(agentWake, workerBell);
+        CloseHelper.quietCloseAll(bells);
         rings.close();
         countersFile.close();
     }

@@ -41,6 +41,7 @@ public final class DataplaneCounters
     public final AtomicCounter slowPath;
     public final AtomicCounter agentRingFull;
     public final AtomicCounter agentWakes;
+    public final AtomicCounter loopSleeps;
     public final AtomicCounter releaseHoldsFull;
     public final AtomicCounter agentFrames;
     public final AtomicCounter mbufAllocFailed;
@@ -158,6 +159,7 @@ public final class DataplaneCounters
         storeHandovers = file.newCounter("store_handovers", "store hand-overs", CounterTypes.DATAPLANE);
         leaseCacheFlushes = file.newCounter("lease_cache_flushes", "lease cache flushes", CounterTypes.DATAPLANE);
         agentWakes = file.newCounter("agent_wakes", "agent wakes", CounterTypes.DATAPLANE);
+        loopSleeps = file.newCounter("loop_sleeps", "loop sleeps", CounterTypes.DATAPLANE);
         errors = file.newCounter("errors", "dataplane errors", CounterTypes.DROP);
 
         this.file = file;

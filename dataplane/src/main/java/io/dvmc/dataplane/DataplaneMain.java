@@ -25,7 +25,7 @@ public final class DataplaneMain implements Callable<Integer>
     private Path config;
 
     @Option(names = "--idle",
-        description = "idle strategy of the poll loop: busy, yield, backoff, sleep (default: from config)")
+        description = "idle strategy of the poll loop: busy, yield, backoff, sleep, wait (default: from config)")
     private String idle;
 
     public Integer call() throws InterruptedException
@@ -41,7 +41,7 @@ public final class DataplaneMain implements Callable<Integer>
         try
         {
             host = HostConfig.load(config);
-            IdleStrategies.forPollLoop(idle != null ? idle : host.dataplane().idle());
+            IdleStrategies.of(idle != null ? idle : host.dataplane().idle());
         }
         catch (final ConfigException | IllegalArgumentException ex)
         {

@@ -1,5 +1,6 @@
 package io.dvmc.dataplane;
 
+import io.dvmc.wake.Doorbell;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -29,6 +30,8 @@ import java.nio.ByteBuffer;
 final class LaneFeeds
 {
     private final RingBuffer[] feeds;
+    /** Per lane, the doorbell of a lane that sleeps ({@code idle: wait}), else null. */
+    private Doorbell[] bells;
 
     /**
      * @param lanes     the dataplane's lanes; lane 0 reads the agent's ring, the others get a ring here each.
@@ -46,6 +49,12 @@ final class LaneFeeds
             feeds[lane] = new OneToOneRingBuffer(new UnsafeBuffer(
                 ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
         }
+    }
+
+    /** Rings lane K's {@code bells[K]} (when not null) after each message passed on to it. Before the lanes run. */
+    void wakeWith(final Doorbell[] bells)
+    {
+        this.bells = bells.clone();
     }
 
     /** The ring lane {@code lane} (1 or more) reads the agent's messages from. */
@@ -81,6 +90,10 @@ final class LaneFeeds
             if (!feeds[lane].write(type, buffer, index, length))
             {
                 throw new IllegalStateException("lane " + lane + "'s feed refused a message it had room for");
+            }
+            if (bells != null && bells[lane] != null)
+            {
+                bells[lane].ringIfArmed();
             }
         }
     }

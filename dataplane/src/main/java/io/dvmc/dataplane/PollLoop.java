@@ -67,6 +67,8 @@ public final class PollLoop implements Agent
     private final FragmentReassembler reassembler = new FragmentReassembler(PortTable.MAX_PORTS,
         REASSEMBLED_MAX_PAYLOAD, REASSEMBLY_TIMEOUT_NS);
     private final FrameQueue.Consumer txConsumer = this::queueTx;
+    /** The loop's idle strategy when it sleeps ({@code idle: wait}), else null. */
+    private LaneIdle sleeper;
     private long nextStatsNs;
     private long nextExpiryNs;
     private int dropCount;
@@ -132,6 +134,17 @@ public final class PollLoop implements Agent
         return lane == 0 ? "dvmc-poll" : "dvmc-lane-" + lane;
     }
 
+    int lane()
+    {
+        return lane;
+    }
+
+    /** The loop sleeps with {@code idle} ({@code idle: wait}), which follows the ports it polls. Before it runs. */
+    void sleepsWith(final LaneIdle idle)
+    {
+        this.sleeper = idle;
+    }
+
     public int doWork()
     {
         final long now = System.nanoTime();
@@ -171,6 +184,10 @@ public final class PollLoop implements Agent
         {
             nextStatsNs = now + STATS_INTERVAL_NS;
             publishPortStats();
+        }
+        if (sleeper != null)
+        {
+            sleeper.follow(ports);
         }
         return work;
     }

@@ -2,6 +2,8 @@ package io.dvmc.dataplane;
 
 import io.dvmc.config.HostConfig;
 import io.dvmc.port.EthPort;
+import io.dvmc.port.PortDescriptors;
+import io.dvmc.wake.Doorbell;
 import io.dvmc.port.MbufPool;
 import io.dvmc.port.VdevHotplug;
 import io.dvmc.port.VdevPresence;
@@ -11,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -80,6 +83,12 @@ final class PortTable
     private final AtomicReferenceArray<RelayLinks> relays = new AtomicReferenceArray<>(MAX_PORTS);
     private final long[] freedAtMs = new long[MAX_PORTS];
     private final boolean[] partialChecksums = new boolean[MAX_PORTS];
+    /** Per slot, what a loop may sleep on for the port ({@link PortDescriptors}); empty for none. */
+    private final int[][] wakeDescriptors = new int[MAX_PORTS][];
+    /** Moves at each attach and detach, so that sleeping loops take the ports' descriptors again. */
+    private volatile int version;
+    /** Per lane, the doorbell of a loop that sleeps ({@code idle: wait}), else null. */
+    private Doorbell[] laneBells;
     private int limit;
     /** The port list in force: host.json's at start, then the last one applied. */
     private List<HostConfig.Port> wanted = List.of();
@@ -136,6 +145,33 @@ final class PortTable
     void offer(final List<HostConfig.Port> wanted)
     {
         pending.set(List.copyOf(wanted));
+        wake(0);
+    }
+
+    /**
+     * The doorbells of lanes whose loops sleep, by lane (null entries for lanes that do not): lane 0's is rung for a
+     * port list offered, the others' when lane 0 asks them to park and when it lets them go on. Before the loops run.
+     */
+    void wakeLanesWith(final Doorbell[] bells)
+    {
+        this.laneBells = bells.clone();
+    }
+
+    private void wake(final int lane)
+    {
+        final Doorbell[] bells = laneBells;
+        if (bells != null && bells[lane] != null)
+        {
+            bells[lane].ringIfArmed();
+        }
+    }
+
+    private void wakeOtherLanes()
+    {
+        for (int lane = 1; lane < lanes; lane++)
+        {
+            wake(lane);
+        }
     }
 
     /**
@@ -166,6 +202,7 @@ final class PortTable
         if (lanes > 1)
         {
             changeEpoch = changeEpoch + 1;
+            wakeOtherLanes();
         }
         return 1;
     }
@@ -181,6 +218,7 @@ final class PortTable
         if ((epoch & 1) == 0)
         {
             changeEpoch = ++epoch;
+            wakeOtherLanes();
         }
         for (int lane = 1; lane < lanes; lane++)
         {
@@ -338,6 +376,8 @@ final class PortTable
         }
         ports[slot] = ethPort;
         configs[slot] = port;
+        wakeDescriptors[slot] = descriptorsOf(port, ethPort);
+        version++;
         relays.setRelease(slot, relayLinks(port));
         partialChecksums[slot] = device.startsWith("net_af_packet") || device.startsWith("net_pcap") ||
             device.startsWith("net_tap");
@@ -354,12 +394,60 @@ final class PortTable
         }
     }
 
+    private static int[] descriptorsOf(final HostConfig.Port port, final EthPort ethPort)
+    {
+        try
+        {
+            return PortDescriptors.of(port.device(), ethPort);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.warn("port {} ({}): no descriptor to sleep on ({}); a loop that sleeps backs off while it is attached",
+                port.name(), port.device(), ex.getMessage());
+            return PortDescriptors.NONE;
+        }
+    }
+
+    /** The name host.json gives the port at {@code slot}. On a loop's thread, as {@link #port}. */
+    String name(final int slot)
+    {
+        return configs[slot].name();
+    }
+
+    /** Whether a port list was offered that lane 0 has not applied yet. */
+    boolean offered()
+    {
+        return pending.get() != null;
+    }
+
+    /** Whether lane 0 asks lane {@code lane} to park and it has not yet. */
+    boolean awaits(final int lane)
+    {
+        final long epoch = changeEpoch;
+        return (epoch & 1) != 0 && parked.get(lane * PARKED_STRIDE) != epoch;
+    }
+
+    /** Moves at each attach and detach: a sleeping loop then takes {@link #wakeDescriptors} again. */
+    int version()
+    {
+        return version;
+    }
+
+    /** What a loop may sleep on for the port at {@code slot}: empty for none. On a loop's thread, as {@link #port}. */
+    int[] wakeDescriptors(final int slot)
+    {
+        final int[] fds = wakeDescriptors[slot];
+        return fds == null ? PortDescriptors.NONE : fds;
+    }
+
     private void detach(final int slot)
     {
         final HostConfig.Port port = configs[slot];
         final EthPort ethPort = ports[slot];
         ports[slot] = null;
         configs[slot] = null;
+        wakeDescriptors[slot] = null;
+        version++;
         relays.setRelease(slot, null);
         freedAtMs[slot] = clock.time();
         while (limit > 0 && ports[limit - 1] == null)

@@ -6,6 +6,7 @@ import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.DomainStore;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseStore;
+import io.dvmc.wake.Doorbell;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2LongHashMap;
@@ -87,6 +88,7 @@ public final class StoreAccess implements AutoCloseable
     /** Written by the worker only; the helper reads it to skip opens that a later hand-over made stale. */
     private volatile int generation;
     private volatile boolean closed;
+    private volatile Doorbell wake;
     private final Int2ObjectHashMap<DomainRecord> domains = new Int2ObjectHashMap<>();
     /**
      * Each domain's virtual server (address, MAC) as last read, kept while the stores are closed: ARP for it must
@@ -267,6 +269,18 @@ public final class StoreAccess implements AutoCloseable
         return current != null;
     }
 
+    /** Rings {@code doorbell} (a sleeping loop's) when the helper thread has opened stores to adopt. Before use. */
+    public void wakeWith(final Doorbell doorbell)
+    {
+        this.wake = doorbell;
+    }
+
+    /** Whether the helper thread opened stores that {@link #doWork} has not adopted yet. */
+    public boolean opened()
+    {
+        return pending.get() != null;
+    }
+
     /** Adopts stores the helper thread opened, unless a later hand-over message made them stale. */
     public int doWork(final RingBuffer toAgent)
     {
@@ -332,6 +346,11 @@ public final class StoreAccess implements AutoCloseable
             final DomainStore domains = DomainStore.openReader(stateDir.resolve(DOMAINS_FILE));
             final Opened unadopted = pending.getAndSet(new Opened(myGeneration, leases, domains));
             leases = null;
+            final Doorbell doorbell = wake;
+            if (doorbell != null)
+            {
+                doorbell.ringIfArmed();
+            }
             if (unadopted != null)
             {
                 unadopted.close();

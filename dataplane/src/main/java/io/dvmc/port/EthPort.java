@@ -104,6 +104,14 @@ public final class EthPort implements AutoCloseable
         started = true;
     }
 
+    /** The index of the kernel interface behind the port (net_af_packet, net_tap), 0 for a port with none. */
+    public int ifIndex()
+    {
+        final int index = dvmc_shim_h.dvmc_port_if_index(portId);
+        Native.check(index, "interface index of port " + name);
+        return index;
+    }
+
     /** How many rx and tx queues the port may have: {rx, tx}. */
     public int[] maxQueues()
     {

@@ -106,7 +106,7 @@ final class DataplaneProcess implements AutoCloseable
         final Path config = dir.resolve("host.json");
         final Path tmp = dir.resolve("host.json.tmp");
         Files.writeString(tmp, "{ \"hostId\": 1, \"stateDir\": \"host\", \"keyFile\": \"cluster.key\"," +
-            " \"policyFile\": \"policy.json\", \"dataplane\": { \"memoryMb\": 128, \"idle\": \"backoff\"," +
+            " \"policyFile\": \"policy.json\", \"dataplane\": { \"memoryMb\": 128, \"idle\": \"wait\"," +
             (fields.isEmpty() ? "" : " " + fields + ",") +
             " \"ports\": [" + String.join(", ", ports) + "] }, \"bindings\": [" + String.join(", ", bindings) + "] }");
         Files.move(tmp, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,

@@ -25,7 +25,7 @@ import java.util.UUID;
  *              "limits": { "vmPerSecond": 4, "vmBurst": 20, "portPerSecond": 2000,
  *              "portBurst": 4000, "declineIntervalSeconds": 10, "declineBurst": 3 },
  *              "maxLeases": 262144, "maxExchanges": 16384 },
- *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "backoff", "workers": 1, "workerCpu": 1, "extraEal": [],
+ *   "dataplane": { "lcore": 0, "memoryMb": 128, "idle": "wait", "workers": 1, "workerCpu": 1, "extraEal": [],
  *                  "metrics": "9467",
  *                  "ports": [ { "name": "vm1", "device": "net_af_packet0,iface=dvh-vm1", "other": "forward:uplink" },
  *                             { "name": "uplink", "device": "0000:3b:00.0", "role": "uplink" },
@@ -131,6 +131,8 @@ public record HostConfig(
 
     /**
      * @param lcore     the EAL's main lcore: the CPU the poll thread is pinned to.
+     * @param idle      the dataplane threads' idle strategy (default {@code wait}: they sleep in the kernel on their
+     *                  ports and doorbells; {@code busy} on cores of their own).
      * @param workers   DHCP worker threads: 1 (default) runs them beside the poll thread, 0 runs the worker inside
      *                  the poll loop's duty cycle, for a host that gives the dataplane a single core.
      * @param workerCpu the CPU the worker thread is pinned to, or null (default): it runs wherever the process
@@ -408,11 +410,11 @@ public record HostConfig(
                     agent.maxLeases() == null ? Agent.DEFAULT_MAX_LEASES : agent.maxLeases(),
                     agent.maxExchanges() == null ? Agent.DEFAULT_MAX_EXCHANGES : agent.maxExchanges()),
             dataplane == null
-                ? new Dataplane(0, 128, "backoff", 1, null, 1, List.of(), List.of(), List.of(), null)
+                ? new Dataplane(0, 128, "wait", 1, null, 1, List.of(), List.of(), List.of(), null)
                 : new Dataplane(
                     dataplane.lcore(),
                     dataplane.memoryMb() == 0 ? 128 : dataplane.memoryMb(),
-                    dataplane.idle() == null ? "backoff" : dataplane.idle(),
+                    dataplane.idle() == null ? "wait" : dataplane.idle(),
                     dataplane.workers() == null
                         ? (dataplane.lanes() == null || dataplane.lanes() == 1 ? 1 : 0)
                         : dataplane.workers(),

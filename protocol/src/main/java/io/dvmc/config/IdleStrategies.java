@@ -10,29 +10,14 @@ import org.agrona.concurrent.YieldingIdleStrategy;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Idle strategies by name: busy-spin on a dedicated core; on shared cores {@code wait} for the control plane's loops
- * (they sleep in the kernel until a socket or ring has work) and {@code backoff} for the dataplane's poll loop, which
- * has no descriptor to sleep on.
+ * Idle strategies by name: busy-spin on a dedicated core; on shared cores {@code wait}, which sleeps in the kernel until
+ * a socket, port or ring has work (the dataplane's loops fall back to {@code backoff} while a port gives them no
+ * descriptor to sleep on).
  */
 public final class IdleStrategies
 {
     private IdleStrategies()
     {
-    }
-
-    /**
-     * The idle strategy of a DPDK poll loop: any but {@code wait}, since a port gives the loop no descriptor to sleep
-     * on (a frame would wait for the timeout).
-     */
-    public static IdleStrategy forPollLoop(final String name)
-    {
-        if (WaitingIdleStrategy.ALIAS.equals(name))
-        {
-            throw new IllegalArgumentException(
-                "idle strategy 'wait' is for the agent and the service: the dataplane's poll loop has no descriptor " +
-                    "to sleep on; give it busy (a core of its own) or backoff (a shared core)");
-        }
-        return of(name);
     }
 
     public static IdleStrategy of(final String name)
@@ -48,7 +33,7 @@ public final class IdleStrategies
             case WaitingIdleStrategy.ALIAS -> new WaitingIdleStrategy(
                 Integer.getInteger("dvmc.idle.spins", WaitingIdleStrategy.DEFAULT_SPINS),
                 Integer.getInteger("dvmc.idle.yields", WaitingIdleStrategy.DEFAULT_YIELDS),
-                WaitingIdleStrategy.DEFAULT_TIMEOUT_MS);
+                Integer.getInteger("dvmc.idle.timeoutMs", WaitingIdleStrategy.DEFAULT_TIMEOUT_MS));
             default -> throw new IllegalArgumentException(
                 "unknown idle strategy '" + name + "' (busy, yield, backoff, sleep, wait)");
         };

@@ -26,13 +26,15 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>An agent that sleeps while {@code to-agent.ring} is empty is woken through {@code to-agent.wake}, a FIFO
  * ({@link SharedDoorbell}); the word that says it sleeps lies in the ring's trailer, in the padding before the tail
- * position, which the ring itself never touches.
+ * position, which the ring itself never touches. A dataplane that sleeps ({@code idle: wait}) is woken for
+ * {@code to-dataplane.ring} the same way, through {@code to-dataplane.wake}.
  */
 public final class RingFiles implements AutoCloseable
 {
     public static final String TO_AGENT = "to-agent.ring";
     public static final String TO_DATAPLANE = "to-dataplane.ring";
     public static final String TO_AGENT_WAKE = "to-agent.wake";
+    public static final String TO_DATAPLANE_WAKE = "to-dataplane.wake";
     public static final int DEFAULT_CAPACITY = 4 * 1024 * 1024;
     /** In the trailer, before the tail position: Agrona's padding. */
     private static final int WAKE_WORD_TRAILER_OFFSET = 0;
@@ -119,6 +121,20 @@ public final class RingFiles implements AutoCloseable
     {
         return SharedDoorbell.ringer(stateDir.resolve(TO_AGENT_WAKE), toAgent.buffer(),
             toAgent.capacity() + WAKE_WORD_TRAILER_OFFSET);
+    }
+
+    /** The dataplane's side of the doorbell of {@code to-dataplane.ring}: makes and opens the FIFO. */
+    public SharedDoorbell toDataplaneWaiter() throws IOException
+    {
+        return SharedDoorbell.waiter(stateDir.resolve(TO_DATAPLANE_WAKE), toDataplane.buffer(),
+            toDataplane.capacity() + WAKE_WORD_TRAILER_OFFSET);
+    }
+
+    /** The agent's side of the doorbell of {@code to-dataplane.ring}, one per producing thread. */
+    public SharedDoorbell toDataplaneRinger()
+    {
+        return SharedDoorbell.ringer(stateDir.resolve(TO_DATAPLANE_WAKE), toDataplane.buffer(),
+            toDataplane.capacity() + WAKE_WORD_TRAILER_OFFSET);
     }
 
     public void close()

@@ -3,23 +3,43 @@ package io.dvmc.wake;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * Wakes a sleeping loop from another thread of the same process: an {@code eventfd(2)} the loop's {@link WaitSet}
  * waits on. Any thread may {@link #ring}; the loop's thread drains it after each wait, before it looks for work, so a
  * ring that comes while the loop works is not lost but wakes the loop's next wait at once.
  *
- * <p>For producers that are rare next to the loop's own traffic (a journal sync done, a watch event, a key reload): a
- * ring costs a system call, whether the loop sleeps or not.
+ * <p>{@link #ring} is for producers that are rare next to the loop's own traffic (a journal sync done, a watch event, a
+ * key reload): it costs a system call, whether the loop sleeps or not. A producer as busy as the loop (frames handed
+ * from one thread to another) calls {@link #ringIfArmed} instead, and the loop arms the doorbell before it sleeps
+ * ({@link ArmedDoorbell}): a system call only when the loop sleeps.
  */
-public final class Doorbell implements AutoCloseable
+public final class Doorbell implements ArmedDoorbell, AutoCloseable
 {
+    private static final VarHandle ARMED;
+
+    static
+    {
+        try
+        {
+            ARMED = MethodHandles.lookup().findVarHandle(Doorbell.class, "armed", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     /** Freed with this object. */
     private final Arena arena = Arena.ofAuto();
     private final int fd;
     private final UnsafeBuffer one;
     private final UnsafeBuffer drained;
     private volatile boolean closed;
+    /** 1 while the loop sleeps, or is about to. */
+    private volatile int armed;
 
     public Doorbell()
     {
@@ -47,6 +67,30 @@ public final class Doorbell implements AutoCloseable
             // Fails only when the count would overflow, which means the loop is far from asleep.
             LinuxCalls.write(fd, one.addressOffset(), Long.BYTES);
         }
+    }
+
+    /**
+     * Wakes the loop if it armed the doorbell, from any thread, once the work for it is visible. One of several
+     * producers that find it armed rings; the others need not.
+     */
+    public void ringIfArmed()
+    {
+        // The work's stores must be visible before the word is read, or both sides could miss each other.
+        VarHandle.fullFence();
+        if (armed == 1 && ARMED.compareAndSet(this, 1, 0))
+        {
+            ring();
+        }
+    }
+
+    public void arm()
+    {
+        armed = 1;
+    }
+
+    public void disarm()
+    {
+        armed = 0;
     }
 
     /** Takes the rings so far, from the loop's thread. */

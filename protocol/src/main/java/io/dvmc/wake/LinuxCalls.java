@@ -37,6 +37,8 @@ public final class LinuxCalls
     static final int EFD_NONBLOCK = 0x800;
     static final int EFD_CLOEXEC = 0x80000;
     static final short POLLIN = 0x1;
+    /** POLLERR | POLLHUP | POLLNVAL. */
+    static final short POLL_FAILED = 0x8 | 0x10 | 0x20;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;

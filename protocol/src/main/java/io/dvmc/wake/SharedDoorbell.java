@@ -27,7 +27,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * first ring, and again when the waiter had gone ({@code ENXIO}, {@code EPIPE}), at most once per
  * {@link #REOPEN_INTERVAL_NS}.
  */
-public final class SharedDoorbell implements AutoCloseable
+public final class SharedDoorbell implements ArmedDoorbell, AutoCloseable
 {
     /** How often a producer tries again to open a FIFO that no loop has open. */
     public static final long REOPEN_INTERVAL_NS = 100_000_000L;

@@ -55,6 +55,22 @@ public final class WaitSet
         count++;
     }
 
+    /** Stops waking the loop for {@code fd}; a descriptor not in the set is ignored. */
+    public void remove(final int fd)
+    {
+        final int i = indexOf(fd);
+        if (i < 0)
+        {
+            return;
+        }
+        final int last = (count - 1) * POLLFD_LENGTH;
+        if (i * POLLFD_LENGTH != last)
+        {
+            fds.putBytes(i * POLLFD_LENGTH, fds, last, POLLFD_LENGTH);
+        }
+        count--;
+    }
+
     /**
      * Sleeps until a descriptor is readable or {@code timeoutMs} has passed. A signal ends the wait early, as a
      * timeout does: the loop looks for work either way.
@@ -81,6 +97,16 @@ public final class WaitSet
     {
         final int i = indexOf(fd);
         return i >= 0 && (fds.getShort(i * POLLFD_LENGTH + REVENTS_OFFSET) & LinuxCalls.POLLIN) != 0;
+    }
+
+    /**
+     * Whether the last {@link #await} found {@code fd} in error, hung up or closed: {@code poll(2)} reports these
+     * whatever was asked, so such a descriptor would end every wait at once.
+     */
+    public boolean failed(final int fd)
+    {
+        final int i = indexOf(fd);
+        return i >= 0 && (fds.getShort(i * POLLFD_LENGTH + REVENTS_OFFSET) & LinuxCalls.POLL_FAILED) != 0;
     }
 
     private int indexOf(final int fd)

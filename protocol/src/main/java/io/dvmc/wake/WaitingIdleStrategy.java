@@ -1,5 +1,6 @@
 package io.dvmc.wake;
 
+import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.channels.DatagramChannel;
@@ -13,9 +14,13 @@ import java.util.function.BooleanSupplier;
  * or {@code timeoutMs} passes, whichever comes first. The timeout bounds how late the loop's timers run; nothing
  * else waits for it. An idle loop wakes {@code 1000 / timeoutMs} times a second.
  *
- * <p>The loop tells the strategy what it waits on: its sockets ({@link #waitOn}), the doorbells other threads of its
- * process ring ({@link #wakeBy(Doorbell)}), and the rings another process writes, each with its doorbell and a look
- * at whether it holds a record ({@link #wakeBy(SharedDoorbell, BooleanSupplier)}).
+ * <p>The loop tells the strategy what it waits on: its sockets ({@link #waitOn(DatagramChannel)}), descriptors it
+ * does not own, such as a DPDK port's packet sockets ({@link #waitOn(int)}, {@link #forget}), the doorbells other
+ * threads of its process ring ({@link #wakeBy(Doorbell)}), and the queues and rings that others fill, each with its
+ * armed doorbell and a look at whether it holds work ({@link #wakeBy(ArmedDoorbell, BooleanSupplier)}).
+ *
+ * <p>A descriptor of {@link #waitOn(int)} that {@code poll(2)} finds in error, hung up or closed would end every
+ * sleep at once: it is left out of later sleeps and counted ({@link #failedDescriptors}).
  */
 public final class WaitingIdleStrategy implements IdleStrategy
 {
@@ -29,10 +34,12 @@ public final class WaitingIdleStrategy implements IdleStrategy
     private final int timeoutMs;
     private final WaitSet waitSet = new WaitSet();
     private final List<Doorbell> doorbells = new ArrayList<>();
-    private final List<SharedDoorbell> sharedDoorbells = new ArrayList<>();
+    private final List<ArmedDoorbell> armedDoorbells = new ArrayList<>();
     private final List<BooleanSupplier> pending = new ArrayList<>();
+    private final IntArrayList descriptors = new IntArrayList();
     private int idleCount;
     private volatile long sleeps;
+    private volatile long failedDescriptors;
 
     public WaitingIdleStrategy()
     {
@@ -61,6 +68,32 @@ public final class WaitingIdleStrategy implements IdleStrategy
         waitSet.add(Descriptors.of(channel));
     }
 
+    /**
+     * Wakes the loop when {@code fd}, a descriptor someone else owns (a port's packet socket), is readable. From the
+     * loop's thread; {@link #forget} it before its owner closes it.
+     */
+    public void waitOn(final int fd)
+    {
+        waitSet.add(fd);
+        if (!descriptors.containsInt(fd))
+        {
+            descriptors.addInt(fd);
+        }
+    }
+
+    /** Stops waking the loop for a descriptor of {@link #waitOn(int)}. From the loop's thread. */
+    public void forget(final int fd)
+    {
+        waitSet.remove(fd);
+        descriptors.removeInt(fd);
+    }
+
+    /** Descriptors of {@link #waitOn(int)} left out since they were found in error, hung up or closed. */
+    public long failedDescriptors()
+    {
+        return failedDescriptors;
+    }
+
     /** Wakes the loop when another thread of this process rings {@code doorbell}. */
     public void wakeBy(final Doorbell doorbell)
     {
@@ -69,13 +102,14 @@ public final class WaitingIdleStrategy implements IdleStrategy
     }
 
     /**
-     * Wakes the loop when another process rings {@code doorbell}; {@code hasWork} says whether the ring it guards
-     * holds a record, and is asked after the doorbell is armed, before each sleep.
+     * Wakes the loop when a producer rings {@code doorbell} (another process's, or a busy thread's of this one);
+     * {@code hasWork} says whether what it guards holds work, and is asked after the doorbell is armed, before each
+     * sleep.
      */
-    public void wakeBy(final SharedDoorbell doorbell, final BooleanSupplier hasWork)
+    public void wakeBy(final ArmedDoorbell doorbell, final BooleanSupplier hasWork)
     {
         waitSet.add(doorbell.fd());
-        sharedDoorbells.add(doorbell);
+        armedDoorbells.add(doorbell);
         pending.add(hasWork);
     }
 
@@ -125,10 +159,10 @@ public final class WaitingIdleStrategy implements IdleStrategy
 
     private void sleep()
     {
-        final int shared = sharedDoorbells.size();
+        final int shared = armedDoorbells.size();
         for (int i = 0; i < shared; i++)
         {
-            sharedDoorbells.get(i).arm();
+            armedDoorbells.get(i).arm();
         }
         boolean work = false;
         for (int i = 0; i < shared && !work; i++)
@@ -143,7 +177,7 @@ public final class WaitingIdleStrategy implements IdleStrategy
         }
         for (int i = 0; i < shared; i++)
         {
-            final SharedDoorbell doorbell = sharedDoorbells.get(i);
+            final ArmedDoorbell doorbell = armedDoorbells.get(i);
             doorbell.disarm();
             // A byte poll did not see stays readable, and ends the next sleep at once.
             if (ready > 0 && waitSet.readable(doorbell.fd()))
@@ -157,6 +191,15 @@ public final class WaitingIdleStrategy implements IdleStrategy
             if (waitSet.readable(doorbell.fd()))
             {
                 doorbell.drain();
+            }
+        }
+        for (int i = descriptors.size() - 1; ready > 0 && i >= 0; i--)
+        {
+            final int fd = descriptors.getInt(i);
+            if (waitSet.failed(fd))
+            {
+                forget(fd);
+                failedDescriptors++;
             }
         }
         // The next idle call after a sleep looks for work, then sleeps again without spinning: a timeout is no sign

@@ -55,7 +55,7 @@ class HostConfigTest
         assertEquals(dir.resolve("state").toString(), config.stateDir());
         assertEquals(dir.resolve("policy.json").toString(), config.policyFile());
         assertEquals(1, config.dataplane().workers());
-        assertEquals("backoff", config.dataplane().idle());
+        assertEquals("wait", config.dataplane().idle());
         assertEquals(0, config.portIndex().get("vm1"));
     }
 

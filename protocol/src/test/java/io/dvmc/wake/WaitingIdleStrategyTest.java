@@ -1,6 +1,5 @@
 package io.dvmc.wake;
 
-import io.dvmc.config.IdleStrategies;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -174,13 +173,68 @@ class WaitingIdleStrategyTest
     }
 
     @Test
-    void aPollLoopIsRefusedTheWaitingStrategyWithWhy()
+    void aBusyThreadOfThisProcessRingsOnlyWhileTheLoopSleepsAndItsRingWakesTheLoop() throws Exception
     {
-        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-            () -> IdleStrategies.forPollLoop("wait"));
+        final Doorbell doorbell = new Doorbell();
+        closing.add(doorbell);
+        final AtomicBoolean queued = new AtomicBoolean();
+        final WaitingIdleStrategy idle = new WaitingIdleStrategy(0, 0, TIMEOUT_MS);
+        idle.wakeBy(doorbell, queued::get);
 
-        assertTrue(ex.getMessage().contains("no descriptor to sleep on"), ex.getMessage());
-        assertTrue(IdleStrategies.of("wait") instanceof WaitingIdleStrategy);
+        doorbell.ringIfArmed();
+        final WaitSet probe = new WaitSet();
+        probe.add(doorbell.fd());
+        assertEquals(0, probe.await(0), "rang a loop that was awake");
+
+        final Sleeper sleeper = Sleeper.start(idle);
+        sleeper.awaitAsleep(idle);
+        queued.set(true);
+        doorbell.ringIfArmed();
+
+        assertTrue(sleeper.awaitWoken(), "the loop still sleeps after a frame was queued for it");
+        assertEquals(0, probe.await(0), "the woken loop left the ring behind");
+        queued.set(false);
+    }
+
+    @Test
+    void aPortsDescriptorClosedUnderTheLoopIsLeftOutAndCountedRatherThanEndingEverySleep()
+    {
+        final Doorbell port = new Doorbell();
+        final int fd = port.fd();
+        final WaitingIdleStrategy idle = new WaitingIdleStrategy(0, 0, 20);
+        idle.waitOn(fd);
+        port.close();
+
+        idle.idle(0);
+        assertEquals(1, idle.failedDescriptors());
+
+        idle.idle(0);
+        assertEquals(1, idle.failedDescriptors(), "the closed descriptor ended a second sleep");
+        assertEquals(2, idle.sleeps());
+    }
+
+    @Test
+    void aForgottenDescriptorNoLongerWakesTheLoop() throws IOException
+    {
+        final DatagramChannel socket = channel();
+        final WaitSet set = new WaitSet();
+        final int fd = Descriptors.of(socket);
+        final Doorbell other = new Doorbell();
+        closing.add(other);
+        set.add(other.fd());
+        set.add(fd);
+        try (DatagramChannel sender = DatagramChannel.open())
+        {
+            sender.send(ByteBuffer.wrap(new byte[]{1}), socket.getLocalAddress());
+        }
+        assertEquals(1, set.await(1_000));
+
+        set.remove(fd);
+
+        assertEquals(0, set.await(0));
+        assertFalse(set.readable(fd));
+        other.ring();
+        assertEquals(1, set.await(0), "the descriptor left in the set no longer wakes it");
     }
 
     private DatagramChannel channel() throws IOException

@@ -507,6 +507,40 @@ public class dvmc_shim_h {
         }
     }
 
+    private static class dvmc_port_if_index {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_INT, dvmc_shim_h.C_SHORT);
+
+        public static final MemorySegment ADDR = dvmc_shim_h.findOrThrow("dvmc_port_if_index");
+
+        public static final MethodHandle HANDLE = dvmc_shim_h.downcall(ADDR, DESC, false);
+    }
+
+    public static FunctionDescriptor dvmc_port_if_index$descriptor() {
+        return dvmc_port_if_index.DESC;
+    }
+
+    public static MethodHandle dvmc_port_if_index$handle() {
+        return dvmc_port_if_index.HANDLE;
+    }
+
+    public static MemorySegment dvmc_port_if_index$address() {
+        return dvmc_port_if_index.ADDR;
+    }
+
+    public static int dvmc_port_if_index(short port) {
+        var mh$ = dvmc_port_if_index.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dvmc_port_if_index", port);
+            }
+            return (int) mh$.invokeExact(port);
+        } catch (Error | RuntimeException ex) {
+            throw ex;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class dvmc_port_max_queues {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_INT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_POINTER, dvmc_shim_h.C_POINTER);
 

@@ -1,0 +1,164 @@
+package io.dvmc.dataplane;
+
+import io.dvmc.config.IdleStrategies;
+import io.dvmc.wake.WaitingIdleStrategy;
+import org.agrona.collections.IntArrayList;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a dataplane loop idles with {@code idle: wait}: it sleeps in {@code poll(2)} ({@link WaitingIdleStrategy}) on
+ * the descriptors of the ports it polls and on its doorbells, so an idle dataplane costs nothing and a frame or an
+ * agent's message wakes it at once. While some port it polls gives no descriptor ({@link PortTable#wakeDescriptors}),
+ * or one of them failed, a frame there would wait for the sleep's timeout: the loop backs off instead, as with
+ * {@code idle: backoff}, until the ports change.
+ *
+ * <p>The loop calls {@link #follow} once per duty cycle, after it may have changed the ports and before it idles. All
+ * on the loop's thread.
+ */
+final class LaneIdle implements IdleStrategy
+{
+    private static final Logger LOG = LoggerFactory.getLogger(LaneIdle.class);
+
+    private final String loop;
+    private final WaitingIdleStrategy waiting;
+    private final AtomicCounter sleepsCounted;
+    private long sleepsAdded;
+    private final IdleStrategy backoff = IdleStrategies.of("backoff");
+    private final IntArrayList descriptors = new IntArrayList();
+    private int version = -1;
+    private long failedBefore;
+    private boolean sleeps;
+    /** What the log said last: the loop sleeps, or backs off. */
+    private Boolean said;
+
+    /**
+     * @param waiting the loop's strategy, with its doorbells already added.
+     * @param sleeps  where the loop's sleeps are counted, the dataplane's {@code loop sleeps}.
+     */
+    LaneIdle(final String loop, final WaitingIdleStrategy waiting, final AtomicCounter sleeps)
+    {
+        this.loop = loop;
+        this.waiting = waiting;
+        this.sleepsCounted = sleeps;
+    }
+
+    /** Whether the ports changed since the loop last took their descriptors: it must look before it sleeps. */
+    boolean stale(final PortTable ports)
+    {
+        return ports.version() != version;
+    }
+
+    /** The strategy the loop sleeps with, for its doorbells and its count of sleeps. */
+    WaitingIdleStrategy waiting()
+    {
+        return waiting;
+    }
+
+    /** Takes the ports' descriptors again if the ports changed since the last look; counts the sleeps so far. */
+    void follow(final PortTable ports)
+    {
+        final long slept = waiting.sleeps();
+        if (slept != sleepsAdded)
+        {
+            sleepsCounted.getAndAdd(slept - sleepsAdded);
+            sleepsAdded = slept;
+        }
+        final int now = ports.version();
+        if (now != version)
+        {
+            version = now;
+            takeDescriptors(ports);
+        }
+        else if (sleeps && waiting.failedDescriptors() != failedBefore)
+        {
+            sleeps = false;
+            say(false, "a port's descriptor failed");
+        }
+    }
+
+    private void takeDescriptors(final PortTable ports)
+    {
+        for (int i = 0; i < descriptors.size(); i++)
+        {
+            waiting.forget(descriptors.getInt(i));
+        }
+        descriptors.clear();
+        String without = null;
+        for (int p = 0; p < ports.limit(); p++)
+        {
+            if (ports.port(p) == null)
+            {
+                continue;
+            }
+            final int[] fds = ports.wakeDescriptors(p);
+            if (fds.length == 0 && without == null)
+            {
+                without = ports.name(p);
+            }
+            for (final int fd : fds)
+            {
+                waiting.waitOn(fd);
+                descriptors.addInt(fd);
+            }
+        }
+        failedBefore = waiting.failedDescriptors();
+        sleeps = without == null;
+        say(sleeps, without == null ? "" : "port " + without + " gives no descriptor to sleep on");
+    }
+
+    private void say(final boolean sleeping, final String why)
+    {
+        if (said != null && said == sleeping)
+        {
+            return;
+        }
+        said = sleeping;
+        if (sleeping)
+        {
+            LOG.info("{} sleeps while idle (idle wait) on its {} port descriptors and its doorbells", loop,
+                descriptors.size());
+        }
+        else
+        {
+            LOG.info("{} backs off while idle instead of sleeping (idle wait): {}", loop, why);
+        }
+    }
+
+    public void idle(final int workCount)
+    {
+        if (sleeps)
+        {
+            waiting.idle(workCount);
+        }
+        else
+        {
+            backoff.idle(workCount);
+        }
+    }
+
+    public void idle()
+    {
+        if (sleeps)
+        {
+            waiting.idle();
+        }
+        else
+        {
+            backoff.idle();
+        }
+    }
+
+    public void reset()
+    {
+        waiting.reset();
+        backoff.reset();
+    }
+
+    public String alias()
+    {
+        return WaitingIdleStrategy.ALIAS;
+    }
+}
