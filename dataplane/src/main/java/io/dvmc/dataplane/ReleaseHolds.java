@@ -16,7 +16,8 @@ import org.agrona.collections.LongLongConsumer;
  * <p>Fixed capacity, primitive keys, no allocation per frame. One worker's table ({@link #ReleaseHolds}) takes no
  * lock. With several lanes every lane's worker shares one table ({@link #shared}): a VM's RELEASE and its next
  * DISCOVER are different flows and may reach different lanes. A lock guards a shared table, taken only while it holds
- * some VM.
+ * some VM whose hold has not run out: expired holds leave the table only when looked up or pruned, and must not cost
+ * every later frame the lock.
  */
 final class ReleaseHolds
 {
@@ -27,6 +28,8 @@ final class ReleaseHolds
     private long pruneNowMs;
     /** The table's size as last changed, read without the lock: zero is the common case and needs no lock. */
     private volatile int held;
+    /** The latest end of any hold so far, read without the lock: past it, every hold has run out. */
+    private volatile long lastUntilMs = Long.MIN_VALUE;
     private final boolean shared;
 
     /** A table for one worker's thread. */
@@ -81,15 +84,20 @@ final class ReleaseHolds
             return false;
         }
         // Inclusive of the agent's last millisecond, and a little past it for the two processes' reads of the clock.
-        untilMs.put(key(domainId, mac), receivedMs + DhcpRequestMessage.MAX_AGE_MS + 1_000);
+        final long until = receivedMs + DhcpRequestMessage.MAX_AGE_MS + 1_000;
+        untilMs.put(key(domainId, mac), until);
         held = untilMs.size();
+        if (until > lastUntilMs)
+        {
+            lastUntilMs = until;
+        }
         return true;
     }
 
     /** Whether the VM's RELEASE or DECLINE may still reach the service. */
     boolean isHeld(final int domainId, final long mac, final long nowMs)
     {
-        if (held == 0)
+        if (held == 0 || nowMs > lastUntilMs)
         {
             return false;
         }
