@@ -235,6 +235,25 @@ server_ticks() {
   echo "$t"
 }
 
+# Per process of the server: "<pid> <user ticks> <system ticks>", a line each.
+process_ticks() {
+  local p
+  for p in "${server_pids[@]}"; do
+    [ -r "/proc/$p/stat" ] && echo "$p $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12, $13}')"
+  done
+}
+
+# process_cpu NAMES SECONDS BEFORE AFTER: each process's share of a core over the run, user + system, from two
+# process_ticks snapshots; NAMES in the order of server_pids.
+process_cpu() {
+  local names=$1 secs=$2
+  paste -d' ' <(printf '%s\n' "$3") <(printf '%s\n' "$4") | awk -v names="$names" -v t="$secs" '
+    BEGIN { n = split(names, name, " ") }
+    NF == 6 { i++; u = $5 - $2; k = $6 - $3
+      printf "%s%s %.0f%% (system %.0f%%)", (i > 1 ? ", " : ""), (i <= n ? name[i] : $1), (u + k) / t, k / t }
+    END { print "" }'
+}
+
 # perf SERVER RATE SECONDS RUN: perfdhcp from the server's client namespace; prints "<ACKs> <DISCOVERs sent>
 # <drops> <perfdhcp CPU s> <server CPU ticks>". Each RUN has its own base MAC, so no run meets the clients of an
 # earlier one. perfdhcp's output is kept in $LAB_DIR.
@@ -242,12 +261,14 @@ run=1
 perf() {
   local server=$1 rate=$2 secs=$3 out rc t0 cpu
   t0=$(server_ticks)
+  process_ticks > "$LAB_DIR/ticks-$server-$rate-$4.0"
   rc=0
   out=$( { TIMEFORMAT='perfdhcp-cpu %U %S'; time ip netns exec "${client_ns[$server]}" perfdhcp -4 -r "$rate" \
     -R "${clients:-$(( rate * secs * 11 / 10 + 100 ))}" -p "$secs" -b "mac=02:$(printf %02x "$4"):00:00:00:00" \
     -l eth0; } 2>&1) || rc=$?
   [ $rc -eq 0 ] || [ $rc -eq 3 ] || lab_die "perfdhcp failed against $server: $out"
   cpu=$(( $(server_ticks) - t0 ))
+  process_ticks > "$LAB_DIR/ticks-$server-$rate-$4.1"
   printf '%s\n' "$out" > "$LAB_DIR/perfdhcp-$server-$rate-$4.log"
   printf '%s\n' "$out" | awk -v cpu="$cpu" '
     /Statistics for: DISCOVER-OFFER/ { s = "do" } /Statistics for: REQUEST-ACK/ { s = "ra" }
@@ -291,6 +312,8 @@ rates_mode() {
         best[$s]=$rate
       fi
       if [ "$s" = dvmc ]; then
+        printf '  dvmc at %s/s: CPU %s\n' "$rate" "$(process_cpu "service agent dataplane" "$seconds" \
+          "$(cat "$LAB_DIR/ticks-$s-$rate-$run.0")" "$(cat "$LAB_DIR/ticks-$s-$rate-$run.1")")" >&2
         bin/dvmc ctl stat --config "$LAB_DIR/host.json" > "$LAB_DIR/stat-$rate.txt" 2>&1 || true
         grep -E 'lease store full|exchange table full|errors' "$LAB_DIR/stat-$rate.txt" | sed "s/^/  dvmc at $rate\/s: /" >&2 || true
       fi
