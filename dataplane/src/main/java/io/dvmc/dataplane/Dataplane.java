@@ -99,8 +99,8 @@ public final class Dataplane implements AutoCloseable
     private PortTable ports;
     private final DataplaneCounters counters;
     private Thread configThread;
-    /** With {@code idle: wait}: each lane's doorbell, the worker's ({@code workers} 1), and the agent's ring's. */
-    private final Doorbell[] bells;
+    /** With {@code idle: wait}: each lane's doorbell, the worker thread's ({@code workers} 1), the agent's ring's. */
+    private LaneBells bells = LaneBells.NONE;
     private Doorbell workerBell;
     private SharedDoorbell agentWake;
     private volatile boolean stopping;
@@ -117,7 +117,6 @@ public final class Dataplane implements AutoCloseable
         this.workerThread = new Thread(this::runWorker, "dvmc-dhcp-worker");
         final int otherLanes = host.dataplane().lanes() - 1;
         this.laneStores = new StoreAccess[otherLanes];
-        this.bells = new Doorbell[otherLanes + 1];
         this.laneThreads = new Thread[otherLanes];
         this.laneRunners = new AtomicReferenceArray<>(otherLanes);
         this.lanesPinned = new CompletableFuture<?>[otherLanes];
@@ -352,10 +351,7 @@ public final class Dataplane implements AutoCloseable
         final ManyToOneRingBuffer fromAgent = rings.toDataplane();
         if (sleeps)
         {
-            for (int lane = 0; lane < lanes; lane++)
-            {
-                bells[lane] = new Doorbell();
-            }
+            bells = LaneBells.forLanes(lanes);
             ports.wakeLanesWith(bells);
             agentWake = openAgentWake();
         }
@@ -364,10 +360,7 @@ public final class Dataplane implements AutoCloseable
             // Each lane's feed holds what the agent's ring holds, so any message of that ring fits in it.
             final LaneFeeds feeds = new LaneFeeds(lanes, fromAgent.capacity());
             final ReleaseHolds holds = DhcpWorker.sharedReleaseHolds();
-            if (sleeps)
-            {
-                feeds.wakeWith(bells);
-            }
+            feeds.wakeWith(bells);
             for (int lane = 0; lane < lanes; lane++)
             {
                 final StoreAccess laneStore = lane == 0 ? stores : laneStores[lane - 1];
@@ -379,10 +372,8 @@ public final class Dataplane implements AutoCloseable
                 final PollLoop loop = new PollLoop(ports, lane, worker, counters);
                 final int self = lane;
                 final AgentRunner runner = new AgentRunner(
-                    loopIdle(idle, loop, laneStore, lane == 0
-                        ? () -> fromAgent.size() > 0
-                        : () -> feeds.feed(self)
-                            .size() > 0 || ports.awaits(self)),
+                    loopIdle(idle, loop, laneStore,
+                        lane == 0 ? () -> false : () -> feeds.feed(self).size() > 0 || ports.awaits(self)),
                     Dataplane::logError, errors, new CompositeAgent(loop, worker));
                 if (lane == 0)
                 {
@@ -398,7 +389,7 @@ public final class Dataplane implements AutoCloseable
         {
             final DhcpWorker worker = worker(null, null, bindings, portEvents, stores);
             final PollLoop loop = new PollLoop(ports, worker, counters);
-            pollRunner = new AgentRunner(loopIdle(idle, loop, stores, () -> fromAgent.size() > 0),
+            pollRunner = new AgentRunner(loopIdle(idle, loop, stores, () -> false),
                 Dataplane::logError, errors, new CompositeAgent(loop, worker));
         }
         else
@@ -413,7 +404,7 @@ public final class Dataplane implements AutoCloseable
             if (sleeps)
             {
                 // Each thread, last in its duty cycle, wakes the other for the frames it queued.
-                final Doorbell toPoll = bells[0];
+                final Doorbell toPoll = bells.of(0);
                 workerBell = new Doorbell();
                 final Doorbell toWorkerBell = workerBell;
                 final WaitingIdleStrategy workerIdle = (WaitingIdleStrategy)IdleStrategies.of(idle);
@@ -422,12 +413,9 @@ public final class Dataplane implements AutoCloseable
                 stores.wakeWith(toWorkerBell);
                 workerRunner = new AgentRunner(workerIdle, Dataplane::logError, errors, new CompositeAgent(worker,
                     new Waker("dvmc-poll-wake", () -> txQueue.depth() > 0, toPoll::ringIfArmed, null)));
-                final WaitingIdleStrategy pollIdle = (WaitingIdleStrategy)IdleStrategies.of(idle);
-                pollIdle.wakeBy(toPoll, () -> txQueue.depth() > 0 || ports.offered());
-                final LaneIdle laneIdle = new LaneIdle(loop.roleName(), pollIdle, counters.loopSleeps);
-                loop.sleepsWith(laneIdle);
-                pollRunner = new AgentRunner(laneIdle, Dataplane::logError, errors, new CompositeAgent(loop,
-                    new Waker("dvmc-worker-wake", () -> toWorker.depth() > 0, toWorkerBell::ringIfArmed, null)));
+                pollRunner = new AgentRunner(loopIdle(idle, loop, null, () -> txQueue.depth() > 0),
+                    Dataplane::logError, errors, new CompositeAgent(loop,
+                        new Waker("dvmc-worker-wake", () -> toWorker.depth() > 0, toWorkerBell::ringIfArmed, null)));
             }
             else
             {
@@ -442,33 +430,37 @@ public final class Dataplane implements AutoCloseable
     }
 
     /**
-     * A loop's idle strategy: as named, or with {@code wait} a {@link LaneIdle} that sleeps on the loop's ports, its
-     * doorbell (rung for port changes, stores opened and, on lanes 1 and up, the agent's messages passed on and
-     * lane 0's requests to park) and, on lane 0, the agent's ring.
+     * A loop's idle strategy: as named, or with {@code wait} a {@link LaneIdle} that sleeps on the loop's ports and on
+     * its lane's doorbell, rung for what others queued for it ({@code queued}), a port list offered (lane 0), ports that
+     * changed under it (other lanes) and stores its helper opened; a loop that calls its worker itself ({@code stores}
+     * not null) on lane 0 also sleeps on the agent's ring.
      *
-     * @param hasWork what the loop's doorbell guards beyond its ports and stores: lane 0's, the agent's ring.
+     * @param stores  the stores of the worker the loop calls itself; null when its worker has a thread of its own.
+     * @param queued  whether others queued work for the loop: the worker thread's frames, lane 0's messages and its
+     *                request to park.
      */
-    private IdleStrategy loopIdle(final String idle, final PollLoop loop, final StoreAccess laneStores,
-        final BooleanSupplier hasWork)
+    private IdleStrategy loopIdle(final String idle, final PollLoop loop, final StoreAccess stores,
+        final BooleanSupplier queued)
     {
         if (!WaitingIdleStrategy.ALIAS.equals(idle))
         {
             return IdleStrategies.of(idle);
         }
         final int lane = loop.lane();
-        final Doorbell bell = bells[lane];
+        final Doorbell bell = bells.of(lane);
         final WaitingIdleStrategy waiting = (WaitingIdleStrategy)IdleStrategies.of(idle);
         final LaneIdle laneIdle = new LaneIdle(loop.roleName(), waiting, counters.loopSleeps);
-        if (lane == 0)
+        waiting.wakeBy(bell, () -> queued.getAsBoolean() || (lane == 0 ? ports.offered() : laneIdle.stale(ports)) ||
+            stores != null && stores.opened());
+        if (stores != null)
         {
-            waiting.wakeBy(bell, () -> ports.offered() || laneStores.opened());
-            waiting.wakeBy(agentWake, hasWork);
+            stores.wakeWith(bell);
+            if (lane == 0)
+            {
+                final ManyToOneRingBuffer fromAgent = rings.toDataplane();
+                waiting.wakeBy(agentWake, () -> fromAgent.size() > 0);
+            }
         }
-        else
-        {
-            waiting.wakeBy(bell, () -> hasWork.getAsBoolean() || laneStores.opened() || laneIdle.stale(ports));
-        }
-        laneStores.wakeWith(bell);
         loop.sleepsWith(laneIdle);
         return laneIdle;
     }
@@ -647,8 +639,7 @@ public final class Dataplane implements AutoCloseable
         {
             lane.close();
         }
-        CloseHelper.quietCloseAll(agentWake, workerBell);
-        CloseHelper.quietCloseAll(bells);
+        CloseHelper.quietCloseAll(agentWake, workerBell, bells);
         rings.close();
         countersFile.close();
     }

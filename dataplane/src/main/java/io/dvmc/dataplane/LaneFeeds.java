@@ -1,6 +1,5 @@
 package io.dvmc.dataplane;
 
-import io.dvmc.wake.Doorbell;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -30,8 +29,8 @@ import java.nio.ByteBuffer;
 final class LaneFeeds
 {
     private final RingBuffer[] feeds;
-    /** Per lane, the doorbell of a lane that sleeps ({@code idle: wait}), else null. */
-    private Doorbell[] bells;
+    /** The lanes' doorbells, when their loops sleep ({@code idle: wait}). */
+    private LaneBells bells = LaneBells.NONE;
 
     /**
      * @param lanes     the dataplane's lanes; lane 0 reads the agent's ring, the others get a ring here each.
@@ -51,10 +50,10 @@ final class LaneFeeds
         }
     }
 
-    /** Rings lane K's {@code bells[K]} (when not null) after each message passed on to it. Before the lanes run. */
-    void wakeWith(final Doorbell[] bells)
+    /** Rings a lane's doorbell after each message passed on to it. Before the lanes run. */
+    void wakeWith(final LaneBells bells)
     {
-        this.bells = bells.clone();
+        this.bells = bells;
     }
 
     /** The ring lane {@code lane} (1 or more) reads the agent's messages from. */
@@ -91,10 +90,7 @@ final class LaneFeeds
             {
                 throw new IllegalStateException("lane " + lane + "'s feed refused a message it had room for");
             }
-            if (bells != null && bells[lane] != null)
-            {
-                bells[lane].ringIfArmed();
-            }
+            bells.ring(lane);
         }
     }
 

@@ -51,12 +51,6 @@ final class LaneIdle implements IdleStrategy
         return ports.version() != version;
     }
 
-    /** The strategy the loop sleeps with, for its doorbells and its count of sleeps. */
-    WaitingIdleStrategy waiting()
-    {
-        return waiting;
-    }
-
     /** Takes the ports' descriptors again if the ports changed since the last look; counts the sleeps so far. */
     void follow(final PortTable ports)
     {

@@ -2,9 +2,8 @@ package io.dvmc.dataplane;
 
 import io.dvmc.config.HostConfig;
 import io.dvmc.port.EthPort;
-import io.dvmc.port.PortDescriptors;
-import io.dvmc.wake.Doorbell;
 import io.dvmc.port.MbufPool;
+import io.dvmc.port.PortDescriptors;
 import io.dvmc.port.VdevHotplug;
 import io.dvmc.port.VdevPresence;
 import io.dvmc.port.VhostSocket;
@@ -12,8 +11,8 @@ import org.agrona.concurrent.EpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -87,8 +86,8 @@ final class PortTable
     private final int[][] wakeDescriptors = new int[MAX_PORTS][];
     /** Moves at each attach and detach, so that sleeping loops take the ports' descriptors again. */
     private volatile int version;
-    /** Per lane, the doorbell of a loop that sleeps ({@code idle: wait}), else null. */
-    private Doorbell[] laneBells;
+    /** The doorbells of the lanes' loops, when they sleep ({@code idle: wait}). */
+    private LaneBells bells = LaneBells.NONE;
     private int limit;
     /** The port list in force: host.json's at start, then the last one applied. */
     private List<HostConfig.Port> wanted = List.of();
@@ -145,33 +144,16 @@ final class PortTable
     void offer(final List<HostConfig.Port> wanted)
     {
         pending.set(List.copyOf(wanted));
-        wake(0);
+        bells.ring(0);
     }
 
     /**
-     * The doorbells of lanes whose loops sleep, by lane (null entries for lanes that do not): lane 0's is rung for a
-     * port list offered, the others' when lane 0 asks them to park and when it lets them go on. Before the loops run.
+     * The doorbells of the lanes' loops that sleep: lane 0's is rung for a port list offered, the others' when lane 0
+     * asks them to park and when it lets them go on. Before the loops run.
      */
-    void wakeLanesWith(final Doorbell[] bells)
+    void wakeLanesWith(final LaneBells bells)
     {
-        this.laneBells = bells.clone();
-    }
-
-    private void wake(final int lane)
-    {
-        final Doorbell[] bells = laneBells;
-        if (bells != null && bells[lane] != null)
-        {
-            bells[lane].ringIfArmed();
-        }
-    }
-
-    private void wakeOtherLanes()
-    {
-        for (int lane = 1; lane < lanes; lane++)
-        {
-            wake(lane);
-        }
+        this.bells = bells;
     }
 
     /**
@@ -202,7 +184,7 @@ final class PortTable
         if (lanes > 1)
         {
             changeEpoch = changeEpoch + 1;
-            wakeOtherLanes();
+            bells.ringOtherLanes();
         }
         return 1;
     }
@@ -218,7 +200,7 @@ final class PortTable
         if ((epoch & 1) == 0)
         {
             changeEpoch = ++epoch;
-            wakeOtherLanes();
+            bells.ringOtherLanes();
         }
         for (int lane = 1; lane < lanes; lane++)
         {

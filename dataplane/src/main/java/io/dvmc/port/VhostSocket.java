@@ -69,11 +69,19 @@ public final class VhostSocket
         {
             return null;
         }
-        if ("1".equals(Devargs.value(device, "client")))
+        String iface = null;
+        for (int i = 1; i < parts.length; i++)
         {
-            return null;
+            String part = parts[i].trim();
+            if (part.startsWith("iface="))
+            {
+                iface = part.substring("iface=".length());
+            }
+            else if (part.equals("client=1"))
+            {
+                return null;
+            }
         }
-        final String iface = Devargs.value(device, "iface");
         return iface == null || iface.isEmpty() ? null : Path.of(iface);
     }
 

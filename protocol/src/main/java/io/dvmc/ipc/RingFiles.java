@@ -112,29 +112,32 @@ public final class RingFiles implements AutoCloseable
     /** The agent's side of the doorbell of {@code to-agent.ring}: makes and opens the FIFO. */
     public SharedDoorbell toAgentWaiter() throws IOException
     {
-        return SharedDoorbell.waiter(stateDir.resolve(TO_AGENT_WAKE), toAgent.buffer(),
-            toAgent.capacity() + WAKE_WORD_TRAILER_OFFSET);
+        return SharedDoorbell.waiter(stateDir.resolve(TO_AGENT_WAKE), toAgent.buffer(), wakeWordOffset(toAgent));
     }
 
     /** A producer's side of the doorbell of {@code to-agent.ring}, one per producing thread. */
     public SharedDoorbell toAgentRinger()
     {
-        return SharedDoorbell.ringer(stateDir.resolve(TO_AGENT_WAKE), toAgent.buffer(),
-            toAgent.capacity() + WAKE_WORD_TRAILER_OFFSET);
+        return SharedDoorbell.ringer(stateDir.resolve(TO_AGENT_WAKE), toAgent.buffer(), wakeWordOffset(toAgent));
     }
 
     /** The dataplane's side of the doorbell of {@code to-dataplane.ring}: makes and opens the FIFO. */
     public SharedDoorbell toDataplaneWaiter() throws IOException
     {
         return SharedDoorbell.waiter(stateDir.resolve(TO_DATAPLANE_WAKE), toDataplane.buffer(),
-            toDataplane.capacity() + WAKE_WORD_TRAILER_OFFSET);
+            wakeWordOffset(toDataplane));
     }
 
     /** The agent's side of the doorbell of {@code to-dataplane.ring}, one per producing thread. */
     public SharedDoorbell toDataplaneRinger()
     {
         return SharedDoorbell.ringer(stateDir.resolve(TO_DATAPLANE_WAKE), toDataplane.buffer(),
-            toDataplane.capacity() + WAKE_WORD_TRAILER_OFFSET);
+            wakeWordOffset(toDataplane));
+    }
+
+    private static int wakeWordOffset(final ManyToOneRingBuffer ring)
+    {
+        return ring.capacity() + WAKE_WORD_TRAILER_OFFSET;
     }
 
     public void close()

@@ -3,8 +3,6 @@ package io.dvmc.wake;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * Wakes a sleeping loop from another thread of the same process: an {@code eventfd(2)} the loop's {@link WaitSet}
@@ -18,28 +16,14 @@ import java.lang.invoke.VarHandle;
  */
 public final class Doorbell implements ArmedDoorbell, AutoCloseable
 {
-    private static final VarHandle ARMED;
-
-    static
-    {
-        try
-        {
-            ARMED = MethodHandles.lookup().findVarHandle(Doorbell.class, "armed", int.class);
-        }
-        catch (final ReflectiveOperationException ex)
-        {
-            throw new ExceptionInInitializerError(ex);
-        }
-    }
-
     /** Freed with this object. */
     private final Arena arena = Arena.ofAuto();
     private final int fd;
     private final UnsafeBuffer one;
     private final UnsafeBuffer drained;
     private volatile boolean closed;
-    /** 1 while the loop sleeps, or is about to. */
-    private volatile int armed;
+    /** Armed while the loop sleeps, or is about to. */
+    private final WakeWord armed;
 
     public Doorbell()
     {
@@ -51,6 +35,7 @@ public final class Doorbell implements ArmedDoorbell, AutoCloseable
         one = LinuxCalls.allocate(arena, Long.BYTES);
         one.putLong(0, 1);
         drained = LinuxCalls.allocate(arena, Long.BYTES);
+        armed = new WakeWord(LinuxCalls.allocate(arena, Integer.BYTES), 0);
     }
 
     /** The descriptor to wait on. */
@@ -75,9 +60,7 @@ public final class Doorbell implements ArmedDoorbell, AutoCloseable
      */
     public void ringIfArmed()
     {
-        // The work's stores must be visible before the word is read, or both sides could miss each other.
-        VarHandle.fullFence();
-        if (armed == 1 && ARMED.compareAndSet(this, 1, 0))
+        if (armed.take())
         {
             ring();
         }
@@ -85,12 +68,12 @@ public final class Doorbell implements ArmedDoorbell, AutoCloseable
 
     public void arm()
     {
-        armed = 1;
+        armed.arm();
     }
 
     public void disarm()
     {
-        armed = 0;
+        armed.disarm();
     }
 
     /** Takes the rings so far, from the loop's thread. */

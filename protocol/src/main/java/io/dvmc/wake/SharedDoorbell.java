@@ -5,7 +5,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -31,11 +30,9 @@ public final class SharedDoorbell implements ArmedDoorbell, AutoCloseable
 {
     /** How often a producer tries again to open a FIFO that no loop has open. */
     public static final long REOPEN_INTERVAL_NS = 100_000_000L;
-    private static final int ARMED = 1;
 
     private final Path fifo;
-    private final AtomicBuffer word;
-    private final int wordOffset;
+    private final WakeWord word;
     private final boolean waiter;
     /** Freed with this object. */
     private final Arena arena = Arena.ofAuto();
@@ -48,8 +45,7 @@ public final class SharedDoorbell implements ArmedDoorbell, AutoCloseable
     private SharedDoorbell(final Path fifo, final AtomicBuffer word, final int wordOffset, final boolean waiter)
     {
         this.fifo = fifo;
-        this.word = word;
-        this.wordOffset = wordOffset;
+        this.word = new WakeWord(word, wordOffset);
         this.waiter = waiter;
         this.bytes = LinuxCalls.allocate(arena, 64);
     }
@@ -97,19 +93,19 @@ public final class SharedDoorbell implements ArmedDoorbell, AutoCloseable
     /** From the waiter, before its last look for work: producers ring from now on. */
     public void arm()
     {
-        word.putIntVolatile(wordOffset, ARMED);
+        word.arm();
     }
 
     /** Whether the waiter said it sleeps (and no producer has rung since). */
     public boolean armed()
     {
-        return word.getIntVolatile(wordOffset) == ARMED;
+        return word.armed();
     }
 
     /** From the waiter, once awake: producers stop ringing. */
     public void disarm()
     {
-        word.putIntVolatile(wordOffset, 0);
+        word.disarm();
     }
 
     /** From the waiter, once awake: takes the rings so far. */
@@ -128,9 +124,7 @@ public final class SharedDoorbell implements ArmedDoorbell, AutoCloseable
      */
     public boolean ring()
     {
-        // The records' stores must be visible before the word is read, or both sides could miss each other.
-        VarHandle.fullFence();
-        if (word.getIntVolatile(wordOffset) != ARMED || !word.compareAndSetInt(wordOffset, ARMED, 0))
+        if (!word.take())
         {
             return false;
         }
