@@ -2,10 +2,16 @@
 #include "dvmc_shim.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <rte_atomic.h>
 #include <rte_bus.h>
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -134,6 +140,176 @@ DVMC_EXPORT int dvmc_port_if_index(uint16_t port)
     return (int)info.if_index;
 }
 
+/*
+ * Rx interrupts. A NIC's or vhost's interrupt descriptor cannot be slept on as it is: the vhost PMD's per-queue
+ * descriptor is an epoll holding the guest's kick eventfd, which nobody reads, so it stays readable. Each queue gets an
+ * epoll of its own that holds it edge-triggered: readable after each new kick until drained. The same epoll holds,
+ * also edge-triggered, an eventfd that the port's link and queue-state events write: a guest that connects starts
+ * with its kicks off, and its loop must wake to ask for them again.
+ */
+struct port_wake
+{
+    int open;           /* whether the descriptors below are this port's (the array starts zeroed) */
+    int *queue_fd;      /* one epoll per rx queue; NULL: the port has none */
+    uint16_t nb_queues;
+    int event_fd;       /* written by the port's events */
+    int error;          /* why the port has none (negative errno), 0 when it was never asked */
+};
+
+static struct port_wake port_wakes[RTE_MAX_ETHPORTS];
+
+/* The PMDs whose rx interrupts dvmc tests. Another PMD may fail its start with rx interrupts asked for (a NIC bound to
+ * a driver without MSI-X), so they are asked for only where they were seen to work. */
+static int rx_interrupts_tested(const struct rte_eth_dev_info *info)
+{
+    return info->driver_name != NULL && strcmp(info->driver_name, "net_vhost") == 0;
+}
+
+static int port_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret_param)
+{
+    uint64_t one = 1;
+    /* Fails only with the counter full, when the descriptor is readable anyway. */
+    ssize_t written = write((int)(intptr_t)arg, &one, sizeof(one));
+    (void)written;
+    return 0;
+}
+
+static const enum rte_eth_event_type PORT_WAKE_EVENTS[] = {RTE_ETH_EVENT_INTR_LSC, RTE_ETH_EVENT_QUEUE_STATE};
+#define PORT_WAKE_EVENT_COUNT (sizeof(PORT_WAKE_EVENTS) / sizeof(PORT_WAKE_EVENTS[0]))
+
+static void port_wake_unregister(uint16_t port, int event_fd, size_t registered)
+{
+    for (size_t e = 0; e < registered; e++)
+    {
+        /* -EAGAIN while the callback runs on the vhost thread: it returns at once. */
+        for (int tries = 0; tries < 1000; tries++)
+        {
+            if (rte_eth_dev_callback_unregister(port, PORT_WAKE_EVENTS[e], port_event, (void *)(intptr_t)event_fd) !=
+                -EAGAIN)
+                break;
+            rte_delay_us_sleep(100);
+        }
+    }
+}
+
+static void port_wake_close(struct port_wake *w)
+{
+    if (!w->open)
+        return;
+    w->open = 0;
+    for (uint16_t q = 0; w->queue_fd != NULL && q < w->nb_queues; q++)
+        if (w->queue_fd[q] >= 0)
+            close(w->queue_fd[q]);
+    if (w->event_fd >= 0)
+        close(w->event_fd);
+    free(w->queue_fd);
+    w->queue_fd = NULL;
+    w->nb_queues = 0;
+    w->event_fd = -1;
+}
+
+static void port_wake_release(uint16_t port)
+{
+    struct port_wake *w = &port_wakes[port];
+    if (w->queue_fd != NULL)
+        port_wake_unregister(port, w->event_fd, PORT_WAKE_EVENT_COUNT);
+    port_wake_close(w);
+    w->error = 0;
+}
+
+static void port_wake_setup(uint16_t port, uint16_t nb_queues)
+{
+    port_wake_release(port);
+    struct port_wake *w = &port_wakes[port];
+    w->open = 1;
+    w->queue_fd = malloc(nb_queues * sizeof(int));
+    w->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    int ret = 0;
+    if (w->queue_fd == NULL || w->event_fd < 0)
+        ret = -ENOMEM;
+    for (uint16_t q = 0; w->queue_fd != NULL && q < nb_queues; q++)
+        w->queue_fd[q] = -1;
+    w->nb_queues = nb_queues;
+    for (uint16_t q = 0; ret == 0 && q < nb_queues; q++)
+    {
+        int interrupt = rte_eth_dev_rx_intr_ctl_q_get_fd(port, q);
+        if (interrupt < 0)
+        {
+            ret = -ENOTSUP;
+            break;
+        }
+        w->queue_fd[q] = epoll_create1(EPOLL_CLOEXEC);
+        struct epoll_event edge = {.events = EPOLLIN | EPOLLET};
+        if (w->queue_fd[q] < 0 || epoll_ctl(w->queue_fd[q], EPOLL_CTL_ADD, interrupt, &edge) < 0 ||
+            epoll_ctl(w->queue_fd[q], EPOLL_CTL_ADD, w->event_fd, &edge) < 0)
+            ret = -errno;
+    }
+    size_t registered = 0;
+    while (ret == 0 && registered < PORT_WAKE_EVENT_COUNT)
+    {
+        ret = rte_eth_dev_callback_register(port, PORT_WAKE_EVENTS[registered], port_event,
+            (void *)(intptr_t)w->event_fd);
+        if (ret == 0)
+            registered++;
+    }
+    if (ret < 0)
+    {
+        port_wake_unregister(port, w->event_fd, registered);
+        port_wake_close(w);
+        w->error = ret;
+    }
+}
+
+static struct port_wake *queue_wake(uint16_t port, uint16_t queue)
+{
+    if (port >= RTE_MAX_ETHPORTS)
+        return NULL;
+    struct port_wake *w = &port_wakes[port];
+    return w->queue_fd != NULL && queue < w->nb_queues ? w : NULL;
+}
+
+DVMC_EXPORT int dvmc_port_rx_wake_fd(uint16_t port, uint16_t queue)
+{
+    struct port_wake *w = queue_wake(port, queue);
+    if (w == NULL)
+        return port < RTE_MAX_ETHPORTS && port_wakes[port].error < 0 ? port_wakes[port].error : -ENOTSUP;
+    return w->queue_fd[queue];
+}
+
+DVMC_EXPORT int dvmc_port_rx_arm(uint16_t port, uint16_t queue)
+{
+    if (queue_wake(port, queue) == NULL)
+        return -ENOTSUP;
+    /* Without a guest there is nothing to arm (and its queue count would log an error): its arrival is an event. */
+    struct rte_eth_link link;
+    memset(&link, 0, sizeof(link));
+    if (rte_eth_link_get_nowait(port, &link) < 0 || link.link_status != RTE_ETH_LINK_UP)
+        return 0;
+    int ret = rte_eth_dev_rx_intr_enable(port, queue);
+    if (ret < 0)
+        return ret;
+    /* Either the guest sees the request after it queued a frame and kicks, or the count below sees the frame. */
+    rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return rte_eth_rx_queue_count(port, queue);
+}
+
+DVMC_EXPORT int dvmc_port_rx_disarm(uint16_t port, uint16_t queue)
+{
+    if (queue_wake(port, queue) == NULL)
+        return -ENOTSUP;
+    return rte_eth_dev_rx_intr_disable(port, queue);
+}
+
+DVMC_EXPORT int dvmc_port_rx_drain(uint16_t port, uint16_t queue)
+{
+    struct port_wake *w = queue_wake(port, queue);
+    if (w == NULL)
+        return -ENOTSUP;
+    /* Two entries per epoll: one call takes both, and edge-triggered entries stay out until their next event. */
+    struct epoll_event events[2];
+    return epoll_wait(w->queue_fd[queue], events, 2, 0) < 0 ? -errno : 0;
+}
+
 DVMC_EXPORT int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint16_t nb_txd, uint16_t nb_queues)
 {
     if (!rte_eth_dev_is_valid_port(port) || pool == NULL || nb_queues == 0)
@@ -153,6 +329,7 @@ DVMC_EXPORT int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint
             conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
             conf.rx_adv_conf.rss_conf.rss_hf = rss;
         }
+        conf.intr_conf.rxq = rx_interrupts_tested(&info);
     }
     int ret = rte_eth_dev_configure(port, nb_queues, nb_queues, &conf);
     if (ret < 0)
@@ -178,6 +355,9 @@ DVMC_EXPORT int dvmc_port_setup(uint16_t port, void *pool, uint16_t nb_rxd, uint
     ret = rte_eth_promiscuous_enable(port);
     if (ret < 0 && ret != -ENOTSUP)
         return ret;
+    /* Created at start: the PMD makes the queues' interrupt descriptors there. */
+    if (conf.intr_conf.rxq)
+        port_wake_setup(port, nb_queues);
     return 0;
 }
 
@@ -188,6 +368,8 @@ DVMC_EXPORT int dvmc_port_stop(uint16_t port)
 
 DVMC_EXPORT int dvmc_port_close(uint16_t port)
 {
+    if (port < RTE_MAX_ETHPORTS)
+        port_wake_release(port);
     return rte_eth_dev_close(port);
 }
 

@@ -77,6 +77,19 @@ int dvmc_port_close(uint16_t port);
 int dvmc_port_mac(uint16_t port, uint8_t *mac);
 int dvmc_port_link_up(uint16_t port);
 
+/* Rx interrupts, so that a poll loop can sleep until a port's rx queue has frames. Only ports whose PMD dvmc has
+ * tested with them get one (net_vhost: the guest kicks the queue). Each rx queue has its own descriptor for the one
+ * loop that polls it, an epoll descriptor readable once something happened since its last drain: the guest kicked
+ * the queue, or the port's link or a queue's state changed (a guest connecting turns its kicks off again).
+ * The loop arms its queue, sleeps only when arming finds no frame already queued, then disarms and drains. */
+/* the queue's descriptor, or -ENOTSUP for a port without rx interrupts */
+int dvmc_port_rx_wake_fd(uint16_t port, uint16_t queue);
+/* asks for a kick at the queue's next frame; returns the frames already queued (kicks for them may never come) */
+int dvmc_port_rx_arm(uint16_t port, uint16_t queue);
+int dvmc_port_rx_disarm(uint16_t port, uint16_t queue);
+/* makes the queue's descriptor unreadable until the next event */
+int dvmc_port_rx_drain(uint16_t port, uint16_t queue);
+
 /* bursts: mbufs is an array of n mbuf pointers */
 uint16_t dvmc_rx_burst(uint16_t port, uint16_t queue, void **mbufs, uint16_t n);
 uint16_t dvmc_tx_burst(uint16_t port, uint16_t queue, void **mbufs, uint16_t n);

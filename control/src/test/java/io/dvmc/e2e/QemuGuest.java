@@ -79,9 +79,12 @@ final class QemuGuest implements AutoCloseable
 
     /**
      * Boots a guest in {@code dir} whose NIC has {@code mac} and connects, as vhost-user client, to the dataplane's
-     * socket {@code vhostSocket}; QEMU reconnects to it every second when the dataplane goes away.
+     * socket {@code vhostSocket}; QEMU reconnects to it every second when the dataplane goes away. With
+     * {@code eventIndex} the NIC offers virtio's event index (as by default), by which the dataplane tells the guest
+     * from which frame on to kick a queue; without it, the dataplane turns the guest's kicks on and off with a flag.
      */
-    static QemuGuest boot(final Path dir, final Path vhostSocket, final String mac) throws IOException
+    static QemuGuest boot(final Path dir, final Path vhostSocket, final String mac, final boolean eventIndex)
+        throws IOException
     {
         final Path initramfs = dir.resolve("initramfs.cpio");
         writeInitramfs(initramfs);
@@ -96,7 +99,8 @@ final class QemuGuest implements AutoCloseable
             "-chardev", "socket,id=vhost,path=" + vhostSocket + ",reconnect=1",
             "-netdev", "vhost-user,id=net0,chardev=vhost",
             // vectors=0: without MSI-X (INTx only); with it, QEMU 7.2 crashes under TCG.
-            "-device", "virtio-net-pci,netdev=net0,mac=" + mac + ",vectors=0"));
+            "-device", "virtio-net-pci,netdev=net0,mac=" + mac + ",vectors=0,event_idx=" +
+                (eventIndex ? "on" : "off")));
         final Process process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.to(serial.toFile()))

@@ -11,21 +11,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Tier 3 (root): a dataplane with {@code idle: wait} sleeps in the kernel on its ports' packet sockets and its
@@ -36,9 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SleepingDataplaneEndToEndTest
 {
     private static final Duration BIND = Duration.ofSeconds(40);
-    private static final String NEVER_WAKE_BY_TIMEOUT = "-Ddvmc.idle.timeoutMs=600000";
-    /** An idle thread that sleeps wakes for nothing; one that parks (backoff) wakes about 1,000 times a second. */
-    private static final int IDLE_WAKES_AT_MOST = 40;
 
     @TempDir
     Path dir;
@@ -59,11 +48,11 @@ class SleepingDataplaneEndToEndTest
             DhcpClients clients = new DhcpClients(true);
             DvmcHost host = AfPacketVms.host(dir, lab, lanes))
         {
-            host.dataplaneOptions("wait", workers, NEVER_WAKE_BY_TIMEOUT);
+            host.dataplaneOptions("wait", workers, SleepingLoops.NEVER_WAKE_BY_TIMEOUT);
             host.start();
             AfPacketVms.bindAndRenew(lab, clients, host);
 
-            assertSleptAndIdleThreadsDoNotWake(host, loopThreads(workers, lanes));
+            SleepingLoops.assertSleptAndIdleThreadsDoNotWake(host, loopThreads(workers, lanes));
         }
     }
 
@@ -80,7 +69,7 @@ class SleepingDataplaneEndToEndTest
                 List.of(new DvmcHost.Binding("vm", mac, 100, UUID.nameUUIDFromBytes(mac.getBytes()).toString())),
                 lab.hostNs()))
             {
-                host.dataplaneOptions("wait", 0, NEVER_WAKE_BY_TIMEOUT);
+                host.dataplaneOptions("wait", 0, SleepingLoops.NEVER_WAKE_BY_TIMEOUT);
                 host.start();
                 lab.exec(lab.hostNs(), "ip", "link", "set", tap, "address", mac);
                 try (UdhcpcSession vm = clients.start(lab.hostNs(), tap))
@@ -92,28 +81,9 @@ class SleepingDataplaneEndToEndTest
                     host.awaitCounter(host.dataplane(), "dataplane: fast path ACK", fastAcks + 1,
                         Duration.ofSeconds(10));
                 }
-                assertSleptAndIdleThreadsDoNotWake(host, List.of("dvmc-poll"));
+                SleepingLoops.assertSleptAndIdleThreadsDoNotWake(host, List.of("dvmc-poll"));
             }
         }
-    }
-
-    /** The dataplane slept, and none of {@code loops} wakes more than a few times in 2 s of silence. */
-    private static void assertSleptAndIdleThreadsDoNotWake(final DvmcHost host, final List<String> loops)
-        throws IOException
-    {
-        assertNotEquals(0, host.counter("dataplane: loop sleeps"), host.dataplane().log());
-        assertTrue(host.dataplane().log().contains("sleeps while idle"), host.dataplane().log());
-        final long pid = host.dataplane().pid();
-        final Map<String, Long> before = wakesByThread(pid);
-        LockSupport.parkNanos(Duration.ofSeconds(2).toNanos());
-        final Map<String, Long> after = wakesByThread(pid);
-        for (final String loop : loops)
-        {
-            assertTrue(before.containsKey(loop), loop + " not among " + before.keySet());
-            final long wakes = after.get(loop) - before.get(loop);
-            assertTrue(wakes <= IDLE_WAKES_AT_MOST, loop + " woke " + wakes + " times in 2 s of silence");
-        }
-        assertEquals(0, host.counter("dataplane: dataplane errors"), host.dataplane().log());
     }
 
     private static List<String> loopThreads(final int workers, final int lanes)
@@ -128,22 +98,5 @@ class SleepingDataplaneEndToEndTest
             loops.add("dvmc-lane-" + lane);
         }
         return loops;
-    }
-
-    /** Thread name (as the kernel keeps it, 15 characters) to the times it went to sleep of its own accord. */
-    private static Map<String, Long> wakesByThread(final long pid) throws IOException
-    {
-        final Map<String, Long> wakes = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task")))
-        {
-            for (final Path task : tasks.toList())
-            {
-                final String name = Files.readString(task.resolve("comm")).trim();
-                Files.readAllLines(task.resolve("status")).stream()
-                    .filter(line -> line.startsWith("voluntary_ctxt_switches:"))
-                    .forEach(line -> wakes.put(name, Long.parseLong(line.substring(line.indexOf(':') + 1).trim())));
-            }
-        }
-        return wakes;
     }
 }

@@ -1,7 +1,8 @@
 package io.dvmc.e2e;
 
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -20,12 +21,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * dataplane, QEMU reconnects to the new socket and the same udhcpc renews its lease (RENEWING, unicast to the
  * virtual server, started at once through the serial console rather than at T1): the guest's own view of eth0
  * and its default route is checked each time.
+ *
+ * <p>The dataplane sleeps while idle ({@code idle: wait}, with a sleep timeout of ten minutes): the guest's kick of the
+ * port's rx queue wakes it, and so does QEMU's connection, to a dataplane already asleep and again after the restart, so
+ * that the guest is asked for kicks. A wake that is missed shows as a lease that never comes.
  */
 class VirtualMachineTest
 {
     private static final Duration BOOT = Duration.ofSeconds(60);
     private static final Duration RENEW = Duration.ofSeconds(30);
     private static final String MAC = "52:54:00:d0:0c:01";
+    private static final List<String> LOOPS = List.of("dvmc-poll", "dvmc-dhcp-worke");
     private static final String VM_ID = UUID.nameUUIDFromBytes(MAC.getBytes()).toString();
 
     @TempDir
@@ -37,17 +43,22 @@ class VirtualMachineTest
         QemuGuest.requirePrerequisites();
     }
 
-    @Test
-    void aGuestBootingWithIpDhcpGetsItsAddressAndRouterAndRenewsItThroughARestartedDataplane() throws Exception
+    @ParameterizedTest(name = "virtio event index {0}")
+    @ValueSource(booleans = {true, false})
+    void aGuestBootingWithIpDhcpGetsItsAddressAndRouterAndRenewsItThroughARestartedDataplaneThatSleeps(
+        final boolean eventIndex) throws Exception
     {
         final Path socket = dir.resolve("vm.sock");
         try (DvmcHost host = new DvmcHost(dir,
             List.of(new DvmcHost.Port("vm", "net_vhost0,iface=" + socket)),
             List.of(new DvmcHost.Binding("vm", MAC, 100, VM_ID)), null))
         {
+            host.dataplaneOptions("wait", 1, SleepingLoops.NEVER_WAKE_BY_TIMEOUT);
             host.start();
+            // All asleep before QEMU connects, so that only the guest's connection can wake them to ask for its kicks.
+            SleepingLoops.assertSleptAndIdleThreadsDoNotWake(host, LOOPS);
             final long booted = System.nanoTime();
-            try (QemuGuest guest = QemuGuest.boot(dir, socket, MAC))
+            try (QemuGuest guest = QemuGuest.boot(dir, socket, MAC, eventIndex))
             {
                 final QemuGuest.Report bound = guest.awaitReport("bound", 1, BOOT, () -> diagnostics(host));
                 final long bootToBound = elapsedMs(booted);
@@ -69,6 +80,9 @@ class VirtualMachineTest
                     () -> assertEquals(bound.address(), renewed.address(), renewed.toString()),
                     () -> assertEquals("10.0.0.1", renewed.router(), renewed.toString()),
                     () -> assertTrue(host.counter("dataplane: port vm tx") >= 1, "not answered by the new dataplane"));
+                assertTrue(host.dataplane().log().contains("on its 0 port descriptors, 1 rx interrupts"),
+                    host.dataplane().log());
+                SleepingLoops.assertSleptAndIdleThreadsDoNotWake(host, LOOPS);
                 System.out.printf("VM: QEMU start to bound %d ms; dataplane kill to ready %d ms, to renewed %d ms%n",
                     bootToBound, restartToReady, killToRenewed);
             }

@@ -1,6 +1,7 @@
 package io.dvmc.dataplane;
 
 import io.dvmc.config.IdleStrategies;
+import io.dvmc.port.RxInterrupt;
 import io.dvmc.wake.WaitingIdleStrategy;
 import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.IdleStrategy;
@@ -8,12 +9,15 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * How a dataplane loop idles with {@code idle: wait}: it sleeps in {@code poll(2)} ({@link WaitingIdleStrategy}) on
- * the descriptors of the ports it polls and on its doorbells, so an idle dataplane costs nothing and a frame or an
- * agent's message wakes it at once. While some port it polls gives no descriptor ({@link PortTable#wakeDescriptors}),
- * or one of them failed, a frame there would wait for the sleep's timeout: the loop backs off instead, as with
- * {@code idle: backoff}, until the ports change.
+ * the descriptors of the ports it polls ({@link PortTable#wakeDescriptors}) or their rx interrupts for its lane's queue
+ * ({@link PortTable#rxInterrupt}), and on its doorbells, so an idle dataplane costs nothing and a frame or an agent's
+ * message wakes it at once. While some port it polls has neither, or one of them failed, a frame there would wait for
+ * the sleep's timeout: the loop backs off instead, as with {@code idle: backoff}, until the ports change.
  *
  * <p>The loop calls {@link #follow} once per duty cycle, after it may have changed the ports and before it idles. All
  * on the loop's thread.
@@ -23,11 +27,11 @@ final class LaneIdle implements IdleStrategy
     private static final Logger LOG = LoggerFactory.getLogger(LaneIdle.class);
 
     private final String loop;
+    private final int lane;
     private final WaitingIdleStrategy waiting;
-    private final AtomicCounter sleepsCounted;
-    private long sleepsAdded;
     private final IdleStrategy backoff = IdleStrategies.of("backoff");
     private final IntArrayList descriptors = new IntArrayList();
+    private final List<RxInterrupt> interrupts = new ArrayList<>();
     private int version = -1;
     private long failedBefore;
     private boolean sleeps;
@@ -38,11 +42,12 @@ final class LaneIdle implements IdleStrategy
      * @param waiting the loop's strategy, with its doorbells already added.
      * @param sleeps  where the loop's sleeps are counted, the dataplane's {@code loop sleeps}.
      */
-    LaneIdle(final String loop, final WaitingIdleStrategy waiting, final AtomicCounter sleeps)
+    LaneIdle(final String loop, final int lane, final WaitingIdleStrategy waiting, final AtomicCounter sleeps)
     {
         this.loop = loop;
+        this.lane = lane;
         this.waiting = waiting;
-        this.sleepsCounted = sleeps;
+        waiting.countSleepsIn(sleeps);
     }
 
     /** Whether the ports changed since the loop last took their descriptors: it must look before it sleeps. */
@@ -51,15 +56,9 @@ final class LaneIdle implements IdleStrategy
         return ports.version() != version;
     }
 
-    /** Takes the ports' descriptors again if the ports changed since the last look; counts the sleeps so far. */
+    /** Takes the ports' descriptors again if the ports changed since the last look. */
     void follow(final PortTable ports)
     {
-        final long slept = waiting.sleeps();
-        if (slept != sleepsAdded)
-        {
-            sleepsCounted.getAndAdd(slept - sleepsAdded);
-            sleepsAdded = slept;
-        }
         final int now = ports.version();
         if (now != version)
         {
@@ -71,6 +70,18 @@ final class LaneIdle implements IdleStrategy
             sleeps = false;
             say(false, "a port's descriptor failed");
         }
+        else if (sleeps)
+        {
+            for (int i = 0; i < interrupts.size(); i++)
+            {
+                final RxInterrupt interrupt = interrupts.get(i);
+                if (interrupt.failed())
+                {
+                    sleeps = false;
+                    say(false, interrupt.failure());
+                }
+            }
+        }
     }
 
     private void takeDescriptors(final PortTable ports)
@@ -80,6 +91,11 @@ final class LaneIdle implements IdleStrategy
             waiting.forget(descriptors.getInt(i));
         }
         descriptors.clear();
+        for (int i = 0; i < interrupts.size(); i++)
+        {
+            waiting.forget(interrupts.get(i));
+        }
+        interrupts.clear();
         String without = null;
         for (int p = 0; p < ports.limit(); p++)
         {
@@ -88,7 +104,13 @@ final class LaneIdle implements IdleStrategy
                 continue;
             }
             final int[] fds = ports.wakeDescriptors(p);
-            if (fds.length == 0 && without == null)
+            final RxInterrupt interrupt = fds.length == 0 ? ports.rxInterrupt(p, lane) : null;
+            if (interrupt != null && !interrupt.failed())
+            {
+                waiting.waitOn(interrupt, interrupt::hasFrames);
+                interrupts.add(interrupt);
+            }
+            else if (fds.length == 0 && without == null)
             {
                 without = ports.name(p);
             }
@@ -112,8 +134,8 @@ final class LaneIdle implements IdleStrategy
         said = sleeping;
         if (sleeping)
         {
-            LOG.info("{} sleeps while idle (idle wait) on its {} port descriptors and its doorbells", loop,
-                descriptors.size());
+            LOG.info("{} sleeps while idle (idle wait) on its {} port descriptors, {} rx interrupts and its doorbells",
+                loop, descriptors.size(), interrupts.size());
         }
         else
         {

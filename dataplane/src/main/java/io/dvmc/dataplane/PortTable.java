@@ -4,6 +4,7 @@ import io.dvmc.config.HostConfig;
 import io.dvmc.port.EthPort;
 import io.dvmc.port.MbufPool;
 import io.dvmc.port.PortDescriptors;
+import io.dvmc.port.RxInterrupt;
 import io.dvmc.port.VdevHotplug;
 import io.dvmc.port.VdevPresence;
 import io.dvmc.port.VhostSocket;
@@ -84,6 +85,8 @@ final class PortTable
     private final boolean[] partialChecksums = new boolean[MAX_PORTS];
     /** Per slot, what a loop may sleep on for the port ({@link PortDescriptors}); empty for none. */
     private final int[][] wakeDescriptors = new int[MAX_PORTS][];
+    /** Per slot, the rx interrupt of each lane's queue, for a port that has them instead of descriptors. */
+    private final RxInterrupt[][] rxInterrupts = new RxInterrupt[MAX_PORTS][];
     /** Moves at each attach and detach, so that sleeping loops take the ports' descriptors again. */
     private volatile int version;
     /** The doorbells of the lanes' loops, when they sleep ({@code idle: wait}). */
@@ -359,6 +362,7 @@ final class PortTable
         ports[slot] = ethPort;
         configs[slot] = port;
         wakeDescriptors[slot] = descriptorsOf(port, ethPort);
+        rxInterrupts[slot] = wakeDescriptors[slot].length == 0 ? rxInterruptsOf(port, ethPort) : null;
         version++;
         relays.setRelease(slot, relayLinks(port));
         partialChecksums[slot] = device.startsWith("net_af_packet") || device.startsWith("net_pcap") ||
@@ -388,6 +392,40 @@ final class PortTable
                 port.name(), port.device(), ex.getMessage());
             return PortDescriptors.NONE;
         }
+    }
+
+    private RxInterrupt[] rxInterruptsOf(final HostConfig.Port port, final EthPort ethPort)
+    {
+        final RxInterrupt[] interrupts = new RxInterrupt[lanes];
+        try
+        {
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                interrupts[lane] = ethPort.rxInterrupt(lane);
+                if (interrupts[lane] == null)
+                {
+                    return null;
+                }
+            }
+            return interrupts;
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn(
+                "port {} ({}): no rx interrupt to sleep on ({}); a loop that sleeps backs off while it is attached",
+                port.name(), port.device(), ex.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The rx interrupt of lane {@code lane}'s queue of the port at {@code slot}, for a port with rx interrupts and no
+     * {@link #wakeDescriptors}; null for none. On lane {@code lane}'s thread, as {@link #port}.
+     */
+    RxInterrupt rxInterrupt(final int slot, final int lane)
+    {
+        final RxInterrupt[] interrupts = rxInterrupts[slot];
+        return interrupts == null ? null : interrupts[lane];
     }
 
     /** The name host.json gives the port at {@code slot}. On a loop's thread, as {@link #port}. */
@@ -429,6 +467,7 @@ final class PortTable
         ports[slot] = null;
         configs[slot] = null;
         wakeDescriptors[slot] = null;
+        rxInterrupts[slot] = null;
         version++;
         relays.setRelease(slot, null);
         freedAtMs[slot] = clock.time();

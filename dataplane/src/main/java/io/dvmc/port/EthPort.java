@@ -112,6 +112,16 @@ public final class EthPort implements AutoCloseable
         return index;
     }
 
+    /**
+     * The interrupt of rx {@code queue}, for a loop that sleeps while the queue is empty; null for a port without rx
+     * interrupts (all but {@code net_vhost}). After {@link #setup}; invalid once the port is closed.
+     */
+    public RxInterrupt rxInterrupt(int queue)
+    {
+        checkOpen();
+        return RxInterrupt.of(portId, queue, name);
+    }
+
     /** How many rx and tx queues the port may have: {rx, tx}. */
     public int[] maxQueues()
     {

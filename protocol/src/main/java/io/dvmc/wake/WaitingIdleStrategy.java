@@ -2,6 +2,7 @@ package io.dvmc.wake;
 
 import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
@@ -17,10 +18,12 @@ import java.util.function.BooleanSupplier;
  * <p>The loop tells the strategy what it waits on: its sockets ({@link #waitOn(DatagramChannel)}), descriptors it
  * does not own, such as a DPDK port's packet sockets ({@link #waitOn(int)}, {@link #forget}), the doorbells other
  * threads of its process ring ({@link #wakeBy(Doorbell)}), and the queues and rings that others fill, each with its
- * armed doorbell and a look at whether it holds work ({@link #wakeBy(ArmedDoorbell, BooleanSupplier)}).
+ * armed doorbell and a look at whether it holds work ({@link #wakeBy(ArmedDoorbell, BooleanSupplier)}), or that others
+ * own, such as a port's rx interrupt ({@link #waitOn(ArmedDoorbell, BooleanSupplier)}).
  *
- * <p>A descriptor of {@link #waitOn(int)} that {@code poll(2)} finds in error, hung up or closed would end every
- * sleep at once: it is left out of later sleeps and counted ({@link #failedDescriptors}).
+ * <p>A descriptor of {@link #waitOn(int)} or {@link #waitOn(ArmedDoorbell, BooleanSupplier)} that {@code poll(2)}
+ * finds in error, hung up or closed would end every sleep at once: it is left out of later sleeps and counted
+ * ({@link #failedDescriptors}).
  */
 public final class WaitingIdleStrategy implements IdleStrategy
 {
@@ -36,9 +39,11 @@ public final class WaitingIdleStrategy implements IdleStrategy
     private final List<Doorbell> doorbells = new ArrayList<>();
     private final List<ArmedDoorbell> armedDoorbells = new ArrayList<>();
     private final List<BooleanSupplier> pending = new ArrayList<>();
+    private final List<ArmedDoorbell> foreignDoorbells = new ArrayList<>();
     private final IntArrayList descriptors = new IntArrayList();
     private int idleCount;
     private volatile long sleeps;
+    private AtomicCounter sleepsCounted;
     private volatile long failedDescriptors;
 
     public WaitingIdleStrategy()
@@ -88,7 +93,33 @@ public final class WaitingIdleStrategy implements IdleStrategy
         descriptors.removeInt(fd);
     }
 
-    /** Descriptors of {@link #waitOn(int)} left out since they were found in error, hung up or closed. */
+    /**
+     * As {@link #wakeBy(ArmedDoorbell, BooleanSupplier)}, for a doorbell someone else owns and may close, such as a
+     * port's rx interrupt. From the loop's thread; {@link #forget(ArmedDoorbell)} it before its owner closes it.
+     */
+    public void waitOn(final ArmedDoorbell doorbell, final BooleanSupplier hasWork)
+    {
+        wakeBy(doorbell, hasWork);
+        foreignDoorbells.add(doorbell);
+    }
+
+    /** Stops waking the loop for a doorbell of {@link #waitOn(ArmedDoorbell, BooleanSupplier)}. */
+    public void forget(final ArmedDoorbell doorbell)
+    {
+        final int i = armedDoorbells.indexOf(doorbell);
+        if (i >= 0)
+        {
+            armedDoorbells.remove(i);
+            pending.remove(i);
+            waitSet.remove(doorbell.fd());
+        }
+        foreignDoorbells.remove(doorbell);
+    }
+
+    /**
+     * Descriptors of {@link #waitOn(int)} and doorbells of {@link #waitOn(ArmedDoorbell, BooleanSupplier)} left out
+     * since they were found in error, hung up or closed.
+     */
     public long failedDescriptors()
     {
         return failedDescriptors;
@@ -111,6 +142,15 @@ public final class WaitingIdleStrategy implements IdleStrategy
         waitSet.add(doorbell.fd());
         armedDoorbells.add(doorbell);
         pending.add(hasWork);
+    }
+
+    /**
+     * Counts each sleep in {@code counter} too, as it begins: a loop asleep since its start shows one. Before the loop
+     * runs.
+     */
+    public void countSleepsIn(final AtomicCounter counter)
+    {
+        this.sleepsCounted = counter;
     }
 
     /** Sleeps taken so far: with the loop's duty cycles, how often the loop found nothing to do. */
@@ -173,6 +213,10 @@ public final class WaitingIdleStrategy implements IdleStrategy
         if (!work)
         {
             sleeps++;
+            if (sleepsCounted != null)
+            {
+                sleepsCounted.increment();
+            }
             ready = waitSet.await(timeoutMs);
         }
         for (int i = 0; i < shared; i++)
@@ -199,6 +243,15 @@ public final class WaitingIdleStrategy implements IdleStrategy
             if (waitSet.failed(fd))
             {
                 forget(fd);
+                failedDescriptors++;
+            }
+        }
+        for (int i = foreignDoorbells.size() - 1; ready > 0 && i >= 0; i--)
+        {
+            final ArmedDoorbell doorbell = foreignDoorbells.get(i);
+            if (waitSet.failed(doorbell.fd()))
+            {
+                forget(doorbell);
                 failedDescriptors++;
             }
         }

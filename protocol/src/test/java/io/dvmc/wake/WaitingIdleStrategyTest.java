@@ -1,6 +1,8 @@
 package io.dvmc.wake;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -211,6 +213,52 @@ class WaitingIdleStrategyTest
         idle.idle(0);
         assertEquals(1, idle.failedDescriptors(), "the closed descriptor ended a second sleep");
         assertEquals(2, idle.sleeps());
+    }
+
+    @Test
+    void aPortsDoorbellClosedUnderTheLoopIsLeftOutAndCountedAndAForgottenOneNoLongerWakesIt()
+    {
+        final Doorbell closed = new Doorbell();
+        final Doorbell forgotten = new Doorbell();
+        closing.add(forgotten);
+        final WaitingIdleStrategy idle = new WaitingIdleStrategy(0, 0, 20);
+        idle.waitOn(closed, () -> false);
+        idle.waitOn(forgotten, () -> false);
+        closed.close();
+
+        idle.idle(0);
+        assertEquals(1, idle.failedDescriptors());
+        idle.idle(0);
+        assertEquals(1, idle.failedDescriptors(), "the closed doorbell ended a second sleep");
+
+        idle.forget(forgotten);
+        forgotten.ring();
+        final long start = System.nanoTime();
+        idle.idle(0);
+        // poll(2) never returns before its timeout unless a descriptor is ready.
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(20),
+            "the forgotten doorbell, rung, still woke the loop");
+        assertEquals(3, idle.sleeps());
+    }
+
+    @Test
+    void aSleepIsCountedAsItBeginsSoThatALoopAsleepSinceItsStartShowsIt() throws InterruptedException
+    {
+        final Doorbell bell = new Doorbell();
+        closing.add(bell);
+        final WaitingIdleStrategy idle = new WaitingIdleStrategy(0, 0, TIMEOUT_MS);
+        idle.wakeBy(bell);
+        final AtomicCounter counted = new CountersManager(
+            new UnsafeBuffer(new byte[1 << 14]), new UnsafeBuffer(new byte[1 << 12])).newCounter("loop sleeps");
+        idle.countSleepsIn(counted);
+        final Sleeper sleeper = Sleeper.start(idle);
+        sleeper.awaitAsleep(idle);
+
+        assertEquals(1, counted.get(), "a loop asleep shows no sleep");
+
+        bell.ring();
+        assertTrue(sleeper.awaitWoken());
+        assertEquals(1, counted.get());
     }
 
     @Test

@@ -745,6 +745,142 @@ public class dvmc_shim_h {
         }
     }
 
+    private static class dvmc_port_rx_wake_fd {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_INT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_SHORT);
+
+        public static final MemorySegment ADDR = dvmc_shim_h.findOrThrow("dvmc_port_rx_wake_fd");
+
+        public static final MethodHandle HANDLE = dvmc_shim_h.downcall(ADDR, DESC, false);
+    }
+
+    public static FunctionDescriptor dvmc_port_rx_wake_fd$descriptor() {
+        return dvmc_port_rx_wake_fd.DESC;
+    }
+
+    public static MethodHandle dvmc_port_rx_wake_fd$handle() {
+        return dvmc_port_rx_wake_fd.HANDLE;
+    }
+
+    public static MemorySegment dvmc_port_rx_wake_fd$address() {
+        return dvmc_port_rx_wake_fd.ADDR;
+    }
+
+    public static int dvmc_port_rx_wake_fd(short port, short queue) {
+        var mh$ = dvmc_port_rx_wake_fd.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dvmc_port_rx_wake_fd", port, queue);
+            }
+            return (int) mh$.invokeExact(port, queue);
+        } catch (Error | RuntimeException ex) {
+            throw ex;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dvmc_port_rx_arm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_INT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_SHORT);
+
+        public static final MemorySegment ADDR = dvmc_shim_h.findOrThrow("dvmc_port_rx_arm");
+
+        public static final MethodHandle HANDLE = dvmc_shim_h.downcall(ADDR, DESC, false);
+    }
+
+    public static FunctionDescriptor dvmc_port_rx_arm$descriptor() {
+        return dvmc_port_rx_arm.DESC;
+    }
+
+    public static MethodHandle dvmc_port_rx_arm$handle() {
+        return dvmc_port_rx_arm.HANDLE;
+    }
+
+    public static MemorySegment dvmc_port_rx_arm$address() {
+        return dvmc_port_rx_arm.ADDR;
+    }
+
+    public static int dvmc_port_rx_arm(short port, short queue) {
+        var mh$ = dvmc_port_rx_arm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dvmc_port_rx_arm", port, queue);
+            }
+            return (int) mh$.invokeExact(port, queue);
+        } catch (Error | RuntimeException ex) {
+            throw ex;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dvmc_port_rx_disarm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_INT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_SHORT);
+
+        public static final MemorySegment ADDR = dvmc_shim_h.findOrThrow("dvmc_port_rx_disarm");
+
+        public static final MethodHandle HANDLE = dvmc_shim_h.downcall(ADDR, DESC, false);
+    }
+
+    public static FunctionDescriptor dvmc_port_rx_disarm$descriptor() {
+        return dvmc_port_rx_disarm.DESC;
+    }
+
+    public static MethodHandle dvmc_port_rx_disarm$handle() {
+        return dvmc_port_rx_disarm.HANDLE;
+    }
+
+    public static MemorySegment dvmc_port_rx_disarm$address() {
+        return dvmc_port_rx_disarm.ADDR;
+    }
+
+    public static int dvmc_port_rx_disarm(short port, short queue) {
+        var mh$ = dvmc_port_rx_disarm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dvmc_port_rx_disarm", port, queue);
+            }
+            return (int) mh$.invokeExact(port, queue);
+        } catch (Error | RuntimeException ex) {
+            throw ex;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dvmc_port_rx_drain {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_INT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_SHORT);
+
+        public static final MemorySegment ADDR = dvmc_shim_h.findOrThrow("dvmc_port_rx_drain");
+
+        public static final MethodHandle HANDLE = dvmc_shim_h.downcall(ADDR, DESC, false);
+    }
+
+    public static FunctionDescriptor dvmc_port_rx_drain$descriptor() {
+        return dvmc_port_rx_drain.DESC;
+    }
+
+    public static MethodHandle dvmc_port_rx_drain$handle() {
+        return dvmc_port_rx_drain.HANDLE;
+    }
+
+    public static MemorySegment dvmc_port_rx_drain$address() {
+        return dvmc_port_rx_drain.ADDR;
+    }
+
+    public static int dvmc_port_rx_drain(short port, short queue) {
+        var mh$ = dvmc_port_rx_drain.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dvmc_port_rx_drain", port, queue);
+            }
+            return (int) mh$.invokeExact(port, queue);
+        } catch (Error | RuntimeException ex) {
+            throw ex;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class dvmc_rx_burst {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(dvmc_shim_h.C_SHORT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_SHORT, dvmc_shim_h.C_POINTER, dvmc_shim_h.C_SHORT);
 
