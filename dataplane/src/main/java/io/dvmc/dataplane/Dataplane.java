@@ -43,6 +43,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * One host's dataplane, assembled: counters, rings to the agent, EAL, mempool, ports, the DHCP worker and the
@@ -60,6 +61,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class Dataplane implements AutoCloseable
 {
+    /** How long {@link #stop} waits for a thread before it rings the loops' doorbells again. */
+    private static final int CLOSE_WAKE_MS = 5;
     private static final Logger LOG = LoggerFactory.getLogger(Dataplane.class);
     /** The start's phases and their times, logged once the ports are up. */
     private final StringBuilder phases = new StringBuilder();
@@ -573,26 +576,40 @@ public final class Dataplane implements AutoCloseable
         }
     }
 
-    /** Stops both agents and waits for their threads to finish their duty cycles. */
+    /**
+     * Stops both agents and waits for their threads to finish their duty cycles. A thread asleep ({@code idle: wait})
+     * would finish only at its sleep's timeout: each wait for a thread rings every loop's doorbell every
+     * {@link #CLOSE_WAKE_MS} until it has stopped.
+     */
     private void stop()
     {
         stopping = true;
         workerGo.countDown();
+        final Consumer<Thread> wake = thread -> wakeLoops();
         if (pollRunner != null)
         {
-            pollRunner.close();
+            pollRunner.close(CLOSE_WAKE_MS, wake);
         }
         if (workerRunner != null)
         {
-            workerRunner.close();
+            workerRunner.close(CLOSE_WAKE_MS, wake);
         }
         for (int i = 0; i < laneRunners.length(); i++)
         {
             final AgentRunner lane = laneRunners.get(i);
             if (lane != null)
             {
-                lane.close();
+                lane.close(CLOSE_WAKE_MS, wake);
             }
+        }
+    }
+
+    private void wakeLoops()
+    {
+        bells.ringAll();
+        if (workerBell != null)
+        {
+            workerBell.ring();
         }
     }
 

@@ -56,6 +56,15 @@ final class LaneBells implements AutoCloseable
         }
     }
 
+    /** Wakes every lane's loop, asleep or not: so that a loop told to stop sees it. */
+    void ringAll()
+    {
+        for (final Doorbell bell : bells)
+        {
+            bell.ring();
+        }
+    }
+
     public void close()
     {
         CloseHelper.quietCloseAll(bells);

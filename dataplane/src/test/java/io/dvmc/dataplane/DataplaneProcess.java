@@ -51,6 +51,13 @@ final class DataplaneProcess implements AutoCloseable
     static DataplaneProcess start(final Path dir, final String fields, final List<String> ports,
         final List<String> bindings) throws IOException
     {
+        return start(dir, fields, ports, bindings, List.of());
+    }
+
+    /** @param javaOptions options of the dataplane's JVM ({@code -Dname=value}). */
+    static DataplaneProcess start(final Path dir, final String fields, final List<String> ports,
+        final List<String> bindings, final List<String> javaOptions) throws IOException
+    {
         final Path stateDir = dir.resolve("host");
         Files.createDirectories(stateDir);
         final Path config = writeConfig(dir, fields, ports, bindings);
@@ -66,6 +73,7 @@ final class DataplaneProcess implements AutoCloseable
         {
             command.add("-Ddvmc.native.dir=" + nativeDir);
         }
+        command.addAll(javaOptions);
         command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"),
             DataplaneMain.class.getName(), "--config", config.toString()));
         final Path log = dir.resolve("dataplane.log");
