@@ -61,8 +61,11 @@ import java.util.function.Consumer;
  */
 public final class Dataplane implements AutoCloseable
 {
-    /** How long {@link #stop} waits for a thread before it rings the loops' doorbells again. */
-    private static final int CLOSE_WAKE_MS = 5;
+    /**
+     * How long {@link #stop} waits for a thread before it rings the loops' doorbells (and the runner interrupts it):
+     * longer than a sleep with the default timeout, so that only a longer sleep needs the bell.
+     */
+    private static final int CLOSE_WAKE_MS = 50;
     private static final Logger LOG = LoggerFactory.getLogger(Dataplane.class);
     /** The start's phases and their times, logged once the ports are up. */
     private final StringBuilder phases = new StringBuilder();

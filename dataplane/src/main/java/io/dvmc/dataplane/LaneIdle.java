@@ -39,6 +39,7 @@ final class LaneIdle implements IdleStrategy
     private Boolean said;
 
     /**
+     * @param lane    the loop's lane: the rx queue of each port whose interrupt it sleeps on.
      * @param waiting the loop's strategy, with its doorbells already added.
      * @param sleeps  where the loop's sleeps are counted, the dataplane's {@code loop sleeps}.
      */
