@@ -1,6 +1,7 @@
 package io.dvmc.e2e;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,10 +58,18 @@ final class SleepingLoops
         {
             for (final Path task : tasks.toList())
             {
-                final String name = Files.readString(task.resolve("comm")).trim();
-                Files.readAllLines(task.resolve("status")).stream()
-                    .filter(line -> line.startsWith("voluntary_ctxt_switches:"))
-                    .forEach(line -> wakes.put(name, Long.parseLong(line.substring(line.indexOf(':') + 1).trim())));
+                try
+                {
+                    final String name = Files.readString(task.resolve("comm")).trim();
+                    Files.readAllLines(task.resolve("status")).stream()
+                        .filter(line -> line.startsWith("voluntary_ctxt_switches:"))
+                        .map(line -> Long.parseLong(line.substring(line.indexOf(':') + 1).trim()))
+                        .forEach(count -> wakes.put(name, count));
+                }
+                catch (final FileSystemException ex)
+                {
+                    // The thread ended since the listing (the JVM starts and ends compiler threads).
+                }
             }
         }
         return wakes;

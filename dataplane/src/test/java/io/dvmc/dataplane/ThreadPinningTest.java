@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -92,10 +93,17 @@ class ThreadPinningTest
         {
             for (final Path task : tasks.toList())
             {
-                final String name = Files.readString(task.resolve("comm")).trim();
-                Files.readAllLines(task.resolve("status")).stream()
-                    .filter(line -> line.startsWith("Cpus_allowed_list:"))
-                    .forEach(line -> cpus.put(name, line.substring(line.indexOf(':') + 1).trim()));
+                try
+                {
+                    final String name = Files.readString(task.resolve("comm")).trim();
+                    Files.readAllLines(task.resolve("status")).stream()
+                        .filter(line -> line.startsWith("Cpus_allowed_list:"))
+                        .forEach(line -> cpus.put(name, line.substring(line.indexOf(':') + 1).trim()));
+                }
+                catch (final FileSystemException ex)
+                {
+                    // The thread ended since the listing (the JVM starts and ends compiler threads).
+                }
             }
         }
         return cpus;
