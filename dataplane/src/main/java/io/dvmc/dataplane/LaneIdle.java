@@ -35,8 +35,9 @@ final class LaneIdle implements IdleStrategy
     private int version = -1;
     private long failedBefore;
     private boolean sleeps;
-    /** What the log said last: the loop sleeps, or backs off. */
+    /** What the log said last: the loop sleeps, or backs off; and on what, or why. */
     private Boolean said;
+    private String saidWhat;
 
     /**
      * @param lane    the loop's lane: the rx queue of each port whose interrupt it sleeps on.
@@ -126,13 +127,16 @@ final class LaneIdle implements IdleStrategy
         say(sleeps, without == null ? "" : "port " + without + " gives no descriptor to sleep on");
     }
 
+    /** Logs what the loop does while idle when it changed: sleeps or backs off, or what it sleeps on. */
     private void say(final boolean sleeping, final String why)
     {
-        if (said != null && said == sleeping)
+        final String what = sleeping ? descriptors.size() + "/" + interrupts.size() : why;
+        if (said != null && said == sleeping && what.equals(saidWhat))
         {
             return;
         }
         said = sleeping;
+        saidWhat = what;
         if (sleeping)
         {
             LOG.info("{} sleeps while idle (idle wait) on its {} port descriptors, {} rx interrupts and its doorbells",
