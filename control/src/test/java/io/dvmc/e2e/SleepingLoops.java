@@ -36,6 +36,7 @@ final class SleepingLoops
     {
         assertNotEquals(0, host.counter("dataplane: loop sleeps"), host.dataplane().log());
         assertTrue(host.dataplane().log().contains("sleeps while idle"), host.dataplane().log());
+        assertEquals(0, host.counter("dataplane: loops backing off"), host.dataplane().log());
         final long pid = host.dataplane().pid();
         final Map<String, Long> before = wakesByThread(pid);
         LockSupport.parkNanos(Duration.ofSeconds(2).toNanos());

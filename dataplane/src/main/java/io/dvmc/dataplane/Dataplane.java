@@ -455,7 +455,8 @@ public final class Dataplane implements AutoCloseable
         final int lane = loop.lane();
         final Doorbell bell = bells.of(lane);
         final WaitingIdleStrategy waiting = (WaitingIdleStrategy)IdleStrategies.of(idle);
-        final LaneIdle laneIdle = new LaneIdle(loop.roleName(), lane, waiting, counters.loopSleeps);
+        final LaneIdle laneIdle = new LaneIdle(loop.roleName(), lane, waiting, counters.loopSleeps,
+            counters.loopsBackingOff);
         waiting.wakeBy(bell, () -> queued.getAsBoolean() || (lane == 0 ? ports.offered() : laneIdle.stale(ports)) ||
             stores != null && stores.opened());
         if (stores != null)

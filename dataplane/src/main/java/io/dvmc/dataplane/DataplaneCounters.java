@@ -42,6 +42,8 @@ public final class DataplaneCounters
     public final AtomicCounter agentRingFull;
     public final AtomicCounter agentWakes;
     public final AtomicCounter loopSleeps;
+    /** A gauge: the loops that back off although the dataplane's idle strategy is {@code wait}. */
+    public final AtomicCounter loopsBackingOff;
     public final AtomicCounter releaseHoldsFull;
     public final AtomicCounter agentFrames;
     public final AtomicCounter mbufAllocFailed;
@@ -160,6 +162,7 @@ public final class DataplaneCounters
         leaseCacheFlushes = file.newCounter("lease_cache_flushes", "lease cache flushes", CounterTypes.DATAPLANE);
         agentWakes = file.newCounter("agent_wakes", "agent wakes", CounterTypes.DATAPLANE);
         loopSleeps = file.newCounter("loop_sleeps", "loop sleeps", CounterTypes.DATAPLANE);
+        loopsBackingOff = file.newCounter("loops_backing_off", "loops backing off", CounterTypes.DATAPLANE);
         errors = file.newCounter("errors", "dataplane errors", CounterTypes.DROP);
 
         this.file = file;

@@ -38,14 +38,19 @@ final class LaneIdle implements IdleStrategy
     /** What the log said last: the loop sleeps, or backs off; and on what, or why. */
     private Boolean said;
     private String saidWhat;
+    private final AtomicCounter backingOff;
+    private boolean countedBackingOff;
 
     /**
      * @param lane    the loop's lane: the rx queue of each port whose interrupt it sleeps on.
      * @param waiting the loop's strategy, with its doorbells already added.
      * @param sleeps  where the loop's sleeps are counted, the dataplane's {@code loop sleeps}.
+     * @param backingOff the gauge of the loops that back off, the dataplane's {@code loops backing off}.
      */
-    LaneIdle(final String loop, final int lane, final WaitingIdleStrategy waiting, final AtomicCounter sleeps)
+    LaneIdle(final String loop, final int lane, final WaitingIdleStrategy waiting, final AtomicCounter sleeps,
+        final AtomicCounter backingOff)
     {
+        this.backingOff = backingOff;
         this.loop = loop;
         this.lane = lane;
         this.waiting = waiting;
@@ -130,6 +135,11 @@ final class LaneIdle implements IdleStrategy
     /** Logs what the loop does while idle when it changed: sleeps or backs off, or what it sleeps on. */
     private void say(final boolean sleeping, final String why)
     {
+        if (countedBackingOff == sleeping)
+        {
+            countedBackingOff = !sleeping;
+            backingOff.getAndAdd(sleeping ? -1 : 1);
+        }
         final String what = sleeping ? descriptors.size() + "/" + interrupts.size() : why;
         if (said != null && said == sleeping && what.equals(saidWhat))
         {

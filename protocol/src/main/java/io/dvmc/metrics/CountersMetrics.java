@@ -29,7 +29,8 @@ import java.util.Set;
 public final class CountersMetrics implements MultiCollector
 {
     /** Counters that hold a level, set rather than incremented. */
-    public static final Set<String> GAUGES = Set.of("bindings_in_force", "ports_not_attached", "quarantined");
+    public static final Set<String> GAUGES = Set.of("bindings_in_force", "ports_not_attached", "loops_backing_off",
+        "quarantined");
 
     private static final String NAK_PREFIX = "dvmc_nak_";
 

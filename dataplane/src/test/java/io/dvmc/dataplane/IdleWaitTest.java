@@ -1,5 +1,6 @@
 package io.dvmc.dataplane;
 
+import io.dvmc.port.PcapFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,17 +11,18 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/**
- * A dataplane whose threads sleep ({@code idle: wait}) stops at once on SIGTERM, rather than when each thread's sleep
- * times out: here the sleeps last ten minutes, so a stop that waited for them would take that long.
- */
-class SleepingStopTest
+/** A dataplane with {@code idle: wait}: how it stops, and what it tells of the loops that cannot sleep. */
+class IdleWaitTest
 {
     private static final long STOPPED_WITHIN_MS = 10_000;
 
     @TempDir
     Path dir;
 
+    /**
+     * Rather than when each thread's sleep times out: here the sleeps last ten minutes, so a stop that waited for them
+     * would take that long.
+     */
     @Test
     void aDataplaneWhoseThreadsSleepStopsAtOnceOnSigterm() throws Exception
     {
@@ -36,6 +38,24 @@ class SleepingStopTest
             final long stoppedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
             assertTrue(stoppedMs < STOPPED_WITHIN_MS, "stopped after " + stoppedMs + " ms\n" + dataplane.log());
+        }
+    }
+
+    @Test
+    void aLoopThatPollsAPortWithNothingToSleepOnIsShownBackingOffUntilThePortGoes() throws Exception
+    {
+        final Path rx = dir.resolve("vm1-rx.pcap");
+        PcapFile.write(rx, List.of());
+        final String vm1 = DataplaneProcess.pcapPort("vm1", 0, rx, dir.resolve("vm1-tx.pcap"), "");
+        try (DataplaneProcess dataplane = DataplaneProcess.start(dir, List.of(vm1), List.of()))
+        {
+            dataplane.awaitCounter("loops backing off", 1);
+            assertTrue(dataplane.log().contains("port vm1 gives no descriptor to sleep on"), dataplane.log());
+
+            DataplaneProcess.writeConfig(dir, List.of(), List.of());
+            dataplane.await("the poll loop to sleep once vm1 is gone", DataplaneProcess.START,
+                () -> dataplane.counter("loops backing off") == 0);
+            assertEquals(143, dataplane.stop(), dataplane.log());
         }
     }
 }
