@@ -20,10 +20,11 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Tier 3 (root): a dataplane with {@code idle: wait} sleeps in the kernel on its ports' packet sockets and its
- * doorbells, and whatever it must answer wakes it: a VM's frame on a port ({@code net_af_packet}, {@code net_tap}), the agent's reply on the ring, another
- * lane's or thread's hand-over. Its sleep's timeout is set to ten minutes, so a wake that is missed shows as a client
- * that does not bind rather than as a frame answered a few milliseconds late.
+ * Tier 3 (root): a dataplane with {@code idle: wait} sleeps in the kernel on its ports' packet sockets or tap queues
+ * and its doorbells, and whatever it must answer wakes it: a VM's frame on a port ({@code net_af_packet},
+ * {@code net_tap}), the agent's reply on the ring, another lane's or thread's hand-over. Its sleep's timeout is set to
+ * ten minutes, so a wake that is missed shows as a client that does not bind rather than as a frame answered a few
+ * milliseconds late.
  */
 class SleepingDataplaneEndToEndTest
 {

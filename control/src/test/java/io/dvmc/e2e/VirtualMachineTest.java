@@ -22,9 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * virtual server, started at once through the serial console rather than at T1): the guest's own view of eth0
  * and its default route is checked each time.
  *
- * <p>The dataplane sleeps while idle ({@code idle: wait}, with a sleep timeout of ten minutes): the guest's kick of the
- * port's rx queue wakes it, and so does QEMU's connection, to a dataplane already asleep and again after the restart, so
- * that the guest is asked for kicks. A wake that is missed shows as a lease that never comes.
+ * <p>The dataplane sleeps while idle ({@code idle: wait}, with a sleep timeout of ten minutes): the guest's kick of
+ * the port's rx queue wakes it, and so does QEMU's connection, to a dataplane already asleep and again after the
+ * restart, so that the guest is asked for kicks. A wake that is missed shows as a lease that never comes.
  */
 class VirtualMachineTest
 {

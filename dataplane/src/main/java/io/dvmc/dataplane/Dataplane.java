@@ -414,6 +414,7 @@ public final class Dataplane implements AutoCloseable
                 workerBell = new Doorbell();
                 final Doorbell toWorkerBell = workerBell;
                 final WaitingIdleStrategy workerIdle = (WaitingIdleStrategy)IdleStrategies.of(idle);
+                workerIdle.countSleepsIn(counters.loopSleeps);
                 workerIdle.wakeBy(toWorkerBell, () -> toWorker.depth() > 0 || stores.opened());
                 workerIdle.wakeBy(agentWake, () -> fromAgent.size() > 0);
                 stores.wakeWith(toWorkerBell);
@@ -437,9 +438,9 @@ public final class Dataplane implements AutoCloseable
 
     /**
      * A loop's idle strategy: as named, or with {@code wait} a {@link LaneIdle} that sleeps on the loop's ports and on
-     * its lane's doorbell, rung for what others queued for it ({@code queued}), a port list offered (lane 0), ports that
-     * changed under it (other lanes) and stores its helper opened; a loop that calls its worker itself ({@code stores}
-     * not null) on lane 0 also sleeps on the agent's ring.
+     * its lane's doorbell, rung for what others queued for it ({@code queued}), a port list offered (lane 0), ports
+     * that changed under it (other lanes) and stores its helper opened; a loop that calls its worker itself
+     * ({@code stores} not null) on lane 0 also sleeps on the agent's ring.
      *
      * @param stores  the stores of the worker the loop calls itself; null when its worker has a thread of its own.
      * @param queued  whether others queued work for the loop: the worker thread's frames, lane 0's messages and its

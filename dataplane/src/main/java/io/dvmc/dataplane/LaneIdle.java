@@ -32,14 +32,14 @@ final class LaneIdle implements IdleStrategy
     private final IdleStrategy backoff = IdleStrategies.of("backoff");
     private final IntArrayList descriptors = new IntArrayList();
     private final List<RxInterrupt> interrupts = new ArrayList<>();
+    private final AtomicCounter backingOff;
     private int version = -1;
     private long failedBefore;
     private boolean sleeps;
-    /** What the log said last: the loop sleeps, or backs off; and on what, or why. */
-    private Boolean said;
-    private String saidWhat;
-    private final AtomicCounter backingOff;
+    /** Whether the loop is in {@link #backingOff}: it backs off, and has said so. */
     private boolean countedBackingOff;
+    /** What the log said last. */
+    private String said;
 
     /**
      * @param lane    the loop's lane: the rx queue of each port whose interrupt it sleeps on.
@@ -63,7 +63,10 @@ final class LaneIdle implements IdleStrategy
         return ports.version() != version;
     }
 
-    /** Takes the ports' descriptors again if the ports changed since the last look. */
+    /**
+     * Takes the ports' descriptors again if the ports changed since the last look; backs off once one failed (a
+     * descriptor found closed or in error, or an rx interrupt's call: {@link WaitingIdleStrategy} leaves it out).
+     */
     void follow(final PortTable ports)
     {
         final int now = ports.version();
@@ -74,21 +77,20 @@ final class LaneIdle implements IdleStrategy
         }
         else if (sleeps && waiting.failedDescriptors() != failedBefore)
         {
-            sleeps = false;
-            say(false, "a port's descriptor failed");
+            become(false, failure());
         }
-        else if (sleeps)
+    }
+
+    private String failure()
+    {
+        for (int i = 0; i < interrupts.size(); i++)
         {
-            for (int i = 0; i < interrupts.size(); i++)
+            if (interrupts.get(i).failed())
             {
-                final RxInterrupt interrupt = interrupts.get(i);
-                if (interrupt.failed())
-                {
-                    sleeps = false;
-                    say(false, interrupt.failure());
-                }
+                return interrupts.get(i).failure();
             }
         }
+        return "a port's descriptor failed";
     }
 
     private void takeDescriptors(final PortTable ports)
@@ -128,33 +130,29 @@ final class LaneIdle implements IdleStrategy
             }
         }
         failedBefore = waiting.failedDescriptors();
-        sleeps = without == null;
-        say(sleeps, without == null ? "" : "port " + without + " gives no descriptor to sleep on");
+        become(without == null, "port " + without + " gives no descriptor to sleep on");
     }
 
-    /** Logs what the loop does while idle when it changed: sleeps or backs off, or what it sleeps on. */
-    private void say(final boolean sleeping, final String why)
+    /**
+     * The loop now sleeps, or backs off for {@code why}: counted in {@link #backingOff}, and logged when it differs
+     * from what the log said last (at a change of the ports, or a failure).
+     */
+    private void become(final boolean sleeping, final String why)
     {
+        sleeps = sleeping;
         if (countedBackingOff == sleeping)
         {
             countedBackingOff = !sleeping;
             backingOff.getAndAdd(sleeping ? -1 : 1);
         }
-        final String what = sleeping ? descriptors.size() + "/" + interrupts.size() : why;
-        if (said != null && said == sleeping && what.equals(saidWhat))
+        final String now = sleeping
+            ? "sleeps while idle (idle wait) on its " + descriptors.size() + " port descriptors, " + interrupts.size() +
+                " rx interrupts and its doorbells"
+            : "backs off while idle instead of sleeping (idle wait): " + why;
+        if (!now.equals(said))
         {
-            return;
-        }
-        said = sleeping;
-        saidWhat = what;
-        if (sleeping)
-        {
-            LOG.info("{} sleeps while idle (idle wait) on its {} port descriptors, {} rx interrupts and its doorbells",
-                loop, descriptors.size(), interrupts.size());
-        }
-        else
-        {
-            LOG.info("{} backs off while idle instead of sleeping (idle wait): {}", loop, why);
+            said = now;
+            LOG.info("{} {}", loop, now);
         }
     }
 

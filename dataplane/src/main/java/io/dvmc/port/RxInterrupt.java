@@ -14,7 +14,8 @@ import io.dvmc.wake.ArmedDoorbell;
  * with its kicks off; the port's link event rings the doorbell, so the loop wakes and asks again.
  *
  * <p>A failed call is kept, not thrown, so that a loop can call these on its hot path: {@link #hasFrames} then says
- * yes, so the loop does not sleep on a doorbell that may never ring, and {@link #failure} says why.
+ * yes, so the loop does not sleep on a doorbell that may never ring, {@link #failed} leaves it out of the loop's
+ * sleeps, and {@link #failure} says why.
  */
 public final class RxInterrupt implements ArmedDoorbell
 {
@@ -91,6 +92,7 @@ public final class RxInterrupt implements ArmedDoorbell
     }
 
     /** Whether a call failed: {@link #failure} says why. */
+    @Override
     public boolean failed()
     {
         return failed != 0;

@@ -42,7 +42,8 @@ class IdleWaitTest
     }
 
     @Test
-    void aLoopThatPollsAPortWithNothingToSleepOnIsShownBackingOffUntilThePortGoes() throws Exception
+    void aLoopThatPollsAPortWithNothingToSleepOnIsShownBackingOffUntilThePortGoesWhileTheWorkerThreadSleeps()
+        throws Exception
     {
         final Path rx = dir.resolve("vm1-rx.pcap");
         PcapFile.write(rx, List.of());
@@ -51,6 +52,8 @@ class IdleWaitTest
         {
             dataplane.awaitCounter("loops backing off", 1);
             assertTrue(dataplane.log().contains("port vm1 gives no descriptor to sleep on"), dataplane.log());
+            // The worker thread (workers 1, the default) polls no port: it sleeps, and its sleeps count too.
+            dataplane.awaitCounter("loop sleeps", 1);
 
             DataplaneProcess.writeConfig(dir, List.of(), List.of());
             dataplane.await("the poll loop to sleep once vm1 is gone", DataplaneProcess.START,

@@ -10,9 +10,9 @@ import org.agrona.concurrent.YieldingIdleStrategy;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Idle strategies by name: busy-spin on a dedicated core; on shared cores {@code wait}, which sleeps in the kernel until
- * a socket, port or ring has work (the dataplane's loops fall back to {@code backoff} while a port gives them no
- * descriptor to sleep on).
+ * Idle strategies by name: busy-spin on a dedicated core; on shared cores {@code wait}, which sleeps in the kernel
+ * until a socket, port or ring has work (the dataplane's loops fall back to {@code backoff} while a port gives them
+ * nothing to sleep on).
  */
 public final class IdleStrategies
 {

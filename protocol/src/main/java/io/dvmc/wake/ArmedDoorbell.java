@@ -19,4 +19,13 @@ public interface ArmedDoorbell
 
     /** From the loop, once awake: takes the rings so far. */
     void drain();
+
+    /**
+     * Whether the doorbell can no longer be trusted to ring (a call on it failed): the loop leaves it out, as a
+     * descriptor found closed. None of this process's own do fail.
+     */
+    default boolean failed()
+    {
+        return false;
+    }
 }

@@ -22,7 +22,8 @@ import java.util.function.BooleanSupplier;
  * own, such as a port's rx interrupt ({@link #waitOn(ArmedDoorbell, BooleanSupplier)}).
  *
  * <p>A descriptor of {@link #waitOn(int)} or {@link #waitOn(ArmedDoorbell, BooleanSupplier)} that {@code poll(2)}
- * finds in error, hung up or closed would end every sleep at once: it is left out of later sleeps and counted
+ * finds in error, hung up or closed would end every sleep at once, and a doorbell of the latter that {@link
+ * ArmedDoorbell#failed failed} may never ring: each is left out of later sleeps and counted
  * ({@link #failedDescriptors}).
  */
 public final class WaitingIdleStrategy implements IdleStrategy
@@ -118,7 +119,7 @@ public final class WaitingIdleStrategy implements IdleStrategy
 
     /**
      * Descriptors of {@link #waitOn(int)} and doorbells of {@link #waitOn(ArmedDoorbell, BooleanSupplier)} left out
-     * since they were found in error, hung up or closed.
+     * since they were found in error, hung up or closed, or failed.
      */
     public long failedDescriptors()
     {
@@ -246,10 +247,10 @@ public final class WaitingIdleStrategy implements IdleStrategy
                 failedDescriptors++;
             }
         }
-        for (int i = foreignDoorbells.size() - 1; ready > 0 && i >= 0; i--)
+        for (int i = foreignDoorbells.size() - 1; i >= 0; i--)
         {
             final ArmedDoorbell doorbell = foreignDoorbells.get(i);
-            if (waitSet.failed(doorbell.fd()))
+            if (doorbell.failed() || ready > 0 && waitSet.failed(doorbell.fd()))
             {
                 forget(doorbell);
                 failedDescriptors++;

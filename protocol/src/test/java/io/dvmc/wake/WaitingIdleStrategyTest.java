@@ -242,6 +242,51 @@ class WaitingIdleStrategyTest
     }
 
     @Test
+    void aPortsDoorbellWhoseCallFailedIsLeftOutAndCountedRatherThanKeepingTheLoopAwake()
+    {
+        final Doorbell bell = new Doorbell();
+        closing.add(bell);
+        final AtomicBoolean failed = new AtomicBoolean();
+        // A port's rx interrupt whose arming failed: it says it has work, so the loop never sleeps on it.
+        final ArmedDoorbell interrupt = new ArmedDoorbell()
+        {
+            public int fd()
+            {
+                return bell.fd();
+            }
+
+            public void arm()
+            {
+                failed.set(true);
+            }
+
+            public void disarm()
+            {
+            }
+
+            public void drain()
+            {
+                bell.drain();
+            }
+
+            public boolean failed()
+            {
+                return failed.get();
+            }
+        };
+        final WaitingIdleStrategy idle = new WaitingIdleStrategy(0, 0, 20);
+        idle.waitOn(interrupt, failed::get);
+
+        idle.idle(0);
+        assertEquals(0, idle.sleeps(), "the loop slept on a doorbell that said it had work");
+        assertEquals(1, idle.failedDescriptors());
+
+        idle.idle(0);
+        assertEquals(1, idle.sleeps(), "the failed doorbell still kept the loop awake");
+        assertEquals(1, idle.failedDescriptors());
+    }
+
+    @Test
     void aSleepIsCountedAsItBeginsSoThatALoopAsleepSinceItsStartShowsIt() throws InterruptedException
     {
         final Doorbell bell = new Doorbell();
