@@ -59,20 +59,25 @@ public final class JournalDump
                 }
             });
             long torn = 0;
-            if (tail < size)
+            final long end = tail < size ? scanner.dataEnd(tail, size) : tail;
+            if (end > tail)
             {
-                if (scanner.isTornAppend(tail, size))
+                if (scanner.isTornAppend(tail, end))
                 {
-                    torn = size - tail;
+                    torn = end - tail;
                     out.println(tail + " TORN " + torn + " bytes of an append cut by a crash (the service drops " +
                         "them at its start; nothing in them was acknowledged)");
                 }
                 else
                 {
                     counts[1]++;
-                    counts[2] += size - tail;
-                    out.println(damage(tail, size, scanner.repair(tail, size)));
+                    counts[2] += end - tail;
+                    out.println(damage(tail, end, scanner.repair(tail, end)));
                 }
+            }
+            if (end < size)
+            {
+                out.println(end + " FREE " + (size - end) + " bytes of zeros written ahead of the next appends");
             }
             return new Summary(counts[0], counts[1], counts[2], torn);
         }

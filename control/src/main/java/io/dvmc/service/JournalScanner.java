@@ -85,12 +85,41 @@ final class JournalScanner
     }
 
     /**
-     * Whether the tail {@code [tail, size)} is where a crash interrupted an append: shorter than a record, or all
+     * Where the bytes of the tail {@code [tail, size)} that are not zero end, rounded up to a whole record from
+     * {@code tail} (at most {@code size}): zeros after that are room the service wrote ahead of its appends, not a
+     * part of any record. {@code tail} when the tail is all zeros.
+     */
+    long dataEnd(final long tail, final long size) throws IOException
+    {
+        long lastNonZero = -1;
+        for (long at = tail; at < size;)
+        {
+            fill(at, size);
+            final int n = (int)Math.min(windowLength - (at - windowStart), size - at);
+            for (int i = 0; i < n; i++)
+            {
+                if (ioView.getByte((int)(at - windowStart) + i) != 0)
+                {
+                    lastNonZero = at + i;
+                }
+            }
+            at += n;
+        }
+        if (lastNonZero < 0)
+        {
+            return tail;
+        }
+        final long records = (lastNonZero - tail) / JournalRecord.LENGTH + 1;
+        return Math.min(size, tail + records * JournalRecord.LENGTH);
+    }
+
+    /**
+     * Whether the tail {@code [tail, end)} is where a crash interrupted an append: shorter than a record, or all
      * zeros. Nothing in it was acknowledged, since a sync covers all earlier bytes. Anything else is damage.
      */
-    boolean isTornAppend(final long tail, final long size) throws IOException
+    boolean isTornAppend(final long tail, final long end) throws IOException
     {
-        return size - tail < JournalRecord.LENGTH || allZero(tail, size);
+        return end - tail < JournalRecord.LENGTH || allZero(tail, end);
     }
 
     /** The record a damaged span of exactly one record's length held, if one byte changed ({@link RecordRepair}). */

@@ -28,7 +28,8 @@ import java.nio.file.StandardOpenOption;
  *   state is not journalled: a lost offer costs the client one more DISCOVER.</li>
  *   <li>On open the file is replayed in order. Bytes that are no valid record are scanned past, byte by byte, to the
  *   next record whose sync marker and CRC hold ({@link JournalRecord}): every intact record before and after them is
- *   replayed. A tail without any valid record that is shorter than a record or all zeros is where a crash
+ *   replayed. Zeros after the last record are room written ahead of the appends ({@link #PREALLOCATE_BYTES}), kept
+ *   for them. Before those zeros, a tail without any valid record that is shorter than a record is where a crash
  *   interrupted an append (nothing in it was acknowledged, since a sync covers all earlier bytes): it is truncated,
  *   with an info line. Anything else is damage: logged with the file and byte offsets, counted
  *   ({@link #damagedSpans()}), reported to the replayer (which quarantines what the damaged bytes may have held), and
@@ -49,6 +50,13 @@ public final class LeaseJournal implements LeaseLog
     static final String LOCK_FILE_NAME = "leases.lock";
     public static final int DEFAULT_COMPACT_FACTOR = 4;
     public static final long DEFAULT_MIN_COMPACT_RECORDS = 4096;
+    /**
+     * Zeros the file is grown by before the records that need the room: a sync then leaves the file's size alone,
+     * so fdatasync writes the records only, without a commit of the file system's own journal for the new size
+     * (on this project's ext4 test VM, 111 to 77 µs a sync, p50). 1,024 records; a full disk falls back to appending
+     * record by record.
+     */
+    static final int PREALLOCATE_BYTES = 64 * 1024;
 
     private static final int IO_RECORDS = 256;
     private static final byte[] EMPTY = new byte[0];
@@ -80,8 +88,13 @@ public final class LeaseJournal implements LeaseLog
     private final ByteBuffer io = ByteBuffer.allocateDirect(IO_RECORDS * JournalRecord.LENGTH);
     private final UnsafeBuffer ioView = new UnsafeBuffer(io);
     private final JournalRecord record = new JournalRecord();
+    private final ByteBuffer zeros = ByteBuffer.allocateDirect(PREALLOCATE_BYTES);
     private volatile FileChannel channel;
     private long position;
+    /** The file's size: bytes from {@link #position} to here are zeros written ahead. */
+    private long allocated;
+    /** Where writing ahead is tried again after it failed (a full disk). */
+    private long preallocateRetryAt;
     /** Bytes appended since open, across compactions: the positions a {@link JournalSyncer} syncs up to. */
     private long appended;
     /** The position a sync on this thread last made durable. */
@@ -460,6 +473,8 @@ public final class LeaseJournal implements LeaseLog
             channel.close();
             channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             position = channel.size();
+            allocated = position;
+            preallocateRetryAt = 0;
             records = written[0];
             dirty = false;
             failed = false;
@@ -591,6 +606,7 @@ public final class LeaseJournal implements LeaseLog
             channel.force(true);
             syncDirectory();
             position = JournalRecord.LENGTH;
+            allocated = position;
             truncatedBytes = size;
             return;
         }
@@ -612,21 +628,24 @@ public final class LeaseJournal implements LeaseLog
                 LeaseJournal.this.onDamage(start, end, scanner.repair(start, end), replayer);
             }
         });
-        if (tail < size)
+        position = tail;
+        allocated = size;
+        final long end = tail < size ? scanner.dataEnd(tail, size) : tail;
+        if (end > tail)
         {
-            if (scanner.isTornAppend(tail, size))
+            if (scanner.isTornAppend(tail, end))
             {
-                LOG.info("{}: {} bytes of an append torn by a crash cut at offset {}", file, size - tail, tail);
-                truncatedBytes = size - tail;
+                LOG.info("{}: {} bytes of an append torn by a crash cut at offset {}", file, end - tail, tail);
+                truncatedBytes = end - tail;
             }
             else
             {
-                onDamage(tail, size, scanner.repair(tail, size), replayer);
+                onDamage(tail, end, scanner.repair(tail, end), replayer);
             }
             channel.truncate(tail);
             channel.force(true);
+            allocated = tail;
         }
-        position = tail;
     }
 
     /** Reports damaged bytes {@code [start, end)}, keeping a copy of the file as found the first time. */
@@ -693,27 +712,62 @@ public final class LeaseJournal implements LeaseLog
     /** Appends the record written at the start of {@link #ioView}. */
     private void appendWritten() throws LeaseStoreException
     {
+        if (position + JournalRecord.LENGTH > allocated && position >= preallocateRetryAt)
+        {
+            preallocate();
+        }
         try
         {
             position += writeFully(channel, 1, position);
+            allocated = Math.max(allocated, position);
         }
         catch (final IOException ex)
         {
             // A full disk (ENOSPC) or a quota: nothing was acknowledged from this record, and the records before it
             // are whole. Cut what part of it was written; the next append tries the same place again.
-            try
-            {
-                channel.truncate(position);
-            }
-            catch (final IOException ignore)
-            {
-                // The next append overwrites the same bytes anyway.
-            }
+            truncateToPosition();
             throw new LeaseStoreException("lease journal write failed: " + ex);
         }
         records++;
         appended += JournalRecord.LENGTH;
         dirty = true;
+    }
+
+    /** Writes {@link #PREALLOCATE_BYTES} of zeros from {@link #position}: the room for the next records. */
+    private void preallocate()
+    {
+        try
+        {
+            zeros.clear();
+            while (zeros.hasRemaining())
+            {
+                channel.write(zeros, position + zeros.position());
+            }
+            allocated = position + PREALLOCATE_BYTES;
+        }
+        catch (final IOException ex)
+        {
+            // A full disk or a quota: the records still go one by one while they fit, and their appends say so if
+            // they do not. Tried again once as many bytes have been appended.
+            truncateToPosition();
+            preallocateRetryAt = position + PREALLOCATE_BYTES;
+            LOG.warn("{}: could not write {} bytes ahead at offset {}, appending record by record: {}", file,
+                PREALLOCATE_BYTES, position, ex.toString());
+        }
+    }
+
+    /** Cuts the file at {@link #position}: what follows is a failed write, or zeros no longer written ahead. */
+    private void truncateToPosition()
+    {
+        try
+        {
+            channel.truncate(position);
+        }
+        catch (final IOException ignore)
+        {
+            // The next append overwrites the same bytes anyway.
+        }
+        allocated = Math.min(allocated, position);
     }
 
     private long writeFully(final FileChannel out, final int recordCount, final long at) throws IOException

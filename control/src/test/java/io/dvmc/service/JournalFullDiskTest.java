@@ -35,8 +35,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JournalFullDiskTest
 {
     private static final long MAC = 0x020000000001L;
-    /** Records in the journal's first page, header included: the next append needs a page the disk lacks. */
+    /** Records in a page of the journal, header included. */
     private static final int RECORDS_PER_PAGE = 4096 / JournalRecord.LENGTH;
+    /** Records the zeros written ahead at the first append hold: the next append needs room the disk lacks. */
+    private static final int RECORDS_AHEAD = LeaseJournal.PREALLOCATE_BYTES / JournalRecord.LENGTH;
 
     @TempDir
     Path dir;
@@ -81,12 +83,19 @@ class JournalFullDiskTest
         closeables.add(agent);
         final InetSocketAddress at = service.localAddress();
         assertEquals(DvmcMessageType.ACK, agent.bind(at, BLUE, MAC).type());
-        for (int renewal = 2; renewal < RECORDS_PER_PAGE; renewal++)
+        for (int renewal = 2; renewal <= RECORDS_AHEAD; renewal++)
         {
             assertEquals(DvmcMessageType.ACK, agent.request(at, BLUE, MAC, FIRST).type());
         }
-        assertEquals(4096, Files.size(disk.resolve(LeaseJournal.FILE_NAME)));
+        final long full = JournalRecord.LENGTH + LeaseJournal.PREALLOCATE_BYTES;
+        assertEquals(full, Files.size(disk.resolve(LeaseJournal.FILE_NAME)));
         fillTheDisk();
+        // Nothing more can be written ahead, but the file's last page has room: records go one by one into it.
+        for (int renewal = 1; renewal < RECORDS_PER_PAGE; renewal++)
+        {
+            assertEquals(DvmcMessageType.ACK, agent.request(at, BLUE, MAC, FIRST).type());
+        }
+        assertEquals(0, Files.size(disk.resolve(LeaseJournal.FILE_NAME)) % 4096, "the journal fills its last page");
 
         final long renewal = agent.client.send(DvmcMessageType.REQUEST, at, BLUE, MAC, 1, MAC, FIRST, 0);
         Await.until("the journal failure counted", Duration.ofSeconds(10),
@@ -102,7 +111,7 @@ class JournalFullDiskTest
         assertEquals(DvmcMessageType.ACK, ack.type());
         assertEquals(FIRST, ack.yiaddr());
         assertEquals(0, service.counters().get(Counter.NAKS));
-        assertTrue(Files.size(disk.resolve(LeaseJournal.FILE_NAME)) > 4096, "the renewal is journalled");
+        assertTrue(Files.size(disk.resolve(LeaseJournal.FILE_NAME)) > full, "the renewal is journalled");
     }
 
     @Test

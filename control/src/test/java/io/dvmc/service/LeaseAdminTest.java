@@ -258,6 +258,7 @@ class LeaseAdminTest
             .matcher(clean.out());
         assertTrue(second.find(), clean.out());
         final long offset = Long.parseLong(second.group(1));
+        assertTrue(clean.out().contains("\n" + (offset + 64) + " FREE "), "the zeros written ahead: " + clean.out());
 
         try (RandomAccessFile f = new RandomAccessFile(journal.toFile(), "rw"))
         {

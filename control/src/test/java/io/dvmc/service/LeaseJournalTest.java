@@ -1,6 +1,7 @@
 package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -56,10 +58,57 @@ class LeaseJournalTest
     }
 
     @Test
+    void theJournalWritesZerosAheadOfItsRecordsSoThatTheirSyncsLeaveTheFileSizeAlone() throws Exception
+    {
+        final long room = JournalRecord.LENGTH + LeaseJournal.PREALLOCATE_BYTES;
+        try (LeaseJournal journal = open())
+        {
+            journal.appendBound(100, 1, 0x0A000064, 10_000, 0, 0, 0, 0, 1, ClientKeys.NONE, null);
+            journal.sync();
+            assertEquals(room, Files.size(file()));
+            final int fit = LeaseJournal.PREALLOCATE_BYTES / JournalRecord.LENGTH;
+            for (long mac = 2; mac <= fit; mac++)
+            {
+                journal.appendEnded(JournalRecord.RELEASED, 100, mac, 0x0A000064);
+                journal.sync();
+            }
+            assertEquals(room, Files.size(file()), "every record went into the zeros written ahead");
+            journal.appendEnded(JournalRecord.RELEASED, 100, fit + 1, 0x0A000064);
+            journal.sync();
+            assertEquals(room + LeaseJournal.PREALLOCATE_BYTES, Files.size(file()));
+        }
+    }
+
+    @Test
+    void zerosAfterTheLastRecordAreRoomForTheNextAppendsNotATornTail() throws Exception
+    {
+        writeThree();
+        final long size = Files.size(file());
+        assertTrue(size > 4 * JournalRecord.LENGTH, "zeros written ahead: " + size);
+
+        try (LeaseJournal journal = open())
+        {
+            assertEquals(List.of(1L, 2L, 3L), replayedMacs);
+            assertEquals(0, journal.truncatedBytes());
+            assertEquals(0, journal.damagedSpans());
+            journal.appendBound(100, 4, 0x0A000067, 10_000, 0, 0, 0, 0, 4, ClientKeys.NONE, null);
+            journal.sync();
+        }
+        assertEquals(size, Files.size(file()));
+        replayedMacs.clear();
+
+        try (LeaseJournal journal = open())
+        {
+            assertEquals(List.of(1L, 2L, 3L, 4L), replayedMacs);
+        }
+    }
+
+    @Test
     void aShortLastRecordIsCutAndEverythingBeforeItKept() throws Exception
     {
         writeThree();
-        appendRaw(new byte[30]);
+        cutAfterRecords(3);
+        appendRaw(recordBytes(4, 30));
 
         try (LeaseJournal journal = open())
         {
@@ -70,17 +119,19 @@ class LeaseJournalTest
     }
 
     @Test
-    void zerosWhereTheLastRecordsShouldBeAreATornTailAndCutSilently() throws Exception
+    void aRecordCutShortInTheZerosWrittenAheadIsDamageNotATornTail() throws Exception
     {
         writeThree();
-        appendRaw(new byte[2 * JournalRecord.LENGTH + 10]);
+        writeAt(4 * JournalRecord.LENGTH, recordBytes(4, 30));
 
         try (LeaseJournal journal = open())
         {
             assertEquals(List.of(1L, 2L, 3L), replayedMacs);
-            assertEquals(2 * JournalRecord.LENGTH + 10, journal.truncatedBytes());
-            assertEquals(0, journal.damagedSpans());
+            assertEquals(1, journal.damagedSpans());
+            assertEquals(0, journal.truncatedBytes());
         }
+        assertEquals(List.of(4L * JournalRecord.LENGTH + ":" + JournalRecord.LENGTH + ":unreadable"), damage);
+        assertEquals(4 * JournalRecord.LENGTH, Files.size(file()));
     }
 
     @Test
@@ -164,7 +215,8 @@ class LeaseJournalTest
     void appendsAfterATruncationTakeThePlaceOfTheTornBytes() throws Exception
     {
         writeThree();
-        appendRaw(new byte[10]);
+        cutAfterRecords(3);
+        appendRaw(recordBytes(4, 10));
         try (LeaseJournal journal = open())
         {
             journal.appendBound(100, 4, 0x0A000067, 1, 0, 0, 0, 0, 0, ClientKeys.NONE, null);
@@ -311,6 +363,31 @@ class LeaseJournalTest
     private void appendRaw(final byte[] bytes) throws IOException
     {
         Files.write(file(), bytes, StandardOpenOption.APPEND);
+    }
+
+    /** Cuts the zeros written ahead: the file as a journal that appended record by record (a full disk) leaves it. */
+    private void cutAfterRecords(final int records) throws IOException
+    {
+        try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.WRITE))
+        {
+            ch.truncate((records + 1L) * JournalRecord.LENGTH);
+        }
+    }
+
+    /** The first {@code length} bytes of a BOUND record for {@code mac}: an append cut short. */
+    private static byte[] recordBytes(final long mac, final int length)
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[JournalRecord.LENGTH]);
+        new JournalRecord().write(b, 0, JournalRecord.BOUND, 100, mac, 0x0A000063 + (int)mac, 10_000, 0, 0, 0, 0, mac);
+        return Arrays.copyOf(b.byteArray(), length);
+    }
+
+    private void writeAt(final long position, final byte[] bytes) throws IOException
+    {
+        try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.WRITE))
+        {
+            ch.write(ByteBuffer.wrap(bytes), position);
+        }
     }
 
     private void flipByte(final long position) throws IOException
