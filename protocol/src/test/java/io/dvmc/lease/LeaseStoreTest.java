@@ -100,6 +100,26 @@ class LeaseStoreTest
     }
 
     @Test
+    void aFullStoreIsWalkedInSegmentsOfAtMostAThousandLeasesAndAFileKeepsTheSegmentsItWasMadeWith()
+    {
+        final Path file = dir.resolve("leases");
+        final long capacity = 262_144;
+        try (LeaseStore store = LeaseStore.openWriter(file, capacity))
+        {
+            assertTrue(capacity / store.segments() <= FixedRecordMap.ENTRIES_PER_SEGMENT,
+                "one step of a walk holds a segment of " + capacity / store.segments() + " leases");
+            final LeaseRecord lease = new LeaseRecord().clear();
+            for (long mac = 1; mac <= capacity; mac++)
+            {
+                store.put(1, mac, lease);
+            }
+            final long[] visited = {0};
+            store.forEach(0, store.segments(), (domainId, mac, record) -> visited[0]++);
+            assertEquals(capacity, visited[0], "a store made for its capacity holds it, however many segments");
+        }
+    }
+
+    @Test
     void forEachVisitsEveryLease()
     {
         final Path file = dir.resolve("leases");
