@@ -585,7 +585,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
         locator.failover(exchanges.domainId(slot));
         if (exchanges.isRefresh(slot))
         {
-            refresher.onTimeout();
+            refresher.onTimeout(slot, clock.time());
         }
         exchanges.release(slot);
     }

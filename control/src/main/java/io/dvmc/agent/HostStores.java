@@ -54,6 +54,16 @@ public final class HostStores implements AutoCloseable
     private final RingBuffer toDataplane;
     private final AgentCounters counters;
     private final long maxLeases;
+    private LeaseWrites writes = new LeaseWrites()
+    {
+        public void put(final int domainId, final long mac, final LeaseRecord record)
+        {
+        }
+
+        public void removed(final int domainId, final long mac)
+        {
+        }
+    };
     private final int maxDomains;
     private final Duration deadline;
     private final UnsafeBuffer control = new UnsafeBuffer(ByteBuffer.allocateDirect(RingMessages.CONTROL_LENGTH));
@@ -334,7 +344,28 @@ public final class HostStores implements AutoCloseable
         }
         announce(domainId, mac);
         counters.leasesWritten.incrementRelease();
+        writes.put(domainId, mac, record);
         return true;
+    }
+
+    /** What the agent wrote to the lease store: told after each write ({@link #watchWrites}). */
+    interface LeaseWrites
+    {
+        void put(int domainId, long mac, LeaseRecord record);
+
+        void removed(int domainId, long mac);
+    }
+
+    /** Tells {@code watcher} of every lease written or removed from now on, after the write. */
+    void watchWrites(final LeaseWrites watcher)
+    {
+        writes = watcher;
+    }
+
+    /** The most leases the store holds. */
+    long maxLeases()
+    {
+        return maxLeases;
     }
 
     /** Whether a write found the store full since the last {@link #sweepExpired}. */
@@ -359,6 +390,7 @@ public final class HostStores implements AutoCloseable
         {
             announce(domainId, mac);
             counters.leasesRemoved.incrementRelease();
+            writes.removed(domainId, mac);
         }
     }
 

@@ -12,6 +12,8 @@ import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.function.IntPredicate;
@@ -34,54 +36,45 @@ import java.util.function.IntPredicate;
  * </ul>
  *
  * The host lease of a BOUND record runs from {@link LeaseRecord#updatedMillis()} (written together with it) to
- * {@link LeaseRecord#hostLeaseExpiryMillis()}. At most {@code maxInFlight} refreshes are in flight; when more are due,
- * each walk goes on from the last one taken before (counting the due leases in the store's order), so a lease whose
- * refresh keeps failing does not keep the others from their turn. A walk goes in steps of about {@link #STEP_NANOS}
- * each, one or more segments of the store, with the agent's other work between them: a million leases take about
- * 0.24 s to walk, which VMs must not wait through once a second. The steps are {@link #STEP_PAUSE_MS} apart at
- * least, so that a walk does not hold a core for tens of milliseconds, while the host's dataplane and service wait
- * for the other one: 40,000 leases took 8-24 ms of the agent's thread at once here, once a second. And the next
- * walk starts {@link #WALK_INTERVAL_MS}
- * after this one began, or later for a store that takes long to walk, so that walking takes at most a
- * {@value #WALK_SHARE}th of the agent's time: a lease due is then refreshed that much later (12 s for a million
- * leases), far inside the half of its host lease that is left.
+ * {@link LeaseRecord#hostLeaseExpiryMillis()}. When each lease is due is kept in a {@link RefreshSchedule}, one entry
+ * per lease: every BOUND lease the agent writes ({@link HostStores#watchWrites}) is scheduled for its half-life, and
+ * one it removes is unscheduled, so finding the leases due costs what they are, not a walk of the store. The store
+ * was walked once a second before: 40,000 leases took 8-24 ms of the agent's thread each time, a million about 0.24
+ * s, and VMs' DORAs waited behind those bursts (on the 2-vCPU test VM, half of the DORAs over 1.5 ms at 1,000 a
+ * second fell in the walk's tenth of each second). The store is walked once, at start, to schedule the leases it
+ * already holds: in steps of about {@link #STEP_NANOS}, one or more segments each, {@link #STEP_PAUSE_MS} apart at
+ * least, with the agent's other work between them.
+ *
+ * <p>At most {@code maxInFlight} refreshes are in flight; the rest wait in the schedule, earliest first. A refresh
+ * that fails, and a lease whose VM has an exchange of its own in flight, are scheduled again {@link #RETRY_MS} later,
+ * behind the leases due before them, so a lease whose refresh keeps failing does not keep the others from their
+ * turn. The schedule holds as many leases as the store; should it ever be full, it is dropped and made again by a
+ * walk, with a warning.
  */
 final class LeaseRefresher implements LeaseFilter
 {
-    static final long WALK_INTERVAL_MS = 1_000;
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseRefresher.class);
+    /** How long after a failed refresh the lease is tried again. */
+    static final long RETRY_MS = 1_000;
     /** How long a poll walks the store at most, beyond its first segment. */
     static final long STEP_NANOS = 200_000;
     /** The least time from one step of a walk to the next. */
     static final long STEP_PAUSE_MS = 1;
-    /** A walk and the pause after it last at least this many times the walk's own time. */
-    static final int WALK_SHARE = 50;
 
     private final HostStores stores;
     private final Exchanges exchanges;
     private final ServiceLocator locator;
     private final AgentCounters counters;
     private final int maxInFlight;
-    private final IntArrayList dueDomains = new IntArrayList();
-    private final LongArrayList dueMacs = new LongArrayList();
+    private final IntArrayList unused = new IntArrayList();
+    private final LongArrayList unusedMacs = new LongArrayList();
     private final LeaseRecord lease = new LeaseRecord();
     private final DomainRecord domain = new DomainRecord();
-    private long walkNowMs;
-    private long nextWalkMs;
-    private long nextStepMs;
-    private int room;
-    private int dueSeen;
-    private int lastTaken;
-    private int skip;
+    private final RefreshSchedule schedule;
     private final SegmentWalk walk;
-    private final IntPredicate refreshOneSegment = this::refreshSegment;
-    private DvmcClient stepClient;
-    private int sentInStep;
-    /** Whether the walk in progress had more due leases than room for them. */
-    private boolean filled;
-    private int dueSeenAtStep;
-    private int lastTakenAtStep;
-    private long walkStartMs;
-    private long walkNanos;
+    private final IntPredicate scheduleOneSegment = this::scheduleSegment;
+    private long nextStepMs;
+    private boolean overflowed;
 
     LeaseRefresher(
         final HostStores stores,
@@ -107,11 +100,25 @@ final class LeaseRefresher implements LeaseFilter
         this.counters = counters;
         this.maxInFlight = maxInFlight;
         this.walk = new SegmentWalk(nanoClock);
+        this.schedule = new RefreshSchedule((int)Math.min(1 << 28, stores.maxLeases()));
+        stores.watchWrites(new HostStores.LeaseWrites()
+        {
+            public void put(final int domainId, final long mac, final LeaseRecord record)
+            {
+                schedule(domainId, mac, record);
+            }
+
+            public void removed(final int domainId, final long mac)
+            {
+                schedule.unschedule(domainId, mac);
+            }
+        });
+        walk.start();
     }
 
     /**
-     * Starts a walk of the store when the interval has passed, walks the next step of the walk in progress and sends
-     * the refreshes due in it.
+     * Walks the next step of the walk that schedules the store's leases, if one is under way, and sends the
+     * refreshes due.
      *
      * @return refreshes sent.
      */
@@ -122,99 +129,120 @@ final class LeaseRefresher implements LeaseFilter
 
     int poll(final long nowMs, final DvmcClient client, final long budgetNanos)
     {
-        if (!walk.walking())
+        if (overflowed)
         {
-            if (nowMs < nextWalkMs)
-            {
-                return 0;
-            }
-            walkStartMs = nowMs;
-            walkNanos = 0;
+            // Every lease of the store has an entry, so only a lease gone without the schedule hearing of it leaves
+            // one behind; a walk finds what the store holds.
+            LOG.warn("host lease refresh schedule full at {} leases: made again by a walk of the store",
+                schedule.size());
+            overflowed = false;
+            schedule.clear();
             walk.start();
-            dueSeen = 0;
-            lastTaken = -1;
-            filled = false;
         }
-        else if (nowMs < nextStepMs)
+        if (walk.walking() && nowMs >= nextStepMs)
         {
-            return 0;
+            walk.step(stores.leaseSegments(), budgetNanos, scheduleOneSegment);
+            nextStepMs = nowMs + STEP_PAUSE_MS;
         }
-        room = maxInFlight - exchanges.refreshes();
-        if (room <= 0)
+        int sent = 0;
+        int room = maxInFlight - exchanges.refreshes();
+        while (room > 0 && schedule.takeDue(nowMs))
         {
-            // The walk waits where it is until refreshes in flight end.
-            return 0;
-        }
-        walkNowMs = nowMs;
-        stepClient = client;
-        sentInStep = 0;
-        final boolean ended = walk.step(stores.leaseSegments(), budgetNanos, refreshOneSegment);
-        walkNanos += walk.lastStepNanos();
-        nextStepMs = nowMs + STEP_PAUSE_MS;
-        if (ended)
-        {
-            nextWalkMs = Math.max(walkStartMs + WALK_INTERVAL_MS, nowMs + (WALK_SHARE - 1) * walkNanos / 1_000_000);
-            // Round robin over the due leases: the next walk goes on after the last taken in this one, or from the
-            // start when this one had room for every lease due.
-            skip = filled ? lastTaken + 1 : 0;
-        }
-        return sentInStep;
-    }
-
-    /** Sends the refreshes due in one segment; @return whether there is room for more. */
-    private boolean refreshSegment(final int segment)
-    {
-        dueSeenAtStep = dueSeen;
-        lastTakenAtStep = lastTaken;
-        final int found = stores.collectLeases(this, room, segment, segment + 1, dueDomains, dueMacs);
-        filled |= found == room;
-        for (int i = 0; i < found; i++)
-        {
-            if (!send(dueDomains.getInt(i), dueMacs.getLong(i), walkNowMs, stepClient))
+            final int domainId = schedule.takenDomain();
+            final long mac = schedule.takenMac();
+            if (!isDue(domainId, mac, nowMs))
             {
-                filled = true;
+                continue;
+            }
+            if (exchanges.byVm(domainId, mac) != Exchanges.NONE)
+            {
+                // The VM's own exchange renews the lease if it binds; if not, this one tries again later.
+                schedule(nowMs + RETRY_MS, domainId, mac);
+                continue;
+            }
+            if (!send(domainId, mac, nowMs, client))
+            {
+                // The exchange table or the client's is full: first in line at the next poll.
+                schedule(nowMs, domainId, mac);
                 break;
             }
-            sentInStep++;
+            sent++;
+            room--;
         }
-        room = maxInFlight - exchanges.refreshes();
-        return room > 0;
+        return sent;
     }
 
-    /** Whether a walk has segments left: work for the next duty cycle, not something to idle before. */
+    /** Whether the walk that schedules the store's leases has segments left: work for the next duty cycle. */
     boolean walking()
     {
         return walk.walking();
     }
 
-    /** A walk of segments again after a recovery (or the first time): what this step counted so far is undone. */
-    public void startWalk()
+    /** Leases in the schedule. */
+    int scheduled()
     {
-        dueSeen = dueSeenAtStep;
-        lastTaken = lastTakenAtStep;
+        return schedule.size();
     }
 
-    /** A BOUND lease past half of its host lease, whose VM has no exchange in flight, and whose turn it is. */
+    /** Schedules every lease of one segment; the filter collects none. */
+    private boolean scheduleSegment(final int segment)
+    {
+        stores.collectLeases(this, 0, segment, segment + 1, unused, unusedMacs);
+        return true;
+    }
+
+    /** A walk of a segment again after a recovery: a lease scheduled again keeps its one entry. */
+    public void startWalk()
+    {
+    }
+
+    /** Schedules the lease for its half-life; collects nothing. */
     public boolean accept(final int domainId, final long mac, final LeaseRecord record)
     {
-        if (!record.isValid() || record.state() != LeaseState.BOUND)
+        schedule(domainId, mac, record);
+        return false;
+    }
+
+    /** A lease the agent wrote, or one the walk found: a BOUND one is due at half of its host lease. */
+    private void schedule(final int domainId, final long mac, final LeaseRecord record)
+    {
+        if (record.isValid() && record.state() == LeaseState.BOUND)
+        {
+            schedule(halfLife(record), domainId, mac);
+        }
+        else
+        {
+            schedule.unschedule(domainId, mac);
+        }
+    }
+
+    private void schedule(final long dueMs, final int domainId, final long mac)
+    {
+        overflowed |= !schedule.schedule(dueMs, domainId, mac);
+    }
+
+    private static long halfLife(final LeaseRecord record)
+    {
+        return record.updatedMillis() + (record.hostLeaseExpiryMillis() - record.updatedMillis()) / 2;
+    }
+
+    /**
+     * Whether the lease taken from the schedule is still BOUND, past half of its host lease and not past its end, and
+     * not a relay domain's. One whose half-life moved on (written by a retry's time) is scheduled for it again.
+     */
+    private boolean isDue(final int domainId, final long mac, final long nowMs)
+    {
+        if (!stores.lease(domainId, mac, lease) || !lease.isValid() || lease.state() != LeaseState.BOUND)
         {
             return false;
         }
-        final long expiry = record.hostLeaseExpiryMillis();
-        final long halfLife = record.updatedMillis() + (expiry - record.updatedMillis()) / 2;
-        // The domain's record (a read of the shared store) only for the few leases that are due.
-        if (walkNowMs < halfLife || walkNowMs >= expiry || isRelay(domainId))
+        final long halfLife = halfLife(lease);
+        if (nowMs < halfLife)
         {
+            schedule(halfLife, domainId, mac);
             return false;
         }
-        final int index = dueSeen++;
-        if (index < skip || dueDomains.size() >= room || exchanges.byVm(domainId, mac) != Exchanges.NONE)
-        {
-            return false;
-        }
-        lastTaken = index;
-        return true;
+        return nowMs < lease.hostLeaseExpiryMillis() && !isRelay(domainId);
     }
 
     /**
@@ -275,7 +303,11 @@ final class LeaseRefresher implements LeaseFilter
                 lease.hostLeaseExpiryMillis(exchanges.startedMs(slot) + hostLease)
                     .vmLeaseSeconds(reply.vmLeaseSeconds())
                     .updatedMillis(nowMs);
-                stores.putLease(domainId, mac, lease);
+                if (!stores.putLease(domainId, mac, lease))
+                {
+                    // Not written (a full store): the old host lease runs on, and is due again.
+                    schedule(nowMs + RETRY_MS, domainId, mac);
+                }
                 counters.refreshesAcked.incrementRelease();
             }
             return;
@@ -289,11 +321,16 @@ final class LeaseRefresher implements LeaseFilter
             return;
         }
         counters.refreshesFailed.incrementRelease();
+        schedule(nowMs + RETRY_MS, domainId, mac);
     }
 
-    /** No answer to a refresh: the service may be down; the caller has moved the domain on and releases the slot. */
-    void onTimeout()
+    /**
+     * No answer to the refresh in {@code slot}: the service may be down; the caller has moved the domain on and
+     * releases the slot. The lease is tried again later.
+     */
+    void onTimeout(final int slot, final long nowMs)
     {
         counters.refreshesFailed.incrementRelease();
+        schedule(nowMs + RETRY_MS, exchanges.domainId(slot), exchanges.mac(slot));
     }
 }

@@ -751,9 +751,9 @@ class HostAgentTest
         stores.putDomain(relay.flags(DomainRecord.FLAG_RELAY).version(relay.version() + 1).seal());
 
         clockOffsetMs = HOST_LEASE_MS / 2 + 1_000;
-        runUntil(() -> true, "a walk of the leases");
-        clockOffsetMs += LeaseRefresher.WALK_INTERVAL_MS;
-        runUntil(() -> true, "another walk");
+        runUntil(() -> true, "the lease's refresh time");
+        clockOffsetMs += LeaseRefresher.RETRY_MS;
+        runUntil(() -> true, "a retry's time");
         assertEquals(0, counters.refreshesSent.get(), "a refresh the tenant server would not know the VM from");
     }
 

@@ -92,8 +92,9 @@ class LeaseRefresherTest
 
                 public void onTimeout(final long transactionId)
                 {
-                    refresher.onTimeout();
-                    exchanges.release(exchanges.byXid(transactionId));
+                    final int slot = exchanges.byXid(transactionId);
+                    refresher.onTimeout(slot, System.currentTimeMillis());
+                    exchanges.release(slot);
                 }
             });
     }
@@ -105,7 +106,7 @@ class LeaseRefresherTest
     }
 
     @Test
-    void aWalkOfAStoreOfManySegmentsGoesInStepsAMillisecondApartWithTheAgentsOtherWorkBetweenThem() throws Exception
+    void theWalkThatSchedulesTheLeasesAStoreHoldsAtStartGoesInStepsAMillisecondApart() throws Exception
     {
         try (RingFiles bigRings = RingFiles.open(dir.resolve("big"));
             HostStores big = storeOfManySegments(bigRings))
@@ -116,7 +117,7 @@ class LeaseRefresherTest
             final LeaseRefresher stepped = refresherOf(big, due, SystemNanoClock.INSTANCE);
 
             // No time to spare in a step: each poll walks one segment, and the steps are a millisecond apart.
-            long clock = now + LeaseRefresher.WALK_INTERVAL_MS;
+            long clock = now;
             int sent = stepped.poll(clock, client, 0);
             assertTrue(sent < due, "one step sent the refreshes of every segment: " + sent);
             assertTrue(stepped.walking());
@@ -134,32 +135,37 @@ class LeaseRefresherTest
     }
 
     @Test
-    void aStoreThatTakesLongToWalkIsWalkedLessOftenSoThatWalkingTakesAFiftiethOfTheAgentsTime() throws Exception
+    void aLeaseWrittenLaterIsRefreshedAtHalfOfItsHostLeaseWithoutAnotherWalkOfTheStore() throws Exception
     {
         try (RingFiles bigRings = RingFiles.open(dir.resolve("big"));
             HostStores big = storeOfManySegments(bigRings))
         {
-            final int segments = big.leaseSegments();
-            final long now = putDueLeases(big, 1);
-            // Every reading of the clock is 10 ms after the one before: each one-segment step takes 20 ms.
-            final long[] nanos = {0};
-            final LeaseRefresher slow = refresherOf(big, 16, () -> nanos[0] += 10_000_000L);
-
-            long clock = now + LeaseRefresher.WALK_INTERVAL_MS;
-            slow.poll(clock, client, 0);
-            while (slow.walking())
+            final long[] clockReads = {0};
+            final LeaseRefresher scheduled = refresherOf(big, 16, () -> {
+                clockReads[0]++;
+                return System.nanoTime();
+            });
+            long clock = System.currentTimeMillis();
+            while (scheduled.walking())
             {
                 clock += LeaseRefresher.STEP_PAUSE_MS;
-                slow.poll(clock, client, 0);
+                scheduled.poll(clock, client);
             }
-            // The walk took 10-20 ms a segment, so the next one waits 49 times that: more than the usual second.
-            for (final long after : new long[]{LeaseRefresher.WALK_INTERVAL_MS, 49L * 10 * segments - 1})
+            final long readsAfterTheWalk = clockReads[0];
+            final long bound = clock;
+            big.putLease(DOMAIN, 0x0200_0000_9999L, new LeaseRecord().clear().ip(0x0A00_00FE)
+                .state(LeaseState.BOUND).vmLeaseSeconds(600).serverId(0x0A00_0001).updatedMillis(bound)
+                .hostLeaseExpiryMillis(bound + 600_000).vmLeaseExpiryMillis(bound + 600_000).vmId(1, 9999));
+
+            int sent = 0;
+            for (clock = bound; clock < bound + 300_000; clock += 10_000)
             {
-                slow.poll(clock + after, client, 0);
-                assertFalse(slow.walking(), "a walk began " + after + " ms after one of " + segments + " segments");
+                sent += scheduled.poll(clock, client);
             }
-            slow.poll(clock + 49L * 20 * segments, client, 0);
-            assertTrue(slow.walking(), "no walk began after the pause");
+            assertEquals(0, sent, "refreshed before half of its host lease");
+            assertEquals(1, scheduled.poll(bound + 300_000, client), "not refreshed at half of its host lease");
+            assertFalse(scheduled.walking());
+            assertEquals(readsAfterTheWalk, clockReads[0], "the store was walked again");
         }
     }
 
@@ -195,7 +201,7 @@ class LeaseRefresherTest
     }
 
     @Test
-    void leasesWhoseRefreshKeepsFailingTakeTurnsWithTheOthersWhenMoreAreDueThanMayBeInFlight()
+    void leasesWhoseRefreshKeepsFailingTakeTurnsWithTheOthersWhenMoreAreDueThanMayBeInFlight() throws Exception
     {
         final long now = System.currentTimeMillis();
         for (int i = 0; i < LEASES; i++)
@@ -205,6 +211,10 @@ class LeaseRefresherTest
                 .state(LeaseState.BOUND).vmLeaseSeconds(600).serverId(0x0A00_0001).updatedMillis(now - 3_600_000)
                 .hostLeaseExpiryMillis(now + 1_200_000).vmLeaseExpiryMillis(now).vmId(1, i));
         }
+        // As an agent that starts finds them: scheduled by its first walk of the store.
+        refresher = new LeaseRefresher(stores, exchanges, new ServiceLocator(
+            new FilePolicyStore(dir.resolve("policy.json")), SystemEpochClock.INSTANCE, 30_000, counters), counters,
+            IN_FLIGHT);
 
         final Set<Long> tried = new HashSet<>();
         long clock = now;
