@@ -20,7 +20,8 @@
 #             from HdrHistogram; DVMC_BENCH_SVG names the percentile plot of the server's times. For dvmc also
 #             the DVMC messages on loopback, paired with the veth's frames by MAC: each leg's time split into
 #             "in" (veth to the agent's request: dataplane and agent), "service" and "out" (the service's reply to
-#             veth: agent and dataplane)
+#             veth: agent and dataplane), and the run's journal fdatasyncs by duration (from the service's
+#             dvmc_service_journal_sync_duration_seconds): every ACK waits for one
 #   renewals  DVMC_PERF_RENEW_CLIENTS (default 10000) clients bound, then renewing (relayed REQUEST with ciaddr) as
 #             fast as answered, DVMC_PERF_RENEW_WINDOW (default 256) in flight, for DVMC_PERF_SECONDS
 #             (io.dvmc.bench.RenewalStorm: perfdhcp's -f renews each lease once, no faster than it makes leases)
@@ -123,6 +124,7 @@ done
 
 # The dvmc service's DVMC port on loopback.
 dvmc_port=$((20000 + LAB_PID % 20000))
+dvmc_metrics_port=$((dvmc_port + 1))
 
 # Starts server $1 and records its processes' pids in server_pids.
 server_pids=()
@@ -162,7 +164,7 @@ JSON
   fi
   DVMC_JAVA_OPTS="${DVMC_JAVA_OPTS:-} -Ddvmc.log.leases=$lease_log" lab_spawn service - bin/dvmc service \
     --policy "$LAB_DIR/policy.json" --listen "127.0.0.1:$port" --state-dir "$LAB_DIR/service" \
-    --key-file "$LAB_DIR/cluster.key" ${control_idle:+--idle "$control_idle"}
+    --key-file "$LAB_DIR/cluster.key" --metrics "127.0.0.1:$dvmc_metrics_port" ${control_idle:+--idle "$control_idle"}
   lab_spawn agent - bin/dvmc agent --config "$LAB_DIR/host.json" ${control_idle:+--idle "$control_idle"}
   # The dataplane opens the host state the agent creates.
   LAB_WATCH="service agent" lab_wait 120 "the agent to start" test -e "$LAB_DIR/host/agent.ready"
@@ -341,7 +343,7 @@ ceiling_mode() {
 }
 
 latency_mode() {
-  local rate=${DVMC_PERF_LATENCY_RATE:-1000} s pcap labels=() dora=()
+  local rate=${DVMC_PERF_LATENCY_RATE:-1000} s pcap labels=() dora=() sync_before=
   : > "$LAB_DIR/times"
   for s in "${servers[@]}"; do
     start_server "$s"
@@ -355,8 +357,10 @@ latency_mode() {
       lab_spawn tcpdump-lo - tcpdump -i lo -n -s 200 -B 32768 -w "$LAB_DIR/dvmc-lo.pcap" udp port "$dvmc_port"
       lab_wait 30 "tcpdump to capture DVMC on loopback" grep -q "listening on" "$LAB_DIR/tcpdump-lo.log"
     fi
+    [ "$s" != dvmc ] || sync_before=$(journal_syncs)
     res=$(perf "$s" "$rate" "$seconds" "$run")
     read -r acks sent drops pcpu ticks <<< "$res"
+    [ "$s" != dvmc ] || journal_sync_report "$sync_before" "$(journal_syncs)"
     lab_stop_pid "$(lab_pid_of "tcpdump-$s")" 10
     [ "$s" != dvmc ] || lab_stop_pid "$(lab_pid_of tcpdump-lo)" 10
     stop_server
@@ -393,6 +397,34 @@ latency_mode() {
     "${bench_java[@]}" -Ddvmc.bench.parts=true io.dvmc.bench.LatencyReport "$LAB_DIR/times" dvmc:in dvmc:service \
       dvmc:out
   fi
+}
+
+# The buckets of dvmc's journal sync histogram ("LE COUNT" lines), read from the service's metrics endpoint with
+# bash's own /dev/tcp (no HTTP client needed).
+journal_syncs() {
+  local line
+  exec 3<> "/dev/tcp/127.0.0.1/$dvmc_metrics_port" || return 0
+  printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  while IFS= read -r line <&3; do
+    [[ $line == dvmc_service_journal_sync_duration_seconds_bucket* ]] || continue
+    line=${line#*,le=\"}
+    echo "${line%%\"*} ${line##* }"
+  done
+  exec 3<&-
+}
+
+# journal_sync_report BEFORE AFTER: the fdatasyncs of the measured run, by bucket: every ACK waits for one, so their
+# tail is a floor under the DORA's.
+journal_sync_report() {
+  paste -d' ' <(printf '%s\n' "$1") <(printf '%s\n' "$2") | awk '
+    NF == 4 { le[++n] = $1; c[n] = $4 - $2 }
+    END {
+      if (n == 0) { print "dvmc journal syncs: no figures from the service'"'"'s metrics"; exit }
+      total = c[n]
+      printf "dvmc journal syncs in the run: %d (fdatasync, each ACK waits for one); share done within:", total
+      for (i = 1; i < n; i++) if (le[i] + 0 <= 0.01) printf " %g ms %.2f %%", le[i] * 1000, total ? 100 * c[i] / total : 0
+      print ""
+    }'
 }
 
 # Each leg of dvmc's DORAs split at the DVMC messages on loopback: "dvmc:in|service|out MICROSECONDS" lines. The

@@ -4,6 +4,7 @@ import io.dvmc.config.Addresses;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
+import io.dvmc.metrics.LatencyHistogram;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.time.MonotonicClock;
@@ -990,6 +991,12 @@ public final class AddressManager implements AutoCloseable
         });
         figures.sort(Comparator.comparingLong(f -> f.domainId() & 0xFFFF_FFFFL));
         return figures;
+    }
+
+    /** How long the journal's syncs took, or null with shared leases (etcd's own metrics tell of its disk). */
+    public LatencyHistogram journalSyncLatency()
+    {
+        return journal instanceof LeaseJournal file ? file.syncLatency() : null;
     }
 
     LeaseJournal journal()

@@ -13,6 +13,7 @@ import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.exchange.KeyRing;
 import io.dvmc.exchange.ReceiveBuffer;
+import io.dvmc.metrics.LatencyHistogram;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.relay.RelayAnswers;
@@ -353,6 +354,12 @@ public final class DvmcService implements Agent, AutoCloseable
     public ServiceCounters counters()
     {
         return counters;
+    }
+
+    /** How long the lease journal's syncs took, or null when the leases are shared through etcd. */
+    public LatencyHistogram journalSyncLatency()
+    {
+        return manager.journalSyncLatency();
     }
 
     AddressManager manager()

@@ -2,6 +2,7 @@ package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.config.IoFaults;
+import io.dvmc.metrics.LatencyHistogram;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /**
  * The service's durable lease store (DESIGN §5, "service lease state", embedded default): an append-only file of
@@ -57,6 +59,8 @@ public final class LeaseJournal implements LeaseLog
      * record by record.
      */
     static final int PREALLOCATE_BYTES = 64 * 1024;
+    /** How long each fdatasync of the journal takes: every ACK waits for one. */
+    public static final String SYNC_METRIC = "dvmc_service_journal_sync_duration_seconds";
 
     private static final int IO_RECORDS = 256;
     private static final byte[] EMPTY = new byte[0];
@@ -89,6 +93,9 @@ public final class LeaseJournal implements LeaseLog
     private final UnsafeBuffer ioView = new UnsafeBuffer(io);
     private final JournalRecord record = new JournalRecord();
     private final ByteBuffer zeros = ByteBuffer.allocateDirect(PREALLOCATE_BYTES);
+    private final LatencyHistogram syncLatency = new LatencyHistogram(SYNC_METRIC,
+        "Each fdatasync of the lease journal, which every ACK waits for: the disk's share of a DORA", "file",
+        List.of(FILE_NAME));
     private volatile FileChannel channel;
     private long position;
     /** The file's size: bytes from {@link #position} to here are zeros written ahead. */
@@ -262,7 +269,7 @@ public final class LeaseJournal implements LeaseLog
         {
             syncer = new JournalSyncer("dvmc-journal-sync", () -> {
                 beforeSync.run();
-                channel.force(false);
+                force();
             }, appended);
             syncer.wakeOnChange(wake);
         }
@@ -342,7 +349,7 @@ public final class LeaseJournal implements LeaseLog
         try
         {
             beforeSync.run();
-            channel.force(false);
+            force();
             dirty = false;
             synced = appended;
         }
@@ -353,6 +360,20 @@ public final class LeaseJournal implements LeaseLog
             failed = true;
             throw new LeaseStoreException("lease journal sync failed: " + ex);
         }
+    }
+
+    /** fdatasync of the journal, timed. */
+    private void force() throws IOException
+    {
+        final long start = System.nanoTime();
+        channel.force(false);
+        syncLatency.record(0, System.nanoTime() - start);
+    }
+
+    /** How long the journal's syncs took: {@value #SYNC_METRIC}. */
+    public LatencyHistogram syncLatency()
+    {
+        return syncLatency;
     }
 
     /** Runs {@code hook} before each sync from now on, on the thread that syncs. */

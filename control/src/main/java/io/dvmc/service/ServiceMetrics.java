@@ -19,7 +19,8 @@ import java.util.function.ToLongFunction;
  * A service's metrics endpoint: its counters, and per address-managed domain of the policy its pool's figures as
  * the service thread last published them: {@code dvmc_service_pool_addresses{domain="100",name="blue"}} (the size),
  * the addresses assigned, offered, declined and free ({@code dvmc_service_pool_free_addresses}, ...), and the
- * requests it took by kind ({@code dvmc_service_domain_requests_total{domain="100",name="blue",request="discover"}}).
+ * requests it took by kind ({@code dvmc_service_domain_requests_total{domain="100",name="blue",request="discover"}});
+ * and how long its lease journal's syncs take ({@value LeaseJournal#SYNC_METRIC}).
  */
 public final class ServiceMetrics implements MultiCollector
 {
@@ -48,8 +49,13 @@ public final class ServiceMetrics implements MultiCollector
     public static MetricsEndpoint start(final DvmcService service, final InetSocketAddress address)
     {
         service.publishPoolFigures();
-        return MetricsEndpoint.start("service", address,
-            List.of(new CountersMetrics("service", service.counters().file()), new ServiceMetrics(service)));
+        final List<MultiCollector> collectors = new ArrayList<>(List.of(
+            new CountersMetrics("service", service.counters().file()), new ServiceMetrics(service)));
+        if (service.journalSyncLatency() != null)
+        {
+            collectors.add(service.journalSyncLatency());
+        }
+        return MetricsEndpoint.start("service", address, collectors);
     }
 
     public MetricSnapshots collect()

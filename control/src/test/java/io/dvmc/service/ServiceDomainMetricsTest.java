@@ -75,7 +75,10 @@ class ServiceDomainMetricsTest
                 () -> assertEquals(100, value(t, "dvmc_service_pool_addresses{domain=\"200\",name=\"red\"}"),
                     "a domain nobody asked in yet has its pool figures:\n" + t),
                 () -> assertEquals(1, value(t, "dvmc_service_pool_free_addresses{domain=\"300\",name=\"tiny\"}"), t),
-                () -> assertFalse(t.contains("name=\"relayed\""), "a relay domain has no pool:\n" + t));
+                () -> assertFalse(t.contains("name=\"relayed\""), "a relay domain has no pool:\n" + t),
+                () -> assertTrue(value(t, LeaseJournal.SYNC_METRIC + "_count{file=\"leases.journal\"}") >= 1,
+                    "the ACK's journal sync timed:\n" + t),
+                () -> assertTrue(value(t, LeaseJournal.SYNC_METRIC + "_sum{file=\"leases.journal\"}") > 0, t));
         }
         finally
         {
