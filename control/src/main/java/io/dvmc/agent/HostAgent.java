@@ -210,7 +210,7 @@ public final class HostAgent implements Agent, DvmcClient.Listener
             }
             work += exchanged;
             work += refresher.poll(now, client);
-            if (refresher.walking())
+            if (refresher.busy())
             {
                 work++;
             }

@@ -60,6 +60,12 @@ final class LeaseRefresher implements LeaseFilter
     static final long STEP_NANOS = 200_000;
     /** The least time from one step of a walk to the next. */
     static final long STEP_PAUSE_MS = 1;
+    /**
+     * Leases a poll takes from the schedule at most, sent or found not due: a poll holds the agent's thread for
+     * tens of microseconds, even when many come due at once (a store found at start with leases past their
+     * half-life).
+     */
+    static final int MAX_TAKEN_PER_POLL = 32;
 
     private final HostStores stores;
     private final Exchanges exchanges;
@@ -75,6 +81,7 @@ final class LeaseRefresher implements LeaseFilter
     private final IntPredicate scheduleOneSegment = this::scheduleSegment;
     private long nextStepMs;
     private boolean overflowed;
+    private boolean behind;
 
     LeaseRefresher(
         final HostStores stores,
@@ -145,9 +152,11 @@ final class LeaseRefresher implements LeaseFilter
             nextStepMs = nowMs + STEP_PAUSE_MS;
         }
         int sent = 0;
+        int taken = 0;
         int room = maxInFlight - exchanges.refreshes();
-        while (room > 0 && schedule.takeDue(nowMs))
+        while (room > 0 && taken < MAX_TAKEN_PER_POLL && schedule.takeDue(nowMs))
         {
+            taken++;
             final int domainId = schedule.takenDomain();
             final long mac = schedule.takenMac();
             if (!isDue(domainId, mac, nowMs))
@@ -169,7 +178,14 @@ final class LeaseRefresher implements LeaseFilter
             sent++;
             room--;
         }
+        behind = taken == MAX_TAKEN_PER_POLL && schedule.nextDue() <= nowMs;
         return sent;
+    }
+
+    /** Whether the last poll left leases due, or the walk has segments left: work for the next duty cycle. */
+    boolean busy()
+    {
+        return behind || walk.walking();
     }
 
     /** Whether the walk that schedules the store's leases has segments left: work for the next duty cycle. */

@@ -4,7 +4,6 @@ import io.dvmc.config.Addresses;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
-import io.dvmc.metrics.LatencyHistogram;
 import io.dvmc.policy.Domain;
 import io.dvmc.policy.PolicyStore;
 import io.dvmc.time.MonotonicClock;
@@ -23,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * The builtin address manager of the dvmc service: leases keyed by (domain id, MAC), the pool of each domain, and
@@ -993,10 +993,18 @@ public final class AddressManager implements AutoCloseable
         return figures;
     }
 
-    /** How long the journal's syncs took, or null with shared leases (etcd's own metrics tell of its disk). */
-    public LatencyHistogram journalSyncLatency()
+    /**
+     * Tells {@code times} how long each sync of the journal takes, in nanoseconds; false with shared leases, which
+     * have no journal of their own (etcd's metrics tell of its disk).
+     */
+    public boolean timeJournalSyncs(final LongConsumer times)
     {
-        return journal instanceof LeaseJournal file ? file.syncLatency() : null;
+        if (journal instanceof LeaseJournal file)
+        {
+            file.timeSyncs(times);
+            return true;
+        }
+        return false;
     }
 
     LeaseJournal journal()

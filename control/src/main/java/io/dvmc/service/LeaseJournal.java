@@ -2,7 +2,6 @@ package io.dvmc.service;
 
 import io.dvmc.config.Addresses;
 import io.dvmc.config.IoFaults;
-import io.dvmc.metrics.LatencyHistogram;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * The service's durable lease store (DESIGN §5, "service lease state", embedded default): an append-only file of
@@ -59,8 +58,6 @@ public final class LeaseJournal implements LeaseLog
      * record by record.
      */
     static final int PREALLOCATE_BYTES = 64 * 1024;
-    /** How long each fdatasync of the journal takes: every ACK waits for one. */
-    public static final String SYNC_METRIC = "dvmc_service_journal_sync_duration_seconds";
 
     private static final int IO_RECORDS = 256;
     private static final byte[] EMPTY = new byte[0];
@@ -93,9 +90,9 @@ public final class LeaseJournal implements LeaseLog
     private final UnsafeBuffer ioView = new UnsafeBuffer(io);
     private final JournalRecord record = new JournalRecord();
     private final ByteBuffer zeros = ByteBuffer.allocateDirect(PREALLOCATE_BYTES);
-    private final LatencyHistogram syncLatency = new LatencyHistogram(SYNC_METRIC,
-        "Each fdatasync of the lease journal, which every ACK waits for: the disk's share of a DORA", "file",
-        List.of(FILE_NAME));
+    /** Told how long each sync took, in nanoseconds. */
+    private volatile LongConsumer syncTimes = nanos -> {
+    };
     private volatile FileChannel channel;
     private long position;
     /** The file's size: bytes from {@link #position} to here are zeros written ahead. */
@@ -367,13 +364,13 @@ public final class LeaseJournal implements LeaseLog
     {
         final long start = System.nanoTime();
         channel.force(false);
-        syncLatency.record(0, System.nanoTime() - start);
+        syncTimes.accept(System.nanoTime() - start);
     }
 
-    /** How long the journal's syncs took: {@value #SYNC_METRIC}. */
-    public LatencyHistogram syncLatency()
+    /** Tells {@code times} how long each sync takes from now on, in nanoseconds, on the thread that syncs. */
+    public void timeSyncs(final LongConsumer times)
     {
-        return syncLatency;
+        syncTimes = times;
     }
 
     /** Runs {@code hook} before each sync from now on, on the thread that syncs. */

@@ -20,7 +20,7 @@ import java.util.function.ToLongFunction;
  * the service thread last published them: {@code dvmc_service_pool_addresses{domain="100",name="blue"}} (the size),
  * the addresses assigned, offered, declined and free ({@code dvmc_service_pool_free_addresses}, ...), and the
  * requests it took by kind ({@code dvmc_service_domain_requests_total{domain="100",name="blue",request="discover"}});
- * and how long its lease journal's syncs take ({@value LeaseJournal#SYNC_METRIC}).
+ * and how long its lease journal's syncs take ({@value DvmcService#JOURNAL_SYNC_METRIC}).
  */
 public final class ServiceMetrics implements MultiCollector
 {

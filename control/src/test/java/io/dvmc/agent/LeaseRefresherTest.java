@@ -135,6 +135,30 @@ class LeaseRefresherTest
     }
 
     @Test
+    void manyLeasesDueAtOnceGoAFewDozenAPollSoThatNoPollHoldsTheAgentLong() throws Exception
+    {
+        try (RingFiles bigRings = RingFiles.open(dir.resolve("big"));
+            HostStores big = storeOfManySegments(bigRings))
+        {
+            final int due = 3 * LeaseRefresher.MAX_TAKEN_PER_POLL + 5;
+            final long now = putDueLeases(big, due);
+            final LeaseRefresher paced = refresherOf(big, due, SystemNanoClock.INSTANCE);
+
+            assertEquals(LeaseRefresher.MAX_TAKEN_PER_POLL, paced.poll(now, client, Long.MAX_VALUE));
+            assertFalse(paced.walking(), "the whole store in one step");
+            assertTrue(paced.busy(), "leases due are left for the next duty cycle");
+            int sent = LeaseRefresher.MAX_TAKEN_PER_POLL;
+            while (paced.busy())
+            {
+                final int polled = paced.poll(now, client);
+                assertTrue(polled <= LeaseRefresher.MAX_TAKEN_PER_POLL, "one poll sent " + polled);
+                sent += polled;
+            }
+            assertEquals(due, sent);
+        }
+    }
+
+    @Test
     void aLeaseWrittenLaterIsRefreshedAtHalfOfItsHostLeaseWithoutAnotherWalkOfTheStore() throws Exception
     {
         try (RingFiles bigRings = RingFiles.open(dir.resolve("big"));

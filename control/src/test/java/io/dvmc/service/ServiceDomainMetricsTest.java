@@ -76,9 +76,9 @@ class ServiceDomainMetricsTest
                     "a domain nobody asked in yet has its pool figures:\n" + t),
                 () -> assertEquals(1, value(t, "dvmc_service_pool_free_addresses{domain=\"300\",name=\"tiny\"}"), t),
                 () -> assertFalse(t.contains("name=\"relayed\""), "a relay domain has no pool:\n" + t),
-                () -> assertTrue(value(t, LeaseJournal.SYNC_METRIC + "_count{file=\"leases.journal\"}") >= 1,
+                () -> assertTrue(value(t, DvmcService.JOURNAL_SYNC_METRIC + "_count{file=\"leases.journal\"}") >= 1,
                     "the ACK's journal sync timed:\n" + t),
-                () -> assertTrue(value(t, LeaseJournal.SYNC_METRIC + "_sum{file=\"leases.journal\"}") > 0, t));
+                () -> assertTrue(value(t, DvmcService.JOURNAL_SYNC_METRIC + "_sum{file=\"leases.journal\"}") > 0, t));
         }
         finally
         {
