@@ -810,6 +810,12 @@ public final class AddressManager implements AutoCloseable
         return ((LeaseJournal)journal).durable();
     }
 
+    /** {@link #durable()} for the journal's own sync thread: changes nothing, -1 after a failed sync. */
+    long durableSoFar()
+    {
+        return journal instanceof LeaseJournal file ? file.durableSoFar() : -1;
+    }
+
     /** Whether a reply that depends on the journal must wait for {@link #sync()}. */
     public boolean needsSync()
     {

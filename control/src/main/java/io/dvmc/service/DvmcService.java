@@ -44,6 +44,7 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The dvmc service process (DESIGN §2, §4; patent FIG. 1 item 145): a UDP server on a non-blocking
@@ -96,6 +97,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(DvmcService.class);
     /** A journal fault hit by every request is logged at most this often. */
     private static final long LOG_INTERVAL_MS = 10_000;
+    private static final int CLOSE_WAKE_MS = 50;
     /** How long each fdatasync of the lease journal takes: every ACK waits for one. */
     public static final String JOURNAL_SYNC_METRIC = "dvmc_service_journal_sync_duration_seconds";
 
@@ -170,6 +172,13 @@ public final class DvmcService implements Agent, AutoCloseable
     private long nextMaintenanceMs;
     private AgentRunner runner;
     private boolean resourcesClosed;
+    /**
+     * Held by the service thread through each duty cycle, and by the journal's sync thread while it sends the replies
+     * its sync made durable: everything a reply's send touches (the batch, the durable replies, the counters) is then
+     * one thread's at a time.
+     */
+    private final ReentrantLock sending = new ReentrantLock();
+    private boolean sendingClosed;
     private boolean sharedAvailable = true;
     private final Path stateDir;
     private final LogLimiter journalLog = new LogLimiter(LOG_INTERVAL_MS);
@@ -316,7 +325,7 @@ public final class DvmcService implements Agent, AutoCloseable
             // replica's change, or new keys.
             waiting.waitOn(ch);
             waiting.wakeBy(doorbell);
-            manager.wakeOnChange(doorbell::ring);
+            manager.wakeOnChange(this::onJournalSynced);
             relay.onSocketOpen(waiting::waitOn);
         }
         counters.add(Counter.JOURNAL_DAMAGE, manager.journalDamage());
@@ -422,6 +431,60 @@ public final class DvmcService implements Agent, AutoCloseable
 
     public int doWork()
     {
+        sending.lock();
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            sending.unlock();
+        }
+    }
+
+    /**
+     * After each sync of the journal, on its sync thread: sends the replies it made durable if the service thread
+     * is not in a duty cycle (asleep, most likely), else wakes it to send them. One thread hand-off less per ACK.
+     */
+    private void onJournalSynced()
+    {
+        if (durableReplies != null && sending.tryLock())
+        {
+            try
+            {
+                if (!sendingClosed && sendDurableSoFar())
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                sending.unlock();
+            }
+        }
+        doorbell.ring();
+    }
+
+    /** With {@link #sending} held: sends what the journal made durable; whether no reply is left waiting. */
+    private boolean sendDurableSoFar()
+    {
+        if (durableReplies.size() == 0)
+        {
+            return true;
+        }
+        final long durable = manager.durableSoFar();
+        if (durable < 0)
+        {
+            // A failed sync: the service thread withholds the replies and counts it.
+            return false;
+        }
+        durableReplies.sendUpTo(durable, durableSender);
+        sendQueued();
+        return durableReplies.size() == 0;
+    }
+
+    private int work()
+    {
         final KeyRing keys = newKeys.getAndSet(null);
         if (keys != null)
         {
@@ -486,12 +549,15 @@ public final class DvmcService implements Agent, AutoCloseable
         closeResources();
     }
 
-    /** Stops the agent thread (if started) and closes the socket and the journal. */
+    /**
+     * Stops the agent thread (if started) and closes the socket and the journal. A thread asleep (idle wait) is rung
+     * every {@link #CLOSE_WAKE_MS} until it has stopped, rather than left to end its sleep.
+     */
     public void close()
     {
         if (runner != null)
         {
-            runner.close();
+            runner.close(CLOSE_WAKE_MS, thread -> doorbell.ring());
         }
         closeResources();
     }
@@ -1038,6 +1104,16 @@ public final class DvmcService implements Agent, AutoCloseable
             return;
         }
         resourcesClosed = true;
+        sending.lock();
+        try
+        {
+            // The journal's sync thread sends nothing more on the socket about to close.
+            sendingClosed = true;
+        }
+        finally
+        {
+            sending.unlock();
+        }
         relay.close();
         try
         {

@@ -103,7 +103,7 @@ public final class LeaseJournal implements LeaseLog
     private long appended;
     /** The position a sync on this thread last made durable. */
     private long synced;
-    private JournalSyncer syncer;
+    private volatile JournalSyncer syncer;
     private Runnable wake = () -> {
     };
     /** Runs before each sync: a test's disk that takes its time. */
@@ -323,6 +323,16 @@ public final class LeaseJournal implements LeaseLog
             throw new LeaseStoreException("lease journal sync failed: " + failure);
         }
         return syncer.durable();
+    }
+
+    /**
+     * The position the background sync made durable, read from any thread and changing nothing; -1 when a sync
+     * failed (the service thread then learns of it from {@link #durable()}).
+     */
+    long durableSoFar()
+    {
+        final JournalSyncer s = syncer;
+        return s == null || s.failure() != null ? -1 : s.durable();
     }
 
     /** Makes every appended record durable (fdatasync), waiting for it. */

@@ -7,10 +7,12 @@ import io.dvmc.exchange.DvmcMessageEncoder;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.exchange.RetryPolicy;
+import io.dvmc.lab.Await;
 import io.dvmc.policy.Policy;
 import io.dvmc.policy.PolicyFile;
 import io.dvmc.service.ServiceCounters.Counter;
 import io.dvmc.service.TestAgent.Reply;
+import io.dvmc.wake.WaitingIdleStrategy;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -190,6 +193,36 @@ class DvmcServiceTest
             diskDone.countDown();
         }
         assertEquals(DvmcMessageType.ACK, agent.await(ack).type());
+    }
+
+    @Test
+    void anAckMadeDurableWhileTheServiceThreadSleepsIsSentByTheThreadThatSyncedWithoutWakingIt() throws Exception
+    {
+        // No spinning, and no sleep ends by itself within the test: only a datagram or the doorbell wakes the thread.
+        final WaitingIdleStrategy idle = new WaitingIdleStrategy(0, 0, 600_000);
+        final DvmcService service = new DvmcService(TestPolicies.policy(), ANY_LOOPBACK, TestAgent.KEY, dir, clock,
+            clock, idle).start();
+        closeables.add(service);
+        final TestAgent agent = agent();
+        final InetSocketAddress at = service.localAddress();
+        final Reply offer = agent.discover(at, BLUE, MAC);
+        final CountDownLatch syncing = new CountDownLatch(1);
+        final CountDownLatch diskDone = new CountDownLatch(1);
+        service.manager().journal().beforeSync(() -> {
+            syncing.countDown();
+            awaitQuietly(diskDone);
+        });
+        final long sleepsBefore = idle.sleeps();
+        final long ack = agent.client.send(DvmcMessageType.REQUEST, at, BLUE, MAC, 1, MAC, offer.yiaddr(), 0);
+        assertTrue(syncing.await(10, TimeUnit.SECONDS), "the REQUEST's binding was never synced");
+        Await.until("the service thread asleep again", Duration.ofSeconds(10), () -> idle.sleeps() > sleepsBefore);
+        final long asleep = idle.sleeps();
+
+        diskDone.countDown();
+
+        assertEquals(DvmcMessageType.ACK, agent.await(ack).type());
+        assertFalse(Await.within(Duration.ofMillis(500), () -> idle.sleeps() > asleep),
+            "the service thread was woken to send the ACK");
     }
 
     private static void awaitQuietly(final CountDownLatch latch)
