@@ -171,12 +171,8 @@ class DvmcServiceTest
         final TestAgent agent = agent();
         final InetSocketAddress at = service.localAddress();
         final Reply offer = agent.discover(at, BLUE, MAC);
-        final CountDownLatch syncing = new CountDownLatch(1);
         final CountDownLatch diskDone = new CountDownLatch(1);
-        service.manager().journal().beforeSync(() -> {
-            syncing.countDown();
-            awaitQuietly(diskDone);
-        });
+        final CountDownLatch syncing = holdSyncs(service, diskDone);
         final long ack;
         try
         {
@@ -206,12 +202,8 @@ class DvmcServiceTest
         final TestAgent agent = agent();
         final InetSocketAddress at = service.localAddress();
         final Reply offer = agent.discover(at, BLUE, MAC);
-        final CountDownLatch syncing = new CountDownLatch(1);
         final CountDownLatch diskDone = new CountDownLatch(1);
-        service.manager().journal().beforeSync(() -> {
-            syncing.countDown();
-            awaitQuietly(diskDone);
-        });
+        final CountDownLatch syncing = holdSyncs(service, diskDone);
         final long sleepsBefore = idle.sleeps();
         final long ack = agent.client.send(DvmcMessageType.REQUEST, at, BLUE, MAC, 1, MAC, offer.yiaddr(), 0);
         assertTrue(syncing.await(10, TimeUnit.SECONDS), "the REQUEST's binding was never synced");
@@ -223,6 +215,17 @@ class DvmcServiceTest
         assertEquals(DvmcMessageType.ACK, agent.await(ack).type());
         assertFalse(Await.within(Duration.ofMillis(500), () -> idle.sleeps() > asleep),
             "the service thread was woken to send the ACK");
+    }
+
+    /** Holds each journal sync until {@code diskDone}; the latch returned opens when a sync is held. */
+    private static CountDownLatch holdSyncs(final DvmcService service, final CountDownLatch diskDone)
+    {
+        final CountDownLatch syncing = new CountDownLatch(1);
+        service.manager().journal().beforeSync(() -> {
+            syncing.countDown();
+            awaitQuietly(diskDone);
+        });
+        return syncing;
     }
 
     private static void awaitQuietly(final CountDownLatch latch)
