@@ -517,6 +517,24 @@ public final class HostStores implements AutoCloseable
         return leases.segments();
     }
 
+    /**
+     * Visits the leases of segments [from, to), the record reused. A walk that meets a segment a dead process left
+     * locked is made again from {@code fromSegment} after the recovery, {@code again} run first.
+     */
+    void visitLeases(final int fromSegment, final int toSegment, final LeaseVisitor visitor, final Runnable again)
+    {
+        try
+        {
+            leases.forEach(fromSegment, toSegment, visitor);
+        }
+        catch (final SegmentLockedException ex)
+        {
+            recover();
+            again.run();
+            leases.forEach(fromSegment, toSegment, visitor);
+        }
+    }
+
     /** {@link #collectLeases(LeaseFilter, int, IntArrayList, LongArrayList)} over segments [from, to). */
     int collectLeases(final LeaseFilter filter, final int limit, final int fromSegment, final int toSegment,
         final IntArrayList domainIds, final LongArrayList macs)
@@ -528,21 +546,13 @@ public final class HostStores implements AutoCloseable
                 macs.addLong(mac);
             }
         };
-        domainIds.clear();
-        macs.clear();
-        filter.startWalk();
-        try
-        {
-            leases.forEach(fromSegment, toSegment, collector);
-        }
-        catch (final SegmentLockedException ex)
-        {
-            recover();
+        final Runnable start = () -> {
             domainIds.clear();
             macs.clear();
             filter.startWalk();
-            leases.forEach(fromSegment, toSegment, collector);
-        }
+        };
+        start.run();
+        visitLeases(fromSegment, toSegment, collector, start);
         return domainIds.size();
     }
 

@@ -8,8 +8,7 @@ import io.dvmc.lease.DomainRecord;
 import io.dvmc.lease.HostLease;
 import io.dvmc.lease.LeaseRecord;
 import io.dvmc.lease.LeaseState;
-import org.agrona.collections.IntArrayList;
-import org.agrona.collections.LongArrayList;
+import io.dvmc.lease.LeaseVisitor;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
@@ -51,7 +50,7 @@ import java.util.function.IntPredicate;
  * turn. The schedule holds as many leases as the store; should it ever be full, it is dropped and made again by a
  * walk, with a warning.
  */
-final class LeaseRefresher implements LeaseFilter
+final class LeaseRefresher
 {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseRefresher.class);
     /** How long after a failed refresh the lease is tried again. */
@@ -72,13 +71,12 @@ final class LeaseRefresher implements LeaseFilter
     private final ServiceLocator locator;
     private final AgentCounters counters;
     private final int maxInFlight;
-    private final IntArrayList unused = new IntArrayList();
-    private final LongArrayList unusedMacs = new LongArrayList();
     private final LeaseRecord lease = new LeaseRecord();
     private final DomainRecord domain = new DomainRecord();
     private final RefreshSchedule schedule;
     private final SegmentWalk walk;
     private final IntPredicate scheduleOneSegment = this::scheduleSegment;
+    private final LeaseVisitor scheduleLease = this::schedule;
     private long nextStepMs;
     private boolean overflowed;
     private boolean behind;
@@ -194,29 +192,12 @@ final class LeaseRefresher implements LeaseFilter
         return walk.walking();
     }
 
-    /** Leases in the schedule. */
-    int scheduled()
-    {
-        return schedule.size();
-    }
-
-    /** Schedules every lease of one segment; the filter collects none. */
+    /** Schedules every lease of one segment; after a recovery the segment is walked again, which moves nothing. */
     private boolean scheduleSegment(final int segment)
     {
-        stores.collectLeases(this, 0, segment, segment + 1, unused, unusedMacs);
+        stores.visitLeases(segment, segment + 1, scheduleLease, () -> {
+        });
         return true;
-    }
-
-    /** A walk of a segment again after a recovery: a lease scheduled again keeps its one entry. */
-    public void startWalk()
-    {
-    }
-
-    /** Schedules the lease for its half-life; collects nothing. */
-    public boolean accept(final int domainId, final long mac, final LeaseRecord record)
-    {
-        schedule(domainId, mac, record);
-        return false;
     }
 
     /** A lease the agent wrote, or one the walk found: a BOUND one is due at half of its host lease. */

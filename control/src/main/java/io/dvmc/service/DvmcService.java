@@ -171,6 +171,7 @@ public final class DvmcService implements Agent, AutoCloseable
     private final ClientNames names = new ClientNames();
     private long nextMaintenanceMs;
     private AgentRunner runner;
+    /** Set under {@link #sending} too: the journal's sync thread reads it there. */
     private boolean resourcesClosed;
     /**
      * Held by the service thread through each duty cycle, and by the journal's sync thread while it sends the replies
@@ -178,7 +179,6 @@ public final class DvmcService implements Agent, AutoCloseable
      * one thread's at a time.
      */
     private final ReentrantLock sending = new ReentrantLock();
-    private boolean sendingClosed;
     private boolean sharedAvailable = true;
     private final Path stateDir;
     private final LogLimiter journalLog = new LogLimiter(LOG_INTERVAL_MS);
@@ -452,7 +452,7 @@ public final class DvmcService implements Agent, AutoCloseable
         {
             try
             {
-                if (!sendingClosed && sendDurableSoFar())
+                if (!resourcesClosed && sendDurableSoFar())
                 {
                     return;
                 }
@@ -1103,12 +1103,11 @@ public final class DvmcService implements Agent, AutoCloseable
         {
             return;
         }
-        resourcesClosed = true;
         sending.lock();
         try
         {
             // The journal's sync thread sends nothing more on the socket about to close.
-            sendingClosed = true;
+            resourcesClosed = true;
         }
         finally
         {

@@ -62,7 +62,7 @@ public final class JournalDump
             final long end = tail < size ? scanner.dataEnd(tail, size) : tail;
             if (end > tail)
             {
-                if (scanner.isTornAppend(tail, end))
+                if (JournalScanner.isTornAppend(tail, end))
                 {
                     torn = end - tail;
                     out.println(tail + " TORN " + torn + " bytes of an append cut by a crash (the service drops " +

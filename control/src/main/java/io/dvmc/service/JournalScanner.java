@@ -114,12 +114,13 @@ final class JournalScanner
     }
 
     /**
-     * Whether the tail {@code [tail, end)} is where a crash interrupted an append: shorter than a record, or all
-     * zeros. Nothing in it was acknowledged, since a sync covers all earlier bytes. Anything else is damage.
+     * Whether the tail {@code [tail, end)}, {@code end} its {@link #dataEnd}, is where a crash interrupted an append:
+     * shorter than a record. Nothing in it was acknowledged, since a sync covers all earlier bytes. Anything else is
+     * damage.
      */
-    boolean isTornAppend(final long tail, final long end) throws IOException
+    static boolean isTornAppend(final long tail, final long end)
     {
-        return end - tail < JournalRecord.LENGTH || allZero(tail, end);
+        return end - tail < JournalRecord.LENGTH;
     }
 
     /** The record a damaged span of exactly one record's length held, if one byte changed ({@link RecordRepair}). */
@@ -151,23 +152,5 @@ final class JournalScanner
         }
         windowStart = at;
         windowLength = io.position();
-    }
-
-    private boolean allZero(final long from, final long size) throws IOException
-    {
-        for (long at = from; at < size;)
-        {
-            fill(at, size);
-            final int n = (int)Math.min(windowLength - (at - windowStart), size - at);
-            for (int i = 0; i < n; i++)
-            {
-                if (ioView.getByte((int)(at - windowStart) + i) != 0)
-                {
-                    return false;
-                }
-            }
-            at += n;
-        }
-        return true;
     }
 }

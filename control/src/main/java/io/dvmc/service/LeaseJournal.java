@@ -661,7 +661,7 @@ public final class LeaseJournal implements LeaseLog
         final long end = tail < size ? scanner.dataEnd(tail, size) : tail;
         if (end > tail)
         {
-            if (scanner.isTornAppend(tail, end))
+            if (JournalScanner.isTornAppend(tail, end))
             {
                 LOG.info("{}: {} bytes of an append torn by a crash cut at offset {}", file, end - tail, tail);
                 truncatedBytes = end - tail;
