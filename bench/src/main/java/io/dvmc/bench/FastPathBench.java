@@ -150,6 +150,7 @@ public final class FastPathBench
             try (CountersFile counters = CountersFile.openReader(state.resolve(Dataplane.COUNTERS_FILE)))
             {
                 final int acks = counterId(counters, "fast path ACK");
+                final int repeats = counterId(counters, "fast path reply to a repeated request");
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (counters.reader().getCounterValue(acks) == 0)
                 {
@@ -168,6 +169,9 @@ public final class FastPathBench
                 LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
                 final long endAcks = counters.reader().getCounterValue(acks);
                 final long end = System.nanoTime();
+                final long repeated = counters.reader().getCounterValue(repeats);
+                System.out.printf(Locale.ROOT, "of the ACKs, to repeated requests: %d of %d%n", repeated,
+                    counters.reader().getCounterValue(acks));
                 windowCpuNanos = OS.getProcessCpuTime() - cpuStart;
                 windowNanos = end - start;
                 dataplane.close();

@@ -38,6 +38,8 @@ public final class DataplaneCounters
     public final AtomicCounter fastPathAcks;
     /** Of {@link #fastPathAcks}: a relay domain's VM, answered with its tenant server's options. */
     public final AtomicCounter fastPathTenantAcks;
+    /** Of the fast path's replies: to a request that repeated the VM's last one, its options not walked again. */
+    public final AtomicCounter fastPathRepeats;
     public final AtomicCounter slowPath;
     public final AtomicCounter agentRingFull;
     public final AtomicCounter agentWakes;
@@ -164,6 +166,8 @@ public final class DataplaneCounters
         loopSleeps = file.newCounter("loop_sleeps", "loop sleeps", CounterTypes.DATAPLANE);
         loopsBackingOff = file.newCounter("loops_backing_off", "loops backing off", CounterTypes.DATAPLANE);
         errors = file.newCounter("errors", "dataplane errors", CounterTypes.DROP);
+        fastPathRepeats = file.newCounter("fast_path_repeated_requests", "fast path reply to a repeated request",
+            CounterTypes.DATAPLANE);
 
         this.file = file;
         portRx = new AtomicCounter[PortTable.MAX_PORTS];

@@ -21,6 +21,7 @@ import io.dvmc.port.MbufPool;
 import io.dvmc.port.Mbufs;
 import io.dvmc.relay.RelayLinks;
 import io.dvmc.relay.RelayedClient;
+import io.dvmc.reply.RepeatedRequests;
 import io.dvmc.reply.ReplyBuilder;
 import io.dvmc.wake.SharedDoorbell;
 import org.agrona.DirectBuffer;
@@ -93,6 +94,7 @@ public final class DhcpWorker implements Agent
     private final DhcpPacket dhcp = new DhcpPacket();
     private final LeaseRecord lease = new LeaseRecord();
     private final ReplyBuilder replies = ReplyBuilder.withTemplates(REPLY_TEMPLATES);
+    private final RepeatedRequests repeats = new RepeatedRequests();
     private final TransmitMessage transmit = new TransmitMessage();
     private final BindingMessage binding = new BindingMessage();
     private ReleaseHolds releases = new ReleaseHolds(RELEASE_HOLDS);
@@ -107,6 +109,7 @@ public final class DhcpWorker implements Agent
     private int offersInBurst;
     private int acksInBurst;
     private int tenantAcksInBurst;
+    private int repeatsInBurst;
     private int relayedInBurst;
     private boolean syncing;
     /** Rung after a burst that wrote to the agent, which may sleep while its ring is empty; null for none. */
@@ -292,6 +295,11 @@ public final class DhcpWorker implements Agent
             counters.fastPathTenantAcks.getAndAdd(tenantAcksInBurst);
             tenantAcksInBurst = 0;
         }
+        if (repeatsInBurst > 0)
+        {
+            counters.fastPathRepeats.getAndAdd(repeatsInBurst);
+            repeatsInBurst = 0;
+        }
         if (relayedInBurst > 0)
         {
             counters.relayedRequests.getAndAdd(relayedInBurst);
@@ -358,13 +366,15 @@ public final class DhcpWorker implements Agent
             return;
         }
         dhcp.wrap(frame, view.payloadOffset(), view.payloadLength());
-        if (dhcp.validate() < 0)
+        // The VM's last request again (a renewal every T1): what its option walk found still holds.
+        final boolean repeated = repeats.repeats(slot, frame, view, capacity);
+        if (!repeated && dhcp.validate() < 0)
         {
             counters.badDhcpDropped.increment();
             free(mbuf);
             return;
         }
-        if (dhcp.messageType() == DhcpMessageType.BOOTP && dhcp.length() < DhcpPacket.MIN_BOOTP_LENGTH)
+        if (!repeated && dhcp.messageType() == DhcpMessageType.BOOTP && dhcp.length() < DhcpPacket.MIN_BOOTP_LENGTH)
         {
             // RFC 951 §3: a BOOTP message is at least 300 bytes (the 64-byte vend field); less is not a client's.
             counters.shortBootpDropped.increment();
@@ -392,7 +402,7 @@ public final class DhcpWorker implements Agent
             return;
         }
         serve(mbuf, port, vlan, bindings.domainId(slot), mac, bindings.vmMsb(slot), bindings.vmLsb(slot), length,
-            capacity, false);
+            capacity, false, slot, repeated);
     }
 
     /**
@@ -434,19 +444,24 @@ public final class DhcpWorker implements Agent
         relayedInBurst++;
         final long mac = dhcp.chaddrMac();
         serve(mbuf, port, vlanId(view), domainId, mac, RelayedClient.vmMsb(domainId), RelayedClient.vmLsb(mac),
-            length, capacity, verdict == RelayLinks.ROUTED);
+            length, capacity, verdict == RelayLinks.ROUTED, RepeatedRequests.NONE, false);
     }
 
     /**
      * Answers from the lease store when it can, else hands the request to the agent.
      *
-     * @param routed whether the request came through a router: the reply goes back through it.
+     * @param routed   whether the request came through a router: the reply goes back through it.
+     * @param vm       the VM's binding slot, or {@link RepeatedRequests#NONE} (a relayed client).
+     * @param repeated whether the request repeats the VM's last one ({@link RepeatedRequests}): not validated, its
+     *                 options are walked only if something asks for them.
      */
     private void serve(final long mbuf, final int port, final int vlan, final int domainId, final long mac,
-        final long vmMsb, final long vmLsb, final int length, final int capacity, final boolean routed)
+        final long vmMsb, final long vmLsb, final int length, final int capacity, final boolean routed, final int vm,
+        final boolean repeated)
     {
         final long nowMs = burstMs;
-        if (!releases.isHeld(domainId, mac, nowMs) && fastPath(mbuf, port, domainId, mac, capacity, routed))
+        if (!releases.isHeld(domainId, mac, nowMs) &&
+            fastPath(mbuf, port, domainId, mac, capacity, routed, vm, repeated))
         {
             return;
         }
@@ -543,7 +558,7 @@ public final class DhcpWorker implements Agent
     }
 
     private boolean fastPath(final long mbuf, final int port, final int domainId, final long mac, final int capacity,
-        final boolean routed)
+        final boolean routed, final int vm, final boolean repeated)
     {
         final DomainRecord domain;
         if (!stores.lease(domainId, mac, lease) || (domain = stores.domain(domainId)) == null)
@@ -553,6 +568,23 @@ public final class DhcpWorker implements Agent
         final long nowMs = burstMs;
         final int grantSeconds = FastPath.leaseSeconds(lease, nowMs);
         final boolean relay = domain.isRelay();
+        if (repeated && !relay)
+        {
+            final int type = FastPath.decide(repeats.messageType(vm), repeats.serverId(vm), repeats.requestedIp(vm),
+                dhcp.ciaddr(), lease, domain.serverIp(), grantSeconds);
+            if (type == FastPath.SLOW)
+            {
+                return false;
+            }
+            final int length = replies.buildRepeated(frame, view, dhcp, type, lease.ip(), grantSeconds, domain, routed,
+                repeats, vm);
+            if (length != RepeatedRequests.NONE)
+            {
+                repeatsInBurst++;
+                return transmit(mbuf, port, length, type, false);
+            }
+            // Its template no longer holds (the domain changed): answered as a new request.
+        }
         // A relay domain's VM is answered with its own tenant lease and options, from its lease record.
         final int type = relay
             ? FastPath.decideTenant(dhcp, lease, domain.serverIp(), grantSeconds, nowMs)
@@ -564,11 +596,17 @@ public final class DhcpWorker implements Agent
         final int length = relay
             ? replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, lease.buffer(),
                 lease.tenantOptionsIndex(), lease.tenantOptionsLength(), routed)
-            : replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed);
+            : replies.build(frame, capacity, view, dhcp, type, lease.ip(), grantSeconds, domain, routed, repeats, vm);
         if (length < 0)
         {
             return false;
         }
+        return transmit(mbuf, port, length, type, relay);
+    }
+
+    /** Sends a fast-path reply written over the request's mbuf; counted per burst. */
+    private boolean transmit(final long mbuf, final int port, final int length, final int type, final boolean relay)
+    {
         Mbufs.setLength(mbuf, length);
         if (!txQueue.offer(mbuf, port))
         {

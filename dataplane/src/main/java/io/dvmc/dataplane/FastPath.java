@@ -35,16 +35,26 @@ public final class FastPath
     public static int decide(final DhcpPacket request, final LeaseRecord lease, final int serverIp,
         final int grantSeconds)
     {
+        return decide(request.messageType(), request.serverId(), request.requestedIp(), request.ciaddr(), lease,
+            serverIp, grantSeconds);
+    }
+
+    /**
+     * {@link #decide(DhcpPacket, LeaseRecord, int, int)} for a request known by what it asks: option 53, option 54
+     * and option 50 (0 when absent), and ciaddr.
+     */
+    public static int decide(final int messageType, final int serverId, final int requestedIp, final int ciaddr,
+        final LeaseRecord lease, final int serverIp, final int grantSeconds)
+    {
         if (lease.state() != LeaseState.BOUND || !HostLease.answerable(grantSeconds))
         {
             return SLOW;
         }
-        final int ip = lease.ip();
-        return switch (request.messageType())
+        return switch (messageType)
         {
             // RFC 2131 §4.3.1: offer the address the client is bound to.
             case DhcpMessageType.DISCOVER -> DhcpMessageType.OFFER;
-            case DhcpMessageType.REQUEST -> requestState(request, ip, serverIp);
+            case DhcpMessageType.REQUEST -> requestState(serverId, requestedIp, ciaddr, lease.ip(), serverIp);
             default -> SLOW;
         };
     }
@@ -75,7 +85,7 @@ public final class FastPath
         {
             return SLOW;
         }
-        return requestState(request, lease.ip(), serverIp);
+        return requestState(request.serverId(), request.requestedIp(), request.ciaddr(), lease.ip(), serverIp);
     }
 
     /** The lease time (option 51) of the host's answer: the VM lease, cut to what remains of the host lease. */
@@ -85,18 +95,17 @@ public final class FastPath
     }
 
     /** RFC 2131 §4.3.2: SELECTING, INIT-REBOOT, RENEWING/REBINDING are told apart by 54, 50 and ciaddr. */
-    private static int requestState(final DhcpPacket request, final int ip, final int serverIp)
+    private static int requestState(final int serverId, final int requested, final int ciaddr, final int ip,
+        final int serverIp)
     {
-        final int serverId = request.serverId();
-        final int requested = request.requestedIp();
         if (serverId != 0)
         {
-            return serverId == serverIp && requested == ip && request.ciaddr() == 0 ? DhcpMessageType.ACK : SLOW;
+            return serverId == serverIp && requested == ip && ciaddr == 0 ? DhcpMessageType.ACK : SLOW;
         }
         if (requested != 0)
         {
-            return requested == ip && request.ciaddr() == 0 ? DhcpMessageType.ACK : SLOW;
+            return requested == ip && ciaddr == 0 ? DhcpMessageType.ACK : SLOW;
         }
-        return request.ciaddr() == ip ? DhcpMessageType.ACK : SLOW;
+        return ciaddr == ip ? DhcpMessageType.ACK : SLOW;
     }
 }

@@ -7,6 +7,7 @@ import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.dhcp.OptionWriter;
+import io.dvmc.frame.Checksums;
 import io.dvmc.frame.FrameClass;
 import io.dvmc.frame.FrameClassifier;
 import io.dvmc.frame.FrameView;
@@ -94,13 +95,7 @@ class DhcpWorkerTest
         domains = DomainStore.openWriter(dir.resolve(StoreAccess.DOMAINS_FILE), 16);
         leases.put(DOMAIN, MAC, new LeaseRecord().clear().ip(IP).state(LeaseState.BOUND).vmLeaseSeconds(600)
             .hostLeaseExpiryMillis(now + 2_400_000).vmLeaseExpiryMillis(now + 600_000).seal());
-        final UnsafeBuffer options = new UnsafeBuffer(new byte[64]);
-        final OptionWriter writer = new OptionWriter().wrap(options, 0, options.capacity());
-        writer.putInt(DhcpOption.ROUTER, SERVER);
-        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{0xC000_0235}, 1);
-        domains.put(new DomainRecord().clear().domainId(DOMAIN).version(1).serverIp(SERVER)
-            .serverMac(0x0244_0000_0064L).subnetMask(0xFFFF_FF00).vmLeaseSeconds(600)
-            .options(options, 0, writer.length()).seal());
+        putDomain(1, 0xC000_0235);
 
         rings = RingFiles.open(dir, 64 * 1024);
         countersFile = CountersFile.create(dir.resolve("counters.dat"), 128);
@@ -125,6 +120,18 @@ class DhcpWorkerTest
             assertTrue(System.nanoTime() - deadline < 0, "the stores did not open");
         }
         mbuf = fakeMbuf();
+    }
+
+    /** The domain's record as the agent writes it: a new version for every change. */
+    private void putDomain(final int version, final int dnsServer)
+    {
+        final UnsafeBuffer options = new UnsafeBuffer(new byte[64]);
+        final OptionWriter writer = new OptionWriter().wrap(options, 0, options.capacity());
+        writer.putInt(DhcpOption.ROUTER, SERVER);
+        writer.putIpList(DhcpOption.DOMAIN_NAME_SERVER, new int[]{dnsServer}, 1);
+        domains.put(new DomainRecord().clear().domainId(DOMAIN).version(version).serverIp(SERVER)
+            .serverMac(0x0244_0000_0064L).subnetMask(0xFFFF_FF00).vmLeaseSeconds(600)
+            .options(options, 0, writer.length()).seal());
     }
 
     @AfterEach
@@ -250,6 +257,102 @@ class DhcpWorkerTest
         assertEquals(600, ack.leaseTime());
         assertEquals(IP, view.dstIp());
         assertEquals(MAC, view.dstMac());
+    }
+
+    @Test
+    void aRenewalRepeatedWithANewXidAndSecsIsAcknowledgedWithItsOwnXidFromWhatTheFirstOnesChecksFound()
+    {
+        assertEquals(1, renew());
+        final byte[] first = replyBytes();
+        assertEquals(0, counter("fast path reply to a repeated request"), "the first is new");
+
+        final UnsafeBuffer request = new UnsafeBuffer(renewal);
+        final int dhcp = payloadOffset(request);
+        request.putInt(dhcp + DhcpPacket.XID_OFFSET, 0x1234_5678, ByteOrder.BIG_ENDIAN);
+        request.putShort(dhcp + DhcpPacket.SECS_OFFSET, (short)9, ByteOrder.BIG_ENDIAN);
+        assertEquals(1, renew());
+
+        assertEquals(1, counter("fast path reply to a repeated request"), counterValues());
+        final byte[] again = replyBytes();
+        final UnsafeBuffer reply = new UnsafeBuffer(again);
+        final FrameView view = new FrameView();
+        assertEquals(FrameClass.SERVER_DHCP, new FrameClassifier().classify(reply, 0, again.length, view));
+        assertEquals(0x1234_5678, reply.getInt(view.payloadOffset() + DhcpPacket.XID_OFFSET, ByteOrder.BIG_ENDIAN));
+        assertEquals(0xFFFF, Checksums.fold(Checksums.sum(reply, view.l4Offset(), view.udpLength(),
+            Checksums.pseudoHeaderSum(view.srcIp(), view.dstIp(), 17, view.udpLength()))), "UDP checksum");
+        assertEquals(first.length, again.length);
+        for (int i = 0; i < again.length; i++)
+        {
+            final int xid = i - (view.payloadOffset() + DhcpPacket.XID_OFFSET);
+            final int checksum = i - (view.l4Offset() + 6);
+            assertTrue(first[i] == again[i] || xid >= 0 && xid < 4 || checksum >= 0 && checksum < 2,
+                "byte " + i + " of the reply differs from the first reply's");
+        }
+    }
+
+    @Test
+    void aRepeatedRenewalWhoseOptionsWereDamagedIsDroppedAsBadDhcpNotAnsweredAsTheLastOne()
+    {
+        assertEquals(1, renew());
+        final UnsafeBuffer request = new UnsafeBuffer(renewal);
+        // Option 53's length, the first option's: now it runs past the message.
+        request.putByte(payloadOffset(request) + DhcpPacket.OPTIONS_OFFSET + 1, (byte)0xFF);
+
+        assertEquals(0, renew(), counterValues());
+        assertEquals(1, counter("bad DHCP dropped"));
+        assertEquals(0, counter("fast path reply to a repeated request"));
+    }
+
+    @Test
+    void aRepeatedRenewalAfterTheAgentMovedTheLeaseToAnotherAddressGoesToTheAgent()
+    {
+        assertEquals(1, renew());
+        final long now = System.currentTimeMillis();
+        leases.put(DOMAIN, MAC, new LeaseRecord().clear().ip(IP + 1).state(LeaseState.BOUND).vmLeaseSeconds(600)
+            .hostLeaseExpiryMillis(now + 2_400_000).vmLeaseExpiryMillis(now + 600_000).seal());
+        new LeaseChanges(rings.toDataplane()).announce(DOMAIN, MAC);
+
+        assertEquals(0, renew(), "a renewal of the old address acknowledged");
+        assertEquals(1, counter("slow path to agent"));
+    }
+
+    @Test
+    void aRepeatedRenewalAfterItsDomainsOptionsChangedCarriesTheNewOptions()
+    {
+        assertEquals(1, renew());
+        assertEquals(0xC000_0235, dnsServerOfTheReply());
+        putDomain(2, 0xC000_0236);
+        new LeaseChanges(rings.toDataplane()).flushAll();
+
+        assertEquals(1, renew());
+        assertEquals(0xC000_0236, dnsServerOfTheReply());
+        assertEquals(1, renew());
+        assertEquals(0xC000_0236, dnsServerOfTheReply(), "kept again, with the new template");
+        assertEquals(1, counter("fast path reply to a repeated request"));
+    }
+
+    private byte[] replyBytes()
+    {
+        final byte[] bytes = new byte[Mbufs.dataLength(mbuf)];
+        new UnsafeBuffer(Mbufs.dataAddress(mbuf), bytes.length).getBytes(0, bytes);
+        return bytes;
+    }
+
+    private int dnsServerOfTheReply()
+    {
+        final UnsafeBuffer reply = new UnsafeBuffer(replyBytes());
+        final FrameView view = new FrameView();
+        assertEquals(FrameClass.SERVER_DHCP, new FrameClassifier().classify(reply, 0, reply.capacity(), view));
+        final DhcpPacket ack = new DhcpPacket().wrap(reply, view.payloadOffset(), view.payloadLength());
+        assertEquals(0, ack.validate());
+        return reply.getInt(ack.findOption(DhcpOption.DOMAIN_NAME_SERVER), ByteOrder.BIG_ENDIAN);
+    }
+
+    private static int payloadOffset(final UnsafeBuffer frame)
+    {
+        final FrameView view = new FrameView();
+        assertEquals(FrameClass.CLIENT_DHCP, new FrameClassifier().classify(frame, 0, frame.capacity(), view));
+        return view.payloadOffset();
     }
 
     @Test

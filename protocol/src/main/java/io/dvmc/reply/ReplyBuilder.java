@@ -3,6 +3,7 @@ package io.dvmc.reply;
 import java.nio.ByteBuffer;
 
 import io.dvmc.dhcp.DhcpMessageType;
+import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.dhcp.DhcpReplyWriter;
 import io.dvmc.frame.FrameClassifier;
@@ -110,12 +111,76 @@ public final class ReplyBuilder
         final DomainRecord domain,
         final boolean routed)
     {
+        return build(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain, routed, null,
+            RepeatedRequests.NONE);
+    }
+
+    /**
+     * As {@link #build(MutableDirectBuffer, int, FrameView, DhcpPacket, int, int, int, DomainRecord, boolean)}; a
+     * request answered from a template is kept in {@code repeats} for {@code vm}, so that the VM's next request,
+     * if it repeats this one, is answered by {@link #buildRepeated}.
+     *
+     * @param repeats this builder's own (its template slots are this builder's), or null.
+     */
+    public int build(
+        final MutableDirectBuffer frame,
+        final int capacity,
+        final FrameView view,
+        final DhcpPacket request,
+        final int type,
+        final int yiaddr,
+        final int leaseSeconds,
+        final DomainRecord domain,
+        final boolean routed,
+        final RepeatedRequests repeats,
+        final int vm)
+    {
         ReplyAddressing.resolve(request, type, yiaddr, view.srcMac(), routed, addressing);
         if (templates != null && isTemplated(view, request, type))
         {
-            return fromTemplate(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain);
+            return fromTemplate(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain, repeats, vm);
         }
         return reference(frame, capacity, view, request, type, yiaddr, leaseSeconds, domain);
+    }
+
+    /**
+     * Answers a request that {@link RepeatedRequests#repeats} the one kept for {@code vm}, from that request's
+     * template: what the option walk, the template key and the template lookup found for it holds for this one.
+     * Nothing of {@code request} is read but its fixed fields, so it need not have been validated.
+     *
+     * @param request the request, wrapped; its options are not walked.
+     * @param type    the reply's type, decided from what {@code repeats} kept and the lease.
+     * @param routed  as for {@link #build}.
+     * @return the reply's frame length; or {@link RepeatedRequests#NONE} if the template no longer holds (the
+     * domain changed, the lease's kind changed, the template was evicted): the request is then answered by
+     * {@link #build} as a new one, and nothing was written.
+     */
+    public int buildRepeated(
+        final MutableDirectBuffer frame,
+        final FrameView view,
+        final DhcpPacket request,
+        final int type,
+        final int yiaddr,
+        final int leaseSeconds,
+        final DomainRecord domain,
+        final boolean routed,
+        final RepeatedRequests repeats,
+        final int vm)
+    {
+        final int slot = repeats.template(vm);
+        final long[] key = repeats.keys();
+        final int at = RepeatedRequests.keyAt(vm);
+        final int ip = view.l3Offset();
+        if (templates == null || !TemplateKey.holds(key, at, domain, type, leaseSeconds) ||
+            !templates.holds(slot, key, at) || ip + templates.field(slot, ReplyTemplates.LENGTH) > frame.capacity())
+        {
+            return RepeatedRequests.NONE;
+        }
+        ReplyAddressing.resolve(request, type, yiaddr, view.srcMac(), routed, addressing);
+        FrameWriter.writeEthernet(frame, 0, view, domain.serverMac(), addressing.dstMac());
+        return ip + ReplyImage.write(templates, slot, frame, ip, request.buffer(), request.offset(), request.buffer(),
+            request.offset() + repeats.clientIdAt(vm), repeats.clientIdLength(vm), type == DhcpMessageType.ACK,
+            yiaddr, leaseSeconds, addressing.dstIp(), addressing.dstPort(), clientId);
     }
 
     /**
@@ -205,7 +270,9 @@ public final class ReplyBuilder
         final int type,
         final int yiaddr,
         final int leaseSeconds,
-        final DomainRecord domain)
+        final DomainRecord domain,
+        final RepeatedRequests repeats,
+        final int vm)
     {
         final int ip = view.l3Offset();
         final int limit = Math.min(capacity - (ip + HEADERS), DhcpReplyWriter.replyLimit(request.maxMessageSize()));
@@ -225,9 +292,14 @@ public final class ReplyBuilder
         {
             return FrameWriter.BAD_LENGTH;
         }
+        if (repeats != null)
+        {
+            repeats.keep(vm, request, view, capacity, slot, key);
+        }
         FrameWriter.writeEthernet(frame, 0, view, domain.serverMac(), addressing.dstMac());
-        return ip + ReplyImage.write(templates, slot, frame, ip, request, type == DhcpMessageType.ACK, yiaddr,
-            leaseSeconds, addressing.dstIp(), addressing.dstPort(), clientId);
+        return ip + ReplyImage.write(templates, slot, frame, ip, request.buffer(), request.offset(),
+            request.optionBuffer(DhcpOption.CLIENT_ID), request.clientIdOffset(), request.clientIdLength(),
+            type == DhcpMessageType.ACK, yiaddr, leaseSeconds, addressing.dstIp(), addressing.dstPort(), clientId);
     }
 
     /**

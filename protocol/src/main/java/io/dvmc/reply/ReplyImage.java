@@ -135,8 +135,11 @@ final class ReplyImage
      * Writes the reply from a template over the request: the request's fields are read before the image is copied
      * over them.
      *
-     * @param ip       index of the reply's IPv4 header, where the request's is (no IP options).
-     * @param clientId scratch for the client id, at least 255 bytes.
+     * @param ip             index of the reply's IPv4 header, where the request's is (no IP options).
+     * @param in             the request's buffer, its DHCP payload from {@code from}.
+     * @param clientIdIn     the buffer of the request's client id, its value from {@code clientIdAt}.
+     * @param clientIdLength the client id's length, 0 when absent (the template's key has the same).
+     * @param clientId       scratch for the client id, at least 255 bytes.
      * @return the frame length.
      */
     static int write(
@@ -144,7 +147,11 @@ final class ReplyImage
         final int slot,
         final MutableDirectBuffer frame,
         final int ip,
-        final DhcpPacket request,
+        final DirectBuffer in,
+        final int from,
+        final DirectBuffer clientIdIn,
+        final int clientIdAt,
+        final int clientIdLength,
         final boolean keepCiaddr,
         final int yiaddr,
         final int leaseSeconds,
@@ -152,8 +159,6 @@ final class ReplyImage
         final int dstPort,
         final MutableDirectBuffer clientId)
     {
-        final DirectBuffer in = request.buffer();
-        final int from = request.offset();
         final short htypeHlen = in.getShort(from + DhcpPacket.HTYPE_OFFSET);
         final int xid = in.getInt(from + DhcpPacket.XID_OFFSET);
         final short flags = in.getShort(from + DhcpPacket.FLAGS_OFFSET);
@@ -161,10 +166,9 @@ final class ReplyImage
         final int giaddr = in.getInt(from + DhcpPacket.GIADDR_OFFSET);
         final long chaddrHigh = in.getLong(from + DhcpPacket.CHADDR_OFFSET);
         final long chaddrLow = in.getLong(from + DhcpPacket.CHADDR_OFFSET + 8);
-        final int clientIdLength = request.clientIdLength();
         if (clientIdLength > 0)
         {
-            request.optionBuffer(DhcpOption.CLIENT_ID).getBytes(request.clientIdOffset(), clientId, 0, clientIdLength);
+            clientIdIn.getBytes(clientIdAt, clientId, 0, clientIdLength);
         }
 
         final int length = templates.field(slot, ReplyTemplates.LENGTH);

@@ -63,6 +63,21 @@ final class ReplyTemplates
     }
 
     /**
+     * @param key {@link TemplateKey#WORDS} words from {@code at}, as {@link TemplateKey#copyTo} wrote them.
+     * @return whether {@code slot} holds that key's template (it may have been evicted since); if so, it is used.
+     */
+    boolean holds(final int slot, final long[] key, final int at)
+    {
+        final int from = slot * TemplateKey.WORDS;
+        if (!Arrays.equals(keys, from, from + TemplateKey.WORDS, key, at, at + TemplateKey.WORDS))
+        {
+            return false;
+        }
+        lastUse[slot] = ++clock;
+        return true;
+    }
+
+    /**
      * Takes the least recently used slot of the key's set for a new template, emptied until {@link #publish}.
      *
      * @return the slot.

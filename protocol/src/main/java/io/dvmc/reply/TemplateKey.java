@@ -25,6 +25,9 @@ final class TemplateKey
     static final int WORDS = 8;
     /** Longer than any reply: 240 fixed bytes, 53, 54, 51/58/59, a 255-byte client id, 464 option bytes, END. */
     static final int LIMIT_CLAMP = 1024;
+    private static final int TYPE_SHIFT = 4;
+    private static final long TYPE_MASK = 0xFF;
+    private static final long INFINITE = 2;
 
     private final long[] words = new long[WORDS];
     private int clientIdLength;
@@ -39,8 +42,8 @@ final class TemplateKey
         clientIdLength = request.clientIdLength();
         infinite = leaseSeconds == -1;
         final long[] w = words;
-        w[0] = (long)domain.domainId() << 32 | (domain.version() & 0xFFFF_FFFFL);
-        w[1] = (long)domain.checksum() << 32 | (domain.serverIp() & 0xFFFF_FFFFL);
+        w[0] = domainWord(domain);
+        w[1] = contentWord(domain);
         w[2] = domain.updatedMillis();
         w[4] = 0;
         w[5] = 0;
@@ -56,8 +59,32 @@ final class TemplateKey
                 w[4 + (code >>> 6)] |= 1L << code;
             }
         }
-        w[3] = (long)Math.min(limit, LIMIT_CLAMP) << 20 | (long)clientIdLength << 12 | (long)type << 4 |
-            (long)DhcpReplyWriter.netbootHints(request) << 2 | (infinite ? 2 : 0) | (at >= 0 ? 1 : 0);
+        w[3] = (long)Math.min(limit, LIMIT_CLAMP) << 20 | (long)clientIdLength << 12 | (long)type << TYPE_SHIFT |
+            (long)DhcpReplyWriter.netbootHints(request) << 2 | (infinite ? INFINITE : 0) | (at >= 0 ? 1 : 0);
+    }
+
+    /**
+     * @param words a key {@link #capture}d earlier, at {@code at}.
+     * @return whether capturing the same request now, for this domain, reply type and lease, gives that key: the
+     * words that come from the request are the request's, the others are checked.
+     */
+    static boolean holds(
+        final long[] words, final int at, final DomainRecord domain, final int type, final int leaseSeconds)
+    {
+        final long options = words[at + 3];
+        return words[at] == domainWord(domain) && words[at + 1] == contentWord(domain) &&
+            words[at + 2] == domain.updatedMillis() && (options >>> TYPE_SHIFT & TYPE_MASK) == type &&
+            ((options & INFINITE) != 0) == (leaseSeconds == -1);
+    }
+
+    private static long domainWord(final DomainRecord domain)
+    {
+        return (long)domain.domainId() << 32 | (domain.version() & 0xFFFF_FFFFL);
+    }
+
+    private static long contentWord(final DomainRecord domain)
+    {
+        return (long)domain.checksum() << 32 | (domain.serverIp() & 0xFFFF_FFFFL);
     }
 
     int clientIdLength()

@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReplyTemplatesTest
@@ -124,6 +125,181 @@ class ReplyTemplatesTest
         assertEquals(1, templated.templatesBuilt());
     }
 
+    @ParameterizedTest(name = "{0} templates")
+    @ValueSource(ints = {4, 65536})
+    void aRequestRepeatedWithAnotherXidAndSecsIsAnsweredFromWhatItsFirstAnswerFoundByteForByteAsTheReference(
+        final int templates)
+    {
+        final ReplyBuilder templated = ReplyBuilder.withTemplates(templates);
+        final RepeatedRequests repeats = new RepeatedRequests();
+        final UnsafeBuffer first = new UnsafeBuffer(ByteBuffer.allocateDirect(CAPACITY));
+        final Random random = new Random(20261206L + templates);
+        final int requests = 5_000;
+        int fromRepeats = 0;
+        for (int i = 0; i < requests; i++)
+        {
+            final int vm = random.nextInt(64);
+            final int length = randomRequest(random, first);
+            final int type = random.nextBoolean() ? DhcpMessageType.ACK : DhcpMessageType.OFFER;
+            final int yiaddr = random.nextInt();
+            final int lease = random.nextInt(4) == 0 ? -1 : 600 + random.nextInt(1000);
+            final DomainRecord domain = domains[random.nextInt(domains.length)];
+            final int capacity = CAPACITIES[random.nextInt(CAPACITIES.length)];
+            for (int again = 0; again < 3; again++)
+            {
+                expected.putBytes(0, first, 0, length);
+                if (again > 0)
+                {
+                    final int dhcp = payloadOffset(expected, length);
+                    expected.putInt(dhcp + DhcpPacket.XID_OFFSET, random.nextInt());
+                    expected.putShort(dhcp + DhcpPacket.SECS_OFFSET, (short)again);
+                }
+                actual.putBytes(0, expected, 0, length);
+                final int expectedLength = reply(reference, expected, length, capacity, type, yiaddr, lease, domain);
+
+                assertEquals(FrameClass.CLIENT_DHCP, classifier.classify(actual, 0, length, view));
+                request.wrap(actual, view.payloadOffset(), view.payloadLength());
+                final boolean repeated = repeats.repeats(vm, actual, view, capacity);
+                if (again == 0)
+                {
+                    assertFalse(repeated, "request " + i + " is new");
+                }
+                int actualLength = repeated
+                    ? templated.buildRepeated(actual, view, request, type, yiaddr, lease, domain, false, repeats, vm)
+                    : RepeatedRequests.NONE;
+                if (actualLength == RepeatedRequests.NONE)
+                {
+                    assertEquals(0, request.validate());
+                    actualLength = templated.build(actual, capacity, view, request, type, yiaddr, lease, domain,
+                        false, repeats, vm);
+                }
+                else
+                {
+                    fromRepeats++;
+                }
+
+                assertEquals(expectedLength, actualLength, "request " + i + ", sent " + (again + 1) + " times");
+                if (expectedLength > 0)
+                {
+                    assertArrayEquals(bytes(expected, expectedLength), bytes(actual, actualLength), "request " + i);
+                    assertChecksumsValid(actual, actualLength);
+                }
+            }
+        }
+        if (templates > 100)
+        {
+            assertTrue(fromRepeats > requests * 2 * 9 / 10, fromRepeats + " of " + requests * 2 + " repeats");
+        }
+    }
+
+    @Test
+    void aRequestIsNewWhenAnyByteDiffersButXidSecsAndTheSnameAndFileThatHoldNoOptions()
+    {
+        final Random random = new Random(5);
+        for (final boolean overloaded : new boolean[]{false, true})
+        {
+            final UnsafeBuffer first = new UnsafeBuffer(ByteBuffer.allocateDirect(CAPACITY));
+            final int length = requestFrame(random, first, new int[]{1, 3, 6}, 1500, 7, false, 1);
+            final int dhcp = payloadOffset(first, length);
+            if (overloaded)
+            {
+                overloadFile(first, dhcp);
+            }
+            final RepeatedRequests repeats = new RepeatedRequests();
+            actual.putBytes(0, first, 0, length);
+            assertTrue(reply(ReplyBuilder.withTemplates(16), actual, length, CAPACITY, DhcpMessageType.ACK,
+                0x0A00_0107, 600, domains[0], repeats, 3) > 0);
+            for (int at = dhcp; at < length; at++)
+            {
+                actual.putBytes(0, first, 0, length);
+                actual.putByte(at, (byte)(actual.getByte(at) ^ 0x10));
+                classifier.classify(actual, 0, length, view);
+                final int field = at - dhcp;
+                final boolean ignored = field >= DhcpPacket.XID_OFFSET && field < DhcpPacket.FLAGS_OFFSET ||
+                    !overloaded && field >= DhcpPacket.SNAME_OFFSET && field < DhcpPacket.MAGIC_COOKIE_OFFSET;
+                assertEquals(ignored, repeats.repeats(3, actual, view, CAPACITY),
+                    "byte " + field + " of the DHCP payload changed, option 52 " + (overloaded ? "" : "not ") +
+                        "sent");
+            }
+            actual.putBytes(0, first, 0, length);
+            classifier.classify(actual, 0, length, view);
+            assertTrue(repeats.repeats(3, actual, view, CAPACITY));
+            assertFalse(repeats.repeats(3, actual, view, CAPACITY - 1), "another frame capacity: another limit");
+            assertFalse(repeats.repeats(4, actual, view, CAPACITY), "another VM");
+            repeats.forget(3);
+            assertFalse(repeats.repeats(3, actual, view, CAPACITY), "forgotten");
+        }
+    }
+
+    @Test
+    void aRepeatIsAnsweredAsNewOnceItsDomainItsLeaseKindOrItsReplyTypeChangedOrItsTemplateWasEvicted()
+    {
+        final ReplyBuilder templated = ReplyBuilder.withTemplates(4);
+        final RepeatedRequests repeats = new RepeatedRequests();
+        final DomainRecord domain = domain(100, 1, 0x0101_0101, 0);
+        final Random random = new Random(9);
+        final UnsafeBuffer first = new UnsafeBuffer(ByteBuffer.allocateDirect(CAPACITY));
+        final int length = requestFrame(random, first, new int[]{1, 3, 6}, 0, 7, false, 0);
+        actual.putBytes(0, first, 0, length);
+        reply(templated, actual, length, CAPACITY, DhcpMessageType.ACK, 0x0A00_0105, 600, domain, repeats, 0);
+
+        assertEquals(RepeatedRequests.NONE, repeat(templated, repeats, first, length, DhcpMessageType.OFFER, 600,
+            domain), "another reply type");
+        assertEquals(RepeatedRequests.NONE, repeat(templated, repeats, first, length, DhcpMessageType.ACK, -1,
+            domain), "an infinite lease");
+        assertTrue(repeat(templated, repeats, first, length, DhcpMessageType.ACK, 1200, domain) > 0,
+            "another lease time of the same kind");
+
+        rewrite(domain, domain.version() + 1, 0x0909_0909, domain.updatedMillis() + 1);
+        assertEquals(RepeatedRequests.NONE, repeat(templated, repeats, first, length, DhcpMessageType.ACK, 600,
+            domain), "the domain changed");
+
+        actual.putBytes(0, first, 0, length);
+        reply(templated, actual, length, CAPACITY, DhcpMessageType.ACK, 0x0A00_0105, 600, domain, repeats, 0);
+        assertTrue(repeat(templated, repeats, first, length, DhcpMessageType.ACK, 600, domain) > 0);
+        for (int other = 0; other < 8; other++)
+        {
+            final int otherLength = requestFrame(random, expected, new int[]{other + 20}, 0, 0, false, 0);
+            reply(templated, expected, otherLength, CAPACITY, DhcpMessageType.ACK, 0x0A00_0106, 600, domain);
+        }
+        assertEquals(RepeatedRequests.NONE, repeat(templated, repeats, first, length, DhcpMessageType.ACK, 600,
+            domain), "its template evicted by eight others from four slots");
+    }
+
+    /** The request in {@code first} again, as {@link ReplyBuilder#buildRepeated} answers it. */
+    private int repeat(final ReplyBuilder templated, final RepeatedRequests repeats, final UnsafeBuffer first,
+        final int length, final int type, final int lease, final DomainRecord domain)
+    {
+        actual.putBytes(0, first, 0, length);
+        classifier.classify(actual, 0, length, view);
+        assertTrue(repeats.repeats(0, actual, view, CAPACITY));
+        request.wrap(actual, view.payloadOffset(), view.payloadLength());
+        return templated.buildRepeated(actual, view, request, type, 0x0A00_0105, lease, domain, false, repeats, 0);
+    }
+
+    /** Moves the request's END into the file field, behind option 52 (RFC 2131 §4.1: the file field holds options). */
+    private static void overloadFile(final UnsafeBuffer frame, final int dhcp)
+    {
+        int at = dhcp + DhcpPacket.OPTIONS_OFFSET;
+        while ((frame.getByte(at) & 0xFF) != DhcpOption.END)
+        {
+            at += 2 + (frame.getByte(at + 1) & 0xFF);
+        }
+        frame.putByte(at, (byte)DhcpOption.OVERLOAD);
+        frame.putByte(at + 1, (byte)1);
+        frame.putByte(at + 2, (byte)1);
+        frame.putByte(at + 3, (byte)DhcpOption.END);
+        frame.setMemory(dhcp + DhcpPacket.FILE_OFFSET, DhcpPacket.FILE_LENGTH, (byte)0);
+        frame.putByte(dhcp + DhcpPacket.FILE_OFFSET, (byte)DhcpOption.END);
+        frame.putByte(dhcp + DhcpPacket.FILE_OFFSET + 1, (byte)DhcpOption.PAD);
+    }
+
+    private int payloadOffset(final UnsafeBuffer frame, final int length)
+    {
+        assertEquals(FrameClass.CLIENT_DHCP, classifier.classify(frame, 0, length, view));
+        return view.payloadOffset();
+    }
+
     private void assertDnsServer(
         final ReplyBuilder templated, final Random random, final DomainRecord domain, final int dns)
     {
@@ -150,10 +326,25 @@ class ReplyTemplatesTest
         final int lease,
         final DomainRecord domain)
     {
+        return reply(builder, frame, length, capacity, type, yiaddr, lease, domain, null, RepeatedRequests.NONE);
+    }
+
+    private int reply(
+        final ReplyBuilder builder,
+        final UnsafeBuffer frame,
+        final int length,
+        final int capacity,
+        final int type,
+        final int yiaddr,
+        final int lease,
+        final DomainRecord domain,
+        final RepeatedRequests repeats,
+        final int vm)
+    {
         assertEquals(FrameClass.CLIENT_DHCP, classifier.classify(frame, 0, length, view));
         request.wrap(frame, view.payloadOffset(), view.payloadLength());
         assertEquals(0, request.validate());
-        return builder.build(frame, capacity, view, request, type, yiaddr, lease, domain);
+        return builder.build(frame, capacity, view, request, type, yiaddr, lease, domain, false, repeats, vm);
     }
 
     private static DomainRecord domain(final int id, final int version, final int dns, final int padding)
