@@ -21,7 +21,9 @@
 #             the DVMC messages on loopback, paired with the veth's frames by MAC: each leg's time split into
 #             "in" (veth to the agent's request: dataplane and agent), "service" and "out" (the service's reply to
 #             veth: agent and dataplane), and the run's journal fdatasyncs by duration (from the service's
-#             dvmc_service_journal_sync_duration_seconds): every ACK waits for one
+#             dvmc_service_journal_sync_duration_seconds): every ACK waits for one. Before any server starts,
+#             the platform's own stalls (bench/stalls.c on each CPU alone): a percentile that falls among them
+#             measures the machine, not the server
 #   renewals  DVMC_PERF_RENEW_CLIENTS (default 10000) clients bound, then renewing (relayed REQUEST with ciaddr) as
 #             fast as answered, DVMC_PERF_RENEW_WINDOW (default 256) in flight, for DVMC_PERF_SECONDS
 #             (io.dvmc.bench.RenewalStorm: perfdhcp's -f renews each lease once, no faster than it makes leases)
@@ -86,7 +88,7 @@ for s in "${servers[@]}"; do
 done
 case $mode in
   rates|ceiling|renewals|restarts) ;;
-  latency) need tcpdump tcpdump; need tshark tshark ;;
+  latency) need tcpdump tcpdump; need tshark tshark; need gcc gcc ;;
   *) echo "dvmc bench: unknown DVMC_PERF_MODE '$mode' (rates latency renewals ceiling restarts)" >&2; exit 2 ;;
 esac
 # Leases put in the host store before dvmc starts (restarts only): the fast path looks up a full store.
@@ -342,9 +344,24 @@ ceiling_mode() {
   echo "perfdhcp's ceiling here: the highest rate above; a server's figure near it measures perfdhcp, not the server"
 }
 
+# platform_stalls: each CPU's own stalls with no server running (bench/stalls.c, DVMC_PERF_STALL_SECONDS, default 5):
+# how often any thread here is stopped by what is not the program, which no server's percentiles can beat.
+platform_stalls() {
+  local cpu
+  gcc -O2 -o "$LAB_DIR/stalls" bench/stalls.c
+  echo "the platform's own stalls, each CPU spun on alone for ${DVMC_PERF_STALL_SECONDS:-5} s before any server starts:"
+  for ((cpu = 0; cpu < $(nproc); cpu++)); do
+    "$LAB_DIR/stalls" "$cpu" "${DVMC_PERF_STALL_SECONDS:-5}" > "$LAB_DIR/stalls-$cpu" &
+  done
+  wait
+  sed 's/^/  /' "$LAB_DIR"/stalls-*
+  echo
+}
+
 latency_mode() {
   local rate=${DVMC_PERF_LATENCY_RATE:-1000} s pcap labels=() dora=() sync_before=
   : > "$LAB_DIR/times"
+  platform_stalls
   for s in "${servers[@]}"; do
     start_server "$s"
     warm_up "$s" "$rate"
