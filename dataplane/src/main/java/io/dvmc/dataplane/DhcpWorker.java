@@ -154,6 +154,7 @@ public final class DhcpWorker implements Agent
         this.fromAgent = fromAgent;
         this.agentRing = fromAgent;
         this.bindings = bindings;
+        repeats.reserve(bindings.slots());
         this.portEvents = portEvents;
         this.forward = forward;
         this.stores = stores;
@@ -714,6 +715,7 @@ public final class DhcpWorker implements Agent
         {
             change = bindings.put(port, binding.vlan(), binding.mac(), binding.domainId(), binding.vmMsb(),
                 binding.vmLsb()) ? "in force" : "waits for its port to be attached";
+            repeats.reserve(bindings.slots());
         }
         if (change != null && lane == 0)
         {

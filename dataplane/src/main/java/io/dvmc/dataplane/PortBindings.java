@@ -200,6 +200,12 @@ public final class PortBindings
         return vmLsb[slot];
     }
 
+    /** @return how many slots the bindings have room for: every slot {@link #find} returns is below it. */
+    public int slots()
+    {
+        return keys.length;
+    }
+
     /** @return how many bindings there are, attached to a port or not. */
     public int size()
     {

@@ -27,8 +27,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  bytes   [0, 4) op htype hlen hops; [4, 10) xid secs, not compared; [10, 44) the rest of the fixed fields;
  *          [44, 236) sname and file, compared only when option 52 puts options there; [236, length) the options
  * </pre>
- * A request longer than {@link #MAX_PAYLOAD} bytes is not kept. The arrays grow with the highest slot kept, which
- * is when a VM is bound, not per request. Not thread safe: one per worker.
+ * A request longer than {@link #MAX_PAYLOAD} bytes is not kept. The arrays grow as the caller's bindings do
+ * ({@link #reserve}), else with the highest slot kept. Not thread safe: one per worker.
  */
 public final class RepeatedRequests
 {
@@ -197,6 +197,18 @@ public final class RepeatedRequests
         fields[f + OVERLOADED] = request.findOption(DhcpOption.OVERLOAD) >= 0 ? 1 : 0;
         key.copyTo(keys, keyAt(vm));
         bytes.putBytes(vm * STRIDE, request.buffer(), request.offset(), length);
+    }
+
+    /**
+     * Makes room for VM slots below {@code slots} now, so that keeping their requests later allocates nothing: the
+     * caller's bindings grew.
+     */
+    public void reserve(final int slots)
+    {
+        if (slots > 0)
+        {
+            ensure(slots - 1);
+        }
     }
 
     private void ensure(final int vm)

@@ -266,6 +266,34 @@ class ReplyTemplatesTest
             domain), "its template evicted by eight others from four slots");
     }
 
+    @Test
+    void theFirstRequestOfAVmBoundAfterTheOthersIsKeptWithoutAllocatingOnceItsRoomIsReserved()
+    {
+        final ReplyBuilder templated = ReplyBuilder.withTemplates(16);
+        final RepeatedRequests repeats = new RepeatedRequests();
+        final Random random = new Random(13);
+        final int length = requestFrame(random, expected, new int[]{1, 3, 6}, 0, 7, false, 0);
+        long sink = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            actual.putBytes(0, expected, 0, length);
+            sink += reply(templated, actual, length, CAPACITY, DhcpMessageType.ACK, 0x0A00_0107, 600, domains[1],
+                repeats, i % 64);
+        }
+        repeats.reserve(1024);
+
+        final long before = Allocations.ofThisThread();
+        actual.putBytes(0, expected, 0, length);
+        sink += reply(templated, actual, length, CAPACITY, DhcpMessageType.ACK, 0x0A00_0107, 600, domains[1], repeats,
+            1000);
+        final long allocated = Allocations.ofThisThread() - before;
+
+        assertEquals(0, allocated, "bytes allocated (sink " + sink + ")");
+        actual.putBytes(0, expected, 0, length);
+        classifier.classify(actual, 0, length, view);
+        assertTrue(repeats.repeats(1000, actual, view, CAPACITY), "kept");
+    }
+
     /** The request in {@code first} again, as {@link ReplyBuilder#buildRepeated} answers it. */
     private int repeat(final ReplyBuilder templated, final RepeatedRequests repeats, final UnsafeBuffer first,
         final int length, final int type, final int lease, final DomainRecord domain)
