@@ -20,9 +20,10 @@ import org.agrona.concurrent.SystemNanoClock;
  * <p>A request that comes alone, at least {@link #INLINE_GAP_NANOS} after the one before, while the disk's last sync
  * took at most {@link #INLINE_MAX_SYNC_NANOS}, is synced on the asking thread instead: at a low rate there is nothing
  * to group, and handing the sync to another thread and its reply back costs a wake-up each, which on busy cores
- * waits for a core (1,000 new leases a second on the 2-vCPU bench VM: the service's leg p50 0.15 to 0.13 ms, the
- * DORA's p99 2.1-2.9 to 1.8-2.6 ms, docs/benchmarks.md). Under load requests come closer than the gap and go to the
- * thread; after a slow sync they do too, so a disk that stalls holds the asking thread for one sync at most.
+ * waits for a core (on the 2-vCPU bench VM, docs/benchmarks.md: the service's leg about 0.02 ms shorter at the
+ * median at 1,000 new leases a second, and 8,000 a second held with 99 % done where 97-98 % were before). Under
+ * load requests come closer than the gap and go to the thread; after a slow sync they do too, so a disk that stalls
+ * holds the asking thread for one sync at most.
  */
 final class JournalSyncer implements AutoCloseable
 {
@@ -30,7 +31,8 @@ final class JournalSyncer implements AutoCloseable
     @FunctionalInterface
     interface Force
     {
-        void force() throws IOException;
+        /** @return how long the sync took, in nanoseconds. */
+        long force() throws IOException;
     }
 
     /** A request at least this long after the one before comes alone. */
@@ -170,9 +172,7 @@ final class JournalSyncer implements AutoCloseable
         {
             if (failure == null)
             {
-                final long start = clock.nanoTime();
-                force.force();
-                lastSyncNanos = clock.nanoTime() - start;
+                lastSyncNanos = force.force();
                 durable = Math.max(durable, target);
             }
         }

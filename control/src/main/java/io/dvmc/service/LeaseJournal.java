@@ -266,7 +266,7 @@ public final class LeaseJournal implements LeaseLog
         {
             syncer = new JournalSyncer("dvmc-journal-sync", () -> {
                 beforeSync.run();
-                force();
+                return force();
             }, appended);
             syncer.wakeOnChange(wake);
         }
@@ -369,12 +369,14 @@ public final class LeaseJournal implements LeaseLog
         }
     }
 
-    /** fdatasync of the journal, timed. */
-    private void force() throws IOException
+    /** fdatasync of the journal, timed; @return how long it took, in nanoseconds. */
+    private long force() throws IOException
     {
         final long start = System.nanoTime();
         channel.force(false);
-        syncTimes.accept(System.nanoTime() - start);
+        final long took = System.nanoTime() - start;
+        syncTimes.accept(took);
+        return took;
     }
 
     /** Tells {@code times} how long each sync takes from now on, in nanoseconds, on the thread that syncs. */

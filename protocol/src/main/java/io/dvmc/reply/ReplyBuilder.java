@@ -170,17 +170,14 @@ public final class ReplyBuilder
         final int slot = repeats.template(vm);
         final long[] key = repeats.keys();
         final int at = RepeatedRequests.keyAt(vm);
-        final int ip = view.l3Offset();
         if (templates == null || !TemplateKey.holds(key, at, domain, type, leaseSeconds) ||
-            !templates.holds(slot, key, at) || ip + templates.field(slot, ReplyTemplates.LENGTH) > frame.capacity())
+            !templates.holds(slot, key, at) || !fits(frame, view, slot))
         {
             return RepeatedRequests.NONE;
         }
         ReplyAddressing.resolve(request, type, yiaddr, view.srcMac(), routed, addressing);
-        FrameWriter.writeEthernet(frame, 0, view, domain.serverMac(), addressing.dstMac());
-        return ip + ReplyImage.write(templates, slot, frame, ip, request.buffer(), request.offset(), request.buffer(),
-            request.offset() + repeats.clientIdAt(vm), repeats.clientIdLength(vm), type == DhcpMessageType.ACK,
-            yiaddr, leaseSeconds, addressing.dstIp(), addressing.dstPort(), clientId);
+        return write(frame, view, slot, request, request.buffer(), request.offset() + repeats.clientIdAt(vm),
+            repeats.clientIdLength(vm), type, yiaddr, leaseSeconds, domain);
     }
 
     /**
@@ -288,7 +285,7 @@ public final class ReplyBuilder
                     : slot;
             }
         }
-        if (ip + templates.field(slot, ReplyTemplates.LENGTH) > frame.capacity())
+        if (!fits(frame, view, slot))
         {
             return FrameWriter.BAD_LENGTH;
         }
@@ -296,10 +293,39 @@ public final class ReplyBuilder
         {
             repeats.keep(vm, request, view, capacity, slot, key);
         }
+        return write(frame, view, slot, request, request.optionBuffer(DhcpOption.CLIENT_ID), request.clientIdOffset(),
+            request.clientIdLength(), type, yiaddr, leaseSeconds, domain);
+    }
+
+    /** Whether the template in {@code slot} fits the frame's buffer after the request's headers. */
+    private boolean fits(final MutableDirectBuffer frame, final FrameView view, final int slot)
+    {
+        return view.l3Offset() + templates.field(slot, ReplyTemplates.LENGTH) <= frame.capacity();
+    }
+
+    /**
+     * Writes the reply from the template in {@code slot} over the request, addressed as {@link #addressing} says.
+     *
+     * @return the reply's frame length.
+     */
+    private int write(
+        final MutableDirectBuffer frame,
+        final FrameView view,
+        final int slot,
+        final DhcpPacket request,
+        final DirectBuffer clientIdIn,
+        final int clientIdAt,
+        final int clientIdLength,
+        final int type,
+        final int yiaddr,
+        final int leaseSeconds,
+        final DomainRecord domain)
+    {
+        final int ip = view.l3Offset();
         FrameWriter.writeEthernet(frame, 0, view, domain.serverMac(), addressing.dstMac());
-        return ip + ReplyImage.write(templates, slot, frame, ip, request.buffer(), request.offset(),
-            request.optionBuffer(DhcpOption.CLIENT_ID), request.clientIdOffset(), request.clientIdLength(),
-            type == DhcpMessageType.ACK, yiaddr, leaseSeconds, addressing.dstIp(), addressing.dstPort(), clientId);
+        return ip + ReplyImage.write(templates, slot, frame, ip, request.buffer(), request.offset(), clientIdIn,
+            clientIdAt, clientIdLength, type == DhcpMessageType.ACK, yiaddr, leaseSeconds, addressing.dstIp(),
+            addressing.dstPort(), clientId);
     }
 
     /**
