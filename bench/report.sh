@@ -12,7 +12,7 @@
 #             10000 20000"): the generator's own limit, so a reader knows when a figure below measures perfdhcp
 #   perfdhcp  new leases: full DORA from perfdhcp into dvmc's relay-facing port beside Kea 2.2 single- and
 #             multi-threaded and dnsmasq, same topology and settings, each rate of DVMC_BENCH_RATES (default
-#             "1000 2000 4000") held DVMC_BENCH_HOLD seconds (default 60), each rate on a freshly started server
+#             "2000 4000 8000") held DVMC_BENCH_HOLD seconds (default 60), each rate on a freshly started server
 #             (dvmc with empty state): done %, drops, CPU per server
 #   latency   DORA at 1,000/s for DVMC_BENCH_HOLD seconds, captured on the client's veth: p50/p99/p99.9 per server
 #   renewals  DVMC_BENCH_RENEW_CLIENTS (default 10,000) bound clients renewing as fast as answered, DVMC_BENCH_HOLD
@@ -86,7 +86,7 @@ servers() {
 }
 
 perfdhcp() {
-  servers rates ${DVMC_BENCH_RATES:-1000 2000 4000}
+  servers rates ${DVMC_BENCH_RATES:-2000 4000 8000}
 }
 
 ceiling() {
