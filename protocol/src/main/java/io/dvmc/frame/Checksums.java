@@ -3,6 +3,7 @@ package io.dvmc.frame;
 import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 
 /**
  * The internet checksum (RFC 1071) over buffer ranges, without allocation.
@@ -31,35 +32,38 @@ public final class Checksums
      *
      * <p>The range is summed 8 bytes at a time in the machine's own byte order and byte-swapped once at the end:
      * the one's complement sum commutes with swapping the bytes of every word (RFC 1071 §2(B)), and this avoids a
-     * swap per word on little-endian machines.
+     * swap per word on little-endian machines. The range is checked against the buffer once, not at every word.
      *
      * @param initial a previous sum (0, or a pseudo-header sum).
      * @return the unfolded sum.
      */
     public static long sum(final DirectBuffer buffer, final int offset, final int length, final long initial)
     {
+        buffer.boundsCheck(offset, length);
+        final byte[] array = buffer.byteArray();
+        final long base = buffer.addressOffset();
         long sum = 0;
-        int i = offset;
-        final int end = offset + length;
+        long i = base + offset;
+        final long end = i + length;
         for (; i + 8 <= end; i += 8)
         {
-            final long word = buffer.getLong(i, NATIVE);
+            final long word = UnsafeApi.getLong(array, i);
             sum += (word & 0xFFFF_FFFFL) + (word >>> 32);
         }
         if (i + 4 <= end)
         {
-            sum += buffer.getInt(i, NATIVE) & 0xFFFF_FFFFL;
+            sum += UnsafeApi.getInt(array, i) & 0xFFFF_FFFFL;
             i += 4;
         }
         if (i + 2 <= end)
         {
-            sum += buffer.getShort(i, NATIVE) & 0xFFFF;
+            sum += UnsafeApi.getShort(array, i) & 0xFFFF;
             i += 2;
         }
         if (i < end)
         {
             // Odd length: the last byte is the high byte of a word padded with zero (in network order).
-            sum += LITTLE_ENDIAN ? buffer.getByte(i) & 0xFF : (buffer.getByte(i) & 0xFF) << 8;
+            sum += LITTLE_ENDIAN ? UnsafeApi.getByte(array, i) & 0xFF : (UnsafeApi.getByte(array, i) & 0xFF) << 8;
         }
         final int folded = fold(sum);
         return initial + (LITTLE_ENDIAN ? ((folded & 0xFF) << 8) | (folded >>> 8) : folded);

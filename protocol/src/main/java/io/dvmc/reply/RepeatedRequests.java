@@ -7,6 +7,7 @@ import io.dvmc.dhcp.DhcpOption;
 import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.frame.FrameView;
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -89,19 +90,26 @@ public final class RepeatedRequests
             equal(frame, at, kept, overloaded ? length : DhcpPacket.MAGIC_COOKIE_OFFSET, length);
     }
 
+    /** Whether bytes [from, to) of the request at {@code at} are those kept at {@code kept}; each range checked once. */
     private boolean equal(final DirectBuffer frame, final int at, final int kept, final int from, final int to)
     {
-        int i = from;
-        for (; i + Long.BYTES <= to; i += Long.BYTES)
+        frame.boundsCheck(at + from, to - from);
+        bytes.boundsCheck(kept + from, to - from);
+        final byte[] frameArray = frame.byteArray();
+        final byte[] keptArray = bytes.byteArray();
+        final long delta = bytes.addressOffset() + kept - (frame.addressOffset() + at);
+        long i = frame.addressOffset() + at + from;
+        final long end = i + (to - from);
+        for (; i + Long.BYTES <= end; i += Long.BYTES)
         {
-            if (frame.getLong(at + i) != bytes.getLong(kept + i))
+            if (UnsafeApi.getLong(frameArray, i) != UnsafeApi.getLong(keptArray, i + delta))
             {
                 return false;
             }
         }
-        for (; i < to; i++)
+        for (; i < end; i++)
         {
-            if (frame.getByte(at + i) != bytes.getByte(kept + i))
+            if (UnsafeApi.getByte(frameArray, i) != UnsafeApi.getByte(keptArray, i + delta))
             {
                 return false;
             }
