@@ -36,7 +36,8 @@
 #             DVMC_PERF_RESTARTS (default 5) pairs of windows of DVMC_PERF_RESTART_PERIOD s (default 10): a quiet
 #             one, then one that starts with the agent killed with SIGKILL and started again at once. Per window
 #             (io.dvmc.bench.RestartGapReport): renewals sent, answered, lost, the longest time between two answers;
-#             per restart the agent's READY and the dataplane's store hand-over, and the answers per 100 ms
+#             per restart the agent's READY and the dataplane's store hand-over, and the answers per 100 ms; first the
+#             store's memory: its file's size, what of it the dataplane and the agent hold resident, their RSS
 # Also: DVMC_PERF_LEASE_LOG (default OFF) dvmc's lease events (logger dvmc.lease), OFF like Kea's lease lines at WARN;
 # DVMC_PERF_CONTROL_IDLE, the idle strategy of dvmc's agent and service (default theirs: wait); DVMC_PERF_WORKERS,
 # the dataplane's worker threads (default 1; 0 runs the worker in the poll loop: one thread fewer on shared cores);
@@ -501,6 +502,20 @@ sleep_until() {
   [ "$d" -le 0 ] || sleep "$(( d / 1000 )).$(printf %03d $(( d % 1000 )))"
 }
 
+# The host lease store's memory after the renewals: its file's size, how much of it each process that maps it
+# holds resident (its pages in the mappings of the file, from /proc/PID/smaps), and each process's whole RSS.
+store_memory() {
+  local file="$LAB_DIR/host/leases.dat" role pid line=
+  for role in dataplane agent service; do
+    pid=$(lab_pid_of "$role")
+    line+=" $role $(awk '/^VmRSS:/ {printf "%d", $2 / 1024}' "/proc/$pid/status" 2>/dev/null) MiB"
+    [ "$role" = service ] && continue
+    line+=" (store resident $(awk -v f="$file" '/^[0-9a-f]+-[0-9a-f]+ / {m = index($0, f) > 0} m && /^Rss:/ {k += $2}
+      END {printf "%d", k / 1024}' "/proc/$pid/smaps" 2>/dev/null) MiB),"
+  done
+  echo "store memory: $(basename "$file") $(( $(stat -c %s "$file") >> 20 )) MiB on disk; RSS:${line%,}"
+}
+
 restarts_mode() {
   local n=${DVMC_PERF_RENEW_CLIENTS:-10000} rate=${DVMC_PERF_RESTART_RATE:-5000}
   local restarts=${DVMC_PERF_RESTARTS:-${RUNS:-5}}
@@ -551,6 +566,7 @@ restarts_mode() {
   wait "$(lab_pid_of storm)" || { lab_tail storm; lab_die "the renewal storm failed"; }
   wait "$watcher"
   grep '^dvmc bound=' "$LAB_DIR/storm.log"
+  store_memory
   stat=$(bin/dvmc ctl stat --config "$LAB_DIR/host.json" 2>&1 || true)
   printf '%s\n' "$stat" > "$LAB_DIR/stat.txt"
   stop_server
