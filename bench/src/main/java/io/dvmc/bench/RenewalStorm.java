@@ -261,10 +261,10 @@ public final class RenewalStorm
     }
 
     /**
-     * Waits for what is in flight to be answered or lost. Every slot is looked at, not only those from the expiry
-     * cursor on: a request whose slot the cursor passed before its send time was set (the receiver sends a client's
-     * REQUEST while the sender expires) is found here. A permit still missing when nothing is in flight any more
-     * is reported and counted lost, so a run always ends.
+     * Waits for what is in flight to be answered or lost. Every slot is looked at ({@link #expireAll}), not only
+     * those from the expiry cursor on: a request whose slot the cursor passed before its send time was set (the
+     * receiver sends a client's REQUEST while the sender expires) is found too. A permit still missing when nothing
+     * is in flight any more is reported and counted lost, so a run always ends.
      */
     private void drain() throws InterruptedException
     {
@@ -272,7 +272,6 @@ public final class RenewalStorm
         while (window.availablePermits() < windowSize)
         {
             final long now = System.nanoTime();
-            expire(now);
             if (expireAll(now) > 0)
             {
                 idleSince = 0;
@@ -357,7 +356,8 @@ public final class RenewalStorm
         final long previous = sentAt.get(slot);
         if (previous > 0)
         {
-            // The slot's last request is still unanswered after SLOTS later ones: lost, before its slot is reused.
+            // Still unanswered after SLOTS later requests: the cursor expires only while the window is full, which a
+            // server that answers fast but drops a few never fills. Lost now, before its slot and permit are reused.
             loseInFlight(slot, previous);
         }
         slotXid[slot] = xid;
