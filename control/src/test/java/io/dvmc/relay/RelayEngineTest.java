@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -291,16 +292,21 @@ class RelayEngineTest
     }
 
     /**
-     * A loopback address of this test's own whose port 67 can be bound now. A socket on the wildcard address's port 67
-     * (a DHCP server or relay left running on this machine) takes every one; the failure then names it.
+     * A loopback address of this test's own whose port 67 can be bound now, as the relay binds it (an IPv4 socket). A
+     * socket on the wildcard address's port 67 (a DHCP server or relay left running on this machine) takes every one;
+     * the failure then names it. The last byte of the address, and of the two after it that the tests use, is 1-254:
+     * the JDK refuses an IPv4 bind to a 127.x.y.255 address itself (EADDRNOTAVAIL, no system call), while the
+     * dual-stack socket a plain {@code DatagramChannel.open()} gives binds it as ::ffff:127.x.y.255.
      */
     private static int freeRelayAddress()
     {
         final StringBuilder tried = new StringBuilder();
         for (int attempt = 0; attempt < 8; attempt++)
         {
-            final int address = 0x7F4D_0000 | ThreadLocalRandom.current().nextInt(1, 0xFFFE);
-            try (DatagramChannel probe = DatagramChannel.open().bind(new InetSocketAddress(inet(address), 67)))
+            final ThreadLocalRandom random = ThreadLocalRandom.current();
+            final int address = 0x7F4D_0000 | random.nextInt(0, 0x100) << 8 | random.nextInt(1, 0xFD);
+            try (DatagramChannel probe = DatagramChannel.open(StandardProtocolFamily.INET)
+                .bind(new InetSocketAddress(inet(address), 67)))
             {
                 return address;
             }
