@@ -388,6 +388,8 @@ public record HostConfig(
             "dataplane.extraEal: an entry is null");
         require(file, dataplane == null || dataplane.ports() == null || !dataplane.ports().contains(null),
             "dataplane.ports: an entry is null");
+        require(file, dataplane == null || dataplane.laneCpus() == null || !dataplane.laneCpus().contains(null),
+            "dataplane.laneCpus: an entry is null");
         require(file, bindings == null || !bindings.contains(null), "bindings: an entry is null");
     }
 

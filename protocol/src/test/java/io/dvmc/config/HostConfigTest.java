@@ -130,6 +130,13 @@ class HostConfigTest
     }
 
     @Test
+    void aNullAmongTheLaneCpusIsRejectedAsAnEntryThatIsNullNotThrownAsANullPointer()
+    {
+        assertTrue(rejected(VALID.replace("\"dataplane\": {", "\"dataplane\": { \"lanes\": 2, \"laneCpus\": [null],"))
+            .contains("dataplane.laneCpus: an entry is null"));
+    }
+
+    @Test
     void metricsAreServedOnlyWhereConfiguredAndABarePortIsOnLoopback() throws Exception
     {
         final HostConfig none = load(VALID);
