@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
@@ -110,7 +111,7 @@ class RelayTest
                         () -> assertEquals(SERVER_IP, bound.serverId(), "the domain's virtual server"));
                     assertTrue(lab.exec(vm.ns(), "ip", "-4", "addr", "show", "dev", vm.ifname()).output()
                         .contains(bound.ip() + "/24"), "the address is not on the VM's interface");
-                    Await.until("the tenant's lease of " + bound.ip() + " with the VM id in option 82", ON_THE_WIRE,
+                    awaitTenant("its lease of " + bound.ip() + " with the VM id in option 82", tenant, bound.ip(),
                         () -> tenant.recordsAgentInformation(bound.ip(), vmId));
 
                     // Well inside the tenant's lease the host answers the renewal itself, as the tenant did.
@@ -130,7 +131,7 @@ class RelayTest
                         () -> assertEquals(acksBefore, tenant.acks(), "the tenant server answered"));
 
                     session.release();
-                    Await.until("the release in the tenant's leases", ON_THE_WIRE, () -> tenant.released(bound.ip()));
+                    awaitTenant("the release in its leases", tenant, bound.ip(), () -> tenant.released(bound.ip()));
                 }
                 // The tenant may record the RELEASE before the service, which counts after its batch is sent, has.
                 host.awaitCounter(host.service(), "service: relay relayed", 3, ON_THE_WIRE);
@@ -638,6 +639,9 @@ class RelayTest
         /** DHCPACKs it sent so far. */
         long acks();
 
+        /** What it holds of {@code ip} (its lease record) and the end of its log: what a failed wait shows. */
+        String recordOf(String ip);
+
         void close();
     }
 
@@ -669,6 +673,12 @@ class RelayTest
                 public long acks()
                 {
                     return dnsmasq.log().lines().filter(l -> l.contains("DHCPACK(")).count();
+                }
+
+                public String recordOf(final String ip)
+                {
+                    return "leases: " + dnsmasq.leases() + "\noption 82 seen: " + scriptLog(script) + "\nlog:\n" +
+                        lastLines(dnsmasq.log());
                 }
 
                 public void close()
@@ -712,6 +722,11 @@ class RelayTest
                 return kea.log().lines().filter(l -> l.contains("DHCP4_LEASE_ALLOC")).count();
             }
 
+            public String recordOf(final String ip)
+            {
+                return "last lease line: " + last(ip) + "\nlog:\n" + lastLines(kea.log());
+            }
+
             public void close()
             {
                 kea.close();
@@ -726,9 +741,7 @@ class RelayTest
         {
             private String last(final String ip)
             {
-                final String leases = dhcpd.leases();
-                final int at = leases.lastIndexOf("lease " + ip + " {");
-                return at < 0 ? "" : leases.substring(at, leases.indexOf('}', at) + 1);
+                return TenantServer.lastDhcpdLease(dhcpd.leases(), ip);
             }
 
             public boolean recordsAgentInformation(final String ip, final String vmId)
@@ -744,6 +757,11 @@ class RelayTest
             public long acks()
             {
                 return dhcpd.log().lines().filter(l -> l.startsWith("DHCPACK on")).count();
+            }
+
+            public String recordOf(final String ip)
+            {
+                return "last lease block: " + last(ip) + "\nlog:\n" + lastLines(dhcpd.log());
             }
 
             public void close()
@@ -786,6 +804,24 @@ class RelayTest
             " >> " + dir.resolve("lease-script.log") + "\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         return script;
+    }
+
+    /** Waits {@link #ON_THE_WIRE} for {@code condition}; a timeout shows what {@code tenant} holds of {@code ip}. */
+    private static void awaitTenant(final String what, final Tenant tenant, final String ip,
+        final BooleanSupplier condition)
+    {
+        if (!Await.within(ON_THE_WIRE, condition))
+        {
+            throw new AssertionError(
+                "timed out after " + ON_THE_WIRE.toSeconds() + " s waiting for the tenant server: " +
+                    what + "\n" + tenant.recordOf(ip));
+        }
+    }
+
+    private static String lastLines(final String log)
+    {
+        final List<String> lines = log.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
     private static String scriptLog(final Path script)

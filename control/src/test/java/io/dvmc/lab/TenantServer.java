@@ -154,6 +154,18 @@ public final class TenantServer implements AutoCloseable
         }
     }
 
+    /**
+     * The last record of {@code ip} in an ISC dhcpd lease file ({@code dhcpd.leases(5)}), or "" when there is none
+     * yet. A record ends at the line that is only "}": a quoted string in it may hold a brace, as a client id's bytes
+     * do, printed as they are when printable. A record being written (no end yet) is none yet.
+     */
+    public static String lastDhcpdLease(String leases, String ip)
+    {
+        int at = leases.lastIndexOf("lease " + ip + " {");
+        int end = at < 0 ? -1 : leases.indexOf("\n}", at);
+        return end < 0 ? "" : leases.substring(at, end + 2);
+    }
+
     public String log()
     {
         return Exec.logOf(log);
