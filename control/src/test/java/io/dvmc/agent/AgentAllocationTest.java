@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.config.HostConfig;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpOption;
@@ -30,8 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.management.ManagementFactory;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -231,7 +230,7 @@ class AgentAllocationTest
 
     private void start() throws Exception
     {
-        final int servicePort = freePort();
+        final int servicePort = FreePorts.udp();
         final String policy = """
             { "domains": [ { "id": %d, "name": "blue", "subnet": "10.0.0.0/16", "router": "10.0.0.1",
               "pools": [ { "start": "10.0.1.0", "end": "10.0.255.250" } ], "leaseSeconds": 600,
@@ -270,11 +269,4 @@ class AgentAllocationTest
         return new UnsafeBuffer(Files.readAllBytes(CAPTURES.resolve(name + ".bin")));
     }
 
-    private static int freePort() throws Exception
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.config.HostConfig;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
@@ -31,8 +32,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,14 +84,6 @@ class EtcdServiceLocationTest
     {
         CloseHelper.quietCloseAll(client, stores, rings, countersFile, PolicyStores.closer(agentPolicy), first,
             second, servicePolicy, writer, etcd);
-    }
-
-    private static int freePort() throws Exception
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     private void putDomain(final int servicePort) throws Exception
@@ -170,8 +161,8 @@ class EtcdServiceLocationTest
     {
         etcd = EtcdCluster.start(1);
         writer = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
-        final int firstPort = freePort();
-        final int secondPort = freePort();
+        final int firstPort = FreePorts.udp();
+        final int secondPort = FreePorts.udp();
         putDomain(firstPort);
         servicePolicy = EtcdPolicyStore.connect(etcd.endpoints(), "/dvmc");
         first = ServiceMain.start(servicePolicy, new InetSocketAddress("127.0.0.1", firstPort), new byte[32],
@@ -208,7 +199,7 @@ class EtcdServiceLocationTest
     {
         etcd = EtcdCluster.start(1);
         writer = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
-        final int firstPort = freePort();
+        final int firstPort = FreePorts.udp();
         putDomain(firstPort);
         startAgent();
         assertEquals(0, counters.policyWatchFailures.get());
@@ -221,7 +212,7 @@ class EtcdServiceLocationTest
             agent.doWork();
             return counters.policyWatchFailures.get() > 0;
         });
-        final int secondPort = freePort();
+        final int secondPort = FreePorts.udp();
         putDomain(secondPort);
         Await.until("the agent's store took the change made after the restart", Duration.ofSeconds(30),
             () -> agentPolicy.serviceLocations(DOMAIN).equals(

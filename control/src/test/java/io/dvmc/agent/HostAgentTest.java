@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
 import io.dvmc.dhcp.DhcpMessageType;
@@ -36,8 +37,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -96,8 +95,8 @@ class HostAgentTest
     @BeforeEach
     void start() throws Exception
     {
-        servicePort = freePort();
-        standbyPort = freePort();
+        servicePort = FreePorts.udp();
+        standbyPort = FreePorts.udp();
         final Path policyFile = dir.resolve("policy.json");
         Files.writeString(policyFile, policy("10.0", "builtin"));
         servicePolicy = dir.resolve("service-policy.json");
@@ -159,14 +158,6 @@ class HostAgentTest
                 return millis.getAsLong();
             }
         };
-    }
-
-    static int freePort() throws Exception
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     /** Domain 100 on {@code prefix}.0.0/24 in {@code mode}; its services: this test's, then a standby. */

@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcClient;
 import io.dvmc.exchange.DvmcMessage;
@@ -57,7 +58,7 @@ class LeaseRefresherTest
     @BeforeEach
     void start() throws Exception
     {
-        final int port = HostAgentTest.freePort();
+        final int port = FreePorts.udp();
         final Path policyFile = dir.resolve("policy.json");
         Files.writeString(policyFile,
             """

@@ -1,5 +1,6 @@
 package io.dvmc.agent;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.dhcp.DhcpMessageType;
 import io.dvmc.dhcp.DhcpPacket;
 import io.dvmc.exchange.Authenticator;
@@ -92,8 +93,8 @@ class ServiceFailoverTest
     @Test
     void aVmsSecondTryReachesTheNextServiceWhenTheFirstDoesNotAnswer() throws Exception
     {
-        final int silent = freePort();
-        final int live = freePort();
+        final int silent = FreePorts.udp();
+        final int live = FreePorts.udp();
         final FilePolicyStore policy = policy(silent, live);
         service = ServiceMain.start(policy, new InetSocketAddress("127.0.0.1", live), new byte[32],
             dir.resolve("service"), new BackoffIdleStrategy());
@@ -117,7 +118,7 @@ class ServiceFailoverTest
     @Test
     void aVmsRetransmissionReachesARestartedServiceAtOnceAfterTheAgentsOwnTriesWentUnanswered() throws Exception
     {
-        final int port = freePort();
+        final int port = FreePorts.udp();
         final FilePolicyStore policy = policy(port);
         final long[] now = {System.currentTimeMillis()};
         final HostAgent agent = agent(policy, 1, () -> now[0]);
@@ -144,7 +145,7 @@ class ServiceFailoverTest
     @Test
     void theAgentsRetransmissionsAndTheRepliesItDropsShowInItsCounters() throws Exception
     {
-        final int silent = freePort();
+        final int silent = FreePorts.udp();
         final HostAgent agent = agent(policy(silent), 1, SystemEpochClock.INSTANCE);
         fromVm(new UnsafeBuffer(Files.readAllBytes(CAPTURES.resolve("udhcpc-discover.bin"))),
             System.currentTimeMillis());
@@ -229,11 +230,4 @@ class ServiceFailoverTest
         return new DhcpPacket().wrap(frame, view.payloadOffset(), view.payloadLength());
     }
 
-    private static int freePort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

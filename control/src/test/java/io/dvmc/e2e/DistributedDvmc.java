@@ -9,8 +9,6 @@ import io.etcd.jetcd.Client;
 import picocli.CommandLine;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,14 +76,6 @@ final class DistributedDvmc implements AutoCloseable
     EtcdCluster etcd()
     {
         return etcd;
-    }
-
-    static int freeUdpPort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     /** {@code dvmc ctl ARGS --etcd ...}, in-process; fails the test on a non-zero exit. */

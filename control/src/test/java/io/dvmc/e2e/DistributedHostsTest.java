@@ -1,5 +1,6 @@
 package io.dvmc.e2e;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.lab.DhcpClients;
 import io.dvmc.lab.Lease;
 import io.dvmc.lab.NetnsLab;
@@ -53,7 +54,7 @@ class DistributedHostsTest
             DhcpClients clients = new DhcpClients(true);
             DistributedDvmc cluster = DistributedDvmc.start(dir, 1, 2))
         {
-            final int servicePort = DistributedDvmc.freeUdpPort();
+            final int servicePort = FreePorts.udp();
             cluster.createDomain(100, "blue", "10.0.0.53", List.of(servicePort), 600, 2400);
             cluster.createDomain(200, "red", "10.0.0.54", List.of(servicePort), 600, 2400);
             cluster.bind(1, "vm0", BLUE_1, 100, vm(BLUE_1));

@@ -1,5 +1,6 @@
 package io.dvmc.e2e;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.agent.HostAgentMain;
 import io.dvmc.cli.Dvmc;
 import io.dvmc.config.ClusterKeyFile;
@@ -9,9 +10,6 @@ import io.dvmc.ipc.CountersFile;
 import io.dvmc.service.ServiceCounters;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -100,7 +98,7 @@ final class DvmcHost implements AutoCloseable
         this.hostId = 1;
         this.policySource = "\"policyFile\": \"policy.json\"";
         this.ports = List.copyOf(ports);
-        this.servicePort = freeUdpPort();
+        this.servicePort = FreePorts.udp();
         ClusterKeyFile.generate(key);
         Files.writeString(policy, policyJson(servicePort, 600, 2400));
         this.bindings = List.copyOf(bindings);
@@ -185,9 +183,9 @@ final class DvmcHost implements AutoCloseable
     /** Gives each process a metrics endpoint on a free loopback port; before {@link #start()}. */
     void serveMetrics() throws IOException
     {
-        dataplaneMetrics = freeTcpPort();
-        agentMetrics = freeTcpPort();
-        serviceMetrics = freeTcpPort();
+        dataplaneMetrics = FreePorts.tcp();
+        agentMetrics = FreePorts.tcp();
+        serviceMetrics = FreePorts.tcp();
         rewrite(ports, bindings);
     }
 
@@ -212,22 +210,6 @@ final class DvmcHost implements AutoCloseable
                 throw new AssertionError(process + " metrics: HTTP " + response.statusCode() + "\n" + response.body());
             }
             return response.body();
-        }
-    }
-
-    private static int freeTcpPort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static int freeUdpPort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
         }
     }
 
@@ -381,7 +363,7 @@ final class DvmcHost implements AutoCloseable
     {
         if (replicaPort == 0)
         {
-            replicaPort = freeUdpPort();
+            replicaPort = FreePorts.udp();
         }
         return replicaPort;
     }

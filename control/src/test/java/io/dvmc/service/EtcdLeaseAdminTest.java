@@ -1,6 +1,7 @@
 package io.dvmc.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dvmc.lab.FreePorts;
 import io.dvmc.cli.DvmcRun;
 import io.dvmc.config.Addresses;
 import io.dvmc.exchange.DvmcMessageType;
@@ -20,8 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,8 +71,8 @@ class EtcdLeaseAdminTest
     {
         etcd = EtcdCluster.start(1);
         check = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
-        final int portA = freePort();
-        final int portB = freePort();
+        final int portA = FreePorts.udp();
+        final int portB = FreePorts.udp();
         policy = dir.resolve("policy.json");
         Files.writeString(policy, """
             { "domains": [
@@ -278,11 +277,4 @@ class EtcdLeaseAdminTest
         }
     }
 
-    private static int freePort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.dvmc.service;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.e2e.JvmProcess;
 import io.dvmc.exchange.Authenticator;
 import io.dvmc.exchange.DvmcMessageType;
@@ -13,8 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +45,7 @@ class KeyRotationTest
     @Test
     void aKeyAddedToTheFileIsAcceptedAfterSighupAndARetiredOneIsRefused() throws Exception
     {
-        final int port = freePort();
+        final int port = FreePorts.udp();
         final InetSocketAddress service = new InetSocketAddress("127.0.0.1", port);
         final Path policy = policy(port);
         final Path keyFile = dir.resolve("cluster.key");
@@ -83,7 +82,7 @@ class KeyRotationTest
     @Test
     void aServiceStartedUnderNohupStillTakesItsKeysAgainOnSighup() throws Exception
     {
-        final int port = freePort();
+        final int port = FreePorts.udp();
         final InetSocketAddress service = new InetSocketAddress("127.0.0.1", port);
         final Path keyFile = dir.resolve("cluster.key");
         Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -105,7 +104,7 @@ class KeyRotationTest
     @Test
     void anAgentGivenItsRotatedKeySignsWithItFromItsNextPoll() throws Exception
     {
-        final int port = freePort();
+        final int port = FreePorts.udp();
         final InetSocketAddress listen = new InetSocketAddress("127.0.0.1", port);
         final KeyRing onlyNew = ring(2, NEW);
         try (DvmcService service = new DvmcService(new FilePolicyStore(policy(port)), listen, null, onlyNew,
@@ -156,11 +155,4 @@ class KeyRotationTest
             Authenticator.DEFAULT_WINDOW_MS, Authenticator.DEFAULT_REPLAY_CAPACITY));
     }
 
-    private static int freePort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

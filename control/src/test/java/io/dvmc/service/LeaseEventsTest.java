@@ -9,6 +9,7 @@ import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dvmc.lab.FreePorts;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.LogConfigurator;
 import io.dvmc.exchange.DvmcMessageType;
@@ -24,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,7 +67,7 @@ class LeaseEventsTest
     @Test
     void anOfferABindingARefusalAndAReleaseAreEachOneEventNamingTheVmItsDomainAndItsAddress() throws Exception
     {
-        final int port = freePort();
+        final int port = FreePorts.udp();
         final InetSocketAddress listen = new InetSocketAddress("127.0.0.1", port);
         final Path policy = dir.resolve("policy.json");
         Files.writeString(policy, """
@@ -127,11 +126,4 @@ class LeaseEventsTest
         return new String(encoder.encode(event), StandardCharsets.UTF_8);
     }
 
-    private static int freePort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.dvmc.service;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.agent.ServiceLocator;
 import io.dvmc.config.Addresses;
 import io.dvmc.e2e.JvmProcess;
@@ -31,8 +32,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -81,7 +80,7 @@ class ReplicatedLeasesTest
         try (EtcdCluster etcd = EtcdCluster.start(3);
             Client check = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build())
         {
-            final int[] ports = {freePort(), freePort()};
+            final int[] ports = {FreePorts.udp(), FreePorts.udp()};
             final Path policy = policy(ports);
             final Path key = dir.resolve("cluster.key");
             Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -555,10 +554,10 @@ class ReplicatedLeasesTest
         final int clients = 5;
         try (EtcdCluster etcd = EtcdCluster.start(1, List.of("--max-txn-ops=" + (clients - 1)));
             EtcdLeaseLog leases = EtcdLeaseLog.open(etcd.endpoints(), EtcdLeaseLog.DEFAULT_PREFIX, "a",
-                "127.0.0.1:" + freePort(), Clock.systemUTC(), EtcdLeaseLog.DEFAULT_TTL_SECONDS,
+                "127.0.0.1:" + FreePorts.udp(), Clock.systemUTC(), EtcdLeaseLog.DEFAULT_TTL_SECONDS,
                 EtcdLeaseLog.DEFAULT_TIMEOUT_MS))
         {
-            final AddressManager manager = new AddressManager(new FilePolicyStore(policy(new int[]{freePort()})),
+            final AddressManager manager = new AddressManager(new FilePolicyStore(policy(new int[]{FreePorts.udp()})),
                 leases, MonotonicClock.system());
             awaitTrue("the shared leases read", Duration.ofSeconds(20), () -> manager.pollShared() >= 0);
             final Grant grant = new Grant();
@@ -640,7 +639,7 @@ class ReplicatedLeasesTest
     private DvmcService replica(final EtcdCluster etcd, final String id, final Clock clock, final EtcdLeaseLog[] log)
         throws Exception
     {
-        final int port = freePort();
+        final int port = FreePorts.udp();
         final Path policy = dir.resolve("policy-" + id + ".json");
         Files.copy(policy(new int[]{port}), policy, StandardCopyOption.REPLACE_EXISTING);
         final EtcdLeaseLog leases = EtcdLeaseLog.open(etcd.endpoints(), EtcdLeaseLog.DEFAULT_PREFIX, id,
@@ -691,14 +690,6 @@ class ReplicatedLeasesTest
     private static void awaitTrue(final String what, final Duration timeout, final BooleanSupplier condition)
     {
         Await.until(what, timeout, condition);
-    }
-
-    private static int freePort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     private static ByteSequence bytes(final String s)

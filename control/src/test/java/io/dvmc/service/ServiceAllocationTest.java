@@ -1,5 +1,6 @@
 package io.dvmc.service;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.lab.Await;
 import io.dvmc.policy.FilePolicyStore;
@@ -13,8 +14,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +48,7 @@ class ServiceAllocationTest
     @Test
     void aSteadyRoundOfNewLeasesAllocatesNothingOnTheServiceThread() throws Exception
     {
-        final int port = freePort();
+        final int port = FreePorts.udp();
         final InetSocketAddress listen = new InetSocketAddress("127.0.0.1", port);
         final Path policy = dir.resolve("policy.json");
         Files.writeString(policy, """
@@ -111,11 +110,4 @@ class ServiceAllocationTest
         return firstMac + PER_ROUND;
     }
 
-    private static int freePort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }
