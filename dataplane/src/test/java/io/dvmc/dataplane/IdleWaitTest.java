@@ -51,7 +51,9 @@ class IdleWaitTest
         try (DataplaneProcess dataplane = DataplaneProcess.start(dir, List.of(vm1), List.of()))
         {
             dataplane.awaitCounter("loops backing off", 1);
-            assertTrue(dataplane.log().contains("port vm1 gives no descriptor to sleep on"), dataplane.log());
+            // The loop counts itself backing off, then logs why: the line may come a moment after the count.
+            dataplane.await("the log to say why the poll loop backs off", DataplaneProcess.START,
+                () -> dataplane.log().contains("port vm1 gives no descriptor to sleep on"));
             // The worker thread (workers 1, the default) polls no port: it sleeps, and its sleeps count too.
             dataplane.awaitCounter("loop sleeps", 1);
 
