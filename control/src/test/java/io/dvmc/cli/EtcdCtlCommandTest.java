@@ -2,6 +2,7 @@ package io.dvmc.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dvmc.lab.FreePorts;
 import io.dvmc.cli.DvmcRun.Run;
 import io.dvmc.lab.EtcdCluster;
 import io.dvmc.policy.Domain;
@@ -21,7 +22,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -511,11 +511,7 @@ class EtcdCtlCommandTest
     @Test
     void anUnreachableEtcdIsOneLineAndExitOneWithinTheDeadline() throws Exception
     {
-        final int port;
-        try (ServerSocket s = new ServerSocket(0))
-        {
-            port = s.getLocalPort();
-        }
+        final int port = FreePorts.tcp();
         final Run run = dvmc("ctl", "domain", "list", "--etcd", "http://127.0.0.1:" + port,
             "--etcd-timeout-ms", "1000");
 

@@ -27,7 +27,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
@@ -111,8 +110,8 @@ class RelayTest
                         () -> assertEquals(SERVER_IP, bound.serverId(), "the domain's virtual server"));
                     assertTrue(lab.exec(vm.ns(), "ip", "-4", "addr", "show", "dev", vm.ifname()).output()
                         .contains(bound.ip() + "/24"), "the address is not on the VM's interface");
-                    awaitTenant("its lease of " + bound.ip() + " with the VM id in option 82", tenant, bound.ip(),
-                        () -> tenant.recordsAgentInformation(bound.ip(), vmId));
+                    Await.until("the tenant's lease of " + bound.ip() + " with the VM id in option 82", ON_THE_WIRE,
+                        () -> tenant.recordsAgentInformation(bound.ip(), vmId), () -> tenant.recordOf(bound.ip()));
 
                     // Well inside the tenant's lease the host answers the renewal itself, as the tenant did.
                     final long acksBefore = tenant.acks();
@@ -131,7 +130,8 @@ class RelayTest
                         () -> assertEquals(acksBefore, tenant.acks(), "the tenant server answered"));
 
                     session.release();
-                    awaitTenant("the release in its leases", tenant, bound.ip(), () -> tenant.released(bound.ip()));
+                    Await.until("the release in the tenant's leases", ON_THE_WIRE, () -> tenant.released(bound.ip()),
+                        () -> tenant.recordOf(bound.ip()));
                 }
                 // The tenant may record the RELEASE before the service, which counts after its batch is sent, has.
                 host.awaitCounter(host.service(), "service: relay relayed", 3, ON_THE_WIRE);
@@ -804,18 +804,6 @@ class RelayTest
             " >> " + dir.resolve("lease-script.log") + "\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         return script;
-    }
-
-    /** Waits {@link #ON_THE_WIRE} for {@code condition}; a timeout shows what {@code tenant} holds of {@code ip}. */
-    private static void awaitTenant(final String what, final Tenant tenant, final String ip,
-        final BooleanSupplier condition)
-    {
-        if (!Await.within(ON_THE_WIRE, condition))
-        {
-            throw new AssertionError(
-                "timed out after " + ON_THE_WIRE.toSeconds() + " s waiting for the tenant server: " +
-                    what + "\n" + tenant.recordOf(ip));
-        }
     }
 
     private static String lastLines(final String log)

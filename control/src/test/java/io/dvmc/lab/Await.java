@@ -5,6 +5,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Waits for a condition with a deadline, never for a fixed time: tests on two busy cores get as long as the deadline
@@ -41,9 +42,17 @@ public final class Await
     /** Fails with "timed out after T waiting for WHAT" unless {@code condition} holds within {@code timeout}. */
     public static void until(String what, Duration timeout, BooleanSupplier condition)
     {
+        until(what, timeout, condition, () -> "");
+    }
+
+    /** {@link #until(String, Duration, BooleanSupplier)}, whose failure also shows {@code seen}: what the wait saw. */
+    public static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<String> seen)
+    {
         if (!within(timeout, condition))
         {
-            throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            String shown = seen.get();
+            throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what +
+                (shown.isEmpty() ? "" : "\n" + shown));
         }
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -91,11 +90,10 @@ public final class EtcdCluster implements AutoCloseable
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try
         {
-            int[] ports = freePorts(2 * size);
             for (int i = 0; i < size; i++)
             {
                 String name = "m" + i;
-                cluster.members.add(new Member(name, ports[2 * i], ports[2 * i + 1], cluster.dir.resolve(name),
+                cluster.members.add(new Member(name, FreePorts.tcp(), FreePorts.tcp(), cluster.dir.resolve(name),
                     cluster.dir.resolve(name + ".log")));
             }
             for (Member m : cluster.members)
@@ -328,35 +326,6 @@ public final class EtcdCluster implements AutoCloseable
         {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        }
-    }
-
-    /**
-     * {@code n} distinct free loopback ports. The sockets stay open until all are picked: a port closed at once may be
-     * the next one the kernel hands out (two members got the same peer port, and etcd refused the cluster).
-     */
-    private static int[] freePorts(int n) throws IOException
-    {
-        ServerSocket[] sockets = new ServerSocket[n];
-        try
-        {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++)
-            {
-                sockets[i] = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-            return ports;
-        }
-        finally
-        {
-            for (ServerSocket socket : sockets)
-            {
-                if (socket != null)
-                {
-                    socket.close();
-                }
-            }
         }
     }
 }

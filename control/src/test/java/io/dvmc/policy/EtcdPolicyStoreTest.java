@@ -1,5 +1,6 @@
 package io.dvmc.policy;
 
+import io.dvmc.lab.FreePorts;
 import io.dvmc.config.Addresses;
 import io.dvmc.config.HostConfig;
 import io.dvmc.lab.Await;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -286,11 +286,7 @@ class EtcdPolicyStoreTest
     @Test
     void aStoreThatCannotReachEtcdFailsAtStartWithOneClearLine() throws Exception
     {
-        final int port;
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            port = socket.getLocalPort();
-        }
+        final int port = FreePorts.tcp();
         final String message = assertThrows(PolicyException.class, () -> EtcdPolicyStore.connect(
             List.of("http://127.0.0.1:" + port), "/dvmc", Duration.ofMillis(1500))).getMessage();
         assertEquals("etcd http://127.0.0.1:" + port + ": no answer within 1500 ms", message);

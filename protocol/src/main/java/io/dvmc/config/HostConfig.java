@@ -485,7 +485,7 @@ public record HostConfig(
         laneCpus.add(dataplane.lcore());
         for (final Integer cpu : dataplane.laneCpus())
         {
-            require(file, cpu != null && cpu >= 0, "dataplane.laneCpus: " + cpu + " is not a CPU number (0, 1, ...)");
+            require(file, cpu >= 0, "dataplane.laneCpus: " + cpu + " is not a CPU number (0, 1, ...)");
             require(file, laneCpus.add(cpu), "dataplane.laneCpus: CPU " + cpu + " is given twice, or is the " +
                 "poll thread's lcore: give each lane a CPU of its own");
         }
