@@ -1,5 +1,6 @@
 package io.dvmc.e2e;
 
+import io.dvmc.config.Addresses;
 import io.dvmc.dataplane.StoreAccess;
 import io.dvmc.lab.DhcpClients;
 import io.dvmc.lab.Exec;
@@ -7,6 +8,7 @@ import io.dvmc.lab.Lease;
 import io.dvmc.lab.NetnsLab;
 import io.dvmc.lab.Prerequisites;
 import io.dvmc.lease.LeaseStore;
+import io.dvmc.policy.Domain;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,10 +100,8 @@ class CrashRecoveryTest
             final Lease bound = clients.udhcpc(first.ns(), first.ifname(), BIND);
             // The server's MAC in the VM kernel's neighbour table beforehand: else the unicast RELEASE waits for ARP
             // while the broadcast renewals after it leave at once, and the host rightly answers a renewal that
-            // reached it first. The kernel learns it from its own resolution (a ping's), not from an arping's reply.
-            assertTrue(lab.run(first.ns(), SERVE_AGAIN, "sh", "-c", "busybox ping -c 1 -W 1 " + SERVER_IP +
-                " > /dev/null 2>&1; ip neigh show " + SERVER_IP + " dev " + first.ifname() + " | grep -q lladdr").ok(),
-                "the VM's kernel did not resolve the server's MAC");
+            // reached it first.
+            lab.resolveNeighbor(first, SERVER_IP, Addresses.mac(Domain.defaultServerMac(100)), SERVE_AGAIN);
             final long slowPath = host.counter("dataplane: slow path to agent");
             final long fastAcks = host.counter("dataplane: fast path ACK");
 

@@ -207,6 +207,32 @@ public final class NetnsLab implements AutoCloseable
     }
 
     /**
+     * Has the VM's own kernel resolve {@code ip} by ARP, as a VM that has talked to it lately has, and waits until its
+     * neighbour table holds {@code mac} for it: the kernel's own entry, not a {@link #staticNeighbor}. It sends ICMP
+     * echo requests to {@code ip}, which nothing has to answer: the ARP exchange before them is the point.
+     */
+    public void resolveNeighbor(Vm vm, String ip, String mac, Duration timeout)
+    {
+        Await.until("the VM's kernel to resolve " + ip + " to " + mac, timeout, () -> {
+            if (neighborMac(vm, ip).equals(mac))
+            {
+                return true;
+            }
+            run(vm.ns(), Duration.ofSeconds(5), "busybox", "ping", "-c", "1", "-W", "1", ip);
+            return neighborMac(vm, ip).equals(mac);
+        }, () -> "neighbour table: " + run(vm.ns(), Duration.ofSeconds(5), "ip", "neigh", "show", "dev", vm.ifname())
+            .output());
+    }
+
+    /** The MAC the VM's neighbour table holds for {@code ip} ("" if none). */
+    private String neighborMac(Vm vm, String ip)
+    {
+        String out = run(vm.ns(), Duration.ofSeconds(5), "ip", "neigh", "show", ip, "dev", vm.ifname()).output();
+        Matcher m = Pattern.compile("lladdr (\\S+)").matcher(out);
+        return m.find() ? m.group(1) : "";
+    }
+
+    /**
      * Drops, on the VM's interface, every UDP datagram to {@code ip}:{@code port} the VM sends (an nftables netdev
      * egress hook, inside the VM's namespace): a server the VM can no longer reach by unicast. Broadcasts pass.
      * Frames it drops are counted ({@link #blockedFrames}) and never reach a capture on the interface.
