@@ -120,7 +120,6 @@ final class ServiceCommand implements Callable<Integer>
             {
                 final KeyRing keys = ClusterKeyFile.loadRing(keyFile);
                 service.reloadKeys(keys);
-                LOG.info("key ring reloaded: {}", keys.describe());
             }
             catch (final ConfigException | RuntimeException ex)
             {

@@ -414,7 +414,7 @@ public final class DvmcService implements Agent, AutoCloseable
 
     /**
      * Verifies requests with {@code keys} from the next duty cycle on (a key added for a host, or one retired): the
-     * rotation of DESIGN §4 without a restart. Any thread.
+     * rotation of DESIGN §4 without a restart. Any thread; the service logs "key ring reloaded" once they are in use.
      */
     public void reloadKeys(final KeyRing keys)
     {
@@ -489,6 +489,8 @@ public final class DvmcService implements Agent, AutoCloseable
         if (keys != null)
         {
             authenticator.rekey(keys, keys.keys().get(0).id());
+            // Said here, not where the file was read: from this line on, no request is verified with the old keys.
+            LOG.info("key ring reloaded: {}", keys.describe());
         }
         final long now = clock.millis();
         final int changes = manager.pollShared();

@@ -172,7 +172,9 @@ class EtcdServiceLocationTest
         startAgent();
 
         assertEquals(DhcpMessageType.OFFER, discover());
-        assertEquals(1, first.counters().get(ServiceCounters.Counter.OFFERS));
+        // At least one: the agent retransmits a DISCOVER unanswered for 250 ms, and the service offers again.
+        final long firstOffers = first.counters().get(ServiceCounters.Counter.OFFERS);
+        assertTrue(firstOffers >= 1, "the first service made no offer");
 
         // Told after the agent's own listener, so once this hears of the change, the agent has been told too.
         final CountDownLatch told = new CountDownLatch(1);
@@ -189,8 +191,8 @@ class EtcdServiceLocationTest
 
         // Well inside the 30 s the cached location would otherwise live.
         assertEquals(DhcpMessageType.OFFER, discover());
-        assertEquals(1, second.counters().get(ServiceCounters.Counter.OFFERS), "the new service made the offer");
-        assertEquals(1, first.counters().get(ServiceCounters.Counter.OFFERS), "the old service was not asked");
+        assertTrue(second.counters().get(ServiceCounters.Counter.OFFERS) >= 1, "the new service made no offer");
+        assertEquals(firstOffers, first.counters().get(ServiceCounters.Counter.OFFERS), "the old service was asked");
         assertEquals(1, counters.locationsInvalidated.get());
     }
 

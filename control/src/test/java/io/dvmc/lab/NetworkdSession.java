@@ -99,13 +99,23 @@ public final class NetworkdSession implements RunningClient
         return process.isAlive();
     }
 
-    /** networkd's lease file as the lab's lease; each distinct version of the file is returned once. */
+    /**
+     * networkd's lease file as the lab's lease, once networkd has configured the link with it; each distinct version
+     * of the file is returned once.
+     */
     @Override
     public synchronized Lease awaitLease(Predicate<Lease> match, Duration timeout)
     {
         Lease[] found = new Lease[1];
         // Watches the run directory, which exists from the start; the state files below it are re-read each slice.
         Waits.until(run, () -> {
+            // networkd writes the lease file as the ACK comes, and asks the kernel for the address, MTU and routes
+            // in the same step: the link is configured with them only once its state file says so.
+            Map<String, String> link = stateFile("links");
+            if (link == null || !"configured".equals(link.get("ADMIN_STATE")))
+            {
+                return false;
+            }
             Map<String, String> vars = leaseVars();
             if (vars == null || returned.contains(vars.toString()))
             {
@@ -123,7 +133,8 @@ public final class NetworkdSession implements RunningClient
         if (found[0] == null)
         {
             throw new LabException("systemd-networkd in " + ns + ": no matching lease within " + timeout +
-                (process.isAlive() ? "" : " (networkd exited)") + "; lease file " + leaseVars() + "; output:\n" +
+                (process.isAlive() ? "" : " (networkd exited)") + "; lease file " + leaseVars() + "; link " +
+                stateFile("links") + "; output:\n" +
                 output());
         }
         return found[0];

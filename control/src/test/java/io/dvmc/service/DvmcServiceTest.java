@@ -8,6 +8,7 @@ import io.dvmc.exchange.DvmcMessageType;
 import io.dvmc.exchange.DvmcStatus;
 import io.dvmc.exchange.RetryPolicy;
 import io.dvmc.lab.Await;
+import io.dvmc.lab.FreePorts;
 import io.dvmc.policy.Policy;
 import io.dvmc.policy.PolicyFile;
 import io.dvmc.service.ServiceCounters.Counter;
@@ -413,13 +414,9 @@ class DvmcServiceTest
         return raw.encode(DvmcMessageType.INFORM, xid, RED, MAC, 0, timestamp);
     }
 
-    private static InetSocketAddress freeLoopbackPort() throws IOException
+    private static InetSocketAddress freeLoopbackPort()
     {
-        try (DatagramChannel probe = DatagramChannel.open())
-        {
-            probe.bind(ANY_LOOPBACK);
-            return (InetSocketAddress)probe.getLocalAddress();
-        }
+        return new InetSocketAddress("127.0.0.1", FreePorts.udp());
     }
 
     private static void awaitCondition(final BooleanSupplier condition)

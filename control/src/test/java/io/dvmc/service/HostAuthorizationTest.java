@@ -56,7 +56,7 @@ class HostAuthorizationTest
             try (EtcdPolicyStore policy = EtcdPolicyStore.connect(etcd.endpoints(), "/dvmc");
                 DvmcService service = new DvmcService(policy, new InetSocketAddress("127.0.0.1", 0), TestAgent.KEY,
                     dir, Clock.systemUTC(), new BackoffIdleStrategy()).start();
-                TestAgent agent = new TestAgent(System::currentTimeMillis, new RetryPolicy(2, 100, 200)))
+                TestAgent agent = new TestAgent(System::currentTimeMillis, new RetryPolicy(2, 1_000, 2_000)))
             {
                 final TestAgent.Reply own = agent.discover(service.localAddress(), 100, 0x020000640001L);
                 assertEquals(DvmcMessageType.OFFER, own.type());

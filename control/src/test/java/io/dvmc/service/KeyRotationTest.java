@@ -37,7 +37,11 @@ class KeyRotationTest
     private static final int DOMAIN = 100;
     private static final String OLD = "11".repeat(32);
     private static final String NEW = "22".repeat(32);
-    private static final RetryPolicy QUICK = new RetryPolicy(2, 200, 400);
+    /**
+     * Silence shows after 3 s, and an answer has as long: a service JVM that has only just started can take more than
+     * a few hundred ms over its first request on a busy machine.
+     */
+    private static final RetryPolicy QUICK = new RetryPolicy(2, 1_000, 2_000);
 
     @TempDir
     Path dir;

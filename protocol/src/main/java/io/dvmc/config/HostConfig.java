@@ -391,6 +391,15 @@ public record HostConfig(
         require(file, dataplane == null || dataplane.laneCpus() == null || !dataplane.laneCpus().contains(null),
             "dataplane.laneCpus: an entry is null");
         require(file, bindings == null || !bindings.contains(null), "bindings: an entry is null");
+        // JSON can escape a NUL into a string; no file system takes one in a name.
+        require(file, isPath(stateDir), "stateDir: not a path: it holds a NUL character");
+        require(file, isPath(keyFile), "keyFile: not a path: it holds a NUL character");
+        require(file, isPath(policyFile), "policyFile: not a path: it holds a NUL character");
+    }
+
+    private static boolean isPath(final String path)
+    {
+        return path == null || path.indexOf('\0') < 0;
     }
 
     private HostConfig resolve(final Path base)

@@ -137,6 +137,18 @@ class HostConfigTest
     }
 
     @Test
+    void aPathWithANulCharacterIsRejectedAsNoPathNotThrownAsAnInvalidPath()
+    {
+        // JSON's \\u0000 escape: a NUL no file system takes in a name.
+        assertTrue(rejected(VALID.replace("\"state\"", "\"st\\u0000ate\""))
+            .contains("stateDir: not a path: it holds a NUL character"));
+        assertTrue(rejected(VALID.replace("\"cluster.key\"", "\"\\u0000\""))
+            .contains("keyFile: not a path: it holds a NUL character"));
+        assertTrue(rejected(VALID.replace("\"policy.json\"", "\"policy\\u0000.json\""))
+            .contains("policyFile: not a path: it holds a NUL character"));
+    }
+
+    @Test
     void metricsAreServedOnlyWhereConfiguredAndABarePortIsOnLoopback() throws Exception
     {
         final HostConfig none = load(VALID);
