@@ -140,12 +140,12 @@ class HostConfigTest
     void aPathWithANulCharacterIsRejectedAsNoPathNotThrownAsAnInvalidPath()
     {
         // JSON's \\u0000 escape: a NUL no file system takes in a name.
-        assertTrue(rejected(VALID.replace("\"state\"", "\"st\\u0000ate\""))
-            .contains("stateDir: not a path: it holds a NUL character"));
-        assertTrue(rejected(VALID.replace("\"cluster.key\"", "\"\\u0000\""))
-            .contains("keyFile: not a path: it holds a NUL character"));
-        assertTrue(rejected(VALID.replace("\"policy.json\"", "\"policy\\u0000.json\""))
-            .contains("policyFile: not a path: it holds a NUL character"));
+        for (final String[] path : new String[][] {{"stateDir", "state"}, {"keyFile", "cluster.key"},
+            {"policyFile", "policy.json"}})
+        {
+            final String message = rejected(VALID.replace("\"" + path[1] + "\"", "\"a\\u0000b\""));
+            assertTrue(message.contains(path[0] + ": not a path: it holds a NUL character"), message);
+        }
     }
 
     @Test
