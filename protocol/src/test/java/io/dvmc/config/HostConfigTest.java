@@ -140,7 +140,7 @@ class HostConfigTest
     void aPathWithANulCharacterIsRejectedAsNoPathNotThrownAsAnInvalidPath()
     {
         // JSON's \\u0000 escape: a NUL no file system takes in a name.
-        for (final String[] path : new String[][] {{"stateDir", "state"}, {"keyFile", "cluster.key"},
+        for (final String[] path : new String[][]{{"stateDir", "state"}, {"keyFile", "cluster.key"},
             {"policyFile", "policy.json"}})
         {
             final String message = rejected(VALID.replace("\"" + path[1] + "\"", "\"a\\u0000b\""));
