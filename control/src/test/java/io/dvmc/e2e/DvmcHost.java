@@ -460,6 +460,15 @@ final class DvmcHost implements AutoCloseable
         return counters().getOrDefault(label, 0L);
     }
 
+    /**
+     * Waits for a counter of the dataplane's replies: the worker adds them once per burst, after it handed the replies
+     * to the poll thread, so a VM can have its answer before the count shows it.
+     */
+    void awaitReplies(final String label, final long atLeast)
+    {
+        awaitCounter(dataplane, label, atLeast, Duration.ofSeconds(10));
+    }
+
     void awaitCounter(final JvmProcess process, final String label, final long atLeast, final Duration timeout)
     {
         // Counters and every process's log as they are when the wait fails.

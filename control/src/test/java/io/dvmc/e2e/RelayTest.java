@@ -118,7 +118,7 @@ class RelayTest
                     final long relayedBefore = host.counter("service: relay relayed");
                     session.renew();
                     final Lease renewed = session.awaitEvent("renew", BIND).lease(vm.ns());
-                    awaitFastPathAck(host);
+                    host.awaitReplies("dataplane: fast path ACK of a relay domain", 1);
                     assertAll("the renewal, answered on the host with the tenant's lease and options",
                         () -> assertEquals(bound.ip(), renewed.ip(), "the renewal moved the VM"),
                         () -> assertEquals("10.0.0.254", renewed.router(), "the tenant's router"),
@@ -177,7 +177,7 @@ class RelayTest
                     session.renew();
                     final Lease early = session.awaitEvent("renew", BIND).lease(vm.ns());
                     final long fastMs = (System.nanoTime() - start) / 1_000_000;
-                    awaitFastPathAck(host);
+                    host.awaitReplies("dataplane: fast path ACK of a relay domain", 1);
                     assertAll("a renewal before the tenant's T1, answered on the host",
                         () -> assertEquals(bound.ip(), early.ip()),
                         () -> assertEquals("10.0.0.254", early.router(), "the tenant's router"),
@@ -210,15 +210,6 @@ class RelayTest
     }
 
     /** Returns once {@code millis} have passed since {@code boundAt} (nanoTime): the tenant's lease timers. */
-    /**
-     * The dataplane counts its fast path's replies once per burst, after it has handed them to the poll loop: the VM
-     * can have its answer before the count shows it.
-     */
-    private static void awaitFastPathAck(final DvmcHost host)
-    {
-        host.awaitCounter(host.dataplane(), "dataplane: fast path ACK of a relay domain", 1, ON_THE_WIRE);
-    }
-
     private static void awaitSinceBound(final long boundAt, final long millis)
     {
         Await.until(millis + " ms into the tenant's lease", Duration.ofMillis(millis + 1_000),

@@ -30,6 +30,7 @@ import java.util.stream.Stream;
  */
 public final class NetnsLab implements AutoCloseable
 {
+    private static final Pattern LLADDR = Pattern.compile("lladdr (\\S+)");
     /** Namespaces owned by lab runs, demo.sh included: {@code dvmc-<owner pid>-...}. */
     private static final Pattern OWNED = Pattern.compile("^dvmc-(\\d+)-.+");
     private static final Pattern WORKDIR = Pattern.compile("^dvmc-lab-(\\d+)-.+");
@@ -228,7 +229,7 @@ public final class NetnsLab implements AutoCloseable
     private String neighborMac(Vm vm, String ip)
     {
         String out = run(vm.ns(), Duration.ofSeconds(5), "ip", "neigh", "show", ip, "dev", vm.ifname()).output();
-        Matcher m = Pattern.compile("lladdr (\\S+)").matcher(out);
+        Matcher m = LLADDR.matcher(out);
         return m.find() ? m.group(1) : "";
     }
 

@@ -109,8 +109,8 @@ public final class NetworkdSession implements RunningClient
         Lease[] found = new Lease[1];
         // Watches the run directory, which exists from the start; the state files below it are re-read each slice.
         Waits.until(run, () -> {
-            // networkd writes the lease file as the ACK comes, and asks the kernel for the address, MTU and routes
-            // in the same step: the link is configured with them only once its state file says so.
+            // networkd promises no order between writing the lease file and the kernel having the address, MTU and
+            // routes it asked for; the link's state file says when they are all in place.
             Map<String, String> link = stateFile("links");
             if (link == null || !"configured".equals(link.get("ADMIN_STATE")))
             {

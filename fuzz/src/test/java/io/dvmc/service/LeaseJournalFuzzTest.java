@@ -32,8 +32,6 @@ class LeaseJournalFuzzTest
 
     private final JournalRecord writer = new JournalRecord();
     private final UnsafeBuffer slot = new UnsafeBuffer(new byte[JournalRecord.LENGTH]);
-    /** Whether {@link #journal}'s first bytes are a whole record rather than damage. */
-    private boolean startsWithRecord;
 
     @BeforeAll
     static void createDir() throws IOException
@@ -84,7 +82,9 @@ class LeaseJournalFuzzTest
         // a header with the magic: every record after that one replays.
         final List<String> expected = header
             ? whole
-            : startsWithRecord && isHeader(file) ? whole.subList(1, whole.size()) : List.of();
+            : isHeader(file) && !whole.isEmpty() && whole.getFirst().equals(describe(recordAt(file, 0)))
+                ? whole.subList(1, whole.size())
+                : List.of();
         assertEquals(expected, replayed);
 
         final List<String> again = new ArrayList<>();
@@ -96,7 +96,6 @@ class LeaseJournalFuzzTest
     private byte[] journal(final FuzzedDataProvider data, final boolean header, final List<String> whole)
     {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        startsWithRecord = false;
         if (header)
         {
             append(out, JournalRecord.HEADER, 0, JournalRecord.HEADER_MAGIC, 0, data.consumeLong());
@@ -124,8 +123,7 @@ class LeaseJournalFuzzTest
                 {
                     append(out, type, data.consumeInt(), data.consumeLong(), data.consumeInt(), data.consumeLong());
                 }
-                startsWithRecord |= out.size() == JournalRecord.LENGTH;
-                whole.add(describe(new JournalRecord().wrap(new UnsafeBuffer(slot.byteArray().clone()), 0)));
+                whole.add(describe(recordAt(slot.byteArray().clone(), 0)));
             }
             else
             {
@@ -145,6 +143,11 @@ class LeaseJournalFuzzTest
 
     // The format, independently of the reader: a header record first, then 64-byte records each led by the CRC32C
     // of its other 60 bytes.
+    private static JournalRecord recordAt(final byte[] file, final int at)
+    {
+        return new JournalRecord().wrap(new UnsafeBuffer(file), at);
+    }
+
     private static boolean isHeader(final byte[] file)
     {
         return file.length >= JournalRecord.LENGTH && isIntact(file, 0) &&

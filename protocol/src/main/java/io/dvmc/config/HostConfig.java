@@ -377,6 +377,7 @@ public record HostConfig(
         // A JSON null is a null record, and lists keep null entries; both are an operator's mistake.
         require(file, raw != null, "holds null, not a host configuration object");
         raw.rejectNullEntries(file);
+        raw.rejectNulInPaths(file);
         return raw.resolve(file.toAbsolutePath().getParent()).validate(file);
     }
 
@@ -391,7 +392,11 @@ public record HostConfig(
         require(file, dataplane == null || dataplane.laneCpus() == null || !dataplane.laneCpus().contains(null),
             "dataplane.laneCpus: an entry is null");
         require(file, bindings == null || !bindings.contains(null), "bindings: an entry is null");
-        // JSON can escape a NUL into a string; no file system takes one in a name.
+    }
+
+    /** The paths {@link #resolve} turns into file system paths. JSON can escape a NUL into a string; no name holds one. */
+    private void rejectNulInPaths(final Path file) throws ConfigException
+    {
         require(file, isPath(stateDir), "stateDir: not a path: it holds a NUL character");
         require(file, isPath(keyFile), "keyFile: not a path: it holds a NUL character");
         require(file, isPath(policyFile), "policyFile: not a path: it holds a NUL character");
